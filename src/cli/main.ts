@@ -1,0 +1,64 @@
+/**
+ * The `openclaw-groupchat` command: one runner that picks the command, turns
+ * errors into a message and an exit code, and owns `process.exit`.
+ */
+import { parseArgs } from "node:util";
+import { ConfigError } from "../hub/config.ts";
+import { hubCommand } from "./commands/hub.ts";
+import { hubInitCommand } from "./commands/hub-init.ts";
+import { hubUserAddCommand } from "./commands/hub-user-add.ts";
+import { startCommand } from "./commands/start.ts";
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+const USAGE = `Usage:
+  openclaw-groupchat start [--data DIR] [--port P] [--host H]     hub on SQLite (and, later, the bridge)
+  openclaw-groupchat hub [--data DIR] [--port P] [--host H] [--stale-after 30m] [--log-level info]
+  openclaw-groupchat hub init [--data DIR] [--json]
+  openclaw-groupchat hub user add NAME [--data DIR] [--json]`;
+
+export type Command = (args: string[]) => Promise<number | void>;
+
+export async function main(argv: string[]): Promise<void> {
+  const [first, second, third] = argv;
+  let command: Command | undefined;
+  let rest: string[] = [];
+  if (first === "hub" && second === "init") [command, rest] = [hubInitCommand, argv.slice(2)];
+  else if (first === "hub" && second === "user" && third === "add") [command, rest] = [hubUserAddCommand, argv.slice(3)];
+  else if (first === "hub") [command, rest] = [hubCommand, argv.slice(1)];
+  else if (first === "start") [command, rest] = [startCommand, argv.slice(1)];
+  else if (first === "--help" || first === "-h" || first === "help") {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (!command) {
+    console.error(first ? `Unknown command "${argv.join(" ")}"\n\n${USAGE}` : USAGE);
+    process.exit(2);
+  }
+  try {
+    const code = await command(rest);
+    if (typeof code === "number") process.exit(code);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`${(error as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(error instanceof Error ? error.stack ?? error.message : String(error));
+    process.exit(1);
+  }
+}
+
+export const hubFlags = {
+  data: { type: "string" },
+  port: { type: "string" },
+  host: { type: "string" },
+  "stale-after": { type: "string" },
+  "log-level": { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+export function parse(args: string[]) {
+  return parseArgs({ args, options: hubFlags, allowPositionals: true, strict: true });
+}

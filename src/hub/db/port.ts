@@ -1,0 +1,24 @@
+/**
+ * The database port: the one narrow interface domain code talks to. Each driver
+ * (SQLite now, PostgreSQL later) is one adapter. SQL is written in the portable
+ * subset both speak, with `?` placeholders; adapters translate if they must.
+ */
+export type SqlValue = string | number | bigint | null | Uint8Array;
+
+export interface Sql {
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+}
+
+export interface Database extends Sql {
+  readonly dialect: "sqlite" | "postgres";
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Raised by adapters for a unique-constraint violation, whatever the driver calls it. */
+export class UniqueViolation extends Error {
+  override readonly name = "UniqueViolation";
+}

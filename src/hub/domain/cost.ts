@@ -1,0 +1,26 @@
+/**
+ * Cost derivation. A task's runs are its turns; `totalCostUsd` is the running
+ * total over them. Given only a step: total = previous total + step. Given only
+ * a total: step = total − previous total. Given both: both as sent. Given neither:
+ * nothing is recorded.
+ */
+export interface CostInput {
+  stepCostUsd?: number | undefined;
+  totalCostUsd?: number | undefined;
+}
+
+export interface Cost {
+  stepCostUsd: number | null;
+  totalCostUsd: number | null;
+}
+
+// Sums of binary floats drift (0.1 + 0.2); dollars are kept to a nano-dollar.
+const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
+
+export function deriveCost(input: CostInput, previousTotalUsd: number): Cost {
+  const { stepCostUsd: step, totalCostUsd: total } = input;
+  if (step !== undefined && total !== undefined) return { stepCostUsd: step, totalCostUsd: total };
+  if (step !== undefined) return { stepCostUsd: step, totalCostUsd: round(previousTotalUsd + step) };
+  if (total !== undefined) return { stepCostUsd: round(total - previousTotalUsd), totalCostUsd: total };
+  return { stepCostUsd: null, totalCostUsd: null };
+}

@@ -1,0 +1,62 @@
+import { Ajv } from "ajv";
+import Fastify, { LogController } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { HubError } from "../errors.ts";
+import type { App, HttpDeps } from "./deps.ts";
+import { errorHandler } from "./errors.ts";
+import { OpenApiCollector } from "./openapi.ts";
+import { agentApi } from "./routes/agent-api.ts";
+import { ownerApi } from "./routes/owner-api.ts";
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export interface AppOptions {
+  logger?: boolean | { level: string };
+  version?: string;
+}
+
+/**
+ * Builds the hub's HTTP app: one Fastify instance, the agent API at
+ * /api/v1/agent and the owner API at /api/v1, one error handler for all.
+ */
+export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    // Per-request lines are off: they cost throughput, and headers (tokens) must never be logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are checked strictly ("5" is not a number); query strings and headers are text, so coerce them.
+  const strict = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: true, removeAdditional: false });
+  const coercing = new Ajv({ allErrors: false, strict: false, coerceTypes: true, useDefaults: true, removeAdditional: false });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === "body" ? strict : coercing).compile(schema as object) as never);
+
+  // An empty body counts as no body, so `curl -X POST .../start` works without -d.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+    const text = (body as string).trim();
+    if (text === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new HubError("bad_request", "Request body is not valid JSON"), undefined);
+    }
+  });
+
+  const openapi = new OpenApiCollector();
+  app.addHook("onRoute", openapi.onRoute);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `No route for ${request.method} ${request.url.split("?")[0]}` }));
+
+  app.register(async (scoped) => agentApi(scoped as App, deps), { prefix: "/api/v1/agent" });
+  app.register(async (scoped) => ownerApi(scoped as App, deps), { prefix: "/api/v1" });
+  app.get("/api/v1/openapi.json", { schema: { hide: true } as never }, async () =>
+    openapi.document({ title: "openclaw-groupchat hub", version: options.version ?? "0.1.0" }));
+  app.get("/healthz", { schema: { hide: true } as never }, async () => ({ ok: true }));
+  return app;
+}

@@ -1,0 +1,47 @@
+import type { Database } from "../db/port.ts";
+import { hasPrefix, hashToken, tokenMatches, type TokenKind } from "../domain/tokens.ts";
+import { unauthorized } from "../errors.ts";
+import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
+import { findAgentByTokenHash } from "../store/agents.ts";
+import { findUserByTokenHash } from "../store/users.ts";
+
+/**
+ * The token in `Authorization`: Basic (username = token, empty password, as
+ * `curl -u gca_X:` sends it) or Bearer. Null when absent or malformed.
+ */
+export function tokenFromHeader(header: string | undefined): string | null {
+  if (!header) return null;
+  const space = header.indexOf(" ");
+  if (space < 0) return null;
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (scheme === "bearer") return value || null;
+  if (scheme !== "basic") return null;
+  const decoded = Buffer.from(value, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  const user = colon < 0 ? decoded : decoded.slice(0, colon);
+  return user || null;
+}
+
+function checked(token: string | null, kind: TokenKind): string {
+  if (!token || !hasPrefix(token, kind)) throw unauthorized();
+  return token;
+}
+
+export async function agentFromToken(db: Database, raw: string | null): Promise<AgentPrincipal> {
+  const token = checked(raw, "agent");
+  const agent = await findAgentByTokenHash(db, hashToken(token));
+  // The lookup is by hash; the constant-time check guards the comparison itself.
+  if (!agent || !agent.token_hash || !tokenMatches(token, agent.token_hash)) throw unauthorized("Invalid agent token");
+  return {
+    kind: "agent", agentId: agent.id, userId: agent.user_id, name: agent.name, description: agent.description,
+    creatorId: agent.creator_id, creatorName: agent.creator_name, createdAt: agent.created_at,
+  };
+}
+
+export async function userFromToken(db: Database, raw: string | null, now: number): Promise<UserPrincipal> {
+  const token = checked(raw, "owner");
+  const user = await findUserByTokenHash(db, hashToken(token), now);
+  if (!user || !tokenMatches(token, user.token_hash)) throw unauthorized("Invalid owner token");
+  return { kind: "user", userId: user.id, name: user.name };
+}

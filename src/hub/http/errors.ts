@@ -1,0 +1,50 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { HubError } from "../errors.ts";
+
+/**
+ * The one place errors become responses: `{ "error": "..." }` with the right
+ * status. Client mistakes never turn into a 500; unexpected errors are logged and
+ * answered with a generic message.
+ */
+export function errorHandler(error: FastifyError | HubError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof HubError) {
+    return reply.code(error.status).send({ error: error.message, ...error.extra });
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return reply.code(400).send({ error: `Invalid ${fastifyError.validationContext ?? "request"}: ${describe(fastifyError)}` });
+  }
+  const status = fastifyError.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    return reply.code(status).send({ error: clientMessage(fastifyError) });
+  }
+  request.log.error({ err: error }, "unhandled error");
+  return reply.code(500).send({ error: "Internal server error" });
+}
+
+function describe(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (!first) return error.message;
+  const where = first.instancePath ? first.instancePath.slice(1).replaceAll("/", ".") : "";
+  if (first.keyword === "additionalProperties") {
+    return `unknown field ${JSON.stringify((first.params as { additionalProperty?: string }).additionalProperty)}${where ? ` in ${where}` : ""}`;
+  }
+  if (first.keyword === "required") {
+    return `missing required field ${JSON.stringify((first.params as { missingProperty?: string }).missingProperty)}`;
+  }
+  return `${where || "value"} ${first.message ?? "is invalid"}`;
+}
+
+function clientMessage(error: FastifyError): string {
+  switch (error.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return "Request body is not valid JSON";
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return "Request body is larger than 1 MiB";
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return "Content-Type must be application/json";
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The OpenAPI 3.1 document, generated from the very schemas the routes validate
+ * and serialize with (collected as routes are registered).
+ */
+import type { RouteOptions } from "fastify";
+
+interface CollectedRoute {
+  method: string;
+  url: string;
+  schema: Record<string, unknown>;
+}
+
+export class OpenApiCollector {
+  private readonly routes: CollectedRoute[] = [];
+
+  onRoute = (route: RouteOptions): void => {
+    const schema = route.schema as Record<string, unknown> | undefined;
+    if (!schema || (schema as { hide?: boolean }).hide) return;
+    for (const method of [route.method].flat()) {
+      if (method === "HEAD") continue;
+      this.routes.push({ method: method.toLowerCase(), url: route.url, schema });
+    }
+  };
+
+  document(info: { title: string; version: string }): Record<string, unknown> {
+    const paths: Record<string, Record<string, unknown>> = {};
+    for (const route of this.routes) {
+      const path = route.url.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+      const s = route.schema;
+      const parameters = [
+        ...params(s.params, "path"),
+        ...params(s.querystring, "query"),
+        ...params(s.headers, "header"),
+      ];
+      const responses: Record<string, unknown> = {};
+      for (const [code, schema] of Object.entries((s.response as Record<string, unknown>) ?? {})) {
+        responses[code] = code === "204"
+          ? { description: "No content" }
+          : { description: describeStatus(code), content: { "application/json": { schema: plain(schema) } } };
+      }
+      (paths[path] ??= {})[route.method] = {
+        summary: s.summary,
+        tags: s.tags,
+        security: s.security,
+        parameters: parameters.length ? parameters : undefined,
+        requestBody: s.body
+          ? { required: !isOptional(s.body), content: { "application/json": { schema: plain(s.body) } } }
+          : undefined,
+        responses,
+      };
+    }
+    return {
+      openapi: "3.1.0",
+      info: { ...info, description: "GroupChat's Agent API (as documented) and the hub's owner API." },
+      servers: [{ url: "/" }],
+      components: {
+        securitySchemes: {
+          agentBasic: { type: "http", scheme: "basic", description: "gca_ token as the username, empty password" },
+          agentBearer: { type: "http", scheme: "bearer", description: "gca_ token" },
+          ownerBearer: { type: "http", scheme: "bearer", description: "gcp_ personal access token" },
+        },
+      },
+      paths,
+    };
+  }
+}
+
+function plain(schema: unknown): unknown {
+  return JSON.parse(JSON.stringify(schema));
+}
+
+function isOptional(schema: unknown): boolean {
+  return Object.getOwnPropertySymbols(schema as object).some((s) => String(s).includes("Optional")) ||
+    (schema as { "~optional"?: boolean })["~optional"] === true;
+}
+
+function params(schema: unknown, where: "path" | "query" | "header") {
+  const object = schema as { properties?: Record<string, unknown>; required?: string[] } | undefined;
+  if (!object?.properties) return [];
+  return Object.entries(object.properties).map(([name, property]) => ({
+    name, in: where, required: where === "path" || (object.required ?? []).includes(name), schema: plain(property),
+  }));
+}
+
+function describeStatus(code: string): string {
+  return ({ "200": "OK", "201": "Created", "400": "Invalid input", "401": "Missing or invalid token", "403": "Not allowed",
+    "404": "Not found (or not yours)", "409": "Conflict with the current state", "413": "Body over 1 MiB",
+    "422": "Idempotency-Key reused with another request" } as Record<string, string>)[code] ?? "Response";
+}

@@ -1,0 +1,127 @@
+/**
+ * GroupChat's Agent API, `/api/v1/agent`, exactly as documented (Basic or Bearer
+ * `gca_` token on every endpoint), plus our documented extras.
+ */
+import { Type } from "typebox";
+import {
+  Activity, ErrorBody, IsoDate, Me, RunDetail, RunListItem, RunMessageBody, RunResultBody, RunStatusSchema, Task,
+  TaskStatusSchema,
+} from "../../../sdk/types.ts";
+import type { AgentPrincipal } from "../../principal.ts";
+import { agentRun } from "../../services/access.ts";
+import { commentOnRun, endRun, heartbeatRun, startRun } from "../../services/runs.ts";
+import { findActivity, listActivity } from "../../store/activity.ts";
+import { listRunsForAgent, toRunListItem, touchRun } from "../../store/runs.ts";
+import { findTask, listTasksForAgent } from "../../store/tasks.ts";
+import { agentFromToken, tokenFromHeader } from "../auth.ts";
+import type { App, HttpDeps } from "../deps.ts";
+import { mutation } from "../idempotency.ts";
+
+const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
+const tags = ["Agent API"];
+const security = [{ agentBasic: [] }, { agentBearer: [] }];
+
+declare module "fastify" {
+  interface FastifyRequest {
+    agent: AgentPrincipal;
+  }
+}
+
+export function agentApi(app: App, deps: HttpDeps): void {
+  app.decorateRequest("agent", null as never);
+  app.addHook("onRequest", async (request, reply) => {
+    try {
+      request.agent = await agentFromToken(deps.db, tokenFromHeader(request.headers.authorization));
+    } catch (error) {
+      reply.header("www-authenticate", 'Basic realm="agent"');
+      throw error;
+    }
+  });
+  const scope = (agent: AgentPrincipal) => `agent:${agent.agentId}`;
+
+  app.get("/me", { schema: { tags, security, summary: "The agent's profile", response: { 200: Me, ...errors } } }, async (request) => {
+    const a = request.agent;
+    return {
+      id: a.agentId, name: a.name, description: a.description, agentUserId: a.userId, ownerId: a.creatorId,
+      ownerName: a.creatorName, createdAt: a.createdAt,
+    };
+  });
+
+  app.get("/tasks", {
+    schema: {
+      tags, security, summary: "Tasks that have a run assigned to this agent",
+      querystring: Type.Object({
+        dueDate: Type.Optional(IsoDate),
+        dueBefore: Type.Optional(Type.Integer({ minimum: 0 })),
+        dueAfter: Type.Optional(Type.Integer({ minimum: 0 })),
+        includeCompleted: Type.Optional(Type.Boolean({ default: false })),
+        workspaceId: Type.Optional(Type.String()),
+        projectId: Type.Optional(Type.String()),
+        status: Type.Optional(TaskStatusSchema),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Array(Task), ...errors },
+    },
+  }, async (request) => {
+    const q = request.query;
+    return listTasksForAgent(deps.db, {
+      agentId: request.agent.agentId, dueDate: q.dueDate, dueBefore: q.dueBefore, dueAfter: q.dueAfter,
+      includeCompleted: q.includeCompleted ?? false, workspaceId: q.workspaceId, projectId: q.projectId, status: q.status,
+      limit: q.limit ?? 50,
+    });
+  });
+
+  app.get("/runs", {
+    schema: {
+      tags, security, summary: "This agent's runs (PENDING ones oldest first, others newest first)",
+      querystring: Type.Object({
+        status: Type.Optional(RunStatusSchema),
+        workspaceId: Type.Optional(Type.String()),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Array(RunListItem), ...errors },
+    },
+  }, async (request) => {
+    const q = request.query;
+    return listRunsForAgent(deps.db, { agentId: request.agent.agentId, status: q.status, workspaceId: q.workspaceId, limit: q.limit ?? 50 });
+  });
+
+  app.get("/runs/:id", {
+    schema: { tags, security, summary: "Run detail with the task and its whole activity feed", params: RunParams, response: { 200: RunDetail, ...errors } },
+  }, async (request) => {
+    const run = await agentRun(deps.db, request.agent, request.params.id);
+    // Reading the detail counts as a sign of life for the run's lease.
+    if (run.status === "RUNNING") await touchRun(deps.db, run.id, deps.clock());
+    const [task, activity] = await Promise.all([findTask(deps.db, run.task_id), listActivity(deps.db, run.task_id)]);
+    return { ...toRunListItem(run), task: task!, activity };
+  });
+
+  app.post("/runs/:id/start", {
+    schema: { tags, security, summary: "PENDING → RUNNING; posts `body` as a start comment; task → doing", params: RunParams, body: Type.Optional(RunMessageBody), response: { 200: RunListItem, ...errors } },
+  }, (request, reply) =>
+    mutation(deps, request, reply, scope(request.agent), 200, (w) => startRun(w, request.agent, request.params.id, request.body?.body)));
+
+  app.post("/runs/:id/comment", {
+    schema: { tags, security, summary: "A progress comment; the run stays RUNNING", params: RunParams, body: RunMessageBody, response: { 201: Activity, ...errors } },
+  }, (request, reply) =>
+    mutation(deps, request, reply, scope(request.agent), 201, async (w) => {
+      const id = await commentOnRun(w, request.agent, request.params.id, request.body.body);
+      return (await findActivity(w.sql, id))!;
+    }));
+
+  app.post("/runs/:id/heartbeat", {
+    schema: { tags, security, summary: "Renews the run's lease (ours: hosted GroupChat lacks it)", params: RunParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })), response: { 200: RunListItem, ...errors } },
+  }, (request, reply) =>
+    mutation(deps, request, reply, scope(request.agent), 200, (w) => heartbeatRun(w, request.agent, request.params.id)));
+
+  for (const action of ["complete", "error"] as const) {
+    app.post(`/runs/:id/${action}`, {
+      schema: {
+        tags, security, params: RunParams, body: Type.Optional(RunResultBody), response: { 200: RunListItem, ...errors },
+        summary: action === "complete" ? "RUNNING → FINISHED, with a summary and costs" : "RUNNING (or PENDING) → ERROR, with the error",
+      },
+    }, (request, reply) =>
+      mutation(deps, request, reply, scope(request.agent), 200, (w) => endRun(w, request.agent, request.params.id, action, request.body ?? {})));
+  }
+}

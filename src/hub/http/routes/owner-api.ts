@@ -1,0 +1,137 @@
+/**
+ * The owner API, `/api/v1` with `Authorization: Bearer gcp_...`: what the web UI,
+ * scripts and our acceptance tests use to run a workspace.
+ */
+import type { FastifySchema } from "fastify";
+import { Type } from "typebox";
+import { ErrorBody, RunDetail, RunListItem, Task, TaskStatusSchema } from "../../../sdk/types.ts";
+import { notFound } from "../../errors.ts";
+import type { UserPrincipal } from "../../principal.ts";
+import { userRun, userTask, userWorkspace } from "../../services/access.ts";
+import { createAgent, deleteAgent, rotateAgentToken, toAgentView } from "../../services/agents.ts";
+import { delegate, followUp, stopRun } from "../../services/runs.ts";
+import { commentOnTask, createTask, editTask } from "../../services/tasks.ts";
+import { addWorkspaceMember, createProject, createWorkspace, toProjectView, toWorkspaceView } from "../../services/workspaces.ts";
+import { listActivity } from "../../store/activity.ts";
+import { findAgent, listAgentsOf } from "../../store/agents.ts";
+import { countUnread, listNotifications, markRead } from "../../store/notifications.ts";
+import { listRunsOfAgentForUser, listRunsOfTask, toRunListItem } from "../../store/runs.ts";
+import { findTask, listTasksForUser } from "../../store/tasks.ts";
+import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
+import { tokenFromHeader, userFromToken } from "../auth.ts";
+import type { App, HttpDeps } from "../deps.ts";
+import { mutation } from "../idempotency.ts";
+import {
+  AgentView, AgentWithToken, CommentBody, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
+  NewProjectBody, NewTaskBody, NewWorkspaceBody, Notification, PostedComment, Project, ReadBody, TaskDetail,
+  TaskPatchBody, UserMe, Workspace,
+} from "../schemas.ts";
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
+const security = [{ ownerBearer: [] }];
+const WorkspaceHeader = Type.Object({ "x-workspace-id": Type.String({ minLength: 1, maxLength: 200 }) });
+const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 }));
+
+declare module "fastify" {
+  interface FastifyRequest {
+    user: UserPrincipal;
+  }
+}
+
+export function ownerApi(app: App, deps: HttpDeps): void {
+  app.decorateRequest("user", null as never);
+  app.addHook("onRequest", async (request, reply) => {
+    try {
+      request.user = await userFromToken(deps.db, tokenFromHeader(request.headers.authorization), deps.clock());
+    } catch (error) {
+      reply.header("www-authenticate", 'Bearer realm="owner"');
+      throw error;
+    }
+  });
+  const scope = (user: UserPrincipal) => `user:${user.userId}`;
+  const s = <S extends FastifySchema>(tags: string[], summary: string, rest: S) => ({ schema: { tags, summary, security, ...rest } });
+
+  app.get("/me", s(["Me"], "The signed-in person", { response: { 200: UserMe, ...errors } }), async (request) => ({
+    id: request.user.userId, name: request.user.name, unreadNotifications: await countUnread(deps.db, request.user.userId),
+  }));
+
+  // Agents
+  app.get("/agents", s(["Agents"], "Your agents", { response: { 200: Type.Array(AgentView), ...errors } }), async (request) =>
+    (await listAgentsOf(deps.db, request.user.userId)).map(toAgentView));
+  app.post("/agents", s(["Agents"], "Create an agent; its gca_ token is shown this once", { body: NewAgentBody, response: { 201: AgentWithToken, ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => createAgent(w, request.user, request.body)));
+  app.post("/agents/:id/token", s(["Agents"], "Rotate the agent's token; the old one stops working at once", { params: IdParams, response: { 201: Type.Object({ token: Type.String() }), ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => rotateAgentToken(w, request.user, request.params.id)));
+  app.delete("/agents/:id", s(["Agents"], "Delete the agent; its token stops working at once", { params: IdParams, response: { 204: Type.Null(), ...errors } }),
+    async (request, reply) => {
+      await deps.writer.write((w) => deleteAgent(w, request.user, request.params.id));
+      return reply.code(204).send(null);
+    });
+  app.get("/agents/:id/runs", s(["Agents"], "The agent's runs, newest first", { params: IdParams, querystring: Type.Object({ limit: Limit }), response: { 200: Type.Array(RunListItem), ...errors } }),
+    async (request) => {
+      const agent = await findAgent(deps.db, request.params.id);
+      if (!agent || agent.creator_id !== request.user.userId) throw notFound("Agent");
+      return listRunsOfAgentForUser(deps.db, agent.id, request.query.limit ?? 100);
+    });
+
+  // Workspaces and projects
+  app.get("/workspaces", s(["Workspaces"], "Workspaces you belong to", { response: { 200: Type.Array(Workspace), ...errors } }), async (request) =>
+    (await listWorkspacesOf(deps.db, request.user.userId)).map(toWorkspaceView));
+  app.post("/workspaces", s(["Workspaces"], "Create a workspace", { body: NewWorkspaceBody, response: { 201: Workspace, ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => createWorkspace(w, request.user, request.body.name)));
+  app.post("/workspaces/:id/members", s(["Workspaces"], "Add a person to a workspace", { params: IdParams, body: NewMemberBody, response: { 201: Type.Object({ workspaceId: Type.String(), userId: Type.String() }), ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => addWorkspaceMember(w, request.user, request.params.id, request.body.userId)));
+  app.get("/projects", s(["Projects"], "Projects of the workspace in X-Workspace-Id", { headers: WorkspaceHeader, response: { 200: Type.Array(Project), ...errors } }),
+    async (request) => {
+      const workspaceId = request.headers["x-workspace-id"];
+      await userWorkspace(deps.db, request.user, workspaceId);
+      return (await listProjects(deps.db, workspaceId)).map(toProjectView);
+    });
+  app.post("/projects", s(["Projects"], "Create a project in the workspace in X-Workspace-Id", { headers: WorkspaceHeader, body: NewProjectBody, response: { 201: Project, ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => createProject(w, request.user, request.headers["x-workspace-id"], request.body)));
+
+  // Tasks
+  app.get("/tasks", s(["Tasks"], "Tasks in your workspaces", {
+    querystring: Type.Object({ projectId: Type.Optional(Type.String()), status: Type.Optional(TaskStatusSchema), workspaceId: Type.Optional(Type.String()), limit: Limit }, { additionalProperties: false }),
+    response: { 200: Type.Array(Task), ...errors },
+  }), async (request) => listTasksForUser(deps.db, {
+    userId: request.user.userId, projectId: request.query.projectId, status: request.query.status,
+    workspaceId: request.query.workspaceId ?? (request.headers["x-workspace-id"] as string | undefined), limit: request.query.limit ?? 100,
+  }));
+  app.post("/tasks", s(["Tasks"], "Create a task", { body: NewTaskBody, response: { 201: Task, ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => createTask(w, request.user, request.body)));
+  app.get("/tasks/:id", s(["Tasks"], "A task with its activity feed and runs", { params: IdParams, response: { 200: TaskDetail, ...errors } }), async (request) => {
+    const task = await userTask(deps.db, request.user, request.params.id);
+    const [detail, activity, runs] = await Promise.all([findTask(deps.db, task.id), listActivity(deps.db, task.id), listRunsOfTask(deps.db, task.id)]);
+    return { ...detail!, activity, runs };
+  });
+  app.patch("/tasks/:id", s(["Tasks"], "Edit or move a task", { params: IdParams, body: TaskPatchBody, response: { 200: Task, ...errors } }),
+    async (request) => deps.writer.write((w) => editTask(w, request.user, request.params.id, request.body)));
+  app.post("/tasks/:id/comments", s(["Tasks"], "Comment; @mentioning one of your agents delegates to it", { params: IdParams, body: CommentBody, response: { 201: PostedComment, ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => commentOnTask(w, request.user, request.params.id, request.body.body)));
+  app.post("/tasks/:id/delegate", s(["Runs"], "Delegate the task to one of your agents (a new PENDING run)", { params: IdParams, body: DelegateBody, response: { 201: RunListItem, ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => delegate(w, request.user, request.params.id, request.body.agentId, request.body.prompt)));
+
+  // Runs
+  app.get("/runs/:id", s(["Runs"], "Run detail (same shape as the agent's)", { params: IdParams, response: { 200: RunDetail, ...errors } }), async (request) => {
+    const run = await userRun(deps.db, request.user, request.params.id);
+    const [task, activity] = await Promise.all([findTask(deps.db, run.task_id), listActivity(deps.db, run.task_id)]);
+    return { ...toRunListItem(run), task: task!, activity };
+  });
+  app.post("/runs/:id/follow-up", s(["Runs"], "A new PENDING run on the same task, after this one ended", { params: IdParams, body: FollowUpBody, response: { 201: RunListItem, ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => followUp(w, request.user, request.params.id, request.body.message)));
+  app.post("/runs/:id/stop", s(["Runs"], "PENDING or RUNNING → STOPPED", { params: IdParams, response: { 200: RunListItem, ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, (w) => stopRun(w, request.user, request.params.id)));
+
+  // Notifications
+  app.get("/notifications", s(["Notifications"], "Your notifications, newest first", {
+    querystring: Type.Object({ unread: Type.Optional(Type.Boolean()), limit: Limit }, { additionalProperties: false }),
+    response: { 200: Type.Array(Notification), ...errors },
+  }), async (request) => listNotifications(deps.db, request.user.userId, request.query.unread ?? false, request.query.limit ?? 100));
+  app.post("/notifications/read", s(["Notifications"], "Mark notifications read", { body: ReadBody, response: { 200: Type.Object({ updated: Type.Integer() }), ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, async (w) => {
+      const updated = await markRead(w.sql, request.user.userId, request.body.ids, w.now);
+      if (updated > 0) w.changes.users.add(request.user.userId);
+      return { updated };
+    }));
+}

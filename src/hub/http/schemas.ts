@@ -1,0 +1,65 @@
+/** The owner API's wire shapes (the agent API's live in sdk/types.ts). */
+import { Type } from "typebox";
+import { Activity, Image, IsoDate, PersonRef, RunListItem, Task, TaskStatusSchema, UnixMs } from "../../sdk/types.ts";
+
+export const Id = Type.String({ minLength: 1, maxLength: 200 });
+export const IdParams = Type.Object({ id: Id });
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+
+export const Workspace = Type.Object({ id: Type.String(), name: Type.String(), createdBy: Type.String(), createdAt: UnixMs });
+export const Project = Type.Object({
+  id: Type.String(), workspaceId: Type.String(), name: Type.String(), description: Type.String(), createdAt: UnixMs,
+});
+export const AgentView = Type.Object({
+  id: Type.String(), name: Type.String(), description: Type.String(), agentUserId: Type.String(), createdAt: UnixMs,
+});
+export const AgentWithToken = Type.Intersect([AgentView, Type.Object({ token: Type.String() })]);
+export const TaskDetail = Type.Intersect([Task, Type.Object({ activity: Type.Array(Activity), runs: Type.Array(RunListItem) })]);
+export const PostedComment = Type.Object({
+  comment: Activity, runId: Type.Union([Type.String(), Type.Null()]), runs: Type.Array(RunListItem),
+});
+export const Notification = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  taskId: Type.Union([Type.String(), Type.Null()]),
+  taskTitle: Type.Union([Type.String(), Type.Null()]),
+  runId: Type.Union([Type.String(), Type.Null()]),
+  actor: Type.Union([PersonRef, Type.Null()]),
+  body: Type.String(),
+  createdAt: UnixMs,
+  readAt: Type.Union([UnixMs, Type.Null()]),
+});
+export const UserMe = Type.Object({ id: Type.String(), name: Type.String(), unreadNotifications: Type.Integer() });
+
+export const NewAgentBody = Type.Object({ name: Name, description: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
+export const NewWorkspaceBody = Type.Object({ name: Name }, { additionalProperties: false });
+export const NewMemberBody = Type.Object({ userId: Id }, { additionalProperties: false });
+export const NewProjectBody = Type.Object({ name: Name, description: Type.Optional(Type.String({ maxLength: 10_000 })) }, { additionalProperties: false });
+const Images = Type.Array(
+  Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }), name: Type.String({ maxLength: 500 }) }, { additionalProperties: false }),
+  { maxItems: 50 },
+);
+export const NewTaskBody = Type.Object({
+  projectId: Id,
+  title: Type.String({ minLength: 1, maxLength: 500 }),
+  description: Type.Optional(Type.String({ maxLength: 100_000 })),
+  dueDate: Type.Optional(Type.Union([IsoDate, Type.Null()])),
+  images: Type.Optional(Images),
+}, { additionalProperties: false });
+export const TaskPatchBody = Type.Object({
+  title: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  description: Type.Optional(Type.String({ maxLength: 100_000 })),
+  status: Type.Optional(TaskStatusSchema),
+  dueDate: Type.Optional(Type.Union([IsoDate, Type.Null()])),
+  images: Type.Optional(Images),
+  projectId: Type.Optional(Id),
+  ownerId: Type.Optional(Id),
+}, { additionalProperties: false, minProperties: 1 });
+export const CommentBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: false });
+export const DelegateBody = Type.Object({
+  agentId: Id, prompt: Type.Optional(Type.String({ maxLength: 200_000 })),
+}, { additionalProperties: false });
+export const FollowUpBody = Type.Object({ message: Type.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: false });
+export const ReadBody = Type.Object({ ids: Type.Array(Id, { maxItems: 1000 }) }, { additionalProperties: false });
+
+export { Image };

@@ -1,0 +1,61 @@
+import type { Database } from "./db/port.ts";
+import { reapRun } from "./services/runs.ts";
+import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
+import { listStaleRuns } from "./store/runs.ts";
+import type { Clock, Writer } from "./write.ts";
+
+const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+
+/**
+ * The stale-run reaper: a RUNNING run whose agent has made no call about it for
+ * `staleAfterMs` becomes ERROR ("Agent stopped responding") and its owner is told.
+ * It also forgets idempotency keys older than a day.
+ */
+export class Reaper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly deps: { db: Database; writer: Writer; clock: Clock },
+    private readonly staleAfterMs: number,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
+
+  start(): void {
+    const every = Math.max(50, Math.min(60_000, Math.floor(this.staleAfterMs / 4)));
+    this.timer = setInterval(() => void this.sweep(), every);
+    this.timer.unref();
+  }
+
+  /** One pass; returns how many runs it ended. */
+  async sweep(): Promise<number> {
+    if (this.running) return 0;
+    const pass = this.pass();
+    this.running = pass;
+    try {
+      return await pass;
+    } catch (error) {
+      this.onError(error);
+      return 0;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async pass(): Promise<number> {
+    const now = this.deps.clock();
+    const staleBefore = now - this.staleAfterMs;
+    let ended = 0;
+    for (const run of await listStaleRuns(this.deps.db, staleBefore, 500)) {
+      if (await this.deps.writer.write((w) => reapRun(w, run.id, staleBefore))) ended++;
+    }
+    await this.deps.writer.write(async (w) => deleteIdempotencyKeysBefore(w.sql, now - IDEMPOTENCY_TTL_MS));
+    return ended;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}

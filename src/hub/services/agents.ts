@@ -1,0 +1,61 @@
+import { newId } from "../domain/ids.ts";
+import { hashToken, newToken } from "../domain/tokens.ts";
+import { badRequest, conflict, notFound } from "../errors.ts";
+import type { UserPrincipal } from "../principal.ts";
+import { findAgent, findAgentByName, insertAgent, markAgentDeleted, setAgentTokenHash, type AgentRow } from "../store/agents.ts";
+import { insertUser } from "../store/users.ts";
+import type { Write } from "../write.ts";
+
+export interface AgentView {
+  id: string;
+  name: string;
+  description: string;
+  agentUserId: string;
+  createdAt: number;
+}
+
+export const toAgentView = (a: AgentRow): AgentView => ({
+  id: a.id, name: a.name, description: a.description, agentUserId: a.user_id, createdAt: a.created_at,
+});
+
+/** Creates an agent with its own user identity; the token is returned this once only. */
+export async function createAgent(
+  w: Write,
+  user: UserPrincipal,
+  input: { name: string; description?: string | undefined },
+): Promise<AgentView & { token: string }> {
+  const name = input.name.trim();
+  if (!name) throw badRequest("name must be a non-empty string");
+  // Unique per creator, so an @mention names exactly one agent.
+  if (await findAgentByName(w.sql, user.userId, name)) throw conflict(`You already have an agent named "${name}"`);
+  const token = newToken("agent");
+  const userId = newId("usr", w.now);
+  await insertUser(w.sql, { id: userId, name, kind: "agent", created_at: w.now });
+  const row: AgentRow = {
+    id: newId("agt", w.now), user_id: userId, creator_id: user.userId, name,
+    description: (input.description ?? "").trim(), token_hash: hashToken(token), created_at: w.now, deleted_at: null,
+  };
+  await insertAgent(w.sql, row);
+  return { ...toAgentView(row), token };
+}
+
+async function ownAgent(w: Write, user: UserPrincipal, agentId: string) {
+  const agent = await findAgent(w.sql, agentId);
+  if (!agent || agent.creator_id !== user.userId) throw notFound("Agent");
+  return agent;
+}
+
+/** A new token; the old one stops working the moment this commits. */
+export async function rotateAgentToken(w: Write, user: UserPrincipal, agentId: string): Promise<{ token: string }> {
+  const agent = await ownAgent(w, user, agentId);
+  const token = newToken("agent");
+  await setAgentTokenHash(w.sql, agent.id, hashToken(token));
+  w.changes.agents.add(agent.id);
+  return { token };
+}
+
+export async function deleteAgent(w: Write, user: UserPrincipal, agentId: string): Promise<void> {
+  const agent = await ownAgent(w, user, agentId);
+  await markAgentDeleted(w.sql, agent.id, w.now);
+  w.changes.agents.add(agent.id);
+}

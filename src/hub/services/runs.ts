@@ -1,0 +1,182 @@
+/**
+ * The run lifecycle: the agent's calls (start, comment, heartbeat, complete,
+ * error) and the owner's (delegate, follow-up, stop). Every transition goes
+ * through the shared state machine and one conditional UPDATE, so a run is never
+ * started twice nor completed after it was stopped.
+ */
+import { isEnded, nextRunStatus, type RunAction, type RunStatus } from "../../sdk/run-state.ts";
+import type { RunListItem } from "../../sdk/types.ts";
+import { deriveCost, type CostInput } from "../domain/cost.ts";
+import { newId } from "../domain/ids.ts";
+import { badRequest, conflict, forbidden, notFound, runConflict } from "../errors.ts";
+import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
+import { findAgent } from "../store/agents.ts";
+import {
+  findRun, hasActiveRun, insertRun, previousTotalCost, toRunListItem, touchRun, transitionRun, type RunJoined,
+} from "../store/runs.ts";
+import { findTaskRow, updateTask } from "../store/tasks.ts";
+import type { Write } from "../write.ts";
+import { agentRun, userRun, userTask } from "./access.ts";
+import { addComment, addStatusChange } from "./activity.ts";
+import { notify } from "./notify.ts";
+
+/** Applies `action` to `run` atomically, or throws the 409 that says where it stands. */
+async function transition(
+  w: Write,
+  run: RunJoined,
+  action: RunAction,
+  fields: Parameters<typeof transitionRun>[5] = {},
+): Promise<RunStatus> {
+  const to = nextRunStatus(run.status, action);
+  if (!to) throw runConflict(action, run.status);
+  if (!(await transitionRun(w.sql, run.id, run.status, to, w.now, fields))) {
+    const current = await findRun(w.sql, run.id);
+    throw runConflict(action, current?.status ?? run.status);
+  }
+  w.changes.agents.add(run.agent_id);
+  w.changes.tasks.add(run.task_id);
+  return to;
+}
+
+async function reload(w: Write, runId: string): Promise<RunListItem> {
+  const run = await findRun(w.sql, runId);
+  if (!run) throw notFound("Run");
+  return toRunListItem(run);
+}
+
+const text = (body: string | undefined) => (body ?? "").trim();
+
+export async function startRun(w: Write, agent: AgentPrincipal, runId: string, body?: string): Promise<RunListItem> {
+  const run = await agentRun(w.sql, agent, runId);
+  const to = await transition(w, run, "start", { started: true });
+  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to });
+  if (text(body)) await addComment(w, run.task_id, runId, agent.userId, text(body));
+  const task = await findTaskRow(w.sql, run.task_id);
+  if (task && task.status !== "doing") {
+    await updateTask(w.sql, task.id, { status: "doing" }, w.now);
+    await addStatusChange(w, { taskId: task.id, runId, subject: "task", authorId: agent.userId, from: task.status, to: "doing" });
+    w.changes.workspaces.add(task.workspace_id);
+  }
+  await notify(w, {
+    userId: run.owner_id, type: "run_started", taskId: run.task_id, runId, actorId: agent.userId,
+    body: text(body) || `${agent.name} started working on "${run.task_title}"`,
+  });
+  return reload(w, runId);
+}
+
+export async function commentOnRun(w: Write, agent: AgentPrincipal, runId: string, body: string | undefined) {
+  if (!text(body)) throw badRequest("body must be a non-empty string");
+  const run = await agentRun(w.sql, agent, runId);
+  if (!nextRunStatus(run.status, "comment")) throw runConflict("comment on", run.status);
+  await touchRun(w.sql, runId, w.now);
+  const id = await addComment(w, run.task_id, runId, agent.userId, text(body));
+  await notify(w, { userId: run.owner_id, type: "run_comment", taskId: run.task_id, runId, actorId: agent.userId, body: text(body) });
+  return id;
+}
+
+/** Renews the run's lease without saying anything to the owner. */
+export async function heartbeatRun(w: Write, agent: AgentPrincipal, runId: string): Promise<RunListItem> {
+  const run = await agentRun(w.sql, agent, runId);
+  if (!nextRunStatus(run.status, "heartbeat")) throw runConflict("heartbeat", run.status);
+  await touchRun(w.sql, runId, w.now);
+  return toRunListItem({ ...run, heartbeat_at: w.now });
+}
+
+export async function endRun(
+  w: Write,
+  agent: AgentPrincipal,
+  runId: string,
+  action: "complete" | "error",
+  input: CostInput & { body?: string | undefined },
+): Promise<RunListItem> {
+  const run = await agentRun(w.sql, agent, runId);
+  if (!nextRunStatus(run.status, action)) throw runConflict(action, run.status);
+  const cost = deriveCost(input, await previousTotalCost(w.sql, run.task_id, runId));
+  const to = await transition(w, run, action, { ended: true, stepCostUsd: cost.stepCostUsd, totalCostUsd: cost.totalCostUsd });
+  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to });
+  if (text(input.body)) await addComment(w, run.task_id, runId, agent.userId, text(input.body));
+  const fallback = action === "complete" ? `${agent.name} finished "${run.task_title}"` : `${agent.name} hit an error on "${run.task_title}"`;
+  await notify(w, {
+    userId: run.owner_id, type: action === "complete" ? "run_finished" : "run_error", taskId: run.task_id, runId,
+    actorId: agent.userId, body: text(input.body) || fallback,
+  });
+  return reload(w, runId);
+}
+
+/** The prompt a delegation without one gets: the task's title and description. */
+function defaultPrompt(title: string, description: string): string {
+  return description.trim() ? `${title}\n\n${description.trim()}` : title;
+}
+
+export async function delegate(
+  w: Write,
+  user: UserPrincipal,
+  taskId: string,
+  agentId: string,
+  prompt?: string,
+): Promise<RunListItem> {
+  const task = await userTask(w.sql, user, taskId);
+  const agent = await findAgent(w.sql, agentId);
+  // Agents are private to their creator: someone else's agent does not exist for you.
+  if (!agent || agent.creator_id !== user.userId) throw notFound("Agent");
+  if (await hasActiveRun(w.sql, taskId, agentId)) {
+    throw conflict(`${agent.name} already has a pending or running run on this task`);
+  }
+  const id = newId("run", w.now);
+  await insertRun(w.sql, {
+    id, task_id: taskId, agent_id: agentId, owner_id: user.userId, status: "PENDING",
+    prompt: text(prompt) || defaultPrompt(task.title, task.description), last_follow_up_message: null,
+    follows_run_id: null, created_at: w.now, started_at: null, ended_at: null, heartbeat_at: null,
+    step_cost_usd: null, total_cost_usd: null,
+  });
+  await addStatusChange(w, {
+    taskId, runId: id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Delegated to ${agent.name}`,
+  });
+  w.changes.agents.add(agentId);
+  w.changes.workspaces.add(task.workspace_id);
+  return reload(w, id);
+}
+
+export async function followUp(w: Write, user: UserPrincipal, runId: string, message: string): Promise<RunListItem> {
+  if (!text(message)) throw badRequest("message must be a non-empty string");
+  const run = await userRun(w.sql, user, runId);
+  const agent = await findAgent(w.sql, run.agent_id);
+  if (!agent || agent.creator_id !== user.userId) throw forbidden("Only the agent's creator can send it a follow-up");
+  if (!isEnded(run.status)) throw conflict(`Cannot follow up on a run that is ${run.status}`, { status: run.status });
+  if (await hasActiveRun(w.sql, run.task_id, run.agent_id)) {
+    throw conflict(`${agent.name} already has a pending or running run on this task`);
+  }
+  const id = newId("run", w.now);
+  await insertRun(w.sql, {
+    id, task_id: run.task_id, agent_id: run.agent_id, owner_id: user.userId, status: "PENDING", prompt: text(message),
+    last_follow_up_message: text(message), follows_run_id: run.id, created_at: w.now, started_at: null, ended_at: null,
+    heartbeat_at: null, step_cost_usd: null, total_cost_usd: null,
+  });
+  await addComment(w, run.task_id, id, user.userId, text(message));
+  await addStatusChange(w, {
+    taskId: run.task_id, runId: id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Follow-up for ${agent.name}`,
+  });
+  w.changes.agents.add(run.agent_id);
+  return reload(w, id);
+}
+
+export async function stopRun(w: Write, user: UserPrincipal, runId: string): Promise<RunListItem> {
+  const run = await userRun(w.sql, user, runId);
+  if (run.owner_id !== user.userId && run.agent_creator_id !== user.userId) {
+    throw forbidden("Only the run's owner can stop it");
+  }
+  const to = await transition(w, run, "stop", { ended: true });
+  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: user.userId, from: run.status, to });
+  return reload(w, runId);
+}
+
+/** Ends a RUNNING run whose agent went quiet; false if it moved on meanwhile. */
+export async function reapRun(w: Write, runId: string, staleBefore: number): Promise<boolean> {
+  const run = await findRun(w.sql, runId);
+  if (!run || run.status !== "RUNNING" || (run.heartbeat_at ?? 0) >= staleBefore) return false;
+  await transition(w, run, "error", { ended: true });
+  const body = "Agent stopped responding";
+  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: run.agent_user_id, from: run.status, to: "ERROR", body });
+  await notify(w, { userId: run.owner_id, type: "run_error", taskId: run.task_id, runId, actorId: run.agent_user_id, body });
+  return true;
+}

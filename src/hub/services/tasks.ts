@@ -1,0 +1,111 @@
+import type { Activity, Image, RunListItem, Task, TaskStatus } from "../../sdk/types.ts";
+import { newId } from "../domain/ids.ts";
+import { mentionedNames } from "../domain/mentions.ts";
+import { badRequest, notFound } from "../errors.ts";
+import type { UserPrincipal } from "../principal.ts";
+import { findActivity } from "../store/activity.ts";
+import { listAgentsOf } from "../store/agents.ts";
+import { hasActiveRun } from "../store/runs.ts";
+import { findTask, insertTask, updateTask, type TaskPatch } from "../store/tasks.ts";
+import { findUser } from "../store/users.ts";
+import { findProject, isMember } from "../store/workspaces.ts";
+import type { Write } from "../write.ts";
+import { userTask } from "./access.ts";
+import { addComment, addStatusChange } from "./activity.ts";
+import { delegate } from "./runs.ts";
+
+export interface NewTask {
+  projectId: string;
+  title: string;
+  description?: string | undefined;
+  dueDate?: string | null | undefined;
+  images?: Image[] | undefined;
+}
+
+async function visibleProject(w: Write, user: UserPrincipal, projectId: string) {
+  const project = await findProject(w.sql, projectId);
+  if (!project || !(await isMember(w.sql, project.workspace_id, user.userId))) throw notFound("Project");
+  return project;
+}
+
+function checkTitle(title: string): string {
+  if (!title.trim()) throw badRequest("title must be a non-empty string");
+  return title.trim();
+}
+
+export async function createTask(w: Write, user: UserPrincipal, input: NewTask): Promise<Task> {
+  const project = await visibleProject(w, user, input.projectId);
+  const id = newId("task", w.now);
+  await insertTask(w.sql, {
+    id, workspace_id: project.workspace_id, project_id: project.id, title: checkTitle(input.title),
+    description: input.description ?? "", status: "todo", due_date: input.dueDate ?? null,
+    images: JSON.stringify(input.images ?? []), creator_id: user.userId, owner_id: user.userId,
+    created_at: w.now, updated_at: w.now,
+  });
+  w.changes.workspaces.add(project.workspace_id);
+  w.changes.tasks.add(id);
+  return (await findTask(w.sql, id))!;
+}
+
+export interface TaskEdit {
+  title?: string | undefined;
+  description?: string | undefined;
+  status?: TaskStatus | undefined;
+  dueDate?: string | null | undefined;
+  images?: Image[] | undefined;
+  projectId?: string | undefined;
+  ownerId?: string | undefined;
+}
+
+export async function editTask(w: Write, user: UserPrincipal, taskId: string, edit: TaskEdit): Promise<Task> {
+  const task = await userTask(w.sql, user, taskId);
+  const patch: TaskPatch = {};
+  if (edit.title !== undefined) patch.title = checkTitle(edit.title);
+  if (edit.description !== undefined) patch.description = edit.description;
+  if (edit.dueDate !== undefined) patch.due_date = edit.dueDate;
+  if (edit.images !== undefined) patch.images = JSON.stringify(edit.images);
+  if (edit.projectId !== undefined && edit.projectId !== task.project_id) {
+    const project = await visibleProject(w, user, edit.projectId);
+    if (project.workspace_id !== task.workspace_id) throw badRequest("projectId must be a project of the task's workspace");
+    patch.project_id = project.id;
+  }
+  if (edit.ownerId !== undefined) {
+    const owner = await findUser(w.sql, edit.ownerId);
+    if (!owner || owner.kind !== "user" || !(await isMember(w.sql, task.workspace_id, owner.id))) {
+      throw badRequest("ownerId must be a member of the task's workspace");
+    }
+    patch.owner_id = owner.id;
+  }
+  if (edit.status !== undefined && edit.status !== task.status) {
+    patch.status = edit.status;
+    await addStatusChange(w, { taskId, runId: null, subject: "task", authorId: user.userId, from: task.status, to: edit.status });
+  }
+  if (Object.keys(patch).length > 0) await updateTask(w.sql, taskId, patch, w.now);
+  w.changes.tasks.add(taskId);
+  w.changes.workspaces.add(task.workspace_id);
+  return (await findTask(w.sql, taskId))!;
+}
+
+export interface PostedComment {
+  comment: Activity;
+  /** The first run the comment's @mentions created, or null. */
+  runId: string | null;
+  runs: RunListItem[];
+}
+
+/**
+ * A person's comment on a task. Each agent of the author's that it @mentions gets
+ * a PENDING run with the comment as its prompt, unless it already has one going
+ * on this task (the comment is kept either way).
+ */
+export async function commentOnTask(w: Write, user: UserPrincipal, taskId: string, body: string): Promise<PostedComment> {
+  if (!body.trim()) throw badRequest("body must be a non-empty string");
+  await userTask(w.sql, user, taskId);
+  const id = await addComment(w, taskId, null, user.userId, body.trim());
+  const runs: RunListItem[] = [];
+  for (const agent of mentionedNames(body, await listAgentsOf(w.sql, user.userId))) {
+    if (await hasActiveRun(w.sql, taskId, agent.id)) continue;
+    runs.push(await delegate(w, user, taskId, agent.id, body.trim()));
+  }
+  return { comment: (await findActivity(w.sql, id))!, runId: runs[0]?.id ?? null, runs };
+}

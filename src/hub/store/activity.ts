@@ -1,0 +1,54 @@
+import type { Sql } from "../db/port.ts";
+import type { Activity } from "../../sdk/types.ts";
+
+export interface ActivityRow {
+  id: string;
+  task_id: string;
+  run_id: string | null;
+  type: "comment" | "status_change";
+  subject: "run" | "task" | null;
+  author_id: string;
+  body: string;
+  from_status: string | null;
+  to_status: string | null;
+  created_at: number;
+}
+
+export async function insertActivity(sql: Sql, row: ActivityRow): Promise<void> {
+  await sql.run(
+    `INSERT INTO activity (id, task_id, run_id, type, subject, author_id, body, from_status, to_status, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [row.id, row.task_id, row.run_id, row.type, row.subject, row.author_id, row.body, row.from_status,
+      row.to_status, row.created_at],
+  );
+}
+
+type ActivityJoined = ActivityRow & { author_name: string; author_kind: "user" | "agent" };
+
+const SELECT = `SELECT a.*, u.name AS author_name, u.kind AS author_kind
+  FROM activity a JOIN users u ON u.id = a.author_id`;
+
+function toActivity(r: ActivityJoined): Activity {
+  return {
+    id: r.id,
+    type: r.type,
+    subject: r.subject,
+    runId: r.run_id,
+    author: { id: r.author_id, name: r.author_name, kind: r.author_kind },
+    body: r.body,
+    from: r.from_status,
+    to: r.to_status,
+    createdAt: r.created_at,
+  };
+}
+
+/** The task's whole feed, oldest first (ids sort by creation). */
+export async function listActivity(sql: Sql, taskId: string): Promise<Activity[]> {
+  const rows = await sql.all<ActivityJoined>(`${SELECT} WHERE a.task_id = ? ORDER BY a.id`, [taskId]);
+  return rows.map(toActivity);
+}
+
+export async function findActivity(sql: Sql, id: string): Promise<Activity | undefined> {
+  const row = await sql.get<ActivityJoined>(`${SELECT} WHERE a.id = ?`, [id]);
+  return row && toActivity(row);
+}

@@ -1,0 +1,53 @@
+import type { Sql } from "../db/port.ts";
+
+export interface AgentRow {
+  id: string;
+  user_id: string;
+  creator_id: string;
+  name: string;
+  description: string;
+  token_hash: string | null;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface AgentWithCreator extends AgentRow {
+  creator_name: string;
+}
+
+export async function insertAgent(sql: Sql, row: AgentRow): Promise<void> {
+  await sql.run(
+    `INSERT INTO agents (id, user_id, creator_id, name, description, token_hash, created_at, deleted_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [row.id, row.user_id, row.creator_id, row.name, row.description, row.token_hash, row.created_at, row.deleted_at],
+  );
+}
+
+const WITH_CREATOR = "SELECT a.*, u.name AS creator_name FROM agents a JOIN users u ON u.id = a.creator_id";
+
+export function findAgentByTokenHash(sql: Sql, tokenHash: string): Promise<AgentWithCreator | undefined> {
+  return sql.get<AgentWithCreator>(`${WITH_CREATOR} WHERE a.token_hash = ? AND a.deleted_at IS NULL`, [tokenHash]);
+}
+
+export function findAgent(sql: Sql, id: string): Promise<AgentWithCreator | undefined> {
+  return sql.get<AgentWithCreator>(`${WITH_CREATOR} WHERE a.id = ? AND a.deleted_at IS NULL`, [id]);
+}
+
+export function listAgentsOf(sql: Sql, creatorId: string): Promise<AgentWithCreator[]> {
+  return sql.all<AgentWithCreator>(`${WITH_CREATOR} WHERE a.creator_id = ? AND a.deleted_at IS NULL ORDER BY a.id`, [creatorId]);
+}
+
+export async function findAgentByName(sql: Sql, creatorId: string, name: string): Promise<AgentRow | undefined> {
+  return sql.get<AgentRow>(
+    "SELECT * FROM agents WHERE creator_id = ? AND lower(name) = lower(?) AND deleted_at IS NULL",
+    [creatorId, name],
+  );
+}
+
+export async function setAgentTokenHash(sql: Sql, id: string, tokenHash: string): Promise<void> {
+  await sql.run("UPDATE agents SET token_hash = ? WHERE id = ?", [tokenHash, id]);
+}
+
+export async function markAgentDeleted(sql: Sql, id: string, now: number): Promise<void> {
+  await sql.run("UPDATE agents SET deleted_at = ?, token_hash = NULL WHERE id = ?", [now, id]);
+}

@@ -1,0 +1,70 @@
+import type { Sql } from "../db/port.ts";
+
+export type NotificationType = "run_started" | "run_comment" | "run_finished" | "run_error" | "run_stopped" | "mention";
+
+export interface NotificationRow {
+  id: string;
+  user_id: string;
+  type: NotificationType;
+  task_id: string | null;
+  run_id: string | null;
+  actor_id: string | null;
+  body: string;
+  created_at: number;
+  read_at: number | null;
+}
+
+export interface Notification {
+  id: string;
+  type: NotificationType;
+  taskId: string | null;
+  taskTitle: string | null;
+  runId: string | null;
+  actor: { id: string; name: string } | null;
+  body: string;
+  createdAt: number;
+  readAt: number | null;
+}
+
+export async function insertNotification(sql: Sql, row: NotificationRow): Promise<void> {
+  await sql.run(
+    `INSERT INTO notifications (id, user_id, type, task_id, run_id, actor_id, body, created_at, read_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [row.id, row.user_id, row.type, row.task_id, row.run_id, row.actor_id, row.body, row.created_at, row.read_at],
+  );
+}
+
+export async function listNotifications(sql: Sql, userId: string, unreadOnly: boolean, limit: number): Promise<Notification[]> {
+  const rows = await sql.all<NotificationRow & { task_title: string | null; actor_name: string | null }>(
+    `SELECT n.*, t.title AS task_title, u.name AS actor_name FROM notifications n
+     LEFT JOIN tasks t ON t.id = n.task_id LEFT JOIN users u ON u.id = n.actor_id
+     WHERE n.user_id = ? ${unreadOnly ? "AND n.read_at IS NULL" : ""} ORDER BY n.id DESC LIMIT ?`,
+    [userId, limit],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    taskId: r.task_id,
+    taskTitle: r.task_title,
+    runId: r.run_id,
+    actor: r.actor_id ? { id: r.actor_id, name: r.actor_name ?? "" } : null,
+    body: r.body,
+    createdAt: r.created_at,
+    readAt: r.read_at,
+  }));
+}
+
+export async function countUnread(sql: Sql, userId: string): Promise<number> {
+  const row = await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM notifications WHERE user_id = ? AND read_at IS NULL", [userId]);
+  return Number(row?.n ?? 0);
+}
+
+/** Marks the user's own notifications read; ids of others' are ignored. */
+export async function markRead(sql: Sql, userId: string, ids: readonly string[], now: number): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { changes } = await sql.run(
+    `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL AND id IN (${ids.map(() => "?").join(", ")})`,
+    [now, userId, ...ids],
+  );
+  return changes;
+}

@@ -1,0 +1,159 @@
+import type { Sql } from "../db/port.ts";
+import type { RunStatus } from "../../sdk/run-state.ts";
+import type { RunListItem } from "../../sdk/types.ts";
+
+export interface RunRow {
+  id: string;
+  task_id: string;
+  agent_id: string;
+  owner_id: string;
+  status: RunStatus;
+  prompt: string;
+  last_follow_up_message: string | null;
+  follows_run_id: string | null;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  heartbeat_at: number | null;
+  step_cost_usd: number | null;
+  total_cost_usd: number | null;
+}
+
+/** A run with what its list item shows of its task, owner and agent. */
+export interface RunJoined extends RunRow {
+  task_title: string;
+  workspace_id: string;
+  project_id: string;
+  owner_name: string;
+  agent_name: string;
+  agent_user_id: string;
+  agent_creator_id: string;
+}
+
+const SELECT = `SELECT r.*, t.title AS task_title, t.workspace_id, t.project_id, o.name AS owner_name,
+    a.name AS agent_name, a.user_id AS agent_user_id, a.creator_id AS agent_creator_id
+  FROM runs r JOIN tasks t ON t.id = r.task_id JOIN users o ON o.id = r.owner_id JOIN agents a ON a.id = r.agent_id`;
+
+export function toRunListItem(row: RunJoined): RunListItem {
+  return {
+    id: row.id,
+    taskTitle: row.task_title,
+    prompt: row.prompt,
+    status: row.status,
+    taskId: row.task_id,
+    workspaceId: row.workspace_id,
+    projectId: row.project_id,
+    lastFollowUpMessage: row.last_follow_up_message,
+    owner: { id: row.owner_id, name: row.owner_name },
+    agent: { id: row.agent_id, name: row.agent_name },
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    stepCostUsd: row.step_cost_usd,
+    totalCostUsd: row.total_cost_usd,
+  };
+}
+
+export async function insertRun(sql: Sql, row: RunRow): Promise<void> {
+  await sql.run(
+    `INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, last_follow_up_message, follows_run_id,
+       created_at, started_at, ended_at, heartbeat_at, step_cost_usd, total_cost_usd)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [row.id, row.task_id, row.agent_id, row.owner_id, row.status, row.prompt, row.last_follow_up_message,
+      row.follows_run_id, row.created_at, row.started_at, row.ended_at, row.heartbeat_at, row.step_cost_usd,
+      row.total_cost_usd],
+  );
+}
+
+export function findRun(sql: Sql, id: string): Promise<RunJoined | undefined> {
+  return sql.get<RunJoined>(`${SELECT} WHERE r.id = ?`, [id]);
+}
+
+/**
+ * Moves a run from `from` to `to` in one statement, so two callers racing for the
+ * same transition cannot both win: the loser sees 0 changes.
+ */
+export async function transitionRun(
+  sql: Sql,
+  id: string,
+  from: RunStatus,
+  to: RunStatus,
+  now: number,
+  fields: { started?: boolean; ended?: boolean; stepCostUsd?: number | null; totalCostUsd?: number | null } = {},
+): Promise<boolean> {
+  const sets = ["status = ?", "heartbeat_at = ?"];
+  const params: (string | number | null)[] = [to, now];
+  if (fields.started) { sets.push("started_at = ?"); params.push(now); }
+  if (fields.ended) { sets.push("ended_at = ?"); params.push(now); }
+  if (fields.stepCostUsd !== undefined) { sets.push("step_cost_usd = ?"); params.push(fields.stepCostUsd); }
+  if (fields.totalCostUsd !== undefined) { sets.push("total_cost_usd = ?"); params.push(fields.totalCostUsd); }
+  const { changes } = await sql.run(`UPDATE runs SET ${sets.join(", ")} WHERE id = ? AND status = ?`, [...params, id, from]);
+  return changes === 1;
+}
+
+export async function touchRun(sql: Sql, id: string, now: number): Promise<void> {
+  await sql.run("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'RUNNING'", [now, id]);
+}
+
+export interface AgentRunFilter {
+  agentId: string;
+  status?: RunStatus | undefined;
+  workspaceId?: string | undefined;
+  limit: number;
+}
+
+/** An agent's runs: PENDING ones oldest first (work-queue order), the rest newest first. */
+export async function listRunsForAgent(sql: Sql, f: AgentRunFilter): Promise<RunListItem[]> {
+  const where = ["r.agent_id = ?"];
+  const params: (string | number)[] = [f.agentId];
+  if (f.status) { where.push("r.status = ?"); params.push(f.status); }
+  if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
+  const order = f.status === "PENDING" ? "r.created_at ASC, r.id ASC" : "r.created_at DESC, r.id DESC";
+  const rows = await sql.all<RunJoined>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ?`, [...params, f.limit]);
+  return rows.map(toRunListItem);
+}
+
+/** The agent's runs stopped since `since`, newest first. */
+export async function listStoppedRunsForAgent(sql: Sql, agentId: string, since: number, limit: number): Promise<RunListItem[]> {
+  const rows = await sql.all<RunJoined>(
+    `${SELECT} WHERE r.agent_id = ? AND r.status = 'STOPPED' AND r.ended_at >= ? ORDER BY r.ended_at DESC, r.id DESC LIMIT ?`,
+    [agentId, since, limit],
+  );
+  return rows.map(toRunListItem);
+}
+
+export async function listRunsOfTask(sql: Sql, taskId: string): Promise<RunListItem[]> {
+  const rows = await sql.all<RunJoined>(`${SELECT} WHERE r.task_id = ? ORDER BY r.created_at, r.id`, [taskId]);
+  return rows.map(toRunListItem);
+}
+
+export async function listRunsOfAgentForUser(sql: Sql, agentId: string, limit: number): Promise<RunListItem[]> {
+  const rows = await sql.all<RunJoined>(`${SELECT} WHERE r.agent_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?`, [agentId, limit]);
+  return rows.map(toRunListItem);
+}
+
+export async function hasActiveRun(sql: Sql, taskId: string, agentId: string): Promise<boolean> {
+  const row = await sql.get(
+    "SELECT 1 AS ok FROM runs WHERE task_id = ? AND agent_id = ? AND status IN ('PENDING', 'RUNNING') LIMIT 1",
+    [taskId, agentId],
+  );
+  return row !== undefined;
+}
+
+/** The running cost total of the task's turns before `runId` (0 when none reported one). */
+export async function previousTotalCost(sql: Sql, taskId: string, runId: string): Promise<number> {
+  const row = await sql.get<{ total: number }>(
+    `SELECT total_cost_usd AS total FROM runs
+     WHERE task_id = ? AND id < ? AND total_cost_usd IS NOT NULL ORDER BY id DESC LIMIT 1`,
+    [taskId, runId],
+  );
+  return row?.total ?? 0;
+}
+
+/** RUNNING runs whose agent has made no call about them since `before`. */
+export function listStaleRuns(sql: Sql, before: number, limit: number): Promise<RunJoined[]> {
+  return sql.all<RunJoined>(
+    `${SELECT} WHERE r.status = 'RUNNING' AND r.heartbeat_at < ? ORDER BY r.heartbeat_at LIMIT ?`,
+    [before, limit],
+  );
+}

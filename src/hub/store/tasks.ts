@@ -1,0 +1,132 @@
+import type { Sql } from "../db/port.ts";
+import type { Image, Task, TaskStatus } from "../../sdk/types.ts";
+
+export interface TaskRow {
+  id: string;
+  workspace_id: string;
+  project_id: string;
+  title: string;
+  description: string;
+  status: TaskStatus;
+  due_date: string | null;
+  images: string;
+  creator_id: string;
+  owner_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+interface TaskJoined extends TaskRow {
+  creator_name: string;
+  owner_name: string;
+}
+
+const SELECT = `SELECT t.*, c.name AS creator_name, o.name AS owner_name
+  FROM tasks t JOIN users c ON c.id = t.creator_id JOIN users o ON o.id = t.owner_id`;
+
+export function toTask(row: TaskJoined): Task {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    images: JSON.parse(row.images) as Image[],
+    creator: { id: row.creator_id, name: row.creator_name },
+    owner: { id: row.owner_id, name: row.owner_name },
+    dueDate: row.due_date,
+    status: row.status,
+    projectId: row.project_id,
+    workspaceId: row.workspace_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function insertTask(sql: Sql, row: TaskRow): Promise<void> {
+  await sql.run(
+    `INSERT INTO tasks (id, workspace_id, project_id, title, description, status, due_date, images,
+       creator_id, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [row.id, row.workspace_id, row.project_id, row.title, row.description, row.status, row.due_date,
+      row.images, row.creator_id, row.owner_id, row.created_at, row.updated_at],
+  );
+}
+
+export function findTaskRow(sql: Sql, id: string): Promise<TaskRow | undefined> {
+  return sql.get<TaskRow>("SELECT * FROM tasks WHERE id = ?", [id]);
+}
+
+export async function findTask(sql: Sql, id: string): Promise<Task | undefined> {
+  const row = await sql.get<TaskJoined>(`${SELECT} WHERE t.id = ?`, [id]);
+  return row && toTask(row);
+}
+
+export type TaskPatch = Partial<Pick<TaskRow, "title" | "description" | "status" | "due_date" | "images" | "project_id" | "owner_id">>;
+
+export async function updateTask(sql: Sql, id: string, patch: TaskPatch, now: number): Promise<void> {
+  const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+  const sets = entries.map(([k]) => `${k} = ?`).concat("updated_at = ?");
+  await sql.run(`UPDATE tasks SET ${sets.join(", ")} WHERE id = ?`, [
+    ...entries.map(([, v]) => v as string | null), now, id,
+  ]);
+}
+
+export interface OwnerTaskFilter {
+  userId: string;
+  workspaceId?: string | undefined;
+  projectId?: string | undefined;
+  status?: TaskStatus | undefined;
+  limit: number;
+}
+
+/** Tasks in workspaces the user belongs to. */
+export async function listTasksForUser(sql: Sql, f: OwnerTaskFilter): Promise<Task[]> {
+  const where = ["t.workspace_id IN (SELECT workspace_id FROM workspace_members WHERE user_id = ?)"];
+  const params: (string | number)[] = [f.userId];
+  if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
+  if (f.projectId) { where.push("t.project_id = ?"); params.push(f.projectId); }
+  if (f.status) { where.push("t.status = ?"); params.push(f.status); }
+  const rows = await sql.all<TaskJoined>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY t.id DESC LIMIT ?`, [...params, f.limit]);
+  return rows.map(toTask);
+}
+
+export interface AgentTaskFilter {
+  agentId: string;
+  dueDate?: string | undefined;
+  dueBefore?: number | undefined;
+  dueAfter?: number | undefined;
+  includeCompleted: boolean;
+  workspaceId?: string | undefined;
+  projectId?: string | undefined;
+  status?: TaskStatus | undefined;
+  limit: number;
+}
+
+/** Tasks that have at least one run assigned to the agent. */
+export async function listTasksForAgent(sql: Sql, f: AgentTaskFilter): Promise<Task[]> {
+  const where = ["t.id IN (SELECT task_id FROM runs WHERE agent_id = ?)"];
+  const params: (string | number)[] = [f.agentId];
+  if (!f.includeCompleted) where.push("t.status <> 'done'");
+  if (f.dueDate) { where.push("t.due_date = ?"); params.push(f.dueDate); }
+  // Due dates are calendar days; compare them as the UTC midnight they start at.
+  if (f.dueBefore !== undefined) { where.push("t.due_date IS NOT NULL AND t.due_date < ?"); params.push(isoDay(f.dueBefore, true)); }
+  if (f.dueAfter !== undefined) { where.push("t.due_date IS NOT NULL AND t.due_date > ?"); params.push(isoDay(f.dueAfter, false)); }
+  if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
+  if (f.projectId) { where.push("t.project_id = ?"); params.push(f.projectId); }
+  if (f.status) { where.push("t.status = ?"); params.push(f.status); }
+  const rows = await sql.all<TaskJoined>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY t.id DESC LIMIT ?`, [...params, f.limit]);
+  return rows.map(toTask);
+}
+
+/**
+ * The day bound for a Unix-ms instant: a task due on day D is "before" t when D's
+ * midnight < t, and "after" t when D's midnight > t.
+ */
+function isoDay(ms: number, before: boolean): string {
+  const day = new Date(ms).toISOString().slice(0, 10);
+  const midnight = Date.parse(day + "T00:00:00Z");
+  if (before) return midnight < ms ? nextDay(day) : day; // due_date < bound  ⇔  midnight(D) < ms
+  return day; // due_date > day  ⇔  midnight(D) > ms (for ms within day)
+}
+
+function nextDay(day: string): string {
+  return new Date(Date.parse(day + "T00:00:00Z") + 86_400_000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,51 @@
+import type { Sql } from "../db/port.ts";
+
+export interface UserRow {
+  id: string;
+  name: string;
+  kind: "user" | "agent";
+  created_at: number;
+}
+
+export async function insertUser(sql: Sql, user: UserRow): Promise<void> {
+  await sql.run("INSERT INTO users (id, name, kind, created_at) VALUES (?, ?, ?, ?)", [
+    user.id, user.name, user.kind, user.created_at,
+  ]);
+}
+
+export function findUser(sql: Sql, id: string): Promise<UserRow | undefined> {
+  return sql.get<UserRow>("SELECT * FROM users WHERE id = ?", [id]);
+}
+
+export function listUsersInWorkspace(sql: Sql, workspaceId: string): Promise<UserRow[]> {
+  return sql.all<UserRow>(
+    `SELECT u.* FROM users u JOIN workspace_members m ON m.user_id = u.id
+     WHERE m.workspace_id = ? ORDER BY u.created_at, u.id`,
+    [workspaceId],
+  );
+}
+
+export interface OwnerTokenRow {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  kind: "pat" | "session";
+  created_at: number;
+  expires_at: number | null;
+}
+
+export async function insertOwnerToken(sql: Sql, row: OwnerTokenRow): Promise<void> {
+  await sql.run(
+    "INSERT INTO owner_tokens (id, user_id, token_hash, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+    [row.id, row.user_id, row.token_hash, row.kind, row.created_at, row.expires_at],
+  );
+}
+
+/** The user a live owner token (by hash) belongs to. */
+export function findUserByTokenHash(sql: Sql, tokenHash: string, now: number): Promise<(UserRow & { token_hash: string }) | undefined> {
+  return sql.get(
+    `SELECT u.*, t.token_hash FROM owner_tokens t JOIN users u ON u.id = t.user_id
+     WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)`,
+    [tokenHash, now],
+  );
+}

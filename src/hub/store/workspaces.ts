@@ -1,0 +1,60 @@
+import type { Sql } from "../db/port.ts";
+
+export interface WorkspaceRow {
+  id: string;
+  name: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface ProjectRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string;
+  created_at: number;
+}
+
+export async function insertWorkspace(sql: Sql, row: WorkspaceRow): Promise<void> {
+  await sql.run("INSERT INTO workspaces (id, name, created_by, created_at) VALUES (?, ?, ?, ?)", [
+    row.id, row.name, row.created_by, row.created_at,
+  ]);
+}
+
+export async function addMember(sql: Sql, workspaceId: string, userId: string, now: number): Promise<void> {
+  await sql.run(
+    "INSERT INTO workspace_members (workspace_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    [workspaceId, userId, now],
+  );
+}
+
+export function listWorkspacesOf(sql: Sql, userId: string): Promise<WorkspaceRow[]> {
+  return sql.all<WorkspaceRow>(
+    `SELECT w.* FROM workspaces w JOIN workspace_members m ON m.workspace_id = w.id
+     WHERE m.user_id = ? ORDER BY w.id`,
+    [userId],
+  );
+}
+
+export async function isMember(sql: Sql, workspaceId: string, userId: string): Promise<boolean> {
+  const row = await sql.get("SELECT 1 AS ok FROM workspace_members WHERE workspace_id = ? AND user_id = ?", [workspaceId, userId]);
+  return row !== undefined;
+}
+
+export function findWorkspace(sql: Sql, id: string): Promise<WorkspaceRow | undefined> {
+  return sql.get<WorkspaceRow>("SELECT * FROM workspaces WHERE id = ?", [id]);
+}
+
+export async function insertProject(sql: Sql, row: ProjectRow): Promise<void> {
+  await sql.run("INSERT INTO projects (id, workspace_id, name, description, created_at) VALUES (?, ?, ?, ?, ?)", [
+    row.id, row.workspace_id, row.name, row.description, row.created_at,
+  ]);
+}
+
+export function listProjects(sql: Sql, workspaceId: string): Promise<ProjectRow[]> {
+  return sql.all<ProjectRow>("SELECT * FROM projects WHERE workspace_id = ? ORDER BY id", [workspaceId]);
+}
+
+export function findProject(sql: Sql, id: string): Promise<ProjectRow | undefined> {
+  return sql.get<ProjectRow>("SELECT * FROM projects WHERE id = ?", [id]);
+}

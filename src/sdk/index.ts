@@ -1,0 +1,2 @@
+export * from "./run-state.ts";
+export * from "./types.ts";
