@@ -6,24 +6,38 @@ import { UniqueViolation, type Database, type Sql, type SqlValue } from "./port.
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations", "sqlite");
 
+type Settle = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+type Job =
+  | ({ kind: "read"; run: () => unknown } & Settle)
+  | ({ kind: "write"; fn: (tx: Sql) => Promise<unknown> } & Settle);
+
+/** How many queued transactions may share one COMMIT. */
+const MAX_BATCH = 64;
+
 /**
  * The embedded SQLite adapter (better-sqlite3: synchronous, so the fastest driver).
- * One connection; the port is async, so while a transaction awaits, every other
- * statement waits for it: no request ever sees another's uncommitted writes.
+ *
+ * One connection, one queue. The port is async, so while a transaction awaits,
+ * every other statement waits for it: no request ever sees another's uncommitted
+ * writes. Under load, transactions queued meanwhile are group-committed: they run
+ * one after another, each in its own SAVEPOINT (a failing one rolls back alone),
+ * and share one COMMIT, after which all of them resolve. Nobody hears of a write
+ * before it is committed.
  */
 export class SqliteDatabase implements Database {
   readonly dialect = "sqlite";
   private readonly db: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
-  private tail: Promise<unknown> = Promise.resolve();
-  private pending = 0;
-  private inTransaction = false;
+  private readonly queue: Job[] = [];
+  private busy = false;
+  private closed = false;
   private readonly direct: Sql;
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new BetterSqlite3(file);
     this.db.pragma("journal_mode = WAL");
+    // Durable across a crash of the process; a power loss may lose the last commits.
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
@@ -36,57 +50,129 @@ export class SqliteDatabase implements Database {
   }
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.outside(() => this.direct.all<T>(sql, params));
+    return this.read(() => this.exec(sql, params, (s, p) => s.all(...p) as T[]));
   }
 
   get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return this.outside(() => this.direct.get<T>(sql, params));
+    return this.read(() => this.exec(sql, params, (s, p) => s.get(...p) as T | undefined));
   }
 
   run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
-    return this.outside(() => this.direct.run(sql, params));
+    return this.read(() => this.exec(sql, params, (s, p) => ({ changes: s.run(...p).changes })));
   }
 
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-    return this.enqueue(async () => {
-      this.inTransaction = true;
-      this.db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = await fn(this.direct);
-        this.db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
-        throw error;
-      } finally {
-        this.inTransaction = false;
-      }
-    });
+    return new Promise<T>((resolve, reject) =>
+      this.submit({ kind: "write", fn, resolve: resolve as (v: unknown) => void, reject }));
   }
 
   async close(): Promise<void> {
-    await this.enqueue(async () => this.db.close());
+    if (this.closed) return;
+    await new Promise((resolve, reject) => this.submit({ kind: "read", run: () => undefined, resolve, reject }));
+    this.closed = true;
+    this.db.close();
   }
 
-  /** A statement outside a transaction runs at once, unless a transaction is open: then it queues. */
-  private outside<T>(fn: () => Promise<T>): Promise<T> {
-    return this.inTransaction || this.pending > 0 ? this.enqueue(fn) : fn();
+  /** A lone statement runs at once when nothing is queued; otherwise it waits its turn. */
+  private read<T>(run: () => T): Promise<T> {
+    if (!this.busy && this.queue.length === 0) {
+      try {
+        return Promise.resolve(run());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return new Promise<T>((resolve, reject) =>
+      this.submit({ kind: "read", run, resolve: resolve as (v: unknown) => void, reject }));
   }
 
-  /** FIFO: each queued job starts when the one before it has settled. */
-  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    this.pending++;
-    const job = this.tail.then(fn).finally(() => this.pending--);
-    this.tail = job.catch(() => undefined);
-    return job;
+  private submit(job: Job): void {
+    if (this.closed) return job.reject(new Error("The database is closed"));
+    this.queue.push(job);
+    if (!this.busy) void this.drain();
   }
 
-  private exec<R>(sql: string, params: readonly SqlValue[] = [], fn: (s: BetterSqlite3.Statement, p: readonly SqlValue[]) => R): R {
+  private async drain(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.queue.length > 0) {
+        const head = this.queue[0]!;
+        if (head.kind === "read") {
+          this.queue.shift();
+          try {
+            head.resolve(head.run());
+          } catch (error) {
+            head.reject(error);
+          }
+          continue;
+        }
+        const batch: Extract<Job, { kind: "write" }>[] = [];
+        while (batch.length < MAX_BATCH && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
+        await this.commit(batch);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Runs a batch of transactions under one BEGIN … COMMIT, each in its own savepoint. */
+  private async commit(batch: Extract<Job, { kind: "write" }>[]): Promise<void> {
+    const done: { job: Settle; value: unknown }[] = [];
+    let gathered = false;
+    this.statement("BEGIN IMMEDIATE").run();
+    for (let i = 0; i < batch.length; i++) {
+      const job = batch[i]!;
+      this.statement("SAVEPOINT job").run();
+      try {
+        const value = await job.fn(this.direct);
+        this.statement("RELEASE job").run();
+        done.push({ job, value });
+      } catch (error) {
+        job.reject(error);
+        if (this.db.inTransaction) {
+          this.statement("ROLLBACK TO job").run();
+          this.statement("RELEASE job").run();
+        } else {
+          // SQLite rolled the whole transaction back (e.g. disk full): the batch so far is gone.
+          for (const d of done.splice(0)) d.job.reject(error);
+          this.statement("BEGIN IMMEDIATE").run();
+        }
+      }
+      if (i === batch.length - 1 && !gathered) {
+        gathered = true;
+        await this.gather(batch);
+      }
+    }
+    try {
+      this.statement("COMMIT").run();
+    } catch (error) {
+      if (this.db.inTransaction) this.statement("ROLLBACK").run();
+      for (const d of done) d.job.reject(error);
+      return;
+    }
+    for (const d of done) d.job.resolve(d.value);
+  }
+
+  /**
+   * Group commit: before committing, let one turn of the event loop pass so that
+   * requests that arrived meanwhile join this COMMIT instead of paying for their own.
+   */
+  private async gather(batch: Extract<Job, { kind: "write" }>[]): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (batch.length < MAX_BATCH && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
+  }
+
+  private statement(sql: string): BetterSqlite3.Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
       this.statements.set(sql, statement);
     }
+    return statement;
+  }
+
+  private exec<R>(sql: string, params: readonly SqlValue[] = [], fn: (s: BetterSqlite3.Statement, p: readonly SqlValue[]) => R): R {
+    const statement = this.statement(sql);
     try {
       return fn(statement, params);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 /**
  * Ids are `<prefix>_<time><counter><random>` in Crockford base32: opaque to
@@ -21,6 +21,20 @@ function base32(value: number, length: number): string {
 
 export type IdPrefix = "usr" | "agt" | "ws" | "prj" | "task" | "run" | "act" | "ntf" | "tok";
 
+// Random bytes come from a pool refilled in bulk: one syscall per 512 ids, not per id.
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+function randomTail(): string {
+  if (poolAt + 8 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  let tail = "";
+  for (let i = 0; i < 8; i++) tail += ALPHABET[pool[poolAt++]! % 32];
+  return tail;
+}
+
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
@@ -28,8 +42,5 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   } else {
     counter++; // same (or an earlier) millisecond: keep order with the counter
   }
-  const random = randomBytes(8);
-  let tail = "";
-  for (const byte of random) tail += ALPHABET[byte % 32];
-  return `${prefix}_${base32(lastMs, 10)}${base32(counter, 4)}${tail}`;
+  return `${prefix}_${base32(lastMs, 10)}${base32(counter, 4)}${randomTail()}`;
 }

@@ -4,29 +4,29 @@
  * through the shared state machine and one conditional UPDATE, so a run is never
  * started twice nor completed after it was stopped.
  */
-import { isEnded, nextRunStatus, type RunAction, type RunStatus } from "../../sdk/run-state.ts";
-import type { RunListItem } from "../../sdk/types.ts";
+import { isEnded, nextRunStatus, type RunAction } from "../../sdk/run-state.ts";
+import type { Activity, RunListItem } from "../../sdk/types.ts";
 import { deriveCost, type CostInput } from "../domain/cost.ts";
 import { newId } from "../domain/ids.ts";
 import { badRequest, conflict, forbidden, notFound, runConflict } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
 import {
-  findRun, hasActiveRun, insertRun, previousTotalCost, toRunListItem, touchRun, transitionRun, type RunJoined,
+  findRun, hasActiveRun, insertRun, previousTotalCost, toRunListItem, touchRun, transitionRun, type RunJoined, type RunRow,
 } from "../store/runs.ts";
-import { findTaskRow, updateTask } from "../store/tasks.ts";
+import { updateTask } from "../store/tasks.ts";
 import type { Write } from "../write.ts";
 import { agentRun, userRun, userTask } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
 import { notify } from "./notify.ts";
 
-/** Applies `action` to `run` atomically, or throws the 409 that says where it stands. */
-async function transition(
-  w: Write,
-  run: RunJoined,
-  action: RunAction,
-  fields: Parameters<typeof transitionRun>[5] = {},
-): Promise<RunStatus> {
+type TransitionFields = { started?: boolean; ended?: boolean; stepCostUsd?: number | null; totalCostUsd?: number | null };
+
+/**
+ * Applies `action` to `run` atomically, or throws the 409 that says where it
+ * stands. Returns the run as it now is (built in memory: no second read).
+ */
+async function transition(w: Write, run: RunJoined, action: RunAction, fields: TransitionFields = {}): Promise<RunJoined> {
   const to = nextRunStatus(run.status, action);
   if (!to) throw runConflict(action, run.status);
   if (!(await transitionRun(w.sql, run.id, run.status, to, w.now, fields))) {
@@ -35,43 +35,47 @@ async function transition(
   }
   w.changes.agents.add(run.agent_id);
   w.changes.tasks.add(run.task_id);
-  return to;
-}
-
-async function reload(w: Write, runId: string): Promise<RunListItem> {
-  const run = await findRun(w.sql, runId);
-  if (!run) throw notFound("Run");
-  return toRunListItem(run);
+  return {
+    ...run,
+    status: to,
+    heartbeat_at: w.now,
+    started_at: fields.started ? w.now : run.started_at,
+    ended_at: fields.ended ? w.now : run.ended_at,
+    step_cost_usd: fields.stepCostUsd !== undefined ? fields.stepCostUsd : run.step_cost_usd,
+    total_cost_usd: fields.totalCostUsd !== undefined ? fields.totalCostUsd : run.total_cost_usd,
+  };
 }
 
 const text = (body: string | undefined) => (body ?? "").trim();
 
 export async function startRun(w: Write, agent: AgentPrincipal, runId: string, body?: string): Promise<RunListItem> {
   const run = await agentRun(w.sql, agent, runId);
-  const to = await transition(w, run, "start", { started: true });
-  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to });
+  const started = await transition(w, run, "start", { started: true });
+  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to: started.status });
   if (text(body)) await addComment(w, run.task_id, runId, agent.userId, text(body));
-  const task = await findTaskRow(w.sql, run.task_id);
-  if (task && task.status !== "doing") {
-    await updateTask(w.sql, task.id, { status: "doing" }, w.now);
-    await addStatusChange(w, { taskId: task.id, runId, subject: "task", authorId: agent.userId, from: task.status, to: "doing" });
-    w.changes.workspaces.add(task.workspace_id);
+  if (run.task_status !== "doing") {
+    await updateTask(w.sql, run.task_id, { status: "doing" }, w.now);
+    await addStatusChange(w, { taskId: run.task_id, runId, subject: "task", authorId: agent.userId, from: run.task_status, to: "doing" });
+    w.changes.workspaces.add(run.workspace_id);
   }
   await notify(w, {
     userId: run.owner_id, type: "run_started", taskId: run.task_id, runId, actorId: agent.userId,
     body: text(body) || `${agent.name} started working on "${run.task_title}"`,
   });
-  return reload(w, runId);
+  return toRunListItem({ ...started, task_status: "doing" });
 }
 
-export async function commentOnRun(w: Write, agent: AgentPrincipal, runId: string, body: string | undefined) {
+export async function commentOnRun(w: Write, agent: AgentPrincipal, runId: string, body: string | undefined): Promise<Activity> {
   if (!text(body)) throw badRequest("body must be a non-empty string");
   const run = await agentRun(w.sql, agent, runId);
   if (!nextRunStatus(run.status, "comment")) throw runConflict("comment on", run.status);
   await touchRun(w.sql, runId, w.now);
   const id = await addComment(w, run.task_id, runId, agent.userId, text(body));
   await notify(w, { userId: run.owner_id, type: "run_comment", taskId: run.task_id, runId, actorId: agent.userId, body: text(body) });
-  return id;
+  return {
+    id, type: "comment", subject: null, runId, author: { id: agent.userId, name: agent.name, kind: "agent" },
+    body: text(body), from: null, to: null, createdAt: w.now,
+  };
 }
 
 /** Renews the run's lease without saying anything to the owner. */
@@ -92,15 +96,15 @@ export async function endRun(
   const run = await agentRun(w.sql, agent, runId);
   if (!nextRunStatus(run.status, action)) throw runConflict(action, run.status);
   const cost = deriveCost(input, await previousTotalCost(w.sql, run.task_id, runId));
-  const to = await transition(w, run, action, { ended: true, stepCostUsd: cost.stepCostUsd, totalCostUsd: cost.totalCostUsd });
-  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to });
+  const ended = await transition(w, run, action, { ended: true, stepCostUsd: cost.stepCostUsd, totalCostUsd: cost.totalCostUsd });
+  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to: ended.status });
   if (text(input.body)) await addComment(w, run.task_id, runId, agent.userId, text(input.body));
   const fallback = action === "complete" ? `${agent.name} finished "${run.task_title}"` : `${agent.name} hit an error on "${run.task_title}"`;
   await notify(w, {
     userId: run.owner_id, type: action === "complete" ? "run_finished" : "run_error", taskId: run.task_id, runId,
     actorId: agent.userId, body: text(input.body) || fallback,
   });
-  return reload(w, runId);
+  return toRunListItem(ended);
 }
 
 /** The prompt a delegation without one gets: the task's title and description. */
@@ -122,19 +126,22 @@ export async function delegate(
   if (await hasActiveRun(w.sql, taskId, agentId)) {
     throw conflict(`${agent.name} already has a pending or running run on this task`);
   }
-  const id = newId("run", w.now);
-  await insertRun(w.sql, {
-    id, task_id: taskId, agent_id: agentId, owner_id: user.userId, status: "PENDING",
+  const row: RunRow = {
+    id: newId("run", w.now), task_id: taskId, agent_id: agentId, owner_id: user.userId, status: "PENDING",
     prompt: text(prompt) || defaultPrompt(task.title, task.description), last_follow_up_message: null,
     follows_run_id: null, created_at: w.now, started_at: null, ended_at: null, heartbeat_at: null,
     step_cost_usd: null, total_cost_usd: null,
-  });
+  };
+  await insertRun(w.sql, row);
   await addStatusChange(w, {
-    taskId, runId: id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Delegated to ${agent.name}`,
+    taskId, runId: row.id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Delegated to ${agent.name}`,
   });
   w.changes.agents.add(agentId);
   w.changes.workspaces.add(task.workspace_id);
-  return reload(w, id);
+  return toRunListItem({
+    ...row, task_title: task.title, workspace_id: task.workspace_id, project_id: task.project_id, task_status: task.status,
+    owner_name: user.name, agent_name: agent.name, agent_user_id: agent.user_id, agent_creator_id: agent.creator_id,
+  });
 }
 
 export async function followUp(w: Write, user: UserPrincipal, runId: string, message: string): Promise<RunListItem> {
@@ -146,18 +153,18 @@ export async function followUp(w: Write, user: UserPrincipal, runId: string, mes
   if (await hasActiveRun(w.sql, run.task_id, run.agent_id)) {
     throw conflict(`${agent.name} already has a pending or running run on this task`);
   }
-  const id = newId("run", w.now);
-  await insertRun(w.sql, {
-    id, task_id: run.task_id, agent_id: run.agent_id, owner_id: user.userId, status: "PENDING", prompt: text(message),
-    last_follow_up_message: text(message), follows_run_id: run.id, created_at: w.now, started_at: null, ended_at: null,
-    heartbeat_at: null, step_cost_usd: null, total_cost_usd: null,
-  });
-  await addComment(w, run.task_id, id, user.userId, text(message));
+  const row: RunRow = {
+    id: newId("run", w.now), task_id: run.task_id, agent_id: run.agent_id, owner_id: user.userId, status: "PENDING",
+    prompt: text(message), last_follow_up_message: text(message), follows_run_id: run.id, created_at: w.now,
+    started_at: null, ended_at: null, heartbeat_at: null, step_cost_usd: null, total_cost_usd: null,
+  };
+  await insertRun(w.sql, row);
+  await addComment(w, run.task_id, row.id, user.userId, text(message));
   await addStatusChange(w, {
-    taskId: run.task_id, runId: id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Follow-up for ${agent.name}`,
+    taskId: run.task_id, runId: row.id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Follow-up for ${agent.name}`,
   });
   w.changes.agents.add(run.agent_id);
-  return reload(w, id);
+  return toRunListItem({ ...run, ...row, owner_name: user.name });
 }
 
 export async function stopRun(w: Write, user: UserPrincipal, runId: string): Promise<RunListItem> {
@@ -165,9 +172,9 @@ export async function stopRun(w: Write, user: UserPrincipal, runId: string): Pro
   if (run.owner_id !== user.userId && run.agent_creator_id !== user.userId) {
     throw forbidden("Only the run's owner can stop it");
   }
-  const to = await transition(w, run, "stop", { ended: true });
-  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: user.userId, from: run.status, to });
-  return reload(w, runId);
+  const stopped = await transition(w, run, "stop", { ended: true });
+  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: user.userId, from: run.status, to: stopped.status });
+  return toRunListItem(stopped);
 }
 
 /** Ends a RUNNING run whose agent went quiet; false if it moved on meanwhile. */

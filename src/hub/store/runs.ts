@@ -28,9 +28,10 @@ export interface RunJoined extends RunRow {
   agent_name: string;
   agent_user_id: string;
   agent_creator_id: string;
+  task_status: "todo" | "doing" | "done";
 }
 
-const SELECT = `SELECT r.*, t.title AS task_title, t.workspace_id, t.project_id, o.name AS owner_name,
+const SELECT = `SELECT r.*, t.title AS task_title, t.workspace_id, t.project_id, t.status AS task_status, o.name AS owner_name,
     a.name AS agent_name, a.user_id AS agent_user_id, a.creator_id AS agent_creator_id
   FROM runs r JOIN tasks t ON t.id = r.task_id JOIN users o ON o.id = r.owner_id JOIN agents a ON a.id = r.agent_id`;
 
@@ -153,7 +154,7 @@ export async function previousTotalCost(sql: Sql, taskId: string, runId: string)
 /** RUNNING runs whose agent has made no call about them since `before`. */
 export function listStaleRuns(sql: Sql, before: number, limit: number): Promise<RunJoined[]> {
   return sql.all<RunJoined>(
-    `${SELECT} WHERE r.status = 'RUNNING' AND r.heartbeat_at < ? ORDER BY r.heartbeat_at LIMIT ?`,
+    `${SELECT} WHERE r.status = 'RUNNING' AND r.heartbeat_at < ? ORDER BY r.started_at LIMIT ?`,
     [before, limit],
   );
 }

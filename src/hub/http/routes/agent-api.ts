@@ -10,7 +10,7 @@ import {
 import type { AgentPrincipal } from "../../principal.ts";
 import { agentRun } from "../../services/access.ts";
 import { commentOnRun, endRun, heartbeatRun, startRun } from "../../services/runs.ts";
-import { findActivity, listActivity } from "../../store/activity.ts";
+import { listActivity } from "../../store/activity.ts";
 import { listRunsForAgent, toRunListItem, touchRun } from "../../store/runs.ts";
 import { findTask, listTasksForAgent } from "../../store/tasks.ts";
 import { agentFromToken, tokenFromHeader } from "../auth.ts";
@@ -105,10 +105,7 @@ export function agentApi(app: App, deps: HttpDeps): void {
   app.post("/runs/:id/comment", {
     schema: { tags, security, summary: "A progress comment; the run stays RUNNING", params: RunParams, body: RunMessageBody, response: { 201: Activity, ...errors } },
   }, (request, reply) =>
-    mutation(deps, request, reply, scope(request.agent), 201, async (w) => {
-      const id = await commentOnRun(w, request.agent, request.params.id, request.body.body);
-      return (await findActivity(w.sql, id))!;
-    }));
+    mutation(deps, request, reply, scope(request.agent), 201, (w) => commentOnRun(w, request.agent, request.params.id, request.body.body)));
 
   app.post("/runs/:id/heartbeat", {
     schema: { tags, security, summary: "Renews the run's lease (ours: hosted GroupChat lacks it)", params: RunParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })), response: { 200: RunListItem, ...errors } },

@@ -1,4 +1,5 @@
--- The hub's schema. Times are Unix milliseconds; ids are prefixed, time-sortable strings.
+-- The hub's schema. Times are Unix milliseconds; ids are prefixed, time-sortable strings
+-- (so the hot, append-mostly tables are WITHOUT ROWID: one B-tree each, appended at the end).
 
 CREATE TABLE users (
   id          TEXT PRIMARY KEY,
@@ -85,10 +86,12 @@ CREATE TABLE runs (
   heartbeat_at           INTEGER,
   step_cost_usd          REAL,
   total_cost_usd         REAL
-);
+) WITHOUT ROWID;
 CREATE INDEX runs_agent_status ON runs (agent_id, status, created_at);
-CREATE INDEX runs_task ON runs (task_id, created_at);
-CREATE INDEX runs_status_heartbeat ON runs (status, heartbeat_at);
+CREATE INDEX runs_task ON runs (task_id, id);
+-- Partial indexes stay small and change only on the transitions they are about.
+CREATE INDEX runs_active ON runs (task_id, agent_id) WHERE status IN ('PENDING', 'RUNNING');
+CREATE INDEX runs_running ON runs (started_at) WHERE status = 'RUNNING';
 
 CREATE TABLE activity (
   id          TEXT PRIMARY KEY,
@@ -101,7 +104,7 @@ CREATE TABLE activity (
   from_status TEXT,
   to_status   TEXT,
   created_at  INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX activity_task ON activity (task_id, id);
 
 CREATE TABLE notifications (
@@ -114,7 +117,7 @@ CREATE TABLE notifications (
   body        TEXT NOT NULL,
   created_at  INTEGER NOT NULL,
   read_at     INTEGER
-);
+) WITHOUT ROWID;
 CREATE INDEX notifications_user ON notifications (user_id, read_at, id);
 
 -- Replays for POSTs sent with an Idempotency-Key, per caller.

@@ -1,0 +1,50 @@
+/** Shared bench helpers: child servers on loopback, percentiles, a bounded timer. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+
+export interface Child {
+  process: ChildProcess;
+  output: string;
+  stop(): Promise<void>;
+}
+
+/** Spawns `node args…` and resolves once its stdout matched `ready`. */
+export async function spawnChild(args: string[], ready: RegExp, timeoutMs = 30_000): Promise<Child & { match: RegExpMatchArray }> {
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${ready}: ${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = output.match(ready);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => reject(new Error(`exited with ${code}: ${output}`)));
+  });
+  return {
+    process: child,
+    get output() {
+      return output;
+    },
+    match,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await once(child, "exit");
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
