@@ -8,6 +8,7 @@ import type { Database } from "./db/port.ts";
 import { SqliteDatabase } from "./db/sqlite.ts";
 import { buildApp } from "./http/app.ts";
 import type { App } from "./http/deps.ts";
+import { createSyncServer, type SyncServer } from "./realtime/index.ts";
 import { Reaper } from "./reaper.ts";
 import { initialize, type Credentials } from "./setup.ts";
 import { Writer, type Clock } from "./write.ts";
@@ -18,6 +19,7 @@ export interface Hub {
   readonly writer: Writer;
   readonly feed: ChangeFeed;
   readonly reaper: Reaper;
+  readonly realtime: SyncServer;
   readonly credentials: Credentials;
   /** Where it listens, once `listen` resolved. */
   urls(): { baseUrl: string; apiUrl: string; convexUrl: string };
@@ -39,11 +41,14 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const logger = options.logger ?? (config.logLevel === "silent" ? false : { level: config.logLevel });
   const app = buildApp({ db, writer, feed, clock }, { logger });
   const reaper = new Reaper({ db, writer, clock }, config.staleAfterMs, (error) => app.log.error({ err: error }, "reaper pass failed"));
+  // The real-time endpoint shares the HTTP server's port (GROUPCHAT_CONVEX_URL = the hub's URL).
+  const realtime = createSyncServer({ db, feed, clock, log: app.log });
+  realtime.attach(app.server);
   let address: { host: string; port: number } | null = null;
   let closing: Promise<void> | null = null;
 
   return {
-    app, db, writer, feed, reaper, credentials,
+    app, db, writer, feed, reaper, realtime, credentials,
     urls() {
       if (!address) throw new Error("The hub is not listening");
       const host = address.host.includes(":") ? `[${address.host}]` : address.host;
@@ -58,8 +63,9 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       reaper.start();
     },
     close() {
-      // Ordered and idempotent: stop taking requests, finish the reaper, then the database.
+      // Ordered and idempotent: close the sockets (1012, clients reconnect), stop taking requests, finish the reaper, then the database.
       closing ??= (async () => {
+        await realtime.close();
         await app.close();
         await reaper.stop();
         await db.close();

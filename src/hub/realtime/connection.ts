@@ -1,0 +1,122 @@
+/**
+ * One socket's protocol state, as pure bookkeeping (no I/O): the query set the
+ * client asked for, the versions it holds, and which queries need re-running.
+ *
+ * The one invariant: the client holds one StateVersion per socket, starting at
+ * 0/0/0, and throws (killing a Node agent) unless each Transition's startVersion
+ * equals it exactly. So `sent` is the last endVersion sent on THIS socket, and
+ * every Transition starts from it.
+ */
+import type { Authenticate, Connect, ModifyQuerySet, StateModification, StateVersion, Transition } from "./protocol.ts";
+
+/** A client mistake that ends its socket; `reason` goes into the close frame. */
+export class ProtocolViolation extends Error {
+  override readonly name = "ProtocolViolation";
+}
+
+export interface Subscription {
+  readonly queryId: number;
+  readonly udfPath: string;
+  readonly args: readonly unknown[];
+  readonly componentPath: string | null;
+  /** Fingerprint of the last result sent; null until the first one. */
+  hash: string | null;
+  /** When the result goes stale by itself (e.g. a 24-hour window), in Unix ms. */
+  expiresAt: number | null;
+}
+
+export interface QuerySetChange {
+  readonly added: Subscription[];
+  readonly removed: Subscription[];
+}
+
+const ZERO: StateVersion = { querySet: 0, identity: 0, ts: 0n };
+
+export class ConnectionState {
+  sessionId: string | null = null;
+  readonly queries = new Map<number, Subscription>();
+  /** Queries whose inputs changed since they last ran. */
+  readonly dirty = new Set<Subscription>();
+  private querySet = 0;
+  private identity = 0;
+  private sent: StateVersion = ZERO;
+
+  constructor(private readonly maxQueries = 1000) {}
+
+  get connected(): boolean {
+    return this.sessionId !== null;
+  }
+
+  /** The version the client holds now. */
+  get version(): StateVersion {
+    return this.sent;
+  }
+
+  connect(message: Connect): void {
+    if (this.connected) throw new ProtocolViolation("Connect sent twice on one socket");
+    this.sessionId = message.sessionId;
+  }
+
+  modifyQuerySet(message: ModifyQuerySet): QuerySetChange {
+    this.requireConnect();
+    if (message.baseVersion !== this.querySet) {
+      throw new ProtocolViolation(`BaseVersionMismatch: query set is at ${this.querySet}, not ${message.baseVersion}`);
+    }
+    if (message.newVersion <= message.baseVersion) throw new ProtocolViolation("ModifyQuerySet newVersion must exceed baseVersion");
+    const added: Subscription[] = [];
+    const removed: Subscription[] = [];
+    for (const m of message.modifications) {
+      if (m.type === "Add") {
+        if (this.queries.has(m.queryId)) throw new ProtocolViolation(`Query ${m.queryId} is already in the query set`);
+        if (this.queries.size >= this.maxQueries) throw new ProtocolViolation(`More than ${this.maxQueries} queries on one socket`);
+        const sub: Subscription = {
+          queryId: m.queryId, udfPath: m.udfPath, args: m.args, componentPath: m.componentPath ?? null, hash: null, expiresAt: null,
+        };
+        this.queries.set(m.queryId, sub);
+        added.push(sub);
+      } else {
+        const sub = this.queries.get(m.queryId);
+        if (!sub) throw new ProtocolViolation(`Query ${m.queryId} is not in the query set`);
+        this.queries.delete(m.queryId);
+        this.dirty.delete(sub);
+        removed.push(sub);
+      }
+    }
+    this.querySet = message.newVersion;
+    return { added, removed };
+  }
+
+  /** We pass tokens in query args, so identity is only bookkeeping: bump it as the client expects. */
+  authenticate(message: Authenticate): void {
+    this.requireConnect();
+    if (message.baseVersion !== this.identity) {
+      throw new ProtocolViolation(`IdentityVersionMismatch: identity is at ${this.identity}, not ${message.baseVersion}`);
+    }
+    this.identity = message.baseVersion + 1;
+  }
+
+  markDirty(sub: Subscription): boolean {
+    if (this.queries.get(sub.queryId) !== sub) return false;
+    this.dirty.add(sub);
+    return true;
+  }
+
+  /** The dirty queries, now clean: the caller re-runs them. */
+  takeDirty(): Subscription[] {
+    const subs = [...this.dirty];
+    this.dirty.clear();
+    return subs;
+  }
+
+  /** The next Transition on this socket, from exactly what the client holds; `ts` is raised if it would not advance. */
+  transition(modifications: StateModification[], ts: bigint): Transition {
+    const start = this.sent;
+    const end: StateVersion = { querySet: this.querySet, identity: this.identity, ts: ts > start.ts ? ts : start.ts + 1n };
+    this.sent = end;
+    return { type: "Transition", startVersion: start, endVersion: end, modifications };
+  }
+
+  requireConnect(): void {
+    if (!this.connected) throw new ProtocolViolation("The first message must be Connect");
+  }
+}

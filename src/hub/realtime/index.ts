@@ -1,0 +1,22 @@
+/**
+ * The hub's real-time endpoint: the Convex sync protocol the stock `convex`
+ * client speaks, at `/api/<version>/sync` on the hub's own port.
+ */
+import type { ChangeFeed } from "../changes.ts";
+import type { Database } from "../db/port.ts";
+import { defineAgentWebSocketQueries } from "./queries/agent-web-socket.ts";
+import { QueryRegistry } from "./registry.ts";
+import { SyncServer, type SyncLog, type SyncServerOptions } from "./sync-server.ts";
+
+export { SyncServer, type SyncLog, type SyncServerOptions } from "./sync-server.ts";
+export { QueryError, QueryRegistry, type Evaluation, type QueryDefinition } from "./registry.ts";
+export { changeKey } from "./change-keys.ts";
+
+/** The sync server with every query the hub serves. */
+export function createSyncServer(
+  deps: { db: Database; feed: ChangeFeed; clock?: () => number; log?: SyncLog },
+  options: SyncServerOptions = {},
+): SyncServer {
+  const registry = defineAgentWebSocketQueries(new QueryRegistry());
+  return new SyncServer({ ...deps, registry }, options);
+}

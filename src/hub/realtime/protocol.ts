@@ -1,0 +1,149 @@
+/**
+ * The Convex sync protocol as the stock `convex` client speaks it (see
+ * shared/spec/convex-sync.md): the frames in their wire ("encoded") form, checked
+ * once here, and their decoded form (timestamps as bigint) used everywhere else.
+ */
+import { Type, type Static } from "typebox";
+import { Compile } from "typebox/compile";
+import type { JsonValue } from "./values.ts";
+import { decodeTs, encodeTs } from "./timestamp.ts";
+
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const EncodedTs = Type.String({ maxLength: 16 });
+const Path = Type.String({ maxLength: 1024 });
+const MaybeString = Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]);
+/** The client always sends `[argsObject]`; the registry checks the one element. */
+const Args = Type.Array(Type.Unknown(), { maxItems: 16 });
+
+// Extra fields are tolerated: newer clients may add some; missing or mistyped ones are not.
+const Connect = Type.Object({
+  type: Type.Literal("Connect"),
+  sessionId: Type.String({ maxLength: 256 }),
+  connectionCount: Count,
+  lastCloseReason: Type.Optional(MaybeString),
+  maxObservedTimestamp: Type.Optional(EncodedTs),
+  clientTs: Type.Optional(Type.Number()),
+});
+const Add = Type.Object({
+  type: Type.Literal("Add"), queryId: Count, udfPath: Path, args: Args,
+  journal: Type.Optional(Type.Union([Type.String(), Type.Null()])), componentPath: Type.Optional(MaybeString),
+});
+const Remove = Type.Object({ type: Type.Literal("Remove"), queryId: Count });
+const ModifyQuerySet = Type.Object({
+  type: Type.Literal("ModifyQuerySet"), baseVersion: Count, newVersion: Count,
+  modifications: Type.Array(Type.Union([Add, Remove]), { maxItems: 1024 }),
+});
+const Request = <T extends "Mutation" | "Action">(type: T) => Type.Object({
+  type: Type.Literal(type), requestId: Count, udfPath: Path, args: Args, componentPath: Type.Optional(MaybeString),
+});
+const Mutation = Request("Mutation");
+const Action = Request("Action");
+const Authenticate = Type.Object({
+  type: Type.Literal("Authenticate"),
+  tokenType: Type.Union([Type.Literal("User"), Type.Literal("Admin"), Type.Literal("None")]),
+  value: Type.Optional(Type.String()),
+  baseVersion: Count,
+});
+const Event = Type.Object({ type: Type.Literal("Event"), eventType: Type.String({ maxLength: 256 }), event: Type.Unknown() });
+
+/** One compiled check per message type, so an error names the field of the type that was sent. */
+const CHECKS = new Map(
+  [Connect, ModifyQuerySet, Mutation, Action, Authenticate, Event].map((schema) => [schema.properties.type.const as string, Compile(schema)]),
+);
+
+export type AddQuery = Static<typeof Add>;
+export type RemoveQuery = Static<typeof Remove>;
+export type ModifyQuerySet = Static<typeof ModifyQuerySet>;
+export type MutationRequest = Static<typeof Mutation>;
+export type ActionRequest = Static<typeof Action>;
+export type Authenticate = Static<typeof Authenticate>;
+export type Connect = Omit<Static<typeof Connect>, "maxObservedTimestamp"> & { maxObservedTimestamp?: bigint };
+export type ClientMessage = Connect | ModifyQuerySet | MutationRequest | ActionRequest | Authenticate | Static<typeof Event>;
+
+export type ParsedFrame = { ok: true; message: ClientMessage } | { ok: false; reason: string };
+
+/** One text frame from a client, checked and decoded; a reason (for the close frame) when it is malformed. */
+export function parseClientFrame(text: string): ParsedFrame {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "Malformed frame: not JSON" };
+  }
+  const type = typeof json === "object" && json !== null ? (json as { type?: unknown }).type : undefined;
+  const check = typeof type === "string" ? CHECKS.get(type) : undefined;
+  if (!check) return { ok: false, reason: "Malformed frame: unknown message type" };
+  if (!check.Check(json)) {
+    const first = check.Errors(json)[0];
+    return { ok: false, reason: `Malformed ${type}: ${first?.instancePath || "frame"} ${first?.message ?? "is invalid"}` };
+  }
+  if (type !== "Connect") return { ok: true, message: json as ClientMessage };
+  const { maxObservedTimestamp, ...connect } = json as Static<typeof Connect>;
+  if (maxObservedTimestamp === undefined) return { ok: true, message: connect };
+  const ts = decodeTs(maxObservedTimestamp);
+  if (ts === null) return { ok: false, reason: "Malformed Connect: maxObservedTimestamp is not a u64" };
+  return { ok: true, message: { ...connect, maxObservedTimestamp: ts } };
+}
+
+/** `/api/<client version>/sync`, with repeated slashes collapsed: a deployment URL with a trailing slash gives `//api/...`. */
+export function isSyncPath(url: string | undefined): boolean {
+  const path = (url ?? "/").split("?", 1)[0]!.replace(/\/{2,}/g, "/");
+  return /^\/api\/[^/]+\/sync\/?$/.test(path);
+}
+
+export interface StateVersion {
+  readonly querySet: number;
+  readonly identity: number;
+  readonly ts: bigint;
+}
+
+export type StateModification =
+  | { type: "QueryUpdated"; queryId: number; value: JsonValue; logLines: string[]; journal: null }
+  | { type: "QueryFailed"; queryId: number; errorMessage: string; logLines: string[]; journal: null; errorData?: JsonValue }
+  | { type: "QueryRemoved"; queryId: number };
+
+export interface Transition {
+  type: "Transition";
+  startVersion: StateVersion;
+  endVersion: StateVersion;
+  modifications: StateModification[];
+}
+
+export type ServerMessage =
+  | Transition
+  | { type: "MutationResponse"; requestId: number; success: true; result: JsonValue; ts: bigint; logLines: string[] }
+  | { type: "MutationResponse" | "ActionResponse"; requestId: number; success: false; result: string; logLines: string[]; errorData?: JsonValue }
+  | { type: "Ping" };
+
+/** A query's result as a modification: a value, or an error with `errorData: { code }` for the client's `onError`. */
+export function queryModification(
+  queryId: number,
+  result: { ok: true; value: JsonValue } | { ok: false; error: { message: string; code: string } },
+): StateModification {
+  if (result.ok) return { type: "QueryUpdated", queryId, value: result.value, logLines: [], journal: null };
+  return { type: "QueryFailed", queryId, errorMessage: result.error.message, logLines: [], journal: null, errorData: { code: result.error.code } };
+}
+
+/** The answer to a mutation or action the hub does not serve, so the client's promise settles instead of hanging. */
+export function notServed(type: "MutationResponse" | "ActionResponse", requestId: number, udfPath: string): ServerMessage {
+  const what = type === "MutationResponse" ? "mutation" : "action";
+  const result = `The hub serves no ${what} ${JSON.stringify(udfPath.slice(0, 200))}; agents change runs through the Agent API over HTTP`;
+  return { type, requestId, success: false, result, logLines: [], errorData: { code: "NOT_FOUND" } };
+}
+
+const encodeVersion = (v: StateVersion) => ({ querySet: v.querySet, identity: v.identity, ts: encodeTs(v.ts) });
+
+/** The JSON text of a server frame. No `serverTs`/`clientClockSkew`: optional, and a wrong one makes the client warn. */
+export function encodeServerMessage(message: ServerMessage): string {
+  switch (message.type) {
+    case "Transition":
+      return JSON.stringify({ ...message, startVersion: encodeVersion(message.startVersion), endVersion: encodeVersion(message.endVersion) });
+    case "MutationResponse":
+      return JSON.stringify(message.success ? { ...message, ts: encodeTs(message.ts) } : message);
+    case "ActionResponse":
+    case "Ping":
+      return JSON.stringify(message);
+    default:
+      return message satisfies never;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The `agentWebSocket` module GroupChat documents for agents:
+ * - `pendingRuns {token}`: the agent's PENDING runs, oldest first, in the item
+ *   shape of `GET /api/v1/agent/runs`;
+ * - `stoppedRuns {token}`: its runs stopped in the last 24 hours, newest first.
+ * Both depend only on `agent:<id>`: every write that changes an agent's runs
+ * (or its token) names the agent in its ChangeSet.
+ */
+import { Type } from "typebox";
+import { listRunsForAgent, listStoppedRunsForAgent } from "../../store/runs.ts";
+import { changeKey } from "../change-keys.ts";
+import type { QueryRegistry } from "../registry.ts";
+import { AgentTokens } from "./agent-tokens.ts";
+
+const TokenArgs = Type.Object({ token: Type.String({ maxLength: 1024 }) }, { additionalProperties: false });
+const STOPPED_WINDOW_MS = 24 * 3_600_000;
+/** A bound on one result (and so on one frame); an agent with more waiting work sees the oldest first. */
+const MAX_RUNS = 1000;
+
+export function defineAgentWebSocketQueries(registry: QueryRegistry, tokens = new AgentTokens()): QueryRegistry {
+  return registry
+    .onChange((changes) => tokens.forget(changes.agents))
+    .define("agentWebSocket:pendingRuns", {
+      args: TokenArgs,
+      async evaluate({ db }, { token }) {
+        const agentId = await tokens.agentId(db, token);
+        const runs = await listRunsForAgent(db, { agentId, status: "PENDING", limit: MAX_RUNS });
+        return { value: runs, keys: [changeKey.agent(agentId)] };
+      },
+    })
+    .define("agentWebSocket:stoppedRuns", {
+      args: TokenArgs,
+      async evaluate({ db, now }, { token }) {
+        const agentId = await tokens.agentId(db, token);
+        const runs = await listStoppedRunsForAgent(db, agentId, now - STOPPED_WINDOW_MS, MAX_RUNS);
+        // The oldest entry leaves the window by itself; no write will say so.
+        const oldest = runs.at(-1)?.endedAt;
+        return { value: runs, keys: [changeKey.agent(agentId)], expiresAt: oldest == null ? null : oldest + STOPPED_WINDOW_MS + 1 };
+      },
+    });
+}

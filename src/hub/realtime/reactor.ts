@@ -1,0 +1,113 @@
+/**
+ * Reactivity: which subscriptions a committed change can affect, when they re-run,
+ * and what is worth sending. The change feed fires after a write committed; the
+ * subscriptions indexed under its keys (never a scan of every socket) are marked
+ * dirty and re-run once per microtask burst, and a result goes out only when its
+ * hash changed.
+ */
+import type { ChangeSet } from "../changes.ts";
+import type { Database } from "../db/port.ts";
+import { changeKeys } from "./change-keys.ts";
+import type { Subscription } from "./connection.ts";
+import type { Peer } from "./peer.ts";
+import { queryModification, type StateModification } from "./protocol.ts";
+import type { Outcome, QueryRegistry } from "./registry.ts";
+import { SubscriptionIndex } from "./subscription-index.ts";
+
+export interface ReactorHost {
+  /** Queues a task on the peer's socket, after the ones already queued. */
+  schedule(peer: Peer, task: () => Promise<void>): void;
+  sendTransition(peer: Peer, modifications: StateModification[]): void;
+  queryFailed(error: unknown, udfPath: string): void;
+}
+
+export class Reactor {
+  private readonly index = new SubscriptionIndex<Subscription>();
+  private readonly owners = new WeakMap<Subscription, Peer>();
+  private readonly dirtyPeers = new Set<Peer>();
+  private flushScheduled = false;
+
+  constructor(
+    private readonly deps: { db: Database; registry: QueryRegistry; clock: () => number },
+    private readonly host: ReactorHost,
+  ) {}
+
+  /** Runs newly added subscriptions for their first result. */
+  async added(peer: Peer, subs: readonly Subscription[]): Promise<StateModification[]> {
+    for (const sub of subs) this.owners.set(sub, peer);
+    const modifications: StateModification[] = [];
+    for (const sub of subs) {
+      const outcome = await this.evaluate(peer, sub);
+      sub.hash = outcome.hash;
+      modifications.push(queryModification(sub.queryId, outcome));
+    }
+    return modifications;
+  }
+
+  removed(subs: readonly Subscription[]): StateModification[] {
+    return subs.map((sub) => {
+      this.index.delete(sub);
+      return { type: "QueryRemoved", queryId: sub.queryId };
+    });
+  }
+
+  changed(changes: ChangeSet): void {
+    this.deps.registry.changed(changes);
+    for (const sub of this.index.changed(changeKeys(changes))) this.markDirty(sub);
+  }
+
+  /** Re-runs the peer's results that went stale with time alone. */
+  expire(peer: Peer, now: number): void {
+    for (const sub of peer.state.queries.values()) if (sub.expiresAt !== null && sub.expiresAt <= now) this.markDirty(sub);
+  }
+
+  forget(peer: Peer): void {
+    for (const sub of peer.state.queries.values()) this.index.delete(sub);
+    this.dirtyPeers.delete(peer);
+  }
+
+  /** Runs one subscription's query and re-indexes it under the keys it now depends on. */
+  private async evaluate(peer: Peer, sub: Subscription): Promise<Outcome> {
+    const mark = this.index.begin();
+    const outcome = await this.deps.registry.run(sub.udfPath, sub.args, { db: this.deps.db, now: this.deps.clock() }, sub.componentPath);
+    // A failure keeps the old keys: after a token rotation later changes still reach it (it keeps failing, and nothing is sent).
+    const keys = outcome.ok ? outcome.keys : this.index.keys(sub);
+    const stale = this.index.end(mark, keys);
+    if (!outcome.ok && outcome.error.code === "INTERNAL") this.host.queryFailed(outcome.error.cause, sub.udfPath);
+    if (peer.closed || peer.state.queries.get(sub.queryId) !== sub) return outcome;
+    this.index.set(sub, keys);
+    sub.expiresAt = outcome.ok ? outcome.expiresAt : null;
+    if (stale) this.markDirty(sub);
+    return outcome;
+  }
+
+  private markDirty(sub: Subscription): void {
+    const peer = this.owners.get(sub);
+    if (!peer || peer.closed || !peer.state.markDirty(sub) || peer.refreshQueued) return;
+    this.dirtyPeers.add(peer);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // A microtask, not a timer: commits in one burst coalesce, and nothing waits for the next loop turn.
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      for (const dirty of this.dirtyPeers) {
+        dirty.refreshQueued = true;
+        this.host.schedule(dirty, () => this.refresh(dirty));
+      }
+      this.dirtyPeers.clear();
+    });
+  }
+
+  /** Re-runs a socket's dirty queries and sends one Transition with those whose result changed. */
+  private async refresh(peer: Peer): Promise<void> {
+    peer.refreshQueued = false;
+    const modifications: StateModification[] = [];
+    for (const sub of peer.state.takeDirty()) {
+      const outcome = await this.evaluate(peer, sub);
+      if (outcome.hash === sub.hash || peer.state.queries.get(sub.queryId) !== sub) continue;
+      sub.hash = outcome.hash;
+      modifications.push(queryModification(sub.queryId, outcome));
+    }
+    if (modifications.length > 0) this.host.sendTransition(peer, modifications);
+  }
+}

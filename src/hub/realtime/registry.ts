@@ -1,0 +1,113 @@
+/**
+ * The named queries the hub serves over the sync protocol, and how one is run:
+ * args checked, the evaluator called, the result encoded and fingerprinted.
+ * Nothing here knows about sockets; an evaluator gets the database and its args
+ * and returns its value plus the change keys it depends on (`agent:<id>`,
+ * `task:<id>`, `user:<id>`, `workspace:<id>`, as in a ChangeSet).
+ */
+import type { Static, TSchema } from "typebox";
+import { Compile } from "typebox/compile";
+import type { ChangeSet } from "../changes.ts";
+import type { Database } from "../db/port.ts";
+import { resultHash } from "./result-hash.ts";
+import { canonicalUdfPath } from "./udf-path.ts";
+import { decodeValue, encodeValue, ValueError, type JsonValue } from "./values.ts";
+
+export interface QueryContext {
+  readonly db: Database;
+  /** Unix ms, from the hub's clock. */
+  readonly now: number;
+}
+
+export interface Evaluation {
+  readonly value: unknown;
+  readonly keys: readonly string[];
+  /** When the value goes stale without any write (e.g. a time window), in Unix ms. */
+  readonly expiresAt?: number | null;
+}
+
+export interface QueryDefinition<S extends TSchema = TSchema> {
+  readonly args: S;
+  evaluate(ctx: QueryContext, args: Static<S>): Promise<Evaluation>;
+}
+
+export type QueryErrorCode = "UNAUTHORIZED" | "NOT_FOUND" | "BAD_REQUEST" | "INVALID_VALUE" | "INTERNAL";
+
+/** A query's failure as the client sees it: `errorMessage` plus `errorData: { code }`. */
+export class QueryError extends Error {
+  override readonly name = "QueryError";
+  constructor(readonly code: QueryErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+export type Outcome =
+  | { readonly ok: true; readonly value: JsonValue; readonly hash: string; readonly keys: readonly string[]; readonly expiresAt: number | null }
+  | { readonly ok: false; readonly error: QueryError; readonly hash: string };
+
+interface Entry {
+  readonly definition: QueryDefinition;
+  readonly check: ReturnType<typeof Compile>;
+}
+
+export class QueryRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly changeListeners: ((changes: ChangeSet) => void)[] = [];
+
+  /** For caches kept by query modules: told of each committed change before any query re-runs. */
+  onChange(listener: (changes: ChangeSet) => void): this {
+    this.changeListeners.push(listener);
+    return this;
+  }
+
+  changed(changes: ChangeSet): void {
+    for (const listener of this.changeListeners) listener(changes);
+  }
+
+  define<S extends TSchema>(udfPath: string, definition: QueryDefinition<S>): this {
+    const path = canonicalUdfPath(udfPath);
+    if (this.entries.has(path)) throw new Error(`Query ${path} is defined twice`);
+    this.entries.set(path, { definition: definition as unknown as QueryDefinition, check: Compile(definition.args) });
+    return this;
+  }
+
+  has(udfPath: string): boolean {
+    return this.entries.has(canonicalUdfPath(udfPath));
+  }
+
+  /** Runs a query as a client named it; every failure, even an unexpected one, becomes an Outcome. */
+  async run(udfPath: string, wireArgs: readonly unknown[], ctx: QueryContext, componentPath: string | null = null): Promise<Outcome> {
+    try {
+      const entry = componentPath ? undefined : this.entries.get(canonicalUdfPath(udfPath));
+      if (!entry) throw new QueryError("NOT_FOUND", `Could not find public function for '${canonicalUdfPath(udfPath)}'`);
+      const args = parseArgs(entry, wireArgs);
+      const evaluation = await entry.definition.evaluate(ctx, args);
+      let value: JsonValue;
+      try {
+        value = encodeValue(evaluation.value ?? null);
+      } catch (error) {
+        if (error instanceof ValueError) throw new QueryError("INVALID_VALUE", `The query returned a value the client cannot read: ${error.message}`);
+        throw error;
+      }
+      return { ok: true, value, hash: resultHash("value", JSON.stringify(value)), keys: evaluation.keys, expiresAt: evaluation.expiresAt ?? null };
+    } catch (error) {
+      const failure = error instanceof QueryError ? error : new QueryError("INTERNAL", "Internal server error", { cause: error });
+      return { ok: false, error: failure, hash: resultHash("error", `${failure.code}\0${failure.message}`) };
+    }
+  }
+}
+
+function parseArgs(entry: Entry, wireArgs: readonly unknown[]): unknown {
+  if (wireArgs.length !== 1) throw new QueryError("BAD_REQUEST", "Expected exactly one argument object");
+  let args: unknown;
+  try {
+    args = decodeValue(wireArgs[0]);
+  } catch (error) {
+    throw new QueryError("BAD_REQUEST", `Invalid arguments: ${(error as Error).message}`);
+  }
+  if (!entry.check.Check(args)) {
+    const first = entry.check.Errors(args)[0];
+    throw new QueryError("BAD_REQUEST", `Invalid arguments: ${first?.instancePath || "args"} ${first?.message ?? "is invalid"}`);
+  }
+  return args;
+}

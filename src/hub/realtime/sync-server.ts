@@ -1,0 +1,201 @@
+/**
+ * The coordinator of the real-time endpoint: it owns the sockets, the timers and
+ * the change feed subscription, and composes the pure pieces (protocol,
+ * connection state, query registry) and the reactor that decides what to re-run.
+ * Work on one socket runs one task at a time (Peer.enqueue), so its Transitions
+ * leave in the order their versions chain.
+ */
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { ChangeFeed, ChangeSet } from "../changes.ts";
+import type { Database } from "../db/port.ts";
+import { ProtocolViolation } from "./connection.ts";
+import { Peer } from "./peer.ts";
+import { isSyncPath, notServed, parseClientFrame, type ClientMessage, type StateModification } from "./protocol.ts";
+import { Reactor } from "./reactor.ts";
+import type { QueryRegistry } from "./registry.ts";
+import { Timestamps } from "./timestamp.ts";
+
+export interface SyncLog {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface SyncServerDeps {
+  readonly db: Database;
+  readonly feed: ChangeFeed;
+  readonly registry: QueryRegistry;
+  readonly clock?: () => number;
+  readonly log?: SyncLog;
+}
+
+export interface SyncServerOptions {
+  /** Application Ping and protocol ping; a peer that misses one pong is dropped at the next. */
+  pingIntervalMs?: number;
+  maxPayloadBytes?: number;
+  maxQueriesPerSocket?: number;
+  /** A peer that does not read its frames is dropped once this much is queued for it. */
+  maxBufferedBytes?: number;
+  /** How long close() waits for clients to finish the close handshake. */
+  closeGraceMs?: number;
+}
+
+const SILENT: SyncLog = { warn() {}, error() {} };
+
+export class SyncServer {
+  private readonly wss: WebSocketServer;
+  private readonly peers = new Set<Peer>();
+  private readonly reactor: Reactor;
+  private readonly timestamps: Timestamps;
+  private readonly clock: () => number;
+  private readonly log: SyncLog;
+  private readonly options: Required<SyncServerOptions>;
+  private readonly unsubscribe: () => void;
+  private server: Server | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+  private drained: (() => void) | null = null;
+
+  constructor(private readonly deps: SyncServerDeps, options: SyncServerOptions = {}) {
+    this.clock = deps.clock ?? Date.now;
+    this.log = deps.log ?? SILENT;
+    this.timestamps = new Timestamps(this.clock);
+    this.options = {
+      pingIntervalMs: 15_000, maxPayloadBytes: 1024 * 1024, maxQueriesPerSocket: 1000,
+      maxBufferedBytes: 16 * 1024 * 1024, closeGraceMs: 1000, ...options,
+    };
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxPayloadBytes, clientTracking: false });
+    this.reactor = new Reactor({ db: deps.db, registry: deps.registry, clock: this.clock }, {
+      schedule: (peer, task) => peer.enqueue(task, (error) => this.failed(peer, error)),
+      sendTransition: (peer, modifications) => this.sendTransition(peer, modifications),
+      queryFailed: (error, udfPath) => this.log.error({ err: error, udfPath }, "real-time query failed"),
+    });
+    this.unsubscribe = deps.feed.subscribe((changes: ChangeSet) => this.reactor.changed(changes));
+  }
+
+  get connections(): number {
+    return this.peers.size;
+  }
+
+  /** Serves `/api/<version>/sync` on the hub's own HTTP server. */
+  attach(server: Server): void {
+    this.server = server;
+    server.on("upgrade", this.onUpgrade);
+    this.timer = setInterval(() => this.tick(), this.options.pingIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Closes every socket with 1012 "ServiceRestart" (clients reconnect within about a second), then stops. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.timer) clearInterval(this.timer);
+      this.server?.off("upgrade", this.onUpgrade);
+      this.unsubscribe();
+      if (this.peers.size > 0) {
+        const drained = new Promise<void>((resolve) => (this.drained = resolve));
+        for (const peer of this.peers) this.closePeer(peer, 1012, "ServiceRestart");
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, this.options.closeGraceMs).unref());
+        await Promise.race([drained, grace]);
+        // Upgraded sockets still hold the HTTP server open, so none may outlive this.
+        for (const peer of this.peers) peer.ws.terminate();
+      }
+      await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    })();
+    return this.closing;
+  }
+
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (!isSyncPath(request.url)) return refuse(socket, "404 Not Found");
+    if (this.closing) return refuse(socket, "503 Service Unavailable");
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+  };
+
+  private accept(ws: WebSocket): void {
+    const peer = new Peer(ws, this.options.maxQueriesPerSocket, this.options.maxBufferedBytes);
+    this.peers.add(peer);
+    ws.on("message", (data, isBinary) => this.onFrame(peer, data, isBinary));
+    ws.on("pong", () => (peer.alive = true));
+    // ws reports bad frames (invalid UTF-8, over maxPayload) here and closes the socket itself.
+    ws.on("error", () => {});
+    ws.on("close", () => this.drop(peer));
+  }
+
+  private onFrame(peer: Peer, data: RawData, isBinary: boolean): void {
+    if (peer.closed) return;
+    if (isBinary) return this.closePeer(peer, 1003, "Binary frames are not supported");
+    const parsed = parseClientFrame(data.toString());
+    if (!parsed.ok) return this.closePeer(peer, 1008, parsed.reason);
+    peer.enqueue(() => this.handle(peer, parsed.message), (error) => this.failed(peer, error));
+  }
+
+  private async handle(peer: Peer, message: ClientMessage): Promise<void> {
+    const { state } = peer;
+    switch (message.type) {
+      case "Connect":
+        state.connect(message);
+        if (message.maxObservedTimestamp !== undefined) this.timestamps.observe(message.maxObservedTimestamp);
+        return;
+      case "ModifyQuerySet": {
+        const { added, removed } = state.modifyQuerySet(message);
+        const modifications = [...this.reactor.removed(removed), ...(await this.reactor.added(peer, added))];
+        // Always sent, even empty: it acknowledges newVersion.
+        return this.sendTransition(peer, modifications);
+      }
+      case "Mutation":
+        state.requireConnect();
+        peer.send(notServed("MutationResponse", message.requestId, message.udfPath));
+        // A mutation settles once a Transition reaches its ts; a failed one settles at once, but one more Transition costs nothing.
+        return this.sendTransition(peer, []);
+      case "Action":
+        state.requireConnect();
+        return void peer.send(notServed("ActionResponse", message.requestId, message.udfPath));
+      case "Authenticate":
+        state.authenticate(message);
+        return this.sendTransition(peer, []);
+      case "Event":
+        return state.requireConnect();
+      default:
+        return message satisfies never;
+    }
+  }
+
+  private sendTransition(peer: Peer, modifications: StateModification[]): void {
+    if (!peer.send(peer.state.transition(modifications, this.timestamps.next()))) {
+      this.log.warn({}, "real-time peer stopped reading; dropped it");
+    }
+  }
+
+  /** Keepalive: an application Ping (the client reconnects after 60 s of silence), a protocol ping for dead peers, and expired results. */
+  private tick(): void {
+    const now = this.clock();
+    for (const peer of this.peers) {
+      if (peer.closed || !peer.ping()) continue;
+      peer.send({ type: "Ping" });
+      this.reactor.expire(peer, now);
+    }
+  }
+
+  private failed(peer: Peer, error: unknown): void {
+    if (error instanceof ProtocolViolation) return this.closePeer(peer, 1008, error.message);
+    this.log.error({ err: error }, "real-time socket failed");
+    this.closePeer(peer, 1011, "InternalServerError");
+  }
+
+  private closePeer(peer: Peer, code: number, reason: string): void {
+    this.reactor.forget(peer);
+    peer.close(code, reason);
+  }
+
+  private drop(peer: Peer): void {
+    peer.closed = true;
+    this.reactor.forget(peer);
+    this.peers.delete(peer);
+    if (this.peers.size === 0) this.drained?.();
+  }
+}
+
+function refuse(socket: Duplex, status: string): void {
+  socket.once("finish", () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConnectionState, ProtocolViolation } from "../../src/hub/realtime/connection.ts";
+import type { AddQuery, ModifyQuerySet } from "../../src/hub/realtime/protocol.ts";
+
+const connect = { type: "Connect", sessionId: "s1", connectionCount: 0, lastCloseReason: "InitialConnect", clientTs: 1 } as const;
+const add = (queryId: number): AddQuery => ({ type: "Add", queryId, udfPath: "agentWebSocket:pendingRuns", args: [{ token: "gca_x" }] });
+const mqs = (baseVersion: number, modifications: ModifyQuerySet["modifications"]): ModifyQuerySet =>
+  ({ type: "ModifyQuerySet", baseVersion, newVersion: baseVersion + 1, modifications });
+
+function connected(): ConnectionState {
+  const state = new ConnectionState();
+  state.connect(connect);
+  return state;
+}
+
+describe("connection state", () => {
+  it("chains every Transition from the version the client holds, starting at 0/0/0", () => {
+    const state = connected();
+    state.modifyQuerySet(mqs(0, [add(0)]));
+    const first = state.transition([], 100n);
+    assert.deepEqual(first.startVersion, { querySet: 0, identity: 0, ts: 0n });
+    assert.deepEqual(first.endVersion, { querySet: 1, identity: 0, ts: 100n });
+    const second = state.transition([], 200n);
+    assert.deepEqual(second.startVersion, first.endVersion);
+    assert.deepEqual(state.version, second.endVersion);
+  });
+
+  it("keeps ts strictly increasing on one socket even if asked to go back", () => {
+    const state = connected();
+    state.transition([], 500n);
+    assert.equal(state.transition([], 400n).endVersion.ts, 501n);
+    assert.equal(state.transition([], 501n).endVersion.ts, 502n);
+  });
+
+  it("applies adds and removes and reports what changed", () => {
+    const state = connected();
+    const { added } = state.modifyQuerySet(mqs(0, [add(0), add(1)]));
+    assert.deepEqual(added.map((s) => s.queryId), [0, 1]);
+    const { removed } = state.modifyQuerySet(mqs(1, [{ type: "Remove", queryId: 0 }]));
+    assert.deepEqual(removed.map((s) => s.queryId), [0]);
+    assert.deepEqual([...state.queries.keys()], [1]);
+    assert.equal(state.transition([], 1n).endVersion.querySet, 2);
+  });
+
+  it("refuses a base version that is not the last one received", () => {
+    const state = connected();
+    state.modifyQuerySet(mqs(0, []));
+    assert.throws(() => state.modifyQuerySet(mqs(0, [])), (e: Error) => e instanceof ProtocolViolation && /BaseVersionMismatch/.test(e.message));
+    assert.throws(() => state.modifyQuerySet(mqs(5, [])), ProtocolViolation);
+    assert.throws(() => state.modifyQuerySet({ ...mqs(1, []), newVersion: 1 }), ProtocolViolation);
+  });
+
+  it("refuses a duplicate query id, removing an unknown one and too many queries", () => {
+    assert.throws(() => connected().modifyQuerySet(mqs(0, [add(0), add(0)])), ProtocolViolation);
+    assert.throws(() => connected().modifyQuerySet(mqs(0, [{ type: "Remove", queryId: 9 }])), ProtocolViolation);
+    const small = new ConnectionState(2);
+    small.connect(connect);
+    assert.throws(() => small.modifyQuerySet(mqs(0, [add(0), add(1), add(2)])), ProtocolViolation);
+  });
+
+  it("wants Connect first and only once", () => {
+    const state = new ConnectionState();
+    assert.throws(() => state.modifyQuerySet(mqs(0, [])), ProtocolViolation);
+    assert.throws(() => state.requireConnect(), ProtocolViolation);
+    state.connect(connect);
+    assert.equal(state.sessionId, "s1");
+    assert.throws(() => state.connect(connect), ProtocolViolation);
+  });
+
+  it("bumps identity on Authenticate from the client's base version", () => {
+    const state = connected();
+    state.authenticate({ type: "Authenticate", tokenType: "None", baseVersion: 0 });
+    assert.equal(state.transition([], 1n).endVersion.identity, 1);
+    assert.throws(() => state.authenticate({ type: "Authenticate", tokenType: "None", baseVersion: 0 }), ProtocolViolation);
+  });
+
+  it("tracks dirty queries once each, and forgets removed ones", () => {
+    const state = connected();
+    const [a, b] = state.modifyQuerySet(mqs(0, [add(0), add(1)])).added;
+    assert.ok(state.markDirty(a!));
+    assert.ok(state.markDirty(a!));
+    assert.ok(state.markDirty(b!));
+    state.modifyQuerySet(mqs(1, [{ type: "Remove", queryId: 1 }]));
+    assert.equal(state.markDirty(b!), false);
+    assert.deepEqual(state.takeDirty(), [a]);
+    assert.deepEqual(state.takeDirty(), []);
+  });
+});

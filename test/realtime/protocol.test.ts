@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { encodeServerMessage, isSyncPath, notServed, parseClientFrame } from "../../src/hub/realtime/protocol.ts";
+
+describe("sync protocol frames", () => {
+  it("parses the frames the stock client sends", () => {
+    const frames = [
+      { type: "Connect", sessionId: "75756e26", connectionCount: 0, lastCloseReason: "InitialConnect", clientTs: 1795621034190 },
+      { type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [
+        { type: "Add", queryId: 0, udfPath: "agentWebSocket:pendingRuns", args: [{ token: "gca_x" }], journal: null },
+        { type: "Remove", queryId: 3 }] },
+      { type: "Mutation", requestId: 0, udfPath: "agentWebSocket:claimRun", args: [{ runId: "r" }] },
+      { type: "Action", requestId: 1, udfPath: "a:b", args: [{}] },
+      { type: "Authenticate", tokenType: "None", baseVersion: 0 },
+      { type: "Event", eventType: "NetworkRecoveryReconnect", event: { timeSavedMs: 3 } },
+    ];
+    for (const frame of frames) {
+      const parsed = parseClientFrame(JSON.stringify(frame));
+      assert.ok(parsed.ok, JSON.stringify(parsed));
+      assert.deepEqual(parsed.message, frame);
+    }
+  });
+
+  it("decodes a reconnecting client's maxObservedTimestamp", () => {
+    const parsed = parseClientFrame(JSON.stringify({ type: "Connect", sessionId: "s", connectionCount: 1, lastCloseReason: null, clientTs: 1, maxObservedTimestamp: "AQAAAAAAAAA=" }));
+    assert.ok(parsed.ok && parsed.message.type === "Connect");
+    assert.equal(parsed.message.maxObservedTimestamp, 1n);
+    assert.equal(parseClientFrame(JSON.stringify({ type: "Connect", sessionId: "s", connectionCount: 1, maxObservedTimestamp: "x" })).ok, false);
+  });
+
+  it("gives a reason for every malformed frame", () => {
+    const bad = [
+      "not json", "[]", "null", '"Connect"', '{"type":"Nope"}', '{"no":"type"}',
+      '{"type":"Connect","connectionCount":0}',
+      '{"type":"ModifyQuerySet","baseVersion":"0","newVersion":1,"modifications":[]}',
+      '{"type":"ModifyQuerySet","baseVersion":-1,"newVersion":1,"modifications":[]}',
+      '{"type":"ModifyQuerySet","baseVersion":0,"newVersion":1,"modifications":[{"type":"Add","queryId":0}]}',
+      '{"type":"Mutation","requestId":0.5,"udfPath":"a:b","args":[]}',
+      '{"type":"Authenticate","tokenType":"Bogus","baseVersion":0}',
+    ];
+    for (const text of bad) {
+      const parsed = parseClientFrame(text);
+      assert.equal(parsed.ok, false, text);
+      assert.ok(!parsed.ok && parsed.reason.length > 0);
+    }
+  });
+
+  it("encodes timestamps in Transitions and successful mutation responses", () => {
+    const text = encodeServerMessage({
+      type: "Transition", startVersion: { querySet: 0, identity: 0, ts: 0n }, endVersion: { querySet: 1, identity: 0, ts: 1n }, modifications: [],
+    });
+    assert.deepEqual(JSON.parse(text), {
+      type: "Transition", startVersion: { querySet: 0, identity: 0, ts: "AAAAAAAAAAA=" }, endVersion: { querySet: 1, identity: 0, ts: "AQAAAAAAAAA=" }, modifications: [],
+    });
+    const failed = JSON.parse(encodeServerMessage(notServed("MutationResponse", 4, "x:y")));
+    assert.equal(failed.success, false);
+    assert.equal(typeof failed.result, "string");
+    assert.equal(failed.requestId, 4);
+  });
+});
+
+describe("the sync path", () => {
+  it("accepts any client version, doubled slashes and a query string", () => {
+    for (const url of ["/api/1.48.0/sync", "//api/1.48.0/sync", "/api/1.13.0/sync?x=1", "///api//1.48.0//sync", "/api/1.48.0/sync/"]) {
+      assert.ok(isSyncPath(url), url);
+    }
+  });
+
+  it("refuses everything else", () => {
+    for (const url of [undefined, "/", "/api/sync", "/api/v1/agent/runs", "/api/1.48.0/sync/x", "/x/api/1.48.0/sync"]) {
+      assert.equal(isSyncPath(url), false, String(url));
+    }
+  });
+});

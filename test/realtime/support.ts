@@ -1,0 +1,118 @@
+/**
+ * Helpers for real-time tests: the stock ConvexClient as agents use it, a
+ * recorder for a subscription's values and errors, and a raw `ws` client that
+ * speaks (or abuses) the sync protocol frame by frame.
+ */
+import { ConvexClient } from "convex/browser";
+import type { FunctionReference } from "convex/server";
+import WebSocket from "ws";
+
+/** Fails a wait that would otherwise hang the suite; not a timing assertion. */
+const GIVE_UP_MS = 15_000;
+
+export function stockClient(baseUrl: string): ConvexClient {
+  // Exactly as an agent constructs it, minus the reconnect chatter on stdout.
+  return new ConvexClient(baseUrl, { logger: false });
+}
+
+type Waiter<T> = { accept: (v: T) => boolean; resolve: (v: T) => void };
+
+/** Everything a subscription delivered, and a way to wait for what comes next. */
+export class Recorder<T = unknown> {
+  readonly values: T[] = [];
+  readonly errors: (Error & { data?: unknown })[] = [];
+  private valueWaiters: Waiter<T>[] = [];
+  private errorWaiters: Waiter<Error & { data?: unknown }>[] = [];
+  readonly unsubscribe: () => void;
+
+  constructor(client: ConvexClient, query: FunctionReference<"query">, args: Record<string, unknown>) {
+    const handle = client.onUpdate(query, args, (value: T) => {
+      this.values.push(value);
+      this.valueWaiters = this.valueWaiters.filter((w) => !(w.accept(value) && (w.resolve(value), true)));
+    }, (error: Error & { data?: unknown }) => {
+      this.errors.push(error);
+      this.errorWaiters = this.errorWaiters.filter((w) => !(w.accept(error) && (w.resolve(error), true)));
+    });
+    this.unsubscribe = () => handle.unsubscribe();
+  }
+
+  get last(): T | undefined {
+    return this.values.at(-1);
+  }
+
+  /** The latest value if it satisfies `accept`, else the next one that does. */
+  until(accept: (value: T) => boolean, what = "a matching value"): Promise<T> {
+    if (this.values.length > 0 && accept(this.values.at(-1)!)) return Promise.resolve(this.values.at(-1)!);
+    return wait(this.valueWaiters, accept, what);
+  }
+
+  untilError(accept: (error: Error & { data?: unknown }) => boolean = () => true): Promise<Error & { data?: unknown }> {
+    const seen = this.errors.find(accept);
+    return seen ? Promise.resolve(seen) : wait(this.errorWaiters, accept, "an error");
+  }
+}
+
+function wait<T>(waiters: Waiter<T>[], accept: (v: T) => boolean, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gave up waiting for ${what}`)), GIVE_UP_MS);
+    waiters.push({ accept, resolve: (v) => (clearTimeout(timer), resolve(v)) });
+  });
+}
+
+export const ids = (runs: unknown) => (runs as { id: string }[]).map((r) => r.id);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Frame = any;
+
+/** A hand-driven sync socket: send anything, read frames in order, see how it closed. */
+export class RawSync {
+  private readonly frames: Frame[] = [];
+  private readers: ((frame: Frame) => void)[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on("message", (data) => {
+      const frame = JSON.parse(data.toString());
+      const reader = this.readers.shift();
+      if (reader) reader(frame);
+      else this.frames.push(frame);
+    });
+    this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  }
+
+  static open(baseUrl: string, path = "/api/1.48.0/sync", options: WebSocket.ClientOptions = {}): Promise<RawSync> {
+    const ws = new WebSocket(baseUrl.replace(/^http/, "ws") + path, options);
+    return new Promise((resolve, reject) => {
+      ws.once("open", () => resolve(new RawSync(ws)));
+      ws.once("error", reject);
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame));
+  }
+
+  connect(sessionId = "raw-session"): void {
+    this.send({ type: "Connect", sessionId, connectionCount: 0, lastCloseReason: "InitialConnect", clientTs: Date.now() });
+  }
+
+  /** The next frame that is not an application Ping. */
+  next(): Promise<Frame> {
+    const queued = this.frames.findIndex((f) => f.type !== "Ping");
+    if (queued >= 0) return Promise.resolve(this.frames.splice(0, queued + 1).at(-1));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("gave up waiting for a frame")), GIVE_UP_MS);
+      const read = (frame: Frame) => {
+        if (frame.type === "Ping") return this.readers.unshift(read);
+        clearTimeout(timer);
+        resolve(frame);
+      };
+      this.readers.push(read);
+    });
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    return this.closed;
+  }
+}

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import type { ConvexClient } from "convex/browser";
+import { anyApi } from "convex/server";
+import { Type } from "typebox";
+import WebSocket from "ws";
+import { ChangeFeed, emptyChangeSet } from "../../src/hub/changes.ts";
+import type { Database } from "../../src/hub/db/port.ts";
+import { QueryRegistry } from "../../src/hub/realtime/registry.ts";
+import { SyncServer } from "../../src/hub/realtime/sync-server.ts";
+import { RawSync, Recorder, stockClient } from "./support.ts";
+
+/** A sync server with test queries of its own on a bare HTTP server, pinging every few ms. */
+describe("the sync server's edges", () => {
+  const feed = new ChangeFeed();
+  let counter = 0;
+  const registry = new QueryRegistry()
+    .define("demo:naive", { args: Type.Object({}), evaluate: async () => ({ value: [{ "naïve": true }], keys: ["agent:a"] }) })
+    .define("demo:counter", { args: Type.Object({}), evaluate: async () => ({ value: counter, keys: ["agent:a"] }) })
+    // Goes stale at once, so every keepalive tick re-runs it.
+    .define("demo:ticks", { args: Type.Object({}), evaluate: async () => ({ value: ++counter, keys: [], expiresAt: 0 }) });
+  let server: Server;
+  let sync: SyncServer;
+  let baseUrl: string;
+  let client: ConvexClient;
+
+  before(async () => {
+    server = createServer((_request, response) => response.writeHead(404).end());
+    sync = new SyncServer({ db: {} as Database, feed, registry }, { pingIntervalMs: 20, closeGraceMs: 500 });
+    sync.attach(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    client = stockClient(baseUrl);
+  });
+  after(async () => {
+    await client.close();
+    await sync.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("sends a value the client could not decode as a QueryFailed, and the client lives on", async () => {
+    const bad = new Recorder(client, anyApi.demo!.naive!, {});
+    const error = await bad.untilError();
+    assert.deepEqual(error.data, { code: "INVALID_VALUE" });
+    const good = new Recorder(client, anyApi.demo!.counter!, {});
+    const first = (await good.until(() => true)) as number;
+    counter = first + 100;
+    const changes = emptyChangeSet();
+    changes.agents.add("a");
+    feed.publish(changes);
+    assert.equal(await good.until((v) => v === first + 100), first + 100);
+  });
+
+  it("re-runs a result that goes stale with time alone", async () => {
+    const ticks = new Recorder(client, anyApi.demo!.ticks!, {});
+    const first = (await ticks.until(() => true)) as number;
+    await ticks.until((v) => (v as number) > first, "a re-run on a keepalive tick");
+  });
+
+  it("sends application Pings and protocol pings", async () => {
+    const raw = await RawSync.open(baseUrl);
+    const ping = new Promise<void>((resolve) => raw.ws.once("ping", () => resolve()));
+    const appPing = new Promise<void>((resolve) => raw.ws.on("message", (d) => d.toString() === '{"type":"Ping"}' && resolve()));
+    await Promise.all([ping, appPing]);
+    await raw.close();
+  });
+
+  it("drops a peer that stops answering pings", async () => {
+    const silent = await RawSync.open(baseUrl, "/api/1.48.0/sync", { autoPong: false });
+    assert.equal((await silent.closed).code, 1006);
+  });
+
+  it("closes every socket with 1012 ServiceRestart on close, and refuses new ones", async () => {
+    const raw = await RawSync.open(baseUrl);
+    const before = sync.connections;
+    assert.ok(before >= 2);
+    await sync.close();
+    assert.deepEqual(await raw.closed, { code: 1012, reason: "ServiceRestart" });
+    assert.equal(sync.connections, 0);
+    const late = new WebSocket(`${baseUrl.replace("http", "ws")}/api/1.48.0/sync`);
+    await new Promise<void>((resolve) => late.once("error", () => resolve()));
+  });
+});
