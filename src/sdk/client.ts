@@ -1,0 +1,230 @@
+/**
+ * The Agent API client: every endpoint GroupChat documents, plus our heartbeat.
+ * Each call gets Basic auth, a per-attempt timeout, the caller's AbortSignal,
+ * retries per the policy and, for a POST, one `Idempotency-Key` reused by all its
+ * retries, so a retried comment can never be posted twice.
+ */
+import { randomUUID } from "node:crypto";
+import { sleep, systemClock, type Clock } from "./clock.ts";
+import { abortedError, AgentApiError, errorFromResponse, invalidResponse, networkError } from "./errors.ts";
+import {
+  parseAck, parseActivityAck, parseProfile, parseRunDetail, parseRuns, parseTasks, ParseError,
+  type AgentActivity, type AgentProfile, type AgentRun, type AgentRunDetail, type AgentTask, type RunAck,
+} from "./parse.ts";
+import { decideRetry, DEFAULT_RETRY_POLICY, type Random, type RetryPolicy } from "./retry.ts";
+import type { RunStatus } from "./run-state.ts";
+import type { TaskStatus } from "./types.ts";
+
+export interface AgentApiClientOptions {
+  /** The agent's `gca_` token. */
+  token: string;
+  /** The Agent API's base URL, e.g. `https://groupchat.ai/api/v1/agent` (`GROUPCHAT_API_URL`). */
+  apiUrl: string;
+  fetch?: typeof fetch;
+  /** Per attempt, reading the answer included. Default 30 s. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  clock?: Clock;
+  random?: Random;
+  /** Makes idempotency keys; default `crypto.randomUUID`. */
+  newKey?: () => string;
+  /** Told before each retry (for logs and metrics). */
+  onRetry?: (info: { what: string; attempt: number; delayMs: number; error: unknown }) => void;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** A POST's key; by default a fresh one per call. Pass your own to make a call idempotent across processes. */
+  idempotencyKey?: string;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface TaskFilters {
+  dueDate?: string;
+  dueBefore?: number;
+  dueAfter?: number;
+  includeCompleted?: boolean;
+  workspaceId?: string;
+  projectId?: string;
+  status?: TaskStatus;
+  limit?: number;
+}
+
+export interface RunFilters {
+  status?: RunStatus;
+  workspaceId?: string;
+  limit?: number;
+}
+
+export interface RunResult {
+  body: string;
+  stepCostUsd?: number;
+  totalCostUsd?: number;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+interface Request<T> {
+  method: "GET" | "POST";
+  path: string;
+  query?: Query;
+  body?: unknown;
+  parse: (raw: unknown) => T;
+}
+
+export class AgentApiClient {
+  readonly apiUrl: string;
+  readonly #authorization: string;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+  readonly #retry: RetryPolicy;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #newKey: () => string;
+  readonly #onRetry: AgentApiClientOptions["onRetry"];
+  #heartbeatSupported = true;
+
+  constructor(options: AgentApiClientOptions) {
+    if (!options.token) throw new TypeError("AgentApiClient needs a token");
+    this.apiUrl = options.apiUrl.replace(/\/+$/, "");
+    this.#authorization = `Basic ${Buffer.from(`${options.token}:`).toString("base64")}`;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#newKey = options.newKey ?? randomUUID;
+    this.#onRetry = options.onRetry;
+  }
+
+  me(options?: CallOptions): Promise<AgentProfile> {
+    return this.#call({ method: "GET", path: "/me", parse: parseProfile }, options);
+  }
+
+  tasks(filters: TaskFilters = {}, options?: CallOptions): Promise<AgentTask[]> {
+    return this.#call({ method: "GET", path: "/tasks", query: { ...filters }, parse: parseTasks }, options);
+  }
+
+  runs(filters: RunFilters = {}, options?: CallOptions): Promise<AgentRun[]> {
+    return this.#call({ method: "GET", path: "/runs", query: { ...filters }, parse: parseRuns }, options);
+  }
+
+  run(id: string, options?: CallOptions): Promise<AgentRunDetail> {
+    return this.#call({ method: "GET", path: `/runs/${enc(id)}`, parse: (raw) => parseRunDetail(raw, id) }, options);
+  }
+
+  /** PENDING → RUNNING. A 409 `conflict` means someone else has it (or it was stopped). */
+  start(id: string, body?: string, options?: CallOptions): Promise<RunAck> {
+    return this.#call({ method: "POST", path: `/runs/${enc(id)}/start`, body: body === undefined ? {} : { body }, parse: parseAck }, options);
+  }
+
+  comment(id: string, body: string, options?: CallOptions): Promise<Partial<AgentActivity>> {
+    return this.#call({ method: "POST", path: `/runs/${enc(id)}/comment`, body: { body }, parse: parseActivityAck }, options);
+  }
+
+  complete(id: string, result: RunResult, options?: CallOptions): Promise<RunAck> {
+    return this.#call({ method: "POST", path: `/runs/${enc(id)}/complete`, body: result, parse: parseAck }, options);
+  }
+
+  error(id: string, result: RunResult, options?: CallOptions): Promise<RunAck> {
+    return this.#call({ method: "POST", path: `/runs/${enc(id)}/error`, body: result, parse: parseAck }, options);
+  }
+
+  /**
+   * Renews a RUNNING run's lease (ours). Hosted GroupChat has no such endpoint:
+   * after its first 404/405 this client stops calling it and answers false.
+   */
+  async heartbeat(id: string, options?: CallOptions): Promise<boolean> {
+    if (!this.#heartbeatSupported) return false;
+    try {
+      await this.#call({ method: "POST", path: `/runs/${enc(id)}/heartbeat`, body: {}, parse: parseAck }, options);
+      return true;
+    } catch (error) {
+      if (error instanceof AgentApiError && (error.httpStatus === 404 || error.httpStatus === 405)) {
+        this.#heartbeatSupported = false;
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  get heartbeatSupported(): boolean {
+    return this.#heartbeatSupported;
+  }
+
+  async #call<T>(request: Request<T>, options: CallOptions = {}): Promise<T> {
+    const what = `${request.method} ${request.path}`;
+    const policy = options.retry ? { ...this.#retry, ...options.retry } : this.#retry;
+    const key = request.method === "POST" ? (options.idempotencyKey ?? this.#newKey()) : undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#attempt(request, what, key, options);
+      } catch (error) {
+        const decision = decideRetry(error, attempt, policy, this.#random);
+        if (!decision.retry) throw error;
+        this.#onRetry?.({ what, attempt, delayMs: decision.delayMs, error });
+        await sleep(this.#clock, decision.delayMs, options.signal).catch((reason: unknown) => {
+          throw abortedError(reason, what);
+        });
+      }
+    }
+  }
+
+  async #attempt<T>(request: Request<T>, what: string, key: string | undefined, options: CallOptions): Promise<T> {
+    const caller = options.signal;
+    if (caller?.aborted) throw abortedError(caller.reason, what);
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const timer = new AbortController();
+    const cancelTimer = this.#clock.setTimeout(() => timer.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    const signal = caller ? AbortSignal.any([caller, timer.signal]) : timer.signal;
+    const headers: Record<string, string> = { authorization: this.#authorization, accept: "application/json" };
+    if (request.body !== undefined) headers["content-type"] = "application/json";
+    if (key) headers["idempotency-key"] = key;
+    let status: number;
+    let text: string;
+    let responseHeaders: Headers;
+    try {
+      const response = await this.#fetch(this.#url(request), {
+        method: request.method, headers, signal,
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      });
+      status = response.status;
+      responseHeaders = response.headers;
+      text = await response.text();
+    } catch (error) {
+      if (caller?.aborted) throw abortedError(caller.reason, what);
+      throw networkError(timer.signal.aborted ? timer.signal.reason : error, what);
+    } finally {
+      cancelTimer();
+    }
+    const body = parseJson(text);
+    if (status < 200 || status > 299) throw errorFromResponse(status, body, responseHeaders, this.#clock.now(), what);
+    try {
+      return request.parse(body);
+    } catch (error) {
+      if (error instanceof ParseError) throw invalidResponse(error.message, body, what);
+      throw error;
+    }
+  }
+
+  #url(request: Request<unknown>): string {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) params.set(name, String(value));
+    }
+    const search = params.size > 0 ? `?${params}` : "";
+    return `${this.apiUrl}${request.path}${search}`;
+  }
+}
+
+const enc = encodeURIComponent;
+
+function parseJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

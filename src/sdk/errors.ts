@@ -1,0 +1,94 @@
+/**
+ * The Agent API client's errors: one class, a stable `code`, mapped from HTTP in
+ * one place (`errorFromResponse`). Callers branch on `code`, never on messages.
+ */
+import { isRunStatus, type RunStatus } from "./run-state.ts";
+import { parseRetryAfter } from "./retry.ts";
+
+export const ERROR_CODES = [
+  "unauthorized", // 401 / 403: the token is missing, wrong or revoked
+  "not_found", // 404 / 405 / 410: no such run or task (or not this agent's), or no such endpoint
+  "conflict", // 409: the run is not in a state that allows the call; `runStatus` says where it is
+  "rate_limited", // 429: slow down; `retryAfterMs` when the server said
+  "server", // 5xx (and 408): the server failed; worth retrying
+  "network", // no HTTP answer: connection refused or dropped, DNS, timeout
+  "bad_request", // 400 / 413 / 422 and other 4xx: the request itself is wrong
+  "aborted", // the caller's AbortSignal fired
+  "invalid_response", // a 2xx whose body lacks what GroupChat documents
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface AgentApiErrorOptions {
+  httpStatus?: number | null;
+  runStatus?: RunStatus | null;
+  retryAfterMs?: number | null;
+  cause?: unknown;
+}
+
+export class AgentApiError extends Error {
+  override readonly name = "AgentApiError";
+  readonly code: ErrorCode;
+  /** The HTTP status, when there was an answer. */
+  readonly httpStatus: number | null;
+  /** For `conflict`: the run's current status, from the 409 body `{ error, status }`. */
+  readonly runStatus: RunStatus | null;
+  /** From `Retry-After` (429, 503), in ms from when the answer came. */
+  readonly retryAfterMs: number | null;
+
+  constructor(code: ErrorCode, message: string, options: AgentApiErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.httpStatus = options.httpStatus ?? null;
+    this.runStatus = options.runStatus ?? null;
+    this.retryAfterMs = options.retryAfterMs ?? null;
+  }
+}
+
+export function isAgentApiError(error: unknown, code?: ErrorCode): error is AgentApiError {
+  return error instanceof AgentApiError && (code === undefined || error.code === code);
+}
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 401 || status === 403) return "unauthorized";
+  if (status === 404 || status === 405 || status === 410) return "not_found";
+  if (status === 409) return "conflict";
+  if (status === 429) return "rate_limited";
+  if (status >= 500 || status === 408) return "server";
+  return "bad_request";
+}
+
+/**
+ * The error for a non-2xx answer. `body` is the parsed JSON (or text) of the
+ * answer; GroupChat's is `{ error }`, plus `status` on our 409s.
+ */
+export function errorFromResponse(
+  httpStatus: number,
+  body: unknown,
+  headers: { get(name: string): string | null },
+  now: number,
+  what = "request",
+): AgentApiError {
+  const code = codeForStatus(httpStatus);
+  const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const detail = typeof fields.error === "string" ? fields.error : typeof body === "string" && body ? body.slice(0, 200) : null;
+  const runStatus = code === "conflict" && isRunStatus(fields.status) ? fields.status : null;
+  return new AgentApiError(code, `${what} failed with HTTP ${httpStatus}${detail ? `: ${detail}` : ""}`, {
+    httpStatus,
+    runStatus,
+    retryAfterMs: parseRetryAfter(headers.get("retry-after"), now),
+    cause: body,
+  });
+}
+
+export function networkError(cause: unknown, what = "request"): AgentApiError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new AgentApiError("network", `${what} got no answer: ${reason}`, { cause });
+}
+
+export function abortedError(cause: unknown, what = "request"): AgentApiError {
+  return new AgentApiError("aborted", `${what} was aborted`, { cause });
+}
+
+export function invalidResponse(message: string, cause: unknown, what = "request"): AgentApiError {
+  return new AgentApiError("invalid_response", `${what} returned an unexpected body: ${message}`, { cause });
+}

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { AgentApiClient } from "../../../src/sdk/client.ts";
+import { AgentApiError } from "../../../src/sdk/errors.ts";
+import { FakeClock, settle } from "../support/fake-clock.ts";
+
+type Handler = (url: string, init: RequestInit) => Promise<Response>;
+
+function fakeFetch(handlers: Handler[]) {
+  const seen: Array<{ url: string; init: RequestInit }> = [];
+  const fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    seen.push({ url: String(input), init });
+    const handler = handlers.shift();
+    if (!handler) throw new Error("unexpected request");
+    return handler(String(input), init);
+  }) as typeof globalThis.fetch;
+  return { fetch, seen };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => async () =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+/** Never answers until the request's signal aborts. */
+const hang: Handler = (_url, init) =>
+  new Promise((_resolve, reject) => init.signal?.addEventListener("abort", () => reject(init.signal?.reason)));
+const header = (init: RequestInit, name: string) => (init.headers as Record<string, string>)[name];
+
+describe("AgentApiClient (fake fetch, fake clock)", () => {
+  it("sends Basic auth and one Idempotency-Key across a POST's retries", async () => {
+    const clock = new FakeClock();
+    const { fetch, seen } = fakeFetch([json(503, { error: "busy" }), json(429, { error: "slow" }, { "retry-after": "1" }), json(201, { id: "a1", body: "hi" })]);
+    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h/api/v1/agent/", fetch, clock, random: () => 0 });
+    const result = client.comment("r 1", "hi");
+    await clock.advance(5_000);
+    assert.deepEqual(await result, { id: "a1", body: "hi" });
+    assert.equal(seen.length, 3);
+    assert.equal(seen[0]!.url, "http://h/api/v1/agent/runs/r%201/comment");
+    assert.equal(header(seen[0]!.init, "authorization"), `Basic ${Buffer.from("gca_x:").toString("base64")}`);
+    const keys = new Set(seen.map((s) => header(s.init, "idempotency-key")));
+    assert.equal(keys.size, 1);
+    assert.match([...keys][0]!, /^[0-9a-f-]{36}$/);
+    assert.equal(clock.pending, 0);
+  });
+
+  it("gives each logical POST its own key, and GETs none", async () => {
+    const { fetch, seen } = fakeFetch([json(201, {}), json(201, {}), json(200, [])]);
+    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock: new FakeClock() });
+    await client.comment("r", "a");
+    await client.comment("r", "a");
+    await client.runs({ status: "PENDING", limit: 5 });
+    assert.notEqual(header(seen[0]!.init, "idempotency-key"), header(seen[1]!.init, "idempotency-key"));
+    assert.equal(header(seen[2]!.init, "idempotency-key"), undefined);
+    assert.equal(seen[2]!.url, "http://h/runs?status=PENDING&limit=5");
+  });
+
+  it("times an attempt out as a network error, then retries it", async () => {
+    const clock = new FakeClock();
+    const { fetch, seen } = fakeFetch([hang, json(200, [])]);
+    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock, timeoutMs: 1_000, random: () => 0 });
+    const result = client.runs();
+    await clock.advance(1_000);
+    await clock.advance(1_000);
+    assert.deepEqual(await result, []);
+    assert.equal(seen.length, 2);
+  });
+
+  it("stops at once, with code aborted, when the caller's signal fires (also between retries)", async () => {
+    const clock = new FakeClock();
+    const { fetch } = fakeFetch([hang, json(503, {})]);
+    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock });
+    const first = new AbortController();
+    const during = client.me({ signal: first.signal });
+    await settle();
+    first.abort(new Error("bye"));
+    await assert.rejects(during, (e: unknown) => e instanceof AgentApiError && e.code === "aborted");
+
+    const second = new AbortController();
+    const between = client.me({ signal: second.signal });
+    await settle();
+    second.abort();
+    await assert.rejects(between, (e: unknown) => e instanceof AgentApiError && e.code === "aborted");
+    assert.equal(clock.pending, 0);
+  });
+
+  it("does not retry an answer such as 409, and carries its run status", async () => {
+    const { fetch, seen } = fakeFetch([json(409, { error: "Cannot start a run that is RUNNING", status: "RUNNING" })]);
+    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock: new FakeClock() });
+    await assert.rejects(client.start("r"), (e: unknown) => e instanceof AgentApiError && e.code === "conflict" && e.runStatus === "RUNNING");
+    assert.equal(seen.length, 1);
+  });
+
+  it("reports a 2xx without the documented fields as invalid_response", async () => {
+    const { fetch } = fakeFetch([json(200, [{ id: "r" }])]);
+    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock: new FakeClock() });
+    await assert.rejects(client.runs(), (e: unknown) => e instanceof AgentApiError && e.code === "invalid_response");
+  });
+
+  it("stops calling heartbeat once the API says it has none (405)", async () => {
+    const { fetch, seen } = fakeFetch([json(405, { error: "Method Not Allowed" })]);
+    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock: new FakeClock() });
+    assert.equal(await client.heartbeat("r"), false);
+    assert.equal(await client.heartbeat("r"), false);
+    assert.equal(client.heartbeatSupported, false);
+    assert.equal(seen.length, 1);
+  });
+});
