@@ -15,14 +15,20 @@ export class Peer {
   alive = true;
   /** Closing or closed: no more tasks or frames. */
   closed = false;
+  /** When its next keepalive is due (performance.now() ms); spread at random so sockets are not all pinged at once. */
+  keepaliveAt: number;
+  /** When a frame was last sent (performance.now() ms). */
+  private sentAt = performance.now();
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
     readonly ws: WebSocket,
     maxQueries: number,
     private readonly maxBufferedBytes: number,
+    keepaliveMs: number,
   ) {
     this.state = new ConnectionState(maxQueries);
+    this.keepaliveAt = this.sentAt + Math.random() * keepaliveMs;
   }
 
   /** Runs `task` after every task queued before it; a throw goes to `onError`. */
@@ -39,11 +45,17 @@ export class Peer {
       return false;
     }
     this.ws.send(encodeServerMessage(message));
+    this.sentAt = performance.now();
     return true;
   }
 
-  /** Protocol ping; false when the previous one went unanswered (the peer is dead and is dropped). */
-  ping(): boolean {
+  /**
+   * Keepalive: a protocol ping, which finds a dead peer (it missed the previous
+   * pong: dropped, and false), and an application Ping if the socket was quiet,
+   * since the client reconnects after 60 s without a message.
+   */
+  keepalive(now: number, intervalMs: number): boolean {
+    this.keepaliveAt = now + intervalMs;
     if (!this.alive) {
       this.closed = true;
       this.ws.terminate();
@@ -51,6 +63,7 @@ export class Peer {
     }
     this.alive = false;
     this.ws.ping();
+    if (now - this.sentAt >= intervalMs) this.send({ type: "Ping" });
     return true;
   }
 

@@ -31,7 +31,7 @@ export interface SyncServerDeps {
 }
 
 export interface SyncServerOptions {
-  /** Application Ping and protocol ping; a peer that misses one pong is dropped at the next. */
+  /** Per socket: a protocol ping, and an application Ping when it was quiet; a peer that misses a pong is dropped at the next. */
   pingIntervalMs?: number;
   maxPayloadBytes?: number;
   maxQueriesPerSocket?: number;
@@ -82,7 +82,8 @@ export class SyncServer {
   attach(server: Server): void {
     this.server = server;
     server.on("upgrade", this.onUpgrade);
-    this.timer = setInterval(() => this.tick(), this.options.pingIntervalMs);
+    // Ten slices per interval, each serving the sockets that are due: never all 10,000 in one burst.
+    this.timer = setInterval(() => this.tick(), Math.max(1, Math.min(1000, this.options.pingIntervalMs / 10)));
     this.timer.unref();
   }
 
@@ -112,7 +113,7 @@ export class SyncServer {
   };
 
   private accept(ws: WebSocket): void {
-    const peer = new Peer(ws, this.options.maxQueriesPerSocket, this.options.maxBufferedBytes);
+    const peer = new Peer(ws, this.options.maxQueriesPerSocket, this.options.maxBufferedBytes, this.options.pingIntervalMs);
     this.peers.add(peer);
     ws.on("message", (data, isBinary) => this.onFrame(peer, data, isBinary));
     ws.on("pong", () => (peer.alive = true));
@@ -166,13 +167,13 @@ export class SyncServer {
     }
   }
 
-  /** Keepalive: an application Ping (the client reconnects after 60 s of silence), a protocol ping for dead peers, and expired results. */
+  /** The sockets whose keepalive is due get it, and their results that went stale with time re-run. */
   private tick(): void {
-    const now = this.clock();
+    const now = performance.now();
+    const dataNow = this.clock();
     for (const peer of this.peers) {
-      if (peer.closed || !peer.ping()) continue;
-      peer.send({ type: "Ping" });
-      this.reactor.expire(peer, now);
+      if (peer.closed || peer.keepaliveAt > now) continue;
+      if (peer.keepalive(now, this.options.pingIntervalMs)) this.reactor.expire(peer, dataNow);
     }
   }
 
