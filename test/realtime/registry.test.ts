@@ -79,7 +79,7 @@ describe("agentWebSocket queries", () => {
   it("keeps a stopped run for 24 hours and says when it leaves the window", async () => {
     const queries = defineAgentWebSocketQueries(new QueryRegistry());
     const { runId } = await delegatedRun(t, "Stop me");
-    const stopped = await t.owner(t.creds.ownerToken, "POST", `/runs/${runId}/stop`);
+    const stopped = await t.owner(t.creds.ownerToken, "POST", `/runs/${runId}/stop`, {});
     assert.equal(stopped.status, 200);
     const endedAt: number = stopped.body.endedAt;
     const args = [{ token: t.creds.agentToken }];

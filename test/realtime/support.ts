@@ -59,6 +59,15 @@ function wait<T>(waiters: Waiter<T>[], accept: (v: T) => boolean, what: string):
   });
 }
 
+/** Resolves once `condition` holds, checking every few ms (for state with no event to wait on). */
+export async function eventually(condition: () => boolean, what: string): Promise<void> {
+  const giveUp = Date.now() + GIVE_UP_MS;
+  while (!condition()) {
+    if (Date.now() > giveUp) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 export const ids = (runs: unknown) => (runs as { id: string }[]).map((r) => r.id);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -71,6 +80,8 @@ export class RawSync {
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly ws: WebSocket) {
+    // A socket the server closes mid-send may report EPIPE/ECONNRESET; the close event is what tests look at.
+    ws.on("error", () => {});
     ws.on("message", (data) => {
       const frame = JSON.parse(data.toString());
       const reader = this.readers.shift();

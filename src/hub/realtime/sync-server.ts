@@ -63,7 +63,7 @@ export class SyncServer {
     this.timestamps = new Timestamps(this.clock);
     this.options = {
       pingIntervalMs: 15_000, maxPayloadBytes: 1024 * 1024, maxQueriesPerSocket: 1000,
-      maxBufferedBytes: 16 * 1024 * 1024, closeGraceMs: 1000, ...options,
+      maxBufferedBytes: 4 * 1024 * 1024, closeGraceMs: 1000, ...options,
     };
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxPayloadBytes, clientTracking: false });
     this.reactor = new Reactor({ db: deps.db, registry: deps.registry, clock: this.clock }, {
