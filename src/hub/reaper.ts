@@ -23,22 +23,26 @@ export class Reaper {
 
   start(): void {
     const every = Math.max(50, Math.min(60_000, Math.floor(this.staleAfterMs / 4)));
-    this.timer = setInterval(() => void this.sweep(), every);
+    // A tick that finds a pass under way skips: the next one catches up.
+    this.timer = setInterval(() => void (this.running ?? this.sweep()), every);
     this.timer.unref();
   }
 
-  /** One pass; returns how many runs it ended. */
+  /**
+   * One whole pass begun after this call (a pass already under way may have read
+   * the clock earlier, so it is waited out first); returns how many runs it ended.
+   */
   async sweep(): Promise<number> {
-    if (this.running) return 0;
-    const pass = this.pass();
+    while (this.running) await this.running;
+    const pass = this.pass().catch((error: unknown) => {
+      this.onError(error);
+      return 0;
+    });
     this.running = pass;
     try {
       return await pass;
-    } catch (error) {
-      this.onError(error);
-      return 0;
     } finally {
-      this.running = null;
+      if (this.running === pass) this.running = null;
     }
   }
 

@@ -24,7 +24,7 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
   Type.Union([schema, Type.Null()]);
 
 export const UnixMs = Type.Integer({ minimum: 0, description: "Unix time in milliseconds" });
-export const IsoDate = Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$", description: "YYYY-MM-DD" });
+export const IsoDate = Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$", format: "date", description: "YYYY-MM-DD" });
 
 export const RunStatusSchema = Type.Union([
   Type.Literal("PENDING"), Type.Literal("RUNNING"), Type.Literal("FINISHED"), Type.Literal("ERROR"), Type.Literal("STOPPED"),

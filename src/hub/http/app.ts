@@ -1,6 +1,8 @@
-import { Ajv } from "ajv";
+import { Ajv, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
 import Fastify, { LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { IsOptional } from "typebox";
 import { HubError } from "../errors.ts";
 import type { App, HttpDeps } from "./deps.ts";
 import { errorHandler } from "./errors.ts";
@@ -28,13 +30,19 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
     forceCloseConnections: true,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // The router's own rejections (an over-long id, a malformed URL) get the same `{ error }` bodies.
+    frameworkErrors: errorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are checked strictly ("5" is not a number); query strings and headers are text, so coerce them.
   const strict = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: true, removeAdditional: false });
   const coercing = new Ajv({ allErrors: false, strict: false, coerceTypes: true, useDefaults: true, removeAdditional: false });
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === "body" ? strict : coercing).compile(schema as object) as never);
+  // "date" checks the calendar too: 2030-02-30 is not a due date.
+  for (const ajv of [strict, coercing]) addFormats.default(ajv, ["date"]);
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const validate = (httpPart === "body" ? strict : coercing).compile(schema as object);
+    return (httpPart === "body" && IsOptional(schema) ? absentOk(validate) : validate) as never;
+  });
 
   // An empty body counts as no body, so `curl -X POST .../start` works without -d.
   app.removeContentTypeParser("application/json");
@@ -59,4 +67,19 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
     openapi.document({ title: "openclaw-groupchat hub", version: options.version ?? "0.1.0" }));
   app.get("/healthz", { schema: { hide: true } as never }, async () => ({ ok: true }));
   return app;
+}
+
+/**
+ * An optional body (`Type.Optional`) may be left out: `curl -X POST .../start` and a
+ * bare heartbeat send none, and Fastify hands the validator null for it.
+ */
+function absentOk(validate: ValidateFunction) {
+  const check = (data: unknown): boolean => {
+    if (data === null) return true;
+    const ok = validate(data);
+    check.errors = validate.errors;
+    return ok;
+  };
+  check.errors = validate.errors;
+  return check;
 }

@@ -44,6 +44,10 @@ function clientMessage(error: FastifyError): string {
       return "Request body is larger than 1 MiB";
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return "Content-Type must be application/json";
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return "An id in the URL is longer than 200 characters";
+    case "FST_ERR_BAD_URL":
+      return "The URL is malformed";
     default:
       return error.message;
   }

@@ -60,6 +60,8 @@ export const DelegateBody = Type.Object({
   agentId: Id, prompt: Type.Optional(Type.String({ maxLength: 200_000 })),
 }, { additionalProperties: false });
 export const FollowUpBody = Type.Object({ message: Type.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: false });
+/** For POSTs that take no input: nothing, `{}`, or a 400 for any field. */
+export const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
 export const ReadBody = Type.Object({ ids: Type.Array(Id, { maxItems: 1000 }) }, { additionalProperties: false });
 
 export { Image };

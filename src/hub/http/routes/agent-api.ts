@@ -18,6 +18,8 @@ import type { App, HttpDeps } from "../deps.ts";
 import { mutation } from "../idempotency.ts";
 
 const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+// A progress comment must say something, so its `body` is required (start/complete/error may omit it).
+const RunCommentBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: false });
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
 const tags = ["Agent API"];
 const security = [{ agentBasic: [] }, { agentBearer: [] }];
@@ -103,7 +105,7 @@ export function agentApi(app: App, deps: HttpDeps): void {
     mutation(deps, request, reply, scope(request.agent), 200, (w) => startRun(w, request.agent, request.params.id, request.body?.body)));
 
   app.post("/runs/:id/comment", {
-    schema: { tags, security, summary: "A progress comment; the run stays RUNNING", params: RunParams, body: RunMessageBody, response: { 201: Activity, ...errors } },
+    schema: { tags, security, summary: "A progress comment; the run stays RUNNING", params: RunParams, body: RunCommentBody, response: { 201: Activity, ...errors } },
   }, (request, reply) =>
     mutation(deps, request, reply, scope(request.agent), 201, (w) => commentOnRun(w, request.agent, request.params.id, request.body.body)));
 

@@ -23,7 +23,7 @@ import type { App, HttpDeps } from "../deps.ts";
 import { mutation } from "../idempotency.ts";
 import {
   AgentView, AgentWithToken, CommentBody, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
-  NewProjectBody, NewTaskBody, NewWorkspaceBody, Notification, PostedComment, Project, ReadBody, TaskDetail,
+  NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadBody, TaskDetail,
   TaskPatchBody, UserMe, Workspace,
 } from "../schemas.ts";
 
@@ -60,7 +60,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     (await listAgentsOf(deps.db, request.user.userId)).map(toAgentView));
   app.post("/agents", s(["Agents"], "Create an agent; its gca_ token is shown this once", { body: NewAgentBody, response: { 201: AgentWithToken, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => createAgent(w, request.user, request.body)));
-  app.post("/agents/:id/token", s(["Agents"], "Rotate the agent's token; the old one stops working at once", { params: IdParams, response: { 201: Type.Object({ token: Type.String() }), ...errors } }),
+  app.post("/agents/:id/token", s(["Agents"], "Rotate the agent's token; the old one stops working at once", { params: IdParams, body: NoBody, response: { 201: Type.Object({ token: Type.String() }), ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => rotateAgentToken(w, request.user, request.params.id)));
   app.delete("/agents/:id", s(["Agents"], "Delete the agent; its token stops working at once", { params: IdParams, response: { 204: Type.Null(), ...errors } }),
     async (request, reply) => {
@@ -120,7 +120,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   });
   app.post("/runs/:id/follow-up", s(["Runs"], "A new PENDING run on the same task, after this one ended", { params: IdParams, body: FollowUpBody, response: { 201: RunListItem, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => followUp(w, request.user, request.params.id, request.body.message)));
-  app.post("/runs/:id/stop", s(["Runs"], "PENDING or RUNNING → STOPPED", { params: IdParams, response: { 200: RunListItem, ...errors } }),
+  app.post("/runs/:id/stop", s(["Runs"], "PENDING or RUNNING → STOPPED", { params: IdParams, body: NoBody, response: { 200: RunListItem, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 200, (w) => stopRun(w, request.user, request.params.id)));
 
   // Notifications

@@ -1,0 +1,268 @@
+/**
+ * Bad input of every kind, on both APIs: malformed JSON, wrong types (never
+ * coerced), unknown and missing fields, bodies over 1 MiB, unknown ids, bad query
+ * parameters and Idempotency-Keys. Every answer is an exact 4xx with a body of
+ * exactly `{ "error": string }`; nothing reaches a 500 and nothing changes.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { assertError, assertStatus, runIn } from "../support/api.ts";
+import { request, startTestHub, type TestHub } from "../support/hub.ts";
+
+const MiB = 1024 * 1024;
+
+describe("bad input", () => {
+  let t: TestHub;
+  let runId: string;
+  let taskId: string;
+  let agent: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => ReturnType<TestHub["agent"]>;
+  let owner: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => ReturnType<TestHub["owner"]>;
+
+  before(async () => {
+    t = await startTestHub();
+    agent = (method, path, body, headers) => t.agent(t.creds.agentToken, method, path, body, headers);
+    owner = (method, path, body, headers) => t.owner(t.creds.ownerToken, method, path, body, headers);
+    ({ runId, taskId } = await runIn(t, "RUNNING"));
+  });
+  after(() => t.close());
+
+  /** The RUNNING run and its task are exactly as they were. */
+  async function unchanged(activityLength?: number): Promise<number> {
+    const detail = await owner("GET", `/runs/${runId}`);
+    assert.equal(detail.body.status, "RUNNING");
+    assert.equal(detail.body.stepCostUsd, null);
+    if (activityLength !== undefined) assert.equal(detail.body.activity.length, activityLength);
+    return detail.body.activity.length;
+  }
+
+  it("answers 400 for malformed JSON on both APIs", async () => {
+    const before = await unchanged();
+    for (const text of ["{nope", '{"body": "x"', '{"body": "x"} trailing', "{'body': 'x'}", "undefined"]) {
+      assertError(await agent("POST", `/runs/${runId}/comment`, text), 400, "Request body is not valid JSON");
+      assertError(await owner("POST", `/tasks/${taskId}/comments`, text), 400, "Request body is not valid JSON");
+    }
+    await unchanged(before);
+  });
+
+  it("answers 400 for wrong types instead of coercing them", async () => {
+    const before = await unchanged();
+    const cases: Array<[string, unknown, string]> = [
+      ["comment", { body: 5 }, "Invalid body: body must be string"],
+      ["comment", { body: null }, "Invalid body: body must be string"],
+      ["comment", { body: ["x"] }, "Invalid body: body must be string"],
+      ["comment", { body: true }, "Invalid body: body must be string"],
+      ["start", { body: 5 }, "Invalid body: body must be string"],
+      ["complete", { body: 5 }, "Invalid body: body must be string"],
+      ["complete", { stepCostUsd: "0.5" }, "Invalid body: stepCostUsd must be number"],
+      ["complete", { totalCostUsd: true }, "Invalid body: totalCostUsd must be number"],
+      ["complete", { stepCostUsd: -0.01 }, "Invalid body: stepCostUsd must be >= 0"],
+      ["error", { totalCostUsd: 1_000_001 }, "Invalid body: totalCostUsd must be <= 1000000"],
+      ["error", '{"stepCostUsd": 1e400}', "Invalid body: stepCostUsd must be <= 1000000"],
+      ["comment", "[]", "Invalid body: value must be object"],
+      ["comment", '"just text"', "Invalid body: value must be object"],
+      ["comment", "42", "Invalid body: value must be object"],
+      ["comment", "null", "Invalid body: value must be object"],
+    ];
+    for (const [action, body, message] of cases) {
+      assertError(await agent("POST", `/runs/${runId}/${action}`, body), 400, message);
+    }
+    const owners: Array<[string, string, unknown, string]> = [
+      ["POST", "/tasks", { projectId: t.creds.projectId, title: 5 }, "Invalid body: title must be string"],
+      ["POST", "/tasks", { projectId: 5, title: "x" }, "Invalid body: projectId must be string"],
+      ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", dueDate: "tomorrow" }, 'Invalid body: dueDate must match pattern "^\\d{4}-\\d{2}-\\d{2}$"'],
+      ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", dueDate: "2030-02-30" }, 'Invalid body: dueDate must match format "date"'],
+      ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", dueDate: 20300101 }, "Invalid body: dueDate must be string"],
+      ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", images: "a.png" }, "Invalid body: images must be array"],
+      ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", images: [{ url: "u" }] }, 'Invalid body: missing required field "name"'],
+      ["PATCH", `/tasks/${taskId}`, { status: "finished" }, "Invalid body: status must be equal to constant"],
+      ["PATCH", `/tasks/${taskId}`, { title: 1 }, "Invalid body: title must be string"],
+      ["POST", `/tasks/${taskId}/comments`, { body: 5 }, "Invalid body: body must be string"],
+      ["POST", `/tasks/${taskId}/delegate`, { agentId: 5 }, "Invalid body: agentId must be string"],
+      ["POST", `/tasks/${taskId}/delegate`, { agentId: t.creds.agentId, prompt: 5 }, "Invalid body: prompt must be string"],
+      ["POST", `/runs/${runId}/follow-up`, { message: 5 }, "Invalid body: message must be string"],
+      ["POST", "/agents", { name: 5 }, "Invalid body: name must be string"],
+      ["POST", "/agents", { name: "x", description: 5 }, "Invalid body: description must be string"],
+      ["POST", "/workspaces", { name: ["x"] }, "Invalid body: name must be string"],
+      ["POST", "/notifications/read", { ids: "ntf_1" }, "Invalid body: ids must be array"],
+      ["POST", "/notifications/read", { ids: [1] }, "Invalid body: ids.0 must be string"],
+    ];
+    for (const [method, path, body, message] of owners) assertError(await owner(method, path, body), 400, message);
+    const task = (await owner("GET", `/tasks/${taskId}`)).body;
+    assert.equal(task.status, "doing");
+    await unchanged(before);
+  });
+
+  it("answers 400 for an unknown field on every route that takes a body", async () => {
+    const before = await unchanged();
+    const agentRoutes: Array<[string, Record<string, unknown>]> = [
+      ["start", { body: "x" }], ["comment", { body: "x" }], ["heartbeat", {}], ["complete", { body: "x", stepCostUsd: 1 }], ["error", { body: "x" }],
+    ];
+    for (const [action, body] of agentRoutes) {
+      assertError(await agent("POST", `/runs/${runId}/${action}`, { ...body, bogus: 1 }), 400, 'Invalid body: unknown field "bogus"');
+    }
+    assertError(await agent("POST", `/runs/${runId}/heartbeat`, { body: "x" }), 400, 'Invalid body: unknown field "body"');
+    const ownerRoutes: Array<[string, string, Record<string, unknown>, Record<string, string>?]> = [
+      ["POST", "/agents", { name: "Bogus Bot" }],
+      ["POST", `/agents/${t.creds.agentId}/token`, {}],
+      ["POST", "/workspaces", { name: "W" }],
+      ["POST", `/workspaces/${t.creds.workspaceId}/members`, { userId: t.creds.ownerId }],
+      ["POST", "/projects", { name: "P" }, { "x-workspace-id": t.creds.workspaceId }],
+      ["POST", "/tasks", { projectId: t.creds.projectId, title: "T" }],
+      ["PATCH", `/tasks/${taskId}`, { title: "T" }],
+      ["POST", `/tasks/${taskId}/comments`, { body: "hello" }],
+      ["POST", `/tasks/${taskId}/delegate`, { agentId: t.creds.agentId }],
+      ["POST", `/runs/${runId}/follow-up`, { message: "more" }],
+      ["POST", `/runs/${runId}/stop`, {}],
+      ["POST", "/notifications/read", { ids: [] }],
+    ];
+    for (const [method, path, body, headers] of ownerRoutes) {
+      assertError(await owner(method, path, { ...body, bogus: 1 }, headers), 400, 'Invalid body: unknown field "bogus"');
+    }
+    assertError(await owner("POST", "/tasks", { projectId: t.creds.projectId, title: "T", images: [{ url: "u", name: "n", size: 1 }] }), 400, 'Invalid body: unknown field "size" in images.0');
+    assertError(await owner("POST", "/tasks", '{"projectId": "x", "title": "T", "__proto__": {"admin": true}}'), 400, 'Invalid body: unknown field "__proto__"');
+    // The agent's token still works: the rotate above never ran.
+    assertStatus(await agent("GET", "/me"), 200);
+    await unchanged(before);
+  });
+
+  it("answers 400 for a missing required field or an empty required body", async () => {
+    const before = await unchanged();
+    const cases: Array<[string, string, unknown, string, Record<string, string>?]> = [
+      ["POST", "/agents", {}, 'Invalid body: missing required field "name"'],
+      ["POST", "/workspaces", {}, 'Invalid body: missing required field "name"'],
+      ["POST", `/workspaces/${t.creds.workspaceId}/members`, {}, 'Invalid body: missing required field "userId"'],
+      ["POST", "/projects", {}, 'Invalid body: missing required field "name"', { "x-workspace-id": t.creds.workspaceId }],
+      ["POST", "/tasks", { title: "T" }, 'Invalid body: missing required field "projectId"'],
+      ["POST", "/tasks", { projectId: t.creds.projectId }, 'Invalid body: missing required field "title"'],
+      ["PATCH", `/tasks/${taskId}`, {}, "Invalid body: value must NOT have fewer than 1 properties"],
+      ["POST", `/tasks/${taskId}/comments`, {}, 'Invalid body: missing required field "body"'],
+      ["POST", `/tasks/${taskId}/delegate`, {}, 'Invalid body: missing required field "agentId"'],
+      ["POST", `/runs/${runId}/follow-up`, {}, 'Invalid body: missing required field "message"'],
+      ["POST", "/notifications/read", {}, 'Invalid body: missing required field "ids"'],
+      ["POST", "/tasks", undefined, "Invalid body: value must be object"],
+    ];
+    for (const [method, path, body, message, headers] of cases) assertError(await owner(method, path, body, headers), 400, message);
+    assertError(await agent("POST", `/runs/${runId}/comment`, {}), 400, 'Invalid body: missing required field "body"');
+    assertError(await agent("POST", `/runs/${runId}/comment`, { body: "" }), 400, "Invalid body: body must NOT have fewer than 1 characters");
+    assertError(await agent("POST", `/runs/${runId}/comment`), 400, "Invalid body: value must be object");
+    await unchanged(before);
+  });
+
+  it("answers 400 for empty or blank text where text is required", async () => {
+    const before = await unchanged();
+    assertError(await agent("POST", `/runs/${runId}/comment`, { body: "   \n " }), 400, "body must be a non-empty string");
+    assertError(await owner("POST", "/agents", { name: "" }), 400, "Invalid body: name must NOT have fewer than 1 characters");
+    assertError(await owner("POST", "/agents", { name: "   " }), 400, "name must be a non-empty string");
+    assertError(await owner("POST", "/workspaces", { name: " " }), 400, "name must be a non-empty string");
+    assertError(await owner("POST", "/projects", { name: " " }, { "x-workspace-id": t.creds.workspaceId }), 400, "name must be a non-empty string");
+    assertError(await owner("POST", "/tasks", { projectId: t.creds.projectId, title: "" }), 400, "Invalid body: title must NOT have fewer than 1 characters");
+    assertError(await owner("POST", "/tasks", { projectId: t.creds.projectId, title: "  " }), 400, "title must be a non-empty string");
+    assertError(await owner("POST", `/tasks/${taskId}/comments`, { body: "  " }), 400, "body must be a non-empty string");
+    assertError(await owner("POST", `/runs/${runId}/follow-up`, { message: "" }), 400, "Invalid body: message must NOT have fewer than 1 characters");
+    await unchanged(before);
+  });
+
+  it("answers 413 for a body over 1 MiB, and 400 for a text field over its own limit", async () => {
+    const before = await unchanged();
+    const huge = { body: "x".repeat(MiB + 16) };
+    assertError(await agent("POST", `/runs/${runId}/comment`, huge), 413, "Request body is larger than 1 MiB");
+    assertError(await agent("POST", `/runs/${runId}/complete`, huge), 413, "Request body is larger than 1 MiB");
+    assertError(await owner("POST", "/tasks", { projectId: t.creds.projectId, title: "T", description: "d".repeat(MiB) }), 413, "Request body is larger than 1 MiB");
+    assertError(await owner("POST", `/tasks/${taskId}/comments`, huge), 413, "Request body is larger than 1 MiB");
+    assertError(await agent("POST", `/runs/${runId}/comment`, { body: "x".repeat(200_001) }), 400, "Invalid body: body must NOT have more than 200000 characters");
+    await unchanged(before);
+  });
+
+  it("answers 415 for a non-JSON content type, 400 for plain text, and takes an empty JSON body as none", async () => {
+    assertError(await agent("POST", `/runs/${runId}/comment`, "<body>x</body>", { "content-type": "application/xml" }), 415, "Content-Type must be application/json");
+    assertError(await agent("POST", `/runs/${runId}/comment`, "x", { "content-type": "text/plain" }), 400, "Invalid body: value must be object");
+    // An empty JSON body is no body, with or without a charset.
+    assertStatus(await agent("POST", `/runs/${runId}/heartbeat`, "", { "content-type": "application/json; charset=utf-8" }), 200);
+  });
+
+  it("answers 404 for unknown ids on every route that takes one", async () => {
+    const agentCalls: Array<[string, string, unknown?]> = [
+      ["GET", "/runs/run_nope"], ["POST", "/runs/run_nope/start", {}], ["POST", "/runs/run_nope/comment", { body: "x" }],
+      ["POST", "/runs/run_nope/heartbeat"], ["POST", "/runs/run_nope/complete", {}], ["POST", "/runs/run_nope/error", {}],
+    ];
+    for (const [method, path, body] of agentCalls) assertError(await agent(method, path, body), 404, "Run not found");
+    const ownerCalls: Array<[string, string, unknown, string, Record<string, string>?]> = [
+      ["GET", "/tasks/task_nope", undefined, "Task not found"],
+      ["PATCH", "/tasks/task_nope", { title: "x" }, "Task not found"],
+      ["POST", "/tasks/task_nope/comments", { body: "x" }, "Task not found"],
+      ["POST", "/tasks/task_nope/delegate", { agentId: t.creds.agentId }, "Task not found"],
+      ["POST", `/tasks/${taskId}/delegate`, { agentId: "agt_nope" }, "Agent not found"],
+      ["GET", "/runs/run_nope", undefined, "Run not found"],
+      ["POST", "/runs/run_nope/follow-up", { message: "x" }, "Run not found"],
+      ["POST", "/runs/run_nope/stop", undefined, "Run not found"],
+      ["POST", "/agents/agt_nope/token", undefined, "Agent not found"],
+      ["DELETE", "/agents/agt_nope", undefined, "Agent not found"],
+      ["GET", "/agents/agt_nope/runs", undefined, "Agent not found"],
+      ["POST", "/workspaces/ws_nope/members", { userId: t.creds.ownerId }, "Workspace not found"],
+      ["POST", `/workspaces/${t.creds.workspaceId}/members`, { userId: "usr_nope" }, "User not found"],
+      ["GET", "/projects", undefined, "Workspace not found", { "x-workspace-id": "ws_nope" }],
+      ["POST", "/tasks", { projectId: "prj_nope", title: "x" }, "Project not found"],
+      ["PATCH", `/tasks/${taskId}`, { projectId: "prj_nope" }, "Project not found"],
+    ];
+    for (const [method, path, body, message, headers] of ownerCalls) assertError(await owner(method, path, body, headers), 404, message);
+    assertError(await agent("GET", "/nope"), 404, "No route for GET /api/v1/agent/nope");
+    assertError(await owner("POST", "/runs", {}), 404, "No route for POST /api/v1/runs");
+    assertError(await request(`${t.baseUrl}/nowhere?x=1`, {}), 404, "No route for GET /nowhere");
+  });
+
+  it("answers an over-long id (414) and a malformed URL (400) with an { error } body too", async () => {
+    assertError(await agent("GET", `/runs/${"r".repeat(201)}`), 414, "An id in the URL is longer than 200 characters");
+    assertError(await owner("GET", `/tasks/${"t".repeat(300)}`), 414, "An id in the URL is longer than 200 characters");
+    assertError(await agent("GET", "/runs/%E0%A4%A"), 400, "The URL is malformed");
+    assertError(await agent("GET", `/runs/${"r".repeat(200)}`), 404, "Run not found");
+  });
+
+  it("answers 400 for bad query parameters", async () => {
+    const agentQueries: Array<[string, string]> = [
+      ["/runs?limit=0", "Invalid querystring: limit must be >= 1"],
+      ["/runs?limit=abc", "Invalid querystring: limit must be integer"],
+      ["/runs?limit=1.5", "Invalid querystring: limit must be integer"],
+      ["/runs?limit=201", "Invalid querystring: limit must be <= 200"],
+      ["/runs?limit=", "Invalid querystring: limit must be integer"],
+      ["/runs?status=NOPE", "Invalid querystring: status must be equal to constant"],
+      ["/runs?status=pending", "Invalid querystring: status must be equal to constant"],
+      ["/runs?sort=asc", 'Invalid querystring: unknown field "sort"'],
+      ["/tasks?dueDate=2030-1-1", 'Invalid querystring: dueDate must match pattern "^\\d{4}-\\d{2}-\\d{2}$"'],
+      ["/tasks?dueDate=2030-02-30", 'Invalid querystring: dueDate must match format "date"'],
+      ["/tasks?dueBefore=soon", "Invalid querystring: dueBefore must be integer"],
+      ["/tasks?dueAfter=-1", "Invalid querystring: dueAfter must be >= 0"],
+      ["/tasks?includeCompleted=maybe", "Invalid querystring: includeCompleted must be boolean"],
+      ["/tasks?status=finished", "Invalid querystring: status must be equal to constant"],
+      ["/tasks?limit=0", "Invalid querystring: limit must be >= 1"],
+      ["/tasks?owner=me", 'Invalid querystring: unknown field "owner"'],
+    ];
+    for (const [path, message] of agentQueries) assertError(await agent("GET", path), 400, message);
+    const ownerQueries: Array<[string, string]> = [
+      ["/tasks?status=NOPE", "Invalid querystring: status must be equal to constant"],
+      ["/tasks?limit=0", "Invalid querystring: limit must be >= 1"],
+      ["/tasks?limit=501", "Invalid querystring: limit must be <= 500"],
+      ["/tasks?color=red", 'Invalid querystring: unknown field "color"'],
+      ["/notifications?unread=maybe", "Invalid querystring: unread must be boolean"],
+      ["/notifications?limit=abc", "Invalid querystring: limit must be integer"],
+      [`/agents/${t.creds.agentId}/runs?limit=0`, "Invalid querystring: limit must be >= 1"],
+    ];
+    for (const [path, message] of ownerQueries) assertError(await owner("GET", path), 400, message);
+  });
+
+  it("answers 400 for a bad Idempotency-Key, before doing anything", async () => {
+    const before = await unchanged();
+    for (const key of ["", "two words", "k".repeat(256), "caf\u00e9", "tab\there"]) {
+      assertError(
+        await agent("POST", `/runs/${runId}/comment`, { body: "should not land" }, { "idempotency-key": key }),
+        400, "Idempotency-Key must be 1 to 255 visible ASCII characters",
+      );
+      assertError(
+        await owner("POST", `/tasks/${taskId}/comments`, { body: "should not land" }, { "idempotency-key": key }),
+        400, "Idempotency-Key must be 1 to 255 visible ASCII characters",
+      );
+    }
+    await unchanged(before);
+    assertStatus(await agent("POST", `/runs/${runId}/comment`, { body: "lands" }, { "idempotency-key": "k".repeat(255) }), 201);
+    assertStatus(await agent("POST", `/runs/${runId}/comment`, { body: "lands too" }, { "idempotency-key": "!~#$%&'*+-.^_`|" }), 201);
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * The hub's commands, run as a user runs them (`node bin/openclaw-groupchat.mjs …`
+ * in a child process): init, user add, and serving on a free port.
+ */
+import assert from "node:assert/strict";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { request } from "../support/hub.ts";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
+const BIN = join(ROOT, "bin/openclaw-groupchat.mjs");
+const run = promisify(execFile);
+
+/** Runs the CLI to completion; a non-zero exit answers its code and output instead of throwing. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+/** Starts `hub …` and resolves with its printed URLs once it listens. */
+function serve(child: ChildProcess): Promise<{ apiUrl: string; convexUrl: string; output: string }> {
+  return new Promise((resolveUrls, reject) => {
+    let output = "";
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const api = /^GROUPCHAT_API_URL=(\S+)$/m.exec(output);
+      const convex = /^GROUPCHAT_CONVEX_URL=(\S+)$/m.exec(output);
+      if (api && convex) resolveUrls({ apiUrl: api[1]!, convexUrl: convex[1]!, output });
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => reject(new Error(`hub exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+/** Stops a child for good: SIGTERM, then SIGKILL if it lingers. Answers its exit code. */
+async function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe("CLI", () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), "gc-cli-"))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("hub init --json sets up an empty dir, prints the credentials and writes them with mode 0600; again prints the same", async () => {
+    const data = join(dir, "init");
+    const first = await cli("hub", "init", "--data", data, "--json");
+    assert.equal(first.code, 0, first.stderr);
+    const creds = JSON.parse(first.stdout);
+    assert.deepEqual(Object.keys(creds).sort(), ["agentId", "agentToken", "ownerId", "ownerToken", "projectId", "workspaceId"]);
+    assert.match(creds.ownerToken, /^gcp_/);
+    assert.match(creds.agentToken, /^gca_/);
+    assert.match(creds.ownerId, /^usr_/);
+    assert.match(creds.agentId, /^agt_/);
+    assert.match(creds.workspaceId, /^ws_/);
+    assert.match(creds.projectId, /^prj_/);
+    const file = join(data, "credentials.json");
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), creds);
+
+    const second = await cli("hub", "init", "--data", data, "--json");
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(JSON.parse(second.stdout), creds);
+  });
+
+  it("hub user add --json prints { userId, ownerToken }; hub --port 0 serves the API on the port it prints", async () => {
+    const data = join(dir, "serve");
+    const init = await cli("hub", "init", "--data", data, "--json");
+    assert.equal(init.code, 0, init.stderr);
+    const creds = JSON.parse(init.stdout);
+    const added = await cli("hub", "user", "add", "Bob", "--data", data, "--json");
+    assert.equal(added.code, 0, added.stderr);
+    const bob = JSON.parse(added.stdout);
+    assert.deepEqual(Object.keys(bob).sort(), ["ownerToken", "userId"]);
+    assert.match(bob.ownerToken, /^gcp_/);
+
+    const child = spawn(process.execPath, [BIN, "hub", "--data", data, "--port", "0", "--log-level", "silent"], {
+      cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const { apiUrl, convexUrl } = await serve(child);
+      const url = new URL(apiUrl);
+      assert.equal(url.hostname, "127.0.0.1");
+      assert.notEqual(url.port, "0");
+      assert.equal(url.pathname, "/api/v1/agent");
+      assert.equal(convexUrl, `http://127.0.0.1:${url.port}`);
+
+      const me = await request(`${apiUrl}/me`, { headers: { authorization: `Basic ${Buffer.from(`${creds.agentToken}:`).toString("base64")}` } });
+      assert.equal(me.status, 200);
+      assert.equal(me.body.id, creds.agentId);
+      const owner = (path: string, token: string) => request(`${convexUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+      const bobMe = await owner("/me", bob.ownerToken);
+      assert.equal(bobMe.status, 200);
+      assert.deepEqual([bobMe.body.id, bobMe.body.name], [bob.userId, "Bob"]);
+      // Bob joined the hub's first workspace.
+      assert.deepEqual((await owner("/workspaces", bob.ownerToken)).body.map((w: { id: string }) => w.id), [creds.workspaceId]);
+      assert.equal((await owner("/me", creds.ownerToken)).body.id, creds.ownerId);
+      assert.equal((await request(`${convexUrl}/api/v1/openapi.json`, {})).body.openapi, "3.1.0");
+    } finally {
+      assert.equal(await stop(child), 0);
+    }
+  });
+
+  it("exits 2 with the usage for an unknown command or a bad flag value", async () => {
+    const unknown = await cli("nonsense");
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown command "nonsense"/);
+    assert.match(unknown.stderr, /Usage:/);
+    const badPort = await cli("hub", "--data", join(dir, "bad"), "--port", "abc");
+    assert.equal(badPort.code, 2);
+    assert.match(badPort.stderr, /--port must be 0-65535, got "abc"/);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Idempotency-Key on POSTs: the same key with the same body replays the first
+ * response (and does nothing twice), a different body is refused with 422, and
+ * keys belong to their caller.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { addUser } from "../../src/hub/setup.ts";
+import { assertError, assertStatus, runIn, secondAgent } from "../support/api.ts";
+import { startTestHub, type TestHub } from "../support/hub.ts";
+
+describe("idempotency", () => {
+  let t: TestHub;
+  before(async () => (t = await startTestHub()));
+  after(() => t.close());
+
+  const key = (k: string) => ({ "idempotency-key": k });
+  const comments = async (runId: string) =>
+    (await t.owner(t.creds.ownerToken, "GET", `/runs/${runId}`)).body.activity.filter((a: { type: string }) => a.type === "comment");
+
+  it("replays an agent comment: same status and body, Idempotent-Replayed: true, and one comment in the feed", async () => {
+    const { runId } = await runIn(t, "RUNNING");
+    const before = (await comments(runId)).length;
+    const first = await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: "Halfway there" }, key("comment-1"));
+    assertStatus(first, 201);
+    assert.equal(first.headers.get("idempotent-replayed"), null);
+    const again = await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: "Halfway there" }, key("comment-1"));
+    assertStatus(again, 201);
+    assert.equal(again.headers.get("idempotent-replayed"), "true");
+    assert.deepEqual(again.body, first.body);
+    assert.equal((await comments(runId)).length, before + 1);
+  });
+
+  it("replays a start instead of answering 409 for the retry of a start that already won", async () => {
+    const { runId } = await runIn(t, "PENDING");
+    const first = await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/start`, { body: "Starting" }, key("start-1"));
+    assertStatus(first, 200);
+    const again = await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/start`, { body: "Starting" }, key("start-1"));
+    assertStatus(again, 200);
+    assert.equal(again.headers.get("idempotent-replayed"), "true");
+    assert.deepEqual(again.body, first.body);
+    // Without the key, the same call is a second start.
+    assertError(await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/start`, { body: "Starting" }), 409, "Cannot start a run that is RUNNING", { status: "RUNNING" });
+  });
+
+  it("replays owner POSTs: one task created, one run delegated", async () => {
+    const body = { projectId: t.creds.projectId, title: "Idempotent task" };
+    const first = await t.owner(t.creds.ownerToken, "POST", "/tasks", body, key("task-1"));
+    const again = await t.owner(t.creds.ownerToken, "POST", "/tasks", body, key("task-1"));
+    assertStatus(again, 201);
+    assert.equal(again.headers.get("idempotent-replayed"), "true");
+    assert.deepEqual(again.body, first.body);
+    const listed = (await t.owner(t.creds.ownerToken, "GET", `/tasks?projectId=${t.creds.projectId}&limit=500`)).body;
+    assert.equal(listed.filter((x: { title: string }) => x.title === "Idempotent task").length, 1);
+
+    const delegate = { agentId: t.creds.agentId };
+    const run = await t.owner(t.creds.ownerToken, "POST", `/tasks/${first.body.id}/delegate`, delegate, key("delegate-1"));
+    assertStatus(run, 201);
+    const rerun = await t.owner(t.creds.ownerToken, "POST", `/tasks/${first.body.id}/delegate`, delegate, key("delegate-1"));
+    assertStatus(rerun, 201);
+    assert.equal(rerun.body.id, run.body.id);
+    assert.equal((await t.owner(t.creds.ownerToken, "GET", `/tasks/${first.body.id}`)).body.runs.length, 1);
+  });
+
+  it("answers 422 for the same key with a different body or on another route, and changes nothing", async () => {
+    const { runId } = await runIn(t, "RUNNING");
+    assertStatus(await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: "one" }, key("reuse")), 201);
+    const before = (await comments(runId)).length;
+    assertError(await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: "two" }, key("reuse")), 422, "Idempotency-Key was already used with a different request");
+    assertError(await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/complete`, { body: "one" }, key("reuse")), 422, "Idempotency-Key was already used with a different request");
+    const other = await runIn(t, "RUNNING");
+    assertError(await t.agent(t.creds.agentToken, "POST", `/runs/${other.runId}/comment`, { body: "one" }, key("reuse")), 422, "Idempotency-Key was already used with a different request");
+    assert.equal((await comments(runId)).length, before);
+    assert.equal((await t.owner(t.creds.ownerToken, "GET", `/runs/${runId}`)).body.status, "RUNNING");
+  });
+
+  it("keeps keys per caller: another agent, the owner and another person may use the same key", async () => {
+    const b = await secondAgent(t, "Key Bot");
+    const mine = await runIn(t, "RUNNING");
+    const theirs = await runIn(t, "RUNNING", { agentId: b.id, agentToken: b.token });
+    assertStatus(await t.agent(t.creds.agentToken, "POST", `/runs/${mine.runId}/comment`, { body: "same" }, key("shared")), 201);
+    const other = await t.agent(b.token, "POST", `/runs/${theirs.runId}/comment`, { body: "same" }, key("shared"));
+    assertStatus(other, 201);
+    assert.equal(other.headers.get("idempotent-replayed"), null);
+    assert.equal(other.body.runId, theirs.runId);
+
+    const body = { projectId: t.creds.projectId, title: "Same key, two people" };
+    const bob = await addUser(t.hub, "Bob");
+    const a = await t.owner(t.creds.ownerToken, "POST", "/tasks", body, key("shared"));
+    const c = await t.owner(bob.ownerToken, "POST", "/tasks", body, key("shared"));
+    assertStatus(a, 201);
+    assertStatus(c, 201);
+    assert.equal(c.headers.get("idempotent-replayed"), null);
+    assert.notEqual(c.body.id, a.body.id);
+    assert.equal(c.body.creator.id, bob.userId);
+  });
+
+  it("does not remember a refused request: the same key works once the run allows it", async () => {
+    const { runId } = await runIn(t, "PENDING");
+    assertError(await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: "early" }, key("early")), 409, "Cannot comment on a run that is PENDING", { status: "PENDING" });
+    assertStatus(await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/start`, {}), 200);
+    const later = await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: "early" }, key("early"));
+    assertStatus(later, 201);
+    assert.equal(later.headers.get("idempotent-replayed"), null);
+  });
+
+  it("answers two concurrent requests with the same key and body with one write and the same response", async () => {
+    const { runId } = await runIn(t, "RUNNING");
+    const before = (await comments(runId)).length;
+    const send = () => t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: "racing" }, key("race"));
+    const [x, y] = await Promise.all([send(), send()]);
+    assertStatus(x, 201);
+    assertStatus(y, 201);
+    assert.deepEqual(x.body, y.body);
+    assert.deepEqual([x.headers.get("idempotent-replayed"), y.headers.get("idempotent-replayed")].sort(), ["true", null].sort());
+    assert.equal((await comments(runId)).length, before + 1);
+  });
+
+  it("replays a follow-up: one new run, not a 409 for the retry", async () => {
+    const { taskId, runId } = await runIn(t, "FINISHED");
+    const first = await t.owner(t.creds.ownerToken, "POST", `/runs/${runId}/follow-up`, { message: "More" }, key("fu"));
+    const again = await t.owner(t.creds.ownerToken, "POST", `/runs/${runId}/follow-up`, { message: "More" }, key("fu"));
+    assertStatus(first, 201);
+    assertStatus(again, 201);
+    assert.equal(again.body.id, first.body.id);
+    assert.equal((await t.owner(t.creds.ownerToken, "GET", `/tasks/${taskId}`)).body.runs.length, 2);
+  });
+});

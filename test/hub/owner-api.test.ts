@@ -1,0 +1,368 @@
+/**
+ * Every owner API endpoint (`/api/v1`, Bearer gcp_): agents, workspaces and
+ * members, projects, tasks, comments with @mentions, delegate, run detail,
+ * follow-up, stop and notifications.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { addUser } from "../../src/hub/setup.ts";
+import { assertError, assertStatus, createTask, delegateTo, secondAgent } from "../support/api.ts";
+import { startTestHub, type TestHub } from "../support/hub.ts";
+
+describe("owner API", () => {
+  let t: TestHub;
+  let owner: string;
+  let me: { id: string; name: string };
+  before(async () => {
+    t = await startTestHub();
+    owner = t.creds.ownerToken;
+    const { id, name } = (await t.owner(owner, "GET", "/me")).body;
+    me = { id, name };
+  });
+  after(() => t.close());
+
+  describe("agents", () => {
+    it("GET /me answers the signed-in person", async () => {
+      const res = await t.owner(owner, "GET", "/me");
+      assertStatus(res, 200);
+      assert.deepEqual(Object.keys(res.body).sort(), ["id", "name", "unreadNotifications"]);
+      assert.equal(res.body.id, t.creds.ownerId);
+      assert.equal(res.body.unreadNotifications, 0);
+    });
+
+    it("POST /agents creates an agent and shows its gca_ token this once; GET /agents never shows it", async () => {
+      const res = await t.owner(owner, "POST", "/agents", { name: "  Review Bot  ", description: "Reviews PRs" });
+      assertStatus(res, 201);
+      assert.deepEqual(Object.keys(res.body).sort(), ["agentUserId", "createdAt", "description", "id", "name", "token"]);
+      assert.equal(res.body.name, "Review Bot");
+      assert.equal(res.body.description, "Reviews PRs");
+      assert.match(res.body.token, /^gca_[A-Za-z0-9_-]{43}$/);
+      assert.match(res.body.id, /^agt_/);
+      assert.match(res.body.agentUserId, /^usr_/);
+      const list = await t.owner(owner, "GET", "/agents");
+      assertStatus(list, 200);
+      const { token: _token, ...view } = res.body;
+      assert.deepEqual(list.body.find((a: { id: string }) => a.id === res.body.id), view);
+      assert.ok(list.body.every((a: object) => !("token" in a)));
+      assert.equal((await t.agent(res.body.token, "GET", "/me")).body.name, "Review Bot");
+    });
+
+    it("POST /agents refuses a second agent with the same name (any case) with 409", async () => {
+      await secondAgent(t, "Twin Bot");
+      assertError(await t.owner(owner, "POST", "/agents", { name: "twin bot" }), 409, 'You already have an agent named "twin bot"');
+    });
+
+    it("POST /agents/:id/token rotates the token: 201 { token }, the old one is refused at once", async () => {
+      const agent = await secondAgent(t, "Rotate Bot");
+      const res = await t.owner(owner, "POST", `/agents/${agent.id}/token`);
+      assertStatus(res, 201);
+      assert.deepEqual(Object.keys(res.body), ["token"]);
+      assertError(await t.agent(agent.token, "GET", "/me"), 401);
+      assertStatus(await t.agent(res.body.token, "GET", "/me"), 200);
+    });
+
+    it("DELETE /agents/:id: 204, gone from the list, its token refused, no delegating to it, a second delete 404", async () => {
+      const agent = await secondAgent(t, "Delete Bot");
+      const res = await t.owner(owner, "DELETE", `/agents/${agent.id}`);
+      assert.equal(res.status, 204);
+      assert.equal(res.body, null);
+      assert.ok(!(await t.owner(owner, "GET", "/agents")).body.some((a: { id: string }) => a.id === agent.id));
+      assertError(await t.agent(agent.token, "GET", "/me"), 401);
+      const task = await createTask(t);
+      assertError(await t.owner(owner, "POST", `/tasks/${task.id}/delegate`, { agentId: agent.id }), 404, "Agent not found");
+      assertError(await t.owner(owner, "DELETE", `/agents/${agent.id}`), 404, "Agent not found");
+      // A deleted agent's name is free again.
+      assertStatus(await t.owner(owner, "POST", "/agents", { name: "Delete Bot" }), 201);
+    });
+
+    it("GET /agents/:id/runs lists the agent's runs newest first, with limit", async () => {
+      const agent = await secondAgent(t, "History Bot");
+      const a = await delegateTo(t, (await createTask(t)).id, agent.id);
+      const b = await delegateTo(t, (await createTask(t)).id, agent.id);
+      const res = await t.owner(owner, "GET", `/agents/${agent.id}/runs`);
+      assertStatus(res, 200);
+      assert.deepEqual(res.body.map((r: { id: string }) => r.id), [b.id, a.id]);
+      assert.deepEqual((await t.owner(owner, "GET", `/agents/${agent.id}/runs?limit=1`)).body.map((r: { id: string }) => r.id), [b.id]);
+    });
+  });
+
+  describe("workspaces, members and projects", () => {
+    it("GET /workspaces lists the first workspace; POST /workspaces adds one (201) that then appears", async () => {
+      const before = await t.owner(owner, "GET", "/workspaces");
+      assertStatus(before, 200);
+      assert.ok(before.body.some((w: { id: string }) => w.id === t.creds.workspaceId));
+      const res = await t.owner(owner, "POST", "/workspaces", { name: " Side project " });
+      assertStatus(res, 201);
+      assert.deepEqual({ ...res.body, id: "", createdAt: 0 }, { id: "", name: "Side project", createdBy: me.id, createdAt: 0 });
+      assert.deepEqual((await t.owner(owner, "GET", "/workspaces")).body.at(-1), res.body);
+    });
+
+    it("POST /workspaces/:id/members adds a person, who then sees the workspace and its tasks", async () => {
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Shared" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "P" }, { "x-workspace-id": ws.id })).body;
+      const task = await createTask(t, { projectId: prj.id, title: "Shared task" });
+      const carol = await addUser(t.hub, "Carol");
+      assertError(await t.owner(carol.ownerToken, "GET", `/tasks/${task.id}`), 404, "Task not found");
+      const res = await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: carol.userId });
+      assertStatus(res, 201);
+      assert.deepEqual(res.body, { workspaceId: ws.id, userId: carol.userId });
+      assert.ok((await t.owner(carol.ownerToken, "GET", "/workspaces")).body.some((w: { id: string }) => w.id === ws.id));
+      assertStatus(await t.owner(carol.ownerToken, "GET", `/tasks/${task.id}`), 200);
+      // Adding twice is harmless.
+      assertStatus(await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: carol.userId }), 201);
+    });
+
+    it("POST /workspaces/:id/members refuses an agent's user id and an unknown user (404)", async () => {
+      const agentUserId = (await t.owner(owner, "GET", "/agents")).body[0].agentUserId;
+      assertError(await t.owner(owner, "POST", `/workspaces/${t.creds.workspaceId}/members`, { userId: agentUserId }), 404, "User not found");
+      assertError(await t.owner(owner, "POST", `/workspaces/${t.creds.workspaceId}/members`, { userId: "usr_nobody" }), 404, "User not found");
+    });
+
+    it("GET /projects lists the X-Workspace-Id workspace's projects; POST /projects adds one (201)", async () => {
+      const list = await t.owner(owner, "GET", "/projects", undefined, { "x-workspace-id": t.creds.workspaceId });
+      assertStatus(list, 200);
+      assert.deepEqual(list.body[0], {
+        id: t.creds.projectId, workspaceId: t.creds.workspaceId, name: "General", description: "", createdAt: list.body[0].createdAt,
+      });
+      const res = await t.owner(owner, "POST", "/projects", { name: "Backend", description: "APIs" }, { "x-workspace-id": t.creds.workspaceId });
+      assertStatus(res, 201);
+      assert.deepEqual({ ...res.body, id: "", createdAt: 0 }, { id: "", workspaceId: t.creds.workspaceId, name: "Backend", description: "APIs", createdAt: 0 });
+      const after = await t.owner(owner, "GET", "/projects", undefined, { "x-workspace-id": t.creds.workspaceId });
+      assert.ok(after.body.some((p: { id: string }) => p.id === res.body.id));
+    });
+
+    it("/projects needs X-Workspace-Id (400) of a workspace you belong to (404)", async () => {
+      assertError(await t.owner(owner, "GET", "/projects"), 400, 'Invalid headers: missing required field "x-workspace-id"');
+      assertError(await t.owner(owner, "POST", "/projects", { name: "X" }), 400, 'Invalid headers: missing required field "x-workspace-id"');
+      assertError(await t.owner(owner, "GET", "/projects", undefined, { "x-workspace-id": "ws_nowhere" }), 404, "Workspace not found");
+      assertError(await t.owner(owner, "POST", "/projects", { name: "X" }, { "x-workspace-id": "ws_nowhere" }), 404, "Workspace not found");
+    });
+  });
+
+  describe("tasks", () => {
+    it("POST /tasks creates a task (201) in todo, owned and created by the caller", async () => {
+      const res = await t.owner(owner, "POST", "/tasks", {
+        projectId: t.creds.projectId, title: "  Fix the login bug ", description: "It crashes", dueDate: "2030-01-10",
+        images: [{ url: "https://example.com/s.png", name: "screenshot" }],
+      });
+      assertStatus(res, 201);
+      assert.deepEqual({ ...res.body, id: "", createdAt: 0, updatedAt: 0 }, {
+        id: "", title: "Fix the login bug", description: "It crashes",
+        images: [{ url: "https://example.com/s.png", name: "screenshot" }], creator: me, owner: me,
+        dueDate: "2030-01-10", status: "todo", projectId: t.creds.projectId, workspaceId: t.creds.workspaceId,
+        createdAt: 0, updatedAt: 0,
+      });
+      assert.match(res.body.id, /^task_/);
+    });
+
+    it("POST /tasks answers 404 for a project you cannot see", async () => {
+      assertError(await t.owner(owner, "POST", "/tasks", { projectId: "prj_nowhere", title: "X" }), 404, "Project not found");
+    });
+
+    it("GET /tasks lists your workspaces' tasks newest first, filtered by projectId, status and workspaceId", async () => {
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Filters" }, { "x-workspace-id": t.creds.workspaceId })).body;
+      const a = await createTask(t, { projectId: prj.id, title: "a" });
+      const b = await createTask(t, { projectId: prj.id, title: "b" });
+      await t.owner(owner, "PATCH", `/tasks/${b.id}`, { status: "done" });
+      const ids = async (q: string) => {
+        const res = await t.owner(owner, "GET", `/tasks${q}`);
+        assertStatus(res, 200);
+        return res.body.map((x: { id: string }) => x.id);
+      };
+      assert.deepEqual(await ids(`?projectId=${prj.id}`), [b.id, a.id]);
+      assert.deepEqual(await ids(`?projectId=${prj.id}&status=done`), [b.id]);
+      assert.deepEqual(await ids(`?projectId=${prj.id}&status=todo`), [a.id]);
+      assert.deepEqual(await ids(`?projectId=${prj.id}&limit=1`), [b.id]);
+      assert.deepEqual((await ids(`?workspaceId=${t.creds.workspaceId}`)).slice(0, 2), [b.id, a.id]);
+      assert.deepEqual(await ids("?workspaceId=ws_nowhere"), []);
+    });
+
+    it("GET /tasks/:id answers the task with its activity and runs", async () => {
+      const task = await createTask(t, { title: "Detail" });
+      const run = await delegateTo(t, task.id);
+      const res = await t.owner(owner, "GET", `/tasks/${task.id}`);
+      assertStatus(res, 200);
+      const { activity, runs, ...plain } = res.body;
+      assert.deepEqual(plain, task);
+      assert.deepEqual(runs.map((r: { id: string; status: string }) => [r.id, r.status]), [[run.id, "PENDING"]]);
+      assert.deepEqual(activity.map((a: { type: string; to: string }) => [a.type, a.to]), [["status_change", "PENDING"]]);
+    });
+
+    it("PATCH /tasks/:id edits fields, records a status move in the feed, and answers the task", async () => {
+      const task = await createTask(t, { title: "Edit me", dueDate: "2030-01-01" });
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Moved" }, { "x-workspace-id": t.creds.workspaceId })).body;
+      const bob = await addUser(t.hub, "Bob");
+      const res = await t.owner(owner, "PATCH", `/tasks/${task.id}`, {
+        title: "Edited", description: "New text", status: "doing", dueDate: null, images: [{ url: "https://x/y.png", name: "y" }],
+        projectId: prj.id, ownerId: bob.userId,
+      });
+      assertStatus(res, 200);
+      assert.deepEqual(
+        [res.body.title, res.body.description, res.body.status, res.body.dueDate, res.body.images, res.body.projectId, res.body.owner],
+        ["Edited", "New text", "doing", null, [{ url: "https://x/y.png", name: "y" }], prj.id, { id: bob.userId, name: "Bob" }],
+      );
+      assert.deepEqual(res.body.creator, me);
+      const detail = (await t.owner(owner, "GET", `/tasks/${task.id}`)).body;
+      assert.deepEqual(detail.activity.map((a: { subject: string; from: string; to: string }) => [a.subject, a.from, a.to]), [["task", "todo", "doing"]]);
+    });
+
+    it("PATCH /tasks/:id refuses a project of another workspace and an owner outside the workspace (400)", async () => {
+      const task = await createTask(t);
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Elsewhere" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "P" }, { "x-workspace-id": ws.id })).body;
+      assertError(await t.owner(owner, "PATCH", `/tasks/${task.id}`, { projectId: prj.id }), 400, "projectId must be a project of the task's workspace");
+      assertError(await t.owner(owner, "PATCH", `/tasks/${task.id}`, { ownerId: "usr_nobody" }), 400, "ownerId must be a member of the task's workspace");
+      assertError(await t.owner(owner, "PATCH", `/tasks/${task.id}`, { title: "   " }), 400, "title must be a non-empty string");
+    });
+  });
+
+  describe("comments, delegate and runs", () => {
+    it("POST /tasks/:id/comments without a mention: 201 { comment, runId: null, runs: [] }", async () => {
+      const task = await createTask(t);
+      const res = await t.owner(owner, "POST", `/tasks/${task.id}/comments`, { body: "Looks good to me" });
+      assertStatus(res, 201);
+      assert.equal(res.body.runId, null);
+      assert.deepEqual(res.body.runs, []);
+      assert.deepEqual([res.body.comment.type, res.body.comment.body, res.body.comment.author], ["comment", "Looks good to me", { ...me, kind: "user" }]);
+    });
+
+    it("a comment that @mentions your agent creates a PENDING run with the comment as its prompt, and answers its runId", async () => {
+      const task = await createTask(t);
+      const res = await t.owner(owner, "POST", `/tasks/${task.id}/comments`, { body: "@openclaw bot please fix the flaky test" });
+      assertStatus(res, 201);
+      assert.match(res.body.runId, /^run_/);
+      assert.deepEqual(res.body.runs.map((r: { id: string }) => r.id), [res.body.runId]);
+      const run = (await t.agent(t.creds.agentToken, "GET", `/runs/${res.body.runId}`)).body;
+      assert.deepEqual([run.status, run.prompt, run.taskId, run.owner.id], ["PENDING", "@openclaw bot please fix the flaky test", task.id, me.id]);
+      assert.ok((await t.agent(t.creds.agentToken, "GET", "/runs?status=PENDING")).body.some((r: { id: string }) => r.id === res.body.runId));
+    });
+
+    it("a comment that @mentions two of your agents delegates to both; an agent already on the task gets no second run", async () => {
+      const task = await createTask(t);
+      const helper = await secondAgent(t, "Helper");
+      await delegateTo(t, task.id);
+      const res = await t.owner(owner, "POST", `/tasks/${task.id}/comments`, { body: "@OpenClaw Bot and @Helper, team up" });
+      assertStatus(res, 201);
+      assert.deepEqual(res.body.runs.map((r: { agent: { id: string } }) => r.agent.id), [helper.id]);
+      assert.equal(res.body.runId, res.body.runs[0].id);
+      const runs = (await t.owner(owner, "GET", `/tasks/${task.id}`)).body.runs;
+      assert.equal(runs.length, 2);
+    });
+
+    it("POST /tasks/:id/delegate: 201 PENDING run whose prompt defaults to the title and description", async () => {
+      const withDescription = await createTask(t, { title: "Title", description: "Body text" });
+      const res = await t.owner(owner, "POST", `/tasks/${withDescription.id}/delegate`, { agentId: t.creds.agentId });
+      assertStatus(res, 201);
+      assert.deepEqual([res.body.status, res.body.prompt, res.body.taskId, res.body.lastFollowUpMessage], ["PENDING", "Title\n\nBody text", withDescription.id, null]);
+      const titleOnly = await createTask(t, { title: "Just a title" });
+      assert.equal((await delegateTo(t, titleOnly.id)).prompt, "Just a title");
+      const custom = await createTask(t, { title: "Custom" });
+      assert.equal((await delegateTo(t, custom.id, t.creds.agentId, owner, "Do exactly this")).prompt, "Do exactly this");
+    });
+
+    it("POST /tasks/:id/delegate answers 409 while the agent has a PENDING or RUNNING run on the task, and 201 once it ended", async () => {
+      const task = await createTask(t);
+      const run = await delegateTo(t, task.id);
+      const again = () => t.owner(owner, "POST", `/tasks/${task.id}/delegate`, { agentId: t.creds.agentId });
+      assertError(await again(), 409, "OpenClaw Bot already has a pending or running run on this task");
+      await t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/start`, {});
+      assertError(await again(), 409, "OpenClaw Bot already has a pending or running run on this task");
+      await t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/complete`, {});
+      assertStatus(await again(), 201);
+      // Another agent of yours may work on the same task meanwhile.
+      const other = await secondAgent(t, "Parallel Bot");
+      assertStatus(await t.owner(owner, "POST", `/tasks/${task.id}/delegate`, { agentId: other.id }), 201);
+    });
+
+    it("POST /tasks/:id/delegate answers 404 for an unknown agent and for an agent you did not create", async () => {
+      const task = await createTask(t);
+      assertError(await t.owner(owner, "POST", `/tasks/${task.id}/delegate`, { agentId: "agt_nobody" }), 404, "Agent not found");
+      const dana = await addUser(t.hub, "Dana");
+      const danas = await t.owner(dana.ownerToken, "POST", "/agents", { name: "Dana Bot" });
+      assertError(await t.owner(owner, "POST", `/tasks/${task.id}/delegate`, { agentId: danas.body.id }), 404, "Agent not found");
+    });
+
+    it("GET /runs/:id answers the same detail the agent sees", async () => {
+      const task = await createTask(t, { description: "Same shape" });
+      const run = await delegateTo(t, task.id);
+      await t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/start`, { body: "Starting" });
+      const mine = await t.owner(owner, "GET", `/runs/${run.id}`);
+      assertStatus(mine, 200);
+      assert.deepEqual(mine.body, (await t.agent(t.creds.agentToken, "GET", `/runs/${run.id}`)).body);
+      assert.deepEqual(Object.keys(mine.body).sort(), [
+        "activity", "agent", "createdAt", "endedAt", "id", "lastFollowUpMessage", "owner", "projectId", "prompt", "startedAt",
+        "status", "stepCostUsd", "task", "taskId", "taskTitle", "totalCostUsd", "workspaceId",
+      ]);
+    });
+
+    it("POST /runs/:id/follow-up: 201 new PENDING run on the same task with the message as prompt and lastFollowUpMessage", async () => {
+      const task = await createTask(t);
+      const run = await delegateTo(t, task.id);
+      await t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/start`, {});
+      assertError(await t.owner(owner, "POST", `/runs/${run.id}/follow-up`, { message: "More" }), 409, "Cannot follow up on a run that is RUNNING", { status: "RUNNING" });
+      await t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/complete`, { body: "Done" });
+      const res = await t.owner(owner, "POST", `/runs/${run.id}/follow-up`, { message: " Can you also add tests? " });
+      assertStatus(res, 201);
+      assert.notEqual(res.body.id, run.id);
+      assert.deepEqual(
+        [res.body.status, res.body.taskId, res.body.prompt, res.body.lastFollowUpMessage, res.body.agent.id],
+        ["PENDING", task.id, "Can you also add tests?", "Can you also add tests?", t.creds.agentId],
+      );
+      // At most one PENDING/RUNNING run per task and agent: a second follow-up on the old run waits.
+      assertError(await t.owner(owner, "POST", `/runs/${run.id}/follow-up`, { message: "And docs" }), 409, "OpenClaw Bot already has a pending or running run on this task");
+      const feed = (await t.owner(owner, "GET", `/runs/${res.body.id}`)).body.activity;
+      assert.deepEqual(feed.at(-2), { ...feed.at(-2), type: "comment", runId: res.body.id, body: "Can you also add tests?" });
+    });
+
+    it("POST /runs/:id/stop: 200 STOPPED from PENDING or RUNNING, 409 once ended", async () => {
+      const pending = await delegateTo(t, (await createTask(t)).id);
+      const stopped = await t.owner(owner, "POST", `/runs/${pending.id}/stop`);
+      assertStatus(stopped, 200);
+      assert.equal(stopped.body.status, "STOPPED");
+      assert.equal(typeof stopped.body.endedAt, "number");
+      assertError(await t.owner(owner, "POST", `/runs/${pending.id}/stop`), 409, "Cannot stop a run that is STOPPED", { status: "STOPPED" });
+      const running = await delegateTo(t, (await createTask(t)).id);
+      await t.agent(t.creds.agentToken, "POST", `/runs/${running.id}/start`, {});
+      assert.equal((await t.owner(owner, "POST", `/runs/${running.id}/stop`)).body.status, "STOPPED");
+      assertError(await t.agent(t.creds.agentToken, "POST", `/runs/${running.id}/comment`, { body: "still here" }), 409, "Cannot comment on a run that is STOPPED", { status: "STOPPED" });
+    });
+  });
+
+  describe("notifications", () => {
+    it("lists notifications newest first, ?unread=true only the unread, and POST /notifications/read marks them", async () => {
+      const erin = await addUser(t.hub, "Erin");
+      const agent = await t.owner(erin.ownerToken, "POST", "/agents", { name: "Erin Bot" });
+      const task = await createTask(t, { title: "Erin's task" }, erin.ownerToken);
+      const run = await delegateTo(t, task.id, agent.body.id, erin.ownerToken);
+      const a = agent.body.token;
+      await t.agent(a, "POST", `/runs/${run.id}/start`, { body: "Starting" });
+      await t.agent(a, "POST", `/runs/${run.id}/comment`, { body: "Halfway" });
+      await t.agent(a, "POST", `/runs/${run.id}/complete`, { body: "Done" });
+
+      const all = await t.owner(erin.ownerToken, "GET", "/notifications");
+      assertStatus(all, 200);
+      assert.deepEqual(all.body.map((n: { type: string; body: string }) => [n.type, n.body]), [
+        ["run_finished", "Done"], ["run_comment", "Halfway"], ["run_started", "Starting"],
+      ]);
+      assert.deepEqual(Object.keys(all.body[0]).sort(), ["actor", "body", "createdAt", "id", "readAt", "runId", "taskId", "taskTitle", "type"]);
+      assert.deepEqual([all.body[0].taskTitle, all.body[0].runId, all.body[0].actor], ["Erin's task", run.id, { id: agent.body.agentUserId, name: "Erin Bot" }]);
+      assert.equal((await t.owner(erin.ownerToken, "GET", "/me")).body.unreadNotifications, 3);
+
+      const read = await t.owner(erin.ownerToken, "POST", "/notifications/read", { ids: [all.body[0].id, all.body[2].id] });
+      assertStatus(read, 200);
+      assert.deepEqual(read.body, { updated: 2 });
+      const unread = await t.owner(erin.ownerToken, "GET", "/notifications?unread=true");
+      assert.deepEqual(unread.body.map((n: { id: string }) => n.id), [all.body[1].id]);
+      assert.equal((await t.owner(erin.ownerToken, "GET", "/me")).body.unreadNotifications, 1);
+      const again = await t.owner(erin.ownerToken, "GET", "/notifications");
+      assert.equal(typeof again.body[0].readAt, "number");
+      assert.equal(again.body[1].readAt, null);
+      assert.equal((await t.owner(erin.ownerToken, "GET", "/notifications?unread=false")).body.length, 3);
+      // Already read, or someone else's: nothing changes.
+      assert.deepEqual((await t.owner(erin.ownerToken, "POST", "/notifications/read", { ids: [all.body[0].id] })).body, { updated: 0 });
+      assert.deepEqual((await t.owner(owner, "POST", "/notifications/read", { ids: [all.body[1].id] })).body, { updated: 0 });
+      assert.deepEqual((await t.owner(erin.ownerToken, "POST", "/notifications/read", { ids: [] })).body, { updated: 0 });
+      assert.equal((await t.owner(erin.ownerToken, "GET", "/me")).body.unreadNotifications, 1);
+    });
+  });
+});

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { mentionedNames } from "../../src/hub/domain/mentions.ts";
+
+const agents = [{ name: "OpenClaw Bot" }, { name: "Bot" }, { name: "Bot Two" }, { name: "Élise" }];
+const names = (body: string, candidates = agents) => mentionedNames(body, candidates).map((a) => a.name);
+
+describe("@mentions", () => {
+  it("finds an agent mentioned by its full name, in any case, anywhere in the text", () => {
+    assert.deepEqual(names("@OpenClaw Bot please fix it"), ["OpenClaw Bot"]);
+    assert.deepEqual(names("please, @openclaw bot, fix it"), ["OpenClaw Bot"]);
+    assert.deepEqual(names("Hey\n@OPENCLAW BOT."), ["OpenClaw Bot"]);
+  });
+
+  it("needs the @ and a word boundary on both sides", () => {
+    assert.deepEqual(names("OpenClaw Bot please"), []);
+    assert.deepEqual(names("mail me at me@OpenClaw Bot"), []);
+    assert.deepEqual(names("@OpenClaw Bots are great"), []);
+    assert.deepEqual(names("@OpenClaw Bot_2"), []);
+    assert.deepEqual(names("@OpenClaw Bot's turn"), ["OpenClaw Bot"]);
+  });
+
+  it("prefers the longest name when names overlap", () => {
+    assert.deepEqual(names("@Bot Two, go"), ["Bot Two"]);
+    assert.deepEqual(names("@Bot and @Bot Two"), ["Bot Two", "Bot"]);
+    assert.deepEqual(names("@OpenClaw Bot"), ["OpenClaw Bot"]);
+  });
+
+  it("answers each agent once, however often it is mentioned, and skips a bad mention for a good one", () => {
+    assert.deepEqual(names("@Bot @Bot @bot"), ["Bot"]);
+    assert.deepEqual(names("@Botty then @Bot"), ["Bot"]);
+  });
+
+  it("handles letters beyond ASCII as word characters", () => {
+    assert.deepEqual(names("merci @élise !"), ["Élise"]);
+    assert.deepEqual(names("@Élisee"), []);
+  });
+
+  it("answers nothing without candidates or mentions", () => {
+    assert.deepEqual(names("@Anyone", []), []);
+    assert.deepEqual(names(""), []);
+  });
+});
