@@ -1,0 +1,184 @@
+/**
+ * The courier delivers outbox entries: in enqueue order within a run, runs in
+ * parallel, each entry retried (with the policy's backoff, `Retry-After`
+ * honoured) until the API acknowledges it. A final answer (409, 404, 400, 401…)
+ * ends the entry too: retrying cannot change it. After a 409 the run's later
+ * entries are dropped, since the run no longer takes calls.
+ */
+import { randomUUID } from "node:crypto";
+import type { AgentApiClient, RunResult } from "./client.ts";
+import { sleep, systemClock, type Clock } from "./clock.ts";
+import { isAgentApiError } from "./errors.ts";
+import type { Outbox, OutboxEntry, OutboxKind } from "./outbox.ts";
+import { decideRetry, DEFAULT_RETRY_POLICY, type Random, type RetryPolicy } from "./retry.ts";
+
+export type DeliveryOutcome =
+  | { kind: "delivered" }
+  /** A final error: the API's answer (an `AgentApiError`) or, from a custom api, anything it threw. */
+  | { kind: "rejected"; error: unknown }
+  /** Crossed off unsent: its run was dropped (stopped), or an earlier entry got a 409. */
+  | { kind: "dropped" }
+  /** The courier closed first; the entry stays in the outbox. */
+  | { kind: "closed" };
+
+export type LifecycleApi = Pick<AgentApiClient, "comment" | "complete" | "error">;
+
+export interface CourierOptions {
+  api: LifecycleApi;
+  outbox: Outbox;
+  clock?: Clock;
+  random?: Random;
+  /** Backoff between attempts; attempts are unlimited. */
+  retry?: Partial<Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">>;
+  newId?: () => string;
+  /** Told of every final error, e.g. a 409 that says the run was stopped. */
+  onRejected?: (entry: OutboxEntry, error: unknown) => void;
+  /** Told of every failed attempt that will be retried. */
+  onRetry?: (entry: OutboxEntry, error: unknown, delayMs: number) => void;
+  /** Told when the outbox itself fails to ack. */
+  onError?: (error: unknown) => void;
+}
+
+interface Item {
+  entry: OutboxEntry;
+  /** The outbox write: delivery waits for it, so nothing is sent that was not written down. */
+  stored: Promise<void>;
+  settle: (outcome: DeliveryOutcome) => void;
+}
+
+interface Lane {
+  items: Item[];
+  abort: AbortController;
+  running: boolean;
+}
+
+export class Courier {
+  readonly #o: Required<Pick<CourierOptions, "api" | "outbox" | "clock" | "random" | "newId">> & CourierOptions;
+  readonly #policy: RetryPolicy;
+  readonly #lanes = new Map<string, Lane>();
+  readonly #idle = new Set<() => void>();
+  #closed = false;
+
+  constructor(options: CourierOptions) {
+    this.#o = { clock: systemClock, random: Math.random, newId: randomUUID, ...options };
+    this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxAttempts: Infinity, maxRetryAfterMs: Infinity };
+  }
+
+  /**
+   * Writes the call to the outbox and delivers it after the run's earlier ones;
+   * resolves once it is off the outbox (or the courier closed). Never rejects.
+   */
+  send(runId: string, kind: OutboxKind, payload: RunResult): Promise<DeliveryOutcome> {
+    if (this.#closed) return Promise.resolve({ kind: "closed" });
+    const entry: OutboxEntry = { id: this.#o.newId(), runId, kind, payload, idempotencyKey: this.#o.newId(), createdAt: this.#o.clock.now() };
+    // The lane keeps call order even if the outbox's writes finish out of order.
+    return this.#push(entry, Promise.resolve().then(() => this.#o.outbox.enqueue(entry)));
+  }
+
+  /** Delivers what an earlier process left in the outbox (a durable one). */
+  async resume(): Promise<void> {
+    for (const entry of await this.#o.outbox.pending()) void this.#push(entry, Promise.resolve());
+  }
+
+  /** Crosses off everything still queued for `runId` unsent, and cuts its delivery short. */
+  async drop(runId: string): Promise<void> {
+    const lane = this.#lanes.get(runId);
+    if (!lane) return;
+    this.#lanes.delete(runId);
+    lane.abort.abort(new Error("run dropped"));
+    for (const item of lane.items.splice(0)) {
+      if (await item.stored.then(() => true, () => false)) await this.#ack(item.entry);
+      item.settle({ kind: "dropped" });
+    }
+    this.#checkIdle();
+  }
+
+  /** Entries not yet delivered, over all runs. */
+  get depth(): number {
+    let n = 0;
+    for (const lane of this.#lanes.values()) n += lane.items.length;
+    return n;
+  }
+
+  /** Resolves once nothing is left to deliver. */
+  idle(): Promise<void> {
+    if (this.#lanes.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.add(resolve));
+  }
+
+  /** Stops delivering; undelivered entries stay in the outbox. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    for (const lane of this.#lanes.values()) {
+      lane.abort.abort(new Error("courier closed"));
+      for (const item of lane.items.splice(0)) item.settle({ kind: "closed" });
+    }
+    this.#lanes.clear();
+    this.#checkIdle();
+  }
+
+  #push(entry: OutboxEntry, stored: Promise<void>): Promise<DeliveryOutcome> {
+    stored.catch(() => undefined); // read in #run; this only marks it handled
+    return new Promise((settle) => {
+      let lane = this.#lanes.get(entry.runId);
+      if (!lane) {
+        lane = { items: [], abort: new AbortController(), running: false };
+        this.#lanes.set(entry.runId, lane);
+      }
+      lane.items.push({ entry, stored, settle });
+      if (!lane.running) void this.#run(entry.runId, lane);
+    });
+  }
+
+  async #run(runId: string, lane: Lane): Promise<void> {
+    lane.running = true;
+    while (lane.items.length > 0 && !lane.abort.signal.aborted) {
+      const item = lane.items[0]!;
+      const written = await item.stored.then(() => null, (error: unknown) => error ?? new Error("outbox write failed"));
+      const outcome: DeliveryOutcome = written ? { kind: "rejected", error: written } : await this.#deliver(item.entry, lane.abort.signal);
+      if (lane.abort.signal.aborted) break; // drop() or close() settled it
+      lane.items.shift();
+      if (!written) await this.#ack(item.entry);
+      item.settle(outcome);
+      if (outcome.kind === "rejected") {
+        this.#o.onRejected?.(item.entry, outcome.error);
+        if (isAgentApiError(outcome.error, "conflict")) await this.drop(runId);
+      }
+    }
+    lane.running = false;
+    if (this.#lanes.get(runId) === lane && lane.items.length === 0) this.#lanes.delete(runId);
+    this.#checkIdle();
+  }
+
+  async #deliver(entry: OutboxEntry, signal: AbortSignal): Promise<DeliveryOutcome> {
+    const options = { signal, idempotencyKey: entry.idempotencyKey, retry: { maxAttempts: 1 } };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (entry.kind === "comment") await this.#o.api.comment(entry.runId, entry.payload.body, options);
+        else await this.#o.api[entry.kind](entry.runId, entry.payload, options);
+        return { kind: "delivered" };
+      } catch (error) {
+        if (signal.aborted) return { kind: "dropped" };
+        const decision = decideRetry(error, attempt, this.#policy, this.#o.random);
+        if (!decision.retry) return { kind: "rejected", error };
+        this.#o.onRetry?.(entry, error, decision.delayMs);
+        const slept = await sleep(this.#o.clock, decision.delayMs, signal).then(() => true, () => false);
+        if (!slept) return { kind: "dropped" };
+      }
+    }
+  }
+
+  async #ack(entry: OutboxEntry): Promise<void> {
+    try {
+      await this.#o.outbox.ack(entry.id);
+    } catch (error) {
+      this.#o.onError?.(error);
+    }
+  }
+
+  #checkIdle(): void {
+    if (this.#lanes.size > 0) return;
+    for (const resolve of this.#idle) resolve();
+    this.#idle.clear();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Keeps a RUNNING run's lease alive while its executor works, by calling
+ * `POST /runs/:id/heartbeat` every `intervalMs`. Stops on its own when the API
+ * has no such endpoint (hosted GroupChat), when the signal aborts, or when a
+ * 409 says the run ended (reported through `onConflict`).
+ */
+import type { AgentApiClient } from "./client.ts";
+import type { Clock } from "./clock.ts";
+import { isAgentApiError } from "./errors.ts";
+import type { RunStatus } from "./run-state.ts";
+
+export interface HeartbeatOptions {
+  api: Pick<AgentApiClient, "heartbeat">;
+  runId: string;
+  intervalMs: number;
+  clock: Clock;
+  signal: AbortSignal;
+  onConflict: (status: RunStatus | null) => void;
+  onError: (error: unknown) => void;
+}
+
+/** Starts beating; returns a function that stops it. */
+export function startHeartbeat(o: HeartbeatOptions): () => void {
+  let cancel: (() => void) | null = null;
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    cancel?.();
+  };
+  const beat = async () => {
+    try {
+      if (!(await o.api.heartbeat(o.runId, { signal: o.signal }))) return stop();
+    } catch (error) {
+      if (o.signal.aborted || stopped) return;
+      if (isAgentApiError(error, "conflict")) return (stop(), o.onConflict(error.runStatus));
+      o.onError(error);
+    }
+    schedule();
+  };
+  const schedule = () => {
+    if (stopped || o.signal.aborted) return;
+    cancel = o.clock.setTimeout(() => void beat(), o.intervalMs);
+  };
+  o.signal.addEventListener("abort", stop, { once: true });
+  schedule();
+  return () => {
+    o.signal.removeEventListener("abort", stop);
+    stop();
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * One run's life inside a worker: claim, read the detail, run the executor
+ * (with heartbeats), then end it with `complete` or `error`, once. Whatever
+ * aborts the job's signal (a stop, a shutdown) decides what gets posted: the
+ * job itself posts nothing after an abort.
+ */
+import type { AgentRunDetail } from "./parse.ts";
+
+export interface ExecutorContext {
+  runId: string;
+  /** Aborts when the owner stops the run or the worker shuts down: give up promptly. */
+  signal: AbortSignal;
+  /** Posts a progress comment, after the earlier ones; a no-op once the run is stopped or ending. */
+  progress(text: string): void;
+}
+
+export interface ExecutorResult {
+  /** Posted as the run's completion summary. */
+  summary: string;
+  stepCostUsd?: number;
+  totalCostUsd?: number;
+}
+
+/** Does the work of one run. Throw (or reject) to end the run with an error. */
+export type Executor = (run: AgentRunDetail, ctx: ExecutorContext) => Promise<ExecutorResult>;
+
+export const SHUTDOWN_MESSAGE = "The agent shut down before it finished this run. Send a follow-up to try again.";
+
+/** Longest body posted; the hub takes 200,000 characters. */
+const MAX_BODY = 100_000;
+
+export interface EndExtra {
+  stepCostUsd?: number;
+  totalCostUsd?: number;
+  /** What made the run fail, for the worker's events. */
+  cause?: unknown;
+}
+
+export interface JobDeps {
+  /** True when the run is ours to execute. */
+  claim(): Promise<boolean>;
+  detail(signal: AbortSignal): Promise<AgentRunDetail>;
+  executor: Executor;
+  progress(text: string): void;
+  /** Sends the final call. */
+  end(kind: "complete" | "error", body: string, extra: EndExtra): Promise<void>;
+  /** Starts heartbeats; returns their stop. */
+  heartbeat(signal: AbortSignal): () => void;
+  /** True once shutdown's grace ran out: a run claimed now is ended at once. */
+  graceOver(): boolean;
+  formatError?: (error: unknown) => string;
+  onError(error: unknown): void;
+}
+
+export interface Job {
+  runId: string;
+  /** Settles (never rejects) when the job is over: ended, stopped or not claimed. */
+  done: Promise<void>;
+  abort(reason: unknown): void;
+  /** Ends the run; only the first call sends anything. */
+  end(kind: "complete" | "error", body: string, extra?: EndExtra): Promise<void>;
+  /** The final call's delivery, once begun; until then a promise that never settles. */
+  ending(): Promise<void>;
+}
+
+export function defaultFormatError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `Error: ${message || "the agent failed"}`;
+}
+
+function clip(text: string): string {
+  return text.length > MAX_BODY ? `${text.slice(0, MAX_BODY - 1)}…` : text;
+}
+
+export function runJob(runId: string, deps: JobDeps): Job {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let ending: Promise<void> | null = null;
+  const end: Job["end"] = (kind, body, extra = {}) =>
+    (ending ??= deps.end(kind, clip(body), extra).catch((error: unknown) => deps.onError(error)));
+
+  const execute = async (): Promise<void> => {
+    let detail: AgentRunDetail;
+    try {
+      detail = await deps.detail(signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      return end("error", `Could not read the run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    const progress = (text: string) => {
+      if (!signal.aborted && !ending && typeof text === "string" && text.trim()) deps.progress(clip(text));
+    };
+    let result: ExecutorResult;
+    // Heartbeats only while the executor works: one still in flight when the final call lands would get a 409.
+    const stopHeartbeat = deps.heartbeat(signal);
+    try {
+      result = await deps.executor(detail, { runId, signal, progress });
+    } catch (error) {
+      if (signal.aborted) return;
+      return end("error", (deps.formatError ?? defaultFormatError)(error), { cause: error });
+    } finally {
+      stopHeartbeat();
+    }
+    if (signal.aborted) return;
+    const summary = typeof result?.summary === "string" && result.summary.trim() ? result.summary : "Done.";
+    return end("complete", summary, { stepCostUsd: result?.stepCostUsd, totalCostUsd: result?.totalCostUsd });
+  };
+
+  const done = (async () => {
+    if (!(await deps.claim())) return;
+    if (deps.graceOver()) return end("error", SHUTDOWN_MESSAGE);
+    await execute();
+  })().catch((error: unknown) => deps.onError(error));
+
+  return {
+    runId,
+    done,
+    abort: (reason) => controller.abort(reason),
+    end,
+    ending: () => ending ?? new Promise<void>(() => {}),
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * Where runs come from: the stock `convex` client subscribed to
+ * `agentWebSocket.pendingRuns` and `.stoppedRuns` (as GroupChat documents), and
+ * polling `GET /runs` as the fallback while the socket is down and as a periodic
+ * reconciliation while it is up. Every event carries a whole current list, and
+ * the same list may come again (after each reconnect, from a poll): consumers
+ * must treat them idempotently.
+ */
+import { ConvexClient, type ConvexClientOptions } from "convex/browser";
+import { anyApi } from "convex/server";
+import type { AgentApiClient } from "./client.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import { parseRun, type AgentRun } from "./parse.ts";
+
+export type RunVia = "socket" | "poll";
+
+export type RunSourceEvent =
+  | { type: "pending"; runs: AgentRun[]; via: RunVia }
+  | { type: "stopped"; runs: AgentRun[]; via: RunVia }
+  | { type: "connection"; connected: boolean }
+  | { type: "error"; error: unknown; via: RunVia };
+
+export type RunSourceListener = (event: RunSourceEvent) => void;
+
+export interface RunSourceOptions {
+  client: Pick<AgentApiClient, "runs">;
+  /** The `gca_` token, passed to the subscription as its `{ token }` argument. */
+  token: string;
+  /** `GROUPCHAT_CONVEX_URL`. Without it the source only polls. */
+  convexUrl?: string;
+  webSocketConstructor?: typeof WebSocket;
+  /** More options for the `ConvexClient` (its `logger` is off by default: connection changes are events here). */
+  convex?: ConvexClientOptions;
+  /** Poll period while the socket is down (or absent). Default 5 s. */
+  pollIntervalMs?: number;
+  /** Reconciliation period while the socket is up. Default 30 s. */
+  reconcileIntervalMs?: number;
+  /** Also poll `status=STOPPED`, so stops reach a polling-only worker. Default true. */
+  pollStopped?: boolean;
+  /** `limit` of each poll. Default 200 (the hub's maximum). */
+  pollLimit?: number;
+  clock?: Clock;
+}
+
+/** How long until the next poll: often while the socket is down, rarely (reconciliation) while it is up. */
+export function pollDelayMs(connected: boolean, options: { pollIntervalMs: number; reconcileIntervalMs: number }): number {
+  return connected ? options.reconcileIntervalMs : options.pollIntervalMs;
+}
+
+export class RunSource {
+  readonly #o: RunSourceOptions;
+  readonly #clock: Clock;
+  readonly #intervals: { pollIntervalMs: number; reconcileIntervalMs: number };
+  readonly #listeners = new Set<RunSourceListener>();
+  readonly #abort = new AbortController();
+  #convex: ConvexClient | null = null;
+  #unsubscribe: Array<() => void> = [];
+  #cancelPoll: (() => void) | null = null;
+  #polling: Promise<void> | null = null;
+  #connected = false;
+  #state: "new" | "started" | "closed" = "new";
+
+  constructor(options: RunSourceOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#intervals = { pollIntervalMs: options.pollIntervalMs ?? 5_000, reconcileIntervalMs: options.reconcileIntervalMs ?? 30_000 };
+  }
+
+  subscribe(listener: RunSourceListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Opens the subscription (if a Convex URL was given) and polls at once. */
+  start(): void {
+    if (this.#state !== "new") return;
+    this.#state = "started";
+    if (this.#o.convexUrl) this.#subscribe(this.#o.convexUrl);
+    void this.refresh();
+  }
+
+  /** Polls now (unless a poll is under way) and reschedules the next one. */
+  refresh(): Promise<void> {
+    if (this.#state !== "started") return Promise.resolve();
+    this.#polling ??= this.#poll().finally(() => {
+      this.#polling = null;
+      this.#schedule();
+    });
+    return this.#polling;
+  }
+
+  /** Unsubscribes, closes the socket, stops polling. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.#abort.abort(new Error("run source closed"));
+    this.#cancelPoll?.();
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    await this.#convex?.close();
+    await this.#polling;
+  }
+
+  #subscribe(convexUrl: string): void {
+    // A trailing slash would make the socket path `//api/…/sync`, which servers read as a host.
+    const url = convexUrl.replace(/\/+$/, "");
+    const options: ConvexClientOptions = { logger: false, ...this.#o.convex };
+    if (this.#o.webSocketConstructor) options.webSocketConstructor = this.#o.webSocketConstructor;
+    const convex = new ConvexClient(url, options);
+    this.#convex = convex;
+    const args = { token: this.#o.token };
+    for (const type of ["pending", "stopped"] as const) {
+      const query = type === "pending" ? anyApi.agentWebSocket!.pendingRuns! : anyApi.agentWebSocket!.stoppedRuns!;
+      // onError is not optional in practice: without it a failed query is an unhandled rejection.
+      this.#unsubscribe.push(convex.onUpdate(query, args, (value: unknown) => this.#list(type, value, "socket"), (error) => this.#emit({ type: "error", error, via: "socket" })));
+    }
+    this.#unsubscribe.push(convex.subscribeToConnectionState((state) => this.#setConnected(state.isWebSocketConnected)));
+  }
+
+  #setConnected(connected: boolean): void {
+    if (this.#state !== "started" || connected === this.#connected) return;
+    this.#connected = connected;
+    this.#emit({ type: "connection", connected });
+    // Lost the socket: poll now, something may have been missed. Got it back: the subscription resends everything.
+    if (connected) this.#schedule();
+    else void this.refresh();
+  }
+
+  async #poll(): Promise<void> {
+    const signal = this.#abort.signal;
+    const limit = this.#o.pollLimit ?? 200;
+    const statuses = this.#o.pollStopped === false ? (["PENDING"] as const) : (["PENDING", "STOPPED"] as const);
+    for (const status of statuses) {
+      try {
+        const runs = await this.#o.client.runs({ status, limit }, { signal });
+        if (signal.aborted) return;
+        this.#emit({ type: status === "PENDING" ? "pending" : "stopped", runs, via: "poll" });
+      } catch (error) {
+        if (signal.aborted) return;
+        this.#emit({ type: "error", error, via: "poll" });
+        return;
+      }
+    }
+  }
+
+  #schedule(): void {
+    this.#cancelPoll?.();
+    this.#cancelPoll = null;
+    if (this.#state !== "started") return;
+    this.#cancelPoll = this.#clock.setTimeout(() => void this.refresh(), pollDelayMs(this.#connected, this.#intervals));
+  }
+
+  #list(type: "pending" | "stopped", value: unknown, via: RunVia): void {
+    if (this.#state !== "started") return;
+    const runs: AgentRun[] = [];
+    for (const [i, item] of (Array.isArray(value) ? value : []).entries()) {
+      try {
+        runs.push(parseRun(item, `${type}Runs[${i}]`));
+      } catch (error) {
+        this.#emit({ type: "error", error, via });
+      }
+    }
+    if (!Array.isArray(value) && value != null) this.#emit({ type: "error", error: new TypeError(`${type}Runs is not an array`), via });
+    this.#emit({ type, runs, via });
+  }
+
+  #emit(event: RunSourceEvent): void {
+    const failures: unknown[] = [];
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A throw here would land in the socket's message handler and kill a Node process.
+        failures.push(error);
+      }
+    }
+    for (const error of failures) {
+      if (event.type === "error") console.error("RunSource listener failed on an error event", error);
+      else this.#emit({ type: "error", error, via: "via" in event ? event.via : "socket" });
+    }
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The run worker: takes pending runs from a `RunSource`, claims them with
+ * `start`, runs an executor on each, and reports progress and the outcome
+ * through a `Courier` (so every lifecycle call is retried until acknowledged).
+ * It is the coordinator: the decisions live in `WorkerState`, the I/O here.
+ *
+ * A stopped run (a `stoppedRuns` entry, or a 409 whose status says it ended)
+ * aborts its executor's signal at once and nothing more is posted for it.
+ * `stop({ graceMs })` stops claiming, lets in-flight runs finish within the
+ * grace period, then aborts them and ends them with an error.
+ */
+import { randomUUID } from "node:crypto";
+import type { AgentApiClient } from "./client.ts";
+import { sleep, systemClock, type Clock } from "./clock.ts";
+import { Courier } from "./courier.ts";
+import { isAgentApiError } from "./errors.ts";
+import { startHeartbeat } from "./heartbeat.ts";
+import { MemoryOutbox, type Outbox } from "./outbox.ts";
+import type { RunSource, RunSourceEvent } from "./run-source.ts";
+import type { RunStatus } from "./run-state.ts";
+import { runJob, SHUTDOWN_MESSAGE, type EndExtra, type Executor, type Job } from "./job.ts";
+import { WorkerState, type StopDecision } from "./worker-state.ts";
+
+export type { Executor, ExecutorContext, ExecutorResult } from "./job.ts";
+
+export type WorkerEvent =
+  | { type: "claimed"; runId: string }
+  /** Another worker had claimed it first (a 409 on `start`). */
+  | { type: "skipped"; runId: string }
+  | { type: "finished"; runId: string }
+  /** The executor failed; the run was ended with an error. */
+  | { type: "failed"; runId: string; error: unknown }
+  /** The owner stopped it (or the hub ended it); nothing more was posted. */
+  | { type: "stopped"; runId: string }
+  /** Shutdown's grace period ran out; the run was ended with an error. */
+  | { type: "aborted"; runId: string }
+  | { type: "connection"; connected: boolean }
+  | { type: "error"; error: unknown; runId?: string };
+
+export interface RunWorkerOptions {
+  client: Pick<AgentApiClient, "start" | "run" | "comment" | "complete" | "error" | "heartbeat">;
+  source: Pick<RunSource, "subscribe" | "start" | "close">;
+  executor: Executor;
+  /** Runs at once. Default 4. */
+  concurrency?: number;
+  /** Heartbeat period while an executor runs. Default 60 s. */
+  heartbeatIntervalMs?: number;
+  /** Posted with `start`; null for none. Default "Starting work on this now." */
+  startComment?: string | null;
+  outbox?: Outbox;
+  clock?: Clock;
+  /** Turns an executor's failure into the error the owner reads. */
+  formatError?: (error: unknown) => string;
+  /** After the grace period, how long `stop` waits for the final calls. Default 10 s. */
+  drainMs?: number;
+  onEvent?: (event: WorkerEvent) => void;
+}
+
+export class RunWorker {
+  readonly #o: RunWorkerOptions;
+  readonly #clock: Clock;
+  readonly #state: WorkerState;
+  readonly #courier: Courier;
+  readonly #jobs = new Map<string, Job>();
+  readonly #instance = randomUUID();
+  #unsubscribe: (() => void) | null = null;
+  #stopping: Promise<void> | null = null;
+  #graceOver = false;
+
+  constructor(options: RunWorkerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#state = new WorkerState({ concurrency: options.concurrency ?? 4 });
+    this.#courier = new Courier({
+      api: options.client, outbox: options.outbox ?? new MemoryOutbox(), clock: this.#clock,
+      onError: (error) => this.#emit({ type: "error", error }),
+      onRejected: (entry, error) => {
+        if (isAgentApiError(error, "conflict")) this.#onConflict(entry.runId, error.runStatus);
+        else this.#emit({ type: "error", error, runId: entry.runId });
+      },
+    });
+  }
+
+  /** Starts listening for runs (and delivers what a durable outbox still holds). */
+  start(): void {
+    if (this.#unsubscribe || this.#stopping) return;
+    this.#unsubscribe = this.#o.source.subscribe((event) => this.#onSource(event));
+    void this.#courier.resume().catch((error: unknown) => this.#emit({ type: "error", error }));
+    this.#o.source.start();
+  }
+
+  get stats(): { active: number; queued: number; outbox: number } {
+    return { active: this.#state.active, queued: this.#state.queued, outbox: this.#courier.depth };
+  }
+
+  /** Stops claiming, waits up to `graceMs` for in-flight runs, then aborts and errors them. Idempotent. */
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    this.#stopping ??= this.#shutdown(options.graceMs ?? 30_000);
+    return this.#stopping;
+  }
+
+  async #shutdown(graceMs: number): Promise<void> {
+    this.#state.shutdown();
+    await this.#within(graceMs, [...this.#jobs.values()].map((job) => job.done));
+    this.#graceOver = true;
+    for (const job of this.#jobs.values()) {
+      if (this.#state.get(job.runId)?.phase === "running") this.#abandon(job);
+    }
+    await this.#within(this.#o.drainMs ?? 10_000, [...this.#jobs.values()].map((job) => Promise.race([job.done, job.ending()])));
+    this.#courier.close();
+    this.#unsubscribe?.();
+    await this.#o.source.close();
+  }
+
+  /** Resolves when all `promises` did or `ms` passed, whichever is first; leaves no timer behind. */
+  async #within(ms: number, promises: Promise<unknown>[]): Promise<void> {
+    const timer = new AbortController();
+    await Promise.race([Promise.all(promises), sleep(this.#clock, ms, timer.signal).catch(() => undefined)]);
+    timer.abort();
+  }
+
+  #onSource(event: RunSourceEvent): void {
+    const now = this.#clock.now();
+    switch (event.type) {
+      case "pending":
+        this.#state.seen(event.runs.map((run) => run.id), now);
+        return this.#pump();
+      case "stopped":
+        for (const run of event.runs) this.#apply(run.id, this.#state.stopped(run.id, now));
+        return;
+      case "connection":
+        return this.#emit(event);
+      case "error":
+        return this.#emit({ type: "error", error: event.error });
+      default:
+        event satisfies never;
+    }
+  }
+
+  #onConflict(runId: string, status: RunStatus | null): void {
+    this.#apply(runId, this.#state.conflict(runId, status, this.#clock.now()));
+  }
+
+  #apply(runId: string, decision: StopDecision): void {
+    if (decision === "ignore") return;
+    this.#emit({ type: "stopped", runId });
+    if (decision === "abort") {
+      this.#jobs.get(runId)?.abort(new Error("The run was stopped"));
+      void this.#courier.drop(runId);
+    }
+  }
+
+  #pump(): void {
+    for (const runId of this.#state.next()) {
+      const job = this.#job(runId);
+      this.#jobs.set(runId, job);
+      void job.done.finally(() => {
+        this.#jobs.delete(runId);
+        this.#state.ended(runId, this.#clock.now());
+        this.#pump();
+      });
+    }
+  }
+
+  #job(runId: string): Job {
+    return runJob(runId, {
+      claim: () => this.#claim(runId),
+      detail: (signal) => this.#o.client.run(runId, { signal }),
+      executor: this.#o.executor,
+      progress: (text) => void this.#courier.send(runId, "comment", { body: text }),
+      end: (kind, body, extra) => this.#end(runId, kind, body, extra),
+      heartbeat: (signal) => startHeartbeat({
+        api: this.#o.client, runId, intervalMs: this.#o.heartbeatIntervalMs ?? 60_000, clock: this.#clock, signal,
+        onConflict: (status) => this.#onConflict(runId, status),
+        onError: (error) => this.#emit({ type: "error", error, runId }),
+      }),
+      formatError: this.#o.formatError,
+      graceOver: () => this.#graceOver,
+      onError: (error) => this.#emit({ type: "error", error, runId }),
+    });
+  }
+
+  /** True when the run is ours to execute. */
+  async #claim(runId: string): Promise<boolean> {
+    const comment = this.#o.startComment === undefined ? "Starting work on this now." : this.#o.startComment;
+    try {
+      // One key per worker and run: a retry after a lost answer replays our own success, never a 409.
+      await this.#o.client.start(runId, comment ?? undefined, { idempotencyKey: `${this.#instance}:start:${runId}` });
+    } catch (error) {
+      const taken = isAgentApiError(error, "conflict");
+      this.#state.claimFailed(runId, taken ? "taken" : "failed", this.#clock.now());
+      this.#emit(taken ? { type: "skipped", runId } : { type: "error", error, runId });
+      return false;
+    }
+    if (this.#state.claimed(runId)) {
+      this.#emit({ type: "claimed", runId });
+      return true;
+    }
+    return false;
+  }
+
+  /** Sends the run's final call (the job makes sure it is called once). */
+  async #end(runId: string, kind: "complete" | "error", body: string, extra: EndExtra): Promise<void> {
+    const run = this.#state.get(runId);
+    if (!run || run.stopped) return;
+    this.#state.executed(runId);
+    const { cause, ...costs } = extra;
+    const outcome = await this.#courier.send(runId, kind, { ...costs, body });
+    // Not delivered: the courier reported why (or the run was stopped, or we are closing).
+    if (this.#state.get(runId)?.stopped || outcome.kind !== "delivered") return;
+    if (body === SHUTDOWN_MESSAGE) this.#emit({ type: "aborted", runId });
+    else this.#emit(kind === "complete" ? { type: "finished", runId } : { type: "failed", runId, error: cause ?? body });
+  }
+
+  #abandon(job: Job): void {
+    job.abort(new Error("The agent is shutting down"));
+    void job.end("error", SHUTDOWN_MESSAGE);
+  }
+
+  #emit(event: WorkerEvent): void {
+    try {
+      this.#o.onEvent?.(event);
+    } catch (error) {
+      console.error("RunWorker onEvent listener failed", error);
+    }
+  }
+}

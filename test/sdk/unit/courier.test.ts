@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { CallOptions, RunResult } from "../../../src/sdk/client.ts";
+import { Courier, type LifecycleApi } from "../../../src/sdk/courier.ts";
+import { AgentApiError } from "../../../src/sdk/errors.ts";
+import { MemoryOutbox } from "../../../src/sdk/outbox.ts";
+import { FakeClock, settle } from "../support/fake-clock.ts";
+
+interface Call {
+  kind: string;
+  runId: string;
+  body: string;
+  key: string | undefined;
+}
+
+/** An API whose next answers the test scripts; records every call. */
+function fakeApi(script: Array<Error | null> = []) {
+  const calls: Call[] = [];
+  const answer = async (kind: string, runId: string, body: string, options?: CallOptions) => {
+    calls.push({ kind, runId, body, key: options?.idempotencyKey });
+    const next = script.shift();
+    if (next) throw next;
+    return {};
+  };
+  const api: LifecycleApi = {
+    comment: (runId: string, body: string, o?: CallOptions) => answer("comment", runId, body, o),
+    complete: (runId: string, r: RunResult, o?: CallOptions) => answer("complete", runId, r.body, o),
+    error: (runId: string, r: RunResult, o?: CallOptions) => answer("error", runId, r.body, o),
+  };
+  return { api, calls };
+}
+
+const network = () => new AgentApiError("network", "down");
+
+describe("Courier", () => {
+  it("delivers a run's calls in order and crosses them off the outbox", async () => {
+    const { api, calls } = fakeApi();
+    const outbox = new MemoryOutbox();
+    const courier = new Courier({ api, outbox, clock: new FakeClock() });
+    const outcomes = await Promise.all([
+      courier.send("r1", "comment", { body: "one" }),
+      courier.send("r1", "comment", { body: "two" }),
+      courier.send("r1", "complete", { body: "done" }),
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.kind), ["delivered", "delivered", "delivered"]);
+    assert.deepEqual(calls.map((c) => c.body), ["one", "two", "done"]);
+    assert.deepEqual(await outbox.pending(), []);
+  });
+
+  it("retries until acknowledged, with one idempotency key per entry", async () => {
+    const { api, calls } = fakeApi([network(), network(), new AgentApiError("server", "503"), null, null]);
+    const clock = new FakeClock();
+    const retries: number[] = [];
+    const courier = new Courier({ api, outbox: new MemoryOutbox(), clock, random: () => 0, onRetry: (_e, _err, ms) => retries.push(ms) });
+    const first = courier.send("r1", "comment", { body: "a" });
+    const second = courier.send("r1", "comment", { body: "b" });
+    await clock.advance(60_000);
+    assert.deepEqual(await first, { kind: "delivered" });
+    assert.deepEqual(await second, { kind: "delivered" });
+    assert.deepEqual(calls.map((c) => c.body), ["a", "a", "a", "a", "b"]);
+    assert.equal(new Set(calls.slice(0, 4).map((c) => c.key)).size, 1);
+    assert.notEqual(calls[4]!.key, calls[0]!.key);
+    assert.deepEqual(retries, [125, 250, 500]);
+    assert.equal(clock.pending, 0);
+  });
+
+  it("after a 409, reports it and drops the run's later calls unsent", async () => {
+    const conflict = new AgentApiError("conflict", "stopped", { httpStatus: 409, runStatus: "STOPPED" });
+    const { api, calls } = fakeApi([conflict]);
+    const rejected: unknown[] = [];
+    const outbox = new MemoryOutbox();
+    const courier = new Courier({ api, outbox, clock: new FakeClock(), onRejected: (_entry, error) => rejected.push(error) });
+    const outcomes = await Promise.all([courier.send("r1", "comment", { body: "x" }), courier.send("r1", "complete", { body: "y" })]);
+    assert.deepEqual(outcomes.map((o) => o.kind), ["rejected", "dropped"]);
+    assert.deepEqual(rejected, [conflict]);
+    assert.equal(calls.length, 1);
+    assert.deepEqual(await outbox.pending(), []);
+  });
+
+  it("drop() crosses off a run's calls unsent and cuts its retries short", async () => {
+    const { api, calls } = fakeApi([network(), network(), network()]);
+    const clock = new FakeClock();
+    const outbox = new MemoryOutbox();
+    const courier = new Courier({ api, outbox, clock });
+    const a = courier.send("r1", "comment", { body: "a" });
+    const b = courier.send("r1", "complete", { body: "b" });
+    const other = courier.send("r2", "comment", { body: "c" });
+    await settle();
+    await courier.drop("r1");
+    assert.deepEqual([(await a).kind, (await b).kind], ["dropped", "dropped"]);
+    await clock.advance(60_000);
+    assert.equal((await other).kind, "delivered");
+    assert.deepEqual(calls.filter((c) => c.runId === "r1").map((c) => c.body), ["a"]);
+    assert.deepEqual(await outbox.pending(), []);
+    await courier.idle();
+    assert.equal(clock.pending, 0);
+  });
+
+  it("resume() delivers what an earlier process left in the outbox, with its key", async () => {
+    const outbox = new MemoryOutbox();
+    await outbox.enqueue({ id: "e1", runId: "r1", kind: "complete", payload: { body: "left over" }, idempotencyKey: "k1", createdAt: 0 });
+    const { api, calls } = fakeApi();
+    const courier = new Courier({ api, outbox, clock: new FakeClock() });
+    await courier.resume();
+    await courier.idle();
+    assert.deepEqual(calls, [{ kind: "complete", runId: "r1", body: "left over", key: "k1" }]);
+    assert.deepEqual(await outbox.pending(), []);
+  });
+
+  it("close() stops delivering and leaves entries in the outbox", async () => {
+    const { api } = fakeApi([network()]);
+    const clock = new FakeClock();
+    const outbox = new MemoryOutbox();
+    const courier = new Courier({ api, outbox, clock });
+    const pending = courier.send("r1", "complete", { body: "z" });
+    await settle();
+    courier.close();
+    assert.equal((await pending).kind, "closed");
+    assert.equal((await outbox.pending()).length, 1);
+    assert.equal((await courier.send("r1", "comment", { body: "late" })).kind, "closed");
+    assert.equal(clock.pending, 0);
+  });
+});

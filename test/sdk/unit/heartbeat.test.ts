@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { AgentApiError } from "../../../src/sdk/errors.ts";
+import { startHeartbeat } from "../../../src/sdk/heartbeat.ts";
+import type { RunStatus } from "../../../src/sdk/run-state.ts";
+import { FakeClock } from "../support/fake-clock.ts";
+
+function beat(answers: Array<boolean | Error>) {
+  const clock = new FakeClock();
+  const controller = new AbortController();
+  const calls: string[] = [];
+  const conflicts: Array<RunStatus | null> = [];
+  const errors: unknown[] = [];
+  const stop = startHeartbeat({
+    api: {
+      heartbeat: async (runId: string) => {
+        calls.push(runId);
+        const next = answers.shift() ?? true;
+        if (next instanceof Error) throw next;
+        return next;
+      },
+    },
+    runId: "r1", intervalMs: 1_000, clock, signal: controller.signal,
+    onConflict: (status) => conflicts.push(status), onError: (error) => errors.push(error),
+  });
+  return { clock, controller, calls, conflicts, errors, stop };
+}
+
+describe("startHeartbeat", () => {
+  it("beats every intervalMs until stopped", async () => {
+    const h = beat([]);
+    await h.clock.advance(3_500);
+    assert.equal(h.calls.length, 3);
+    h.stop();
+    await h.clock.advance(5_000);
+    assert.equal(h.calls.length, 3);
+    assert.equal(h.clock.pending, 0);
+  });
+
+  it("stops for good when the API has no heartbeat", async () => {
+    const h = beat([false]);
+    await h.clock.advance(10_000);
+    assert.equal(h.calls.length, 1);
+    assert.equal(h.clock.pending, 0);
+  });
+
+  it("reports a 409 as the run's new status and stops; other errors are reported and it goes on", async () => {
+    const h = beat([new AgentApiError("server", "503"), new AgentApiError("conflict", "stopped", { runStatus: "STOPPED" })]);
+    await h.clock.advance(10_000);
+    assert.equal(h.errors.length, 1);
+    assert.deepEqual(h.conflicts, ["STOPPED"]);
+    assert.equal(h.calls.length, 2);
+    assert.equal(h.clock.pending, 0);
+  });
+
+  it("stops when its signal aborts", async () => {
+    const h = beat([]);
+    await h.clock.advance(1_000);
+    h.controller.abort();
+    await h.clock.advance(10_000);
+    assert.equal(h.calls.length, 1);
+    assert.equal(h.clock.pending, 0);
+  });
+});
