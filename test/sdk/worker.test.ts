@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { SHUTDOWN_MESSAGE } from "../../src/sdk/job.ts";
+import type { Executor, WorkerEvent } from "../../src/sdk/worker.ts";
+import { startTestHub, type TestHub } from "../support/hub.ts";
+import { startAgent, type TestAgent } from "./support/agent.ts";
+import { commentsOf, deferred, delegateMany, EventLog, ownerView, runTransitions, stopRun } from "./support/runs.ts";
+
+describe("RunWorker with a polling source, against a real hub", { timeout: 60_000 }, () => {
+  let t: TestHub;
+  const agents: TestAgent[] = [];
+  // A hub per test: runs another test left PENDING must not reach this one's worker.
+  beforeEach(async () => (t = await startTestHub()));
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.worker.stop({ graceMs: 0 })));
+    await t.close();
+  });
+
+  async function statuses(runIds: string[]): Promise<string[]> {
+    return Promise.all(runIds.map(async (id) => (await ownerView(t, id)).status));
+  }
+
+  it("processes 20 runs, each FINISHED exactly once, never more than `concurrency` at a time", async () => {
+    const runIds = await delegateMany(t, 20, "Batch");
+    const calls = new Map<string, number>();
+    let running = 0;
+    let peak = 0;
+    const executor: Executor = async (run, ctx) => {
+      calls.set(run.id, (calls.get(run.id) ?? 0) + 1);
+      peak = Math.max(peak, ++running);
+      ctx.progress(`Working on ${run.taskTitle}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      running--;
+      return { summary: `Did ${run.taskTitle}`, stepCostUsd: 0.01 };
+    };
+    const agent = startAgent(t, executor, { worker: { concurrency: 3 } });
+    agents.push(agent);
+    await agent.events.until(() => runIds.every((id) => agent.ids("finished").includes(id)));
+    assert.ok(peak <= 3, `peak concurrency ${peak}`);
+    assert.deepEqual(runIds.map((id) => calls.get(id)), runIds.map(() => 1));
+    for (const id of runIds) {
+      const detail = await ownerView(t, id);
+      assert.equal(detail.status, "FINISHED");
+      assert.equal(detail.stepCostUsd, 0.01);
+      assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
+      assert.deepEqual(commentsOf(detail), ["Starting work on this now.", `Working on ${detail.taskTitle}`, `Did ${detail.taskTitle}`]);
+    }
+  });
+
+  it("ends a run with an error when its executor throws", async () => {
+    const [runId] = await delegateMany(t, 1, "Broken");
+    const agent = startAgent(t, async () => {
+      throw new Error("the build is broken");
+    }, { worker: { startComment: null } });
+    agents.push(agent);
+    await agent.events.until(() => agent.ids("failed").includes(runId!));
+    const detail = await ownerView(t, runId!);
+    assert.equal(detail.status, "ERROR");
+    assert.deepEqual(commentsOf(detail), ["Error: the build is broken"]);
+  });
+
+  it("aborts a stopped run's executor and posts nothing for it afterwards", async () => {
+    const [runId] = await delegateMany(t, 1, "To be stopped");
+    const working = deferred();
+    let sawAbort = false;
+    const agent = startAgent(t, async (_run, ctx) => {
+      ctx.progress("before the stop");
+      working.resolve();
+      await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+      sawAbort = true;
+      ctx.progress("after the stop");
+      throw new Error("aborted");
+    });
+    agents.push(agent);
+    await working.promise;
+    // Let "before the stop" reach the hub, so what follows is about the stop alone.
+    await waitForComment(runId!, "before the stop");
+    await stopRun(t, runId!);
+    await agent.events.until(() => agent.ids("stopped").includes(runId!));
+    await agent.worker.stop({ graceMs: 1_000 });
+    assert.equal(sawAbort, true);
+    const detail = await ownerView(t, runId!);
+    assert.equal(detail.status, "STOPPED");
+    const stoppedAt = detail.activity.findIndex((a) => a.to === "STOPPED");
+    assert.deepEqual(detail.activity.slice(stoppedAt + 1), []);
+    assert.deepEqual(commentsOf(detail), ["Starting work on this now.", "before the stop"]);
+    assert.deepEqual(agent.ids("failed"), []);
+    assert.deepEqual(agent.ids("finished"), []);
+  });
+
+  async function waitForComment(runId: string, body: string): Promise<void> {
+    while (!commentsOf(await ownerView(t, runId)).includes(body)) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  it("shares 30 runs between two workers on one token, each processed exactly once", async () => {
+    const runIds = await delegateMany(t, 30, "Shared");
+    const calls = new Map<string, number>();
+    const executor: Executor = async (run) => {
+      calls.set(run.id, (calls.get(run.id) ?? 0) + 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      return { summary: "done" };
+    };
+    const both = new EventLog<WorkerEvent>();
+    const a = startAgent(t, executor, { worker: { concurrency: 4 }, events: both });
+    const b = startAgent(t, executor, { worker: { concurrency: 4 }, events: both });
+    agents.push(a, b);
+    await both.until(() => runIds.every((id) => a.ids("finished").includes(id)));
+    assert.deepEqual(runIds.map((id) => calls.get(id)), runIds.map(() => 1));
+    assert.equal(a.ids("finished").length, 30, "one finished event per run over both workers");
+    for (const id of runIds) {
+      const detail = await ownerView(t, id);
+      assert.equal(detail.status, "FINISHED");
+      assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
+      assert.equal(commentsOf(detail).filter((c) => c === "Starting work on this now.").length, 1);
+    }
+  });
+
+  it("stop() lets an in-flight run finish within the grace period and leaves queued runs PENDING", async () => {
+    const runIds = await delegateMany(t, 3, "Graceful");
+    const started = deferred();
+    const release = deferred();
+    const agent = startAgent(t, async (run) => {
+      started.resolve();
+      await release.promise;
+      return { summary: `finished ${run.taskTitle}` };
+    }, { worker: { concurrency: 1 } });
+    agents.push(agent);
+    await started.promise;
+    const stopping = agent.worker.stop({ graceMs: 30_000 });
+    assert.equal(agent.worker.stop(), stopping, "stop is idempotent");
+    release.resolve();
+    await stopping;
+    assert.deepEqual((await statuses(runIds)).sort(), ["FINISHED", "PENDING", "PENDING"]);
+    assert.deepEqual(agent.ids("aborted"), []);
+  });
+
+  it("stop() aborts what outlives the grace period and ends it with a clear error", async () => {
+    const runIds = await delegateMany(t, 2, "Slow");
+    const started = deferred();
+    let signalled = false;
+    const agent = startAgent(t, async (_run, ctx) => {
+      started.resolve();
+      // Ignores its signal on purpose: the worker must not wait for it.
+      ctx.signal.addEventListener("abort", () => (signalled = true));
+      await new Promise(() => {});
+      return { summary: "never" };
+    }, { worker: { concurrency: 1 } });
+    agents.push(agent);
+    await started.promise;
+    await agent.worker.stop({ graceMs: 50 });
+    assert.equal(signalled, true);
+    const [aborted] = agent.ids("aborted");
+    assert.ok(aborted);
+    const detail = await ownerView(t, aborted);
+    assert.equal(detail.status, "ERROR");
+    assert.equal(commentsOf(detail).at(-1), SHUTDOWN_MESSAGE);
+    assert.deepEqual((await statuses(runIds)).sort(), ["ERROR", "PENDING"]);
+  });
+});
