@@ -2,14 +2,15 @@
  * The courier delivers outbox entries: in enqueue order within a run, runs in
  * parallel, each entry retried (with the policy's backoff, `Retry-After`
  * honoured) until the API acknowledges it. A final answer (409, 404, 400, 401…)
- * ends the entry too: retrying cannot change it. After a 409 the run's later
- * entries are dropped, since the run no longer takes calls.
+ * ends the entry too: retrying cannot change it. After a 409 saying the run
+ * ended, the run's later entries are dropped: it takes no more calls.
  */
 import { randomUUID } from "node:crypto";
 import type { AgentApiClient, RunResult } from "./client.ts";
 import { sleep, systemClock, type Clock } from "./clock.ts";
 import { isAgentApiError } from "./errors.ts";
 import type { Outbox, OutboxEntry, OutboxKind } from "./outbox.ts";
+import { isEnded } from "./run-state.ts";
 import { decideRetry, DEFAULT_RETRY_POLICY, type Random, type RetryPolicy } from "./retry.ts";
 
 export type DeliveryOutcome =
@@ -142,7 +143,9 @@ export class Courier {
       item.settle(outcome);
       if (outcome.kind === "rejected") {
         this.#o.onRejected?.(item.entry, outcome.error);
-        if (isAgentApiError(outcome.error, "conflict")) await this.drop(runId);
+        // The run has ended (or says no more): its later calls would only get the same 409.
+        const error = outcome.error;
+        if (isAgentApiError(error, "conflict") && (error.runStatus === null || isEnded(error.runStatus))) await this.drop(runId);
       }
     }
     lane.running = false;

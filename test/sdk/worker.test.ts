@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { AgentApiClient } from "../../src/sdk/client.ts";
 import { SHUTDOWN_MESSAGE } from "../../src/sdk/job.ts";
 import type { Executor, WorkerEvent } from "../../src/sdk/worker.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 import { startAgent, type TestAgent } from "./support/agent.ts";
+import { startFlakyProxy } from "./support/flaky-proxy.ts";
 import { commentsOf, deferred, delegateMany, EventLog, ownerView, runTransitions, stopRun } from "./support/runs.ts";
 
 describe("RunWorker with a polling source, against a real hub", { timeout: 60_000 }, () => {
@@ -112,6 +114,31 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 60_00
       assert.equal(detail.status, "FINISHED");
       assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
       assert.equal(commentsOf(detail).filter((c) => c === "Starting work on this now.").length, 1);
+    }
+  });
+
+  it("loses nothing and doubles nothing while the API keeps failing (503s, drops, lost answers)", async () => {
+    const runIds = await delegateMany(t, 5, "Flaky");
+    const proxy = await startFlakyProxy(t.baseUrl, "/api/v1/agent", Array.from({ length: 120 }, (_, i) => (["lost-answer", null, "503", "drop", null] as const)[i % 5]!));
+    try {
+      const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: proxy.url, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+      const agent = startAgent(t, async (run, ctx) => {
+        ctx.progress("step one");
+        ctx.progress("step two");
+        return { summary: `done ${run.taskTitle}` };
+      }, { client, worker: { concurrency: 2 } });
+      agents.push(agent);
+      await agent.events.until(() => runIds.every((id) => agent.ids("finished").includes(id)));
+      await agent.worker.stop();
+      for (const id of runIds) {
+        const detail = await ownerView(t, id);
+        assert.equal(detail.status, "FINISHED");
+        assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
+        assert.deepEqual(commentsOf(detail), ["Starting work on this now.", "step one", "step two", `done ${detail.taskTitle}`]);
+      }
+      assert.ok(proxy.log.some((line) => line.endsWith("lost-answer")));
+    } finally {
+      await proxy.close();
     }
   });
 

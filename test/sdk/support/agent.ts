@@ -17,9 +17,15 @@ export interface TestAgent {
 export function startAgent(
   t: TestHub,
   executor: Executor,
-  options: { source?: Partial<RunSourceOptions>; worker?: Partial<RunWorkerOptions>; realtime?: boolean; events?: EventLog<WorkerEvent> } = {},
+  options: {
+    client?: AgentApiClient;
+    source?: Partial<RunSourceOptions>;
+    worker?: Partial<RunWorkerOptions>;
+    realtime?: boolean;
+    events?: EventLog<WorkerEvent>;
+  } = {},
 ): TestAgent {
-  const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl, retry: { baseDelayMs: 10, maxDelayMs: 100 } });
+  const client = options.client ?? new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl, retry: { baseDelayMs: 10, maxDelayMs: 100 } });
   const source = new RunSource({
     client, token: t.creds.agentToken, pollIntervalMs: 25, reconcileIntervalMs: 25,
     convexUrl: options.realtime ? t.hub.urls().convexUrl : undefined, ...options.source,

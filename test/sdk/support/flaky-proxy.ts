@@ -17,7 +17,7 @@ export interface FlakyProxy {
   url: string;
   /** Requests seen, as "METHOD /path → what happened". */
   log: string[];
-  faults: Fault[];
+  faults: Array<Fault | null>;
   close(): Promise<void>;
 }
 
@@ -27,7 +27,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startFlakyProxy(targetBase: string, apiPath: string, faults: Fault[] = []): Promise<FlakyProxy> {
+export async function startFlakyProxy(targetBase: string, apiPath: string, faults: Array<Fault | null> = []): Promise<FlakyProxy> {
   const log: string[] = [];
   const proxy: FlakyProxy = { url: "", log, faults, close: async () => {} };
   const server = createServer(async (req, res) => {

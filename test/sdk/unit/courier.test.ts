@@ -77,6 +77,14 @@ describe("Courier", () => {
     assert.deepEqual(await outbox.pending(), []);
   });
 
+  it("keeps a run's later calls after a 409 that says the run is still RUNNING", async () => {
+    const { api, calls } = fakeApi([new AgentApiError("conflict", "odd", { runStatus: "RUNNING" })]);
+    const courier = new Courier({ api, outbox: new MemoryOutbox(), clock: new FakeClock() });
+    const outcomes = await Promise.all([courier.send("r1", "comment", { body: "x" }), courier.send("r1", "complete", { body: "y" })]);
+    assert.deepEqual(outcomes.map((o) => o.kind), ["rejected", "delivered"]);
+    assert.equal(calls.length, 2);
+  });
+
   it("drop() crosses off a run's calls unsent and cuts its retries short", async () => {
     const { api, calls } = fakeApi([network(), network(), network()]);
     const clock = new FakeClock();
