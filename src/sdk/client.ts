@@ -2,7 +2,8 @@
  * The Agent API client: every endpoint GroupChat documents, plus our heartbeat.
  * Each call gets Basic auth, a per-attempt timeout, the caller's AbortSignal,
  * retries per the policy and, for a POST, one `Idempotency-Key` reused by all its
- * retries, so a retried comment can never be posted twice.
+ * retries, so a retried comment can never be posted twice (heartbeats, harmless
+ * to repeat, go without one so the server stores nothing for them).
  */
 import { randomUUID } from "node:crypto";
 import { sleep, systemClock, type Clock } from "./clock.ts";
@@ -70,6 +71,8 @@ interface Request<T> {
   path: string;
   query?: Query;
   body?: unknown;
+  /** False for a POST that is idempotent by nature: no key, no stored replay on the server. */
+  keyed?: boolean;
   parse: (raw: unknown) => T;
 }
 
@@ -138,7 +141,7 @@ export class AgentApiClient {
   async heartbeat(id: string, options?: CallOptions): Promise<boolean> {
     if (!this.#heartbeatSupported) return false;
     try {
-      await this.#call({ method: "POST", path: `/runs/${enc(id)}/heartbeat`, body: {}, parse: parseAck }, options);
+      await this.#call({ method: "POST", path: `/runs/${enc(id)}/heartbeat`, body: {}, keyed: false, parse: parseAck }, options);
       return true;
     } catch (error) {
       if (error instanceof AgentApiError && (error.httpStatus === 404 || error.httpStatus === 405)) {
@@ -156,7 +159,7 @@ export class AgentApiClient {
   async #call<T>(request: Request<T>, options: CallOptions = {}): Promise<T> {
     const what = `${request.method} ${request.path}`;
     const policy = options.retry ? { ...this.#retry, ...options.retry } : this.#retry;
-    const key = request.method === "POST" ? (options.idempotencyKey ?? this.#newKey()) : undefined;
+    const key = request.method === "POST" && request.keyed !== false ? (options.idempotencyKey ?? this.#newKey()) : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#attempt(request, what, key, options);

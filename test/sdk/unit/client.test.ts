@@ -41,15 +41,17 @@ describe("AgentApiClient (fake fetch, fake clock)", () => {
     assert.equal(clock.pending, 0);
   });
 
-  it("gives each logical POST its own key, and GETs none", async () => {
-    const { fetch, seen } = fakeFetch([json(201, {}), json(201, {}), json(200, [])]);
+  it("gives each logical POST its own key; GETs and heartbeats (idempotent anyway) none", async () => {
+    const { fetch, seen } = fakeFetch([json(201, {}), json(201, {}), json(200, []), json(200, {})]);
     const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock: new FakeClock() });
     await client.comment("r", "a");
     await client.comment("r", "a");
     await client.runs({ status: "PENDING", limit: 5 });
+    await client.heartbeat("r");
     assert.notEqual(header(seen[0]!.init, "idempotency-key"), header(seen[1]!.init, "idempotency-key"));
     assert.equal(header(seen[2]!.init, "idempotency-key"), undefined);
     assert.equal(seen[2]!.url, "http://h/runs?status=PENDING&limit=5");
+    assert.equal(header(seen[3]!.init, "idempotency-key"), undefined);
   });
 
   it("times an attempt out as a network error, then retries it", async () => {
