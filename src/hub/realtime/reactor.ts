@@ -73,8 +73,9 @@ export class Reactor {
     // A failure keeps the old keys: after a token rotation later changes still reach it (it keeps failing, and nothing is sent).
     const keys = outcome.ok ? outcome.keys : this.index.keys(sub);
     const stale = this.index.end(mark, keys);
-    if (!outcome.ok && outcome.error.code === "INTERNAL") this.host.queryFailed(outcome.error.cause, sub.udfPath);
+    // A socket closed meanwhile (e.g. the hub shutting down) no longer cares, nor does the log.
     if (peer.closed || peer.state.queries.get(sub.queryId) !== sub) return outcome;
+    if (!outcome.ok && outcome.error.code === "INTERNAL") this.host.queryFailed(outcome.error.cause, sub.udfPath);
     this.index.set(sub, keys);
     sub.expiresAt = outcome.ok ? outcome.expiresAt : null;
     if (stale) this.markDirty(sub);
