@@ -51,6 +51,11 @@ export interface RunWorkerOptions {
   clock?: Clock;
   /** Turns an executor's failure into the error the owner reads. */
   formatError?: (error: unknown) => string;
+  /**
+   * Names this worker in its claims' idempotency keys (short, visible ASCII). Default: random per process. A bridge
+   * that keeps it across restarts gets its own lost `start` answered as a success, not a 409.
+   */
+  instanceId?: string;
   /** After the grace period, how long `stop` waits for the final calls. Default 10 s. */
   drainMs?: number;
   onEvent?: (event: WorkerEvent) => void;
@@ -62,7 +67,7 @@ export class RunWorker {
   readonly #state: WorkerState;
   readonly #courier: Courier;
   readonly #jobs = new Map<string, Job>();
-  readonly #instance = randomUUID();
+  readonly #instance: string;
   #unsubscribe: (() => void) | null = null;
   #stopping: Promise<void> | null = null;
   #graceOver = false;
@@ -70,6 +75,7 @@ export class RunWorker {
   constructor(options: RunWorkerOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
+    this.#instance = options.instanceId ?? randomUUID();
     this.#state = new WorkerState({ concurrency: options.concurrency ?? 4 });
     this.#courier = new Courier({
       api: options.client, outbox: options.outbox ?? new MemoryOutbox(), clock: this.#clock,
