@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../hub/config.ts";
 import { hubCommand } from "./commands/hub.ts";
 import { hubInitCommand } from "./commands/hub-init.ts";
+import { hubLoginCommand } from "./commands/hub-login.ts";
 import { hubUserAddCommand } from "./commands/hub-user-add.ts";
 import { startCommand } from "./commands/start.ts";
 
@@ -17,7 +18,8 @@ const USAGE = `Usage:
   openclaw-groupchat start [--data DIR] [--port P] [--host H]     hub on SQLite (and, later, the bridge)
   openclaw-groupchat hub [--data DIR] [--port P] [--host H] [--stale-after 30m] [--log-level info]
   openclaw-groupchat hub init [--data DIR] [--json]
-  openclaw-groupchat hub user add NAME [--data DIR] [--json]`;
+  openclaw-groupchat hub user add NAME [--data DIR] [--json]
+  openclaw-groupchat hub login [--data DIR] [--port P] [--host H] [--json]   a one-time sign-in link for the web UI`;
 
 export type Command = (args: string[]) => Promise<number | void>;
 
@@ -26,6 +28,7 @@ export async function main(argv: string[]): Promise<void> {
   let command: Command | undefined;
   let rest: string[] = [];
   if (first === "hub" && second === "init") [command, rest] = [hubInitCommand, argv.slice(2)];
+  else if (first === "hub" && second === "login") [command, rest] = [hubLoginCommand, argv.slice(2)];
   else if (first === "hub" && second === "user" && third === "add") [command, rest] = [hubUserAddCommand, argv.slice(3)];
   else if (first === "hub") [command, rest] = [hubCommand, argv.slice(1)];
   else if (first === "start") [command, rest] = [startCommand, argv.slice(1)];

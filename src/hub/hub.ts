@@ -10,6 +10,7 @@ import { buildApp } from "./http/app.ts";
 import type { App } from "./http/deps.ts";
 import { createSyncServer, type SyncServer } from "./realtime/index.ts";
 import { Reaper } from "./reaper.ts";
+import { issueLoginCode } from "./services/sessions.ts";
 import { initialize, type Credentials } from "./setup.ts";
 import { Writer, type Clock } from "./write.ts";
 
@@ -23,6 +24,8 @@ export interface Hub {
   readonly credentials: Credentials;
   /** Where it listens, once `listen` resolved. */
   urls(): { baseUrl: string; apiUrl: string; convexUrl: string };
+  /** A fresh one-time sign-in link for the web UI (the hub's owner), once listening. */
+  loginLink(): Promise<string>;
   listen(): Promise<void>;
   close(): Promise<void>;
 }
@@ -47,13 +50,17 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   let address: { host: string; port: number } | null = null;
   let closing: Promise<void> | null = null;
 
-  return {
+  const hub: Hub = {
     app, db, writer, feed, reaper, realtime, credentials,
     urls() {
       if (!address) throw new Error("The hub is not listening");
       const host = address.host.includes(":") ? `[${address.host}]` : address.host;
       const baseUrl = `http://${host}:${address.port}`;
       return { baseUrl, apiUrl: `${baseUrl}/api/v1/agent`, convexUrl: baseUrl };
+    },
+    async loginLink() {
+      const { code } = await writer.write((w) => issueLoginCode(w, credentials.ownerId));
+      return loginUrl(hub.urls().baseUrl, code);
     },
     async listen() {
       await app.listen({ host: config.host, port: config.port });
@@ -73,4 +80,10 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       return closing;
     },
   };
+  return hub;
+}
+
+/** The UI's sign-in page redeems the code (a POST), so link previews and prefetchers cannot use it up. */
+export function loginUrl(baseUrl: string, code: string): string {
+  return `${baseUrl}/login#code=${encodeURIComponent(code)}`;
 }

@@ -15,6 +15,7 @@ export async function hubCommand(args: string[]): Promise<number> {
   console.log(`GroupChat hub listening on ${baseUrl} (data in ${config.dataDir})`);
   console.log(`GROUPCHAT_API_URL=${apiUrl}`);
   console.log(`GROUPCHAT_CONVEX_URL=${convexUrl}`);
+  console.log(`Web UI sign-in (one use, 15 minutes; \`hub login\` prints another): ${await hub.loginLink()}`);
   await untilSignal(hub);
   return 0;
 }

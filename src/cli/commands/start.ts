@@ -16,6 +16,7 @@ export async function startCommand(args: string[]): Promise<number> {
   await hub.listen();
   const { baseUrl, apiUrl, convexUrl } = hub.urls();
   console.log(`GroupChat hub: ${baseUrl}  (data: ${config.dataDir})`);
+  console.log(`Open the web UI (one-time sign-in link, 15 minutes; \`hub login\` prints another):\n  ${await hub.loginLink()}`);
   console.log(`Credentials (owner and agent tokens): ${credentialsFile(config.dataDir)}`);
   console.log("\nConnect an agent with:");
   console.log(`  GROUPCHAT_AGENT_TOKEN=<agentToken from the credentials file>`);

@@ -1,8 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
-/** Agent tokens (`gca_`) and owners' personal access tokens (`gcp_`). */
-export type TokenKind = "agent" | "owner";
-const PREFIX: Record<TokenKind, string> = { agent: "gca_", owner: "gcp_" };
+/**
+ * Agent tokens (`gca_`), owners' personal access tokens (`gcp_`), web sessions
+ * (`gcs_`, only ever in an HttpOnly cookie) and one-time sign-in codes (`gcl_`).
+ * Distinct prefixes keep each usable only where it belongs.
+ */
+export type TokenKind = "agent" | "owner" | "session" | "login";
+const PREFIX: Record<TokenKind, string> = { agent: "gca_", owner: "gcp_", session: "gcs_", login: "gcl_" };
 
 export function newToken(kind: TokenKind): string {
   return PREFIX[kind] + randomBytes(32).toString("base64url");

@@ -9,17 +9,22 @@ import { errorHandler } from "./errors.ts";
 import { OpenApiCollector } from "./openapi.ts";
 import { agentApi } from "./routes/agent-api.ts";
 import { ownerApi } from "./routes/owner-api.ts";
+import { sessionRoutes } from "./routes/session.ts";
+import { isUiPath, webUi } from "./web.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
 export interface AppOptions {
   logger?: boolean | { level: string };
   version?: string;
+  /** The built web UI (dist/web by default). */
+  webDir?: string;
 }
 
 /**
  * Builds the hub's HTTP app: one Fastify instance, the agent API at
- * /api/v1/agent and the owner API at /api/v1, one error handler for all.
+ * /api/v1/agent, the owner API and the web session at /api/v1, the web UI at /,
+ * one error handler for all.
  */
 export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
   const app = Fastify({
@@ -59,10 +64,16 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
   const openapi = new OpenApiCollector();
   app.addHook("onRoute", openapi.onRoute);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `No route for ${request.method} ${request.url.split("?")[0]}` }));
+  const ui = webUi(app, options.webDir);
+  app.setNotFoundHandler((request, reply) => {
+    // The UI's own routes (/tasks/…, /agents) are client-side: those page GETs get the app.
+    if ((request.method === "GET" || request.method === "HEAD") && isUiPath(request.url)) return ui(request, reply);
+    return reply.code(404).send({ error: `No route for ${request.method} ${request.url.split("?")[0]}` });
+  });
 
   app.register(async (scoped) => agentApi(scoped as App, deps), { prefix: "/api/v1/agent" });
   app.register(async (scoped) => ownerApi(scoped as App, deps), { prefix: "/api/v1" });
+  app.register(async (scoped) => sessionRoutes(scoped as App, deps), { prefix: "/api/v1" });
   app.get("/api/v1/openapi.json", { schema: { hide: true } as never }, async () =>
     openapi.document({ title: "openclaw-groupchat hub", version: options.version ?? "0.1.0" }));
   app.get("/healthz", { schema: { hide: true } as never }, async () => ({ ok: true }));

@@ -1,9 +1,12 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { Database } from "../db/port.ts";
 import { hasPrefix, hashToken, tokenMatches, type TokenKind } from "../domain/tokens.ts";
-import { unauthorized } from "../errors.ts";
+import { forbidden, unauthorized } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgentByTokenHash } from "../store/agents.ts";
+import { sessionFromToken } from "../services/sessions.ts";
 import { findUserByTokenHash } from "../store/users.ts";
+import { CSRF_HEADER, passesCsrf, readCookie, SESSION_COOKIE } from "./session-cookie.ts";
 
 /**
  * The token in `Authorization`: Basic (username = token, empty password, as
@@ -44,4 +47,16 @@ export async function userFromToken(db: Database, raw: string | null, now: numbe
   const user = await findUserByTokenHash(db, hashToken(token), now);
   if (!user || !tokenMatches(token, user.token_hash)) throw unauthorized("Invalid owner token");
   return { kind: "user", userId: user.id, name: user.name };
+}
+
+/**
+ * The person behind an owner API request: a Bearer gcp_ token, or else the web
+ * session cookie, which may change state only with the CSRF header (403 without).
+ */
+export async function userFromRequest(db: Database, request: { method: string; headers: IncomingHttpHeaders }, now: number): Promise<UserPrincipal> {
+  if (request.headers.authorization !== undefined) return userFromToken(db, tokenFromHeader(request.headers.authorization), now);
+  const session = await sessionFromToken(db, readCookie(request.headers.cookie, SESSION_COOKIE), now);
+  if (!session) throw unauthorized();
+  if (!passesCsrf(request.method, request.headers)) throw forbidden(`A request signed in by cookie must send ${CSRF_HEADER}: 1`);
+  return { kind: "user", userId: session.userId, name: session.name };
 }

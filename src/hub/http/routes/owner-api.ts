@@ -1,5 +1,5 @@
 /**
- * The owner API, `/api/v1` with `Authorization: Bearer gcp_...`: what the web UI,
+ * The owner API, `/api/v1` with `Authorization: Bearer gcp_...` or the web session cookie: what the web UI,
  * scripts and our acceptance tests use to run a workspace.
  */
 import type { FastifySchema } from "fastify";
@@ -18,7 +18,7 @@ import { countUnread, listNotifications, markRead } from "../../store/notificati
 import { listRunsOfAgentForUser, listRunsOfTask, toRunListItem } from "../../store/runs.ts";
 import { findTask, listTasksForUser } from "../../store/tasks.ts";
 import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
-import { tokenFromHeader, userFromToken } from "../auth.ts";
+import { userFromRequest } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation } from "../idempotency.ts";
 import {
@@ -42,7 +42,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   app.decorateRequest("user", null as never);
   app.addHook("onRequest", async (request, reply) => {
     try {
-      request.user = await userFromToken(deps.db, tokenFromHeader(request.headers.authorization), deps.clock());
+      request.user = await userFromRequest(deps.db, request, deps.clock());
     } catch (error) {
       reply.header("www-authenticate", 'Bearer realm="owner"');
       throw error;

@@ -1,0 +1,46 @@
+/**
+ * The web UI's session: redeem a one-time sign-in code for an HttpOnly cookie,
+ * ask who is signed in, sign out. Bearer tokens play no part here.
+ */
+import { Type } from "typebox";
+import { ErrorBody } from "../../../sdk/types.ts";
+import { forbidden, unauthorized } from "../../errors.ts";
+import { endSession, redeemLoginCode, sessionFromToken } from "../../services/sessions.ts";
+import type { App, HttpDeps } from "../deps.ts";
+import { clearedSessionCookie, CSRF_HEADER, passesCsrf, readCookie, SESSION_COOKIE, sessionCookie } from "../session-cookie.ts";
+
+const SessionView = Type.Object({ userId: Type.String(), name: Type.String(), expiresAt: Type.Integer() });
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody };
+// Browser-only endpoints (cookie, not token): kept out of the token API's OpenAPI document, described in the README.
+const tags = ["Session"];
+const hide = true;
+
+export function sessionRoutes(app: App, deps: HttpDeps): void {
+  const secure = (protocol: string) => protocol === "https";
+  // Signing in changes state too: the CSRF header stops another site from signing a browser into its account.
+  app.addHook("onRequest", async (request) => {
+    if (!passesCsrf(request.method, request.headers)) throw forbidden(`Send ${CSRF_HEADER}: 1`);
+  });
+
+  app.post("/session", {
+    schema: { hide, tags, summary: "Redeem a one-time sign-in code for a session cookie", body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }), response: { 200: SessionView, ...errors } },
+  }, async (request, reply) => {
+    const { token, session } = await deps.writer.write((w) => redeemLoginCode(w, request.body.code));
+    reply.header("set-cookie", sessionCookie(token, session.expiresAt - deps.clock(), secure(request.protocol)));
+    reply.header("cache-control", "no-store");
+    return { userId: session.userId, name: session.name, expiresAt: session.expiresAt };
+  });
+
+  app.get("/session", { schema: { hide, tags, summary: "Who the session cookie signs in", response: { 200: SessionView, ...errors } } }, async (request) => {
+    const session = await sessionFromToken(deps.db, readCookie(request.headers.cookie, SESSION_COOKIE), deps.clock());
+    if (!session) throw unauthorized("Not signed in");
+    return { userId: session.userId, name: session.name, expiresAt: session.expiresAt };
+  });
+
+  app.delete("/session", { schema: { hide, tags, summary: "Sign out: the session stops working at once", response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
+    const token = readCookie(request.headers.cookie, SESSION_COOKIE);
+    if (token) await deps.writer.write((w) => endSession(w, token));
+    reply.header("set-cookie", clearedSessionCookie(secure(request.protocol)));
+    return reply.code(204).send(null);
+  });
+}

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { hashToken } from "../../src/hub/domain/tokens.ts";
+import { startTestHub, type TestHub } from "../support/hub.ts";
+import { loginCode, redeem, signIn, withCookie } from "./support/session.ts";
+
+describe("web session", () => {
+  let t: TestHub;
+  before(async () => (t = await startTestHub()));
+  after(() => t.close());
+
+  it("redeeming a sign-in code sets an HttpOnly, SameSite=Strict session cookie that the owner API accepts", async () => {
+    const res = await redeem(t, await loginCode(t));
+    assert.equal(res.status, 200);
+    assert.equal(res.body.userId, t.creds.ownerId);
+    const cookie = res.headers.get("set-cookie")!;
+    assert.match(cookie, /^gc_session=gcs_[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+/);
+    const me = await withCookie(t, cookie.split(";")[0]!, "GET", "/me");
+    assert.equal(me.status, 200);
+    assert.equal(me.body.id, t.creds.ownerId);
+  });
+
+  it("a code works once; a bad, used or expired-looking code is 401", async () => {
+    const code = await loginCode(t);
+    assert.equal((await redeem(t, code)).status, 200);
+    assert.equal((await redeem(t, code)).status, 401);
+    assert.equal((await redeem(t, "gcl_not-a-real-code")).status, 401);
+    assert.equal((await redeem(t, t.creds.ownerToken)).status, 401, "a gcp_ token is not a sign-in code");
+  });
+
+  it("an expired code is 401", async () => {
+    const code = await loginCode(t);
+    await t.hub.db.run("UPDATE owner_tokens SET expires_at = 1 WHERE token_hash = ?", [hashToken(code)]);
+    assert.equal((await redeem(t, code)).status, 401);
+  });
+
+  it("redeeming without the CSRF header is 403", async () => {
+    assert.equal((await redeem(t, await loginCode(t), {})).status, 403);
+  });
+
+  it("a cookie-authenticated mutation without the CSRF header is 403 and changes nothing; reads need no header", async () => {
+    const cookie = await signIn(t);
+    const denied = await withCookie(t, cookie, "POST", "/tasks", { projectId: t.creds.projectId, title: "forged" }, {});
+    assert.equal(denied.status, 403);
+    const tasks = await withCookie(t, cookie, "GET", "/tasks", undefined, {});
+    assert.equal(tasks.status, 200);
+    assert.ok(!tasks.body.some((task: { title: string }) => task.title === "forged"));
+    const created = await withCookie(t, cookie, "POST", "/tasks", { projectId: t.creds.projectId, title: "allowed" });
+    assert.equal(created.status, 201);
+  });
+
+  it("Bearer calls are unaffected: no CSRF header needed", async () => {
+    const res = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "by token" });
+    assert.equal(res.status, 201);
+  });
+
+  it("a session token is not a Bearer token, and a gcp_ token is not a session cookie", async () => {
+    const cookie = await signIn(t);
+    const sessionToken = cookie.split("=")[1]!;
+    assert.equal((await t.owner(sessionToken, "GET", "/me")).status, 401);
+    assert.equal((await withCookie(t, `gc_session=${t.creds.ownerToken}`, "GET", "/me")).status, 401);
+  });
+
+  it("logout invalidates the session at once", async () => {
+    const cookie = await signIn(t);
+    assert.equal((await withCookie(t, cookie, "GET", "/session")).status, 200);
+    const out = await withCookie(t, cookie, "DELETE", "/session");
+    assert.equal(out.status, 204);
+    assert.match(out.headers.get("set-cookie")!, /gc_session=; .*Max-Age=0/);
+    assert.equal((await withCookie(t, cookie, "GET", "/me")).status, 401);
+    assert.equal((await withCookie(t, cookie, "GET", "/session")).status, 401);
+  });
+
+  it("logout without the CSRF header is 403 and keeps the session", async () => {
+    const cookie = await signIn(t);
+    assert.equal((await withCookie(t, cookie, "DELETE", "/session", undefined, {})).status, 403);
+    assert.equal((await withCookie(t, cookie, "GET", "/me")).status, 200);
+  });
+});

@@ -1,0 +1,31 @@
+/** Signing in to a test hub's web session over plain HTTP, as the sign-in page does. */
+import { request, type Res, type TestHub } from "../../support/hub.ts";
+
+export const CSRF = { "x-groupchat-csrf": "1" };
+
+/** The code in a fresh sign-in link (`…/login#code=gcl_…`). */
+export async function loginCode(t: TestHub): Promise<string> {
+  const link = await t.hub.loginLink();
+  return decodeURIComponent(new URL(link).hash.replace(/^#code=/, ""));
+}
+
+export function redeem(t: TestHub, code: string, headers: Record<string, string> = CSRF): Promise<Res> {
+  return request(`${t.baseUrl}/api/v1/session`, {
+    method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ code }),
+  });
+}
+
+/** Signs in; returns the Cookie header value for later requests. */
+export async function signIn(t: TestHub): Promise<string> {
+  const res = await redeem(t, await loginCode(t));
+  if (res.status !== 200) throw new Error(`sign-in: ${res.status} ${JSON.stringify(res.body)}`);
+  const setCookie = res.headers.get("set-cookie") ?? "";
+  return setCookie.split(";")[0]!;
+}
+
+/** Calls the owner API with the session cookie (and the CSRF header unless told otherwise). */
+export function withCookie(t: TestHub, cookie: string, method: string, path: string, body?: unknown, headers: Record<string, string> = CSRF): Promise<Res> {
+  const h: Record<string, string> = { cookie, ...headers };
+  if (body !== undefined) h["content-type"] = "application/json";
+  return request(`${t.baseUrl}/api/v1${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+}
