@@ -1,6 +1,7 @@
 /** Shared bench helpers: child servers on loopback, percentiles, a bounded timer. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 
 export interface Child {
   process: ChildProcess;
@@ -48,3 +49,14 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/**
+ * CPU seconds (user + system, all threads) a process has used so far, from /proc.
+ * Throughput per CPU-second is robust when other work shares the machine's cores.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  return ticks / 100; // USER_HZ is 100 on Linux
+}

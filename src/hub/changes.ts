@@ -11,14 +11,17 @@ export interface ChangeSet {
   readonly users: Set<string>;
   /** Workspaces whose projects or task lists changed. */
   readonly workspaces: Set<string>;
+  /** Agents whose token was rotated or who were deleted: cached credentials must go. */
+  readonly credentials: Set<string>;
 }
 
 export function emptyChangeSet(): ChangeSet {
-  return { agents: new Set(), tasks: new Set(), users: new Set(), workspaces: new Set() };
+  return { agents: new Set(), tasks: new Set(), users: new Set(), workspaces: new Set(), credentials: new Set() };
 }
 
 export function isEmpty(changes: ChangeSet): boolean {
-  return changes.agents.size + changes.tasks.size + changes.users.size + changes.workspaces.size === 0;
+  const { agents, tasks, users, workspaces, credentials } = changes;
+  return agents.size + tasks.size + users.size + workspaces.size + credentials.size === 0;
 }
 
 export type ChangeListener = (changes: ChangeSet) => void;

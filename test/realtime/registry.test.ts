@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Type } from "typebox";
+import { emptyChangeSet } from "../../src/hub/changes.ts";
 import type { Database } from "../../src/hub/db/port.ts";
 import { defineAgentWebSocketQueries } from "../../src/hub/realtime/queries/agent-web-socket.ts";
 import { QueryError, QueryRegistry } from "../../src/hub/realtime/registry.ts";
@@ -56,7 +57,7 @@ describe("query registry", () => {
   it("tells change listeners about commits", () => {
     const seen: string[] = [];
     const r = new QueryRegistry().onChange((c) => seen.push(...c.agents));
-    r.changed({ agents: new Set(["a"]), tasks: new Set(), users: new Set(), workspaces: new Set() });
+    r.changed({ ...emptyChangeSet(), agents: new Set(["a"]) });
     assert.deepEqual(seen, ["a"]);
   });
 });

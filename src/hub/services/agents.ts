@@ -36,6 +36,8 @@ export async function createAgent(
     description: (input.description ?? "").trim(), token_hash: hashToken(token), created_at: w.now, deleted_at: null,
   };
   await insertAgent(w.sql, row);
+  // The creator's live agent list (owner:agents) depends on user:<creator>.
+  w.changes.users.add(user.userId);
   return { ...toAgentView(row), token };
 }
 
@@ -51,6 +53,7 @@ export async function rotateAgentToken(w: Write, user: UserPrincipal, agentId: s
   const token = newToken("agent");
   await setAgentTokenHash(w.sql, agent.id, hashToken(token));
   w.changes.agents.add(agent.id);
+  w.changes.credentials.add(agent.id);
   return { token };
 }
 
@@ -58,4 +61,5 @@ export async function deleteAgent(w: Write, user: UserPrincipal, agentId: string
   const agent = await ownAgent(w, user, agentId);
   await markAgentDeleted(w.sql, agent.id, w.now);
   w.changes.agents.add(agent.id);
+  w.changes.credentials.add(agent.id);
 }

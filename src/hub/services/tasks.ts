@@ -107,5 +107,5 @@ export async function commentOnTask(w: Write, user: UserPrincipal, taskId: strin
     if (await hasActiveRun(w.sql, taskId, agent.id)) continue;
     runs.push(await delegate(w, user, taskId, agent.id, body.trim()));
   }
-  return { comment: (await findActivity(w.sql, id))!, runId: runs[0]?.id ?? null, runs };
+  return { comment: (await findActivity(w.sql, taskId, id))!, runId: runs[0]?.id ?? null, runs };
 }

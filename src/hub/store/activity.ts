@@ -44,11 +44,11 @@ function toActivity(r: ActivityJoined): Activity {
 
 /** The task's whole feed, oldest first (ids sort by creation). */
 export async function listActivity(sql: Sql, taskId: string): Promise<Activity[]> {
-  const rows = await sql.all<ActivityJoined>(`${SELECT} WHERE a.task_id = ? ORDER BY a.id`, [taskId]);
+  const rows = await sql.all<ActivityJoined>(`${SELECT} WHERE a.task_id = ? ORDER BY a.task_id, a.id`, [taskId]);
   return rows.map(toActivity);
 }
 
-export async function findActivity(sql: Sql, id: string): Promise<Activity | undefined> {
-  const row = await sql.get<ActivityJoined>(`${SELECT} WHERE a.id = ?`, [id]);
+export async function findActivity(sql: Sql, taskId: string, id: string): Promise<Activity | undefined> {
+  const row = await sql.get<ActivityJoined>(`${SELECT} WHERE a.task_id = ? AND a.id = ?`, [taskId, id]);
   return row && toActivity(row);
 }

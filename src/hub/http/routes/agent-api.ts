@@ -13,7 +13,8 @@ import { commentOnRun, endRun, heartbeatRun, startRun } from "../../services/run
 import { listActivity } from "../../store/activity.ts";
 import { listRunsForAgent, toRunListItem, touchRun } from "../../store/runs.ts";
 import { findTask, listTasksForAgent } from "../../store/tasks.ts";
-import { agentFromToken, tokenFromHeader } from "../auth.ts";
+import { AgentAuth } from "../agent-auth.ts";
+import { tokenFromHeader } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation } from "../idempotency.ts";
 
@@ -31,10 +32,11 @@ declare module "fastify" {
 }
 
 export function agentApi(app: App, deps: HttpDeps): void {
+  const auth = new AgentAuth(deps.db, deps.feed);
   app.decorateRequest("agent", null as never);
   app.addHook("onRequest", async (request, reply) => {
     try {
-      request.agent = await agentFromToken(deps.db, tokenFromHeader(request.headers.authorization));
+      request.agent = await auth.principal(tokenFromHeader(request.headers.authorization));
     } catch (error) {
       reply.header("www-authenticate", 'Basic realm="agent"');
       throw error;

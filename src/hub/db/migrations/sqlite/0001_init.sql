@@ -94,7 +94,7 @@ CREATE INDEX runs_active ON runs (task_id, agent_id) WHERE status IN ('PENDING',
 CREATE INDEX runs_running ON runs (started_at) WHERE status = 'RUNNING';
 
 CREATE TABLE activity (
-  id          TEXT PRIMARY KEY,
+  id          TEXT NOT NULL,
   task_id     TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
   run_id      TEXT REFERENCES runs(id),
   type        TEXT NOT NULL CHECK (type IN ('comment', 'status_change')),
@@ -103,9 +103,10 @@ CREATE TABLE activity (
   body        TEXT NOT NULL,
   from_status TEXT,
   to_status   TEXT,
-  created_at  INTEGER NOT NULL
+  created_at  INTEGER NOT NULL,
+  -- Keyed by task: a feed is one range of the primary key, and an insert touches one B-tree.
+  PRIMARY KEY (task_id, id)
 ) WITHOUT ROWID;
-CREATE INDEX activity_task ON activity (task_id, id);
 
 CREATE TABLE notifications (
   id          TEXT PRIMARY KEY,
