@@ -71,6 +71,24 @@ describe("the SQLite adapter", () => {
     assert.equal(await reading, undefined);
   });
 
+  it("answers reads from committed data while a transaction is still open", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const insertedYet = new Promise<void>((resolve) => (inserted = resolve));
+    const writing = db.transaction(async (tx) => {
+      await tx.run("INSERT INTO users (id, name, kind, created_at) VALUES ('u-open', 'open', 'user', 0)");
+      inserted();
+      await gate;
+    });
+    await insertedYet;
+    // The transaction is open and holds the row: the read neither waits for it nor sees it.
+    assert.equal(await db.get("SELECT id FROM users WHERE id = 'u-open'"), undefined);
+    release();
+    await writing;
+    assert.deepEqual(await db.get("SELECT id FROM users WHERE id = 'u-open'"), { id: "u-open" });
+  });
+
   it("refuses work after close", async () => {
     const other = new SqliteDatabase(join(dir, "other.sqlite"));
     await other.close();

@@ -17,9 +17,10 @@ const MAX_BATCH = 64;
 /**
  * The embedded SQLite adapter (better-sqlite3: synchronous, so the fastest driver).
  *
- * One connection, one queue. The port is async, so while a transaction awaits,
- * every other statement waits for it: no request ever sees another's uncommitted
- * writes. Under load, transactions queued meanwhile are group-committed: they run
+ * Two connections. Reads outside a transaction go to a reader connection, which in
+ * WAL mode sees the last committed state, never an open transaction's writes, and
+ * never waits for one. Writes go through one queue on the writer connection: the
+ * port is async, so while a transaction awaits, every other write waits. Under load, transactions queued meanwhile are group-committed: they run
  * one after another, each in its own SAVEPOINT (a failing one rolls back alone),
  * and share one COMMIT, after which all of them resolve. Nobody hears of a write
  * before it is committed.
@@ -27,7 +28,10 @@ const MAX_BATCH = 64;
 export class SqliteDatabase implements Database {
   readonly dialect = "sqlite";
   private readonly db: BetterSqlite3.Database;
+  /** Null for an in-memory database, which a second connection could not see. */
+  private readonly reader: BetterSqlite3.Database | null = null;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly readerStatements = new Map<string, BetterSqlite3.Statement>();
   private readonly queue: Job[] = [];
   private busy = false;
   private closed = false;
@@ -47,14 +51,19 @@ export class SqliteDatabase implements Database {
       run: async (sql, params) => this.exec(sql, params, (s, p) => ({ changes: s.run(...p).changes })),
     };
     this.migrate();
+    if (file !== ":memory:") {
+      this.reader = new BetterSqlite3(file);
+      this.reader.pragma("query_only = ON");
+      this.reader.pragma("busy_timeout = 5000");
+    }
   }
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.read(() => this.exec(sql, params, (s, p) => s.all(...p) as T[]));
+    return this.select(sql, params, (s, p) => s.all(...p) as T[]);
   }
 
   get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return this.read(() => this.exec(sql, params, (s, p) => s.get(...p) as T | undefined));
+    return this.select(sql, params, (s, p) => s.get(...p) as T | undefined);
   }
 
   run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
@@ -70,10 +79,27 @@ export class SqliteDatabase implements Database {
     if (this.closed) return;
     await new Promise((resolve, reject) => this.submit({ kind: "read", run: () => undefined, resolve, reject }));
     this.closed = true;
+    this.reader?.close();
     this.db.close();
   }
 
-  /** A lone statement runs at once when nothing is queued; otherwise it waits its turn. */
+  /** A read runs at once on the reader, on committed data only. */
+  private select<T>(sql: string, params: readonly SqlValue[], fn: (s: BetterSqlite3.Statement, p: readonly SqlValue[]) => T): Promise<T> {
+    if (!this.reader) return this.read(() => this.exec(sql, params, fn));
+    if (this.closed) return Promise.reject(new Error("The database is closed"));
+    try {
+      let statement = this.readerStatements.get(sql);
+      if (!statement) {
+        statement = this.reader.prepare(sql);
+        this.readerStatements.set(sql, statement);
+      }
+      return Promise.resolve(fn(statement, params));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** A lone write runs at once when nothing is queued; otherwise it waits its turn. */
   private read<T>(run: () => T): Promise<T> {
     if (!this.busy && this.queue.length === 0) {
       try {

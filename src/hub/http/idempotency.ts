@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { UniqueViolation } from "../db/port.ts";
 import { badRequest, unprocessable } from "../errors.ts";
-import { findIdempotencyKey, insertIdempotencyKey } from "../store/idempotency.ts";
+import { findIdempotencyKey, insertIdempotencyKey, type IdempotencyRow } from "../store/idempotency.ts";
 import type { Write, Writer } from "../write.ts";
 import type { Database } from "../db/port.ts";
 
@@ -30,32 +30,29 @@ export async function mutation<T>(
   const hash = createHash("sha256")
     .update(`${request.method} ${request.url.split("?")[0]}\n${JSON.stringify(request.body ?? null)}`)
     .digest("hex");
-  const replay = async () => {
-    const stored = await findIdempotencyKey(deps.db, scope, key);
-    if (!stored) return null;
-    if (stored.request_hash !== hash) {
-      throw unprocessable("Idempotency-Key was already used with a different request");
-    }
-    reply.code(stored.status_code).header("idempotent-replayed", "true");
-    return { body: JSON.parse(stored.response_body) as T };
-  };
-  const earlier = await replay();
-  if (earlier) return earlier.body;
-  try {
-    const body = await deps.writer.write(async (w) => {
-      const result = await fn(w);
-      await insertIdempotencyKey(w.sql, {
-        scope, key, request_hash: hash, status_code: status, response_body: JSON.stringify(result), created_at: w.now,
-      });
-      return result;
+  // The check runs inside the write's transaction, so it also sees a same-key
+  // request that committed (or shares this group commit) just before it.
+  type Outcome = { stored: IdempotencyRow } | { stored: null; result: T };
+  const attempt = () => deps.writer.write(async (w): Promise<Outcome> => {
+    const stored = await findIdempotencyKey(w.sql, scope, key);
+    if (stored) return { stored };
+    const result = await fn(w);
+    await insertIdempotencyKey(w.sql, {
+      scope, key, request_hash: hash, status_code: status, response_body: JSON.stringify(result), created_at: w.now,
     });
-    return body;
+    return { stored: null, result };
+  });
+  let outcome: Outcome;
+  try {
+    outcome = await attempt();
   } catch (error) {
-    // A concurrent request with the same key committed first: answer as it did.
-    if (error instanceof UniqueViolation) {
-      const raced = await replay();
-      if (raced) return raced.body;
-    }
-    throw error;
+    // A database with concurrent writers: the other request committed the key first.
+    if (!(error instanceof UniqueViolation)) throw error;
+    outcome = await attempt();
   }
+  if (outcome.stored === null) return outcome.result;
+  const { stored } = outcome;
+  if (stored.request_hash !== hash) throw unprocessable("Idempotency-Key was already used with a different request");
+  reply.code(stored.status_code).header("idempotent-replayed", "true");
+  return JSON.parse(stored.response_body) as T;
 }
