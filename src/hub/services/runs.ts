@@ -6,6 +6,7 @@
  */
 import { isEnded, nextRunStatus, type RunAction } from "../../sdk/run-state.ts";
 import type { Activity, RunListItem } from "../../sdk/types.ts";
+import { UniqueViolation } from "../db/port.ts";
 import { deriveCost, type CostInput } from "../domain/cost.ts";
 import { newId } from "../domain/ids.ts";
 import { badRequest, conflict, forbidden, notFound, runConflict } from "../errors.ts";
@@ -107,6 +108,18 @@ export async function endRun(
   return toRunListItem(ended);
 }
 
+const busy = (agentName: string) => conflict(`${agentName} already has a pending or running run on this task`);
+
+/** Inserts a PENDING run; the unique index on active runs settles any race the check above missed. */
+async function insertActiveRun(w: Write, row: RunRow, agentName: string): Promise<void> {
+  try {
+    await insertRun(w.sql, row);
+  } catch (error) {
+    if (error instanceof UniqueViolation) throw busy(agentName);
+    throw error;
+  }
+}
+
 /** The prompt a delegation without one gets: the task's title and description. */
 function defaultPrompt(title: string, description: string): string {
   return description.trim() ? `${title}\n\n${description.trim()}` : title;
@@ -124,7 +137,7 @@ export async function delegate(
   // Agents are private to their creator: someone else's agent does not exist for you.
   if (!agent || agent.creator_id !== user.userId) throw notFound("Agent");
   if (await hasActiveRun(w.sql, taskId, agentId)) {
-    throw conflict(`${agent.name} already has a pending or running run on this task`);
+    throw busy(agent.name);
   }
   const row: RunRow = {
     id: newId("run", w.now), task_id: taskId, agent_id: agentId, owner_id: user.userId, status: "PENDING",
@@ -132,7 +145,7 @@ export async function delegate(
     follows_run_id: null, created_at: w.now, started_at: null, ended_at: null, heartbeat_at: null,
     step_cost_usd: null, total_cost_usd: null,
   };
-  await insertRun(w.sql, row);
+  await insertActiveRun(w, row, agent.name);
   await addStatusChange(w, {
     taskId, runId: row.id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Delegated to ${agent.name}`,
   });
@@ -151,14 +164,14 @@ export async function followUp(w: Write, user: UserPrincipal, runId: string, mes
   if (!agent || agent.creator_id !== user.userId) throw forbidden("Only the agent's creator can send it a follow-up");
   if (!isEnded(run.status)) throw conflict(`Cannot follow up on a run that is ${run.status}`, { status: run.status });
   if (await hasActiveRun(w.sql, run.task_id, run.agent_id)) {
-    throw conflict(`${agent.name} already has a pending or running run on this task`);
+    throw busy(agent.name);
   }
   const row: RunRow = {
     id: newId("run", w.now), task_id: run.task_id, agent_id: run.agent_id, owner_id: user.userId, status: "PENDING",
     prompt: text(message), last_follow_up_message: text(message), follows_run_id: run.id, created_at: w.now,
     started_at: null, ended_at: null, heartbeat_at: null, step_cost_usd: null, total_cost_usd: null,
   };
-  await insertRun(w.sql, row);
+  await insertActiveRun(w, row, agent.name);
   await addComment(w, run.task_id, row.id, user.userId, text(message));
   await addStatusChange(w, {
     taskId: run.task_id, runId: row.id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Follow-up for ${agent.name}`,

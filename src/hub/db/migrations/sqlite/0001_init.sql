@@ -90,7 +90,8 @@ CREATE TABLE runs (
 CREATE INDEX runs_agent_status ON runs (agent_id, status, created_at);
 CREATE INDEX runs_task ON runs (task_id, id);
 -- Partial indexes stay small and change only on the transitions they are about.
-CREATE INDEX runs_active ON runs (task_id, agent_id) WHERE status IN ('PENDING', 'RUNNING');
+-- At most one PENDING or RUNNING run per task and agent, enforced by the database itself.
+CREATE UNIQUE INDEX runs_active ON runs (task_id, agent_id) WHERE status IN ('PENDING', 'RUNNING');
 CREATE INDEX runs_running ON runs (started_at) WHERE status = 'RUNNING';
 
 CREATE TABLE activity (
