@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "**/*.d.ts", ".data/**"] },
+  { ignores: ["node_modules/**", "dist/**", "**/*.d.ts", ".data/**", "runtime/**", ".scratch/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

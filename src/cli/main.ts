@@ -9,13 +9,20 @@ import { hubInitCommand } from "./commands/hub-init.ts";
 import { hubLoginCommand } from "./commands/hub-login.ts";
 import { hubUserAddCommand } from "./commands/hub-user-add.ts";
 import { startCommand } from "./commands/start.ts";
+import { bridgeCommand } from "./commands/bridge.ts";
+import { doctorCommand } from "./commands/doctor.ts";
+import { BridgeConfigError } from "../bridge/config.ts";
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
 const USAGE = `Usage:
-  openclaw-groupchat start [--data DIR] [--port P] [--host H]     hub on SQLite (and, later, the bridge)
+  openclaw-groupchat start [--data DIR] [--port P] [--host H]     hub on SQLite and the OpenClaw bridge together
+  openclaw-groupchat bridge [--openclaw managed|connect] [--concurrency N] [--grace 30s] [--turn-timeout 30m]
+                            [--progress-interval 5s] [--metrics HOST:PORT|off] [--state FILE] [--env-file .env] …
+                            (README: the bridge's configuration table)
+  openclaw-groupchat doctor [same flags as bridge]                 checks each link and says how to fix it
   openclaw-groupchat hub [--data DIR] [--port P] [--host H] [--stale-after 30m] [--log-level info]
   openclaw-groupchat hub init [--data DIR] [--json]
   openclaw-groupchat hub user add NAME [--data DIR] [--json]
@@ -32,6 +39,8 @@ export async function main(argv: string[]): Promise<void> {
   else if (first === "hub" && second === "user" && third === "add") [command, rest] = [hubUserAddCommand, argv.slice(3)];
   else if (first === "hub") [command, rest] = [hubCommand, argv.slice(1)];
   else if (first === "start") [command, rest] = [startCommand, argv.slice(1)];
+  else if (first === "bridge") [command, rest] = [bridgeCommand, argv.slice(1)];
+  else if (first === "doctor") [command, rest] = [doctorCommand, argv.slice(1)];
   else if (first === "--help" || first === "-h" || first === "help") {
     console.log(USAGE);
     process.exit(0);
@@ -44,7 +53,7 @@ export async function main(argv: string[]): Promise<void> {
     const code = await command(rest);
     if (typeof code === "number") process.exit(code);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof BridgeConfigError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`${(error as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }

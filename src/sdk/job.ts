@@ -87,6 +87,7 @@ export function runJob(runId: string, deps: JobDeps): Job {
       if (signal.aborted) return;
       return end("error", `Could not read the run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+    if (signal.aborted) return;
     const progress = (text: string) => {
       if (!signal.aborted && !ending && typeof text === "string" && text.trim()) deps.progress(clip(text));
     };

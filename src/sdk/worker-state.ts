@@ -72,6 +72,18 @@ export class WorkerState {
     return added;
   }
 
+  /**
+   * Runs this worker claimed before a restart (RUNNING now, so never in a pending
+   * list): queued ahead of everything else. Claiming them again replays the
+   * worker's own `start` (same key) or gets a 409 if they are not its own.
+   */
+  adopt(runIds: readonly string[], now: number): string[] {
+    const added = this.seen(runIds, now);
+    this.#queue.splice(this.#queue.length - added.length, added.length);
+    this.#queue.unshift(...added);
+    return added;
+  }
+
   /** The queued runs to claim now, oldest first, within the concurrency limit; they become `claiming`. */
   next(): string[] {
     const out: string[] = [];

@@ -17,7 +17,7 @@ import { isAgentApiError } from "./errors.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { MemoryOutbox, type Outbox } from "./outbox.ts";
 import type { RunSource, RunSourceEvent } from "./run-source.ts";
-import type { RunStatus } from "./run-state.ts";
+import { isEnded, type RunStatus } from "./run-state.ts";
 import { runJob, SHUTDOWN_MESSAGE, type EndExtra, type Executor, type Job } from "./job.ts";
 import { WorkerState, type StopDecision } from "./worker-state.ts";
 
@@ -93,6 +93,18 @@ export class RunWorker {
     this.#unsubscribe = this.#o.source.subscribe((event) => this.#onSource(event));
     void this.#courier.resume().catch((error: unknown) => this.#emit({ type: "error", error }));
     this.#o.source.start();
+  }
+
+  /**
+   * Takes back runs this worker (same `instanceId`) claimed before a restart: each
+   * is claimed again, which the API answers from its idempotency record (ours:
+   * the executor runs again and should find its work by run id) or with a 409
+   * (not ours, or ended: left alone). Call after `start()`.
+   */
+  adopt(runIds: readonly string[]): void {
+    if (this.#stopping) return;
+    this.#state.adopt(runIds, this.#clock.now());
+    this.#pump();
   }
 
   get stats(): { active: number; queued: number; outbox: number } {
@@ -171,7 +183,12 @@ export class RunWorker {
   #job(runId: string): Job {
     return runJob(runId, {
       claim: () => this.#claim(runId),
-      detail: (signal) => this.#o.client.run(runId, { signal }),
+      detail: async (signal) => {
+        const detail = await this.#o.client.run(runId, { signal });
+        // A replayed claim (adopt) can find the run already ended: treat it like a stop.
+        if (detail.status && isEnded(detail.status)) this.#onConflict(runId, detail.status);
+        return detail;
+      },
       executor: this.#o.executor,
       progress: (text) => void this.#courier.send(runId, "comment", { body: text }),
       end: (kind, body, extra) => this.#end(runId, kind, body, extra),

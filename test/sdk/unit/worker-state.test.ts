@@ -119,6 +119,19 @@ describe("WorkerState", () => {
     assert.deepEqual(s.inFlight(), []);
   });
 
+  it("queues runs taken back after a restart ahead of pending ones, once", () => {
+    const clock = new FakeClock();
+    const s = new WorkerState({ concurrency: 1 });
+    s.seen(["p1", "p2"], clock.now());
+    assert.deepEqual(s.adopt(["r1", "r2", "p1"], clock.now()), ["r1", "r2"]);
+    assert.deepEqual(s.next(), ["r1"]);
+    s.claimed("r1");
+    s.executed("r1");
+    s.ended("r1", clock.now());
+    assert.deepEqual(s.next(), ["r2"]);
+    assert.deepEqual(s.adopt(["r1"], clock.now()), [], "a handled run is not taken again");
+  });
+
   it("refuses an impossible step and a bad concurrency", () => {
     const s = new WorkerState({ concurrency: 1 });
     assert.throws(() => s.claimed("nope"), /unknown/);

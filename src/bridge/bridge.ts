@@ -1,0 +1,269 @@
+/**
+ * The bridge: the coordinator that wires the SDK's run worker to OpenClaw and
+ * makes it durable. Start order: state file → Agent API client → run source →
+ * OpenClaw gateway (managed or the user's) → worker → take back what this
+ * bridge had started before a restart → metrics. Stop runs in reverse:
+ * stop claiming and drain (grace period), then the gateway, then the file.
+ *
+ * Durability: every run is noted in the state file before its `start` is sent
+ * and forgotten once it ended; every lifecycle call goes through the SQLite
+ * outbox. After a crash the notes say which runs to take back (`adopt`), and
+ * the outbox is delivered with the original idempotency keys.
+ */
+import type { Server } from "node:http";
+import { AgentApiClient, RunSource, RunWorker, systemClock, type Clock, type Executor, type WorkerEvent } from "../sdk/index.ts";
+import type { BridgeConfig } from "./config.ts";
+import { createOpenClawExecutor } from "./executor.ts";
+import { ownerMessage } from "./failure.ts";
+import { GatewayClient } from "./gateway/client.ts";
+import type { Log } from "./log.ts";
+import { BridgeMetrics, serveMetrics, type Outcome } from "./metrics.ts";
+import { BridgeState } from "./state.ts";
+import type { StatusSnapshot } from "./status-line.ts";
+import { GatewaySupervisor } from "./supervisor.ts";
+
+export interface BridgeDeps {
+  log: Log;
+  clock?: Clock;
+  /** Replaces the OpenClaw executor (tests, benchmarks); no gateway is started then. */
+  executor?: Executor;
+  fetch?: typeof fetch;
+  webSocketConstructor?: typeof WebSocket;
+  /** Environment for a managed gateway. */
+  env?: NodeJS.ProcessEnv;
+  /** Poll periods of the run source (tests shorten them). */
+  pollIntervalMs?: number;
+  reconcileIntervalMs?: number;
+  /** Retry backoff of Agent API calls. */
+  retry?: { baseDelayMs?: number; maxDelayMs?: number };
+}
+
+export class Bridge {
+  readonly metrics: BridgeMetrics;
+  readonly instanceId: string;
+  metricsUrl: string | null = null;
+  readonly #config: BridgeConfig;
+  readonly #deps: BridgeDeps;
+  readonly #clock: Clock;
+  readonly #state: BridgeState;
+  readonly #client: AgentApiClient;
+  readonly #source: RunSource;
+  readonly #gateway: GatewayClient | null;
+  readonly #supervisor: GatewaySupervisor | null;
+  readonly #worker: RunWorker;
+  readonly #createdAt = new Map<string, number>();
+  readonly #claimedAt = new Map<string, number>();
+  readonly #listeners = new Set<(event: WorkerEvent) => void>();
+  #server: Server | null = null;
+  #stopping: Promise<void> | null = null;
+
+  private constructor(config: BridgeConfig, deps: BridgeDeps, gateway: { client: GatewayClient; supervisor: GatewaySupervisor | null } | null) {
+    this.#config = config;
+    this.#deps = deps;
+    this.#clock = deps.clock ?? systemClock;
+    this.#state = new BridgeState(config.stateFile, { now: () => this.#clock.now() });
+    this.instanceId = this.#state.instanceId();
+    this.#gateway = gateway?.client ?? null;
+    this.#supervisor = gateway?.supervisor ?? null;
+    this.#client = new AgentApiClient({
+      token: config.agentToken, apiUrl: config.apiUrl, fetch: deps.fetch, clock: this.#clock, retry: deps.retry,
+      onRetry: ({ what, attempt, delayMs, error }) => {
+        this.metrics.apiRetries++;
+        deps.log("debug", "retrying an Agent API call", { what, attempt, delayMs, error: String(error) });
+      },
+    });
+    this.#source = new RunSource({
+      client: this.#client, token: config.agentToken, convexUrl: config.convexUrl ?? undefined, clock: this.#clock,
+      webSocketConstructor: deps.webSocketConstructor, pollIntervalMs: deps.pollIntervalMs, reconcileIntervalMs: deps.reconcileIntervalMs,
+    });
+    this.#source.subscribe((event) => {
+      if (event.type === "pending") this.#trackPending(event.runs);
+    });
+    this.metrics = new BridgeMetrics({
+      inFlight: () => this.#worker.stats.active,
+      queued: () => this.#worker.stats.queued,
+      outboxDepth: () => this.#state.outboxDepth,
+      hubConnected: () => this.#source.connected,
+      gatewayConnected: () => this.#gateway?.state === "connected",
+    });
+    const executor = deps.executor ?? createOpenClawExecutor({
+      gateway: this.#gateway!, turns: this.#state, clock: this.#clock, agentId: config.openclaw.agentId, workRoot: config.workRoot,
+      turnTimeoutSeconds: config.turnTimeoutSeconds, progressIntervalMs: config.progressIntervalMs,
+      model: config.openclaw.model ?? undefined, thinking: config.openclaw.thinking ?? undefined, log: deps.log,
+    });
+    this.#worker = new RunWorker({
+      client: this.#recordingClient(), source: this.#source, executor, concurrency: config.concurrency,
+      heartbeatIntervalMs: config.heartbeatIntervalMs, outbox: this.#state, clock: this.#clock, instanceId: this.instanceId,
+      formatError: ownerMessage, onEvent: (event) => this.#onEvent(event),
+    });
+  }
+
+  /** Opens everything and starts taking runs. */
+  static async start(config: BridgeConfig, deps: BridgeDeps): Promise<Bridge> {
+    let gateway: { client: GatewayClient; supervisor: GatewaySupervisor | null } | null = null;
+    if (!deps.executor) {
+      let { gatewayUrl: url, gatewayToken: token } = config.openclaw;
+      let supervisor: GatewaySupervisor | null = null;
+      if (config.openclaw.mode === "managed") {
+        supervisor = new GatewaySupervisor({
+          node: config.openclaw.node, entry: config.openclaw.entry, stateDir: config.openclaw.stateDir, configPath: config.openclaw.configPath,
+          port: config.openclaw.port, tools: config.openclaw.tools, env: deps.env, clock: deps.clock, log: deps.log,
+        });
+        ({ url, token } = await supervisor.start());
+      }
+      const client = new GatewayClient({
+        url, token: token ?? undefined, clock: deps.clock,
+        onState: (state, detail) => deps.log(state === "connected" ? "info" : "debug", `OpenClaw gateway ${state}`, detail ? { url, detail } : { url }),
+      });
+      client.start();
+      gateway = { client, supervisor };
+    }
+    const bridge = new Bridge(config, deps, gateway);
+    bridge.#worker.start();
+    bridge.#recover();
+    if (config.metrics) {
+      try {
+        const { server, url } = await serveMetrics(bridge.metrics, config.metrics.host, config.metrics.port);
+        bridge.#server = server;
+        bridge.metricsUrl = url;
+      } catch (error) {
+        deps.log("warn", `metrics not served: ${(error as Error).message}`, { metrics: `${config.metrics.host}:${config.metrics.port}` });
+      }
+    }
+    return bridge;
+  }
+
+  get gatewayState(): string {
+    return this.#gateway?.state ?? "not used";
+  }
+
+  get gateway(): GatewayClient | null {
+    return this.#gateway;
+  }
+
+  status(): StatusSnapshot {
+    const stats = this.#worker.stats;
+    return {
+      realtime: this.#source.connected, gateway: this.gatewayState, inFlight: stats.active, queued: stats.queued,
+      done: this.metrics.runs.get("finished") ?? 0, failed: (this.metrics.runs.get("failed") ?? 0) + (this.metrics.runs.get("aborted") ?? 0),
+      stopped: this.metrics.runs.get("stopped") ?? 0, outbox: this.#state.outboxDepth,
+    };
+  }
+
+  /** Worker events, for tests and the CLI. */
+  onEvent(listener: (event: WorkerEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Stops claiming, lets in-flight runs finish for up to `graceMs`, then aborts
+   * them and ends them with an error; closes everything. Idempotent.
+   */
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    this.#stopping ??= (async () => {
+      await this.#worker.stop({ graceMs: options.graceMs ?? this.#config.graceMs });
+      await this.#gateway?.close();
+      await this.#supervisor?.stop();
+      await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+      this.#state.close();
+    })();
+    return this.#stopping;
+  }
+
+  /** Takes back the runs this bridge had started before it went down. */
+  #recover(): void {
+    const stored = this.#state.runs();
+    const adopt: string[] = [];
+    for (const run of stored) {
+      // Its final call is in the outbox: delivering it (the worker's courier does) is all that is left.
+      if (this.#state.hasFinalCall(run.runId)) this.#state.forget(run.runId);
+      else adopt.push(run.runId);
+    }
+    if (adopt.length) {
+      this.#deps.log("info", `taking back ${adopt.length} run(s) started before a restart`, { runIds: adopt });
+      this.#worker.adopt(adopt);
+    }
+  }
+
+  /** The API client, with each claim noted in the state file before it is sent. */
+  #recordingClient(): AgentApiClient {
+    const client = this.#client;
+    const state = this.#state;
+    return new Proxy(client, {
+      get(target, property, receiver) {
+        if (property === "start") {
+          return async (...args: Parameters<AgentApiClient["start"]>) => {
+            state.claiming(args[0]);
+            return target.start(...args);
+          };
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  #onEvent(event: WorkerEvent): void {
+    const now = this.#clock.now();
+    const log = this.#deps.log;
+    switch (event.type) {
+      case "claimed": {
+        this.#state.claimed(event.runId);
+        this.#claimedAt.set(event.runId, now);
+        const since = this.#createdAt.get(event.runId);
+        if (since !== undefined) this.metrics.pickup.observe(Math.max(0, now - since) / 1000);
+        this.#createdAt.delete(event.runId);
+        log("info", "claimed a run", { runId: event.runId });
+        break;
+      }
+      case "skipped":
+        this.#end(event.runId, "skipped", now);
+        log("debug", "another agent has this run", { runId: event.runId });
+        break;
+      case "finished":
+      case "stopped":
+      case "aborted":
+        this.#end(event.runId, event.type, now);
+        log("info", `run ${event.type}`, { runId: event.runId });
+        break;
+      case "failed":
+        this.#end(event.runId, "failed", now);
+        log("warn", "run failed", { runId: event.runId, error: describe(event.error) });
+        break;
+      case "connection":
+        log(event.connected ? "info" : "warn", event.connected ? "GroupChat real-time connected" : "GroupChat real-time disconnected; polling");
+        break;
+      case "error":
+        log("warn", "bridge error", { ...(event.runId ? { runId: event.runId } : {}), error: describe(event.error) });
+        break;
+      default:
+        event satisfies never;
+    }
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  #end(runId: string, outcome: Outcome, now: number): void {
+    this.#state.forget(runId);
+    this.metrics.outcome(outcome);
+    const claimedAt = this.#claimedAt.get(runId);
+    if (claimedAt !== undefined && outcome !== "skipped") this.metrics.executor.observe((now - claimedAt) / 1000);
+    this.#claimedAt.delete(runId);
+    this.#createdAt.delete(runId);
+  }
+
+  /** Notes when each pending run was created (or first seen), for the pickup latency. */
+  #trackPending(runs: ReadonlyArray<{ id: string; createdAt?: number }>): void {
+    const now = this.#clock.now();
+    for (const run of runs) {
+      if (this.#createdAt.has(run.id) || this.#claimedAt.has(run.id)) continue;
+      const created = run.createdAt;
+      this.#createdAt.set(run.id, created !== undefined && created <= now && now - created < 3_600_000 ? created : now);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
+  return String(error);
+}

@@ -1,0 +1,107 @@
+/**
+ * The links the bridge depends on, each checked on its own with a fix for
+ * when it fails (`openclaw-groupchat doctor`, and `start`'s model hint).
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { ConvexClient } from "convex/browser";
+import { anyApi } from "convex/server";
+import { AgentApiClient, isAgentApiError } from "../sdk/index.ts";
+import type { BridgeConfig } from "./config.ts";
+import { GatewayClient } from "./gateway/client.ts";
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** What was found. */
+  detail: string;
+  /** What to do when not ok. */
+  fix?: string;
+}
+
+export async function checkToken(config: BridgeConfig, fetchImpl?: typeof fetch): Promise<CheckResult> {
+  const client = new AgentApiClient({ token: config.agentToken, apiUrl: config.apiUrl, fetch: fetchImpl, timeoutMs: 10_000, retry: { maxAttempts: 2 } });
+  try {
+    const me = await client.me();
+    return { name: "agent token (GET /me)", ok: true, detail: `signed in as agent "${me.name}" of ${me.ownerName}` };
+  } catch (error) {
+    if (isAgentApiError(error, "unauthorized")) {
+      return { name: "agent token (GET /me)", ok: false, detail: "the API rejected the token", fix: "Copy the agent's gca_ token again (GroupChat → Profile → Agents, or .data/hub/credentials.json for a local hub) into GROUPCHAT_AGENT_TOKEN." };
+    }
+    return { name: "agent token (GET /me)", ok: false, detail: (error as Error).message, fix: `Check GROUPCHAT_API_URL (${config.apiUrl}): it should end in /api/v1/agent and be reachable from here.` };
+  }
+}
+
+export async function checkSubscription(config: BridgeConfig, timeoutMs = 10_000): Promise<CheckResult> {
+  const name = "real-time subscription (pendingRuns)";
+  if (!config.convexUrl) return { name, ok: true, detail: "GROUPCHAT_CONVEX_URL is not set: the bridge polls every 5 s instead", fix: "Set GROUPCHAT_CONVEX_URL for instant pickup." };
+  const convex = new ConvexClient(config.convexUrl.replace(/\/+$/, ""), { logger: false });
+  try {
+    const result = await new Promise<CheckResult>((resolve) => {
+      const timer = setTimeout(() => resolve({ name, ok: false, detail: `no answer within ${timeoutMs / 1000} s`, fix: `Check GROUPCHAT_CONVEX_URL (${config.convexUrl}) is reachable (WebSocket).` }), timeoutMs);
+      convex.onUpdate(anyApi.agentWebSocket!.pendingRuns!, { token: config.agentToken }, (runs: unknown) => {
+        clearTimeout(timer);
+        resolve({ name, ok: true, detail: `subscribed; ${Array.isArray(runs) ? runs.length : 0} pending run(s)` });
+      }, (error) => {
+        clearTimeout(timer);
+        resolve({ name, ok: false, detail: error.message, fix: "The subscription refused the token: check GROUPCHAT_AGENT_TOKEN and that GROUPCHAT_CONVEX_URL belongs to the same GroupChat." });
+      });
+    });
+    return result;
+  } finally {
+    await convex.close();
+  }
+}
+
+export async function checkGateway(config: BridgeConfig, timeoutMs = 10_000): Promise<CheckResult> {
+  const o = config.openclaw;
+  if (o.mode === "managed") {
+    const name = "OpenClaw (managed)";
+    if (!existsSync(o.node) || !existsSync(o.entry)) {
+      return { name, ok: false, detail: `not installed (${o.entry})`, fix: "Run npm install in this repository (it installs OpenClaw and Node 24 under runtime/), or set OPENCLAW_NODE and OPENCLAW_ENTRY." };
+    }
+    const version = await run(o.node, ["--version"]).catch((error: Error) => error.message);
+    return { name, ok: true, detail: `installed; the bridge starts "openclaw gateway run" on Node ${version.trim()} (state in ${o.stateDir})` };
+  }
+  const name = `OpenClaw gateway (${o.gatewayUrl})`;
+  const client = new GatewayClient({ url: o.gatewayUrl, token: o.gatewayToken ?? undefined });
+  const timer = new AbortController();
+  const cancel = setTimeout(() => timer.abort(), timeoutMs);
+  try {
+    const hello = await client.ready(timer.signal);
+    return { name, ok: true, detail: `connected; OpenClaw ${hello.server.version}` };
+  } catch {
+    const why = client.lastError || "no answer";
+    const auth = /auth|token|unauthori/i.test(why);
+    return {
+      name, ok: false, detail: why,
+      fix: auth ? "Set OPENCLAW_GATEWAY_TOKEN to the gateway's token (gateway.auth.token in your OpenClaw config)." : "Start it (openclaw gateway run), check OPENCLAW_GATEWAY_URL, or let the bridge run its own with --openclaw managed.",
+    };
+  } finally {
+    clearTimeout(cancel);
+    await client.close();
+  }
+}
+
+/** Reads the primary model from the user's OpenClaw config with OpenClaw's own CLI (it understands JSON5 and includes). */
+export async function checkModel(config: BridgeConfig, env: NodeJS.ProcessEnv = process.env): Promise<CheckResult> {
+  const o = config.openclaw;
+  const name = "OpenClaw model";
+  const fix = `Set a model in ${o.configPath}: agents.defaults.model.primary plus its provider (an API key such as ANTHROPIC_API_KEY / OPENAI_API_KEY, or a local OpenAI-compatible server under models.providers; see README "OpenClaw's model").`;
+  if (!existsSync(o.configPath)) return { name, ok: false, detail: `no OpenClaw config at ${o.configPath}`, fix };
+  if (!existsSync(o.node) || !existsSync(o.entry)) return { name, ok: false, detail: "OpenClaw is not installed here, so its config cannot be read", fix: "Run npm install." };
+  try {
+    const out = await run(o.node, [o.entry, "config", "get", "agents.defaults.model.primary", "--json"], { ...env, OPENCLAW_CONFIG_PATH: o.configPath });
+    const value = JSON.parse(out.trim().split("\n").filter(Boolean).join("\n")) as unknown;
+    if (typeof value === "string" && value) return { name, ok: true, detail: `primary model ${value}` };
+    return { name, ok: false, detail: "agents.defaults.model.primary is not set", fix };
+  } catch (error) {
+    return { name, ok: false, detail: `could not read the config: ${(error as Error).message.split("\n")[0]}`, fix };
+  }
+}
+
+function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * Why a turn failed, as a typed error, and what the owner reads about it: a
+ * sentence a person can act on. The technical detail goes to the logs.
+ */
+import { GatewayError } from "./gateway/client.ts";
+
+export type TurnFailureCode = "lost" | "timeout" | "model" | "gateway" | "failed";
+
+export class TurnError extends Error {
+  override readonly name = "TurnError";
+  constructor(readonly code: TurnFailureCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const FOLLOW_UP = "Send a follow-up to try again.";
+
+function firstLine(text: string, max = 300): string {
+  const line = text.split("\n").find((l) => l.trim())?.trim() ?? "";
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** The message posted with `error` for a failed run. */
+export function ownerMessage(error: unknown): string {
+  if (error instanceof TurnError) {
+    switch (error.code) {
+      case "lost":
+        return `OpenClaw restarted while working on this, so the work in progress was lost. ${FOLLOW_UP}`;
+      case "timeout":
+        return `OpenClaw did not finish within the bridge's turn time limit. ${FOLLOW_UP} (or raise --turn-timeout)`;
+      case "model":
+        return `OpenClaw could not get an answer from its model: ${firstLine(error.message)}. Check the model provider in the OpenClaw configuration, then send a follow-up.`;
+      case "gateway":
+        return `The bridge could not reach OpenClaw: ${firstLine(error.message)}. Check that the OpenClaw gateway is running, then send a follow-up.`;
+      case "failed":
+        return `OpenClaw failed: ${firstLine(error.message)}. ${FOLLOW_UP}`;
+      default:
+        error.code satisfies never;
+    }
+  }
+  if (error instanceof GatewayError) {
+    if (error.code === "unauthorized") return "The bridge could not sign in to the OpenClaw gateway: check OPENCLAW_GATEWAY_TOKEN, then send a follow-up.";
+    return `The bridge lost its connection to OpenClaw (${firstLine(error.message)}). ${FOLLOW_UP}`;
+  }
+  return `The agent failed: ${firstLine(error instanceof Error ? error.message : String(error)) || "unknown error"}. ${FOLLOW_UP}`;
+}
+
+const MODEL_HINTS = /model|provider|api key|apikey|unauthorized|401|403|429|rate limit|quota|econnrefused|fetch failed|no available|credential/i;
+
+/** Classifies a turn's own error text (from the gateway's final answer). */
+export function turnFailure(text: string): TurnError {
+  return new TurnError(MODEL_HINTS.test(text) ? "model" : "failed", text || "the turn ended with an error");
+}

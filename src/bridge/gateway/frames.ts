@@ -1,0 +1,168 @@
+/**
+ * The OpenClaw Gateway protocol's wire frames (protocol 4), parsed once at the
+ * boundary. Only what the bridge reads is typed; payloads it does not use stay
+ * `unknown`. Decoded frames are what the rest of the bridge sees.
+ *
+ *   gateway ─ event connect.challenge ─▶ bridge ─ req connect ─▶ gateway ─ res hello-ok ─▶ ready
+ *   bridge ─ req agent ─▶ gateway ─ res {status:"accepted"} … events … res {status:"ok"|"error"|"timeout"}
+ */
+import { Type, type Static } from "typebox";
+import { Value } from "typebox/value";
+
+export const PROTOCOL_VERSION = 4;
+
+const ErrorShape = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  retryable: Type.Optional(Type.Boolean()),
+  retryAfterMs: Type.Optional(Type.Number()),
+  details: Type.Optional(Type.Unknown()),
+});
+export type GatewayErrorShape = Static<typeof ErrorShape>;
+
+const ResponseFrame = Type.Object({
+  type: Type.Literal("res"),
+  id: Type.String(),
+  ok: Type.Boolean(),
+  payload: Type.Optional(Type.Unknown()),
+  error: Type.Optional(ErrorShape),
+});
+
+const EventFrame = Type.Object({
+  type: Type.Literal("event"),
+  event: Type.String(),
+  payload: Type.Optional(Type.Unknown()),
+  seq: Type.Optional(Type.Number()),
+});
+
+export type ResponseFrame = Static<typeof ResponseFrame>;
+export type EventFrame = Static<typeof EventFrame>;
+export type InboundFrame = ResponseFrame | EventFrame;
+
+export class FrameError extends Error {
+  override readonly name = "FrameError";
+}
+
+/** Parses one text frame from the gateway; throws `FrameError` on anything else. */
+export function parseFrame(text: string): InboundFrame {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new FrameError("frame is not JSON");
+  }
+  if (Value.Check(ResponseFrame, raw)) return raw;
+  if (Value.Check(EventFrame, raw)) return raw;
+  throw new FrameError(`unexpected frame ${JSON.stringify(raw).slice(0, 200)}`);
+}
+
+export function requestFrame(id: string, method: string, params: unknown): string {
+  return JSON.stringify({ type: "req", id, method, params });
+}
+
+export interface ConnectOptions {
+  token?: string;
+  clientVersion: string;
+}
+
+/** The `connect` request's params: an operator with token auth that wants tool events. */
+export function connectParams(o: ConnectOptions): Record<string, unknown> {
+  return {
+    minProtocol: PROTOCOL_VERSION,
+    maxProtocol: PROTOCOL_VERSION,
+    client: { id: "gateway-client", displayName: "openclaw-groupchat bridge", version: o.clientVersion, platform: process.platform, mode: "backend" },
+    role: "operator",
+    scopes: ["operator.read", "operator.write"],
+    caps: ["tool-events"],
+    ...(o.token ? { auth: { token: o.token } } : {}),
+  };
+}
+
+const HelloOk = Type.Object({
+  type: Type.Literal("hello-ok"),
+  protocol: Type.Number(),
+  server: Type.Object({ version: Type.String(), bootId: Type.Optional(Type.String()) }),
+});
+export type HelloOk = Static<typeof HelloOk>;
+
+export function parseHello(payload: unknown): HelloOk {
+  if (!Value.Check(HelloOk, payload)) throw new FrameError("connect answered without hello-ok");
+  return payload;
+}
+
+// --- agent runs -------------------------------------------------------------
+
+const Usage = Type.Object({
+  input: Type.Optional(Type.Number()),
+  output: Type.Optional(Type.Number()),
+  total: Type.Optional(Type.Number()),
+  cost: Type.Optional(Type.Object({ total: Type.Optional(Type.Number()) })),
+});
+
+const AgentResult = Type.Object({
+  runId: Type.String(),
+  status: Type.String(),
+  summary: Type.Optional(Type.String()),
+  stopReason: Type.Optional(Type.String()),
+  error: Type.Optional(Type.Unknown()),
+  result: Type.Optional(Type.Object({
+    payloads: Type.Optional(Type.Array(Type.Object({ text: Type.Optional(Type.Union([Type.String(), Type.Null()])) }))),
+    meta: Type.Optional(Type.Object({
+      stopReason: Type.Optional(Type.String()),
+      agentMeta: Type.Optional(Type.Object({
+        usage: Type.Optional(Usage),
+        costUsd: Type.Optional(Type.Number()),
+      })),
+      finalAssistantVisibleText: Type.Optional(Type.String()),
+    })),
+  })),
+});
+/** An `agent` request's answer: first `accepted` (or `in_flight` for a known key), then the final one. */
+export type AgentResult = Static<typeof AgentResult>;
+
+export function parseAgentResult(payload: unknown): AgentResult {
+  if (!Value.Check(AgentResult, payload)) throw new FrameError(`unexpected agent answer ${JSON.stringify(payload).slice(0, 200)}`);
+  return payload;
+}
+
+/** A final answer's visible text (the payloads joined), or "" when it has none. */
+export function resultText(result: AgentResult): string {
+  const payloads = result.result?.payloads ?? [];
+  const text = payloads.map((p) => p.text ?? "").filter(Boolean).join("\n\n");
+  return text || result.result?.meta?.finalAssistantVisibleText || "";
+}
+
+/** OpenClaw's reported cost of a turn in USD, when it reported one. */
+export function resultCostUsd(result: AgentResult): number | undefined {
+  const meta = result.result?.meta?.agentMeta;
+  const cost = meta?.costUsd ?? meta?.usage?.cost?.total;
+  return typeof cost === "number" && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
+}
+
+const AgentEvent = Type.Object({
+  runId: Type.String(),
+  stream: Type.String(),
+  data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  seq: Type.Optional(Type.Number()),
+  sessionKey: Type.Optional(Type.String()),
+});
+/** An `agent` event: `stream` is lifecycle | assistant | tool | item | command_output | usage | … */
+export type AgentEvent = Static<typeof AgentEvent>;
+
+export function parseAgentEvent(payload: unknown): AgentEvent | null {
+  return Value.Check(AgentEvent, payload) ? payload : null;
+}
+
+const AgentWait = Type.Object({
+  runId: Type.String(),
+  status: Type.String(),
+  error: Type.Optional(Type.String()),
+  terminalReply: Type.Optional(Type.Object({ text: Type.Optional(Type.String()) })),
+});
+/** `agent.wait`'s answer: ok | error | timeout | pending. */
+export type AgentWait = Static<typeof AgentWait>;
+
+export function parseAgentWait(payload: unknown): AgentWait {
+  if (!Value.Check(AgentWait, payload)) throw new FrameError(`unexpected agent.wait answer ${JSON.stringify(payload).slice(0, 200)}`);
+  return payload;
+}

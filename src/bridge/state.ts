@@ -1,0 +1,150 @@
+/**
+ * The bridge's local state file (SQLite): what must survive a crash.
+ * - `meta`: the bridge's stable `instanceId` (its claims' idempotency keys use it,
+ *   so after a restart its own lost `start` is replayed as a success).
+ * - `runs`: the runs this bridge is claiming or has claimed and not yet seen
+ *   end, with the gateway boot their OpenClaw turn started on.
+ * - `outbox`: lifecycle calls not yet acknowledged by the API (`Outbox` port).
+ * One function per operation; statements prepared once; writes are synchronous,
+ * so an `enqueue` that returned is on disk (WAL, synchronous=NORMAL).
+ */
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { Outbox, OutboxEntry, OutboxKind } from "../sdk/index.ts";
+import type { TurnStore } from "./executor.ts";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY,
+  phase TEXT NOT NULL CHECK (phase IN ('claiming', 'claimed')),
+  boot_id TEXT,
+  turn_started INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  run_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+`;
+
+export interface StoredRun {
+  runId: string;
+  phase: "claiming" | "claimed";
+  bootId: string | null;
+  turnStarted: boolean;
+}
+
+interface OutboxRow {
+  id: string;
+  run_id: string;
+  kind: OutboxKind;
+  payload: string;
+  idempotency_key: string;
+  created_at: number;
+}
+
+export class BridgeState implements Outbox, TurnStore {
+  readonly #db: Database.Database;
+  readonly #now: () => number;
+  readonly #q;
+
+  constructor(file: string, options: { now?: () => number } = {}) {
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    this.#db = new Database(file);
+    this.#db.pragma("journal_mode = WAL");
+    this.#db.pragma("synchronous = NORMAL");
+    this.#db.pragma("busy_timeout = 5000");
+    this.#db.exec(SCHEMA);
+    this.#now = options.now ?? Date.now;
+    const db = this.#db;
+    this.#q = {
+      meta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
+      setMeta: db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)"),
+      claiming: db.prepare("INSERT INTO runs (run_id, phase, updated_at) VALUES (?, 'claiming', ?) ON CONFLICT (run_id) DO NOTHING"),
+      claimed: db.prepare("UPDATE runs SET phase = 'claimed', updated_at = ? WHERE run_id = ?"),
+      turnStarted: db.prepare("UPDATE runs SET turn_started = 1, boot_id = ?, updated_at = ? WHERE run_id = ?"),
+      run: db.prepare<[string], { run_id: string; phase: StoredRun["phase"]; boot_id: string | null; turn_started: number }>("SELECT run_id, phase, boot_id, turn_started FROM runs WHERE run_id = ?"),
+      runs: db.prepare<[], { run_id: string; phase: StoredRun["phase"]; boot_id: string | null; turn_started: number }>("SELECT run_id, phase, boot_id, turn_started FROM runs ORDER BY updated_at"),
+      forget: db.prepare("DELETE FROM runs WHERE run_id = ?"),
+      enqueue: db.prepare("INSERT INTO outbox (id, run_id, kind, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
+      pending: db.prepare<[], OutboxRow>("SELECT id, run_id, kind, payload, idempotency_key, created_at FROM outbox ORDER BY seq"),
+      ack: db.prepare("DELETE FROM outbox WHERE id = ?"),
+      depth: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox"),
+      finalFor: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM outbox WHERE run_id = ? AND kind IN ('complete', 'error')"),
+    };
+  }
+
+  /** This bridge's id, made once and kept. */
+  instanceId(): string {
+    this.#q.setMeta.run("instance_id", `bridge-${randomUUID()}`);
+    return this.#q.meta.get("instance_id")!.value;
+  }
+
+  // --- runs -------------------------------------------------------------------
+
+  /** Noted before `start` is sent: a crash after the hub took it must not lose it. */
+  claiming(runId: string): void {
+    this.#q.claiming.run(runId, this.#now());
+  }
+
+  claimed(runId: string): void {
+    this.#q.claimed.run(this.#now(), runId);
+  }
+
+  /** The run ended (or was never ours). */
+  forget(runId: string): void {
+    this.#q.forget.run(runId);
+  }
+
+  runs(): StoredRun[] {
+    return this.#q.runs.all().map((r) => ({ runId: r.run_id, phase: r.phase, bootId: r.boot_id, turnStarted: r.turn_started === 1 }));
+  }
+
+  turnOf(runId: string): { bootId: string | null } | null {
+    const row = this.#q.run.get(runId);
+    return row?.turn_started ? { bootId: row.boot_id } : null;
+  }
+
+  turnStarted(runId: string, bootId: string | null): void {
+    // A run adopted after a restart may have no row yet (its claim was replayed): make one.
+    this.#q.claiming.run(runId, this.#now());
+    this.#q.turnStarted.run(bootId, this.#now(), runId);
+  }
+
+  /** True when the outbox still holds the run's final call: delivering it is all that is left. */
+  hasFinalCall(runId: string): boolean {
+    return this.#q.finalFor.get(runId)!.n > 0;
+  }
+
+  // --- outbox (the SDK's port) ---------------------------------------------------
+
+  async enqueue(entry: OutboxEntry): Promise<void> {
+    this.#q.enqueue.run(entry.id, entry.runId, entry.kind, JSON.stringify(entry.payload), entry.idempotencyKey, entry.createdAt);
+  }
+
+  async pending(): Promise<OutboxEntry[]> {
+    return this.#q.pending.all().map((r) => ({
+      id: r.id, runId: r.run_id, kind: r.kind, payload: JSON.parse(r.payload), idempotencyKey: r.idempotency_key, createdAt: r.created_at,
+    }));
+  }
+
+  async ack(id: string): Promise<void> {
+    this.#q.ack.run(id);
+  }
+
+  get outboxDepth(): number {
+    return this.#q.depth.get()!.n;
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Supervises a managed OpenClaw gateway (`--openclaw managed`): runs the
+ * installed `openclaw gateway run` on its own Node 24 with its own state
+ * directory, a token of its own and a fixed loopback port, and restarts it
+ * (with backoff) when it dies. The user's OpenClaw config applies; a tool
+ * policy given to the bridge is layered over it with `$include`.
+ *
+ * The port and token live in `<stateDir>/gateway.json` and the child's pid in
+ * `gateway.pid`, so a bridge restarted after a crash finds a gateway it left
+ * running and uses it: a turn that gateway is still working on is awaited, not
+ * lost.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { sleep, systemClock, type Clock } from "../sdk/clock.ts";
+import { backoffDelay } from "../sdk/retry.ts";
+import type { Log } from "./log.ts";
+
+/** OpenClaw's exit code for an invalid configuration (EX_CONFIG). */
+export const EXIT_INVALID_CONFIG = 78;
+
+export interface SupervisorOptions {
+  node: string;
+  entry: string;
+  stateDir: string;
+  /** The user's OpenClaw config (may not exist yet). */
+  configPath: string;
+  /** 0 = pick a free one the first time, then keep it. */
+  port: number;
+  tools?: { profile: string | null; allow: readonly string[]; deny: readonly string[] };
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  log: Log;
+  onExit?: (code: number | null, signal: string | null) => void;
+}
+
+interface Identity {
+  port: number;
+  token: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pid is still an OpenClaw process (pids get reused). */
+function isGateway(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("openclaw");
+  } catch {
+    return false;
+  }
+}
+
+/** The gateway's own config: the user's, plus the bridge's tool policy when one is set. */
+export function overlayConfig(configPath: string, tools: SupervisorOptions["tools"]): Record<string, unknown> | null {
+  const policy: Record<string, unknown> = {};
+  if (tools?.profile) policy.profile = tools.profile;
+  if (tools?.allow.length) policy.allow = [...tools.allow];
+  if (tools?.deny.length) policy.deny = [...tools.deny];
+  if (Object.keys(policy).length === 0) return null;
+  return { ...(existsSync(configPath) ? { $include: configPath } : {}), tools: policy };
+}
+
+export class GatewaySupervisor {
+  readonly #o: SupervisorOptions;
+  readonly #clock: Clock;
+  readonly #stopping = new AbortController();
+  #child: ChildProcess | null = null;
+  #adoptedPid: number | null = null;
+  #identity: Identity | null = null;
+  #loop: Promise<void> | null = null;
+  #restarts = 0;
+
+  constructor(options: SupervisorOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Starts (or finds) the gateway; resolves with where to connect. The gateway may still be starting. */
+  async start(): Promise<{ url: string; token: string }> {
+    mkdirSync(this.#o.stateDir, { recursive: true });
+    const identity = await this.#loadIdentity();
+    this.#identity = identity;
+    const pidFile = join(this.#o.stateDir, "gateway.pid");
+    const oldPid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : NaN;
+    if (Number.isInteger(oldPid) && oldPid > 0 && alive(oldPid) && isGateway(oldPid)) {
+      this.#o.log("info", "using the OpenClaw gateway a previous bridge left running", { pid: oldPid, port: identity.port });
+      this.#adoptedPid = oldPid;
+      this.#loop = this.#watchAdopted(oldPid);
+    } else {
+      this.#loop = this.#superviseLoop();
+    }
+    return { url: `ws://127.0.0.1:${identity.port}`, token: identity.token };
+  }
+
+  async #loadIdentity(): Promise<Identity> {
+    const file = join(this.#o.stateDir, "gateway.json");
+    if (existsSync(file)) {
+      const saved = JSON.parse(readFileSync(file, "utf8")) as Identity;
+      if (this.#o.port === 0 || saved.port === this.#o.port) return saved;
+    }
+    const identity = { port: this.#o.port || (await freePort()), token: randomBytes(24).toString("base64url") };
+    writeFileSync(file, JSON.stringify(identity), { mode: 0o600 });
+    return identity;
+  }
+
+  /** A gateway we did not spawn (left by a crashed bridge): when it dies, start our own. */
+  async #watchAdopted(pid: number): Promise<void> {
+    while (!this.#stopping.signal.aborted && alive(pid)) await sleep(this.#clock, 1_000, this.#stopping.signal).catch(() => undefined);
+    this.#adoptedPid = null;
+    if (!this.#stopping.signal.aborted) await this.#superviseLoop();
+  }
+
+  async #superviseLoop(): Promise<void> {
+    for (let failures = 0; !this.#stopping.signal.aborted; ) {
+      const startedAt = this.#clock.now();
+      const { code, signal } = await this.#runOnce();
+      if (this.#stopping.signal.aborted) return;
+      this.#restarts++;
+      this.#o.onExit?.(code, signal);
+      // A gateway that ran for a while died of something else than its start: begin the backoff anew.
+      failures = this.#clock.now() - startedAt > 60_000 ? 1 : failures + 1;
+      const hint = code === EXIT_INVALID_CONFIG ? ` Its config is invalid: run "openclaw doctor" against ${this.#o.configPath}.` : "";
+      const delay = backoffDelay(failures, { baseDelayMs: 500, maxDelayMs: 30_000 });
+      this.#o.log("warn", `the OpenClaw gateway exited (code ${code ?? "none"}, signal ${signal ?? "none"}); restarting in ${Math.round(delay / 1000)} s.${hint}`, { logFile: join(this.#o.stateDir, "gateway.log") });
+      await sleep(this.#clock, delay, this.#stopping.signal).catch(() => undefined);
+    }
+  }
+
+  #runOnce(): Promise<{ code: number | null; signal: string | null }> {
+    const { stateDir } = this.#o;
+    const identity = this.#identity!;
+    const overlay = overlayConfig(this.#o.configPath, this.#o.tools);
+    let configPath = this.#o.configPath;
+    if (overlay) {
+      configPath = join(stateDir, "openclaw.json");
+      writeFileSync(configPath, JSON.stringify(overlay, null, 2));
+    }
+    const log = openSync(join(stateDir, "gateway.log"), "a");
+    const child = spawn(this.#o.node, [this.#o.entry, "gateway", "run", "--allow-unconfigured", "--bind", "loopback", "--port", String(identity.port)], {
+      env: {
+        ...this.#o.env,
+        OPENCLAW_STATE_DIR: join(stateDir, "state"),
+        OPENCLAW_CONFIG_PATH: configPath,
+        OPENCLAW_INCLUDE_ROOTS: dirname(this.#o.configPath),
+        OPENCLAW_GATEWAY_TOKEN: identity.token,
+        // The embedding preset (docs/gateway/embedding.md): we own discovery, restarts and channels.
+        OPENCLAW_DISABLE_BONJOUR: "1",
+        OPENCLAW_NO_RESPAWN: "1",
+        OPENCLAW_SKIP_CHANNELS: "1",
+        OPENCLAW_EXEC_SHELL_SNAPSHOT: "0",
+      },
+      stdio: ["ignore", log, log],
+    });
+    closeSync(log);
+    this.#child = child;
+    if (child.pid) writeFileSync(join(stateDir, "gateway.pid"), String(child.pid));
+    this.#o.log("info", "started the OpenClaw gateway", { pid: child.pid, port: identity.port, config: configPath });
+    return new Promise((resolve) => {
+      child.once("error", (error) => {
+        this.#o.log("error", `could not start the OpenClaw gateway: ${error.message}`, { node: this.#o.node });
+        resolve({ code: null, signal: null });
+      });
+      child.once("exit", (code, signal) => {
+        if (this.#child === child) this.#child = null;
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  /** Stops the gateway (SIGTERM, then SIGKILL after `killAfterMs`) and the supervision. Idempotent. */
+  async stop(killAfterMs = 10_000): Promise<void> {
+    this.#stopping.abort();
+    const child = this.#child;
+    const pid = child?.pid ?? this.#adoptedPid;
+    if (pid && alive(pid)) {
+      const exited = child ? new Promise((resolve) => child.once("exit", resolve)) : null;
+      process.kill(pid, "SIGTERM");
+      const deadline = this.#clock.now() + killAfterMs;
+      while (alive(pid) && this.#clock.now() < deadline) {
+        await Promise.race([exited, sleep(this.#clock, 100)]);
+        if (child && child.exitCode !== null) break;
+      }
+      if (alive(pid) && (!child || child.exitCode === null)) process.kill(pid, "SIGKILL");
+    }
+    rmSync(join(this.#o.stateDir, "gateway.pid"), { force: true });
+    await this.#loop?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,80 @@
+import { parseArgs } from "node:util";
+import { Bridge } from "../../bridge/bridge.ts";
+import { resolveBridgeConfig, type BridgeConfig, type BridgeFlags } from "../../bridge/config.ts";
+import { createLog, type Log } from "../../bridge/log.ts";
+import { StatusLine } from "../../bridge/status-line.ts";
+import { systemClock } from "../../sdk/clock.ts";
+import { UsageError } from "../main.ts";
+
+export const bridgeFlags = {
+  token: { type: "string" }, "api-url": { type: "string" }, "convex-url": { type: "string" },
+  state: { type: "string" }, workdir: { type: "string" }, concurrency: { type: "string" }, grace: { type: "string" },
+  "turn-timeout": { type: "string" }, "progress-interval": { type: "string" },
+  openclaw: { type: "string" }, "gateway-url": { type: "string" }, "gateway-token": { type: "string" },
+  "openclaw-config": { type: "string" }, "openclaw-state": { type: "string" }, "openclaw-port": { type: "string" },
+  "openclaw-agent": { type: "string" }, model: { type: "string" }, thinking: { type: "string" },
+  "tools-profile": { type: "string" }, "tools-allow": { type: "string" }, "tools-deny": { type: "string" },
+  metrics: { type: "string" }, "log-level": { type: "string" }, "log-format": { type: "string" }, "env-file": { type: "string" },
+  "status-line": { type: "boolean" }, "no-status-line": { type: "boolean" },
+} as const;
+
+/** `bridge`: connects an OpenClaw agent to GroupChat until SIGINT/SIGTERM. */
+export async function bridgeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: bridgeFlags, allowPositionals: true, strict: true });
+  if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
+  const config = resolveBridgeConfig(values as BridgeFlags, { isTTY: Boolean(process.stderr.isTTY) });
+  const { log, statusLine, attach } = bridgeLog(config);
+  const bridge = await Bridge.start(config, { log, env: process.env });
+  attach(bridge);
+  log("info", "bridge started", {
+    instanceId: bridge.instanceId, api: config.apiUrl, realtime: config.convexUrl ?? "off (polling)",
+    openclaw: config.openclaw.mode, state: config.stateFile, metrics: bridge.metricsUrl ?? "off",
+  });
+  statusLine?.start();
+  await untilSignals(bridge, log, () => statusLine?.stop());
+  return 0;
+}
+
+/** Structured logs, or (in a terminal) text logs above a live status line. */
+export function bridgeLog(config: BridgeConfig, secrets: string[] = []): { log: Log; statusLine: StatusLine | null; attach(bridge: Bridge): void } {
+  let bridge: Bridge | null = null;
+  const statusLine = config.statusLine
+    ? new StatusLine({ stream: process.stderr, clock: systemClock, snapshot: () => bridge!.status() })
+    : null;
+  const log = createLog({
+    level: config.logLevel, format: config.logFormat, secrets: [config.agentToken, ...(config.openclaw.gatewayToken ? [config.openclaw.gatewayToken] : []), ...secrets],
+    write: statusLine ? (line) => statusLine.print(line) : undefined,
+  });
+  // The status line reads the bridge, which exists only after it started (and logged).
+  return { log, statusLine, attach: (b: Bridge) => void (bridge = b) };
+}
+
+/**
+ * First SIGINT/SIGTERM: stop claiming, let in-flight runs finish within the
+ * grace period, then end them with an error. A second signal forces the exit
+ * (the state file lets the next start take the runs back).
+ */
+export function untilSignals(bridge: Bridge, log: Log, beforeExit: () => void = () => {}, alsoClose: () => Promise<void> = async () => {}): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log("warn", `${signal} again: exiting now; unfinished runs are taken back at the next start`);
+        beforeExit();
+        process.exit(130);
+      }
+      stopping = true;
+      log("info", `${signal}: finishing in-flight runs (send it again to force)`);
+      bridge.stop().then(alsoClose).then(() => {
+        beforeExit();
+        log("info", "bridge stopped");
+        resolve();
+      }, (error: unknown) => {
+        log("error", `shutdown failed: ${String(error)}`);
+        process.exit(1);
+      });
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

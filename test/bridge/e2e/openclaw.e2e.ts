@@ -1,0 +1,204 @@
+/**
+ * End to end with the real `openclaw` package: hub (real, listening) → bridge →
+ * OpenClaw gateway (real, Node 24) → scripted model server (the only stand-in).
+ * Run inside a loopback-only network namespace by ../openclaw-e2e.test.ts; one
+ * gateway is shared by all scenarios (it takes long to start and much memory).
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { turnKeyFor } from "../../../src/bridge/context.ts";
+import { startTestHub, type TestHub } from "../../support/hub.ts";
+import { commentsOf, ownerView, runTransitions, stopRun } from "../../sdk/support/runs.ts";
+import { startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { afterToolCall, startModelServer, turnMessage, type ChatRequest, type ModelServer, type Reply } from "../support/model-server.ts";
+import { startTestGateway, type TestGateway } from "../support/openclaw.ts";
+
+const gates = new Map<string, { promise: Promise<void>; release: () => void }>();
+function gate(name: string) {
+  let entry = gates.get(name);
+  if (!entry) {
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    entry = { promise, release };
+    gates.set(name, entry);
+  }
+  return entry;
+}
+const seen: Array<(request: ChatRequest) => void> = [];
+
+function script(request: ChatRequest): Reply {
+  for (const listener of seen) listener(request);
+  const message = turnMessage(request);
+  const all = request.messages.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? ""))).join("\n");
+  if (message.includes("[tool]")) {
+    return afterToolCall(request) ? { text: "Built it: the build printed built-ok." } : { toolCalls: [{ name: "exec", arguments: { command: "echo built-ok" } }] };
+  }
+  if (message.includes("[recall]")) return { text: all.includes("Built it: the build printed built-ok.") ? "I remember the build: it printed built-ok." : "I do not remember anything." };
+  if (message.includes("[hang]")) return { hang: true, text: "Thinking" };
+  const gated = /\[gate:(\w+)\]/.exec(message);
+  if (gated) return { gate: gate(gated[1]!).promise, then: { text: `Answer for ${gated[1]}.` } };
+  return { text: "Plain answer." };
+}
+
+function requestsWith(model: ModelServer, marker: string): ChatRequest[] {
+  return model.requests.filter((r) => turnMessage(r).includes(marker));
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    // Polling the hub (no event to wait on); the test's own timeout ends a wait that never comes true.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    void what;
+  }
+}
+
+async function delegate(t: TestHub, title: string, prompt: string): Promise<{ taskId: string; runId: string }> {
+  const task = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title, description: "From the e2e test" });
+  const run = await t.owner(t.creds.ownerToken, "POST", `/tasks/${task.body.id}/delegate`, { agentId: t.creds.agentId, prompt });
+  assert.equal(run.status, 201, JSON.stringify(run.body));
+  return { taskId: task.body.id, runId: run.body.id };
+}
+
+describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
+  let model: ModelServer;
+  let gateway: TestGateway;
+  let t: TestHub;
+
+  before(async () => {
+    model = await startModelServer(script);
+    gateway = await startTestGateway(model.url);
+    t = await startTestHub();
+  });
+  after(async () => {
+    for (const g of gates.values()) g.release();
+    await t?.close();
+    await gateway?.close();
+    await model?.close();
+  });
+
+  describe("one bridge in process", () => {
+    let b: TestBridge;
+    before(async () => (b = await startTestBridge(t, { gateway })));
+    after(async () => b?.stop());
+
+    let first: { taskId: string; runId: string };
+
+    it("a delegated task ends FINISHED with the model's answer, a progress comment from its tool call, and its cost", async () => {
+      first = await delegate(t, "Build the project", "Build it please [tool]");
+      await b.events.until(() => b.ids("finished").includes(first.runId));
+      const detail = await ownerView(t, first.runId);
+      assert.equal(detail.status, "FINISHED");
+      assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
+      const comments = commentsOf(detail);
+      assert.equal(comments[0], "Starting work on this now.");
+      assert.ok(comments.some((c) => c.includes("Running `echo built-ok`")), JSON.stringify(comments));
+      assert.equal(comments.at(-1), "Built it: the build printed built-ok.");
+      // Two model calls of 1000 input + 100 output tokens at $1 / $2 per million.
+      assert.ok(Math.abs((detail.stepCostUsd ?? 0) - 0.0024) < 1e-9, `stepCostUsd ${detail.stepCostUsd}`);
+      assert.ok(Math.abs((detail.totalCostUsd ?? 0) - 0.0024) < 1e-9, `totalCostUsd ${detail.totalCostUsd}`);
+      // The task's context reached OpenClaw's system prompt.
+      const request = requestsWith(model, "[tool]")[0]!;
+      assert.ok(request.messages.some((m) => m.role === "system" && String(m.content).includes("Build the project")));
+    });
+
+    it("a follow-up continues the same OpenClaw session: the model sees the earlier turn", async () => {
+      const res = await t.owner(t.creds.ownerToken, "POST", `/runs/${first.runId}/follow-up`, { message: "What did the build print? [recall]" });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      const runId = res.body.id as string;
+      await b.events.until(() => b.ids("finished").includes(runId));
+      const detail = await ownerView(t, runId);
+      assert.equal(detail.status, "FINISHED");
+      assert.equal(commentsOf(detail).at(-1), "I remember the build: it printed built-ok.");
+      assert.ok(Math.abs((detail.totalCostUsd ?? 0) - 0.0036) < 1e-9, `totalCostUsd ${detail.totalCostUsd}`);
+    });
+
+    it("a stop mid-turn aborts the OpenClaw turn; the run is STOPPED and nothing is posted after", async () => {
+      const hanging = new Promise<void>((resolve) => (model.onHang = () => resolve()));
+      const closedBefore = model.closedHangs;
+      const { runId } = await delegate(t, "Think forever", "Take your time [hang]");
+      await hanging;
+      const stoppedAt = performance.now();
+      await stopRun(t, runId);
+      await until("the model stream closed", async () => model.closedHangs > closedBefore);
+      console.warn(`# stop → model stream closed: ${(performance.now() - stoppedAt).toFixed(0)} ms`);
+      await b.events.until(() => b.ids("stopped").includes(runId));
+      const detail = await ownerView(t, runId);
+      assert.equal(detail.status, "STOPPED");
+      const stopIndex = detail.activity.findIndex((a) => a.type === "status_change" && a.subject === "run" && a.to === "STOPPED");
+      assert.ok(stopIndex >= 0);
+      assert.deepEqual(detail.activity.slice(stopIndex + 1).filter((a) => a.runId === runId && a.type === "comment"), []);
+      // The gateway reports the turn ended (aborted), not still running.
+      const wait = await gateway.client.request<{ status: string }>("agent.wait", { runId: turnKeyFor(runId), timeoutMs: 10_000 });
+      assert.notEqual(wait.status, "timeout");
+    });
+  });
+
+  describe("a bridge process killed with SIGKILL mid-turn", () => {
+    const children: ChildProcess[] = [];
+    after(() => {
+      for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    });
+
+    function startBridgeProcess(stateDir: string): ChildProcess {
+      const child = spawn(process.execPath, ["bin/openclaw-groupchat.mjs", "bridge", "--state", join(stateDir, "bridge.sqlite"), "--workdir", join(stateDir, "tasks"), "--metrics", "off", "--log-format", "json", "--log-level", "debug", "--no-status-line"], {
+        env: {
+          PATH: process.env.PATH, HOME: stateDir,
+          GROUPCHAT_AGENT_TOKEN: t.creds.agentToken, GROUPCHAT_API_URL: t.apiUrl, GROUPCHAT_CONVEX_URL: t.hub.urls().convexUrl,
+          OPENCLAW_GATEWAY_URL: gateway.url, OPENCLAW_GATEWAY_TOKEN: gateway.token,
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      const logs: string[] = [];
+      child.stderr!.on("data", (d: Buffer) => logs.push(String(d)));
+      child.on("exit", (code, signal) => {
+        if (code !== null && code !== 0) console.warn(`bridge process exited ${code}:\n${logs.join("")}`);
+        void signal;
+      });
+      children.push(child);
+      return child;
+    }
+
+    it("after a restart ends each run correctly, once: a turn still going is awaited, a turn that finished meanwhile is reported", async () => {
+      const stateDir = mkdtempSync(join(tmpdir(), "gc-kill-"));
+      const arrived = new Set<string>();
+      seen.push((request) => {
+        for (const name of ["still", "done"]) if (turnMessage(request).includes(`[gate:${name}]`)) arrived.add(name);
+      });
+      const first = startBridgeProcess(stateDir);
+      const still = await delegate(t, "Long job", "Work on it [gate:still]");
+      const done = await delegate(t, "Short job", "Work on it [gate:done]");
+      await until("both turns reached the model", async () => arrived.size === 2);
+
+      first.kill("SIGKILL");
+      await new Promise((resolve) => first.once("exit", resolve));
+      // While the bridge is down, one turn finishes inside OpenClaw.
+      gate("done").release();
+      const finished = await gateway.client.request<{ status: string }>("agent.wait", { runId: turnKeyFor(done.runId), timeoutMs: 30_000 });
+      assert.equal(finished.status, "ok");
+      assert.equal((await ownerView(t, done.runId)).status, "RUNNING");
+
+      const second = startBridgeProcess(stateDir);
+      gate("still").release();
+      for (const { runId } of [still, done]) {
+        await until(`${runId} ended`, async () => (await ownerView(t, runId)).status !== "RUNNING");
+      }
+      second.kill("SIGTERM");
+      await new Promise((resolve) => second.once("exit", resolve));
+
+      for (const [{ runId }, name] of [[still, "still"], [done, "done"]] as const) {
+        const detail = await ownerView(t, runId);
+        assert.equal(detail.status, "FINISHED", `${name}: ${JSON.stringify(commentsOf(detail))}`);
+        assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
+        assert.deepEqual(commentsOf(detail), ["Starting work on this now.", `Answer for ${name}.`]);
+        // One turn each: the restarted bridge found the turn again instead of starting another.
+        assert.equal(requestsWith(model, `[gate:${name}]`).length, 1);
+      }
+    });
+  });
+});

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { BridgeConfigError, parseEnvFile, resolveBridgeConfig } from "../../../src/bridge/config.ts";
+
+const base = { GROUPCHAT_AGENT_TOKEN: "gca_env", GROUPCHAT_API_URL: "http://127.0.0.1:1/api/v1/agent" };
+
+describe("bridge configuration", () => {
+  it("defaults < .env file < environment < flags", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "gc-cfg-"));
+    writeFileSync(join(cwd, ".env"), "# comment\nexport GROUPCHAT_AGENT_TOKEN=gca_file\nGROUPCHAT_CONVEX_URL=\"http://file\"\nGROUPCHAT_BRIDGE_CONCURRENCY=7 # seven\n");
+    const fromFile = resolveBridgeConfig({}, { cwd, env: { GROUPCHAT_API_URL: base.GROUPCHAT_API_URL } });
+    assert.equal(fromFile.agentToken, "gca_file");
+    assert.equal(fromFile.convexUrl, "http://file");
+    assert.equal(fromFile.concurrency, 7);
+    const fromEnv = resolveBridgeConfig({}, { cwd, env: { ...base, GROUPCHAT_BRIDGE_CONCURRENCY: "3" } });
+    assert.equal(fromEnv.agentToken, "gca_env");
+    assert.equal(fromEnv.concurrency, 3);
+    const fromFlags = resolveBridgeConfig({ token: "gca_flag", concurrency: "9" }, { cwd, env: base });
+    assert.equal(fromFlags.agentToken, "gca_flag");
+    assert.equal(fromFlags.concurrency, 9);
+    assert.equal(fromFlags.turnTimeoutSeconds, 1800);
+    assert.equal(fromFlags.progressIntervalMs, 5_000);
+  });
+
+  it("connects to the user's gateway when OPENCLAW_GATEWAY_URL is set, and manages one otherwise", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "gc-cfg-"));
+    assert.equal(resolveBridgeConfig({}, { cwd, env: base }).openclaw.mode, "managed");
+    const connect = resolveBridgeConfig({}, { cwd, env: { ...base, OPENCLAW_GATEWAY_URL: "ws://127.0.0.1:1", OPENCLAW_GATEWAY_TOKEN: "t0k3n-secret" } });
+    assert.equal(connect.openclaw.mode, "connect");
+    assert.equal(connect.openclaw.gatewayToken, "t0k3n-secret");
+    assert.equal(resolveBridgeConfig({ openclaw: "managed" }, { cwd, env: { ...base, OPENCLAW_GATEWAY_URL: "ws://x" } }).openclaw.mode, "managed");
+  });
+
+  it("says what is missing or wrong", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "gc-cfg-"));
+    assert.throws(() => resolveBridgeConfig({}, { cwd, env: {} }), (e: Error) => e instanceof BridgeConfigError && /GROUPCHAT_AGENT_TOKEN/.test(e.message));
+    assert.throws(() => resolveBridgeConfig({ grace: "soon" }, { cwd, env: base }), /--grace must be a duration/);
+    assert.throws(() => resolveBridgeConfig({ openclaw: "cloud" }, { cwd, env: base }), /--openclaw must be/);
+    assert.throws(() => resolveBridgeConfig({ metrics: "9477" }, { cwd, env: base }), /--metrics must be HOST:PORT/);
+  });
+
+  it("reads .env lines", () => {
+    assert.deepEqual(parseEnvFile("A=1\n\nB='two words'\n# C=3\nexport D = four # note\nnot a line"), { A: "1", B: "two words", D: "four" });
+  });
+});

@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ownerMessage, TurnError, turnFailure } from "../../../src/bridge/failure.ts";
+import { GatewayError } from "../../../src/bridge/gateway/client.ts";
+
+describe("what the owner reads when a run fails", () => {
+  it("a lost turn asks for a follow-up", () => {
+    assert.match(ownerMessage(new TurnError("lost", "boot a → b")), /Send a follow-up/);
+    assert.doesNotMatch(ownerMessage(new TurnError("lost", "boot a → b")), /boot/, "details stay in the logs");
+  });
+
+  it("model trouble points at the model configuration", () => {
+    const error = turnFailure("No API key found for provider \"anthropic\"\n    at resolveAuth (file:///x.js:1:2)");
+    assert.equal(error.code, "model");
+    const text = ownerMessage(error);
+    assert.match(text, /model provider in the OpenClaw configuration/);
+    assert.doesNotMatch(text, /resolveAuth/, "no stack trace for the owner");
+  });
+
+  it("a timeout and a gateway problem say what to do", () => {
+    assert.match(ownerMessage(new TurnError("timeout", "x")), /turn time limit/);
+    assert.match(ownerMessage(new TurnError("gateway", "no answer")), /gateway is running/);
+    assert.match(ownerMessage(new GatewayError("unauthorized", "bad token")), /OPENCLAW_GATEWAY_TOKEN/);
+  });
+});
