@@ -5,6 +5,7 @@
 import type { ChangeFeed } from "../changes.ts";
 import type { Database } from "../db/port.ts";
 import { defineAgentWebSocketQueries } from "./queries/agent-web-socket.ts";
+import { defineOwnerQueries } from "./queries/owner.ts";
 import { QueryRegistry } from "./registry.ts";
 import { SyncServer, type SyncLog, type SyncServerOptions } from "./sync-server.ts";
 
@@ -17,6 +18,6 @@ export function createSyncServer(
   deps: { db: Database; feed: ChangeFeed; clock?: () => number; log?: SyncLog },
   options: SyncServerOptions = {},
 ): SyncServer {
-  const registry = defineAgentWebSocketQueries(new QueryRegistry());
+  const registry = defineOwnerQueries(defineAgentWebSocketQueries(new QueryRegistry()));
   return new SyncServer({ ...deps, registry }, options);
 }

@@ -4,6 +4,7 @@
  * chain), sending with backpressure, liveness and closing.
  */
 import { WebSocket } from "ws";
+import type { Session } from "../services/sessions.ts";
 import { ConnectionState } from "./connection.ts";
 import { encodeServerMessage, type ServerMessage } from "./protocol.ts";
 
@@ -13,6 +14,8 @@ export class Peer {
   refreshQueued = false;
   /** Answered the last protocol ping. */
   alive = true;
+  /** The web session from the upgrade's cookie (owner:* queries); agents have none. */
+  session: Session | null = null;
   /** Closing or closed: no more tasks or frames. */
   closed = false;
   /** When its next keepalive is due (performance.now() ms); spread at random so sockets are not all pinged at once. */

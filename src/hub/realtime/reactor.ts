@@ -69,7 +69,7 @@ export class Reactor {
   /** Runs one subscription's query and re-indexes it under the keys it now depends on. */
   private async evaluate(peer: Peer, sub: Subscription): Promise<Outcome> {
     const mark = this.index.begin();
-    const outcome = await this.deps.registry.run(sub.udfPath, sub.args, { db: this.deps.db, now: this.deps.clock() }, sub.componentPath);
+    const outcome = await this.deps.registry.run(sub.udfPath, sub.args, { db: this.deps.db, now: this.deps.clock(), session: peer.session }, sub.componentPath);
     // A failure keeps the old keys: after a token rotation later changes still reach it (it keeps failing, and nothing is sent).
     const keys = outcome.ok ? outcome.keys : this.index.keys(sub);
     const stale = this.index.end(mark, keys);

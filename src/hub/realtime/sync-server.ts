@@ -16,6 +16,8 @@ import { isSyncPath, notServed, parseClientFrame, type ClientMessage, type State
 import { Reactor } from "./reactor.ts";
 import type { QueryRegistry } from "./registry.ts";
 import { Timestamps } from "./timestamp.ts";
+import { readCookie, sameOrigin, SESSION_COOKIE } from "../http/session-cookie.ts";
+import { sessionFromToken } from "../services/sessions.ts";
 
 export interface SyncLog {
   warn(details: object, message: string): void;
@@ -109,12 +111,15 @@ export class SyncServer {
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (!isSyncPath(request.url)) return refuse(socket, "404 Not Found");
     if (this.closing) return refuse(socket, "503 Service Unavailable");
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
   };
 
-  private accept(ws: WebSocket): void {
+  private accept(ws: WebSocket, request: IncomingMessage): void {
     const peer = new Peer(ws, this.options.maxQueriesPerSocket, this.options.maxBufferedBytes, this.options.pingIntervalMs);
     this.peers.add(peer);
+    // The web UI's socket carries the session cookie (same origin only); the lookup is the peer's first task, so every frame sees its result.
+    const token = sameOrigin(request.headers) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
+    if (token) peer.enqueue(async () => void (peer.session = await sessionFromToken(this.deps.db, token, this.clock())), (error) => this.failed(peer, error));
     ws.on("message", (data, isBinary) => this.onFrame(peer, data, isBinary));
     ws.on("pong", () => (peer.alive = true));
     // ws reports bad frames (invalid UTF-8, over maxPayload) here and closes the socket itself.

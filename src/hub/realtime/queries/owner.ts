@@ -1,0 +1,116 @@
+/**
+ * The `owner` module: the web UI's live queries. Each is authorized by the
+ * session cookie the socket was opened with (never by anything in its args),
+ * re-checks that session on every run, and depends on `user:<id>` (which a
+ * sign-out touches) plus exactly the keys its data lives under:
+ * - `owner:me {}`: who is signed in, unread count, workspaces and projects;
+ * - `owner:board {projectId}`: the project's tasks with their newest run;
+ * - `owner:task {taskId}`: one task with its activity and runs;
+ * - `owner:notifications {}`: the newest notifications and the unread count;
+ * - `owner:agents {}`: your agents with their recent runs.
+ */
+import { Type } from "typebox";
+import type { Database } from "../../db/port.ts";
+import { HubError } from "../../errors.ts";
+import type { UserPrincipal } from "../../principal.ts";
+import { userTask, userWorkspace } from "../../services/access.ts";
+import { toAgentView } from "../../services/agents.ts";
+import { toProjectView } from "../../services/workspaces.ts";
+import { listActivity } from "../../store/activity.ts";
+import { listAgentsOf } from "../../store/agents.ts";
+import { countUnread, listNotifications } from "../../store/notifications.ts";
+import { latestRunPerTask } from "../../store/owner-views.ts";
+import { listRunsOfAgentForUser, listRunsOfTask } from "../../store/runs.ts";
+import { findSession } from "../../store/sessions.ts";
+import { findTask, listTasksForUser } from "../../store/tasks.ts";
+import { findProject, listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
+import { changeKey } from "../change-keys.ts";
+import { QueryError, type QueryContext, type QueryRegistry } from "../registry.ts";
+
+const NoArgs = Type.Object({}, { additionalProperties: false });
+const Id = Type.String({ minLength: 1, maxLength: 200 });
+const MAX_TASKS = 500;
+const MAX_NOTIFICATIONS = 50;
+const RUNS_PER_AGENT = 20;
+
+interface Signed {
+  readonly user: UserPrincipal;
+  readonly keys: string[];
+  readonly expiresAt: number;
+}
+
+/** The session's person, checked again now: a sign-out or expiry ends the queries at their next run. */
+async function signedIn(ctx: QueryContext): Promise<Signed> {
+  const session = ctx.session;
+  const row = session && (await findSession(ctx.db, session.tokenHash, ctx.now));
+  if (!session || !row) throw new QueryError("UNAUTHORIZED", "Not signed in");
+  return { user: { kind: "user", userId: row.user_id, name: row.name }, keys: [changeKey.user(row.user_id)], expiresAt: row.expires_at };
+}
+
+/** Access rules answer 404 as HubErrors; the client sees them as NOT_FOUND. */
+async function visible<T>(check: Promise<T>): Promise<T> {
+  try {
+    return await check;
+  } catch (error) {
+    if (error instanceof HubError && error.code === "not_found") throw new QueryError("NOT_FOUND", error.message);
+    throw error;
+  }
+}
+
+async function me(db: Database, s: Signed) {
+  const workspaces = await listWorkspacesOf(db, s.user.userId);
+  const withProjects = await Promise.all(workspaces.map(async (w) => ({
+    id: w.id, name: w.name, projects: (await listProjects(db, w.id)).map(toProjectView),
+  })));
+  return {
+    value: { id: s.user.userId, name: s.user.name, unreadNotifications: await countUnread(db, s.user.userId), workspaces: withProjects },
+    keys: [...s.keys, ...workspaces.map((w) => changeKey.workspace(w.id))],
+    expiresAt: s.expiresAt,
+  };
+}
+
+export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
+  return registry
+    .define("owner:me", { args: NoArgs, async evaluate(ctx) {
+      return me(ctx.db, await signedIn(ctx));
+    } })
+    .define("owner:board", { args: Type.Object({ projectId: Id }, { additionalProperties: false }), async evaluate(ctx, { projectId }) {
+      const s = await signedIn(ctx);
+      const project = await findProject(ctx.db, projectId);
+      if (!project) throw new QueryError("NOT_FOUND", "Project not found");
+      await visible(userWorkspace(ctx.db, s.user, project.workspace_id));
+      const [tasks, runs] = await Promise.all([
+        listTasksForUser(ctx.db, { userId: s.user.userId, projectId, limit: MAX_TASKS }),
+        latestRunPerTask(ctx.db, projectId),
+      ]);
+      const runOf = new Map(runs.map((r) => [r.task_id, { id: r.run_id, status: r.status, agentName: r.agent_name }]));
+      return {
+        value: { project: toProjectView(project), tasks: tasks.map((t) => ({ ...t, latestRun: runOf.get(t.id) ?? null })) },
+        // Task lists change under workspace:<id>; a run's status (the badge) only under task:<id>.
+        keys: [...s.keys, changeKey.workspace(project.workspace_id), ...tasks.map((t) => changeKey.task(t.id))],
+        expiresAt: s.expiresAt,
+      };
+    } })
+    .define("owner:task", { args: Type.Object({ taskId: Id }, { additionalProperties: false }), async evaluate(ctx, { taskId }) {
+      const s = await signedIn(ctx);
+      await visible(userTask(ctx.db, s.user, taskId));
+      const [task, activity, runs] = await Promise.all([findTask(ctx.db, taskId), listActivity(ctx.db, taskId), listRunsOfTask(ctx.db, taskId)]);
+      return { value: { ...task!, activity, runs }, keys: [...s.keys, changeKey.task(taskId)], expiresAt: s.expiresAt };
+    } })
+    .define("owner:notifications", { args: NoArgs, async evaluate(ctx) {
+      const s = await signedIn(ctx);
+      const [unread, items] = await Promise.all([
+        countUnread(ctx.db, s.user.userId), listNotifications(ctx.db, s.user.userId, false, MAX_NOTIFICATIONS),
+      ]);
+      return { value: { unread, items }, keys: s.keys, expiresAt: s.expiresAt };
+    } })
+    .define("owner:agents", { args: NoArgs, async evaluate(ctx) {
+      const s = await signedIn(ctx);
+      const agents = await listAgentsOf(ctx.db, s.user.userId);
+      const value = await Promise.all(agents.map(async (a) => ({
+        ...toAgentView(a), runs: await listRunsOfAgentForUser(ctx.db, a.id, RUNS_PER_AGENT),
+      })));
+      // Creating an agent touches user:<creator>; its runs and token touch agent:<id>.
+      return { value, keys: [...s.keys, ...agents.map((a) => changeKey.agent(a.id))], expiresAt: s.expiresAt };
+    } });
+}

@@ -1,0 +1,133 @@
+/** The shell: who is signed in, the navigation, and the page for the route. */
+import { useEffect, useState } from "react";
+import { api, ApiError, type SessionInfo } from "./api.ts";
+import { Link } from "./components/bits.tsx";
+import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
+import { closeLiveClient, useLive } from "./live.ts";
+import { Agents } from "./pages/Agents.tsx";
+import { Board } from "./pages/Board.tsx";
+import { Notifications } from "./pages/Notifications.tsx";
+import { SignIn } from "./pages/SignIn.tsx";
+import { TaskPage } from "./pages/TaskPage.tsx";
+import { navigate, useRoute, type Route } from "./router.ts";
+import type { MeView } from "./types.ts";
+
+type Auth = { state: "checking" } | { state: "out"; error?: string } | { state: "in"; session: SessionInfo };
+
+export function App() {
+  const route = useRoute();
+  const [auth, setAuth] = useState<Auth>({ state: "checking" });
+
+  useEffect(() => {
+    api.session().then(
+      (session) => setAuth({ state: "in", session }),
+      (error) => setAuth(error instanceof ApiError && error.status === 401 ? { state: "out" } : { state: "out", error: (error as Error).message }),
+    );
+  }, []);
+
+  if (auth.state === "checking") return <Loading what="session" />;
+  if (auth.state === "out" || route.page === "login") {
+    if (auth.state === "in" && route.page === "login" && !route.code) {
+      navigate("/", { replace: true });
+      return null;
+    }
+    return (
+      <>
+        {auth.state === "out" && auth.error && <ErrorNote error={auth.error} />}
+        <SignIn code={route.page === "login" ? route.code : null} onSignedIn={(session) => {
+          setAuth({ state: "in", session });
+          navigate("/", { replace: true });
+        }} />
+      </>
+    );
+  }
+  return <Shell route={route} onSignedOut={() => setAuth({ state: "out" })} />;
+}
+
+function Shell({ route, onSignedOut }: { route: Route; onSignedOut: () => void }) {
+  const me = useLive<MeView>("me");
+  const [signOutError, setSignOutError] = useState<string | null>(null);
+  // The session ended elsewhere (signed out in another tab, or expired): back to sign-in.
+  useEffect(() => {
+    if (me.status === "error" && me.code === "UNAUTHORIZED") void closeLiveClient().then(onSignedOut);
+  }, [me, onSignedOut]);
+  const unread = me.status === "ready" ? me.data.unreadNotifications : 0;
+  const firstProject = me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects)[0] : undefined;
+
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">Skip to content</a>
+      <header className="top">
+        <nav aria-label="Main">
+          <Link to={firstProject ? `/projects/${firstProject.id}` : "/"} className="brand">GroupChat hub</Link>
+          <Link to="/agents">Agents</Link>
+          <Link to="/notifications">
+            Notifications{" "}
+            <span className={`pill ${unread ? "" : "zero"}`} data-testid="unread-count" aria-label={`${unread} unread`}>{unread}</span>
+          </Link>
+        </nav>
+        <div className="who">
+          {me.status === "ready" && <span>{me.data.name}</span>}
+          <button type="button" className="secondary" onClick={async () => {
+            try {
+              await api.signOut();
+              await closeLiveClient();
+              onSignedOut();
+            } catch (e) {
+              setSignOutError((e as Error).message);
+            }
+          }}>Sign out</button>
+        </div>
+      </header>
+      {signOutError && <ErrorNote error={signOutError} />}
+      <main id="main" tabIndex={-1}>
+        <Page route={route} me={me} />
+      </main>
+    </div>
+  );
+}
+
+function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeView>> }) {
+  switch (route.page) {
+    case "home":
+      return (
+        <LiveView live={me} what="workspace">
+          {(data) => <Home me={data} />}
+        </LiveView>
+      );
+    case "board":
+      return <><ProjectPicker me={me} current={route.projectId} /><Board projectId={route.projectId} /></>;
+    case "task":
+      return <TaskPage taskId={route.taskId} />;
+    case "agents":
+      return <Agents />;
+    case "notifications":
+      return <Notifications />;
+    case "login":
+    case "missing":
+      return <ErrorNote error="There is no page here." />;
+    default:
+      return route satisfies never;
+  }
+}
+
+function Home({ me }: { me: MeView }) {
+  const first = me.workspaces.flatMap((w) => w.projects)[0];
+  useEffect(() => {
+    if (first) navigate(`/projects/${first.id}`, { replace: true });
+  }, [first]);
+  return first ? null : <ErrorNote error="You have no projects yet." />;
+}
+
+function ProjectPicker({ me, current }: { me: ReturnType<typeof useLive<MeView>>; current: string }) {
+  if (me.status !== "ready") return null;
+  const projects = me.data.workspaces.flatMap((w) => w.projects.map((p) => ({ ...p, workspace: w.name })));
+  if (projects.length < 2) return null;
+  return (
+    <label className="picker">Project{" "}
+      <select value={current} onChange={(e) => navigate(`/projects/${e.target.value}`)}>
+        {projects.map((p) => <option key={p.id} value={p.id}>{p.workspace} / {p.name}</option>)}
+      </select>
+    </label>
+  );
+}

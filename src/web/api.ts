@@ -1,0 +1,55 @@
+/**
+ * The UI's writes and one-off reads: the hub's REST owner API, signed in by the
+ * session cookie. Every state-changing call sends the CSRF header the hub
+ * requires of cookie-authenticated requests, and an Idempotency-Key so a
+ * retried click never acts twice.
+ */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+const CSRF = { "x-groupchat-csrf": "1" };
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { ...CSRF };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (method === "POST") headers["idempotency-key"] = crypto.randomUUID();
+  const response = await fetch(`/api/v1${path}`, {
+    method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const parsed: unknown = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const message = (parsed as { error?: string } | null)?.error ?? `${response.status} ${response.statusText}`;
+    throw new ApiError(response.status, message);
+  }
+  return parsed as T;
+}
+
+export interface SessionInfo {
+  userId: string;
+  name: string;
+  expiresAt: number;
+}
+
+export const api = {
+  session: () => call<SessionInfo>("GET", "/session"),
+  signIn: (code: string) => call<SessionInfo>("POST", "/session", { code }),
+  signOut: () => call<null>("DELETE", "/session"),
+  createTask: (input: { projectId: string; title: string; description?: string; dueDate?: string | null }) =>
+    call<{ id: string }>("POST", "/tasks", input),
+  editTask: (id: string, patch: { title?: string; description?: string; status?: string; dueDate?: string | null; images?: { url: string; name: string }[] }) =>
+    call<{ id: string }>("PATCH", `/tasks/${encodeURIComponent(id)}`, patch),
+  comment: (taskId: string, body: string) => call<{ runId: string | null }>("POST", `/tasks/${encodeURIComponent(taskId)}/comments`, { body }),
+  delegate: (taskId: string, agentId: string, prompt?: string) =>
+    call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/delegate`, prompt ? { agentId, prompt } : { agentId }),
+  followUp: (runId: string, message: string) => call<{ id: string }>("POST", `/runs/${encodeURIComponent(runId)}/follow-up`, { message }),
+  stop: (runId: string) => call<{ id: string }>("POST", `/runs/${encodeURIComponent(runId)}/stop`),
+  createAgent: (name: string, description?: string) =>
+    call<{ id: string; name: string; token: string }>("POST", "/agents", description ? { name, description } : { name }),
+  rotateToken: (agentId: string) => call<{ token: string }>("POST", `/agents/${encodeURIComponent(agentId)}/token`),
+  markRead: (ids: string[]) => call<{ updated: number }>("POST", "/notifications/read", { ids }),
+};

@@ -1,0 +1,24 @@
+/** Display helpers, pure. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+export function formatUsd(usd: number | null): string {
+  if (usd === null) return "—";
+  return usd < 0.01 && usd > 0 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
+
+export function formatTime(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** A run's duration: started → ended, or → now while it runs. */
+export function runDuration(run: { startedAt: number | null; endedAt: number | null }, now: number): number | null {
+  if (run.startedAt === null) return null;
+  return (run.endedAt ?? now) - run.startedAt;
+}

@@ -1,0 +1,46 @@
+/**
+ * Live data: the hub's owner queries through the stock Convex client, the same
+ * real-time engine agents use. The socket is opened at the page's own origin
+ * after sign-in, so the browser sends the session cookie with the upgrade; no
+ * token ever travels in query args. No polling anywhere: a value changes when
+ * the hub pushes a Transition.
+ */
+import { ConvexClient } from "convex/browser";
+import { anyApi, type FunctionReference } from "convex/server";
+import { useEffect, useState } from "react";
+
+let client: ConvexClient | null = null;
+
+export function liveClient(): ConvexClient {
+  client ??= new ConvexClient(window.location.origin, { logger: false });
+  return client;
+}
+
+/** After sign-out: the next sign-in opens a new socket, with the new cookie. */
+export async function closeLiveClient(): Promise<void> {
+  const closing = client;
+  client = null;
+  await closing?.close();
+}
+
+export type Live<T> = { status: "loading" } | { status: "ready"; data: T } | { status: "error"; error: Error; code: string | null };
+
+type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents";
+
+/** Subscribes to `owner:<name>` while mounted; re-subscribes when the args change. */
+export function useLive<T>(name: OwnerQuery, args: Record<string, string> = {}): Live<T> {
+  const [state, setState] = useState<Live<T>>({ status: "loading" });
+  const key = JSON.stringify(args);
+  useEffect(() => {
+    setState({ status: "loading" });
+    const query = (anyApi.owner as Record<string, unknown>)[name] as FunctionReference<"query">;
+    const unsubscribe = liveClient().onUpdate(
+      query,
+      JSON.parse(key) as Record<string, string>,
+      (data) => setState({ status: "ready", data: data as T }),
+      (error) => setState({ status: "error", error, code: ((error as { data?: { code?: string } }).data?.code) ?? null }),
+    );
+    return () => unsubscribe();
+  }, [name, key]);
+  return state;
+}

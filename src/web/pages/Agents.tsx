@@ -1,0 +1,103 @@
+/** Your agents: create one (its gca_ token shown once), rotate a token, see its runs. */
+import { useState } from "react";
+import { api } from "../api.ts";
+import { Link, RunBadge } from "../components/bits.tsx";
+import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
+import { useAction } from "../components/use-action.ts";
+import { formatTime } from "../format.ts";
+import { useLive } from "../live.ts";
+import type { AgentWithRuns } from "../types.ts";
+
+interface Revealed {
+  agentName: string;
+  token: string;
+}
+
+export function Agents() {
+  const live = useLive<AgentWithRuns[]>("agents");
+  // The token lives only in this component's memory: gone on reload, never stored.
+  const [revealed, setRevealed] = useState<Revealed | null>(null);
+  return (
+    <section aria-labelledby="agents-title">
+      <h1 id="agents-title">Agents</h1>
+      {revealed && <TokenOnce revealed={revealed} onDone={() => setRevealed(null)} />}
+      <NewAgent onCreated={setRevealed} />
+      <LiveView live={live} what="agents">
+        {(agents) => agents.length === 0 ? <Empty>No agents yet.</Empty> : (
+          <ul className="agents">
+            {agents.map((agent) => <AgentCard key={agent.id} agent={agent} onRotated={setRevealed} />)}
+          </ul>
+        )}
+      </LiveView>
+    </section>
+  );
+}
+
+function TokenOnce({ revealed, onDone }: { revealed: Revealed; onDone: () => void }) {
+  const [copied, setCopied] = useState(false);
+  const env = [
+    `GROUPCHAT_AGENT_TOKEN=${revealed.token}`,
+    `GROUPCHAT_API_URL=${location.origin}/api/v1/agent`,
+    `GROUPCHAT_CONVEX_URL=${location.origin}`,
+  ].join("\n");
+  return (
+    <section className="token-once" role="region" aria-labelledby="token-title" data-testid="token-once">
+      <h2 id="token-title">Token for {revealed.agentName}</h2>
+      <p><strong>Copy it now: it is shown this once.</strong> Put these lines in the agent's environment:</p>
+      <pre><code data-testid="env-lines">{env}</code></pre>
+      <div className="row">
+        <button type="button" onClick={() => {
+          void navigator.clipboard?.writeText(env).then(() => setCopied(true), () => setCopied(false));
+        }}>{copied ? "Copied" : "Copy"}</button>
+        <button type="button" className="secondary" onClick={onDone}>Done</button>
+      </div>
+      <p className="sr-only" aria-live="polite">{copied ? "Copied to the clipboard" : ""}</p>
+    </section>
+  );
+}
+
+function NewAgent({ onCreated }: { onCreated: (r: Revealed) => void }) {
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const create = useAction();
+  return (
+    <form className="new-agent" aria-label="New agent" onSubmit={async (event) => {
+      event.preventDefault();
+      await create.run(async () => {
+        const agent = await api.createAgent(name.trim(), description.trim() || undefined);
+        onCreated({ agentName: agent.name, token: agent.token });
+        setName(""); setDescription("");
+      });
+    }}>
+      <label>Name <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
+      <label>Description <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} /></label>
+      <button type="submit" disabled={create.busy || !name.trim()}>Create agent</button>
+      {create.error && <ErrorNote error={create.error} />}
+    </form>
+  );
+}
+
+function AgentCard({ agent, onRotated }: { agent: AgentWithRuns; onRotated: (r: Revealed) => void }) {
+  const rotate = useAction();
+  return (
+    <li className="agent card" data-agent-id={agent.id}>
+      <div className="row spread">
+        <h2>{agent.name}</h2>
+        <button type="button" className="secondary" disabled={rotate.busy} onClick={() => {
+          if (!confirm(`Rotate the token of ${agent.name}? The old one stops working at once.`)) return;
+          void rotate.run(async () => onRotated({ agentName: agent.name, token: (await api.rotateToken(agent.id)).token }));
+        }}>Rotate token</button>
+      </div>
+      {agent.description && <p className="meta">{agent.description}</p>}
+      {rotate.error && <ErrorNote error={rotate.error} />}
+      <h3>Recent runs</h3>
+      {agent.runs.length === 0 ? <Empty>No runs yet.</Empty> : (
+        <ul className="agent-runs">
+          {agent.runs.map((run) => (
+            <li key={run.id}><RunBadge status={run.status} /> <Link to={`/tasks/${run.taskId}`}>{run.taskTitle}</Link> <span className="meta">{formatTime(run.createdAt)}</span></li>
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}

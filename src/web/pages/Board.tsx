@@ -1,0 +1,81 @@
+/** A project's board: todo / doing / done, live. */
+import { useState } from "react";
+import { api } from "../api.ts";
+import { Link, RunBadge } from "../components/bits.tsx";
+import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
+import { useAction } from "../components/use-action.ts";
+import { useLive } from "../live.ts";
+import type { BoardTask, BoardView } from "../types.ts";
+
+const COLUMNS = [
+  { status: "todo", title: "To do" },
+  { status: "doing", title: "Doing" },
+  { status: "done", title: "Done" },
+] as const;
+
+export function Board({ projectId }: { projectId: string }) {
+  const live = useLive<BoardView>("board", { projectId });
+  return (
+    <LiveView live={live} what="project">
+      {(board) => (
+        <section aria-labelledby="board-title">
+          <h1 id="board-title">{board.project.name}</h1>
+          <NewTask projectId={projectId} />
+          <div className="board">
+            {COLUMNS.map((column) => {
+              const tasks = board.tasks.filter((t) => t.status === column.status);
+              return (
+                <section key={column.status} className="column" aria-labelledby={`col-${column.status}`} data-column={column.status}>
+                  <h2 id={`col-${column.status}`}>{column.title} <span className="count">{tasks.length}</span></h2>
+                  {tasks.length === 0 ? <Empty>Nothing here.</Empty> : (
+                    <ul className="cards">{tasks.map((task) => <Card key={task.id} task={task} />)}</ul>
+                  )}
+                </section>
+              );
+            })}
+          </div>
+        </section>
+      )}
+    </LiveView>
+  );
+}
+
+function Card({ task }: { task: BoardTask }) {
+  const move = useAction();
+  return (
+    <li className="card" data-task-id={task.id}>
+      <Link to={`/tasks/${task.id}`} className="card-title">{task.title}</Link>
+      <div className="meta">
+        {task.dueDate && <span>Due {task.dueDate}</span>}
+        {task.latestRun && <span>{task.latestRun.agentName} <RunBadge status={task.latestRun.status} /></span>}
+      </div>
+      <label className="move">
+        <span className="sr-only">Move “{task.title}” to</span>
+        <select value={task.status} disabled={move.busy} onChange={(e) => void move.run(() => api.editTask(task.id, { status: e.target.value }))}>
+          {COLUMNS.map((c) => <option key={c.status} value={c.status}>{c.title}</option>)}
+        </select>
+      </label>
+      {move.error && <ErrorNote error={move.error} />}
+    </li>
+  );
+}
+
+function NewTask({ projectId }: { projectId: string }) {
+  const [title, setTitle] = useState("");
+  const [description, setDescription] = useState("");
+  const [dueDate, setDueDate] = useState("");
+  const create = useAction();
+  return (
+    <form className="new-task" aria-label="New task" onSubmit={async (event) => {
+      event.preventDefault();
+      const ok = await create.run(() => api.createTask({ projectId, title: title.trim(), description, dueDate: dueDate || null }));
+      if (ok) { setTitle(""); setDescription(""); setDueDate(""); }
+    }}>
+      <label>Title <input name="title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} /></label>
+      <label>Description <textarea name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} /></label>
+      <label>Due date <input name="dueDate" type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} /></label>
+      <button type="submit" disabled={create.busy || !title.trim()}>Add task</button>
+      {create.error && <ErrorNote error={create.error} />}
+    </form>
+  );
+}

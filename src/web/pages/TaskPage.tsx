@@ -1,0 +1,250 @@
+/** One task: details, delegate, the runs as a timeline, and the activity feed, all live. */
+import { useEffect, useState } from "react";
+import { isActive, isEnded } from "../../sdk/run-state.ts";
+import { api } from "../api.ts";
+import { Markdown, RunBadge } from "../components/bits.tsx";
+import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
+import { useAction } from "../components/use-action.ts";
+import { formatDuration, formatTime, formatUsd, runDuration } from "../format.ts";
+import { useLive } from "../live.ts";
+import type { Activity, AgentWithRuns, RunListItem, TaskView } from "../types.ts";
+
+export function TaskPage({ taskId }: { taskId: string }) {
+  const live = useLive<TaskView>("task", { taskId });
+  const agents = useLive<AgentWithRuns[]>("agents");
+  const agentList = agents.status === "ready" ? agents.data : [];
+  return (
+    <LiveView live={live} what="task">
+      {(task) => (
+        <article className="task-page" aria-labelledby="task-title">
+          <TaskHeader task={task} />
+          <div className="task-grid">
+            <div>
+              <Details task={task} />
+              <section aria-labelledby="activity-title">
+                <h2 id="activity-title">Activity</h2>
+                <ActivityFeed activity={task.activity} />
+                <CommentBox taskId={task.id} agentNames={agentList.map((a) => a.name)} />
+              </section>
+            </div>
+            <aside>
+              <Delegate taskId={task.id} agents={agentList} />
+              <RunTimeline runs={task.runs} />
+            </aside>
+          </div>
+        </article>
+      )}
+    </LiveView>
+  );
+}
+
+function TaskHeader({ task }: { task: TaskView }) {
+  const save = useAction();
+  return (
+    <header className="task-header">
+      <h1 id="task-title">{task.title}</h1>
+      <label>Status{" "}
+        <select aria-label="Status" value={task.status} disabled={save.busy} onChange={(e) => void save.run(() => api.editTask(task.id, { status: e.target.value }))}>
+          <option value="todo">To do</option><option value="doing">Doing</option><option value="done">Done</option>
+        </select>
+      </label>
+      {save.error && <ErrorNote error={save.error} />}
+    </header>
+  );
+}
+
+function Details({ task }: { task: TaskView }) {
+  const [editing, setEditing] = useState(false);
+  const [title, setTitle] = useState(task.title);
+  const [description, setDescription] = useState(task.description);
+  const [dueDate, setDueDate] = useState(task.dueDate ?? "");
+  const [imageUrl, setImageUrl] = useState("");
+  const save = useAction();
+  if (editing) {
+    return (
+      <form className="details" aria-label="Edit task" onSubmit={async (event) => {
+        event.preventDefault();
+        if (await save.run(() => api.editTask(task.id, { title: title.trim(), description, dueDate: dueDate || null }))) setEditing(false);
+      }}>
+        <label>Title <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} /></label>
+        <label>Description (Markdown) <textarea rows={6} value={description} onChange={(e) => setDescription(e.target.value)} /></label>
+        <label>Due date <input type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} /></label>
+        <div className="row">
+          <button type="submit" disabled={save.busy || !title.trim()}>Save</button>
+          <button type="button" className="secondary" onClick={() => setEditing(false)}>Cancel</button>
+        </div>
+        {save.error && <ErrorNote error={save.error} />}
+      </form>
+    );
+  }
+  return (
+    <section className="details" aria-label="Details">
+      <p className="meta">
+        Created by {task.creator.name} · {formatTime(task.createdAt)} · {task.dueDate ? <>Due <time dateTime={task.dueDate}>{task.dueDate}</time></> : "No due date"}
+      </p>
+      {task.description ? <Markdown source={task.description} /> : <Empty>No description.</Empty>}
+      {task.images.length > 0 && (
+        <ul className="images">
+          {task.images.map((image, i) => (
+            <li key={`${image.url}-${i}`}>
+              <a href={image.url} target="_blank" rel="noopener noreferrer"><img src={image.url} alt={image.name || "Task image"} loading="lazy" /></a>
+              <button type="button" className="link" aria-label={`Remove image ${image.name || i + 1}`}
+                onClick={() => void save.run(() => api.editTask(task.id, { images: task.images.filter((_, j) => j !== i) }))}>Remove</button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form className="row" aria-label="Add image" onSubmit={async (event) => {
+        event.preventDefault();
+        const url = imageUrl.trim();
+        if (await save.run(() => api.editTask(task.id, { images: [...task.images, { url, name: url.split("/").pop() ?? "" }] }))) setImageUrl("");
+      }}>
+        <label className="grow">Image URL <input type="url" value={imageUrl} onChange={(e) => setImageUrl(e.target.value)} placeholder="https://…" /></label>
+        <button type="submit" className="secondary" disabled={!imageUrl.trim() || save.busy}>Add image</button>
+      </form>
+      <button type="button" className="secondary" onClick={() => {
+        setTitle(task.title); setDescription(task.description); setDueDate(task.dueDate ?? ""); setEditing(true);
+      }}>Edit task</button>
+      {save.error && <ErrorNote error={save.error} />}
+    </section>
+  );
+}
+
+function ActivityFeed({ activity }: { activity: Activity[] }) {
+  if (activity.length === 0) return <Empty>No activity yet.</Empty>;
+  return (
+    <ol className="activity" aria-live="polite" aria-relevant="additions">
+      {activity.map((item) => item.type === "status_change" ? (
+        <li key={item.id} className="status-change" data-activity-id={item.id}>
+          <span>{item.author.name}</span> moved the {item.subject === "task" ? "task" : "run"} {item.from ?? "—"} → <strong>{item.to}</strong>
+          <time dateTime={new Date(item.createdAt).toISOString()}> · {formatTime(item.createdAt)}</time>
+        </li>
+      ) : (
+        <li key={item.id} className={`comment ${item.author.kind === "agent" ? "by-agent" : ""}`} data-activity-id={item.id} data-author-kind={item.author.kind}>
+          <div className="comment-head">
+            <strong>{item.author.name}</strong>
+            {item.author.kind === "agent" && <span className="badge agent">agent</span>}
+            <time dateTime={new Date(item.createdAt).toISOString()}>{formatTime(item.createdAt)}</time>
+          </div>
+          <Markdown source={item.body} className="comment-body" />
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function CommentBox({ taskId, agentNames }: { taskId: string; agentNames: string[] }) {
+  const [body, setBody] = useState("");
+  const post = useAction();
+  return (
+    <form className="comment-box" aria-label="Comment" onSubmit={async (event) => {
+      event.preventDefault();
+      if (await post.run(() => api.comment(taskId, body))) setBody("");
+    }}>
+      <label htmlFor="comment-body">Comment (Markdown; @mention an agent to delegate to it)</label>
+      <textarea id="comment-body" rows={3} value={body} onChange={(e) => setBody(e.target.value)} />
+      {agentNames.length > 0 && (
+        <div className="mentions" role="group" aria-label="Mention an agent">
+          {agentNames.map((name) => (
+            <button key={name} type="button" className="chip" onClick={() => setBody((b) => `${b}${b && !b.endsWith(" ") ? " " : ""}@${name} `)}>@{name}</button>
+          ))}
+        </div>
+      )}
+      <button type="submit" disabled={post.busy || !body.trim()}>Post comment</button>
+      {post.error && <ErrorNote error={post.error} />}
+    </form>
+  );
+}
+
+function Delegate({ taskId, agents }: { taskId: string; agents: AgentWithRuns[] }) {
+  const [agentId, setAgentId] = useState("");
+  const [prompt, setPrompt] = useState("");
+  const send = useAction();
+  const chosen = agentId || agents[0]?.id || "";
+  return (
+    <form className="delegate" aria-labelledby="delegate-title" onSubmit={async (event) => {
+      event.preventDefault();
+      if (await send.run(() => api.delegate(taskId, chosen, prompt.trim() || undefined))) setPrompt("");
+    }}>
+      <h2 id="delegate-title">Delegate</h2>
+      {agents.length === 0 ? <Empty>No agents yet: create one on the Agents page.</Empty> : (
+        <>
+          <label>Agent
+            <select value={chosen} onChange={(e) => setAgentId(e.target.value)}>
+              {agents.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
+            </select>
+          </label>
+          <label>Prompt (optional) <textarea rows={2} value={prompt} onChange={(e) => setPrompt(e.target.value)} /></label>
+          <button type="submit" disabled={send.busy || !chosen}>Delegate</button>
+        </>
+      )}
+      {send.error && <ErrorNote error={send.error} />}
+    </form>
+  );
+}
+
+/** A clock for the duration of running runs; it only redraws, it never fetches. */
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
+}
+
+function RunTimeline({ runs }: { runs: RunListItem[] }) {
+  const now = useNow(runs.some((r) => r.status === "RUNNING"));
+  const total = [...runs].reverse().find((r) => r.totalCostUsd !== null)?.totalCostUsd ?? null;
+  return (
+    <section className="runs" aria-labelledby="runs-title">
+      <h2 id="runs-title">Runs</h2>
+      {runs.length === 0 ? <Empty>Not delegated yet.</Empty> : (
+        <ol className="timeline">
+          {runs.map((run, i) => <RunItem key={run.id} run={run} turn={i + 1} now={now} />)}
+        </ol>
+      )}
+      <p className="total" data-testid="task-total">Task total: <strong>{formatUsd(total)}</strong></p>
+    </section>
+  );
+}
+
+function RunItem({ run, turn, now }: { run: RunListItem; turn: number; now: number }) {
+  const stop = useAction();
+  const follow = useAction();
+  const [message, setMessage] = useState("");
+  const [following, setFollowing] = useState(false);
+  const duration = runDuration(run, now);
+  return (
+    <li className="run" data-run-id={run.id} data-status={run.status}>
+      <div className="run-head">
+        <span>Turn {turn} · {run.agent.name}</span>
+        <RunBadge status={run.status} />
+      </div>
+      {run.lastFollowUpMessage ? <p className="prompt">Follow-up: {run.lastFollowUpMessage}</p> : run.prompt && <p className="prompt">Prompt: {run.prompt}</p>}
+      <dl className="run-stats">
+        <div><dt>Duration</dt><dd>{duration === null ? "not started" : formatDuration(duration)}</dd></div>
+        <div><dt>Turn cost</dt><dd>{formatUsd(run.stepCostUsd)}</dd></div>
+        <div><dt>Total</dt><dd>{formatUsd(run.totalCostUsd)}</dd></div>
+      </dl>
+      {isActive(run.status) && (
+        <button type="button" className="danger" disabled={stop.busy} onClick={() => void stop.run(() => api.stop(run.id))}>Stop run</button>
+      )}
+      {isEnded(run.status) && !following && <button type="button" className="secondary" onClick={() => setFollowing(true)}>Follow up</button>}
+      {following && (
+        <form aria-label="Follow-up" onSubmit={async (event) => {
+          event.preventDefault();
+          if (await follow.run(() => api.followUp(run.id, message.trim()))) { setMessage(""); setFollowing(false); }
+        }}>
+          <label>Follow-up message <textarea rows={2} value={message} onChange={(e) => setMessage(e.target.value)} autoFocus /></label>
+          <div className="row">
+            <button type="submit" disabled={follow.busy || !message.trim()}>Send follow-up</button>
+            <button type="button" className="secondary" onClick={() => setFollowing(false)}>Cancel</button>
+          </div>
+        </form>
+      )}
+      {(stop.error || follow.error) && <ErrorNote error={(stop.error ?? follow.error)!} />}
+    </li>
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * The UI's routes, on the History API (the hub serves index.html for each; see
+ * src/hub/http/web.ts, which lists the same paths).
+ */
+import { useEffect, useState } from "react";
+
+export type Route =
+  | { page: "home" }
+  | { page: "login"; code: string | null }
+  | { page: "board"; projectId: string }
+  | { page: "task"; taskId: string }
+  | { page: "agents" }
+  | { page: "notifications" }
+  | { page: "missing" };
+
+export function parseRoute(pathname: string, hash: string): Route {
+  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  const [first, second] = parts;
+  if (parts.length === 0) return { page: "home" };
+  if (first === "login" && parts.length === 1) {
+    const code = new URLSearchParams(hash.replace(/^#/, "")).get("code");
+    return { page: "login", code };
+  }
+  if (first === "projects" && second && parts.length === 2) return { page: "board", projectId: second };
+  if (first === "tasks" && second && parts.length === 2) return { page: "task", taskId: second };
+  if (first === "agents" && parts.length === 1) return { page: "agents" };
+  if (first === "notifications" && parts.length === 1) return { page: "notifications" };
+  return { page: "missing" };
+}
+
+const listeners = new Set<() => void>();
+
+export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  if (options.replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  for (const listener of listeners) listener();
+}
+
+export function useRoute(): Route {
+  const read = () => parseRoute(location.pathname, location.hash);
+  const [route, setRoute] = useState<Route>(read);
+  useEffect(() => {
+    const update = () => setRoute(read());
+    listeners.add(update);
+    window.addEventListener("popstate", update);
+    return () => {
+      listeners.delete(update);
+      window.removeEventListener("popstate", update);
+    };
+  }, []);
+  return route;
+}

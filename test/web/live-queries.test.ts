@@ -1,0 +1,102 @@
+/**
+ * The owner:* live queries over the stock Convex client, authorized by the
+ * session cookie sent with the WebSocket upgrade (as a browser does), never by
+ * args: no cookie or a cross-site page means UNAUTHORIZED, and a sign-out ends
+ * the live queries at once.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ConvexClient } from "convex/browser";
+import { anyApi, type FunctionReference } from "convex/server";
+import WebSocket from "ws";
+import { startTestHub, type TestHub } from "../support/hub.ts";
+import { signIn, withCookie } from "./support/session.ts";
+
+interface Update {
+  value?: unknown;
+  error?: Error & { data?: { code?: string } };
+}
+
+/** A browser-like socket: the cookie and Origin headers ride on the upgrade. */
+function browserSocket(headers: Record<string, string>): typeof globalThis.WebSocket {
+  return class extends WebSocket {
+    constructor(url: string) {
+      super(url, { headers });
+    }
+  } as unknown as typeof globalThis.WebSocket;
+}
+
+class Watch {
+  readonly updates: Update[] = [];
+  private waiters: (() => void)[] = [];
+  push = (u: Update) => {
+    this.updates.push(u);
+    for (const w of this.waiters.splice(0)) w();
+  };
+  async until(check: (u: Update) => boolean): Promise<Update> {
+    for (;;) {
+      const found = this.updates.find(check);
+      if (found) return found;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+}
+
+describe("owner live queries", { timeout: 30_000 }, () => {
+  let t: TestHub;
+  const clients: ConvexClient[] = [];
+  before(async () => (t = await startTestHub()));
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await t.close();
+  });
+
+  function watch(name: string, args: Record<string, string>, headers: Record<string, string>): Watch {
+    const client = new ConvexClient(t.baseUrl, { webSocketConstructor: browserSocket(headers), logger: false });
+    clients.push(client);
+    const w = new Watch();
+    const query = (anyApi.owner as Record<string, unknown>)[name] as FunctionReference<"query">;
+    client.onUpdate(query, args, (value) => w.push({ value }), (error) => w.push({ error }));
+    return w;
+  }
+
+  const origin = () => ({ origin: t.baseUrl });
+
+  it("without a session the owner queries fail UNAUTHORIZED (and agents' queries are unaffected)", async () => {
+    const w = watch("board", { projectId: t.creds.projectId }, origin());
+    const { error } = await w.until((u) => u.error !== undefined);
+    assert.equal(error!.data?.code, "UNAUTHORIZED");
+  });
+
+  it("a cookie sent from another site's page is ignored", async () => {
+    const cookie = await signIn(t);
+    const w = watch("me", {}, { cookie, origin: "http://evil.example" });
+    const { error } = await w.until((u) => u.error !== undefined);
+    assert.equal(error!.data?.code, "UNAUTHORIZED");
+  });
+
+  it("with the session cookie, the board is live: a task created over REST appears without asking again", async () => {
+    const cookie = await signIn(t);
+    const w = watch("board", { projectId: t.creds.projectId }, { cookie, ...origin() });
+    await w.until((u) => u.value !== undefined);
+    await withCookie(t, cookie, "POST", "/tasks", { projectId: t.creds.projectId, title: "Seen live" });
+    const seen = await w.until((u) => JSON.stringify(u.value ?? null).includes("Seen live"));
+    assert.equal((seen.value as { project: { id: string } }).project.id, t.creds.projectId);
+  });
+
+  it("another workspace's project is NOT_FOUND", async () => {
+    const cookie = await signIn(t);
+    const w = watch("board", { projectId: "prj_elsewhere" }, { cookie, ...origin() });
+    const { error } = await w.until((u) => u.error !== undefined);
+    assert.equal(error!.data?.code, "NOT_FOUND");
+  });
+
+  it("signing out ends the session's live queries at once", async () => {
+    const cookie = await signIn(t);
+    const w = watch("notifications", {}, { cookie, ...origin() });
+    await w.until((u) => u.value !== undefined);
+    assert.equal((await withCookie(t, cookie, "DELETE", "/session")).status, 204);
+    const { error } = await w.until((u) => u.error !== undefined);
+    assert.equal(error!.data?.code, "UNAUTHORIZED");
+  });
+});

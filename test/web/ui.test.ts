@@ -1,0 +1,200 @@
+/**
+ * The owner's web UI in a real headless Chromium against a real hub, with a real
+ * agent on our SDK: everything the page shows after sign-in arrives live (the
+ * owner:* queries over the sync protocol), and the page never reloads.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import type { ExecutorContext } from "../../src/sdk/index.ts";
+import { startTestHub, type TestHub } from "../support/hub.ts";
+import { startSdkAgent } from "./support/agent.ts";
+import { launchBrowser, type TestBrowser } from "./support/browser.ts";
+import { ensureWebBuilt } from "./support/build.ts";
+
+const ARTIFACTS = "test-artifacts/web";
+const WAIT = { timeout: 20_000 };
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+}
+
+describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
+  let t: TestHub;
+  let b: TestBrowser;
+  let page: Page;
+  let agent: ReturnType<typeof startSdkAgent>;
+  let loads = 0;
+  const halfway = deferred();
+  const stopStarted = deferred();
+  let sawStop = false;
+
+  before(async () => {
+    ensureWebBuilt();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    t = await startTestHub();
+    // The agent: posts progress, waits for the test (so RUNNING can be seen), and bills each turn $0.25.
+    agent = startSdkAgent(t, t.creds.agentToken, async (run, ctx: ExecutorContext) => {
+      if (run.taskTitle.startsWith("Stop me")) {
+        stopStarted.resolve();
+        await aborted(ctx.signal);
+        sawStop = true;
+        return { summary: "never posted" };
+      }
+      if (run.lastFollowUpMessage) return { summary: `Follow-up done: **${run.lastFollowUpMessage}**`, stepCostUsd: 0.25 };
+      ctx.progress("Reading the task");
+      await halfway.promise;
+      ctx.progress("Halfway there");
+      return { summary: "Release notes drafted. See `NOTES.md`.", stepCostUsd: 0.25 };
+    });
+    b = await launchBrowser();
+    page = await b.context.newPage();
+    page.on("load", () => loads++);
+  });
+
+  after(async () => {
+    await agent?.worker.stop({ graceMs: 0 });
+    await b?.close();
+    await t?.close();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png` });
+  const runStatus = (status: string) => page.locator(`.timeline .run[data-status="${status}"]`);
+
+  it("signs in with the one-time link and shows the board", async () => {
+    await page.goto(await t.hub.loginLink());
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    assert.equal(new URL(page.url()).pathname, `/projects/${t.creds.projectId}`);
+    assert.equal(new URL(page.url()).hash, "", "the code is gone from the address bar");
+    const cookies = await b.context.cookies();
+    const session = cookies.find((c) => c.name === "gc_session");
+    assert.ok(session?.httpOnly && session.sameSite === "Strict");
+    // From here on, a reload would lose this marker.
+    await page.evaluate(() => ((window as unknown as { marker: string }).marker = "same page"));
+  });
+
+  it("creates a task, delegates it, and watches the agent take it to FINISHED live", async () => {
+    await page.getByLabel("Title").fill("Write the release notes");
+    await page.getByLabel("Description").fill("Cover the **web UI** and the bridge.");
+    await page.getByRole("button", { name: "Add task" }).click();
+    const card = page.locator('[data-column="todo"] .card', { hasText: "Write the release notes" });
+    await card.waitFor(WAIT);
+    await shot("board");
+    await card.getByRole("link").click();
+    await page.getByRole("heading", { name: "Write the release notes" }).waitFor(WAIT);
+    await page.locator(".markdown strong", { hasText: "web UI" }).waitFor(WAIT);
+
+    await page.getByLabel("Prompt (optional)").fill("Keep it short");
+    await page.getByRole("button", { name: "Delegate" }).click();
+    // The agent picks it up at once and posts its first progress comment.
+    await runStatus("RUNNING").waitFor(WAIT);
+    await page.locator('.comment[data-author-kind="agent"]', { hasText: "Reading the task" }).waitFor(WAIT);
+    await shot("task-running");
+    halfway.resolve();
+    await page.locator('.comment[data-author-kind="agent"]', { hasText: "Halfway there" }).waitFor(WAIT);
+    await runStatus("FINISHED").waitFor(WAIT);
+    await page.locator(".comment.by-agent code", { hasText: "NOTES.md" }).waitFor(WAIT);
+    await page.getByTestId("task-total").getByText("$0.25").waitFor(WAIT);
+    const agentBadges = await page.locator(".comment.by-agent .badge.agent").count();
+    assert.ok(agentBadges >= 3, `agent comments are marked as the agent's (${agentBadges})`);
+    // The task moved to "doing" when the run started: shown inline in the feed.
+    await page.locator(".status-change", { hasText: "doing" }).first().waitFor(WAIT);
+    await shot("task-finished");
+    assert.equal(await page.evaluate(() => (window as unknown as { marker?: string }).marker), "same page");
+    assert.equal(loads, 1, "no reload: the page loaded once, at sign-in");
+  });
+
+  it("sends a follow-up on the ended run; the new turn runs and the total adds up", async () => {
+    await page.getByRole("button", { name: "Follow up" }).click();
+    await page.getByLabel("Follow-up message").fill("Add a line about the agents page");
+    await page.getByRole("button", { name: "Send follow-up" }).click();
+    await page.locator(".timeline .run").nth(1).and(runStatus("FINISHED")).waitFor(WAIT);
+    await page.locator(".comment.by-agent strong", { hasText: "Add a line about the agents page" }).waitFor(WAIT);
+    await page.getByTestId("task-total").getByText("$0.50").waitFor(WAIT);
+    assert.equal(loads, 1);
+  });
+
+  it("an @mention in a comment delegates to the agent, and the comment renders as Markdown", async () => {
+    await page.getByRole("button", { name: "@OpenClaw Bot" }).click();
+    await page.getByRole("textbox", { name: /^Comment/ }).pressSequentially("please _also_ check the changelog");
+    await page.getByRole("button", { name: "Post comment" }).click();
+    await page.locator('.comment[data-author-kind="user"] em', { hasText: "also" }).waitFor(WAIT);
+    await page.locator(".timeline .run").nth(2).and(runStatus("FINISHED")).waitFor(WAIT);
+    await page.getByTestId("task-total").getByText("$0.75").waitFor(WAIT);
+    assert.equal(loads, 1);
+  });
+
+  it("stops a running run from the page", async () => {
+    await page.getByRole("link", { name: "GroupChat hub" }).click();
+    await page.getByLabel("Title").fill("Stop me: a long job");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.locator(".card", { hasText: "Stop me" }).getByRole("link").click();
+    await page.getByRole("button", { name: "Delegate" }).click();
+    await stopStarted.promise;
+    await runStatus("RUNNING").waitFor(WAIT);
+    await page.getByRole("button", { name: "Stop run" }).click();
+    await runStatus("STOPPED").waitFor(WAIT);
+    await page.getByRole("button", { name: "Stop run" }).waitFor({ state: "detached", ...WAIT });
+    await shot("task-stopped");
+    assert.equal(loads, 1);
+    // The agent heard it through stoppedRuns and gave up.
+    for (let i = 0; !sawStop && i < 200; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(sawStop, true);
+  });
+
+  it("counts unread notifications live and marks them read", async () => {
+    const pill = page.getByTestId("unread-count");
+    assert.notEqual(await pill.textContent(), "0");
+    await page.getByRole("link", { name: /Notifications/ }).click();
+    await page.locator(".notifications li.unread").first().waitFor(WAIT);
+    await shot("notifications");
+    await page.getByRole("button", { name: "Mark all read" }).click();
+    await page.locator(".notifications li.unread").first().waitFor({ state: "detached", ...WAIT });
+    await page.getByTestId("unread-count").getByText("0", { exact: true }).waitFor(WAIT);
+    assert.equal(loads, 1);
+  });
+
+  it("creates an agent and shows its token once, with the three env lines; a reload does not show it again", async () => {
+    await page.getByRole("link", { name: "Agents" }).click();
+    await page.getByLabel("Name").fill("Release Bot");
+    await page.getByRole("button", { name: "Create agent" }).click();
+    const env = page.getByTestId("env-lines");
+    await env.waitFor(WAIT);
+    const lines = (await env.textContent())!.split("\n");
+    assert.match(lines[0]!, /^GROUPCHAT_AGENT_TOKEN=gca_\S+$/);
+    assert.equal(lines[1], `GROUPCHAT_API_URL=${t.baseUrl}/api/v1/agent`);
+    assert.equal(lines[2], `GROUPCHAT_CONVEX_URL=${t.baseUrl}`);
+    await page.getByRole("button", { name: "Copy" }).waitFor(WAIT);
+    await page.locator(".agent", { hasText: "Release Bot" }).waitFor(WAIT);
+    await page.locator(".agent", { hasText: "OpenClaw Bot" }).locator(".agent-runs li").first().waitFor(WAIT);
+    await shot("agents-token");
+    const token = lines[0]!.split("=")[1]!;
+    // The token works for the agent API, and the page never shows it again.
+    assert.equal((await t.agent(token, "GET", "/me")).body.name, "Release Bot");
+    await page.reload();
+    await page.locator(".agent", { hasText: "Release Bot" }).waitFor(WAIT);
+    assert.equal(await page.getByTestId("token-once").count(), 0);
+    assert.ok(!(await page.content()).includes(token));
+  });
+
+  it("is readable in dark mode", async () => {
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.getByRole("link", { name: "GroupChat hub" }).click();
+    await page.locator(".card", { hasText: "Write the release notes" }).getByRole("link").click();
+    await runStatus("FINISHED").first().waitFor(WAIT);
+    const [bg, fg] = await page.evaluate(() => {
+      const style = getComputedStyle(document.body);
+      return [style.backgroundColor, style.color];
+    });
+    assert.notEqual(bg, fg);
+    assert.equal(bg, "rgb(15, 18, 22)");
+    await shot("task-dark");
+  });
+});
