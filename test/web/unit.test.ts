@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { passesCsrf, readCookie, sameOrigin, sessionCookie } from "../../src/hub/http/session-cookie.ts";
+import { isUiPath } from "../../src/hub/http/web.ts";
+import { formatDuration, formatUsd, runDuration } from "../../src/web/format.ts";
+import { parseRoute } from "../../src/web/router.ts";
+
+describe("session cookie rules", () => {
+  it("reads one cookie among several, and nothing from junk", () => {
+    assert.equal(readCookie("a=1; gc_session=gcs_x; b=2", "gc_session"), "gcs_x");
+    assert.equal(readCookie("gc_sessionx=1", "gc_session"), null);
+    assert.equal(readCookie("gc_session=%E0%A4%A", "gc_session"), null);
+    assert.equal(readCookie(undefined, "gc_session"), null);
+  });
+
+  it("sets HttpOnly, SameSite=Strict and Path=/, Secure over https", () => {
+    assert.equal(sessionCookie("gcs_x", 60_000, false), "gc_session=gcs_x; Path=/; HttpOnly; SameSite=Strict; Max-Age=60");
+    assert.match(sessionCookie("gcs_x", 60_000, true), /; Secure$/);
+  });
+
+  it("lets reads through and asks mutations for the header", () => {
+    assert.equal(passesCsrf("GET", {}), true);
+    assert.equal(passesCsrf("POST", {}), false);
+    assert.equal(passesCsrf("DELETE", { "x-groupchat-csrf": "1" }), true);
+  });
+
+  it("takes a socket's cookie only from a same-origin page", () => {
+    assert.equal(sameOrigin({ host: "127.0.0.1:3210", origin: "http://127.0.0.1:3210" }), true);
+    assert.equal(sameOrigin({ host: "127.0.0.1:3210", origin: "http://evil.example" }), false);
+    assert.equal(sameOrigin({ host: "127.0.0.1:3210", origin: "null" }), false);
+    assert.equal(sameOrigin({ host: "127.0.0.1:3210" }), true, "no Origin: not a browser");
+  });
+});
+
+describe("web UI routes", () => {
+  it("the hub serves the app exactly on the UI's routes", () => {
+    for (const path of ["/", "/login", "/agents", "/notifications", "/projects/prj_1", "/tasks/task_1?x=1"]) assert.ok(isUiPath(path), path);
+    for (const path of ["/nowhere", "/api/v1/x", "/tasks", "/tasks/a/b", "/healthz"]) assert.ok(!isUiPath(path), path);
+  });
+
+  it("parses the same routes on the client, with the sign-in code from the fragment", () => {
+    assert.deepEqual(parseRoute("/login", "#code=gcl_abc"), { page: "login", code: "gcl_abc" });
+    assert.deepEqual(parseRoute("/tasks/task_1", ""), { page: "task", taskId: "task_1" });
+    assert.deepEqual(parseRoute("/projects/prj_1", ""), { page: "board", projectId: "prj_1" });
+    assert.deepEqual(parseRoute("/nope/x/y", ""), { page: "missing" });
+  });
+});
+
+describe("run display", () => {
+  it("formats durations, costs, and a running run's duration up to now", () => {
+    assert.equal(formatDuration(319), "319 ms");
+    assert.equal(formatDuration(65_000), "1m 5s");
+    assert.equal(formatUsd(null), "—");
+    assert.equal(formatUsd(0.25), "$0.25");
+    assert.equal(formatUsd(0.0012), "$0.0012");
+    assert.equal(runDuration({ startedAt: null, endedAt: null }, 10), null);
+    assert.equal(runDuration({ startedAt: 1_000, endedAt: null }, 4_000), 3_000);
+    assert.equal(runDuration({ startedAt: 1_000, endedAt: 2_000 }, 9_000), 1_000);
+  });
+});
