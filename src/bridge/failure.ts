@@ -40,12 +40,14 @@ export function ownerMessage(error: unknown): string {
   }
   if (error instanceof GatewayError) {
     if (error.code === "unauthorized") return "The bridge could not sign in to the OpenClaw gateway: check OPENCLAW_GATEWAY_TOKEN, then send a follow-up.";
+    // The gateway refused the turn itself (e.g. no credentials for the model): say why.
+    if (error.code === "rejected") return ownerMessage(turnFailure(error.message));
     return `The bridge lost its connection to OpenClaw (${firstLine(error.message)}). ${FOLLOW_UP}`;
   }
   return `The agent failed: ${firstLine(error instanceof Error ? error.message : String(error)) || "unknown error"}. ${FOLLOW_UP}`;
 }
 
-const MODEL_HINTS = /model|provider|api key|apikey|unauthorized|401|403|429|rate limit|quota|econnrefused|fetch failed|no available|credential/i;
+const MODEL_HINTS = /model|provider|api key|apikey|authentication|unauthorized|401|403|429|rate limit|quota|econnrefused|fetch failed|no available|credential/i;
 
 /** Classifies a turn's own error text (from the gateway's final answer). */
 export function turnFailure(text: string): TurnError {

@@ -61,6 +61,8 @@ export interface Job {
   end(kind: "complete" | "error", body: string, extra?: EndExtra): Promise<void>;
   /** The final call's delivery, once begun; until then a promise that never settles. */
   ending(): Promise<void>;
+  /** Settles once the final call's delivery is over (or, with none begun, once the job is). */
+  settled(): Promise<void>;
 }
 
 export function defaultFormatError(error: unknown): string {
@@ -119,5 +121,7 @@ export function runJob(runId: string, deps: JobDeps): Job {
     abort: (reason) => controller.abort(reason),
     end,
     ending: () => ending ?? new Promise<void>(() => {}),
+    // An executor that ignores its abort must not hold up a final call that was already sent.
+    settled: () => Promise.race([done.then(() => ending ?? undefined), ending ?? new Promise<void>(() => {})]),
   };
 }

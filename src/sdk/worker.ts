@@ -14,6 +14,7 @@ import type { AgentApiClient } from "./client.ts";
 import { sleep, systemClock, type Clock } from "./clock.ts";
 import { Courier } from "./courier.ts";
 import { isAgentApiError } from "./errors.ts";
+import { backoffDelay, isRetryable } from "./retry.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { MemoryOutbox, type Outbox } from "./outbox.ts";
 import type { RunSource, RunSourceEvent } from "./run-source.ts";
@@ -124,7 +125,7 @@ export class RunWorker {
     for (const job of this.#jobs.values()) {
       if (this.#state.get(job.runId)?.phase === "running") this.#abandon(job);
     }
-    await this.#within(this.#o.drainMs ?? 10_000, [...this.#jobs.values()].map((job) => Promise.race([job.done, job.ending()])));
+    await this.#within(this.#o.drainMs ?? 10_000, [...this.#jobs.values()].map((job) => job.settled()));
     this.#courier.close();
     this.#unsubscribe?.();
     await this.#o.source.close();
@@ -184,7 +185,8 @@ export class RunWorker {
     return runJob(runId, {
       claim: () => this.#claim(runId),
       detail: async (signal) => {
-        const detail = await this.#o.client.run(runId, { signal });
+        // The run is ours and RUNNING: an API outage must not fail it, so keep asking until it answers (or a stop).
+        const detail = await this.#o.client.run(runId, { signal, retry: { maxAttempts: Number.POSITIVE_INFINITY } });
         // A replayed claim (adopt) can find the run already ended: treat it like a stop.
         if (detail.status && isEnded(detail.status)) this.#onConflict(runId, detail.status);
         return detail;
@@ -206,14 +208,24 @@ export class RunWorker {
   /** True when the run is ours to execute. */
   async #claim(runId: string): Promise<boolean> {
     const comment = this.#o.startComment === undefined ? "Starting work on this now." : this.#o.startComment;
-    try {
-      // One key per worker and run: a retry after a lost answer replays our own success, never a 409.
-      await this.#o.client.start(runId, comment ?? undefined, { idempotencyKey: `${this.#instance}:start:${runId}` });
-    } catch (error) {
-      const taken = isAgentApiError(error, "conflict");
-      this.#state.claimFailed(runId, taken ? "taken" : "failed", this.#clock.now());
-      this.#emit(taken ? { type: "skipped", runId } : { type: "error", error, runId });
-      return false;
+    for (let round = 1; ; round++) {
+      try {
+        // One key per worker and run: a retry after a lost answer replays our own success, never a 409.
+        await this.#o.client.start(runId, comment ?? undefined, { idempotencyKey: `${this.#instance}:start:${runId}` });
+        break;
+      } catch (error) {
+        const taken = isAgentApiError(error, "conflict");
+        // Outcome unknown (the API may have taken the claim and lost the answer): the run may be RUNNING and
+        // gone from the pending list, so ask again with the same key until the API answers; give up only at shutdown.
+        if (!taken && isRetryable(error) && !this.#graceOver) {
+          this.#emit({ type: "error", error, runId });
+          await sleep(this.#clock, backoffDelay(Math.min(round, 5), { baseDelayMs: 500, maxDelayMs: 15_000 })).catch(() => undefined);
+          continue;
+        }
+        this.#state.claimFailed(runId, taken ? "taken" : "failed", this.#clock.now());
+        this.#emit(taken ? { type: "skipped", runId } : { type: "error", error, runId });
+        return false;
+      }
     }
     if (this.#state.claimed(runId)) {
       this.#emit({ type: "claimed", runId });

@@ -1,15 +1,27 @@
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Bridge } from "../../bridge/bridge.ts";
+import { checkModel } from "../../bridge/checks.ts";
+import { resolveBridgeConfig } from "../../bridge/config.ts";
+import { runtimePaths } from "../../bridge/runtime.ts";
 import { resolveHubConfig } from "../../hub/config.ts";
 import { createHub } from "../../hub/hub.ts";
 import { credentialsFile } from "../../hub/setup.ts";
-import { parse, UsageError } from "../main.ts";
+import { hubFlags, UsageError } from "../main.ts";
+import { bridgeLog, untilSignals } from "./bridge.ts";
 import { untilSignal } from "./hub.ts";
 
 /**
- * The README's main job: a local hub on embedded SQLite, with everything an
- * agent needs to connect printed. (The OpenClaw bridge joins it here once built.)
+ * The README's main job: a local hub on embedded SQLite and the OpenClaw bridge
+ * together (the bridge uses the hub's first agent and a managed OpenClaw
+ * gateway, or the user's when OPENCLAW_GATEWAY_URL is set). Without a model
+ * configured for OpenClaw it still starts, and says what to configure.
  */
 export async function startCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true, strict: true,
+    options: { ...hubFlags, "no-bridge": { type: "boolean" }, "openclaw-config": { type: "string" } },
+  });
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
   const config = resolveHubConfig({ data: values.data, port: values.port, host: values.host, logLevel: values["log-level"] ?? "warn" });
   const hub = await createHub(config);
@@ -18,11 +30,44 @@ export async function startCommand(args: string[]): Promise<number> {
   console.log(`GroupChat hub: ${baseUrl}  (data: ${config.dataDir})`);
   console.log(`Open the web UI (one-time sign-in link, 15 minutes; \`hub login\` prints another):\n  ${await hub.loginLink()}`);
   console.log(`Credentials (owner and agent tokens): ${credentialsFile(config.dataDir)}`);
-  console.log("\nConnect an agent with:");
-  console.log(`  GROUPCHAT_AGENT_TOKEN=<agentToken from the credentials file>`);
-  console.log(`  GROUPCHAT_API_URL=${apiUrl}`);
-  console.log(`  GROUPCHAT_CONVEX_URL=${convexUrl}`);
-  console.log("\nPress Ctrl+C to stop.");
-  await untilSignal(hub);
+
+  const withBridge = !values["no-bridge"] && process.env.GROUPCHAT_START_BRIDGE !== "0";
+  if (withBridge && !runtimePaths().installed && !process.env.OPENCLAW_GATEWAY_URL) {
+    console.log("\nOpenClaw is not installed under runtime/ (run npm install), so the bridge is off; the hub runs alone.");
+  }
+  if (!withBridge || (!runtimePaths().installed && !process.env.OPENCLAW_GATEWAY_URL)) {
+    console.log("\nConnect an agent with:");
+    console.log(`  GROUPCHAT_AGENT_TOKEN=<agentToken from the credentials file>`);
+    console.log(`  GROUPCHAT_API_URL=${apiUrl}`);
+    console.log(`  GROUPCHAT_CONVEX_URL=${convexUrl}`);
+    console.log("\nPress Ctrl+C to stop.");
+    await untilSignal(hub);
+    return 0;
+  }
+
+  const bridgeDir = join(config.dataDir, "..", "bridge");
+  const bridgeConfig = resolveBridgeConfig({
+    token: hub.credentials.agentToken, "api-url": apiUrl, "convex-url": convexUrl,
+    state: join(bridgeDir, "bridge.sqlite"), workdir: join(bridgeDir, "tasks"), "openclaw-state": join(bridgeDir, "openclaw"),
+    ...(values["openclaw-config"] ? { "openclaw-config": values["openclaw-config"] } : {}),
+    ...(values["log-level"] ? { "log-level": values["log-level"] } : {}),
+  }, { isTTY: Boolean(process.stderr.isTTY) });
+  const { log, statusLine, attach } = bridgeLog(bridgeConfig);
+  const bridge = await Bridge.start(bridgeConfig, { log, env: process.env });
+  attach(bridge);
+
+  const o = bridgeConfig.openclaw;
+  console.log(`\nOpenClaw bridge: agent "OpenClaw Bot" ↔ ${o.mode === "managed" ? `a managed OpenClaw gateway (state in ${o.stateDir}; log ${join(o.stateDir, "gateway.log")})` : o.gatewayUrl}`);
+  if (bridge.metricsUrl) console.log(`Metrics: ${bridge.metricsUrl}`);
+  const model = await checkModel(bridgeConfig);
+  if (model.ok) console.log(`OpenClaw model: ${model.detail.replace(/^primary model /, "")} (from ${o.configPath})`);
+  else {
+    console.log(`\nOpenClaw has no model to use yet (${model.detail}).`);
+    console.log(`  ${model.fix}`);
+    console.log("  Runs delegated before that end with an error that says so; restart after configuring.");
+  }
+  console.log("\nDelegate a task to \"OpenClaw Bot\" in the web UI. Press Ctrl+C to stop (twice to force).");
+  statusLine?.start();
+  await untilSignals(bridge, log, () => statusLine?.stop(), () => hub.close());
   return 0;
 }

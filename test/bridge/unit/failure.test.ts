@@ -17,6 +17,11 @@ describe("what the owner reads when a run fails", () => {
     assert.doesNotMatch(text, /resolveAuth/, "no stack trace for the owner");
   });
 
+  it("a turn the gateway refuses says why", () => {
+    const text = ownerMessage(new GatewayError("rejected", "No route-compatible authentication source is configured for openai."));
+    assert.match(text, /could not get an answer from its model: No route-compatible authentication source/);
+  });
+
   it("a timeout and a gateway problem say what to do", () => {
     assert.match(ownerMessage(new TurnError("timeout", "x")), /turn time limit/);
     assert.match(ownerMessage(new TurnError("gateway", "no answer")), /gateway is running/);

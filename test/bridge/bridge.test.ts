@@ -1,0 +1,159 @@
+/**
+ * The bridge against a real listening hub, with the stock convex client, and a
+ * trivial executor in place of OpenClaw (the OpenClaw side is in
+ * openclaw-e2e.test.ts): sharing work, API outages, restarts, metrics.
+ */
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import type { Executor } from "../../src/sdk/index.ts";
+import { startTestHub, type TestHub } from "../support/hub.ts";
+import { commentsOf, delegateMany, deferred, ownerView, runTransitions } from "../sdk/support/runs.ts";
+import { startTestBridge, type TestBridge } from "./support/bridge.ts";
+import { startSwitchProxy, type SwitchProxy } from "./support/switch-proxy.ts";
+
+/** Polls until `probe` is true; the test's timeout ends a wait that never comes true. */
+async function until(probe: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await probe())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe("the bridge against a real hub", { timeout: 120_000 }, () => {
+  let t: TestHub;
+  const bridges: TestBridge[] = [];
+  const proxies: SwitchProxy[] = [];
+  beforeEach(async () => (t = await startTestHub()));
+  afterEach(async () => {
+    for (const p of proxies) p.mode = "up";
+    await Promise.all(bridges.splice(0).map((b) => b.stop()));
+    await Promise.all(proxies.splice(0).map((p) => p.close()));
+    await t.close();
+  });
+
+  it("two bridges on one token process each of 50 runs exactly once", async () => {
+    const calls = new Map<string, number>();
+    const executor: Executor = async (run, ctx) => {
+      calls.set(run.id, (calls.get(run.id) ?? 0) + 1);
+      ctx.progress(`Working on ${run.taskTitle}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      return { summary: `Did ${run.taskTitle}`, stepCostUsd: 0.01 };
+    };
+    const a = await startTestBridge(t, { executor, flags: { concurrency: "8" } });
+    const b = await startTestBridge(t, { executor, flags: { concurrency: "8" } });
+    bridges.push(a, b);
+    assert.notEqual(a.bridge.instanceId, b.bridge.instanceId);
+    const runIds = await delegateMany(t, 50, "Shared");
+    const finished = () => new Set([...a.ids("finished"), ...b.ids("finished")]);
+    await until(() => runIds.every((id) => finished().has(id)));
+    assert.deepEqual(runIds.map((id) => calls.get(id)), runIds.map(() => 1));
+    assert.equal(a.ids("claimed").length + b.ids("claimed").length, 50);
+    for (const id of runIds) {
+      const detail = await ownerView(t, id);
+      assert.equal(detail.status, "FINISHED");
+      assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
+      assert.deepEqual(commentsOf(detail), ["Starting work on this now.", `Working on ${detail.taskTitle}`, `Did ${detail.taskTitle}`]);
+    }
+  });
+
+  it("the API failing for a while loses nothing and doubles nothing", async () => {
+    const proxy = await startSwitchProxy(t.baseUrl, "/api/v1/agent");
+    proxies.push(proxy);
+    const release = deferred();
+    const executor: Executor = async (run, ctx) => {
+      ctx.progress("step one");
+      await release.promise;
+      ctx.progress("step two");
+      return { summary: `Done: ${run.taskTitle}` };
+    };
+    const b = await startTestBridge(t, { executor, apiUrl: proxy.url, flags: { concurrency: "20" } });
+    bridges.push(b);
+    const early = await delegateMany(t, 5, "Early");
+    await until(() => early.every((id) => b.ids("claimed").includes(id)));
+
+    // The API goes away: progress, results and new claims all fail for a while.
+    proxy.mode = "drop";
+    const late = await delegateMany(t, 5, "Late");
+    release.resolve();
+    await until(() => proxy.failed >= 30);
+    proxy.mode = "503";
+    await until(() => proxy.failed >= 60);
+    // It answers again, but the first answers are lost after the hub did the work.
+    proxy.mode = "lost-answer";
+    await until(() => proxy.failed >= 70);
+    proxy.mode = "up";
+
+    await until(() => [...early, ...late].every((id) => b.ids("finished").includes(id)));
+    for (const id of [...early, ...late]) {
+      const detail = await ownerView(t, id);
+      assert.equal(detail.status, "FINISHED");
+      assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
+      assert.deepEqual(commentsOf(detail), ["Starting work on this now.", "step one", "step two", `Done: ${detail.taskTitle}`]);
+    }
+  });
+
+  it("a restart delivers what the outbox still held, once", async () => {
+    const proxy = await startSwitchProxy(t.baseUrl, "/api/v1/agent");
+    proxies.push(proxy);
+    const first = await startTestBridge(t, {
+      apiUrl: proxy.url, realtime: false,
+      executor: async (run) => {
+        proxy.mode = "503"; // the API fails just as the result is ready
+        return { summary: `Result of ${run.taskTitle}`, stepCostUsd: 0.25 };
+      },
+    });
+    const [runId] = await delegateMany(t, 1, "Outage");
+    await until(() => proxy.failed >= 3);
+    await first.stop();
+    assert.equal((await ownerView(t, runId!)).status, "RUNNING");
+
+    proxy.mode = "up";
+    const calls: string[] = [];
+    const second = await startTestBridge(t, {
+      apiUrl: proxy.url, realtime: false, stateFile: first.stateFile,
+      executor: async (run) => (calls.push(run.id), { summary: "should not run" }),
+    });
+    bridges.push(second);
+    assert.equal(second.bridge.instanceId, first.bridge.instanceId);
+    await until(async () => (await ownerView(t, runId!)).status === "FINISHED");
+    const detail = await ownerView(t, runId!);
+    assert.deepEqual(commentsOf(detail), ["Starting work on this now.", "Result of Outage 1"]);
+    assert.equal(detail.stepCostUsd, 0.25);
+    assert.deepEqual(calls, [], "the run's work was not done again");
+  });
+
+  it("on shutdown, a run that outlives the grace period ends with an error that says to follow up", async () => {
+    const started = deferred();
+    const b = await startTestBridge(t, {
+      executor: (_run, ctx) => new Promise((_resolve, reject) => {
+        started.resolve();
+        ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true });
+      }),
+    });
+    const [runId] = await delegateMany(t, 1, "Endless");
+    await started.promise;
+    await b.stop(50);
+    const detail = await ownerView(t, runId!);
+    assert.equal(detail.status, "ERROR");
+    assert.match(commentsOf(detail).at(-1)!, /shut down before it finished.*follow-up/);
+  });
+
+  it("serves Prometheus metrics: runs by outcome, pickup latency, executor time, outbox depth", async () => {
+    const b = await startTestBridge(t, {
+      executor: async (run) => {
+        if (run.taskTitle.endsWith("2")) throw new Error("broken");
+        return { summary: "ok" };
+      },
+    });
+    bridges.push(b);
+    const runIds = await delegateMany(t, 3, "Metric");
+    await until(() => b.ids("finished").length + b.ids("failed").length === 3);
+    const text = await (await fetch(b.bridge.metricsUrl!)).text();
+    assert.match(text, /groupchat_bridge_runs_total\{outcome="finished"\} 2/);
+    assert.match(text, /groupchat_bridge_runs_total\{outcome="failed"\} 1/);
+    assert.match(text, /groupchat_bridge_pickup_latency_seconds_count 3/);
+    assert.match(text, /groupchat_bridge_executor_seconds_count 3/);
+    assert.match(text, /groupchat_bridge_outbox_depth 0/);
+    assert.match(text, /groupchat_bridge_connected\{link="realtime"\} 1/);
+    assert.equal(runIds.length, 3);
+    // The failure's message is the actionable one; the token never reaches the logs.
+    assert.ok(!b.logs.join("\n").includes(t.creds.agentToken));
+  });
+});
