@@ -16,7 +16,8 @@ const only = process.argv.slice(2);
 const files = only.length > 0 ? only : find("test").sort();
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", ...files],
+  // A test that hangs fails after 5 minutes instead of holding up the whole run.
+  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=300000", ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);
