@@ -44,7 +44,7 @@ export async function checkSubscription(config: BridgeConfig, timeoutMs = 10_000
         resolve({ name, ok: true, detail: `subscribed; ${Array.isArray(runs) ? runs.length : 0} pending run(s)` });
       }, (error) => {
         clearTimeout(timer);
-        resolve({ name, ok: false, detail: error.message, fix: "The subscription refused the token: check GROUPCHAT_AGENT_TOKEN and that GROUPCHAT_CONVEX_URL belongs to the same GroupChat." });
+        resolve({ name, ok: false, detail: error.message.split("\n")[0]!, fix: "The subscription refused the token: check GROUPCHAT_AGENT_TOKEN and that GROUPCHAT_CONVEX_URL belongs to the same GroupChat." });
       });
     });
     return result;
