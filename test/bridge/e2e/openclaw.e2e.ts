@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -14,8 +14,9 @@ import { turnKeyFor } from "../../../src/bridge/context.ts";
 import { startTestHub, type TestHub } from "../../support/hub.ts";
 import { commentsOf, ownerView, runTransitions, stopRun } from "../../sdk/support/runs.ts";
 import { startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { startSwitchProxy, type SwitchProxy } from "../support/switch-proxy.ts";
 import { afterToolCall, startModelServer, turnMessage, type ChatRequest, type ModelServer, type Reply } from "../support/model-server.ts";
-import { startTestGateway, type TestGateway } from "../support/openclaw.ts";
+import { openClawConfig, startTestGateway, type TestGateway } from "../support/openclaw.ts";
 
 const gates = new Map<string, { promise: Promise<void>; release: () => void }>();
 function gate(name: string) {
@@ -139,6 +140,39 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
     });
   });
 
+  describe("the Agent API failing during a turn", () => {
+    let b: TestBridge;
+    let proxy: SwitchProxy;
+    before(async () => {
+      proxy = await startSwitchProxy(t.baseUrl, "/api/v1/agent");
+      b = await startTestBridge(t, { gateway, apiUrl: proxy.url });
+    });
+    after(async () => {
+      proxy.mode = "up";
+      await b?.stop();
+      await proxy?.close();
+    });
+
+    it("loses nothing and doubles nothing: the result arrives once the API is back", async () => {
+      const arrived = new Promise<void>((resolve) => seen.push((request) => turnMessage(request).includes("[gate:outage]") && resolve()));
+      const { runId } = await delegate(t, "Work through an outage", "Run the build, then answer [gate:outage]");
+      await arrived;
+      proxy.mode = "drop";
+      gate("outage").release();
+      // OpenClaw finishes while every call to the API fails; then answers are lost after the hub acted.
+      await gateway.client.request("agent.wait", { runId: turnKeyFor(runId), timeoutMs: 30_000 });
+      await until("calls failed", async () => proxy.failed >= 10);
+      proxy.mode = "lost-answer";
+      await until("answers lost", async () => proxy.failed >= 15);
+      proxy.mode = "up";
+      await b.events.until(() => b.ids("finished").includes(runId));
+      const detail = await ownerView(t, runId);
+      assert.equal(detail.status, "FINISHED");
+      assert.deepEqual(commentsOf(detail), ["Starting work on this now.", "Answer for outage."]);
+      assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
+    });
+  });
+
   describe("a bridge process killed with SIGKILL mid-turn", () => {
     const children: ChildProcess[] = [];
     after(() => {
@@ -200,5 +234,46 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
         assert.equal(requestsWith(model, `[gate:${name}]`).length, 1);
       }
     });
+  });
+});
+
+describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 }, () => {
+  let model: ModelServer;
+  let t: TestHub;
+  let b: TestBridge;
+  let dir: string;
+
+  before(async () => {
+    model = await startModelServer(script);
+    t = await startTestHub();
+    dir = mkdtempSync(join(tmpdir(), "gc-managed-"));
+    mkdirSync(join(dir, "workspace"));
+    writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, join(dir, "workspace"))));
+    b = await startTestBridge(t, {
+      flags: { openclaw: "managed", "openclaw-config": join(dir, "openclaw.json"), "openclaw-state": join(dir, "managed") },
+      env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir },
+    });
+  });
+  after(async () => {
+    await b?.stop();
+    await t?.close();
+    await model?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("starts the gateway, runs a turn on it, and restarts it when it dies", async () => {
+    const first = await delegate(t, "Managed", "Build it please [tool]");
+    await b.events.until(() => b.ids("finished").includes(first.runId));
+    assert.equal(commentsOf(await ownerView(t, first.runId)).at(-1), "Built it: the build printed built-ok.");
+
+    const pid = Number(readFileSync(join(dir, "managed", "gateway.pid"), "utf8"));
+    process.kill(pid, "SIGKILL");
+    await until("the gateway is back", async () => {
+      const again = Number(readFileSync(join(dir, "managed", "gateway.pid"), "utf8"));
+      return again !== pid && b.bridge.gatewayState === "connected";
+    });
+    const second = await delegate(t, "Managed again", "Anything [plain]");
+    await b.events.until(() => b.ids("finished").includes(second.runId));
+    assert.equal(commentsOf(await ownerView(t, second.runId)).at(-1), "Plain answer.");
   });
 });

@@ -26,6 +26,8 @@ export interface TestBridgeOptions {
   realtime?: boolean;
   flags?: BridgeFlags;
   events?: EventLog<WorkerEvent>;
+  /** Environment of a managed gateway. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startTestBridge(t: TestHub, o: TestBridgeOptions = {}): Promise<TestBridge> {
@@ -40,7 +42,7 @@ export async function startTestBridge(t: TestHub, o: TestBridgeOptions = {}): Pr
   const config = resolveBridgeConfig({ state: stateFile, workdir: join(dir, "tasks"), metrics: "127.0.0.1:0", "progress-interval": "1s", ...o.flags }, { env, cwd: dir });
   const logs: string[] = [];
   const log = createLog({ level: "debug", format: "json", write: (line) => logs.push(line), secrets: [t.creds.agentToken] });
-  const bridge = await Bridge.start(config, { log, executor: o.executor, pollIntervalMs: 50, reconcileIntervalMs: 200, retry: { baseDelayMs: 20, maxDelayMs: 200 } });
+  const bridge = await Bridge.start(config, { log, executor: o.executor, env: o.env, pollIntervalMs: 50, reconcileIntervalMs: 200, retry: { baseDelayMs: 20, maxDelayMs: 200 } });
   const events = o.events ?? new EventLog<WorkerEvent>();
   bridge.onEvent(events.push);
   const ids = (type: WorkerEvent["type"]) => events.events.flatMap((e) => (e.type === type && "runId" in e && e.runId ? [e.runId] : []));
