@@ -11,7 +11,7 @@
  * the outbox is delivered with the original idempotency keys.
  */
 import type { Server } from "node:http";
-import { AgentApiClient, RunSource, RunWorker, systemClock, type Clock, type Executor, type WorkerEvent } from "../sdk/index.ts";
+import { AgentApiClient, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
 import type { BridgeConfig } from "./config.ts";
 import { createOpenClawExecutor } from "./executor.ts";
 import { ownerMessage } from "./failure.ts";
@@ -187,21 +187,20 @@ export class Bridge {
   }
 
   /** The API client, with each claim noted in the state file before it is sent. */
-  #recordingClient(): AgentApiClient {
+  #recordingClient(): RunWorkerOptions["client"] {
     const client = this.#client;
     const state = this.#state;
-    return new Proxy(client, {
-      get(target, property, receiver) {
-        if (property === "start") {
-          return async (...args: Parameters<AgentApiClient["start"]>) => {
-            state.claiming(args[0]);
-            return target.start(...args);
-          };
-        }
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
+    return {
+      start: (runId, body, options) => {
+        state.claiming(runId);
+        return client.start(runId, body, options);
       },
-    });
+      run: (runId, options) => client.run(runId, options),
+      comment: (runId, body, options) => client.comment(runId, body, options),
+      complete: (runId, result, options) => client.complete(runId, result, options),
+      error: (runId, result, options) => client.error(runId, result, options),
+      heartbeat: (runId, options) => client.heartbeat(runId, options),
+    };
   }
 
   #onEvent(event: WorkerEvent): void {
