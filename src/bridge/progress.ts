@@ -35,9 +35,16 @@ export function describeToolStart(name: string, args: Record<string, unknown>): 
     case "write":
       return path ? `Wrote ${path}` : "Wrote a file";
     case "edit":
-    case "apply_patch":
     case "multi_edit":
-      return path ? `Edited ${path}` : "Edited files";
+      return path ? `Edited ${path}` : "Edited a file";
+    case "apply_patch": {
+      // OpenClaw's patch format names each file on a "*** Update File: path" line.
+      const files = [...(str(args.input) ?? "").matchAll(/^\*\*\* (?:Add|Update|Delete) File: (.+)$/gm)].map((m) => m[1]!.trim());
+      if (files.length === 0) return "Edited files";
+      return `Edited ${files.slice(0, 3).join(", ")}${files.length > 3 ? ` and ${files.length - 3} more` : ""}`;
+    }
+    case "ls":
+      return path ? `Listed ${path}` : "Listed files";
     case "read":
       return path ? `Read ${path}` : "Read a file";
     case "web_search": {

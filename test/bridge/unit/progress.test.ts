@@ -12,6 +12,8 @@ describe("progress lines from OpenClaw events", () => {
     assert.equal(describeToolStart("read", { path: "package.json" }), "Read package.json");
     assert.equal(describeToolStart("web_search", { query: "node 24 release" }), "Searched the web for `node 24 release`");
     assert.equal(describeToolStart("browser", {}), "Used browser");
+    assert.equal(describeToolStart("apply_patch", { input: "*** Begin Patch\n*** Update File: src/app.ts\n@@\n-a\n+b\n*** Add File: test/app.test.ts\n+x\n*** End Patch" }), "Edited src/app.ts, test/app.test.ts");
+    assert.equal(describeToolStart("ls", { path: "src" }), "Listed src");
   });
 
   it("keeps a long command to one short line", () => {
