@@ -111,9 +111,19 @@ export class Bridge {
         });
         ({ url, token } = await supervisor.start());
       }
+      let lastProblem = "";
+      // A managed gateway refuses connections while it starts (tens of seconds): not worth a warning yet.
+      const clock = deps.clock ?? systemClock;
+      let quietUntil = config.openclaw.mode === "managed" ? clock.now() + 120_000 : 0;
       const client = new GatewayClient({
         url, token: token ?? undefined, clock: deps.clock,
-        onState: (state, detail) => deps.log(state === "connected" ? "info" : "debug", `OpenClaw gateway ${state}`, detail ? { url, detail } : { url }),
+        onState: (state, detail) => {
+          // Each new reason to be disconnected is worth a warning (a wrong token, a stopped gateway); repeats are not.
+          const problem = state === "disconnected" && detail && detail !== lastProblem && clock.now() >= quietUntil;
+          if (state === "connected") [lastProblem, quietUntil] = ["", 0];
+          else if (problem) lastProblem = detail;
+          deps.log(state === "connected" ? "info" : problem ? "warn" : "debug", `OpenClaw gateway ${state}`, detail ? { url, detail } : { url });
+        },
       });
       client.start();
       gateway = { client, supervisor };
