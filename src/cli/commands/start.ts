@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { Bridge } from "../../bridge/bridge.ts";
 import { checkModel } from "../../bridge/checks.ts";
@@ -45,7 +45,9 @@ export async function startCommand(args: string[]): Promise<number> {
     return 0;
   }
 
-  const bridgeDir = join(config.dataDir, "..", "bridge");
+  // Beside the default hub dir (.data/hub → .data/bridge, the bridge's own default); inside any
+  // other data dir, so two hubs started with different --data never share a bridge state.
+  const bridgeDir = basename(config.dataDir) === "hub" ? join(dirname(config.dataDir), "bridge") : join(config.dataDir, "bridge");
   const bridgeConfig = resolveBridgeConfig({
     token: hub.credentials.agentToken, "api-url": apiUrl, "convex-url": convexUrl,
     state: join(bridgeDir, "bridge.sqlite"), workdir: join(bridgeDir, "tasks"), "openclaw-state": join(bridgeDir, "openclaw"),
