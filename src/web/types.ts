@@ -1,6 +1,8 @@
 /** What the owner queries return (src/hub/realtime/queries/owner.ts), on the SDK's wire shapes. */
 import type { Activity, RunListItem, Task } from "../sdk/types.ts";
 import type { RunStatus } from "../sdk/run-state.ts";
+// Type-only: the hub's own shape, so the page and the query cannot drift apart.
+import type { Notification } from "../hub/store/notifications.ts";
 
 export type { Activity, RunListItem, Task, RunStatus };
 
@@ -32,17 +34,7 @@ export interface TaskView extends Task {
   runs: RunListItem[];
 }
 
-export interface NotificationView {
-  id: string;
-  type: string;
-  taskId: string | null;
-  taskTitle: string | null;
-  runId: string | null;
-  actor: { id: string; name: string } | null;
-  body: string;
-  createdAt: number;
-  readAt: number | null;
-}
+export type NotificationView = Notification;
 
 export interface AgentWithRuns {
   id: string;
