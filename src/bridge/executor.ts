@@ -5,6 +5,12 @@
  * same turn (`in_flight`: wait for it; finished: its answer comes back) instead
  * of starting another. A turn whose gateway restarted meanwhile (a new boot id)
  * is lost. A stop aborts the turn at once with `chat.abort`.
+ *
+ * Before a run's turn starts, the task's session is created (or adopted: the
+ * same key keeps its conversation) with `sessions.create` and the task's own
+ * directory as its `cwd`, so OpenClaw's tools run there (`agent` itself rejects
+ * `cwd`). A gateway that refuses that only costs the cwd: the turn goes ahead,
+ * the directory is still named in the prompt.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -52,6 +58,8 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
     const turnKey = turnKeyFor(run.id);
     const workdir = join(o.workRoot, workdirName(taskId));
     mkdirSync(workdir, { recursive: true });
+    // Not when resuming a turn already sent (after a drop or a restart): its session exists.
+    if (!o.turns.turnOf(run.id)) await ensureSession(o, run.id, sessionKey, workdir, ctx.signal);
 
     const progress = new ProgressCoalescer({ intervalMs: o.progressIntervalMs, clock: o.clock, post: ctx.progress });
     const unsubscribe = o.gateway.onEvent((frame) => {
@@ -121,8 +129,28 @@ async function driveTurn(o: OpenClawExecutorOptions, runId: string, params: Reco
   }
 }
 
+/**
+ * Creates the task's session with its working directory, or adopts the existing
+ * one (the gateway keeps its conversation). Any refusal (an older gateway
+ * without the method, a missing scope, a cwd it will not take) falls back to
+ * the agent's default directory, with a warning.
+ */
+async function ensureSession(o: Pick<OpenClawExecutorOptions, "gateway" | "clock" | "gatewayWaitMs" | "log">, runId: string, sessionKey: string, cwd: string, signal: AbortSignal): Promise<boolean> {
+  await ready(o, signal);
+  try {
+    await o.gateway.request("sessions.create", { key: sessionKey, cwd }, { signal, timeoutMs: 15_000 });
+    return true;
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    o.log?.("warn", "the gateway did not create the task's session with its working directory; the turn runs in the agent's default directory", {
+      runId, sessionKey, cwd, error: error instanceof Error ? error.message : String(error),
+    });
+    return false;
+  }
+}
+
 /** Waits for the gateway, but not forever: a run cannot sit RUNNING while OpenClaw is down for good. */
-async function ready(o: OpenClawExecutorOptions, signal: AbortSignal): Promise<void> {
+async function ready(o: Pick<OpenClawExecutorOptions, "gateway" | "clock" | "gatewayWaitMs">, signal: AbortSignal): Promise<void> {
   if (signal.aborted) throw signal.reason;
   const timer = new AbortController();
   const cancel = o.clock.setTimeout(() => timer.abort(), o.gatewayWaitMs ?? 180_000);

@@ -65,14 +65,19 @@ export interface ConnectOptions {
   clientVersion: string;
 }
 
-/** The `connect` request's params: an operator with token auth that wants tool events. */
+/**
+ * The `connect` request's params: an operator with token auth that wants tool
+ * events. `operator.admin` because `sessions.create` takes a `cwd` outside the
+ * agent workspace (each task's own directory) only from an admin; the shared
+ * gateway token grants it (it is a full-access operator credential anyway).
+ */
 export function connectParams(o: ConnectOptions): Record<string, unknown> {
   return {
     minProtocol: PROTOCOL_VERSION,
     maxProtocol: PROTOCOL_VERSION,
     client: { id: "gateway-client", displayName: "openclaw-groupchat bridge", version: o.clientVersion, platform: process.platform, mode: "backend" },
     role: "operator",
-    scopes: ["operator.read", "operator.write"],
+    scopes: ["operator.read", "operator.write", "operator.admin"],
     caps: ["tool-events"],
     ...(o.token ? { auth: { token: o.token } } : {}),
   };

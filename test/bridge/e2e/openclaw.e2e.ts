@@ -6,16 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { turnKeyFor } from "../../../src/bridge/context.ts";
+import { turnKeyFor, workdirName } from "../../../src/bridge/context.ts";
 import { startTestHub, type TestHub } from "../../support/hub.ts";
 import { commentsOf, ownerView, runTransitions, stopRun } from "../../sdk/support/runs.ts";
 import { startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { startSwitchProxy, type SwitchProxy } from "../support/switch-proxy.ts";
-import { afterToolCall, startModelServer, turnMessage, type ChatRequest, type ModelServer, type Reply } from "../support/model-server.ts";
+import { afterToolCall, startModelServer, textOf, turnMessage, type ChatRequest, type ModelServer, type Reply } from "../support/model-server.ts";
 import { openClawConfig, startTestGateway, type TestGateway } from "../support/openclaw.ts";
 
 const gates = new Map<string, { promise: Promise<void>; release: () => void }>();
@@ -37,6 +37,11 @@ function script(request: ChatRequest): Reply {
   const all = request.messages.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? ""))).join("\n");
   if (message.includes("[tool]")) {
     return afterToolCall(request) ? { text: "Built it: the build printed built-ok." } : { toolCalls: [{ name: "exec", arguments: { command: "echo built-ok" } }] };
+  }
+  if (message.includes("[pwd]")) {
+    // Answers with what `pwd` printed (the tool result), so the test sees where the tool ran.
+    const result = afterToolCall(request) ? request.messages.findLast((m) => m.role === "tool") : undefined;
+    return result ? { text: `Ran in: ${textOf(result).trim()}` } : { toolCalls: [{ name: "exec", arguments: { command: "pwd" } }] };
   }
   if (message.includes("[recall]")) return { text: all.includes("Built it: the build printed built-ok.") ? "I remember the build: it printed built-ok." : "I do not remember anything." };
   if (message.includes("[hang]")) return { hang: true, text: "Thinking" };
@@ -117,6 +122,20 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       assert.equal(detail.status, "FINISHED");
       assert.equal(commentsOf(detail).at(-1), "I remember the build: it printed built-ok.");
       assert.ok(Math.abs((detail.totalCostUsd ?? 0) - 0.0036) < 1e-9, `totalCostUsd ${detail.totalCostUsd}`);
+    });
+
+    it("a task's tool calls run in the task's own working directory, a follow-up's too", async () => {
+      const { taskId, runId } = await delegate(t, "Where am I", "Print the working directory [pwd]");
+      await b.events.until(() => b.ids("finished").includes(runId));
+      const workdir = realpathSync(join(dirname(b.stateFile), "tasks", workdirName(taskId)));
+      const detail = await ownerView(t, runId);
+      assert.equal(detail.status, "FINISHED");
+      assert.ok(commentsOf(detail).some((c) => c.includes("Running `pwd`")), JSON.stringify(commentsOf(detail)));
+      assert.equal(commentsOf(detail).at(-1), `Ran in: ${workdir}`);
+      const res = await t.owner(t.creds.ownerToken, "POST", `/runs/${runId}/follow-up`, { message: "And now? [pwd]" });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      await b.events.until(() => b.ids("finished").includes(res.body.id as string));
+      assert.equal(commentsOf(await ownerView(t, res.body.id as string)).at(-1), `Ran in: ${workdir}`);
     });
 
     it("a stop mid-turn aborts the OpenClaw turn; the run is STOPPED and nothing is posted after", async () => {

@@ -4,7 +4,7 @@
  * counts as lost, how a stop aborts, and what becomes the result.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -72,13 +72,16 @@ function setup() {
   const gateway = new FakeGateway();
   const turns = new MemoryTurns();
   const clock = new FakeClock();
+  const workRoot = mkdtempSync(join(tmpdir(), "gc-exec-"));
+  const logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
   const executor = createOpenClawExecutor({
-    gateway, turns, clock, workRoot: mkdtempSync(join(tmpdir(), "gc-exec-")), turnTimeoutSeconds: 600, progressIntervalMs: 5_000,
+    gateway, turns, clock, workRoot, turnTimeoutSeconds: 600, progressIntervalMs: 5_000, log: (level, message, fields) => logs.push({ level, message, fields }),
   });
+  gateway.script.set("sessions.create", [{ ok: true, key: "agent:main:groupchat-task_1" }]);
   const progress: string[] = [];
   const controller = new AbortController();
   const ctx = { runId: run.id, signal: controller.signal, progress: (text: string) => progress.push(text) };
-  return { gateway, turns, clock, executor, progress, controller, ctx };
+  return { gateway, turns, clock, executor, progress, controller, ctx, workRoot, logs };
 }
 
 describe("the OpenClaw executor", () => {
@@ -87,7 +90,8 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("agent", [final("Fixed: the login works.", 0.0123)]);
     const result = await executor(run, ctx);
     assert.deepEqual(result, { summary: "Fixed: the login works.", stepCostUsd: 0.0123 });
-    const [sent] = gateway.sent;
+    const [create, sent] = gateway.sent;
+    assert.equal(create!.method, "sessions.create");
     assert.equal(sent!.method, "agent");
     assert.equal(sent!.params.message, "Fix the bug");
     assert.equal(sent!.params.sessionKey, "agent:main:groupchat-task_1");
@@ -95,6 +99,38 @@ describe("the OpenClaw executor", () => {
     assert.equal(sent!.params.timeout, 600);
     assert.match(String(sent!.params.extraSystemPrompt), /Crash on login/);
     assert.deepEqual(turns.turnOf("run_1"), { bootId: "boot-1" });
+  });
+
+  it("first creates (or reuses) the task's session with the task's own directory as its cwd", async () => {
+    const { gateway, executor, ctx, workRoot } = setup();
+    gateway.script.set("agent", [final("Done.")]);
+    await executor(run, ctx);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent"]);
+    const cwd = join(workRoot, "task_1");
+    assert.deepEqual(gateway.sent[0]!.params, { key: "agent:main:groupchat-task_1", cwd });
+    assert.ok(existsSync(cwd), "the directory exists before the session points at it");
+    assert.match(String(gateway.sent[1]!.params.extraSystemPrompt), new RegExp(`Work in this directory.*${cwd}`));
+    assert.equal(gateway.sent[1]!.params.cwd, undefined, "agent itself never gets a cwd");
+  });
+
+  it("a gateway that refuses sessions.create costs only the cwd: a warning, and the turn goes ahead", async () => {
+    const { gateway, executor, ctx, logs } = setup();
+    gateway.script.set("sessions.create", [new GatewayError("rejected", "missing scope: operator.admin", { code: "FORBIDDEN", message: "missing scope: operator.admin" })]);
+    gateway.script.set("agent", [final("Done anyway.")]);
+    const result = await executor(run, ctx);
+    assert.equal(result.summary, "Done anyway.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent"]);
+    const warning = logs.find((l) => l.level === "warn");
+    assert.match(warning?.message ?? "", /working directory/);
+    assert.equal(warning?.fields?.error, "missing scope: operator.admin");
+  });
+
+  it("a turn already sent (resumed after a restart on the same gateway) does not create the session again", async () => {
+    const { gateway, executor, ctx, turns } = setup();
+    turns.turnStarted("run_1", "boot-1");
+    gateway.script.set("agent", [final("Resumed.")]);
+    assert.equal((await executor(run, ctx)).summary, "Resumed.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["agent"]);
   });
 
   it("turns tool events into progress comments, coalesced, the rest flushed before the answer", async () => {
@@ -123,7 +159,7 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("agent.wait", [{ runId: "groupchat-run-run_1", status: "timeout" }, { runId: "groupchat-run-run_1", status: "ok" }]);
     const result = await executor(run, ctx);
     assert.equal(result.summary, "Done after the drop.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["agent", "agent", "agent.wait", "agent.wait", "agent"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "agent", "agent.wait", "agent.wait", "agent"]);
     assert.ok(gateway.sent.filter((s) => s.method === "agent").every((s) => s.params.idempotencyKey === "groupchat-run-run_1"));
   });
 
