@@ -70,6 +70,8 @@ export class GatewayClient {
   #state: GatewayState = "disconnected";
   #loop: Promise<void> | null = null;
   #lastError = "";
+  /** Cleared for good when the gateway refuses a connect that asks for operator.admin. */
+  #askAdmin = true;
 
   constructor(options: GatewayClientOptions) {
     this.#o = options;
@@ -207,7 +209,9 @@ export class GatewayClient {
         }
         if (frame.type === "event") {
           if (frame.event === "connect.challenge" && !open) {
-            socket.send(requestFrame(connectId, "connect", connectParams({ token: this.#o.token, clientVersion: this.#o.clientVersion ?? "0.1.0" })));
+            socket.send(requestFrame(connectId, "connect", connectParams({
+              token: this.#o.token, clientVersion: this.#o.clientVersion ?? "0.1.0", admin: this.#askAdmin,
+            })));
             return;
           }
           for (const listener of this.#listeners) {
@@ -222,6 +226,10 @@ export class GatewayClient {
         if (frame.id === connectId) {
           cancelTimer();
           if (!frame.ok) {
+            // A gateway whose token may not hold admin (e.g. a paired device): the next attempt asks for less.
+            if (this.#askAdmin && /scope|admin|forbidden/i.test(`${frame.error?.code ?? ""} ${frame.error?.message ?? ""}`)) {
+              this.#askAdmin = false;
+            }
             const code = frame.error?.code === "UNAUTHORIZED" || /auth|token/i.test(frame.error?.message ?? "") ? "unauthorized" : "rejected";
             rejectOpen(new GatewayError(code, `gateway refused connect: ${frame.error?.message ?? "unknown error"}`, frame.error));
             socket.close();

@@ -63,13 +63,17 @@ export function requestFrame(id: string, method: string, params: unknown): strin
 export interface ConnectOptions {
   token?: string;
   clientVersion: string;
+  /** Ask for operator.admin too (default true). */
+  admin?: boolean;
 }
 
 /**
  * The `connect` request's params: an operator with token auth that wants tool
  * events. `operator.admin` because `sessions.create` takes a `cwd` outside the
  * agent workspace (each task's own directory) only from an admin; the shared
- * gateway token grants it (it is a full-access operator credential anyway).
+ * gateway token grants it (it is a full-access operator credential anyway). A
+ * gateway that refuses admin gets a connect without it (tasks then share the
+ * agent workspace).
  */
 export function connectParams(o: ConnectOptions): Record<string, unknown> {
   return {
@@ -77,7 +81,7 @@ export function connectParams(o: ConnectOptions): Record<string, unknown> {
     maxProtocol: PROTOCOL_VERSION,
     client: { id: "gateway-client", displayName: "openclaw-groupchat bridge", version: o.clientVersion, platform: process.platform, mode: "backend" },
     role: "operator",
-    scopes: ["operator.read", "operator.write", "operator.admin"],
+    scopes: o.admin === false ? ["operator.read", "operator.write"] : ["operator.read", "operator.write", "operator.admin"],
     caps: ["tool-events"],
     ...(o.token ? { auth: { token: o.token } } : {}),
   };

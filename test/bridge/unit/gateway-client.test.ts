@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { WebSocketServer } from "ws";
+import { GatewayClient } from "../../../src/bridge/gateway/client.ts";
+
+/** A loopback gateway that, like one whose token is a paired device's, refuses operator.admin. */
+function gatewayRefusingAdmin() {
+  const scopesSeen: string[][] = [];
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  server.on("connection", (socket) => {
+    socket.send(JSON.stringify({ type: "event", event: "connect.challenge", payload: { nonce: "n" } }));
+    socket.on("message", (data) => {
+      const frame = JSON.parse(String(data)) as { id: string; method: string; params: { scopes: string[] } };
+      if (frame.method !== "connect") return;
+      scopesSeen.push(frame.params.scopes);
+      if (frame.params.scopes.includes("operator.admin")) {
+        socket.send(JSON.stringify({ type: "res", id: frame.id, ok: false, error: { code: "FORBIDDEN", message: "missing scope: operator.admin" } }));
+        return;
+      }
+      socket.send(JSON.stringify({ type: "res", id: frame.id, ok: true, payload: { type: "hello-ok", protocol: 4, server: { version: "test", bootId: "b1" } } }));
+    });
+  });
+  return { server, scopesSeen, url: () => `ws://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe("the gateway client", () => {
+  const gateway = gatewayRefusingAdmin();
+  before(() => new Promise<void>((resolve) => gateway.server.once("listening", () => resolve())));
+  after(() => new Promise<void>((resolve) => gateway.server.close(() => resolve())));
+
+  it("connects without operator.admin to a gateway that refuses it", async () => {
+    const client = new GatewayClient({ url: gateway.url(), token: "t", backoff: { baseDelayMs: 1, maxDelayMs: 5 } });
+    try {
+      const hello = await client.ready();
+      assert.equal(hello.server.bootId, "b1");
+      assert.deepEqual(gateway.scopesSeen, [
+        ["operator.read", "operator.write", "operator.admin"],
+        ["operator.read", "operator.write"],
+      ]);
+    } finally {
+      await client.close();
+    }
+  });
+});
