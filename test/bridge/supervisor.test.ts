@@ -4,11 +4,11 @@
  * bridge left running, stop what it started.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { GatewaySupervisor, overlayConfig } from "../../src/bridge/supervisor.ts";
+import { tempDir } from "../support/temp.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -25,7 +25,7 @@ async function until(probe: () => boolean): Promise<void> {
 
 describe("GatewaySupervisor", { timeout: 60_000 }, () => {
   function setup(script: string) {
-    const dir = mkdtempSync(join(tmpdir(), "gc-sup-"));
+    const dir = tempDir("gc-sup-");
     // Named like OpenClaw's entry, so a later supervisor recognises the process as a gateway.
     const entry = join(dir, "openclaw-stand-in.mjs");
     writeFileSync(entry, script);

@@ -6,8 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { turnKeyFor, workdirName } from "../../../src/bridge/context.ts";
@@ -17,6 +16,7 @@ import { startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { startSwitchProxy, type SwitchProxy } from "../support/switch-proxy.ts";
 import { afterToolCall, startModelServer, textOf, turnMessage, type ChatRequest, type ModelServer, type Reply } from "../support/model-server.ts";
 import { openClawConfig, startTestGateway, type TestGateway } from "../support/openclaw.ts";
+import { tempDir } from "../../support/temp.ts";
 
 const gates = new Map<string, { promise: Promise<void>; release: () => void }>();
 function gate(name: string) {
@@ -218,7 +218,7 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
     }
 
     it("after a restart ends each run correctly, once: a turn still going is awaited, a turn that finished meanwhile is reported", async () => {
-      const stateDir = mkdtempSync(join(tmpdir(), "gc-kill-"));
+      const stateDir = tempDir("gc-kill-");
       const arrived = new Set<string>();
       seen.push((request) => {
         for (const name of ["still", "done"]) if (turnMessage(request).includes(`[gate:${name}]`)) arrived.add(name);
@@ -265,7 +265,7 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
   before(async () => {
     model = await startModelServer(script);
     t = await startTestHub();
-    dir = mkdtempSync(join(tmpdir(), "gc-managed-"));
+    dir = tempDir("gc-managed-");
     mkdirSync(join(dir, "workspace"));
     writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, join(dir, "workspace"))));
     b = await startTestBridge(t, {

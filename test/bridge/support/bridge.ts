@@ -1,6 +1,4 @@
 /** A bridge on a test hub: its own state file and work dir, short poll periods, logs kept in memory. */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bridge } from "../../../src/bridge/bridge.ts";
 import { resolveBridgeConfig, type BridgeFlags } from "../../../src/bridge/config.ts";
@@ -8,6 +6,7 @@ import { createLog } from "../../../src/bridge/log.ts";
 import type { Executor, WorkerEvent } from "../../../src/sdk/index.ts";
 import type { TestHub } from "../../support/hub.ts";
 import { EventLog } from "../../sdk/support/runs.ts";
+import { tempDir } from "../../support/temp.ts";
 
 export interface TestBridge {
   bridge: Bridge;
@@ -31,7 +30,7 @@ export interface TestBridgeOptions {
 }
 
 export async function startTestBridge(t: TestHub, o: TestBridgeOptions = {}): Promise<TestBridge> {
-  const dir = mkdtempSync(join(tmpdir(), "gc-bridge-"));
+  const dir = tempDir("gc-bridge-");
   const stateFile = o.stateFile ?? join(dir, "bridge.sqlite");
   const env: NodeJS.ProcessEnv = {
     GROUPCHAT_AGENT_TOKEN: t.creds.agentToken,

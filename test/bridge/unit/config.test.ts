@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { BridgeConfigError, parseEnvFile, resolveBridgeConfig } from "../../../src/bridge/config.ts";
+import { tempDir } from "../../support/temp.ts";
 
 const base = { GROUPCHAT_AGENT_TOKEN: "gca_env", GROUPCHAT_API_URL: "http://127.0.0.1:1/api/v1/agent" };
 
 describe("bridge configuration", () => {
   it("defaults < .env file < environment < flags", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "gc-cfg-"));
+    const cwd = tempDir("gc-cfg-");
     writeFileSync(join(cwd, ".env"), "# comment\nexport GROUPCHAT_AGENT_TOKEN=gca_file\nGROUPCHAT_CONVEX_URL=\"http://file\"\nGROUPCHAT_BRIDGE_CONCURRENCY=7 # seven\n");
     const fromFile = resolveBridgeConfig({}, { cwd, env: { GROUPCHAT_API_URL: base.GROUPCHAT_API_URL } });
     assert.equal(fromFile.agentToken, "gca_file");
@@ -26,7 +26,7 @@ describe("bridge configuration", () => {
   });
 
   it("connects to the user's gateway when OPENCLAW_GATEWAY_URL is set, and manages one otherwise", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "gc-cfg-"));
+    const cwd = tempDir("gc-cfg-");
     assert.equal(resolveBridgeConfig({}, { cwd, env: base }).openclaw.mode, "managed");
     const connect = resolveBridgeConfig({}, { cwd, env: { ...base, OPENCLAW_GATEWAY_URL: "ws://127.0.0.1:1", OPENCLAW_GATEWAY_TOKEN: "t0k3n-secret" } });
     assert.equal(connect.openclaw.mode, "connect");
@@ -35,7 +35,7 @@ describe("bridge configuration", () => {
   });
 
   it("says what is missing or wrong", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "gc-cfg-"));
+    const cwd = tempDir("gc-cfg-");
     assert.throws(() => resolveBridgeConfig({}, { cwd, env: {} }), (e: Error) => e instanceof BridgeConfigError && /GROUPCHAT_AGENT_TOKEN/.test(e.message));
     assert.throws(() => resolveBridgeConfig({ grace: "soon" }, { cwd, env: base }), /--grace must be a duration/);
     assert.throws(() => resolveBridgeConfig({ openclaw: "cloud" }, { cwd, env: base }), /--openclaw must be/);

@@ -4,8 +4,7 @@
  * counts as lost, how a stop aborts, and what becomes the result.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { createOpenClawExecutor, type TurnStore } from "../../../src/bridge/executor.ts";
@@ -14,6 +13,7 @@ import { GatewayError, type EventListener } from "../../../src/bridge/gateway/cl
 import type { EventFrame } from "../../../src/bridge/gateway/frames.ts";
 import type { AgentRunDetail } from "../../../src/sdk/index.ts";
 import { FakeClock } from "../../sdk/support/fake-clock.ts";
+import { tempDir } from "../../support/temp.ts";
 
 type Answer = unknown | ((params: Record<string, unknown>) => unknown);
 
@@ -72,7 +72,7 @@ function setup() {
   const gateway = new FakeGateway();
   const turns = new MemoryTurns();
   const clock = new FakeClock();
-  const workRoot = mkdtempSync(join(tmpdir(), "gc-exec-"));
+  const workRoot = tempDir("gc-exec-");
   const logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
   const executor = createOpenClawExecutor({
     gateway, turns, clock, workRoot, turnTimeoutSeconds: 600, progressIntervalMs: 5_000, log: (level, message, fields) => logs.push({ level, message, fields }),

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { BridgeState } from "../../../src/bridge/state.ts";
+import { tempDir } from "../../support/temp.ts";
 
 describe("the bridge's state file", () => {
-  const file = () => join(mkdtempSync(join(tmpdir(), "gc-state-")), "bridge.sqlite");
+  const file = () => join(tempDir("gc-state-"), "bridge.sqlite");
 
   it("keeps its instance id, its runs and its outbox across a reopen, in order", async () => {
     const path = file();
