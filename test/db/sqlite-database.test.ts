@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -28,7 +28,7 @@ describe("the SQLite adapter", () => {
     try {
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
       const versions = raw.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[];
-      assert.deepEqual(versions.map((v) => v.version), [1]);
+      assert.deepEqual(versions.map((v) => v.version), [1, 2]);
     } finally {
       raw.close();
     }
@@ -87,6 +87,64 @@ describe("the SQLite adapter", () => {
     release();
     await writing;
     assert.deepEqual(await db.get("SELECT id FROM users WHERE id = 'u-open'"), { id: "u-open" });
+  });
+
+  it("keeps the WAL bounded under steady writes, checkpointing off the event loop, and loses nothing", async () => {
+    const file = join(dir, "busy.sqlite");
+    // A 4 KiB name fills about one page: each transaction adds at least one WAL frame.
+    const limit = 250;
+    // No backstop: whatever bounds the WAL here is the background checkpoint.
+    const busy = new SqliteDatabase(file, { walLimitFrames: limit, checkpointIntervalMs: 0, backgroundCheckpointAt: 0, backstopFrames: 0 });
+    await busy.ready();
+    const name = "x".repeat(4000);
+    const rows = 20 * limit;
+    let largestWal = 0;
+    for (let i = 0; i < rows; i += 10) {
+      // Ten at a time, so they share commits as concurrent requests do.
+      await Promise.all(Array.from({ length: 10 }, (_, j) =>
+        busy.transaction((tx) => tx.run("INSERT INTO users (id, name, kind, created_at) VALUES (?, ?, 'user', 0)", [`w-${i + j}`, name]))));
+      largestWal = Math.max(largestWal, statSync(`${file}-wal`).size);
+    }
+    await busy.close();
+    // Unchecked, the WAL would hold all 20 × limit frames; a loaded machine lets it overshoot the limit somewhat.
+    const frame = 4096 + 24;
+    assert.ok(largestWal < 8 * limit * frame, `the WAL reached ${Math.round(largestWal / frame)} frames (limit ${limit})`);
+    const reopened = new SqliteDatabase(file);
+    try {
+      assert.equal((await reopened.get<{ n: number }>("SELECT COUNT(*) AS n FROM users WHERE id LIKE 'w-%'"))!.n, rows);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it("moves a version-1 database's activity into the append-only table, feeds intact", async () => {
+    const file = join(dir, "v1.sqlite");
+    const raw = new BetterSqlite3(file);
+    raw.exec(readFileSync(new URL("../../src/hub/db/migrations/sqlite/0001_init.sql", import.meta.url), "utf8"));
+    raw.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
+      INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 0);
+      INSERT INTO users VALUES ('u1', 'Ada', 'user', 0);
+      INSERT INTO workspaces VALUES ('w1', 'W', 'u1', 0);
+      INSERT INTO projects VALUES ('p1', 'w1', 'General', '', 0);
+      INSERT INTO tasks (id, workspace_id, project_id, title, status, creator_id, owner_id, created_at, updated_at)
+        VALUES ('t1', 'w1', 'p1', 'One', 'todo', 'u1', 'u1', 0, 0), ('t2', 'w1', 'p1', 'Two', 'todo', 'u1', 'u1', 0, 0);
+      INSERT INTO activity (id, task_id, type, author_id, body, created_at) VALUES
+        ('act_3', 't1', 'comment', 'u1', 'third', 3), ('act_1', 't1', 'comment', 'u1', 'first', 1),
+        ('act_2', 't2', 'comment', 'u1', 'other task', 2), ('act_2b', 't1', 'comment', 'u1', 'second', 2);`);
+    raw.close();
+    const migrated = new SqliteDatabase(file);
+    try {
+      const feed = await migrated.all<{ body: string }>("SELECT body FROM activity WHERE task_id = 't1' ORDER BY task_id, id");
+      assert.deepEqual(feed.map((r) => r.body), ["first", "second", "third"]);
+      const plan = await migrated.all<{ detail: string }>("EXPLAIN QUERY PLAN SELECT * FROM activity WHERE task_id = 't1' ORDER BY task_id, id");
+      assert.match(plan.map((p) => p.detail).join(" "), /activity_feed/);
+      await assert.rejects(
+        migrated.transaction((tx) => tx.run("INSERT INTO activity (id, task_id, type, author_id, body, created_at) VALUES ('act_1', 't1', 'comment', 'u1', 'dup', 9)")),
+        UniqueViolation,
+      );
+    } finally {
+      await migrated.close();
+    }
   });
 
   it("refuses work after close", async () => {

@@ -2,6 +2,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Checkpointer } from "./checkpointer.ts";
 import { UniqueViolation, type Database, type Sql, type SqlValue } from "./port.ts";
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations", "sqlite");
@@ -13,6 +14,16 @@ type Job =
 
 /** How many queued transactions may share one COMMIT. */
 const MAX_BATCH = 64;
+export interface SqliteOptions {
+  /** WAL frames at which writes wait for the background checkpoint to catch up (4000: ~16 MB of 4 KiB pages). */
+  walLimitFrames?: number;
+  /** Least time between two background checkpoint passes. */
+  checkpointIntervalMs?: number;
+  /** Commits within a second that move checkpoints to their thread (0: from the start). */
+  backgroundCheckpointAt?: number;
+  /** With the thread running, SQLite's own checkpoint stays as a backstop at this many frames (0: none). */
+  backstopFrames?: number;
+}
 
 /**
  * The embedded SQLite adapter (better-sqlite3: synchronous, so the fastest driver).
@@ -32,12 +43,14 @@ export class SqliteDatabase implements Database {
   private readonly reader: BetterSqlite3.Database | null = null;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private readonly readerStatements = new Map<string, BetterSqlite3.Statement>();
+  private readonly checkpointer: Checkpointer | null = null;
   private readonly queue: Job[] = [];
   private busy = false;
   private closed = false;
   private readonly direct: Sql;
 
-  constructor(file: string) {
+  constructor(file: string, options: SqliteOptions = {}) {
+    const walLimitFrames = options.walLimitFrames ?? 4000;
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new BetterSqlite3(file);
     this.db.pragma("journal_mode = WAL");
@@ -45,6 +58,9 @@ export class SqliteDatabase implements Database {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
+    // Savepoint and statement journals in memory: each transaction of a group
+    // commit journals every page it touches, and a temp file made that a syscall each.
+    this.db.pragma("temp_store = MEMORY");
     this.direct = {
       all: async (sql, params) => this.exec(sql, params, (s, p) => s.all(...p)) as never,
       get: async (sql, params) => this.exec(sql, params, (s, p) => s.get(...p)) as never,
@@ -55,7 +71,19 @@ export class SqliteDatabase implements Database {
       this.reader = new BetterSqlite3(file);
       this.reader.pragma("query_only = ON");
       this.reader.pragma("busy_timeout = 5000");
+      this.checkpointer = new Checkpointer(file, {
+        limitFrames: walLimitFrames,
+        intervalMs: options.checkpointIntervalMs,
+        startAt: options.backgroundCheckpointAt,
+        // SQLite's own checkpoint inside COMMIT stays only as a backstop, should the thread fall behind or die.
+        onStart: () => this.db.pragma(`wal_autocheckpoint = ${options.backstopFrames ?? 4 * walLimitFrames}`),
+      });
     }
+  }
+
+  /** Resolves once a started background checkpointer is up (tests wait for it; the hub need not). */
+  async ready(): Promise<void> {
+    await this.checkpointer?.whenReady();
   }
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -79,6 +107,7 @@ export class SqliteDatabase implements Database {
     if (this.closed) return;
     await new Promise((resolve, reject) => this.submit({ kind: "read", run: () => undefined, resolve, reject }));
     this.closed = true;
+    await this.checkpointer?.close();
     this.reader?.close();
     this.db.close();
   }
@@ -132,6 +161,9 @@ export class SqliteDatabase implements Database {
           }
           continue;
         }
+        // Past its limit the WAL must be copied out before it can start over:
+        // writes wait here, without blocking the event loop.
+        if (this.checkpointer?.mustCatchUp) await this.checkpointer.catchUp();
         const batch: Extract<Job, { kind: "write" }>[] = [];
         while (batch.length < MAX_BATCH && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
         await this.commit(batch);
@@ -176,6 +208,7 @@ export class SqliteDatabase implements Database {
       for (const d of done) d.job.reject(error);
       return;
     }
+    this.checkpointer?.afterCommit();
     for (const d of done) d.job.resolve(d.value);
   }
 
