@@ -4,19 +4,23 @@
  */
 import { ChangeFeed } from "./changes.ts";
 import type { HubConfig } from "./config.ts";
-import type { Database } from "./db/port.ts";
+import type { ReadDatabase } from "./db/port.ts";
 import { SqliteDatabase } from "./db/sqlite.ts";
+import { SqliteReader } from "./db/sqlite-reader.ts";
 import { buildApp } from "./http/app.ts";
 import type { App } from "./http/deps.ts";
 import { createSyncServer, type SyncServer } from "./realtime/index.ts";
 import { Reaper } from "./reaper.ts";
-import { issueLoginCode } from "./services/sessions.ts";
 import { initialize, type Credentials } from "./setup.ts";
-import { Writer, type Clock } from "./write.ts";
+import type { Clock } from "./write.ts";
+import { LocalWriter } from "./writer/local.ts";
+import { ThreadWriter } from "./writer/thread.ts";
+import type { Writer } from "./writer/writer.ts";
 
 export interface Hub {
   readonly app: App;
-  readonly db: Database;
+  /** Reads of committed data (every write goes through `writer`). */
+  readonly db: ReadDatabase;
   readonly writer: Writer;
   readonly feed: ChangeFeed;
   readonly reaper: Reaper;
@@ -33,16 +37,34 @@ export interface Hub {
 export interface HubOptions {
   clock?: Clock;
   logger?: boolean | { level: string };
+  /**
+   * Where writes run: on a thread of their own that owns the SQLite connection
+   * (the default: the HTTP thread never waits on SQL, and the two use two cores),
+   * or on this one (one-shot commands, which would only pay for starting a thread).
+   */
+  writer?: "thread" | "local";
 }
 
 export async function createHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
   const clock = options.clock ?? Date.now;
-  const db = new SqliteDatabase(config.databaseFile);
   const feed = new ChangeFeed();
-  const writer = new Writer(db, feed, clock);
-  const credentials = await initialize({ db, writer }, config.dataDir);
+  let app: App | null = null;
+  let db: ReadDatabase;
+  let writer: Writer;
+  if (options.writer === "local") {
+    const sqlite = new SqliteDatabase(config.databaseFile);
+    db = sqlite;
+    writer = new LocalWriter(sqlite, feed, clock);
+  } else {
+    // The writer thread creates and migrates the file; the reader opens it after.
+    writer = await ThreadWriter.start(config.databaseFile, feed, clock, {
+      onError: (error) => (app ? app.log.error({ err: error }, "writer thread failed") : console.error(error)),
+    });
+    db = new SqliteReader(config.databaseFile);
+  }
+  const credentials = await initialize({ writer }, config.dataDir);
   const logger = options.logger ?? (config.logLevel === "silent" ? false : { level: config.logLevel });
-  const app = buildApp({ db, writer, feed, clock }, { logger });
+  app = buildApp({ db, writer, feed, clock }, { logger });
   const reaper = new Reaper({ db, writer, clock }, config.staleAfterMs, (error) => app.log.error({ err: error }, "reaper pass failed"));
   // The real-time endpoint shares the HTTP server's port (GROUPCHAT_CONVEX_URL = the hub's URL).
   const realtime = createSyncServer({ db, feed, clock, log: app.log });
@@ -59,7 +81,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       return { baseUrl, apiUrl: `${baseUrl}/api/v1/agent`, convexUrl: baseUrl };
     },
     async loginLink() {
-      const { code } = await writer.write((w) => issueLoginCode(w, credentials.ownerId));
+      const { code } = await writer.run("issueLoginCode", { userId: credentials.ownerId });
       return loginUrl(hub.urls().baseUrl, code);
     },
     async listen() {
@@ -75,6 +97,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         await realtime.close();
         await app.close();
         await reaper.stop();
+        await writer.close();
         await db.close();
       })();
       return closing;

@@ -1,8 +1,7 @@
-import type { Database } from "./db/port.ts";
-import { reapRun } from "./services/runs.ts";
-import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
+import type { Reader } from "./db/port.ts";
 import { listStaleRuns } from "./store/runs.ts";
-import type { Clock, Writer } from "./write.ts";
+import type { Clock } from "./write.ts";
+import type { Writer } from "./writer/writer.ts";
 
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
@@ -16,7 +15,7 @@ export class Reaper {
   private running: Promise<unknown> | null = null;
 
   constructor(
-    private readonly deps: { db: Database; writer: Writer; clock: Clock },
+    private readonly deps: { db: Reader; writer: Writer; clock: Clock },
     private readonly staleAfterMs: number,
     private readonly onError: (error: unknown) => void = () => {},
   ) {}
@@ -51,9 +50,9 @@ export class Reaper {
     const staleBefore = now - this.staleAfterMs;
     let ended = 0;
     for (const run of await listStaleRuns(this.deps.db, staleBefore, 500)) {
-      if (await this.deps.writer.write((w) => reapRun(w, run.id, staleBefore))) ended++;
+      if (await this.deps.writer.run("reapRun", { runId: run.id, staleBefore })) ended++;
     }
-    await this.deps.writer.write(async (w) => deleteIdempotencyKeysBefore(w.sql, now - IDEMPOTENCY_TTL_MS));
+    await this.deps.writer.run("forgetIdempotencyKeys", { before: now - IDEMPOTENCY_TTL_MS });
     return ended;
   }
 

@@ -9,7 +9,7 @@ describe("the schema", () => {
   after(() => t.close());
 
   const copyRun = (from: string, id: string, status: string) =>
-    t.hub.db.transaction((tx) =>
+    t.database().transaction((tx) =>
       tx.run(
         `INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, created_at)
          SELECT ?, task_id, agent_id, owner_id, ?, prompt, created_at FROM runs WHERE id = ?`,

@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { addUser } from "../../src/hub/setup.ts";
 import { assertError, assertStatus, createTask, delegateTo, runIn, secondAgent, statusOf } from "../support/api.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 
@@ -63,7 +62,7 @@ describe("access", () => {
 
   describe("a workspace member vs the first owner's agent and runs", () => {
     let bob: { userId: string; ownerToken: string };
-    before(async () => (bob = await addUser(t.hub, "Bob")));
+    before(async () => (bob = await t.hub.writer.run("addUser", { name: "Bob" })));
 
     it("lets the member see the shared workspace's tasks and runs", async () => {
       const { taskId, runId } = await runIn(t, "PENDING");
@@ -124,7 +123,7 @@ describe("access", () => {
 
     before(async () => {
       // An added person joins the hub's first workspace only; the owner's second one is outside her reach.
-      outsider = await addUser(t.hub, "Olive");
+      outsider = await t.hub.writer.run("addUser", { name: "Olive" });
       ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Private" })).body.id;
       prj = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Secret" }, { "x-workspace-id": ws })).body.id;
       taskId = (await createTask(t, { projectId: prj, title: "Secret task" })).id;

@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { addUser } from "../../src/hub/setup.ts";
 import { assertError, assertStatus, runIn, secondAgent } from "../support/api.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 
@@ -85,7 +84,7 @@ describe("idempotency", () => {
     assert.equal(other.body.runId, theirs.runId);
 
     const body = { projectId: t.creds.projectId, title: "Same key, two people" };
-    const bob = await addUser(t.hub, "Bob");
+    const bob = await t.hub.writer.run("addUser", { name: "Bob" });
     const a = await t.owner(t.creds.ownerToken, "POST", "/tasks", body, key("shared"));
     const c = await t.owner(bob.ownerToken, "POST", "/tasks", body, key("shared"));
     assertStatus(a, 201);

@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { addUser } from "../../src/hub/setup.ts";
 import { assertError, assertStatus, createTask, delegateTo, secondAgent } from "../support/api.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 
@@ -101,7 +100,7 @@ describe("owner API", () => {
       const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Shared" })).body;
       const prj = (await t.owner(owner, "POST", "/projects", { name: "P" }, { "x-workspace-id": ws.id })).body;
       const task = await createTask(t, { projectId: prj.id, title: "Shared task" });
-      const carol = await addUser(t.hub, "Carol");
+      const carol = await t.hub.writer.run("addUser", { name: "Carol" });
       assertError(await t.owner(carol.ownerToken, "GET", `/tasks/${task.id}`), 404, "Task not found");
       const res = await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: carol.userId });
       assertStatus(res, 201);
@@ -191,7 +190,7 @@ describe("owner API", () => {
     it("PATCH /tasks/:id edits fields, records a status move in the feed, and answers the task", async () => {
       const task = await createTask(t, { title: "Edit me", dueDate: "2030-01-01" });
       const prj = (await t.owner(owner, "POST", "/projects", { name: "Moved" }, { "x-workspace-id": t.creds.workspaceId })).body;
-      const bob = await addUser(t.hub, "Bob");
+      const bob = await t.hub.writer.run("addUser", { name: "Bob" });
       const res = await t.owner(owner, "PATCH", `/tasks/${task.id}`, {
         title: "Edited", description: "New text", status: "doing", dueDate: null, images: [{ url: "https://x/y.png", name: "y" }],
         projectId: prj.id, ownerId: bob.userId,
@@ -277,7 +276,7 @@ describe("owner API", () => {
     it("POST /tasks/:id/delegate answers 404 for an unknown agent and for an agent you did not create", async () => {
       const task = await createTask(t);
       assertError(await t.owner(owner, "POST", `/tasks/${task.id}/delegate`, { agentId: "agt_nobody" }), 404, "Agent not found");
-      const dana = await addUser(t.hub, "Dana");
+      const dana = await t.hub.writer.run("addUser", { name: "Dana" });
       const danas = await t.owner(dana.ownerToken, "POST", "/agents", { name: "Dana Bot" });
       assertError(await t.owner(owner, "POST", `/tasks/${task.id}/delegate`, { agentId: danas.body.id }), 404, "Agent not found");
     });
@@ -330,7 +329,7 @@ describe("owner API", () => {
 
   describe("notifications", () => {
     it("lists notifications newest first, ?unread=true only the unread, and POST /notifications/read marks them", async () => {
-      const erin = await addUser(t.hub, "Erin");
+      const erin = await t.hub.writer.run("addUser", { name: "Erin" });
       const agent = await t.owner(erin.ownerToken, "POST", "/agents", { name: "Erin Bot" });
       const task = await createTask(t, { title: "Erin's task" }, erin.ownerToken);
       const run = await delegateTo(t, task.id, agent.body.id, erin.ownerToken);

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveHubConfig } from "../../src/hub/config.ts";
+import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
 import type { Credentials } from "../../src/hub/setup.ts";
 
@@ -17,6 +18,11 @@ export interface TestHub {
   dataDir: string;
   /** Calls the agent API (`/api/v1/agent` + path) with a gca_ token (Basic auth by default). */
   agent(token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Res>;
+  /**
+   * A second connection to the hub's SQLite file, for a test that must write what
+   * no API writes (the hub's own writes run on its writer thread).
+   */
+  database(): SqliteDatabase;
   /** Calls the owner API (`/api/v1` + path) with a gcp_ token. */
   owner(token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Res>;
   close(): Promise<void>;
@@ -54,13 +60,16 @@ export async function startTestHub(options: { staleAfter?: string; clock?: () =>
   const hub = await createHub(config, { clock: options.clock });
   await hub.listen();
   const { baseUrl, apiUrl } = hub.urls();
+  let side: SqliteDatabase | null = null;
   return {
     hub, creds: hub.credentials, baseUrl, apiUrl, dataDir,
+    database: () => (side ??= new SqliteDatabase(config.databaseFile)),
     agent: (token, method, path, body, headers = {}) =>
       request(`${apiUrl}${path}`, init(method, `Basic ${Buffer.from(`${token}:`).toString("base64")}`, body, headers)),
     owner: (token, method, path, body, headers = {}) =>
       request(`${baseUrl}/api/v1${path}`, init(method, `Bearer ${token}`, body, headers)),
     async close() {
+      await side?.close();
       await hub.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

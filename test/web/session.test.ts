@@ -30,7 +30,7 @@ describe("web session", () => {
 
   it("an expired code is 401", async () => {
     const code = await loginCode(t);
-    await t.hub.db.run("UPDATE owner_tokens SET expires_at = 1 WHERE token_hash = ?", [hashToken(code)]);
+    await t.database().run("UPDATE owner_tokens SET expires_at = 1 WHERE token_hash = ?", [hashToken(code)]);
     assert.equal((await redeem(t, code)).status, 401);
   });
 

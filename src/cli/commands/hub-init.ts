@@ -8,7 +8,7 @@ export async function hubInitCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args);
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
   const config = resolveHubConfig({ data: values.data, logLevel: "silent" });
-  const hub = await createHub(config);
+  const hub = await createHub(config, { writer: "local" });
   await hub.close();
   if (values.json) console.log(JSON.stringify(hub.credentials, null, 2));
   else console.log(`Hub data in ${config.dataDir}; credentials in ${credentialsFile(config.dataDir)} (keep them secret).`);

@@ -1,6 +1,5 @@
 import { resolveHubConfig } from "../../hub/config.ts";
 import { createHub, loginUrl } from "../../hub/hub.ts";
-import { issueLoginCode } from "../../hub/services/sessions.ts";
 import { parse, UsageError } from "../main.ts";
 
 /** `hub login`: a fresh one-time sign-in link for the web UI (works while the hub runs: SQLite in WAL mode). */
@@ -8,9 +7,9 @@ export async function hubLoginCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args);
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
   const config = resolveHubConfig({ data: values.data, host: values.host, port: values.port, logLevel: "silent" });
-  const hub = await createHub(config);
+  const hub = await createHub(config, { writer: "local" });
   try {
-    const { code, expiresAt } = await hub.writer.write((w) => issueLoginCode(w, hub.credentials.ownerId));
+    const { code, expiresAt } = await hub.writer.run("issueLoginCode", { userId: hub.credentials.ownerId });
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     const url = loginUrl(`http://${host.includes(":") ? `[${host}]` : host}:${config.port}`, code);
     if (values.json) console.log(JSON.stringify({ url, code, expiresAt }, null, 2));

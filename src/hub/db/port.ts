@@ -5,13 +5,23 @@
  */
 export type SqlValue = string | number | bigint | null | Uint8Array;
 
-export interface Sql {
+/** Reads of committed data: all the HTTP layer and the real-time queries may do. */
+export interface Reader {
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+}
+
+/** What a write sees: reads and writes inside its transaction. */
+export interface Sql extends Reader {
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
 }
 
-export interface Database extends Sql {
+/** A connection that can also be closed; the hub's reads go through one. */
+export interface ReadDatabase extends Reader {
+  close(): Promise<void>;
+}
+
+export interface Database extends Sql, ReadDatabase {
   readonly dialect: "sqlite" | "postgres";
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;

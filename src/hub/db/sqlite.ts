@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Checkpointer } from "./checkpointer.ts";
+import { SqliteReader } from "./sqlite-reader.ts";
 import { UniqueViolation, type Database, type Sql, type SqlValue } from "./port.ts";
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations", "sqlite");
@@ -12,9 +13,14 @@ type Job =
   | ({ kind: "read"; run: () => unknown } & Settle)
   | ({ kind: "write"; fn: (tx: Sql) => Promise<unknown> } & Settle);
 
-/** How many queued transactions may share one COMMIT. */
-const MAX_BATCH = 64;
 export interface SqliteOptions {
+  /** How many queued transactions may share one COMMIT (64). */
+  maxBatch?: number;
+  /**
+   * Before a COMMIT, let one event-loop turn pass so that writes arriving meanwhile
+   * join it (true). A writer fed in batches already has them all.
+   */
+  gather?: boolean;
   /** WAL frames at which writes wait for the background checkpoint to catch up (4000: ~16 MB of 4 KiB pages). */
   walLimitFrames?: number;
   /** Least time between two background checkpoint passes. */
@@ -40,17 +46,20 @@ export class SqliteDatabase implements Database {
   readonly dialect = "sqlite";
   private readonly db: BetterSqlite3.Database;
   /** Null for an in-memory database, which a second connection could not see. */
-  private readonly reader: BetterSqlite3.Database | null = null;
+  private readonly reader: SqliteReader | null = null;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
-  private readonly readerStatements = new Map<string, BetterSqlite3.Statement>();
   private readonly checkpointer: Checkpointer | null = null;
   private readonly queue: Job[] = [];
   private busy = false;
   private closed = false;
   private readonly direct: Sql;
+  private readonly maxBatch: number;
+  private readonly gathers: boolean;
 
   constructor(file: string, options: SqliteOptions = {}) {
     const walLimitFrames = options.walLimitFrames ?? 4000;
+    this.maxBatch = options.maxBatch ?? 64;
+    this.gathers = options.gather ?? true;
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new BetterSqlite3(file);
     this.db.pragma("journal_mode = WAL");
@@ -68,9 +77,7 @@ export class SqliteDatabase implements Database {
     };
     this.migrate();
     if (file !== ":memory:") {
-      this.reader = new BetterSqlite3(file);
-      this.reader.pragma("query_only = ON");
-      this.reader.pragma("busy_timeout = 5000");
+      this.reader = new SqliteReader(file);
       this.checkpointer = new Checkpointer(file, {
         limitFrames: walLimitFrames,
         intervalMs: options.checkpointIntervalMs,
@@ -87,11 +94,13 @@ export class SqliteDatabase implements Database {
   }
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.select(sql, params, (s, p) => s.all(...p) as T[]);
+    if (this.closed) return Promise.reject(new Error("The database is closed"));
+    return this.reader ? this.reader.all<T>(sql, params) : this.read(() => this.exec(sql, params, (s, p) => s.all(...p) as T[]));
   }
 
   get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return this.select(sql, params, (s, p) => s.get(...p) as T | undefined);
+    if (this.closed) return Promise.reject(new Error("The database is closed"));
+    return this.reader ? this.reader.get<T>(sql, params) : this.read(() => this.exec(sql, params, (s, p) => s.get(...p) as T | undefined));
   }
 
   run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
@@ -108,24 +117,8 @@ export class SqliteDatabase implements Database {
     await new Promise((resolve, reject) => this.submit({ kind: "read", run: () => undefined, resolve, reject }));
     this.closed = true;
     await this.checkpointer?.close();
-    this.reader?.close();
+    await this.reader?.close();
     this.db.close();
-  }
-
-  /** A read runs at once on the reader, on committed data only. */
-  private select<T>(sql: string, params: readonly SqlValue[], fn: (s: BetterSqlite3.Statement, p: readonly SqlValue[]) => T): Promise<T> {
-    if (!this.reader) return this.read(() => this.exec(sql, params, fn));
-    if (this.closed) return Promise.reject(new Error("The database is closed"));
-    try {
-      let statement = this.readerStatements.get(sql);
-      if (!statement) {
-        statement = this.reader.prepare(sql);
-        this.readerStatements.set(sql, statement);
-      }
-      return Promise.resolve(fn(statement, params));
-    } catch (error) {
-      return Promise.reject(error);
-    }
   }
 
   /** A lone write runs at once when nothing is queued; otherwise it waits its turn. */
@@ -165,7 +158,7 @@ export class SqliteDatabase implements Database {
         // writes wait here, without blocking the event loop.
         if (this.checkpointer?.mustCatchUp) await this.checkpointer.catchUp();
         const batch: Extract<Job, { kind: "write" }>[] = [];
-        while (batch.length < MAX_BATCH && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
+        while (batch.length < this.maxBatch && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
         await this.commit(batch);
       }
     } finally {
@@ -176,7 +169,7 @@ export class SqliteDatabase implements Database {
   /** Runs a batch of transactions under one BEGIN … COMMIT, each in its own savepoint. */
   private async commit(batch: Extract<Job, { kind: "write" }>[]): Promise<void> {
     const done: { job: Settle; value: unknown }[] = [];
-    let gathered = false;
+    let gathered = !this.gathers;
     this.statement("BEGIN IMMEDIATE").run();
     for (let i = 0; i < batch.length; i++) {
       const job = batch[i]!;
@@ -218,7 +211,7 @@ export class SqliteDatabase implements Database {
    */
   private async gather(batch: Extract<Job, { kind: "write" }>[]): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
-    while (batch.length < MAX_BATCH && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
+    while (batch.length < this.maxBatch && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
   }
 
   private statement(sql: string): BetterSqlite3.Statement {

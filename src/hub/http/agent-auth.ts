@@ -5,7 +5,7 @@
  * feed's `credentials`), so an old token stops working at once.
  */
 import type { ChangeFeed } from "../changes.ts";
-import type { Database } from "../db/port.ts";
+import type { Reader } from "../db/port.ts";
 import { hasPrefix, hashToken } from "../domain/tokens.ts";
 import { unauthorized } from "../errors.ts";
 import type { AgentPrincipal } from "../principal.ts";
@@ -18,7 +18,7 @@ export class AgentAuth {
   /** Bumped by every forget, so a lookup that raced one does not cache a stale answer. */
   private epoch = 0;
 
-  constructor(private readonly db: Database, feed: ChangeFeed) {
+  constructor(private readonly db: Reader, feed: ChangeFeed) {
     feed.subscribe((changes) => {
       if (changes.credentials.size > 0) this.forget(changes.credentials);
     });

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { Database } from "../db/port.ts";
+import type { Reader } from "../db/port.ts";
 import { hasPrefix, hashToken, tokenMatches, type TokenKind } from "../domain/tokens.ts";
 import { forbidden, unauthorized } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
@@ -31,7 +31,7 @@ function checked(token: string | null, kind: TokenKind): string {
   return token;
 }
 
-export async function agentFromToken(db: Database, raw: string | null): Promise<AgentPrincipal> {
+export async function agentFromToken(db: Reader, raw: string | null): Promise<AgentPrincipal> {
   const token = checked(raw, "agent");
   const agent = await findAgentByTokenHash(db, hashToken(token));
   // The lookup is by hash; the constant-time check guards the comparison itself.
@@ -42,7 +42,7 @@ export async function agentFromToken(db: Database, raw: string | null): Promise<
   };
 }
 
-export async function userFromToken(db: Database, raw: string | null, now: number): Promise<UserPrincipal> {
+export async function userFromToken(db: Reader, raw: string | null, now: number): Promise<UserPrincipal> {
   const token = checked(raw, "owner");
   const user = await findUserByTokenHash(db, hashToken(token), now);
   if (!user || !tokenMatches(token, user.token_hash)) throw unauthorized("Invalid owner token");
@@ -53,7 +53,7 @@ export async function userFromToken(db: Database, raw: string | null, now: numbe
  * The person behind an owner API request: a Bearer gcp_ token, or else the web
  * session cookie, which may change state only with the CSRF header (403 without).
  */
-export async function userFromRequest(db: Database, request: { method: string; headers: IncomingHttpHeaders }, now: number): Promise<UserPrincipal> {
+export async function userFromRequest(db: Reader, request: { method: string; headers: IncomingHttpHeaders }, now: number): Promise<UserPrincipal> {
   if (request.headers.authorization !== undefined) return userFromToken(db, tokenFromHeader(request.headers.authorization), now);
   const session = await sessionFromToken(db, readCookie(request.headers.cookie, SESSION_COOKIE), now);
   if (!session) throw unauthorized();

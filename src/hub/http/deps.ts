@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { ChangeFeed } from "../changes.ts";
-import type { Database } from "../db/port.ts";
-import type { Clock, Writer } from "../write.ts";
+import type { Reader } from "../db/port.ts";
+import type { Clock } from "../write.ts";
+import type { Writer } from "../writer/writer.ts";
 
 /** What the HTTP layer is handed by the hub. */
 export interface HttpDeps {
-  readonly db: Database;
+  /** Reads of committed data; every write goes through `writer`. */
+  readonly db: Reader;
   readonly writer: Writer;
   readonly feed: ChangeFeed;
   readonly clock: Clock;

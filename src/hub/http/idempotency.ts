@@ -1,58 +1,47 @@
 import { createHash } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { UniqueViolation } from "../db/port.ts";
+import type { CommandInput, CommandName } from "../commands.ts";
 import { badRequest, unprocessable } from "../errors.ts";
-import { findIdempotencyKey, insertIdempotencyKey, type IdempotencyRow } from "../store/idempotency.ts";
-import type { Write, Writer } from "../write.ts";
-import type { Database } from "../db/port.ts";
+import type { Idempotency, Writer } from "../writer/writer.ts";
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
+const JSON_TYPE = "application/json; charset=utf-8";
 
 /**
- * Runs a POST's write and sets the reply's status; the caller returns the body. With an `Idempotency-Key`, the response is stored in the
- * same transaction as the write, so a retry after any failure either replays it
- * (same body) or is refused with 422 (different body); it never runs twice.
+ * Answers a POST with a command's result. With an `Idempotency-Key`, the
+ * response is stored in the same transaction as the write, so a retry after any
+ * failure either replays it (same body) or is refused with 422 (different
+ * body); it never runs twice. The body arrives serialized by the writer (with
+ * the route's own schema) and goes out as it is.
  */
-export async function mutation<T>(
-  deps: { db: Database; writer: Writer },
+export async function mutation<N extends CommandName>(
+  deps: { writer: Writer },
   request: FastifyRequest,
   reply: FastifyReply,
   scope: string,
   status: number,
-  fn: (w: Write) => Promise<T>,
-): Promise<T> {
-  reply.code(status);
+  name: N,
+  input: CommandInput<N>,
+): Promise<void> {
   const key = request.headers["idempotency-key"];
-  if (key === undefined) return deps.writer.write(fn);
-  if (typeof key !== "string" || !KEY.test(key)) {
-    throw badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
+  let idempotency: Idempotency | undefined;
+  if (key !== undefined) {
+    if (typeof key !== "string" || !KEY.test(key)) throw badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
+    const requestHash = createHash("sha256")
+      .update(`${request.method} ${request.url.split("?")[0]}\n${JSON.stringify(request.body ?? null)}`)
+      .digest("hex");
+    idempotency = { scope, key, requestHash, status };
   }
-  const hash = createHash("sha256")
-    .update(`${request.method} ${request.url.split("?")[0]}\n${JSON.stringify(request.body ?? null)}`)
-    .digest("hex");
-  // The check runs inside the write's transaction, so it also sees a same-key
-  // request that committed (or shares this group commit) just before it.
-  type Outcome = { stored: IdempotencyRow } | { stored: null; result: T };
-  const attempt = () => deps.writer.write(async (w): Promise<Outcome> => {
-    const stored = await findIdempotencyKey(w.sql, scope, key);
-    if (stored) return { stored };
-    const result = await fn(w);
-    await insertIdempotencyKey(w.sql, {
-      scope, key, request_hash: hash, status_code: status, response_body: JSON.stringify(result), created_at: w.now,
-    });
-    return { stored: null, result };
-  });
-  let outcome: Outcome;
-  try {
-    outcome = await attempt();
-  } catch (error) {
-    // A database with concurrent writers: the other request committed the key first.
-    if (!(error instanceof UniqueViolation)) throw error;
-    outcome = await attempt();
-  }
-  if (outcome.stored === null) return outcome.result;
-  const { stored } = outcome;
-  if (stored.request_hash !== hash) throw unprocessable("Idempotency-Key was already used with a different request");
-  reply.code(stored.status_code).header("idempotent-replayed", "true");
-  return JSON.parse(stored.response_body) as T;
+  const outcome = await deps.writer.reply(name, input, idempotency);
+  if (outcome.kind === "done") return sendJson(reply, status, outcome.json);
+  if (outcome.requestHash !== idempotency?.requestHash) throw unprocessable("Idempotency-Key was already used with a different request");
+  sendJson(reply.header("idempotent-replayed", "true"), outcome.status, outcome.json);
+}
+
+/**
+ * Sends a body the writer already serialized. The handler then resolves with
+ * nothing, and Fastify leaves the sent reply alone.
+ */
+export function sendJson(reply: FastifyReply, status: number, json: string): void {
+  reply.code(status).type(JSON_TYPE).send(json);
 }

@@ -3,7 +3,7 @@
  * client speaks, at `/api/<version>/sync` on the hub's own port.
  */
 import type { ChangeFeed } from "../changes.ts";
-import type { Database } from "../db/port.ts";
+import type { Reader } from "../db/port.ts";
 import { defineAgentWebSocketQueries } from "./queries/agent-web-socket.ts";
 import { defineOwnerQueries } from "./queries/owner.ts";
 import { QueryRegistry } from "./registry.ts";
@@ -15,7 +15,7 @@ export { changeKey } from "./change-keys.ts";
 
 /** The sync server with every query the hub serves. */
 export function createSyncServer(
-  deps: { db: Database; feed: ChangeFeed; clock?: () => number; log?: SyncLog },
+  deps: { db: Reader; feed: ChangeFeed; clock?: () => number; log?: SyncLog },
   options: SyncServerOptions = {},
 ): SyncServer {
   const registry = defineOwnerQueries(defineAgentWebSocketQueries(new QueryRegistry()));

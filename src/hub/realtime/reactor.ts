@@ -6,7 +6,7 @@
  * hash changed.
  */
 import type { ChangeSet } from "../changes.ts";
-import type { Database } from "../db/port.ts";
+import type { Reader } from "../db/port.ts";
 import { changeKeys } from "./change-keys.ts";
 import type { Subscription } from "./connection.ts";
 import type { Peer } from "./peer.ts";
@@ -28,7 +28,7 @@ export class Reactor {
   private flushScheduled = false;
 
   constructor(
-    private readonly deps: { db: Database; registry: QueryRegistry; clock: () => number },
+    private readonly deps: { db: Reader; registry: QueryRegistry; clock: () => number },
     private readonly host: ReactorHost,
   ) {}
 

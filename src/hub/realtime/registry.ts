@@ -8,14 +8,14 @@
 import type { Static, TSchema } from "typebox";
 import { Compile } from "typebox/compile";
 import type { ChangeSet } from "../changes.ts";
-import type { Database } from "../db/port.ts";
+import type { Reader } from "../db/port.ts";
 import type { Session } from "../services/sessions.ts";
 import { resultHash } from "./result-hash.ts";
 import { canonicalUdfPath } from "./udf-path.ts";
 import { decodeValue, encodeValue, ValueError, type JsonValue } from "./values.ts";
 
 export interface QueryContext {
-  readonly db: Database;
+  readonly db: Reader;
   /** Unix ms, from the hub's clock. */
   readonly now: number;
   /** The web session the socket was opened with (its cookie, read at the upgrade), if any. */

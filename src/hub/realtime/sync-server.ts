@@ -9,7 +9,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { ChangeFeed, ChangeSet } from "../changes.ts";
-import type { Database } from "../db/port.ts";
+import type { Reader } from "../db/port.ts";
 import { ProtocolViolation } from "./connection.ts";
 import { Peer } from "./peer.ts";
 import { isSyncPath, notServed, parseClientFrame, type ClientMessage, type StateModification } from "./protocol.ts";
@@ -25,7 +25,7 @@ export interface SyncLog {
 }
 
 export interface SyncServerDeps {
-  readonly db: Database;
+  readonly db: Reader;
   readonly feed: ChangeFeed;
   readonly registry: QueryRegistry;
   readonly clock?: () => number;

@@ -1,4 +1,4 @@
-import type { Sql } from "../db/port.ts";
+import type { Reader } from "../db/port.ts";
 import { notFound } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findRun, type RunJoined } from "../store/runs.ts";
@@ -10,24 +10,24 @@ import { isMember } from "../store/workspaces.ts";
  * existence does not leak: an agent sees only its own runs (and their tasks);
  * a person sees what lives in the workspaces they belong to.
  */
-export async function agentRun(sql: Sql, agent: AgentPrincipal, runId: string): Promise<RunJoined> {
+export async function agentRun(sql: Reader, agent: AgentPrincipal, runId: string): Promise<RunJoined> {
   const run = await findRun(sql, runId);
   if (!run || run.agent_id !== agent.agentId) throw notFound("Run");
   return run;
 }
 
-export async function userTask(sql: Sql, user: UserPrincipal, taskId: string): Promise<TaskRow> {
+export async function userTask(sql: Reader, user: UserPrincipal, taskId: string): Promise<TaskRow> {
   const task = await findTaskRow(sql, taskId);
   if (!task || !(await isMember(sql, task.workspace_id, user.userId))) throw notFound("Task");
   return task;
 }
 
-export async function userRun(sql: Sql, user: UserPrincipal, runId: string): Promise<RunJoined> {
+export async function userRun(sql: Reader, user: UserPrincipal, runId: string): Promise<RunJoined> {
   const run = await findRun(sql, runId);
   if (!run || !(await isMember(sql, run.workspace_id, user.userId))) throw notFound("Run");
   return run;
 }
 
-export async function userWorkspace(sql: Sql, user: UserPrincipal, workspaceId: string): Promise<void> {
+export async function userWorkspace(sql: Reader, user: UserPrincipal, workspaceId: string): Promise<void> {
   if (!(await isMember(sql, workspaceId, user.userId))) throw notFound("Workspace");
 }

@@ -6,7 +6,7 @@
 import { newId } from "../domain/ids.ts";
 import { hasPrefix, hashToken, newToken } from "../domain/tokens.ts";
 import { unauthorized } from "../errors.ts";
-import type { Sql } from "../db/port.ts";
+import type { Reader } from "../db/port.ts";
 import { deleteExpiredSessions, deleteSession, findSession, takeLoginCode } from "../store/sessions.ts";
 import { findUser, insertOwnerToken } from "../store/users.ts";
 import type { Write } from "../write.ts";
@@ -42,7 +42,7 @@ export async function redeemLoginCode(w: Write, code: string): Promise<{ token: 
 }
 
 /** The live session a cookie's token names, or null. */
-export async function sessionFromToken(sql: Sql, token: string | null, now: number): Promise<Session | null> {
+export async function sessionFromToken(sql: Reader, token: string | null, now: number): Promise<Session | null> {
   if (!token || !hasPrefix(token, "session")) return null;
   const tokenHash = hashToken(token);
   const row = await findSession(sql, tokenHash, now);

@@ -1,4 +1,4 @@
-import type { Sql } from "../db/port.ts";
+import type { Reader, Sql } from "../db/port.ts";
 import type { Activity } from "../../sdk/types.ts";
 
 export interface ActivityRow {
@@ -43,12 +43,12 @@ function toActivity(r: ActivityJoined): Activity {
 }
 
 /** The task's whole feed, oldest first (ids sort by creation). */
-export async function listActivity(sql: Sql, taskId: string): Promise<Activity[]> {
+export async function listActivity(sql: Reader, taskId: string): Promise<Activity[]> {
   const rows = await sql.all<ActivityJoined>(`${SELECT} WHERE a.task_id = ? ORDER BY a.task_id, a.id`, [taskId]);
   return rows.map(toActivity);
 }
 
-export async function findActivity(sql: Sql, taskId: string, id: string): Promise<Activity | undefined> {
+export async function findActivity(sql: Reader, taskId: string, id: string): Promise<Activity | undefined> {
   const row = await sql.get<ActivityJoined>(`${SELECT} WHERE a.task_id = ? AND a.id = ?`, [taskId, id]);
   return row && toActivity(row);
 }

@@ -1,4 +1,4 @@
-import type { Sql } from "../db/port.ts";
+import type { Reader, Sql } from "../db/port.ts";
 
 export interface AgentRow {
   id: string;
@@ -25,19 +25,19 @@ export async function insertAgent(sql: Sql, row: AgentRow): Promise<void> {
 
 const WITH_CREATOR = "SELECT a.*, u.name AS creator_name FROM agents a JOIN users u ON u.id = a.creator_id";
 
-export function findAgentByTokenHash(sql: Sql, tokenHash: string): Promise<AgentWithCreator | undefined> {
+export function findAgentByTokenHash(sql: Reader, tokenHash: string): Promise<AgentWithCreator | undefined> {
   return sql.get<AgentWithCreator>(`${WITH_CREATOR} WHERE a.token_hash = ? AND a.deleted_at IS NULL`, [tokenHash]);
 }
 
-export function findAgent(sql: Sql, id: string): Promise<AgentWithCreator | undefined> {
+export function findAgent(sql: Reader, id: string): Promise<AgentWithCreator | undefined> {
   return sql.get<AgentWithCreator>(`${WITH_CREATOR} WHERE a.id = ? AND a.deleted_at IS NULL`, [id]);
 }
 
-export function listAgentsOf(sql: Sql, creatorId: string): Promise<AgentWithCreator[]> {
+export function listAgentsOf(sql: Reader, creatorId: string): Promise<AgentWithCreator[]> {
   return sql.all<AgentWithCreator>(`${WITH_CREATOR} WHERE a.creator_id = ? AND a.deleted_at IS NULL ORDER BY a.id`, [creatorId]);
 }
 
-export async function findAgentByName(sql: Sql, creatorId: string, name: string): Promise<AgentRow | undefined> {
+export async function findAgentByName(sql: Reader, creatorId: string, name: string): Promise<AgentRow | undefined> {
   return sql.get<AgentRow>(
     "SELECT * FROM agents WHERE creator_id = ? AND lower(name) = lower(?) AND deleted_at IS NULL",
     [creatorId, name],

@@ -1,4 +1,4 @@
-import type { Sql } from "../db/port.ts";
+import type { Reader, Sql } from "../db/port.ts";
 
 export interface IdempotencyRow {
   scope: string;
@@ -9,7 +9,7 @@ export interface IdempotencyRow {
   created_at: number;
 }
 
-export function findIdempotencyKey(sql: Sql, scope: string, key: string): Promise<IdempotencyRow | undefined> {
+export function findIdempotencyKey(sql: Reader, scope: string, key: string): Promise<IdempotencyRow | undefined> {
   return sql.get<IdempotencyRow>("SELECT * FROM idempotency_keys WHERE scope = ? AND key = ?", [scope, key]);
 }
 

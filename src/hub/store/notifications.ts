@@ -1,4 +1,4 @@
-import type { Sql } from "../db/port.ts";
+import type { Reader, Sql } from "../db/port.ts";
 
 export type NotificationType = "run_started" | "run_comment" | "run_finished" | "run_error" | "run_stopped" | "mention";
 
@@ -34,7 +34,7 @@ export async function insertNotification(sql: Sql, row: NotificationRow): Promis
   );
 }
 
-export async function listNotifications(sql: Sql, userId: string, unreadOnly: boolean, limit: number): Promise<Notification[]> {
+export async function listNotifications(sql: Reader, userId: string, unreadOnly: boolean, limit: number): Promise<Notification[]> {
   const rows = await sql.all<NotificationRow & { task_title: string | null; actor_name: string | null }>(
     `SELECT n.*, t.title AS task_title, u.name AS actor_name FROM notifications n
      LEFT JOIN tasks t ON t.id = n.task_id LEFT JOIN users u ON u.id = n.actor_id
@@ -54,7 +54,7 @@ export async function listNotifications(sql: Sql, userId: string, unreadOnly: bo
   }));
 }
 
-export async function countUnread(sql: Sql, userId: string): Promise<number> {
+export async function countUnread(sql: Reader, userId: string): Promise<number> {
   const row = await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM notifications WHERE user_id = ? AND read_at IS NULL", [userId]);
   return Number(row?.n ?? 0);
 }

@@ -1,5 +1,5 @@
 /** Read-only views the web UI's live queries need beyond the owner API's. */
-import type { Sql } from "../db/port.ts";
+import type { Reader } from "../db/port.ts";
 import type { RunStatus } from "../../sdk/run-state.ts";
 
 export interface LatestRun {
@@ -10,7 +10,7 @@ export interface LatestRun {
 }
 
 /** Each task's newest run in a project (for the board's badges). */
-export function latestRunPerTask(sql: Sql, projectId: string): Promise<LatestRun[]> {
+export function latestRunPerTask(sql: Reader, projectId: string): Promise<LatestRun[]> {
   return sql.all<LatestRun>(
     `SELECT r.task_id, r.id AS run_id, r.status, a.name AS agent_name
        FROM runs r JOIN tasks t ON t.id = r.task_id JOIN agents a ON a.id = r.agent_id

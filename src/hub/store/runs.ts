@@ -1,4 +1,4 @@
-import type { Sql } from "../db/port.ts";
+import type { Reader, Sql } from "../db/port.ts";
 import type { RunStatus } from "../../sdk/run-state.ts";
 import type { RunListItem } from "../../sdk/types.ts";
 
@@ -66,7 +66,7 @@ export async function insertRun(sql: Sql, row: RunRow): Promise<void> {
   );
 }
 
-export function findRun(sql: Sql, id: string): Promise<RunJoined | undefined> {
+export function findRun(sql: Reader, id: string): Promise<RunJoined | undefined> {
   return sql.get<RunJoined>(`${SELECT} WHERE r.id = ?`, [id]);
 }
 
@@ -104,7 +104,7 @@ export interface AgentRunFilter {
 }
 
 /** An agent's runs: PENDING ones oldest first (work-queue order), the rest newest first. */
-export async function listRunsForAgent(sql: Sql, f: AgentRunFilter): Promise<RunListItem[]> {
+export async function listRunsForAgent(sql: Reader, f: AgentRunFilter): Promise<RunListItem[]> {
   const where = ["r.agent_id = ?"];
   const params: (string | number)[] = [f.agentId];
   if (f.status) { where.push("r.status = ?"); params.push(f.status); }
@@ -115,7 +115,7 @@ export async function listRunsForAgent(sql: Sql, f: AgentRunFilter): Promise<Run
 }
 
 /** The agent's runs stopped since `since`, newest first. */
-export async function listStoppedRunsForAgent(sql: Sql, agentId: string, since: number, limit: number): Promise<RunListItem[]> {
+export async function listStoppedRunsForAgent(sql: Reader, agentId: string, since: number, limit: number): Promise<RunListItem[]> {
   const rows = await sql.all<RunJoined>(
     `${SELECT} WHERE r.agent_id = ? AND r.status = 'STOPPED' AND r.ended_at >= ? ORDER BY r.ended_at DESC, r.id DESC LIMIT ?`,
     [agentId, since, limit],
@@ -123,17 +123,17 @@ export async function listStoppedRunsForAgent(sql: Sql, agentId: string, since: 
   return rows.map(toRunListItem);
 }
 
-export async function listRunsOfTask(sql: Sql, taskId: string): Promise<RunListItem[]> {
+export async function listRunsOfTask(sql: Reader, taskId: string): Promise<RunListItem[]> {
   const rows = await sql.all<RunJoined>(`${SELECT} WHERE r.task_id = ? ORDER BY r.created_at, r.id`, [taskId]);
   return rows.map(toRunListItem);
 }
 
-export async function listRunsOfAgentForUser(sql: Sql, agentId: string, limit: number): Promise<RunListItem[]> {
+export async function listRunsOfAgentForUser(sql: Reader, agentId: string, limit: number): Promise<RunListItem[]> {
   const rows = await sql.all<RunJoined>(`${SELECT} WHERE r.agent_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?`, [agentId, limit]);
   return rows.map(toRunListItem);
 }
 
-export async function hasActiveRun(sql: Sql, taskId: string, agentId: string): Promise<boolean> {
+export async function hasActiveRun(sql: Reader, taskId: string, agentId: string): Promise<boolean> {
   const row = await sql.get(
     "SELECT 1 AS ok FROM runs WHERE task_id = ? AND agent_id = ? AND status IN ('PENDING', 'RUNNING') LIMIT 1",
     [taskId, agentId],
@@ -142,7 +142,7 @@ export async function hasActiveRun(sql: Sql, taskId: string, agentId: string): P
 }
 
 /** The running cost total of the task's turns before `runId` (0 when none reported one). */
-export async function previousTotalCost(sql: Sql, taskId: string, runId: string): Promise<number> {
+export async function previousTotalCost(sql: Reader, taskId: string, runId: string): Promise<number> {
   const row = await sql.get<{ total: number }>(
     `SELECT total_cost_usd AS total FROM runs
      WHERE task_id = ? AND id < ? AND total_cost_usd IS NOT NULL ORDER BY id DESC LIMIT 1`,
@@ -152,7 +152,7 @@ export async function previousTotalCost(sql: Sql, taskId: string, runId: string)
 }
 
 /** RUNNING runs whose agent has made no call about them since `before`. */
-export function listStaleRuns(sql: Sql, before: number, limit: number): Promise<RunJoined[]> {
+export function listStaleRuns(sql: Reader, before: number, limit: number): Promise<RunJoined[]> {
   return sql.all<RunJoined>(
     `${SELECT} WHERE r.status = 'RUNNING' AND r.heartbeat_at < ? ORDER BY r.started_at LIMIT ?`,
     [before, limit],

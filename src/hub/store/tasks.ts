@@ -1,4 +1,4 @@
-import type { Sql } from "../db/port.ts";
+import type { Reader, Sql } from "../db/port.ts";
 import type { Image, Task, TaskStatus } from "../../sdk/types.ts";
 
 export interface TaskRow {
@@ -50,11 +50,11 @@ export async function insertTask(sql: Sql, row: TaskRow): Promise<void> {
   );
 }
 
-export function findTaskRow(sql: Sql, id: string): Promise<TaskRow | undefined> {
+export function findTaskRow(sql: Reader, id: string): Promise<TaskRow | undefined> {
   return sql.get<TaskRow>("SELECT * FROM tasks WHERE id = ?", [id]);
 }
 
-export async function findTask(sql: Sql, id: string): Promise<Task | undefined> {
+export async function findTask(sql: Reader, id: string): Promise<Task | undefined> {
   const row = await sql.get<TaskJoined>(`${SELECT} WHERE t.id = ?`, [id]);
   return row && toTask(row);
 }
@@ -78,7 +78,7 @@ export interface OwnerTaskFilter {
 }
 
 /** Tasks in workspaces the user belongs to. */
-export async function listTasksForUser(sql: Sql, f: OwnerTaskFilter): Promise<Task[]> {
+export async function listTasksForUser(sql: Reader, f: OwnerTaskFilter): Promise<Task[]> {
   const where = ["t.workspace_id IN (SELECT workspace_id FROM workspace_members WHERE user_id = ?)"];
   const params: (string | number)[] = [f.userId];
   if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
@@ -101,7 +101,7 @@ export interface AgentTaskFilter {
 }
 
 /** Tasks that have at least one run assigned to the agent. */
-export async function listTasksForAgent(sql: Sql, f: AgentTaskFilter): Promise<Task[]> {
+export async function listTasksForAgent(sql: Reader, f: AgentTaskFilter): Promise<Task[]> {
   const where = ["t.id IN (SELECT task_id FROM runs WHERE agent_id = ?)"];
   const params: (string | number)[] = [f.agentId];
   if (!f.includeCompleted) where.push("t.status <> 'done'");

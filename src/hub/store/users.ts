@@ -1,4 +1,4 @@
-import type { Sql } from "../db/port.ts";
+import type { Reader, Sql } from "../db/port.ts";
 
 export interface UserRow {
   id: string;
@@ -13,11 +13,11 @@ export async function insertUser(sql: Sql, user: UserRow): Promise<void> {
   ]);
 }
 
-export function findUser(sql: Sql, id: string): Promise<UserRow | undefined> {
+export function findUser(sql: Reader, id: string): Promise<UserRow | undefined> {
   return sql.get<UserRow>("SELECT * FROM users WHERE id = ?", [id]);
 }
 
-export function listUsersInWorkspace(sql: Sql, workspaceId: string): Promise<UserRow[]> {
+export function listUsersInWorkspace(sql: Reader, workspaceId: string): Promise<UserRow[]> {
   return sql.all<UserRow>(
     `SELECT u.* FROM users u JOIN workspace_members m ON m.user_id = u.id
      WHERE m.workspace_id = ? ORDER BY u.created_at, u.id`,
@@ -42,7 +42,7 @@ export async function insertOwnerToken(sql: Sql, row: OwnerTokenRow): Promise<vo
 }
 
 /** The user a live owner token (by hash) belongs to. */
-export function findUserByTokenHash(sql: Sql, tokenHash: string, now: number): Promise<(UserRow & { token_hash: string }) | undefined> {
+export function findUserByTokenHash(sql: Reader, tokenHash: string, now: number): Promise<(UserRow & { token_hash: string }) | undefined> {
   return sql.get(
     `SELECT u.*, t.token_hash FROM owner_tokens t JOIN users u ON u.id = t.user_id
      WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)`,

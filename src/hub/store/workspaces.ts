@@ -1,4 +1,4 @@
-import type { Sql } from "../db/port.ts";
+import type { Reader, Sql } from "../db/port.ts";
 
 export interface WorkspaceRow {
   id: string;
@@ -28,7 +28,7 @@ export async function addMember(sql: Sql, workspaceId: string, userId: string, n
   );
 }
 
-export function listWorkspacesOf(sql: Sql, userId: string): Promise<WorkspaceRow[]> {
+export function listWorkspacesOf(sql: Reader, userId: string): Promise<WorkspaceRow[]> {
   return sql.all<WorkspaceRow>(
     `SELECT w.* FROM workspaces w JOIN workspace_members m ON m.workspace_id = w.id
      WHERE m.user_id = ? ORDER BY w.id`,
@@ -36,12 +36,12 @@ export function listWorkspacesOf(sql: Sql, userId: string): Promise<WorkspaceRow
   );
 }
 
-export async function isMember(sql: Sql, workspaceId: string, userId: string): Promise<boolean> {
+export async function isMember(sql: Reader, workspaceId: string, userId: string): Promise<boolean> {
   const row = await sql.get("SELECT 1 AS ok FROM workspace_members WHERE workspace_id = ? AND user_id = ?", [workspaceId, userId]);
   return row !== undefined;
 }
 
-export function findWorkspace(sql: Sql, id: string): Promise<WorkspaceRow | undefined> {
+export function findWorkspace(sql: Reader, id: string): Promise<WorkspaceRow | undefined> {
   return sql.get<WorkspaceRow>("SELECT * FROM workspaces WHERE id = ?", [id]);
 }
 
@@ -51,10 +51,10 @@ export async function insertProject(sql: Sql, row: ProjectRow): Promise<void> {
   ]);
 }
 
-export function listProjects(sql: Sql, workspaceId: string): Promise<ProjectRow[]> {
+export function listProjects(sql: Reader, workspaceId: string): Promise<ProjectRow[]> {
   return sql.all<ProjectRow>("SELECT * FROM projects WHERE workspace_id = ? ORDER BY id", [workspaceId]);
 }
 
-export function findProject(sql: Sql, id: string): Promise<ProjectRow | undefined> {
+export function findProject(sql: Reader, id: string): Promise<ProjectRow | undefined> {
   return sql.get<ProjectRow>("SELECT * FROM projects WHERE id = ?", [id]);
 }

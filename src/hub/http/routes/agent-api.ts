@@ -9,9 +9,8 @@ import {
 } from "../../../sdk/types.ts";
 import type { AgentPrincipal } from "../../principal.ts";
 import { agentRun } from "../../services/access.ts";
-import { commentOnRun, endRun, heartbeatRun, startRun } from "../../services/runs.ts";
 import { listActivity } from "../../store/activity.ts";
-import { listRunsForAgent, toRunListItem, touchRun } from "../../store/runs.ts";
+import { listRunsForAgent, toRunListItem } from "../../store/runs.ts";
 import { findTask, listTasksForAgent } from "../../store/tasks.ts";
 import { AgentAuth } from "../agent-auth.ts";
 import { tokenFromHeader } from "../auth.ts";
@@ -96,7 +95,7 @@ export function agentApi(app: App, deps: HttpDeps): void {
   }, async (request) => {
     const run = await agentRun(deps.db, request.agent, request.params.id);
     // Reading the detail counts as a sign of life for the run's lease.
-    if (run.status === "RUNNING") await touchRun(deps.db, run.id, deps.clock());
+    if (run.status === "RUNNING") await deps.writer.run("touchRun", { runId: run.id });
     const [task, activity] = await Promise.all([findTask(deps.db, run.task_id), listActivity(deps.db, run.task_id)]);
     return { ...toRunListItem(run), task: task!, activity };
   });
@@ -104,17 +103,17 @@ export function agentApi(app: App, deps: HttpDeps): void {
   app.post("/runs/:id/start", {
     schema: { tags, security, summary: "PENDING → RUNNING; posts `body` as a start comment; task → doing", params: RunParams, body: Type.Optional(RunMessageBody), response: { 200: RunListItem, ...errors } },
   }, (request, reply) =>
-    mutation(deps, request, reply, scope(request.agent), 200, (w) => startRun(w, request.agent, request.params.id, request.body?.body)));
+    mutation(deps, request, reply, scope(request.agent), 200, "startRun", { agent: request.agent, runId: request.params.id, body: request.body?.body }));
 
   app.post("/runs/:id/comment", {
     schema: { tags, security, summary: "A progress comment; the run stays RUNNING", params: RunParams, body: RunCommentBody, response: { 201: Activity, ...errors } },
   }, (request, reply) =>
-    mutation(deps, request, reply, scope(request.agent), 201, (w) => commentOnRun(w, request.agent, request.params.id, request.body.body)));
+    mutation(deps, request, reply, scope(request.agent), 201, "commentOnRun", { agent: request.agent, runId: request.params.id, body: request.body.body }));
 
   app.post("/runs/:id/heartbeat", {
     schema: { tags, security, summary: "Renews the run's lease (ours: hosted GroupChat lacks it)", params: RunParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })), response: { 200: RunListItem, ...errors } },
   }, (request, reply) =>
-    mutation(deps, request, reply, scope(request.agent), 200, (w) => heartbeatRun(w, request.agent, request.params.id)));
+    mutation(deps, request, reply, scope(request.agent), 200, "heartbeatRun", { agent: request.agent, runId: request.params.id }));
 
   for (const action of ["complete", "error"] as const) {
     app.post(`/runs/:id/${action}`, {
@@ -123,6 +122,6 @@ export function agentApi(app: App, deps: HttpDeps): void {
         summary: action === "complete" ? "RUNNING → FINISHED, with a summary and costs" : "RUNNING (or PENDING) → ERROR, with the error",
       },
     }, (request, reply) =>
-      mutation(deps, request, reply, scope(request.agent), 200, (w) => endRun(w, request.agent, request.params.id, action, request.body ?? {})));
+      mutation(deps, request, reply, scope(request.agent), 200, "endRun", { agent: request.agent, runId: request.params.id, action, input: request.body ?? {} }));
   }
 }

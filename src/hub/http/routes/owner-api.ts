@@ -8,19 +8,17 @@ import { ErrorBody, RunDetail, RunListItem, Task, TaskStatusSchema } from "../..
 import { notFound } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userRun, userTask, userWorkspace } from "../../services/access.ts";
-import { createAgent, deleteAgent, rotateAgentToken, toAgentView } from "../../services/agents.ts";
-import { delegate, followUp, stopRun } from "../../services/runs.ts";
-import { commentOnTask, createTask, editTask } from "../../services/tasks.ts";
-import { addWorkspaceMember, createProject, createWorkspace, toProjectView, toWorkspaceView } from "../../services/workspaces.ts";
+import { toAgentView } from "../../services/agents.ts";
+import { toProjectView, toWorkspaceView } from "../../services/workspaces.ts";
 import { listActivity } from "../../store/activity.ts";
 import { findAgent, listAgentsOf } from "../../store/agents.ts";
-import { countUnread, listNotifications, markRead } from "../../store/notifications.ts";
+import { countUnread, listNotifications } from "../../store/notifications.ts";
 import { listRunsOfAgentForUser, listRunsOfTask, toRunListItem } from "../../store/runs.ts";
 import { findTask, listTasksForUser } from "../../store/tasks.ts";
 import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
 import { userFromRequest } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
-import { mutation } from "../idempotency.ts";
+import { mutation, sendJson } from "../idempotency.ts";
 import {
   AgentView, AgentWithToken, CommentBody, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadBody, TaskDetail,
@@ -59,12 +57,12 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   app.get("/agents", s(["Agents"], "Your agents", { response: { 200: Type.Array(AgentView), ...errors } }), async (request) =>
     (await listAgentsOf(deps.db, request.user.userId)).map(toAgentView));
   app.post("/agents", s(["Agents"], "Create an agent; its gca_ token is shown this once", { body: NewAgentBody, response: { 201: AgentWithToken, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => createAgent(w, request.user, request.body)));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createAgent", { user: request.user, ...request.body }));
   app.post("/agents/:id/token", s(["Agents"], "Rotate the agent's token; the old one stops working at once", { params: IdParams, body: NoBody, response: { 201: Type.Object({ token: Type.String() }), ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => rotateAgentToken(w, request.user, request.params.id)));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "rotateAgentToken", { user: request.user, agentId: request.params.id }));
   app.delete("/agents/:id", s(["Agents"], "Delete the agent; its token stops working at once", { params: IdParams, response: { 204: Type.Null(), ...errors } }),
     async (request, reply) => {
-      await deps.writer.write((w) => deleteAgent(w, request.user, request.params.id));
+      await deps.writer.run("deleteAgent", { user: request.user, agentId: request.params.id });
       return reply.code(204).send(null);
     });
   app.get("/agents/:id/runs", s(["Agents"], "The agent's runs, newest first", { params: IdParams, querystring: Type.Object({ limit: Limit }), response: { 200: Type.Array(RunListItem), ...errors } }),
@@ -78,9 +76,9 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   app.get("/workspaces", s(["Workspaces"], "Workspaces you belong to", { response: { 200: Type.Array(Workspace), ...errors } }), async (request) =>
     (await listWorkspacesOf(deps.db, request.user.userId)).map(toWorkspaceView));
   app.post("/workspaces", s(["Workspaces"], "Create a workspace", { body: NewWorkspaceBody, response: { 201: Workspace, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => createWorkspace(w, request.user, request.body.name)));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createWorkspace", { user: request.user, name: request.body.name }));
   app.post("/workspaces/:id/members", s(["Workspaces"], "Add a person to a workspace", { params: IdParams, body: NewMemberBody, response: { 201: Type.Object({ workspaceId: Type.String(), userId: Type.String() }), ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => addWorkspaceMember(w, request.user, request.params.id, request.body.userId)));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "addWorkspaceMember", { user: request.user, workspaceId: request.params.id, userId: request.body.userId }));
   app.get("/projects", s(["Projects"], "Projects of the workspace in X-Workspace-Id", { headers: WorkspaceHeader, response: { 200: Type.Array(Project), ...errors } }),
     async (request) => {
       const workspaceId = request.headers["x-workspace-id"];
@@ -88,7 +86,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
       return (await listProjects(deps.db, workspaceId)).map(toProjectView);
     });
   app.post("/projects", s(["Projects"], "Create a project in the workspace in X-Workspace-Id", { headers: WorkspaceHeader, body: NewProjectBody, response: { 201: Project, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => createProject(w, request.user, request.headers["x-workspace-id"], request.body)));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createProject", { user: request.user, workspaceId: request.headers["x-workspace-id"], ...request.body }));
 
   // Tasks
   app.get("/tasks", s(["Tasks"], "Tasks in your workspaces", {
@@ -99,18 +97,21 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     workspaceId: request.query.workspaceId ?? (request.headers["x-workspace-id"] as string | undefined), limit: request.query.limit ?? 100,
   }));
   app.post("/tasks", s(["Tasks"], "Create a task", { body: NewTaskBody, response: { 201: Task, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => createTask(w, request.user, request.body)));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createTask", { user: request.user, task: request.body }));
   app.get("/tasks/:id", s(["Tasks"], "A task with its activity feed and runs", { params: IdParams, response: { 200: TaskDetail, ...errors } }), async (request) => {
     const task = await userTask(deps.db, request.user, request.params.id);
     const [detail, activity, runs] = await Promise.all([findTask(deps.db, task.id), listActivity(deps.db, task.id), listRunsOfTask(deps.db, task.id)]);
     return { ...detail!, activity, runs };
   });
   app.patch("/tasks/:id", s(["Tasks"], "Edit or move a task", { params: IdParams, body: TaskPatchBody, response: { 200: Task, ...errors } }),
-    async (request) => deps.writer.write((w) => editTask(w, request.user, request.params.id, request.body)));
+    async (request, reply) => {
+      const { json } = await deps.writer.reply("editTask", { user: request.user, taskId: request.params.id, edit: request.body });
+      sendJson(reply, 200, json);
+    });
   app.post("/tasks/:id/comments", s(["Tasks"], "Comment; @mentioning one of your agents delegates to it", { params: IdParams, body: CommentBody, response: { 201: PostedComment, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => commentOnTask(w, request.user, request.params.id, request.body.body)));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "commentOnTask", { user: request.user, taskId: request.params.id, body: request.body.body }));
   app.post("/tasks/:id/delegate", s(["Runs"], "Delegate the task to one of your agents (a new PENDING run)", { params: IdParams, body: DelegateBody, response: { 201: RunListItem, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => delegate(w, request.user, request.params.id, request.body.agentId, request.body.prompt)));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "delegate", { user: request.user, taskId: request.params.id, agentId: request.body.agentId, prompt: request.body.prompt }));
 
   // Runs
   app.get("/runs/:id", s(["Runs"], "Run detail (same shape as the agent's)", { params: IdParams, response: { 200: RunDetail, ...errors } }), async (request) => {
@@ -119,9 +120,9 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     return { ...toRunListItem(run), task: task!, activity };
   });
   app.post("/runs/:id/follow-up", s(["Runs"], "A new PENDING run on the same task, after this one ended", { params: IdParams, body: FollowUpBody, response: { 201: RunListItem, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, (w) => followUp(w, request.user, request.params.id, request.body.message)));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "followUp", { user: request.user, runId: request.params.id, message: request.body.message }));
   app.post("/runs/:id/stop", s(["Runs"], "PENDING or RUNNING → STOPPED", { params: IdParams, body: NoBody, response: { 200: RunListItem, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, (w) => stopRun(w, request.user, request.params.id)));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "stopRun", { user: request.user, runId: request.params.id }));
 
   // Notifications
   app.get("/notifications", s(["Notifications"], "Your notifications, newest first", {
@@ -129,9 +130,5 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     response: { 200: Type.Array(Notification), ...errors },
   }), async (request) => listNotifications(deps.db, request.user.userId, request.query.unread ?? false, request.query.limit ?? 100));
   app.post("/notifications/read", s(["Notifications"], "Mark notifications read", { body: ReadBody, response: { 200: Type.Object({ updated: Type.Integer() }), ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, async (w) => {
-      const updated = await markRead(w.sql, request.user.userId, request.body.ids, w.now);
-      if (updated > 0) w.changes.users.add(request.user.userId);
-      return { updated };
-    }));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, ids: request.body.ids }));
 }

@@ -5,7 +5,7 @@
 import { Type } from "typebox";
 import { ErrorBody } from "../../../sdk/types.ts";
 import { forbidden, unauthorized } from "../../errors.ts";
-import { endSession, redeemLoginCode, sessionFromToken } from "../../services/sessions.ts";
+import { sessionFromToken } from "../../services/sessions.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { clearedSessionCookie, CSRF_HEADER, passesCsrf, readCookie, SESSION_COOKIE, sessionCookie } from "../session-cookie.ts";
 
@@ -25,7 +25,7 @@ export function sessionRoutes(app: App, deps: HttpDeps): void {
   app.post("/session", {
     schema: { hide, tags, summary: "Redeem a one-time sign-in code for a session cookie", body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }), response: { 200: SessionView, ...errors } },
   }, async (request, reply) => {
-    const { token, session } = await deps.writer.write((w) => redeemLoginCode(w, request.body.code));
+    const { token, session } = await deps.writer.run("redeemLoginCode", { code: request.body.code });
     reply.header("set-cookie", sessionCookie(token, session.expiresAt - deps.clock(), secure(request.protocol)));
     reply.header("cache-control", "no-store");
     return { userId: session.userId, name: session.name, expiresAt: session.expiresAt };
@@ -39,7 +39,7 @@ export function sessionRoutes(app: App, deps: HttpDeps): void {
 
   app.delete("/session", { schema: { hide, tags, summary: "Sign out: the session stops working at once", response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
-    if (token) await deps.writer.write((w) => endSession(w, token));
+    if (token) await deps.writer.run("endSession", { token });
     reply.header("set-cookie", clearedSessionCookie(secure(request.protocol)));
     return reply.code(204).send(null);
   });

@@ -5,7 +5,7 @@
  * forgets its entries, so the re-run that change triggers checks the token
  * against the database again and a revoked token fails at once.
  */
-import type { Database } from "../../db/port.ts";
+import type { Reader } from "../../db/port.ts";
 import { hasPrefix, hashToken } from "../../domain/tokens.ts";
 import { HubError } from "../../errors.ts";
 import { agentFromToken } from "../../http/auth.ts";
@@ -20,7 +20,7 @@ export class AgentTokens {
   private epoch = 0;
 
   /** The agent id the token belongs to, or a QueryError UNAUTHORIZED. */
-  async agentId(db: Database, token: string): Promise<string> {
+  async agentId(db: Reader, token: string): Promise<string> {
     if (!hasPrefix(token, "agent")) throw invalid();
     const hash = hashToken(token);
     const cached = this.agentOf.get(hash);

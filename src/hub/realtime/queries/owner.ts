@@ -10,7 +10,7 @@
  * - `owner:agents {}`: your agents with their recent runs.
  */
 import { Type } from "typebox";
-import type { Database } from "../../db/port.ts";
+import type { Reader } from "../../db/port.ts";
 import { HubError } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userTask, userWorkspace } from "../../services/access.ts";
@@ -57,7 +57,7 @@ async function visible<T>(check: Promise<T>): Promise<T> {
   }
 }
 
-async function me(db: Database, s: Signed) {
+async function me(db: Reader, s: Signed) {
   const workspaces = await listWorkspacesOf(db, s.user.userId);
   const withProjects = await Promise.all(workspaces.map(async (w) => ({
     id: w.id, name: w.name, projects: (await listProjects(db, w.id)).map(toProjectView),

@@ -1,0 +1,95 @@
+/**
+ * Every write the hub makes, by name, with plain-data input. A command is what
+ * crosses from the HTTP layer to wherever writes run (this thread, or the
+ * writer thread that owns the SQLite connection), so its input and result must
+ * survive JSON. `response` is the wire schema the result is serialized with,
+ * the same one the route declares, so the body is built next to the database
+ * and the HTTP thread only sends it.
+ */
+import type { TSchema } from "typebox";
+import { Type } from "typebox";
+import { Activity, RunListItem, Task } from "../sdk/types.ts";
+import { AgentWithToken, PostedComment, Project, Workspace } from "./http/schemas.ts";
+import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
+import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
+import { commentOnRun, delegate, endRun, followUp, heartbeatRun, reapRun, startRun, stopRun } from "./services/runs.ts";
+import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
+import { commentOnTask, createTask, editTask, type NewTask, type TaskEdit } from "./services/tasks.ts";
+import { addWorkspaceMember, createProject, createWorkspace } from "./services/workspaces.ts";
+import { addUser, setUp } from "./setup.ts";
+import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
+import { markRead } from "./store/notifications.ts";
+import { touchRun } from "./store/runs.ts";
+import type { CostInput } from "./domain/cost.ts";
+import type { Write } from "./write.ts";
+
+export interface Command<I, O> {
+  run(w: Write, input: I): Promise<O>;
+  /** The response body's schema, for commands an HTTP route answers with. */
+  response?: TSchema;
+}
+
+const command = <I, O>(run: (w: Write, input: I) => Promise<O>, response?: TSchema): Command<I, O> => ({ run, response });
+
+type AgentCall = { agent: AgentPrincipal; runId: string };
+type UserCall = { user: UserPrincipal };
+
+export const commands = {
+  // The agent's side of a run.
+  startRun: command((w, i: AgentCall & { body?: string | undefined }) => startRun(w, i.agent, i.runId, i.body), RunListItem),
+  commentOnRun: command((w, i: AgentCall & { body: string }) => commentOnRun(w, i.agent, i.runId, i.body), Activity),
+  heartbeatRun: command((w, i: AgentCall) => heartbeatRun(w, i.agent, i.runId), RunListItem),
+  endRun: command(
+    (w, i: AgentCall & { action: "complete" | "error"; input: CostInput & { body?: string | undefined } }) =>
+      endRun(w, i.agent, i.runId, i.action, i.input),
+    RunListItem,
+  ),
+  /** Reading a RUNNING run's detail renews its lease. */
+  touchRun: command(async (w, i: { runId: string }) => void (await touchRun(w.sql, i.runId, w.now))),
+
+  // The owner's side.
+  createAgent: command((w, i: UserCall & { name: string; description?: string | undefined }) => createAgent(w, i.user, i), AgentWithToken),
+  rotateAgentToken: command((w, i: UserCall & { agentId: string }) => rotateAgentToken(w, i.user, i.agentId), Type.Object({ token: Type.String() })),
+  deleteAgent: command((w, i: UserCall & { agentId: string }) => deleteAgent(w, i.user, i.agentId)),
+  createWorkspace: command((w, i: UserCall & { name: string }) => createWorkspace(w, i.user, i.name), Workspace),
+  addWorkspaceMember: command(
+    (w, i: UserCall & { workspaceId: string; userId: string }) => addWorkspaceMember(w, i.user, i.workspaceId, i.userId),
+    Type.Object({ workspaceId: Type.String(), userId: Type.String() }),
+  ),
+  createProject: command(
+    (w, i: UserCall & { workspaceId: string; name: string; description?: string | undefined }) => createProject(w, i.user, i.workspaceId, i),
+    Project,
+  ),
+  createTask: command((w, i: UserCall & { task: NewTask }) => createTask(w, i.user, i.task), Task),
+  editTask: command((w, i: UserCall & { taskId: string; edit: TaskEdit }) => editTask(w, i.user, i.taskId, i.edit), Task),
+  commentOnTask: command((w, i: UserCall & { taskId: string; body: string }) => commentOnTask(w, i.user, i.taskId, i.body), PostedComment),
+  delegate: command(
+    (w, i: UserCall & { taskId: string; agentId: string; prompt?: string | undefined }) => delegate(w, i.user, i.taskId, i.agentId, i.prompt),
+    RunListItem,
+  ),
+  followUp: command((w, i: UserCall & { runId: string; message: string }) => followUp(w, i.user, i.runId, i.message), RunListItem),
+  stopRun: command((w, i: UserCall & { runId: string }) => stopRun(w, i.user, i.runId), RunListItem),
+  markNotificationsRead: command(async (w, i: UserCall & { ids: string[] }) => {
+    const updated = await markRead(w.sql, i.user.userId, i.ids, w.now);
+    if (updated > 0) w.changes.users.add(i.user.userId);
+    return { updated };
+  }, Type.Object({ updated: Type.Integer() })),
+
+  // Sessions, setup and housekeeping.
+  issueLoginCode: command((w, i: { userId: string }) => issueLoginCode(w, i.userId)),
+  redeemLoginCode: command((w, i: { code: string }) => redeemLoginCode(w, i.code)),
+  endSession: command((w, i: { token: string }) => endSession(w, i.token)),
+  setUp: command((w, i: { ownerName: string }) => setUp(w, i.ownerName)),
+  addUser: command((w, i: { name: string }) => addUser(w, i.name)),
+  reapRun: command((w, i: { runId: string; staleBefore: number }) => reapRun(w, i.runId, i.staleBefore)),
+  forgetIdempotencyKeys: command((w, i: { before: number }) => deleteIdempotencyKeysBefore(w.sql, i.before)),
+};
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+export type CommandInput<N extends CommandName> = Commands[N] extends Command<infer I, unknown> ? I : never;
+export type CommandResult<N extends CommandName> = Commands[N] extends Command<never, infer O> ? O : never;
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(commands, name);
+}

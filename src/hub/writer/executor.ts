@@ -1,0 +1,66 @@
+/**
+ * Runs one command call in one transaction: the Idempotency-Key check, the
+ * command, its response body and the stored replay, all or nothing. Used by
+ * both writers, on whichever thread holds the database.
+ */
+import fastJsonStringify from "fast-json-stringify";
+import { emptyChangeSet, type ChangeSet } from "../changes.ts";
+import { commands, isCommandName, type Command, type CommandName } from "../commands.ts";
+import { UniqueViolation, type Database } from "../db/port.ts";
+import { findIdempotencyKey, insertIdempotencyKey } from "../store/idempotency.ts";
+import type { CommandCall, Outcome } from "./writer.ts";
+
+export interface Executed {
+  outcome: Outcome;
+  /** Empty for a replay: nothing was written. */
+  changes: ChangeSet;
+}
+
+type Serialize = (value: unknown) => string;
+
+export class Executor {
+  private readonly serializers = new Map<CommandName, Serialize>();
+
+  constructor(private readonly db: Database) {}
+
+  async execute(call: CommandCall): Promise<Executed> {
+    const attempt = () => this.db.transaction(async (sql): Promise<Executed> => {
+      const changes = emptyChangeSet();
+      const idem = call.idempotency;
+      if (idem) {
+        // Inside the transaction, so it also sees a same-key call committed (or batched) just before.
+        const stored = await findIdempotencyKey(sql, idem.scope, idem.key);
+        if (stored) {
+          return { outcome: { kind: "replay", json: stored.response_body, status: stored.status_code, requestHash: stored.request_hash }, changes };
+        }
+      }
+      if (!isCommandName(call.name)) throw new Error(`Unknown command "${String(call.name)}"`);
+      const command = commands[call.name] as Command<unknown, unknown>;
+      const json = this.serializer(call.name, command)(await command.run({ sql, now: call.now, changes }, call.input));
+      if (idem) {
+        await insertIdempotencyKey(sql, {
+          scope: idem.scope, key: idem.key, request_hash: idem.requestHash, status_code: idem.status, response_body: json, created_at: call.now,
+        });
+      }
+      return { outcome: { kind: "done", json }, changes };
+    });
+    try {
+      return await attempt();
+    } catch (error) {
+      // A database with concurrent writers: another request committed the same key first.
+      if (!(call.idempotency && error instanceof UniqueViolation)) throw error;
+      return attempt();
+    }
+  }
+
+  /** The route's own response schema compiled (as Fastify would), or plain JSON; `null` for nothing. */
+  private serializer(name: CommandName, command: Command<unknown, unknown>): Serialize {
+    let serialize = this.serializers.get(name);
+    if (!serialize) {
+      const compiled = command.response ? fastJsonStringify(command.response) : JSON.stringify;
+      serialize = (value) => (value === undefined ? "null" : compiled(value));
+      this.serializers.set(name, serialize);
+    }
+    return serialize;
+  }
+}

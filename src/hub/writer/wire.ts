@@ -1,0 +1,124 @@
+/**
+ * What crosses between the HTTP thread and the writer thread. Calls go over in
+ * batches (one message per event-loop turn) and outcomes come back the same way,
+ * each batch a flat array of strings and numbers: structured clone copies those
+ * far faster than nested objects, and the bodies are already the JSON the
+ * client gets.
+ *
+ *   call:    id, name, now, input JSON, idempotency scope, key, request hash, status   (absent key: null, null, null, 0)
+ *   outcome: id, kind, a, b, c
+ *            done    a = body JSON,  b = changes JSON ("" for none), c = 0
+ *            replay  a = body JSON,  b = request hash,               c = status
+ *            failed  a = error JSON, b = "",                         c = 0
+ */
+import { emptyChangeSet, isEmpty, type ChangeSet } from "../changes.ts";
+import type { CommandName } from "../commands.ts";
+import { UniqueViolation } from "../db/port.ts";
+import { HubError, type HubErrorCode } from "../errors.ts";
+import type { Executed } from "./executor.ts";
+import type { CommandCall } from "./writer.ts";
+
+export type Batch = (string | number | null)[];
+
+const CALL = 8;
+const OUTCOME = 5;
+const DONE = 0;
+const REPLAY = 1;
+const FAILED = 2;
+
+/** Control messages (batches are arrays). */
+export type Control =
+  | { type: "ready" }
+  | { type: "fatal"; error: string }
+  | { type: "close" };
+
+export function pushCall(batch: Batch, id: number, call: CommandCall): void {
+  const idem = call.idempotency;
+  batch.push(id, call.name, call.now, JSON.stringify(call.input), idem?.scope ?? null, idem?.key ?? null, idem?.requestHash ?? null, idem?.status ?? 0);
+}
+
+export function* readCalls(batch: Batch): Generator<{ id: number; call: CommandCall }> {
+  for (let i = 0; i + CALL <= batch.length; i += CALL) {
+    const scope = batch[i + 4] as string | null;
+    yield {
+      id: batch[i] as number,
+      call: {
+        name: batch[i + 1] as CommandName,
+        now: batch[i + 2] as number,
+        input: JSON.parse(batch[i + 3] as string) as never,
+        idempotency: scope === null ? undefined : {
+          scope, key: batch[i + 5] as string, requestHash: batch[i + 6] as string, status: batch[i + 7] as number,
+        },
+      },
+    };
+  }
+}
+
+export function pushExecuted(batch: Batch, id: number, executed: Executed): void {
+  const { outcome, changes } = executed;
+  if (outcome.kind === "replay") batch.push(id, REPLAY, outcome.json, outcome.requestHash, outcome.status);
+  else batch.push(id, DONE, outcome.json, encodeChanges(changes), 0);
+}
+
+export function pushFailed(batch: Batch, id: number, error: unknown): void {
+  batch.push(id, FAILED, encodeError(error), "", 0);
+}
+
+export type ReadOutcome =
+  | { id: number; ok: true; executed: Executed }
+  | { id: number; ok: false; error: Error };
+
+export function* readOutcomes(batch: Batch): Generator<ReadOutcome> {
+  for (let i = 0; i + OUTCOME <= batch.length; i += OUTCOME) {
+    const id = batch[i] as number;
+    const json = batch[i + 2] as string;
+    switch (batch[i + 1]) {
+      case DONE:
+        yield { id, ok: true, executed: { outcome: { kind: "done", json }, changes: decodeChanges(batch[i + 3] as string) } };
+        break;
+      case REPLAY:
+        yield {
+          id, ok: true,
+          executed: { outcome: { kind: "replay", json, requestHash: batch[i + 3] as string, status: batch[i + 4] as number }, changes: emptyChangeSet() },
+        };
+        break;
+      default:
+        yield { id, ok: false, error: decodeError(json) };
+    }
+  }
+}
+
+function encodeChanges(changes: ChangeSet): string {
+  if (isEmpty(changes)) return "";
+  const { agents, tasks, users, workspaces, credentials } = changes;
+  return JSON.stringify([[...agents], [...tasks], [...users], [...workspaces], [...credentials]]);
+}
+
+function decodeChanges(text: string): ChangeSet {
+  if (text === "") return emptyChangeSet();
+  const [agents, tasks, users, workspaces, credentials] = JSON.parse(text) as string[][];
+  return { agents: new Set(agents), tasks: new Set(tasks), users: new Set(users), workspaces: new Set(workspaces), credentials: new Set(credentials) };
+}
+
+interface EncodedError {
+  name: string;
+  message: string;
+  code?: HubErrorCode;
+  extra?: Record<string, unknown>;
+  stack?: string | undefined;
+}
+
+/** Typed errors keep their code and fields; anything else keeps its message and stack for the log. */
+export function encodeError(error: unknown): string {
+  if (error instanceof HubError) return JSON.stringify({ name: error.name, message: error.message, code: error.code, extra: error.extra } satisfies EncodedError);
+  const e = error instanceof Error ? error : new Error(String(error));
+  return JSON.stringify({ name: e.name, message: e.message, stack: e.stack } satisfies EncodedError);
+}
+
+export function decodeError(text: string): Error {
+  const e = JSON.parse(text) as EncodedError;
+  if (e.code) return new HubError(e.code, e.message, e.extra ?? {});
+  const error = e.name === "UniqueViolation" ? new UniqueViolation(e.message) : new Error(e.message);
+  if (e.stack) error.stack = `${e.stack}\n    (on the writer thread)`;
+  return error;
+}
