@@ -1,5 +1,6 @@
 import BetterSqlite3 from "better-sqlite3";
 import type { ReadDatabase, SqlValue } from "./port.ts";
+import { Statements } from "./sqlite-statements.ts";
 
 /**
  * A read-only connection to a SQLite file in WAL mode. Each read sees the last
@@ -8,21 +9,22 @@ import type { ReadDatabase, SqlValue } from "./port.ts";
  */
 export class SqliteReader implements ReadDatabase {
   private readonly db: BetterSqlite3.Database;
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements: Statements;
   private closed = false;
 
   constructor(file: string) {
     this.db = new BetterSqlite3(file);
     this.db.pragma("query_only = ON");
     this.db.pragma("busy_timeout = 5000");
+    this.statements = new Statements(this.db);
   }
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.select(sql, (s) => s.all(...params) as T[]);
+    return this.select(() => this.statements.get(sql).all(params) as T[]);
   }
 
   get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return this.select(sql, (s) => s.get(...params) as T | undefined);
+    return this.select(() => this.statements.get(sql).get(params) as T | undefined);
   }
 
   async close(): Promise<void> {
@@ -31,15 +33,10 @@ export class SqliteReader implements ReadDatabase {
     this.db.close();
   }
 
-  private select<T>(sql: string, fn: (s: BetterSqlite3.Statement) => T): Promise<T> {
+  private select<T>(fn: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error("The database is closed"));
     try {
-      let statement = this.statements.get(sql);
-      if (!statement) {
-        statement = this.db.prepare(sql);
-        this.statements.set(sql, statement);
-      }
-      return Promise.resolve(fn(statement));
+      return Promise.resolve(fn());
     } catch (error) {
       return Promise.reject(error);
     }

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Checkpointer } from "./checkpointer.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
+import { Statements, type Prepared } from "./sqlite-statements.ts";
 import { UniqueViolation, type Database, type Sql, type SqlValue } from "./port.ts";
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations", "sqlite");
@@ -47,7 +48,7 @@ export class SqliteDatabase implements Database {
   private readonly db: BetterSqlite3.Database;
   /** Null for an in-memory database, which a second connection could not see. */
   private readonly reader: SqliteReader | null = null;
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements: Statements;
   private readonly checkpointer: Checkpointer | null = null;
   private readonly queue: Job[] = [];
   private busy = false;
@@ -62,6 +63,7 @@ export class SqliteDatabase implements Database {
     this.gathers = options.gather ?? true;
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new BetterSqlite3(file);
+    this.statements = new Statements(this.db);
     this.db.pragma("journal_mode = WAL");
     // Durable across a crash of the process; a power loss may lose the last commits.
     this.db.pragma("synchronous = NORMAL");
@@ -71,9 +73,9 @@ export class SqliteDatabase implements Database {
     // commit journals every page it touches, and a temp file made that a syscall each.
     this.db.pragma("temp_store = MEMORY");
     this.direct = {
-      all: async (sql, params) => this.exec(sql, params, (s, p) => s.all(...p)) as never,
-      get: async (sql, params) => this.exec(sql, params, (s, p) => s.get(...p)) as never,
-      run: async (sql, params) => this.exec(sql, params, (s, p) => ({ changes: s.run(...p).changes })),
+      all: async (sql, params) => this.exec(sql, params, (s, p) => s.all(p)) as never,
+      get: async (sql, params) => this.exec(sql, params, (s, p) => s.get(p)) as never,
+      run: async (sql, params) => this.exec(sql, params, (s, p) => s.run(p)),
     };
     this.migrate();
     if (file !== ":memory:") {
@@ -95,16 +97,16 @@ export class SqliteDatabase implements Database {
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     if (this.closed) return Promise.reject(new Error("The database is closed"));
-    return this.reader ? this.reader.all<T>(sql, params) : this.read(() => this.exec(sql, params, (s, p) => s.all(...p) as T[]));
+    return this.reader ? this.reader.all<T>(sql, params) : this.read(() => this.exec(sql, params, (s, p) => s.all(p) as T[]));
   }
 
   get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
     if (this.closed) return Promise.reject(new Error("The database is closed"));
-    return this.reader ? this.reader.get<T>(sql, params) : this.read(() => this.exec(sql, params, (s, p) => s.get(...p) as T | undefined));
+    return this.reader ? this.reader.get<T>(sql, params) : this.read(() => this.exec(sql, params, (s, p) => s.get(p) as T | undefined));
   }
 
   run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
-    return this.read(() => this.exec(sql, params, (s, p) => ({ changes: s.run(...p).changes })));
+    return this.read(() => this.exec(sql, params, (s, p) => s.run(p)));
   }
 
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
@@ -214,16 +216,11 @@ export class SqliteDatabase implements Database {
     while (batch.length < this.maxBatch && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
   }
 
-  private statement(sql: string): BetterSqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+  private statement(sql: string): Prepared {
+    return this.statements.get(sql);
   }
 
-  private exec<R>(sql: string, params: readonly SqlValue[] = [], fn: (s: BetterSqlite3.Statement, p: readonly SqlValue[]) => R): R {
+  private exec<R>(sql: string, params: readonly SqlValue[] = [], fn: (s: Prepared, p: readonly SqlValue[]) => R): R {
     const statement = this.statement(sql);
     try {
       return fn(statement, params);
