@@ -55,6 +55,47 @@ describe("the SQLite adapter", () => {
     assert.equal(await db.get("SELECT id FROM users WHERE id = 'u-b'"), undefined);
   });
 
+  it("runs a batch again when one of it fails after writing: the others land once, with their last call's result", async () => {
+    const calls = { early: 0, late: 0 };
+    const early = db.transaction(async (tx) => {
+      calls.early++;
+      await tx.run("INSERT INTO users (id, name, kind, created_at) VALUES (?, 'early', 'user', 0)", [`u-early-${calls.early}`]);
+      return calls.early;
+    });
+    const failing = db.transaction(async (tx) => {
+      await tx.run("INSERT INTO users (id, name, kind, created_at) VALUES ('u-half', 'half', 'user', 0)");
+      throw new Error("half done");
+    });
+    const late = db.transaction(async (tx) => {
+      calls.late++;
+      await tx.run("INSERT INTO users (id, name, kind, created_at) VALUES ('u-late', 'late', 'user', 0)");
+    });
+    const [e, f, l] = await Promise.allSettled([early, failing, late]);
+    assert.equal(e.status === "fulfilled" && e.value, 2, "the first call's writes were undone with the batch; its second call counts");
+    assert.match(String(f.status === "rejected" && f.reason), /half done/);
+    assert.equal(l.status, "fulfilled");
+    assert.deepEqual(calls, { early: 2, late: 1 });
+    assert.deepEqual(await db.all("SELECT id FROM users WHERE name IN ('early', 'half', 'late') ORDER BY id"), [{ id: "u-early-2" }, { id: "u-late" }]);
+  });
+
+  it("runs nobody again when a transaction fails before writing", async () => {
+    let calls = 0;
+    const results = await Promise.allSettled([
+      db.transaction(async (tx) => {
+        calls++;
+        await tx.run("INSERT INTO users (id, name, kind, created_at) VALUES ('u-once', 'once', 'user', 0)");
+      }),
+      db.transaction(async (tx) => {
+        await tx.get("SELECT 1");
+        throw new Error("refused up front");
+      }),
+      insertUser("u-once"), // its only write fails: SQLite undoes the statement itself
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "rejected"]);
+    assert.equal(calls, 1);
+    assert.deepEqual(await db.get("SELECT name FROM users WHERE id = 'u-once'"), { name: "once" });
+  });
+
   it("never lets a read see a transaction's uncommitted writes", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -23,7 +23,12 @@ export interface ReadDatabase extends Reader {
 
 export interface Database extends Sql, ReadDatabase {
   readonly dialect: "sqlite" | "postgres";
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it
+   * throws. An adapter may call `fn` again (after rolling back the first call's
+   * writes), so `fn` must have no effects outside the database; only the last
+   * call's writes and result count.
+   */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -12,7 +12,8 @@ const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations", "
 type Settle = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
 type Job =
   | ({ kind: "read"; run: () => unknown } & Settle)
-  | ({ kind: "write"; fn: (tx: Sql) => Promise<unknown> } & Settle);
+  | WriteJob;
+type WriteJob = { kind: "write"; fn: (tx: Sql) => Promise<unknown> } & Settle;
 
 export interface SqliteOptions {
   /** How many queued transactions may share one COMMIT (64). */
@@ -38,10 +39,15 @@ export interface SqliteOptions {
  * Two connections. Reads outside a transaction go to a reader connection, which in
  * WAL mode sees the last committed state, never an open transaction's writes, and
  * never waits for one. Writes go through one queue on the writer connection: the
- * port is async, so while a transaction awaits, every other write waits. Under load, transactions queued meanwhile are group-committed: they run
- * one after another, each in its own SAVEPOINT (a failing one rolls back alone),
- * and share one COMMIT, after which all of them resolve. Nobody hears of a write
- * before it is committed.
+ * port is async, so while a transaction awaits, every other write waits. Under
+ * load, transactions queued meanwhile are group-committed: they run one after
+ * another and share one COMMIT, after which all of them resolve. Nobody hears of
+ * a write before it is committed.
+ *
+ * A transaction that fails before it wrote anything needs nothing undone. One that
+ * fails after writing rolls the whole batch back, and the batch runs again with a
+ * SAVEPOINT per transaction, so its writes go alone: the common case pays for no
+ * savepoints, and a transaction function may run more than once (see the port).
  */
 export class SqliteDatabase implements Database {
   readonly dialect = "sqlite";
@@ -54,6 +60,8 @@ export class SqliteDatabase implements Database {
   private busy = false;
   private closed = false;
   private readonly direct: Sql;
+  /** Statements that wrote, so far: a failed transaction that wrote none has nothing to undo. */
+  private writes = 0;
   private readonly maxBatch: number;
   private readonly gathers: boolean;
 
@@ -75,7 +83,11 @@ export class SqliteDatabase implements Database {
     this.direct = {
       all: async (sql, params) => this.exec(sql, params, (s, p) => s.all(p)) as never,
       get: async (sql, params) => this.exec(sql, params, (s, p) => s.get(p)) as never,
-      run: async (sql, params) => this.exec(sql, params, (s, p) => s.run(p)),
+      run: async (sql, params) => {
+        const result = this.exec(sql, params, (s, p) => s.run(p));
+        this.writes++;
+        return result;
+      },
     };
     this.migrate();
     if (file !== ":memory:") {
@@ -159,7 +171,7 @@ export class SqliteDatabase implements Database {
         // Past its limit the WAL must be copied out before it can start over:
         // writes wait here, without blocking the event loop.
         if (this.checkpointer?.mustCatchUp) await this.checkpointer.catchUp();
-        const batch: Extract<Job, { kind: "write" }>[] = [];
+        const batch: WriteJob[] = [];
         while (batch.length < this.maxBatch && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
         await this.commit(batch);
       }
@@ -168,33 +180,16 @@ export class SqliteDatabase implements Database {
     }
   }
 
-  /** Runs a batch of transactions under one BEGIN … COMMIT, each in its own savepoint. */
-  private async commit(batch: Extract<Job, { kind: "write" }>[]): Promise<void> {
-    const done: { job: Settle; value: unknown }[] = [];
-    let gathered = !this.gathers;
+  /** Runs a batch of transactions under one BEGIN … COMMIT. */
+  private async commit(batch: WriteJob[]): Promise<void> {
+    const settled = new Set<WriteJob>();
     this.statement("BEGIN IMMEDIATE").run();
-    for (let i = 0; i < batch.length; i++) {
-      const job = batch[i]!;
-      this.statement("SAVEPOINT job").run();
-      try {
-        const value = await job.fn(this.direct);
-        this.statement("RELEASE job").run();
-        done.push({ job, value });
-      } catch (error) {
-        job.reject(error);
-        if (this.db.inTransaction) {
-          this.statement("ROLLBACK TO job").run();
-          this.statement("RELEASE job").run();
-        } else {
-          // SQLite rolled the whole transaction back (e.g. disk full): the batch so far is gone.
-          for (const d of done.splice(0)) d.job.reject(error);
-          this.statement("BEGIN IMMEDIATE").run();
-        }
-      }
-      if (i === batch.length - 1 && !gathered) {
-        gathered = true;
-        await this.gather(batch);
-      }
+    let done = await this.runBatch(batch, settled, false);
+    if (done === null) {
+      // One failed after it wrote: undo them all, then run them again, each in a savepoint.
+      this.statement("ROLLBACK").run();
+      this.statement("BEGIN IMMEDIATE").run();
+      done = (await this.runBatch(batch, settled, true))!;
     }
     try {
       this.statement("COMMIT").run();
@@ -208,10 +203,55 @@ export class SqliteDatabase implements Database {
   }
 
   /**
+   * Runs the batch's unsettled transactions in order, inside the open transaction.
+   * Without savepoints, returns null as soon as one fails after writing (the caller
+   * rolls back); a failure before any write, or inside a savepoint, is that job's alone.
+   */
+  private async runBatch(batch: WriteJob[], settled: Set<WriteJob>, savepoints: boolean): Promise<{ job: WriteJob; value: unknown }[] | null> {
+    const done: { job: WriteJob; value: unknown }[] = [];
+    const fail = (job: WriteJob, error: unknown) => {
+      settled.add(job);
+      job.reject(error);
+    };
+    let gathered = !this.gathers || savepoints;
+    for (let i = 0; i < batch.length; i++) {
+      const job = batch[i]!;
+      if (settled.has(job)) continue;
+      if (savepoints) this.statement("SAVEPOINT job").run();
+      const writes = this.writes;
+      try {
+        const value = await job.fn(this.direct);
+        if (savepoints) this.statement("RELEASE job").run();
+        done.push({ job, value });
+      } catch (error) {
+        if (!this.db.inTransaction) {
+          // SQLite rolled the whole transaction back (e.g. disk full): the batch so far is gone.
+          fail(job, error);
+          for (const d of done.splice(0)) fail(d.job, error);
+          this.statement("BEGIN IMMEDIATE").run();
+        } else if (savepoints) {
+          this.statement("ROLLBACK TO job").run();
+          this.statement("RELEASE job").run();
+          fail(job, error);
+        } else if (this.writes === writes) {
+          fail(job, error);
+        } else {
+          return null;
+        }
+      }
+      if (i === batch.length - 1 && !gathered) {
+        gathered = true;
+        await this.gather(batch);
+      }
+    }
+    return done;
+  }
+
+  /**
    * Group commit: before committing, let one turn of the event loop pass so that
    * requests that arrived meanwhile join this COMMIT instead of paying for their own.
    */
-  private async gather(batch: Extract<Job, { kind: "write" }>[]): Promise<void> {
+  private async gather(batch: WriteJob[]): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     while (batch.length < this.maxBatch && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
   }
