@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /**
@@ -16,9 +17,12 @@ export function hasPrefix(token: string, kind: TokenKind): boolean {
   return token.startsWith(PREFIX[kind]) && token.length > PREFIX[kind].length && token.length <= 512;
 }
 
+// crypto.hash (Node ≥ 20.12) is the one-shot form, about twice as fast for a token.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
 /** Only this hash is stored; the token itself is shown once and never logged. */
 export function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
+  return oneShot ? oneShot("sha256", token, "hex") : createHash("sha256").update(token).digest("hex");
 }
 
 /** Constant-time check that `token` hashes to `storedHash`. */

@@ -43,10 +43,42 @@ export async function agentFromToken(db: Reader, raw: string | null): Promise<Ag
 }
 
 export async function userFromToken(db: Reader, raw: string | null, now: number): Promise<UserPrincipal> {
+  return (await ownerToken(db, raw, now)).principal;
+}
+
+/** The person a gcp_ token belongs to, and until when (null: no end). */
+async function ownerToken(db: Reader, raw: string | null, now: number): Promise<{ principal: UserPrincipal; expiresAt: number | null }> {
   const token = checked(raw, "owner");
   const user = await findUserByTokenHash(db, hashToken(token), now);
   if (!user || !tokenMatches(token, user.token_hash)) throw unauthorized("Invalid owner token");
-  return { kind: "user", userId: user.id, name: user.name };
+  return { principal: { kind: "user", userId: user.id, name: user.name }, expiresAt: user.expires_at };
+}
+
+const MAX_CACHED = 50_000;
+
+/**
+ * Owner authentication for the HTTP API. A Bearer gcp_ token's person is cached
+ * by the token's hash (a personal access token has no end and cannot be revoked
+ * yet: when it can, forget it through the change feed, as AgentAuth does);
+ * the web session cookie is checked every time, so signing out takes effect at once.
+ */
+export class OwnerAuth {
+  private readonly byHash = new Map<string, UserPrincipal>();
+
+  constructor(private readonly db: Reader) {}
+
+  async principal(request: { method: string; headers: IncomingHttpHeaders }, now: number): Promise<UserPrincipal> {
+    if (request.headers.authorization === undefined) return userFromRequest(this.db, request, now);
+    const token = tokenFromHeader(request.headers.authorization);
+    const cached = token && hasPrefix(token, "owner") ? this.byHash.get(hashToken(token)) : undefined;
+    if (cached) return cached;
+    const { principal, expiresAt } = await ownerToken(this.db, token, now);
+    if (expiresAt === null) {
+      if (this.byHash.size >= MAX_CACHED) this.byHash.clear();
+      this.byHash.set(hashToken(token!), principal);
+    }
+    return principal;
+  }
 }
 
 /**

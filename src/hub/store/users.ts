@@ -42,9 +42,13 @@ export async function insertOwnerToken(sql: Sql, row: OwnerTokenRow): Promise<vo
 }
 
 /** The user a live owner token (by hash) belongs to. */
-export function findUserByTokenHash(sql: Reader, tokenHash: string, now: number): Promise<(UserRow & { token_hash: string }) | undefined> {
+export function findUserByTokenHash(
+  sql: Reader,
+  tokenHash: string,
+  now: number,
+): Promise<(UserRow & { token_hash: string; expires_at: number | null }) | undefined> {
   return sql.get(
-    `SELECT u.*, t.token_hash FROM owner_tokens t JOIN users u ON u.id = t.user_id
+    `SELECT u.*, t.token_hash, t.expires_at FROM owner_tokens t JOIN users u ON u.id = t.user_id
      WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)`,
     [tokenHash, now],
   );

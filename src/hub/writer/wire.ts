@@ -5,9 +5,10 @@
  * far faster than nested objects, and the bodies are already the JSON the
  * client gets.
  *
- *   call:    id, name, now, input JSON, idempotency scope, key, request hash, status   (absent key: null, null, null, 0)
+ *   call:    id, name, now, principal JSON, input JSON (without the principal),
+ *            idempotency scope, key, request hash, status               (absent key: null, null, null, 0)
  *   outcome: id, kind, a, b, c
- *            done    a = body JSON,  b = changes JSON ("" for none), c = 0
+ *            done    a = body JSON,  b = changes ("" for none),  c = 0
  *            replay  a = body JSON,  b = request hash,               c = status
  *            failed  a = error JSON, b = "",                         c = 0
  */
@@ -20,7 +21,7 @@ import type { CommandCall } from "./writer.ts";
 
 export type Batch = (string | number | null)[];
 
-const CALL = 8;
+const CALL = 9;
 const OUTCOME = 5;
 const DONE = 0;
 const REPLAY = 1;
@@ -32,22 +33,54 @@ export type Control =
   | { type: "fatal"; error: string }
   | { type: "close" };
 
+/**
+ * Who is calling rides apart from the rest of the input: the same principal
+ * object (the auth caches hand out one per token) is serialized once, and the
+ * writer thread parses each distinct one once.
+ */
+type WithPrincipal = { agent?: object; user?: object };
+const principalJson = new WeakMap<object, string>();
+const principals = new Map<string, object>();
+const MAX_PRINCIPALS = 10_000;
+
 export function pushCall(batch: Batch, id: number, call: CommandCall): void {
   const idem = call.idempotency;
-  batch.push(id, call.name, call.now, JSON.stringify(call.input), idem?.scope ?? null, idem?.key ?? null, idem?.requestHash ?? null, idem?.status ?? 0);
+  const { agent, user, ...rest } = call.input as WithPrincipal;
+  const principal = agent ?? user;
+  let principalText: string | null = null;
+  if (principal) {
+    principalText = principalJson.get(principal) ?? JSON.stringify([agent ? "agent" : "user", principal]);
+    principalJson.set(principal, principalText);
+  }
+  batch.push(
+    id, call.name, call.now, principalText, JSON.stringify(rest),
+    idem?.scope ?? null, idem?.key ?? null, idem?.requestHash ?? null, idem?.status ?? 0,
+  );
+}
+
+function withPrincipal(principalText: string | null, input: Record<string, unknown>): unknown {
+  if (principalText === null) return input;
+  let principal = principals.get(principalText) as [string, object] | undefined;
+  if (!principal) {
+    if (principals.size >= MAX_PRINCIPALS) principals.clear();
+    principal = JSON.parse(principalText) as [string, object];
+    principals.set(principalText, principal);
+  }
+  input[principal[0]] = principal[1];
+  return input;
 }
 
 export function* readCalls(batch: Batch): Generator<{ id: number; call: CommandCall }> {
   for (let i = 0; i + CALL <= batch.length; i += CALL) {
-    const scope = batch[i + 4] as string | null;
+    const scope = batch[i + 5] as string | null;
     yield {
       id: batch[i] as number,
       call: {
         name: batch[i + 1] as CommandName,
         now: batch[i + 2] as number,
-        input: JSON.parse(batch[i + 3] as string) as never,
+        input: withPrincipal(batch[i + 3] as string | null, JSON.parse(batch[i + 4] as string) as Record<string, unknown>),
         idempotency: scope === null ? undefined : {
-          scope, key: batch[i + 5] as string, requestHash: batch[i + 6] as string, status: batch[i + 7] as number,
+          scope, key: batch[i + 6] as string, requestHash: batch[i + 7] as string, status: batch[i + 8] as number,
         },
       },
     };
@@ -88,16 +121,20 @@ export function* readOutcomes(batch: Batch): Generator<ReadOutcome> {
   }
 }
 
+// Our ids are [a-z0-9_], so "|" between the sets and "," between ids is enough;
+// should one ever hold either, the sets go as JSON ("[" cannot start the other form).
 function encodeChanges(changes: ChangeSet): string {
   if (isEmpty(changes)) return "";
-  const { agents, tasks, users, workspaces, credentials } = changes;
-  return JSON.stringify([[...agents], [...tasks], [...users], [...workspaces], [...credentials]]);
+  const sets = [changes.agents, changes.tasks, changes.users, changes.workspaces, changes.credentials].map((set) => [...set]);
+  if (sets.some((ids) => ids.some((id) => /[|,[]/.test(id)))) return JSON.stringify(sets);
+  return sets.map((ids) => ids.join(",")).join("|");
 }
 
 function decodeChanges(text: string): ChangeSet {
   if (text === "") return emptyChangeSet();
-  const [agents, tasks, users, workspaces, credentials] = JSON.parse(text) as string[][];
-  return { agents: new Set(agents), tasks: new Set(tasks), users: new Set(users), workspaces: new Set(workspaces), credentials: new Set(credentials) };
+  const sets = text.startsWith("[") ? (JSON.parse(text) as string[][]) : text.split("|").map((part) => (part === "" ? [] : part.split(",")));
+  const [agents, tasks, users, workspaces, credentials] = sets.map((ids) => new Set(ids));
+  return { agents: agents!, tasks: tasks!, users: users!, workspaces: workspaces!, credentials: credentials! };
 }
 
 interface EncodedError {

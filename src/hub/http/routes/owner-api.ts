@@ -16,7 +16,7 @@ import { countUnread, listNotifications } from "../../store/notifications.ts";
 import { listRunsOfAgentForUser, listRunsOfTask, toRunListItem } from "../../store/runs.ts";
 import { findTask, listTasksForUser } from "../../store/tasks.ts";
 import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
-import { userFromRequest } from "../auth.ts";
+import { OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
 import {
@@ -37,10 +37,11 @@ declare module "fastify" {
 }
 
 export function ownerApi(app: App, deps: HttpDeps): void {
+  const auth = new OwnerAuth(deps.db);
   app.decorateRequest("user", null as never);
   app.addHook("onRequest", async (request, reply) => {
     try {
-      request.user = await userFromRequest(deps.db, request, deps.clock());
+      request.user = await auth.principal(request, deps.clock());
     } catch (error) {
       reply.header("www-authenticate", 'Bearer realm="owner"');
       throw error;
