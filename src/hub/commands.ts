@@ -27,9 +27,15 @@ export interface Command<I, O> {
   run(w: Write, input: I): Promise<O>;
   /** The response body's schema, for commands an HTTP route answers with. */
   response?: TSchema;
+  /**
+   * The result holds a secret shown once (a new token): it is never stored for
+   * an Idempotency-Key replay, so a retry learns the call succeeded, not the secret.
+   */
+  secret?: boolean;
 }
 
-const command = <I, O>(run: (w: Write, input: I) => Promise<O>, response?: TSchema): Command<I, O> => ({ run, response });
+const command = <I, O>(run: (w: Write, input: I) => Promise<O>, response?: TSchema, options: { secret?: boolean } = {}): Command<I, O> =>
+  ({ run, response, secret: options.secret ?? false });
 
 type AgentCall = { agent: AgentPrincipal; runId: string };
 type UserCall = { user: UserPrincipal };
@@ -48,8 +54,14 @@ export const commands = {
   touchRun: command(async (w, i: { runId: string }) => void (await touchRun(w.sql, i.runId, w.now))),
 
   // The owner's side.
-  createAgent: command((w, i: UserCall & { name: string; description?: string | undefined }) => createAgent(w, i.user, i), AgentWithToken),
-  rotateAgentToken: command((w, i: UserCall & { agentId: string }) => rotateAgentToken(w, i.user, i.agentId), Type.Object({ token: Type.String() })),
+  createAgent: command(
+    (w, i: UserCall & { name: string; description?: string | undefined }) => createAgent(w, i.user, i),
+    AgentWithToken, { secret: true },
+  ),
+  rotateAgentToken: command(
+    (w, i: UserCall & { agentId: string }) => rotateAgentToken(w, i.user, i.agentId),
+    Type.Object({ token: Type.String() }), { secret: true },
+  ),
   deleteAgent: command((w, i: UserCall & { agentId: string }) => deleteAgent(w, i.user, i.agentId)),
   createWorkspace: command((w, i: UserCall & { name: string }) => createWorkspace(w, i.user, i.name), Workspace),
   addWorkspaceMember: command(

@@ -124,4 +124,23 @@ describe("idempotency", () => {
     assert.equal(again.body.id, first.body.id);
     assert.equal((await t.owner(t.creds.ownerToken, "GET", `/tasks/${taskId}`)).body.runs.length, 2);
   });
+
+  it("never stores a token it showed once: a retried agent creation or rotation answers 409, makes nothing twice, and the token works", async () => {
+    const first = await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Once Bot" }, key("agent-once"));
+    assertStatus(first, 201);
+    const again = await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Once Bot" }, key("agent-once"));
+    assertError(again, 409, "This request already succeeded; the token it made is shown only once. Rotate the agent's token to get a new one.");
+    assert.equal(JSON.stringify(again.body).includes(first.body.token), false);
+    const agents = (await t.owner(t.creds.ownerToken, "GET", "/agents")).body as { name: string }[];
+    assert.equal(agents.filter((a) => a.name === "Once Bot").length, 1);
+    assertStatus(await t.agent(first.body.token, "GET", "/me"), 200);
+
+    const rotated = await t.owner(t.creds.ownerToken, "POST", `/agents/${first.body.id}/token`, undefined, key("rotate-once"));
+    assertStatus(rotated, 201);
+    assertError(await t.owner(t.creds.ownerToken, "POST", `/agents/${first.body.id}/token`, undefined, key("rotate-once")), 409, "This request already succeeded; the token it made is shown only once. Rotate the agent's token to get a new one.");
+    assertStatus(await t.agent(rotated.body.token, "GET", "/me"), 200); // the retry rotated nothing
+    // At rest: no stored response holds either token.
+    const stored = await t.database().all<{ response_body: string }>("SELECT response_body FROM idempotency_keys");
+    for (const token of [first.body.token, rotated.body.token]) assert.equal(stored.some((r) => r.response_body.includes(token)), false);
+  });
 });

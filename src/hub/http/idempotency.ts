@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { CommandInput, CommandName } from "../commands.ts";
-import { badRequest, unprocessable } from "../errors.ts";
-import type { Idempotency, Writer } from "../writer/writer.ts";
+import { badRequest, conflict, unprocessable } from "../errors.ts";
+import { SECRET_WITHHELD, type Idempotency, type Writer } from "../writer/writer.ts";
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -35,6 +35,9 @@ export async function mutation<N extends CommandName>(
   const outcome = await deps.writer.reply(name, input, idempotency);
   if (outcome.kind === "done") return sendJson(reply, status, outcome.json);
   if (outcome.requestHash !== idempotency?.requestHash) throw unprocessable("Idempotency-Key was already used with a different request");
+  if (outcome.json === SECRET_WITHHELD) {
+    throw conflict("This request already succeeded; the token it made is shown only once. Rotate the agent's token to get a new one.");
+  }
   sendJson(reply.header("idempotent-replayed", "true"), outcome.status, outcome.json);
 }
 

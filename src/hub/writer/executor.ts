@@ -8,7 +8,7 @@ import { emptyChangeSet, type ChangeSet } from "../changes.ts";
 import { commands, isCommandName, type Command, type CommandName } from "../commands.ts";
 import { UniqueViolation, type Database } from "../db/port.ts";
 import { findIdempotencyKey, insertIdempotencyKey } from "../store/idempotency.ts";
-import type { CommandCall, Outcome } from "./writer.ts";
+import { SECRET_WITHHELD, type CommandCall, type Outcome } from "./writer.ts";
 
 export interface Executed {
   outcome: Outcome;
@@ -39,7 +39,9 @@ export class Executor {
       const json = this.serializer(call.name, command)(await command.run({ sql, now: call.now, changes }, call.input));
       if (idem) {
         await insertIdempotencyKey(sql, {
-          scope: idem.scope, key: idem.key, request_hash: idem.requestHash, status_code: idem.status, response_body: json, created_at: call.now,
+          scope: idem.scope, key: idem.key, request_hash: idem.requestHash, status_code: idem.status,
+          // Tokens are hashed at rest: a response carrying one is not kept (SECRET_WITHHELD).
+          response_body: command.secret ? SECRET_WITHHELD : json, created_at: call.now,
         });
       }
       return { outcome: { kind: "done", json }, changes };

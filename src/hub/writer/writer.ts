@@ -28,6 +28,9 @@ export interface CommandCall {
   idempotency?: Idempotency | undefined;
 }
 
+/** What an Idempotency-Key keeps of a response that carried a secret shown once (a replay's `json`). */
+export const SECRET_WITHHELD = "";
+
 /** What an HTTP reply needs of a command: its body, already serialized, or an earlier answer to replay. */
 export type Outcome =
   | { kind: "done"; json: string }
