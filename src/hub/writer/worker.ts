@@ -47,20 +47,27 @@ function serve(db: SqliteDatabase): void {
     scheduled = true;
     queueMicrotask(flush);
   };
+  const inFlight = new Set<Promise<void>>();
   port.on("message", (message: Batch | Control) => {
     if (Array.isArray(message)) {
       for (const { id, call } of readCalls(message)) {
-        executor.execute(call).then(
+        const settled: Promise<void> = executor.execute(call).then(
           (executed) => pushExecuted(outgoing, id, executed),
           (error: unknown) => pushFailed(outgoing, id, error),
-        ).finally(schedule);
+        ).finally(() => {
+          inFlight.delete(settled);
+          schedule();
+        });
+        inFlight.add(settled);
       }
     } else if (message.type === "close") {
-      // The database finishes every queued call first; their outcomes go out before the thread ends.
-      void db.close().finally(() => {
+      // Every queued call runs and is answered before the thread ends.
+      void (async () => {
+        await Promise.allSettled(inFlight);
+        await db.close();
         flush();
         port.close();
-      });
+      })();
     }
   });
   port.postMessage({ type: "ready" } satisfies Control);
