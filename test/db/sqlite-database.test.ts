@@ -159,6 +159,26 @@ describe("the SQLite adapter", () => {
     }
   });
 
+  it("keeps the WAL bounded when writes chain through promises alone and nothing waits for a turn", async () => {
+    const file = join(dir, "chained.sqlite");
+    const limit = 250;
+    // As the writer thread runs it: no gathering, so only the adapter itself can give the loop a turn.
+    const chained = new SqliteDatabase(file, { walLimitFrames: limit, checkpointIntervalMs: 0, backgroundCheckpointAt: 0, backstopFrames: 0, gather: false, maxBatch: 16 });
+    await chained.ready();
+    const name = "x".repeat(4000);
+    const perLoop = 6 * limit;
+    let largestWal = 0;
+    await Promise.all(Array.from({ length: 10 }, async (_, loop) => {
+      for (let i = 0; i < perLoop; i++) {
+        await chained.transaction((tx) => tx.run("INSERT INTO users (id, name, kind, created_at) VALUES (?, ?, 'user', 0)", [`c-${loop}-${i}`, name]));
+        if (i % 50 === 0) largestWal = Math.max(largestWal, statSync(`${file}-wal`).size);
+      }
+    }));
+    await chained.close();
+    const frame = 4096 + 24;
+    assert.ok(largestWal < 20 * limit * frame, `the WAL reached ${Math.round(largestWal / frame)} frames (limit ${limit}; ${10 * perLoop} rows of a page each written)`);
+  });
+
   it("moves a version-1 database's activity into the append-only table, feeds intact", async () => {
     const file = join(dir, "v1.sqlite");
     const raw = new BetterSqlite3(file);

@@ -156,6 +156,7 @@ export class SqliteDatabase implements Database {
 
   private async drain(): Promise<void> {
     this.busy = true;
+    let committed = false;
     try {
       while (this.queue.length > 0) {
         const head = this.queue[0]!;
@@ -171,9 +172,15 @@ export class SqliteDatabase implements Database {
         // Past its limit the WAL must be copied out before it can start over:
         // writes wait here, without blocking the event loop.
         if (this.checkpointer?.mustCatchUp) await this.checkpointer.catchUp();
+        // Between two COMMITs the event loop gets a turn (gathering gives it one
+        // anyway): transactions chained through promises alone would otherwise
+        // starve every callback, the checkpointer's replies among them.
+        if (committed && !this.gathers) await new Promise((resolve) => setImmediate(resolve));
         const batch: WriteJob[] = [];
         while (batch.length < this.maxBatch && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
+        if (batch.length === 0) continue;
         await this.commit(batch);
+        committed = true;
       }
     } finally {
       this.busy = false;
