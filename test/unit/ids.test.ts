@@ -38,4 +38,15 @@ describe("ids", () => {
     const b = newId("task", later + 1);
     assert.equal(a.slice(5, 15) < b.slice(5, 15), true);
   });
+
+  // Last: it moves the ids' clock far ahead, and the tests above rely on reaching it.
+  it("keep sorting past the 1,048,576 a millisecond's counter holds", () => {
+    const at = Date.now() + 300_000_000;
+    let previous = newId("act", at);
+    for (let i = 0; i < 32 ** 4 + 10; i++) {
+      const id = newId("act", at);
+      assert.ok(id > previous, `${id} after ${previous}`);
+      previous = id;
+    }
+  });
 });

@@ -35,12 +35,17 @@ function randomTail(): string {
   return tail;
 }
 
+/** Ids one millisecond can hold in its 4-character counter. */
+const PER_MS = 32 ** 4;
+
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
     counter = 0;
-  } else {
-    counter++; // same (or an earlier) millisecond: keep order with the counter
+  } else if (++counter === PER_MS) {
+    // A full millisecond (or a clock that stepped back that far) borrows the next one, so order holds.
+    lastMs++;
+    counter = 0;
   }
   return `${prefix}_${base32(lastMs, 10)}${base32(counter, 4)}${randomTail()}`;
 }
