@@ -11,7 +11,8 @@ export type HubErrorCode =
   | "not_found"
   | "conflict"
   | "unprocessable"
-  | "payload_too_large";
+  | "payload_too_large"
+  | "unavailable";
 
 const STATUS: Record<HubErrorCode, number> = {
   bad_request: 400,
@@ -21,6 +22,7 @@ const STATUS: Record<HubErrorCode, number> = {
   conflict: 409,
   unprocessable: 422,
   payload_too_large: 413,
+  unavailable: 503,
 };
 
 export class HubError extends Error {
@@ -32,6 +34,8 @@ export class HubError extends Error {
     /** Extra fields for the response body, e.g. a run's current `status` on a 409. */
     readonly extra: Record<string, unknown> = {},
     options?: ErrorOptions,
+    /** For a 503: when to try again (sent as `Retry-After`). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message, options);
     this.status = STATUS[code];
@@ -46,3 +50,6 @@ export const conflict = (message: string, extra: Record<string, unknown> = {}) =
 export const runConflict = (action: string, status: RunStatus) =>
   conflict(`Cannot ${action} a run that is ${status}`, { status });
 export const unprocessable = (message: string) => new HubError("unprocessable", message);
+/** Overloaded for now: the client should retry after `retryAfterSeconds`. */
+export const unavailable = (message: string, retryAfterSeconds = 1) =>
+  new HubError("unavailable", message, {}, undefined, retryAfterSeconds);

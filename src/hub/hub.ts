@@ -43,6 +43,8 @@ export interface HubOptions {
    * or on this one (one-shot commands, which would only pay for starting a thread).
    */
   writer?: "thread" | "local";
+  /** Writes the writer thread holds at once before it refuses more with a 503 (10,000). */
+  maxPendingWrites?: number;
 }
 
 export async function createHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
@@ -59,6 +61,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     // The writer thread creates and migrates the file; the reader opens it after.
     writer = await ThreadWriter.start(config.databaseFile, feed, clock, {
       onError: (error) => (app ? app.log.error({ err: error }, "writer thread failed") : console.error(error)),
+      maxPending: options.maxPendingWrites,
     });
     db = new SqliteReader(config.databaseFile);
   }

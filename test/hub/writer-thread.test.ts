@@ -13,6 +13,8 @@ import { SqliteReader } from "../../src/hub/db/sqlite-reader.ts";
 import { HubError } from "../../src/hub/errors.ts";
 import type { Credentials } from "../../src/hub/setup.ts";
 import { ThreadWriter } from "../../src/hub/writer/thread.ts";
+import { runIn } from "../support/api.ts";
+import { startTestHub } from "../support/hub.ts";
 import { tempDir } from "../support/temp.ts";
 
 const user = (creds: Credentials) => ({ kind: "user" as const, userId: creds.ownerId, name: "Ada" });
@@ -105,5 +107,25 @@ describe("the writer thread", () => {
   it("refuses to start on a path it cannot open, and says why", async () => {
     writeFileSync(join(dir, "a-file"), "");
     await assert.rejects(ThreadWriter.start(join(dir, "a-file", "hub.sqlite"), new ChangeFeed()), /EEXIST.*a-file/);
+  });
+
+  it("sheds load past its limit: a refused call is a 503 with Retry-After that wrote nothing", async () => {
+    const t = await startTestHub({ maxPendingWrites: 3 });
+    try {
+      const { runId } = await runIn(t, "RUNNING");
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: `burst ${i}` })));
+      const refused = answers.filter((a) => a.status === 503);
+      const stored = answers.filter((a) => a.status === 201);
+      assert.equal(refused.length + stored.length, 40, JSON.stringify(answers.map((a) => a.status)));
+      assert.ok(refused.length > 0, "40 calls at once against a limit of 3: some must be refused");
+      for (const r of refused) {
+        assert.deepEqual(r.body, { error: "The hub is busy; try again shortly" });
+        assert.equal(r.headers.get("retry-after"), "1");
+      }
+      const feed = (await t.owner(t.creds.ownerToken, "GET", `/runs/${runId}`)).body.activity as { body: string }[];
+      assert.equal(feed.filter((a) => a.body.startsWith("burst ")).length, stored.length);
+    } finally {
+      await t.close();
+    }
   });
 });

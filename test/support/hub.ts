@@ -54,10 +54,10 @@ function init(method: string, auth: string, body: unknown, headers: Record<strin
   return { method, headers: h, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) };
 }
 
-export async function startTestHub(options: { staleAfter?: string; clock?: () => number } = {}): Promise<TestHub> {
+export async function startTestHub(options: { staleAfter?: string; clock?: () => number; maxPendingWrites?: number } = {}): Promise<TestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), "gc-hub-"));
   const config = resolveHubConfig({ data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: "silent" }, {});
-  const hub = await createHub(config, { clock: options.clock });
+  const hub = await createHub(config, { clock: options.clock, maxPendingWrites: options.maxPendingWrites });
   await hub.listen();
   const { baseUrl, apiUrl } = hub.urls();
   let side: SqliteDatabase | null = null;

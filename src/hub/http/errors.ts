@@ -8,6 +8,7 @@ import { HubError } from "../errors.ts";
  */
 export function errorHandler(error: FastifyError | HubError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HubError) {
+    if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
     return reply.code(error.status).send({ error: error.message, ...error.extra });
   }
   const fastifyError = error as FastifyError;

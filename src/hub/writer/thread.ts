@@ -13,6 +13,7 @@ import { Worker } from "node:worker_threads";
 import type { ChangeFeed } from "../changes.ts";
 import type { CommandInput, CommandName, CommandResult } from "../commands.ts";
 import type { SqliteOptions } from "../db/sqlite.ts";
+import { unavailable } from "../errors.ts";
 import type { Clock } from "../write.ts";
 import type { Executed } from "./executor.ts";
 import { decodeError, pushCall, readOutcomes, type Batch, type Control } from "./wire.ts";
@@ -29,6 +30,12 @@ export interface ThreadWriterOptions {
   entry?: URL;
   /** Least time between two starts of the thread (a thread that keeps dying is not restarted in a tight loop). */
   restartDelayMs?: number;
+  /**
+   * Calls held at once (sent or waiting) before new ones are refused with a 503
+   * and Retry-After (10,000): an overloaded hub sheds load instead of queueing
+   * without end. A refused call wrote nothing.
+   */
+  maxPending?: number;
 }
 
 interface Pending {
@@ -73,6 +80,7 @@ export class ThreadWriter implements Writer {
 
   reply<N extends CommandName>(name: N, input: CommandInput<N>, idempotency?: Idempotency): Promise<Outcome> {
     if (this.closing) return Promise.reject(new Error("The hub is shutting down"));
+    if (this.pending.size >= (this.options.maxPending ?? 10_000)) return Promise.reject(unavailable("The hub is busy; try again shortly"));
     return new Promise<Executed>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
