@@ -29,6 +29,9 @@ export interface CheckpointerOptions {
   onError?: (error: Error) => void;
 }
 
+/** Commits a writer may make past the last reported WAL size before it waits for a report. */
+const MAX_UNREPORTED_COMMITS = 128;
+
 export class Checkpointer {
   private worker: Worker | null = null;
   private readonly limitFrames: number;
@@ -47,6 +50,9 @@ export class Checkpointer {
   /** Commits counted toward starting the thread, since `windowStart`. */
   private commits = 0;
   private windowStart = 0;
+  /** Commits since the thread took over, and that count when the pass behind `log` began. */
+  private total = 0;
+  private reportedAt = 0;
   /** Resolves once the thread has its connection (or failed to get one); passes asked for before then wait. */
   private ready: Promise<void> = Promise.resolve();
 
@@ -82,13 +88,18 @@ export class Checkpointer {
       if (++this.commits >= this.startAt) this.start();
       return;
     }
+    this.total++;
     if (this.inFlight || performance.now() - this.lastPass < this.intervalMs) return;
     void this.pass();
   }
 
-  /** True when the WAL is past its limit and the writer should wait for `catchUp`. */
+  /**
+   * True when the writer should wait for `catchUp`: the WAL is past its limit, or
+   * so many commits went by since the last reported size (passes starved of CPU)
+   * that the size is anybody's guess.
+   */
   get mustCatchUp(): boolean {
-    return this.running && this.log >= this.limit;
+    return this.running && (this.log >= this.limit || this.total - this.reportedAt >= MAX_UNREPORTED_COMMITS);
   }
 
   /**
@@ -106,6 +117,8 @@ export class Checkpointer {
         this.limit = this.limitFrames;
         return;
       }
+      // Called for a fresh report only, and the WAL is within its limit.
+      if (this.log < this.limit) return;
       await new Promise((resolve) => setTimeout(resolve, 2 ** attempt));
     }
     this.limit = this.log + this.limitFrames;
@@ -138,6 +151,7 @@ export class Checkpointer {
   private pass(): Promise<void> {
     const worker = this.worker!;
     this.lastPass = performance.now();
+    const startedAt = this.total;
     worker.ref();
     this.inFlight = this.ready.then(() => new Promise<void>((resolve) => {
       const onReply = (reply: Reply) => {
@@ -146,6 +160,7 @@ export class Checkpointer {
         else if (reply.log >= 0) {
           this.log = reply.log;
           this.checkpointed = reply.checkpointed;
+          this.reportedAt = startedAt;
         }
         resolve();
       };
