@@ -32,6 +32,7 @@ describe("the writer thread", () => {
       entry: new URL("../support/crashing-writer.mjs", import.meta.url),
       onError: (error) => errors.push(error),
       restartDelayMs: 0,
+      hangAfterMs: 500,
     });
     creds = await writer.run("setUp", { ownerName: "Ada" });
   });
@@ -86,6 +87,14 @@ describe("the writer thread", () => {
     assert.match(errors.at(-1)?.message ?? "", /code 3/);
     const task = await writer.run("createTask", { user: user(creds), task: { projectId: creds.projectId, title: "After the crash" } });
     assert.equal(task.title, "After the crash");
+  });
+
+  it("terminates a thread that holds calls without a word, fails them, and serves the next call on a new thread", async () => {
+    const started = performance.now();
+    await assert.rejects(writer.run("issueLoginCode", { userId: "HANG-NOW" }), /did not answer for/);
+    assert.ok(performance.now() - started >= 500, "not before the limit");
+    const task = await writer.run("createTask", { user: user(creds), task: { projectId: creds.projectId, title: "After the hang" } });
+    assert.equal(task.title, "After the hang");
   });
 
   it("finishes every call in flight when closed, then refuses new ones", async () => {

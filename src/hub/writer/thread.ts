@@ -5,8 +5,9 @@
  * two cores the two overlap instead of taking turns.
  *
  * Calls made during one event-loop turn go over as one message. Should the
- * thread die, the calls it held fail (their outcome is unknown: a client retries
- * with its Idempotency-Key) and the next call starts a new one.
+ * thread die, or hold calls without a word for `hangAfterMs` (then it is
+ * terminated), the calls it held fail (their outcome is unknown: a client
+ * retries with its Idempotency-Key) and the next call starts a new one.
  */
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
@@ -36,6 +37,8 @@ export interface ThreadWriterOptions {
    * without end. A refused call wrote nothing.
    */
   maxPending?: number;
+  /** A thread that holds calls and says nothing for this long is stuck: it is terminated (30 s). */
+  hangAfterMs?: number;
 }
 
 interface Pending {
@@ -47,6 +50,10 @@ export class ThreadWriter implements Writer {
   private worker: Worker | null = null;
   private starting: Promise<void> | null = null;
   private lastStart = 0;
+  /** When the thread last answered, or was handed work while it held none. */
+  private lastHeard = 0;
+  private hung: string | null = null;
+  private readonly watchdog: NodeJS.Timeout;
   private readonly pending = new Map<number, Pending>();
   /** Calls not yet sent, and the ids among them. */
   private outgoing: Batch = [];
@@ -60,7 +67,11 @@ export class ThreadWriter implements Writer {
     private readonly feed: ChangeFeed,
     private readonly clock: Clock,
     private readonly options: ThreadWriterOptions,
-  ) {}
+  ) {
+    const hangAfter = options.hangAfterMs ?? 30_000;
+    this.watchdog = setInterval(() => this.checkAlive(hangAfter), Math.min(5000, Math.max(10, hangAfter / 4)));
+    this.watchdog.unref();
+  }
 
   /** Resolves once the thread has the database open and migrated. */
   static async start(file: string, feed: ChangeFeed, clock: Clock = Date.now, options: ThreadWriterOptions = {}): Promise<ThreadWriter> {
@@ -92,6 +103,7 @@ export class ThreadWriter implements Writer {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.watchdog);
       await this.starting?.catch(() => {});
       const worker = this.worker;
       if (!worker) return this.failOutgoing(new Error("The hub is shutting down"));
@@ -119,10 +131,20 @@ export class ThreadWriter implements Writer {
       if (!this.starting && !this.closing) this.restart();
       return;
     }
+    // An idle thread handed work starts its clock now, not at its last answer.
+    if (this.pending.size === this.outgoingIds.length) this.lastHeard = performance.now();
     const batch = this.outgoing;
     this.outgoing = [];
     this.outgoingIds = [];
     this.worker.postMessage(batch);
+  }
+
+  /** Terminates a thread that holds calls and has said nothing for `hangAfter` ms (its exit does the rest). */
+  private checkAlive(hangAfter: number): void {
+    const held = this.pending.size - this.outgoingIds.length;
+    if (!this.worker || held === 0 || performance.now() - this.lastHeard < hangAfter) return;
+    this.hung = `it held ${held} call(s) and did not answer for ${Math.round((performance.now() - this.lastHeard) / 1000)} s`;
+    void this.worker.terminate();
   }
 
   private restart(): void {
@@ -148,6 +170,7 @@ export class ThreadWriter implements Writer {
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       worker.on("message", (message: Batch | Control) => {
+        this.lastHeard = performance.now();
         if (Array.isArray(message)) return this.settle(message);
         if (message.type === "ready") {
           ready = true;
@@ -163,7 +186,9 @@ export class ThreadWriter implements Writer {
         if (!ready) return reject(failure ?? new Error(`The writer thread exited (code ${code}) before it was ready`));
         if (this.worker === worker) this.worker = null;
         if (this.closing) return;
-        const error = new Error(`The writer thread stopped (code ${code})${failure ? `: ${failure.message}` : ""}`, { cause: failure });
+        const why = this.hung ? `: ${this.hung}` : failure ? `: ${failure.message}` : "";
+        this.hung = null;
+        const error = new Error(`The writer thread stopped (code ${code})${why}`, { cause: failure });
         this.options.onError?.(error);
         // What it held may or may not have committed; what was not sent yet goes to the next thread.
         this.failSent(error);
