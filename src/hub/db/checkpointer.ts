@@ -12,7 +12,14 @@
  * it holds `limitFrames`, the adapter pauses its write queue (asynchronously:
  * requests are still parsed and reads still served) until the worker has copied
  * the rest; the next write then starts the WAL from the top.
+ *
+ * The WAL's size is read after every commit from the wal-index header in the
+ * `-shm` file (mxFrame, a 32-bit native-order integer at offset 16; see
+ * sqlite.org/walformat.html): a pass reports it only after it ran, and passes
+ * starved of CPU would let the WAL grow unseen.
  */
+import { closeSync, openSync, readSync } from "node:fs";
+import { endianness } from "node:os";
 import { Worker } from "node:worker_threads";
 
 type Reply = { busy: number; log: number; checkpointed: number } | { error: string };
@@ -29,8 +36,7 @@ export interface CheckpointerOptions {
   onError?: (error: Error) => void;
 }
 
-/** Commits a writer may make past the last reported WAL size before it waits for a report. */
-const MAX_UNREPORTED_COMMITS = 128;
+const MX_FRAME_OFFSET = 16;
 
 export class Checkpointer {
   private worker: Worker | null = null;
@@ -50,14 +56,15 @@ export class Checkpointer {
   /** Commits counted toward starting the thread, since `windowStart`. */
   private commits = 0;
   private windowStart = 0;
-  /** Commits since the thread took over, and that count when the pass behind `log` began. */
-  private total = 0;
-  private reportedAt = 0;
+  /** Frames in the WAL after the last commit, from the wal-index (null: unreadable, go by `log`). */
+  private frames: number | null = null;
+  private shm: number | null = null;
+  private readonly word = Buffer.alloc(4);
   /** Resolves once the thread has its connection (or failed to get one); passes asked for before then wait. */
   private ready: Promise<void> = Promise.resolve();
 
   constructor(private readonly file: string, options: CheckpointerOptions = {}) {
-    this.limitFrames = options.limitFrames ?? 4000;
+    this.limitFrames = options.limitFrames ?? 8000;
     this.limit = this.limitFrames;
     this.intervalMs = options.intervalMs ?? 50;
     this.startAt = options.startAt ?? 50;
@@ -88,18 +95,14 @@ export class Checkpointer {
       if (++this.commits >= this.startAt) this.start();
       return;
     }
-    this.total++;
+    this.frames = this.walFrames();
     if (this.inFlight || performance.now() - this.lastPass < this.intervalMs) return;
     void this.pass();
   }
 
-  /**
-   * True when the writer should wait for `catchUp`: the WAL is past its limit, or
-   * so many commits went by since the last reported size (passes starved of CPU)
-   * that the size is anybody's guess.
-   */
+  /** True when the WAL is past its limit and the writer should wait for `catchUp`. */
   get mustCatchUp(): boolean {
-    return this.running && (this.log >= this.limit || this.total - this.reportedAt >= MAX_UNREPORTED_COMMITS);
+    return this.running && (this.frames ?? this.log) >= this.limit;
   }
 
   /**
@@ -114,11 +117,11 @@ export class Checkpointer {
       if (this.checkpointed >= this.log) {
         this.log = 0;
         this.checkpointed = 0;
+        // The next write starts the WAL over; its commit reads the new size.
+        if (this.frames !== null) this.frames = 0;
         this.limit = this.limitFrames;
         return;
       }
-      // Called for a fresh report only, and the WAL is within its limit.
-      if (this.log < this.limit) return;
       await new Promise((resolve) => setTimeout(resolve, 2 ** attempt));
     }
     this.limit = this.log + this.limitFrames;
@@ -130,6 +133,7 @@ export class Checkpointer {
     const worker = this.worker;
     if (!worker) return;
     await this.inFlight;
+    if (this.shm !== null) closeSync(this.shm);
     worker.ref();
     worker.postMessage("close");
     await new Promise((resolve) => worker.once("exit", resolve));
@@ -148,10 +152,19 @@ export class Checkpointer {
     this.onStart();
   }
 
+  private walFrames(): number | null {
+    try {
+      this.shm ??= openSync(`${this.file}-shm`, "r");
+      readSync(this.shm, this.word, 0, 4, MX_FRAME_OFFSET);
+      return endianness() === "LE" ? this.word.readUInt32LE(0) : this.word.readUInt32BE(0);
+    } catch {
+      return null;
+    }
+  }
+
   private pass(): Promise<void> {
     const worker = this.worker!;
     this.lastPass = performance.now();
-    const startedAt = this.total;
     worker.ref();
     this.inFlight = this.ready.then(() => new Promise<void>((resolve) => {
       const onReply = (reply: Reply) => {
@@ -160,7 +173,6 @@ export class Checkpointer {
         else if (reply.log >= 0) {
           this.log = reply.log;
           this.checkpointed = reply.checkpointed;
-          this.reportedAt = startedAt;
         }
         resolve();
       };

@@ -23,7 +23,7 @@ export interface SqliteOptions {
    * join it (true). A writer fed in batches already has them all.
    */
   gather?: boolean;
-  /** WAL frames at which writes wait for the background checkpoint to catch up (4000: ~16 MB of 4 KiB pages). */
+  /** WAL frames at which writes wait for the background checkpoint to catch up (8000: ~32 MB of 4 KiB pages). */
   walLimitFrames?: number;
   /** Least time between two background checkpoint passes. */
   checkpointIntervalMs?: number;
@@ -66,7 +66,7 @@ export class SqliteDatabase implements Database {
   private readonly gathers: boolean;
 
   constructor(file: string, options: SqliteOptions = {}) {
-    const walLimitFrames = options.walLimitFrames ?? 4000;
+    const walLimitFrames = options.walLimitFrames ?? 8000;
     this.maxBatch = options.maxBatch ?? 64;
     this.gathers = options.gather ?? true;
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
