@@ -42,25 +42,15 @@ export async function agentFromToken(db: Reader, raw: string | null): Promise<Ag
   };
 }
 
-export async function userFromToken(db: Reader, raw: string | null, now: number): Promise<UserPrincipal> {
-  return (await ownerToken(db, raw, now)).principal;
-}
-
-/** The person a gcp_ token belongs to, and until when (null: no end). */
-async function ownerToken(db: Reader, raw: string | null, now: number): Promise<{ principal: UserPrincipal; expiresAt: number | null }> {
-  const token = checked(raw, "owner");
-  const user = await findUserByTokenHash(db, hashToken(token), now);
-  if (!user || !tokenMatches(token, user.token_hash)) throw unauthorized("Invalid owner token");
-  return { principal: { kind: "user", userId: user.id, name: user.name }, expiresAt: user.expires_at };
-}
-
 const MAX_CACHED = 50_000;
 
 /**
- * Owner authentication for the HTTP API. A Bearer gcp_ token's person is cached
- * by the token's hash (a personal access token has no end and cannot be revoked
- * yet: when it can, forget it through the change feed, as AgentAuth does);
- * the web session cookie is checked every time, so signing out takes effect at once.
+ * The person behind an owner API request: a Bearer gcp_ token, or else the web
+ * session cookie, which may change state only with the CSRF header (403 without).
+ * A token's person is cached by the token's hash (a personal access token has no
+ * end and cannot be revoked yet: when it can, forget it through the change feed,
+ * as AgentAuth does); the cookie is checked every time, so signing out takes
+ * effect at once.
  */
 export class OwnerAuth {
   private readonly byHash = new Map<string, UserPrincipal>();
@@ -68,27 +58,26 @@ export class OwnerAuth {
   constructor(private readonly db: Reader) {}
 
   async principal(request: { method: string; headers: IncomingHttpHeaders }, now: number): Promise<UserPrincipal> {
-    if (request.headers.authorization === undefined) return userFromRequest(this.db, request, now);
-    const token = tokenFromHeader(request.headers.authorization);
-    const cached = token && hasPrefix(token, "owner") ? this.byHash.get(hashToken(token)) : undefined;
+    if (request.headers.authorization === undefined) return this.fromSession(request, now);
+    const token = checked(tokenFromHeader(request.headers.authorization), "owner");
+    const hash = hashToken(token);
+    const cached = this.byHash.get(hash);
     if (cached) return cached;
-    const { principal, expiresAt } = await ownerToken(this.db, token, now);
-    if (expiresAt === null) {
+    const user = await findUserByTokenHash(this.db, hash, now);
+    // The lookup is by hash; the constant-time check guards the comparison itself.
+    if (!user || !tokenMatches(token, user.token_hash)) throw unauthorized("Invalid owner token");
+    const principal: UserPrincipal = { kind: "user", userId: user.id, name: user.name };
+    if (user.expires_at === null) {
       if (this.byHash.size >= MAX_CACHED) this.byHash.clear();
-      this.byHash.set(hashToken(token!), principal);
+      this.byHash.set(hash, principal);
     }
     return principal;
   }
-}
 
-/**
- * The person behind an owner API request: a Bearer gcp_ token, or else the web
- * session cookie, which may change state only with the CSRF header (403 without).
- */
-export async function userFromRequest(db: Reader, request: { method: string; headers: IncomingHttpHeaders }, now: number): Promise<UserPrincipal> {
-  if (request.headers.authorization !== undefined) return userFromToken(db, tokenFromHeader(request.headers.authorization), now);
-  const session = await sessionFromToken(db, readCookie(request.headers.cookie, SESSION_COOKIE), now);
-  if (!session) throw unauthorized();
-  if (!passesCsrf(request.method, request.headers)) throw forbidden(`A request signed in by cookie must send ${CSRF_HEADER}: 1`);
-  return { kind: "user", userId: session.userId, name: session.name };
+  private async fromSession(request: { method: string; headers: IncomingHttpHeaders }, now: number): Promise<UserPrincipal> {
+    const session = await sessionFromToken(this.db, readCookie(request.headers.cookie, SESSION_COOKIE), now);
+    if (!session) throw unauthorized();
+    if (!passesCsrf(request.method, request.headers)) throw forbidden(`A request signed in by cookie must send ${CSRF_HEADER}: 1`);
+    return { kind: "user", userId: session.userId, name: session.name };
+  }
 }
