@@ -178,7 +178,6 @@ export class SqliteDatabase implements Database {
         if (committed && !this.gathers) await new Promise((resolve) => setImmediate(resolve));
         const batch: WriteJob[] = [];
         while (batch.length < this.maxBatch && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
-        if (batch.length === 0) continue;
         await this.commit(batch);
         committed = true;
       }

@@ -79,6 +79,9 @@ export class ThreadWriter implements Writer {
     writer.starting = writer.spawn();
     try {
       await writer.starting;
+    } catch (error) {
+      clearInterval(writer.watchdog);
+      throw error;
     } finally {
       writer.starting = null;
     }

@@ -49,8 +49,11 @@ export function pushCall(batch: Batch, id: number, call: CommandCall): void {
   const principal = agent ?? user;
   let principalText: string | null = null;
   if (principal) {
-    principalText = principalJson.get(principal) ?? JSON.stringify([agent ? "agent" : "user", principal]);
-    principalJson.set(principal, principalText);
+    principalText = principalJson.get(principal) ?? null;
+    if (principalText === null) {
+      principalText = JSON.stringify([agent ? "agent" : "user", principal]);
+      principalJson.set(principal, principalText);
+    }
   }
   batch.push(
     id, call.name, call.now, principalText, JSON.stringify(rest),
