@@ -7,9 +7,8 @@
  * and the HTTP thread only sends it.
  */
 import type { TSchema } from "typebox";
-import { Type } from "typebox";
 import { Activity, RunListItem, Task } from "../sdk/types.ts";
-import { AgentWithToken, PostedComment, Project, Workspace } from "./http/schemas.ts";
+import { AgentWithToken, MemberAdded, NewToken, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
 import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
 import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
 import { commentOnRun, delegate, endRun, followUp, heartbeatRun, reapRun, startRun, stopRun } from "./services/runs.ts";
@@ -60,13 +59,13 @@ export const commands = {
   ),
   rotateAgentToken: command(
     (w, i: UserCall & { agentId: string }) => rotateAgentToken(w, i.user, i.agentId),
-    Type.Object({ token: Type.String() }), { secret: true },
+    NewToken, { secret: true },
   ),
   deleteAgent: command((w, i: UserCall & { agentId: string }) => deleteAgent(w, i.user, i.agentId)),
   createWorkspace: command((w, i: UserCall & { name: string }) => createWorkspace(w, i.user, i.name), Workspace),
   addWorkspaceMember: command(
     (w, i: UserCall & { workspaceId: string; userId: string }) => addWorkspaceMember(w, i.user, i.workspaceId, i.userId),
-    Type.Object({ workspaceId: Type.String(), userId: Type.String() }),
+    MemberAdded,
   ),
   createProject: command(
     (w, i: UserCall & { workspaceId: string; name: string; description?: string | undefined }) => createProject(w, i.user, i.workspaceId, i),
@@ -85,7 +84,7 @@ export const commands = {
     const updated = await markRead(w.sql, i.user.userId, i.ids, w.now);
     if (updated > 0) w.changes.users.add(i.user.userId);
     return { updated };
-  }, Type.Object({ updated: Type.Integer() })),
+  }, ReadCount),
 
   // Sessions, setup and housekeeping.
   issueLoginCode: command((w, i: { userId: string }) => issueLoginCode(w, i.userId)),

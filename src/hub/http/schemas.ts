@@ -13,7 +13,10 @@ export const Project = Type.Object({
 export const AgentView = Type.Object({
   id: Type.String(), name: Type.String(), description: Type.String(), agentUserId: Type.String(), createdAt: UnixMs,
 });
-export const AgentWithToken = Type.Intersect([AgentView, Type.Object({ token: Type.String() })]);
+export const NewToken = Type.Object({ token: Type.String() });
+export const AgentWithToken = Type.Intersect([AgentView, NewToken]);
+export const MemberAdded = Type.Object({ workspaceId: Type.String(), userId: Type.String() });
+export const ReadCount = Type.Object({ updated: Type.Integer() });
 export const TaskDetail = Type.Intersect([Task, Type.Object({ activity: Type.Array(Activity), runs: Type.Array(RunListItem) })]);
 export const PostedComment = Type.Object({
   comment: Activity, runId: Type.Union([Type.String(), Type.Null()]), runs: Type.Array(RunListItem),

@@ -20,7 +20,7 @@ import { OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
 import {
-  AgentView, AgentWithToken, CommentBody, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
+  AgentView, AgentWithToken, CommentBody, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadBody, TaskDetail,
   TaskPatchBody, UserMe, Workspace,
 } from "../schemas.ts";
@@ -59,7 +59,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     (await listAgentsOf(deps.db, request.user.userId)).map(toAgentView));
   app.post("/agents", s(["Agents"], "Create an agent; its gca_ token is shown this once", { body: NewAgentBody, response: { 201: AgentWithToken, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createAgent", { user: request.user, ...request.body }));
-  app.post("/agents/:id/token", s(["Agents"], "Rotate the agent's token; the old one stops working at once", { params: IdParams, body: NoBody, response: { 201: Type.Object({ token: Type.String() }), ...errors } }),
+  app.post("/agents/:id/token", s(["Agents"], "Rotate the agent's token; the old one stops working at once", { params: IdParams, body: NoBody, response: { 201: NewToken, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "rotateAgentToken", { user: request.user, agentId: request.params.id }));
   app.delete("/agents/:id", s(["Agents"], "Delete the agent; its token stops working at once", { params: IdParams, response: { 204: Type.Null(), ...errors } }),
     async (request, reply) => {
@@ -78,7 +78,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     (await listWorkspacesOf(deps.db, request.user.userId)).map(toWorkspaceView));
   app.post("/workspaces", s(["Workspaces"], "Create a workspace", { body: NewWorkspaceBody, response: { 201: Workspace, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createWorkspace", { user: request.user, name: request.body.name }));
-  app.post("/workspaces/:id/members", s(["Workspaces"], "Add a person to a workspace", { params: IdParams, body: NewMemberBody, response: { 201: Type.Object({ workspaceId: Type.String(), userId: Type.String() }), ...errors } }),
+  app.post("/workspaces/:id/members", s(["Workspaces"], "Add a person to a workspace", { params: IdParams, body: NewMemberBody, response: { 201: MemberAdded, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "addWorkspaceMember", { user: request.user, workspaceId: request.params.id, userId: request.body.userId }));
   app.get("/projects", s(["Projects"], "Projects of the workspace in X-Workspace-Id", { headers: WorkspaceHeader, response: { 200: Type.Array(Project), ...errors } }),
     async (request) => {
@@ -130,6 +130,6 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     querystring: Type.Object({ unread: Type.Optional(Type.Boolean()), limit: Limit }, { additionalProperties: false }),
     response: { 200: Type.Array(Notification), ...errors },
   }), async (request) => listNotifications(deps.db, request.user.userId, request.query.unread ?? false, request.query.limit ?? 100));
-  app.post("/notifications/read", s(["Notifications"], "Mark notifications read", { body: ReadBody, response: { 200: Type.Object({ updated: Type.Integer() }), ...errors } }),
+  app.post("/notifications/read", s(["Notifications"], "Mark notifications read", { body: ReadBody, response: { 200: ReadCount, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, ids: request.body.ids }));
 }
