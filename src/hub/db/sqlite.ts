@@ -23,6 +23,11 @@ export interface SqliteOptions {
    * join it (true). A writer fed in batches already has them all.
    */
   gather?: boolean;
+  /**
+   * A second, read-only connection for reads outside transactions (true). A writer
+   * that reads only inside its transactions (the writer thread) does without.
+   */
+  readConnection?: boolean;
   /** WAL frames at which writes wait for the background checkpoint to catch up (8000: ~32 MB of 4 KiB pages). */
   walLimitFrames?: number;
   /** Least time between two background checkpoint passes. */
@@ -52,7 +57,7 @@ export interface SqliteOptions {
 export class SqliteDatabase implements Database {
   readonly dialect = "sqlite";
   private readonly db: BetterSqlite3.Database;
-  /** Null for an in-memory database, which a second connection could not see. */
+  /** Null for an in-memory database (a second connection could not see it) or when asked for none. */
   private readonly reader: SqliteReader | null = null;
   private readonly statements: Statements;
   private readonly checkpointer: Checkpointer | null = null;
@@ -91,7 +96,7 @@ export class SqliteDatabase implements Database {
     };
     this.migrate();
     if (file !== ":memory:") {
-      this.reader = new SqliteReader(file);
+      if (options.readConnection ?? true) this.reader = new SqliteReader(file);
       this.checkpointer = new Checkpointer(file, {
         limitFrames: walLimitFrames,
         intervalMs: options.checkpointIntervalMs,

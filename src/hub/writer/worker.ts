@@ -22,7 +22,8 @@ try {
   // Calls arrive in batches, so there is nothing to wait for before a COMMIT; small
   // commits, each answered at once, let this thread and the HTTP thread overlap
   // instead of passing one big batch back and forth.
-  db = new SqliteDatabase(file, { maxBatch: 16, gather: false, ...sqlite });
+  // It reads only inside its transactions: no second connection.
+  db = new SqliteDatabase(file, { maxBatch: 16, gather: false, readConnection: false, ...sqlite });
 } catch (error) {
   // Nothing listens on the port, so the thread ends once this is sent.
   port.postMessage({ type: "fatal", error: encodeError(error) } satisfies Control);
