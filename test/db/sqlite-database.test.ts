@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import BetterSqlite3 from "better-sqlite3";
 import { UniqueViolation } from "../../src/hub/db/port.ts";
+import { FEED_SQL, listActivity } from "../../src/hub/store/activity.ts";
 import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
 
 describe("the SQLite adapter", () => {
@@ -28,7 +29,7 @@ describe("the SQLite adapter", () => {
     try {
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
       const versions = raw.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[];
-      assert.deepEqual(versions.map((v) => v.version), [1, 2]);
+      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3]);
     } finally {
       raw.close();
     }
@@ -179,31 +180,37 @@ describe("the SQLite adapter", () => {
     assert.ok(largestWal < 2 * limit * frame, `the WAL reached ${Math.round(largestWal / frame)} frames (limit ${limit}; ${10 * perLoop} rows of a page each written)`);
   });
 
-  it("moves a version-1 database's activity into the append-only table, feeds intact", async () => {
+  it("moves a version-1 database's activity into the append-only table, feeds intact and read by index", async () => {
     const file = join(dir, "v1.sqlite");
     const raw = new BetterSqlite3(file);
     raw.exec(readFileSync(new URL("../../src/hub/db/migrations/sqlite/0001_init.sql", import.meta.url), "utf8"));
     raw.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
       INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 0);
-      INSERT INTO users VALUES ('u1', 'Ada', 'user', 0);
+      INSERT INTO users VALUES ('u1', 'Ada', 'user', 0), ('u2', 'Bot', 'agent', 0);
+      INSERT INTO agents (id, user_id, creator_id, name, created_at) VALUES ('a1', 'u2', 'u1', 'Bot', 0);
       INSERT INTO workspaces VALUES ('w1', 'W', 'u1', 0);
       INSERT INTO projects VALUES ('p1', 'w1', 'General', '', 0);
       INSERT INTO tasks (id, workspace_id, project_id, title, status, creator_id, owner_id, created_at, updated_at)
         VALUES ('t1', 'w1', 'p1', 'One', 'todo', 'u1', 'u1', 0, 0), ('t2', 'w1', 'p1', 'Two', 'todo', 'u1', 'u1', 0, 0);
-      INSERT INTO activity (id, task_id, type, author_id, body, created_at) VALUES
-        ('act_3', 't1', 'comment', 'u1', 'third', 3), ('act_1', 't1', 'comment', 'u1', 'first', 1),
-        ('act_2', 't2', 'comment', 'u1', 'other task', 2), ('act_2b', 't1', 'comment', 'u1', 'second', 2);`);
+      INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, created_at) VALUES
+        ('run_1', 't1', 'a1', 'u1', 'RUNNING', 'go', 1), ('run_2', 't2', 'a1', 'u1', 'RUNNING', 'go', 1);
+      INSERT INTO activity (id, task_id, run_id, type, author_id, body, created_at) VALUES
+        ('act_3', 't1', NULL, 'comment', 'u1', 'third', 3), ('act_1', 't1', NULL, 'comment', 'u1', 'first', 1),
+        ('act_2', 't2', 'run_2', 'comment', 'u2', 'other task', 2), ('act_2b', 't1', 'run_1', 'comment', 'u2', 'second', 2),
+        ('act_4', 't1', 'run_1', 'comment', 'u2', 'fourth', 4);`);
     raw.close();
     const migrated = new SqliteDatabase(file);
     try {
-      const feed = await migrated.all<{ body: string }>("SELECT body FROM activity WHERE task_id = 't1' ORDER BY task_id, id");
-      assert.deepEqual(feed.map((r) => r.body), ["first", "second", "third"]);
-      const plan = await migrated.all<{ detail: string }>("EXPLAIN QUERY PLAN SELECT * FROM activity WHERE task_id = 't1' ORDER BY task_id, id");
-      assert.match(plan.map((p) => p.detail).join(" "), /activity_feed/);
-      await assert.rejects(
-        migrated.transaction((tx) => tx.run("INSERT INTO activity (id, task_id, type, author_id, body, created_at) VALUES ('act_1', 't1', 'comment', 'u1', 'dup', 9)")),
-        UniqueViolation,
-      );
+      const feed = await listActivity(migrated, "t1");
+      assert.deepEqual(feed.map((a) => [a.body, a.runId, a.author.name]), [
+        ["first", null, "Ada"], ["second", "run_1", "Bot"], ["third", null, "Ada"], ["fourth", "run_1", "Bot"],
+      ]);
+      assert.deepEqual((await listActivity(migrated, "t2")).map((a) => a.body), ["other task"]);
+      // Both halves of the feed are read through their indexes, never by scanning the table.
+      const plan = (await migrated.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${FEED_SQL}`, ["t1", "t1"])).map((p) => p.detail).join(" | ");
+      assert.match(plan, /SEARCH a USING INDEX activity_run/);
+      assert.match(plan, /SEARCH a USING INDEX activity_task/);
+      assert.doesNotMatch(plan, /SCAN a\b/);
     } finally {
       await migrated.close();
     }

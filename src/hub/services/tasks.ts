@@ -3,7 +3,6 @@ import { newId } from "../domain/ids.ts";
 import { mentionedNames } from "../domain/mentions.ts";
 import { badRequest, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
-import { findActivity } from "../store/activity.ts";
 import { listAgentsOf } from "../store/agents.ts";
 import { hasActiveRun } from "../store/runs.ts";
 import { findTask, insertTask, updateTask, type TaskPatch } from "../store/tasks.ts";
@@ -107,5 +106,9 @@ export async function commentOnTask(w: Write, user: UserPrincipal, taskId: strin
     if (await hasActiveRun(w.sql, taskId, agent.id)) continue;
     runs.push(await delegate(w, user, taskId, agent.id, body.trim()));
   }
-  return { comment: (await findActivity(w.sql, taskId, id))!, runId: runs[0]?.id ?? null, runs };
+  const comment: Activity = {
+    id, type: "comment", subject: null, runId: null, author: { id: user.userId, name: user.name, kind: "user" },
+    body: body.trim(), from: null, to: null, createdAt: w.now,
+  };
+  return { comment, runId: runs[0]?.id ?? null, runs };
 }

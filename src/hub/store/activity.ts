@@ -42,13 +42,13 @@ function toActivity(r: ActivityJoined): Activity {
   };
 }
 
-/** The task's whole feed, oldest first (ids sort by creation). */
-export async function listActivity(sql: Reader, taskId: string): Promise<Activity[]> {
-  const rows = await sql.all<ActivityJoined>(`${SELECT} WHERE a.task_id = ? ORDER BY a.task_id, a.id`, [taskId]);
-  return rows.map(toActivity);
-}
+// A task's feed: its runs' activity and its own (see migration 0003), oldest first (ids sort by creation).
+export const FEED_SQL = `${SELECT} WHERE a.run_id IN (SELECT id FROM runs WHERE task_id = ?)
+  UNION ALL ${SELECT} WHERE a.task_id = ? AND a.run_id IS NULL
+  ORDER BY id`;
 
-export async function findActivity(sql: Reader, taskId: string, id: string): Promise<Activity | undefined> {
-  const row = await sql.get<ActivityJoined>(`${SELECT} WHERE a.task_id = ? AND a.id = ?`, [taskId, id]);
-  return row && toActivity(row);
+/** The task's whole feed, oldest first. */
+export async function listActivity(sql: Reader, taskId: string): Promise<Activity[]> {
+  const rows = await sql.all<ActivityJoined>(FEED_SQL, [taskId, taskId]);
+  return rows.map(toActivity);
 }
