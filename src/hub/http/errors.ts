@@ -19,7 +19,7 @@ export function errorHandler(error: FastifyError | HubError | Error, request: Fa
   if (status !== undefined && status >= 400 && status < 500) {
     return reply.code(status).send({ error: clientMessage(fastifyError) });
   }
-  request.log.error({ err: error }, "unhandled error");
+  request.log.error({ err: error, reqId: request.id }, "unhandled error");
   return reply.code(500).send({ error: "Internal server error" });
 }
 

@@ -14,14 +14,13 @@ import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
 import {
   findRun, hasActiveRun, insertRun, previousTotalCost, toRunListItem, touchRun, transitionRun, type RunJoined, type RunRow,
+  type TransitionFields,
 } from "../store/runs.ts";
 import { updateTask } from "../store/tasks.ts";
 import type { Write } from "../write.ts";
 import { agentRun, userRun, userTask } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
 import { notify } from "./notify.ts";
-
-type TransitionFields = { started?: boolean; ended?: boolean; stepCostUsd?: number | null; totalCostUsd?: number | null };
 
 /**
  * Applies `action` to `run` atomically, or throws the 409 that says where it

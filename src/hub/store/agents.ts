@@ -24,13 +24,15 @@ export async function insertAgent(sql: Sql, row: AgentRow): Promise<void> {
 }
 
 const WITH_CREATOR = "SELECT a.*, u.name AS creator_name FROM agents a JOIN users u ON u.id = a.creator_id";
+const BY_TOKEN_HASH = `${WITH_CREATOR} WHERE a.token_hash = ? AND a.deleted_at IS NULL`;
+const BY_ID = `${WITH_CREATOR} WHERE a.id = ? AND a.deleted_at IS NULL`;
 
 export function findAgentByTokenHash(sql: Reader, tokenHash: string): Promise<AgentWithCreator | undefined> {
-  return sql.get<AgentWithCreator>(`${WITH_CREATOR} WHERE a.token_hash = ? AND a.deleted_at IS NULL`, [tokenHash]);
+  return sql.get<AgentWithCreator>(BY_TOKEN_HASH, [tokenHash]);
 }
 
 export function findAgent(sql: Reader, id: string): Promise<AgentWithCreator | undefined> {
-  return sql.get<AgentWithCreator>(`${WITH_CREATOR} WHERE a.id = ? AND a.deleted_at IS NULL`, [id]);
+  return sql.get<AgentWithCreator>(BY_ID, [id]);
 }
 
 export function listAgentsOf(sql: Reader, creatorId: string): Promise<AgentWithCreator[]> {

@@ -66,9 +66,15 @@ export async function insertRun(sql: Sql, row: RunRow): Promise<void> {
   );
 }
 
+// Hot statements are built once: a SQL text made per call costs a concatenation
+// and a fresh hash each time the adapter looks its prepared statement up.
+const FIND = `${SELECT} WHERE r.id = ?`;
+
 export function findRun(sql: Reader, id: string): Promise<RunJoined | undefined> {
-  return sql.get<RunJoined>(`${SELECT} WHERE r.id = ?`, [id]);
+  return sql.get<RunJoined>(FIND, [id]);
 }
+
+export interface TransitionFields { started?: boolean; ended?: boolean; stepCostUsd?: number | null; totalCostUsd?: number | null }
 
 /**
  * Moves a run from `from` to `to` in one statement, so two callers racing for the
@@ -80,16 +86,28 @@ export async function transitionRun(
   from: RunStatus,
   to: RunStatus,
   now: number,
-  fields: { started?: boolean; ended?: boolean; stepCostUsd?: number | null; totalCostUsd?: number | null } = {},
+  fields: TransitionFields = {},
 ): Promise<boolean> {
-  const sets = ["status = ?", "heartbeat_at = ?"];
   const params: (string | number | null)[] = [to, now];
-  if (fields.started) { sets.push("started_at = ?"); params.push(now); }
-  if (fields.ended) { sets.push("ended_at = ?"); params.push(now); }
-  if (fields.stepCostUsd !== undefined) { sets.push("step_cost_usd = ?"); params.push(fields.stepCostUsd); }
-  if (fields.totalCostUsd !== undefined) { sets.push("total_cost_usd = ?"); params.push(fields.totalCostUsd); }
-  const { changes } = await sql.run(`UPDATE runs SET ${sets.join(", ")} WHERE id = ? AND status = ?`, [...params, id, from]);
+  if (fields.started) params.push(now);
+  if (fields.ended) params.push(now);
+  if (fields.stepCostUsd !== undefined) params.push(fields.stepCostUsd);
+  if (fields.totalCostUsd !== undefined) params.push(fields.totalCostUsd);
+  params.push(id, from);
+  const { changes } = await sql.run(transitionSql(fields), params);
   return changes === 1;
+}
+
+const transitions: string[] = [];
+
+/** The UPDATE for one combination of `fields`, built once (in the order the params are pushed above). */
+function transitionSql(fields: TransitionFields): string {
+  const key = (fields.started ? 1 : 0) | (fields.ended ? 2 : 0) | (fields.stepCostUsd !== undefined ? 4 : 0) | (fields.totalCostUsd !== undefined ? 8 : 0);
+  return (transitions[key] ??= `UPDATE runs SET ${[
+    "status = ?", "heartbeat_at = ?",
+    ...(key & 1 ? ["started_at = ?"] : []), ...(key & 2 ? ["ended_at = ?"] : []),
+    ...(key & 4 ? ["step_cost_usd = ?"] : []), ...(key & 8 ? ["total_cost_usd = ?"] : []),
+  ].join(", ")} WHERE id = ? AND status = ?`);
 }
 
 export async function touchRun(sql: Sql, id: string, now: number): Promise<void> {

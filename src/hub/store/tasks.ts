@@ -23,6 +23,7 @@ interface TaskJoined extends TaskRow {
 
 const SELECT = `SELECT t.*, c.name AS creator_name, o.name AS owner_name
   FROM tasks t JOIN users c ON c.id = t.creator_id JOIN users o ON o.id = t.owner_id`;
+const FIND = `${SELECT} WHERE t.id = ?`;
 
 export function toTask(row: TaskJoined): Task {
   return {
@@ -55,7 +56,7 @@ export function findTaskRow(sql: Reader, id: string): Promise<TaskRow | undefine
 }
 
 export async function findTask(sql: Reader, id: string): Promise<Task | undefined> {
-  const row = await sql.get<TaskJoined>(`${SELECT} WHERE t.id = ?`, [id]);
+  const row = await sql.get<TaskJoined>(FIND, [id]);
   return row && toTask(row);
 }
 
