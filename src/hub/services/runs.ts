@@ -13,7 +13,7 @@ import { badRequest, conflict, forbidden, notFound, runConflict } from "../error
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
 import {
-  findRun, hasActiveRun, insertRun, previousTotalCost, toRunListItem, touchRun, transitionRun, type RunJoined, type RunRow,
+  findRun, hasActiveRun, insertRun, previousTotalCost, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
   type TransitionFields,
 } from "../store/runs.ts";
 import { updateTask } from "../store/tasks.ts";
@@ -67,9 +67,9 @@ export async function startRun(w: Write, agent: AgentPrincipal, runId: string, b
 
 export async function commentOnRun(w: Write, agent: AgentPrincipal, runId: string, body: string | undefined): Promise<Activity> {
   if (!text(body)) throw badRequest("body must be a non-empty string");
-  const run = await agentRun(w.sql, agent, runId);
-  if (!nextRunStatus(run.status, "comment")) throw runConflict("comment on", run.status);
-  await touchRun(w.sql, runId, w.now);
+  // Only RUNNING runs take comments (the state machine); the lease renewal checks that, and a refusal reads the run to say why.
+  const run = await touchAgentRun(w.sql, runId, agent.agentId, w.now);
+  if (!run) throw runConflict("comment on", (await agentRun(w.sql, agent, runId)).status);
   const id = await addComment(w, run.task_id, runId, agent.userId, text(body));
   await notify(w, { userId: run.owner_id, type: "run_comment", taskId: run.task_id, runId, actorId: agent.userId, body: text(body) });
   return {

@@ -114,6 +114,16 @@ export async function touchRun(sql: Sql, id: string, now: number): Promise<void>
   await sql.run("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'RUNNING'", [now, id]);
 }
 
+/**
+ * Renews the lease of `agentId`'s run if it is RUNNING, and returns whose task
+ * it is; undefined if it is not (the caller reads the run to say why). Two
+ * one-table statements: the common case of an agent's call skips the join.
+ */
+export async function touchAgentRun(sql: Sql, id: string, agentId: string, now: number): Promise<{ task_id: string; owner_id: string } | undefined> {
+  const { changes } = await sql.run("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND agent_id = ? AND status = 'RUNNING'", [now, id, agentId]);
+  return changes === 1 ? sql.get("SELECT task_id, owner_id FROM runs WHERE id = ?", [id]) : undefined;
+}
+
 export interface AgentRunFilter {
   agentId: string;
   status?: RunStatus | undefined;
