@@ -4,7 +4,11 @@
  * route measured in the same run. Goal: ≥ 2,000 lifecycles/s and ≥ 50 % of the
  * bare route's requests/s.
  *
- *   npm run bench:lifecycle [-- --seconds 10 --rounds 5 --concurrency 64]
+ *   npm run bench:lifecycle [-- --seconds 10 --rounds 5 --concurrency 64] [--compare DIR]
+ *
+ * `--compare DIR` also runs the hub of another checkout (DIR, e.g. a `git
+ * worktree` of main with node_modules linked) in the same alternating slices,
+ * so a change's effect shows apart from this machine's drift.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -18,6 +22,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     concurrency: { type: "string", default: "64" },
     rounds: { type: "string", default: "5" },
+    compare: { type: "string" },
   },
 });
 const seconds = Number(values.seconds);
@@ -59,26 +64,39 @@ const bareGet = () => call(barePool, "GET", "/bare", "x").then(() => undefined);
 const barePost = () => call(barePool, "POST", "/bare", "x", { body: "Working on a fix now." }).then(() => undefined);
 
 // The hub: each loop owns a task and cycles it through full lifecycles.
-const dataDir = mkdtempSync(join(tmpdir(), "gc-bench-"));
-const hub = await spawnChild(
-  [...(process.env.HUB_NODE_ARGS ? process.env.HUB_NODE_ARGS.split(" ") : []), "bin/openclaw-groupchat.mjs", "hub", "--data", dataDir, "--port", "0", "--log-level", "error"],
-  /GROUPCHAT_API_URL=http:\/\/127\.0\.0\.1:(\d+)/,
-);
-const creds = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8"));
-const pool = new Pool(`http://127.0.0.1:${hub.match[1]}`, { connections: concurrency });
-const owner = `Bearer ${creds.ownerToken}`;
-const agent = `Basic ${Buffer.from(`${creds.agentToken}:`).toString("base64")}`;
-const tasks: string[] = [];
-for (let i = 0; i < concurrency; i++) {
-  tasks.push((await call(pool, "POST", "/api/v1/tasks", owner, { projectId: creds.projectId, title: `Bench task ${i}` })).id);
+async function startHub(checkout: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), "gc-bench-"));
+  const child = await spawnChild(
+    [...(process.env.HUB_NODE_ARGS ? process.env.HUB_NODE_ARGS.split(" ") : []), join(checkout, "bin/openclaw-groupchat.mjs"), "hub", "--data", dataDir, "--port", "0", "--log-level", "error"],
+    /GROUPCHAT_API_URL=http:\/\/127\.0\.0\.1:(\d+)/,
+  );
+  const creds = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8"));
+  const pool = new Pool(`http://127.0.0.1:${child.match[1]}`, { connections: concurrency });
+  const owner = `Bearer ${creds.ownerToken}`;
+  const agent = `Basic ${Buffer.from(`${creds.agentToken}:`).toString("base64")}`;
+  const tasks: string[] = [];
+  for (let i = 0; i < concurrency; i++) {
+    tasks.push((await call(pool, "POST", "/api/v1/tasks", owner, { projectId: creds.projectId, title: `Bench task ${i}` })).id);
+  }
+  const lifecycle = async (i: number) => {
+    const run = await call(pool, "POST", `/api/v1/tasks/${tasks[i]}/delegate`, owner, { agentId: creds.agentId });
+    await call(pool, "POST", `/api/v1/agent/runs/${run.id}/start`, agent, { body: "Starting work on this now." });
+    await call(pool, "POST", `/api/v1/agent/runs/${run.id}/comment`, agent, { body: "Found the issue." });
+    await call(pool, "POST", `/api/v1/agent/runs/${run.id}/comment`, agent, { body: "Working on a fix now." });
+    await call(pool, "POST", `/api/v1/agent/runs/${run.id}/complete`, agent, { body: "Done!", stepCostUsd: 0.01 });
+  };
+  return {
+    pid: child.process.pid!,
+    lifecycle,
+    async stop() {
+      await pool.close();
+      await child.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
-const lifecycle = async (i: number) => {
-  const run = await call(pool, "POST", `/api/v1/tasks/${tasks[i]}/delegate`, owner, { agentId: creds.agentId });
-  await call(pool, "POST", `/api/v1/agent/runs/${run.id}/start`, agent, { body: "Starting work on this now." });
-  await call(pool, "POST", `/api/v1/agent/runs/${run.id}/comment`, agent, { body: "Found the issue." });
-  await call(pool, "POST", `/api/v1/agent/runs/${run.id}/comment`, agent, { body: "Working on a fix now." });
-  await call(pool, "POST", `/api/v1/agent/runs/${run.id}/complete`, agent, { body: "Done!", stepCostUsd: 0.01 });
-};
+const hub = await startHub(".");
+const other = values.compare ? await startHub(values.compare) : null;
 
 interface Tally { count: number; ms: number; cpu: number; clientCpu: number }
 const tally = (): Tally => ({ count: 0, ms: 0, cpu: 0, clientCpu: 0 });
@@ -93,19 +111,21 @@ async function slice(into: Tally, worker: (i: number) => Promise<void>, pid: num
   into.ms += run.ms;
 }
 await drive(bareGet, 1000); // warm-up
-await drive(lifecycle, 2000);
+await drive(hub.lifecycle, 2000);
+if (other) await drive(other.lifecycle, 2000);
 const bareT = tally();
 const postT = tally();
 const hubT = tally();
+const otherT = tally();
 const sliceMs = Math.max(500, (seconds * 1000) / rounds);
 for (let r = 0; r < rounds; r++) {
   await slice(bareT, bareGet, bare.process.pid!, sliceMs);
-  await slice(hubT, lifecycle, hub.process.pid!, sliceMs);
+  await slice(hubT, hub.lifecycle, hub.pid, sliceMs);
+  if (other) await slice(otherT, other.lifecycle, other.pid, sliceMs);
   await slice(postT, barePost, bare.process.pid!, sliceMs / 2);
 }
-await Promise.all([barePool.close(), pool.close()]);
-await Promise.all([bare.stop(), hub.stop()]);
-rmSync(dataDir, { recursive: true, force: true });
+await barePool.close();
+await Promise.all([bare.stop(), hub.stop(), other?.stop()]);
 
 const bareRps = bareT.count / (bareT.ms / 1000);
 const postRps = postT.count / (postT.ms / 1000);
@@ -125,4 +145,9 @@ console.log(`  CPU, hub:            ${cores(hubT, hubT.count * 5)}`);
 console.log(`  ratio, wall clock:   ${fmt((100 * hubRps) / bareRps, 1)} % of the bare route's req/s  (goal ≥ 50 %)`);
 console.log(`  (reference) bare POST with a JSON body: ${fmt(postRps)} req/s; the hub makes ${fmt((100 * hubRps) / postRps, 1)} % of that`);
 console.log(`  ratio, per CPU:      ${fmt((100 * lifecyclesPerCpu * 5) / bareRpsPerCpu, 1)} % of the bare route's req per CPU-second`);
+if (other) {
+  const otherPerSec = otherT.count / (otherT.ms / 1000);
+  console.log(`  hub of ${values.compare}: ${fmt(otherPerSec)} lifecycles/s, ${fmt((otherT.cpu * 1e6) / (otherT.count * 5), 1)} µs of hub CPU per request`);
+  console.log(`  this checkout vs that: ${fmt(lifecyclesPerSec / otherPerSec, 3)}× the lifecycles/s, ${fmt((hubT.cpu / hubT.count) / (otherT.cpu / otherT.count), 3)}× the CPU per lifecycle`);
+}
 console.log(`  goal ≥ 2,000 lifecycles/s: ${lifecyclesPerSec >= 2000 ? "met" : "NOT met"} (wall clock), ${lifecyclesPerCpu >= 2000 ? "met" : "NOT met"} (per hub CPU-second)`);
