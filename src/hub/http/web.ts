@@ -4,13 +4,13 @@
  * are registered first and stay untouched.
  */
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { packageRoot } from "../../package-root.ts";
 import type { App } from "./deps.ts";
 
-export const DEFAULT_WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../dist/web");
+export const DEFAULT_WEB_DIR = join(packageRoot(import.meta.url), "dist", "web");
 
 // The bundle loads only its own scripts and styles; images in tasks may come from anywhere over https.
 const CSP = "default-src 'self'; img-src 'self' https: data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";

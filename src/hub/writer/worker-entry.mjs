@@ -1,6 +1,12 @@
-// The writer thread's entry, plain JS: a worker starts without the TypeScript
-// loader the CLI registered, so it registers its own.
-import { register } from "tsx/esm/api";
+// The writer thread's entry, plain JS. Compiled (dist/node), worker.js sits beside
+// it; from the TypeScript source it registers tsx, since a worker does not inherit
+// the loader the CLI registered.
+import { existsSync } from "node:fs";
 
-register();
-await import("./worker.ts");
+if (existsSync(new URL("./worker.js", import.meta.url))) {
+  await import("./worker.js");
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("./worker.ts");
+}
