@@ -4,11 +4,12 @@
  * route measured in the same run. Goal: ≥ 2,000 lifecycles/s and ≥ 50 % of the
  * bare route's requests/s.
  *
- *   npm run bench:lifecycle [-- --seconds 10 --rounds 5 --concurrency 64] [--compare DIR]
+ *   npm run bench:lifecycle [-- --seconds 10 --rounds 5 --concurrency 64] [--writer thread|local]
+ *                            [--compare DIR [--compare-writer thread|local]]
  *
  * `--compare DIR` also runs the hub of another checkout (DIR, e.g. a `git
- * worktree` of main with node_modules linked) in the same alternating slices,
- * so a change's effect shows apart from this machine's drift.
+ * worktree` of main with node_modules linked; `.` for this one) in the same
+ * alternating slices, so a change's effect shows apart from this machine's drift.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -22,7 +23,9 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     concurrency: { type: "string", default: "64" },
     rounds: { type: "string", default: "5" },
+    writer: { type: "string", default: "thread" },
     compare: { type: "string" },
+    "compare-writer": { type: "string" },
   },
 });
 const seconds = Number(values.seconds);
@@ -64,10 +67,10 @@ const bareGet = () => call(barePool, "GET", "/bare", "x").then(() => undefined);
 const barePost = () => call(barePool, "POST", "/bare", "x", { body: "Working on a fix now." }).then(() => undefined);
 
 // The hub: each loop owns a task and cycles it through full lifecycles.
-async function startHub(checkout: string) {
+async function startHub(checkout: string, writer: string) {
   const dataDir = mkdtempSync(join(tmpdir(), "gc-bench-"));
   const child = await spawnChild(
-    [...(process.env.HUB_NODE_ARGS ? process.env.HUB_NODE_ARGS.split(" ") : []), join(checkout, "bin/openclaw-groupchat.mjs"), "hub", "--data", dataDir, "--port", "0", "--log-level", "error"],
+    [...(process.env.HUB_NODE_ARGS ? process.env.HUB_NODE_ARGS.split(" ") : []), join(checkout, "bin/openclaw-groupchat.mjs"), "hub", "--data", dataDir, "--port", "0", "--log-level", "error", "--writer", writer],
     /GROUPCHAT_API_URL=http:\/\/127\.0\.0\.1:(\d+)/,
   );
   const creds = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8"));
@@ -95,8 +98,9 @@ async function startHub(checkout: string) {
     },
   };
 }
-const hub = await startHub(".");
-const other = values.compare ? await startHub(values.compare) : null;
+const hub = await startHub(".", values.writer);
+const otherWriter = values["compare-writer"] ?? values.writer;
+const other = values.compare ? await startHub(values.compare, otherWriter) : null;
 
 interface Tally { count: number; ms: number; cpu: number; clientCpu: number }
 const tally = (): Tally => ({ count: 0, ms: 0, cpu: 0, clientCpu: 0 });
@@ -134,7 +138,7 @@ const hubRps = lifecyclesPerSec * 5;
 // Per CPU-second of the server process: what one dedicated core would serve, whatever else runs.
 const bareRpsPerCpu = bareT.count / bareT.cpu;
 const lifecyclesPerCpu = hubT.count / hubT.cpu;
-console.log(`bench/lifecycle  (${seconds}s each in ${rounds} alternating slices, ${concurrency} concurrent loops, Node ${process.version}, load ${loadavg()[0]!.toFixed(1)})`);
+console.log(`bench/lifecycle  (${seconds}s each in ${rounds} alternating slices, ${concurrency} concurrent loops, writer ${values.writer}, Node ${process.version}, load ${loadavg()[0]!.toFixed(1)})`);
 console.log(`  bare Fastify route:  ${fmt(bareRps)} req/s          (${fmt(bareRpsPerCpu)} req per server CPU-second)`);
 console.log(`  hub lifecycles:      ${fmt(lifecyclesPerSec)} lifecycles/s = ${fmt(hubRps)} req/s  (${fmt(lifecyclesPerCpu)} lifecycles = ${fmt(lifecyclesPerCpu * 5)} req per hub CPU-second)`);
 // Where the two cores went: a server can only be as fast as the CPU the load generator leaves it.
@@ -147,7 +151,7 @@ console.log(`  (reference) bare POST with a JSON body: ${fmt(postRps)} req/s; th
 console.log(`  ratio, per CPU:      ${fmt((100 * lifecyclesPerCpu * 5) / bareRpsPerCpu, 1)} % of the bare route's req per CPU-second`);
 if (other) {
   const otherPerSec = otherT.count / (otherT.ms / 1000);
-  console.log(`  hub of ${values.compare}: ${fmt(otherPerSec)} lifecycles/s, ${fmt((otherT.cpu * 1e6) / (otherT.count * 5), 1)} µs of hub CPU per request`);
+  console.log(`  hub of ${values.compare} (writer ${otherWriter}): ${fmt(otherPerSec)} lifecycles/s, ${fmt((otherT.cpu * 1e6) / (otherT.count * 5), 1)} µs of hub CPU per request`);
   console.log(`  this checkout vs that: ${fmt(lifecyclesPerSec / otherPerSec, 3)}× the lifecycles/s, ${fmt((hubT.cpu / hubT.count) / (otherT.cpu / otherT.count), 3)}× the CPU per lifecycle`);
 }
 console.log(`  goal ≥ 2,000 lifecycles/s: ${lifecyclesPerSec >= 2000 ? "met" : "NOT met"} (wall clock), ${lifecyclesPerCpu >= 2000 ? "met" : "NOT met"} (per hub CPU-second)`);

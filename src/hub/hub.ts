@@ -38,12 +38,13 @@ export interface HubOptions {
   clock?: Clock;
   logger?: boolean | { level: string };
   /**
-   * Where writes run: on a thread of their own that owns the SQLite connection
-   * (the default: the HTTP thread never waits on SQL, and the two use two cores),
-   * or on this one (one-shot commands, which would only pay for starting a thread).
+   * Where writes run, overriding the config's `writer`: on a thread of their own
+   * that owns the SQLite connection (reads never wait on SQL, and the two use two
+   * cores), or on this one (one-shot commands, which would only pay for starting
+   * a thread; and a hub that would rather spend less CPU per write).
    */
   writer?: "thread" | "local";
-  /** Writes the writer thread holds at once before it refuses more with a 503 (10,000). */
+  /** Writes held at once before more are refused with a 503 (10,000). */
   maxPendingWrites?: number;
 }
 
@@ -53,10 +54,10 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   let app: App | null = null;
   let db: ReadDatabase;
   let writer: Writer;
-  if (options.writer === "local") {
+  if ((options.writer ?? config.writer) === "local") {
     const sqlite = new SqliteDatabase(config.databaseFile);
     db = sqlite;
-    writer = new LocalWriter(sqlite, feed, clock);
+    writer = new LocalWriter(sqlite, feed, clock, options.maxPendingWrites);
   } else {
     // The writer thread creates and migrates the file; the reader opens it after.
     writer = await ThreadWriter.start(config.databaseFile, feed, clock, {

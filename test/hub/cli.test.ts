@@ -97,7 +97,8 @@ describe("CLI", () => {
       cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
     });
     try {
-      const { apiUrl, convexUrl } = await serve(child);
+      const { apiUrl, convexUrl, output } = await serve(child);
+      assert.match(output, /writes on a writer thread/);
       const url = new URL(apiUrl);
       assert.equal(url.hostname, "127.0.0.1");
       assert.notEqual(url.port, "0");
@@ -120,6 +121,38 @@ describe("CLI", () => {
     }
   });
 
+  it("hub --writer local serves a full run lifecycle with its writes on the HTTP thread", async () => {
+    const data = join(dir, "local");
+    const child = spawn(process.execPath, [BIN, "hub", "--data", data, "--port", "0", "--log-level", "silent", "--writer", "local"], {
+      cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const { apiUrl, convexUrl, output } = await serve(child);
+      assert.match(output, /writes on the HTTP thread/);
+      const creds = JSON.parse(readFileSync(join(data, "credentials.json"), "utf8"));
+      const post = (url: string, auth: string, body: unknown) =>
+        request(url, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+      const owner = `Bearer ${creds.ownerToken}`;
+      const agent = `Basic ${Buffer.from(`${creds.agentToken}:`).toString("base64")}`;
+      const task = await post(`${convexUrl}/api/v1/tasks`, owner, { projectId: creds.projectId, title: "Write the changelog" });
+      assert.equal(task.status, 201);
+      const run = await post(`${convexUrl}/api/v1/tasks/${task.body.id}/delegate`, owner, { agentId: creds.agentId });
+      assert.equal(run.status, 201);
+      assert.equal((await post(`${apiUrl}/runs/${run.body.id}/start`, agent, { body: "On it." })).status, 200);
+      assert.equal((await post(`${apiUrl}/runs/${run.body.id}/comment`, agent, { body: "Half done." })).status, 201);
+      assert.equal((await post(`${apiUrl}/runs/${run.body.id}/complete`, agent, { body: "Done.", stepCostUsd: 0.02 })).status, 200);
+      const detail = await request(`${apiUrl}/runs/${run.body.id}`, { headers: { authorization: agent } });
+      assert.equal(detail.body.status, "FINISHED");
+      assert.equal(detail.body.totalCostUsd, 0.02);
+      assert.deepEqual(
+        detail.body.activity.filter((a: { type: string }) => a.type === "comment").map((a: { body: string }) => a.body),
+        ["On it.", "Half done.", "Done."],
+      );
+    } finally {
+      assert.equal(await stop(child), 0);
+    }
+  });
+
   it("exits 2 with the usage for an unknown command or a bad flag value", async () => {
     const unknown = await cli("nonsense");
     assert.equal(unknown.code, 2);
@@ -128,5 +161,8 @@ describe("CLI", () => {
     const badPort = await cli("hub", "--data", join(dir, "bad"), "--port", "abc");
     assert.equal(badPort.code, 2);
     assert.match(badPort.stderr, /--port must be 0-65535, got "abc"/);
+    const badWriter = await cli("hub", "--data", join(dir, "bad"), "--writer", "fast");
+    assert.equal(badWriter.code, 2);
+    assert.match(badWriter.stderr, /--writer must be thread or local, got "fast"/);
   });
 });

@@ -8,11 +8,13 @@ export async function hubCommand(args: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
   const config = resolveHubConfig({
     data: values.data, port: values.port, host: values.host, staleAfter: values["stale-after"], logLevel: values["log-level"],
+    writer: values.writer,
   });
   const hub = await createHub(config);
   await hub.listen();
   const { baseUrl, apiUrl, convexUrl } = hub.urls();
-  console.log(`GroupChat hub listening on ${baseUrl} (data in ${config.dataDir})`);
+  const writes = config.writer === "local" ? "on the HTTP thread" : "on a writer thread";
+  console.log(`GroupChat hub listening on ${baseUrl} (data in ${config.dataDir}; writes ${writes})`);
   console.log(`GROUPCHAT_API_URL=${apiUrl}`);
   console.log(`GROUPCHAT_CONVEX_URL=${convexUrl}`);
   console.log(`Web UI sign-in (one use, 15 minutes; \`hub login\` prints another): ${await hub.loginLink()}`);

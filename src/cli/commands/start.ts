@@ -23,7 +23,7 @@ export async function startCommand(args: string[]): Promise<number> {
     options: { ...hubFlags, "no-bridge": { type: "boolean" }, "openclaw-config": { type: "string" } },
   });
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
-  const config = resolveHubConfig({ data: values.data, port: values.port, host: values.host, logLevel: values["log-level"] ?? "warn" });
+  const config = resolveHubConfig({ data: values.data, port: values.port, host: values.host, logLevel: values["log-level"] ?? "warn", writer: values.writer });
   const hub = await createHub(config);
   await hub.listen();
   const { baseUrl, apiUrl, convexUrl } = hub.urls();

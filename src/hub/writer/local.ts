@@ -1,18 +1,26 @@
 import type { ChangeFeed } from "../changes.ts";
 import type { CommandInput, CommandName, CommandResult } from "../commands.ts";
 import type { Database } from "../db/port.ts";
+import { unavailable } from "../errors.ts";
 import type { Clock } from "../write.ts";
 import { Executor } from "./executor.ts";
 import { resultOf, type Idempotency, type Outcome, type Writer } from "./writer.ts";
 
 /**
- * Runs commands on this thread, on any Database (one-shot CLI commands, and a
- * database a second thread could not share).
+ * Runs commands on this thread, on any Database (one-shot CLI commands, a hub
+ * run with `--writer local`, and a database a second thread could not share).
+ * Like the writer thread, it sheds load past `maxPending` calls at once.
  */
 export class LocalWriter implements Writer {
   private readonly executor: Executor;
+  private pending = 0;
 
-  constructor(db: Database, private readonly feed: ChangeFeed, private readonly clock: Clock = Date.now) {
+  constructor(
+    db: Database,
+    private readonly feed: ChangeFeed,
+    private readonly clock: Clock = Date.now,
+    private readonly maxPending = 10_000,
+  ) {
     this.executor = new Executor(db);
   }
 
@@ -21,9 +29,15 @@ export class LocalWriter implements Writer {
   }
 
   async reply<N extends CommandName>(name: N, input: CommandInput<N>, idempotency?: Idempotency): Promise<Outcome> {
-    const { outcome, changes } = await this.executor.execute({ name, input, now: this.clock(), idempotency });
-    this.feed.publish(changes);
-    return outcome;
+    if (this.pending >= this.maxPending) throw unavailable("The hub is busy; try again shortly");
+    this.pending++;
+    try {
+      const { outcome, changes } = await this.executor.execute({ name, input, now: this.clock(), idempotency });
+      this.feed.publish(changes);
+      return outcome;
+    } finally {
+      this.pending--;
+    }
   }
 
   async close(): Promise<void> {}
