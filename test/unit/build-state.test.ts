@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-// @ts-expect-error: a plain-JS script (bin/ uses it before any TypeScript loader runs)
 import { buildIsCurrent } from "../../scripts/build-state.mjs";
 
 describe("whether the compiled CLI matches the source", () => {
