@@ -51,7 +51,10 @@ export async function startLifecycleHub(checkout: string, writer: string | undef
   const child = await spawnChild(
     [...(process.env.HUB_NODE_ARGS ? process.env.HUB_NODE_ARGS.split(" ") : []), join(checkout, "bin/openclaw-groupchat.mjs"), "hub", "--data", dataDir, "--port", "0", "--log-level", "error", ...(writer ? ["--writer", writer] : [])],
     /GROUPCHAT_API_URL=http:\/\/127\.0\.0\.1:(\d+)/,
-  );
+  ).catch((error: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   const creds = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8"));
   const pool = new Pool(`http://127.0.0.1:${child.match[1]}`, { connections: concurrency });
   const owner = `Bearer ${creds.ownerToken}`;

@@ -12,6 +12,10 @@ export interface Child {
 /** Spawns `node args…` and resolves once its stdout matched `ready`. */
 export async function spawnChild(args: string[], ready: RegExp, timeoutMs = 30_000): Promise<Child & { match: RegExpMatchArray }> {
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // A bench that fails half-way leaves no server behind.
+  const orphan = () => child.kill();
+  process.once("exit", orphan);
+  child.once("exit", () => process.off("exit", orphan));
   let output = "";
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${ready}: ${output}`)), timeoutMs);
