@@ -29,7 +29,7 @@ describe("the SQLite adapter", () => {
     try {
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
       const versions = raw.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[];
-      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3]);
+      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4]);
     } finally {
       raw.close();
     }
@@ -211,6 +211,13 @@ describe("the SQLite adapter", () => {
       assert.match(plan, /SEARCH a USING INDEX activity_run/);
       assert.match(plan, /SEARCH a USING INDEX activity_task/);
       assert.doesNotMatch(plan, /SCAN a\b/);
+      // An activity id is taken once, inside a run and outside any.
+      for (const duplicate of [["act_1", "NULL"], ["act_2b", "'run_1'"]]) {
+        await assert.rejects(
+          migrated.transaction((tx) => tx.run(`INSERT INTO activity (id, task_id, run_id, type, author_id, body, created_at) VALUES ('${duplicate[0]}', 't1', ${duplicate[1]}, 'comment', 'u1', 'dup', 9)`)),
+          UniqueViolation,
+        );
+      }
     } finally {
       await migrated.close();
     }
