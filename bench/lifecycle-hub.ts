@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
-import { spawnChild } from "./support.ts";
+import { cpuSeconds, spawnChild } from "./support.ts";
 
 export async function call(pool: Pool, method: "GET" | "POST", path: string, auth: string, body?: unknown) {
   const response = await pool.request({
@@ -34,6 +34,22 @@ export async function drive(worker: (i: number) => Promise<void>, concurrency: n
   return { count, ms: performance.now() - start };
 }
 
+/** What a server did over some slices: iterations, wall time, its CPU and the load generator's. */
+export interface Tally { count: number; ms: number; cpu: number; clientCpu: number }
+export const tally = (): Tally => ({ count: 0, ms: 0, cpu: 0, clientCpu: 0 });
+
+/** One slice of `ms` on `concurrency` loops against the server `pid`, added to `into`. */
+export async function slice(into: Tally, worker: (i: number) => Promise<void>, pid: number, ms: number, concurrency: number): Promise<void> {
+  const cpu = cpuSeconds(pid);
+  const clientCpu = process.cpuUsage();
+  const run = await drive(worker, concurrency, ms);
+  into.cpu += cpuSeconds(pid) - cpu;
+  const used = process.cpuUsage(clientCpu);
+  into.clientCpu += (used.user + used.system) / 1e6;
+  into.count += run.count;
+  into.ms += run.ms;
+}
+
 export interface LifecycleHub {
   pid: number;
   dataDir: string;
@@ -46,12 +62,23 @@ export interface LifecycleHub {
  * Starts `checkout`'s hub on a fresh data dir, with one task per loop. `--writer`
  * goes to it only when given, so a checkout older than that flag still runs.
  */
-export async function startLifecycleHub(checkout: string, writer: string | undefined, concurrency: number): Promise<LifecycleHub> {
+export function startLifecycleHub(checkout: string, writer: string | undefined, concurrency: number): Promise<LifecycleHub> {
+  return startLifecycleServer(concurrency, (dataDir) => [
+    ...(process.env.HUB_NODE_ARGS ? process.env.HUB_NODE_ARGS.split(" ") : []),
+    join(checkout, "bin/openclaw-groupchat.mjs"), "hub", "--data", dataDir, "--port", "0", "--log-level", "error",
+    ...(writer ? ["--writer", writer] : []),
+  ]);
+}
+
+/** Starts the hub's HTTP layer alone, its lifecycle writes answered at once (bench/http-layer-server.ts). */
+export function startHttpLayer(concurrency: number): Promise<LifecycleHub> {
+  return startLifecycleServer(concurrency, (dataDir) => [...(process.env.HUB_NODE_ARGS ? process.env.HUB_NODE_ARGS.split(" ") : []), "--import", "tsx", "bench/http-layer-server.ts", dataDir]);
+}
+
+/** Spawns a server that prints its GROUPCHAT_API_URL and keeps its credentials in the data dir it is given. */
+async function startLifecycleServer(concurrency: number, args: (dataDir: string) => string[]): Promise<LifecycleHub> {
   const dataDir = mkdtempSync(join(tmpdir(), "gc-bench-"));
-  const child = await spawnChild(
-    [...(process.env.HUB_NODE_ARGS ? process.env.HUB_NODE_ARGS.split(" ") : []), join(checkout, "bin/openclaw-groupchat.mjs"), "hub", "--data", dataDir, "--port", "0", "--log-level", "error", ...(writer ? ["--writer", writer] : [])],
-    /GROUPCHAT_API_URL=http:\/\/127\.0\.0\.1:(\d+)/,
-  ).catch((error: unknown) => {
+  const child = await spawnChild(args(dataDir), /GROUPCHAT_API_URL=http:\/\/127\.0\.0\.1:(\d+)/).catch((error: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   });

@@ -14,8 +14,8 @@
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
-import { call, drive, startLifecycleHub } from "./lifecycle-hub.ts";
-import { cpuSeconds, fmt, spawnChild } from "./support.ts";
+import { call, drive, slice, startLifecycleHub, tally, type Tally } from "./lifecycle-hub.ts";
+import { fmt, spawnChild } from "./support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -45,18 +45,6 @@ const hub = await startLifecycleHub(".", values.writer, concurrency);
 const otherWriter = values["compare-writer"] ?? values.writer;
 const other = values.compare ? await startLifecycleHub(values.compare, otherWriter, concurrency) : null;
 
-interface Tally { count: number; ms: number; cpu: number; clientCpu: number }
-const tally = (): Tally => ({ count: 0, ms: 0, cpu: 0, clientCpu: 0 });
-async function slice(into: Tally, worker: (i: number) => Promise<void>, pid: number, ms: number): Promise<void> {
-  const cpu = cpuSeconds(pid);
-  const clientCpu = process.cpuUsage();
-  const run = await driveLoops(worker, ms);
-  into.cpu += cpuSeconds(pid) - cpu;
-  const used = process.cpuUsage(clientCpu);
-  into.clientCpu += (used.user + used.system) / 1e6;
-  into.count += run.count;
-  into.ms += run.ms;
-}
 await driveLoops(bareGet, 1000); // warm-up
 await driveLoops(hub.lifecycle, 2000);
 if (other) await driveLoops(other.lifecycle, 2000);
@@ -66,10 +54,10 @@ const hubT = tally();
 const otherT = tally();
 const sliceMs = Math.max(500, (seconds * 1000) / rounds);
 for (let r = 0; r < rounds; r++) {
-  await slice(bareT, bareGet, bare.process.pid!, sliceMs);
-  await slice(hubT, hub.lifecycle, hub.pid, sliceMs);
-  if (other) await slice(otherT, other.lifecycle, other.pid, sliceMs);
-  await slice(postT, barePost, bare.process.pid!, sliceMs / 2);
+  await slice(bareT, bareGet, bare.process.pid!, sliceMs, concurrency);
+  await slice(hubT, hub.lifecycle, hub.pid, sliceMs, concurrency);
+  if (other) await slice(otherT, other.lifecycle, other.pid, sliceMs, concurrency);
+  await slice(postT, barePost, bare.process.pid!, sliceMs / 2, concurrency);
 }
 await barePool.close();
 await Promise.all([bare.stop(), hub.stop(), other?.stop()]);
