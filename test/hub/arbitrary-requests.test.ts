@@ -239,7 +239,7 @@ describe("arbitrary requests", () => {
           assert.equal(await snapshot(), before, `a refused request changed the database: ${what}`);
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: 2000, includeErrorInReport: true },
     );
 
     // And the hub is whole: a full lifecycle on its own agent still goes through.

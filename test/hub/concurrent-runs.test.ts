@@ -7,11 +7,17 @@
  * which got 409 and the status it named) and the state the hub is in afterwards.
  * So no run is started twice, completed after it was stopped, commented on when
  * not RUNNING, or left with two active runs for one agent on one task, whatever
- * the interleaving. At the end every run's feed holds exactly its transitions.
+ * the interleaving. After each round, each agent's real-time `pendingRuns` and
+ * `stoppedRuns` (the stock convex client, subscribed throughout) come to show
+ * exactly the model's runs. At the end every run's feed holds exactly its
+ * transitions and comments.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { ConvexClient } from "convex/browser";
+import { anyApi } from "convex/server";
 import fc from "fast-check";
+import { Recorder, stockClient } from "../realtime/support.ts";
 import { assertStatus, createTask, secondAgent } from "../support/api.ts";
 import { startTestHub, type Res, type TestHub } from "../support/hub.ts";
 
@@ -98,21 +104,33 @@ function permutations<T>(items: T[]): T[][] {
   return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
 }
 
+type Listed = { id: string; taskId: string }[];
+
 describe("runs under concurrent calls", () => {
   let t: TestHub;
-  let agents: { id: string; token: string }[];
+  let agents: { id: string; token: string; pending: Recorder<Listed>; stopped: Recorder<Listed> }[];
   let stranger: string;
+  let client: ConvexClient;
 
   before(async () => {
     t = await startTestHub();
     const second = await secondAgent(t, "Second Bot");
-    agents = [{ id: t.creds.agentId, token: t.creds.agentToken }, { id: second.id, token: second.token }];
+    // Each agent subscribed as the seed's listener is, for the whole test.
+    client = stockClient(t.baseUrl);
+    agents = [{ id: t.creds.agentId, token: t.creds.agentToken }, { id: second.id, token: second.token }].map((a) => ({
+      ...a,
+      pending: new Recorder<Listed>(client, anyApi.agentWebSocket!.pendingRuns!, { token: a.token }),
+      stopped: new Recorder<Listed>(client, anyApi.agentWebSocket!.stoppedRuns!, { token: a.token }),
+    }));
     // A third agent: none of these runs is its own, so it must not find them.
     const other = await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Stranger Bot" });
     assertStatus(other, 201);
     stranger = other.body.token;
   });
-  after(() => t.close());
+  after(async () => {
+    await client.close();
+    await t.close();
+  });
 
   it("answers every round as some order of its calls would, and keeps each run's lifecycle and feed whole", async () => {
     // Weighted so that runs get going and finish often enough for the calls that come after.
@@ -144,6 +162,7 @@ describe("runs under concurrent calls", () => {
           assert.ok(next, `no order of the round explains the hub's answers and state:\n${sent.map((s) =>
             `  ${s.action.kind} ${s.run?.id ?? ""} (${s.run?.status ?? "new"}) → ${s.res.status} ${JSON.stringify(s.res.body).slice(0, 120)}`).join("\n")}\n  hub now: ${JSON.stringify([...hub])}`);
           model = next;
+          await converged(model, tasks);
         }
         // Each run's feed: its creation, every transition it made and every comment it took, once each.
         for (const run of model) {
@@ -157,9 +176,22 @@ describe("runs under concurrent calls", () => {
           assert.equal(comments.length, run.comments, `run ${run.id}: ${JSON.stringify(comments.map((c: { body: string }) => c.body))}`);
         }
       }),
-      { numRuns: 25 },
+      // No shrinking: a failure to converge costs a 15 s wait per attempt. The first counterexample is shown as found.
+      { numRuns: 25, endOnFailure: true, includeErrorInReport: true },
     );
   });
+
+  /** Waits until each agent's subscriptions list exactly the model's PENDING and STOPPED runs of these tasks. */
+  async function converged(model: Model, tasks: string[]): Promise<void> {
+    const ours = (listed: Listed) => listed.filter((r) => tasks.includes(r.taskId)).map((r) => r.id).sort().join(",");
+    await Promise.all(agents.map(async (agent, i) => {
+      const expect = (status: Status) => model.filter((r) => r.agent === i && r.status === status).map((r) => r.id).sort().join(",");
+      const pending = expect("PENDING");
+      const stopped = expect("STOPPED");
+      await agent.pending.until((v) => ours(v) === pending, `agent ${i}'s pendingRuns to be [${pending}] (last: [${ours(agent.pending.last ?? [])}])`);
+      await agent.stopped.until((v) => ours(v) === stopped, `agent ${i}'s stoppedRuns to be [${stopped}] (last: [${ours(agent.stopped.last ?? [])}])`);
+    }));
+  }
 
   /** Sends one action: the owner's calls with the owner's token, the agent's with the run's agent's. */
   function send(action: Action, run: ModelRun | null, tasks: string[]): Promise<Res> {
