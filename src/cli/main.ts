@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../hub/config.ts";
+import { HubStartError } from "../hub/instance-lock.ts";
 import { hubCommand } from "./commands/hub.ts";
 import { hubInitCommand } from "./commands/hub-init.ts";
 import { hubLoginCommand } from "./commands/hub-login.ts";
@@ -56,6 +57,11 @@ export async function main(argv: string[]): Promise<void> {
     if (error instanceof UsageError || error instanceof ConfigError || error instanceof BridgeConfigError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`${(error as Error).message}\n\n${USAGE}`);
       process.exit(2);
+    }
+    // Not a bug of ours: say what is in the way, without a stack trace.
+    if (error instanceof HubStartError) {
+      console.error(error.message);
+      process.exit(1);
     }
     console.error(error instanceof Error ? error.stack ?? error.message : String(error));
     process.exit(1);

@@ -8,6 +8,7 @@ import type { ReadDatabase } from "./db/port.ts";
 import { SqliteDatabase } from "./db/sqlite.ts";
 import { SqliteReader } from "./db/sqlite-reader.ts";
 import { buildApp } from "./http/app.ts";
+import { HubStartError, InstanceLock } from "./instance-lock.ts";
 import type { App } from "./http/deps.ts";
 import { createSyncServer, type SyncServer } from "./realtime/index.ts";
 import { Reaper } from "./reaper.ts";
@@ -75,6 +76,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   realtime.attach(app.server);
   let address: { host: string; port: number } | null = null;
   let closing: Promise<void> | null = null;
+  let lock: InstanceLock | null = null;
 
   const hub: Hub = {
     app, db, writer, feed, reaper, realtime, credentials,
@@ -89,7 +91,12 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       return loginUrl(hub.urls().baseUrl, code);
     },
     async listen() {
-      await app.listen({ host: config.host, port: config.port });
+      lock ??= InstanceLock.acquire(config.dataDir);
+      try {
+        await app.listen({ host: config.host, port: config.port });
+      } catch (error) {
+        throw listenError(error, config);
+      }
       const bound = app.server.address();
       const port = typeof bound === "object" && bound ? bound.port : config.port;
       address = { host: config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host, port };
@@ -103,11 +110,30 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         await reaper.stop();
         await writer.close();
         await db.close();
+        lock?.release();
       })();
       return closing;
     },
   };
   return hub;
+}
+
+/** What a user can act on when the address cannot be had; anything else as it came. */
+function listenError(error: unknown, config: HubConfig): unknown {
+  const where = `${config.host}:${config.port}`;
+  switch ((error as { code?: string }).code) {
+    case "EADDRINUSE":
+      return new HubStartError(`Port ${config.port} on ${config.host} is already in use (another hub?). Stop that process, or pass --port with a free port (--port 0 picks one).`, { cause: error });
+    case "EACCES":
+      return new HubStartError(`Not allowed to listen on ${where} (ports below 1024 need privileges). Pass --port with another port.`, { cause: error });
+    case "EADDRNOTAVAIL":
+      return new HubStartError(`${config.host} is not an address of this machine. Pass --host with one that is (127.0.0.1, or 0.0.0.0 for all).`, { cause: error });
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new HubStartError(`Cannot resolve --host ${config.host}.`, { cause: error });
+    default:
+      return error;
+  }
 }
 
 /** The UI's sign-in page redeems the code (a POST), so link previews and prefetchers cannot use it up. */

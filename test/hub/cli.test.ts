@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -150,6 +152,54 @@ describe("CLI", () => {
       );
     } finally {
       assert.equal(await stop(child), 0);
+    }
+  });
+
+  it("refuses a second hub on a data dir that one serves, without a stack trace; once the first dies, even by SIGKILL, the next one starts", async () => {
+    const data = join(dir, "twice");
+    const hub = (...flags: string[]) => spawn(process.execPath, [BIN, "hub", "--data", data, "--port", "0", "--log-level", "silent", ...flags], {
+      cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
+    });
+    const first = hub();
+    let third: ChildProcess | null = null;
+    try {
+      const { apiUrl } = await serve(first);
+      const second = await cli("hub", "--data", data, "--port", "0", "--log-level", "silent");
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, /^Another hub is already serving .*twice \(it holds .*hub\.lock\)\. Stop it first, or give this one another --data\.\n$/);
+      // One-shot commands still work beside it (WAL), and it still serves.
+      assert.equal((await cli("hub", "login", "--data", data, "--json")).code, 0);
+      const creds = JSON.parse(readFileSync(join(data, "credentials.json"), "utf8"));
+      const me = await request(`${apiUrl}/me`, { headers: { authorization: `Bearer ${creds.agentToken}` } });
+      assert.equal(me.status, 200);
+
+      first.kill("SIGKILL");
+      await once(first, "exit");
+      third = hub();
+      await serve(third);
+    } finally {
+      await stop(first);
+      if (third) assert.equal(await stop(third), 0);
+    }
+  });
+
+  it("says which port is taken, without a stack trace, and exits 1", async () => {
+    const blocker = createServer().listen(0, "127.0.0.1");
+    await once(blocker, "listening");
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const res = await cli("hub", "--data", join(dir, "port"), "--port", String(port), "--log-level", "silent");
+      assert.equal(res.code, 1);
+      assert.equal(res.stderr, `Port ${port} on 127.0.0.1 is already in use (another hub?). Stop that process, or pass --port with a free port (--port 0 picks one).\n`);
+      // The data dir's lock went with the process: another hub serves it at once.
+      const child = spawn(process.execPath, [BIN, "hub", "--data", join(dir, "port"), "--port", "0", "--log-level", "silent"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      try {
+        await serve(child);
+      } finally {
+        assert.equal(await stop(child), 0);
+      }
+    } finally {
+      blocker.close();
     }
   });
 

@@ -11,6 +11,8 @@ export async function hubCommand(args: string[]): Promise<number> {
     writer: values.writer,
   });
   const hub = await createHub(config);
+  // Before listening: a SIGTERM as soon as the URLs are out must still close the hub cleanly.
+  const stopped = untilSignal(hub);
   await hub.listen();
   const { baseUrl, apiUrl, convexUrl } = hub.urls();
   const writes = config.writer === "local" ? "on the HTTP thread" : "on a writer thread";
@@ -18,7 +20,7 @@ export async function hubCommand(args: string[]): Promise<number> {
   console.log(`GROUPCHAT_API_URL=${apiUrl}`);
   console.log(`GROUPCHAT_CONVEX_URL=${convexUrl}`);
   console.log(`Web UI sign-in (one use, 15 minutes; \`hub login\` prints another): ${await hub.loginLink()}`);
-  await untilSignal(hub);
+  await stopped;
   return 0;
 }
 
