@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../hub/config.ts";
-import { HubStartError } from "../hub/instance-lock.ts";
+import { HubStartError } from "../hub/errors.ts";
 import { hubCommand } from "./commands/hub.ts";
 import { hubInitCommand } from "./commands/hub-init.ts";
 import { hubLoginCommand } from "./commands/hub-login.ts";

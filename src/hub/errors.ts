@@ -1,6 +1,8 @@
 /**
- * The hub's few typed errors. Each has a stable `code` and an HTTP status; one
- * handler (http/errors.ts) turns them into `{ "error": ... }` responses.
+ * The hub's few typed errors. Each HubError has a stable `code` and an HTTP
+ * status; one handler (http/errors.ts) turns them into `{ "error": ... }`
+ * responses. A HubStartError is what keeps the hub from starting (the CLI
+ * prints its message and exits 1).
  */
 import type { RunStatus } from "../sdk/run-state.ts";
 
@@ -53,3 +55,8 @@ export const unprocessable = (message: string) => new HubError("unprocessable", 
 /** Overloaded for now: the client should retry after `retryAfterSeconds`. */
 export const unavailable = (message: string, retryAfterSeconds = 1) =>
   new HubError("unavailable", message, {}, undefined, retryAfterSeconds);
+
+/** The hub cannot start: its data dir is held by another hub or unreadable, or its address is taken. */
+export class HubStartError extends Error {
+  override readonly name = "HubStartError";
+}

@@ -8,7 +8,8 @@ import type { ReadDatabase } from "./db/port.ts";
 import { SqliteDatabase } from "./db/sqlite.ts";
 import { SqliteReader } from "./db/sqlite-reader.ts";
 import { buildApp } from "./http/app.ts";
-import { HubStartError, InstanceLock } from "./instance-lock.ts";
+import { HubStartError } from "./errors.ts";
+import { InstanceLock } from "./instance-lock.ts";
 import type { App } from "./http/deps.ts";
 import { createSyncServer, type SyncServer } from "./realtime/index.ts";
 import { Reaper } from "./reaper.ts";
@@ -55,19 +56,31 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   let app: App | null = null;
   let db: ReadDatabase;
   let writer: Writer;
-  if ((options.writer ?? config.writer) === "local") {
-    const sqlite = new SqliteDatabase(config.databaseFile);
-    db = sqlite;
-    writer = new LocalWriter(sqlite, feed, clock, options.maxPendingWrites);
-  } else {
-    // The writer thread creates and migrates the file; the reader opens it after.
-    writer = await ThreadWriter.start(config.databaseFile, feed, clock, {
-      onError: (error) => (app ? app.log.error({ err: error }, "writer thread failed") : console.error(error)),
-      maxPending: options.maxPendingWrites,
-    });
-    db = new SqliteReader(config.databaseFile);
+  try {
+    if ((options.writer ?? config.writer) === "local") {
+      const sqlite = new SqliteDatabase(config.databaseFile);
+      db = sqlite;
+      writer = new LocalWriter(sqlite, feed, clock, options.maxPendingWrites);
+    } else {
+      // The writer thread creates and migrates the file; the reader opens it after.
+      writer = await ThreadWriter.start(config.databaseFile, feed, clock, {
+        onError: (error) => (app ? app.log.error({ err: error }, "writer thread failed") : console.error(error)),
+        maxPending: options.maxPendingWrites,
+      });
+      db = new SqliteReader(config.databaseFile);
+    }
+  } catch (error) {
+    throw openError(error, config.databaseFile);
   }
-  const credentials = await initialize({ writer }, config.dataDir);
+  let credentials: Credentials;
+  try {
+    credentials = await initialize({ writer }, config.dataDir);
+  } catch (error) {
+    // A damaged credentials file: nothing may keep running (the writer thread would hold the process).
+    await writer.close();
+    await db.close();
+    throw error;
+  }
   const logger = options.logger ?? (config.logLevel === "silent" ? false : { level: config.logLevel });
   app = buildApp({ db, writer, feed, clock }, { logger });
   const reaper = new Reaper({ db, writer, clock }, config.staleAfterMs, (error) => app.log.error({ err: error }, "reaper pass failed"));
@@ -116,6 +129,25 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     },
   };
   return hub;
+}
+
+/** What a user can act on when the database cannot be opened; anything else as it came. */
+function openError(error: unknown, file: string): unknown {
+  const code = (error as { code?: string }).code;
+  switch (code) {
+    case "SQLITE_NOTADB":
+      return new HubStartError(`${file} is not an SQLite database. Point --data at a hub's data dir, or move that file away to start afresh.`, { cause: error });
+    case "SQLITE_CORRUPT":
+      return new HubStartError(`${file} is damaged (${code}). Restore it from a backup.`, { cause: error });
+    case "SQLITE_CANTOPEN":
+    case "SQLITE_READONLY":
+    case "SQLITE_PERM":
+    case "EACCES":
+    case "EROFS":
+      return new HubStartError(`Cannot open ${file} for writing (${code}). Check that its directory exists and is writable by this user, or pass another --data.`, { cause: error });
+    default:
+      return error;
+  }
 }
 
 /** What a user can act on when the address cannot be had; anything else as it came. */

@@ -9,11 +9,7 @@
  */
 import BetterSqlite3 from "better-sqlite3";
 import { join } from "node:path";
-
-/** The hub could not start serving: another hub holds its data dir, or its address is taken. */
-export class HubStartError extends Error {
-  override readonly name = "HubStartError";
-}
+import { HubStartError } from "./errors.ts";
 
 export class InstanceLock {
   private constructor(private readonly db: BetterSqlite3.Database) {}

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { userInfo } from "node:os";
-import { notFound } from "./errors.ts";
+import { HubStartError, notFound } from "./errors.ts";
 import { createAgent } from "./services/agents.ts";
 import { createUser } from "./services/users.ts";
 import { createProject, createWorkspace } from "./services/workspaces.ts";
@@ -25,9 +25,23 @@ export interface Credentials {
 
 export const credentialsFile = (dataDir: string) => join(dataDir, "credentials.json");
 
+const FIELDS = ["ownerToken", "ownerId", "agentToken", "agentId", "workspaceId", "projectId"] as const;
+
+/** The data dir's credentials, null before setup; a damaged file stops the hub with a clear error. */
 export function readCredentials(dataDir: string): Credentials | null {
   const file = credentialsFile(dataDir);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Credentials) : null;
+  if (!existsSync(file)) return null;
+  // Setting up again would make a second owner: the tokens exist only here (the database keeps their hashes).
+  const restore = "Restore it from a backup: it holds the owner's and the agent's tokens, which the hub keeps only as hashes.";
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new HubStartError(`${file} is not valid JSON (${(error as Error).message}). ${restore}`, { cause: error });
+  }
+  const missing = FIELDS.filter((field) => typeof (parsed as Record<string, unknown> | null)?.[field] !== "string");
+  if (missing.length > 0) throw new HubStartError(`${file} lacks ${missing.join(", ")}. ${restore}`);
+  return parsed as Credentials;
 }
 
 export async function initialize(deps: { writer: Writer }, dataDir: string, ownerName?: string): Promise<Credentials> {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -201,6 +201,33 @@ describe("CLI", () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it("stops with one clear line (exit 1) on a data dir whose database is not one, or whose credentials file is damaged", async () => {
+    const notADatabase = join(dir, "not-a-db");
+    mkdirSync(notADatabase);
+    writeFileSync(join(notADatabase, "hub.sqlite"), "these are someone's notes\n");
+    for (const writer of ["thread", "local"]) {
+      const res = await cli("hub", "--data", notADatabase, "--port", "0", "--writer", writer);
+      assert.equal(res.code, 1);
+      assert.equal(res.stderr, `${join(notADatabase, "hub.sqlite")} is not an SQLite database. Point --data at a hub's data dir, or move that file away to start afresh.\n`);
+    }
+    assert.equal(readFileSync(join(notADatabase, "hub.sqlite"), "utf8"), "these are someone's notes\n", "left as it was");
+
+    const damaged = join(dir, "damaged");
+    assert.equal((await cli("hub", "init", "--data", damaged)).code, 0);
+    const file = join(damaged, "credentials.json");
+    const restore = "Restore it from a backup: it holds the owner's and the agent's tokens, which the hub keeps only as hashes.";
+    writeFileSync(file, "{ \"ownerToken\": ");
+    const broken = await cli("hub", "--data", damaged, "--port", "0");
+    assert.equal(broken.code, 1);
+    assert.ok(broken.stderr.startsWith(`${file} is not valid JSON (`), broken.stderr);
+    assert.ok(broken.stderr.endsWith(`). ${restore}\n`), broken.stderr);
+    assert.equal(broken.stderr.split("\n").length, 2, "one line");
+    writeFileSync(file, JSON.stringify({ ownerToken: "gcp_x", ownerId: 5 }));
+    const partial = await cli("hub", "login", "--data", damaged);
+    assert.equal(partial.code, 1);
+    assert.equal(partial.stderr, `${file} lacks ownerId, agentToken, agentId, workspaceId, projectId. ${restore}\n`);
   });
 
   it("exits 2 with the usage for an unknown command or a bad flag value", async () => {

@@ -24,7 +24,7 @@ describe("the writer thread's wire format", () => {
     ]);
   });
 
-  it("carries outcomes whole: bodies, what changed (whatever the ids hold), replays and typed errors", () => {
+  it("carries outcomes whole: bodies, what changed (whatever the ids hold), replays, typed errors and a driver's error code", () => {
     const changes = emptyChangeSet();
     changes.agents.add("agt_1");
     changes.tasks.add("task_1").add("task_2");
@@ -37,7 +37,8 @@ describe("the writer thread's wire format", () => {
     pushFailed(batch, 4, runConflict("complete", "STOPPED"));
     pushFailed(batch, 5, new UniqueViolation("UNIQUE constraint failed: runs.id"));
     pushFailed(batch, 6, new TypeError("boom"));
-    const [done, oddDone, replay, conflict, unique, bug] = [...readOutcomes(structuredClone(batch))];
+    pushFailed(batch, 7, Object.assign(new Error("file is not a database"), { code: "SQLITE_NOTADB" }));
+    const [done, oddDone, replay, conflict, unique, bug, driver] = [...readOutcomes(structuredClone(batch))];
     assert.ok(done?.ok && oddDone?.ok && replay?.ok);
     assert.deepEqual(done.executed, { outcome: { kind: "done", json: '{"id":"run_1"}' }, changes });
     assert.deepEqual(oddDone.executed.changes, odd);
@@ -49,5 +50,8 @@ describe("the writer thread's wire format", () => {
     assert.ok(bug && !bug.ok && !(bug.error instanceof HubError));
     assert.match(bug.error.message, /boom/);
     assert.match(bug.error.stack ?? "", /on the writer thread/);
+    assert.equal((bug.error as { code?: string }).code, undefined);
+    assert.ok(driver && !driver.ok);
+    assert.equal((driver.error as { code?: string }).code, "SQLITE_NOTADB");
   });
 });

@@ -146,13 +146,16 @@ interface EncodedError {
   code?: HubErrorCode;
   extra?: Record<string, unknown>;
   stack?: string | undefined;
+  /** Any other error's own code (a driver's, e.g. SQLITE_NOTADB), so the HTTP thread can tell what failed. */
+  errorCode?: string;
 }
 
 /** Typed errors keep their code and fields; anything else keeps its message and stack for the log. */
 export function encodeError(error: unknown): string {
   if (error instanceof HubError) return JSON.stringify({ name: error.name, message: error.message, code: error.code, extra: error.extra } satisfies EncodedError);
   const e = error instanceof Error ? error : new Error(String(error));
-  return JSON.stringify({ name: e.name, message: e.message, stack: e.stack } satisfies EncodedError);
+  const code = (e as { code?: unknown }).code;
+  return JSON.stringify({ name: e.name, message: e.message, stack: e.stack, ...(typeof code === "string" ? { errorCode: code } : {}) } satisfies EncodedError);
 }
 
 export function decodeError(text: string): Error {
@@ -160,5 +163,6 @@ export function decodeError(text: string): Error {
   if (e.code) return new HubError(e.code, e.message, e.extra ?? {});
   const error = e.name === "UniqueViolation" ? new UniqueViolation(e.message) : new Error(e.message);
   if (e.stack) error.stack = `${e.stack}\n    (on the writer thread)`;
+  if (e.errorCode) Object.assign(error, { code: e.errorCode });
   return error;
 }
