@@ -1,21 +1,20 @@
 /**
  * The hub's commands, run as a user runs them (`node bin/openclaw-groupchat.mjs …`
- * in a child process): init, user add, and serving on a free port.
+ * in a child process): init, user add, serving on a free port, one serving hub
+ * per data dir, and the one-line errors that keep a hub from starting.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { BIN, ROOT, serve, spawnHub, stop } from "../support/cli.ts";
 import { request } from "../support/hub.ts";
 
-const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
-const BIN = join(ROOT, "bin/openclaw-groupchat.mjs");
 const run = promisify(execFile);
 
 /** Runs the CLI to completion; a non-zero exit answers its code and output instead of throwing. */
@@ -26,35 +25,6 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
-
-/** Starts `hub …` and resolves with its printed URLs once it listens. */
-function serve(child: ChildProcess): Promise<{ apiUrl: string; convexUrl: string; output: string }> {
-  return new Promise((resolveUrls, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const api = /^GROUPCHAT_API_URL=(\S+)$/m.exec(output);
-      const convex = /^GROUPCHAT_CONVEX_URL=(\S+)$/m.exec(output);
-      if (api && convex) resolveUrls({ apiUrl: api[1]!, convexUrl: convex[1]!, output });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`hub exited (${code}) before listening:\n${output}`)));
-  });
-}
-
-/** Stops a child for good: SIGTERM, then SIGKILL if it lingers. Answers its exit code. */
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  try {
-    return await exited;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -95,9 +65,7 @@ describe("CLI", () => {
     assert.deepEqual(Object.keys(bob).sort(), ["ownerToken", "userId"]);
     assert.match(bob.ownerToken, /^gcp_/);
 
-    const child = spawn(process.execPath, [BIN, "hub", "--data", data, "--port", "0", "--log-level", "silent"], {
-      cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnHub(data);
     try {
       const { apiUrl, convexUrl, output } = await serve(child);
       assert.match(output, /writes on a writer thread/);
@@ -125,9 +93,7 @@ describe("CLI", () => {
 
   it("hub --writer local serves a full run lifecycle with its writes on the HTTP thread", async () => {
     const data = join(dir, "local");
-    const child = spawn(process.execPath, [BIN, "hub", "--data", data, "--port", "0", "--log-level", "silent", "--writer", "local"], {
-      cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnHub(data, "--writer", "local");
     try {
       const { apiUrl, convexUrl, output } = await serve(child);
       assert.match(output, /writes on the HTTP thread/);
@@ -157,10 +123,7 @@ describe("CLI", () => {
 
   it("refuses a second hub on a data dir that one serves, without a stack trace; once the first dies, even by SIGKILL, the next one starts", async () => {
     const data = join(dir, "twice");
-    const hub = (...flags: string[]) => spawn(process.execPath, [BIN, "hub", "--data", data, "--port", "0", "--log-level", "silent", ...flags], {
-      cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
-    });
-    const first = hub();
+    const first = spawnHub(data);
     let third: ChildProcess | null = null;
     try {
       const { apiUrl } = await serve(first);
@@ -175,7 +138,7 @@ describe("CLI", () => {
 
       first.kill("SIGKILL");
       await once(first, "exit");
-      third = hub();
+      third = spawnHub(data);
       await serve(third);
     } finally {
       await stop(first);
@@ -192,7 +155,7 @@ describe("CLI", () => {
       assert.equal(res.code, 1);
       assert.equal(res.stderr, `Port ${port} on 127.0.0.1 is already in use (another hub?). Stop that process, or pass --port with a free port (--port 0 picks one).\n`);
       // The data dir's lock went with the process: another hub serves it at once.
-      const child = spawn(process.execPath, [BIN, "hub", "--data", join(dir, "port"), "--port", "0", "--log-level", "silent"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawnHub(join(dir, "port"));
       try {
         await serve(child);
       } finally {

@@ -5,32 +5,19 @@
  * The hub runs as users run it: the CLI in a child process, on a real SQLite file.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { serve, spawnHub } from "../support/cli.ts";
 import { request, type Res } from "../support/hub.ts";
-
-const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
-const BIN = join(ROOT, "bin/openclaw-groupchat.mjs");
 
 /** Starts `hub` on `data` and resolves with its base URL once it listens. */
 async function startHub(data: string): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, [BIN, "hub", "--data", data, "--port", "0", "--log-level", "silent"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const baseUrl = await new Promise<string>((resolveUrl, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /^GROUPCHAT_CONVEX_URL=(\S+)$/m.exec(output);
-      if (match) resolveUrl(match[1]!);
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`hub exited (${code}) before listening:\n${output}`)));
-  });
-  return { child, baseUrl };
+  const child = spawnHub(data);
+  return { child, baseUrl: (await serve(child)).convexUrl };
 }
 
 describe("a hub killed mid-load", () => {
