@@ -73,11 +73,11 @@ describe("the sync server's edges", () => {
   });
 
   it("closes every socket with 1012 ServiceRestart on close, and refuses new ones", async () => {
-    const raw = await RawSync.open(baseUrl);
-    const before = sync.connections;
-    assert.ok(before >= 2);
+    // Two sockets of its own: the stock client's may be between reconnects (20 ms pings under a loaded machine).
+    const sockets = await Promise.all([RawSync.open(baseUrl), RawSync.open(baseUrl)]);
+    assert.ok(sync.connections >= 2);
     await sync.close();
-    assert.deepEqual(await raw.closed, { code: 1012, reason: "ServiceRestart" });
+    for (const raw of sockets) assert.deepEqual(await raw.closed, { code: 1012, reason: "ServiceRestart" });
     assert.equal(sync.connections, 0);
     const late = new WebSocket(`${baseUrl.replace("http", "ws")}/api/1.48.0/sync`);
     await new Promise<void>((resolve) => late.once("error", () => resolve()));
