@@ -53,8 +53,11 @@ export async function slice(into: Tally, worker: (i: number) => Promise<void>, p
 export interface LifecycleHub {
   pid: number;
   dataDir: string;
-  /** One full lifecycle on loop `i`'s task. */
-  lifecycle(i: number): Promise<void>;
+  /** Where it listens (`http://127.0.0.1:P`), and the owner's Authorization header. */
+  origin: string;
+  ownerAuth: string;
+  /** One full lifecycle on loop `i`'s task; `onCall` hears each call's latency in ms. */
+  lifecycle(i: number, onCall?: (ms: number) => void): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,7 +86,8 @@ async function startLifecycleServer(concurrency: number, args: (dataDir: string)
     throw error;
   });
   const creds = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8"));
-  const pool = new Pool(`http://127.0.0.1:${child.match[1]}`, { connections: concurrency });
+  const origin = `http://127.0.0.1:${child.match[1]}`;
+  const pool = new Pool(origin, { connections: concurrency });
   const owner = `Bearer ${creds.ownerToken}`;
   const agent = `Basic ${Buffer.from(`${creds.agentToken}:`).toString("base64")}`;
   const tasks: string[] = [];
@@ -93,12 +97,22 @@ async function startLifecycleServer(concurrency: number, args: (dataDir: string)
   return {
     pid: child.process.pid!,
     dataDir,
-    async lifecycle(i) {
-      const run = await call(pool, "POST", `/api/v1/tasks/${tasks[i]}/delegate`, owner, { agentId: creds.agentId });
-      await call(pool, "POST", `/api/v1/agent/runs/${run.id}/start`, agent, { body: "Starting work on this now." });
-      await call(pool, "POST", `/api/v1/agent/runs/${run.id}/comment`, agent, { body: "Found the issue." });
-      await call(pool, "POST", `/api/v1/agent/runs/${run.id}/comment`, agent, { body: "Working on a fix now." });
-      await call(pool, "POST", `/api/v1/agent/runs/${run.id}/complete`, agent, { body: "Done!", stepCostUsd: 0.01 });
+    origin,
+    ownerAuth: owner,
+    async lifecycle(i, onCall) {
+      const timed = onCall
+        ? async (method: "POST", path: string, auth: string, body: unknown) => {
+          const t = performance.now();
+          const result = await call(pool, method, path, auth, body);
+          onCall(performance.now() - t);
+          return result;
+        }
+        : (method: "POST", path: string, auth: string, body: unknown) => call(pool, method, path, auth, body);
+      const run = await timed("POST", `/api/v1/tasks/${tasks[i]}/delegate`, owner, { agentId: creds.agentId });
+      await timed("POST", `/api/v1/agent/runs/${run.id}/start`, agent, { body: "Starting work on this now." });
+      await timed("POST", `/api/v1/agent/runs/${run.id}/comment`, agent, { body: "Found the issue." });
+      await timed("POST", `/api/v1/agent/runs/${run.id}/comment`, agent, { body: "Working on a fix now." });
+      await timed("POST", `/api/v1/agent/runs/${run.id}/complete`, agent, { body: "Done!", stepCostUsd: 0.01 });
     },
     async stop() {
       await pool.close();

@@ -69,7 +69,7 @@ const hubRps = lifecyclesPerSec * 5;
 // Per CPU-second of the server process: what one dedicated core would serve, whatever else runs.
 const bareRpsPerCpu = bareT.count / bareT.cpu;
 const lifecyclesPerCpu = hubT.count / hubT.cpu;
-console.log(`bench/lifecycle  (${seconds}s each in ${rounds} alternating slices, ${concurrency} concurrent loops, writer ${values.writer ?? "thread (default)"}, Node ${process.version}, load ${loadavg()[0]!.toFixed(1)})`);
+console.log(`bench/lifecycle  (${seconds}s each in ${rounds} alternating slices, ${concurrency} concurrent loops, writer ${values.writer ?? "local (default)"}, Node ${process.version}, load ${loadavg()[0]!.toFixed(1)})`);
 console.log(`  bare Fastify route:  ${fmt(bareRps)} req/s          (${fmt(bareRpsPerCpu)} req per server CPU-second)`);
 console.log(`  hub lifecycles:      ${fmt(lifecyclesPerSec)} lifecycles/s = ${fmt(hubRps)} req/s  (${fmt(lifecyclesPerCpu)} lifecycles = ${fmt(lifecyclesPerCpu * 5)} req per hub CPU-second)`);
 // Where the two cores went: a server can only be as fast as the CPU the load generator leaves it.
@@ -82,7 +82,7 @@ console.log(`  (reference) bare POST with a JSON body: ${fmt(postRps)} req/s; th
 console.log(`  ratio, per CPU:      ${fmt((100 * lifecyclesPerCpu * 5) / bareRpsPerCpu, 1)} % of the bare route's req per CPU-second`);
 if (other) {
   const otherPerSec = otherT.count / (otherT.ms / 1000);
-  console.log(`  hub of ${values.compare} (writer ${otherWriter ?? "thread (default)"}): ${fmt(otherPerSec)} lifecycles/s, ${fmt((otherT.cpu * 1e6) / (otherT.count * 5), 1)} µs of hub CPU per request`);
+  console.log(`  hub of ${values.compare} (writer ${otherWriter ?? "its default"}): ${fmt(otherPerSec)} lifecycles/s, ${fmt((otherT.cpu * 1e6) / (otherT.count * 5), 1)} µs of hub CPU per request`);
   console.log(`  this checkout vs that: ${fmt(lifecyclesPerSec / otherPerSec, 3)}× the lifecycles/s, ${fmt((hubT.cpu / hubT.count) / (otherT.cpu / otherT.count), 3)}× the CPU per lifecycle`);
 }
 console.log(`  goal ≥ 2,000 lifecycles/s: ${lifecyclesPerSec >= 2000 ? "met" : "NOT met"} (wall clock), ${lifecyclesPerCpu >= 2000 ? "met" : "NOT met"} (per hub CPU-second)`);

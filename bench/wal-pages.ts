@@ -29,7 +29,7 @@ const copy = mkdtempSync(join(tmpdir(), "gc-wal-"));
 try {
   await drive(hub.lifecycle, concurrency, 1000); // warm-up
   const { count } = await drive(hub.lifecycle, concurrency, Number(values.seconds) * 1000);
-  console.log(`bench/wal-pages  (${fmt(count)} lifecycles in ${values.seconds}s, ${concurrency} loops, writer ${values.writer ?? "thread (default)"})`);
+  console.log(`bench/wal-pages  (${fmt(count)} lifecycles in ${values.seconds}s, ${concurrency} loops, writer ${values.writer ?? "local (default)"})`);
   // The hub is idle now: nothing appends to its WAL while it is copied.
   for (const suffix of ["", "-wal"]) copyFileSync(join(hub.dataDir, `hub.sqlite${suffix}`), join(copy, `hub.sqlite${suffix}`));
 } finally {

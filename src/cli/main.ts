@@ -24,7 +24,7 @@ const USAGE = `Usage:
                             [--progress-interval 5s] [--metrics HOST:PORT|off] [--state FILE] [--env-file .env] …
                             (README: the bridge's configuration table)
   openclaw-groupchat doctor [same flags as bridge]                 checks each link and says how to fix it
-  openclaw-groupchat hub [--data DIR] [--port P] [--host H] [--stale-after 30m] [--log-level info] [--writer thread|local]
+  openclaw-groupchat hub [--data DIR] [--port P] [--host H] [--stale-after 30m] [--log-level info] [--writer local|thread]
   openclaw-groupchat hub init [--data DIR] [--json]
   openclaw-groupchat hub user add NAME [--data DIR] [--json]
   openclaw-groupchat hub login [--data DIR] [--port P] [--host H] [--json]   a one-time sign-in link for the web UI`;

@@ -9,7 +9,7 @@ export interface HubConfig {
   readonly staleAfterMs: number;
   readonly databaseFile: string;
   readonly logLevel: "silent" | "error" | "warn" | "info" | "debug";
-  /** Where writes run: a thread of their own (default) or the HTTP thread (see README, "Configuration"). */
+  /** Where writes run: the HTTP thread (default) or a thread of their own (see README, "How the hub writes"). */
   readonly writer: "thread" | "local";
 }
 
@@ -39,7 +39,7 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
   if (staleAfterMs === null) throw new ConfigError(`--stale-after must be a duration like 90s, 30m or 2h, got "${staleText}"`);
   const logLevel = (flags.logLevel ?? env.GROUPCHAT_LOG_LEVEL ?? "info") as HubConfig["logLevel"];
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LEVELS.join(", ")}`);
-  const writer = (flags.writer ?? env.GROUPCHAT_HUB_WRITER ?? "thread") as HubConfig["writer"];
+  const writer = (flags.writer ?? env.GROUPCHAT_HUB_WRITER ?? "local") as HubConfig["writer"];
   if (writer !== "thread" && writer !== "local") throw new ConfigError(`--writer must be thread or local, got "${writer}"`);
   return { dataDir, host, port, staleAfterMs, databaseFile: join(dataDir, "hub.sqlite"), logLevel, writer };
 }

@@ -40,10 +40,9 @@ export interface HubOptions {
   clock?: Clock;
   logger?: boolean | { level: string };
   /**
-   * Where writes run, overriding the config's `writer`: on a thread of their own
-   * that owns the SQLite connection (reads never wait on SQL, and the two use two
-   * cores), or on this one (one-shot commands, which would only pay for starting
-   * a thread; and a hub that would rather spend less CPU per write).
+   * Where writes run, overriding the config's `writer`: on this thread (the
+   * default: the hop to another thread costs more than the SQL it moves), or on a
+   * thread of their own that owns the SQLite connection (reads never wait on SQL).
    */
   writer?: "thread" | "local";
   /** Writes held at once before more are refused with a 503 (10,000). */

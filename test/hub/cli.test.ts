@@ -68,7 +68,7 @@ describe("CLI", () => {
     const child = spawnHub(data);
     try {
       const { apiUrl, convexUrl, output } = await serve(child);
-      assert.match(output, /writes on a writer thread/);
+      assert.match(output, /writes on the HTTP thread/);
       const url = new URL(apiUrl);
       assert.equal(url.hostname, "127.0.0.1");
       assert.notEqual(url.port, "0");
@@ -91,12 +91,12 @@ describe("CLI", () => {
     }
   });
 
-  it("hub --writer local serves a full run lifecycle with its writes on the HTTP thread", async () => {
-    const data = join(dir, "local");
-    const child = spawnHub(data, "--writer", "local");
+  it("hub --writer thread serves a full run lifecycle with its writes on a writer thread", async () => {
+    const data = join(dir, "thread");
+    const child = spawnHub(data, "--writer", "thread");
     try {
       const { apiUrl, convexUrl, output } = await serve(child);
-      assert.match(output, /writes on the HTTP thread/);
+      assert.match(output, /writes on a writer thread/);
       const creds = JSON.parse(readFileSync(join(data, "credentials.json"), "utf8"));
       const post = (url: string, auth: string, body: unknown) =>
         request(url, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify(body) });

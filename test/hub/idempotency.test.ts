@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { assertError, assertStatus, runIn, secondAgent } from "../support/api.ts";
-import { startTestHub, type TestHub } from "../support/hub.ts";
+import { startTestHub, WRITERS, type TestHub } from "../support/hub.ts";
 
-describe("idempotency", () => {
+for (const writer of WRITERS) describe(`idempotency (writes: ${writer})`, () => {
   let t: TestHub;
-  before(async () => (t = await startTestHub()));
+  before(async () => (t = await startTestHub({ writer })));
   after(() => t.close());
 
   const key = (k: string) => ({ "idempotency-key": k });

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
+import { delegatedRun, startTestHub, WRITERS, type TestHub } from "../support/hub.ts";
 
-describe("run lifecycle over the agent API", () => {
+for (const writer of WRITERS) describe(`run lifecycle over the agent API (writes: ${writer})`, () => {
   let t: TestHub;
-  before(async () => (t = await startTestHub()));
+  before(async () => (t = await startTestHub({ writer })));
   after(() => t.close());
 
   it("takes a delegated run from PENDING through RUNNING to FINISHED with its side effects", async () => {

@@ -119,7 +119,7 @@ describe("the writer thread", () => {
   });
 
   it("sheds load past its limit: a refused call is a 503 with Retry-After that wrote nothing", async () => {
-    const t = await startTestHub({ maxPendingWrites: 3 });
+    const t = await startTestHub({ maxPendingWrites: 3, writer: "thread" });
     try {
       const { runId } = await runIn(t, "RUNNING");
       const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: `burst ${i}` })));

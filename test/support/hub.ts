@@ -20,7 +20,7 @@ export interface TestHub {
   agent(token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Res>;
   /**
    * A second connection to the hub's SQLite file, for a test that must write what
-   * no API writes (the hub's own writes run on its writer thread).
+   * no API writes (the hub's own writes may run on its writer thread).
    */
   database(): SqliteDatabase;
   /** Calls the owner API (`/api/v1` + path) with a gcp_ token. */
@@ -54,10 +54,15 @@ function init(method: string, auth: string, body: unknown, headers: Record<strin
   return { method, headers: h, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) };
 }
 
-export async function startTestHub(options: { staleAfter?: string; clock?: () => number; maxPendingWrites?: number } = {}): Promise<TestHub> {
+/** Both places the hub's writes can run (`--writer`): suites that stress the write path run on each. */
+export const WRITERS = ["local", "thread"] as const;
+
+export async function startTestHub(
+  options: { staleAfter?: string; clock?: () => number; maxPendingWrites?: number; writer?: "thread" | "local" } = {},
+): Promise<TestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), "gc-hub-"));
   const config = resolveHubConfig({ data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: "silent" }, {});
-  const hub = await createHub(config, { clock: options.clock, maxPendingWrites: options.maxPendingWrites });
+  const hub = await createHub(config, { clock: options.clock, maxPendingWrites: options.maxPendingWrites, writer: options.writer });
   await hub.listen();
   const { baseUrl, apiUrl } = hub.urls();
   let side: SqliteDatabase | null = null;
