@@ -4,10 +4,10 @@
  * per data dir, and the one-line errors that keep a hub from starting.
  */
 import assert from "node:assert/strict";
-import { execFile, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -145,6 +145,39 @@ describe("CLI", () => {
       if (third) assert.equal(await stop(third), 0);
     }
   });
+
+  for (const command of [["hub"], ["start", "--no-bridge"]]) {
+    it(`${command.join(" ")}: a SIGTERM while it starts stops it before it serves (exit 0), and the next start serves the same data`, async () => {
+      const data = join(dir, command.join(""));
+      const spawnIt = () => spawn(process.execPath, [BIN, ...command, "--data", data, "--port", "0", "--log-level", "silent"], {
+        cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
+      });
+      const early = spawnIt();
+      let output = "";
+      early.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      try {
+        // The moment its database file appears, it is still starting (migrations, setup, routes, listen to come).
+        while (!existsSync(join(data, "hub.sqlite"))) await new Promise((resolve) => setTimeout(resolve, 1));
+        early.kill("SIGTERM");
+        const [code, signal] = await once(early, "exit");
+        assert.deepEqual([code, signal], [0, null]);
+        assert.doesNotMatch(output, /GroupChat hub/);
+      } finally {
+        await stop(early);
+      }
+      const again = spawnIt();
+      try {
+        let printed = "";
+        again.stdout!.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+        while (!/GROUPCHAT_CONVEX_URL=/.test(printed)) await once(again.stdout!, "data");
+        const apiUrl = /GROUPCHAT_API_URL=(\S+)/.exec(printed)![1]!;
+        const creds = JSON.parse(readFileSync(join(data, "credentials.json"), "utf8"));
+        assert.equal((await request(`${apiUrl}/me`, { headers: { authorization: `Bearer ${creds.agentToken}` } })).status, 200);
+      } finally {
+        assert.equal(await stop(again), 0);
+      }
+    });
+  }
 
   it("says which port is taken, without a stack trace, and exits 1", async () => {
     const blocker = createServer().listen(0, "127.0.0.1");

@@ -5,6 +5,7 @@ import { createLog, type Log } from "../../bridge/log.ts";
 import { StatusLine } from "../../bridge/status-line.ts";
 import { systemClock } from "../../sdk/clock.ts";
 import { UsageError } from "../main.ts";
+import { Shutdown } from "../shutdown.ts";
 
 export const bridgeFlags = {
   token: { type: "string" }, "api-url": { type: "string" }, "convex-url": { type: "string" },
@@ -24,6 +25,8 @@ export async function bridgeCommand(args: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
   const config = resolveBridgeConfig(values as BridgeFlags, { isTTY: Boolean(process.stderr.isTTY) });
   const { log, statusLine, attach } = bridgeLog(config);
+  // Before the bridge starts (it may spawn a managed gateway): a signal meanwhile stops it cleanly.
+  const shutdown = new Shutdown();
   const bridge = await Bridge.start(config, { log, env: process.env });
   attach(bridge);
   log("info", "bridge started", {
@@ -31,7 +34,7 @@ export async function bridgeCommand(args: string[]): Promise<number> {
     openclaw: config.openclaw.mode, state: config.stateFile, metrics: bridge.metricsUrl ?? "off",
   });
   statusLine?.start();
-  await untilSignals(bridge, log, () => statusLine?.stop());
+  await stopOnRequest(shutdown, bridge, log, statusLine);
   return 0;
 }
 
@@ -51,30 +54,27 @@ export function bridgeLog(config: BridgeConfig, secrets: string[] = []): { log: 
 
 /**
  * First SIGINT/SIGTERM: stop claiming, let in-flight runs finish within the
- * grace period, then end them with an error. A second signal forces the exit
- * (the state file lets the next start take the runs back).
+ * grace period, then end them with an error; then `alsoClose`. A second signal
+ * forces the exit (the state file lets the next start take the runs back).
  */
-export function untilSignals(bridge: Bridge, log: Log, beforeExit: () => void = () => {}, alsoClose: () => Promise<void> = async () => {}): Promise<void> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        log("warn", `${signal} again: exiting now; unfinished runs are taken back at the next start`);
-        beforeExit();
-        process.exit(130);
-      }
-      stopping = true;
-      log("info", `${signal}: finishing in-flight runs (send it again to force)`);
-      bridge.stop().then(alsoClose).then(() => {
-        beforeExit();
-        log("info", "bridge stopped");
-        resolve();
-      }, (error: unknown) => {
-        log("error", `shutdown failed: ${String(error)}`);
-        process.exit(1);
-      });
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+export async function stopOnRequest(
+  shutdown: Shutdown,
+  bridge: Bridge,
+  log: Log,
+  statusLine: StatusLine | null,
+  alsoClose: () => Promise<void> = async () => {},
+): Promise<void> {
+  shutdown.onForce(() => {
+    log("warn", `${shutdown.received ?? "signal"} again: exiting now; unfinished runs are taken back at the next start`);
+    statusLine?.stop();
   });
+  const signal = await shutdown.requested();
+  log("info", `${signal}: finishing in-flight runs (send it again to force)`);
+  try {
+    await bridge.stop();
+    await alsoClose();
+  } finally {
+    statusLine?.stop();
+  }
+  log("info", "bridge stopped");
 }

@@ -8,8 +8,9 @@ import { resolveHubConfig } from "../../hub/config.ts";
 import { createHub } from "../../hub/hub.ts";
 import { credentialsFile } from "../../hub/setup.ts";
 import { hubFlags, UsageError } from "../main.ts";
-import { bridgeLog, untilSignals } from "./bridge.ts";
-import { untilSignal } from "./hub.ts";
+import { Shutdown } from "../shutdown.ts";
+import { bridgeLog, stopOnRequest } from "./bridge.ts";
+import { listenOrClose } from "./hub.ts";
 
 /**
  * The README's main job: a local hub on embedded SQLite and the OpenClaw bridge
@@ -24,8 +25,15 @@ export async function startCommand(args: string[]): Promise<number> {
   });
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
   const config = resolveHubConfig({ data: values.data, port: values.port, host: values.host, logLevel: values["log-level"] ?? "warn", writer: values.writer });
+  // Before anything starts: a signal while the hub or the bridge starts (a managed gateway
+  // among it) stops what started, instead of an abrupt exit that would leave the gateway running.
+  const shutdown = new Shutdown();
   const hub = await createHub(config);
-  await hub.listen();
+  await listenOrClose(hub);
+  if (shutdown.received) {
+    await hub.close();
+    return 0;
+  }
   const { baseUrl, apiUrl, convexUrl } = hub.urls();
   console.log(`GroupChat hub: ${baseUrl}  (data: ${config.dataDir})`);
   console.log(`Open the web UI (one-time sign-in link, 15 minutes; \`hub login\` prints another):\n  ${await hub.loginLink()}`);
@@ -41,7 +49,12 @@ export async function startCommand(args: string[]): Promise<number> {
     console.log(`  GROUPCHAT_API_URL=${apiUrl}`);
     console.log(`  GROUPCHAT_CONVEX_URL=${convexUrl}`);
     console.log("\nPress Ctrl+C to stop.");
-    await untilSignal(hub);
+    await shutdown.requested();
+    await hub.close();
+    return 0;
+  }
+  if (shutdown.received) {
+    await hub.close();
     return 0;
   }
 
@@ -55,7 +68,10 @@ export async function startCommand(args: string[]): Promise<number> {
     ...(values["log-level"] ? { "log-level": values["log-level"] } : {}),
   }, { isTTY: Boolean(process.stderr.isTTY) });
   const { log, statusLine, attach } = bridgeLog(bridgeConfig);
-  const bridge = await Bridge.start(bridgeConfig, { log, env: process.env });
+  const bridge = await Bridge.start(bridgeConfig, { log, env: process.env }).catch(async (error: unknown) => {
+    await hub.close().catch(() => undefined);
+    throw error;
+  });
   attach(bridge);
 
   const o = bridgeConfig.openclaw;
@@ -70,6 +86,6 @@ export async function startCommand(args: string[]): Promise<number> {
   }
   console.log("\nDelegate a task to \"OpenClaw Bot\" in the web UI. Press Ctrl+C to stop (twice to force).");
   statusLine?.start();
-  await untilSignals(bridge, log, () => statusLine?.stop(), () => hub.close());
+  await stopOnRequest(shutdown, bridge, log, statusLine, () => hub.close());
   return 0;
 }
