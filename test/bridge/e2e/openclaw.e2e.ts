@@ -6,11 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { turnKeyFor, workdirName } from "../../../src/bridge/context.ts";
-import { startTestHub, type TestHub } from "../../support/hub.ts";
+import { request, startTestHub, type TestHub } from "../../support/hub.ts";
+import type { RunDetail } from "../../../src/sdk/types.ts";
 import { commentsOf, ownerView, runTransitions, stopRun } from "../../sdk/support/runs.ts";
 import { startTestBridge, type TestBridge } from "../support/bridge.ts";
 import { startSwitchProxy, type SwitchProxy } from "../support/switch-proxy.ts";
@@ -294,5 +296,108 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     const second = await delegate(t, "Managed again", "Anything [plain]");
     await b.events.until(() => b.ids("finished").includes(second.runId));
     assert.equal(commentsOf(await ownerView(t, second.runId)).at(-1), "Plain answer.");
+  });
+});
+
+describe("npm start: the hub and the bridge with a managed gateway in one process (the README's main job)", { timeout: 300_000 }, () => {
+  let model: ModelServer;
+  let dir: string;
+  const children: ChildProcess[] = [];
+  before(async () => {
+    model = await startModelServer(script);
+    dir = tempDir("gc-start-");
+    mkdirSync(join(dir, "workspace"));
+    writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, join(dir, "workspace"))));
+  });
+  after(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    // Should a test fail half-way, no gateway outlives it.
+    for (const pid of gatewayProcesses()) process.kill(pid, "SIGKILL");
+    await model?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const data = () => join(dir, "data");
+  /** `openclaw-groupchat start` as `npm start` runs it, with its output collected. */
+  function start(): { child: ChildProcess; output: () => string; printed: (pattern: RegExp) => Promise<RegExpExecArray> } {
+    const child = spawn(process.execPath, ["bin/openclaw-groupchat.mjs", "start", "--data", data(), "--port", "0", "--openclaw-config", join(dir, "openclaw.json")], {
+      env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.push(child);
+    let output = "";
+    const waiters: Array<() => void> = [];
+    const hear = (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const waiter of waiters.splice(0)) waiter();
+    };
+    child.stdout!.on("data", hear);
+    child.stderr!.on("data", hear);
+    const printed = async (pattern: RegExp) => {
+      for (;;) {
+        const match = pattern.exec(output);
+        if (match) return match;
+        if (child.exitCode !== null) throw new Error(`start exited (${child.exitCode}) before printing ${pattern}:\n${output}`);
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    };
+    return { child, output: () => output, printed };
+  }
+  const exited = (child: ChildProcess) =>
+    child.exitCode !== null || child.signalCode !== null ? Promise.resolve([child.exitCode, child.signalCode]) : once(child, "exit");
+  /**
+   * The managed gateway's processes (it and its workers), found by the state dir
+   * in their environment: the gateway renames itself, so its argv says little.
+   */
+  function gatewayProcesses(): number[] {
+    const marker = `OPENCLAW_STATE_DIR=${join(data(), "bridge", "openclaw", "state")}`;
+    return readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+  }
+
+  /** The gateway's processes still there 10 s after its bridge stopped (its workers may take a moment to exit). */
+  async function gatewayGone(): Promise<number[]> {
+    const deadline = Date.now() + 10_000;
+    while (gatewayProcesses().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    return gatewayProcesses();
+  }
+
+  it("serves the hub, runs a delegated task on OpenClaw to FINISHED, and on SIGTERM stops everything it started (exit 0)", async () => {
+    const s = start();
+    const [, baseUrl] = await s.printed(/GroupChat hub: (\S+)/);
+    await s.printed(/Delegate a task to "OpenClaw Bot"/);
+    const creds = JSON.parse(readFileSync(join(data(), "credentials.json"), "utf8"));
+    const owner = (method: string, path: string, body?: unknown) => request(`${baseUrl}/api/v1${path}`, {
+      method, headers: { authorization: `Bearer ${creds.ownerToken}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const task = await owner("POST", "/tasks", { projectId: creds.projectId, title: "Build from npm start" });
+    const run = await owner("POST", `/tasks/${task.body.id}/delegate`, { agentId: creds.agentId, prompt: "Build it please [tool]" });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    const detail = await until("the run ended", async () => {
+      const view = (await owner("GET", `/runs/${run.body.id}`)).body as RunDetail;
+      return view.status !== "PENDING" && view.status !== "RUNNING" && view;
+    });
+    assert.equal(detail.status, "FINISHED", s.output());
+    assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
+    assert.equal(commentsOf(detail).at(-1), "Built it: the build printed built-ok.");
+    assert.ok(gatewayProcesses().length > 0, "the managed gateway runs");
+
+    s.child.kill("SIGTERM");
+    assert.deepEqual(await exited(s.child), [0, null], s.output());
+    assert.deepEqual(await gatewayGone(), [], "the managed gateway stopped with it");
+  });
+
+  it("stopped by SIGTERM while it starts, it still stops what it started, the gateway included (exit 0)", async () => {
+    const s = start();
+    await s.printed(/GroupChat hub: /);
+    s.child.kill("SIGTERM");
+    assert.deepEqual(await exited(s.child), [0, null], s.output());
+    assert.deepEqual(await gatewayGone(), [], s.output());
   });
 });
