@@ -54,7 +54,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const feed = new ChangeFeed();
   let app: App | null = null;
   let db: ReadDatabase;
-  let writer: Writer;
+  let writer: Writer | null = null;
   try {
     if ((options.writer ?? config.writer) === "local") {
       const sqlite = new SqliteDatabase(config.databaseFile);
@@ -69,6 +69,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       db = new SqliteReader(config.databaseFile);
     }
   } catch (error) {
+    // A started writer thread would keep the process alive.
+    await writer?.close().catch(() => undefined);
     throw openError(error, config.databaseFile);
   }
   let credentials: Credentials;

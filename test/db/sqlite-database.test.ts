@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -228,5 +228,19 @@ describe("the SQLite adapter", () => {
     await other.close();
     await other.close();
     await assert.rejects(other.transaction(async () => 1), /closed/);
+  });
+
+  it("keeps no handle on a file that turns out not to be a database", () => {
+    const file = join(dir, "not-a-db.sqlite");
+    writeFileSync(file, "these are not the pages of an SQLite database ".repeat(200));
+    const handlesOn = (path: string) => readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
+      } catch {
+        return false; // the directory's own fd, closed while listing
+      }
+    }).length;
+    assert.throws(() => new SqliteDatabase(file), (error: { code?: string }) => error.code === "SQLITE_NOTADB");
+    assert.equal(handlesOn(file), 0);
   });
 });

@@ -77,14 +77,6 @@ export class SqliteDatabase implements Database {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new BetterSqlite3(file);
     this.statements = new Statements(this.db);
-    this.db.pragma("journal_mode = WAL");
-    // Durable across a crash of the process; a power loss may lose the last commits.
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("foreign_keys = ON");
-    this.db.pragma("busy_timeout = 5000");
-    // Savepoint and statement journals in memory: each transaction of a group
-    // commit journals every page it touches, and a temp file made that a syscall each.
-    this.db.pragma("temp_store = MEMORY");
     this.direct = {
       all: async (sql, params) => this.exec(sql, params, (s, p) => s.all(p)) as never,
       get: async (sql, params) => this.exec(sql, params, (s, p) => s.get(p)) as never,
@@ -94,16 +86,31 @@ export class SqliteDatabase implements Database {
         return result;
       },
     };
-    this.migrate();
-    if (file !== ":memory:") {
-      if (options.readConnection ?? true) this.reader = new SqliteReader(file);
-      this.checkpointer = new Checkpointer(file, {
-        limitFrames: walLimitFrames,
-        intervalMs: options.checkpointIntervalMs,
-        startAt: options.backgroundCheckpointAt,
-        // SQLite's own checkpoint inside COMMIT stays only as a backstop, should the thread fall behind or die.
-        onStart: () => this.db.pragma(`wal_autocheckpoint = ${options.backstopFrames ?? 4 * walLimitFrames}`),
-      });
+    try {
+      this.db.pragma("journal_mode = WAL");
+      // Durable across a crash of the process; a power loss may lose the last commits.
+      this.db.pragma("synchronous = NORMAL");
+      this.db.pragma("foreign_keys = ON");
+      this.db.pragma("busy_timeout = 5000");
+      // Savepoint and statement journals in memory: each transaction of a group
+      // commit journals every page it touches, and a temp file made that a syscall each.
+      this.db.pragma("temp_store = MEMORY");
+      this.migrate();
+      if (file !== ":memory:") {
+        if (options.readConnection ?? true) this.reader = new SqliteReader(file);
+        this.checkpointer = new Checkpointer(file, {
+          limitFrames: walLimitFrames,
+          intervalMs: options.checkpointIntervalMs,
+          startAt: options.backgroundCheckpointAt,
+          // SQLite's own checkpoint inside COMMIT stays only as a backstop, should the thread fall behind or die.
+          onStart: () => this.db.pragma(`wal_autocheckpoint = ${options.backstopFrames ?? 4 * walLimitFrames}`),
+        });
+      }
+    } catch (error) {
+      // Nothing half-open stays behind: the file's handle, the read connection.
+      void this.reader?.close().catch(() => undefined);
+      this.db.close();
+      throw error;
     }
   }
 
