@@ -1,11 +1,11 @@
 /**
- * For bench/lifecycle-parts: the hub's write path alone, in this process, as the
- * writer thread runs it (the same SQLite options and executor), with no HTTP and
- * no thread between. Concurrent loops drive full lifecycles through the
+ * For bench/lifecycle-parts: the hub's write path alone, in this process, with
+ * the SQLite options of the hub's default writer (`--writer thread`: the writer
+ * thread's) and its executor, with no HTTP in front. Concurrent loops drive full lifecycles through the
  * executor; then the same again with every statement timed, which says how much
  * of a command is SQLite's own work. Prints one JSON line.
  *
- *   node --import tsx bench/write-path.ts [--seconds 3 --rounds 3 --concurrency 64]
+ *   node --import tsx bench/write-path.ts [--seconds 3 --rounds 3 --concurrency 64] [--writer local|thread]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "3" },
     rounds: { type: "string", default: "3" },
     concurrency: { type: "string", default: "64" },
+    writer: { type: "string", default: "local" },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -33,14 +34,15 @@ const concurrency = Number(values.concurrency);
 const dataDir = mkdtempSync(join(tmpdir(), "gc-bench-write-"));
 try {
   const file = join(dataDir, "hub.sqlite");
-  // Set up through the real write path, then measure on a connection configured as the writer thread's (worker.ts).
+  // Set up through the real write path, then measure on a connection configured as the chosen writer's.
   const setup = new SqliteDatabase(file);
   const creds = await initialize({ writer: new LocalWriter(setup, new ChangeFeed()) }, dataDir);
   const agent = await agentFromToken(setup, creds.agentToken);
   const user = await new OwnerAuth(setup).principal({ method: "POST", headers: { authorization: `Bearer ${creds.ownerToken}` } }, Date.now());
   await setup.close();
 
-  const db = new SqliteDatabase(file, { maxBatch: 16, gather: false, readConnection: false });
+  // The writer thread's options are worker.ts's; the local writer's are the adapter's defaults.
+  const db = new SqliteDatabase(file, values.writer === "thread" ? { maxBatch: 16, gather: false, readConnection: false } : {});
   const executor = new Executor(db);
   const execute = async (name: CommandName, input: unknown): Promise<string> => {
     const { outcome } = await executor.execute({ name, input, now: Date.now() });

@@ -38,7 +38,7 @@ export async function createAgent(
   await insertAgent(w.sql, row);
   // The creator's live agent list (owner:agents) depends on user:<creator>.
   w.changes.users.add(user.userId);
-  return { ...toAgentView(row), token };
+  return Object.assign(toAgentView(row), { token });
 }
 
 async function ownAgent(w: Write, user: UserPrincipal, agentId: string) {

@@ -10,7 +10,7 @@ import {
 import type { AgentPrincipal } from "../../principal.ts";
 import { agentRun } from "../../services/access.ts";
 import { listActivity } from "../../store/activity.ts";
-import { listRunsForAgent, toRunListItem } from "../../store/runs.ts";
+import { listRunsForAgent, toRunDetail } from "../../store/runs.ts";
 import { findTask, listTasksForAgent } from "../../store/tasks.ts";
 import { AgentAuth } from "../agent-auth.ts";
 import { tokenFromHeader } from "../auth.ts";
@@ -97,7 +97,7 @@ export function agentApi(app: App, deps: HttpDeps): void {
     // Reading the detail counts as a sign of life for the run's lease.
     if (run.status === "RUNNING") await deps.writer.run("touchRun", { runId: run.id });
     const [task, activity] = await Promise.all([findTask(deps.db, run.task_id), listActivity(deps.db, run.task_id)]);
-    return { ...toRunListItem(run), task: task!, activity };
+    return toRunDetail(run, task!, activity);
   });
 
   app.post("/runs/:id/start", {

@@ -13,7 +13,7 @@ import { toProjectView, toWorkspaceView } from "../../services/workspaces.ts";
 import { listActivity } from "../../store/activity.ts";
 import { findAgent, listAgentsOf } from "../../store/agents.ts";
 import { countUnread, listNotifications } from "../../store/notifications.ts";
-import { listRunsOfAgentForUser, listRunsOfTask, toRunListItem } from "../../store/runs.ts";
+import { listRunsOfAgentForUser, listRunsOfTask, toRunDetail } from "../../store/runs.ts";
 import { findTask, listTasksForUser } from "../../store/tasks.ts";
 import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
 import { OwnerAuth } from "../auth.ts";
@@ -102,7 +102,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   app.get("/tasks/:id", s(["Tasks"], "A task with its activity feed and runs", { params: IdParams, response: { 200: TaskDetail, ...errors } }), async (request) => {
     const task = await userTask(deps.db, request.user, request.params.id);
     const [detail, activity, runs] = await Promise.all([findTask(deps.db, task.id), listActivity(deps.db, task.id), listRunsOfTask(deps.db, task.id)]);
-    return { ...detail!, activity, runs };
+    return Object.assign(detail!, { activity, runs });
   });
   app.patch("/tasks/:id", s(["Tasks"], "Edit or move a task", { params: IdParams, body: TaskPatchBody, response: { 200: Task, ...errors } }),
     async (request, reply) => {
@@ -118,7 +118,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   app.get("/runs/:id", s(["Runs"], "Run detail (same shape as the agent's)", { params: IdParams, response: { 200: RunDetail, ...errors } }), async (request) => {
     const run = await userRun(deps.db, request.user, request.params.id);
     const [task, activity] = await Promise.all([findTask(deps.db, run.task_id), listActivity(deps.db, run.task_id)]);
-    return { ...toRunListItem(run), task: task!, activity };
+    return toRunDetail(run, task!, activity);
   });
   app.post("/runs/:id/follow-up", s(["Runs"], "A new PENDING run on the same task, after this one ended", { params: IdParams, body: FollowUpBody, response: { 201: RunListItem, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "followUp", { user: request.user, runId: request.params.id, message: request.body.message }));

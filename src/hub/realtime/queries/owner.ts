@@ -85,7 +85,7 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
       ]);
       const runOf = new Map(runs.map((r) => [r.task_id, { id: r.run_id, status: r.status, agentName: r.agent_name }]));
       return {
-        value: { project: toProjectView(project), tasks: tasks.map((t) => ({ ...t, latestRun: runOf.get(t.id) ?? null })) },
+        value: { project: toProjectView(project), tasks: tasks.map((t) => Object.assign(t, { latestRun: runOf.get(t.id) ?? null })) },
         // Task lists change under workspace:<id>; a run's status (the badge) only under task:<id>.
         keys: [...s.keys, changeKey.workspace(project.workspace_id), ...tasks.map((t) => changeKey.task(t.id))],
         expiresAt: s.expiresAt,
@@ -95,7 +95,7 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
       const s = await signedIn(ctx);
       await visible(userTask(ctx.db, s.user, taskId));
       const [task, activity, runs] = await Promise.all([findTask(ctx.db, taskId), listActivity(ctx.db, taskId), listRunsOfTask(ctx.db, taskId)]);
-      return { value: { ...task!, activity, runs }, keys: [...s.keys, changeKey.task(taskId)], expiresAt: s.expiresAt };
+      return { value: Object.assign(task!, { activity, runs }), keys: [...s.keys, changeKey.task(taskId)], expiresAt: s.expiresAt };
     } })
     .define("owner:notifications", { args: NoArgs, async evaluate(ctx) {
       const s = await signedIn(ctx);
