@@ -272,14 +272,14 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, join(dir, "workspace"))));
     b = await startTestBridge(t, {
       flags: { openclaw: "managed", "openclaw-config": join(dir, "openclaw.json"), "openclaw-state": join(dir, "managed") },
-      env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir },
+      env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir, TMPDIR: dir },
     });
   });
   after(async () => {
     await b?.stop();
     await t?.close();
     await model?.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it("starts the gateway, runs a turn on it, and restarts it when it dies", async () => {
@@ -314,14 +314,14 @@ describe("npm start: the hub and the bridge with a managed gateway in one proces
     // Should a test fail half-way, no gateway outlives it.
     for (const pid of gatewayProcesses()) process.kill(pid, "SIGKILL");
     await model?.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   const data = () => join(dir, "data");
   /** `openclaw-groupchat start` as `npm start` runs it, with its output collected. */
   function start(): { child: ChildProcess; output: () => string; printed: (pattern: RegExp) => Promise<RegExpExecArray> } {
     const child = spawn(process.execPath, ["bin/openclaw-groupchat.mjs", "start", "--data", data(), "--port", "0", "--openclaw-config", join(dir, "openclaw.json")], {
-      env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir },
+      env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir, TMPDIR: dir },
       stdio: ["ignore", "pipe", "pipe"],
     });
     children.push(child);

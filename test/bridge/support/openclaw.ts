@@ -48,7 +48,7 @@ export async function startTestGateway(modelUrl: string): Promise<TestGateway> {
   const logs: string[] = [];
   const supervisor = new GatewaySupervisor({
     node: runtime.node, entry: runtime.entry, stateDir: join(dir, "managed"), configPath, port: 0,
-    env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir },
+    env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir, TMPDIR: dir },
     log: (level, message) => logs.push(`${level}: ${message}`),
   });
   const { url, token } = await supervisor.start();
@@ -68,7 +68,7 @@ export async function startTestGateway(modelUrl: string): Promise<TestGateway> {
     async close() {
       await client.close();
       await supervisor.stop();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
