@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -178,6 +178,16 @@ describe("CLI", () => {
       }
     });
   }
+
+  it("start whose bridge cannot take its settings exits 2 with the usage, and closes the hub it started (its WAL folded back)", async () => {
+    const data = join(dir, "bad-bridge");
+    const failed = await run(process.execPath, [BIN, "start", "--data", data, "--port", "0", "--log-level", "silent"], {
+      cwd: ROOT, timeout: 30_000, env: { ...process.env, GROUPCHAT_BRIDGE_GRACE: "soon", OPENCLAW_GATEWAY_URL: "ws://127.0.0.1:9" },
+    }).then(() => null, (error: { code?: number; stderr?: string }) => error);
+    assert.equal(failed?.code, 2);
+    assert.match(failed?.stderr ?? "", /grace/i);
+    assert.deepEqual(readdirSync(data).filter((f) => f.startsWith("hub.sqlite")), ["hub.sqlite"]);
+  });
 
   it("says which port is taken, without a stack trace, and exits 1", async () => {
     const blocker = createServer().listen(0, "127.0.0.1");

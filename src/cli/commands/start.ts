@@ -61,18 +61,22 @@ export async function startCommand(args: string[]): Promise<number> {
   // Beside the default hub dir (.data/hub → .data/bridge, the bridge's own default); inside any
   // other data dir, so two hubs started with different --data never share a bridge state.
   const bridgeDir = basename(config.dataDir) === "hub" ? join(dirname(config.dataDir), "bridge") : join(config.dataDir, "bridge");
-  const bridgeConfig = resolveBridgeConfig({
-    token: hub.credentials.agentToken, "api-url": apiUrl, "convex-url": convexUrl,
-    state: join(bridgeDir, "bridge.sqlite"), workdir: join(bridgeDir, "tasks"), "openclaw-state": join(bridgeDir, "openclaw"),
-    ...(values["openclaw-config"] ? { "openclaw-config": values["openclaw-config"] } : {}),
-    ...(values["log-level"] ? { "log-level": values["log-level"] } : {}),
-  }, { isTTY: Boolean(process.stderr.isTTY) });
-  const { log, statusLine, attach } = bridgeLog(bridgeConfig);
-  const bridge = await Bridge.start(bridgeConfig, { log, env: process.env }).catch(async (error: unknown) => {
+  // A bridge that cannot start (a bad GROUPCHAT_BRIDGE_* setting, a state file in use) closes the hub too.
+  const { bridgeConfig, bridge, log, statusLine } = await (async () => {
+    const bridgeConfig = resolveBridgeConfig({
+      token: hub.credentials.agentToken, "api-url": apiUrl, "convex-url": convexUrl,
+      state: join(bridgeDir, "bridge.sqlite"), workdir: join(bridgeDir, "tasks"), "openclaw-state": join(bridgeDir, "openclaw"),
+      ...(values["openclaw-config"] ? { "openclaw-config": values["openclaw-config"] } : {}),
+      ...(values["log-level"] ? { "log-level": values["log-level"] } : {}),
+    }, { isTTY: Boolean(process.stderr.isTTY) });
+    const { log, statusLine, attach } = bridgeLog(bridgeConfig);
+    const bridge = await Bridge.start(bridgeConfig, { log, env: process.env });
+    attach(bridge);
+    return { bridgeConfig, bridge, log, statusLine };
+  })().catch(async (error: unknown) => {
     await hub.close().catch(() => undefined);
     throw error;
   });
-  attach(bridge);
 
   const o = bridgeConfig.openclaw;
   console.log(`\nOpenClaw bridge: agent "OpenClaw Bot" ↔ ${o.mode === "managed" ? `a managed OpenClaw gateway (state in ${o.stateDir}; log ${join(o.stateDir, "gateway.log")})` : o.gatewayUrl}`);
