@@ -1,10 +1,8 @@
 /**
  * Runs ./e2e/openclaw.e2e.ts (the real OpenClaw scenarios) inside a
  * loopback-only network namespace (`unshare -n`, then `ip link set lo up`), so
- * nothing in them can reach beyond this machine, and where it can, with a /tmp
- * of its own (`-m` and a tmpfs): OpenClaw keeps logs and lock files under
- * /tmp/openclaw* whatever TMPDIR says, and they go with the namespace. Needs root
- * (or user namespaces) and the OpenClaw runtime that `npm install` puts under runtime/.
+ * nothing in them can reach beyond this machine. Needs root (or user
+ * namespaces) and the OpenClaw runtime that `npm install` puts under runtime/.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -12,14 +10,12 @@ import { it } from "node:test";
 import { runtimePaths } from "../../src/bridge/runtime.ts";
 
 const canUnshare = spawnSync("unshare", ["-n", "true"]).status === 0;
-const privateTmp = spawnSync("unshare", ["-n", "-m", "sh", "-c", "mount -t tmpfs tmpfs /tmp"]).status === 0;
 
 it("the bridge with a real OpenClaw, end to end, in a loopback-only network namespace", {
   timeout: 600_000,
   skip: !runtimePaths().installed ? "OpenClaw is not installed under runtime/" : !canUnshare ? "cannot create a network namespace here (unshare -n)" : false,
 }, async () => {
-  const setUp = privateTmp ? "mount -t tmpfs tmpfs /tmp && ip link set lo up" : "ip link set lo up";
-  const child = spawn("unshare", [...(privateTmp ? ["-n", "-m"] : ["-n"]), "sh", "-c", `${setUp} && exec "${process.execPath}" --import tsx --test --test-reporter=spec test/bridge/e2e/openclaw.e2e.ts`], {
+  const child = spawn("unshare", ["-n", "sh", "-c", `ip link set lo up && exec "${process.execPath}" --import tsx --test --test-reporter=spec test/bridge/e2e/openclaw.e2e.ts`], {
     stdio: ["ignore", "inherit", "inherit"],
     detached: true,
     // Without this the inner runner thinks it is nested in ours and runs nothing.
