@@ -109,7 +109,11 @@ export async function endRun(
 
 const busy = (agentName: string) => conflict(`${agentName} already has a pending or running run on this task`);
 
-/** Inserts a PENDING run; the unique index on active runs settles any race the check above missed. */
+/**
+ * Inserts a PENDING run. The unique index on active runs refuses a second one for
+ * the same agent and task, race or not; `delegate` relies on it alone (a statement
+ * fewer: 0.981× the write path's instructions per lifecycle, bench:write-instructions).
+ */
 async function insertActiveRun(w: Write, row: RunRow, agentName: string): Promise<void> {
   try {
     await insertRun(w.sql, row);
@@ -135,9 +139,6 @@ export async function delegate(
   const agent = await findAgent(w.sql, agentId);
   // Agents are private to their creator: someone else's agent does not exist for you.
   if (!agent || agent.creator_id !== user.userId) throw notFound("Agent");
-  if (await hasActiveRun(w.sql, taskId, agentId)) {
-    throw busy(agent.name);
-  }
   const row: RunRow = {
     id: newId("run", w.now), task_id: taskId, agent_id: agentId, owner_id: user.userId, status: "PENDING",
     prompt: text(prompt) || defaultPrompt(task.title, task.description), last_follow_up_message: null,
