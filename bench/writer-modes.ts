@@ -12,7 +12,9 @@
  * Per mode and step: lifecycles/s served, the hub's CPU per request, the
  * latency of the lifecycle's writes and of the read (p50 / p99).
  */
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { call, drive, startLifecycleHub, type LifecycleHub } from "./lifecycle-hub.ts";
@@ -42,7 +44,7 @@ interface Mode {
 async function startMode(name: Mode["name"]): Promise<Mode> {
   const hub = await startLifecycleHub(".", name, concurrency);
   const pool = new Pool(hub.origin, { connections: 1 });
-  const creds = JSON.parse(await import("node:fs").then((fs) => fs.readFileSync(`${hub.dataDir}/credentials.json`, "utf8")));
+  const creds = JSON.parse(readFileSync(join(hub.dataDir, "credentials.json"), "utf8"));
   const task = (await call(pool, "POST", "/api/v1/tasks", hub.ownerAuth, { projectId: creds.projectId, title: "Read while agents write" })).id;
   for (let i = 0; i < 40; i++) await call(pool, "POST", `/api/v1/tasks/${task}/comments`, hub.ownerAuth, { body: `Note ${i}: what we know so far.` });
   return {
