@@ -79,6 +79,22 @@ describe("the SQLite adapter", () => {
     assert.deepEqual(await db.all("SELECT id FROM users WHERE name IN ('early', 'half', 'late') ORDER BY id"), [{ id: "u-early-2" }, { id: "u-late" }]);
   });
 
+  it("undoes a write that came back through get (… RETURNING) when its transaction then fails", async () => {
+    await insertUser("u-returning");
+    const [kept, failing] = await Promise.allSettled([
+      insertUser("u-beside"),
+      db.transaction(async (tx) => {
+        const row = await tx.get<{ name: string }>("UPDATE users SET name = 'renamed' WHERE id = 'u-returning' RETURNING name");
+        assert.deepEqual(row, { name: "renamed" });
+        throw new Error("failed after a write that returned rows");
+      }),
+    ]);
+    assert.equal(kept.status, "fulfilled");
+    assert.equal(failing.status, "rejected");
+    assert.deepEqual(await db.get("SELECT name FROM users WHERE id = 'u-returning'"), { name: "u-returning" });
+    assert.deepEqual(await db.get("SELECT id FROM users WHERE id = 'u-beside'"), { id: "u-beside" });
+  });
+
   it("runs nobody again when a transaction fails before writing", async () => {
     let calls = 0;
     const results = await Promise.allSettled([

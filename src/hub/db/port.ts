@@ -11,7 +11,11 @@ export interface Reader {
   get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
 }
 
-/** What a write sees: reads and writes inside its transaction. */
+/**
+ * What a write sees: reads and writes inside its transaction. Here `get` and
+ * `all` may also run a statement that writes and returns rows (`… RETURNING`):
+ * one statement instead of a write and a read.
+ */
 export interface Sql extends Reader {
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
 }

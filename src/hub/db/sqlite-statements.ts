@@ -11,8 +11,11 @@ type Row = Record<string, unknown>;
  */
 export class Prepared {
   private readonly build: ((row: unknown[]) => Row) | null = null;
+  /** It changes the database (an INSERT, UPDATE or DELETE, with or without RETURNING). */
+  readonly writes: boolean;
 
   constructor(private readonly statement: BetterSqlite3.Statement) {
+    this.writes = !statement.readonly;
     if (statement.reader) {
       statement.raw(true);
       this.build = compileRow(statement.columns().map((c) => c.name));

@@ -77,14 +77,11 @@ export class SqliteDatabase implements Database {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new BetterSqlite3(file);
     this.statements = new Statements(this.db);
+    // A statement that wrote counts toward `writes` whichever call ran it (`… RETURNING` comes back through get/all).
     this.direct = {
-      all: async (sql, params) => this.exec(sql, params, (s, p) => s.all(p)) as never,
-      get: async (sql, params) => this.exec(sql, params, (s, p) => s.get(p)) as never,
-      run: async (sql, params) => {
-        const result = this.exec(sql, params, (s, p) => s.run(p));
-        this.writes++;
-        return result;
-      },
+      all: async (sql, params) => this.exec(sql, params, (s, p) => this.wrote(s, s.all(p))) as never,
+      get: async (sql, params) => this.exec(sql, params, (s, p) => this.wrote(s, s.get(p))) as never,
+      run: async (sql, params) => this.exec(sql, params, (s, p) => this.wrote(s, s.run(p))),
     };
     try {
       this.db.pragma("journal_mode = WAL");
@@ -272,6 +269,11 @@ export class SqliteDatabase implements Database {
   private async gather(batch: WriteJob[]): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     while (batch.length < this.maxBatch && this.queue[0]?.kind === "write") batch.push(this.queue.shift() as never);
+  }
+
+  private wrote<R>(statement: Prepared, result: R): R {
+    if (statement.writes) this.writes++;
+    return result;
   }
 
   private statement(sql: string): Prepared {

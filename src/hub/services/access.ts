@@ -1,8 +1,8 @@
 import type { Reader } from "../db/port.ts";
 import { notFound } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
-import { findRun, type RunJoined } from "../store/runs.ts";
-import { findTaskRow, type TaskRow } from "../store/tasks.ts";
+import { findRun, findRunEnding, findRunForMember, type RunEnding, type RunJoined } from "../store/runs.ts";
+import { findTaskRowForMember, type TaskRow } from "../store/tasks.ts";
 import { isMember } from "../store/workspaces.ts";
 
 /**
@@ -11,20 +11,28 @@ import { isMember } from "../store/workspaces.ts";
  * a person sees what lives in the workspaces they belong to.
  */
 export async function agentRun(sql: Reader, agent: AgentPrincipal, runId: string): Promise<RunJoined> {
-  const run = await findRun(sql, runId);
+  return agentsOwn(agent, await findRun(sql, runId));
+}
+
+/** The agent's run about to end, with its task's cost total before it (one statement). */
+export async function agentRunEnding(sql: Reader, agent: AgentPrincipal, runId: string): Promise<RunEnding> {
+  return agentsOwn(agent, await findRunEnding(sql, runId));
+}
+
+function agentsOwn<R extends RunJoined>(agent: AgentPrincipal, run: R | undefined): R {
   if (!run || run.agent_id !== agent.agentId) throw notFound("Run");
   return run;
 }
 
 export async function userTask(sql: Reader, user: UserPrincipal, taskId: string): Promise<TaskRow> {
-  const task = await findTaskRow(sql, taskId);
-  if (!task || !(await isMember(sql, task.workspace_id, user.userId))) throw notFound("Task");
+  const task = await findTaskRowForMember(sql, taskId, user.userId);
+  if (!task) throw notFound("Task");
   return task;
 }
 
 export async function userRun(sql: Reader, user: UserPrincipal, runId: string): Promise<RunJoined> {
-  const run = await findRun(sql, runId);
-  if (!run || !(await isMember(sql, run.workspace_id, user.userId))) throw notFound("Run");
+  const run = await findRunForMember(sql, runId, user.userId);
+  if (!run) throw notFound("Run");
   return run;
 }
 

@@ -1,25 +1,36 @@
 import { newId } from "../domain/ids.ts";
-import { insertActivity } from "../store/activity.ts";
+import { insertActivity, insertActivityPair, type ActivityRow } from "../store/activity.ts";
 import type { Write } from "../write.ts";
 
 export async function addComment(w: Write, taskId: string, runId: string | null, authorId: string, body: string): Promise<string> {
-  const id = newId("act", w.now);
-  await insertActivity(w.sql, {
-    id, task_id: taskId, run_id: runId, type: "comment", subject: null, author_id: authorId, body,
-    from_status: null, to_status: null, created_at: w.now,
-  });
+  const row = commentRow(w, taskId, runId, authorId, body);
+  await insertActivity(w.sql, row);
   w.changes.tasks.add(taskId);
-  return id;
+  return row.id;
 }
 
+function commentRow(w: Write, taskId: string, runId: string | null, authorId: string, body: string): ActivityRow {
+  return {
+    id: newId("act", w.now), task_id: taskId, run_id: runId, type: "comment", subject: null, author_id: authorId, body,
+    from_status: null, to_status: null, created_at: w.now,
+  };
+}
+
+/**
+ * A status change, and the comment that came with it when `comment` says
+ * something: both rows in one statement, the comment after the change.
+ */
 export async function addStatusChange(
   w: Write,
   change: { taskId: string; runId: string | null; subject: "run" | "task"; authorId: string; from: string | null; to: string; body?: string },
+  comment = "",
 ): Promise<void> {
-  await insertActivity(w.sql, {
+  const row: ActivityRow = {
     id: newId("act", w.now), task_id: change.taskId, run_id: change.runId, type: "status_change",
     subject: change.subject, author_id: change.authorId, body: change.body ?? "", from_status: change.from,
     to_status: change.to, created_at: w.now,
-  });
+  };
+  if (comment === "") await insertActivity(w.sql, row);
+  else await insertActivityPair(w.sql, row, commentRow(w, change.taskId, change.runId, change.authorId, comment));
   w.changes.tasks.add(change.taskId);
 }

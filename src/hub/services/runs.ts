@@ -13,12 +13,12 @@ import { badRequest, conflict, forbidden, notFound, runConflict } from "../error
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
 import {
-  findRun, hasActiveRun, insertRun, previousTotalCost, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
+  findRun, hasActiveRun, insertRun, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
   type TransitionFields,
 } from "../store/runs.ts";
 import { updateTask } from "../store/tasks.ts";
 import type { Write } from "../write.ts";
-import { agentRun, userRun, userTask } from "./access.ts";
+import { agentRun, agentRunEnding, userRun, userTask } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
 import { notify } from "./notify.ts";
 
@@ -51,8 +51,7 @@ const text = (body: string | undefined) => (body ?? "").trim();
 export async function startRun(w: Write, agent: AgentPrincipal, runId: string, body?: string): Promise<RunListItem> {
   const run = await agentRun(w.sql, agent, runId);
   const started = await transition(w, run, "start", { started: true });
-  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to: started.status });
-  if (text(body)) await addComment(w, run.task_id, runId, agent.userId, text(body));
+  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to: started.status }, text(body));
   if (run.task_status !== "doing") {
     await updateTask(w.sql, run.task_id, { status: "doing" }, w.now);
     await addStatusChange(w, { taskId: run.task_id, runId, subject: "task", authorId: agent.userId, from: run.task_status, to: "doing" });
@@ -93,12 +92,11 @@ export async function endRun(
   action: "complete" | "error",
   input: CostInput & { body?: string | undefined },
 ): Promise<RunListItem> {
-  const run = await agentRun(w.sql, agent, runId);
+  const run = await agentRunEnding(w.sql, agent, runId);
   if (!nextRunStatus(run.status, action)) throw runConflict(action, run.status);
-  const cost = deriveCost(input, await previousTotalCost(w.sql, run.task_id, runId));
+  const cost = deriveCost(input, run.previous_total_cost_usd ?? 0);
   const ended = await transition(w, run, action, { ended: true, stepCostUsd: cost.stepCostUsd, totalCostUsd: cost.totalCostUsd });
-  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to: ended.status });
-  if (text(input.body)) await addComment(w, run.task_id, runId, agent.userId, text(input.body));
+  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to: ended.status }, text(input.body));
   const fallback = action === "complete" ? `${agent.name} finished "${run.task_title}"` : `${agent.name} hit an error on "${run.task_title}"`;
   await notify(w, {
     userId: run.owner_id, type: action === "complete" ? "run_finished" : "run_error", taskId: run.task_id, runId,

@@ -31,9 +31,10 @@ export interface RunJoined extends RunRow {
   task_status: "todo" | "doing" | "done";
 }
 
-const SELECT = `SELECT r.*, t.title AS task_title, t.workspace_id, t.project_id, t.status AS task_status, o.name AS owner_name,
-    a.name AS agent_name, a.user_id AS agent_user_id, a.creator_id AS agent_creator_id
-  FROM runs r JOIN tasks t ON t.id = r.task_id JOIN users o ON o.id = r.owner_id JOIN agents a ON a.id = r.agent_id`;
+const COLUMNS = `r.*, t.title AS task_title, t.workspace_id, t.project_id, t.status AS task_status, o.name AS owner_name,
+    a.name AS agent_name, a.user_id AS agent_user_id, a.creator_id AS agent_creator_id`;
+const JOINED = "runs r JOIN tasks t ON t.id = r.task_id JOIN users o ON o.id = r.owner_id JOIN agents a ON a.id = r.agent_id";
+const SELECT = `SELECT ${COLUMNS} FROM ${JOINED}`;
 
 export function toRunListItem(row: RunJoined): RunListItem {
   return {
@@ -83,6 +84,26 @@ export function findRun(sql: Reader, id: string): Promise<RunJoined | undefined>
   return sql.get<RunJoined>(FIND, [id]);
 }
 
+/** The run, if `userId` is a member of its task's workspace (one statement for the read and the check). */
+export function findRunForMember(sql: Reader, id: string, userId: string): Promise<RunJoined | undefined> {
+  return sql.get<RunJoined>(FIND_FOR_MEMBER, [userId, id]);
+}
+
+const FIND_FOR_MEMBER = `SELECT ${COLUMNS} FROM ${JOINED}
+  JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.user_id = ? WHERE r.id = ?`;
+
+/** A run about to end, with the running cost total of its task's turns before it (null when none reported one). */
+export type RunEnding = RunJoined & { previous_total_cost_usd: number | null };
+
+/** The run and the cost total before it, in one statement (completing a run needs both). */
+export function findRunEnding(sql: Reader, id: string): Promise<RunEnding | undefined> {
+  return sql.get<RunEnding>(FIND_ENDING, [id]);
+}
+
+const FIND_ENDING = `SELECT ${COLUMNS}, (SELECT p.total_cost_usd FROM runs p
+    WHERE p.task_id = r.task_id AND p.id < r.id AND p.total_cost_usd IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS previous_total_cost_usd
+  FROM ${JOINED} WHERE r.id = ?`;
+
 export interface TransitionFields { started?: boolean; ended?: boolean; stepCostUsd?: number | null; totalCostUsd?: number | null }
 
 /**
@@ -125,12 +146,14 @@ export async function touchRun(sql: Sql, id: string, now: number): Promise<void>
 
 /**
  * Renews the lease of `agentId`'s run if it is RUNNING, and returns whose task
- * it is; undefined if it is not (the caller reads the run to say why). Two
- * one-table statements: the common case of an agent's call skips the join.
+ * it is; undefined if it is not (the caller reads the run to say why). One
+ * one-table statement: the common case of an agent's call skips the join.
  */
-export async function touchAgentRun(sql: Sql, id: string, agentId: string, now: number): Promise<{ task_id: string; owner_id: string } | undefined> {
-  const { changes } = await sql.run("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND agent_id = ? AND status = 'RUNNING'", [now, id, agentId]);
-  return changes === 1 ? sql.get("SELECT task_id, owner_id FROM runs WHERE id = ?", [id]) : undefined;
+export function touchAgentRun(sql: Sql, id: string, agentId: string, now: number): Promise<{ task_id: string; owner_id: string } | undefined> {
+  return sql.get(
+    "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND agent_id = ? AND status = 'RUNNING' RETURNING task_id, owner_id",
+    [now, id, agentId],
+  );
 }
 
 export interface AgentRunFilter {
@@ -176,16 +199,6 @@ export async function hasActiveRun(sql: Reader, taskId: string, agentId: string)
     [taskId, agentId],
   );
   return row !== undefined;
-}
-
-/** The running cost total of the task's turns before `runId` (0 when none reported one). */
-export async function previousTotalCost(sql: Reader, taskId: string, runId: string): Promise<number> {
-  const row = await sql.get<{ total: number }>(
-    `SELECT total_cost_usd AS total FROM runs
-     WHERE task_id = ? AND id < ? AND total_cost_usd IS NOT NULL ORDER BY id DESC LIMIT 1`,
-    [taskId, runId],
-  );
-  return row?.total ?? 0;
 }
 
 /** RUNNING runs whose agent has made no call about them since `before`. */

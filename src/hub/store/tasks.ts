@@ -55,6 +55,14 @@ export function findTaskRow(sql: Reader, id: string): Promise<TaskRow | undefine
   return sql.get<TaskRow>("SELECT * FROM tasks WHERE id = ?", [id]);
 }
 
+/** The task, if `userId` is a member of its workspace (one statement for the read and the check). */
+export function findTaskRowForMember(sql: Reader, id: string, userId: string): Promise<TaskRow | undefined> {
+  return sql.get<TaskRow>(
+    "SELECT t.* FROM tasks t JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.user_id = ? WHERE t.id = ?",
+    [userId, id],
+  );
+}
+
 export async function findTask(sql: Reader, id: string): Promise<Task | undefined> {
   const row = await sql.get<TaskJoined>(FIND, [id]);
   return row && toTask(row);
