@@ -53,9 +53,14 @@ const postT = tally();
 const hubT = tally();
 const otherT = tally();
 const sliceMs = Math.max(500, (seconds * 1000) / rounds);
+// Each round's own ratio too: their spread shows how far the machine drifted within the run.
+const roundRatios: number[] = [];
+const rate = (t: Tally, before: Tally, per: number) => ((t.count - before.count) * per) / ((t.ms - before.ms) / 1000);
 for (let r = 0; r < rounds; r++) {
+  const [bareBefore, hubBefore] = [{ ...bareT }, { ...hubT }];
   await slice(bareT, bareGet, bare.process.pid!, sliceMs, concurrency);
   await slice(hubT, hub.lifecycle, hub.pid, sliceMs, concurrency);
+  roundRatios.push((100 * rate(hubT, hubBefore, 5)) / rate(bareT, bareBefore, 1));
   if (other) await slice(otherT, other.lifecycle, other.pid, sliceMs, concurrency);
   await slice(postT, barePost, bare.process.pid!, sliceMs / 2, concurrency);
 }
@@ -77,7 +82,8 @@ const cores = (t: Tally, requests: number) =>
   `server ${fmt(t.cpu / (t.ms / 1000), 2)} cores, ${fmt((t.cpu * 1e6) / requests, 1)} µs/req; client ${fmt(t.clientCpu / (t.ms / 1000), 2)} cores, ${fmt((t.clientCpu * 1e6) / requests, 1)} µs/req`;
 console.log(`  CPU, bare:           ${cores(bareT, bareT.count)}`);
 console.log(`  CPU, hub:            ${cores(hubT, hubT.count * 5)}`);
-console.log(`  ratio, wall clock:   ${fmt((100 * hubRps) / bareRps, 1)} % of the bare route's req/s  (goal ≥ 50 %)`);
+const sortedRatios = [...roundRatios].sort((a, b) => a - b);
+console.log(`  ratio, wall clock:   ${fmt((100 * hubRps) / bareRps, 1)} % of the bare route's req/s  (goal ≥ 50 %; rounds ${fmt(sortedRatios[0]!, 1)}–${fmt(sortedRatios.at(-1)!, 1)} %)`);
 console.log(`  (reference) bare POST with a JSON body: ${fmt(postRps)} req/s; the hub makes ${fmt((100 * hubRps) / postRps, 1)} % of that`);
 console.log(`  ratio, per CPU:      ${fmt((100 * lifecyclesPerCpu * 5) / bareRpsPerCpu, 1)} % of the bare route's req per CPU-second`);
 if (other) {
