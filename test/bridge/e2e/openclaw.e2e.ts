@@ -269,7 +269,7 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     t = await startTestHub();
     dir = tempDir("gc-managed-");
     mkdirSync(join(dir, "workspace"));
-    writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, join(dir, "workspace"))));
+    writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, dir)));
     b = await startTestBridge(t, {
       flags: { openclaw: "managed", "openclaw-config": join(dir, "openclaw.json"), "openclaw-state": join(dir, "managed") },
       env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir, TMPDIR: dir },
@@ -307,7 +307,7 @@ describe("npm start: the hub and the bridge with a managed gateway in one proces
     model = await startModelServer(script);
     dir = tempDir("gc-start-");
     mkdirSync(join(dir, "workspace"));
-    writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, join(dir, "workspace"))));
+    writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, dir)));
   });
   after(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

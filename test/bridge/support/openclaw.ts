@@ -22,9 +22,12 @@ export interface TestGateway {
 /** USD per million tokens: the scripted server reports 1000 in + 100 out per call. */
 export const MODEL_COST = { input: 1, output: 2, cacheRead: 0, cacheWrite: 0 };
 
-export function openClawConfig(modelUrl: string, workspace: string): Record<string, unknown> {
+/** OpenClaw's config for a test that owns `dir`: its workspace and its log file live there (the log's default is /tmp/openclaw). */
+export function openClawConfig(modelUrl: string, dir: string): Record<string, unknown> {
+  const workspace = join(dir, "workspace");
   return {
     update: { checkOnStart: false },
+    logging: { file: join(dir, "logs", "openclaw.log") },
     models: {
       mode: "merge",
       providers: {
@@ -44,7 +47,7 @@ export async function startTestGateway(modelUrl: string): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), "gc-openclaw-"));
   mkdirSync(join(dir, "workspace"));
   const configPath = join(dir, "openclaw.json");
-  writeFileSync(configPath, JSON.stringify(openClawConfig(modelUrl, join(dir, "workspace"))));
+  writeFileSync(configPath, JSON.stringify(openClawConfig(modelUrl, dir)));
   const logs: string[] = [];
   const supervisor = new GatewaySupervisor({
     node: runtime.node, entry: runtime.entry, stateDir: join(dir, "managed"), configPath, port: 0,
