@@ -13,7 +13,7 @@ import { badRequest, conflict, forbidden, notFound, runConflict } from "../error
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
 import {
-  findRun, hasActiveRun, insertRun, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
+  findRun, insertRun, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
   type TransitionFields,
 } from "../store/runs.ts";
 import { updateTask } from "../store/tasks.ts";
@@ -165,9 +165,7 @@ export async function followUp(w: Write, user: UserPrincipal, runId: string, mes
   const agent = await findAgent(w.sql, run.agent_id);
   if (!agent || agent.creator_id !== user.userId) throw forbidden("Only the agent's creator can send it a follow-up");
   if (!isEnded(run.status)) throw conflict(`Cannot follow up on a run that is ${run.status}`, { status: run.status });
-  if (await hasActiveRun(w.sql, run.task_id, run.agent_id)) {
-    throw busy(agent.name);
-  }
+  // A newer run of the same agent still going on this task: the unique index refuses the insert (409), as in `delegate`.
   const row: RunRow = {
     id: newId("run", w.now), task_id: run.task_id, agent_id: run.agent_id, owner_id: user.userId, status: "PENDING",
     prompt: text(message), last_follow_up_message: text(message), follows_run_id: run.id, created_at: w.now,
