@@ -14,19 +14,19 @@ export interface ActivityRow {
   created_at: number;
 }
 
+const INSERT = "INSERT INTO activity (id, task_id, run_id, type, subject, author_id, body, from_status, to_status, created_at) VALUES";
+const ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const INSERT_ONE = `${INSERT} ${ROW}`;
+const INSERT_TWO = `${INSERT} ${ROW}, ${ROW}`;
+
 export async function insertActivity(sql: Sql, row: ActivityRow): Promise<void> {
-  await sql.run(INSERT[1], params(row, []));
+  await sql.run(INSERT_ONE, params(row, []));
 }
 
 /** Two rows in one statement (a status change and the comment that came with it). */
 export async function insertActivityPair(sql: Sql, first: ActivityRow, second: ActivityRow): Promise<void> {
-  await sql.run(INSERT[2], params(second, params(first, [])));
+  await sql.run(INSERT_TWO, params(second, params(first, [])));
 }
-
-const ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-const INSERT = ["", ROW, `${ROW}, ${ROW}`].map((values) =>
-  `INSERT INTO activity (id, task_id, run_id, type, subject, author_id, body, from_status, to_status, created_at) VALUES ${values}`) as
-  [string, string, string];
 
 function params(row: ActivityRow, into: (string | number | null)[]): (string | number | null)[] {
   into.push(row.id, row.task_id, row.run_id, row.type, row.subject, row.author_id, row.body, row.from_status, row.to_status, row.created_at);
