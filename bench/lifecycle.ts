@@ -55,13 +55,19 @@ const otherT = tally();
 const sliceMs = Math.max(500, (seconds * 1000) / rounds);
 // Each round's own ratio too: their spread shows how far the machine drifted within the run.
 const roundRatios: number[] = [];
+// With --compare, each round's lifecycles/s of this checkout over that one's: a change smaller than their spread is noise.
+const roundSpeedups: number[] = [];
 const rate = (t: Tally, before: Tally, per: number) => ((t.count - before.count) * per) / ((t.ms - before.ms) / 1000);
 for (let r = 0; r < rounds; r++) {
   const [bareBefore, hubBefore] = [{ ...bareT }, { ...hubT }];
   await slice(bareT, bareGet, bare.process.pid!, sliceMs, concurrency);
   await slice(hubT, hub.lifecycle, hub.pid, sliceMs, concurrency);
   roundRatios.push((100 * rate(hubT, hubBefore, 5)) / rate(bareT, bareBefore, 1));
-  if (other) await slice(otherT, other.lifecycle, other.pid, sliceMs, concurrency);
+  if (other) {
+    const otherBefore = { ...otherT };
+    await slice(otherT, other.lifecycle, other.pid, sliceMs, concurrency);
+    roundSpeedups.push(rate(hubT, hubBefore, 1) / rate(otherT, otherBefore, 1));
+  }
   await slice(postT, barePost, bare.process.pid!, sliceMs / 2, concurrency);
 }
 await barePool.close();
@@ -89,6 +95,7 @@ console.log(`  ratio, per CPU:      ${fmt((100 * lifecyclesPerCpu * 5) / bareRps
 if (other) {
   const otherPerSec = otherT.count / (otherT.ms / 1000);
   console.log(`  hub of ${values.compare} (writer ${otherWriter ?? "its default"}): ${fmt(otherPerSec)} lifecycles/s, ${fmt((otherT.cpu * 1e6) / (otherT.count * 5), 1)} µs of hub CPU per request`);
-  console.log(`  this checkout vs that: ${fmt(lifecyclesPerSec / otherPerSec, 3)}× the lifecycles/s, ${fmt((hubT.cpu / hubT.count) / (otherT.cpu / otherT.count), 3)}× the CPU per lifecycle`);
+  const speedups = [...roundSpeedups].sort((a, b) => a - b);
+  console.log(`  this checkout vs that: ${fmt(lifecyclesPerSec / otherPerSec, 3)}× the lifecycles/s (rounds ${fmt(speedups[0]!, 3)}–${fmt(speedups.at(-1)!, 3)}×), ${fmt((hubT.cpu / hubT.count) / (otherT.cpu / otherT.count), 3)}× the CPU per lifecycle`);
 }
 console.log(`  goal ≥ 2,000 lifecycles/s: ${lifecyclesPerSec >= 2000 ? "met" : "NOT met"} (wall clock), ${lifecyclesPerCpu >= 2000 ? "met" : "NOT met"} (per hub CPU-second)`);
