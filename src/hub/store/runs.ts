@@ -79,6 +79,11 @@ export async function insertRun(sql: Sql, row: RunRow): Promise<void> {
 // Hot statements are built once: a SQL text made per call costs a concatenation
 // and a fresh hash each time the adapter looks its prepared statement up.
 const FIND = `${SELECT} WHERE r.id = ?`;
+const FIND_FOR_MEMBER = `SELECT ${COLUMNS} FROM ${JOINED}
+  JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.user_id = ? WHERE r.id = ?`;
+const FIND_ENDING = `SELECT ${COLUMNS}, (SELECT p.total_cost_usd FROM runs p
+    WHERE p.task_id = r.task_id AND p.id < r.id AND p.total_cost_usd IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS previous_total_cost_usd
+  FROM ${JOINED} WHERE r.id = ?`;
 
 export function findRun(sql: Reader, id: string): Promise<RunJoined | undefined> {
   return sql.get<RunJoined>(FIND, [id]);
@@ -89,9 +94,6 @@ export function findRunForMember(sql: Reader, id: string, userId: string): Promi
   return sql.get<RunJoined>(FIND_FOR_MEMBER, [userId, id]);
 }
 
-const FIND_FOR_MEMBER = `SELECT ${COLUMNS} FROM ${JOINED}
-  JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.user_id = ? WHERE r.id = ?`;
-
 /** A run about to end, with the running cost total of its task's turns before it (null when none reported one). */
 export type RunEnding = RunJoined & { previous_total_cost_usd: number | null };
 
@@ -99,10 +101,6 @@ export type RunEnding = RunJoined & { previous_total_cost_usd: number | null };
 export function findRunEnding(sql: Reader, id: string): Promise<RunEnding | undefined> {
   return sql.get<RunEnding>(FIND_ENDING, [id]);
 }
-
-const FIND_ENDING = `SELECT ${COLUMNS}, (SELECT p.total_cost_usd FROM runs p
-    WHERE p.task_id = r.task_id AND p.id < r.id AND p.total_cost_usd IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS previous_total_cost_usd
-  FROM ${JOINED} WHERE r.id = ?`;
 
 export interface TransitionFields { started?: boolean; ended?: boolean; stepCostUsd?: number | null; totalCostUsd?: number | null }
 
