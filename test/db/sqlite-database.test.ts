@@ -7,6 +7,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { UniqueViolation } from "../../src/hub/db/port.ts";
 import { FEED_SQL, listActivity } from "../../src/hub/store/activity.ts";
 import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
+import { findRunEnding } from "../../src/hub/store/runs.ts";
 
 describe("the SQLite adapter", () => {
   let dir: string;
@@ -29,7 +30,7 @@ describe("the SQLite adapter", () => {
     try {
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
       const versions = raw.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[];
-      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4]);
+      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4, 5]);
     } finally {
       raw.close();
     }
@@ -234,6 +235,34 @@ describe("the SQLite adapter", () => {
           UniqueViolation,
         );
       }
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it("gives a version-4 database's tasks the cost total of the turn that ended last", async () => {
+    const file = join(dir, "v4.sqlite");
+    const raw = new BetterSqlite3(file);
+    raw.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    for (const name of ["0001_init.sql", "0002_activity_append.sql", "0003_activity_by_run.sql", "0004_activity_unique.sql"]) {
+      raw.exec(readFileSync(new URL(`../../src/hub/db/migrations/sqlite/${name}`, import.meta.url), "utf8"));
+      raw.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(Number(name.slice(0, 4)), name);
+    }
+    raw.exec(`INSERT INTO users VALUES ('u1', 'Ada', 'user', 0), ('u2', 'Bot', 'agent', 0);
+      INSERT INTO agents (id, user_id, creator_id, name, created_at) VALUES ('a1', 'u2', 'u1', 'Bot', 0);
+      INSERT INTO workspaces VALUES ('w1', 'W', 'u1', 0);
+      INSERT INTO projects VALUES ('p1', 'w1', 'General', '', 0);
+      INSERT INTO tasks (id, workspace_id, project_id, title, status, creator_id, owner_id, created_at, updated_at)
+        VALUES ('t1', 'w1', 'p1', 'One', 'doing', 'u1', 'u1', 0, 0), ('t2', 'w1', 'p1', 'Two', 'todo', 'u1', 'u1', 0, 0);
+      INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, created_at, ended_at, total_cost_usd) VALUES
+        ('run_1', 't1', 'a1', 'u1', 'FINISHED', 'go', 1, 30, 3), ('run_2', 't1', 'a1', 'u1', 'FINISHED', 'go', 2, 20, 1),
+        ('run_3', 't1', 'a1', 'u1', 'RUNNING', 'go', 3, NULL, NULL), ('run_4', 't2', 'a1', 'u1', 'RUNNING', 'go', 4, NULL, NULL);`);
+    raw.close();
+    const migrated = new SqliteDatabase(file);
+    try {
+      // run_1 ended after run_2: its total is the one the next turn builds on.
+      assert.equal((await findRunEnding(migrated, "run_3"))?.previous_total_cost_usd, 3);
+      assert.equal((await findRunEnding(migrated, "run_4"))?.previous_total_cost_usd, null);
     } finally {
       await migrated.close();
     }

@@ -1,8 +1,8 @@
 /**
- * Cost derivation over a task's turns (its runs, oldest first): given only a
- * step, total = previous total + step; given only a total, step = total −
- * previous total; both are stored as sent; neither records nothing. On
- * /complete and on /error alike.
+ * Cost derivation over a task's turns (its runs, in the order they report their
+ * costs): given only a step, total = previous total + step; given only a total,
+ * step = total − previous total; both are stored as sent; neither records
+ * nothing. On /complete and on /error alike.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -103,6 +103,28 @@ describe("cost derivation", () => {
     assert.deepEqual(await turn(other.id, "complete", { stepCostUsd: 0.25 }, helper.token), [0.25, 1.75]);
     const last = await followUp(stopped);
     assert.deepEqual(await turn(last, "complete", { totalCostUsd: 2 }), [0.25, 2]);
+  });
+
+  it("builds each total on the turn that ended last, when two agents' turns end out of order", async () => {
+    const task = await createTask(t);
+    const helper = await secondAgent(t, "Out Of Order Helper");
+    const first = await delegateTo(t, task.id);
+    const second = await delegateTo(t, task.id, helper.id);
+    for (const [run, token] of [[first.id, t.creds.agentToken], [second.id, helper.token]] as const) {
+      assertStatus(await t.agent(token, "POST", `/runs/${run}/start`, {}), 200);
+    }
+    const end = async (run: string, token: string, costs: Costs) => {
+      const res = await t.agent(token, "POST", `/runs/${run}/complete`, { body: "done", ...costs });
+      assertStatus(res, 200);
+      return [res.body.stepCostUsd, res.body.totalCostUsd];
+    };
+    // The later-created run ends first; the earlier one's cost still counts towards what follows.
+    assert.deepEqual(await end(second.id, helper.token, { stepCostUsd: 1 }), [1, 1]);
+    assert.deepEqual(await end(first.id, t.creds.agentToken, { stepCostUsd: 2 }), [2, 3]);
+    const next = await followUp(first.id);
+    assert.deepEqual(await turn(next, "complete", { stepCostUsd: 0.5 }), [0.5, 3.5]);
+    const last = await followUp(next);
+    assert.deepEqual(await turn(last, "complete", { totalCostUsd: 4 }), [0.5, 4]);
   });
 
   it("keeps each task's total to itself", async () => {

@@ -1,6 +1,7 @@
 /**
  * Cost derivation. A task's runs are its turns; `totalCostUsd` is the running
- * total over them. Given only a step: total = previous total + step. Given only
+ * total over them, in the order they report costs (two agents' turns on one task
+ * can end in either order). Given only a step: total = previous total + step. Given only
  * a total: step = total − previous total. Given both: both as sent. Given neither:
  * nothing is recorded.
  */

@@ -16,7 +16,7 @@ import {
   findRun, insertRun, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
   type TransitionFields,
 } from "../store/runs.ts";
-import { updateTask } from "../store/tasks.ts";
+import { setTaskCostTotal, updateTask } from "../store/tasks.ts";
 import type { Write } from "../write.ts";
 import { agentRun, agentRunEnding, userRun, userTask } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
@@ -96,6 +96,8 @@ export async function endRun(
   if (!nextRunStatus(run.status, action)) throw runConflict(action, run.status);
   const cost = deriveCost(input, run.previous_total_cost_usd ?? 0);
   const ended = await transition(w, run, action, { ended: true, stepCostUsd: cost.stepCostUsd, totalCostUsd: cost.totalCostUsd });
+  // The next turn to end builds on this total, whichever of the task's runs it is.
+  if (cost.totalCostUsd !== null) await setTaskCostTotal(w.sql, run.task_id, cost.totalCostUsd);
   await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to: ended.status }, text(input.body));
   const fallback = action === "complete" ? `${agent.name} finished "${run.task_title}"` : `${agent.name} hit an error on "${run.task_title}"`;
   await notify(w, {

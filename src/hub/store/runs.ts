@@ -81,9 +81,7 @@ export async function insertRun(sql: Sql, row: RunRow): Promise<void> {
 const FIND = `${SELECT} WHERE r.id = ?`;
 const FIND_FOR_MEMBER = `SELECT ${COLUMNS} FROM ${JOINED}
   JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.user_id = ? WHERE r.id = ?`;
-const FIND_ENDING = `SELECT ${COLUMNS}, (SELECT p.total_cost_usd FROM runs p
-    WHERE p.task_id = r.task_id AND p.id < r.id AND p.total_cost_usd IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS previous_total_cost_usd
-  FROM ${JOINED} WHERE r.id = ?`;
+const FIND_ENDING = `SELECT ${COLUMNS}, t.cost_total_usd AS previous_total_cost_usd FROM ${JOINED} WHERE r.id = ?`;
 
 export function findRun(sql: Reader, id: string): Promise<RunJoined | undefined> {
   return sql.get<RunJoined>(FIND, [id]);
@@ -94,7 +92,7 @@ export function findRunForMember(sql: Reader, id: string, userId: string): Promi
   return sql.get<RunJoined>(FIND_FOR_MEMBER, [userId, id]);
 }
 
-/** A run about to end, with the running cost total of its task's turns before it (null when none reported one). */
+/** A run about to end, with its task's running cost total so far (null while no turn reported one). */
 export type RunEnding = RunJoined & { previous_total_cost_usd: number | null };
 
 /** The run and the cost total before it, in one statement (completing a run needs both). */

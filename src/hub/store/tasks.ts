@@ -78,6 +78,11 @@ export async function updateTask(sql: Sql, id: string, patch: TaskPatch, now: nu
   ]);
 }
 
+/** Records the task's running cost total: the total of the turn that just reported one. */
+export async function setTaskCostTotal(sql: Sql, id: string, totalUsd: number): Promise<void> {
+  await sql.run("UPDATE tasks SET cost_total_usd = ? WHERE id = ?", [totalUsd, id]);
+}
+
 export interface OwnerTaskFilter {
   userId: string;
   workspaceId?: string | undefined;
