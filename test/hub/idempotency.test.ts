@@ -73,6 +73,21 @@ for (const writer of WRITERS) describe(`idempotency (writes: ${writer})`, () => 
     assert.equal((await t.owner(t.creds.ownerToken, "GET", `/runs/${runId}`)).body.status, "RUNNING");
   });
 
+  it("answers 422 for a key reused to create a project in another workspace, and creates none there", async () => {
+    const owner = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      t.owner(t.creds.ownerToken, method, path, body, headers);
+    const other = await owner("POST", "/workspaces", { name: "Second workspace" });
+    assertStatus(other, 201);
+    const create = (workspaceId: string) => owner("POST", "/projects", { name: "Roadmap" }, { ...key("project-key"), "x-workspace-id": workspaceId });
+    assertStatus(await create(t.creds.workspaceId), 201);
+    assertError(await create(other.body.id), 422, "Idempotency-Key was already used with a different request");
+    const projects = await owner("GET", "/projects", undefined, { "x-workspace-id": other.body.id });
+    assert.deepEqual(projects.body.map((p: { name: string }) => p.name).filter((n: string) => n === "Roadmap"), []);
+    const replay = await create(t.creds.workspaceId);
+    assertStatus(replay, 201);
+    assert.equal(replay.headers.get("idempotent-replayed"), "true");
+  });
+
   it("keeps keys per caller: another agent, the owner and another person may use the same key", async () => {
     const b = await secondAgent(t, "Key Bot");
     const mine = await runIn(t, "RUNNING");

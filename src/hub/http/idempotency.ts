@@ -10,8 +10,8 @@ const JSON_TYPE = "application/json; charset=utf-8";
 /**
  * Answers a POST with a command's result. With an `Idempotency-Key`, the
  * response is stored in the same transaction as the write, so a retry after any
- * failure either replays it (same body) or is refused with 422 (different
- * body); it never runs twice. The body arrives serialized by the writer (with
+ * failure either replays it (same request) or is refused with 422 (another
+ * body, path or workspace); it never runs twice. The body arrives serialized by the writer (with
  * the route's own schema) and goes out as it is.
  */
 export async function mutation<N extends CommandName>(
@@ -27,8 +27,11 @@ export async function mutation<N extends CommandName>(
   let idempotency: Idempotency | undefined;
   if (key !== undefined) {
     if (typeof key !== "string" || !KEY.test(key)) throw badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
+    // The workspace header picks where `POST /projects` writes, so it is part of the request
+    // (added only when sent: other requests keep the hash they had).
+    const workspace = request.headers["x-workspace-id"];
     const requestHash = createHash("sha256")
-      .update(`${request.method} ${request.url.split("?")[0]}\n${JSON.stringify(request.body ?? null)}`)
+      .update(`${request.method} ${request.url.split("?")[0]}${typeof workspace === "string" ? `\nx-workspace-id: ${workspace}` : ""}\n${JSON.stringify(request.body ?? null)}`)
       .digest("hex");
     idempotency = { scope, key, requestHash, status };
   }
