@@ -46,9 +46,11 @@ describe("owner API", () => {
       assert.equal((await t.agent(res.body.token, "GET", "/me")).body.name, "Review Bot");
     });
 
-    it("POST /agents refuses a second agent with the same name (any case) with 409", async () => {
+    it("POST /agents refuses a second agent with the same name (any case, in any script) with 409", async () => {
       await secondAgent(t, "Twin Bot");
       assertError(await t.owner(owner, "POST", "/agents", { name: "twin bot" }), 409, 'You already have an agent named "twin bot"');
+      await secondAgent(t, "Ärger");
+      assertError(await t.owner(owner, "POST", "/agents", { name: "äRGER" }), 409, 'You already have an agent named "äRGER"');
     });
 
     it("POST /agents/:id/token rotates the token: 201 { token }, the old one is refused at once", async () => {
@@ -246,6 +248,15 @@ describe("owner API", () => {
       assert.equal(res.body.runId, res.body.runs[0].id);
       const runs = (await t.owner(owner, "GET", `/tasks/${task.id}`)).body.runs;
       assert.equal(runs.length, 2);
+    });
+
+    it("a comment's runs follow the order of its @mentions, and runId is the first one's", async () => {
+      const task = await createTask(t);
+      const sidekick = await secondAgent(t, "Sidekick Two");
+      const res = await t.owner(owner, "POST", `/tasks/${task.id}/comments`, { body: "@sidekick two draft it, then @OpenClaw Bot reviews" });
+      assertStatus(res, 201);
+      assert.deepEqual(res.body.runs.map((r: { agent: { id: string } }) => r.agent.id), [sidekick.id, t.creds.agentId]);
+      assert.equal(res.body.runId, res.body.runs[0].id);
     });
 
     it("POST /tasks/:id/delegate: 201 PENDING run whose prompt defaults to the title and description", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { mentionedNames } from "../../src/hub/domain/mentions.ts";
+import { foldName, mentionedNames } from "../../src/hub/domain/mentions.ts";
 
 const agents = [{ name: "OpenClaw Bot" }, { name: "Bot" }, { name: "Bot Two" }, { name: "Élise" }];
 const names = (body: string, candidates = agents) => mentionedNames(body, candidates).map((a) => a.name);
@@ -22,13 +22,26 @@ describe("@mentions", () => {
 
   it("prefers the longest name when names overlap", () => {
     assert.deepEqual(names("@Bot Two, go"), ["Bot Two"]);
-    assert.deepEqual(names("@Bot and @Bot Two"), ["Bot Two", "Bot"]);
+    assert.deepEqual(names("@Bot and @Bot Two"), ["Bot", "Bot Two"]);
     assert.deepEqual(names("@OpenClaw Bot"), ["OpenClaw Bot"]);
   });
 
   it("answers each agent once, however often it is mentioned, and skips a bad mention for a good one", () => {
     assert.deepEqual(names("@Bot @Bot @bot"), ["Bot"]);
     assert.deepEqual(names("@Botty then @Bot"), ["Bot"]);
+  });
+
+  it("answers agents in the order the comment first mentions them", () => {
+    assert.deepEqual(names("@Élise then @OpenClaw Bot, and @Bot Two"), ["Élise", "OpenClaw Bot", "Bot Two"]);
+    assert.deepEqual(names("@Bot Two first, @Bot after"), ["Bot Two", "Bot"]);
+  });
+
+  it("matches names in any case across Unicode, and in compatibility forms", () => {
+    assert.deepEqual(names("@ÉLISE, à toi"), ["Élise"]);
+    assert.deepEqual(names("@ärger go", [{ name: "ÄRGER" }]), ["ÄRGER"]);
+    assert.deepEqual(names("@Ｂｏｔ (full-width)"), ["Bot"]);
+    assert.equal(foldName("Ärger"), foldName("äRGER"));
+    assert.notEqual(foldName("Arger"), foldName("Ärger"));
   });
 
   it("handles letters beyond ASCII as word characters", () => {

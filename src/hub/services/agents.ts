@@ -1,8 +1,9 @@
 import { newId } from "../domain/ids.ts";
 import { hashToken, newToken } from "../domain/tokens.ts";
+import { foldName } from "../domain/mentions.ts";
 import { badRequest, conflict, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
-import { findAgent, findAgentByName, insertAgent, markAgentDeleted, setAgentTokenHash, type AgentRow } from "../store/agents.ts";
+import { agentNamesOf, findAgent, insertAgent, markAgentDeleted, setAgentTokenHash, type AgentRow } from "../store/agents.ts";
 import { insertUser } from "../store/users.ts";
 import type { Write } from "../write.ts";
 
@@ -27,7 +28,10 @@ export async function createAgent(
   const name = input.name.trim();
   if (!name) throw badRequest("name must be a non-empty string");
   // Unique per creator, so an @mention names exactly one agent.
-  if (await findAgentByName(w.sql, user.userId, name)) throw conflict(`You already have an agent named "${name}"`);
+  const folded = foldName(name);
+  if ((await agentNamesOf(w.sql, user.userId)).some((taken) => foldName(taken) === folded)) {
+    throw conflict(`You already have an agent named "${name}"`);
+  }
   const token = newToken("agent");
   const userId = newId("usr", w.now);
   await insertUser(w.sql, { id: userId, name, kind: "agent", created_at: w.now });

@@ -39,11 +39,10 @@ export function listAgentsOf(sql: Reader, creatorId: string): Promise<AgentWithC
   return sql.all<AgentWithCreator>(`${WITH_CREATOR} WHERE a.creator_id = ? AND a.deleted_at IS NULL ORDER BY a.id`, [creatorId]);
 }
 
-export async function findAgentByName(sql: Reader, creatorId: string, name: string): Promise<AgentRow | undefined> {
-  return sql.get<AgentRow>(
-    "SELECT * FROM agents WHERE creator_id = ? AND lower(name) = lower(?) AND deleted_at IS NULL",
-    [creatorId, name],
-  );
+/** The names of the creator's live agents (compared in code: SQLite's lower() folds ASCII only). */
+export async function agentNamesOf(sql: Reader, creatorId: string): Promise<string[]> {
+  const rows = await sql.all<{ name: string }>("SELECT name FROM agents WHERE creator_id = ? AND deleted_at IS NULL", [creatorId]);
+  return rows.map((r) => r.name);
 }
 
 export async function setAgentTokenHash(sql: Sql, id: string, tokenHash: string): Promise<void> {
