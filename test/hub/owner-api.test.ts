@@ -76,6 +76,26 @@ describe("owner API", () => {
       assertStatus(await t.owner(owner, "POST", "/agents", { name: "Delete Bot" }), 201);
     });
 
+    it("DELETE /agents/:id stops the runs the agent had going, and a follow-up to it answers 409", async () => {
+      const agent = await secondAgent(t, "Leaving Bot");
+      const [pendingTask, runningTask, doneTask] = [await createTask(t), await createTask(t), await createTask(t)];
+      const pending = await delegateTo(t, pendingTask.id, agent.id);
+      const running = await delegateTo(t, runningTask.id, agent.id);
+      const done = await delegateTo(t, doneTask.id, agent.id);
+      for (const run of [running, done]) assertStatus(await t.agent(agent.token, "POST", `/runs/${run.id}/start`, {}), 200);
+      assertStatus(await t.agent(agent.token, "POST", `/runs/${done.id}/complete`, { body: "Done" }), 200);
+      assert.equal((await t.owner(owner, "DELETE", `/agents/${agent.id}`)).status, 204);
+      for (const [run, from] of [[pending, "PENDING"], [running, "RUNNING"]] as const) {
+        const detail = (await t.owner(owner, "GET", `/runs/${run.id}`)).body;
+        assert.equal(detail.status, "STOPPED");
+        assert.ok(detail.endedAt);
+        const change = detail.activity.at(-1);
+        assert.deepEqual([change.type, change.from, change.to, change.body], ["status_change", from, "STOPPED", "Leaving Bot was deleted"]);
+      }
+      assert.equal((await t.owner(owner, "GET", `/runs/${done.id}`)).body.status, "FINISHED");
+      assertError(await t.owner(owner, "POST", `/runs/${done.id}/follow-up`, { message: "One more thing" }), 409, "Leaving Bot was deleted; delegate the task to another agent");
+    });
+
     it("GET /agents/:id/runs lists the agent's runs newest first, with limit", async () => {
       const agent = await secondAgent(t, "History Bot");
       const a = await delegateTo(t, (await createTask(t)).id, agent.id);

@@ -5,6 +5,7 @@ import { badRequest, conflict, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { agentNamesOf, findAgent, insertAgent, markAgentDeleted, setAgentTokenHash, type AgentRow } from "../store/agents.ts";
 import { insertUser } from "../store/users.ts";
+import { stopRunsOfDeletedAgent } from "./runs.ts";
 import type { Write } from "../write.ts";
 
 export interface AgentView {
@@ -61,8 +62,10 @@ export async function rotateAgentToken(w: Write, user: UserPrincipal, agentId: s
   return { token };
 }
 
+/** Deletes the agent: its token stops working, and the runs it had going are stopped. */
 export async function deleteAgent(w: Write, user: UserPrincipal, agentId: string): Promise<void> {
   const agent = await ownAgent(w, user, agentId);
+  await stopRunsOfDeletedAgent(w, user, agent.id, agent.name);
   await markAgentDeleted(w.sql, agent.id, w.now);
   w.changes.agents.add(agent.id);
   w.changes.credentials.add(agent.id);

@@ -13,7 +13,7 @@ import { badRequest, conflict, forbidden, notFound, runConflict } from "../error
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
 import {
-  findRun, insertRun, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
+  findRun, insertRun, listActiveRunsOfAgent, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
   type TransitionFields,
 } from "../store/runs.ts";
 import { setTaskCostTotal, updateTask } from "../store/tasks.ts";
@@ -165,7 +165,8 @@ export async function followUp(w: Write, user: UserPrincipal, runId: string, mes
   if (!text(message)) throw badRequest("message must be a non-empty string");
   const run = await userRun(w.sql, user, runId);
   const agent = await findAgent(w.sql, run.agent_id);
-  if (!agent || agent.creator_id !== user.userId) throw forbidden("Only the agent's creator can send it a follow-up");
+  if (!agent) throw conflict(`${run.agent_name} was deleted; delegate the task to another agent`);
+  if (agent.creator_id !== user.userId) throw forbidden("Only the agent's creator can send it a follow-up");
   if (!isEnded(run.status)) throw conflict(`Cannot follow up on a run that is ${run.status}`, { status: run.status });
   // A newer run of the same agent still going on this task: the unique index refuses the insert (409), as in `delegate`.
   const row: RunRow = {
@@ -190,6 +191,17 @@ export async function stopRun(w: Write, user: UserPrincipal, runId: string): Pro
   const stopped = await transition(w, run, "stop", { ended: true });
   await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: user.userId, from: run.status, to: stopped.status });
   return toRunListItem(stopped);
+}
+
+/** Stops the runs a deleted agent had going: no one is left to finish them. */
+export async function stopRunsOfDeletedAgent(w: Write, user: UserPrincipal, agentId: string, agentName: string): Promise<void> {
+  for (const run of await listActiveRunsOfAgent(w.sql, agentId)) {
+    const stopped = await transition(w, run, "stop", { ended: true });
+    await addStatusChange(w, {
+      taskId: run.task_id, runId: run.id, subject: "run", authorId: user.userId, from: run.status, to: stopped.status,
+      body: `${agentName} was deleted`,
+    });
+  }
 }
 
 /** Ends a RUNNING run whose agent went quiet; false if it moved on meanwhile. */

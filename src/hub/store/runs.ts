@@ -152,6 +152,11 @@ export function touchAgentRun(sql: Sql, id: string, agentId: string, now: number
   );
 }
 
+/** The agent's PENDING and RUNNING runs (by runs_agent_status). */
+export function listActiveRunsOfAgent(sql: Reader, agentId: string): Promise<RunJoined[]> {
+  return sql.all<RunJoined>(`${SELECT} WHERE r.agent_id = ? AND r.status IN ('PENDING', 'RUNNING')`, [agentId]);
+}
+
 export interface AgentRunFilter {
   agentId: string;
   status?: RunStatus | undefined;
