@@ -45,6 +45,7 @@ export interface TaskFilters {
   dueDate?: string;
   dueBefore?: number;
   dueAfter?: number;
+  /** Default false; `status: "done"` alone includes completed tasks. */
   includeCompleted?: boolean;
   workspaceId?: string;
   projectId?: string;

@@ -111,8 +111,10 @@ describe("agent API", () => {
       assert.deepEqual(await list(`?projectId=${prj3}`), set("thirdProject"));
       assert.deepEqual(await list(`?projectId=${t.creds.projectId}&dueDate=2030-02-01`), set("feb01"));
       assert.deepEqual(await list("?status=todo"), set("jan10", "feb01", "undated", "elsewhere", "thirdProject"));
-      assert.deepEqual(await list("?status=done"), set());
+      // Asking for done tasks by status includes them, unless includeCompleted=false says otherwise.
+      assert.deepEqual(await list("?status=done"), set("doneJan10"));
       assert.deepEqual(await list("?status=done&includeCompleted=true"), set("doneJan10"));
+      assert.deepEqual(await list("?status=done&includeCompleted=false"), set());
     });
 
     it("shows a task as the owner sees it", async () => {

@@ -58,7 +58,8 @@ export function agentApi(app: App, deps: HttpDeps): void {
         dueDate: Type.Optional(IsoDate),
         dueBefore: Type.Optional(Type.Integer({ minimum: 0 })),
         dueAfter: Type.Optional(Type.Integer({ minimum: 0 })),
-        includeCompleted: Type.Optional(Type.Boolean({ default: false })),
+        // Default false, but true when `status=done` asks for completed tasks by name.
+        includeCompleted: Type.Optional(Type.Boolean()),
         workspaceId: Type.Optional(Type.String()),
         projectId: Type.Optional(Type.String()),
         status: Type.Optional(TaskStatusSchema),
@@ -70,7 +71,7 @@ export function agentApi(app: App, deps: HttpDeps): void {
     const q = request.query;
     return listTasksForAgent(deps.db, {
       agentId: request.agent.agentId, dueDate: q.dueDate, dueBefore: q.dueBefore, dueAfter: q.dueAfter,
-      includeCompleted: q.includeCompleted ?? false, workspaceId: q.workspaceId, projectId: q.projectId, status: q.status,
+      includeCompleted: q.includeCompleted ?? q.status === "done", workspaceId: q.workspaceId, projectId: q.projectId, status: q.status,
       limit: q.limit ?? 50,
     });
   });
