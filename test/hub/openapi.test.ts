@@ -117,6 +117,31 @@ describe("OpenAPI document", () => {
     }
   });
 
+  it("documents the Idempotency-Key header on every POST, and the 414, 415 and 503 answers the server gives", async () => {
+    for (const { method, path, op } of operations) {
+      const where = `${method} ${path}`;
+      const key = (op.parameters ?? []).find((p) => p.in === "header" && p.name === "Idempotency-Key");
+      assert.equal(Boolean(key), method === "post", where);
+      assert.equal("503" in op.responses, method !== "get", where);
+      if (method === "post" || method === "patch") {
+        assert.ok("415" in op.responses, where);
+        const isAgent = path.startsWith("/api/v1/agent/");
+        const url = path.replaceAll("{id}", "x").slice(isAgent ? "/api/v1/agent".length : "/api/v1".length);
+        // What `curl -d` sends without -H.
+        const headers = { "content-type": "application/x-www-form-urlencoded" };
+        const res = isAgent
+          ? await t.agent(t.creds.agentToken, method.toUpperCase(), url, "hello", headers)
+          : await t.owner(t.creds.ownerToken, method.toUpperCase(), url, "hello", headers);
+        assertError(res, 415, "Content-Type must be application/json");
+      }
+      if (path.includes("{id}")) {
+        assert.ok("414" in op.responses, where);
+        const res = await call(method, path.replaceAll("{id}", "i".repeat(201)), op);
+        assertError(res, 414, "An id in the URL is longer than 200 characters");
+      }
+    }
+  });
+
   it("documents the seed's fields: a run's prompt, task, activity, owner and lastFollowUpMessage", () => {
     const detail = doc.paths["/api/v1/agent/runs/{id}"]!.get!.responses["200"]!.content!["application/json"].schema as { allOf?: Schema[] };
     const fields = (detail.allOf ?? []).flatMap((s) => Object.keys(s.properties ?? {}));

@@ -3,6 +3,14 @@
  * and serialize with (collected as routes are registered).
  */
 import type { RouteOptions } from "fastify";
+import { ErrorBody } from "../../sdk/types.ts";
+
+/** Every POST takes one (http/idempotency.ts). */
+const IDEMPOTENCY_KEY = {
+  name: "Idempotency-Key", in: "header" as const, required: false,
+  description: "The same key with the same request replays the first response (Idempotent-Replayed: true); with another request, 422.",
+  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7e]+$" },
+};
 
 interface CollectedRoute {
   method: string;
@@ -27,13 +35,19 @@ export class OpenApiCollector {
     for (const route of this.routes) {
       const path = route.url.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
       const s = route.schema;
-      const parameters = [
+      const parameters: Array<{ name: string; in: string; required: boolean; schema: unknown }> = [
         ...params(s.params, "path"),
         ...params(s.querystring, "query"),
         ...params(s.headers, "header"),
       ];
+      if (route.method === "post") parameters.push(IDEMPOTENCY_KEY);
+      const answers: Record<string, unknown> = { ...((s.response as Record<string, unknown>) ?? {}) };
+      // What the server answers before or beside a route's own schema: over-long ids, bodies that are not JSON, load shedding.
+      if (s.params) answers["414"] ??= ErrorBody;
+      if (route.method === "post" || route.method === "patch") answers["415"] ??= ErrorBody;
+      if (route.method !== "get") answers["503"] ??= ErrorBody;
       const responses: Record<string, unknown> = {};
-      for (const [code, schema] of Object.entries((s.response as Record<string, unknown>) ?? {})) {
+      for (const [code, schema] of Object.entries(answers)) {
         responses[code] = code === "204"
           ? { description: "No content" }
           : { description: describeStatus(code), content: { "application/json": { schema: plain(schema) } } };
@@ -85,5 +99,7 @@ function params(schema: unknown, where: "path" | "query" | "header") {
 function describeStatus(code: string): string {
   return ({ "200": "OK", "201": "Created", "400": "Invalid input", "401": "Missing or invalid token", "403": "Not allowed",
     "404": "Not found (or not yours)", "409": "Conflict with the current state", "413": "Body over 1 MiB",
-    "422": "Idempotency-Key reused with another request" } as Record<string, string>)[code] ?? "Response";
+    "414": "An id in the URL over 200 characters", "415": "Content-Type is not application/json",
+    "422": "Idempotency-Key reused with another request",
+    "503": "Overloaded: nothing was written; retry after Retry-After seconds" } as Record<string, string>)[code] ?? "Response";
 }
