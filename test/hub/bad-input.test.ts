@@ -73,7 +73,9 @@ describe("bad input", () => {
       ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", dueDate: "2030-02-30" }, 'Invalid body: dueDate must match format "date"'],
       ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", dueDate: 20300101 }, "Invalid body: dueDate must be string"],
       ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", images: "a.png" }, "Invalid body: images must be array"],
-      ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", images: [{ url: "u" }] }, 'Invalid body: missing required field "name"'],
+      ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", images: [{ url: "https://x/u.png" }] }, 'Invalid body: missing required field "name"'],
+      ...["javascript:alert(1)", "file:///etc/passwd", "data:image/png;base64,AAAA", "example.com/a.png", "https://x/a b.png"].map((url): [string, string, unknown, string] =>
+        ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", images: [{ url, name: "a" }] }, 'Invalid body: images.0.url must match pattern "^https?://[^\\s]+$"']),
       ["PATCH", `/tasks/${taskId}`, { status: "finished" }, "Invalid body: status must be equal to constant"],
       ["PATCH", `/tasks/${taskId}`, { title: 1 }, "Invalid body: title must be string"],
       ["POST", `/tasks/${taskId}/comments`, { body: 5 }, "Invalid body: body must be string"],
@@ -118,7 +120,7 @@ describe("bad input", () => {
     for (const [method, path, body, headers] of ownerRoutes) {
       assertError(await owner(method, path, { ...body, bogus: 1 }, headers), 400, 'Invalid body: unknown field "bogus"');
     }
-    assertError(await owner("POST", "/tasks", { projectId: t.creds.projectId, title: "T", images: [{ url: "u", name: "n", size: 1 }] }), 400, 'Invalid body: unknown field "size" in images.0');
+    assertError(await owner("POST", "/tasks", { projectId: t.creds.projectId, title: "T", images: [{ url: "https://x/u.png", name: "n", size: 1 }] }), 400, 'Invalid body: unknown field "size" in images.0');
     assertError(await owner("POST", "/tasks", '{"projectId": "x", "title": "T", "__proto__": {"admin": true}}'), 400, 'Invalid body: unknown field "__proto__"');
     // The agent's token still works: the rotate above never ran.
     assertStatus(await agent("GET", "/me"), 200);

@@ -39,7 +39,8 @@ export const NewWorkspaceBody = Type.Object({ name: Name }, { additionalProperti
 export const NewMemberBody = Type.Object({ userId: Id }, { additionalProperties: false });
 export const NewProjectBody = Type.Object({ name: Name, description: Type.Optional(Type.String({ maxLength: 10_000 })) }, { additionalProperties: false });
 const Images = Type.Array(
-  Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }), name: Type.String({ maxLength: 500 }) }, { additionalProperties: false }),
+  // Web addresses only: a task's images become links in the UI and lines in an agent's prompt (no javascript:, file:, data:).
+  Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048, pattern: "^https?://[^\\s]+$" }), name: Type.String({ maxLength: 500 }) }, { additionalProperties: false }),
   { maxItems: 50 },
 );
 export const NewTaskBody = Type.Object({
