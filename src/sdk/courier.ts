@@ -1,9 +1,13 @@
 /**
  * The courier delivers outbox entries: in enqueue order within a run, runs in
  * parallel, each entry retried (with the policy's backoff, `Retry-After`
- * honoured) until the API acknowledges it. A final answer (409, 404, 400, 401…)
- * ends the entry too: retrying cannot change it. After a 409 saying the run
- * ended, the run's later entries are dropped: it takes no more calls.
+ * honoured) until the API acknowledges it. A final answer (409, 404, 400…) ends
+ * the entry too: retrying cannot change it. After a 409 saying the run ended,
+ * the run's later entries are dropped: it takes no more calls.
+ *
+ * Two failures lose nothing: an entry the outbox could not write down is still
+ * sent (only its durability is gone), and a 401/403 (a revoked or rotated token)
+ * holds the run's entries in the outbox for a start with a valid token.
  */
 import { randomUUID } from "node:crypto";
 import type { AgentApiClient, RunResult } from "./client.ts";
@@ -20,7 +24,9 @@ export type DeliveryOutcome =
   /** Crossed off unsent: its run was dropped (stopped), or an earlier entry got a 409. */
   | { kind: "dropped" }
   /** The courier closed first; the entry stays in the outbox. */
-  | { kind: "closed" };
+  | { kind: "closed" }
+  /** Refused for the token (401/403): the entry stays in the outbox, for a start with a valid one. */
+  | { kind: "held"; error: unknown };
 
 export type LifecycleApi = Pick<AgentApiClient, "comment" | "complete" | "error">;
 
@@ -32,11 +38,11 @@ export interface CourierOptions {
   /** Backoff between attempts; attempts are unlimited. */
   retry?: Partial<Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">>;
   newId?: () => string;
-  /** Told of every final error, e.g. a 409 that says the run was stopped. */
+  /** Told of every final error, e.g. a 409 that says the run was stopped, and of an entry held for its token. */
   onRejected?: (entry: OutboxEntry, error: unknown) => void;
   /** Told of every failed attempt that will be retried. */
   onRetry?: (entry: OutboxEntry, error: unknown, delayMs: number) => void;
-  /** Told when the outbox itself fails to ack. */
+  /** Told when the outbox itself fails (to write an entry down, or to ack one). */
   onError?: (error: unknown) => void;
 }
 
@@ -135,11 +141,19 @@ export class Courier {
     lane.running = true;
     while (lane.items.length > 0 && !lane.abort.signal.aborted) {
       const item = lane.items[0]!;
-      const written = await item.stored.then(() => null, (error: unknown) => error ?? new Error("outbox write failed"));
-      const outcome: DeliveryOutcome = written ? { kind: "rejected", error: written } : await this.#deliver(item.entry, lane.abort.signal);
+      // Not written down: sent all the same, so only a crash before it lands can lose it.
+      const unwritten = await item.stored.then(() => null, (error: unknown) => error ?? new Error("outbox write failed"));
+      if (unwritten) this.#o.onError?.(unwritten);
+      const outcome = await this.#deliver(item.entry, lane.abort.signal);
       if (lane.abort.signal.aborted) break; // drop() or close() settled it
+      if (outcome.kind === "held") {
+        // The token is refused: this entry and the run's later ones wait in the outbox, unsent.
+        this.#o.onRejected?.(item.entry, outcome.error);
+        for (const held of lane.items.splice(0)) held.settle(outcome);
+        break;
+      }
       lane.items.shift();
-      if (!written) await this.#ack(item.entry);
+      await this.#ack(item.entry);
       item.settle(outcome);
       if (outcome.kind === "rejected") {
         this.#o.onRejected?.(item.entry, outcome.error);
@@ -162,6 +176,7 @@ export class Courier {
         return { kind: "delivered" };
       } catch (error) {
         if (signal.aborted) return { kind: "dropped" };
+        if (isAgentApiError(error, "unauthorized")) return { kind: "held", error };
         const decision = decideRetry(error, attempt, this.#policy, this.#o.random);
         if (!decision.retry) return { kind: "rejected", error };
         this.#o.onRetry?.(entry, error, decision.delayMs);

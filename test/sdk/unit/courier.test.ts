@@ -85,6 +85,47 @@ describe("Courier", () => {
     assert.equal(calls.length, 2);
   });
 
+  it("holds a run's calls in the outbox on a 401, unsent, for a start with a valid token to deliver", async () => {
+    const revoked = new AgentApiError("unauthorized", "token revoked", { httpStatus: 401 });
+    const { api, calls } = fakeApi([revoked]);
+    const outbox = new MemoryOutbox();
+    const held: unknown[] = [];
+    const courier = new Courier({ api, outbox, clock: new FakeClock(), onRejected: (_entry, error) => held.push(error) });
+    const outcomes = await Promise.all([courier.send("r1", "comment", { body: "x" }), courier.send("r1", "complete", { body: "y" })]);
+    assert.deepEqual(outcomes, [{ kind: "held", error: revoked }, { kind: "held", error: revoked }]);
+    assert.deepEqual(held, [revoked]);
+    assert.equal(calls.length, 1);
+    assert.deepEqual((await outbox.pending()).map((e) => e.payload.body), ["x", "y"]);
+    await courier.idle();
+    // The next start, with the new token, delivers them in order with their keys.
+    const next = fakeApi();
+    const later = new Courier({ api: next.api, outbox, clock: new FakeClock() });
+    await later.resume();
+    await later.idle();
+    assert.deepEqual(next.calls.map((c) => [c.kind, c.body]), [["comment", "x"], ["complete", "y"]]);
+    assert.equal(next.calls[0]!.key, calls[0]!.key);
+    assert.deepEqual(await outbox.pending(), []);
+  });
+
+  it("sends a call the outbox failed to write down, and reports the failure", async () => {
+    const { api, calls } = fakeApi();
+    const outbox = new MemoryOutbox();
+    const diskFull = new Error("SQLITE_FULL: database or disk is full");
+    let failures = 1;
+    const failing = {
+      enqueue: (entry: Parameters<MemoryOutbox["enqueue"]>[0]) => (failures-- > 0 ? Promise.reject(diskFull) : outbox.enqueue(entry)),
+      pending: () => outbox.pending(),
+      ack: (id: string) => outbox.ack(id),
+    };
+    const errors: unknown[] = [];
+    const courier = new Courier({ api, outbox: failing, clock: new FakeClock(), onError: (error) => errors.push(error) });
+    const outcomes = await Promise.all([courier.send("r1", "complete", { body: "done" }), courier.send("r1", "comment", { body: "after" })]);
+    assert.deepEqual(outcomes.map((o) => o.kind), ["delivered", "delivered"]);
+    assert.deepEqual(calls.map((c) => c.body), ["done", "after"]);
+    assert.deepEqual(errors, [diskFull]);
+    assert.deepEqual(await outbox.pending(), []);
+  });
+
   it("drop() crosses off a run's calls unsent and cuts its retries short", async () => {
     const { api, calls } = fakeApi([network(), network(), network()]);
     const clock = new FakeClock();
