@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ConvexClient } from "convex/browser";
 import { anyApi } from "convex/server";
@@ -70,6 +71,28 @@ describe("the sync server's edges", () => {
   it("drops a peer that stops answering pings", async () => {
     const silent = await RawSync.open(baseUrl, "/api/1.48.0/sync", { autoPong: false });
     assert.equal((await silent.closed).code, 1006);
+  });
+
+  it("answers 404 to an upgrade on another path, and lives through clients that reset such a connection at once", async () => {
+    const { port } = new URL(baseUrl);
+    const upgrade = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const polite = connect({ host: "127.0.0.1", port: Number(port) });
+    polite.write(upgrade("/elsewhere"));
+    const [answer] = (await once(polite, "data")) as [Buffer];
+    assert.match(answer.toString(), /^HTTP\/1\.1 404 Not Found/);
+    polite.destroy();
+    // Each reset lands while the hub writes its 404: an unheard error on that socket would end the process.
+    for (let i = 0; i < 60; i++) {
+      const rude = connect({ host: "127.0.0.1", port: Number(port) });
+      rude.on("error", () => {});
+      await once(rude, "connect");
+      rude.write(upgrade("/elsewhere"));
+      rude.resetAndDestroy();
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const raw = await RawSync.open(baseUrl);
+    raw.close();
   });
 
   it("closes every socket with 1012 ServiceRestart on close, and refuses new ones", async () => {

@@ -202,6 +202,8 @@ export class SyncServer {
 }
 
 function refuse(socket: Duplex, status: string): void {
+  // A socket handed to "upgrade" has no error listener: a client that resets it would crash the process.
+  socket.on("error", () => socket.destroy());
   socket.once("finish", () => socket.destroy());
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
