@@ -57,6 +57,17 @@ describe("agents subscribe with the stock convex client", () => {
     assert.equal(runs.errors.length, 0);
   });
 
+  it("pushes the new title when the owner renames a pending run's task, as GET /runs shows it", async () => {
+    const agent = await newAgent("Rename Watcher");
+    const runs = new Recorder(client(), pendingRuns, { token: agent.token });
+    const runId = await delegateTo(agent.id, "Original title");
+    await runs.until((v) => ids(v).includes(runId));
+    const taskId = (await t.agent(agent.token, "GET", `/runs/${runId}`)).body.taskId;
+    assert.equal((await t.owner(t.creds.ownerToken, "PATCH", `/tasks/${taskId}`, { title: "Renamed title" })).status, 200);
+    const renamed = await runs.until((v) => (v as { taskTitle: string }[]).some((r) => r.taskTitle === "Renamed title"));
+    assert.deepEqual(renamed, (await t.agent(agent.token, "GET", "/runs?status=PENDING")).body);
+  });
+
   it("pushes only real changes: a write that leaves the list as it was sends nothing", async () => {
     const agent = await newAgent("Quiet");
     const runs = new Recorder(client(), pendingRuns, { token: agent.token });

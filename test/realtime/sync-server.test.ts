@@ -9,7 +9,7 @@ import { Type } from "typebox";
 import WebSocket from "ws";
 import { ChangeFeed, emptyChangeSet } from "../../src/hub/changes.ts";
 import type { Database } from "../../src/hub/db/port.ts";
-import { QueryRegistry } from "../../src/hub/realtime/registry.ts";
+import { QueryError, QueryRegistry } from "../../src/hub/realtime/registry.ts";
 import { SyncServer } from "../../src/hub/realtime/sync-server.ts";
 import { RawSync, Recorder, stockClient } from "./support.ts";
 
@@ -17,11 +17,17 @@ import { RawSync, Recorder, stockClient } from "./support.ts";
 describe("the sync server's edges", () => {
   const feed = new ChangeFeed();
   let counter = 0;
+  let lateRuns = 0;
   const registry = new QueryRegistry()
     .define("demo:naive", { args: Type.Object({}), evaluate: async () => ({ value: [{ "naïve": true }], keys: ["agent:a"] }) })
     .define("demo:counter", { args: Type.Object({}), evaluate: async () => ({ value: counter, keys: ["agent:a"] }) })
     // Goes stale at once, so every keepalive tick re-runs it.
-    .define("demo:ticks", { args: Type.Object({}), evaluate: async () => ({ value: ++counter, keys: [], expiresAt: 0 }) });
+    .define("demo:ticks", { args: Type.Object({}), evaluate: async () => ({ value: ++counter, keys: [], expiresAt: 0 }) })
+    // Fails its first run (nothing yet to depend on), then answers.
+    .define("demo:late", { args: Type.Object({}), evaluate: async () => {
+      if (++lateRuns === 1) throw new QueryError("NOT_FOUND", "Not there yet");
+      return { value: "there", keys: ["agent:late"] };
+    } });
   let server: Server;
   let sync: SyncServer;
   let baseUrl: string;
@@ -58,6 +64,12 @@ describe("the sync server's edges", () => {
     const ticks = new Recorder(client, anyApi.demo!.ticks!, {});
     const first = (await ticks.until(() => true)) as number;
     await ticks.until((v) => (v as number) > first, "a re-run on a keepalive tick");
+  });
+
+  it("runs a query whose first run failed again at the next keepalive, with no change to wake it", async () => {
+    const late = new Recorder(client, anyApi.demo!.late!, {});
+    assert.deepEqual((await late.untilError()).data, { code: "NOT_FOUND" });
+    assert.equal(await late.until((v) => v === "there", "a re-run on a keepalive tick"), "there");
   });
 
   it("sends application Pings and protocol pings", async () => {

@@ -84,6 +84,23 @@ describe("owner live queries", { timeout: 30_000 }, () => {
     assert.equal((seen.value as { project: { id: string } }).project.id, t.creds.projectId);
   });
 
+  it("owner:me shows a workspace as soon as its owner creates it, and to a member as soon as they are added", async () => {
+    const cookie = await signIn(t);
+    const w = watch("me", {}, { cookie, ...origin() });
+    await w.until((u) => u.value !== undefined);
+    const created = await withCookie(t, cookie, "POST", "/workspaces", { name: "Made live" });
+    assert.equal(created.status, 201);
+    const names = (u: Update) => ((u.value as { workspaces?: { name: string }[] } | undefined)?.workspaces ?? []).map((x) => x.name);
+    await w.until((u) => names(u).includes("Made live"));
+
+    const other = await t.hub.writer.run("addUser", { name: "Member Later" });
+    const theirs = watch("me", {}, { cookie: await signIn(t, other.userId), ...origin() });
+    await theirs.until((u) => u.value !== undefined && !names(u).includes("Made live"));
+    const added = await withCookie(t, cookie, "POST", `/workspaces/${created.body.id}/members`, { userId: other.userId });
+    assert.equal(added.status, 201);
+    await theirs.until((u) => names(u).includes("Made live"));
+  });
+
   it("another workspace's project is NOT_FOUND", async () => {
     const cookie = await signIn(t);
     const w = watch("board", { projectId: "prj_elsewhere" }, { cookie, ...origin() });

@@ -77,7 +77,9 @@ export class Reactor {
     if (peer.closed || peer.state.queries.get(sub.queryId) !== sub) return outcome;
     if (!outcome.ok && outcome.error.code === "INTERNAL") this.host.queryFailed(outcome.error.cause, sub.udfPath);
     this.index.set(sub, keys);
-    sub.expiresAt = outcome.ok ? outcome.expiresAt : null;
+    // A failure with no keys (a first run that failed: a passing error, a task not yet visible) has no change to
+    // wake it, so it runs again at the socket's next keepalive.
+    sub.expiresAt = outcome.ok ? outcome.expiresAt : keys.length === 0 ? this.deps.clock() : null;
     if (stale) this.markDirty(sub);
     return outcome;
   }

@@ -4,7 +4,7 @@ import { mentionedNames } from "../domain/mentions.ts";
 import { badRequest, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { listAgentsOf } from "../store/agents.ts";
-import { hasActiveRun } from "../store/runs.ts";
+import { agentsWithRunsOn, hasActiveRun } from "../store/runs.ts";
 import { findTask, insertTask, updateTask, type TaskPatch } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
 import { findProject, isMember } from "../store/workspaces.ts";
@@ -82,6 +82,10 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
   if (Object.keys(patch).length > 0) await updateTask(w.sql, taskId, patch, w.now);
   w.changes.tasks.add(taskId);
   w.changes.workspaces.add(task.workspace_id);
+  // Run list items carry the task's title and project: the lists of every agent with a run on it change.
+  if (patch.title !== undefined || patch.project_id !== undefined) {
+    for (const agentId of await agentsWithRunsOn(w.sql, taskId)) w.changes.agents.add(agentId);
+  }
   return (await findTask(w.sql, taskId))!;
 }
 

@@ -17,6 +17,8 @@ export async function createWorkspace(w: Write, user: UserPrincipal, name: strin
   await insertWorkspace(w.sql, row);
   await addMember(w.sql, row.id, user.userId, w.now);
   w.changes.workspaces.add(row.id);
+  // The creator's own list of workspaces (owner:me) depends on user:<id>.
+  w.changes.users.add(user.userId);
   return toWorkspaceView(row);
 }
 
@@ -26,6 +28,7 @@ export async function addWorkspaceMember(w: Write, user: UserPrincipal, workspac
   if (!member || member.kind !== "user") throw notFound("User");
   await addMember(w.sql, workspaceId, userId, w.now);
   w.changes.workspaces.add(workspaceId);
+  w.changes.users.add(userId);
   return { workspaceId, userId };
 }
 

@@ -3,8 +3,9 @@ import { request, type Res, type TestHub } from "../../support/hub.ts";
 
 export const CSRF = { "x-groupchat-csrf": "1" };
 
-/** The code in a fresh sign-in link (`…/login#code=gcl_…`). */
-export async function loginCode(t: TestHub): Promise<string> {
+/** The code in a fresh sign-in link (`…/login#code=gcl_…`): the hub owner's, or another user's. */
+export async function loginCode(t: TestHub, userId?: string): Promise<string> {
+  if (userId) return (await t.hub.writer.run("issueLoginCode", { userId })).code;
   const link = await t.hub.loginLink();
   return decodeURIComponent(new URL(link).hash.replace(/^#code=/, ""));
 }
@@ -15,9 +16,9 @@ export function redeem(t: TestHub, code: string, headers: Record<string, string>
   });
 }
 
-/** Signs in; returns the Cookie header value for later requests. */
-export async function signIn(t: TestHub): Promise<string> {
-  const res = await redeem(t, await loginCode(t));
+/** Signs in (as the hub owner, or as `userId`); returns the Cookie header value for later requests. */
+export async function signIn(t: TestHub, userId?: string): Promise<string> {
+  const res = await redeem(t, await loginCode(t, userId));
   if (res.status !== 200) throw new Error(`sign-in: ${res.status} ${JSON.stringify(res.body)}`);
   const setCookie = res.headers.get("set-cookie") ?? "";
   return setCookie.split(";")[0]!;
