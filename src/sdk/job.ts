@@ -29,6 +29,9 @@ export const SHUTDOWN_MESSAGE = "The agent shut down before it finished this run
 /** Longest body posted; the hub takes 200,000 characters. */
 const MAX_BODY = 100_000;
 
+/** The costs the Agent API takes: USD from 0 to 1,000,000. */
+const MAX_COST_USD = 1_000_000;
+
 export interface EndExtra {
   stepCostUsd?: number;
   totalCostUsd?: number;
@@ -74,12 +77,27 @@ function clip(text: string): string {
   return text.length > MAX_BODY ? `${text.slice(0, MAX_BODY - 1)}…` : text;
 }
 
+/**
+ * The costs the API would take; any other value is left out (and reported), so a
+ * bad number from an executor cannot get the run's final call refused.
+ */
+function validCosts(extra: EndExtra, onError: (error: unknown) => void): EndExtra {
+  const valid = { ...extra };
+  for (const field of ["stepCostUsd", "totalCostUsd"] as const) {
+    const value = valid[field];
+    if (value === undefined || (typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= MAX_COST_USD)) continue;
+    delete valid[field];
+    onError(new RangeError(`Left out ${field} ${String(value)}: a cost is a number of USD from 0 to ${MAX_COST_USD}`));
+  }
+  return valid;
+}
+
 export function runJob(runId: string, deps: JobDeps): Job {
   const controller = new AbortController();
   const signal = controller.signal;
   let ending: Promise<void> | null = null;
   const end: Job["end"] = (kind, body, extra = {}) =>
-    (ending ??= deps.end(kind, clip(body), extra).catch((error: unknown) => deps.onError(error)));
+    (ending ??= deps.end(kind, clip(body), validCosts(extra, deps.onError)).catch((error: unknown) => deps.onError(error)));
 
   const execute = async (): Promise<void> => {
     let detail: AgentRunDetail;

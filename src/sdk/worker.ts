@@ -186,7 +186,7 @@ export class RunWorker {
       claim: () => this.#claim(runId),
       detail: async (signal) => {
         // The run is ours and RUNNING: an API outage must not fail it, so keep asking until it answers (or a stop).
-        const detail = await this.#o.client.run(runId, { signal, retry: { maxAttempts: Number.POSITIVE_INFINITY } });
+        const detail = await this.#o.client.run(runId, { signal, retry: { maxAttempts: Number.POSITIVE_INFINITY, maxRetryAfterMs: Number.POSITIVE_INFINITY } });
         // A replayed claim (adopt) can find the run already ended: treat it like a stop.
         if (detail.status && isEnded(detail.status)) this.#onConflict(runId, detail.status);
         return detail;
@@ -241,8 +241,19 @@ export class RunWorker {
     this.#state.executed(runId);
     const { cause, ...costs } = extra;
     const outcome = await this.#courier.send(runId, kind, { ...costs, body });
-    // Not delivered: the courier reported why (or the run was stopped, or we are closing).
-    if (this.#state.get(runId)?.stopped || outcome.kind !== "delivered") return;
+    if (this.#state.get(runId)?.stopped) return;
+    if (outcome.kind === "rejected" && isAgentApiError(outcome.error, "bad_request")) {
+      // The API refused the call itself (not the run's state): a run left RUNNING would wait for nothing, so end it
+      // with an error that says why (short, costs left out: the one call such an answer cannot refuse again).
+      const said = (outcome.error.cause as { error?: unknown } | null)?.error;
+      const answer = `HTTP ${outcome.error.httpStatus ?? "4xx"}${typeof said === "string" ? `: ${said.slice(0, 500)}` : ""}`;
+      const why = `The agent's ${kind === "complete" ? "result" : "error report"} was refused (${answer}).`;
+      const fallback = await this.#courier.send(runId, "error", { body: why });
+      if (fallback.kind === "delivered" && !this.#state.get(runId)?.stopped) this.#emit({ type: "failed", runId, error: outcome.error });
+      return;
+    }
+    // Not delivered: the courier reported why (or we are closing, or it is held for the token).
+    if (outcome.kind !== "delivered") return;
     if (body === SHUTDOWN_MESSAGE) this.#emit({ type: "aborted", runId });
     else this.#emit(kind === "complete" ? { type: "finished", runId } : { type: "failed", runId, error: cause ?? body });
   }

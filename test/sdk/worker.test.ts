@@ -5,6 +5,7 @@ import { SHUTDOWN_MESSAGE } from "../../src/sdk/job.ts";
 import type { Executor, WorkerEvent } from "../../src/sdk/worker.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 import { startAgent, type TestAgent } from "./support/agent.ts";
+import { FakeClock } from "./support/fake-clock.ts";
 import { startFlakyProxy } from "./support/flaky-proxy.ts";
 import { commentsOf, deferred, delegateMany, EventLog, ownerView, runTransitions, stopRun } from "./support/runs.ts";
 
@@ -59,6 +60,62 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 60_00
     const detail = await ownerView(t, runId!);
     assert.equal(detail.status, "ERROR");
     assert.deepEqual(commentsOf(detail), ["Error: the build is broken"]);
+  });
+
+  it("leaves out a cost the API would refuse, says so, and completes the run", async () => {
+    const [runId] = await delegateMany(t, 1, "Odd cost");
+    const agent = startAgent(t, async () => ({ summary: "Done", stepCostUsd: -0.5, totalCostUsd: Number.NaN }), { worker: { startComment: null } });
+    agents.push(agent);
+    await agent.events.until(() => agent.ids("finished").includes(runId!));
+    const detail = await ownerView(t, runId!);
+    assert.deepEqual([detail.status, detail.stepCostUsd, detail.totalCostUsd], ["FINISHED", null, null]);
+    const left = agent.events.events.flatMap((e) => (e.type === "error" && e.error instanceof RangeError ? [e.error.message] : []));
+    assert.deepEqual(left, [
+      "Left out stepCostUsd -0.5: a cost is a number of USD from 0 to 1000000",
+      "Left out totalCostUsd NaN: a cost is a number of USD from 0 to 1000000",
+    ]);
+  });
+
+  it("ends the run with an error that says why when the API refuses its completion, instead of leaving it RUNNING", async () => {
+    const [runId] = await delegateMany(t, 1, "Refused");
+    const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl, retry: { baseDelayMs: 10, maxDelayMs: 100 } });
+    // A server stricter than the SDK knows: here the real hub refusing a cost the SDK did not check.
+    const complete = client.complete.bind(client);
+    client.complete = (id, result, options) => complete(id, { ...result, stepCostUsd: -1 }, options);
+    const agent = startAgent(t, async () => ({ summary: "All done" }), { client, worker: { startComment: null } });
+    agents.push(agent);
+    await agent.events.until(() => agent.ids("failed").includes(runId!));
+    const detail = await ownerView(t, runId!);
+    assert.equal(detail.status, "ERROR");
+    assert.deepEqual(commentsOf(detail), [
+      "The agent's result was refused (HTTP 400: Invalid body: stepCostUsd must be >= 0).",
+    ]);
+    assert.deepEqual(agent.ids("finished"), []);
+  });
+
+  it("waits out a Retry-After longer than a minute while reading a claimed run, and finishes it", async () => {
+    const [runId] = await delegateMany(t, 1, "Maintenance");
+    const clock = new FakeClock(Date.now());
+    let refused = 0;
+    const fetchWithMaintenance: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (refused === 0 && url.endsWith(`/runs/${runId}`) && (init?.method ?? "GET") === "GET") {
+        refused++;
+        return new Response('{"error":"Down for maintenance"}', { status: 503, headers: { "retry-after": "120", "content-type": "application/json" } });
+      }
+      return fetch(input, init);
+    };
+    const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl, fetch: fetchWithMaintenance, clock });
+    const agent = startAgent(t, async () => ({ summary: "Done after the window" }), { client, worker: { startComment: null } });
+    agents.push(agent);
+    while (refused === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The client's sleeps run on the fake clock: move it past the Retry-After until the run is done.
+    while (!agent.ids("finished").includes(runId!)) {
+      assert.deepEqual(agent.ids("failed"), []);
+      await clock.advance(121_000);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal((await ownerView(t, runId!)).status, "FINISHED");
   });
 
   it("aborts a stopped run's executor and posts nothing for it afterwards", async () => {
