@@ -192,7 +192,8 @@ export class Bridge {
     }
     if (adopt.length) {
       this.#deps.log("info", `taking back ${adopt.length} run(s) started before a restart`, { runIds: adopt });
-      this.#worker.adopt(adopt);
+      // Those recorded as claimed were started for sure: a 409 RUNNING for them is still ours.
+      this.#worker.adopt(adopt, { started: stored.filter((run) => run.phase === "claimed").map((run) => run.runId) });
     }
   }
 

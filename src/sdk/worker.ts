@@ -62,6 +62,11 @@ export interface RunWorkerOptions {
   onEvent?: (event: WorkerEvent) => void;
 }
 
+/** The wait a 429 or 503 asked for (`Retry-After`), or 0. */
+function retryAfterOf(error: unknown): number {
+  return isAgentApiError(error) && error.retryAfterMs !== null ? error.retryAfterMs : 0;
+}
+
 export class RunWorker {
   readonly #o: RunWorkerOptions;
   readonly #clock: Clock;
@@ -72,6 +77,10 @@ export class RunWorker {
   #unsubscribe: (() => void) | null = null;
   #stopping: Promise<void> | null = null;
   #graceOver = false;
+  /** Aborted when shutdown is over: a claim still in flight gives up (its outcome unknown). */
+  readonly #halt = new AbortController();
+  /** Adopted runs known to have been started by this worker before a restart. */
+  readonly #started = new Set<string>();
 
   constructor(options: RunWorkerOptions) {
     this.#o = options;
@@ -100,11 +109,15 @@ export class RunWorker {
    * Takes back runs this worker (same `instanceId`) claimed before a restart: each
    * is claimed again, which the API answers from its idempotency record (ours:
    * the executor runs again and should find its work by run id) or with a 409
-   * (not ours, or ended: left alone). Call after `start()`.
+   * (not ours, or ended: left alone). `started` names those whose `start` is known
+   * to have succeeded: a 409 saying RUNNING is then ours too (a server that keeps
+   * no idempotency record answers so). Call after `start()`.
    */
-  adopt(runIds: readonly string[]): void {
+  adopt(runIds: readonly string[], options: { started?: readonly string[] } = {}): void {
     if (this.#stopping) return;
-    this.#state.adopt(runIds, this.#clock.now());
+    for (const runId of this.#state.adopt(runIds, this.#clock.now())) {
+      if (options.started?.includes(runId)) this.#started.add(runId);
+    }
     this.#pump();
   }
 
@@ -126,6 +139,7 @@ export class RunWorker {
       if (this.#state.get(job.runId)?.phase === "running") this.#abandon(job);
     }
     await this.#within(this.#o.drainMs ?? 10_000, [...this.#jobs.values()].map((job) => job.settled()));
+    this.#halt.abort(new Error("The worker stopped"));
     this.#courier.close();
     this.#unsubscribe?.();
     await this.#o.source.close();
@@ -175,6 +189,7 @@ export class RunWorker {
       this.#jobs.set(runId, job);
       void job.done.finally(() => {
         this.#jobs.delete(runId);
+        this.#started.delete(runId);
         this.#state.ended(runId, this.#clock.now());
         this.#pump();
       });
@@ -211,15 +226,22 @@ export class RunWorker {
     for (let round = 1; ; round++) {
       try {
         // One key per worker and run: a retry after a lost answer replays our own success, never a 409.
-        await this.#o.client.start(runId, comment ?? undefined, { idempotencyKey: `${this.#instance}:start:${runId}` });
+        await this.#o.client.start(runId, comment ?? undefined, { idempotencyKey: `${this.#instance}:start:${runId}`, signal: this.#halt.signal });
         break;
       } catch (error) {
+        if (this.#halt.signal.aborted) {
+          // Shut down mid-claim: whether it took is unknown (a durable caller re-adopts it on its next start).
+          this.#state.claimFailed(runId, "failed", this.#clock.now());
+          return false;
+        }
         const taken = isAgentApiError(error, "conflict");
+        if (taken && error.runStatus === "RUNNING" && this.#started.has(runId)) break;
         // Outcome unknown (the API may have taken the claim and lost the answer): the run may be RUNNING and
         // gone from the pending list, so ask again with the same key until the API answers; give up only at shutdown.
         if (!taken && isRetryable(error) && !this.#graceOver) {
           this.#emit({ type: "error", error, runId });
-          await sleep(this.#clock, backoffDelay(Math.min(round, 5), { baseDelayMs: 500, maxDelayMs: 15_000 })).catch(() => undefined);
+          const wait = Math.max(backoffDelay(Math.min(round, 5), { baseDelayMs: 500, maxDelayMs: 15_000 }), retryAfterOf(error));
+          await sleep(this.#clock, wait, this.#halt.signal).catch(() => undefined);
           continue;
         }
         this.#state.claimFailed(runId, taken ? "taken" : "failed", this.#clock.now());

@@ -118,6 +118,36 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 60_00
     assert.equal((await ownerView(t, runId!)).status, "FINISHED");
   });
 
+  it("takes back an adopted run it had started even when its repeated start gets 409 RUNNING, and leaves an unsure one alone", async () => {
+    const [started, unsure] = await delegateMany(t, 2, "Adopted");
+    // Both started by an earlier process whose key the server does not replay (here: another instance id).
+    const before = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl });
+    for (const runId of [started!, unsure!]) await before.start(runId, undefined, { idempotencyKey: `earlier:start:${runId}` });
+    const agent = startAgent(t, async () => ({ summary: "Picked up again" }), { worker: { instanceId: "later" } });
+    agents.push(agent);
+    agent.worker.adopt([started!, unsure!], { started: [started!] });
+    await agent.events.until(() => agent.ids("finished").includes(started!) && agent.ids("skipped").includes(unsure!));
+    assert.equal((await ownerView(t, started!)).status, "FINISHED");
+    assert.equal((await ownerView(t, unsure!)).status, "RUNNING");
+  });
+
+  it("stop() gives up a claim still in flight instead of leaving it running past the shutdown", async () => {
+    const [runId] = await delegateMany(t, 1, "Slow claim");
+    const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl });
+    const abandoned = deferred<unknown>();
+    const claiming = deferred();
+    client.start = (_id, _body, options) => new Promise((_resolve, reject) => {
+      claiming.resolve();
+      options?.signal?.addEventListener("abort", () => (abandoned.resolve(options.signal!.reason), reject(options.signal!.reason)), { once: true });
+    });
+    const agent = startAgent(t, async () => ({ summary: "never" }), { client, worker: { drainMs: 50 } });
+    await claiming.promise;
+    await agent.worker.stop({ graceMs: 0 });
+    assert.match(String(await abandoned.promise), /The worker stopped/);
+    assert.deepEqual([agent.ids("claimed"), agent.ids("error")], [[], []]);
+    assert.equal((await ownerView(t, runId!)).status, "PENDING");
+  });
+
   it("aborts a stopped run's executor and posts nothing for it afterwards", async () => {
     const [runId] = await delegateMany(t, 1, "To be stopped");
     const working = deferred();
