@@ -74,7 +74,7 @@ export function parseEnvFile(text: string): Record<string, string> {
 
 function duration(name: string, text: string): number {
   const ms = parseDuration(text);
-  if (ms === null) throw new BridgeConfigError(`${name} must be a duration like 5s, 30m or 2h, got "${text}"`);
+  if (ms === null) throw new BridgeConfigError(`${name} must be a duration with its unit, like 5s, 30m or 2h, got "${text}"`);
   return ms;
 }
 

@@ -36,7 +36,7 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0-65535, got "${portText}"`);
   const staleText = flags.staleAfter ?? env.GROUPCHAT_HUB_STALE_AFTER ?? "30m";
   const staleAfterMs = parseDuration(staleText);
-  if (staleAfterMs === null) throw new ConfigError(`--stale-after must be a duration like 90s, 30m or 2h, got "${staleText}"`);
+  if (staleAfterMs === null) throw new ConfigError(`--stale-after must be a duration with its unit, like 90s, 30m or 2h, got "${staleText}"`);
   const logLevel = (flags.logLevel ?? env.GROUPCHAT_LOG_LEVEL ?? "info") as HubConfig["logLevel"];
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LEVELS.join(", ")}`);
   const writer = (flags.writer ?? env.GROUPCHAT_HUB_WRITER ?? "local") as HubConfig["writer"];

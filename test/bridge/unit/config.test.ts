@@ -38,6 +38,8 @@ describe("bridge configuration", () => {
     const cwd = tempDir("gc-cfg-");
     assert.throws(() => resolveBridgeConfig({}, { cwd, env: {} }), (e: Error) => e instanceof BridgeConfigError && /GROUPCHAT_AGENT_TOKEN/.test(e.message));
     assert.throws(() => resolveBridgeConfig({ grace: "soon" }, { cwd, env: base }), /--grace must be a duration/);
+    // Seconds or milliseconds? A bare number is refused, not read as 1.8 s.
+    assert.throws(() => resolveBridgeConfig({ "turn-timeout": "1800" }, { cwd, env: base }), /--turn-timeout must be a duration with its unit, like 5s, 30m or 2h, got "1800"/);
     assert.throws(() => resolveBridgeConfig({ openclaw: "cloud" }, { cwd, env: base }), /--openclaw must be/);
     assert.throws(() => resolveBridgeConfig({ metrics: "9477" }, { cwd, env: base }), /--metrics must be HOST:PORT/);
   });
