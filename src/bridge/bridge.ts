@@ -172,6 +172,7 @@ export class Bridge {
    */
   stop(options: { graceMs?: number } = {}): Promise<void> {
     this.#stopping ??= (async () => {
+      this.#supervisor?.holdRestarts();
       await this.#worker.stop({ graceMs: options.graceMs ?? this.#config.graceMs });
       await this.#gateway?.close();
       await this.#supervisor?.stop();

@@ -31,6 +31,7 @@ export interface SupervisorOptions {
   /** 0 = pick a free one the first time, then keep it. */
   port: number;
   tools?: { profile: string | null; allow: readonly string[]; deny: readonly string[] };
+  /** The gateway's environment (default: this process's), less the bridge's own GROUPCHAT_ variables. */
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   log: Log;
@@ -81,10 +82,17 @@ export function overlayConfig(configPath: string, tools: SupervisorOptions["tool
   return { ...(existsSync(configPath) ? { $include: configPath } : {}), tools: policy };
 }
 
+/** The bridge's own secrets: the gateway (and so the model's shell) has no use for them. */
+function gatewayEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env ?? process.env).filter(([name]) => !name.startsWith("GROUPCHAT_")));
+}
+
 export class GatewaySupervisor {
   readonly #o: SupervisorOptions;
   readonly #clock: Clock;
   readonly #stopping = new AbortController();
+  /** Shutdown has begun: a gateway that exits now stays down. */
+  #holding = false;
   #child: ChildProcess | null = null;
   #adoptedPid: number | null = null;
   #identity: Identity | null = null;
@@ -128,18 +136,26 @@ export class GatewaySupervisor {
     return identity;
   }
 
+  /**
+   * Starts no gateway from now on (the bridge is shutting down: its runs end within the grace
+   * period, and a fresh gateway would only fail them); the running one is left to `stop`.
+   */
+  holdRestarts(): void {
+    this.#holding = true;
+  }
+
   /** A gateway we did not spawn (left by a crashed bridge): when it dies, start our own. */
   async #watchAdopted(pid: number): Promise<void> {
     while (!this.#stopping.signal.aborted && alive(pid)) await sleep(this.#clock, 1_000, this.#stopping.signal).catch(() => undefined);
     this.#adoptedPid = null;
-    if (!this.#stopping.signal.aborted) await this.#superviseLoop();
+    if (!this.#stopping.signal.aborted && !this.#holding) await this.#superviseLoop();
   }
 
   async #superviseLoop(): Promise<void> {
-    for (let failures = 0; !this.#stopping.signal.aborted; ) {
+    for (let failures = 0; !this.#stopping.signal.aborted && !this.#holding; ) {
       const startedAt = this.#clock.now();
       const { code, signal } = await this.#runOnce();
-      if (this.#stopping.signal.aborted) return;
+      if (this.#stopping.signal.aborted || this.#holding) return;
       this.#restarts++;
       this.#o.onExit?.(code, signal);
       // A gateway that ran for a while died of something else than its start: begin the backoff anew.
@@ -163,7 +179,7 @@ export class GatewaySupervisor {
     const log = openSync(join(stateDir, "gateway.log"), "a");
     const child = spawn(this.#o.node, [this.#o.entry, "gateway", "run", "--allow-unconfigured", "--bind", "loopback", "--port", String(identity.port)], {
       env: {
-        ...this.#o.env,
+        ...gatewayEnv(this.#o.env),
         OPENCLAW_STATE_DIR: join(stateDir, "state"),
         OPENCLAW_CONFIG_PATH: configPath,
         OPENCLAW_INCLUDE_ROOTS: dirname(this.#o.configPath),
@@ -175,9 +191,19 @@ export class GatewaySupervisor {
         OPENCLAW_EXEC_SHELL_SNAPSHOT: "0",
       },
       stdio: ["ignore", log, log],
+      // Its own process group: a terminal's Ctrl+C (or a service manager's stop) reaches the bridge alone,
+      // which lets its runs finish within the grace period and then stops the gateway itself.
+      detached: true,
     });
     closeSync(log);
     this.#child = child;
+    // Not in our group any more, so an exit we did not plan (a crash) must take it along; a SIGKILL leaves
+    // it to the next bridge, which adopts it (gateway.pid).
+    const orphaned = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    };
+    process.once("exit", orphaned);
+    child.once("exit", () => process.off("exit", orphaned));
     if (child.pid) writeFileSync(join(stateDir, "gateway.pid"), String(child.pid));
     this.#o.log("info", "started the OpenClaw gateway", { pid: child.pid, port: identity.port, config: configPath });
     return new Promise((resolve) => {

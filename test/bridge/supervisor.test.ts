@@ -24,7 +24,7 @@ async function until(probe: () => boolean): Promise<void> {
 }
 
 describe("GatewaySupervisor", { timeout: 60_000 }, () => {
-  function setup(script: string) {
+  function setup(script: string, env?: NodeJS.ProcessEnv) {
     const dir = tempDir("gc-sup-");
     // Named like OpenClaw's entry, so a later supervisor recognises the process as a gateway.
     const entry = join(dir, "openclaw-stand-in.mjs");
@@ -32,10 +32,54 @@ describe("GatewaySupervisor", { timeout: 60_000 }, () => {
     const logs: string[] = [];
     const make = () => new GatewaySupervisor({
       node: process.execPath, entry, stateDir: join(dir, "state"), configPath: join(dir, "openclaw.json"), port: 0,
-      log: (level, message) => logs.push(`${level}: ${message}`),
+      env, log: (level, message) => logs.push(`${level}: ${message}`),
     });
     return { dir, make, logs };
   }
+
+  /** The process group of `pid` (field 5 of /proc/PID/stat). */
+  const groupOf = (pid: number | "self") => {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  };
+
+  it("starts the gateway in a process group of its own, without the bridge's GROUPCHAT_ secrets in its environment", async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, GROUPCHAT_AGENT_TOKEN: "gca_not_for_the_model", GROUPCHAT_API_URL: "http://127.0.0.1:1", MODEL_API_KEY: "kept" };
+    const { dir, make } = setup(
+      `import { writeFileSync } from "node:fs";\n` +
+      `writeFileSync(process.env.STAND_IN_SEEN, JSON.stringify(Object.keys(process.env)));\n` +
+      "setInterval(() => {}, 1000);\n",
+      env,
+    );
+    env.STAND_IN_SEEN = join(dir, "seen.json");
+    const supervisor = make();
+    await supervisor.start();
+    await until(() => existsSync(join(dir, "seen.json")));
+    const pid = Number(readFileSync(join(dir, "state", "gateway.pid"), "utf8"));
+    // A terminal's Ctrl+C goes to the foreground group: the bridge's, not the gateway's.
+    assert.equal(groupOf(pid), pid);
+    assert.notEqual(groupOf(pid), groupOf("self"));
+    const seen = JSON.parse(readFileSync(join(dir, "seen.json"), "utf8")) as string[];
+    assert.deepEqual(seen.filter((name) => name.startsWith("GROUPCHAT_")), []);
+    assert.ok(seen.includes("MODEL_API_KEY") && seen.includes("OPENCLAW_GATEWAY_TOKEN"));
+    await supervisor.stop();
+    assert.equal(alive(pid), false);
+  });
+
+  it("starts no new gateway once restarts are held (the bridge is shutting down)", async () => {
+    const { dir, make } = setup("setTimeout(() => process.exit(3), 200);\n");
+    const supervisor = make();
+    await supervisor.start();
+    await until(() => existsSync(join(dir, "state", "gateway.pid")));
+    const pid = Number(readFileSync(join(dir, "state", "gateway.pid"), "utf8"));
+    supervisor.holdRestarts();
+    await until(() => !alive(pid));
+    // Past the first restart's backoff (at most 1 s): a restart would have counted and written a new pid.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(supervisor.restarts, 0);
+    assert.equal(Number(readFileSync(join(dir, "state", "gateway.pid"), "utf8")), pid);
+    await supervisor.stop();
+  });
 
   it("restarts a gateway that dies, and keeps its port and token", async () => {
     const { dir, make, logs } = setup("process.exit(3);\n");
