@@ -57,11 +57,13 @@ export class Bridge {
   #server: Server | null = null;
   #stopping: Promise<void> | null = null;
 
-  private constructor(config: BridgeConfig, deps: BridgeDeps, gateway: { client: GatewayClient; supervisor: GatewaySupervisor | null } | null) {
+  private constructor(
+    config: BridgeConfig, deps: BridgeDeps, state: BridgeState, gateway: { client: GatewayClient; supervisor: GatewaySupervisor | null } | null,
+  ) {
     this.#config = config;
     this.#deps = deps;
     this.#clock = deps.clock ?? systemClock;
-    this.#state = new BridgeState(config.stateFile, { now: () => this.#clock.now() });
+    this.#state = state;
     this.instanceId = this.#state.instanceId();
     this.#gateway = gateway?.client ?? null;
     this.#supervisor = gateway?.supervisor ?? null;
@@ -100,6 +102,28 @@ export class Bridge {
 
   /** Opens everything and starts taking runs. */
   static async start(config: BridgeConfig, deps: BridgeDeps): Promise<Bridge> {
+    // First, so that a second bridge on this state file stops here, before it touches the first one's gateway.
+    const clock = deps.clock ?? systemClock;
+    const state = new BridgeState(config.stateFile, { now: () => clock.now() });
+    let gateway: { client: GatewayClient; supervisor: GatewaySupervisor | null } | null = null;
+    try {
+      gateway = await Bridge.#connectGateway(config, deps);
+      const bridge = new Bridge(config, deps, state, gateway);
+      bridge.#worker.start();
+      bridge.#recover();
+      await bridge.#serveMetrics();
+      return bridge;
+    } catch (error) {
+      // Nothing it started may outlive a failed start: not the managed gateway, not the client reconnecting to it.
+      await gateway?.client.close().catch(() => undefined);
+      await gateway?.supervisor?.stop().catch(() => undefined);
+      state.close();
+      throw error;
+    }
+  }
+
+  /** The OpenClaw gateway (managed: started here), or null when the executor is given. */
+  static async #connectGateway(config: BridgeConfig, deps: BridgeDeps): Promise<{ client: GatewayClient; supervisor: GatewaySupervisor | null } | null> {
     let gateway: { client: GatewayClient; supervisor: GatewaySupervisor | null } | null = null;
     if (!deps.executor) {
       let { gatewayUrl: url, gatewayToken: token } = config.openclaw;
@@ -128,19 +152,19 @@ export class Bridge {
       client.start();
       gateway = { client, supervisor };
     }
-    const bridge = new Bridge(config, deps, gateway);
-    bridge.#worker.start();
-    bridge.#recover();
-    if (config.metrics) {
-      try {
-        const { server, url } = await serveMetrics(bridge.metrics, config.metrics.host, config.metrics.port);
-        bridge.#server = server;
-        bridge.metricsUrl = url;
-      } catch (error) {
-        deps.log("warn", `metrics not served: ${(error as Error).message}`, { metrics: `${config.metrics.host}:${config.metrics.port}` });
-      }
+    return gateway;
+  }
+
+  async #serveMetrics(): Promise<void> {
+    const { metrics } = this.#config;
+    if (!metrics) return;
+    try {
+      const { server, url } = await serveMetrics(this.metrics, metrics.host, metrics.port);
+      this.#server = server;
+      this.metricsUrl = url;
+    } catch (error) {
+      this.#deps.log("warn", `metrics not served: ${(error as Error).message}`, { metrics: `${metrics.host}:${metrics.port}` });
     }
-    return bridge;
   }
 
   get gatewayState(): string {

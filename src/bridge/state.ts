@@ -35,6 +35,11 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 `;
 
+/** What stands in the way of starting (not a bug of ours): printed without a stack trace. */
+export class BridgeStartError extends Error {
+  override readonly name = "BridgeStartError";
+}
+
 export interface StoredRun {
   runId: string;
   phase: "claiming" | "claimed";
@@ -58,11 +63,24 @@ export class BridgeState implements Outbox, TurnStore {
 
   constructor(file: string, options: { now?: () => number } = {}) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-    this.#db = new Database(file);
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = NORMAL");
-    this.#db.pragma("busy_timeout = 5000");
-    this.#db.exec(SCHEMA);
+    // No busy wait: a file another bridge holds is an answer, not a contention to sit out.
+    this.#db = new Database(file, { timeout: 0 });
+    try {
+      // One bridge per state file (two would share an instance id, so each would be handed the other's claims
+      // as its own): the lock is held while this one runs, and the OS drops it when its process ends, however.
+      this.#db.pragma("locking_mode = EXCLUSIVE");
+      this.#db.pragma("journal_mode = WAL");
+      this.#db.pragma("synchronous = NORMAL");
+      this.#db.exec("BEGIN EXCLUSIVE");
+      this.#db.exec(SCHEMA);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.close();
+      if ((error as { code?: string }).code === "SQLITE_BUSY") {
+        throw new BridgeStartError(`Another bridge is using ${file}. Stop it first, or give this one its own --state (and --openclaw-state).`, { cause: error });
+      }
+      throw error;
+    }
     this.#now = options.now ?? Date.now;
     const db = this.#db;
     this.#q = {

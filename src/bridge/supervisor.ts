@@ -82,6 +82,16 @@ export function overlayConfig(configPath: string, tools: SupervisorOptions["tool
   return { ...(existsSync(configPath) ? { $include: configPath } : {}), tools: policy };
 }
 
+/** A saved port and token, or null if the file is damaged (a half-written file, an edit gone wrong). */
+function readIdentity(file: string): Identity | null {
+  try {
+    const saved = JSON.parse(readFileSync(file, "utf8")) as Partial<Identity>;
+    return Number.isInteger(saved.port) && typeof saved.token === "string" && saved.token ? { port: saved.port!, token: saved.token } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The bridge's own secrets: the gateway (and so the model's shell) has no use for them. */
 function gatewayEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env ?? process.env).filter(([name]) => !name.startsWith("GROUPCHAT_")));
@@ -127,10 +137,9 @@ export class GatewaySupervisor {
 
   async #loadIdentity(): Promise<Identity> {
     const file = join(this.#o.stateDir, "gateway.json");
-    if (existsSync(file)) {
-      const saved = JSON.parse(readFileSync(file, "utf8")) as Identity;
-      if (this.#o.port === 0 || saved.port === this.#o.port) return saved;
-    }
+    const saved = existsSync(file) ? readIdentity(file) : null;
+    if (saved && (this.#o.port === 0 || saved.port === this.#o.port)) return saved;
+    if (existsSync(file) && !saved) this.#o.log("warn", "the managed gateway's identity file was unreadable; making a new one", { file });
     const identity = { port: this.#o.port || (await freePort()), token: randomBytes(24).toString("base64url") };
     writeFileSync(file, JSON.stringify(identity), { mode: 0o600 });
     return identity;

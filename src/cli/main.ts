@@ -13,6 +13,7 @@ import { startCommand } from "./commands/start.ts";
 import { bridgeCommand } from "./commands/bridge.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { BridgeConfigError } from "../bridge/config.ts";
+import { BridgeStartError } from "../bridge/state.ts";
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -59,7 +60,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(2);
     }
     // Not a bug of ours: say what is in the way, without a stack trace.
-    if (error instanceof HubStartError) {
+    if (error instanceof HubStartError || error instanceof BridgeStartError) {
       console.error(error.message);
       process.exit(1);
     }

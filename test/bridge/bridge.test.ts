@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { BridgeStartError } from "../../src/bridge/state.ts";
 import type { Executor } from "../../src/sdk/index.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 import { commentsOf, delegateMany, deferred, ownerView, runTransitions } from "../sdk/support/runs.ts";
@@ -117,6 +118,14 @@ describe("the bridge against a real hub", { timeout: 120_000 }, () => {
     assert.deepEqual(commentsOf(detail), ["Starting work on this now.", "Result of Outage 1"]);
     assert.equal(detail.stepCostUsd, 0.25);
     assert.deepEqual(calls, [], "the run's work was not done again");
+  });
+
+  it("a second bridge on a state file a running one holds is refused, and the first goes on", async () => {
+    const first = await startTestBridge(t, { executor: async (run) => ({ summary: `Done ${run.taskTitle}` }) });
+    bridges.push(first);
+    await assert.rejects(startTestBridge(t, { stateFile: first.stateFile, executor: async () => ({ summary: "never" }) }), BridgeStartError);
+    const [runId] = await delegateMany(t, 1, "Still served");
+    await until(async () => (await ownerView(t, runId!)).status === "FINISHED");
   });
 
   it("on shutdown, a run that outlives the grace period ends with an error that says to follow up", async () => {

@@ -4,7 +4,7 @@
  * bridge left running, stop what it started.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { GatewaySupervisor, overlayConfig } from "../../src/bridge/supervisor.ts";
@@ -108,6 +108,18 @@ describe("GatewaySupervisor", { timeout: 60_000 }, () => {
     await second.stop();
     await until(() => !alive(pid));
     await first.stop();
+  });
+
+  it("makes a new identity when the saved one is damaged, instead of failing to start", async () => {
+    const { dir, make, logs } = setup("setInterval(() => {}, 1000);\n");
+    mkdirSync(join(dir, "state"), { recursive: true });
+    writeFileSync(join(dir, "state", "gateway.json"), '{"port": 12');
+    const supervisor = make();
+    const { url, token } = await supervisor.start();
+    assert.match(url, /^ws:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(token.length > 20);
+    assert.ok(logs.some((line) => line.includes("identity file was unreadable")), logs.join("\n"));
+    await supervisor.stop();
   });
 
   it("layers a tool policy over the user's config only when one is given", () => {

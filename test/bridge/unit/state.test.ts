@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { BridgeState } from "../../../src/bridge/state.ts";
+import { BridgeStartError, BridgeState } from "../../../src/bridge/state.ts";
 import { tempDir } from "../../support/temp.ts";
 
 describe("the bridge's state file", () => {
@@ -36,5 +36,19 @@ describe("the bridge's state file", () => {
     b.forget("r2");
     assert.deepEqual(b.runs().map((r) => r.runId), ["r1"]);
     b.close();
+  });
+  it("is one bridge's at a time: a second open fails at once with a clear error, and works once the first closed", () => {
+    const path = file();
+    const first = new BridgeState(path);
+    assert.throws(() => new BridgeState(path), (error: Error) => {
+      assert.ok(error instanceof BridgeStartError);
+      assert.equal(error.message, `Another bridge is using ${path}. Stop it first, or give this one its own --state (and --openclaw-state).`);
+      return true;
+    });
+    const id = first.instanceId();
+    first.close();
+    const second = new BridgeState(path);
+    assert.equal(second.instanceId(), id);
+    second.close();
   });
 });
