@@ -82,7 +82,9 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
     } finally {
       ctx.signal.removeEventListener("abort", onAbort);
       unsubscribe();
+      // A turn that failed still reports what it got to (its last lines often say why), before its error.
       if (ctx.signal.aborted) progress.cancel();
+      else progress.flush();
     }
   };
 }
@@ -189,11 +191,30 @@ function toExecutorResult(result: AgentResult, signal: AbortSignal, timeoutSecon
   throw turnFailure(detail);
 }
 
-/** Aborts the turn: `chat.abort` by session and run, falling back to `sessions.abort`. */
-export async function abortTurn(gateway: Pick<GatewayClient, "request">, sessionKey: string, turnKey: string): Promise<void> {
-  try {
-    await gateway.request("chat.abort", { sessionKey, runId: turnKey }, { timeoutMs: 5_000 });
-  } catch {
-    await gateway.request("sessions.abort", { key: sessionKey, runId: turnKey, clearQueued: true }, { timeoutMs: 5_000 });
+/**
+ * Aborts the turn: `chat.abort` by session and run, falling back to `sessions.abort`.
+ * While the gateway is down it waits for it to come back (up to `withinMs`): a stop
+ * must not be lost to a reconnect, or the turn would run its tools on for nothing.
+ */
+export async function abortTurn(
+  gateway: Pick<GatewayClient, "request" | "ready">, sessionKey: string, turnKey: string, withinMs = 120_000,
+): Promise<void> {
+  const deadline = AbortSignal.timeout(withinMs);
+  for (;;) {
+    await gateway.ready(deadline);
+    try {
+      await gateway.request("chat.abort", { sessionKey, runId: turnKey }, { timeoutMs: 5_000 });
+      return;
+    } catch (error) {
+      if (isDisconnected(error)) continue;
+    }
+    try {
+      await gateway.request("sessions.abort", { key: sessionKey, runId: turnKey, clearQueued: true }, { timeoutMs: 5_000 });
+      return;
+    } catch (error) {
+      if (!isDisconnected(error)) throw error;
+    }
   }
 }
+
+const isDisconnected = (error: unknown) => error instanceof GatewayError && error.code === "disconnected";

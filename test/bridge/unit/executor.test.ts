@@ -185,6 +185,47 @@ describe("the OpenClaw executor", () => {
     void done.catch(() => undefined);
   });
 
+  it("a stop while the gateway is down aborts the turn once it is back", async () => {
+    const { gateway, executor, ctx, controller } = setup();
+    gateway.script.set("agent", [() => new Promise(() => {})]);
+    let reconnected: () => void = () => {};
+    const back = new Promise<void>((resolve) => (reconnected = resolve));
+    let down = false;
+    gateway.ready = async () => {
+      if (down) await back;
+      return { type: "hello-ok", protocol: 4, server: { version: "test" } };
+    };
+    // The connection drops just as the stop comes: the abort fails at once, as the real client's requests do then.
+    gateway.script.set("chat.abort", [() => ((down = true), new GatewayError("disconnected", "not connected to the gateway")), { ok: true, aborted: true }]);
+    const done = executor(run, ctx);
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort(new Error("The run was stopped"));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(gateway.sent.filter((s) => s.method === "chat.abort").length, 1);
+    down = false;
+    reconnected();
+    await new Promise((resolve) => setImmediate(resolve));
+    const aborts = gateway.sent.filter((s) => s.method === "chat.abort");
+    assert.equal(aborts.length, 2);
+    assert.deepEqual(aborts[1]!.params, { sessionKey: "agent:main:groupchat-task_1", runId: "groupchat-run-run_1" });
+    void done.catch(() => undefined);
+  });
+
+  it("a turn that fails still posts the progress it had gathered, before its error", async () => {
+    const { gateway, executor, ctx, progress } = setup();
+    let fail: (value: unknown) => void = () => {};
+    gateway.script.set("agent", [() => new Promise((resolve) => (fail = resolve))]);
+    const done = executor(run, ctx);
+    await new Promise((resolve) => setImmediate(resolve));
+    const tool = (command: string) => gateway.emit({ type: "event", event: "agent", payload: { runId: "groupchat-run-run_1", stream: "tool", data: { phase: "start", name: "exec", args: { command } } } });
+    tool("npm install");
+    tool("npm test");
+    // The gateway refuses the turn outright (not an answer with status "error"): the request itself throws.
+    fail(Promise.reject(new GatewayError("rejected", "agent: INVALID_REQUEST session is closing")));
+    await assert.rejects(done);
+    assert.deepEqual(progress, ["Running `npm install`", "Running `npm test`"]);
+  });
+
   it("maps OpenClaw's own failures: an error, a timeout", async () => {
     const a = setup();
     a.gateway.script.set("agent", [{ runId: "x", status: "error", summary: "failed", error: "No API key found for provider openai" }]);
