@@ -84,6 +84,17 @@ function setup() {
   return { gateway, turns, clock, executor, progress, controller, ctx, workRoot, logs };
 }
 
+/** Starts a turn the test answers later (`answer`), and emits tool events for it (or for another turn). */
+async function heldTurn(o: ReturnType<typeof setup>) {
+  let answer: (value: unknown) => void = () => {};
+  o.gateway.script.set("agent", [() => new Promise((resolve) => (answer = resolve))]);
+  const done = o.executor(run, o.ctx);
+  await new Promise((resolve) => setImmediate(resolve));
+  const tool = (command: string, runId = "groupchat-run-run_1") =>
+    o.gateway.emit({ type: "event", event: "agent", payload: { runId, stream: "tool", data: { phase: "start", name: "exec", args: { command } } } });
+  return { done, tool, answer: (value: unknown) => answer(value) };
+}
+
 describe("the OpenClaw executor", () => {
   it("sends one turn on the task's session with its context and a time limit, and returns the answer and its cost", async () => {
     const { gateway, executor, ctx, turns } = setup();
@@ -134,12 +145,9 @@ describe("the OpenClaw executor", () => {
   });
 
   it("turns tool events into progress comments, coalesced, the rest flushed before the answer", async () => {
-    const { gateway, executor, ctx, progress } = setup();
-    let finish: (value: unknown) => void = () => {};
-    gateway.script.set("agent", [() => new Promise((resolve) => (finish = resolve))]);
-    const done = executor(run, ctx);
-    await new Promise((resolve) => setImmediate(resolve));
-    const tool = (command: string, runId = "groupchat-run-run_1") => gateway.emit({ type: "event", event: "agent", payload: { runId, stream: "tool", data: { phase: "start", name: "exec", args: { command } } } });
+    const o = setup();
+    const { done, tool, answer: finish } = await heldTurn(o);
+    const { progress } = o;
     tool("npm install");
     tool("npm test");
     tool("ls", "someone-elses-turn");
@@ -212,12 +220,9 @@ describe("the OpenClaw executor", () => {
   });
 
   it("a turn that fails still posts the progress it had gathered, before its error", async () => {
-    const { gateway, executor, ctx, progress } = setup();
-    let fail: (value: unknown) => void = () => {};
-    gateway.script.set("agent", [() => new Promise((resolve) => (fail = resolve))]);
-    const done = executor(run, ctx);
-    await new Promise((resolve) => setImmediate(resolve));
-    const tool = (command: string) => gateway.emit({ type: "event", event: "agent", payload: { runId: "groupchat-run-run_1", stream: "tool", data: { phase: "start", name: "exec", args: { command } } } });
+    const o = setup();
+    const { done, tool, answer: fail } = await heldTurn(o);
+    const { progress } = o;
     tool("npm install");
     tool("npm test");
     // The gateway refuses the turn outright (not an answer with status "error"): the request itself throws.
