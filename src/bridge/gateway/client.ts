@@ -66,6 +66,8 @@ export class GatewayClient {
   readonly #waiters = new Set<{ resolve(hello: HelloOk): void; reject(error: unknown): void }>();
   readonly #closing = new AbortController();
   #socket: WebSocket | null = null;
+  /** The connection whose handshake is under way (it becomes `#socket` at hello-ok). */
+  #handshaking: WebSocket | null = null;
   #hello: HelloOk | null = null;
   #state: GatewayState = "disconnected";
   #loop: Promise<void> | null = null;
@@ -160,6 +162,8 @@ export class GatewayClient {
     this.#setState("closed");
     this.#closing.abort();
     this.#socket?.close(1000, "bridge closing");
+    // A connection still in its handshake is not `#socket` yet: left open, its hello-ok would keep `#run` waiting.
+    this.#handshaking?.terminate();
     this.#failAll(new GatewayError("closed", "gateway client closed"));
     for (const waiter of [...this.#waiters]) waiter.reject(new GatewayError("closed", "gateway client closed"));
     await this.#loop?.catch(() => undefined);
@@ -189,6 +193,7 @@ export class GatewayClient {
     this.#setState("connecting");
     const Ctor = this.#o.webSocket ?? WebSocket;
     const socket = new Ctor(this.#o.url, { maxPayload: 64 * 1024 * 1024 });
+    this.#handshaking = socket;
     return new Promise((resolveOpen, rejectOpen) => {
       let open = false;
       let resolveClosed: (retryAfterMs: number | undefined) => void = () => {};
@@ -243,6 +248,7 @@ export class GatewayClient {
             return;
           }
           open = true;
+          this.#handshaking = null;
           this.#socket = socket;
           this.#setState("connected");
           for (const waiter of [...this.#waiters]) waiter.resolve(this.#hello);
@@ -264,6 +270,7 @@ export class GatewayClient {
       socket.on("close", (code, reason) => {
         cancelTimer();
         if (this.#socket === socket) this.#socket = null;
+        if (this.#handshaking === socket) this.#handshaking = null;
         this.#failAll(new GatewayError("disconnected", `gateway connection closed (${code}${reason.length ? ` ${String(reason)}` : ""})`));
         if (!open) rejectOpen(new GatewayError("disconnected", `gateway closed the connection during the handshake (${code})`));
         resolveClosed(undefined);

@@ -42,4 +42,27 @@ describe("the gateway client", () => {
       await client.close();
     }
   });
+  it("close() during the handshake returns, even when hello-ok arrives after it", async () => {
+    const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+    let connectSeen: () => void = () => {};
+    const seen = new Promise<void>((resolve) => (connectSeen = resolve));
+    server.on("connection", (socket) => {
+      socket.send(JSON.stringify({ type: "event", event: "connect.challenge", payload: { nonce: "n" } }));
+      socket.on("message", (data) => {
+        const frame = JSON.parse(String(data)) as { id: string; method: string };
+        if (frame.method !== "connect") return;
+        connectSeen();
+        // The answer comes late: after the client was told to close.
+        setTimeout(() => socket.send(JSON.stringify({ type: "res", id: frame.id, ok: true, payload: { type: "hello-ok", protocol: 4, server: { version: "test", bootId: "b2" } } })), 50);
+      });
+      socket.on("error", () => {});
+    });
+    const client = new GatewayClient({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, token: "t" });
+    client.start();
+    await seen;
+    await client.close();
+    assert.equal(client.state, "closed");
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 });
