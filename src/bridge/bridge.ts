@@ -55,6 +55,7 @@ export class Bridge {
   readonly #claimedAt = new Map<string, number>();
   readonly #listeners = new Set<(event: WorkerEvent) => void>();
   #server: Server | null = null;
+  #prunedAt = 0;
   #stopping: Promise<void> | null = null;
 
   private constructor(
@@ -290,6 +291,12 @@ export class Bridge {
   /** Notes when each pending run was created (or first seen), for the pickup latency. */
   #trackPending(runs: ReadonlyArray<{ id: string; createdAt?: number }>): void {
     const now = this.#clock.now();
+    // A run this bridge never claimed (another agent's worker did, or a stale list showed one it had ended)
+    // is forgotten after an hour, so the map stays as small as the work in sight.
+    if (now - this.#prunedAt > 60_000) {
+      this.#prunedAt = now;
+      for (const [runId, at] of this.#createdAt) if (now - at > 3_600_000) this.#createdAt.delete(runId);
+    }
     for (const run of runs) {
       if (this.#createdAt.has(run.id) || this.#claimedAt.has(run.id)) continue;
       const created = run.createdAt;
