@@ -13,7 +13,8 @@
 import type { Server } from "node:http";
 import { AgentApiClient, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
 import type { BridgeConfig } from "./config.ts";
-import { createOpenClawExecutor } from "./executor.ts";
+import { sessionKeyFor, taskIdOf, turnKeyFor } from "./context.ts";
+import { abortTurn, createOpenClawExecutor } from "./executor.ts";
 import { ownerMessage } from "./failure.ts";
 import { GatewayClient } from "./gateway/client.ts";
 import type { Log } from "./log.ts";
@@ -53,6 +54,8 @@ export class Bridge {
   readonly #worker: RunWorker;
   readonly #createdAt = new Map<string, number>();
   readonly #claimedAt = new Map<string, number>();
+  /** Runs taken back after a restart, until they end. */
+  readonly #adopted = new Set<string>();
   readonly #listeners = new Set<(event: WorkerEvent) => void>();
   #server: Server | null = null;
   #prunedAt = 0;
@@ -219,6 +222,7 @@ export class Bridge {
     if (adopt.length) {
       this.#deps.log("info", `taking back ${adopt.length} run(s) started before a restart`, { runIds: adopt });
       // Those recorded as claimed were started for sure: a 409 RUNNING for them is still ours.
+      for (const runId of adopt) this.#adopted.add(runId);
       this.#worker.adopt(adopt, { started: stored.filter((run) => run.phase === "claimed").map((run) => run.runId) });
     }
   }
@@ -254,12 +258,14 @@ export class Bridge {
         break;
       }
       case "skipped":
+        this.#abortLeftTurn(event.runId);
         this.#end(event.runId, "skipped", now);
         log("debug", "another agent has this run", { runId: event.runId });
         break;
       case "finished":
       case "stopped":
       case "aborted":
+        if (event.type === "stopped") this.#abortLeftTurn(event.runId);
         this.#end(event.runId, event.type, now);
         log("info", `run ${event.type}`, { runId: event.runId });
         break;
@@ -279,8 +285,30 @@ export class Bridge {
     for (const listener of this.#listeners) listener(event);
   }
 
+  /**
+   * A run taken back after a restart that had ended meanwhile (its owner stopped it while the bridge was down): the
+   * OpenClaw turn the bridge had begun for it must stop too, or it runs its tools on to its time limit for nothing.
+   * (A run stopped while its executor runs is aborted by the executor itself.)
+   */
+  #abortLeftTurn(runId: string): void {
+    if (!this.#adopted.has(runId) || !this.#gateway || !this.#state.turnOf(runId)) return;
+    void this.#abortTurnOf(runId);
+  }
+
+  /** Aborts a run's OpenClaw turn (the turn's session comes from the run's task). */
+  async #abortTurnOf(runId: string): Promise<void> {
+    try {
+      const run = await this.#client.run(runId);
+      await abortTurn(this.#gateway!, sessionKeyFor(taskIdOf(run), this.#config.openclaw.agentId), turnKeyFor(runId));
+      this.#deps.log("info", "aborted the OpenClaw turn of a run that ended while the bridge was down", { runId });
+    } catch (error) {
+      this.#deps.log("warn", "could not abort the OpenClaw turn of a run that ended while the bridge was down", { runId, error: describe(error) });
+    }
+  }
+
   #end(runId: string, outcome: Outcome, now: number): void {
     this.#state.forget(runId);
+    this.#adopted.delete(runId);
     this.metrics.outcome(outcome);
     const claimedAt = this.#claimedAt.get(runId);
     if (claimedAt !== undefined && outcome !== "skipped") this.metrics.executor.observe((now - claimedAt) / 1000);
