@@ -60,8 +60,8 @@ const roundSpeedups: number[] = [];
 const rate = (t: Tally, before: Tally, per: number) => ((t.count - before.count) * per) / ((t.ms - before.ms) / 1000);
 for (let r = 0; r < rounds; r++) {
   const [bareBefore, hubBefore, otherBefore] = [{ ...bareT }, { ...hubT }, { ...otherT }];
-  // With --compare, the two hubs swap places every round: the slot right after the bare route's was
-  // seen to cost one of them up to 20 % in drifting phases (0.80× for changes that, alternated, were 0.99×).
+  // With --compare, the two hubs swap places every round: in a fixed order one slot was seen to carry the
+  // machine's drift (0.80× for a change that, alternated, was 0.99–1.01×).
   if (other && r % 2 === 1) await slice(otherT, other.lifecycle, other.pid, sliceMs, concurrency);
   await slice(bareT, bareGet, bare.process.pid!, sliceMs, concurrency);
   await slice(hubT, hub.lifecycle, hub.pid, sliceMs, concurrency);
