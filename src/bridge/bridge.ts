@@ -258,14 +258,14 @@ export class Bridge {
         break;
       }
       case "skipped":
-        this.#abortLeftTurn(event.runId);
+        void this.#abortLeftTurn(event.runId);
         this.#end(event.runId, "skipped", now);
         log("debug", "another agent has this run", { runId: event.runId });
         break;
       case "finished":
       case "stopped":
       case "aborted":
-        if (event.type === "stopped") this.#abortLeftTurn(event.runId);
+        if (event.type === "stopped") void this.#abortLeftTurn(event.runId);
         this.#end(event.runId, event.type, now);
         log("info", `run ${event.type}`, { runId: event.runId });
         break;
@@ -290,16 +290,14 @@ export class Bridge {
    * OpenClaw turn the bridge had begun for it must stop too, or it runs its tools on to its time limit for nothing.
    * (A run stopped while its executor runs is aborted by the executor itself.)
    */
-  #abortLeftTurn(runId: string): void {
-    if (!this.#adopted.has(runId) || !this.#gateway || !this.#state.turnOf(runId)) return;
-    void this.#abortTurnOf(runId);
-  }
-
-  /** Aborts a run's OpenClaw turn (the turn's session comes from the run's task). */
-  async #abortTurnOf(runId: string): Promise<void> {
+  async #abortLeftTurn(runId: string): Promise<void> {
+    const gateway = this.#gateway;
+    // Read now: `#end` forgets the run's turn right after this call.
+    if (!this.#adopted.has(runId) || !gateway || !this.#state.turnOf(runId)) return;
     try {
+      // The turn's session is the run's task's.
       const run = await this.#client.run(runId);
-      await abortTurn(this.#gateway!, sessionKeyFor(taskIdOf(run), this.#config.openclaw.agentId), turnKeyFor(runId));
+      await abortTurn(gateway, sessionKeyFor(taskIdOf(run), this.#config.openclaw.agentId), turnKeyFor(runId));
       this.#deps.log("info", "aborted the OpenClaw turn of a run that ended while the bridge was down", { runId });
     } catch (error) {
       this.#deps.log("warn", "could not abort the OpenClaw turn of a run that ended while the bridge was down", { runId, error: describe(error) });

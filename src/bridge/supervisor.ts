@@ -137,9 +137,10 @@ export class GatewaySupervisor {
 
   async #loadIdentity(): Promise<Identity> {
     const file = join(this.#o.stateDir, "gateway.json");
-    const saved = existsSync(file) ? readIdentity(file) : null;
+    const exists = existsSync(file);
+    const saved = exists ? readIdentity(file) : null;
     if (saved && (this.#o.port === 0 || saved.port === this.#o.port)) return saved;
-    if (existsSync(file) && !saved) this.#o.log("warn", "the managed gateway's identity file was unreadable; making a new one", { file });
+    if (exists && !saved) this.#o.log("warn", "the managed gateway's identity file was unreadable; making a new one", { file });
     const identity = { port: this.#o.port || (await freePort()), token: randomBytes(24).toString("base64url") };
     writeFileSync(file, JSON.stringify(identity), { mode: 0o600 });
     return identity;

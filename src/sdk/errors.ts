@@ -22,6 +22,7 @@ export interface AgentApiErrorOptions {
   httpStatus?: number | null;
   runStatus?: RunStatus | null;
   retryAfterMs?: number | null;
+  serverMessage?: string | null;
   cause?: unknown;
 }
 
@@ -34,6 +35,8 @@ export class AgentApiError extends Error {
   readonly runStatus: RunStatus | null;
   /** From `Retry-After` (429, 503), in ms from when the answer came. */
   readonly retryAfterMs: number | null;
+  /** What the server said (its `{ error }`), when it said something. */
+  readonly serverMessage: string | null;
 
   constructor(code: ErrorCode, message: string, options: AgentApiErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -41,6 +44,7 @@ export class AgentApiError extends Error {
     this.httpStatus = options.httpStatus ?? null;
     this.runStatus = options.runStatus ?? null;
     this.retryAfterMs = options.retryAfterMs ?? null;
+    this.serverMessage = options.serverMessage ?? null;
   }
 }
 
@@ -76,6 +80,7 @@ export function errorFromResponse(
     httpStatus,
     runStatus,
     retryAfterMs: parseRetryAfter(headers.get("retry-after"), now),
+    serverMessage: detail,
     cause: body,
   });
 }

@@ -14,7 +14,7 @@ import type { AgentApiClient } from "./client.ts";
 import { sleep, systemClock, type Clock } from "./clock.ts";
 import { Courier } from "./courier.ts";
 import { isAgentApiError } from "./errors.ts";
-import { backoffDelay, isRetryable } from "./retry.ts";
+import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { MemoryOutbox, type Outbox } from "./outbox.ts";
 import type { RunSource, RunSourceEvent } from "./run-source.ts";
@@ -62,10 +62,10 @@ export interface RunWorkerOptions {
   onEvent?: (event: WorkerEvent) => void;
 }
 
-/** The wait a 429 or 503 asked for (`Retry-After`), or 0. */
-function retryAfterOf(error: unknown): number {
-  return isAgentApiError(error) && error.retryAfterMs !== null ? error.retryAfterMs : 0;
-}
+/** A claim whose outcome is unknown is asked again until the API answers (backoff to 15 s, `Retry-After` honoured). */
+const CLAIM_RETRY: RetryPolicy = {
+  ...DEFAULT_RETRY_POLICY, maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 500, maxDelayMs: 15_000, maxRetryAfterMs: Number.POSITIVE_INFINITY,
+};
 
 export class RunWorker {
   readonly #o: RunWorkerOptions;
@@ -238,10 +238,10 @@ export class RunWorker {
         if (taken && error.runStatus === "RUNNING" && this.#started.has(runId)) break;
         // Outcome unknown (the API may have taken the claim and lost the answer): the run may be RUNNING and
         // gone from the pending list, so ask again with the same key until the API answers; give up only at shutdown.
-        if (!taken && isRetryable(error) && !this.#graceOver) {
+        const decision = taken || this.#graceOver ? null : decideRetry(error, round, CLAIM_RETRY);
+        if (decision?.retry) {
           this.#emit({ type: "error", error, runId });
-          const wait = Math.max(backoffDelay(Math.min(round, 5), { baseDelayMs: 500, maxDelayMs: 15_000 }), retryAfterOf(error));
-          await sleep(this.#clock, wait, this.#halt.signal).catch(() => undefined);
+          await sleep(this.#clock, decision.delayMs, this.#halt.signal).catch(() => undefined);
           continue;
         }
         this.#state.claimFailed(runId, taken ? "taken" : "failed", this.#clock.now());
@@ -267,8 +267,8 @@ export class RunWorker {
     if (outcome.kind === "rejected" && isAgentApiError(outcome.error, "bad_request")) {
       // The API refused the call itself (not the run's state): a run left RUNNING would wait for nothing, so end it
       // with an error that says why (short, costs left out: the one call such an answer cannot refuse again).
-      const said = (outcome.error.cause as { error?: unknown } | null)?.error;
-      const answer = `HTTP ${outcome.error.httpStatus ?? "4xx"}${typeof said === "string" ? `: ${said.slice(0, 500)}` : ""}`;
+      const said = outcome.error.serverMessage;
+      const answer = `HTTP ${outcome.error.httpStatus ?? "4xx"}${said ? `: ${said.slice(0, 500)}` : ""}`;
       const why = `The agent's ${kind === "complete" ? "result" : "error report"} was refused (${answer}).`;
       const fallback = await this.#courier.send(runId, "error", { body: why });
       if (fallback.kind === "delivered" && !this.#state.get(runId)?.stopped) this.#emit({ type: "failed", runId, error: outcome.error });

@@ -188,20 +188,19 @@ export async function stopRun(w: Write, user: UserPrincipal, runId: string): Pro
   if (run.owner_id !== user.userId && run.agent_creator_id !== user.userId) {
     throw forbidden("Only the run's owner can stop it");
   }
-  const stopped = await transition(w, run, "stop", { ended: true });
-  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: user.userId, from: run.status, to: stopped.status });
-  return toRunListItem(stopped);
+  return toRunListItem(await stop(w, run, user.userId));
 }
 
 /** Stops the runs a deleted agent had going: no one is left to finish them. */
 export async function stopRunsOfDeletedAgent(w: Write, user: UserPrincipal, agentId: string, agentName: string): Promise<void> {
-  for (const run of await listActiveRunsOfAgent(w.sql, agentId)) {
-    const stopped = await transition(w, run, "stop", { ended: true });
-    await addStatusChange(w, {
-      taskId: run.task_id, runId: run.id, subject: "run", authorId: user.userId, from: run.status, to: stopped.status,
-      body: `${agentName} was deleted`,
-    });
-  }
+  for (const run of await listActiveRunsOfAgent(w.sql, agentId)) await stop(w, run, user.userId, `${agentName} was deleted`);
+}
+
+/** PENDING or RUNNING → STOPPED, recorded in the task's feed (with why, when `body` says). */
+async function stop(w: Write, run: RunJoined, authorId: string, body?: string): Promise<RunJoined> {
+  const stopped = await transition(w, run, "stop", { ended: true });
+  await addStatusChange(w, { taskId: run.task_id, runId: run.id, subject: "run", authorId, from: run.status, to: stopped.status, body });
+  return stopped;
 }
 
 /** Ends a RUNNING run whose agent went quiet; false if it moved on meanwhile. */

@@ -84,15 +84,16 @@ function setup() {
   return { gateway, turns, clock, executor, progress, controller, ctx, workRoot, logs };
 }
 
-/** Starts a turn the test answers later (`answer`), and emits tool events for it (or for another turn). */
-async function heldTurn(o: ReturnType<typeof setup>) {
+/** A fresh setup with a turn the test answers later (`answer`), and tool events for it (or for another turn). */
+async function heldTurn() {
+  const o = setup();
   let answer: (value: unknown) => void = () => {};
   o.gateway.script.set("agent", [() => new Promise((resolve) => (answer = resolve))]);
   const done = o.executor(run, o.ctx);
   await new Promise((resolve) => setImmediate(resolve));
   const tool = (command: string, runId = "groupchat-run-run_1") =>
     o.gateway.emit({ type: "event", event: "agent", payload: { runId, stream: "tool", data: { phase: "start", name: "exec", args: { command } } } });
-  return { done, tool, answer: (value: unknown) => answer(value) };
+  return { done, tool, answer: (value: unknown) => answer(value), progress: o.progress };
 }
 
 describe("the OpenClaw executor", () => {
@@ -145,9 +146,7 @@ describe("the OpenClaw executor", () => {
   });
 
   it("turns tool events into progress comments, coalesced, the rest flushed before the answer", async () => {
-    const o = setup();
-    const { done, tool, answer: finish } = await heldTurn(o);
-    const { progress } = o;
+    const { done, tool, answer: finish, progress } = await heldTurn();
     tool("npm install");
     tool("npm test");
     tool("ls", "someone-elses-turn");
@@ -220,9 +219,7 @@ describe("the OpenClaw executor", () => {
   });
 
   it("a turn that fails still posts the progress it had gathered, before its error", async () => {
-    const o = setup();
-    const { done, tool, answer: fail } = await heldTurn(o);
-    const { progress } = o;
+    const { done, tool, answer: fail, progress } = await heldTurn();
     tool("npm install");
     tool("npm test");
     // The gateway refuses the turn outright (not an answer with status "error"): the request itself throws.
