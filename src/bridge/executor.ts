@@ -1,10 +1,12 @@
 /**
  * The OpenClaw executor: one GroupChat run = one OpenClaw turn, driven over the
- * Gateway protocol. The turn's idempotency key is fixed per run, so after a
- * dropped connection, or a restart of the bridge, sending it again finds the
- * same turn (`in_flight`: wait for it; finished: its answer comes back) instead
- * of starting another. A turn whose gateway restarted meanwhile (a new boot id)
- * is lost. A stop aborts the turn at once with `chat.abort`.
+ * Gateway protocol. The turn's idempotency key is fixed per run. After a
+ * dropped connection, or a restart of the bridge, the executor asks OpenClaw
+ * what became of the turn before it sends anything again: an ended turn is
+ * reported from OpenClaw's records, a running one is waited for. A turn still
+ * running when its gateway restarted (a new boot id) is lost. A stop aborts the
+ * turn at once with `chat.abort`; so does the bridge's own deadline for a turn
+ * whose gateway never answers.
  *
  * Before a run's turn starts, the task's session is created (or adopted: the
  * same key keeps its conversation) with `sessions.create` and the task's own
@@ -14,13 +16,14 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Clock } from "../sdk/clock.ts";
+import { sleep, type Clock } from "../sdk/clock.ts";
 import type { AgentRunDetail, Executor, ExecutorResult } from "../sdk/index.ts";
 import { ProgressCoalescer } from "./coalescer.ts";
 import { extraSystemPrompt, sessionKeyFor, taskIdOf, turnKeyFor, turnMessage, workdirName, type ContextLimits } from "./context.ts";
 import { TurnError, turnFailure } from "./failure.ts";
 import { GatewayError, type GatewayClient } from "./gateway/client.ts";
-import { parseAgentEvent, parseAgentResult, parseAgentWait, resultCostUsd, resultText, type AgentResult } from "./gateway/frames.ts";
+import { parseAgentEvent, parseAgentResult, parseAgentWait, parseChatHistory, parseTaskList, resultCostUsd, resultText, type AgentResult, type TaskRecord } from "./gateway/frames.ts";
+import { recordedTurn, type RecordedTurn } from "./recorded-turn.ts";
 import { progressLine } from "./progress.ts";
 
 /** Where the executor notes which gateway boot a run's turn started on (the bridge's state file). */
@@ -42,6 +45,8 @@ export interface OpenClawExecutorOptions {
   progressIntervalMs: number;
   /** How long a turn waits for an unreachable gateway before it fails. Default 180 s. */
   gatewayWaitMs?: number;
+  /** How long past `turnTimeoutSeconds` the bridge waits for OpenClaw's own answer before it aborts the turn itself. Default 120 s. */
+  deadlineGraceMs?: number;
   model?: string;
   thinking?: string;
   context?: ContextLimits;
@@ -49,6 +54,8 @@ export interface OpenClawExecutorOptions {
 }
 
 const WAIT_SLICE_MS = 30_000;
+const DEADLINE_GRACE_MS = 120_000;
+const SETTLE_MS = 250;
 
 export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
   const agentId = o.agentId ?? "main";
@@ -69,18 +76,28 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
       const line = progressLine(event);
       if (line) progress.push(line);
     });
+    // OpenClaw enforces the turn's time limit itself; this one is for a gateway that never answers at all.
+    const deadline = new AbortController();
+    const cancelDeadline = o.clock.setTimeout(() => deadline.abort(), o.turnTimeoutSeconds * 1000 + (o.deadlineGraceMs ?? DEADLINE_GRACE_MS));
+    const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const onAbort = () => {
-      progress.cancel();
+      if (ctx.signal.aborted) progress.cancel();
       void abortTurn(o.gateway, sessionKey, turnKey).catch((error: unknown) => o.log?.("warn", "could not abort the OpenClaw turn", { runId: run.id, error: String(error) }));
     };
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
     try {
       const params = agentParams(run, o, { agentId, sessionKey, turnKey, workdir });
-      const result = await driveTurn(o, run.id, params, ctx.signal);
+      const result = await driveTurn(o, run.id, params, signal).catch((error: unknown) => {
+        if (deadline.signal.aborted && !ctx.signal.aborted) {
+          throw new TurnError("timeout", `OpenClaw did not end the turn within ${o.turnTimeoutSeconds} s and the bridge's grace`, { cause: error });
+        }
+        throw error;
+      });
       progress.flush();
       return toExecutorResult(result, ctx.signal, o.turnTimeoutSeconds);
     } finally {
-      ctx.signal.removeEventListener("abort", onAbort);
+      cancelDeadline();
+      signal.removeEventListener("abort", onAbort);
       unsubscribe();
       // A turn that failed still reports what it got to (its last lines often say why), before its error.
       if (ctx.signal.aborted) progress.cancel();
@@ -103,24 +120,47 @@ function agentParams(run: AgentRunDetail, o: OpenClawExecutorOptions, k: { agent
   };
 }
 
-/** Sends the turn (or finds it again) until its final answer; survives dropped connections. */
+/**
+ * Sends the turn, or finds it again, until its final answer; survives dropped
+ * connections. A turn sent before (a drop, a restart of the bridge) is first
+ * looked up in what OpenClaw recorded (recorded-turn.ts): an ended one is
+ * reported from there, never sent again; a running one is waited for, then
+ * looked up again.
+ */
 async function driveTurn(o: OpenClawExecutorOptions, runId: string, params: Record<string, unknown>, signal: AbortSignal): Promise<AgentResult> {
   const turnKey = String(params.idempotencyKey);
+  const sessionKey = String(params.sessionKey);
+  let waited = false;
   for (;;) {
     await ready(o, signal);
     const bootId = o.gateway.bootId;
     const known = o.turns.turnOf(runId);
-    // Same key, other gateway process: that process took the turn with it.
-    if (known && known.bootId !== bootId) throw new TurnError("lost", `the gateway restarted (boot ${known.bootId} → ${bootId})`);
-    if (!known) o.turns.turnStarted(runId, bootId);
     try {
+      if (known) {
+        const found = await findTurn(o, runId, sessionKey, turnKey, signal);
+        if (found?.state === "ended") return found.result;
+        if (known.bootId !== bootId && found?.state !== "unsent") {
+          // Same key, other gateway process: that process took the turn with it.
+          throw new TurnError("lost", `the gateway restarted (boot ${known.bootId} → ${bootId})`);
+        }
+        if (found?.state === "running") {
+          // OpenClaw's ledger trails agent.wait by a moment: a turn still "running" just after a wait gets a pause.
+          if (waited) await sleep(o.clock, SETTLE_MS, signal);
+          await waitForTurn(o, turnKey, signal);
+          waited = true;
+          continue;
+        }
+        // OpenClaw has no record of it, or cannot tell: send it under its key.
+      }
+      if (known?.bootId !== bootId) o.turns.turnStarted(runId, bootId);
       const first = parseAgentResult(await o.gateway.request("agent", params, {
         signal,
         isFinal: (payload) => (payload as { status?: unknown })?.status !== "accepted",
       }));
       if (first.status !== "in_flight") return first;
-      // Re-sent while the turn still runs: wait for it, then send again for its answer (served from the gateway's cache).
+      // Sent again while the turn still runs (one OpenClaw had queued): wait for it, then look it up.
       await waitForTurn(o, turnKey, signal);
+      waited = true;
     } catch (error) {
       if (error instanceof GatewayError && error.code === "disconnected" && !signal.aborted) {
         o.log?.("warn", "gateway connection dropped during a turn; resuming it", { runId });
@@ -128,6 +168,36 @@ async function driveTurn(o: OpenClawExecutorOptions, runId: string, params: Reco
       }
       throw error;
     }
+  }
+}
+
+const TASK_PAGES = 10;
+
+/**
+ * What OpenClaw recorded of a turn sent before. Null when this gateway cannot
+ * tell (no task ledger, an answer we do not read): the caller sends the turn
+ * again under its key, as it did before the ledger existed.
+ */
+async function findTurn(o: OpenClawExecutorOptions, runId: string, sessionKey: string, turnKey: string, signal: AbortSignal): Promise<RecordedTurn | null> {
+  try {
+    let record: TaskRecord | undefined;
+    let cursor: string | undefined;
+    for (let page = 0; page < TASK_PAGES && !record; page++) {
+      const list = parseTaskList(await o.gateway.request("tasks.list", { sessionKey, limit: 100, ...(cursor ? { cursor } : {}) }, { signal, timeoutMs: 15_000 }));
+      record = list.tasks.find((t) => t.runId === turnKey);
+      cursor = list.nextCursor;
+      if (!cursor) break;
+    }
+    const history = record?.status === "completed"
+      ? parseChatHistory(await o.gateway.request("chat.history", { sessionKey, limit: 1000, maxChars: 500_000 }, { signal, timeoutMs: 15_000 }))
+      : undefined;
+    const found = recordedTurn(turnKey, record, history);
+    o.log?.("info", "looked up a turn sent before", { runId, turn: found.state, ...(record ? { recorded: record.status } : {}) });
+    return found;
+  } catch (error) {
+    if (signal.aborted || (error instanceof GatewayError && error.code === "disconnected")) throw error;
+    o.log?.("warn", "could not look up what OpenClaw recorded of the turn; sending it again under its key", { runId, error: error instanceof Error ? error.message : String(error) });
+    return null;
   }
 }
 

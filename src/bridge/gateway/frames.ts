@@ -175,3 +175,39 @@ export function parseAgentWait(payload: unknown): AgentWait {
   if (!Value.Check(AgentWait, payload)) throw new FrameError(`unexpected agent.wait answer ${JSON.stringify(payload).slice(0, 200)}`);
   return payload;
 }
+
+// --- what OpenClaw recorded of a turn (read back after a restart) ------------
+
+const TaskRecord = Type.Object({
+  runId: Type.Optional(Type.String()),
+  /** queued | running | completed | failed | timed_out | cancelled */
+  status: Type.String(),
+  error: Type.Optional(Type.String()),
+  terminalSummary: Type.Optional(Type.String()),
+});
+const TaskList = Type.Object({ tasks: Type.Array(TaskRecord), nextCursor: Type.Optional(Type.String()) });
+/** A page of `tasks.list`: OpenClaw's persisted ledger of turns, one record per turn (by its run id). */
+export type TaskList = Static<typeof TaskList>;
+export type TaskRecord = Static<typeof TaskRecord>;
+
+export function parseTaskList(payload: unknown): TaskList {
+  if (!Value.Check(TaskList, payload)) throw new FrameError(`unexpected tasks.list answer ${JSON.stringify(payload).slice(0, 200)}`);
+  return payload;
+}
+
+const TranscriptMessage = Type.Object({
+  role: Type.String(),
+  content: Type.Optional(Type.Unknown()),
+  stopReason: Type.Optional(Type.String()),
+  usage: Type.Optional(Usage),
+  __openclaw: Type.Optional(Type.Object({ runId: Type.Optional(Type.String()) })),
+});
+const ChatHistory = Type.Object({ messages: Type.Array(TranscriptMessage) });
+/** `chat.history`: a session's transcript; an assistant message names the turn it belongs to (`__openclaw.runId`). */
+export type ChatHistory = Static<typeof ChatHistory>;
+export type TranscriptMessage = Static<typeof TranscriptMessage>;
+
+export function parseChatHistory(payload: unknown): ChatHistory {
+  if (!Value.Check(ChatHistory, payload)) throw new FrameError(`unexpected chat.history answer ${JSON.stringify(payload).slice(0, 200)}`);
+  return payload;
+}

@@ -196,6 +196,7 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
 
   describe("a bridge process killed with SIGKILL mid-turn", () => {
     const children: ChildProcess[] = [];
+    const logsOf = new Map<ChildProcess, string[]>();
     after(() => {
       for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
     });
@@ -211,6 +212,7 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       });
       const logs: string[] = [];
       child.stderr!.on("data", (d: Buffer) => logs.push(String(d)));
+      logsOf.set(child, logs);
       child.on("exit", (code, signal) => {
         if (code !== null && code !== 0) console.warn(`bridge process exited ${code}:\n${logs.join("")}`);
         void signal;
@@ -239,6 +241,8 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       assert.equal((await ownerView(t, done.runId)).status, "RUNNING");
 
       const second = startBridgeProcess(stateDir);
+      // The other turn ends only once the restarted bridge has found it running.
+      await until("the restarted bridge looked up the running turn", async () => logsOf.get(second)!.join("").includes(`"runId":"${still.runId}","turn":"running"`));
       gate("still").release();
       for (const { runId } of [still, done]) {
         await until(`${runId} ended`, async () => (await ownerView(t, runId)).status !== "RUNNING");
@@ -254,6 +258,14 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
         // One turn each: the restarted bridge found the turn again instead of starting another.
         assert.equal(requestsWith(model, `[gate:${name}]`).length, 1);
       }
+      // The finished turn was read back from OpenClaw's task ledger and transcript (not re-sent: the gateway
+      // forgets a key 5 minutes after its turn ends), its cost included: one model call of 1000 + 100 tokens.
+      const lookups = logsOf.get(second)!.join("").split("\n").filter((l) => l.includes("looked up a turn sent before")).map((l) => JSON.parse(l) as { runId: string; turn: string });
+      const seenOf = (runId: string) => lookups.filter((l) => l.runId === runId).map((l) => l.turn);
+      assert.deepEqual(seenOf(done.runId), ["ended"]);
+      assert.equal(seenOf(still.runId)[0], "running");
+      assert.equal(seenOf(still.runId).at(-1), "ended");
+      assert.ok(Math.abs(((await ownerView(t, done.runId)).stepCostUsd ?? 0) - 0.0012) < 1e-9);
     });
 
     it("a run stopped while the bridge was down: the restarted bridge aborts the turn it had begun", async () => {

@@ -37,13 +37,16 @@ class FakeGateway {
     for (const listener of this.listeners) listener(frame);
   }
 
-  async request<T>(method: string, params: unknown): Promise<T> {
+  async request<T>(method: string, params: unknown, options: { signal?: AbortSignal } = {}): Promise<T> {
     this.sent.push({ method, params: params as Record<string, unknown> });
     const answers = this.script.get(method) ?? [];
     let answer = answers.shift();
     if (typeof answer === "function") answer = await answer(params as Record<string, unknown>);
     if (answer instanceof Error) throw answer;
-    if (answer === undefined) return new Promise<T>(() => {}); // never answers
+    if (answer === undefined) {
+      // Never answers; gives up on an abort, as the real client does.
+      return new Promise<T>((_, reject) => options.signal?.addEventListener("abort", () => reject(new GatewayError("aborted", `${method} aborted`)), { once: true }));
+    }
     return answer as T;
   }
 }
@@ -62,6 +65,18 @@ const run: AgentRunDetail = {
   id: "run_1", taskTitle: "Fix it", prompt: "Fix the bug", lastFollowUpMessage: null, taskId: "task_1",
   task: { id: "task_1", title: "Fix it", description: "Crash on login" }, activity: [],
 };
+
+const TURN = "groupchat-run-run_1";
+
+/** A session's transcript as `chat.history` gives it (shape taken from OpenClaw 2026.9.6): an earlier turn, then this run's tool call and answer. */
+const transcript = [
+  { role: "user", content: "Earlier question", idempotencyKey: "groupchat-run-run_0:user", __openclaw: { seq: 1 } },
+  { role: "assistant", content: [{ type: "text", text: "Earlier answer." }], stopReason: "stop", usage: { cost: { total: 0.5 } }, __openclaw: { runId: "groupchat-run-run_0", seq: 2 } },
+  { role: "user", content: "Fix the bug", idempotencyKey: `${TURN}:user`, __openclaw: { seq: 3 } },
+  { role: "assistant", content: [{ type: "toolCall", id: "call_1", name: "exec", arguments: { command: "npm test" } }], stopReason: "toolUse", usage: { input: 1000, output: 100, cost: { total: 0.0012 } }, __openclaw: { runId: TURN, seq: 4 } },
+  { role: "toolResult", content: [{ type: "text", text: "1 passing" }], __openclaw: { runId: TURN, seq: 5 } },
+  { role: "assistant", content: [{ type: "thinking", thinking: "done" }, { type: "text", text: "Fixed: the login " }, { type: "text", text: "no longer crashes." }], stopReason: "stop", usage: { cost: { total: 0.0012 } }, __openclaw: { runId: TURN, seq: 6 } },
+];
 
 const final = (text: string, cost?: number) => ({
   runId: "groupchat-run-run_1", status: "ok", summary: "completed",
@@ -140,9 +155,89 @@ describe("the OpenClaw executor", () => {
   it("a turn already sent (resumed after a restart on the same gateway) does not create the session again", async () => {
     const { gateway, executor, ctx, turns } = setup();
     turns.turnStarted("run_1", "boot-1");
-    gateway.script.set("agent", [final("Resumed.")]);
-    assert.equal((await executor(run, ctx)).summary, "Resumed.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["agent"]);
+    gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, status: "running" }] }, { tasks: [{ runId: TURN, status: "completed" }] }]);
+    gateway.script.set("agent.wait", [{ runId: TURN, status: "ok" }]);
+    gateway.script.set("chat.history", [{ messages: transcript }]);
+    assert.equal((await executor(run, ctx)).summary, "Fixed: the login no longer crashes.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent.wait", "tasks.list", "chat.history"]);
+  });
+
+  it("a turn OpenClaw's ledger still shows running just after it ended is looked up again after a pause, not sent", async () => {
+    const { gateway, executor, ctx, turns, clock } = setup();
+    turns.turnStarted("run_1", "boot-1");
+    const running = { tasks: [{ runId: TURN, status: "running" }] };
+    gateway.script.set("tasks.list", [running, running, { tasks: [{ runId: TURN, status: "completed" }] }]);
+    gateway.script.set("agent.wait", [{ runId: TURN, status: "ok" }, { runId: TURN, status: "ok" }]);
+    gateway.script.set("chat.history", [{ messages: transcript }]);
+    const done = executor(run, ctx);
+    await clock.advance(249);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent.wait", "tasks.list"]);
+    await clock.advance(1);
+    assert.equal((await done).summary, "Fixed: the login no longer crashes.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent.wait", "tasks.list", "agent.wait", "tasks.list", "chat.history"]);
+  });
+
+  it("a turn that ended while the bridge was down is reported from OpenClaw's records, never sent again", async () => {
+    // The gateway forgets a turn's key 5 minutes after it ends: sending it again then would run the whole turn over.
+    const { gateway, executor, ctx, turns } = setup();
+    turns.turnStarted("run_1", "boot-1");
+    gateway.script.set("tasks.list", [
+      { tasks: [{ runId: "groupchat-run-other", status: "completed" }], nextCursor: "page-2" },
+      { tasks: [{ runId: TURN, status: "completed", terminalSummary: "completed" }] },
+    ]);
+    gateway.script.set("chat.history", [{ messages: transcript }]);
+    const result = await executor(run, ctx);
+    assert.equal(result.summary, "Fixed: the login no longer crashes.");
+    assert.ok(Math.abs((result.stepCostUsd ?? 0) - 0.0024) < 1e-12, String(result.stepCostUsd));
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "tasks.list", "chat.history"]);
+    assert.equal(gateway.sent[1]!.params.cursor, "page-2");
+    assert.equal(gateway.sent[0]!.params.sessionKey, "agent:main:groupchat-task_1");
+  });
+
+  it("a turn OpenClaw recorded as failed, timed out or cancelled ends with that failure, not a new turn", async () => {
+    for (const [status, code] of [["failed", "model"], ["timed_out", "timeout"], ["cancelled", "failed"]] as const) {
+      const { gateway, executor, ctx, turns } = setup();
+      turns.turnStarted("run_1", "boot-1");
+      gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, status, error: "provider answered 429 rate limit" }] }]);
+      await assert.rejects(executor(run, ctx), (error: unknown) => error instanceof TurnError && error.code === code, status);
+      assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list"], status);
+    }
+  });
+
+  it("a turn OpenClaw never took is sent; so it is to a restarted gateway, which then owns it", async () => {
+    for (const bootId of ["boot-1", "boot-0"]) {
+      const { gateway, executor, ctx, turns } = setup();
+      turns.turnStarted("run_1", bootId);
+      gateway.script.set("tasks.list", [{ tasks: [] }]);
+      gateway.script.set("agent", [final("Sent now.")]);
+      assert.equal((await executor(run, ctx)).summary, "Sent now.");
+      assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent"]);
+      assert.deepEqual(turns.turnOf("run_1"), { bootId: "boot-1" });
+    }
+  });
+
+  it("a gateway that keeps no task ledger: the turn is sent again under its key, as before", async () => {
+    const { gateway, executor, ctx, turns, logs } = setup();
+    turns.turnStarted("run_1", "boot-1");
+    gateway.script.set("tasks.list", [new GatewayError("rejected", "tasks.list: INVALID_REQUEST unknown method")]);
+    gateway.script.set("agent", [final("Replayed.")]);
+    assert.equal((await executor(run, ctx)).summary, "Replayed.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent"]);
+    assert.ok(logs.some((l) => l.level === "warn" && l.message.includes("could not look up")));
+  });
+
+  it("a gateway that never ends the turn: past the time limit and a grace the bridge aborts it, and the run fails as timed out", async () => {
+    const { gateway, executor, ctx, clock, progress } = setup();
+    gateway.script.set("chat.abort", [{ ok: true, aborted: true }]);
+    const done = executor(run, ctx);
+    await new Promise((resolve) => setImmediate(resolve));
+    gateway.emit({ type: "event", event: "agent", payload: { runId: TURN, stream: "tool", data: { phase: "start", name: "exec", args: { command: "make" } } } });
+    await clock.advance(600_000 + 119_000);
+    assert.equal(gateway.sent.filter((s) => s.method === "chat.abort").length, 0);
+    await clock.advance(1_000);
+    await assert.rejects(done, (error: unknown) => error instanceof TurnError && error.code === "timeout");
+    assert.deepEqual(gateway.sent.find((s) => s.method === "chat.abort")?.params, { sessionKey: "agent:main:groupchat-task_1", runId: TURN });
+    assert.ok(progress.includes("Running `make`"), JSON.stringify(progress));
   });
 
   it("turns tool events into progress comments, coalesced, the rest flushed before the answer", async () => {
@@ -156,25 +251,44 @@ describe("the OpenClaw executor", () => {
     assert.deepEqual(progress, ["Running `npm install`", "Running `npm test`\nRunning `npm run build`"]);
   });
 
-  it("after a dropped connection sends the same turn again, waits for it while it runs, then takes its answer", async () => {
+  it("after a dropped connection finds the turn again, waits for it while it runs, then takes its answer from OpenClaw's records", async () => {
     const { gateway, executor, ctx } = setup();
-    gateway.script.set("agent", [
-      new GatewayError("disconnected", "gateway connection closed (1006)"),
-      { runId: "groupchat-run-run_1", status: "in_flight" },
-      final("Done after the drop."),
-    ]);
-    gateway.script.set("agent.wait", [{ runId: "groupchat-run-run_1", status: "timeout" }, { runId: "groupchat-run-run_1", status: "ok" }]);
+    gateway.script.set("agent", [new GatewayError("disconnected", "gateway connection closed (1006)")]);
+    gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, status: "running" }] }, { tasks: [{ runId: TURN, status: "completed" }] }]);
+    gateway.script.set("agent.wait", [{ runId: TURN, status: "timeout" }, { runId: TURN, status: "ok" }]);
+    gateway.script.set("chat.history", [{ messages: transcript }]);
     const result = await executor(run, ctx);
-    assert.equal(result.summary, "Done after the drop.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "agent", "agent.wait", "agent.wait", "agent"]);
-    assert.ok(gateway.sent.filter((s) => s.method === "agent").every((s) => s.params.idempotencyKey === "groupchat-run-run_1"));
+    assert.equal(result.summary, "Fixed: the login no longer crashes.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "tasks.list", "agent.wait", "agent.wait", "tasks.list", "chat.history"]);
   });
 
-  it("a turn begun on a gateway that has restarted since is lost: a clear error, no new turn", async () => {
+  it("a turn OpenClaw answers in_flight (it had queued it) is waited for, then looked up", async () => {
+    const { gateway, executor, ctx, turns } = setup();
+    turns.turnStarted("run_1", "boot-1");
+    gateway.script.set("tasks.list", [{ tasks: [] }, { tasks: [{ runId: TURN, status: "completed" }] }]);
+    gateway.script.set("agent", [{ runId: TURN, status: "in_flight" }]);
+    gateway.script.set("agent.wait", [{ runId: TURN, status: "ok" }]);
+    gateway.script.set("chat.history", [{ messages: transcript }]);
+    assert.equal((await executor(run, ctx)).summary, "Fixed: the login no longer crashes.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent", "agent.wait", "tasks.list", "chat.history"]);
+    assert.equal(gateway.sent[1]!.params.idempotencyKey, TURN);
+  });
+
+  it("a turn still running when its gateway restarted is lost: a clear error, no new turn", async () => {
     const { gateway, executor, ctx, turns } = setup();
     turns.turnStarted("run_1", "boot-0");
+    gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, status: "running" }] }]);
     await assert.rejects(executor(run, ctx), (error: unknown) => error instanceof TurnError && error.code === "lost");
-    assert.deepEqual(gateway.sent, []);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list"]);
+  });
+
+  it("a turn that ended before its gateway restarted is still reported", async () => {
+    const { gateway, executor, ctx, turns } = setup();
+    turns.turnStarted("run_1", "boot-0");
+    gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, status: "completed" }] }]);
+    gateway.script.set("chat.history", [{ messages: transcript }]);
+    assert.equal((await executor(run, ctx)).summary, "Fixed: the login no longer crashes.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "chat.history"]);
   });
 
   it("a stop sends chat.abort for the turn at once", async () => {
