@@ -13,7 +13,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Outbox, OutboxEntry, OutboxKind } from "../sdk/index.ts";
-import type { TurnStore } from "./executor.ts";
+import type { TurnStore } from "./turn.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { createOpenClawExecutor, type TurnStore } from "../../../src/bridge/executor.ts";
+import { createOpenClawExecutor } from "../../../src/bridge/executor.ts";
+import type { TurnStore } from "../../../src/bridge/turn.ts";
 import { TurnError } from "../../../src/bridge/failure.ts";
 import { GatewayError, type EventListener } from "../../../src/bridge/gateway/client.ts";
 import type { EventFrame } from "../../../src/bridge/gateway/frames.ts";
@@ -238,6 +239,54 @@ describe("the OpenClaw executor", () => {
     await assert.rejects(done, (error: unknown) => error instanceof TurnError && error.code === "timeout");
     assert.deepEqual(gateway.sent.find((s) => s.method === "chat.abort")?.params, { sessionKey: "agent:main:groupchat-task_1", runId: TURN });
     assert.ok(progress.includes("Running `make`"), JSON.stringify(progress));
+  });
+
+  it("a turn the gateway refuses as retryable (still starting) is tried again after the wait it asked for; the run does not fail", async () => {
+    const { gateway, executor, ctx, clock } = setup();
+    const unavailable = new GatewayError("rejected", "agent: UNAVAILABLE gateway starting", { code: "UNAVAILABLE", message: "gateway starting", retryable: true, retryAfterMs: 2_000 });
+    gateway.script.set("agent", [unavailable, final("Done on the second try.")]);
+    gateway.script.set("tasks.list", [{ tasks: [] }]);
+    const done = executor(run, ctx);
+    await clock.advance(1_999);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent"]);
+    await clock.advance(1);
+    assert.equal((await done).summary, "Done on the second try.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "tasks.list", "agent"]);
+  });
+
+  it("a lookup the gateway cannot answer yet is retried, never replaced by sending the turn again", async () => {
+    const { gateway, executor, ctx, turns, clock } = setup();
+    turns.turnStarted("run_1", "boot-1");
+    const unsettled = new GatewayError("rejected", "tasks.list: UNAVAILABLE Task activity did not stabilize", { code: "UNAVAILABLE", message: "Task activity did not stabilize", retryable: true, retryAfterMs: 250 });
+    gateway.script.set("tasks.list", [unsettled, new GatewayError("timeout", "tasks.list timed out"), { tasks: [{ runId: TURN, status: "completed" }] }]);
+    gateway.script.set("chat.history", [{ messages: transcript }]);
+    const done = executor(run, ctx);
+    await clock.advance(60_000);
+    assert.equal((await done).summary, "Fixed: the login no longer crashes.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "tasks.list", "tasks.list", "chat.history"]);
+  });
+
+  it("a turn that keeps failing transiently fails after a bounded number of tries", async () => {
+    const { gateway, executor, ctx, clock } = setup();
+    const busy = () => new GatewayError("rejected", "agent: UNAVAILABLE busy", { code: "UNAVAILABLE", message: "busy", retryable: true, retryAfterMs: 1_000 });
+    gateway.script.set("agent", Array.from({ length: 20 }, busy));
+    gateway.script.set("tasks.list", Array.from({ length: 20 }, () => ({ tasks: [] })));
+    const done = executor(run, ctx);
+    void done.catch(() => undefined);
+    await clock.advance(60_000);
+    await assert.rejects(done, (error: unknown) => error instanceof GatewayError && error.code === "rejected");
+    assert.equal(gateway.sent.filter((s) => s.method === "agent").length, 9);
+  });
+
+  it("a sessions.create the gateway does not answer in time is asked again before the turn goes ahead without its directory", async () => {
+    const { gateway, executor, ctx, clock, logs } = setup();
+    gateway.script.set("sessions.create", [new GatewayError("timeout", "sessions.create timed out"), { ok: true }]);
+    gateway.script.set("agent", [final("In its directory.")]);
+    const done = executor(run, ctx);
+    await clock.advance(10_000);
+    assert.equal((await done).summary, "In its directory.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "sessions.create", "agent"]);
+    assert.ok(!logs.some((l) => l.level === "warn"), JSON.stringify(logs));
   });
 
   it("turns tool events into progress comments, coalesced, the rest flushed before the answer", async () => {
