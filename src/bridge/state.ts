@@ -6,7 +6,8 @@
  *   end, with the gateway boot their OpenClaw turn started on.
  * - `outbox`: lifecycle calls not yet acknowledged by the API (`Outbox` port).
  * One function per operation; statements prepared once; writes are synchronous,
- * so an `enqueue` that returned is on disk (WAL, synchronous=NORMAL).
+ * so an `enqueue` that returned is on disk (WAL, synchronous=FULL). The layout
+ * is versioned; a file from a newer bridge is refused, not rewritten.
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -15,7 +16,12 @@ import Database from "better-sqlite3";
 import type { Outbox, OutboxEntry, OutboxKind } from "../sdk/index.ts";
 import type { TurnStore } from "./turn.ts";
 
-const SCHEMA = `
+/**
+ * The file's layout by version (`PRAGMA user_version`), each entry the step from
+ * the one before. A file made before versions were kept (0, with its tables) is
+ * version 1: that step only creates what is missing.
+ */
+const MIGRATIONS: readonly string[] = [`
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY,
@@ -33,7 +39,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   idempotency_key TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );
-`;
+`];
 
 /** What stands in the way of starting (not a bug of ours): printed without a stack trace. */
 export class BridgeStartError extends Error {
@@ -70,9 +76,15 @@ export class BridgeState implements Outbox, TurnStore {
       // as its own): the lock is held while this one runs, and the OS drops it when its process ends, however.
       this.#db.pragma("locking_mode = EXCLUSIVE");
       this.#db.pragma("journal_mode = WAL");
-      this.#db.pragma("synchronous = NORMAL");
+      // A few writes per run: each one on disk before it returns is worth its fsync (NORMAL could lose the last on power loss).
+      this.#db.pragma("synchronous = FULL");
       this.#db.exec("BEGIN EXCLUSIVE");
-      this.#db.exec(SCHEMA);
+      const version = this.#db.pragma("user_version", { simple: true }) as number;
+      if (version > MIGRATIONS.length) {
+        throw new BridgeStartError(`${file} was written by a newer bridge (state version ${version}; this one knows up to ${MIGRATIONS.length}). Run that version, or give this one its own --state.`);
+      }
+      for (const step of MIGRATIONS.slice(version)) this.#db.exec(step);
+      this.#db.pragma(`user_version = ${MIGRATIONS.length}`);
       this.#db.exec("COMMIT");
     } catch (error) {
       this.#db.close();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import Database from "better-sqlite3";
 import { BridgeStartError, BridgeState } from "../../../src/bridge/state.ts";
 import { tempDir } from "../../support/temp.ts";
 
@@ -50,5 +51,46 @@ describe("the bridge's state file", () => {
     const second = new BridgeState(path);
     assert.equal(second.instanceId(), id);
     second.close();
+  });
+
+  it("opens a file from before the layout was versioned, keeps its runs and outbox, and marks it version 1", async () => {
+    const path = file();
+    // The layout bridges wrote until versions were kept, with a claimed run and a queued completion.
+    const old = new Database(path);
+    old.pragma("journal_mode = WAL");
+    old.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE runs (run_id TEXT PRIMARY KEY, phase TEXT NOT NULL CHECK (phase IN ('claiming', 'claimed')), boot_id TEXT, turn_started INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL);
+      CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, run_id TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, idempotency_key TEXT NOT NULL, created_at INTEGER NOT NULL);
+      INSERT INTO meta VALUES ('instance_id', 'bridge-old');
+      INSERT INTO runs VALUES ('r1', 'claimed', 'boot-1', 1, 5);
+      INSERT INTO outbox (id, run_id, kind, payload, idempotency_key, created_at) VALUES ('e1', 'r1', 'complete', '{"body":"done"}', 'k1', 6);
+    `);
+    old.close();
+    const state = new BridgeState(path);
+    assert.equal(state.instanceId(), "bridge-old");
+    assert.deepEqual(state.turnOf("r1"), { bootId: "boot-1" });
+    assert.deepEqual((await state.pending()).map((e) => [e.id, e.kind, e.payload]), [["e1", "complete", { body: "done" }]]);
+    state.close();
+    const check = new Database(path, { readonly: true });
+    assert.equal(check.pragma("user_version", { simple: true }), 1);
+    check.close();
+  });
+
+  it("refuses a file written by a newer bridge with a clear error, and leaves it as it was", () => {
+    const path = file();
+    new BridgeState(path).close();
+    const newer = new Database(path);
+    newer.pragma("user_version = 7");
+    newer.exec("CREATE TABLE later (x)");
+    newer.close();
+    assert.throws(() => new BridgeState(path), (error: Error) => {
+      assert.ok(error instanceof BridgeStartError);
+      assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 1). Run that version, or give this one its own --state.`);
+      return true;
+    });
+    const check = new Database(path, { readonly: true });
+    assert.equal(check.pragma("user_version", { simple: true }), 7);
+    check.close();
   });
 });
