@@ -1,8 +1,8 @@
 /**
  * Cost derivation over a task's turns (its runs, in the order they report their
  * costs): given only a step, total = previous total + step; given only a total,
- * step = total − previous total; both are stored as sent; neither records
- * nothing. On /complete and on /error alike.
+ * step = total − previous total (none when that is negative); both are stored
+ * as sent; neither records nothing. On /complete and on /error alike.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -125,6 +125,18 @@ describe("cost derivation", () => {
     assert.deepEqual(await turn(next, "complete", { stepCostUsd: 0.5 }), [0.5, 3.5]);
     const last = await followUp(next);
     assert.deepEqual(await turn(last, "complete", { totalCostUsd: 4 }), [0.5, 4]);
+  });
+
+  it("records no step, not a negative one, for a total below the task's running total; the total stands as sent", async () => {
+    // Another agent spent on the task first; this one reports only its own running total.
+    const task = await createTask(t);
+    const helper = await secondAgent(t, "Big Spender");
+    const first = await delegateTo(t, task.id, helper.id);
+    assert.deepEqual(await turn(first.id, "complete", { stepCostUsd: 3 }, helper.token), [3, 3]);
+    const second = await delegateTo(t, task.id);
+    assert.deepEqual(await turn(second.id, "complete", { totalCostUsd: 1 }), [null, 1]);
+    const third = await followUp(second.id);
+    assert.deepEqual(await turn(third, "complete", { totalCostUsd: 1.25 }), [0.25, 1.25]);
   });
 
   it("keeps each task's total to itself", async () => {
