@@ -8,10 +8,12 @@
  * the gateway forgets a key 5 minutes after its turn ended (and beyond its last
  * 1,000 keys), and a forgotten key starts the whole turn over, tools and all.
  *
- *   no record ─────────────▶ unsent   (OpenClaw never took it: send it)
  *   queued | running ──────▶ running  (wait for it)
  *   completed ─────────────▶ ended ok (answer and cost from the transcript)
  *   failed | timed_out | cancelled ▶ ended with that failure
+ *   no record, but in the transcript ▶ ended (records are pruned after 7 days):
+ *                              as its last model call ended
+ *   neither ───────────────▶ unsent   (OpenClaw never took it: send it)
  */
 import type { AgentResult, ChatHistory, TaskRecord, TranscriptMessage } from "./gateway/frames.ts";
 
@@ -21,21 +23,14 @@ export type RecordedTurn =
   | { state: "ended"; result: AgentResult };
 
 export function recordedTurn(turnKey: string, record: TaskRecord | undefined, transcript: ChatHistory | undefined): RecordedTurn {
-  if (!record) return { state: "unsent" };
+  if (!record) return fromTranscriptAlone(turnKey, transcript);
   const detail = record.error ?? record.terminalSummary;
   switch (record.status) {
     case "queued":
     case "running":
       return { state: "running" };
-    case "completed": {
-      const messages = (transcript?.messages ?? []).filter((m) => m.role === "assistant" && m.__openclaw?.runId === turnKey);
-      const text = messages.map(textOf).findLast((t) => t.length > 0) ?? "";
-      const cost = costOf(messages);
-      return {
-        state: "ended",
-        result: { runId: turnKey, status: "ok", summary: "completed", result: { payloads: [{ text }], meta: { agentMeta: cost === undefined ? {} : { costUsd: cost } } } },
-      };
-    }
+    case "completed":
+      return { state: "ended", result: completed(turnKey, answersOf(turnKey, transcript)) };
     case "timed_out":
       return { state: "ended", result: { runId: turnKey, status: "timeout", summary: "timed out", ...(detail ? { error: detail } : {}) } };
     case "cancelled":
@@ -44,6 +39,33 @@ export function recordedTurn(turnKey: string, record: TaskRecord | undefined, tr
       // failed, and any status a newer OpenClaw adds: the turn is over and did not succeed.
       return { state: "ended", result: { runId: turnKey, status: "error", error: detail ?? `the turn ended ${record.status}` } };
   }
+}
+
+/** A turn the ledger no longer lists: the transcript tells whether OpenClaw took it, and how its last model call ended. */
+function fromTranscriptAlone(turnKey: string, transcript: ChatHistory | undefined): RecordedTurn {
+  const messages = transcript?.messages ?? [];
+  const answers = answersOf(turnKey, transcript);
+  if (answers.length === 0 && !messages.some((m) => m.idempotencyKey === `${turnKey}:user`)) return { state: "unsent" };
+  const last = answers.at(-1);
+  switch (last?.stopReason) {
+    case "stop":
+    case "length":
+      return { state: "ended", result: completed(turnKey, answers) };
+    case "aborted":
+      return { state: "ended", result: { runId: turnKey, status: "timeout", summary: "aborted", ...(last.errorMessage ? { stopReason: last.errorMessage } : {}) } };
+    default:
+      return { state: "ended", result: { runId: turnKey, status: "error", error: last?.errorMessage ?? "the turn was cut off before it answered" } };
+  }
+}
+
+function answersOf(turnKey: string, transcript: ChatHistory | undefined): TranscriptMessage[] {
+  return (transcript?.messages ?? []).filter((m) => m.role === "assistant" && m.__openclaw?.runId === turnKey);
+}
+
+function completed(turnKey: string, answers: TranscriptMessage[]): AgentResult {
+  const text = answers.map(textOf).findLast((t) => t.length > 0) ?? "";
+  const cost = costOf(answers);
+  return { runId: turnKey, status: "ok", summary: "completed", result: { payloads: [{ text }], meta: { agentMeta: cost === undefined ? {} : { costUsd: cost } } } };
 }
 
 /** An assistant message's text parts (tool calls and reasoning left out). */

@@ -110,7 +110,7 @@ async function findTurn(o: TurnOptions, runId: string, sessionKey: string, turnK
       cursor = list.nextCursor;
       if (!cursor) break;
     }
-    const history = record?.status === "completed"
+    const history = !record || record.status === "completed"
       ? parseChatHistory(await o.gateway.request("chat.history", { sessionKey, limit: 1000, maxChars: 500_000 }, { signal, timeoutMs: 15_000 }))
       : undefined;
     const found = recordedTurn(turnKey, record, history);

@@ -198,7 +198,10 @@ export function parseTaskList(payload: unknown): TaskList {
 const TranscriptMessage = Type.Object({
   role: Type.String(),
   content: Type.Optional(Type.Unknown()),
+  /** On the turn's own message: `<turn's run id>:user`. */
+  idempotencyKey: Type.Optional(Type.String()),
   stopReason: Type.Optional(Type.String()),
+  errorMessage: Type.Optional(Type.String()),
   usage: Type.Optional(Usage),
   __openclaw: Type.Optional(Type.Object({ runId: Type.Optional(Type.String()) })),
 });

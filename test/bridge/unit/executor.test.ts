@@ -210,10 +210,29 @@ describe("the OpenClaw executor", () => {
       const { gateway, executor, ctx, turns } = setup();
       turns.turnStarted("run_1", bootId);
       gateway.script.set("tasks.list", [{ tasks: [] }]);
+      gateway.script.set("chat.history", [{ messages: transcript.slice(0, 2) }]);
       gateway.script.set("agent", [final("Sent now.")]);
       assert.equal((await executor(run, ctx)).summary, "Sent now.");
-      assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent"]);
+      assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "chat.history", "agent"]);
       assert.deepEqual(turns.turnOf("run_1"), { bootId: "boot-1" });
+    }
+  });
+
+  it("a turn whose ledger record is gone (pruned after 7 days) but is in the transcript ends as its last model call did, never sent again", async () => {
+    const cases: Array<[string, unknown[], (result: Promise<unknown>) => Promise<void>]> = [
+      ["answered", transcript, async (result) => assert.equal(((await result) as { summary: string }).summary, "Fixed: the login no longer crashes.")],
+      ["cut off after a tool call", transcript.slice(0, 5), (result) => assert.rejects(result, (e: unknown) => e instanceof TurnError && e.code === "failed" && /cut off/.test(e.message))],
+      ["cut off before any answer", transcript.slice(0, 3), (result) => assert.rejects(result, (e: unknown) => e instanceof TurnError && e.code === "failed")],
+      ["aborted", [...transcript.slice(0, 3), { role: "assistant", content: [{ type: "text", text: "" }], stopReason: "aborted", errorMessage: "request timed out", __openclaw: { runId: TURN } }],
+        (result) => assert.rejects(result, (e: unknown) => e instanceof TurnError && /aborted inside OpenClaw \(request timed out\)/.test(e.message))],
+    ];
+    for (const [name, messages, check] of cases) {
+      const { gateway, executor, ctx, turns } = setup();
+      turns.turnStarted("run_1", "boot-1");
+      gateway.script.set("tasks.list", [{ tasks: [{ runId: "groupchat-run-run_0", status: "completed" }] }]);
+      gateway.script.set("chat.history", [{ messages }]);
+      await check(executor(run, ctx));
+      assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "chat.history"], name);
     }
   });
 
@@ -246,12 +265,13 @@ describe("the OpenClaw executor", () => {
     const unavailable = new GatewayError("rejected", "agent: UNAVAILABLE gateway starting", { code: "UNAVAILABLE", message: "gateway starting", retryable: true, retryAfterMs: 2_000 });
     gateway.script.set("agent", [unavailable, final("Done on the second try.")]);
     gateway.script.set("tasks.list", [{ tasks: [] }]);
+    gateway.script.set("chat.history", [{ messages: [] }]);
     const done = executor(run, ctx);
     await clock.advance(1_999);
     assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent"]);
     await clock.advance(1);
     assert.equal((await done).summary, "Done on the second try.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "tasks.list", "agent"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "tasks.list", "chat.history", "agent"]);
   });
 
   it("a lookup the gateway cannot answer yet is retried, never replaced by sending the turn again", async () => {
@@ -271,6 +291,7 @@ describe("the OpenClaw executor", () => {
     const busy = () => new GatewayError("rejected", "agent: UNAVAILABLE busy", { code: "UNAVAILABLE", message: "busy", retryable: true, retryAfterMs: 1_000 });
     gateway.script.set("agent", Array.from({ length: 20 }, busy));
     gateway.script.set("tasks.list", Array.from({ length: 20 }, () => ({ tasks: [] })));
+    gateway.script.set("chat.history", Array.from({ length: 20 }, () => ({ messages: [] })));
     const done = executor(run, ctx);
     void done.catch(() => undefined);
     await clock.advance(60_000);
@@ -317,10 +338,10 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("tasks.list", [{ tasks: [] }, { tasks: [{ runId: TURN, status: "completed" }] }]);
     gateway.script.set("agent", [{ runId: TURN, status: "in_flight" }]);
     gateway.script.set("agent.wait", [{ runId: TURN, status: "ok" }]);
-    gateway.script.set("chat.history", [{ messages: transcript }]);
+    gateway.script.set("chat.history", [{ messages: [] }, { messages: transcript }]);
     assert.equal((await executor(run, ctx)).summary, "Fixed: the login no longer crashes.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent", "agent.wait", "tasks.list", "chat.history"]);
-    assert.equal(gateway.sent[1]!.params.idempotencyKey, TURN);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "chat.history", "agent", "agent.wait", "tasks.list", "chat.history"]);
+    assert.equal(gateway.sent[2]!.params.idempotencyKey, TURN);
   });
 
   it("a turn still running when its gateway restarted is lost: a clear error, no new turn", async () => {
