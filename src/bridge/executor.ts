@@ -53,7 +53,8 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
 
     const progress = new ProgressCoalescer({ intervalMs: o.progressIntervalMs, clock: o.clock, post: ctx.progress });
     const unsubscribe = o.gateway.onEvent((frame) => {
-      if (frame.event !== "agent") return;
+      // `session.tool`: the tool events of a turn this connection did not send (one resumed after a restart).
+      if (frame.event !== "agent" && frame.event !== "session.tool") return;
       const event = parseAgentEvent(frame.payload);
       if (event?.runId !== turnKey) return;
       const line = progressLine(event);

@@ -65,6 +65,7 @@ export async function driveTurn(o: TurnOptions, runId: string, params: Record<st
         if (found?.state === "running") {
           // OpenClaw's ledger trails agent.wait by a moment: a turn still "running" just after a wait gets a pause.
           if (waited) await sleep(o.clock, SETTLE_MS, signal);
+          else await followTools(o, runId, signal);
           await waitForTurn(o, turnKey, signal);
           waited = true;
           continue;
@@ -175,6 +176,20 @@ async function ready(o: Pick<TurnOptions, "gateway" | "clock" | "gatewayWaitMs">
   } finally {
     cancel();
     signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * A turn sent on another connection (before a restart or a drop) sends its tool
+ * events there; this connection gets them as `session.tool` once it subscribes
+ * to session events, so the progress comments go on. Best effort.
+ */
+async function followTools(o: TurnOptions, runId: string, signal: AbortSignal): Promise<void> {
+  try {
+    await o.gateway.request("sessions.subscribe", {}, { signal, timeoutMs: 15_000 });
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    o.log?.("warn", "could not follow the resumed turn's tool calls; its progress comments stop until it ends", { runId, error: error instanceof Error ? error.message : String(error) });
   }
 }
 

@@ -47,6 +47,12 @@ function script(request: ChatRequest): Reply {
   }
   if (message.includes("[recall]")) return { text: all.includes("Built it: the build printed built-ok.") ? "I remember the build: it printed built-ok." : "I do not remember anything." };
   if (message.includes("[hang]")) return { hang: true, text: "Thinking" };
+  // Held like [gate:…], then a tool call, then the answer.
+  const gatedTool = /\[gatetool:(\w+)\]/.exec(message);
+  if (gatedTool) {
+    const name = gatedTool[1]!;
+    return afterToolCall(request) ? { text: `Answer for ${name}.` } : { gate: gate(name).promise, then: { toolCalls: [{ name: "exec", arguments: { command: `echo ${name}-resumed` } }] } };
+  }
   const gated = /\[gate:(\w+)\]/.exec(message);
   if (gated) return { gate: gate(gated[1]!).promise, then: { text: `Answer for ${gated[1]}.` } };
   return { text: "Plain answer." };
@@ -221,14 +227,14 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       return child;
     }
 
-    it("after a restart ends each run correctly, once: a turn still going is awaited, a turn that finished meanwhile is reported", async () => {
+    it("after a restart ends each run correctly, once: a turn still going is awaited (its tool calls still reported), a turn that finished meanwhile is reported", async () => {
       const stateDir = tempDir("gc-kill-");
       const arrived = new Set<string>();
       seen.push((request) => {
-        for (const name of ["still", "done"]) if (turnMessage(request).includes(`[gate:${name}]`)) arrived.add(name);
+        for (const name of ["still", "done"]) if (/\[gate(tool)?:(still|done)\]/.exec(turnMessage(request))?.[2] === name) arrived.add(name);
       });
       const first = startBridgeProcess(stateDir);
-      const still = await delegate(t, "Long job", "Work on it [gate:still]");
+      const still = await delegate(t, "Long job", "Work on it [gatetool:still]");
       const done = await delegate(t, "Short job", "Work on it [gate:done]");
       await until("both turns reached the model", async () => arrived.size === 2);
 
@@ -250,13 +256,17 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       second.kill("SIGTERM");
       await new Promise((resolve) => second.once("exit", resolve));
 
-      for (const [{ runId }, name] of [[still, "still"], [done, "done"]] as const) {
+      for (const [{ runId }, name, marker, comments, modelCalls] of [
+        // The tool call came after the restart, on the turn the first bridge had sent: still a progress comment.
+        [still, "still", "[gatetool:still]", ["Starting work on this now.", "Running `echo still-resumed`", "Answer for still."], 2],
+        [done, "done", "[gate:done]", ["Starting work on this now.", "Answer for done."], 1],
+      ] as const) {
         const detail = await ownerView(t, runId);
         assert.equal(detail.status, "FINISHED", `${name}: ${JSON.stringify(commentsOf(detail))}`);
         assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
-        assert.deepEqual(commentsOf(detail), ["Starting work on this now.", `Answer for ${name}.`]);
+        assert.deepEqual(commentsOf(detail), comments);
         // One turn each: the restarted bridge found the turn again instead of starting another.
-        assert.equal(requestsWith(model, `[gate:${name}]`).length, 1);
+        assert.equal(requestsWith(model, marker).length, modelCalls);
       }
       // The finished turn was read back from OpenClaw's task ledger and transcript (not re-sent: the gateway
       // forgets a key 5 minutes after its turn ends), its cost included: one model call of 1000 + 100 tokens.

@@ -94,6 +94,7 @@ function setup() {
     gateway, turns, clock, workRoot, turnTimeoutSeconds: 600, progressIntervalMs: 5_000, log: (level, message, fields) => logs.push({ level, message, fields }),
   });
   gateway.script.set("sessions.create", [{ ok: true, key: "agent:main:groupchat-task_1" }]);
+  gateway.script.set("sessions.subscribe", [{ subscribed: true }]);
   const progress: string[] = [];
   const controller = new AbortController();
   const ctx = { runId: run.id, signal: controller.signal, progress: (text: string) => progress.push(text) };
@@ -160,7 +161,24 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("agent.wait", [{ runId: TURN, status: "ok" }]);
     gateway.script.set("chat.history", [{ messages: transcript }]);
     assert.equal((await executor(run, ctx)).summary, "Fixed: the login no longer crashes.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent.wait", "tasks.list", "chat.history"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "sessions.subscribe", "agent.wait", "tasks.list", "chat.history"]);
+  });
+
+  it("a resumed turn's tool calls, sent by OpenClaw to the connection before, still become progress comments", async () => {
+    const { gateway, executor, ctx, turns, progress } = setup();
+    turns.turnStarted("run_1", "boot-1");
+    let ended: (value: unknown) => void = () => {};
+    gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, status: "running" }] }, { tasks: [{ runId: TURN, status: "completed" }] }]);
+    gateway.script.set("agent.wait", [() => new Promise((resolve) => (ended = resolve))]);
+    gateway.script.set("chat.history", [{ messages: transcript }]);
+    const done = executor(run, ctx);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "sessions.subscribe", "agent.wait"]);
+    gateway.emit({ type: "event", event: "session.tool", payload: { runId: TURN, stream: "tool", data: { phase: "start", name: "exec", args: { command: "npm test" } }, sessionKey: "agent:main:groupchat-task_1" } });
+    gateway.emit({ type: "event", event: "session.tool", payload: { runId: "groupchat-run-other", stream: "tool", data: { phase: "start", name: "exec", args: { command: "rm -rf x" } } } });
+    ended({ runId: TURN, status: "ok" });
+    assert.equal((await done).summary, "Fixed: the login no longer crashes.");
+    assert.deepEqual(progress, ["Running `npm test`"]);
   });
 
   it("a turn OpenClaw's ledger still shows running just after it ended is looked up again after a pause, not sent", async () => {
@@ -172,10 +190,10 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("chat.history", [{ messages: transcript }]);
     const done = executor(run, ctx);
     await clock.advance(249);
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent.wait", "tasks.list"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "sessions.subscribe", "agent.wait", "tasks.list"]);
     await clock.advance(1);
     assert.equal((await done).summary, "Fixed: the login no longer crashes.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent.wait", "tasks.list", "agent.wait", "tasks.list", "chat.history"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "sessions.subscribe", "agent.wait", "tasks.list", "agent.wait", "tasks.list", "chat.history"]);
   });
 
   it("a turn that ended while the bridge was down is reported from OpenClaw's records, never sent again", async () => {
@@ -329,7 +347,7 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("chat.history", [{ messages: transcript }]);
     const result = await executor(run, ctx);
     assert.equal(result.summary, "Fixed: the login no longer crashes.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "tasks.list", "agent.wait", "agent.wait", "tasks.list", "chat.history"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "tasks.list", "sessions.subscribe", "agent.wait", "agent.wait", "tasks.list", "chat.history"]);
   });
 
   it("a turn OpenClaw answers in_flight (it had queued it) is waited for, then looked up", async () => {
