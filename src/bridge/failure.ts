@@ -20,6 +20,9 @@ function firstLine(text: string, max = 300): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
+/** The first line without its closing full stop, to go inside a sentence of ours. */
+const clause = (text: string) => firstLine(text).replace(/\.+$/, "");
+
 /** The message posted with `error` for a failed run. */
 export function ownerMessage(error: unknown): string {
   if (error instanceof TurnError) {
@@ -29,11 +32,11 @@ export function ownerMessage(error: unknown): string {
       case "timeout":
         return `OpenClaw did not finish within the bridge's turn time limit. ${FOLLOW_UP} (or raise --turn-timeout)`;
       case "model":
-        return `OpenClaw could not get an answer from its model: ${firstLine(error.message)}. Check the model provider in the OpenClaw configuration, then send a follow-up.`;
+        return `OpenClaw could not get an answer from its model: ${clause(error.message)}. Check the model provider in the OpenClaw configuration, then send a follow-up.`;
       case "gateway":
-        return `The bridge could not reach OpenClaw: ${firstLine(error.message)}. Check that the OpenClaw gateway is running, then send a follow-up.`;
+        return `The bridge could not reach OpenClaw: ${clause(error.message)}. Check that the OpenClaw gateway is running, then send a follow-up.`;
       case "failed":
-        return `OpenClaw failed: ${firstLine(error.message)}. ${FOLLOW_UP}`;
+        return `OpenClaw failed: ${clause(error.message)}. ${FOLLOW_UP}`;
       default:
         error.code satisfies never;
     }
@@ -42,12 +45,12 @@ export function ownerMessage(error: unknown): string {
     if (error.code === "unauthorized") return "The bridge could not sign in to the OpenClaw gateway: check OPENCLAW_GATEWAY_TOKEN, then send a follow-up.";
     // The gateway refused the turn itself (e.g. no credentials for the model): say why.
     if (error.code === "rejected") return ownerMessage(turnFailure(error.message));
-    return `The bridge lost its connection to OpenClaw (${firstLine(error.message)}). ${FOLLOW_UP}`;
+    return `The bridge lost its connection to OpenClaw (${clause(error.message)}). ${FOLLOW_UP}`;
   }
-  return `The agent failed: ${firstLine(error instanceof Error ? error.message : String(error)) || "unknown error"}. ${FOLLOW_UP}`;
+  return `The agent failed: ${clause(error instanceof Error ? error.message : String(error)) || "unknown error"}. ${FOLLOW_UP}`;
 }
 
-const MODEL_HINTS = /model|provider|api key|apikey|authentication|unauthorized|401|403|429|rate limit|quota|econnrefused|fetch failed|no available|credential/i;
+const MODEL_HINTS = /model|provider|\bLLM\b|api key|apikey|authentication|unauthorized|401|403|429|rate limit|quota|econnrefused|fetch failed|no available|credential/i;
 
 /** Classifies a turn's own error text (from the gateway's final answer). */
 export function turnFailure(text: string): TurnError {

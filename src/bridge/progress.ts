@@ -63,6 +63,11 @@ export function describeToolStart(name: string, args: Record<string, unknown>): 
 /** The progress line for one event, or null when the event is not worth one. */
 export function progressLine(event: AgentEvent): string | null {
   const data = event.data ?? {};
+  // OpenClaw retries a model that does not answer (8 times, over a minute or more): say so, or the run looks stuck.
+  if (event.stream === "run_status" && data.phase === "retrying") {
+    const attempt = typeof data.retryAttempt === "number" && typeof data.maxRetries === "number" ? ` (retry ${data.retryAttempt} of ${data.maxRetries})` : "";
+    return `The model is not answering; OpenClaw is trying again${attempt}`;
+  }
   if (event.stream !== "tool") return null;
   const name = str(data.name) ?? "a tool";
   const args = typeof data.args === "object" && data.args !== null ? (data.args as Record<string, unknown>) : {};

@@ -17,6 +17,12 @@ describe("what the owner reads when a run fails", () => {
     assert.doesNotMatch(text, /resolveAuth/, "no stack trace for the owner");
   });
 
+  it("a model OpenClaw could not reach after its retries points at the model configuration", () => {
+    // What OpenClaw 2026.9.6 answers (a refusal of the turn) once its 8 retries against an unreachable model are spent.
+    const text = ownerMessage(new GatewayError("rejected", "LLM request failed: network connection error.", { code: "UNAVAILABLE", message: "LLM request failed: network connection error." }));
+    assert.equal(text, "OpenClaw could not get an answer from its model: LLM request failed: network connection error. Check the model provider in the OpenClaw configuration, then send a follow-up.");
+  });
+
   it("a turn the gateway refuses says why", () => {
     const text = ownerMessage(new GatewayError("rejected", "No route-compatible authentication source is configured for openai."));
     assert.match(text, /could not get an answer from its model: No route-compatible authentication source/);

@@ -32,6 +32,13 @@ describe("progress lines from OpenClaw events", () => {
     assert.equal(progressLine(event("lifecycle", { phase: "start" })), null);
   });
 
+  it("says when OpenClaw retries a model that does not answer", () => {
+    const retrying = { runId: "r", stream: "run_status", data: { phase: "retrying", message: "Provider temporarily unavailable. Retrying in 2s (1/8).", retryAttempt: 1, maxRetries: 8, delayMs: 1366 } };
+    assert.equal(progressLine(retrying), "The model is not answering; OpenClaw is trying again (retry 1 of 8)");
+    assert.equal(progressLine({ runId: "r", stream: "run_status", data: { phase: "retrying" } }), "The model is not answering; OpenClaw is trying again");
+    assert.equal(progressLine({ runId: "r", stream: "run_status", data: { phase: "running" } }), null);
+  });
+
   it("folds repeats and caps the number of lines", () => {
     assert.equal(joinLines(["Running `ls`", "Running `ls`", "Edited a.ts"]), "Running `ls` (×2)\nEdited a.ts");
     const many = Array.from({ length: 12 }, (_, i) => `Edited f${i}.ts`);
