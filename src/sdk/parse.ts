@@ -4,7 +4,7 @@
  * and every other field is kept only when present and well-typed, never needed.
  * Each field is checked against the same schema the hub validates with.
  */
-import { Value } from "typebox/value";
+import { Compile, type Validator } from "typebox/compile";
 import type { TObject } from "typebox";
 import { Activity, Me, RunListItem, Task, type PersonRef } from "./types.ts";
 
@@ -37,13 +37,29 @@ function record(raw: unknown, what: string): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
+type FieldCheck = { key: string; schema: unknown; check: Validator };
+const compiled = new WeakMap<TObject, FieldCheck[]>();
+
+/**
+ * Each field's checker, compiled once per schema: a `pendingRuns` update carries
+ * the whole list, and interpreting the schema (`Value.Check`) took ~27 µs per run.
+ */
+function fieldChecks(schema: TObject): FieldCheck[] {
+  let checks = compiled.get(schema);
+  if (!checks) {
+    checks = Object.entries(schema.properties).map(([key, fieldSchema]) => ({ key, schema: fieldSchema, check: Compile(fieldSchema) as Validator }));
+    compiled.set(schema, checks);
+  }
+  return checks;
+}
+
 /** Keeps each of `schema`'s fields that `raw` has and that checks; throws if a `required` one is missing or wrong. */
 function pick(schema: TObject, raw: unknown, required: readonly string[], what: string): Record<string, unknown> {
   const source = record(raw, what);
   const out: Record<string, unknown> = {};
-  for (const [key, fieldSchema] of Object.entries(schema.properties)) {
+  for (const { key, schema: fieldSchema, check } of fieldChecks(schema)) {
     const value = source[key];
-    if (value !== undefined && Value.Check(fieldSchema, value)) out[key] = value;
+    if (value !== undefined && check.Check(value)) out[key] = value;
     else if (required.includes(key)) throw new ParseError(`${what}.${key} is missing or not a ${typeLabel(fieldSchema)}`);
   }
   return out;
