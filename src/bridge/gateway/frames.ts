@@ -29,7 +29,7 @@ const ErrorShape = Type.Object({
 });
 export type GatewayErrorShape = Static<typeof ErrorShape>;
 
-const ResponseFrame = Type.Object({
+export const ResponseFrame = Type.Object({
   type: Type.Literal("res"),
   id: Type.String(),
   ok: Type.Boolean(),
@@ -37,7 +37,7 @@ const ResponseFrame = Type.Object({
   error: Type.Optional(ErrorShape),
 });
 
-const EventFrame = Type.Object({
+export const EventFrame = Type.Object({
   type: Type.Literal("event"),
   event: Type.String(),
   payload: Type.Optional(Type.Unknown()),
@@ -157,7 +157,7 @@ export function resultCostUsd(result: AgentResult): number | undefined {
   return typeof cost === "number" && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
 }
 
-const AgentEvent = Type.Object({
+export const AgentEvent = Type.Object({
   runId: Type.String(),
   stream: Type.String(),
   data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
