@@ -12,7 +12,8 @@
  *   completed ─────────────▶ ended ok (answer and cost from the transcript)
  *   failed | timed_out | cancelled ▶ ended with that failure
  *   no record, but in the transcript ▶ ended (records are pruned after 7 days):
- *                              as its last model call ended
+ *                              as its last model call ended; running while
+ *                              the session has a run going and it has no end
  *   neither ───────────────▶ unsent   (OpenClaw never took it: send it)
  */
 import type { AgentResult, ChatHistory, TaskRecord, TranscriptMessage } from "./gateway/frames.ts";
@@ -47,6 +48,8 @@ function fromTranscriptAlone(turnKey: string, transcript: ChatHistory | undefine
   const answers = answersOf(turnKey, transcript);
   if (answers.length === 0 && !messages.some((m) => m.idempotencyKey === `${turnKey}:user`)) return { state: "unsent" };
   const last = answers.at(-1);
+  // A ledger that keeps no record (or lost it) must not turn a turn still going into a failure.
+  if (transcript?.sessionInfo?.hasActiveRun === true && !ENDINGS.has(last?.stopReason ?? "")) return { state: "running" };
   switch (last?.stopReason) {
     case "stop":
     case "length":
@@ -57,6 +60,9 @@ function fromTranscriptAlone(turnKey: string, transcript: ChatHistory | undefine
       return { state: "ended", result: { runId: turnKey, status: "error", error: last?.errorMessage ?? "the turn was cut off before it answered" } };
   }
 }
+
+/** How a model call that ended its turn stops (`toolUse` means the turn went on). */
+const ENDINGS = new Set(["stop", "length", "aborted", "error"]);
 
 function answersOf(turnKey: string, transcript: ChatHistory | undefined): TranscriptMessage[] {
   return (transcript?.messages ?? []).filter((m) => m.role === "assistant" && m.__openclaw?.runId === turnKey);

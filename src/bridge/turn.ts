@@ -49,6 +49,7 @@ export async function driveTurn(o: TurnOptions, runId: string, params: Record<st
   const turnKey = String(params.idempotencyKey);
   const sessionKey = String(params.sessionKey);
   let waited = false;
+  let following = false;
   let retries = 0;
   for (;;) {
     await ready(o, signal);
@@ -56,6 +57,8 @@ export async function driveTurn(o: TurnOptions, runId: string, params: Record<st
     const known = o.turns.turnOf(runId);
     try {
       if (known) {
+        // Before the lookup, so no tool call of a turn still going falls between the two.
+        if (!following) following = await followTools(o, runId, signal);
         const found = await findTurn(o, runId, sessionKey, turnKey, signal);
         if (found?.state === "ended") return found.result;
         if (known.bootId !== bootId && found?.state !== "unsent") {
@@ -65,7 +68,6 @@ export async function driveTurn(o: TurnOptions, runId: string, params: Record<st
         if (found?.state === "running") {
           // OpenClaw's ledger trails agent.wait by a moment: a turn still "running" just after a wait gets a pause.
           if (waited) await sleep(o.clock, SETTLE_MS, signal);
-          else await followTools(o, runId, signal);
           await waitForTurn(o, turnKey, signal);
           waited = true;
           continue;
@@ -85,6 +87,7 @@ export async function driveTurn(o: TurnOptions, runId: string, params: Record<st
       if (signal.aborted || !isTransient(error)) throw error;
       if (error.code === "disconnected") {
         o.log?.("warn", "gateway connection dropped during a turn; resuming it", { runId });
+        following = false; // the subscription went with the connection
         continue;
       }
       // Busy, still starting, or slow to answer: try again (the turn is looked up first, so it is never doubled).
@@ -184,12 +187,15 @@ async function ready(o: Pick<TurnOptions, "gateway" | "clock" | "gatewayWaitMs">
  * events there; this connection gets them as `session.tool` once it subscribes
  * to session events, so the progress comments go on. Best effort.
  */
-async function followTools(o: TurnOptions, runId: string, signal: AbortSignal): Promise<void> {
+async function followTools(o: TurnOptions, runId: string, signal: AbortSignal): Promise<boolean> {
   try {
     await o.gateway.request("sessions.subscribe", {}, { signal, timeoutMs: 15_000 });
+    return true;
   } catch (error) {
     if (signal.aborted) throw signal.reason;
+    if (error instanceof GatewayError && error.code === "disconnected") throw error;
     o.log?.("warn", "could not follow the resumed turn's tool calls; its progress comments stop until it ends", { runId, error: error instanceof Error ? error.message : String(error) });
+    return true; // refused: asking again would not help
   }
 }
 

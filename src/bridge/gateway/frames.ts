@@ -214,7 +214,10 @@ const TranscriptMessage = Type.Object({
   usage: Type.Optional(Usage),
   __openclaw: Type.Optional(Type.Object({ runId: Type.Optional(Type.String()) })),
 });
-const ChatHistory = Type.Object({ messages: Type.Array(TranscriptMessage) });
+const ChatHistory = Type.Object({
+  messages: Type.Array(TranscriptMessage),
+  sessionInfo: Type.Optional(Type.Object({ hasActiveRun: Type.Optional(Type.Boolean()) })),
+});
 /** `chat.history`: a session's transcript; an assistant message names the turn it belongs to (`__openclaw.runId`). */
 export type ChatHistory = Static<typeof ChatHistory>;
 export type TranscriptMessage = Static<typeof TranscriptMessage>;

@@ -161,7 +161,7 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("agent.wait", [{ runId: TURN, status: "ok" }]);
     gateway.script.set("chat.history", [{ messages: transcript }]);
     assert.equal((await executor(run, ctx)).summary, "Fixed: the login no longer crashes.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "sessions.subscribe", "agent.wait", "tasks.list", "chat.history"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "agent.wait", "tasks.list", "chat.history"]);
   });
 
   it("a resumed turn's tool calls, sent by OpenClaw to the connection before, still become progress comments", async () => {
@@ -173,7 +173,7 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("chat.history", [{ messages: transcript }]);
     const done = executor(run, ctx);
     await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "sessions.subscribe", "agent.wait"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "agent.wait"]);
     gateway.emit({ type: "event", event: "session.tool", payload: { runId: TURN, stream: "tool", data: { phase: "start", name: "exec", args: { command: "npm test" } }, sessionKey: "agent:main:groupchat-task_1" } });
     gateway.emit({ type: "event", event: "session.tool", payload: { runId: "groupchat-run-other", stream: "tool", data: { phase: "start", name: "exec", args: { command: "rm -rf x" } } } });
     ended({ runId: TURN, status: "ok" });
@@ -190,10 +190,10 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("chat.history", [{ messages: transcript }]);
     const done = executor(run, ctx);
     await clock.advance(249);
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "sessions.subscribe", "agent.wait", "tasks.list"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "agent.wait", "tasks.list"]);
     await clock.advance(1);
     assert.equal((await done).summary, "Fixed: the login no longer crashes.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "sessions.subscribe", "agent.wait", "tasks.list", "agent.wait", "tasks.list", "chat.history"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "agent.wait", "tasks.list", "agent.wait", "tasks.list", "chat.history"]);
   });
 
   it("a turn that ended while the bridge was down is reported from OpenClaw's records, never sent again", async () => {
@@ -208,9 +208,9 @@ describe("the OpenClaw executor", () => {
     const result = await executor(run, ctx);
     assert.equal(result.summary, "Fixed: the login no longer crashes.");
     assert.ok(Math.abs((result.stepCostUsd ?? 0) - 0.0024) < 1e-12, String(result.stepCostUsd));
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "tasks.list", "chat.history"]);
-    assert.equal(gateway.sent[1]!.params.cursor, "page-2");
-    assert.equal(gateway.sent[0]!.params.sessionKey, "agent:main:groupchat-task_1");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "tasks.list", "chat.history"]);
+    assert.equal(gateway.sent[2]!.params.cursor, "page-2");
+    assert.equal(gateway.sent[1]!.params.sessionKey, "agent:main:groupchat-task_1");
   });
 
   it("a turn OpenClaw recorded as failed, timed out or cancelled ends with that failure, not a new turn", async () => {
@@ -219,7 +219,7 @@ describe("the OpenClaw executor", () => {
       turns.turnStarted("run_1", "boot-1");
       gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, status, error: "provider answered 429 rate limit" }] }]);
       await assert.rejects(executor(run, ctx), (error: unknown) => error instanceof TurnError && error.code === code, status);
-      assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list"], status);
+      assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list"], status);
     }
   });
 
@@ -231,7 +231,7 @@ describe("the OpenClaw executor", () => {
       gateway.script.set("chat.history", [{ messages: transcript.slice(0, 2) }]);
       gateway.script.set("agent", [final("Sent now.")]);
       assert.equal((await executor(run, ctx)).summary, "Sent now.");
-      assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "chat.history", "agent"]);
+      assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "chat.history", "agent"]);
       assert.deepEqual(turns.turnOf("run_1"), { bootId: "boot-1" });
     }
   });
@@ -245,13 +245,28 @@ describe("the OpenClaw executor", () => {
         (result) => assert.rejects(result, (e: unknown) => e instanceof TurnError && /aborted inside OpenClaw \(request timed out\)/.test(e.message))],
     ];
     for (const [name, messages, check] of cases) {
+      // The session has no run going (as `chat.history` says once a turn ended).
+      const history = { messages, sessionInfo: { hasActiveRun: false } };
       const { gateway, executor, ctx, turns } = setup();
       turns.turnStarted("run_1", "boot-1");
       gateway.script.set("tasks.list", [{ tasks: [{ runId: "groupchat-run-run_0", status: "completed" }] }]);
-      gateway.script.set("chat.history", [{ messages }]);
+      gateway.script.set("chat.history", [history]);
       await check(executor(run, ctx));
-      assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "chat.history"], name);
+      assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "chat.history"], name);
     }
+  });
+
+  it("a turn with no ledger record whose session still has a run going is awaited, not taken for cut off", async () => {
+    const { gateway, executor, ctx, turns } = setup();
+    turns.turnStarted("run_1", "boot-1");
+    gateway.script.set("tasks.list", [{ tasks: [] }, { tasks: [] }]);
+    gateway.script.set("chat.history", [
+      { messages: transcript.slice(0, 5), sessionInfo: { hasActiveRun: true } },
+      { messages: transcript, sessionInfo: { hasActiveRun: false } },
+    ]);
+    gateway.script.set("agent.wait", [{ runId: TURN, status: "ok" }]);
+    assert.equal((await executor(run, ctx)).summary, "Fixed: the login no longer crashes.");
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "chat.history", "agent.wait", "tasks.list", "chat.history"]);
   });
 
   it("a gateway that keeps no task ledger: the turn is sent again under its key, as before", async () => {
@@ -260,7 +275,7 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("tasks.list", [new GatewayError("rejected", "tasks.list: INVALID_REQUEST unknown method")]);
     gateway.script.set("agent", [final("Replayed.")]);
     assert.equal((await executor(run, ctx)).summary, "Replayed.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "agent"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "agent"]);
     assert.ok(logs.some((l) => l.level === "warn" && l.message.includes("could not look up")));
   });
 
@@ -289,7 +304,7 @@ describe("the OpenClaw executor", () => {
     assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent"]);
     await clock.advance(1);
     assert.equal((await done).summary, "Done on the second try.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "tasks.list", "chat.history", "agent"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "sessions.subscribe", "tasks.list", "chat.history", "agent"]);
   });
 
   it("a lookup the gateway cannot answer yet is retried, never replaced by sending the turn again", async () => {
@@ -301,7 +316,7 @@ describe("the OpenClaw executor", () => {
     const done = executor(run, ctx);
     await clock.advance(60_000);
     assert.equal((await done).summary, "Fixed: the login no longer crashes.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "tasks.list", "tasks.list", "chat.history"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "tasks.list", "tasks.list", "chat.history"]);
   });
 
   it("a turn that keeps failing transiently fails after a bounded number of tries", async () => {
@@ -347,7 +362,7 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("chat.history", [{ messages: transcript }]);
     const result = await executor(run, ctx);
     assert.equal(result.summary, "Fixed: the login no longer crashes.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "tasks.list", "sessions.subscribe", "agent.wait", "agent.wait", "tasks.list", "chat.history"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.create", "agent", "sessions.subscribe", "tasks.list", "agent.wait", "agent.wait", "tasks.list", "chat.history"]);
   });
 
   it("a turn OpenClaw answers in_flight (it had queued it) is waited for, then looked up", async () => {
@@ -358,8 +373,8 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("agent.wait", [{ runId: TURN, status: "ok" }]);
     gateway.script.set("chat.history", [{ messages: [] }, { messages: transcript }]);
     assert.equal((await executor(run, ctx)).summary, "Fixed: the login no longer crashes.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "chat.history", "agent", "agent.wait", "tasks.list", "chat.history"]);
-    assert.equal(gateway.sent[2]!.params.idempotencyKey, TURN);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "chat.history", "agent", "agent.wait", "tasks.list", "chat.history"]);
+    assert.equal(gateway.sent[3]!.params.idempotencyKey, TURN);
   });
 
   it("a turn still running when its gateway restarted is lost: a clear error, no new turn", async () => {
@@ -367,7 +382,7 @@ describe("the OpenClaw executor", () => {
     turns.turnStarted("run_1", "boot-0");
     gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, status: "running" }] }]);
     await assert.rejects(executor(run, ctx), (error: unknown) => error instanceof TurnError && error.code === "lost");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list"]);
   });
 
   it("a turn that ended before its gateway restarted is still reported", async () => {
@@ -376,7 +391,7 @@ describe("the OpenClaw executor", () => {
     gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, status: "completed" }] }]);
     gateway.script.set("chat.history", [{ messages: transcript }]);
     assert.equal((await executor(run, ctx)).summary, "Fixed: the login no longer crashes.");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["tasks.list", "chat.history"]);
+    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "chat.history"]);
   });
 
   it("a stop sends chat.abort for the turn at once", async () => {
