@@ -6,19 +6,10 @@
  *   gateway ─ event connect.challenge ─▶ bridge ─ req connect ─▶ gateway ─ res hello-ok ─▶ ready
  *   bridge ─ req agent ─▶ gateway ─ res {status:"accepted"} … events … res {status:"ok"|"error"|"timeout"}
  */
-import { Type, type Static, type TSchema } from "typebox";
-import { Compile, type Validator } from "typebox/compile";
+import { Type, type Static } from "typebox";
+import { matches as is } from "../../sdk/parse.ts";
 
 export const PROTOCOL_VERSION = 4;
-
-const compiled = new WeakMap<TSchema, Validator>();
-
-/** `schema`'s check, compiled on first use: interpreting it (`Value.Check`) costs tens of µs a frame. */
-function is<T extends TSchema>(schema: T, value: unknown): value is Static<T> {
-  let validator = compiled.get(schema);
-  if (!validator) compiled.set(schema, (validator = Compile(schema) as Validator));
-  return validator.Check(value);
-}
 
 const ErrorShape = Type.Object({
   code: Type.String(),
