@@ -1,5 +1,6 @@
-// Runs every *.test.ts under test/ with Node's test runner (through tsx).
-// Node 20's runner takes no globs, so the file list is built here.
+// Runs every *.test.ts under test/ with Node's test runner (through tsx), then
+// the hub's behaviour suites again with their hubs on PostgreSQL.
+// Node 20's runner takes no globs, so the file lists are built here.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -12,13 +13,47 @@ function find(dir) {
   });
 }
 
-const only = process.argv.slice(2);
-const files = only.length > 0 ? only : find("test").sort();
-const result = spawnSync(
-  process.execPath,
+// Suites whose hubs (startTestHub) run on SQLite by default and on PostgreSQL with
+// GROUPCHAT_TEST_DATABASE=postgres. Suites that loop over both themselves
+// (run-lifecycle, idempotency, concurrent-runs), or test SQLite's own parts, are not here.
+const ON_POSTGRES = [
+  "test/db/schema.test.ts",
+  "test/hub/access.test.ts",
+  "test/hub/agent-api.test.ts",
+  "test/hub/arbitrary-requests.test.ts",
+  "test/hub/auth.test.ts",
+  "test/hub/bad-input.test.ts",
+  "test/hub/costs.test.ts",
+  "test/hub/owner-api.test.ts",
+  "test/hub/run-transitions.test.ts",
+  "test/hub/seed-curl.test.ts",
+  "test/hub/stale-run-reaper.test.ts",
+  "test/realtime/agent-subscriptions.test.ts",
+  "test/realtime/restart.test.ts",
+  "test/web/live-queries.test.ts",
+  "test/web/session.test.ts",
+];
+
+function run(files, env = {}) {
   // A test that hangs fails after 10 minutes instead of holding up the whole run. The bound applies to each
   // file as a whole too, and the OpenClaw end-to-end file alone takes 4-5 minutes on this machine.
-  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=600000", ...files],
-  { stdio: "inherit" },
-);
-process.exit(result.status ?? 1);
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=600000", ...files],
+    { stdio: "inherit", env: { ...process.env, ...env } },
+  );
+  return result.status ?? 1;
+}
+
+const only = process.argv.slice(2);
+if (only.length > 0) process.exit(run(only));
+const all = find("test").sort();
+const missing = ON_POSTGRES.filter((file) => !all.includes(file));
+if (missing.length > 0) {
+  console.error(`scripts/test.mjs lists suites that do not exist: ${missing.join(", ")}`);
+  process.exit(1);
+}
+const first = run(all);
+console.log("\n# The hub's behaviour suites again, their hubs on PostgreSQL\n");
+const second = run(ON_POSTGRES, { GROUPCHAT_TEST_DATABASE: "postgres" });
+process.exit(first || second);

@@ -26,9 +26,10 @@ const USAGE = `Usage:
                             (README: the bridge's configuration table)
   openclaw-groupchat doctor [same flags as bridge]                 checks each link and says how to fix it
   openclaw-groupchat hub [--data DIR] [--port P] [--host H] [--stale-after 30m] [--log-level info] [--writer local|thread]
-  openclaw-groupchat hub init [--data DIR] [--json]
-  openclaw-groupchat hub user add NAME [--data DIR] [--json]
-  openclaw-groupchat hub login [--data DIR] [--port P] [--host H] [--json]   a one-time sign-in link for the web UI`;
+                         [--database sqlite|postgres://USER@HOST:PORT/DB[?schema=NAME]]
+  openclaw-groupchat hub init [--data DIR] [--database …] [--json]
+  openclaw-groupchat hub user add NAME [--data DIR] [--database …] [--json]
+  openclaw-groupchat hub login [--data DIR] [--database …] [--port P] [--host H] [--json]   a one-time sign-in link for the web UI`;
 
 export type Command = (args: string[]) => Promise<number | void>;
 
@@ -76,6 +77,7 @@ export const hubFlags = {
   "stale-after": { type: "string" },
   "log-level": { type: "string" },
   writer: { type: "string" },
+  database: { type: "string" },
   json: { type: "boolean" },
 } as const;
 

@@ -13,6 +13,11 @@ export interface ChangeSet {
   readonly workspaces: Set<string>;
   /** Agents whose token was rotated or who were deleted: cached credentials must go. */
   readonly credentials: Set<string>;
+  /**
+   * Anything may have changed (another hub's changes could not be heard for a
+   * while): every subscription re-runs and every cached credential goes.
+   */
+  readonly everything?: boolean;
 }
 
 export function emptyChangeSet(): ChangeSet {
@@ -21,7 +26,33 @@ export function emptyChangeSet(): ChangeSet {
 
 export function isEmpty(changes: ChangeSet): boolean {
   const { agents, tasks, users, workspaces, credentials } = changes;
-  return agents.size + tasks.size + users.size + workspaces.size + credentials.size === 0;
+  return !changes.everything && agents.size + tasks.size + users.size + workspaces.size + credentials.size === 0;
+}
+
+/** The change set that says anything may have changed. */
+export function everythingChanged(): ChangeSet {
+  return { ...emptyChangeSet(), everything: true };
+}
+
+/** "*": anything may have changed. */
+const EVERYTHING = "*";
+
+// Our ids are [a-z0-9_], so "|" between the sets and "," between ids is enough;
+// should one ever hold either, the sets go as JSON ("[" cannot start the other form).
+export function encodeChanges(changes: ChangeSet): string {
+  if (changes.everything) return EVERYTHING;
+  if (isEmpty(changes)) return "";
+  const sets = [changes.agents, changes.tasks, changes.users, changes.workspaces, changes.credentials].map((set) => [...set]);
+  if (sets.some((ids) => ids.some((id) => /[|,[]/.test(id)))) return JSON.stringify(sets);
+  return sets.map((ids) => ids.join(",")).join("|");
+}
+
+export function decodeChanges(text: string): ChangeSet {
+  if (text === "") return emptyChangeSet();
+  if (text === EVERYTHING) return everythingChanged();
+  const sets = text.startsWith("[") ? (JSON.parse(text) as string[][]) : text.split("|").map((part) => (part === "" ? [] : part.split(",")));
+  const [agents, tasks, users, workspaces, credentials] = sets.map((ids) => new Set(ids));
+  return { agents: agents!, tasks: tasks!, users: users!, workspaces: workspaces!, credentials: credentials! };
 }
 
 export type ChangeListener = (changes: ChangeSet) => void;

@@ -1,5 +1,19 @@
 import { join, resolve } from "node:path";
+import { SCHEMA_NAME } from "./db/postgres.ts";
 import { parseDuration } from "./domain/duration.ts";
+
+/** Where the hub keeps its data: the embedded SQLite file (default), or a PostgreSQL database several hubs share. */
+export type DatabaseConfig =
+  | { readonly kind: "sqlite"; readonly file: string }
+  | {
+    readonly kind: "postgres";
+    /** The connection URL without our own `schema` parameter. */
+    readonly url: string;
+    /** Tables go in this schema (the URL's `?schema=`), else the connection's default search path. */
+    readonly schema: string | null;
+    /** The URL for messages: no password. */
+    readonly display: string;
+  };
 
 /** The hub's configuration, resolved once (defaults < env < flags) and passed down. */
 export interface HubConfig {
@@ -7,7 +21,7 @@ export interface HubConfig {
   readonly host: string;
   readonly port: number;
   readonly staleAfterMs: number;
-  readonly databaseFile: string;
+  readonly database: DatabaseConfig;
   readonly logLevel: "silent" | "error" | "warn" | "info" | "debug";
   /** Where writes run: the HTTP thread (default) or a thread of their own (see README, "How the hub writes"). */
   readonly writer: "thread" | "local";
@@ -20,6 +34,7 @@ export interface HubConfigInput {
   staleAfter?: string | undefined;
   logLevel?: string | undefined;
   writer?: string | undefined;
+  database?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -41,5 +56,33 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LEVELS.join(", ")}`);
   const writer = (flags.writer ?? env.GROUPCHAT_HUB_WRITER ?? "local") as HubConfig["writer"];
   if (writer !== "thread" && writer !== "local") throw new ConfigError(`--writer must be thread or local, got "${writer}"`);
-  return { dataDir, host, port, staleAfterMs, databaseFile: join(dataDir, "hub.sqlite"), logLevel, writer };
+  const database = parseDatabase(flags.database ?? env.GROUPCHAT_HUB_DATABASE ?? "sqlite", dataDir);
+  // The writer thread owns a SQLite connection; PostgreSQL takes concurrent writers itself.
+  if (database.kind === "postgres" && writer === "thread") throw new ConfigError("--writer thread is for SQLite; with PostgreSQL, writes run on the HTTP thread");
+  return { dataDir, host, port, staleAfterMs, database, logLevel, writer };
+}
+
+/** `sqlite` (the file DIR/hub.sqlite) or `postgres://user@host:port/db[?schema=name]`. */
+export function parseDatabase(text: string, dataDir: string): DatabaseConfig {
+  if (text === "sqlite") return { kind: "sqlite", file: join(dataDir, "hub.sqlite") };
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`--database must be sqlite or a postgres:// URL, got "${redact(text)}"`);
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(`--database must be sqlite or a postgres:// URL, got a ${url.protocol} URL`);
+  }
+  const schema = url.searchParams.get("schema");
+  if (schema !== null && !SCHEMA_NAME.test(schema)) throw new ConfigError(`--database: schema must be letters, digits and _ (at most 63), got "${schema}"`);
+  url.searchParams.delete("schema");
+  const display = new URL(url);
+  if (display.password) display.password = "***";
+  return { kind: "postgres", url: url.toString(), schema, display: display.toString() };
+}
+
+/** A value that failed to parse as a URL may still hold a password: show its shape only. */
+function redact(text: string): string {
+  return text.replace(/\/\/[^@/]*@/, "//***@");
 }

@@ -3,8 +3,10 @@
  * and owns their start and ordered shutdown.
  */
 import { ChangeFeed } from "./changes.ts";
-import type { HubConfig } from "./config.ts";
-import type { ReadDatabase } from "./db/port.ts";
+import type { DatabaseConfig, HubConfig } from "./config.ts";
+import { DatabaseUnavailable, type ReadDatabase } from "./db/port.ts";
+import { PostgresDatabase } from "./db/postgres.ts";
+import { PostgresRelay } from "./db/postgres-relay.ts";
 import { SqliteDatabase } from "./db/sqlite.ts";
 import { SqliteReader } from "./db/sqlite-reader.ts";
 import { buildApp } from "./http/app.ts";
@@ -55,23 +57,45 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   let app: App | null = null;
   let db: ReadDatabase;
   let writer: Writer | null = null;
+  let relay: PostgresRelay | null = null;
+  // The relay starts before the app (and its logger) exists.
+  const lateLog = {
+    warn: (obj: object, msg: string) => app?.log.warn(obj, msg),
+    info: (obj: object, msg: string) => app?.log.info(obj, msg),
+  };
+  const database = config.database;
   try {
-    if ((options.writer ?? config.writer) === "local") {
-      const sqlite = new SqliteDatabase(config.databaseFile);
+    if (database.kind === "postgres") {
+      const postgres = await PostgresDatabase.open(database.url, {
+        schema: database.schema,
+        onIdleError: (error) => app?.log.warn({ err: error }, "an idle database connection failed"),
+      });
+      db = postgres;
+      try {
+        relay = await PostgresRelay.start(database.url, { schema: database.schema, feed, log: lateLog });
+      } catch (error) {
+        await postgres.close();
+        throw error;
+      }
+      // Several hubs may share the database: each write also tells the others what it changed.
+      writer = new LocalWriter(postgres, feed, clock, options.maxPendingWrites, (tx, changes) => relay!.announce(tx, changes));
+    } else if ((options.writer ?? config.writer) === "local") {
+      const sqlite = new SqliteDatabase(database.file);
       db = sqlite;
       writer = new LocalWriter(sqlite, feed, clock, options.maxPendingWrites);
     } else {
       // The writer thread creates and migrates the file; the reader opens it after.
-      writer = await ThreadWriter.start(config.databaseFile, feed, clock, {
+      writer = await ThreadWriter.start(database.file, feed, clock, {
         onError: (error) => (app ? app.log.error({ err: error }, "writer thread failed") : console.error(error)),
         maxPending: options.maxPendingWrites,
       });
-      db = new SqliteReader(config.databaseFile);
+      db = new SqliteReader(database.file);
     }
   } catch (error) {
     // A started writer thread would keep the process alive.
     await writer?.close().catch(() => undefined);
-    throw openError(error, config.databaseFile);
+    await relay?.close();
+    throw openError(error, database);
   }
   let credentials: Credentials;
   try {
@@ -79,6 +103,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   } catch (error) {
     // A damaged credentials file: nothing may keep running (the writer thread would hold the process).
     await writer.close();
+    await relay?.close();
     await db.close();
     throw error;
   }
@@ -123,6 +148,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         await app.close();
         await reaper.stop();
         await writer.close();
+        await relay?.close();
         await db.close();
         lock?.release();
       })();
@@ -133,7 +159,30 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
 }
 
 /** What a user can act on when the database cannot be opened; anything else as it came. */
-function openError(error: unknown, file: string): unknown {
+function openError(error: unknown, database: DatabaseConfig): unknown {
+  return database.kind === "postgres" ? postgresOpenError(error, database.display) : sqliteOpenError(error, database.file);
+}
+
+function postgresOpenError(error: unknown, where: string): unknown {
+  const code = (error as { code?: string }).code;
+  const detail = (error as Error).message;
+  if (error instanceof DatabaseUnavailable) {
+    return new HubStartError(`Cannot reach PostgreSQL at ${where} (${detail}). Check that it is running and --database points at it.`, { cause: error });
+  }
+  switch (code) {
+    case "28P01":
+    case "28000":
+      return new HubStartError(`PostgreSQL at ${where} refused the login (${detail}). Check the user and password in --database.`, { cause: error });
+    case "3D000":
+      return new HubStartError(`PostgreSQL at ${where} has no such database (${detail}). Create it (createdb), or name another in --database.`, { cause: error });
+    case "42501":
+      return new HubStartError(`PostgreSQL at ${where} does not let this user create the hub's tables (${detail}). Grant it CREATE on the database or schema.`, { cause: error });
+    default:
+      return error;
+  }
+}
+
+function sqliteOpenError(error: unknown, file: string): unknown {
   const code = (error as { code?: string }).code;
   switch (code) {
     case "SQLITE_NOTADB":

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { userInfo } from "node:os";
+import { UniqueViolation } from "./db/port.ts";
 import { HubStartError, notFound } from "./errors.ts";
 import { createAgent } from "./services/agents.ts";
 import { createUser } from "./services/users.ts";
@@ -47,7 +48,17 @@ export function readCredentials(dataDir: string): Credentials | null {
 export async function initialize(deps: { writer: Writer }, dataDir: string, ownerName?: string): Promise<Credentials> {
   const existing = readCredentials(dataDir);
   if (existing) return existing;
-  const credentials = await deps.writer.run("setUp", { ownerName: ownerName ?? safeUserName() });
+  let credentials: Credentials;
+  try {
+    credentials = await deps.writer.run("setUp", { ownerName: ownerName ?? safeUserName() });
+  } catch (error) {
+    // The database was set up before (a PostgreSQL database another hub shares): the tokens are in that hub's data dir.
+    if (!(error instanceof UniqueViolation)) throw error;
+    throw new HubStartError(
+      `The database is already set up, but ${credentialsFile(dataDir)} is missing. Copy credentials.json from the data dir of the hub that set it up (it holds the owner's and the agent's tokens).`,
+      { cause: error },
+    );
+  }
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(credentialsFile(dataDir), JSON.stringify(credentials, null, 2) + "\n", { mode: 0o600 });
   chmodSync(credentialsFile(dataDir), 0o600);

@@ -140,10 +140,18 @@ describe("arbitrary requests", () => {
     );
     assert.ok(operations.length >= 30, `the document lists ${operations.length} operations`);
     const db = t.database();
-    const tables = await db.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+    // Every row of every table, one string per table, in each database's own words.
+    const postgres = t.kind === "postgres";
+    const tables = await db.all<{ name: string }>(postgres
+      ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1"
+      : "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
     const queries = await Promise.all(tables.map(async ({ name }) => {
-      const columns = await db.all<{ name: string }>(`SELECT name FROM pragma_table_info('${name}')`);
-      return `SELECT group_concat(row, char(10)) AS rows FROM (SELECT ${columns.map((c) => `quote("${c.name}")`).join(" || ',' || ")} AS row FROM "${name}" ORDER BY 1)`;
+      const columns = await db.all<{ name: string }>(postgres
+        ? `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '${name}' ORDER BY ordinal_position`
+        : `SELECT name FROM pragma_table_info('${name}')`);
+      return postgres
+        ? `SELECT string_agg(row, chr(10) ORDER BY row) AS rows FROM (SELECT concat_ws(',', ${columns.map((c) => `quote_nullable("${c.name}")`).join(", ")}) AS row FROM "${name}") s`
+        : `SELECT group_concat(row, char(10)) AS rows FROM (SELECT ${columns.map((c) => `quote("${c.name}")`).join(" || ',' || ")} AS row FROM "${name}" ORDER BY 1)`;
     }));
     snapshot = async () => (await Promise.all(queries.map(async (q) => (await db.get<{ rows: string | null }>(q))?.rows ?? ""))).join("\n--\n");
   });

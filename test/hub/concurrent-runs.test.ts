@@ -19,7 +19,7 @@ import { anyApi } from "convex/server";
 import fc from "fast-check";
 import { Recorder, stockClient } from "../realtime/support.ts";
 import { assertStatus, createTask, secondAgent } from "../support/api.ts";
-import { startTestHub, WRITERS, type Res, type TestHub } from "../support/hub.ts";
+import { startTestHub, BACKENDS, type Res, type TestHub } from "../support/hub.ts";
 
 type Status = "PENDING" | "RUNNING" | "FINISHED" | "ERROR" | "STOPPED";
 type Transition = "start" | "complete" | "error" | "stop";
@@ -106,14 +106,14 @@ function permutations<T>(items: T[]): T[][] {
 
 type Listed = { id: string; taskId: string }[];
 
-for (const writer of WRITERS) describe(`runs under concurrent calls (writes: ${writer})`, () => {
+for (const backend of BACKENDS) describe(`runs under concurrent calls (${backend.label})`, () => {
   let t: TestHub;
   let agents: { id: string; token: string; pending: Recorder<Listed>; stopped: Recorder<Listed> }[];
   let stranger: string;
   let client: ConvexClient;
 
   before(async () => {
-    t = await startTestHub({ writer });
+    t = await startTestHub(backend.options);
     const second = await secondAgent(t, "Second Bot");
     // Each agent subscribed as the seed's listener is, for the whole test.
     client = stockClient(t.baseUrl);

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { assertError, assertStatus, runIn, secondAgent } from "../support/api.ts";
-import { startTestHub, WRITERS, type TestHub } from "../support/hub.ts";
+import { startTestHub, BACKENDS, type TestHub } from "../support/hub.ts";
 
-for (const writer of WRITERS) describe(`idempotency (writes: ${writer})`, () => {
+for (const backend of BACKENDS) describe(`idempotency (${backend.label})`, () => {
   let t: TestHub;
-  before(async () => (t = await startTestHub({ writer })));
+  before(async () => (t = await startTestHub(backend.options)));
   after(() => t.close());
 
   const key = (k: string) => ({ "idempotency-key": k });

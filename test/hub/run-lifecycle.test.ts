@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { delegatedRun, startTestHub, WRITERS, type TestHub } from "../support/hub.ts";
+import { delegatedRun, startTestHub, BACKENDS, type TestHub } from "../support/hub.ts";
 
-for (const writer of WRITERS) describe(`run lifecycle over the agent API (writes: ${writer})`, () => {
+for (const backend of BACKENDS) describe(`run lifecycle over the agent API (${backend.label})`, () => {
   let t: TestHub;
-  before(async () => (t = await startTestHub({ writer })));
+  before(async () => (t = await startTestHub(backend.options)));
   after(() => t.close());
 
   it("takes a delegated run from PENDING through RUNNING to FINISHED with its side effects", async () => {

@@ -1,11 +1,15 @@
 /**
- * A real hub for tests: its own temp data dir (so its own SQLite file), listening
- * on a free loopback port, closed and removed by `close()`.
+ * A real hub for tests: its own temp data dir (so its own SQLite file, or its own
+ * schema in the machine's PostgreSQL), listening on a free loopback port, closed
+ * and removed by `close()`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { resolveHubConfig } from "../../src/hub/config.ts";
+import type { Database } from "../../src/hub/db/port.ts";
+import { PostgresDatabase } from "../../src/hub/db/postgres.ts";
 import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
 import type { Credentials } from "../../src/hub/setup.ts";
@@ -19,10 +23,15 @@ export interface TestHub {
   /** Calls the agent API (`/api/v1/agent` + path) with a gca_ token (Basic auth by default). */
   agent(token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Res>;
   /**
-   * A second connection to the hub's SQLite file, for a test that must write what
-   * no API writes (the hub's own writes may run on its writer thread).
+   * A connection to the hub's database, for a test that must write what no API
+   * writes: a second one to its SQLite file (the hub's own writes may run on its
+   * writer thread), or the hub's own pool on PostgreSQL.
    */
-  database(): SqliteDatabase;
+  database(): Database;
+  /** Which database it runs on. */
+  readonly kind: TestDatabase;
+  /** The `--database` it runs with (a second hub on the same data passes it too). */
+  readonly databaseFlag: string;
   /** Calls the owner API (`/api/v1` + path) with a gcp_ token. */
   owner(token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Res>;
   close(): Promise<void>;
@@ -54,21 +63,56 @@ function init(method: string, auth: string, body: unknown, headers: Record<strin
   return { method, headers: h, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) };
 }
 
-/** Both places the hub's writes can run (`--writer`): suites that stress the write path run on each. */
-export const WRITERS = ["local", "thread"] as const;
+export type TestDatabase = "sqlite" | "postgres";
+
+/** The machine's PostgreSQL (DEVELOPERS.md); each test hub gets a schema of its own in it. */
+export const TEST_POSTGRES_URL = process.env.GROUPCHAT_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/**
+ * Where the hub's data and writes can be: suites that stress the write path run
+ * on each (SQLite with writes on the HTTP thread or on a writer thread, PostgreSQL).
+ */
+export const BACKENDS = [
+  { label: "SQLite, writes on the HTTP thread", options: { writer: "local", database: "sqlite" } },
+  { label: "SQLite, writes on a writer thread", options: { writer: "thread", database: "sqlite" } },
+  { label: "PostgreSQL", options: { writer: "local", database: "postgres" } },
+] as const;
+
+/** A schema name no other test hub (in this process or another) uses. */
+export function testSchema(): string {
+  return `gc_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Drops a test hub's schema and everything in it. */
+export async function dropTestSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
 
 export async function startTestHub(
-  options: { staleAfter?: string; clock?: () => number; maxPendingWrites?: number; writer?: "thread" | "local" } = {},
+  options: { staleAfter?: string; clock?: () => number; maxPendingWrites?: number; writer?: "thread" | "local"; database?: TestDatabase } = {},
 ): Promise<TestHub> {
+  const kind = options.database ?? (process.env.GROUPCHAT_TEST_DATABASE === "postgres" ? "postgres" : "sqlite");
   const dataDir = mkdtempSync(join(tmpdir(), "gc-hub-"));
-  const config = resolveHubConfig({ data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: "silent" }, {});
-  const hub = await createHub(config, { clock: options.clock, maxPendingWrites: options.maxPendingWrites, writer: options.writer });
+  const schema = kind === "postgres" ? testSchema() : null;
+  const database = schema ? `${TEST_POSTGRES_URL}?schema=${schema}` : "sqlite";
+  const config = resolveHubConfig({ data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: (process.env.GROUPCHAT_TEST_LOG_LEVEL ?? "silent"), database }, {});
+  const hub = await createHub(config, { clock: options.clock, maxPendingWrites: options.maxPendingWrites, writer: schema ? "local" : options.writer });
   await hub.listen();
   const { baseUrl, apiUrl } = hub.urls();
   let side: SqliteDatabase | null = null;
   return {
-    hub, creds: hub.credentials, baseUrl, apiUrl, dataDir,
-    database: () => (side ??= new SqliteDatabase(config.databaseFile)),
+    hub, creds: hub.credentials, baseUrl, apiUrl, dataDir, kind, databaseFlag: database,
+    database: () => {
+      if (hub.db instanceof PostgresDatabase) return hub.db;
+      if (config.database.kind !== "sqlite") throw new Error("unreachable");
+      return (side ??= new SqliteDatabase(config.database.file));
+    },
     agent: (token, method, path, body, headers = {}) =>
       request(`${apiUrl}${path}`, init(method, `Basic ${Buffer.from(`${token}:`).toString("base64")}`, body, headers)),
     owner: (token, method, path, body, headers = {}) =>
@@ -77,6 +121,7 @@ export async function startTestHub(
       await side?.close();
       await hub.close();
       rmSync(dataDir, { recursive: true, force: true });
+      if (schema) await dropTestSchema(schema);
     },
   };
 }

@@ -7,7 +7,7 @@ import { parse, UsageError } from "../main.ts";
 export async function hubInitCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args);
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
-  const config = resolveHubConfig({ data: values.data, logLevel: "silent" });
+  const config = resolveHubConfig({ data: values.data, logLevel: "silent", database: values.database });
   const hub = await createHub(config, { writer: "local" });
   await hub.close();
   if (values.json) console.log(JSON.stringify(hub.credentials, null, 2));

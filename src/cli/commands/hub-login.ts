@@ -6,7 +6,7 @@ import { parse, UsageError } from "../main.ts";
 export async function hubLoginCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args);
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
-  const config = resolveHubConfig({ data: values.data, host: values.host, port: values.port, logLevel: "silent" });
+  const config = resolveHubConfig({ data: values.data, host: values.host, port: values.port, logLevel: "silent", database: values.database });
   const hub = await createHub(config, { writer: "local" });
   try {
     const { code, expiresAt } = await hub.writer.run("issueLoginCode", { userId: hub.credentials.ownerId });

@@ -6,7 +6,7 @@ import { parse, UsageError } from "../main.ts";
 export async function hubUserAddCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args);
   if (positionals.length !== 1) throw new UsageError("hub user add takes exactly one NAME");
-  const hub = await createHub(resolveHubConfig({ data: values.data, logLevel: "silent" }), { writer: "local" });
+  const hub = await createHub(resolveHubConfig({ data: values.data, logLevel: "silent", database: values.database }), { writer: "local" });
   try {
     const user = await hub.writer.run("addUser", { name: positionals[0]! });
     if (values.json) console.log(JSON.stringify(user, null, 2));

@@ -24,7 +24,7 @@ export async function startCommand(args: string[]): Promise<number> {
     options: { ...hubFlags, "no-bridge": { type: "boolean" }, "openclaw-config": { type: "string" } },
   });
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
-  const config = resolveHubConfig({ data: values.data, port: values.port, host: values.host, logLevel: values["log-level"] ?? "warn", writer: values.writer });
+  const config = resolveHubConfig({ data: values.data, port: values.port, host: values.host, logLevel: values["log-level"] ?? "warn", writer: values.writer, database: values.database });
   // Before anything starts: a signal while the hub or the bridge starts (a managed gateway
   // among it) stops what started, instead of an abrupt exit that would leave the gateway running.
   const shutdown = new Shutdown();

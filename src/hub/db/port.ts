@@ -41,3 +41,13 @@ export interface Database extends Sql, ReadDatabase {
 export class UniqueViolation extends Error {
   override readonly name = "UniqueViolation";
 }
+
+/** Raised by adapters when the database server cannot be reached (the request may be tried again later). */
+export class DatabaseUnavailable extends Error {
+  override readonly name = "DatabaseUnavailable";
+}
+
+/** Raised by adapters for text the database cannot store (PostgreSQL refuses the NUL character). */
+export class InvalidText extends Error {
+  override readonly name = "InvalidText";
+}

@@ -20,7 +20,8 @@ export class AgentAuth {
 
   constructor(private readonly db: Reader, feed: ChangeFeed) {
     feed.subscribe((changes) => {
-      if (changes.credentials.size > 0) this.forget(changes.credentials);
+      if (changes.everything) this.forgetAll();
+      else if (changes.credentials.size > 0) this.forget(changes.credentials);
     });
   }
 
@@ -36,6 +37,11 @@ export class AgentAuth {
       this.byHash.set(hash, principal);
     }
     return principal;
+  }
+
+  private forgetAll(): void {
+    this.epoch++;
+    this.byHash.clear();
   }
 
   private forget(agentIds: Set<string>): void {

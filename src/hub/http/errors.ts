@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { HubError } from "../errors.ts";
+import { DatabaseUnavailable, InvalidText } from "../db/port.ts";
+import { badRequest, HubError, unavailable } from "../errors.ts";
 
 /**
  * The one place errors become responses: `{ "error": "..." }` with the right
@@ -7,6 +8,12 @@ import { HubError } from "../errors.ts";
  * answered with a generic message.
  */
 export function errorHandler(error: FastifyError | HubError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof DatabaseUnavailable) {
+    request.log.warn({ err: error, reqId: request.id }, "database unavailable");
+    error = unavailable("The hub's database is unreachable; try again shortly", 2);
+  } else if (error instanceof InvalidText) {
+    error = badRequest(error.message);
+  }
   if (error instanceof HubError) {
     if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
     return reply.code(error.status).send({ error: error.message, ...error.extra });

@@ -53,7 +53,8 @@ export class Reactor {
 
   changed(changes: ChangeSet): void {
     this.deps.registry.changed(changes);
-    for (const sub of this.index.changed(changeKeys(changes))) this.markDirty(sub);
+    const affected = changes.everything ? this.index.changedAll() : this.index.changed(changeKeys(changes));
+    for (const sub of affected) this.markDirty(sub);
   }
 
   /** Re-runs the peer's results that went stale with time alone. */

@@ -15,6 +15,8 @@ export class SubscriptionIndex<S> {
   private seq = 0;
   private inFlight = 0;
   private readonly changedAt = new Map<string, number>();
+  /** The seq of the last `changedAll` while runs were in flight. */
+  private allChangedAt = -1;
 
   get size(): number {
     return this.keysOf.size;
@@ -56,6 +58,13 @@ export class SubscriptionIndex<S> {
     return affected;
   }
 
+  /** Records that anything may have changed (a missed change feed) and returns every subscription. */
+  changedAll(): Set<S> {
+    this.seq++;
+    if (this.inFlight > 0) this.allChangedAt = this.seq;
+    return new Set(this.keysOf.keys());
+  }
+
   /** A query run starts; pass the mark to `end`. */
   begin(): number {
     this.inFlight++;
@@ -64,8 +73,11 @@ export class SubscriptionIndex<S> {
 
   /** A query run that started at `mark` ended depending on `keys`: true when one of them changed meanwhile. */
   end(mark: number, keys: readonly string[]): boolean {
-    const stale = keys.some((key) => (this.changedAt.get(key) ?? -1) > mark);
-    if (--this.inFlight === 0) this.changedAt.clear();
+    const stale = this.allChangedAt > mark || keys.some((key) => (this.changedAt.get(key) ?? -1) > mark);
+    if (--this.inFlight === 0) {
+      this.changedAt.clear();
+      this.allChangedAt = -1;
+    }
     return stale;
   }
 

@@ -4,9 +4,9 @@
  * both writers, on whichever thread holds the database.
  */
 import fastJsonStringify from "fast-json-stringify";
-import { emptyChangeSet, type ChangeSet } from "../changes.ts";
+import { emptyChangeSet, isEmpty, type ChangeSet } from "../changes.ts";
 import { commands, isCommandName, type Command, type CommandName } from "../commands.ts";
-import { UniqueViolation, type Database } from "../db/port.ts";
+import { UniqueViolation, type Database, type Sql } from "../db/port.ts";
 import { findIdempotencyKey, insertIdempotencyKey } from "../store/idempotency.ts";
 import { SECRET_WITHHELD, type CommandCall, type Outcome } from "./writer.ts";
 
@@ -18,10 +18,13 @@ export interface Executed {
 
 type Serialize = (value: unknown) => string;
 
+/** Tells other hubs on the same database of a change, from inside the transaction that makes it. */
+export type Announce = (tx: Sql, changes: ChangeSet) => Promise<void>;
+
 export class Executor {
   private readonly serializers = new Map<CommandName, Serialize>();
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database, private readonly announce?: Announce) {}
 
   async execute(call: CommandCall): Promise<Executed> {
     const attempt = () => this.db.transaction(async (sql): Promise<Executed> => {
@@ -44,6 +47,7 @@ export class Executor {
           response_body: command.secret ? SECRET_WITHHELD : json, created_at: call.now,
         });
       }
+      if (this.announce && !isEmpty(changes)) await this.announce(sql, changes);
       return { outcome: { kind: "done", json }, changes };
     });
     try {

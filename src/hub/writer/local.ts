@@ -3,7 +3,7 @@ import type { CommandInput, CommandName, CommandResult } from "../commands.ts";
 import type { Database } from "../db/port.ts";
 import { unavailable } from "../errors.ts";
 import type { Clock } from "../write.ts";
-import { Executor } from "./executor.ts";
+import { Executor, type Announce } from "./executor.ts";
 import { resultOf, type Idempotency, type Outcome, type Writer } from "./writer.ts";
 
 /**
@@ -20,8 +20,9 @@ export class LocalWriter implements Writer {
     private readonly feed: ChangeFeed,
     private readonly clock: Clock = Date.now,
     private readonly maxPending = 10_000,
+    announce?: Announce,
   ) {
-    this.executor = new Executor(db);
+    this.executor = new Executor(db, announce);
   }
 
   async run<N extends CommandName>(name: N, input: CommandInput<N>): Promise<CommandResult<N>> {

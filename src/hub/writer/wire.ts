@@ -12,7 +12,7 @@
  *            replay  a = body JSON,  b = request hash,               c = status
  *            failed  a = error JSON, b = "",                         c = 0
  */
-import { emptyChangeSet, isEmpty, type ChangeSet } from "../changes.ts";
+import { decodeChanges, emptyChangeSet, encodeChanges } from "../changes.ts";
 import type { CommandName } from "../commands.ts";
 import { UniqueViolation } from "../db/port.ts";
 import { HubError, type HubErrorCode } from "../errors.ts";
@@ -122,22 +122,6 @@ export function* readOutcomes(batch: Batch): Generator<ReadOutcome> {
         yield { id, ok: false, error: decodeError(json) };
     }
   }
-}
-
-// Our ids are [a-z0-9_], so "|" between the sets and "," between ids is enough;
-// should one ever hold either, the sets go as JSON ("[" cannot start the other form).
-function encodeChanges(changes: ChangeSet): string {
-  if (isEmpty(changes)) return "";
-  const sets = [changes.agents, changes.tasks, changes.users, changes.workspaces, changes.credentials].map((set) => [...set]);
-  if (sets.some((ids) => ids.some((id) => /[|,[]/.test(id)))) return JSON.stringify(sets);
-  return sets.map((ids) => ids.join(",")).join("|");
-}
-
-function decodeChanges(text: string): ChangeSet {
-  if (text === "") return emptyChangeSet();
-  const sets = text.startsWith("[") ? (JSON.parse(text) as string[][]) : text.split("|").map((part) => (part === "" ? [] : part.split(",")));
-  const [agents, tasks, users, workspaces, credentials] = sets.map((ids) => new Set(ids));
-  return { agents: agents!, tasks: tasks!, users: users!, workspaces: workspaces!, credentials: credentials! };
 }
 
 interface EncodedError {

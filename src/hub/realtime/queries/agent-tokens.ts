@@ -37,6 +37,12 @@ export class AgentTokens {
     return agentId;
   }
 
+  forgetAll(): void {
+    this.epoch++;
+    this.agentOf.clear();
+    this.hashesOf.clear();
+  }
+
   forget(agentIds: Iterable<string>): void {
     for (const id of agentIds) {
       this.epoch++;

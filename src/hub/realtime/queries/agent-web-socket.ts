@@ -19,7 +19,7 @@ const MAX_RUNS = 1000;
 
 export function defineAgentWebSocketQueries(registry: QueryRegistry, tokens = new AgentTokens()): QueryRegistry {
   return registry
-    .onChange((changes) => tokens.forget(changes.agents))
+    .onChange((changes) => (changes.everything ? tokens.forgetAll() : tokens.forget(changes.agents)))
     .define("agentWebSocket:pendingRuns", {
       args: TokenArgs,
       async evaluate({ db }, { token }) {

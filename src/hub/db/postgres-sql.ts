@@ -1,0 +1,34 @@
+/**
+ * The port's SQL is written with `?` placeholders (SQLite's); PostgreSQL numbers
+ * them (`$1`, `$2`). Translated once per distinct statement, which also gets a
+ * name so that each connection prepares it once.
+ */
+const cache = new Map<string, { text: string; name: string }>();
+
+export function placeholders(sql: string): { text: string; name: string } {
+  let found = cache.get(sql);
+  if (!found) {
+    found = { text: number(sql), name: `gc${cache.size}` };
+    cache.set(sql, found);
+  }
+  return found;
+}
+
+/** `?` outside quotes becomes `$n`; quoted text and identifiers are left alone. */
+function number(sql: string): string {
+  let out = "";
+  let n = 0;
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    } else if (ch === "?") {
+      out += `$${++n}`;
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}

@@ -1,0 +1,205 @@
+import pg from "pg";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { backoffDelay } from "../../sdk/retry.ts";
+import { DatabaseUnavailable, InvalidText, UniqueViolation, type Database, type Sql, type SqlValue } from "./port.ts";
+import { placeholders } from "./postgres-sql.ts";
+
+const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations", "postgres");
+
+export interface PostgresOptions {
+  /** Connections in the pool (10). */
+  maxConnections?: number;
+  /** Attempts of a transaction that lost a serialization conflict or a deadlock (20). */
+  maxAttempts?: number;
+  /** How long to wait for a connection before a request fails with 503 (10 s). */
+  connectTimeoutMs?: number;
+  /** Called with an idle connection's failure (the pool replaces it; nothing else is affected). */
+  onIdleError?: (error: Error) => void;
+}
+
+/** A schema name that needs no quoting anywhere (it also goes into the connection's startup options). */
+export const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** SQLSTATEs after which a transaction is run again from the start. */
+const RETRY = new Set(["40001", "40P01"]);
+/** SQLSTATE classes that mean the server is gone or refusing, not that the request was wrong. */
+const GONE = ["08", "53", "57"];
+const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"]);
+
+// BIGINT (ms timestamps, counts) and NUMERIC (sums) come back as numbers, as SQLite gives them.
+const INT8 = 20;
+const NUMERIC = 1700;
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8 || oid === NUMERIC ? Number : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * The PostgreSQL adapter (node-postgres), for several hubs on one database.
+ *
+ * Each transaction runs at SERIALIZABLE on a pooled connection, so the domain
+ * code's read-check-write steps hold as they do on SQLite's single writer; one
+ * that loses a conflict is rolled back and run again (the port allows it).
+ * Reads outside a transaction take any connection and see the last commit.
+ * `schema` puts every table in a schema of its own (several hubs, or tests, in
+ * one database).
+ */
+export class PostgresDatabase implements Database {
+  readonly dialect = "postgres";
+  private readonly pool: pg.Pool;
+  private readonly maxAttempts: number;
+  private closed = false;
+
+  private constructor(url: string, readonly schema: string | null, options: PostgresOptions) {
+    if (schema !== null && !SCHEMA_NAME.test(schema)) throw new Error(`Invalid schema name "${schema}": letters, digits and _ only`);
+    this.maxAttempts = options.maxAttempts ?? 20;
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      application_name: "openclaw-groupchat hub",
+      types,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    // An idle connection that dies (server restart) must not crash the process: the pool drops it.
+    this.pool.on("error", (error) => options.onIdleError?.(error));
+  }
+
+  /** Connects, creates the schema if one is named, and applies the migrations it lacks. */
+  static async open(url: string, options: PostgresOptions & { schema?: string | null } = {}): Promise<PostgresDatabase> {
+    const db = new PostgresDatabase(url, options.schema ?? null, options);
+    try {
+      await db.migrate();
+    } catch (error) {
+      await db.pool.end().catch(() => undefined);
+      throw error;
+    }
+    return db;
+  }
+
+  async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return (await this.query<T>(this.pool, sql, params)).rows;
+  }
+
+  async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return (await this.query<T>(this.pool, sql, params)).rows[0];
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
+    return { changes: (await this.query(this.pool, sql, params)).rowCount ?? 0 };
+  }
+
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(fn);
+      } catch (error) {
+        if (!(attempt < this.maxAttempts && RETRY.has((error as { code?: string }).code ?? ""))) throw translate(error);
+        // Two transactions that keep colliding must not collide again at once.
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt - 1, { baseDelayMs: 2, maxDelayMs: 100 })));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private async attempt<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    let broken = false;
+    try {
+      await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
+      const tx: Sql = {
+        all: async <R>(sql: string, params: readonly SqlValue[] = []) => (await this.query<R>(client, sql, params)).rows,
+        get: async <R>(sql: string, params: readonly SqlValue[] = []) => (await this.query<R>(client, sql, params)).rows[0],
+        run: async (sql, params = []) => ({ changes: (await this.query(client, sql, params)).rowCount ?? 0 }),
+      };
+      const result = await fn(tx);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      try {
+        await client.query("ROLLBACK");
+      } catch {
+        broken = true;
+      }
+      throw error;
+    } finally {
+      // A connection whose ROLLBACK failed is in an unknown state: the pool closes it.
+      client.release(broken);
+    }
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    if (this.closed) throw new Error("The database is closed");
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  private async query<R>(on: pg.Pool | pg.PoolClient, sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
+    if (this.closed) throw new Error("The database is closed");
+    const { text, name } = placeholders(sql);
+    try {
+      // Named: each connection parses and plans a statement once, then reuses it.
+      return await on.query<R & pg.QueryResultRow>({ name, text, values: params as unknown[] });
+    } catch (error) {
+      // The domain code sees the port's errors inside a transaction too (a duplicate run is a 409); a conflict keeps its code for the retry.
+      throw translate(error);
+    }
+  }
+
+  /** Applies the numbered files in migrations/postgres this database lacks, one hub at a time. */
+  private async migrate(): Promise<void> {
+    const client = await this.connect();
+    try {
+      await client.query("BEGIN");
+      // Two hubs starting at once: the second waits here, then finds the schema and the migrations there.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('openclaw-groupchat migrations ' || coalesce($1::text, current_schema())))", [this.schema]);
+      if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+      await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+      const applied = new Set((await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
+      for (const name of readdirSync(MIGRATIONS).filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort()) {
+        const version = Number(name.slice(0, 4));
+        if (applied.has(version)) continue;
+        await client.query(readFileSync(join(MIGRATIONS, name), "utf8"));
+        await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [version, name, Date.now()]);
+      }
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw translate(error);
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** The port's errors for what the domain code handles; the rest as they came. */
+function translate(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (code === "23505") return new UniqueViolation(error.message);
+  // 22021: a NUL character (or bytes that are no UTF-8) in a text parameter; SQLite would have stored it.
+  if (code === "22021" || code === "22P05") return new InvalidText("Text cannot contain the NUL character (\\u0000)", { cause: error });
+  const sqlState = typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : null;
+  if (
+    (sqlState && GONE.some((cls) => sqlState.startsWith(cls))) ||
+    (typeof code === "string" && NETWORK.has(code)) ||
+    // node-postgres's own words for a connection it lost or could not get in time.
+    /^Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(error.message)
+  ) {
+    return new DatabaseUnavailable(`PostgreSQL is unreachable (${typeof code === "string" ? code : error.message})`, { cause: error });
+  }
+  return error;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import pg from "pg";
+import { emptyChangeSet, encodeChanges, type ChangeSet, ChangeFeed } from "../../src/hub/changes.ts";
+import { resolveHubConfig } from "../../src/hub/config.ts";
+import { DatabaseUnavailable, InvalidText, UniqueViolation } from "../../src/hub/db/port.ts";
+import { PostgresDatabase } from "../../src/hub/db/postgres.ts";
+import { PostgresRelay, split } from "../../src/hub/db/postgres-relay.ts";
+import { HubStartError } from "../../src/hub/errors.ts";
+import { createHub } from "../../src/hub/hub.ts";
+import { dropTestSchema, TEST_POSTGRES_URL, testSchema } from "../support/hub.ts";
+import { tempDir } from "../support/temp.ts";
+import { eventually } from "../realtime/support.ts";
+
+describe("the PostgreSQL adapter", () => {
+  const schema = testSchema();
+  let db: PostgresDatabase;
+  before(async () => (db = await PostgresDatabase.open(TEST_POSTGRES_URL, { schema })));
+  after(async () => {
+    await db.close();
+    await dropTestSchema(schema);
+  });
+
+  it("runs concurrent read-then-write transactions as if one after another, retrying the ones that lost a conflict", async () => {
+    await db.run("INSERT INTO settings (key, value) VALUES ('counter', '0')");
+    let calls = 0;
+    await Promise.all(Array.from({ length: 16 }, () => db.transaction(async (tx) => {
+      calls++;
+      const row = await tx.get<{ value: string }>("SELECT value FROM settings WHERE key = 'counter'");
+      await new Promise((resolve) => setTimeout(resolve, 2)); // let the others read the same value
+      await tx.run("UPDATE settings SET value = ? WHERE key = 'counter'", [String(Number(row!.value) + 1)]);
+    })));
+    assert.equal((await db.get<{ value: string }>("SELECT value FROM settings WHERE key = 'counter'"))?.value, "16");
+    assert.ok(calls > 16, `some transactions ran again (${calls} calls for 16)`);
+  });
+
+  it("reports a duplicate as a UniqueViolation, and the transaction leaves nothing behind", async () => {
+    await db.run("INSERT INTO settings (key, value) VALUES ('taken', 'x')");
+    await assert.rejects(db.transaction(async (tx) => {
+      await tx.run("INSERT INTO settings (key, value) VALUES ('written-first', 'y')");
+      await tx.run("INSERT INTO settings (key, value) VALUES ('taken', 'z')");
+    }), UniqueViolation);
+    assert.equal(await db.get("SELECT value FROM settings WHERE key = 'written-first'"), undefined);
+  });
+
+  it("gives BIGINT times and counts back as numbers, as SQLite does", async () => {
+    await db.run("INSERT INTO users (id, name, kind, created_at) VALUES ('usr_n', 'N', 'user', ?)", [1_764_000_000_123]);
+    const row = await db.get<{ created_at: unknown; n: unknown }>("SELECT created_at, (SELECT count(*) FROM users) AS n FROM users WHERE id = 'usr_n'");
+    assert.deepEqual(row, { created_at: 1_764_000_000_123, n: 1 });
+  });
+
+  it("refuses text with a NUL character as InvalidText (PostgreSQL cannot store it)", async () => {
+    await assert.rejects(db.run("INSERT INTO settings (key, value) VALUES ('nul', ?)", ["a\u0000b"]), InvalidText);
+    await assert.rejects(db.transaction((tx) => tx.run("INSERT INTO settings (key, value) VALUES ('nul', ?)", ["a\u0000b"])), InvalidText);
+  });
+
+  it("leaves a ? inside quoted text alone", async () => {
+    assert.deepEqual(await db.get("SELECT '?' AS q, ? AS p", ["x"]), { q: "?", p: "x" });
+  });
+
+  it("applies each migration once when several hubs start on a new database at the same moment", async () => {
+    const fresh = testSchema();
+    try {
+      const opened = await Promise.all([1, 2, 3].map(() => PostgresDatabase.open(TEST_POSTGRES_URL, { schema: fresh })));
+      const versions = await opened[0]!.all<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
+      assert.deepEqual(versions.map((v) => v.version), [1]);
+      await Promise.all(opened.map((o) => o.close()));
+    } finally {
+      await dropTestSchema(fresh);
+    }
+  });
+});
+
+describe("a hub on a PostgreSQL it cannot reach", () => {
+  it("does not start, and says where it looked without showing the password", async () => {
+    const config = resolveHubConfig({ data: tempDir("gc-pg-down-"), logLevel: "silent", database: "postgres://gc:s3cret@127.0.0.1:1/test" }, {});
+    const error = await createHub(config).then(() => null, (e: unknown) => e);
+    assert.ok(error instanceof HubStartError, String(error));
+    assert.match(error.message, /Cannot reach PostgreSQL at postgres:\/\/gc:\*\*\*@127\.0\.0\.1:1\/test/);
+    assert.doesNotMatch(error.message, /s3cret/);
+    assert.ok(error.cause instanceof DatabaseUnavailable);
+  });
+});
+
+describe("the change relay between hubs", () => {
+  const schema = testSchema();
+  let db: PostgresDatabase;
+  const feeds = [new ChangeFeed(), new ChangeFeed()];
+  const heard: ChangeSet[][] = [[], []];
+  let relays: PostgresRelay[] = [];
+  before(async () => {
+    db = await PostgresDatabase.open(TEST_POSTGRES_URL, { schema });
+    feeds.forEach((feed, i) => feed.subscribe((changes) => heard[i]!.push(changes)));
+    relays = await Promise.all(feeds.map((feed) => PostgresRelay.start(TEST_POSTGRES_URL, { schema, feed })));
+  });
+  after(async () => {
+    await Promise.all(relays.map((r) => r.close()));
+    await db.close();
+    await dropTestSchema(schema);
+  });
+  const change = (...tasks: string[]) => ({ ...emptyChangeSet(), tasks: new Set(tasks) });
+
+  it("delivers a committed change to the other hubs only, and a rolled-back one to nobody", async () => {
+    await db.transaction((tx) => relays[0]!.announce(tx, change("task_a")));
+    await assert.rejects(db.transaction(async (tx) => {
+      await relays[0]!.announce(tx, change("task_rolled_back"));
+      throw new Error("changed my mind");
+    }));
+    await db.transaction((tx) => relays[1]!.announce(tx, change("task_b")));
+    await eventually(() => heard[0]!.length === 1 && heard[1]!.length === 1, "both changes");
+    assert.deepEqual([...heard[1]![0]!.tasks], ["task_a"]);
+    assert.deepEqual([...heard[0]![0]!.tasks], ["task_b"]);
+  });
+
+  it("takes everything as changed once it hears again after losing its connection", async () => {
+    heard[1]!.length = 0;
+    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await admin.connect();
+    try {
+      const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [`openclaw-groupchat hub changes ${relays[1]!.origin}`]);
+      assert.equal(rowCount, 1);
+    } finally {
+      await admin.end();
+    }
+    // Announced while the second hub cannot hear: only "everything changed" covers it.
+    await db.transaction((tx) => relays[0]!.announce(tx, change("task_missed")));
+    await eventually(() => heard[1]!.some((c) => c.everything === true), "the relay to report that anything may have changed");
+    await db.transaction((tx) => relays[0]!.announce(tx, change("task_after")));
+    await eventually(() => heard[1]!.some((c) => c.tasks.has("task_after")), "a change after the reconnect");
+  });
+
+  it("splits a change set too big for one notification, losing no id", () => {
+    const big = { ...emptyChangeSet(), agents: new Set(Array.from({ length: 1500 }, (_, i) => `agt_${String(i).padStart(22, "0")}`)), tasks: new Set(["task_1"]) };
+    const parts = split(big);
+    assert.ok(parts.length > 1);
+    for (const part of parts) assert.ok(encodeChanges(part).length < 8000);
+    assert.deepEqual(new Set(parts.flatMap((p) => [...p.agents])), big.agents);
+    assert.deepEqual(new Set(parts.flatMap((p) => [...p.tasks])), big.tasks);
+  });
+});
