@@ -3,9 +3,10 @@
  * CLI hub in its own process, and loops that each own a task and cycle it through
  * full run lifecycles (delegate, start, two comments, complete: 5 requests).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { Pool } from "undici";
 import { cpuSeconds, spawnChild } from "./support.ts";
 
@@ -35,15 +36,31 @@ export async function drive(worker: (i: number) => Promise<void>, concurrency: n
 }
 
 /** What a server did over some slices: iterations, wall time, its CPU and the load generator's. */
-export interface Tally { count: number; ms: number; cpu: number; clientCpu: number }
-export const tally = (): Tally => ({ count: 0, ms: 0, cpu: 0, clientCpu: 0 });
+export interface Tally { count: number; ms: number; cpu: number; clientCpu: number; databaseCpu: number }
+export const tally = (): Tally => ({ count: 0, ms: 0, cpu: 0, clientCpu: 0, databaseCpu: 0 });
+
+/** CPU-seconds of every PostgreSQL server process on this machine (its backends do a PostgreSQL hub's SQL). */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "postgres") total += cpuSeconds(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
 
 /** One slice of `ms` on `concurrency` loops against the server `pid`, added to `into`. */
 export async function slice(into: Tally, worker: (i: number) => Promise<void>, pid: number, ms: number, concurrency: number): Promise<void> {
   const cpu = cpuSeconds(pid);
+  const databaseCpu = postgresCpuSeconds();
   const clientCpu = process.cpuUsage();
   const run = await drive(worker, concurrency, ms);
   into.cpu += cpuSeconds(pid) - cpu;
+  into.databaseCpu += postgresCpuSeconds() - databaseCpu;
   const used = process.cpuUsage(clientCpu);
   into.clientCpu += (used.user + used.system) / 1e6;
   into.count += run.count;
@@ -65,13 +82,30 @@ export interface LifecycleHub {
  * Starts `checkout`'s hub on a fresh data dir, with one task per loop. `--writer`
  * goes to it only when given, so a checkout older than that flag still runs.
  */
-export function startLifecycleHub(checkout: string, writer: string | undefined, concurrency: number): Promise<LifecycleHub> {
-  return startLifecycleServer(concurrency, (dataDir) => [
+export async function startLifecycleHub(checkout: string, writer: string | undefined, concurrency: number, database = "sqlite"): Promise<LifecycleHub> {
+  if (database !== "sqlite" && database !== "postgres") throw new Error(`--database must be sqlite or postgres, got "${database}"`);
+  // On PostgreSQL: a schema of its own in the machine's database, dropped with the hub.
+  const schema = database === "postgres" ? `gc_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}` : null;
+  const server = await startLifecycleServer(concurrency, (dataDir) => [
     ...(process.env.HUB_NODE_ARGS ? process.env.HUB_NODE_ARGS.split(" ") : []),
     join(checkout, "bin/openclaw-groupchat.mjs"), "hub", "--data", dataDir, "--port", "0", "--log-level", "error",
     ...(writer ? ["--writer", writer] : []),
+    ...(schema ? ["--database", `${BENCH_POSTGRES_URL}?schema=${schema}`] : []),
   ]);
+  if (!schema) return server;
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      const client = new pg.Client({ connectionString: BENCH_POSTGRES_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => client.end());
+    },
+  };
 }
+
+/** The PostgreSQL a `--database postgres` hub uses (DEVELOPERS.md: this machine's, trust auth). */
+const BENCH_POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** Starts the hub's HTTP layer alone, its lifecycle writes answered at once (bench/http-layer-server.ts). */
 export function startHttpLayer(concurrency: number): Promise<LifecycleHub> {

@@ -5,7 +5,11 @@
  * bare route's requests/s.
  *
  *   npm run bench:lifecycle [-- --seconds 10 --rounds 5 --concurrency 64] [--writer thread|local]
- *                            [--compare DIR [--compare-writer thread|local]]
+ *                            [--database sqlite|postgres]
+ *                            [--compare DIR [--compare-writer thread|local] [--compare-database sqlite|postgres]]
+ *
+ * `--database postgres` runs the hub on this machine's PostgreSQL (a fresh schema),
+ * and also reports the CPU its server processes spent per request.
  *
  * `--compare DIR` also runs the hub of another checkout (DIR, e.g. a `git
  * worktree` of main with node_modules linked; `.` for this one) in the same
@@ -25,6 +29,8 @@ const { values } = parseArgs({
     writer: { type: "string" },
     compare: { type: "string" },
     "compare-writer": { type: "string" },
+    database: { type: "string", default: "sqlite" },
+    "compare-database": { type: "string" },
   },
 });
 const seconds = Number(values.seconds);
@@ -41,9 +47,10 @@ const bareGet = () => call(barePool, "GET", "/bare", "x").then(() => undefined);
 // generator pays for the same kind of request (the goal is judged against the GET).
 const barePost = () => call(barePool, "POST", "/bare", "x", { body: "Working on a fix now." }).then(() => undefined);
 
-const hub = await startLifecycleHub(".", values.writer, concurrency);
+const hub = await startLifecycleHub(".", values.writer, concurrency, values.database);
 const otherWriter = values["compare-writer"] ?? values.writer;
-const other = values.compare ? await startLifecycleHub(values.compare, otherWriter, concurrency) : null;
+const otherDatabase = values["compare-database"] ?? values.database;
+const other = values.compare ? await startLifecycleHub(values.compare, otherWriter, concurrency, otherDatabase) : null;
 
 await driveLoops(bareGet, 1000); // warm-up
 await driveLoops(hub.lifecycle, 2000);
@@ -80,7 +87,7 @@ const hubRps = lifecyclesPerSec * 5;
 // Per CPU-second of the server process: what one dedicated core would serve, whatever else runs.
 const bareRpsPerCpu = bareT.count / bareT.cpu;
 const lifecyclesPerCpu = hubT.count / hubT.cpu;
-console.log(`bench/lifecycle  (${seconds}s each in ${rounds} alternating slices, ${concurrency} concurrent loops, writer ${values.writer ?? "local (default)"}, Node ${process.version}, load ${loadavg()[0]!.toFixed(1)})`);
+console.log(`bench/lifecycle  (${seconds}s each in ${rounds} alternating slices, ${concurrency} concurrent loops, writer ${values.writer ?? "local (default)"}, database ${values.database}, Node ${process.version}, load ${loadavg()[0]!.toFixed(1)})`);
 console.log(`  bare Fastify route:  ${fmt(bareRps)} req/s          (${fmt(bareRpsPerCpu)} req per server CPU-second)`);
 console.log(`  hub lifecycles:      ${fmt(lifecyclesPerSec)} lifecycles/s = ${fmt(hubRps)} req/s  (${fmt(lifecyclesPerCpu)} lifecycles = ${fmt(lifecyclesPerCpu * 5)} req per hub CPU-second)`);
 // Where the two cores went: a server can only be as fast as the CPU the load generator leaves it.
@@ -88,13 +95,16 @@ const cores = (t: Tally, requests: number) =>
   `server ${fmt(t.cpu / (t.ms / 1000), 2)} cores, ${fmt((t.cpu * 1e6) / requests, 1)} µs/req; client ${fmt(t.clientCpu / (t.ms / 1000), 2)} cores, ${fmt((t.clientCpu * 1e6) / requests, 1)} µs/req`;
 console.log(`  CPU, bare:           ${cores(bareT, bareT.count)}`);
 console.log(`  CPU, hub:            ${cores(hubT, hubT.count * 5)}`);
+const databaseCpu = (t: Tally) => `${fmt(t.databaseCpu / (t.ms / 1000), 2)} cores, ${fmt((t.databaseCpu * 1e6) / (t.count * 5), 1)} µs/req`;
+if (values.database === "postgres") console.log(`  CPU, PostgreSQL:     ${databaseCpu(hubT)} (its server processes, beside the hub's own)`);
 const sortedRatios = [...roundRatios].sort((a, b) => a - b);
 console.log(`  ratio, wall clock:   ${fmt((100 * hubRps) / bareRps, 1)} % of the bare route's req/s  (goal ≥ 50 %; rounds ${fmt(sortedRatios[0]!, 1)}–${fmt(sortedRatios.at(-1)!, 1)} %)`);
 console.log(`  (reference) bare POST with a JSON body: ${fmt(postRps)} req/s; the hub makes ${fmt((100 * hubRps) / postRps, 1)} % of that`);
 console.log(`  ratio, per CPU:      ${fmt((100 * lifecyclesPerCpu * 5) / bareRpsPerCpu, 1)} % of the bare route's req per CPU-second`);
 if (other) {
   const otherPerSec = otherT.count / (otherT.ms / 1000);
-  console.log(`  hub of ${values.compare} (writer ${otherWriter ?? "its default"}): ${fmt(otherPerSec)} lifecycles/s, ${fmt((otherT.cpu * 1e6) / (otherT.count * 5), 1)} µs of hub CPU per request`);
+  console.log(`  hub of ${values.compare} (writer ${otherWriter ?? "its default"}, database ${otherDatabase}): ${fmt(otherPerSec)} lifecycles/s, ${fmt((otherT.cpu * 1e6) / (otherT.count * 5), 1)} µs of hub CPU per request`);
+  if (otherDatabase === "postgres") console.log(`  CPU, PostgreSQL under that hub: ${databaseCpu(otherT)}`);
   const speedups = [...roundSpeedups].sort((a, b) => a - b);
   console.log(`  this checkout vs that: ${fmt(lifecyclesPerSec / otherPerSec, 3)}× the lifecycles/s (rounds ${fmt(speedups[0]!, 3)}–${fmt(speedups.at(-1)!, 3)}×), ${fmt((hubT.cpu / hubT.count) / (otherT.cpu / otherT.count), 3)}× the CPU per lifecycle`);
 }

@@ -21,17 +21,24 @@ describe("the PostgreSQL adapter", () => {
     await dropTestSchema(schema);
   });
 
-  it("runs concurrent read-then-write transactions as if one after another, retrying the ones that lost a conflict", async () => {
-    await db.run("INSERT INTO settings (key, value) VALUES ('counter', '0')");
-    let calls = 0;
-    await Promise.all(Array.from({ length: 16 }, () => db.transaction(async (tx) => {
-      calls++;
-      const row = await tx.get<{ value: string }>("SELECT value FROM settings WHERE key = 'counter'");
+  it("runs transactions side by side, and a row locked before it is read holds against the others", async () => {
+    await db.run("INSERT INTO users (id, name, kind, created_at) VALUES ('usr_l', 'L', 'user', 0)");
+    await db.run("INSERT INTO workspaces (id, name, created_by, created_at) VALUES ('ws_l', 'W', 'usr_l', 0)");
+    await db.run("INSERT INTO projects (id, workspace_id, name, created_at) VALUES ('prj_l', 'ws_l', 'P', 0)");
+    await db.run(`INSERT INTO tasks (id, workspace_id, project_id, title, status, creator_id, owner_id, created_at, updated_at, cost_total_usd)
+      VALUES ('task_l', 'ws_l', 'prj_l', 'T', 'todo', 'usr_l', 'usr_l', 0, 0, 0)`);
+    const add = (locked: boolean) => Promise.all(Array.from({ length: 16 }, () => db.transaction(async (tx) => {
+      if (locked) assert.equal(await tx.lock("tasks", "task_l"), true);
+      const row = await tx.get<{ cost_total_usd: number }>("SELECT cost_total_usd FROM tasks WHERE id = 'task_l'");
       await new Promise((resolve) => setTimeout(resolve, 2)); // let the others read the same value
-      await tx.run("UPDATE settings SET value = ? WHERE key = 'counter'", [String(Number(row!.value) + 1)]);
+      await tx.run("UPDATE tasks SET cost_total_usd = ? WHERE id = 'task_l'", [row!.cost_total_usd + 1]);
     })));
-    assert.equal((await db.get<{ value: string }>("SELECT value FROM settings WHERE key = 'counter'"))?.value, "16");
-    assert.ok(calls > 16, `some transactions ran again (${calls} calls for 16)`);
+    const total = async () => (await db.get<{ cost_total_usd: number }>("SELECT cost_total_usd FROM tasks WHERE id = 'task_l'"))!.cost_total_usd;
+    await add(true);
+    assert.equal(await total(), 16);
+    // Unlocked, they overlap (so they do run side by side) and lose updates: what the lock is for.
+    await add(false);
+    assert.ok((await total()) < 32, `unlocked read-then-write kept every update (${await total()})`);
   });
 
   it("reports a duplicate as a UniqueViolation, and the transaction leaves nothing behind", async () => {
@@ -45,7 +52,7 @@ describe("the PostgreSQL adapter", () => {
 
   it("gives BIGINT times and counts back as numbers, as SQLite does", async () => {
     await db.run("INSERT INTO users (id, name, kind, created_at) VALUES ('usr_n', 'N', 'user', ?)", [1_764_000_000_123]);
-    const row = await db.get<{ created_at: unknown; n: unknown }>("SELECT created_at, (SELECT count(*) FROM users) AS n FROM users WHERE id = 'usr_n'");
+    const row = await db.get<{ created_at: unknown; n: unknown }>("SELECT created_at, (SELECT count(*) FROM users WHERE id = 'usr_n') AS n FROM users WHERE id = 'usr_n'");
     assert.deepEqual(row, { created_at: 1_764_000_000_123, n: 1 });
   });
 

@@ -18,7 +18,18 @@ export interface Reader {
  */
 export interface Sql extends Reader {
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+  /**
+   * Locks a row until the transaction ends, so that a read, a check and a write
+   * on it hold against writers running at the same time (PostgreSQL). Lock before
+   * reading: then the reads see the latest commit. Answers true when the lock may
+   * have waited for another writer, so rows read before it must be read again;
+   * false where transactions run one at a time anyway (SQLite).
+   */
+  lock(table: LockableTable, id: string): Promise<boolean>;
 }
+
+/** The rows whose read-check-write steps cross transactions: a task's status and cost total, an agent's deletion. */
+export type LockableTable = "tasks" | "agents";
 
 /** A connection that can also be closed; the hub's reads go through one. */
 export interface ReadDatabase extends Reader {

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backoffDelay } from "../../sdk/retry.ts";
-import { DatabaseUnavailable, InvalidText, UniqueViolation, type Database, type Sql, type SqlValue } from "./port.ts";
+import { DatabaseUnavailable, InvalidText, UniqueViolation, type Database, type LockableTable, type Sql, type SqlValue } from "./port.ts";
 import { placeholders } from "./postgres-sql.ts";
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations", "postgres");
@@ -21,8 +21,12 @@ export interface PostgresOptions {
 
 /** A schema name that needs no quoting anywhere (it also goes into the connection's startup options). */
 export const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-/** SQLSTATEs after which a transaction is run again from the start. */
-const RETRY = new Set(["40001", "40P01"]);
+/** SQLSTATEs after which a transaction is run again from the start: a deadlock, a serialization failure. */
+const RETRY = new Set(["40P01", "40001"]);
+const LOCK: Record<LockableTable, string> = {
+  tasks: "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE",
+  agents: "SELECT 1 FROM agents WHERE id = ? FOR UPDATE",
+};
 /** SQLSTATE classes that mean the server is gone or refusing, not that the request was wrong. */
 const GONE = ["08", "53", "57"];
 const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"]);
@@ -38,10 +42,15 @@ const types = {
 /**
  * The PostgreSQL adapter (node-postgres), for several hubs on one database.
  *
- * Each transaction runs at SERIALIZABLE on a pooled connection, so the domain
- * code's read-check-write steps hold as they do on SQLite's single writer; one
- * that loses a conflict is rolled back and run again (the port allows it).
- * Reads outside a transaction take any connection and see the last commit.
+ * Transactions run side by side on pooled connections at READ COMMITTED. What
+ * SQLite's single writer gave for free, the domain code keeps here by its own
+ * means: every run transition is one conditional UPDATE (PostgreSQL re-checks
+ * its WHERE after waiting for the row), a second active run is refused by a
+ * unique index, and the few read-check-write steps across rows lock the row
+ * first (`lock`). SERIALIZABLE was measured and dropped: its predicate locks on
+ * the hot right-hand index pages failed most concurrent lifecycles with
+ * serialization errors (bench/RESULTS.md). A deadlock is rolled back and run
+ * again (the port allows it). Reads outside a transaction see the last commit.
  * `schema` puts every table in a schema of its own (several hubs, or tests, in
  * one database).
  */
@@ -102,6 +111,11 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  /** Outside a transaction a lock would end with its statement: nothing to hold. */
+  async lock(): Promise<boolean> {
+    return false;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -112,11 +126,15 @@ export class PostgresDatabase implements Database {
     const client = await this.connect();
     let broken = false;
     try {
-      await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
+      await client.query("BEGIN");
       const tx: Sql = {
         all: async <R>(sql: string, params: readonly SqlValue[] = []) => (await this.query<R>(client, sql, params)).rows,
         get: async <R>(sql: string, params: readonly SqlValue[] = []) => (await this.query<R>(client, sql, params)).rows[0],
         run: async (sql, params = []) => ({ changes: (await this.query(client, sql, params)).rowCount ?? 0 }),
+        lock: async (table, id) => {
+          await this.query(client, LOCK[table], [id]);
+          return true;
+        },
       };
       const result = await fn(tx);
       await client.query("COMMIT");
@@ -203,3 +221,4 @@ function translate(error: unknown): unknown {
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+

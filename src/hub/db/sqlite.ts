@@ -82,6 +82,8 @@ export class SqliteDatabase implements Database {
       all: async (sql, params) => this.exec(sql, params, (s, p) => this.wrote(s, s.all(p))) as never,
       get: async (sql, params) => this.exec(sql, params, (s, p) => this.wrote(s, s.get(p))) as never,
       run: async (sql, params) => this.exec(sql, params, (s, p) => this.wrote(s, s.run(p))),
+      // One writer at a time: nothing can change under a transaction, so nothing to lock.
+      lock: async () => false,
     };
     try {
       this.db.pragma("journal_mode = WAL");
@@ -128,6 +130,10 @@ export class SqliteDatabase implements Database {
 
   run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
     return this.read(() => this.exec(sql, params, (s, p) => s.run(p)));
+  }
+
+  async lock(): Promise<boolean> {
+    return false;
   }
 
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {

@@ -64,6 +64,8 @@ export async function rotateAgentToken(w: Write, user: UserPrincipal, agentId: s
 
 /** Deletes the agent: its token stops working, and the runs it had going are stopped. */
 export async function deleteAgent(w: Write, user: UserPrincipal, agentId: string): Promise<void> {
+  // A delegation to it at the same time (PostgreSQL) waits, then finds it deleted; or commits first, and its run is stopped here.
+  await w.sql.lock("agents", agentId);
   const agent = await ownAgent(w, user, agentId);
   await stopRunsOfDeletedAgent(w, user, agent.id, agent.name);
   await markAgentDeleted(w.sql, agent.id, w.now);

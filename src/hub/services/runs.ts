@@ -4,19 +4,19 @@
  * through the shared state machine and one conditional UPDATE, so a run is never
  * started twice nor completed after it was stopped.
  */
-import { isEnded, nextRunStatus, type RunAction } from "../../sdk/run-state.ts";
+import { isEnded, nextRunStatus, type RunAction, type RunStatus } from "../../sdk/run-state.ts";
 import type { Activity, RunListItem } from "../../sdk/types.ts";
 import { UniqueViolation } from "../db/port.ts";
 import { deriveCost, type CostInput } from "../domain/cost.ts";
 import { newId } from "../domain/ids.ts";
-import { badRequest, conflict, forbidden, notFound, runConflict } from "../errors.ts";
+import { badRequest, conflict, forbidden, HubError, notFound, runConflict } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
 import {
   findRun, insertRun, listActiveRunsOfAgent, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
   type TransitionFields,
 } from "../store/runs.ts";
-import { setTaskCostTotal, updateTask } from "../store/tasks.ts";
+import { markTaskDoing, setTaskCostTotal } from "../store/tasks.ts";
 import type { Write } from "../write.ts";
 import { agentRun, agentRunEnding, userRun, userTask } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
@@ -24,15 +24,31 @@ import { notify } from "./notify.ts";
 
 /**
  * Applies `action` to `run` atomically, or throws the 409 that says where it
- * stands. Returns the run as it now is (built in memory: no second read).
+ * stands. Returns the run as it now is (built in memory: no second read) and the
+ * status it moved from. With writers side by side (PostgreSQL) the run may have
+ * moved on since it was read: the conditional UPDATE misses, and the action is
+ * judged again against the status it has now (a stop of a run that has just
+ * started still stops it). Statuses only move forward, so this ends.
  */
-async function transition(w: Write, run: RunJoined, action: RunAction, fields: TransitionFields = {}): Promise<RunJoined> {
-  const to = nextRunStatus(run.status, action);
-  if (!to) throw runConflict(action, run.status);
-  if (!(await transitionRun(w.sql, run.id, run.status, to, w.now, fields))) {
+async function transition(
+  w: Write,
+  run: RunJoined,
+  action: RunAction,
+  fields: TransitionFields = {},
+): Promise<{ run: RunJoined; from: RunStatus }> {
+  let from = run.status;
+  for (;;) {
+    const to = nextRunStatus(from, action);
+    if (!to) throw runConflict(action, from);
+    if (await transitionRun(w.sql, run.id, from, to, w.now, fields)) return { run: moved(w, run, to, fields), from };
     const current = await findRun(w.sql, run.id);
-    throw runConflict(action, current?.status ?? run.status);
+    // The reaper's condition (no call since) no longer holds: the run is not stale, whatever its status.
+    if (!current || (current.status === from && fields.staleBefore !== undefined)) throw runConflict(action, current?.status ?? from);
+    from = current.status;
   }
+}
+
+function moved(w: Write, run: RunJoined, to: RunStatus, fields: TransitionFields): RunJoined {
   w.changes.agents.add(run.agent_id);
   w.changes.tasks.add(run.task_id);
   return {
@@ -50,10 +66,10 @@ const text = (body: string | undefined) => (body ?? "").trim();
 
 export async function startRun(w: Write, agent: AgentPrincipal, runId: string, body?: string): Promise<RunListItem> {
   const run = await agentRun(w.sql, agent, runId);
-  const started = await transition(w, run, "start", { started: true });
-  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to: started.status }, text(body));
-  if (run.task_status !== "doing") {
-    await updateTask(w.sql, run.task_id, { status: "doing" }, w.now);
+  const { run: started, from } = await transition(w, run, "start", { started: true });
+  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from, to: started.status }, text(body));
+  // Conditional: of two agents starting on one task at the same time (PostgreSQL), one records the task's move.
+  if (run.task_status !== "doing" && (await markTaskDoing(w.sql, run.task_id, w.now))) {
     await addStatusChange(w, { taskId: run.task_id, runId, subject: "task", authorId: agent.userId, from: run.task_status, to: "doing" });
     w.changes.workspaces.add(run.workspace_id);
   }
@@ -92,13 +108,15 @@ export async function endRun(
   action: "complete" | "error",
   input: CostInput & { body?: string | undefined },
 ): Promise<RunListItem> {
-  const run = await agentRunEnding(w.sql, agent, runId);
+  let run = await agentRunEnding(w.sql, agent, runId);
+  // The task's cost total is read, then built on: another of its runs ending at the same time must wait (PostgreSQL).
+  if (await w.sql.lock("tasks", run.task_id)) run = await agentRunEnding(w.sql, agent, runId);
   if (!nextRunStatus(run.status, action)) throw runConflict(action, run.status);
   const cost = deriveCost(input, run.previous_total_cost_usd ?? 0);
-  const ended = await transition(w, run, action, { ended: true, stepCostUsd: cost.stepCostUsd, totalCostUsd: cost.totalCostUsd });
+  const { run: ended, from } = await transition(w, run, action, { ended: true, stepCostUsd: cost.stepCostUsd, totalCostUsd: cost.totalCostUsd });
   // The next turn to end builds on this total, whichever of the task's runs it is.
   if (cost.totalCostUsd !== null) await setTaskCostTotal(w.sql, run.task_id, cost.totalCostUsd);
-  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from: run.status, to: ended.status }, text(input.body));
+  await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from, to: ended.status }, text(input.body));
   const fallback = action === "complete" ? `${agent.name} finished "${run.task_title}"` : `${agent.name} hit an error on "${run.task_title}"`;
   await notify(w, {
     userId: run.owner_id, type: action === "complete" ? "run_finished" : "run_error", taskId: run.task_id, runId,
@@ -135,6 +153,8 @@ export async function delegate(
   agentId: string,
   prompt?: string,
 ): Promise<RunListItem> {
+  // Before the read: an agent being deleted at the same time either sees this run (and stops it) or is seen deleted here.
+  await w.sql.lock("agents", agentId);
   const task = await userTask(w.sql, user, taskId);
   const agent = await findAgent(w.sql, agentId);
   // Agents are private to their creator: someone else's agent does not exist for you.
@@ -164,6 +184,7 @@ export async function delegate(
 export async function followUp(w: Write, user: UserPrincipal, runId: string, message: string): Promise<RunListItem> {
   if (!text(message)) throw badRequest("message must be a non-empty string");
   const run = await userRun(w.sql, user, runId);
+  await w.sql.lock("agents", run.agent_id); // as in `delegate`; the agent is read after it
   const agent = await findAgent(w.sql, run.agent_id);
   if (!agent) throw conflict(`${run.agent_name} was deleted; delegate the task to another agent`);
   if (agent.creator_id !== user.userId) throw forbidden("Only the agent's creator can send it a follow-up");
@@ -198,8 +219,8 @@ export async function stopRunsOfDeletedAgent(w: Write, user: UserPrincipal, agen
 
 /** PENDING or RUNNING → STOPPED, recorded in the task's feed (with why, when `body` says). */
 async function stop(w: Write, run: RunJoined, authorId: string, body?: string): Promise<RunJoined> {
-  const stopped = await transition(w, run, "stop", { ended: true });
-  await addStatusChange(w, { taskId: run.task_id, runId: run.id, subject: "run", authorId, from: run.status, to: stopped.status, body });
+  const { run: stopped, from } = await transition(w, run, "stop", { ended: true });
+  await addStatusChange(w, { taskId: run.task_id, runId: run.id, subject: "run", authorId, from, to: stopped.status, body });
   return stopped;
 }
 
@@ -207,7 +228,13 @@ async function stop(w: Write, run: RunJoined, authorId: string, body?: string): 
 export async function reapRun(w: Write, runId: string, staleBefore: number): Promise<boolean> {
   const run = await findRun(w.sql, runId);
   if (!run || run.status !== "RUNNING" || (run.heartbeat_at ?? 0) >= staleBefore) return false;
-  await transition(w, run, "error", { ended: true });
+  try {
+    await transition(w, run, "error", { ended: true, staleBefore });
+  } catch (error) {
+    // Its agent called, or it ended, since the read (writers side by side, PostgreSQL): not stale after all.
+    if (error instanceof HubError && error.code === "conflict") return false;
+    throw error;
+  }
   const body = "Agent stopped responding";
   await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: run.agent_user_id, from: run.status, to: "ERROR", body });
   await notify(w, { userId: run.owner_id, type: "run_error", taskId: run.task_id, runId, actorId: run.agent_user_id, body });

@@ -57,6 +57,7 @@ export interface TaskEdit {
 }
 
 export async function editTask(w: Write, user: UserPrincipal, taskId: string, edit: TaskEdit): Promise<Task> {
+  await w.sql.lock("tasks", taskId); // its status change records the status it had: no other edit in between
   const task = await userTask(w.sql, user, taskId);
   const patch: TaskPatch = {};
   if (edit.title !== undefined) patch.title = checkTitle(edit.title);

@@ -100,7 +100,14 @@ export function findRunEnding(sql: Reader, id: string): Promise<RunEnding | unde
   return sql.get<RunEnding>(FIND_ENDING, [id]);
 }
 
-export interface TransitionFields { started?: boolean; ended?: boolean; stepCostUsd?: number | null; totalCostUsd?: number | null }
+export interface TransitionFields {
+  started?: boolean;
+  ended?: boolean;
+  stepCostUsd?: number | null;
+  totalCostUsd?: number | null;
+  /** Only if the agent has made no call since this time (the reaper: a heartbeat that got in first keeps the run going). */
+  staleBefore?: number;
+}
 
 /**
  * Moves a run from `from` to `to` in one statement, so two callers racing for the
@@ -120,6 +127,7 @@ export async function transitionRun(
   if (fields.stepCostUsd !== undefined) params.push(fields.stepCostUsd);
   if (fields.totalCostUsd !== undefined) params.push(fields.totalCostUsd);
   params.push(id, from);
+  if (fields.staleBefore !== undefined) params.push(fields.staleBefore);
   const { changes } = await sql.run(transitionSql(fields), params);
   return changes === 1;
 }
@@ -128,12 +136,13 @@ const transitions: string[] = [];
 
 /** The UPDATE for one combination of `fields`, built once (in the order the params are pushed above). */
 function transitionSql(fields: TransitionFields): string {
-  const key = (fields.started ? 1 : 0) | (fields.ended ? 2 : 0) | (fields.stepCostUsd !== undefined ? 4 : 0) | (fields.totalCostUsd !== undefined ? 8 : 0);
+  const key = (fields.started ? 1 : 0) | (fields.ended ? 2 : 0) | (fields.stepCostUsd !== undefined ? 4 : 0) | (fields.totalCostUsd !== undefined ? 8 : 0) |
+    (fields.staleBefore !== undefined ? 16 : 0);
   return (transitions[key] ??= `UPDATE runs SET ${[
     "status = ?", "heartbeat_at = ?",
     ...(key & 1 ? ["started_at = ?"] : []), ...(key & 2 ? ["ended_at = ?"] : []),
     ...(key & 4 ? ["step_cost_usd = ?"] : []), ...(key & 8 ? ["total_cost_usd = ?"] : []),
-  ].join(", ")} WHERE id = ? AND status = ?`);
+  ].join(", ")} WHERE id = ? AND status = ?${key & 16 ? " AND COALESCE(heartbeat_at, 0) < ?" : ""}`);
 }
 
 export async function touchRun(sql: Sql, id: string, now: number): Promise<void> {

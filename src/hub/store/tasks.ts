@@ -78,6 +78,11 @@ export async function updateTask(sql: Sql, id: string, patch: TaskPatch, now: nu
   ]);
 }
 
+/** Moves the task to `doing`; false when it already was (another run started it first). */
+export async function markTaskDoing(sql: Sql, id: string, now: number): Promise<boolean> {
+  return (await sql.run("UPDATE tasks SET status = 'doing', updated_at = ? WHERE id = ? AND status <> 'doing'", [now, id])).changes > 0;
+}
+
 /** Records the task's running cost total: the total of the turn that just reported one. */
 export async function setTaskCostTotal(sql: Sql, id: string, totalUsd: number): Promise<void> {
   await sql.run("UPDATE tasks SET cost_total_usd = ? WHERE id = ?", [totalUsd, id]);

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { assertStatus, createTask, delegateTo, secondAgent } from "../support/api.ts";
+import { BACKENDS, startTestHub, type TestHub } from "../support/hub.ts";
+
+/**
+ * Writes that read a row, decide and write must hold when another write does the
+ * same at the same moment: on SQLite they run one after another; on PostgreSQL
+ * side by side, and the hub locks what it reads first. Each race is run a number
+ * of times so that the interleavings that matter come up.
+ */
+for (const backend of BACKENDS) describe(`writes that race each other (${backend.label})`, () => {
+  let t: TestHub;
+  before(async () => (t = await startTestHub(backend.options)));
+  after(() => t.close());
+
+  it("adds up the cost steps of two runs on one task that end at the same moment", async () => {
+    for (let i = 0; i < 8; i++) {
+      const [a, b] = [await secondAgent(t, `Cost A${i}`), await secondAgent(t, `Cost B${i}`)];
+      const task = await createTask(t);
+      const runs = [await delegateTo(t, task.id, a.id), await delegateTo(t, task.id, b.id)];
+      const tokens = [a.token, b.token];
+      for (const [j, run] of runs.entries()) assertStatus(await t.agent(tokens[j]!, "POST", `/runs/${run.id}/start`, {}), 200);
+      const ended = await Promise.all(runs.map((run, j) =>
+        t.agent(tokens[j]!, "POST", `/runs/${run.id}/complete`, { body: "Done", stepCostUsd: j + 1 })));
+      for (const res of ended) assertStatus(res, 200);
+      // One ended first (total = its step); the other built on that total. Never both on zero.
+      const totals = ended.map((res) => res.body.totalCostUsd as number).sort();
+      assert.ok(totals[1] === 3 && (totals[0] === 1 || totals[0] === 2), `totals ${JSON.stringify(totals)} in round ${i}`);
+    }
+  });
+
+  it("never leaves a run waiting for an agent deleted while it was delegated to", async () => {
+    for (let i = 0; i < 8; i++) {
+      const agent = await secondAgent(t, `Doomed ${i}`);
+      const task = await createTask(t);
+      const [delegated, deleted] = await Promise.all([
+        t.owner(t.creds.ownerToken, "POST", `/tasks/${task.id}/delegate`, { agentId: agent.id }),
+        t.owner(t.creds.ownerToken, "DELETE", `/agents/${agent.id}`),
+      ]);
+      assertStatus(deleted, 204);
+      // Delegated first (then stopped by the deletion), or refused: the agent was gone.
+      assert.ok(delegated.status === 201 || delegated.status === 404, `delegate answered ${delegated.status}`);
+      const detail = await t.owner(t.creds.ownerToken, "GET", `/tasks/${task.id}`);
+      const statuses = (detail.body.runs as { status: string }[]).map((r) => r.status);
+      assert.deepEqual(statuses, delegated.status === 201 ? ["STOPPED"] : [], `round ${i}`);
+    }
+  });
+});
