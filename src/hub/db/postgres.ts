@@ -127,7 +127,8 @@ export class PostgresDatabase implements Database {
     let broken = false;
     try {
       await client.query("BEGIN");
-      const tx: Sql = {
+      const notices: string[] = [];
+      const tx: PostgresTx = {
         all: async <R>(sql: string, params: readonly SqlValue[] = []) => (await this.query<R>(client, sql, params)).rows,
         get: async <R>(sql: string, params: readonly SqlValue[] = []) => (await this.query<R>(client, sql, params)).rows[0],
         run: async (sql, params = []) => ({ changes: (await this.query(client, sql, params)).rowCount ?? 0 }),
@@ -135,9 +136,11 @@ export class PostgresDatabase implements Database {
           await this.query(client, LOCK[table], [id]);
           return true;
         },
+        notifyAtCommit: (channel, payload) => void notices.push(`SELECT pg_notify(${client.escapeLiteral(channel)}, ${client.escapeLiteral(payload)})`),
       };
       const result = await fn(tx);
-      await client.query("COMMIT");
+      // The notifications go with the COMMIT, in one round trip: listeners hear of them only if it commits.
+      await client.query(notices.length > 0 ? `${notices.join("; ")}; COMMIT` : "COMMIT");
       return result;
     } catch (error) {
       try {
@@ -197,6 +200,11 @@ export class PostgresDatabase implements Database {
       client.release();
     }
   }
+}
+
+/** A transaction on PostgreSQL: the port's, plus notifications sent with its COMMIT. */
+export interface PostgresTx extends Sql {
+  notifyAtCommit(channel: string, payload: string): void;
 }
 
 /** The port's errors for what the domain code handles; the rest as they came. */
