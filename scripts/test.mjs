@@ -56,4 +56,37 @@ if (missing.length > 0) {
 const first = run(all);
 console.log("\n# The hub's behaviour suites again, their hubs on PostgreSQL\n");
 const second = run(ON_POSTGRES, { GROUPCHAT_TEST_DATABASE: "postgres" });
+await sweepSchemas();
 process.exit(first || second);
+
+/**
+ * Each test hub on PostgreSQL has a schema `gc_test_<pid>_…`, dropped when it closes. A test
+ * process that was killed leaves its schemas behind: drop those whose process is gone.
+ */
+async function sweepSchemas() {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: process.env.GROUPCHAT_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test" });
+  try {
+    await client.connect();
+    const { rows } = await client.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'gc\\_test\\_%'");
+    for (const { nspname } of rows) {
+      const pid = Number(/^gc_test_(\d+)_/.exec(nspname)?.[1]);
+      if (pid && alive(pid)) continue;
+      await client.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+      console.log(`# dropped ${nspname}, left behind by a test process that is gone`);
+    }
+  } catch (error) {
+    console.log(`# could not sweep test schemas: ${error.message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
