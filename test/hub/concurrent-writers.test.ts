@@ -30,6 +30,21 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
     }
   });
 
+  it("posts both of two comments that @mention the same agent at the same moment, and makes one run", async () => {
+    for (let i = 0; i < 8; i++) {
+      const agent = await secondAgent(t, `Mentioned${i}`);
+      const task = await createTask(t);
+      const posted = await Promise.all(["first", "second"].map((word) =>
+        t.owner(t.creds.ownerToken, "POST", `/tasks/${task.id}/comments`, { body: `@Mentioned${i} please look (${word})` })));
+      for (const res of posted) assertStatus(res, 201);
+      assert.equal(posted.filter((res) => res.body.runId !== null).length, 1, `round ${i}: one of them made the run`);
+      const detail = await t.owner(t.creds.ownerToken, "GET", `/tasks/${task.id}`);
+      assert.equal((detail.body.runs as unknown[]).length, 1);
+      const comments = (detail.body.activity as { type: string; runId: string | null }[]).filter((a) => a.type === "comment" && a.runId === null);
+      assert.equal(comments.length, 2, `round ${i}: both comments kept`);
+    }
+  });
+
   it("never leaves a run waiting for an agent deleted while it was delegated to", async () => {
     for (let i = 0; i < 8; i++) {
       const agent = await secondAgent(t, `Doomed ${i}`);

@@ -6,7 +6,6 @@
  */
 import { isEnded, nextRunStatus, type RunAction, type RunStatus } from "../../sdk/run-state.ts";
 import type { Activity, RunListItem } from "../../sdk/types.ts";
-import { UniqueViolation } from "../db/port.ts";
 import { deriveCost, type CostInput } from "../domain/cost.ts";
 import { newId } from "../domain/ids.ts";
 import { badRequest, conflict, forbidden, HubError, notFound, runConflict } from "../errors.ts";
@@ -128,17 +127,13 @@ export async function endRun(
 const busy = (agentName: string) => conflict(`${agentName} already has a pending or running run on this task`);
 
 /**
- * Inserts a PENDING run. The unique index on active runs refuses a second one for
- * the same agent and task, race or not; `delegate` relies on it alone (a statement
- * fewer: 0.981× the write path's instructions per lifecycle, bench:write-instructions).
+ * Inserts a PENDING run, or throws the 409 when its agent has one going on the
+ * task. The unique index on active runs decides, race or not; `delegate` relies on
+ * it alone (a statement fewer: 0.981× the write path's instructions per lifecycle,
+ * bench:write-instructions).
  */
 async function insertActiveRun(w: Write, row: RunRow, agentName: string): Promise<void> {
-  try {
-    await insertRun(w.sql, row);
-  } catch (error) {
-    if (error instanceof UniqueViolation) throw busy(agentName);
-    throw error;
-  }
+  if (!(await insertRun(w.sql, row))) throw busy(agentName);
 }
 
 /** The prompt a delegation without one gets: the task's title and description. */
@@ -146,13 +141,19 @@ function defaultPrompt(title: string, description: string): string {
   return description.trim() ? `${title}\n\n${description.trim()}` : title;
 }
 
-export async function delegate(
+export async function delegate(w: Write, user: UserPrincipal, taskId: string, agentId: string, prompt?: string): Promise<RunListItem> {
+  return (await delegateUnlessBusy(w, user, taskId, agentId, prompt, true))!;
+}
+
+/** A delegation that an agent with a run already going on the task skips (null), as an @mention does. */
+export async function delegateUnlessBusy(
   w: Write,
   user: UserPrincipal,
   taskId: string,
   agentId: string,
   prompt?: string,
-): Promise<RunListItem> {
+  refuseBusy = false,
+): Promise<RunListItem | null> {
   // Before the read: an agent being deleted at the same time either sees this run (and stops it) or is seen deleted here.
   await w.sql.lock("agents", agentId);
   const task = await userTask(w.sql, user, taskId);
@@ -165,7 +166,10 @@ export async function delegate(
     follows_run_id: null, created_at: w.now, started_at: null, ended_at: null, heartbeat_at: null,
     step_cost_usd: null, total_cost_usd: null,
   };
-  await insertActiveRun(w, row, agent.name);
+  if (!(await insertRun(w.sql, row))) {
+    if (refuseBusy) throw busy(agent.name);
+    return null;
+  }
   await addStatusChange(w, {
     taskId, runId: row.id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Delegated to ${agent.name}`,
   });

@@ -4,14 +4,14 @@ import { mentionedNames } from "../domain/mentions.ts";
 import { badRequest, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { listAgentsOf } from "../store/agents.ts";
-import { agentsWithRunsOn, hasActiveRun } from "../store/runs.ts";
+import { agentsWithRunsOn } from "../store/runs.ts";
 import { findTask, insertTask, updateTask, type TaskPatch } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
 import { findProject, isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userTask } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
-import { delegate } from "./runs.ts";
+import { delegateUnlessBusy } from "./runs.ts";
 
 export interface NewTask {
   projectId: string;
@@ -108,8 +108,9 @@ export async function commentOnTask(w: Write, user: UserPrincipal, taskId: strin
   const id = await addComment(w, taskId, null, user.userId, body.trim());
   const runs: RunListItem[] = [];
   for (const agent of mentionedNames(body, await listAgentsOf(w.sql, user.userId))) {
-    if (await hasActiveRun(w.sql, taskId, agent.id)) continue;
-    runs.push(await delegate(w, user, taskId, agent.id, body.trim()));
+    // An agent with a run going on this task already is skipped (the unique index decides, race or not).
+    const run = await delegateUnlessBusy(w, user, taskId, agent.id, body.trim());
+    if (run) runs.push(run);
   }
   const comment: Activity = {
     id, type: "comment", subject: null, runId: null, author: { id: user.userId, name: user.name, kind: "user" },

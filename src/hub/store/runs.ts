@@ -65,15 +65,23 @@ export function toRunDetail(row: RunJoined, task: Task, activity: Activity[]): R
   return Object.assign(toRunListItem(row), { task, activity });
 }
 
-export async function insertRun(sql: Sql, row: RunRow): Promise<void> {
-  await sql.run(
+/**
+ * Inserts a PENDING run unless its agent already has one going on the task (the
+ * unique index on active runs decides, race or not): false then, and nothing is
+ * written. Not an error, so a PostgreSQL transaction goes on (a comment that
+ * @mentions a busy agent is still posted).
+ */
+export async function insertRun(sql: Sql, row: RunRow): Promise<boolean> {
+  const { changes } = await sql.run(
     `INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, last_follow_up_message, follows_run_id,
        created_at, started_at, ended_at, heartbeat_at, step_cost_usd, total_cost_usd)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (task_id, agent_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING`,
     [row.id, row.task_id, row.agent_id, row.owner_id, row.status, row.prompt, row.last_follow_up_message,
       row.follows_run_id, row.created_at, row.started_at, row.ended_at, row.heartbeat_at, row.step_cost_usd,
       row.total_cost_usd],
   );
+  return changes === 1;
 }
 
 // Hot statements are built once: a SQL text made per call costs a concatenation
@@ -207,14 +215,6 @@ export async function listRunsOfTask(sql: Reader, taskId: string): Promise<RunLi
 export async function listRunsOfAgentForUser(sql: Reader, agentId: string, limit: number): Promise<RunListItem[]> {
   const rows = await sql.all<RunJoined>(`${SELECT} WHERE r.agent_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?`, [agentId, limit]);
   return rows.map(toRunListItem);
-}
-
-export async function hasActiveRun(sql: Reader, taskId: string, agentId: string): Promise<boolean> {
-  const row = await sql.get(
-    "SELECT 1 AS ok FROM runs WHERE task_id = ? AND agent_id = ? AND status IN ('PENDING', 'RUNNING') LIMIT 1",
-    [taskId, agentId],
-  );
-  return row !== undefined;
 }
 
 /** RUNNING runs whose agent has made no call about them since `before`. */
