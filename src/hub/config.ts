@@ -11,6 +11,8 @@ export type DatabaseConfig =
     readonly url: string;
     /** Tables go in this schema (the URL's `?schema=`), else the connection's default search path. */
     readonly schema: string | null;
+    /** Connections in the hub's pool (the URL's `?pool=`, 10): how many writes run side by side. */
+    readonly pool: number;
     /** The URL for messages: no password. */
     readonly display: string;
   };
@@ -62,7 +64,7 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
   return { dataDir, host, port, staleAfterMs, database, logLevel, writer };
 }
 
-/** `sqlite` (the file DIR/hub.sqlite) or `postgres://user@host:port/db[?schema=name]`. */
+/** `sqlite` (the file DIR/hub.sqlite) or `postgres://user@host:port/db[?schema=name][&pool=n]`. */
 export function parseDatabase(text: string, dataDir: string): DatabaseConfig {
   if (text === "sqlite") return { kind: "sqlite", file: join(dataDir, "hub.sqlite") };
   let url: URL;
@@ -76,10 +78,15 @@ export function parseDatabase(text: string, dataDir: string): DatabaseConfig {
   }
   const schema = url.searchParams.get("schema");
   if (schema !== null && !SCHEMA_NAME.test(schema)) throw new ConfigError(`--database: schema must be letters, digits and _ (at most 63), got "${schema}"`);
+  const poolText = url.searchParams.get("pool") ?? "10";
+  const pool = Number(poolText);
+  if (!Number.isInteger(pool) || pool < 1 || pool > 1000) throw new ConfigError(`--database: pool must be a whole number of connections, 1-1000, got "${poolText}"`);
+  // Ours, not the driver's: it would pass them to the server as settings.
   url.searchParams.delete("schema");
+  url.searchParams.delete("pool");
   const display = new URL(url);
   if (display.password) display.password = "***";
-  return { kind: "postgres", url: url.toString(), schema, display: display.toString() };
+  return { kind: "postgres", url: url.toString(), schema, pool, display: display.toString() };
 }
 
 /** A value that failed to parse as a URL may still hold a password: show its shape only. */

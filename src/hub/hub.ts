@@ -68,6 +68,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     if (database.kind === "postgres") {
       const postgres = await PostgresDatabase.open(database.url, {
         schema: database.schema,
+        maxConnections: database.pool,
         onIdleError: (error) => app?.log.warn({ err: error }, "an idle database connection failed"),
       });
       db = postgres;

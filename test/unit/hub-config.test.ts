@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, resolveHubConfig } from "../../src/hub/config.ts";
+
+describe("the hub's --database", () => {
+  const resolve = (database?: string, more: Record<string, string> = {}) => resolveHubConfig({ data: "/srv/hub", database, ...more }, {});
+
+  it("is the SQLite file in the data dir unless told otherwise", () => {
+    assert.deepEqual(resolve().database, { kind: "sqlite", file: "/srv/hub/hub.sqlite" });
+    assert.equal(resolveHubConfig({ data: "/srv/hub" }, { GROUPCHAT_HUB_DATABASE: "postgres://h/db" }).database.kind, "postgres");
+  });
+
+  it("takes a PostgreSQL URL, keeping our own parameters (schema, pool) from the driver and the password from messages", () => {
+    const { database } = resolve("postgres://hub:s3cret@db.internal:5433/groupchat?schema=team_a&pool=25&sslmode=require");
+    assert.deepEqual(database, {
+      kind: "postgres",
+      url: "postgres://hub:s3cret@db.internal:5433/groupchat?sslmode=require",
+      schema: "team_a",
+      pool: 25,
+      display: "postgres://hub:***@db.internal:5433/groupchat?sslmode=require",
+    });
+    assert.deepEqual(resolve("postgresql://localhost/db").database, {
+      kind: "postgres", url: "postgresql://localhost/db", schema: null, pool: 10, display: "postgresql://localhost/db",
+    });
+  });
+
+  it("refuses what it cannot use, with the reason and without the password", () => {
+    const refused = (database: string, more: Record<string, string> = {}) => {
+      const error = (() => {
+        try {
+          resolve(database, more);
+        } catch (e) {
+          return e;
+        }
+        return null;
+      })();
+      assert.ok(error instanceof ConfigError, `${database} was taken`);
+      assert.doesNotMatch(error.message, /s3cret/);
+      return error.message;
+    };
+    assert.match(refused("mysql://u:s3cret@h/db"), /sqlite or a postgres:\/\/ URL, got a mysql: URL/);
+    assert.match(refused("postgres://u:s3cret@h:notaport/db"), /got "postgres:\/\/\*\*\*@h:notaport\/db"/);
+    assert.match(refused("postgres://h/db?schema=a-b;drop"), /schema must be letters, digits and _/);
+    assert.match(refused("postgres://h/db?pool=0"), /pool must be a whole number/);
+    assert.match(refused("postgres://h/db", { writer: "thread" }), /--writer thread is for SQLite/);
+  });
+});
