@@ -168,7 +168,8 @@ function postgresOpenError(error: unknown, where: string): unknown {
   const code = (error as { code?: string }).code;
   const detail = (error as Error).message;
   if (error instanceof DatabaseUnavailable) {
-    return new HubStartError(`Cannot reach PostgreSQL at ${where} (${detail}). Check that it is running and --database points at it.`, { cause: error });
+    const cause = error.cause as { code?: string; message?: string } | undefined;
+    return new HubStartError(`Cannot reach PostgreSQL at ${where} (${cause?.code ?? cause?.message ?? detail}). Check that it is running and --database points at it.`, { cause: error });
   }
   switch (code) {
     case "28P01":
