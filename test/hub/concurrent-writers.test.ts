@@ -32,7 +32,7 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
 
   it("posts both of two comments that @mention the same agent at the same moment, and makes one run", async () => {
     for (let i = 0; i < 8; i++) {
-      const agent = await secondAgent(t, `Mentioned${i}`);
+      await secondAgent(t, `Mentioned${i}`);
       const task = await createTask(t);
       const posted = await Promise.all(["first", "second"].map((word) =>
         t.owner(t.creds.ownerToken, "POST", `/tasks/${task.id}/comments`, { body: `@Mentioned${i} please look (${word})` })));
