@@ -3,7 +3,7 @@
  * load and the clients do not share its event loop), on loopback, with its
  * credentials, an HTTP pool to call it and its resident memory.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
@@ -23,10 +23,19 @@ export interface BenchHub {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 
-export async function startBenchHub(connections = 32): Promise<BenchHub> {
+export interface BenchHubOptions {
+  /** `--database` (SQLite in the data dir by default). */
+  database?: string;
+  /** A credentials file to start from: a second hub on a database another hub set up. */
+  credentialsFrom?: string;
+}
+
+export async function startBenchHub(connections = 32, options: BenchHubOptions = {}): Promise<BenchHub & { credentialsFile: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), "gc-bench-rt-"));
+  if (options.credentialsFrom) copyFileSync(options.credentialsFrom, join(dataDir, "credentials.json"));
   const hub = await spawnChild(
-    ["bin/openclaw-groupchat.mjs", "hub", "--data", dataDir, "--port", "0", "--host", "127.0.0.1", "--log-level", "error"],
+    ["bin/openclaw-groupchat.mjs", "hub", "--data", dataDir, "--port", "0", "--host", "127.0.0.1", "--log-level", "error",
+      ...(options.database ? ["--database", options.database] : [])],
     /GROUPCHAT_API_URL=http:\/\/127\.0\.0\.1:(\d+)/,
   );
   const baseUrl = `http://127.0.0.1:${hub.match[1]}`;
@@ -43,7 +52,7 @@ export async function startBenchHub(connections = 32): Promise<BenchHub> {
     return text ? JSON.parse(text) : null;
   };
   return {
-    baseUrl, creds, pool,
+    baseUrl, creds, pool, credentialsFile: join(dataDir, "credentials.json"),
     owner: (method, path, body) => call(method, `/api/v1${path}`, `Bearer ${creds.ownerToken}`, body),
     agent: (token, method, path, body) => call(method, `/api/v1/agent${path}`, `Basic ${Buffer.from(`${token}:`).toString("base64")}`, body),
     rss() {
