@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { SCHEMA_NAME } from "./db/postgres.ts";
+import { SCHEMA_NAME } from "./db/postgres-sql.ts";
 import { parseDuration } from "./domain/duration.ts";
 
 /** Where the hub keeps its data: the embedded SQLite file (default), or a PostgreSQL database several hubs share. */

@@ -5,8 +5,7 @@
 import { ChangeFeed } from "./changes.ts";
 import type { DatabaseConfig, HubConfig } from "./config.ts";
 import { DatabaseUnavailable, type ReadDatabase } from "./db/port.ts";
-import { PostgresDatabase } from "./db/postgres.ts";
-import { PostgresRelay } from "./db/postgres-relay.ts";
+import type { PostgresRelay } from "./db/postgres-relay.ts";
 import { SqliteDatabase } from "./db/sqlite.ts";
 import { SqliteReader } from "./db/sqlite-reader.ts";
 import { buildApp } from "./http/app.ts";
@@ -66,6 +65,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const database = config.database;
   try {
     if (database.kind === "postgres") {
+      // Loaded only here: a hub on SQLite does not carry the PostgreSQL driver.
+      const [{ PostgresDatabase }, { PostgresRelay }] = await Promise.all([import("./db/postgres.ts"), import("./db/postgres-relay.ts")]);
       const postgres = await PostgresDatabase.open(database.url, {
         schema: database.schema,
         maxConnections: database.pool,

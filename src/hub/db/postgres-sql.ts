@@ -32,3 +32,6 @@ function number(sql: string): string {
   }
   return out;
 }
+
+/** A schema name that needs no quoting anywhere (it also goes into the connection's startup options). */
+export const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backoffDelay } from "../../sdk/retry.ts";
 import { DatabaseUnavailable, InvalidText, UniqueViolation, type Database, type LockableTable, type Sql, type SqlValue } from "./port.ts";
-import { placeholders } from "./postgres-sql.ts";
+import { placeholders, SCHEMA_NAME } from "./postgres-sql.ts";
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations", "postgres");
 
@@ -19,8 +19,6 @@ export interface PostgresOptions {
   onIdleError?: (error: Error) => void;
 }
 
-/** A schema name that needs no quoting anywhere (it also goes into the connection's startup options). */
-export const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** SQLSTATEs after which a transaction is run again from the start: a deadlock, a serialization failure. */
 const RETRY = new Set(["40P01", "40001"]);
 const LOCK: Record<LockableTable, string> = {
