@@ -6,9 +6,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { Pool } from "undici";
-import { cpuSeconds, spawnChild } from "./support.ts";
+import { BENCH_POSTGRES_URL, cpuSeconds, dropBenchSchema, spawnChild } from "./support.ts";
 
 export async function call(pool: Pool, method: "GET" | "POST", path: string, auth: string, body?: unknown) {
   const response = await pool.request({
@@ -97,15 +96,11 @@ export async function startLifecycleHub(checkout: string, writer: string | undef
     ...server,
     async stop() {
       await server.stop();
-      const client = new pg.Client({ connectionString: BENCH_POSTGRES_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => client.end());
+      await dropBenchSchema(schema);
     },
   };
 }
 
-/** The PostgreSQL a `--database postgres` hub uses (DEVELOPERS.md: this machine's, trust auth). */
-const BENCH_POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** Starts the hub's HTTP layer alone, its lifecycle writes answered at once (bench/http-layer-server.ts). */
 export function startHttpLayer(concurrency: number): Promise<LifecycleHub> {

@@ -14,10 +14,9 @@
  * and both clients, so every timestamp comes from one clock.
  */
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { ConvexClient } from "convex/browser";
 import { anyApi } from "convex/server";
-import { fmt } from "./support.ts";
+import { BENCH_POSTGRES_URL, dropBenchSchema, fmt } from "./support.ts";
 import { inBatches, startBenchHub } from "./realtime/hub.ts";
 import { ms, row, sleepUntil, summarize } from "./realtime/stats.ts";
 
@@ -31,9 +30,8 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const rate = Number(values.rate);
 const warmup = Number(values.warmup);
-const url = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const schema = `gc_bench_${process.pid}_relay`;
-const database = `${url}?schema=${schema}`;
+const database = `${BENCH_POSTGRES_URL}?schema=${schema}`;
 
 const first = await startBenchHub(16, { database });
 const second = await startBenchHub(16, { database, credentialsFrom: first.credentialsFile });
@@ -80,9 +78,7 @@ while (!measured.every((id) => seen.same.has(id) && seen.other.has(id)) && perfo
 await Promise.all(starts);
 await Promise.all(clients.map((c) => c.close()));
 await Promise.all([first.stop(), second.stop()]);
-const admin = new pg.Client({ connectionString: url });
-await admin.connect();
-await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => admin.end());
+await dropBenchSchema(schema);
 
 const delay = (from: Map<string, number>) => summarize(measured.filter((id) => from.has(id)).map((id) => Math.max(0, from.get(id)! - returnedAt.get(id)!)));
 const same = delay(seen.same);

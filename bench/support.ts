@@ -64,3 +64,14 @@ export function cpuSeconds(pid: number): number {
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
   return ticks / 100; // USER_HZ is 100 on Linux
 }
+
+/** The PostgreSQL the benches put their hubs on (DEVELOPERS.md: this machine's, trust auth). */
+export const BENCH_POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** Drops a bench hub's schema and everything in it. */
+export async function dropBenchSchema(schema: string): Promise<void> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: BENCH_POSTGRES_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => client.end());
+}

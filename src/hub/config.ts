@@ -65,7 +65,7 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
 }
 
 /** `sqlite` (the file DIR/hub.sqlite) or `postgres://user@host:port/db[?schema=name][&pool=n]`. */
-export function parseDatabase(text: string, dataDir: string): DatabaseConfig {
+function parseDatabase(text: string, dataDir: string): DatabaseConfig {
   if (text === "sqlite") return { kind: "sqlite", file: join(dataDir, "hub.sqlite") };
   let url: URL;
   try {

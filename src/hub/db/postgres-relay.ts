@@ -5,7 +5,6 @@ import { backoffDelay } from "../../sdk/retry.ts";
 import type { Sql } from "./port.ts";
 import type { PostgresTx } from "./postgres.ts";
 
-const isPostgresTx = (tx: Sql): tx is PostgresTx => typeof (tx as Partial<PostgresTx>).notifyAtCommit === "function";
 
 /** PostgreSQL drops a NOTIFY payload of 8,000 bytes or more; a change set is split below that. */
 const MAX_PAYLOAD = 7_000;
@@ -54,12 +53,10 @@ export class PostgresRelay {
 
   /** Inside the writing transaction: the other hubs hear of `changes` once it commits. */
   async announce(tx: Sql, changes: ChangeSet): Promise<void> {
-    for (const part of split(changes)) {
-      const payload = `${this.origin} ${encodeChanges(part)}`;
-      // With the COMMIT where the adapter can (a round trip fewer), else as a statement of its own.
-      if (isPostgresTx(tx)) tx.notifyAtCommit(this.channel, payload);
-      else await tx.get("SELECT pg_notify(?, ?)", [this.channel, payload]);
-    }
+    const notify = (tx as Partial<PostgresTx>).notifyAtCommit;
+    if (!notify) throw new Error("The change relay announces only inside a PostgreSQL transaction");
+    // Sent with the COMMIT: a round trip fewer, and heard only if it commits.
+    for (const part of split(changes)) notify(this.channel, `${this.origin} ${encodeChanges(part)}`);
   }
 
   async close(): Promise<void> {
