@@ -96,7 +96,7 @@ function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeVie
         </LiveView>
       );
     case "board":
-      return <><ProjectPicker me={me} current={route.projectId} /><Board projectId={route.projectId} /></>;
+      return <><ProjectPicker me={me} current={route.projectId} /><Board key={route.projectId} projectId={route.projectId} /></>;
     case "task":
       return <TaskPage taskId={route.taskId} />;
     case "agents":

@@ -27,20 +27,25 @@ export type Live<T> = { status: "loading" } | { status: "ready"; data: T } | { s
 
 type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents";
 
-/** Subscribes to `owner:<name>` while mounted; re-subscribes when the args change. */
-export function useLive<T>(name: OwnerQuery, args: Record<string, string> = {}): Live<T> {
+/**
+ * Subscribes to `owner:<name>` while mounted; re-subscribes when the args change.
+ * With `keepPrevious`, the last value stays on screen until the new args' arrives
+ * (a longer page of the same view, not another view).
+ */
+export function useLive<T>(name: OwnerQuery, args: Record<string, string | number> = {}, options: { keepPrevious?: boolean } = {}): Live<T> {
   const [state, setState] = useState<Live<T>>({ status: "loading" });
   const key = JSON.stringify(args);
+  const keep = options.keepPrevious ?? false;
   useEffect(() => {
-    setState({ status: "loading" });
+    if (!keep) setState({ status: "loading" });
     const query = (anyApi.owner as Record<string, unknown>)[name] as FunctionReference<"query">;
     const unsubscribe = liveClient().onUpdate(
       query,
-      JSON.parse(key) as Record<string, string>,
+      JSON.parse(key) as Record<string, string | number>,
       (data) => setState({ status: "ready", data: data as T }),
       (error) => setState({ status: "error", error, code: ((error as { data?: { code?: string } }).data?.code) ?? null }),
     );
     return () => unsubscribe();
-  }, [name, key]);
+  }, [name, key, keep]);
   return state;
 }

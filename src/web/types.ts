@@ -26,7 +26,10 @@ export interface BoardTask extends Task {
 
 export interface BoardView {
   project: ProjectView;
+  /** Each column's first tasks (as many as the query's `limit`). */
   tasks: BoardTask[];
+  /** How many tasks each column holds in all. */
+  counts: Record<"todo" | "doing" | "done", number>;
 }
 
 export interface TaskView extends Task {

@@ -20,6 +20,21 @@ describe("owner API", () => {
   });
   after(() => t.close());
 
+  /** Follows `Link: rel="next"` from `path` to the last page; the ids in order and each page's size. */
+  async function walk(token: string, path: string): Promise<{ ids: string[]; pages: number[] }> {
+    const ids: string[] = [];
+    const pages: number[] = [];
+    for (let next: string | null = path; next !== null;) {
+      const res = await t.owner(token, "GET", next);
+      assertStatus(res, 200);
+      ids.push(...res.body.map((x: { id: string }) => x.id));
+      pages.push(res.body.length);
+      const link = res.headers.get("link");
+      next = link === null ? null : /^<\/api\/v1(\/[^>]+)>; rel="next"$/.exec(link)![1]!;
+    }
+    return { ids, pages };
+  }
+
   describe("agents", () => {
     it("GET /me answers the signed-in person", async () => {
       const res = await t.owner(owner, "GET", "/me");
@@ -104,6 +119,8 @@ describe("owner API", () => {
       assertStatus(res, 200);
       assert.deepEqual(res.body.map((r: { id: string }) => r.id), [b.id, a.id]);
       assert.deepEqual((await t.owner(owner, "GET", `/agents/${agent.id}/runs?limit=1`)).body.map((r: { id: string }) => r.id), [b.id]);
+      const c = await delegateTo(t, (await createTask(t)).id, agent.id);
+      assert.deepEqual(await walk(owner, `/agents/${agent.id}/runs?limit=2`), { ids: [c.id, b.id, a.id], pages: [2, 1] });
     });
   });
 
@@ -196,6 +213,20 @@ describe("owner API", () => {
       assert.deepEqual(await ids(`?projectId=${prj.id}&limit=1`), [b.id]);
       assert.deepEqual((await ids(`?workspaceId=${t.creds.workspaceId}`)).slice(0, 2), [b.id, a.id]);
       assert.deepEqual(await ids("?workspaceId=ws_nowhere"), []);
+    });
+
+    it("GET /tasks pages with before: a full page links to the next (Link rel=next), and the pages hold every task once", async () => {
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Pages" }, { "x-workspace-id": t.creds.workspaceId })).body;
+      const made: string[] = [];
+      for (let i = 0; i < 5; i++) made.unshift((await createTask(t, { projectId: prj.id, title: `page ${i}` })).id);
+      assert.deepEqual(await walk(owner, `/tasks?projectId=${prj.id}&limit=2`), { ids: made, pages: [2, 2, 1] });
+      // A last page that happens to be full links to an empty one.
+      assert.deepEqual(await walk(owner, `/tasks?projectId=${prj.id}&limit=5`), { ids: made, pages: [5, 0] });
+      // The filters ride along on every page.
+      await t.owner(owner, "PATCH", `/tasks/${made[1]}`, { status: "done" });
+      await t.owner(owner, "PATCH", `/tasks/${made[3]}`, { status: "done" });
+      assert.deepEqual(await walk(owner, `/tasks?projectId=${prj.id}&status=todo&limit=1`), { ids: [made[0], made[2], made[4]], pages: [1, 1, 1, 0] });
+      assert.deepEqual((await t.owner(owner, "GET", `/tasks?projectId=${prj.id}&before=${made[2]}`)).body.map((x: { id: string }) => x.id), [made[3], made[4]]);
     });
 
     it("GET /tasks/:id answers the task with its activity and runs", async () => {
@@ -393,6 +424,8 @@ describe("owner API", () => {
       assert.deepEqual((await t.owner(owner, "POST", "/notifications/read", { ids: [all.body[1].id] })).body, { updated: 0 });
       assert.deepEqual((await t.owner(erin.ownerToken, "POST", "/notifications/read", { ids: [] })).body, { updated: 0 });
       assert.equal((await t.owner(erin.ownerToken, "GET", "/me")).body.unreadNotifications, 1);
+      assert.deepEqual(await walk(erin.ownerToken, "/notifications?limit=2"), { ids: all.body.map((n: { id: string }) => n.id), pages: [2, 1] });
+      assert.deepEqual(await walk(erin.ownerToken, "/notifications?unread=true&limit=1"), { ids: [all.body[1].id], pages: [1, 0] });
     });
   });
 });

@@ -10,7 +10,7 @@ import { ConvexClient } from "convex/browser";
 import { anyApi, type FunctionReference } from "convex/server";
 import WebSocket from "ws";
 import { startTestHub, type TestHub } from "../support/hub.ts";
-import { signIn, withCookie } from "./support/session.ts";
+import { CSRF, signIn, withCookie } from "./support/session.ts";
 
 interface Update {
   value?: unknown;
@@ -51,7 +51,7 @@ describe("owner live queries", { timeout: 30_000 }, () => {
     await t.close();
   });
 
-  function watch(name: string, args: Record<string, string>, headers: Record<string, string>): Watch {
+  function watch(name: string, args: Record<string, string | number>, headers: Record<string, string>): Watch {
     const client = new ConvexClient(t.baseUrl, { webSocketConstructor: browserSocket(headers), logger: false });
     clients.push(client);
     const w = new Watch();
@@ -82,6 +82,40 @@ describe("owner live queries", { timeout: 30_000 }, () => {
     await withCookie(t, cookie, "POST", "/tasks", { projectId: t.creds.projectId, title: "Seen live" });
     const seen = await w.until((u) => JSON.stringify(u.value ?? null).includes("Seen live"));
     assert.equal((seen.value as { project: { id: string } }).project.id, t.creds.projectId);
+  });
+
+  it("the board shows each column's own first tasks and its count: a long Done never hides an older To do task", async () => {
+    const cookie = await signIn(t);
+    const project = (await withCookie(t, cookie, "POST", "/projects", { name: "Long board" }, { ...CSRF, "x-workspace-id": t.creds.workspaceId })).body;
+    const create = async (title: string) => (await withCookie(t, cookie, "POST", "/tasks", { projectId: project.id, title })).body.id as string;
+    // Each move at a later millisecond than the last, so Done's order (by last change) has no ties.
+    const move = async (id: string, status: string) => {
+      const res = await withCookie(t, cookie, "PATCH", `/tasks/${id}`, { status });
+      for (const at = Date.now(); Date.now() === at;) await new Promise((resolve) => setTimeout(resolve, 1));
+      return res;
+    };
+    const oldest = await create("Oldest to do");
+    const done: string[] = [];
+    for (let i = 0; i < 4; i++) done.push(await create(`Done ${i}`));
+    for (const id of done) await move(id, "done");
+    await move(done[0]!, "done"); // moved again: the most recent change in Done
+    await move(done[0]!, "todo");
+    await move(done[0]!, "done");
+
+    type Board = { tasks: { id: string; status: string }[]; counts: Record<string, number> };
+    const w = watch("board", { projectId: project.id, limit: 2 }, { cookie, ...origin() });
+    const board = (await w.until((u) => u.value !== undefined)).value as Board;
+    assert.deepEqual(board.counts, { todo: 1, doing: 0, done: 4 });
+    assert.deepEqual(board.tasks.map((x) => [x.id, x.status]), [[oldest, "todo"], [done[0], "done"], [done[3], "done"]]);
+
+    // More of a column on asking, and a task moved live changes the counts.
+    const more = watch("board", { projectId: project.id, limit: 10 }, { cookie, ...origin() });
+    await more.until((u) => (u.value as Board | undefined)?.tasks.length === 5);
+    await move(oldest, "doing");
+    const after = (await more.until((u) => (u.value as Board | undefined)?.counts.doing === 1)).value as Board;
+    assert.deepEqual(after.counts, { todo: 0, doing: 1, done: 4 });
+    const bad = watch("board", { projectId: project.id, limit: 0 }, { cookie, ...origin() });
+    assert.ok((await bad.until((u) => u.error !== undefined)).error);
   });
 
   it("owner:me shows a workspace as soon as its owner creates it, and to a member as soon as they are added", async () => {

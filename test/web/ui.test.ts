@@ -196,4 +196,23 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     assert.equal(bg, "rgb(15, 18, 22)");
     await shot("task-dark");
   });
+
+  it("shows a long column's first 100 cards, its full count, and the rest on asking", async () => {
+    const owner = t.creds.ownerToken;
+    const project = (await t.owner(owner, "POST", "/projects", { name: "Backlog" }, { "x-workspace-id": t.creds.workspaceId })).body;
+    for (let i = 1; i <= 101; i++) await t.owner(owner, "POST", "/tasks", { projectId: project.id, title: `Backlog item ${i}` });
+    await page.goto(`${t.baseUrl}/projects/${project.id}`);
+    const todo = page.locator('[data-column="todo"]');
+    await todo.locator(".card").nth(99).waitFor(WAIT);
+    assert.equal(await todo.locator(".card").count(), 100);
+    assert.equal(await todo.locator(".count").textContent(), "101");
+    // The newest first: the first item is the one below the fold.
+    const first = todo.getByRole("link", { name: "Backlog item 1", exact: true });
+    assert.equal(await todo.getByRole("link", { name: "Backlog item 2", exact: true }).count(), 1);
+    assert.equal(await first.count(), 0);
+    await todo.getByRole("button", { name: "Show more (1 not shown)" }).click();
+    await first.waitFor(WAIT);
+    assert.equal(await todo.locator(".card").count(), 101);
+    assert.equal(await todo.getByRole("button", { name: /Show more/ }).count(), 0);
+  });
 });

@@ -34,12 +34,20 @@ export async function insertNotification(sql: Sql, row: NotificationRow): Promis
   );
 }
 
-export async function listNotifications(sql: Reader, userId: string, unreadOnly: boolean, limit: number): Promise<Notification[]> {
+export interface NotificationPage {
+  unreadOnly: boolean;
+  /** Only notifications older than this one (ids sort by creation). */
+  before?: string | undefined;
+  limit: number;
+}
+
+/** The user's notifications, newest first. */
+export async function listNotifications(sql: Reader, userId: string, page: NotificationPage): Promise<Notification[]> {
   const rows = await sql.all<NotificationRow & { task_title: string | null; actor_name: string | null }>(
     `SELECT n.*, t.title AS task_title, u.name AS actor_name FROM notifications n
      LEFT JOIN tasks t ON t.id = n.task_id LEFT JOIN users u ON u.id = n.actor_id
-     WHERE n.user_id = ? ${unreadOnly ? "AND n.read_at IS NULL" : ""} ORDER BY n.id DESC LIMIT ?`,
-    [userId, limit],
+     WHERE n.user_id = ? ${page.unreadOnly ? "AND n.read_at IS NULL" : ""} ${page.before ? "AND n.id < ?" : ""} ORDER BY n.id DESC LIMIT ?`,
+    page.before ? [userId, page.before, page.limit] : [userId, page.limit],
   );
   return rows.map((r) => ({
     id: r.id,

@@ -1,20 +1,43 @@
 /** Read-only views the web UI's live queries need beyond the owner API's. */
 import type { Reader } from "../db/port.ts";
 import type { RunStatus } from "../../sdk/run-state.ts";
+import type { Task, TaskStatus } from "../../sdk/types.ts";
+import { TASK_COLUMNS, TASK_FROM, toTask, type TaskJoined } from "./tasks.ts";
 
-export interface LatestRun {
-  task_id: string;
-  run_id: string;
-  status: RunStatus;
-  agent_name: string;
+export interface BoardTask extends Task {
+  /** The task's newest run, for the card's badge. */
+  latestRun: { id: string; status: RunStatus; agentName: string } | null;
 }
 
-/** Each task's newest run in a project (for the board's badges). */
-export function latestRunPerTask(sql: Reader, projectId: string): Promise<LatestRun[]> {
-  return sql.all<LatestRun>(
-    `SELECT r.task_id, r.id AS run_id, r.status, a.name AS agent_name
-       FROM runs r JOIN tasks t ON t.id = r.task_id JOIN agents a ON a.id = r.agent_id
-      WHERE t.project_id = ? AND r.id = (SELECT r2.id FROM runs r2 WHERE r2.task_id = r.task_id ORDER BY r2.created_at DESC, r2.id DESC LIMIT 1)`,
-    [projectId],
+interface BoardRow extends TaskJoined {
+  run_id: string | null;
+  run_status: RunStatus | null;
+  agent_name: string | null;
+}
+
+/**
+ * One board column's first `limit` tasks with each one's newest run: To do and
+ * Doing newest first, Done by when each got there (its last change), so a long
+ * history of done tasks never hides what was just finished.
+ */
+export async function listBoardColumn(sql: Reader, projectId: string, status: TaskStatus, limit: number): Promise<BoardTask[]> {
+  const order = status === "done" ? "t.updated_at DESC, t.id DESC" : "t.id DESC";
+  const rows = await sql.all<BoardRow>(
+    `SELECT ${TASK_COLUMNS}, lr.id AS run_id, lr.status AS run_status, a.name AS agent_name ${TASK_FROM}
+       LEFT JOIN runs lr ON lr.id = (SELECT r.id FROM runs r WHERE r.task_id = t.id ORDER BY r.created_at DESC, r.id DESC LIMIT 1)
+       LEFT JOIN agents a ON a.id = lr.agent_id
+      WHERE t.project_id = ? AND t.status = ? ORDER BY ${order} LIMIT ?`,
+    [projectId, status, limit],
   );
+  return rows.map((row) => Object.assign(toTask(row), {
+    latestRun: row.run_id ? { id: row.run_id, status: row.run_status!, agentName: row.agent_name ?? "" } : null,
+  }));
+}
+
+/** How many tasks the project has in each column. */
+export async function countTasksByStatus(sql: Reader, projectId: string): Promise<Record<TaskStatus, number>> {
+  const counts: Record<TaskStatus, number> = { todo: 0, doing: 0, done: 0 };
+  const rows = await sql.all<{ status: TaskStatus; n: number }>("SELECT status, COUNT(*) AS n FROM tasks WHERE project_id = ? GROUP BY status", [projectId]);
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
 }

@@ -212,8 +212,12 @@ export async function listRunsOfTask(sql: Reader, taskId: string): Promise<RunLi
   return rows.map(toRunListItem);
 }
 
-export async function listRunsOfAgentForUser(sql: Reader, agentId: string, limit: number): Promise<RunListItem[]> {
-  const rows = await sql.all<RunJoined>(`${SELECT} WHERE r.agent_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?`, [agentId, limit]);
+/** The agent's runs newest first (ids sort by creation), older than `before` if given. */
+export async function listRunsOfAgentForUser(sql: Reader, agentId: string, limit: number, before?: string): Promise<RunListItem[]> {
+  const rows = await sql.all<RunJoined>(
+    `${SELECT} WHERE r.agent_id = ? ${before ? "AND r.id < ?" : ""} ORDER BY r.id DESC LIMIT ?`,
+    before ? [agentId, before, limit] : [agentId, limit],
+  );
   return rows.map(toRunListItem);
 }
 

@@ -16,14 +16,16 @@ export interface TaskRow {
   updated_at: number;
 }
 
-interface TaskJoined extends TaskRow {
+export interface TaskJoined extends TaskRow {
   creator_name: string;
   owner_name: string;
 }
 
-const SELECT = `SELECT t.*, c.name AS creator_name, o.name AS owner_name
-  FROM tasks t JOIN users c ON c.id = t.creator_id JOIN users o ON o.id = t.owner_id`;
-const FIND = `${SELECT} WHERE t.id = ?`;
+/** A task with its creator's and owner's names (`t` is the task), in two parts to add to. */
+export const TASK_COLUMNS = "t.*, c.name AS creator_name, o.name AS owner_name";
+export const TASK_FROM = "FROM tasks t JOIN users c ON c.id = t.creator_id JOIN users o ON o.id = t.owner_id";
+const TASK_SELECT = `SELECT ${TASK_COLUMNS} ${TASK_FROM}`;
+const FIND = `${TASK_SELECT} WHERE t.id = ?`;
 
 export function toTask(row: TaskJoined): Task {
   return {
@@ -93,17 +95,20 @@ export interface OwnerTaskFilter {
   workspaceId?: string | undefined;
   projectId?: string | undefined;
   status?: TaskStatus | undefined;
+  /** A page's cursor: only tasks created before this one (ids sort by creation). */
+  before?: string | undefined;
   limit: number;
 }
 
-/** Tasks in workspaces the user belongs to. */
+/** Tasks in workspaces the user belongs to, newest first. */
 export async function listTasksForUser(sql: Reader, f: OwnerTaskFilter): Promise<Task[]> {
   const where = ["t.workspace_id IN (SELECT workspace_id FROM workspace_members WHERE user_id = ?)"];
   const params: (string | number)[] = [f.userId];
   if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
   if (f.projectId) { where.push("t.project_id = ?"); params.push(f.projectId); }
   if (f.status) { where.push("t.status = ?"); params.push(f.status); }
-  const rows = await sql.all<TaskJoined>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY t.id DESC LIMIT ?`, [...params, f.limit]);
+  if (f.before) { where.push("t.id < ?"); params.push(f.before); }
+  const rows = await sql.all<TaskJoined>(`${TASK_SELECT} WHERE ${where.join(" AND ")} ORDER BY t.id DESC LIMIT ?`, [...params, f.limit]);
   return rows.map(toTask);
 }
 
@@ -131,7 +136,7 @@ export async function listTasksForAgent(sql: Reader, f: AgentTaskFilter): Promis
   if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
   if (f.projectId) { where.push("t.project_id = ?"); params.push(f.projectId); }
   if (f.status) { where.push("t.status = ?"); params.push(f.status); }
-  const rows = await sql.all<TaskJoined>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY t.id DESC LIMIT ?`, [...params, f.limit]);
+  const rows = await sql.all<TaskJoined>(`${TASK_SELECT} WHERE ${where.join(" AND ")} ORDER BY t.id DESC LIMIT ?`, [...params, f.limit]);
   return rows.map(toTask);
 }
 

@@ -13,8 +13,13 @@ const COLUMNS = [
   { status: "done", title: "Done" },
 ] as const;
 
+/** Cards per column at first, and how many more each "Show more" adds, up to the hub's bound. */
+const PAGE = 100;
+const MAX = 2000;
+
 export function Board({ projectId }: { projectId: string }) {
-  const live = useLive<BoardView>("board", { projectId });
+  const [limit, setLimit] = useState(PAGE);
+  const live = useLive<BoardView>("board", { projectId, limit }, { keepPrevious: true });
   return (
     <LiveView live={live} what="project">
       {(board) => (
@@ -24,12 +29,18 @@ export function Board({ projectId }: { projectId: string }) {
           <div className="board">
             {COLUMNS.map((column) => {
               const tasks = board.tasks.filter((t) => t.status === column.status);
+              const total = board.counts[column.status];
               return (
                 <section key={column.status} className="column" aria-labelledby={`col-${column.status}`} data-column={column.status}>
-                  <h2 id={`col-${column.status}`}>{column.title} <span className="count">{tasks.length}</span></h2>
+                  <h2 id={`col-${column.status}`}>{column.title} <span className="count">{total}</span></h2>
                   {tasks.length === 0 ? <Empty>Nothing here.</Empty> : (
                     <ul className="cards">{tasks.map((task) => <Card key={task.id} task={task} />)}</ul>
                   )}
+                  {total > tasks.length && (limit < MAX ? (
+                    <button type="button" className="secondary more" onClick={() => setLimit(Math.min(limit + PAGE, MAX))}>
+                      Show more ({total - tasks.length} not shown)
+                    </button>
+                  ) : <p className="meta">{total - tasks.length} more not shown</p>)}
                 </section>
               );
             })}

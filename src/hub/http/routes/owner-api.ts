@@ -19,6 +19,7 @@ import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
 import { OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
+import { Before, linkNextPage } from "../page-link.ts";
 import {
   AgentView, AgentWithToken, CommentBody, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadBody, TaskDetail,
@@ -66,12 +67,16 @@ export function ownerApi(app: App, deps: HttpDeps): void {
       await deps.writer.run("deleteAgent", { user: request.user, agentId: request.params.id });
       return reply.code(204).send(null);
     });
-  app.get("/agents/:id/runs", s(["Agents"], "The agent's runs, newest first", { params: IdParams, querystring: Type.Object({ limit: Limit }), response: { 200: Type.Array(RunListItem), ...errors } }),
-    async (request) => {
-      const agent = await findAgent(deps.db, request.params.id);
-      if (!agent || agent.creator_id !== request.user.userId) throw notFound("Agent");
-      return listRunsOfAgentForUser(deps.db, agent.id, request.query.limit ?? 100);
-    });
+  app.get("/agents/:id/runs", s(["Agents"], "The agent's runs, newest first (a full page links to the next: Link rel=\"next\")", {
+    params: IdParams, querystring: Type.Object({ limit: Limit, before: Before }, { additionalProperties: false }), response: { 200: Type.Array(RunListItem), ...errors },
+  }), async (request, reply) => {
+    const agent = await findAgent(deps.db, request.params.id);
+    if (!agent || agent.creator_id !== request.user.userId) throw notFound("Agent");
+    const limit = request.query.limit ?? 100;
+    const runs = await listRunsOfAgentForUser(deps.db, agent.id, limit, request.query.before);
+    linkNextPage(request, reply, runs, limit);
+    return runs;
+  });
 
   // Workspaces and projects
   app.get("/workspaces", s(["Workspaces"], "Workspaces you belong to", { response: { 200: Type.Array(Workspace), ...errors } }), async (request) =>
@@ -90,13 +95,20 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createProject", { user: request.user, workspaceId: request.headers["x-workspace-id"], ...request.body }));
 
   // Tasks
-  app.get("/tasks", s(["Tasks"], "Tasks in your workspaces", {
-    querystring: Type.Object({ projectId: Type.Optional(Type.String()), status: Type.Optional(TaskStatusSchema), workspaceId: Type.Optional(Type.String()), limit: Limit }, { additionalProperties: false }),
+  app.get("/tasks", s(["Tasks"], "Tasks in your workspaces, newest first (a full page links to the next: Link rel=\"next\")", {
+    querystring: Type.Object({
+      projectId: Type.Optional(Type.String()), status: Type.Optional(TaskStatusSchema), workspaceId: Type.Optional(Type.String()), limit: Limit, before: Before,
+    }, { additionalProperties: false }),
     response: { 200: Type.Array(Task), ...errors },
-  }), async (request) => listTasksForUser(deps.db, {
-    userId: request.user.userId, projectId: request.query.projectId, status: request.query.status,
-    workspaceId: request.query.workspaceId ?? (request.headers["x-workspace-id"] as string | undefined), limit: request.query.limit ?? 100,
-  }));
+  }), async (request, reply) => {
+    const limit = request.query.limit ?? 100;
+    const tasks = await listTasksForUser(deps.db, {
+      userId: request.user.userId, projectId: request.query.projectId, status: request.query.status,
+      workspaceId: request.query.workspaceId ?? (request.headers["x-workspace-id"] as string | undefined), before: request.query.before, limit,
+    });
+    linkNextPage(request, reply, tasks, limit);
+    return tasks;
+  });
   app.post("/tasks", s(["Tasks"], "Create a task", { body: NewTaskBody, response: { 201: Task, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createTask", { user: request.user, task: request.body }));
   app.get("/tasks/:id", s(["Tasks"], "A task with its activity feed and runs", { params: IdParams, response: { 200: TaskDetail, ...errors } }), async (request) => {
@@ -126,10 +138,15 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "stopRun", { user: request.user, runId: request.params.id }));
 
   // Notifications
-  app.get("/notifications", s(["Notifications"], "Your notifications, newest first", {
-    querystring: Type.Object({ unread: Type.Optional(Type.Boolean()), limit: Limit }, { additionalProperties: false }),
+  app.get("/notifications", s(["Notifications"], "Your notifications, newest first (a full page links to the next: Link rel=\"next\")", {
+    querystring: Type.Object({ unread: Type.Optional(Type.Boolean()), limit: Limit, before: Before }, { additionalProperties: false }),
     response: { 200: Type.Array(Notification), ...errors },
-  }), async (request) => listNotifications(deps.db, request.user.userId, request.query.unread ?? false, request.query.limit ?? 100));
+  }), async (request, reply) => {
+    const limit = request.query.limit ?? 100;
+    const items = await listNotifications(deps.db, request.user.userId, { unreadOnly: request.query.unread ?? false, before: request.query.before, limit });
+    linkNextPage(request, reply, items, limit);
+    return items;
+  });
   app.post("/notifications/read", s(["Notifications"], "Mark notifications read", { body: ReadBody, response: { 200: ReadCount, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, ids: request.body.ids }));
 }

@@ -4,12 +4,14 @@
  * re-checks that session on every run, and depends on `user:<id>` (which a
  * sign-out touches) plus exactly the keys its data lives under:
  * - `owner:me {}`: who is signed in, unread count, workspaces and projects;
- * - `owner:board {projectId}`: the project's tasks with their newest run;
+ * - `owner:board {projectId, limit?}`: each column's first `limit` tasks (100) with their newest
+ *   run, and how many each column holds;
  * - `owner:task {taskId}`: one task with its activity and runs;
  * - `owner:notifications {}`: the newest notifications and the unread count;
  * - `owner:agents {}`: your agents with their recent runs.
  */
 import { Type } from "typebox";
+import type { TaskStatus } from "../../../sdk/types.ts";
 import type { Reader } from "../../db/port.ts";
 import { HubError } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
@@ -19,17 +21,19 @@ import { toProjectView } from "../../services/workspaces.ts";
 import { listActivity } from "../../store/activity.ts";
 import { listAgentsOf } from "../../store/agents.ts";
 import { countUnread, listNotifications } from "../../store/notifications.ts";
-import { latestRunPerTask } from "../../store/owner-views.ts";
+import { countTasksByStatus, listBoardColumn } from "../../store/owner-views.ts";
 import { listRunsOfAgentForUser, listRunsOfTask } from "../../store/runs.ts";
 import { findSession } from "../../store/sessions.ts";
-import { findTask, listTasksForUser } from "../../store/tasks.ts";
+import { findTask } from "../../store/tasks.ts";
 import { findProject, listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
 import { changeKey } from "../change-keys.ts";
 import { QueryError, type QueryContext, type QueryRegistry } from "../registry.ts";
 
 const NoArgs = Type.Object({}, { additionalProperties: false });
 const Id = Type.String({ minLength: 1, maxLength: 200 });
-const MAX_TASKS = 500;
+/** Tasks shown per board column at first, and at most (the page asks for more as you scroll). */
+const BOARD_LIMIT = Type.Optional(Type.Integer({ minimum: 1, maximum: 2000 }));
+const BOARD_DEFAULT = 100;
 const MAX_NOTIFICATIONS = 50;
 const RUNS_PER_AGENT = 20;
 
@@ -74,18 +78,16 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
     .define("owner:me", { args: NoArgs, async evaluate(ctx) {
       return me(ctx.db, await signedIn(ctx));
     } })
-    .define("owner:board", { args: Type.Object({ projectId: Id }, { additionalProperties: false }), async evaluate(ctx, { projectId }) {
+    .define("owner:board", { args: Type.Object({ projectId: Id, limit: BOARD_LIMIT }, { additionalProperties: false }), async evaluate(ctx, { projectId, limit }) {
       const s = await signedIn(ctx);
       const project = await findProject(ctx.db, projectId);
       if (!project) throw new QueryError("NOT_FOUND", "Project not found");
       await visible(userWorkspace(ctx.db, s.user, project.workspace_id));
-      const [tasks, runs] = await Promise.all([
-        listTasksForUser(ctx.db, { userId: s.user.userId, projectId, limit: MAX_TASKS }),
-        latestRunPerTask(ctx.db, projectId),
-      ]);
-      const runOf = new Map(runs.map((r) => [r.task_id, { id: r.run_id, status: r.status, agentName: r.agent_name }]));
+      const column = (status: TaskStatus) => listBoardColumn(ctx.db, projectId, status, limit ?? BOARD_DEFAULT);
+      const [todo, doing, done, counts] = await Promise.all([column("todo"), column("doing"), column("done"), countTasksByStatus(ctx.db, projectId)]);
+      const tasks = [...todo, ...doing, ...done];
       return {
-        value: { project: toProjectView(project), tasks: tasks.map((t) => Object.assign(t, { latestRun: runOf.get(t.id) ?? null })) },
+        value: { project: toProjectView(project), tasks, counts },
         // Task lists change under workspace:<id>; a run's status (the badge) only under task:<id>.
         keys: [...s.keys, changeKey.workspace(project.workspace_id), ...tasks.map((t) => changeKey.task(t.id))],
         expiresAt: s.expiresAt,
@@ -100,7 +102,7 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
     .define("owner:notifications", { args: NoArgs, async evaluate(ctx) {
       const s = await signedIn(ctx);
       const [unread, items] = await Promise.all([
-        countUnread(ctx.db, s.user.userId), listNotifications(ctx.db, s.user.userId, false, MAX_NOTIFICATIONS),
+        countUnread(ctx.db, s.user.userId), listNotifications(ctx.db, s.user.userId, { unreadOnly: false, limit: MAX_NOTIFICATIONS }),
       ]);
       return { value: { unread, items }, keys: s.keys, expiresAt: s.expiresAt };
     } })
