@@ -17,7 +17,7 @@ import { commentOnTask, createTask, editTask, type NewTask, type TaskEdit } from
 import { addWorkspaceMember, createProject, createWorkspace } from "./services/workspaces.ts";
 import { addUser, setUp } from "./setup.ts";
 import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
-import { markRead } from "./store/notifications.ts";
+import { markRead, type ReadSelection } from "./store/notifications.ts";
 import { touchRun } from "./store/runs.ts";
 import type { CostInput } from "./domain/cost.ts";
 import type { Write } from "./write.ts";
@@ -80,8 +80,8 @@ export const commands = {
   ),
   followUp: command((w, i: UserCall & { runId: string; message: string }) => followUp(w, i.user, i.runId, i.message), RunListItem),
   stopRun: command((w, i: UserCall & { runId: string }) => stopRun(w, i.user, i.runId), RunListItem),
-  markNotificationsRead: command(async (w, i: UserCall & { ids: string[] }) => {
-    const updated = await markRead(w.sql, i.user.userId, i.ids, w.now);
+  markNotificationsRead: command(async (w, i: UserCall & { selection: ReadSelection }) => {
+    const updated = await markRead(w.sql, i.user.userId, i.selection, w.now);
     if (updated > 0) w.changes.users.add(i.user.userId);
     return { updated };
   }, ReadCount),

@@ -52,4 +52,6 @@ export const api = {
     call<{ id: string; name: string; token: string }>("POST", "/agents", description ? { name, description } : { name }),
   rotateToken: (agentId: string) => call<{ token: string }>("POST", `/agents/${encodeURIComponent(agentId)}/token`),
   markRead: (ids: string[]) => call<{ updated: number }>("POST", "/notifications/read", { ids }),
+  /** Everything up to the newest notification the page shows, seen or scrolled past. */
+  markAllRead: (upTo: string) => call<{ updated: number }>("POST", "/notifications/read-all", { upTo }),
 };

@@ -141,6 +141,7 @@ describe("bad input", () => {
       ["POST", `/tasks/${taskId}/delegate`, {}, 'Invalid body: missing required field "agentId"'],
       ["POST", `/runs/${runId}/follow-up`, {}, 'Invalid body: missing required field "message"'],
       ["POST", "/notifications/read", {}, 'Invalid body: missing required field "ids"'],
+      ["POST", "/notifications/read-all", {}, 'Invalid body: missing required field "upTo"'],
       ["POST", "/tasks", undefined, "Invalid body: value must be object"],
     ];
     for (const [method, path, body, message, headers] of cases) assertError(await owner(method, path, body, headers), 400, message);

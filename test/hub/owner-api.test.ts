@@ -427,5 +427,26 @@ describe("owner API", () => {
       assert.deepEqual(await walk(erin.ownerToken, "/notifications?limit=2"), { ids: all.body.map((n: { id: string }) => n.id), pages: [2, 1] });
       assert.deepEqual(await walk(erin.ownerToken, "/notifications?unread=true&limit=1"), { ids: [all.body[1].id], pages: [1, 0] });
     });
+
+    it("POST /notifications/read-all {upTo} marks every one of yours up to that one read, however many, and none that came after", async () => {
+      const fay = await t.hub.writer.run("addUser", { name: "Fay" });
+      const agent = await t.owner(fay.ownerToken, "POST", "/agents", { name: "Fay Bot" });
+      const task = await createTask(t, { title: "Fay's task" }, fay.ownerToken);
+      const run = await delegateTo(t, task.id, agent.body.id, fay.ownerToken);
+      await t.agent(agent.body.token, "POST", `/runs/${run.id}/start`, { body: "Starting" });
+      // More than any page shows: a busy agent's progress comments.
+      for (let i = 0; i < 120; i++) await t.agent(agent.body.token, "POST", `/runs/${run.id}/comment`, { body: `Step ${i}` });
+      const seen = (await t.owner(fay.ownerToken, "GET", "/notifications?limit=1")).body[0];
+      await t.agent(agent.body.token, "POST", `/runs/${run.id}/comment`, { body: "After she looked" });
+      const read = await t.owner(fay.ownerToken, "POST", "/notifications/read-all", { upTo: seen.id });
+      assertStatus(read, 200);
+      assert.deepEqual(read.body, { updated: 121 });
+      const unread = await t.owner(fay.ownerToken, "GET", "/notifications?unread=true");
+      assert.deepEqual(unread.body.map((n: { body: string }) => n.body), ["After she looked"]);
+      assert.equal((await t.owner(fay.ownerToken, "GET", "/me")).body.unreadNotifications, 1);
+      // Someone else's notification as the bound marks only your own.
+      assertStatus(await t.owner(owner, "POST", "/notifications/read-all", { upTo: unread.body[0].id }), 200);
+      assert.equal((await t.owner(fay.ownerToken, "GET", "/me")).body.unreadNotifications, 1);
+    });
   });
 });

@@ -215,4 +215,24 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     assert.equal(await todo.locator(".card").count(), 101);
     assert.equal(await todo.getByRole("button", { name: /Show more/ }).count(), 0);
   });
+
+  it("marks all read however many there are, and shows older notifications on asking", async () => {
+    const owner = t.creds.ownerToken;
+    const helper = (await t.owner(owner, "POST", "/agents", { name: "Chatty Bot" })).body;
+    const task = (await t.owner(owner, "POST", "/tasks", { projectId: t.creds.projectId, title: "Chatty task" })).body;
+    const run = (await t.owner(owner, "POST", `/tasks/${task.id}/delegate`, { agentId: helper.id })).body;
+    await t.agent(helper.token, "POST", `/runs/${run.id}/start`, {});
+    for (let i = 1; i <= 70; i++) await t.agent(helper.token, "POST", `/runs/${run.id}/comment`, { body: `Progress ${i}` });
+    await page.getByRole("link", { name: /Notifications/ }).click();
+    const items = page.locator(".notifications li");
+    await items.nth(49).waitFor(WAIT);
+    assert.equal(await items.count(), 50);
+    await page.getByRole("button", { name: "Show older" }).click();
+    await items.nth(70).waitFor(WAIT);
+    assert.ok(Number(await page.getByTestId("unread-count").textContent()) > 70);
+    await page.getByRole("button", { name: "Mark all read" }).click();
+    await page.getByTestId("unread-count").getByText("0", { exact: true }).waitFor(WAIT);
+    await page.locator(".notifications li.unread").first().waitFor({ state: "detached", ...WAIT });
+    assert.deepEqual((await t.owner(owner, "GET", "/notifications?unread=true")).body, []);
+  });
 });

@@ -67,5 +67,8 @@ export const FollowUpBody = Type.Object({ message: Type.String({ minLength: 1, m
 /** For POSTs that take no input: nothing, `{}`, or a 400 for any field. */
 export const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
 export const ReadBody = Type.Object({ ids: Type.Array(Id, { maxItems: 1000 }) }, { additionalProperties: false });
+export const ReadAllBody = Type.Object({
+  upTo: Type.String({ minLength: 1, maxLength: 200, description: "The newest notification the person has seen: it and every older one are marked read" }),
+}, { additionalProperties: false });
 
 export { Image };

@@ -67,8 +67,16 @@ export async function countUnread(sql: Reader, userId: string): Promise<number> 
   return Number(row?.n ?? 0);
 }
 
+/** Which of the user's notifications to mark read: these ids, or every one up to and including this id. */
+export type ReadSelection = { ids: readonly string[] } | { upTo: string };
+
 /** Marks the user's own notifications read; ids of others' are ignored. */
-export async function markRead(sql: Sql, userId: string, ids: readonly string[], now: number): Promise<number> {
+export async function markRead(sql: Sql, userId: string, selection: ReadSelection, now: number): Promise<number> {
+  if ("upTo" in selection) {
+    // Ids sort by creation: "all read up to here" leaves unread what arrived after the person looked.
+    return (await sql.run("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL AND id <= ?", [now, userId, selection.upTo])).changes;
+  }
+  const ids = selection.ids;
   if (ids.length === 0) return 0;
   const { changes } = await sql.run(
     `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL AND id IN (${ids.map(() => "?").join(", ")})`,

@@ -1,4 +1,5 @@
-/** Notifications: newest first, unread marked; mark one or all read. */
+/** Notifications: newest first, unread marked; mark one or all read; older ones on asking. */
+import { useState } from "react";
 import { api } from "../api.ts";
 import { Link } from "../components/bits.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
@@ -7,8 +8,13 @@ import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import type { NotificationView } from "../types.ts";
 
+/** Shown at first, and added by each "Show older", up to the hub's bound. */
+const PAGE = 50;
+const MAX = 1000;
+
 export function Notifications() {
-  const live = useLive<{ unread: number; items: NotificationView[] }>("notifications");
+  const [limit, setLimit] = useState(PAGE);
+  const live = useLive<{ unread: number; items: NotificationView[] }>("notifications", { limit }, { keepPrevious: true });
   const mark = useAction();
   return (
     <section aria-labelledby="notifications-title">
@@ -18,7 +24,7 @@ export function Notifications() {
             <div className="row spread">
               <h1 id="notifications-title">Notifications <span className="count">{unread} unread</span></h1>
               <button type="button" className="secondary" disabled={unread === 0 || mark.busy}
-                onClick={() => void mark.run(() => api.markRead(items.filter((n) => n.readAt === null).map((n) => n.id)))}>Mark all read</button>
+                onClick={() => void mark.run(() => api.markAllRead(items[0]!.id))}>Mark all read</button>
             </div>
             {mark.error && <ErrorNote error={mark.error} />}
             {items.length === 0 ? <Empty>No notifications.</Empty> : (
@@ -37,6 +43,9 @@ export function Notifications() {
                   </li>
                 ))}
               </ul>
+            )}
+            {items.length === limit && limit < MAX && (
+              <button type="button" className="secondary" onClick={() => setLimit(limit + PAGE)}>Show older</button>
             )}
           </>
         )}

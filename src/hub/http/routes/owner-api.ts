@@ -22,7 +22,7 @@ import { mutation, sendJson } from "../idempotency.ts";
 import { Before, linkNextPage } from "../page-link.ts";
 import {
   AgentView, AgentWithToken, CommentBody, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
-  NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadBody, TaskDetail,
+  NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, TaskDetail,
   TaskPatchBody, UserMe, Workspace,
 } from "../schemas.ts";
 
@@ -148,5 +148,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     return items;
   });
   app.post("/notifications/read", s(["Notifications"], "Mark notifications read", { body: ReadBody, response: { 200: ReadCount, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, ids: request.body.ids }));
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { ids: request.body.ids } }));
+  app.post("/notifications/read-all", s(["Notifications"], "Mark all read up to the newest one seen (one that came after stays unread)", { body: ReadAllBody, response: { 200: ReadCount, ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { upTo: request.body.upTo } }));
 }

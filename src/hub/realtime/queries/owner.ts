@@ -7,7 +7,7 @@
  * - `owner:board {projectId, limit?}`: each column's first `limit` tasks (100) with their newest
  *   run, and how many each column holds;
  * - `owner:task {taskId}`: one task with its activity and runs;
- * - `owner:notifications {}`: the newest notifications and the unread count;
+ * - `owner:notifications {limit?}`: the newest `limit` notifications (50) and the unread count;
  * - `owner:agents {}`: your agents with their recent runs.
  */
 import { Type } from "typebox";
@@ -34,7 +34,8 @@ const Id = Type.String({ minLength: 1, maxLength: 200 });
 /** Tasks shown per board column at first, and at most (the page asks for more as you scroll). */
 const BOARD_LIMIT = Type.Optional(Type.Integer({ minimum: 1, maximum: 2000 }));
 const BOARD_DEFAULT = 100;
-const MAX_NOTIFICATIONS = 50;
+const NOTIFICATIONS_LIMIT = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
+const NOTIFICATIONS_DEFAULT = 50;
 const RUNS_PER_AGENT = 20;
 
 interface Signed {
@@ -99,10 +100,10 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
       const [task, activity, runs] = await Promise.all([findTask(ctx.db, taskId), listActivity(ctx.db, taskId), listRunsOfTask(ctx.db, taskId)]);
       return { value: Object.assign(task!, { activity, runs }), keys: [...s.keys, changeKey.task(taskId)], expiresAt: s.expiresAt };
     } })
-    .define("owner:notifications", { args: NoArgs, async evaluate(ctx) {
+    .define("owner:notifications", { args: Type.Object({ limit: NOTIFICATIONS_LIMIT }, { additionalProperties: false }), async evaluate(ctx, { limit }) {
       const s = await signedIn(ctx);
       const [unread, items] = await Promise.all([
-        countUnread(ctx.db, s.user.userId), listNotifications(ctx.db, s.user.userId, { unreadOnly: false, limit: MAX_NOTIFICATIONS }),
+        countUnread(ctx.db, s.user.userId), listNotifications(ctx.db, s.user.userId, { unreadOnly: false, limit: limit ?? NOTIFICATIONS_DEFAULT }),
       ]);
       return { value: { unread, items }, keys: s.keys, expiresAt: s.expiresAt };
     } })
