@@ -61,4 +61,19 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
       assert.deepEqual(statuses, delegated.status === 201 ? ["STOPPED"] : [], `round ${i}`);
     }
   });
+  it("replays a delegation and a start sent twice at once with one Idempotency-Key, instead of answering 409", async () => {
+    for (let i = 0; i < 8; i++) {
+      const agent = await secondAgent(t, `Retried ${i}`);
+      const task = await createTask(t);
+      const key = { "idempotency-key": `delegate-race-${i}` };
+      const delegated = await Promise.all([1, 2].map(() =>
+        t.owner(t.creds.ownerToken, "POST", `/tasks/${task.id}/delegate`, { agentId: agent.id }, key)));
+      for (const res of delegated) assertStatus(res, 201);
+      assert.equal(delegated[0]!.body.id, delegated[1]!.body.id, `round ${i}: one run, replayed`);
+      const started = await Promise.all([1, 2].map(() =>
+        t.agent(agent.token, "POST", `/runs/${delegated[0]!.body.id}/start`, {}, { "idempotency-key": `start-race-${i}` })));
+      for (const res of started) assertStatus(res, 200);
+    }
+  });
+
 });

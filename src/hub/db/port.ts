@@ -23,13 +23,17 @@ export interface Sql extends Reader {
    * on it hold against writers running at the same time (PostgreSQL). Lock before
    * reading: then the reads see the latest commit. Answers true when the lock may
    * have waited for another writer, so rows read before it must be read again;
-   * false where transactions run one at a time anyway (SQLite).
+   * false where transactions run one at a time anyway (SQLite). An idempotency
+   * key is locked by its id (`scope` and `key`), before its row exists.
    */
   lock(table: LockableTable, id: string): Promise<boolean>;
 }
 
-/** The rows whose read-check-write steps cross transactions: a task's status and cost total, an agent's deletion. */
-export type LockableTable = "tasks" | "agents";
+/**
+ * The rows whose read-check-write steps cross transactions: a task's status and
+ * cost total, an agent's deletion, an Idempotency-Key's first use.
+ */
+export type LockableTable = "tasks" | "agents" | "idempotency_keys";
 
 /** A connection that can also be closed; the hub's reads go through one. */
 export interface ReadDatabase extends Reader {

@@ -6,7 +6,7 @@
 import fastJsonStringify from "fast-json-stringify";
 import { emptyChangeSet, isEmpty, type ChangeSet } from "../changes.ts";
 import { commands, isCommandName, type Command, type CommandName } from "../commands.ts";
-import { UniqueViolation, type Database, type Sql } from "../db/port.ts";
+import type { Database, Sql } from "../db/port.ts";
 import { findIdempotencyKey, insertIdempotencyKey } from "../store/idempotency.ts";
 import { SECRET_WITHHELD, type CommandCall, type Outcome } from "./writer.ts";
 
@@ -27,10 +27,13 @@ export class Executor {
   constructor(private readonly db: Database, private readonly announce?: Announce) {}
 
   async execute(call: CommandCall): Promise<Executed> {
-    const attempt = () => this.db.transaction(async (sql): Promise<Executed> => {
+    return this.db.transaction(async (sql): Promise<Executed> => {
       const changes = emptyChangeSet();
       const idem = call.idempotency;
       if (idem) {
+        // A same-key call in flight on another connection (PostgreSQL) commits first, then is replayed here:
+        // without the lock this call would run the command again and could fail in it (409) before the key's insert.
+        await sql.lock("idempotency_keys", `${idem.scope}\n${idem.key}`);
         // Inside the transaction, so it also sees a same-key call committed (or batched) just before.
         const stored = await findIdempotencyKey(sql, idem.scope, idem.key);
         if (stored) {
@@ -50,13 +53,6 @@ export class Executor {
       if (this.announce && !isEmpty(changes)) await this.announce(sql, changes);
       return { outcome: { kind: "done", json }, changes };
     });
-    try {
-      return await attempt();
-    } catch (error) {
-      // A database with concurrent writers: another request committed the same key first.
-      if (!(call.idempotency && error instanceof UniqueViolation)) throw error;
-      return attempt();
-    }
   }
 
   /** The route's own response schema compiled (as Fastify would), or plain JSON; `null` for nothing. */
