@@ -76,4 +76,11 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
     }
   });
 
+  it("makes one of two agents given the same name at the same moment", async () => {
+    for (let i = 0; i < 8; i++) {
+      const created = await Promise.all([`Twin ${i}`, `twin ${i}`].map((name) => t.owner(t.creds.ownerToken, "POST", "/agents", { name })));
+      assert.deepEqual(created.map((res) => res.status).sort(), [201, 409], `round ${i}: ${JSON.stringify(created.map((res) => res.body))}`);
+    }
+  });
+
 });

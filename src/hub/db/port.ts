@@ -31,9 +31,10 @@ export interface Sql extends Reader {
 
 /**
  * The rows whose read-check-write steps cross transactions: a task's status and
- * cost total, an agent's deletion, an Idempotency-Key's first use.
+ * cost total, an agent's deletion, the names of a person's agents, an
+ * Idempotency-Key's first use.
  */
-export type LockableTable = "tasks" | "agents" | "idempotency_keys";
+export type LockableTable = "tasks" | "agents" | "users" | "idempotency_keys";
 
 /** A connection that can also be closed; the hub's reads go through one. */
 export interface ReadDatabase extends Reader {

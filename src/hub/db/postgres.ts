@@ -24,6 +24,8 @@ const RETRY = new Set(["40P01", "40001"]);
 const LOCK: Record<LockableTable, string> = {
   tasks: "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE",
   agents: "SELECT 1 FROM agents WHERE id = ? FOR UPDATE",
+  // NO KEY: rows that refer to the user (its comments, runs, notifications) go on being inserted meanwhile.
+  users: "SELECT 1 FROM users WHERE id = ? FOR NO KEY UPDATE",
   // No row yet to lock: a transaction-scoped advisory lock on the key's hash (a collision only makes two keys wait in turn).
   idempotency_keys: "SELECT pg_advisory_xact_lock(hashtextextended('openclaw-groupchat idempotency ' || current_schema() || ' ' || ?, 0))",
 };

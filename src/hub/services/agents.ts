@@ -28,7 +28,9 @@ export async function createAgent(
 ): Promise<AgentView & { token: string }> {
   const name = input.name.trim();
   if (!name) throw badRequest("name must be a non-empty string");
-  // Unique per creator, so an @mention names exactly one agent.
+  // Unique per creator, so an @mention names exactly one agent. Another agent of theirs being made at the same
+  // time (PostgreSQL) waits on the creator's row, then its name is seen here.
+  await w.sql.lock("users", user.userId);
   const folded = foldName(name);
   if ((await agentNamesOf(w.sql, user.userId)).some((taken) => foldName(taken) === folded)) {
     throw conflict(`You already have an agent named "${name}"`);
