@@ -83,4 +83,20 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
     }
   });
 
+  it("posts a comment that @mentions an agent deleted at the same moment", async () => {
+    for (let i = 0; i < 12; i++) {
+      const agent = await secondAgent(t, `Leaving${i}`);
+      const task = await createTask(t);
+      const [posted, deleted] = await Promise.all([
+        t.owner(t.creds.ownerToken, "POST", `/tasks/${task.id}/comments`, { body: `@Leaving${i} have a look` }),
+        t.owner(t.creds.ownerToken, "DELETE", `/agents/${agent.id}`),
+      ]);
+      assertStatus(deleted, 204);
+      assertStatus(posted, 201);
+      // Mentioned first (then stopped by the deletion), or not at all: the agent was gone.
+      const detail = await t.owner(t.creds.ownerToken, "GET", `/tasks/${task.id}`);
+      assert.deepEqual((detail.body.runs as { status: string }[]).map((r) => r.status), posted.body.runId ? ["STOPPED"] : [], `round ${i}`);
+    }
+  });
+
 });

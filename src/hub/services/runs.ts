@@ -145,21 +145,28 @@ export async function delegate(w: Write, user: UserPrincipal, taskId: string, ag
   return (await delegateUnlessBusy(w, user, taskId, agentId, prompt, true))!;
 }
 
-/** A delegation that an agent with a run already going on the task skips (null), as an @mention does. */
+/**
+ * A delegation that an agent with a run already going on the task skips (null),
+ * as an @mention does; so it does an agent deleted since the comment named it.
+ * `refuse`: a 409 and a 404 instead.
+ */
 export async function delegateUnlessBusy(
   w: Write,
   user: UserPrincipal,
   taskId: string,
   agentId: string,
   prompt?: string,
-  refuseBusy = false,
+  refuse = false,
 ): Promise<RunListItem | null> {
   // Before the read: an agent being deleted at the same time either sees this run (and stops it) or is seen deleted here.
   await w.sql.lock("agents", agentId);
   const task = await userTask(w.sql, user, taskId);
   const agent = await findAgent(w.sql, agentId);
   // Agents are private to their creator: someone else's agent does not exist for you.
-  if (!agent || agent.creator_id !== user.userId) throw notFound("Agent");
+  if (!agent || agent.creator_id !== user.userId) {
+    if (refuse) throw notFound("Agent");
+    return null;
+  }
   const row: RunRow = {
     id: newId("run", w.now), task_id: taskId, agent_id: agentId, owner_id: user.userId, status: "PENDING",
     prompt: text(prompt) || defaultPrompt(task.title, task.description), last_follow_up_message: null,
@@ -167,7 +174,7 @@ export async function delegateUnlessBusy(
     step_cost_usd: null, total_cost_usd: null,
   };
   if (!(await insertRun(w.sql, row))) {
-    if (refuseBusy) throw busy(agent.name);
+    if (refuse) throw busy(agent.name);
     return null;
   }
   await addStatusChange(w, {
