@@ -99,4 +99,18 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
     }
   });
 
+  it("deletes an agent whose run ends at the same moment", async () => {
+    for (let i = 0; i < 12; i++) {
+      const agent = await secondAgent(t, `Finishing ${i}`);
+      const run = await delegateTo(t, (await createTask(t)).id, agent.id);
+      assertStatus(await t.agent(agent.token, "POST", `/runs/${run.id}/start`, {}), 200);
+      const [completed, deleted] = await Promise.all([
+        t.agent(agent.token, "POST", `/runs/${run.id}/complete`, { body: "Done" }),
+        t.owner(t.creds.ownerToken, "DELETE", `/agents/${agent.id}`),
+      ]);
+      assertStatus(deleted, 204);
+      // Completed first, or stopped by the deletion (then the agent's call finds it so, or its token gone).
+      assert.ok([200, 401, 409].includes(completed.status), `complete answered ${completed.status}`);
+    }
+  });
 });

@@ -225,7 +225,19 @@ export async function stopRun(w: Write, user: UserPrincipal, runId: string): Pro
 
 /** Stops the runs a deleted agent had going: no one is left to finish them. */
 export async function stopRunsOfDeletedAgent(w: Write, user: UserPrincipal, agentId: string, agentName: string): Promise<void> {
-  for (const run of await listActiveRunsOfAgent(w.sql, agentId)) await stop(w, run, user.userId, `${agentName} was deleted`);
+  // One that ended since the list was read (writers side by side, PostgreSQL) has nothing left to stop.
+  for (const run of await listActiveRunsOfAgent(w.sql, agentId)) await unlessMovedOn(() => stop(w, run, user.userId, `${agentName} was deleted`));
+}
+
+/** Runs `step` on a run; false when the run has moved on meanwhile so that it no longer applies (its 409). */
+async function unlessMovedOn(step: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await step();
+    return true;
+  } catch (error) {
+    if (error instanceof HubError && error.code === "conflict") return false;
+    throw error;
+  }
 }
 
 /** PENDING or RUNNING → STOPPED, recorded in the task's feed (with why, when `body` says). */
@@ -239,13 +251,8 @@ async function stop(w: Write, run: RunJoined, authorId: string, body?: string): 
 export async function reapRun(w: Write, runId: string, staleBefore: number): Promise<boolean> {
   const run = await findRun(w.sql, runId);
   if (!run || run.status !== "RUNNING" || (run.heartbeat_at ?? 0) >= staleBefore) return false;
-  try {
-    await transition(w, run, "error", { ended: true, staleBefore });
-  } catch (error) {
-    // Its agent called, or it ended, since the read (writers side by side, PostgreSQL): not stale after all.
-    if (error instanceof HubError && error.code === "conflict") return false;
-    throw error;
-  }
+  // Its agent called, or it ended, since the read (writers side by side, PostgreSQL): not stale after all.
+  if (!(await unlessMovedOn(() => transition(w, run, "error", { ended: true, staleBefore })))) return false;
   const body = "Agent stopped responding";
   await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: run.agent_user_id, from: run.status, to: "ERROR", body });
   await notify(w, { userId: run.owner_id, type: "run_error", taskId: run.task_id, runId, actorId: run.agent_user_id, body });
