@@ -113,4 +113,22 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
       assert.ok([200, 401, 409].includes(completed.status), `complete answered ${completed.status}`);
     }
   });
+  it("records each move of a task from the status it had, when a run starts as the task is edited", async () => {
+    for (let i = 0; i < 12; i++) {
+      const task = await createTask(t);
+      const run = await delegateTo(t, task.id);
+      const [started, edited] = await Promise.all([
+        t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/start`, {}),
+        t.owner(t.creds.ownerToken, "PATCH", `/tasks/${task.id}`, { status: "done" }),
+      ]);
+      assertStatus(started, 200);
+      assertStatus(edited, 200);
+      const detail = await t.owner(t.creds.ownerToken, "GET", `/tasks/${task.id}`);
+      const moves = (detail.body.activity as { type: string; subject: string | null; from: string; to: string }[])
+        .filter((a) => a.type === "status_change" && a.subject === "task").map((a) => `${a.from}>${a.to}`);
+      // Either order is right; each move starts where the one before it ended.
+      assert.ok(moves.join() === "todo>doing,doing>done" || moves.join() === "todo>done,done>doing", `round ${i}: ${moves.join()}`);
+      assert.equal(detail.body.task?.status ?? detail.body.status, moves.at(-1)!.split(">")[1]);
+    }
+  });
 });

@@ -15,7 +15,7 @@ import {
   findRun, insertRun, listActiveRunsOfAgent, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
   type TransitionFields,
 } from "../store/runs.ts";
-import { markTaskDoing, setTaskCostTotal } from "../store/tasks.ts";
+import { findTaskRow, markTaskDoing, setTaskCostTotal } from "../store/tasks.ts";
 import type { Write } from "../write.ts";
 import { agentRun, agentRunEnding, userRun, userTask } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
@@ -67,16 +67,32 @@ export async function startRun(w: Write, agent: AgentPrincipal, runId: string, b
   const run = await agentRun(w.sql, agent, runId);
   const { run: started, from } = await transition(w, run, "start", { started: true });
   await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from, to: started.status }, text(body));
-  // Conditional: of two agents starting on one task at the same time (PostgreSQL), one records the task's move.
-  if (run.task_status !== "doing" && (await markTaskDoing(w.sql, run.task_id, w.now))) {
-    await addStatusChange(w, { taskId: run.task_id, runId, subject: "task", authorId: agent.userId, from: run.task_status, to: "doing" });
-    w.changes.workspaces.add(run.workspace_id);
-  }
+  await moveTaskToDoing(w, run, agent.userId);
   await notify(w, {
     userId: run.owner_id, type: "run_started", taskId: run.task_id, runId, actorId: agent.userId,
     body: text(body) || `${agent.name} started working on "${run.task_title}"`,
   });
   return toRunListItem({ ...started, task_status: "doing" });
+}
+
+/**
+ * Moves the run's task to `doing`, recorded from the status it had. Conditional on
+ * the status read with the run: of two agents starting on one task at the same time
+ * (PostgreSQL) one records the move, and a task edited meanwhile moves from where
+ * the edit left it.
+ */
+async function moveTaskToDoing(w: Write, run: RunJoined, authorId: string): Promise<void> {
+  let from = run.task_status;
+  if (from === "doing") return;
+  if (!(await markTaskDoing(w.sql, run.task_id, from, w.now))) {
+    // Held still, it is read again; this second move cannot miss.
+    await w.sql.lock("tasks", run.task_id);
+    from = (await findTaskRow(w.sql, run.task_id))!.status;
+    if (from === "doing") return;
+    await markTaskDoing(w.sql, run.task_id, from, w.now);
+  }
+  await addStatusChange(w, { taskId: run.task_id, runId: run.id, subject: "task", authorId, from, to: "doing" });
+  w.changes.workspaces.add(run.workspace_id);
 }
 
 export async function commentOnRun(w: Write, agent: AgentPrincipal, runId: string, body: string | undefined): Promise<Activity> {

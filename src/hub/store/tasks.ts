@@ -80,9 +80,9 @@ export async function updateTask(sql: Sql, id: string, patch: TaskPatch, now: nu
   ]);
 }
 
-/** Moves the task to `doing`; false when it already was (another run started it first). */
-export async function markTaskDoing(sql: Sql, id: string, now: number): Promise<boolean> {
-  return (await sql.run("UPDATE tasks SET status = 'doing', updated_at = ? WHERE id = ? AND status <> 'doing'", [now, id])).changes > 0;
+/** Moves the task from `from` to `doing`; false when its status is no longer `from` (another write moved it first). */
+export async function markTaskDoing(sql: Sql, id: string, from: TaskStatus, now: number): Promise<boolean> {
+  return (await sql.run("UPDATE tasks SET status = 'doing', updated_at = ? WHERE id = ? AND status = ?", [now, id, from])).changes > 0;
 }
 
 /** Records the task's running cost total: the total of the turn that just reported one. */
