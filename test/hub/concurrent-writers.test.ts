@@ -131,4 +131,18 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
       assert.equal(detail.body.task?.status ?? detail.body.status, moves.at(-1)!.split(">")[1]);
     }
   });
+  it("gives no new token to an agent deleted at the same moment", async () => {
+    for (let i = 0; i < 12; i++) {
+      const agent = await secondAgent(t, `Rotated ${i}`);
+      const [rotated, deleted] = await Promise.all([
+        t.owner(t.creds.ownerToken, "POST", `/agents/${agent.id}/token`),
+        t.owner(t.creds.ownerToken, "DELETE", `/agents/${agent.id}`),
+      ]);
+      assertStatus(deleted, 204);
+      // Rotated first (then deleted), or refused: the agent was gone. Either way no token of it is kept.
+      assert.ok(rotated.status === 201 || rotated.status === 404, `rotate answered ${rotated.status}`);
+      const row = await t.database().get<{ token_hash: string | null }>("SELECT token_hash FROM agents WHERE id = ?", [agent.id]);
+      assert.equal(row?.token_hash, null, `round ${i}: rotate answered ${rotated.status}`);
+    }
+  });
 });

@@ -48,13 +48,15 @@ export async function createAgent(
   return Object.assign(toAgentView(row), { token });
 }
 
+/** The caller's agent, its row locked first: a rotation, a deletion and a delegation at the same time (PostgreSQL) take turns. */
 async function ownAgent(w: Write, user: UserPrincipal, agentId: string) {
+  await w.sql.lock("agents", agentId);
   const agent = await findAgent(w.sql, agentId);
   if (!agent || agent.creator_id !== user.userId) throw notFound("Agent");
   return agent;
 }
 
-/** A new token; the old one stops working the moment this commits. */
+/** A new token; the old one stops working the moment this commits. A deleted agent gets none (404), even one deleted meanwhile. */
 export async function rotateAgentToken(w: Write, user: UserPrincipal, agentId: string): Promise<{ token: string }> {
   const agent = await ownAgent(w, user, agentId);
   const token = newToken("agent");
@@ -67,7 +69,6 @@ export async function rotateAgentToken(w: Write, user: UserPrincipal, agentId: s
 /** Deletes the agent: its token stops working, and the runs it had going are stopped. */
 export async function deleteAgent(w: Write, user: UserPrincipal, agentId: string): Promise<void> {
   // A delegation to it at the same time (PostgreSQL) waits, then finds it deleted; or commits first, and its run is stopped here.
-  await w.sql.lock("agents", agentId);
   const agent = await ownAgent(w, user, agentId);
   await stopRunsOfDeletedAgent(w, user, agent.id, agent.name);
   await markAgentDeleted(w.sql, agent.id, w.now);
