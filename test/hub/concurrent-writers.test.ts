@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { assertStatus, createTask, delegateTo, secondAgent } from "../support/api.ts";
 import { BACKENDS, startTestHub, type TestHub } from "../support/hub.ts";
+import { loginCode, redeem } from "../web/support/session.ts";
 
 /**
  * Writes that read a row, decide and write must hold when another write does the
@@ -143,6 +144,13 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
       assert.ok(rotated.status === 201 || rotated.status === 404, `rotate answered ${rotated.status}`);
       const row = await t.database().get<{ token_hash: string | null }>("SELECT token_hash FROM agents WHERE id = ?", [agent.id]);
       assert.equal(row?.token_hash, null, `round ${i}: rotate answered ${rotated.status}`);
+    }
+  });
+  it("signs in once with a one-time code redeemed twice at the same moment", async () => {
+    for (let i = 0; i < 8; i++) {
+      const code = await loginCode(t);
+      const redeemed = await Promise.all([redeem(t, code), redeem(t, code)]);
+      assert.deepEqual(redeemed.map((res) => res.status).sort(), [200, 401], `round ${i}`);
     }
   });
 });
