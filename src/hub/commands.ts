@@ -13,7 +13,7 @@ import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
 import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
 import { commentOnRun, delegate, endRun, followUp, heartbeatRun, reapRun, startRun, stopRun } from "./services/runs.ts";
 import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
-import { commentOnTask, createTask, editTask, type NewTask, type TaskEdit } from "./services/tasks.ts";
+import { commentOnTask, createTask, deleteTask, editTask, type NewTask, type TaskEdit } from "./services/tasks.ts";
 import { addWorkspaceMember, createProject, createWorkspace } from "./services/workspaces.ts";
 import { addUser, setUp } from "./setup.ts";
 import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
@@ -73,6 +73,7 @@ export const commands = {
   ),
   createTask: command((w, i: UserCall & { task: NewTask }) => createTask(w, i.user, i.task), Task),
   editTask: command((w, i: UserCall & { taskId: string; edit: TaskEdit }) => editTask(w, i.user, i.taskId, i.edit), Task),
+  deleteTask: command((w, i: UserCall & { taskId: string }) => deleteTask(w, i.user, i.taskId)),
   commentOnTask: command((w, i: UserCall & { taskId: string; body: string }) => commentOnTask(w, i.user, i.taskId, i.body), PostedComment),
   delegate: command(
     (w, i: UserCall & { taskId: string; agentId: string; prompt?: string | undefined }) => delegate(w, i.user, i.taskId, i.agentId, i.prompt),

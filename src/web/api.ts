@@ -43,6 +43,7 @@ export const api = {
     call<{ id: string }>("POST", "/tasks", input),
   editTask: (id: string, patch: { title?: string; description?: string; status?: string; dueDate?: string | null; images?: { url: string; name: string }[] }) =>
     call<{ id: string }>("PATCH", `/tasks/${encodeURIComponent(id)}`, patch),
+  deleteTask: (id: string) => call<null>("DELETE", `/tasks/${encodeURIComponent(id)}`),
   comment: (taskId: string, body: string) => call<{ runId: string | null }>("POST", `/tasks/${encodeURIComponent(taskId)}/comments`, { body }),
   delegate: (taskId: string, agentId: string, prompt?: string) =>
     call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/delegate`, prompt ? { agentId, prompt } : { agentId }),

@@ -146,6 +146,29 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
       assert.equal(row?.token_hash, null, `round ${i}: rotate answered ${rotated.status}`);
     }
   });
+  it("deletes a task, or refuses while a run is going on it, when a delegation and a comment come at the same moment", async () => {
+    for (let i = 0; i < 12; i++) {
+      const task = await createTask(t);
+      const [delegated, commented, deleted] = await Promise.all([
+        t.owner(t.creds.ownerToken, "POST", `/tasks/${task.id}/delegate`, { agentId: t.creds.agentId }),
+        t.owner(t.creds.ownerToken, "POST", `/tasks/${task.id}/comments`, { body: "One more thing" }),
+        t.owner(t.creds.ownerToken, "DELETE", `/tasks/${task.id}`),
+      ]);
+      const detail = await t.owner(t.creds.ownerToken, "GET", `/tasks/${task.id}`);
+      if (deleted.status === 204) {
+        // Deleted first: the delegation found no task; the comment did too, or went with the task.
+        assert.equal(delegated.status, 404, `round ${i}: delegate answered ${delegated.status} ${JSON.stringify(delegated.body)}`);
+        assert.ok([201, 404].includes(commented.status), `round ${i}: comment answered ${commented.status} ${JSON.stringify(commented.body)}`);
+        assert.equal(detail.status, 404);
+      } else {
+        // Delegated first: the run is going, so the deletion is refused and everything stays.
+        assertStatus(deleted, 409);
+        assertStatus(delegated, 201);
+        assertStatus(commented, 201);
+        assert.equal(detail.body.runs.length, 1, `round ${i}`);
+      }
+    }
+  });
   it("signs in once with a one-time code redeemed twice at the same moment", async () => {
     for (let i = 0; i < 8; i++) {
       const code = await loginCode(t);

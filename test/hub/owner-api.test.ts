@@ -269,6 +269,34 @@ describe("owner API", () => {
   });
 
   describe("comments, delegate and runs", () => {
+    it("DELETE /tasks/:id: 204, and the task, its feed, runs and notifications are gone; 409 while a run is going; 404 after", async () => {
+      const agent = await secondAgent(t, "Deletion Bot");
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Private" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Private" }, { "x-workspace-id": ws.id })).body;
+      const task = await createTask(t, { projectId: prj.id, title: "Short-lived" });
+      const run = await delegateTo(t, task.id, agent.id);
+      assertError(await t.owner(owner, "DELETE", `/tasks/${task.id}`), 409, "Deletion Bot has a run going on this task; stop it first");
+      assertStatus(await t.agent(agent.token, "POST", `/runs/${run.id}/start`, { body: "On it" }), 200);
+      assertError(await t.owner(owner, "DELETE", `/tasks/${task.id}`), 409, "Deletion Bot has a run going on this task; stop it first");
+      assertStatus(await t.agent(agent.token, "POST", `/runs/${run.id}/complete`, { body: "Done" }), 200);
+      assert.ok((await t.owner(owner, "GET", "/notifications")).body.some((n: { taskId: string }) => n.taskId === task.id));
+
+      // Someone outside its workspace cannot delete it (it does not exist for them).
+      const stranger = await t.hub.writer.run("addUser", { name: "Stranger" });
+      assertError(await t.owner(stranger.ownerToken, "DELETE", `/tasks/${task.id}`), 404, "Task not found");
+
+      const deleted = await t.owner(owner, "DELETE", `/tasks/${task.id}`);
+      assert.equal(deleted.status, 204);
+      assertError(await t.owner(owner, "GET", `/tasks/${task.id}`), 404, "Task not found");
+      assertError(await t.owner(owner, "GET", `/runs/${run.id}`), 404, "Run not found");
+      assertError(await t.agent(agent.token, "GET", `/runs/${run.id}`), 404, "Run not found");
+      assert.ok(!(await t.owner(owner, "GET", "/tasks")).body.some((x: { id: string }) => x.id === task.id));
+      assert.ok(!(await t.owner(owner, "GET", "/notifications")).body.some((n: { taskId: string }) => n.taskId === task.id));
+      assert.deepEqual((await t.owner(owner, "GET", `/agents/${agent.id}/runs`)).body, []);
+      assertError(await t.owner(owner, "DELETE", `/tasks/${task.id}`), 404, "Task not found");
+      assertError(await t.owner(owner, "POST", `/tasks/${task.id}/comments`, { body: "Anyone?" }), 404, "Task not found");
+    });
+
     it("POST /tasks/:id/comments without a mention: 201 { comment, runId: null, runs: [] }", async () => {
       const task = await createTask(t);
       const res = await t.owner(owner, "POST", `/tasks/${task.id}/comments`, { body: "Looks good to me" });

@@ -32,6 +32,7 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
   let page: Page;
   let agent: ReturnType<typeof startSdkAgent>;
   let loads = 0;
+  let chatty: { token: string; runId: string; taskId: string };
   const halfway = deferred();
   const stopStarted = deferred();
   const stopSeen = deferred();
@@ -221,6 +222,7 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     const helper = (await t.owner(owner, "POST", "/agents", { name: "Chatty Bot" })).body;
     const task = (await t.owner(owner, "POST", "/tasks", { projectId: t.creds.projectId, title: "Chatty task" })).body;
     const run = (await t.owner(owner, "POST", `/tasks/${task.id}/delegate`, { agentId: helper.id })).body;
+    chatty = { token: helper.token, runId: run.id, taskId: task.id };
     await t.agent(helper.token, "POST", `/runs/${run.id}/start`, {});
     for (let i = 1; i <= 70; i++) await t.agent(helper.token, "POST", `/runs/${run.id}/comment`, { body: `Progress ${i}` });
     await page.getByRole("link", { name: /Notifications/ }).click();
@@ -234,5 +236,28 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     await page.getByTestId("unread-count").getByText("0", { exact: true }).waitFor(WAIT);
     await page.locator(".notifications li.unread").first().waitFor({ state: "detached", ...WAIT });
     assert.deepEqual((await t.owner(owner, "GET", "/notifications?unread=true")).body, []);
+  });
+
+  it("deletes a task after a confirm, not while its run is going, and goes back to the board", async () => {
+    await page.goto(`${t.baseUrl}/tasks/${chatty.taskId}`);
+    await page.getByRole("heading", { name: "Chatty task" }).waitFor(WAIT);
+    const dialogs: string[] = [];
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    });
+    await page.getByRole("button", { name: "Delete task" }).click();
+    await page.getByRole("alert").getByText("Chatty Bot has a run going on this task; stop it first").waitFor(WAIT);
+    assert.deepEqual(dialogs, ["Delete “Chatty task” with its activity and runs? This cannot be undone."]);
+    assert.equal((await t.owner(t.creds.ownerToken, "GET", `/tasks/${chatty.taskId}`)).status, 200);
+
+    assert.equal((await t.agent(chatty.token, "POST", `/runs/${chatty.runId}/complete`, { body: "Done talking" })).status, 200);
+    await runStatus("FINISHED").waitFor(WAIT);
+    await page.getByRole("button", { name: "Delete task" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    assert.equal(new URL(page.url()).pathname, `/projects/${t.creds.projectId}`);
+    await page.locator(".card", { hasText: "Write the release notes" }).waitFor(WAIT);
+    assert.equal(await page.locator(".card", { hasText: "Chatty task" }).count(), 0);
+    assert.equal((await t.owner(t.creds.ownerToken, "GET", `/tasks/${chatty.taskId}`)).status, 404);
   });
 });

@@ -58,6 +58,14 @@ export class UniqueViolation extends Error {
   override readonly name = "UniqueViolation";
 }
 
+/**
+ * Raised by adapters when a row would refer to one that is gone: deleted by a
+ * writer at the same time (PostgreSQL), after this one checked it. Nothing was written.
+ */
+export class MissingReference extends Error {
+  override readonly name = "MissingReference";
+}
+
 /** Raised by adapters when the database server cannot be reached (the request may be tried again later). */
 export class DatabaseUnavailable extends Error {
   override readonly name = "DatabaseUnavailable";

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backoffDelay } from "../../sdk/retry.ts";
-import { DatabaseUnavailable, InvalidText, UniqueViolation, type Database, type LockableTable, type Sql, type SqlValue } from "./port.ts";
+import { DatabaseUnavailable, InvalidText, MissingReference, UniqueViolation, type Database, type LockableTable, type Sql, type SqlValue } from "./port.ts";
 import { placeholders, SCHEMA_NAME } from "./postgres-sql.ts";
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations", "postgres");
@@ -214,6 +214,7 @@ function translate(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const code = (error as { code?: unknown }).code;
   if (code === "23505") return new UniqueViolation(error.message);
+  if (code === "23503") return new MissingReference(error.message, { cause: error });
   // 22021: a NUL character (or bytes that are no UTF-8) in a text parameter; SQLite would have stored it.
   if (code === "22021" || code === "22P05") return new InvalidText("Text cannot contain the NUL character (\\u0000)", { cause: error });
   const sqlState = typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : null;

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { DatabaseUnavailable, InvalidText } from "../db/port.ts";
+import { DatabaseUnavailable, InvalidText, MissingReference } from "../db/port.ts";
 import { badRequest, HubError, unavailable } from "../errors.ts";
 
 /**
@@ -13,6 +13,9 @@ export function errorHandler(error: FastifyError | HubError | Error, request: Fa
     error = unavailable("The hub's database is unreachable; try again shortly", 2);
   } else if (error instanceof InvalidText) {
     error = badRequest(error.message);
+  } else if (error instanceof MissingReference) {
+    // Checked, then deleted by a write at the same time: as if it had been deleted first.
+    error = new HubError("not_found", "Not found: it was deleted while this request ran");
   }
   if (error instanceof HubError) {
     if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));

@@ -1,11 +1,12 @@
 import type { Activity, Image, RunListItem, Task, TaskStatus } from "../../sdk/types.ts";
 import { newId } from "../domain/ids.ts";
 import { mentionedNames } from "../domain/mentions.ts";
-import { badRequest, notFound } from "../errors.ts";
+import { badRequest, conflict, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { listAgentsOf } from "../store/agents.ts";
-import { agentsWithRunsOn } from "../store/runs.ts";
-import { findTask, insertTask, updateTask, type TaskPatch } from "../store/tasks.ts";
+import { usersNotifiedOf } from "../store/notifications.ts";
+import { agentsWithRunsOn, listActiveRunsOfTask } from "../store/runs.ts";
+import { deleteTaskRow, findTask, insertTask, updateTask, type TaskPatch } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
 import { findProject, isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
@@ -88,6 +89,28 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
     for (const agentId of await agentsWithRunsOn(w.sql, taskId)) w.changes.agents.add(agentId);
   }
   return (await findTask(w.sql, taskId))!;
+}
+
+/**
+ * Deletes the task, its feed and its runs. Refused (409) while an agent has a run
+ * on it PENDING or RUNNING: stop those first, so the agent hears of it (a deleted
+ * run would vanish from its stoppedRuns, and its turn would go on).
+ */
+export async function deleteTask(w: Write, user: UserPrincipal, taskId: string): Promise<void> {
+  // A delegation or comment at the same time (PostgreSQL) either commits first (its run is seen here)
+  // or waits on this row and then finds the task gone (404).
+  await w.sql.lock("tasks", taskId);
+  const task = await userTask(w.sql, user, taskId);
+  const active = await listActiveRunsOfTask(w.sql, taskId);
+  if (active.length > 0) {
+    const names = [...new Set(active.map((r) => r.agent_name))].join(", ");
+    throw conflict(`${names} ${active.length === 1 ? "has a run" : "have runs"} going on this task; stop ${active.length === 1 ? "it" : "them"} first`);
+  }
+  for (const agentId of await agentsWithRunsOn(w.sql, taskId)) w.changes.agents.add(agentId);
+  for (const userId of await usersNotifiedOf(w.sql, taskId)) w.changes.users.add(userId);
+  await deleteTaskRow(w.sql, taskId);
+  w.changes.tasks.add(taskId);
+  w.changes.workspaces.add(task.workspace_id);
 }
 
 export interface PostedComment {

@@ -62,6 +62,11 @@ export async function listNotifications(sql: Reader, userId: string, page: Notif
   }));
 }
 
+/** The people with a notification about the task (their lists and unread counts change with it). */
+export async function usersNotifiedOf(sql: Reader, taskId: string): Promise<string[]> {
+  return (await sql.all<{ user_id: string }>("SELECT DISTINCT user_id FROM notifications WHERE task_id = ?", [taskId])).map((r) => r.user_id);
+}
+
 export async function countUnread(sql: Reader, userId: string): Promise<number> {
   const row = await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM notifications WHERE user_id = ? AND read_at IS NULL", [userId]);
   return Number(row?.n ?? 0);

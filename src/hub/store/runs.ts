@@ -174,6 +174,11 @@ export function listActiveRunsOfAgent(sql: Reader, agentId: string): Promise<Run
   return sql.all<RunJoined>(`${SELECT} WHERE r.agent_id = ? AND r.status IN ('PENDING', 'RUNNING')`, [agentId]);
 }
 
+/** The task's PENDING and RUNNING runs. */
+export function listActiveRunsOfTask(sql: Reader, taskId: string): Promise<RunJoined[]> {
+  return sql.all<RunJoined>(`${SELECT} WHERE r.task_id = ? AND r.status IN ('PENDING', 'RUNNING')`, [taskId]);
+}
+
 /** The agents with runs on the task (their run lists show its title and project). */
 export async function agentsWithRunsOn(sql: Reader, taskId: string): Promise<string[]> {
   const rows = await sql.all<{ agent_id: string }>("SELECT DISTINCT agent_id FROM runs WHERE task_id = ?", [taskId]);

@@ -80,6 +80,11 @@ export async function updateTask(sql: Sql, id: string, patch: TaskPatch, now: nu
   ]);
 }
 
+/** Deletes the task with its runs, activity and the notifications about it. */
+export async function deleteTaskRow(sql: Sql, id: string): Promise<void> {
+  await sql.run("DELETE FROM tasks WHERE id = ?", [id]);
+}
+
 /** Moves the task from `from` to `doing`; false when its status is no longer `from` (another write moved it first). */
 export async function markTaskDoing(sql: Sql, id: string, from: TaskStatus, now: number): Promise<boolean> {
   return (await sql.run("UPDATE tasks SET status = 'doing', updated_at = ? WHERE id = ? AND status = ?", [now, id, from])).changes > 0;

@@ -7,6 +7,7 @@ import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { formatDuration, formatTime, formatUsd, runDuration } from "../format.ts";
 import { useLive } from "../live.ts";
+import { navigate } from "../router.ts";
 import type { Activity, AgentWithRuns, RunListItem, TaskView } from "../types.ts";
 
 export function TaskPage({ taskId }: { taskId: string }) {
@@ -40,15 +41,24 @@ export function TaskPage({ taskId }: { taskId: string }) {
 
 function TaskHeader({ task }: { task: TaskView }) {
   const save = useAction();
+  const remove = useAction();
+  async function deleteTask() {
+    if (!window.confirm(`Delete “${task.title}” with its activity and runs? This cannot be undone.`)) return;
+    if (await remove.run(() => api.deleteTask(task.id))) navigate(`/projects/${task.projectId}`, { replace: true });
+  }
   return (
     <header className="task-header">
       <h1 id="task-title">{task.title}</h1>
-      <label>Status{" "}
-        <select aria-label="Status" value={task.status} disabled={save.busy} onChange={(e) => void save.run(() => api.editTask(task.id, { status: e.target.value }))}>
-          <option value="todo">To do</option><option value="doing">Doing</option><option value="done">Done</option>
-        </select>
-      </label>
+      <div className="row">
+        <label>Status{" "}
+          <select aria-label="Status" value={task.status} disabled={save.busy} onChange={(e) => void save.run(() => api.editTask(task.id, { status: e.target.value }))}>
+            <option value="todo">To do</option><option value="doing">Doing</option><option value="done">Done</option>
+          </select>
+        </label>
+        <button type="button" className="danger" disabled={remove.busy} onClick={() => void deleteTask()}>Delete task</button>
+      </div>
       {save.error && <ErrorNote error={save.error} />}
+      {remove.error && <ErrorNote error={remove.error} />}
     </header>
   );
 }

@@ -121,6 +121,11 @@ export function ownerApi(app: App, deps: HttpDeps): void {
       const { json } = await deps.writer.reply("editTask", { user: request.user, taskId: request.params.id, edit: request.body });
       sendJson(reply, 200, json);
     });
+  app.delete("/tasks/:id", s(["Tasks"], "Delete the task with its feed and runs (409 while a run on it is PENDING or RUNNING: stop it first)", { params: IdParams, response: { 204: Type.Null(), ...errors } }),
+    async (request, reply) => {
+      await deps.writer.run("deleteTask", { user: request.user, taskId: request.params.id });
+      return reply.code(204).send(null);
+    });
   app.post("/tasks/:id/comments", s(["Tasks"], "Comment; @mentioning one of your agents delegates to it", { params: IdParams, body: CommentBody, response: { 201: PostedComment, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "commentOnTask", { user: request.user, taskId: request.params.id, body: request.body.body }));
   app.post("/tasks/:id/delegate", s(["Runs"], "Delegate the task to one of your agents (a new PENDING run)", { params: IdParams, body: DelegateBody, response: { 201: RunListItem, ...errors } }),
