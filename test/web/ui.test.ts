@@ -107,6 +107,8 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     assert.ok(agentBadges >= 3, `agent comments are marked as the agent's (${agentBadges})`);
     // The task moved to "doing" when the run started: shown inline in the feed.
     await page.locator(".status-change", { hasText: "doing" }).first().waitFor(WAIT);
+    // Each status change says why when there is a why: here, whom the run went to.
+    await page.locator(".status-change", { hasText: "root opened a run → PENDING — Delegated to OpenClaw Bot" }).waitFor(WAIT);
     await shot("task-finished");
     assert.equal(await page.evaluate(() => (window as unknown as { marker?: string }).marker), "same page");
     assert.equal(loads, 1, "no reload: the page loaded once, at sign-in");

@@ -126,7 +126,8 @@ function ActivityFeed({ activity }: { activity: Activity[] }) {
     <ol className="activity" aria-live="polite" aria-relevant="additions">
       {activity.map((item) => item.type === "status_change" ? (
         <li key={item.id} className="status-change" data-activity-id={item.id}>
-          <span>{item.author.name}</span> moved the {item.subject === "task" ? "task" : "run"} {item.from ?? "—"} → <strong>{item.to}</strong>
+          <span>{item.author.name}</span> {item.from === null ? `opened a ${item.subject === "task" ? "task" : "run"}` : `moved the ${item.subject === "task" ? "task" : "run"} ${item.from}`}
+          {" "}→ <strong>{item.to}</strong>{item.body && <span className="why"> — {item.body}</span>}
           <time dateTime={new Date(item.createdAt).toISOString()}> · {formatTime(item.createdAt)}</time>
         </li>
       ) : (
