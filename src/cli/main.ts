@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../hub/config.ts";
 import { HubStartError } from "../hub/errors.ts";
 import { hubCommand } from "./commands/hub.ts";
+import { hubBackupCommand } from "./commands/hub-backup.ts";
 import { hubInitCommand } from "./commands/hub-init.ts";
 import { hubLoginCommand } from "./commands/hub-login.ts";
 import { hubUserAddCommand } from "./commands/hub-user-add.ts";
@@ -29,7 +30,8 @@ const USAGE = `Usage:
                          [--database sqlite|postgres://USER@HOST:PORT/DB[?schema=NAME]]
   openclaw-groupchat hub init [--data DIR] [--database …] [--json]
   openclaw-groupchat hub user add NAME [--data DIR] [--database …] [--json]
-  openclaw-groupchat hub login [--data DIR] [--database …] [--port P] [--host H] [--json]   a one-time sign-in link for the web UI`;
+  openclaw-groupchat hub login [--data DIR] [--database …] [--port P] [--host H] [--json]   a one-time sign-in link for the web UI
+  openclaw-groupchat hub backup --out NEWDIR [--data DIR] [--json]   a consistent copy of the data dir, even while the hub serves`;
 
 export type Command = (args: string[]) => Promise<number | void>;
 
@@ -39,6 +41,7 @@ export async function main(argv: string[]): Promise<void> {
   let rest: string[] = [];
   if (first === "hub" && second === "init") [command, rest] = [hubInitCommand, argv.slice(2)];
   else if (first === "hub" && second === "login") [command, rest] = [hubLoginCommand, argv.slice(2)];
+  else if (first === "hub" && second === "backup") [command, rest] = [hubBackupCommand, argv.slice(2)];
   else if (first === "hub" && second === "user" && third === "add") [command, rest] = [hubUserAddCommand, argv.slice(3)];
   else if (first === "hub") [command, rest] = [hubCommand, argv.slice(1)];
   else if (first === "start") [command, rest] = [startCommand, argv.slice(1)];

@@ -12,21 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { BIN, ROOT, serve, spawnHub, stop } from "../support/cli.ts";
+import { BIN, cli, ROOT, serve, spawnHub, stop } from "../support/cli.ts";
 import { request } from "../support/hub.ts";
 
 const run = promisify(execFile);
-
-/** Runs the CLI to completion; a non-zero exit answers its code and output instead of throwing. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
 
 describe("CLI", () => {
   let dir: string;

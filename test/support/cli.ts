@@ -2,12 +2,26 @@
  * The `openclaw-groupchat` command as users run it, for tests: the hub in a
  * child process, its printed URLs, and a stop that never leaves it behind.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 export const BIN = join(ROOT, "bin/openclaw-groupchat.mjs");
+
+const run = promisify(execFile);
+
+/** Runs the CLI to completion; a non-zero exit answers its code and output instead of throwing. */
+export async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
 
 /** `hub --data DATA --port 0 --log-level silent …flags` in a child process. */
 export function spawnHub(data: string, ...flags: string[]): ChildProcess {
