@@ -1,5 +1,5 @@
 /** The shell: who is signed in, the navigation, and the page for the route. */
-import { useEffect, useState } from "react";
+import { Fragment, useEffect, useState } from "react";
 import { api, ApiError, type SessionInfo } from "./api.ts";
 import { Link } from "./components/bits.tsx";
 import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
@@ -8,6 +8,7 @@ import { Agents } from "./pages/Agents.tsx";
 import { Board } from "./pages/Board.tsx";
 import { Notifications } from "./pages/Notifications.tsx";
 import { SignIn } from "./pages/SignIn.tsx";
+import { ProjectBar } from "./pages/Projects.tsx";
 import { TaskPage } from "./pages/TaskPage.tsx";
 import { navigate, useRoute, type Route } from "./router.ts";
 import type { MeView } from "./types.ts";
@@ -96,7 +97,8 @@ function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeVie
         </LiveView>
       );
     case "board":
-      return <><ProjectPicker me={me} current={route.projectId} /><Board key={route.projectId} projectId={route.projectId} /></>;
+      // Keyed by project: another project's page starts afresh (its paging, a half-filled form).
+      return <Fragment key={route.projectId}>{me.status === "ready" && <ProjectBar me={me.data} current={route.projectId} />}<Board projectId={route.projectId} /></Fragment>;
     case "task":
       return <TaskPage taskId={route.taskId} />;
     case "agents":
@@ -116,18 +118,5 @@ function Home({ me }: { me: MeView }) {
   useEffect(() => {
     if (first) navigate(`/projects/${first.id}`, { replace: true });
   }, [first]);
-  return first ? null : <ErrorNote error="You have no projects yet." />;
-}
-
-function ProjectPicker({ me, current }: { me: ReturnType<typeof useLive<MeView>>; current: string }) {
-  if (me.status !== "ready") return null;
-  const projects = me.data.workspaces.flatMap((w) => w.projects.map((p) => ({ ...p, workspace: w.name })));
-  if (projects.length < 2) return null;
-  return (
-    <label className="picker">Project{" "}
-      <select value={current} onChange={(e) => navigate(`/projects/${e.target.value}`)}>
-        {projects.map((p) => <option key={p.id} value={p.id}>{p.workspace} / {p.name}</option>)}
-      </select>
-    </label>
-  );
+  return first ? null : <><h1>No projects yet</h1><p>Make one to put tasks in.</p><ProjectBar me={me} current={null} /></>;
 }

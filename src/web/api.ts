@@ -13,8 +13,8 @@ export class ApiError extends Error {
 
 const CSRF = { "x-groupchat-csrf": "1" };
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { ...CSRF };
+async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { ...CSRF, ...extra };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (method === "POST") headers["idempotency-key"] = crypto.randomUUID();
   const response = await fetch(`/api/v1${path}`, {
@@ -51,6 +51,10 @@ export const api = {
   stop: (runId: string) => call<{ id: string }>("POST", `/runs/${encodeURIComponent(runId)}/stop`),
   createAgent: (name: string, description?: string) =>
     call<{ id: string; name: string; token: string }>("POST", "/agents", description ? { name, description } : { name }),
+  deleteAgent: (agentId: string) => call<null>("DELETE", `/agents/${encodeURIComponent(agentId)}`),
+  createWorkspace: (name: string) => call<{ id: string; name: string }>("POST", "/workspaces", { name }),
+  createProject: (workspaceId: string, name: string) =>
+    call<{ id: string; name: string }>("POST", "/projects", { name }, { "x-workspace-id": workspaceId }),
   rotateToken: (agentId: string) => call<{ token: string }>("POST", `/agents/${encodeURIComponent(agentId)}/token`),
   markRead: (ids: string[]) => call<{ updated: number }>("POST", "/notifications/read", { ids }),
   /** Everything up to the newest notification the page shows, seen or scrolled past. */

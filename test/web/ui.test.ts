@@ -33,6 +33,7 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
   let agent: ReturnType<typeof startSdkAgent>;
   let loads = 0;
   let chatty: { token: string; runId: string; taskId: string };
+  const dialogs: string[] = [];
   const halfway = deferred();
   const stopStarted = deferred();
   const stopSeen = deferred();
@@ -58,6 +59,11 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     b = await launchBrowser();
     page = await b.context.newPage();
     page.on("load", () => loads++);
+    // Every confirm() the page asks is answered yes, and kept to check its words.
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    });
   });
 
   after(async () => {
@@ -243,11 +249,7 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
   it("deletes a task after a confirm, not while its run is going, and goes back to the board", async () => {
     await page.goto(`${t.baseUrl}/tasks/${chatty.taskId}`);
     await page.getByRole("heading", { name: "Chatty task" }).waitFor(WAIT);
-    const dialogs: string[] = [];
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.accept();
-    });
+    dialogs.length = 0;
     await page.getByRole("button", { name: "Delete task" }).click();
     await page.getByRole("alert").getByText("Chatty Bot has a run going on this task; stop it first").waitFor(WAIT);
     assert.deepEqual(dialogs, ["Delete “Chatty task” with its activity and runs? This cannot be undone."]);
@@ -261,5 +263,38 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     await page.locator(".card", { hasText: "Write the release notes" }).waitFor(WAIT);
     assert.equal(await page.locator(".card", { hasText: "Chatty task" }).count(), 0);
     assert.equal((await t.owner(t.creds.ownerToken, "GET", `/tasks/${chatty.taskId}`)).status, 404);
+  });
+
+  it("makes a project in a new workspace and lands on its empty board", async () => {
+    await page.getByText("New project").click();
+    const form = page.getByRole("form", { name: "New project" });
+    await form.locator("select").selectOption({ label: "New workspace…" });
+    await form.getByLabel("Workspace name").fill("Side projects");
+    await form.getByLabel("Project name").fill("Garden");
+    await form.getByRole("button", { name: "Create project" }).click();
+    await page.getByRole("heading", { name: "Garden" }).waitFor(WAIT);
+    await page.locator('[data-column="todo"]').getByText("Nothing here.").waitFor(WAIT);
+    // Done with: the form is closed and empty again.
+    assert.equal(await page.getByRole("form", { name: "New project" }).isVisible(), false);
+    const projectId = new URL(page.url()).pathname.split("/")[2]!;
+    const workspaces = (await t.owner(t.creds.ownerToken, "GET", "/workspaces")).body as { id: string; name: string }[];
+    const side = workspaces.find((w) => w.name === "Side projects")!;
+    const projects = (await t.owner(t.creds.ownerToken, "GET", "/projects", undefined, { "x-workspace-id": side.id })).body;
+    assert.deepEqual(projects.map((p: { id: string; name: string }) => [p.id, p.name]), [[projectId, "Garden"]]);
+    // The picker offers it beside the others.
+    await page.getByRole("combobox", { name: "Project" }).locator("option", { hasText: "Side projects / Garden" }).waitFor({ state: "attached", ...WAIT });
+    await shot("new-project");
+  });
+
+  it("deletes an agent after a confirm: gone from the list, its token refused", async () => {
+    const agent = (await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Short Bot" })).body;
+    await page.getByRole("link", { name: "Agents" }).click();
+    const card = page.locator(".agent", { hasText: "Short Bot" });
+    await card.waitFor(WAIT);
+    dialogs.length = 0;
+    await card.getByRole("button", { name: "Delete" }).click();
+    await card.waitFor({ state: "detached", ...WAIT });
+    assert.deepEqual(dialogs, ["Delete Short Bot? Its token stops working at once, and its pending and running runs are stopped."]);
+    assert.equal((await t.agent(agent.token, "GET", "/me")).status, 401);
   });
 });

@@ -1,4 +1,4 @@
-/** Your agents: create one (its gca_ token shown once), rotate a token, see its runs. */
+/** Your agents: create one (its gca_ token shown once), rotate a token, delete one, see its runs. */
 import { useState } from "react";
 import { api } from "../api.ts";
 import { Link, RunBadge } from "../components/bits.tsx";
@@ -79,17 +79,25 @@ function NewAgent({ onCreated }: { onCreated: (r: Revealed) => void }) {
 
 function AgentCard({ agent, onRotated }: { agent: AgentWithRuns; onRotated: (r: Revealed) => void }) {
   const rotate = useAction();
+  const remove = useAction();
   return (
     <li className="agent card" data-agent-id={agent.id}>
       <div className="row spread">
         <h2>{agent.name}</h2>
-        <button type="button" className="secondary" disabled={rotate.busy} onClick={() => {
-          if (!confirm(`Rotate the token of ${agent.name}? The old one stops working at once.`)) return;
-          void rotate.run(async () => onRotated({ agentName: agent.name, token: (await api.rotateToken(agent.id)).token }));
-        }}>Rotate token</button>
+        <div className="row">
+          <button type="button" className="secondary" disabled={rotate.busy} onClick={() => {
+            if (!confirm(`Rotate the token of ${agent.name}? The old one stops working at once.`)) return;
+            void rotate.run(async () => onRotated({ agentName: agent.name, token: (await api.rotateToken(agent.id)).token }));
+          }}>Rotate token</button>
+          <button type="button" className="danger" disabled={remove.busy} onClick={() => {
+            if (!confirm(`Delete ${agent.name}? Its token stops working at once, and its pending and running runs are stopped.`)) return;
+            void remove.run(() => api.deleteAgent(agent.id));
+          }}>Delete</button>
+        </div>
       </div>
       {agent.description && <p className="meta">{agent.description}</p>}
       {rotate.error && <ErrorNote error={rotate.error} />}
+      {remove.error && <ErrorNote error={remove.error} />}
       <h3>Recent runs</h3>
       {agent.runs.length === 0 ? <Empty>No runs yet.</Empty> : (
         <ul className="agent-runs">
