@@ -30,6 +30,7 @@ const ON_POSTGRES = [
   "test/hub/stale-run-reaper.test.ts",
   "test/realtime/agent-subscriptions.test.ts",
   "test/realtime/restart.test.ts",
+  "test/web/invites.test.ts",
   "test/web/live-queries.test.ts",
   "test/web/session.test.ts",
 ];

@@ -8,10 +8,11 @@
  */
 import type { TSchema } from "typebox";
 import { Activity, RunListItem, Task } from "../sdk/types.ts";
-import { AgentWithToken, MemberAdded, NewToken, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
+import { AgentWithToken, Invite, MemberAdded, NewToken, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
 import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
 import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
 import { commentOnRun, delegate, endRun, followUp, heartbeatRun, reapRun, startRun, stopRun } from "./services/runs.ts";
+import { createInvite, joinWithInvite, type Joiner } from "./services/invites.ts";
 import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
 import { commentOnTask, createTask, deleteTask, editTask, type NewTask, type TaskEdit } from "./services/tasks.ts";
 import { addWorkspaceMember, createProject, createWorkspace } from "./services/workspaces.ts";
@@ -27,14 +28,17 @@ export interface Command<I, O> {
   /** The response body's schema, for commands an HTTP route answers with. */
   response?: TSchema;
   /**
-   * The result holds a secret shown once (a new token): it is never stored for
-   * an Idempotency-Key replay, so a retry learns the call succeeded, not the secret.
+   * The result holds a secret shown once (a new token, an invite link): it is never
+   * stored for an Idempotency-Key replay, so a retry learns the call succeeded, not
+   * the secret. Set, it says so to the retry: "the token it made is shown only once…".
    */
-  secret?: boolean;
+  secret?: string;
 }
 
-const command = <I, O>(run: (w: Write, input: I) => Promise<O>, response?: TSchema, options: { secret?: boolean } = {}): Command<I, O> =>
-  ({ run, response, secret: options.secret ?? false });
+const command = <I, O>(run: (w: Write, input: I) => Promise<O>, response?: TSchema, options: { secret?: string } = {}): Command<I, O> =>
+  ({ run, response, ...(options.secret ? { secret: options.secret } : {}) });
+
+const TOKEN_SHOWN_ONCE = "the token it made is shown only once. Rotate the agent's token to get a new one.";
 
 type AgentCall = { agent: AgentPrincipal; runId: string };
 type UserCall = { user: UserPrincipal };
@@ -55,14 +59,18 @@ export const commands = {
   // The owner's side.
   createAgent: command(
     (w, i: UserCall & { name: string; description?: string | undefined }) => createAgent(w, i.user, i),
-    AgentWithToken, { secret: true },
+    AgentWithToken, { secret: TOKEN_SHOWN_ONCE },
   ),
   rotateAgentToken: command(
     (w, i: UserCall & { agentId: string }) => rotateAgentToken(w, i.user, i.agentId),
-    NewToken, { secret: true },
+    NewToken, { secret: TOKEN_SHOWN_ONCE },
   ),
   deleteAgent: command((w, i: UserCall & { agentId: string }) => deleteAgent(w, i.user, i.agentId)),
   createWorkspace: command((w, i: UserCall & { name: string }) => createWorkspace(w, i.user, i.name), Workspace),
+  createInvite: command(
+    (w, i: UserCall & { workspaceId: string }) => createInvite(w, i.user, i.workspaceId),
+    Invite, { secret: "the invite link it made is shown only once. Make another one." },
+  ),
   addWorkspaceMember: command(
     (w, i: UserCall & { workspaceId: string; userId: string }) => addWorkspaceMember(w, i.user, i.workspaceId, i.userId),
     MemberAdded,
@@ -90,6 +98,7 @@ export const commands = {
   // Sessions, setup and housekeeping.
   issueLoginCode: command((w, i: { userId: string }) => issueLoginCode(w, i.userId)),
   redeemLoginCode: command((w, i: { code: string }) => redeemLoginCode(w, i.code)),
+  joinWithInvite: command((w, i: { code: string; joiner: Joiner }) => joinWithInvite(w, i.code, i.joiner)),
   endSession: command((w, i: { token: string }) => endSession(w, i.token)),
   setUp: command((w, i: { ownerName: string }) => setUp(w, i.ownerName)),
   addUser: command((w, i: { name: string }) => addUser(w, i.name)),

@@ -6,6 +6,7 @@ import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
 import { closeLiveClient, useLive } from "./live.ts";
 import { Agents } from "./pages/Agents.tsx";
 import { Board } from "./pages/Board.tsx";
+import { Join } from "./pages/Join.tsx";
 import { Notifications } from "./pages/Notifications.tsx";
 import { SignIn } from "./pages/SignIn.tsx";
 import { ProjectBar } from "./pages/Projects.tsx";
@@ -27,6 +28,12 @@ export function App() {
   }, []);
 
   if (auth.state === "checking") return <Loading what="session" />;
+  if (route.page === "join") {
+    return <Join code={route.code} signedIn={auth.state === "in" ? auth.session : null} onJoined={(session) => {
+      setAuth({ state: "in", session });
+      navigate("/", { replace: true });
+    }} />;
+  }
   if (auth.state === "out" || route.page === "login") {
     if (auth.state === "in" && route.page === "login" && !route.code) {
       navigate("/", { replace: true });
@@ -106,6 +113,7 @@ function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeVie
     case "notifications":
       return <Notifications />;
     case "login":
+    case "join":
     case "missing":
       return <ErrorNote error="There is no page here." />;
     default:

@@ -39,6 +39,10 @@ export const api = {
   session: () => call<SessionInfo>("GET", "/session"),
   signIn: (code: string) => call<SessionInfo>("POST", "/session", { code }),
   signOut: () => call<null>("DELETE", "/session"),
+  /** Joins with an invite: as the person signed in, or as a new person by `name`. */
+  join: (code: string, name?: string) => call<SessionInfo & { workspaceId: string }>("POST", "/session/join", name ? { code, name } : { code }),
+  createInvite: (workspaceId: string) =>
+    call<{ code: string; url: string; expiresAt: number; workspaceName: string }>("POST", `/workspaces/${encodeURIComponent(workspaceId)}/invites`),
   createTask: (input: { projectId: string; title: string; description?: string; dueDate?: string | null }) =>
     call<{ id: string }>("POST", "/tasks", input),
   editTask: (id: string, patch: { title?: string; description?: string; status?: string; dueDate?: string | null; images?: { url: string; name: string }[] }) =>

@@ -7,6 +7,7 @@ import { useEffect, useState } from "react";
 export type Route =
   | { page: "home" }
   | { page: "login"; code: string | null }
+  | { page: "join"; code: string | null }
   | { page: "board"; projectId: string }
   | { page: "task"; taskId: string }
   | { page: "agents" }
@@ -17,9 +18,9 @@ export function parseRoute(pathname: string, hash: string): Route {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const [first, second] = parts;
   if (parts.length === 0) return { page: "home" };
-  if (first === "login" && parts.length === 1) {
+  if ((first === "login" || first === "join") && parts.length === 1) {
     const code = new URLSearchParams(hash.replace(/^#/, "")).get("code");
-    return { page: "login", code };
+    return { page: first, code };
   }
   if (first === "projects" && second && parts.length === 2) return { page: "board", projectId: second };
   if (first === "tasks" && second && parts.length === 2) return { page: "task", taskId: second };

@@ -286,6 +286,34 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     await shot("new-project");
   });
 
+  it("invites a person by a one-time link: they name themselves, land on the board signed in, and the link is used up", async () => {
+    await page.getByRole("link", { name: "GroupChat hub" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Invite someone" }).click();
+    const link = (await page.getByTestId("invite-link").textContent())!;
+    assert.match(link, new RegExp(`^${t.baseUrl}/join#code=gci_`));
+    await shot("invite");
+    await page.getByRole("button", { name: "Done" }).click();
+
+    const guest = await launchBrowser();
+    try {
+      const theirs = await guest.context.newPage();
+      await theirs.goto(link);
+      await theirs.getByLabel("Your name").fill("Ivy");
+      await theirs.getByRole("button", { name: "Join", exact: true }).click();
+      await theirs.getByRole("heading", { name: "General" }).waitFor(WAIT);
+      await theirs.locator(".card", { hasText: "Write the release notes" }).waitFor(WAIT);
+      await theirs.locator(".who", { hasText: "Ivy" }).waitFor(WAIT);
+      assert.equal(new URL(theirs.url()).hash, "", "the code is gone from the address bar");
+      // Used up: opening it again (signed in now, as Ivy) is refused.
+      await theirs.goto(link);
+      await theirs.getByRole("button", { name: "Join as Ivy" }).click();
+      await theirs.getByRole("alert").getByText("Invalid or expired invite").waitFor(WAIT);
+    } finally {
+      await guest.close();
+    }
+  });
+
   it("deletes an agent after a confirm: gone from the list, its token refused", async () => {
     const agent = (await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Short Bot" })).body;
     await page.getByRole("link", { name: "Agents" }).click();

@@ -3,11 +3,12 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /**
  * Agent tokens (`gca_`), owners' personal access tokens (`gcp_`), web sessions
- * (`gcs_`, only ever in an HttpOnly cookie) and one-time sign-in codes (`gcl_`).
+ * (`gcs_`, only ever in an HttpOnly cookie), one-time sign-in codes (`gcl_`) and
+ * one-time workspace invites (`gci_`).
  * Distinct prefixes keep each usable only where it belongs.
  */
-export type TokenKind = "agent" | "owner" | "session" | "login";
-const PREFIX: Record<TokenKind, string> = { agent: "gca_", owner: "gcp_", session: "gcs_", login: "gcl_" };
+export type TokenKind = "agent" | "owner" | "session" | "login" | "invite";
+const PREFIX: Record<TokenKind, string> = { agent: "gca_", owner: "gcp_", session: "gcs_", login: "gcl_", invite: "gci_" };
 
 export function newToken(kind: TokenKind): string {
   return PREFIX[kind] + randomBytes(32).toString("base64url");

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { CommandInput, CommandName } from "../commands.ts";
+import { commands, type CommandInput, type CommandName } from "../commands.ts";
 import { badRequest, conflict, unprocessable } from "../errors.ts";
 import { SECRET_WITHHELD, type Idempotency, type Writer } from "../writer/writer.ts";
 
@@ -38,9 +38,7 @@ export async function mutation<N extends CommandName>(
   const outcome = await deps.writer.reply(name, input, idempotency);
   if (outcome.kind === "done") return sendJson(reply, status, outcome.json);
   if (outcome.requestHash !== idempotency?.requestHash) throw unprocessable("Idempotency-Key was already used with a different request");
-  if (outcome.json === SECRET_WITHHELD) {
-    throw conflict("This request already succeeded; the token it made is shown only once. Rotate the agent's token to get a new one.");
-  }
+  if (outcome.json === SECRET_WITHHELD) throw conflict(`This request already succeeded; ${commands[name].secret ?? "what it made is shown only once."}`);
   sendJson(reply.header("idempotent-replayed", "true"), outcome.status, outcome.json);
 }
 

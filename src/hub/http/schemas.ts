@@ -66,6 +66,12 @@ export const DelegateBody = Type.Object({
 export const FollowUpBody = Type.Object({ message: Type.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: false });
 /** For POSTs that take no input: nothing, `{}`, or a 400 for any field. */
 export const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
+export const Invite = Type.Object({
+  code: Type.String({ description: "The one-time invite code (gci_), shown this once" }),
+  url: Type.String({ description: "Where to open it, relative to the hub: /join#code=…" }),
+  expiresAt: Type.Integer(),
+  workspaceName: Type.String(),
+});
 export const ReadBody = Type.Object({ ids: Type.Array(Id, { maxItems: 1000 }) }, { additionalProperties: false });
 export const ReadAllBody = Type.Object({
   upTo: Type.String({ minLength: 1, maxLength: 200, description: "The newest notification the person has seen: it and every older one are marked read" }),

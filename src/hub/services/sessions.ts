@@ -32,7 +32,13 @@ export async function issueLoginCode(w: Write, userId: string): Promise<{ code: 
 export async function redeemLoginCode(w: Write, code: string): Promise<{ token: string; session: Session }> {
   if (!hasPrefix(code, "login")) throw unauthorized("Invalid or expired sign-in code");
   const taken = await takeLoginCode(w.sql, hashToken(code), w.now);
-  const user = taken && (await findUser(w.sql, taken.user_id));
+  if (!taken) throw unauthorized("Invalid or expired sign-in code");
+  return openSession(w, taken.user_id);
+}
+
+/** A new 30-day session for the person (who must exist); its token goes only into the cookie. */
+export async function openSession(w: Write, userId: string): Promise<{ token: string; session: Session }> {
+  const user = await findUser(w.sql, userId);
   if (!user) throw unauthorized("Invalid or expired sign-in code");
   await deleteExpiredSessions(w.sql, w.now);
   const token = newToken("session");

@@ -1,4 +1,4 @@
-/** Moving between projects, and making a new one (in a workspace you have, or a new workspace). */
+/** Moving between projects, making a new one (in a workspace you have, or a new workspace), inviting someone in. */
 import { useState } from "react";
 import { api } from "../api.ts";
 import { ErrorNote } from "../components/states.tsx";
@@ -10,8 +10,10 @@ const NEW_WORKSPACE = "";
 
 export function ProjectBar({ me, current }: { me: MeView; current: string | null }) {
   const projects = me.workspaces.flatMap((w) => w.projects.map((p) => ({ ...p, workspace: w.name })));
+  const workspace = me.workspaces.find((w) => w.projects.some((p) => p.id === current));
   return (
     <div className="project-bar">
+      {workspace && <Invite workspace={workspace} />}
       {projects.length > 1 && current && (
         <label className="picker">Project{" "}
           <select value={current} onChange={(e) => navigate(`/projects/${e.target.value}`)}>
@@ -23,6 +25,30 @@ export function ProjectBar({ me, current }: { me: MeView; current: string | null
         <summary>New project</summary>
         <NewProject workspaces={me.workspaces} />
       </details>
+    </div>
+  );
+}
+
+/** A one-time link into the workspace, shown this once, to send to the person. */
+function Invite({ workspace }: { workspace: { id: string; name: string } }) {
+  const [link, setLink] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const make = useAction();
+  return (
+    <div className="invite">
+      <button type="button" className="secondary" disabled={make.busy}
+        onClick={() => void make.run(async () => setLink(`${location.origin}${(await api.createInvite(workspace.id)).url}`))}>Invite someone</button>
+      {make.error && <ErrorNote error={make.error} />}
+      {link && (
+        <div className="token-once" role="region" aria-label="Invite link">
+          <p>Send this link to one person: it lets them into <strong>{workspace.name}</strong>, once, within 7 days.</p>
+          <pre><code data-testid="invite-link">{link}</code></pre>
+          <div className="row">
+            <button type="button" onClick={() => void navigator.clipboard?.writeText(link).then(() => setCopied(true), () => setCopied(false))}>{copied ? "Copied" : "Copy"}</button>
+            <button type="button" className="secondary" onClick={() => setLink(null)}>Done</button>
+          </div>
+        </div>
+      )}
     </div>
   );
 }

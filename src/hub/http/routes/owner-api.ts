@@ -21,7 +21,7 @@ import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
 import { Before, linkNextPage } from "../page-link.ts";
 import {
-  AgentView, AgentWithToken, CommentBody, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
+  AgentView, AgentWithToken, CommentBody, Invite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, TaskDetail,
   TaskPatchBody, UserMe, Workspace,
 } from "../schemas.ts";
@@ -85,6 +85,8 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createWorkspace", { user: request.user, name: request.body.name }));
   app.post("/workspaces/:id/members", s(["Workspaces"], "Add a person to a workspace", { params: IdParams, body: NewMemberBody, response: { 201: MemberAdded, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "addWorkspaceMember", { user: request.user, workspaceId: request.params.id, userId: request.body.userId }));
+  app.post("/workspaces/:id/invites", s(["Workspaces"], "A one-time link (7 days) that lets one person into the workspace from the web UI; shown this once", { params: IdParams, body: NoBody, response: { 201: Invite, ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createInvite", { user: request.user, workspaceId: request.params.id }));
   app.get("/projects", s(["Projects"], "Projects of the workspace in X-Workspace-Id", { headers: WorkspaceHeader, response: { 200: Type.Array(Project), ...errors } }),
     async (request) => {
       const workspaceId = request.headers["x-workspace-id"];

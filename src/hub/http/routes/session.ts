@@ -31,6 +31,21 @@ export function sessionRoutes(app: App, deps: HttpDeps): void {
     return { userId: session.userId, name: session.name, expiresAt: session.expiresAt };
   });
 
+  app.post("/session/join", {
+    schema: {
+      hide, tags, summary: "Join a workspace with a one-time invite: as the person signed in, or as a new person by this name; opens a session",
+      body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 512 }), name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false }),
+      response: { 200: Type.Intersect([SessionView, Type.Object({ workspaceId: Type.String() })]), ...errors },
+    },
+  }, async (request, reply) => {
+    const signedIn = await sessionFromToken(deps.db, readCookie(request.headers.cookie, SESSION_COOKIE), deps.clock());
+    const joiner = signedIn ? { signedIn } : { name: request.body.name ?? "" };
+    const { session, workspaceId, opened } = await deps.writer.run("joinWithInvite", { code: request.body.code, joiner });
+    if (opened) reply.header("set-cookie", sessionCookie(opened.token, session.expiresAt - deps.clock(), secure(request.protocol)));
+    reply.header("cache-control", "no-store");
+    return { userId: session.userId, name: session.name, expiresAt: session.expiresAt, workspaceId };
+  });
+
   app.get("/session", { schema: { hide, tags, summary: "Who the session cookie signs in", response: { 200: SessionView, ...errors } } }, async (request) => {
     const session = await sessionFromToken(deps.db, readCookie(request.headers.cookie, SESSION_COOKIE), deps.clock());
     if (!session) throw unauthorized("Not signed in");

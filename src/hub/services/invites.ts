@@ -1,0 +1,65 @@
+/**
+ * Letting people in from the web UI: a member of a workspace makes a one-time
+ * invite link (gci_, 7 days); whoever opens it joins that workspace, as a new
+ * person named on the spot or as the one they are signed in as, and is signed in.
+ */
+import { newId } from "../domain/ids.ts";
+import { hasPrefix, hashToken, newToken } from "../domain/tokens.ts";
+import { badRequest, unauthorized } from "../errors.ts";
+import type { UserPrincipal } from "../principal.ts";
+import { deleteExpiredInvites, insertInvite, takeInvite } from "../store/invites.ts";
+import { insertUser } from "../store/users.ts";
+import { addMember, findWorkspace } from "../store/workspaces.ts";
+import type { Write } from "../write.ts";
+import { userWorkspace } from "./access.ts";
+import { openSession, type Session } from "./sessions.ts";
+
+export const INVITE_TTL_MS = 7 * 24 * 3_600_000;
+
+export interface NewInvite {
+  code: string;
+  /** The web UI's page that joins with it. */
+  url: string;
+  expiresAt: number;
+  workspaceName: string;
+}
+
+export async function createInvite(w: Write, user: UserPrincipal, workspaceId: string): Promise<NewInvite> {
+  await userWorkspace(w.sql, user, workspaceId);
+  await deleteExpiredInvites(w.sql, w.now);
+  const code = newToken("invite");
+  const expiresAt = w.now + INVITE_TTL_MS;
+  await insertInvite(w.sql, { id: newId("tok", w.now), workspace_id: workspaceId, code_hash: hashToken(code), created_by: user.userId, created_at: w.now, expires_at: expiresAt });
+  return { code, url: `/join#code=${code}`, expiresAt, workspaceName: (await findWorkspace(w.sql, workspaceId))!.name };
+}
+
+/** Who joins: the person signed in (their session), or a new person by this name. */
+export type Joiner = { signedIn: Session } | { name: string };
+
+/**
+ * A bad, used or expired invite is one answer: 401. A new person is signed in
+ * with a new session (`opened`); someone signed in keeps theirs.
+ */
+export async function joinWithInvite(
+  w: Write,
+  code: string,
+  joiner: Joiner,
+): Promise<{ workspaceId: string; session: Session; opened: { token: string } | null }> {
+  if (!("signedIn" in joiner) && !joiner.name.trim()) throw badRequest("name must be a non-empty string");
+  if (!hasPrefix(code, "invite")) throw unauthorized("Invalid or expired invite");
+  const invite = await takeInvite(w.sql, hashToken(code), w.now);
+  if (!invite) throw unauthorized("Invalid or expired invite");
+  const workspaceId = invite.workspace_id;
+  if ("signedIn" in joiner) {
+    await addMember(w.sql, workspaceId, joiner.signedIn.userId, w.now);
+    w.changes.workspaces.add(workspaceId);
+    w.changes.users.add(joiner.signedIn.userId);
+    return { workspaceId, session: joiner.signedIn, opened: null };
+  }
+  const userId = newId("usr", w.now);
+  await insertUser(w.sql, { id: userId, name: joiner.name.trim(), kind: "user", created_at: w.now });
+  await addMember(w.sql, workspaceId, userId, w.now);
+  w.changes.workspaces.add(workspaceId);
+  const { token, session } = await openSession(w, userId);
+  return { workspaceId, session, opened: { token } };
+}

@@ -1,0 +1,26 @@
+import type { Reader, Sql } from "../db/port.ts";
+
+export interface InviteRow {
+  id: string;
+  workspace_id: string;
+  code_hash: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export async function insertInvite(sql: Sql, row: InviteRow): Promise<void> {
+  await sql.run(
+    "INSERT INTO invites (id, workspace_id, code_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+    [row.id, row.workspace_id, row.code_hash, row.created_by, row.created_at, row.expires_at],
+  );
+}
+
+/** Consumes a live invite in one statement, so it lets one person in, once. */
+export function takeInvite(sql: Reader, codeHash: string, now: number): Promise<{ workspace_id: string } | undefined> {
+  return sql.get<{ workspace_id: string }>("DELETE FROM invites WHERE code_hash = ? AND expires_at > ? RETURNING workspace_id", [codeHash, now]);
+}
+
+export async function deleteExpiredInvites(sql: Sql, now: number): Promise<number> {
+  return (await sql.run("DELETE FROM invites WHERE expires_at <= ?", [now])).changes;
+}
