@@ -23,6 +23,15 @@ export class Peer {
   /** When a frame was last sent (performance.now() ms). */
   private sentAt = performance.now();
   private queue: Promise<void> = Promise.resolve();
+  private drainWaiter: (() => void) | null = null;
+  /** Each write's callback: the last one to reach the kernel ends a backlog. */
+  private readonly flushed = (): void => {
+    const waiter = this.drainWaiter;
+    if (waiter && !this.backlogged) {
+      this.drainWaiter = null;
+      waiter();
+    }
+  };
 
   constructor(
     readonly ws: WebSocket,
@@ -39,6 +48,17 @@ export class Peer {
     this.queue = this.queue.then(() => (this.closed ? undefined : task())).catch(onError);
   }
 
+  /** Frames wait in memory because the kernel's socket buffer is full: the client reads slower than we send. */
+  get backlogged(): boolean {
+    return this.ws.bufferedAmount > 0;
+  }
+
+  /** Runs `then` once every frame sent so far has reached the kernel: at once if none waits. */
+  whenDrained(then: () => void): void {
+    if (this.backlogged) this.drainWaiter = then;
+    else then();
+  }
+
   /** Sends a frame; false (and the socket dropped) when the client has stopped reading. */
   send(message: ServerMessage): boolean {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return true;
@@ -47,7 +67,7 @@ export class Peer {
       this.ws.terminate();
       return false;
     }
-    this.ws.send(encodeServerMessage(message));
+    this.ws.send(encodeServerMessage(message), this.flushed);
     this.sentAt = performance.now();
     return true;
   }
@@ -65,8 +85,9 @@ export class Peer {
       return false;
     }
     this.alive = false;
-    this.ws.ping();
-    if (now - this.sentAt >= intervalMs) this.send({ type: "Ping" });
+    this.ws.ping(undefined, undefined, this.flushed);
+    // A backlogged client is still receiving frames, each of which resets its inactivity timer.
+    if (now - this.sentAt >= intervalMs && !this.backlogged) this.send({ type: "Ping" });
     return true;
   }
 

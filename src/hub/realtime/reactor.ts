@@ -102,8 +102,14 @@ export class Reactor {
     });
   }
 
-  /** Re-runs a socket's dirty queries and sends one Transition with those whose result changed. */
+  /**
+   * Re-runs a socket's dirty queries and sends one Transition with those whose result changed.
+   * A client that has not read the last frames yet gets nothing more until it has, and then one
+   * Transition with the newest results (Convex single-flights the same way): its buffer stays
+   * bounded, it is not dropped for reading slowly, and it never reads a queue of stale results.
+   */
   private async refresh(peer: Peer): Promise<void> {
+    if (peer.backlogged) return peer.whenDrained(() => this.host.schedule(peer, () => this.refresh(peer)));
     peer.refreshQueued = false;
     const modifications: StateModification[] = [];
     for (const sub of peer.state.takeDirty()) {

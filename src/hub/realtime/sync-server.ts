@@ -37,7 +37,7 @@ export interface SyncServerOptions {
   pingIntervalMs?: number;
   maxPayloadBytes?: number;
   maxQueriesPerSocket?: number;
-  /** A peer that does not read its frames is dropped once this much is queued for it. */
+  /** A peer that keeps asking without reading the answers is dropped once this much is queued for it (pushed results wait instead). */
   maxBufferedBytes?: number;
   /** How long close() waits for clients to finish the close handshake. */
   closeGraceMs?: number;

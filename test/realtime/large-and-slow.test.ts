@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import type { ConvexClient } from "convex/browser";
+import { Type } from "typebox";
+import { ChangeFeed, emptyChangeSet } from "../../src/hub/changes.ts";
+import type { Database } from "../../src/hub/db/port.ts";
+import { QueryRegistry } from "../../src/hub/realtime/registry.ts";
+import { SyncServer } from "../../src/hub/realtime/sync-server.ts";
+import { RawSync, type Frame } from "./support.ts";
+
+const MB = 1024 * 1024;
+
+/** Big results and clients that read slowly, on a sync server whose keepalive stays out of the way. */
+describe("the sync server with big results and slow readers", () => {
+  const feed = new ChangeFeed();
+  let version = 0;
+  const registry = new QueryRegistry()
+    // Each version is 2 MiB: a few unread ones fill the kernel's socket buffers.
+    .define("demo:big", { args: Type.Object({}), evaluate: async () => ({ value: { version, pad: "x".repeat(2 * MB) }, keys: ["agent:big"] }) });
+
+  let server: Server;
+  let sync: SyncServer;
+  let baseUrl: string;
+  const clients: ConvexClient[] = [];
+
+  before(async () => {
+    server = createServer((_request, response) => response.writeHead(404).end());
+    sync = new SyncServer({ db: {} as Database, feed, registry }, { pingIntervalMs: 600_000 });
+    sync.attach(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await sync.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("keeps a client that reads slowly and sends it the newest result once it catches up", async () => {
+    const raw = await RawSync.open(baseUrl);
+    raw.connect();
+    raw.send({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [{ type: "Add", queryId: 0, udfPath: "demo:big", args: [{}] }] });
+    assert.equal((await raw.next()).modifications[0].value.version, 0);
+
+    raw.ws.pause();
+    const last = 40;
+    for (let v = 1; v <= last; v++) {
+      version = v;
+      const changes = emptyChangeSet();
+      changes.agents.add("big");
+      feed.publish(changes);
+      // Let the hub run the query for this change before the next one (they would coalesce otherwise).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    raw.ws.resume();
+
+    const closed = raw.closed.then(({ code }) => assert.fail(`the hub dropped the slow client (close ${code})`));
+    let frame: Frame;
+    do frame = await Promise.race([raw.next(), closed]);
+    while (frame.modifications[0]?.value.version !== last);
+    await raw.close();
+  });
+
+});
