@@ -3,12 +3,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ConvexClient } from "convex/browser";
+import { anyApi } from "convex/server";
 import { Type } from "typebox";
 import { ChangeFeed, emptyChangeSet } from "../../src/hub/changes.ts";
 import type { Database } from "../../src/hub/db/port.ts";
 import { QueryRegistry } from "../../src/hub/realtime/registry.ts";
 import { SyncServer } from "../../src/hub/realtime/sync-server.ts";
-import { RawSync, type Frame } from "./support.ts";
+import { RawSync, Recorder, stockClient, type Frame } from "./support.ts";
 
 const MB = 1024 * 1024;
 
@@ -18,8 +19,9 @@ describe("the sync server with big results and slow readers", () => {
   let version = 0;
   const registry = new QueryRegistry()
     // Each version is 2 MiB: a few unread ones fill the kernel's socket buffers.
-    .define("demo:big", { args: Type.Object({}), evaluate: async () => ({ value: { version, pad: "x".repeat(2 * MB) }, keys: ["agent:big"] }) });
-
+    .define("demo:big", { args: Type.Object({}), evaluate: async () => ({ value: { version, pad: "x".repeat(2 * MB) }, keys: ["agent:big"] }) })
+    // Over the `ws` client's default maxPayload (100 MiB), which the stock client on Node uses.
+    .define("demo:huge", { args: Type.Object({}), evaluate: async () => ({ value: "y".repeat(101 * MB), keys: [] }) });
   let server: Server;
   let sync: SyncServer;
   let baseUrl: string;
@@ -63,4 +65,12 @@ describe("the sync server with big results and slow readers", () => {
     await raw.close();
   });
 
+  it("delivers a Transition bigger than the client's largest frame, in TransitionChunks", async () => {
+    const client = stockClient(baseUrl);
+    clients.push(client);
+    const huge = new Recorder<string>(client, anyApi.demo!.huge!, {});
+    // Each copy of 101 MiB takes a second or two on a busy machine: a longer wait than usual.
+    assert.equal((await huge.until(() => true, "the 101 MiB result", 120_000)).length, 101 * MB);
+    assert.equal(huge.errors.length, 0);
+  });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeServerMessage, isSyncPath, notServed, parseClientFrame } from "../../src/hub/realtime/protocol.ts";
+import { encodeServerMessage, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, transitionChunks } from "../../src/hub/realtime/protocol.ts";
 
 describe("sync protocol frames", () => {
   it("parses the frames the stock client sends", () => {
@@ -70,5 +70,24 @@ describe("the sync path", () => {
     for (const url of [undefined, "/", "/api/sync", "/api/v1/agent/runs", "/api/1.48.0/sync/x", "/x/api/1.48.0/sync"]) {
       assert.equal(isSyncPath(url), false, String(url));
     }
+  });
+});
+
+describe("TransitionChunks", () => {
+  it("split a Transition's text into frames the client joins back, never inside a surrogate pair", () => {
+    const text = JSON.stringify({ type: "Transition", modifications: [{ value: `a😀b"\\c😀😀` }] });
+    for (const max of [1, 2, 3, 7, text.length - 1]) {
+      const frames = transitionChunks(text, max).map((f) => JSON.parse(f));
+      assert.equal(frames.map((f) => f.chunk).join(""), text);
+      assert.ok(frames.every((f, i) => f.type === "TransitionChunk" && f.partNumber === i && f.totalParts === frames.length));
+      assert.equal(new Set(frames.map((f) => f.transitionId)).size, 1);
+      if (max > 1) assert.ok(frames.every((f) => !/[\ud800-\udbff]$/.test(f.chunk)), `max ${max}`);
+    }
+  });
+
+  it("go only to clients from 1.28.0, which join them", () => {
+    for (const version of ["1.28.0", "1.48.0", "2.0.0", "1.28.0-alpha.1"]) assert.equal(takesTransitionChunks(version), true, version);
+    for (const version of [null, "1.27.5", "1.13.0", "0.9.0", "latest"]) assert.equal(takesTransitionChunks(version), false, String(version));
+    assert.equal(syncPathVersion("//api/1.48.0/sync?x=1"), "1.48.0");
   });
 });

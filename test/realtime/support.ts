@@ -41,9 +41,9 @@ export class Recorder<T = unknown> {
   }
 
   /** The latest value if it satisfies `accept`, else the next one that does. */
-  until(accept: (value: T) => boolean, what = "a matching value"): Promise<T> {
+  until(accept: (value: T) => boolean, what = "a matching value", giveUpMs = GIVE_UP_MS): Promise<T> {
     if (this.values.length > 0 && accept(this.values.at(-1)!)) return Promise.resolve(this.values.at(-1)!);
-    return wait(this.valueWaiters, accept, what);
+    return wait(this.valueWaiters, accept, what, giveUpMs);
   }
 
   untilError(accept: (error: Error & { data?: unknown }) => boolean = () => true): Promise<Error & { data?: unknown }> {
@@ -52,9 +52,9 @@ export class Recorder<T = unknown> {
   }
 }
 
-function wait<T>(waiters: Waiter<T>[], accept: (v: T) => boolean, what: string): Promise<T> {
+function wait<T>(waiters: Waiter<T>[], accept: (v: T) => boolean, what: string, giveUpMs = GIVE_UP_MS): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gave up waiting for ${what}`)), GIVE_UP_MS);
+    const timer = setTimeout(() => reject(new Error(`gave up waiting for ${what}`)), giveUpMs);
     waiters.push({ accept, resolve: (v) => (clearTimeout(timer), resolve(v)) });
   });
 }

@@ -6,7 +6,7 @@
 import { WebSocket } from "ws";
 import type { Session } from "../services/sessions.ts";
 import { ConnectionState } from "./connection.ts";
-import { encodeServerMessage, type ServerMessage } from "./protocol.ts";
+import { encodeServerMessage, MAX_FRAME_CHARS, transitionChunks, type ServerMessage } from "./protocol.ts";
 
 export class Peer {
   readonly state: ConnectionState;
@@ -38,6 +38,8 @@ export class Peer {
     maxQueries: number,
     private readonly maxBufferedBytes: number,
     keepaliveMs: number,
+    /** The client joins TransitionChunks (its version says so). */
+    private readonly takesChunks = false,
   ) {
     this.state = new ConnectionState(maxQueries);
     this.keepaliveAt = this.sentAt + Math.random() * keepaliveMs;
@@ -67,7 +69,12 @@ export class Peer {
       this.ws.terminate();
       return false;
     }
-    this.ws.send(encodeServerMessage(message), this.flushed);
+    const text = encodeServerMessage(message);
+    if (this.takesChunks && text.length > MAX_FRAME_CHARS && message.type === "Transition") {
+      for (const frame of transitionChunks(text)) this.ws.send(frame, this.flushed);
+    } else {
+      this.ws.send(text, this.flushed);
+    }
     this.sentAt = performance.now();
     return true;
   }

@@ -85,10 +85,38 @@ export function parseClientFrame(text: string): ParsedFrame {
   return { ok: true, message: { ...connect, maxObservedTimestamp: ts } };
 }
 
-/** `/api/<client version>/sync`, with repeated slashes collapsed: a deployment URL with a trailing slash gives `//api/...`. */
-export function isSyncPath(url: string | undefined): boolean {
+/** The client version in `/api/<client version>/sync`, or null for another path. Repeated slashes are collapsed: a deployment URL with a trailing slash gives `//api/...`. */
+export function syncPathVersion(url: string | undefined): string | null {
   const path = (url ?? "/").split("?", 1)[0]!.replace(/\/{2,}/g, "/");
-  return /^\/api\/[^/]+\/sync\/?$/.test(path);
+  return /^\/api\/([^/]+)\/sync\/?$/.exec(path)?.[1] ?? null;
+}
+
+export function isSyncPath(url: string | undefined): boolean {
+  return syncPathVersion(url) !== null;
+}
+
+/** Clients from 1.28.0 join TransitionChunks back into a Transition (the backend's own threshold). */
+export function takesTransitionChunks(version: string | null): boolean {
+  const [major, minor] = (/^(\d+)\.(\d+)\./.exec(version ?? "") ?? []).slice(1).map(Number);
+  return major !== undefined && minor !== undefined && (major > 1 || (major === 1 && minor >= 28));
+}
+
+/** The backend's bound on one frame (5 MB). Over it, a frame takes long enough to arrive that the client's inactivity timer may fire, and over 100 MiB the `ws` client refuses it. */
+export const MAX_FRAME_CHARS = 5_000_000;
+
+/** A Transition's JSON text as TransitionChunk frames of at most `maxChars` of it each, which the client joins in order. */
+export function transitionChunks(text: string, maxChars = MAX_FRAME_CHARS): string[] {
+  const parts: string[] = [];
+  for (let start = 0; start < text.length;) {
+    let end = Math.min(start + maxChars, text.length);
+    // Keep a surrogate pair in one chunk.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && end - start > 1 && last >= 0xd800 && last <= 0xdbff) end--;
+    parts.push(text.slice(start, end));
+    start = end;
+  }
+  const transitionId = String(text.length);
+  return parts.map((chunk, partNumber) => JSON.stringify({ type: "TransitionChunk", chunk, partNumber, totalParts: parts.length, transitionId }));
 }
 
 export interface StateVersion {

@@ -12,7 +12,7 @@ import type { ChangeFeed, ChangeSet } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
 import { ProtocolViolation } from "./connection.ts";
 import { Peer } from "./peer.ts";
-import { isSyncPath, notServed, parseClientFrame, type ClientMessage, type StateModification } from "./protocol.ts";
+import { isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, type ClientMessage, type StateModification } from "./protocol.ts";
 import { Reactor } from "./reactor.ts";
 import type { QueryRegistry } from "./registry.ts";
 import { Timestamps } from "./timestamp.ts";
@@ -115,7 +115,8 @@ export class SyncServer {
   };
 
   private accept(ws: WebSocket, request: IncomingMessage): void {
-    const peer = new Peer(ws, this.options.maxQueriesPerSocket, this.options.maxBufferedBytes, this.options.pingIntervalMs);
+    const chunks = takesTransitionChunks(syncPathVersion(request.url));
+    const peer = new Peer(ws, this.options.maxQueriesPerSocket, this.options.maxBufferedBytes, this.options.pingIntervalMs, chunks);
     this.peers.add(peer);
     // The web UI's socket carries the session cookie (same origin only); the lookup is the peer's first task, so every frame sees its result.
     const token = sameOrigin(request.headers) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
