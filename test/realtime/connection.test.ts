@@ -70,9 +70,17 @@ describe("connection state", () => {
 
   it("bumps identity on Authenticate from the client's base version", () => {
     const state = connected();
-    state.authenticate({ type: "Authenticate", tokenType: "None", baseVersion: 0 });
+    assert.equal(state.authenticate({ type: "Authenticate", tokenType: "None", baseVersion: 0 }), true);
     assert.equal(state.transition([], 1n).endVersion.identity, 1);
     assert.throws(() => state.authenticate({ type: "Authenticate", tokenType: "None", baseVersion: 0 }), ProtocolViolation);
+  });
+
+  it("refuses a token it cannot verify and keeps the identity version", () => {
+    const state = connected();
+    for (const tokenType of ["User", "Admin"] as const) {
+      assert.equal(state.authenticate({ type: "Authenticate", tokenType, value: "jwt", baseVersion: 0 }), false);
+      assert.equal(state.identityVersion, 0);
+    }
   });
 
   it("tracks dirty queries once each, and forgets removed ones", () => {

@@ -72,6 +72,18 @@ describe("the sync server's edges", () => {
     assert.equal(await late.until((v) => v === "there", "a re-run on a keepalive tick"), "there");
   });
 
+  it("refuses an auth token with AuthError, so the stock client reports itself signed out and goes on serving queries", async () => {
+    const own = stockClient(baseUrl);
+    try {
+      const signedIn = new Promise<boolean>((resolve) => own.setAuth(async () => "header.payload.signature", resolve));
+      assert.equal(await signedIn, false);
+      const counter = new Recorder(own, anyApi.demo!.counter!, {});
+      await counter.until(() => true);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("sends application Pings and protocol pings", async () => {
     const raw = await RawSync.open(baseUrl);
     const ping = new Promise<void>((resolve) => raw.ws.once("ping", () => resolve()));

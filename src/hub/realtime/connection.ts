@@ -86,13 +86,23 @@ export class ConnectionState {
     return { added, removed };
   }
 
-  /** We pass tokens in query args, so identity is only bookkeeping: bump it as the client expects. */
-  authenticate(message: Authenticate): void {
+  /**
+   * Tokens travel in query args here, so the hub verifies no JWT or admin key: like a deployment
+   * without auth providers it refuses one (false: the caller answers AuthError) and accepts
+   * only clearing it, bumping identity as the client expects.
+   */
+  authenticate(message: Authenticate): boolean {
     this.requireConnect();
     if (message.baseVersion !== this.identity) {
       throw new ProtocolViolation(`IdentityVersionMismatch: identity is at ${this.identity}, not ${message.baseVersion}`);
     }
+    if (message.tokenType !== "None") return false;
     this.identity = message.baseVersion + 1;
+    return true;
+  }
+
+  get identityVersion(): number {
+    return this.identity;
   }
 
   markDirty(sub: Subscription): boolean {

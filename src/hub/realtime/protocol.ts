@@ -141,6 +141,7 @@ export type ServerMessage =
   | Transition
   | { type: "MutationResponse"; requestId: number; success: true; result: JsonValue; ts: bigint; logLines: string[] }
   | { type: "MutationResponse" | "ActionResponse"; requestId: number; success: false; result: string; logLines: string[]; errorData?: JsonValue }
+  | { type: "AuthError"; error: string; baseVersion: number; authUpdateAttempted: boolean }
   | { type: "Ping" };
 
 /** A query's result as a modification: a value, or an error with `errorData: { code }` for the client's `onError`. */
@@ -159,6 +160,12 @@ export function notServed(type: "MutationResponse" | "ActionResponse", requestId
   return { type, requestId, success: false, result, logLines: [], errorData: { code: "NOT_FOUND" } };
 }
 
+/** The answer to an auth token (`setAuth`): the hub verifies none, like a deployment without auth providers. */
+export function authRefused(baseVersion: number): ServerMessage {
+  const error = "The hub verifies no auth tokens: agents pass their token in query args, the web UI its session cookie";
+  return { type: "AuthError", error, baseVersion, authUpdateAttempted: true };
+}
+
 const encodeVersion = (v: StateVersion) => ({ querySet: v.querySet, identity: v.identity, ts: encodeTs(v.ts) });
 
 /** The JSON text of a server frame. No `serverTs`/`clientClockSkew`: optional, and a wrong one makes the client warn. */
@@ -169,6 +176,7 @@ export function encodeServerMessage(message: ServerMessage): string {
     case "MutationResponse":
       return JSON.stringify(message.success ? { ...message, ts: encodeTs(message.ts) } : message);
     case "ActionResponse":
+    case "AuthError":
     case "Ping":
       return JSON.stringify(message);
     default:

@@ -12,7 +12,7 @@ import type { ChangeFeed, ChangeSet } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
 import { ProtocolViolation } from "./connection.ts";
 import { Peer } from "./peer.ts";
-import { isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, type ClientMessage, type StateModification } from "./protocol.ts";
+import { authRefused, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, type ClientMessage, type StateModification } from "./protocol.ts";
 import { Reactor } from "./reactor.ts";
 import type { QueryRegistry } from "./registry.ts";
 import { Timestamps } from "./timestamp.ts";
@@ -158,8 +158,10 @@ export class SyncServer {
         state.requireConnect();
         return void peer.send(notServed("ActionResponse", message.requestId, message.udfPath));
       case "Authenticate":
-        state.authenticate(message);
-        return this.sendTransition(peer, []);
+        if (state.authenticate(message)) return this.sendTransition(peer, []);
+        // What a deployment does with a token it cannot verify: the client stops offering it and reports itself signed out.
+        peer.send(authRefused(state.identityVersion));
+        return this.closePeer(peer, 1000, "AuthError");
       case "Event":
         return state.requireConnect();
       default:
