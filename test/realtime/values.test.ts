@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { convexToJson, jsonToConvex } from "convex/values";
+import fc from "fast-check";
 import { decodeValue, encodeValue, fieldNameProblem, ValueError } from "../../src/hub/realtime/values.ts";
 
 describe("Convex value encoding", () => {
@@ -50,6 +51,31 @@ describe("Convex value encoding", () => {
     assert.equal(Object.getPrototypeOf(decoded), Object.prototype);
     assert.deepEqual(Object.keys(decoded), ["__proto__"]);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it("refuses a field named __proto__ in a result: the client's decoder would make it the prototype and lose the field", () => {
+    const value = JSON.parse('{"__proto__": {"x": 1}, "a": 2}');
+    assert.throws(() => encodeValue(value), ValueError);
+    assert.throws(() => encodeValue([{ nested: value }]), ValueError);
+  });
+
+  it("sends every value so that the client's decoder gives it back unchanged", () => {
+    // Field names the client accepts, with ones a decoder may treat specially (not __proto__: refused, above).
+    const name = fc.string({ unit: "grapheme-ascii", maxLength: 12 }).filter((k) => !k.startsWith("$") && k !== "__proto__");
+    const key = fc.oneof(name, fc.constantFrom("_id", "_creationTime", "constructor", "toString", ""));
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        fc.constant(null), fc.boolean(), fc.double(), fc.string({ unit: "binary" }),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        fc.uint8Array({ maxLength: 16 }).map((bytes) => bytes.slice().buffer),
+        fc.array(tie("value"), { maxLength: 4 }),
+        fc.dictionary(key, tie("value"), { maxKeys: 4, noNullPrototype: true }),
+      ),
+    }));
+    fc.assert(fc.property(value, (v) => {
+      assert.deepEqual(jsonToConvex(JSON.parse(JSON.stringify(encodeValue(v)))), v);
+    }), { numRuns: 500 });
   });
 
   it("decodes args the client encoded", () => {

@@ -68,6 +68,8 @@ export function encodeValue(value: unknown, depth = 0): JsonValue {
       for (const [key, field] of Object.entries(value)) {
         const problem = fieldNameProblem(key);
         if (problem) throw new ValueError(`Field name ${quoted(key)} ${problem}`);
+        // The client's decoder assigns fields (`out[k] = v`): this one would set the prototype, and the field would be gone.
+        if (key === "__proto__") throw new ValueError("Field name \"__proto__\" cannot reach the client: its decoder would make it the prototype");
         if (field !== undefined) entries.push([key, encodeValue(field, depth + 1)]);
       }
       // fromEntries defines own properties, so a "__proto__" key stays data.
