@@ -51,12 +51,27 @@ describe("connection state", () => {
     assert.throws(() => state.modifyQuerySet({ ...mqs(1, []), newVersion: 1 }), ProtocolViolation);
   });
 
-  it("refuses a duplicate query id, removing an unknown one and too many queries", () => {
+  it("refuses a duplicate query id and removing an unknown one", () => {
     assert.throws(() => connected().modifyQuerySet(mqs(0, [add(0), add(0)])), ProtocolViolation);
     assert.throws(() => connected().modifyQuerySet(mqs(0, [{ type: "Remove", queryId: 9 }])), ProtocolViolation);
+  });
+
+  it("refuses only the queries over the limit, keeps them until removed, and ends a socket that piles up ten times more", () => {
     const small = new ConnectionState(2);
     small.connect(connect);
-    assert.throws(() => small.modifyQuerySet(mqs(0, [add(0), add(1), add(2)])), ProtocolViolation);
+    const first = small.modifyQuerySet(mqs(0, [add(0), add(1), add(2)]));
+    assert.deepEqual([first.added.map((s) => s.queryId), first.refused.map((s) => s.queryId)], [[0, 1], [2]]);
+    assert.throws(() => small.modifyQuerySet(mqs(1, [add(2)])), ProtocolViolation, "a refused id is still taken");
+    const freed = new ConnectionState(2);
+    freed.connect(connect);
+    freed.modifyQuerySet(mqs(0, [add(0), add(1), add(2)]));
+    assert.deepEqual(freed.modifyQuerySet(mqs(1, [{ type: "Remove", queryId: 2 }])).removed.map((s) => s.queryId), [2]);
+    assert.deepEqual(freed.modifyQuerySet(mqs(2, [{ type: "Remove", queryId: 0 }, add(3)])).added.map((s) => s.queryId), [3]);
+    const flood = new ConnectionState(2);
+    flood.connect(connect);
+    const many = Array.from({ length: 22 }, (_, i) => add(i));
+    assert.equal(flood.modifyQuerySet(mqs(0, many)).refused.length, 20);
+    assert.throws(() => flood.modifyQuerySet(mqs(1, [add(22)])), ProtocolViolation);
   });
 
   it("wants Connect first and only once", () => {

@@ -84,6 +84,23 @@ describe("the sync server's edges", () => {
     }
   });
 
+  it("fails only the queries over the per-socket limit, and goes on serving the others on that socket", async () => {
+    const own = stockClient(baseUrl);
+    try {
+      const served = Array.from({ length: 1000 }, (_, i) => new Recorder(own, anyApi.demo!.counter!, { i }));
+      await Promise.all(served.map((r) => r.until(() => true)));
+      const extra = new Recorder(own, anyApi.demo!.counter!, { i: 1000 });
+      assert.deepEqual((await extra.untilError()).data, { code: "TOO_MANY_QUERIES" });
+      counter += 1;
+      const changes = emptyChangeSet();
+      changes.agents.add("a");
+      feed.publish(changes);
+      await Promise.all(served.map((r) => r.until((v) => v === counter)));
+    } finally {
+      await own.close();
+    }
+  });
+
   it("sends application Pings and protocol pings", async () => {
     const raw = await RawSync.open(baseUrl);
     const ping = new Promise<void>((resolve) => raw.ws.once("ping", () => resolve()));

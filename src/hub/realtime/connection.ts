@@ -28,7 +28,12 @@ export interface Subscription {
 export interface QuerySetChange {
   readonly added: Subscription[];
   readonly removed: Subscription[];
+  /** Added over the socket's query limit: they fail (TOO_MANY_QUERIES) and never run. */
+  readonly refused: Subscription[];
 }
+
+/** Refused queries stay in the set (the client removes them later), without their args, up to this many times the limit. */
+const REFUSED_PER_SERVED = 10;
 
 const ZERO: StateVersion = { querySet: 0, identity: 0, ts: 0n };
 
@@ -37,6 +42,7 @@ export class ConnectionState {
   readonly queries = new Map<number, Subscription>();
   /** Queries whose inputs changed since they last ran. */
   readonly dirty = new Set<Subscription>();
+  private readonly refused = new Set<Subscription>();
   private querySet = 0;
   private identity = 0;
   private sent: StateVersion = ZERO;
@@ -65,25 +71,32 @@ export class ConnectionState {
     if (message.newVersion <= message.baseVersion) throw new ProtocolViolation("ModifyQuerySet newVersion must exceed baseVersion");
     const added: Subscription[] = [];
     const removed: Subscription[] = [];
+    const refused: Subscription[] = [];
     for (const m of message.modifications) {
       if (m.type === "Add") {
         if (this.queries.has(m.queryId)) throw new ProtocolViolation(`Query ${m.queryId} is already in the query set`);
-        if (this.queries.size >= this.maxQueries) throw new ProtocolViolation(`More than ${this.maxQueries} queries on one socket`);
+        // Over the limit only the new query fails: closing the socket would fail them all, again after every reconnect.
+        const over = this.queries.size - this.refused.size >= this.maxQueries;
+        if (over && this.refused.size >= this.maxQueries * REFUSED_PER_SERVED) {
+          throw new ProtocolViolation(`More than ${this.maxQueries * (REFUSED_PER_SERVED + 1)} queries on one socket`);
+        }
         const sub: Subscription = {
-          queryId: m.queryId, udfPath: m.udfPath, args: m.args, componentPath: m.componentPath ?? null, hash: null, expiresAt: null,
+          queryId: m.queryId, udfPath: m.udfPath, args: over ? [] : m.args, componentPath: m.componentPath ?? null, hash: null, expiresAt: null,
         };
         this.queries.set(m.queryId, sub);
-        added.push(sub);
+        if (over) this.refused.add(sub);
+        (over ? refused : added).push(sub);
       } else {
         const sub = this.queries.get(m.queryId);
         if (!sub) throw new ProtocolViolation(`Query ${m.queryId} is not in the query set`);
         this.queries.delete(m.queryId);
         this.dirty.delete(sub);
+        this.refused.delete(sub);
         removed.push(sub);
       }
     }
     this.querySet = message.newVersion;
-    return { added, removed };
+    return { added, removed, refused };
   }
 
   /**

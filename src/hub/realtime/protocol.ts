@@ -31,7 +31,8 @@ const Add = Type.Object({
 const Remove = Type.Object({ type: Type.Literal("Remove"), queryId: Count });
 const ModifyQuerySet = Type.Object({
   type: Type.Literal("ModifyQuerySet"), baseVersion: Count, newVersion: Count,
-  modifications: Type.Array(Type.Union([Add, Remove]), { maxItems: 1024 }),
+  // A reconnecting client re-adds all its queries in one frame (served and refused alike); maxPayloadBytes bounds it too.
+  modifications: Type.Array(Type.Union([Add, Remove]), { maxItems: 16_384 }),
 });
 const Request = <T extends "Mutation" | "Action">(type: T) => Type.Object({
   type: Type.Literal(type), requestId: Count, udfPath: Path, args: Args, componentPath: Type.Optional(MaybeString),
@@ -151,6 +152,12 @@ export function queryModification(
 ): StateModification {
   if (result.ok) return { type: "QueryUpdated", queryId, value: result.value, logLines: [], journal: null };
   return { type: "QueryFailed", queryId, errorMessage: result.error.message, logLines: [], journal: null, errorData: { code: result.error.code } };
+}
+
+/** A query added over the socket's limit: it fails, and the client's other queries go on. */
+export function tooManyQueries(queryId: number, limit: number): StateModification {
+  const message = `More than ${limit} queries on one socket: unsubscribe from some, or open another client`;
+  return queryModification(queryId, { ok: false, error: { message, code: "TOO_MANY_QUERIES" } });
 }
 
 /** The answer to a mutation or action the hub does not serve, so the client's promise settles instead of hanging. */

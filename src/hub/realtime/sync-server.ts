@@ -12,7 +12,9 @@ import type { ChangeFeed, ChangeSet } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
 import { ProtocolViolation } from "./connection.ts";
 import { Peer } from "./peer.ts";
-import { authRefused, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, type ClientMessage, type StateModification } from "./protocol.ts";
+import {
+  authRefused, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, tooManyQueries, type ClientMessage, type StateModification,
+} from "./protocol.ts";
 import { Reactor } from "./reactor.ts";
 import type { QueryRegistry } from "./registry.ts";
 import { Timestamps } from "./timestamp.ts";
@@ -36,6 +38,7 @@ export interface SyncServerOptions {
   /** Per socket: a protocol ping, and an application Ping when it was quiet; a peer that misses a pong is dropped at the next. */
   pingIntervalMs?: number;
   maxPayloadBytes?: number;
+  /** Queries served on one socket; more fail with TOO_MANY_QUERIES. */
   maxQueriesPerSocket?: number;
   /** A peer that keeps asking without reading the answers is dropped once this much is queued for it (pushed results wait instead). */
   maxBufferedBytes?: number;
@@ -144,8 +147,11 @@ export class SyncServer {
         if (message.maxObservedTimestamp !== undefined) this.timestamps.observe(message.maxObservedTimestamp);
         return;
       case "ModifyQuerySet": {
-        const { added, removed } = state.modifyQuerySet(message);
-        const modifications = [...this.reactor.removed(removed), ...(await this.reactor.added(peer, added))];
+        const { added, removed, refused } = state.modifyQuerySet(message);
+        const modifications = [
+          ...this.reactor.removed(removed), ...refused.map((sub) => tooManyQueries(sub.queryId, this.options.maxQueriesPerSocket)),
+          ...(await this.reactor.added(peer, added)),
+        ];
         // Always sent, even empty: it acknowledges newVersion.
         return this.sendTransition(peer, modifications);
       }
