@@ -35,7 +35,7 @@ describe("the sync server's edges", () => {
 
   before(async () => {
     server = createServer((_request, response) => response.writeHead(404).end());
-    sync = new SyncServer({ db: {} as Database, feed, registry }, { pingIntervalMs: 20, closeGraceMs: 500 });
+    sync = new SyncServer({ db: {} as Database, feed, registry }, { pingIntervalMs: 20, clientTimeoutMs: 100, closeGraceMs: 500 });
     sync.attach(server);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -108,6 +108,17 @@ describe("the sync server's edges", () => {
     const appPing = new Promise<void>((resolve) => raw.ws.on("message", (d) => d.toString() === '{"type":"Ping"}' && resolve()));
     await Promise.all([ping, appPing]);
     await raw.close();
+  });
+
+  it("keeps a peer whose pongs come late (behind a long download, say), until it has missed them for the client timeout", async () => {
+    const slow = await RawSync.open(baseUrl, "/api/1.48.0/sync", { autoPong: false });
+    let pings = 0;
+    const sixth = new Promise<void>((resolve) => slow.ws.on("ping", () => {
+      if (++pings % 2 === 0) slow.ws.pong();
+      if (pings === 6) resolve();
+    }));
+    await Promise.race([sixth, slow.closed.then(({ code }) => assert.fail(`dropped after ${pings} pings (close ${code})`))]);
+    await slow.close();
   });
 
   it("drops a peer that stops answering pings", async () => {

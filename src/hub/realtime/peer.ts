@@ -12,8 +12,8 @@ export class Peer {
   readonly state: ConnectionState;
   /** A refresh of the dirty queries is already queued. */
   refreshQueued = false;
-  /** Answered the last protocol ping. */
-  alive = true;
+  /** Protocol pings sent since the last pong. */
+  missedPongs = 0;
   /** The web session from the upgrade's cookie (owner:* queries); agents have none. */
   session: Session | null = null;
   /** Closing or closed: no more tasks or frames. */
@@ -80,18 +80,20 @@ export class Peer {
   }
 
   /**
-   * Keepalive: a protocol ping, which finds a dead peer (it missed the previous
-   * pong: dropped, and false), and an application Ping if the socket was quiet,
-   * since the client reconnects after 60 s without a message.
+   * Keepalive: a protocol ping, which finds a dead peer (no pong to the last
+   * `maxMissed` pings: dropped, and false), and an application Ping if the socket
+   * was quiet, since the client reconnects after 60 s without a message. A live
+   * client's pong can come late: it answers a ping only once it has read what was
+   * sent before it.
    */
-  keepalive(now: number, intervalMs: number): boolean {
+  keepalive(now: number, intervalMs: number, maxMissed: number): boolean {
     this.keepaliveAt = now + intervalMs;
-    if (!this.alive) {
+    if (this.missedPongs >= maxMissed) {
       this.closed = true;
       this.ws.terminate();
       return false;
     }
-    this.alive = false;
+    this.missedPongs++;
     this.ws.ping(undefined, undefined, this.flushed);
     // A backlogged client is still receiving frames, each of which resets its inactivity timer.
     if (now - this.sentAt >= intervalMs && !this.backlogged) this.send({ type: "Ping" });

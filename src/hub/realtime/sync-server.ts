@@ -35,8 +35,10 @@ export interface SyncServerDeps {
 }
 
 export interface SyncServerOptions {
-  /** Per socket: a protocol ping, and an application Ping when it was quiet; a peer that misses a pong is dropped at the next. */
+  /** Per socket: a protocol ping, and an application Ping when it was quiet. */
   pingIntervalMs?: number;
+  /** A peer that answers no protocol ping for this long is dropped (the backend's figure: 120 s). */
+  clientTimeoutMs?: number;
   maxPayloadBytes?: number;
   /** Queries served on one socket; more fail with TOO_MANY_QUERIES. */
   maxQueriesPerSocket?: number;
@@ -67,7 +69,7 @@ export class SyncServer {
     this.log = deps.log ?? SILENT;
     this.timestamps = new Timestamps(this.clock);
     this.options = {
-      pingIntervalMs: 15_000, maxPayloadBytes: 1024 * 1024, maxQueriesPerSocket: 1000,
+      pingIntervalMs: 15_000, clientTimeoutMs: 120_000, maxPayloadBytes: 1024 * 1024, maxQueriesPerSocket: 1000,
       maxBufferedBytes: 4 * 1024 * 1024, closeGraceMs: 1000, ...options,
     };
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxPayloadBytes, clientTracking: false });
@@ -125,7 +127,7 @@ export class SyncServer {
     const token = sameOrigin(request.headers) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
     if (token) peer.enqueue(async () => void (peer.session = await sessionFromToken(this.deps.db, token, this.clock())), (error) => this.failed(peer, error));
     ws.on("message", (data, isBinary) => this.onFrame(peer, data, isBinary));
-    ws.on("pong", () => (peer.alive = true));
+    ws.on("pong", () => (peer.missedPongs = 0));
     // ws reports bad frames (invalid UTF-8, over maxPayload) here and closes the socket itself.
     ws.on("error", () => {});
     ws.on("close", () => this.drop(peer));
@@ -185,9 +187,11 @@ export class SyncServer {
   private tick(): void {
     const now = performance.now();
     const dataNow = this.clock();
+    const { pingIntervalMs, clientTimeoutMs } = this.options;
+    const maxMissed = Math.max(1, Math.ceil(clientTimeoutMs / pingIntervalMs));
     for (const peer of this.peers) {
       if (peer.closed || peer.keepaliveAt > now) continue;
-      if (peer.keepalive(now, this.options.pingIntervalMs)) this.reactor.expire(peer, dataNow);
+      if (peer.keepalive(now, pingIntervalMs, maxMissed)) this.reactor.expire(peer, dataNow);
     }
   }
 
