@@ -50,16 +50,12 @@ export async function joinWithInvite(
   const invite = await takeInvite(w.sql, hashToken(code), w.now);
   if (!invite) throw unauthorized("Invalid or expired invite");
   const workspaceId = invite.workspace_id;
-  if ("signedIn" in joiner) {
-    await addMember(w.sql, workspaceId, joiner.signedIn.userId, w.now);
-    w.changes.workspaces.add(workspaceId);
-    w.changes.users.add(joiner.signedIn.userId);
-    return { workspaceId, session: joiner.signedIn, opened: null };
-  }
-  const userId = newId("usr", w.now);
-  await insertUser(w.sql, { id: userId, name: joiner.name.trim(), kind: "user", created_at: w.now });
+  const userId = "signedIn" in joiner ? joiner.signedIn.userId : newId("usr", w.now);
+  if (!("signedIn" in joiner)) await insertUser(w.sql, { id: userId, name: joiner.name.trim(), kind: "user", created_at: w.now });
   await addMember(w.sql, workspaceId, userId, w.now);
   w.changes.workspaces.add(workspaceId);
+  w.changes.users.add(userId);
+  if ("signedIn" in joiner) return { workspaceId, session: joiner.signedIn, opened: null };
   const { token, session } = await openSession(w, userId);
   return { workspaceId, session, opened: { token } };
 }
