@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { migrationVersions } from "../support/migrations.ts";
 import pg from "pg";
 import { emptyChangeSet, encodeChanges, type ChangeSet, ChangeFeed } from "../../src/hub/changes.ts";
 import { resolveHubConfig } from "../../src/hub/config.ts";
@@ -70,7 +71,7 @@ describe("the PostgreSQL adapter", () => {
     try {
       const opened = await Promise.all([1, 2, 3].map(() => PostgresDatabase.open(TEST_POSTGRES_URL, { schema: fresh })));
       const versions = await opened[0]!.all<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
-      assert.deepEqual(versions.map((v) => v.version), [1]);
+      assert.deepEqual(versions.map((v) => v.version), migrationVersions("postgres"));
       await Promise.all(opened.map((o) => o.close()));
     } finally {
       await dropTestSchema(fresh);

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { migrationVersions } from "../support/migrations.ts";
 import BetterSqlite3 from "better-sqlite3";
 import { UniqueViolation } from "../../src/hub/db/port.ts";
 import { FEED_SQL, listActivity } from "../../src/hub/store/activity.ts";
@@ -30,7 +31,7 @@ describe("the SQLite adapter", () => {
     try {
       assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
       const versions = raw.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[];
-      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4, 5]);
+      assert.deepEqual(versions.map((v) => v.version), migrationVersions("sqlite"));
     } finally {
       raw.close();
     }
