@@ -3,7 +3,8 @@
  * parallel, each entry retried (with the policy's backoff, `Retry-After`
  * honoured) until the API acknowledges it. A final answer (409, 404, 400…) ends
  * the entry too: retrying cannot change it. After a 409 saying the run ended,
- * the run's later entries are dropped: it takes no more calls.
+ * or a 404 (the run is gone), the run's later entries are dropped: it takes no
+ * more calls.
  *
  * Two failures lose nothing: an entry the outbox could not write down is still
  * sent (only its durability is gone), and a 401/403 (a revoked or rotated token)
@@ -21,7 +22,7 @@ export type DeliveryOutcome =
   | { kind: "delivered" }
   /** A final error: the API's answer (an `AgentApiError`) or, from a custom api, anything it threw. */
   | { kind: "rejected"; error: unknown }
-  /** Crossed off unsent: its run was dropped (stopped), or an earlier entry got a 409. */
+  /** Crossed off unsent: its run was dropped (stopped), or an earlier entry got a 409 or a 404. */
   | { kind: "dropped" }
   /** The courier closed first; the entry stays in the outbox. */
   | { kind: "closed" }
@@ -157,9 +158,10 @@ export class Courier {
       item.settle(outcome);
       if (outcome.kind === "rejected") {
         this.#o.onRejected?.(item.entry, outcome.error);
-        // The run has ended (or says no more): its later calls would only get the same 409.
+        // The run has ended (or says no more), or is gone: its later calls would only get the same answer.
         const error = outcome.error;
-        if (isAgentApiError(error, "conflict") && (error.runStatus === null || isEnded(error.runStatus))) await this.drop(runId);
+        const over = isAgentApiError(error, "conflict") && (error.runStatus === null || isEnded(error.runStatus));
+        if (over || isAgentApiError(error, "not_found")) await this.drop(runId);
       }
     }
     lane.running = false;

@@ -26,12 +26,12 @@ export type { Executor, ExecutorContext, ExecutorResult } from "./job.ts";
 
 export type WorkerEvent =
   | { type: "claimed"; runId: string }
-  /** Another worker had claimed it first (a 409 on `start`). */
+  /** Another worker had claimed it first (a 409 on `start`), or it is gone (a 404). */
   | { type: "skipped"; runId: string }
   | { type: "finished"; runId: string }
   /** The executor failed; the run was ended with an error. */
   | { type: "failed"; runId: string; error: unknown }
-  /** The owner stopped it (or the hub ended it); nothing more was posted. */
+  /** The owner stopped it (or the hub ended or deleted it); nothing more was posted. */
   | { type: "stopped"; runId: string }
   /** Shutdown's grace period ran out; the run was ended with an error. */
   | { type: "aborted"; runId: string }
@@ -92,6 +92,8 @@ export class RunWorker {
       onError: (error) => this.#emit({ type: "error", error }),
       onRejected: (entry, error) => {
         if (isAgentApiError(error, "conflict")) this.#onConflict(entry.runId, error.runStatus);
+        // Gone (deleted, or not this agent's any more): like a stop, it takes no more calls.
+        else if (isAgentApiError(error, "not_found")) this.#onConflict(entry.runId, null);
         else this.#emit({ type: "error", error, runId: entry.runId });
       },
     });
@@ -234,8 +236,9 @@ export class RunWorker {
           this.#state.claimFailed(runId, "failed", this.#clock.now());
           return false;
         }
-        const taken = isAgentApiError(error, "conflict");
-        if (taken && error.runStatus === "RUNNING" && this.#started.has(runId)) break;
+        if (isAgentApiError(error, "conflict") && error.runStatus === "RUNNING" && this.#started.has(runId)) break;
+        // Someone else has it, or it is gone (a 404: deleted, or not this agent's): asking again cannot change that.
+        const taken = isAgentApiError(error, "conflict") || isAgentApiError(error, "not_found");
         // Outcome unknown (the API may have taken the claim and lost the answer): the run may be RUNNING and
         // gone from the pending list, so ask again with the same key until the API answers; give up only at shutdown.
         const decision = taken || this.#graceOver ? null : decideRetry(error, round, CLAIM_RETRY);

@@ -5,10 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { BridgeStartError } from "../../src/bridge/state.ts";
+import { join } from "node:path";
+import { BridgeStartError, BridgeState } from "../../src/bridge/state.ts";
 import type { Executor } from "../../src/sdk/index.ts";
-import { startTestHub, type TestHub } from "../support/hub.ts";
+import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
 import { commentsOf, delegateMany, deferred, ownerView, runTransitions } from "../sdk/support/runs.ts";
+import { tempDir } from "../support/temp.ts";
 import { startTestBridge, type TestBridge } from "./support/bridge.ts";
 import { startSwitchProxy, type SwitchProxy } from "./support/switch-proxy.ts";
 
@@ -118,6 +120,38 @@ describe("the bridge against a real hub", { timeout: 120_000 }, () => {
     assert.deepEqual(commentsOf(detail), ["Starting work on this now.", "Result of Outage 1"]);
     assert.equal(detail.stepCostUsd, 0.25);
     assert.deepEqual(calls, [], "the run's work was not done again");
+  });
+
+  it("lets go of runs deleted while the bridge was down instead of taking them back at every start", async () => {
+    // A bridge had claimed one run and was claiming another (its state file says so), then went down;
+    // meanwhile the owner stopped both and deleted their tasks.
+    const stateFile = join(tempDir("gc-bridge-"), "bridge.sqlite");
+    const before = new BridgeState(stateFile);
+    const instanceId = before.instanceId();
+    const claimed = await delegatedRun(t, "Claimed, then deleted");
+    const claiming = await delegatedRun(t, "Claiming, then deleted");
+    before.claiming(claiming.runId);
+    before.claiming(claimed.runId);
+    const start = await t.agent(t.creds.agentToken, "POST", `/runs/${claimed.runId}/start`, { body: "Starting work on this now." }, { "idempotency-key": `${instanceId}:start:${claimed.runId}` });
+    assert.equal(start.status, 200);
+    before.claimed(claimed.runId);
+    before.close();
+    for (const { taskId, runId } of [claimed, claiming]) {
+      assert.equal((await t.owner(t.creds.ownerToken, "POST", `/runs/${runId}/stop`)).status, 200);
+      assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/tasks/${taskId}`)).status, 204);
+    }
+
+    const b = await startTestBridge(t, { stateFile, realtime: false, executor: async () => ({ summary: "never" }) });
+    const heardOf = (runId: string) => (["skipped", "stopped", "error"] as const).some((type) => b.ids(type).includes(runId));
+    await b.events.until(() => heardOf(claimed.runId) && heardOf(claiming.runId));
+    await b.stop();
+    const after = new BridgeState(stateFile);
+    try {
+      assert.deepEqual(after.runs().map((run) => run.runId), [], "the next start would take them back again");
+    } finally {
+      after.close();
+    }
+    assert.deepEqual(b.ids("error"), []);
   });
 
   it("a second bridge on a state file a running one holds is refused, and the first goes on", async () => {
