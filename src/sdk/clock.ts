@@ -8,10 +8,17 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): () => void;
 }
 
+/** The longest delay a Node timer takes; a longer one (e.g. a `Retry-After` of weeks) would fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
-    const timer = setTimeout(fn, ms);
+    let timer: NodeJS.Timeout;
+    const arm = (left: number) => {
+      timer = left > MAX_TIMER_MS ? setTimeout(() => arm(left - MAX_TIMER_MS), MAX_TIMER_MS) : setTimeout(fn, left);
+    };
+    arm(ms);
     return () => clearTimeout(timer);
   },
 };
