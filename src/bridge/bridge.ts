@@ -11,7 +11,7 @@
  * the outbox is delivered with the original idempotency keys.
  */
 import type { Server } from "node:http";
-import { AgentApiClient, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
+import { AgentApiClient, isAgentApiError, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
 import type { BridgeConfig } from "./config.ts";
 import { sessionKeyFor, taskIdOf, turnKeyFor } from "./context.ts";
 import { createOpenClawExecutor } from "./executor.ts";
@@ -43,6 +43,9 @@ export interface BridgeDeps {
 export class Bridge {
   readonly metrics: BridgeMetrics;
   readonly instanceId: string;
+  /** Settles, with why, once the bridge stopped by itself (its token refused); never otherwise. */
+  readonly halted: Promise<Error>;
+  #halt: (why: Error) => void = () => {};
   metricsUrl: string | null = null;
   readonly #config: BridgeConfig;
   readonly #deps: BridgeDeps;
@@ -83,8 +86,10 @@ export class Bridge {
       client: this.#client, token: config.agentToken, convexUrl: config.convexUrl ?? undefined, clock: this.#clock,
       webSocketConstructor: deps.webSocketConstructor, pollIntervalMs: deps.pollIntervalMs, reconcileIntervalMs: deps.reconcileIntervalMs,
     });
+    this.halted = new Promise((resolve) => (this.#halt = resolve));
     this.#source.subscribe((event) => {
       if (event.type === "pending") this.#trackPending(event.runs);
+      else if (event.type === "error" && tokenRefused(event.error)) this.#tokenRefused();
     });
     this.metrics = new BridgeMetrics({
       inFlight: () => this.#worker.stats.active,
@@ -165,6 +170,8 @@ export class Bridge {
     if (!metrics) return;
     try {
       const { server, url } = await serveMetrics(this.metrics, metrics.host, metrics.port);
+      // Stopped while it was opening (a refused token): `stop` found no server to close.
+      if (this.#stopping) return void server.close();
       this.#server = server;
       this.metricsUrl = url;
     } catch (error) {
@@ -209,6 +216,19 @@ export class Bridge {
       this.#state.close();
     })();
     return this.#stopping;
+  }
+
+  /**
+   * A token that is refused (rotated or revoked) stays refused: this process can claim and report nothing more,
+   * so it says so once and stops in order; the calls it could not deliver wait in the state file for a start with
+   * the agent's current token.
+   */
+  #tokenRefused(): void {
+    if (this.#stopping) return;
+    const why = new Error("GroupChat refused the agent token (rotated or revoked?). Set GROUPCHAT_AGENT_TOKEN to the agent's current token and start the bridge again; what it could not deliver is kept in the state file.");
+    this.#deps.log("error", why.message);
+    // A failed stop is the caller's to see (its own `stop()` gets the same promise); the halt is said all the same.
+    void this.stop().catch(() => undefined).then(() => this.#halt(why));
   }
 
   /** Takes back the runs this bridge had started before it went down. */
@@ -330,6 +350,12 @@ export class Bridge {
       this.#createdAt.set(run.id, created !== undefined && created <= now && now - created < 3_600_000 ? created : now);
     }
   }
+}
+
+/** A 401 from the Agent API, or the real-time query's UNAUTHORIZED: the token itself is refused. */
+function tokenRefused(error: unknown): boolean {
+  if (isAgentApiError(error, "unauthorized")) return error.httpStatus === 401;
+  return (error as { data?: { code?: unknown } } | null)?.data?.code === "UNAUTHORIZED";
 }
 
 function describe(error: unknown): string {

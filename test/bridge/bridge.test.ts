@@ -154,6 +154,20 @@ describe("the bridge against a real hub", { timeout: 120_000 }, () => {
     assert.deepEqual(b.ids("error"), []);
   });
 
+  it("stops by itself and says why when its token is refused (rotated under it), holding what it could not deliver", async () => {
+    const b = await startTestBridge(t, { executor: async () => ({ summary: "never" }) });
+    bridges.push(b);
+    await until(() => b.bridge.status().realtime);
+    const rotated = await t.owner(t.creds.ownerToken, "POST", `/agents/${t.creds.agentId}/token`, {});
+    assert.equal(rotated.status, 201);
+    const why = await b.bridge.halted;
+    assert.match(String(why), /GroupChat refused the agent token/);
+    const said = b.logs.map((line) => JSON.parse(line) as { level: string; msg: string }).filter((line) => line.level === "error");
+    assert.deepEqual(said.map((line) => line.msg), [why.message]);
+    assert.equal(b.bridge.stop(), b.bridge.stop(), "it is stopping (or stopped) already");
+    await b.bridge.stop();
+  });
+
   it("a second bridge on a state file a running one holds is refused, and the first goes on", async () => {
     const first = await startTestBridge(t, { executor: async (run) => ({ summary: `Done ${run.taskTitle}` }) });
     bridges.push(first);

@@ -34,8 +34,7 @@ export async function bridgeCommand(args: string[]): Promise<number> {
     openclaw: config.openclaw.mode, state: config.stateFile, metrics: bridge.metricsUrl ?? "off",
   });
   statusLine?.start();
-  await stopOnRequest(shutdown, bridge, log, statusLine);
-  return 0;
+  return stopOnRequest(shutdown, bridge, log, statusLine);
 }
 
 /** Structured logs, or (in a terminal) text logs above a live status line. */
@@ -56,6 +55,8 @@ export function bridgeLog(config: BridgeConfig, secrets: string[] = []): { log: 
  * First SIGINT/SIGTERM: stop claiming, let in-flight runs finish within the
  * grace period, then end them with an error; then `alsoClose`. A second signal
  * forces the exit (the state file lets the next start take the runs back).
+ * A bridge that stopped by itself (its token refused) closes the same way;
+ * answers the exit code: 1 then, else 0.
  */
 export async function stopOnRequest(
   shutdown: Shutdown,
@@ -63,13 +64,13 @@ export async function stopOnRequest(
   log: Log,
   statusLine: StatusLine | null,
   alsoClose: () => Promise<void> = async () => {},
-): Promise<void> {
+): Promise<number> {
   shutdown.onForce(() => {
     log("warn", `${shutdown.received ?? "signal"} again: exiting now; unfinished runs are taken back at the next start`);
     statusLine?.stop();
   });
-  const signal = await shutdown.requested();
-  log("info", `${signal}: finishing in-flight runs (send it again to force)`);
+  const signal = await Promise.race([shutdown.requested(), bridge.halted.then(() => null)]);
+  if (signal) log("info", `${signal}: finishing in-flight runs (send it again to force)`);
   try {
     await bridge.stop();
     await alsoClose();
@@ -77,4 +78,5 @@ export async function stopOnRequest(
     statusLine?.stop();
   }
   log("info", "bridge stopped");
+  return signal ? 0 : 1;
 }

@@ -90,6 +90,5 @@ export async function startCommand(args: string[]): Promise<number> {
   }
   console.log("\nDelegate a task to \"OpenClaw Bot\" in the web UI. Press Ctrl+C to stop (twice to force).");
   statusLine?.start();
-  await stopOnRequest(shutdown, bridge, log, statusLine, () => hub.close());
-  return 0;
+  return stopOnRequest(shutdown, bridge, log, statusLine, () => hub.close());
 }
