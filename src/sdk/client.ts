@@ -88,6 +88,7 @@ export class AgentApiClient {
   readonly #newKey: () => string;
   readonly #onRetry: AgentApiClientOptions["onRetry"];
   #heartbeatSupported = true;
+  #heartbeatAnswered = false;
 
   constructor(options: AgentApiClientOptions) {
     if (!options.token) throw new TypeError("AgentApiClient needs a token");
@@ -138,14 +139,17 @@ export class AgentApiClient {
   /**
    * Renews a RUNNING run's lease (ours). Hosted GroupChat has no such endpoint:
    * after its first 404/405 this client stops calling it and answers false.
+   * Once a heartbeat went through the endpoint exists, and a 404 says the run
+   * is gone (a `not_found` error), not that heartbeats are.
    */
   async heartbeat(id: string, options?: CallOptions): Promise<boolean> {
     if (!this.#heartbeatSupported) return false;
     try {
       await this.#call({ method: "POST", path: `/runs/${enc(id)}/heartbeat`, body: {}, keyed: false, parse: parseAck }, options);
+      this.#heartbeatAnswered = true;
       return true;
     } catch (error) {
-      if (error instanceof AgentApiError && (error.httpStatus === 404 || error.httpStatus === 405)) {
+      if (error instanceof AgentApiError && !this.#heartbeatAnswered && (error.httpStatus === 404 || error.httpStatus === 405)) {
         this.#heartbeatSupported = false;
         return false;
       }

@@ -2,7 +2,8 @@
  * Keeps a RUNNING run's lease alive while its executor works, by calling
  * `POST /runs/:id/heartbeat` every `intervalMs`. Stops on its own when the API
  * has no such endpoint (hosted GroupChat), when the signal aborts, or when a
- * 409 says the run ended (reported through `onConflict`).
+ * 409 says the run ended or a 404 that it is gone (reported through
+ * `onConflict`, the latter with no status).
  */
 import type { AgentApiClient } from "./client.ts";
 import type { Clock } from "./clock.ts";
@@ -33,6 +34,7 @@ export function startHeartbeat(o: HeartbeatOptions): () => void {
     } catch (error) {
       if (o.signal.aborted || stopped) return;
       if (isAgentApiError(error, "conflict")) return (stop(), o.onConflict(error.runStatus));
+      if (isAgentApiError(error, "not_found")) return (stop(), o.onConflict(null));
       o.onError(error);
     }
     schedule();

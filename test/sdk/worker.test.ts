@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { AgentApiClient } from "../../src/sdk/client.ts";
 import { SHUTDOWN_MESSAGE } from "../../src/sdk/job.ts";
 import type { Executor, WorkerEvent } from "../../src/sdk/worker.ts";
-import { startTestHub, type TestHub } from "../support/hub.ts";
+import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
 import { startAgent, type TestAgent } from "./support/agent.ts";
 import { FakeClock } from "./support/fake-clock.ts";
 import { startFlakyProxy } from "./support/flaky-proxy.ts";
@@ -175,6 +175,34 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 60_00
     assert.deepEqual(commentsOf(detail), ["Starting work on this now.", "before the stop"]);
     assert.deepEqual(agent.ids("failed"), []);
     assert.deepEqual(agent.ids("finished"), []);
+  });
+
+  it("a heartbeat's 404 for a run deleted under it lets that run go and keeps heartbeats on for the others", async () => {
+    const { taskId, runId } = await delegatedRun(t, "Stopped and deleted");
+    const beats: number[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (String(input instanceof Request ? input.url : input).endsWith("/heartbeat")) beats.push(response.status);
+      return response;
+    };
+    const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl, fetch: recording, retry: { baseDelayMs: 10, maxDelayMs: 100 } });
+    const working = deferred();
+    // Polls rarely: the stop reaches this worker only through the heartbeat.
+    const agent = startAgent(t, async (_run, ctx) => {
+      working.resolve();
+      await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+      throw new Error("aborted");
+    }, { client, source: { pollIntervalMs: 3_600_000, reconcileIntervalMs: 3_600_000, pollStopped: false } });
+    agents.push(agent);
+    await working.promise;
+    while (!beats.includes(200)) await new Promise((resolve) => setTimeout(resolve, 10));
+    await stopRun(t, runId);
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/tasks/${taskId}`)).status, 204);
+    // The heartbeat's 404 either turns heartbeats off for good or, rightly, tells of the run being gone.
+    while (client.heartbeatSupported && !agent.ids("stopped").includes(runId)) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(beats.slice(-1), [404]);
+    assert.equal(client.heartbeatSupported, true, "the API has heartbeats: one run gone must not turn them off");
+    assert.deepEqual(agent.ids("stopped"), [runId]);
   });
 
   async function waitForComment(runId: string, body: string): Promise<void> {
