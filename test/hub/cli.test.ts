@@ -178,6 +178,37 @@ describe("CLI", () => {
     assert.deepEqual(readdirSync(data).filter((f) => f.startsWith("hub.sqlite")), ["hub.sqlite"]);
   });
 
+  it("start keeps the hub serving when its bridge's token is refused (rotated in the web UI), and says how to go on; Ctrl+C then exits 0", async () => {
+    const data = join(dir, "rotated");
+    const child = spawn(process.execPath, [BIN, "start", "--data", data, "--port", "0"], {
+      cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
+      // A gateway that is not there: the bridge starts (it reconnects in connect mode), which is all this needs.
+      env: { ...process.env, OPENCLAW_GATEWAY_URL: "ws://127.0.0.1:9", GROUPCHAT_BRIDGE_METRICS: "off", GROUPCHAT_LOG_FORMAT: "json" },
+    });
+    try {
+      let output = "";
+      const seen = (pattern: RegExp) => new Promise<void>((resolve, reject) => {
+        const check = () => (pattern.test(output) ? resolve() : undefined);
+        child.stdout!.on("data", (chunk: Buffer) => { output += chunk.toString(); check(); });
+        child.stderr!.on("data", (chunk: Buffer) => { output += chunk.toString(); check(); });
+        child.once("exit", (code) => reject(new Error(`start exited (${code}):\n${output}`)));
+        check();
+      });
+      await seen(/GroupChat real-time connected/);
+      const base = /GroupChat hub: (http:\/\/\S+)/.exec(output)![1]!;
+      const creds = JSON.parse(readFileSync(join(data, "credentials.json"), "utf8"));
+      const owner = (method: string, path: string) => request(`${base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${creds.ownerToken}` } });
+      assert.equal((await owner("POST", `/agents/${creds.agentId}/token`)).status, 201);
+      await seen(/The hub serves on at .* without the bridge/);
+      assert.match(output, /token/i);
+      // The hub still answers, and a new task can be made in it.
+      assert.equal((await owner("GET", "/me")).status, 200);
+      assert.equal(child.exitCode, null);
+    } finally {
+      assert.equal(await stop(child), 0);
+    }
+  });
+
   it("says which port is taken, without a stack trace, and exits 1", async () => {
     const blocker = createServer().listen(0, "127.0.0.1");
     await once(blocker, "listening");

@@ -90,5 +90,15 @@ export async function startCommand(args: string[]): Promise<number> {
   }
   console.log("\nDelegate a task to \"OpenClaw Bot\" in the web UI. Press Ctrl+C to stop (twice to force).");
   statusLine?.start();
-  return stopOnRequest(shutdown, bridge, log, statusLine, () => hub.close());
+  const code = await stopOnRequest(shutdown, bridge, log, statusLine);
+  if (code !== 0) {
+    // The bridge stopped by itself: OpenClaw Bot's token was rotated or the agent deleted, most likely in this
+    // hub's own web UI. The hub is what the owner is using: it serves on until asked to stop.
+    log("error", `The hub serves on at ${convexUrl}, without the bridge: "OpenClaw Bot" has a new token (or was deleted). `
+      + `Run the bridge with the token the web UI showed: GROUPCHAT_AGENT_TOKEN=… GROUPCHAT_API_URL=${apiUrl} GROUPCHAT_CONVEX_URL=${convexUrl} npx openclaw-groupchat bridge. `
+      + "Press Ctrl+C to stop the hub.");
+    await shutdown.requested();
+  }
+  await hub.close();
+  return 0;
 }
