@@ -15,7 +15,7 @@ import { commentOnRun, delegate, endRun, followUp, heartbeatRun, reapRun, startR
 import { createInvite, joinWithInvite, type Joiner } from "./services/invites.ts";
 import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
 import { commentOnTask, createTask, deleteTask, editTask, type NewTask, type TaskEdit } from "./services/tasks.ts";
-import { addWorkspaceMember, createProject, createWorkspace } from "./services/workspaces.ts";
+import { addWorkspaceMember, createProject, createWorkspace, removeWorkspaceMember } from "./services/workspaces.ts";
 import { addUser, setUp } from "./setup.ts";
 import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
 import { markRead, type ReadSelection } from "./store/notifications.ts";
@@ -67,6 +67,7 @@ export const commands = {
   ),
   deleteAgent: command((w, i: UserCall & { agentId: string }) => deleteAgent(w, i.user, i.agentId)),
   createWorkspace: command((w, i: UserCall & { name: string }) => createWorkspace(w, i.user, i.name), Workspace),
+  removeWorkspaceMember: command((w, i: UserCall & { workspaceId: string; userId: string }) => removeWorkspaceMember(w, i.user, i.workspaceId, i.userId)),
   createInvite: command(
     (w, i: UserCall & { workspaceId: string }) => createInvite(w, i.user, i.workspaceId),
     Invite, { secret: "the invite link it made is shown only once. Make another one." },

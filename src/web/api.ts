@@ -56,6 +56,8 @@ export const api = {
   createAgent: (name: string, description?: string) =>
     call<{ id: string; name: string; token: string }>("POST", "/agents", description ? { name, description } : { name }),
   deleteAgent: (agentId: string) => call<null>("DELETE", `/agents/${encodeURIComponent(agentId)}`),
+  removeMember: (workspaceId: string, userId: string) =>
+    call<null>("DELETE", `/workspaces/${encodeURIComponent(workspaceId)}/members/${encodeURIComponent(userId)}`),
   createWorkspace: (name: string) => call<{ id: string; name: string }>("POST", "/workspaces", { name }),
   createProject: (workspaceId: string, name: string) =>
     call<{ id: string; name: string }>("POST", "/projects", { name }, { "x-workspace-id": workspaceId }),

@@ -25,7 +25,7 @@ export async function closeLiveClient(): Promise<void> {
 
 export type Live<T> = { status: "loading" } | { status: "ready"; data: T } | { status: "error"; error: Error; code: string | null };
 
-type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents";
+type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents" | "members";
 
 /**
  * Subscribes to `owner:<name>` while mounted; re-subscribes when the args change.

@@ -47,3 +47,10 @@ export interface AgentWithRuns {
   createdAt: number;
   runs: RunListItem[];
 }
+
+export interface MemberView {
+  id: string;
+  name: string;
+  joinedAt: number;
+  isCreator: boolean;
+}

@@ -156,6 +156,40 @@ describe("owner API", () => {
       assertError(await t.owner(owner, "POST", `/workspaces/${t.creds.workspaceId}/members`, { userId: "usr_nobody" }), 404, "User not found");
     });
 
+    it("GET /workspaces/:id/members lists its people; the creator removes one (their agents' runs there stop), anyone but the creator leaves", async () => {
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Shared" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Shared work" }, { "x-workspace-id": ws.id })).body;
+      const [gil, hana] = [await t.hub.writer.run("addUser", { name: "Gil" }), await t.hub.writer.run("addUser", { name: "Hana" })];
+      for (const p of [gil, hana]) assertStatus(await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: p.userId }), 201);
+      const members = await t.owner(gil.ownerToken, "GET", `/workspaces/${ws.id}/members`);
+      assertStatus(members, 200);
+      assert.deepEqual(members.body.map((m: { name: string; isCreator: boolean }) => [m.name, m.isCreator]), [[me.name, true], ["Gil", false], ["Hana", false]]);
+
+      // Gil's agent is working on a task there.
+      const gilBot = (await t.owner(gil.ownerToken, "POST", "/agents", { name: "Gil Bot" })).body;
+      const task = await createTask(t, { projectId: prj.id, title: "Gil's job" }, gil.ownerToken);
+      const run = await delegateTo(t, task.id, gilBot.id, gil.ownerToken);
+      assertStatus(await t.agent(gilBot.token, "POST", `/runs/${run.id}/start`, {}), 200);
+
+      assertError(await t.owner(hana.ownerToken, "DELETE", `/workspaces/${ws.id}/members/${gil.userId}`), 403, "Only the workspace's creator can remove someone else");
+      assertError(await t.owner(owner, "DELETE", `/workspaces/${ws.id}/members/${me.id}`), 409, "The workspace's creator cannot leave it");
+      assert.equal((await t.owner(owner, "DELETE", `/workspaces/${ws.id}/members/${gil.userId}`)).status, 204);
+      assertError(await t.owner(gil.ownerToken, "GET", `/tasks/${task.id}`), 404, "Task not found");
+      assertError(await t.owner(gil.ownerToken, "GET", `/workspaces/${ws.id}/members`), 404, "Workspace not found");
+      assert.ok(!(await t.owner(gil.ownerToken, "GET", "/workspaces")).body.some((w: { id: string }) => w.id === ws.id));
+      const stopped = await t.owner(owner, "GET", `/runs/${run.id}`);
+      assert.equal(stopped.body.status, "STOPPED");
+      assert.ok(stopped.body.activity.some((a: { to: string; body: string }) => a.to === "STOPPED" && a.body === "Gil left the workspace"));
+      const late = await t.agent(gilBot.token, "POST", `/runs/${run.id}/complete`, { body: "Done" });
+      assert.deepEqual([late.status, late.body], [409, { error: "Cannot complete a run that is STOPPED", status: "STOPPED" }]);
+      assert.equal((await t.owner(owner, "GET", `/tasks/${task.id}`)).status, 200, "the task stays");
+
+      // Hana leaves by herself; then she is no one to remove.
+      assert.equal((await t.owner(hana.ownerToken, "DELETE", `/workspaces/${ws.id}/members/${hana.userId}`)).status, 204);
+      assertError(await t.owner(owner, "DELETE", `/workspaces/${ws.id}/members/${hana.userId}`), 404, "Member not found");
+      assert.deepEqual((await t.owner(owner, "GET", `/workspaces/${ws.id}/members`)).body.map((m: { name: string }) => m.name), [me.name]);
+    });
+
     it("GET /projects lists the X-Workspace-Id workspace's projects; POST /projects adds one (201)", async () => {
       const list = await t.owner(owner, "GET", "/projects", undefined, { "x-workspace-id": t.creds.workspaceId });
       assertStatus(list, 200);

@@ -314,6 +314,21 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     }
   });
 
+  it("lists the workspace's members, and its creator removes one after a confirm", async () => {
+    await page.getByText("Members (").click();
+    const list = page.getByRole("list", { name: /^Members of / });
+    const ivy = list.getByRole("listitem").filter({ hasText: "Ivy" });
+    await ivy.waitFor(WAIT);
+    await list.getByRole("listitem").filter({ hasText: "created the workspace" }).waitFor(WAIT);
+    await shot("members");
+    dialogs.length = 0;
+    await ivy.getByRole("button", { name: "Remove" }).click();
+    await ivy.waitFor({ state: "detached", ...WAIT });
+    assert.match(dialogs[0] ?? "", /^Remove Ivy from /);
+    const members = (await t.owner(t.creds.ownerToken, "GET", `/workspaces/${t.creds.workspaceId}/members`)).body;
+    assert.ok(!members.some((m: { name: string }) => m.name === "Ivy"));
+  });
+
   it("deletes an agent after a confirm: gone from the list, its token refused", async () => {
     const agent = (await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Short Bot" })).body;
     await page.getByRole("link", { name: "Agents" }).click();

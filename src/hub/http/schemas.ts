@@ -15,6 +15,8 @@ export const AgentView = Type.Object({
 });
 export const NewToken = Type.Object({ token: Type.String() });
 export const AgentWithToken = Type.Intersect([AgentView, NewToken]);
+export const Member = Type.Object({ id: Type.String(), name: Type.String(), joinedAt: UnixMs, isCreator: Type.Boolean() });
+export const MemberParams = Type.Object({ id: Id, userId: Id });
 export const MemberAdded = Type.Object({ workspaceId: Type.String(), userId: Type.String() });
 export const ReadCount = Type.Object({ updated: Type.Integer() });
 export const TaskDetail = Type.Intersect([Task, Type.Object({ activity: Type.Array(Activity), runs: Type.Array(RunListItem) })]);

@@ -12,7 +12,7 @@ import { badRequest, conflict, forbidden, HubError, notFound, runConflict } from
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
 import {
-  findRun, insertRun, listActiveRunsOfAgent, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
+  findRun, insertRun, listActiveRunsOfAgent, listActiveRunsOfCreatorIn, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
   type TransitionFields,
 } from "../store/runs.ts";
 import { findTaskRow, markTaskDoing, setTaskCostTotal } from "../store/tasks.ts";
@@ -241,8 +241,17 @@ export async function stopRun(w: Write, user: UserPrincipal, runId: string): Pro
 
 /** Stops the runs a deleted agent had going: no one is left to finish them. */
 export async function stopRunsOfDeletedAgent(w: Write, user: UserPrincipal, agentId: string, agentName: string): Promise<void> {
+  await stopAll(w, user, await listActiveRunsOfAgent(w.sql, agentId), `${agentName} was deleted`);
+}
+
+/** Stops the runs a person's agents had going in a workspace they left: their results would reach no one there. */
+export async function stopRunsOfLeavingMember(w: Write, user: UserPrincipal, memberId: string, workspaceId: string, memberName: string): Promise<void> {
+  await stopAll(w, user, await listActiveRunsOfCreatorIn(w.sql, memberId, workspaceId), `${memberName} left the workspace`);
+}
+
+async function stopAll(w: Write, user: UserPrincipal, runs: RunJoined[], why: string): Promise<void> {
   // One that ended since the list was read (writers side by side, PostgreSQL) has nothing left to stop.
-  for (const run of await listActiveRunsOfAgent(w.sql, agentId)) await unlessMovedOn(() => stop(w, run, user.userId, `${agentName} was deleted`));
+  for (const run of runs) await unlessMovedOn(() => stop(w, run, user.userId, why));
 }
 
 /** Runs `step` on a run; false when the run has moved on meanwhile so that it no longer applies (its 409). */

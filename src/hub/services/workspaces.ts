@@ -1,10 +1,13 @@
 import { newId } from "../domain/ids.ts";
-import { badRequest, notFound } from "../errors.ts";
+import { badRequest, conflict, forbidden, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { findUser } from "../store/users.ts";
-import { addMember, insertProject, insertWorkspace, type ProjectRow, type WorkspaceRow } from "../store/workspaces.ts";
+import {
+  addMember, findWorkspace, insertProject, insertWorkspace, isMember, removeMember, type MemberRow, type ProjectRow, type WorkspaceRow,
+} from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userWorkspace } from "./access.ts";
+import { stopRunsOfLeavingMember } from "./runs.ts";
 
 export const toWorkspaceView = (w: WorkspaceRow) => ({ id: w.id, name: w.name, createdBy: w.created_by, createdAt: w.created_at });
 export const toProjectView = (p: ProjectRow) => ({
@@ -30,6 +33,28 @@ export async function addWorkspaceMember(w: Write, user: UserPrincipal, workspac
   w.changes.workspaces.add(workspaceId);
   w.changes.users.add(userId);
   return { workspaceId, userId };
+}
+
+export const toMemberView = (m: MemberRow, workspace: WorkspaceRow) => ({
+  id: m.id, name: m.name, joinedAt: m.joined_at, isCreator: m.id === workspace.created_by,
+});
+
+/**
+ * Takes a person out of a workspace: its creator may remove anyone else, and
+ * anyone may leave, except the creator. The runs their agents had going on its
+ * tasks are stopped; the tasks stay.
+ */
+export async function removeWorkspaceMember(w: Write, user: UserPrincipal, workspaceId: string, memberId: string) {
+  await userWorkspace(w.sql, user, workspaceId);
+  const workspace = (await findWorkspace(w.sql, workspaceId))!;
+  if (memberId === workspace.created_by) throw conflict("The workspace's creator cannot leave it");
+  if (memberId !== user.userId && user.userId !== workspace.created_by) throw forbidden("Only the workspace's creator can remove someone else");
+  const member = await findUser(w.sql, memberId);
+  if (!member || !(await isMember(w.sql, workspaceId, memberId))) throw notFound("Member");
+  await stopRunsOfLeavingMember(w, user, memberId, workspaceId, member.name);
+  await removeMember(w.sql, workspaceId, memberId);
+  w.changes.workspaces.add(workspaceId);
+  w.changes.users.add(memberId);
 }
 
 export async function createProject(w: Write, user: UserPrincipal, workspaceId: string, input: { name: string; description?: string | undefined }) {

@@ -174,6 +174,11 @@ export function listActiveRunsOfAgent(sql: Reader, agentId: string): Promise<Run
   return sql.all<RunJoined>(`${SELECT} WHERE r.agent_id = ? AND r.status IN ('PENDING', 'RUNNING')`, [agentId]);
 }
 
+/** The PENDING and RUNNING runs, on the workspace's tasks, of the agents a person created. */
+export function listActiveRunsOfCreatorIn(sql: Reader, creatorId: string, workspaceId: string): Promise<RunJoined[]> {
+  return sql.all<RunJoined>(`${SELECT} WHERE a.creator_id = ? AND t.workspace_id = ? AND r.status IN ('PENDING', 'RUNNING')`, [creatorId, workspaceId]);
+}
+
 /** The task's PENDING and RUNNING runs. */
 export function listActiveRunsOfTask(sql: Reader, taskId: string): Promise<RunJoined[]> {
   return sql.all<RunJoined>(`${SELECT} WHERE r.task_id = ? AND r.status IN ('PENDING', 'RUNNING')`, [taskId]);

@@ -28,6 +28,25 @@ export async function addMember(sql: Sql, workspaceId: string, userId: string, n
   );
 }
 
+export interface MemberRow {
+  id: string;
+  name: string;
+  joined_at: number;
+}
+
+/** The workspace's people, in the order they joined. */
+export function listMembers(sql: Reader, workspaceId: string): Promise<MemberRow[]> {
+  return sql.all<MemberRow>(
+    `SELECT u.id, u.name, m.created_at AS joined_at FROM workspace_members m JOIN users u ON u.id = m.user_id
+     WHERE m.workspace_id = ? ORDER BY m.created_at, u.id`,
+    [workspaceId],
+  );
+}
+
+export async function removeMember(sql: Sql, workspaceId: string, userId: string): Promise<boolean> {
+  return (await sql.run("DELETE FROM workspace_members WHERE workspace_id = ? AND user_id = ?", [workspaceId, userId])).changes > 0;
+}
+
 export function listWorkspacesOf(sql: Reader, userId: string): Promise<WorkspaceRow[]> {
   return sql.all<WorkspaceRow>(
     `SELECT w.* FROM workspaces w JOIN workspace_members m ON m.workspace_id = w.id

@@ -4,7 +4,8 @@ import { api } from "../api.ts";
 import { ErrorNote } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { navigate } from "../router.ts";
-import type { MeView } from "../types.ts";
+import { useLive } from "../live.ts";
+import type { MeView, MemberView } from "../types.ts";
 
 const NEW_WORKSPACE = "";
 
@@ -14,6 +15,7 @@ export function ProjectBar({ me, current }: { me: MeView; current: string | null
   return (
     <div className="project-bar">
       {workspace && <Invite workspace={workspace} />}
+      {workspace && <Members workspace={workspace} myId={me.id} />}
       {projects.length > 1 && current && (
         <label className="picker">Project{" "}
           <select value={current} onChange={(e) => navigate(`/projects/${e.target.value}`)}>
@@ -26,6 +28,37 @@ export function ProjectBar({ me, current }: { me: MeView; current: string | null
         <NewProject workspaces={me.workspaces} />
       </details>
     </div>
+  );
+}
+
+/** The workspace's people: its creator removes someone; anyone else may leave. */
+function Members({ workspace, myId }: { workspace: { id: string; name: string }; myId: string }) {
+  const live = useLive<MemberView[]>("members", { workspaceId: workspace.id });
+  const remove = useAction();
+  const members = live.status === "ready" ? live.data : [];
+  const iCreated = members.some((m) => m.id === myId && m.isCreator);
+  return (
+    <details className="members">
+      <summary>Members{live.status === "ready" ? ` (${members.length})` : ""}</summary>
+      <ul aria-label={`Members of ${workspace.name}`}>
+        {members.map((m) => (
+          <li key={m.id} data-member-id={m.id}>
+            {m.name}{m.isCreator && <span className="meta"> · created the workspace</span>}
+            {!m.isCreator && (m.id === myId || iCreated) && (
+              <button type="button" className="link" disabled={remove.busy} onClick={() => {
+                const leaving = m.id === myId;
+                if (!confirm(leaving ? `Leave ${workspace.name}?` : `Remove ${m.name} from ${workspace.name}? Their agents' runs going there are stopped.`)) return;
+                void remove.run(async () => {
+                  await api.removeMember(workspace.id, m.id);
+                  if (leaving) navigate("/", { replace: true });
+                });
+              }}>{m.id === myId ? "Leave" : "Remove"}</button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {remove.error && <ErrorNote error={remove.error} />}
+    </details>
   );
 }
 

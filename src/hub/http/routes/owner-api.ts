@@ -9,19 +9,19 @@ import { notFound } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userRun, userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
-import { toProjectView, toWorkspaceView } from "../../services/workspaces.ts";
+import { toMemberView, toProjectView, toWorkspaceView } from "../../services/workspaces.ts";
 import { listActivity } from "../../store/activity.ts";
 import { findAgent, listAgentsOf } from "../../store/agents.ts";
 import { countUnread, listNotifications } from "../../store/notifications.ts";
 import { listRunsOfAgentForUser, listRunsOfTask, toRunDetail } from "../../store/runs.ts";
 import { findTask, listTasksForUser } from "../../store/tasks.ts";
-import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
+import { findWorkspace, listMembers, listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
 import { OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
 import { Before, linkNextPage } from "../page-link.ts";
 import {
-  AgentView, AgentWithToken, CommentBody, Invite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
+  AgentView, AgentWithToken, CommentBody, Invite, Member, MemberParams, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, TaskDetail,
   TaskPatchBody, UserMe, Workspace,
 } from "../schemas.ts";
@@ -85,6 +85,18 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createWorkspace", { user: request.user, name: request.body.name }));
   app.post("/workspaces/:id/members", s(["Workspaces"], "Add a person to a workspace", { params: IdParams, body: NewMemberBody, response: { 201: MemberAdded, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "addWorkspaceMember", { user: request.user, workspaceId: request.params.id, userId: request.body.userId }));
+  app.get("/workspaces/:id/members", s(["Workspaces"], "The workspace's people, in the order they joined", { params: IdParams, response: { 200: Type.Array(Member), ...errors } }),
+    async (request) => {
+      await userWorkspace(deps.db, request.user, request.params.id);
+      const workspace = (await findWorkspace(deps.db, request.params.id))!;
+      return (await listMembers(deps.db, workspace.id)).map((m) => toMemberView(m, workspace));
+    });
+  app.delete("/workspaces/:id/members/:userId", s(["Workspaces"], "Remove a person (the creator may remove anyone else), or leave (anyone but the creator); their agents' runs going there are stopped", {
+    params: MemberParams, response: { 204: Type.Null(), ...errors },
+  }), async (request, reply) => {
+    await deps.writer.run("removeWorkspaceMember", { user: request.user, workspaceId: request.params.id, userId: request.params.userId });
+    return reply.code(204).send(null);
+  });
   app.post("/workspaces/:id/invites", s(["Workspaces"], "A one-time link (7 days) that lets one person into the workspace from the web UI; shown this once", { params: IdParams, body: NoBody, response: { 201: Invite, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createInvite", { user: request.user, workspaceId: request.params.id }));
   app.get("/projects", s(["Projects"], "Projects of the workspace in X-Workspace-Id", { headers: WorkspaceHeader, response: { 200: Type.Array(Project), ...errors } }),

@@ -8,7 +8,8 @@
  *   run, and how many each column holds;
  * - `owner:task {taskId}`: one task with its activity and runs;
  * - `owner:notifications {limit?}`: the newest `limit` notifications (50) and the unread count;
- * - `owner:agents {}`: your agents with their recent runs.
+ * - `owner:agents {}`: your agents with their recent runs;
+ * - `owner:members {workspaceId}`: a workspace's people.
  */
 import { Type } from "typebox";
 import type { TaskStatus } from "../../../sdk/types.ts";
@@ -17,7 +18,7 @@ import { HubError } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
-import { toProjectView } from "../../services/workspaces.ts";
+import { toMemberView, toProjectView } from "../../services/workspaces.ts";
 import { listActivity } from "../../store/activity.ts";
 import { listAgentsOf } from "../../store/agents.ts";
 import { countUnread, listNotifications } from "../../store/notifications.ts";
@@ -25,7 +26,7 @@ import { countTasksByStatus, listBoardColumn } from "../../store/owner-views.ts"
 import { listRunsOfAgentForUser, listRunsOfTask } from "../../store/runs.ts";
 import { findSession } from "../../store/sessions.ts";
 import { findTask } from "../../store/tasks.ts";
-import { findProject, listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
+import { findProject, findWorkspace, listMembers, listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
 import { changeKey } from "../change-keys.ts";
 import { QueryError, type QueryContext, type QueryRegistry } from "../registry.ts";
 
@@ -106,6 +107,13 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
         countUnread(ctx.db, s.user.userId), listNotifications(ctx.db, s.user.userId, { unreadOnly: false, limit: limit ?? NOTIFICATIONS_DEFAULT }),
       ]);
       return { value: { unread, items }, keys: s.keys, expiresAt: s.expiresAt };
+    } })
+    .define("owner:members", { args: Type.Object({ workspaceId: Id }, { additionalProperties: false }), async evaluate(ctx, { workspaceId }) {
+      const s = await signedIn(ctx);
+      await visible(userWorkspace(ctx.db, s.user, workspaceId));
+      const workspace = (await findWorkspace(ctx.db, workspaceId))!;
+      const value = (await listMembers(ctx.db, workspaceId)).map((m) => toMemberView(m, workspace));
+      return { value, keys: [...s.keys, changeKey.workspace(workspaceId)], expiresAt: s.expiresAt };
     } })
     .define("owner:agents", { args: NoArgs, async evaluate(ctx) {
       const s = await signedIn(ctx);
