@@ -12,7 +12,7 @@ import { AgentWithToken, Invite, MemberAdded, NewToken, PostedComment, Project, 
 import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
 import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
 import { commentOnRun, delegate, endRun, followUp, heartbeatRun, reapRun, startRun, stopRun } from "./services/runs.ts";
-import { createInvite, joinWithInvite, type Joiner } from "./services/invites.ts";
+import { createInvite, joinWithInvite, revokeInvite, type Joiner } from "./services/invites.ts";
 import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
 import { commentOnTask, createTask, deleteTask, editTask, type NewTask, type TaskEdit } from "./services/tasks.ts";
 import { addWorkspaceMember, createProject, createWorkspace, removeWorkspaceMember } from "./services/workspaces.ts";
@@ -68,6 +68,7 @@ export const commands = {
   deleteAgent: command((w, i: UserCall & { agentId: string }) => deleteAgent(w, i.user, i.agentId)),
   createWorkspace: command((w, i: UserCall & { name: string }) => createWorkspace(w, i.user, i.name), Workspace),
   removeWorkspaceMember: command((w, i: UserCall & { workspaceId: string; userId: string }) => removeWorkspaceMember(w, i.user, i.workspaceId, i.userId)),
+  revokeInvite: command((w, i: UserCall & { workspaceId: string; inviteId: string }) => revokeInvite(w, i.user, i.workspaceId, i.inviteId)),
   createInvite: command(
     (w, i: UserCall & { workspaceId: string }) => createInvite(w, i.user, i.workspaceId),
     Invite, { secret: "the invite link it made is shown only once. Make another one." },

@@ -41,6 +41,10 @@ export const api = {
   signOut: () => call<null>("DELETE", "/session"),
   /** Joins with an invite: as the person signed in, or as a new person by `name`. */
   join: (code: string, name?: string) => call<SessionInfo & { workspaceId: string }>("POST", "/session/join", name ? { code, name } : { code }),
+  openInvites: (workspaceId: string) =>
+    call<{ id: string; createdBy: { id: string; name: string }; createdAt: number; expiresAt: number }[]>("GET", `/workspaces/${encodeURIComponent(workspaceId)}/invites`),
+  revokeInvite: (workspaceId: string, inviteId: string) =>
+    call<null>("DELETE", `/workspaces/${encodeURIComponent(workspaceId)}/invites/${encodeURIComponent(inviteId)}`),
   createInvite: (workspaceId: string) =>
     call<{ code: string; url: string; expiresAt: number; workspaceName: string }>("POST", `/workspaces/${encodeURIComponent(workspaceId)}/invites`),
   createTask: (input: { projectId: string; title: string; description?: string; dueDate?: string | null }) =>

@@ -66,6 +66,25 @@ describe("workspace invites", () => {
     assert.equal((await join({ code: "gci_nothing", name: "Gus" })).status, 401);
   });
 
+  it("lists the open invites (never their codes) and revokes one: its link stops working at once", async () => {
+    const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Revocable" })).body;
+    const [a, b] = [await invite(ws.id), await invite(ws.id)];
+    const open = await t.owner(t.creds.ownerToken, "GET", `/workspaces/${ws.id}/invites`);
+    assertStatus(open, 200);
+    assert.equal(open.body.length, 2);
+    assert.deepEqual(Object.keys(open.body[0]).sort(), ["createdAt", "createdBy", "expiresAt", "id"]);
+    assert.ok(!JSON.stringify(open.body).includes(a.code) && !JSON.stringify(open.body).includes(b.code));
+    const newest = open.body[0].id;
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/workspaces/${ws.id}/invites/${newest}`)).status, 204);
+    assertError(await join({ code: b.code, name: "Ike" }), 401, "Invalid or expired invite");
+    assertStatus(await join({ code: a.code, name: "Jo" }), 200);
+    assert.deepEqual((await t.owner(t.creds.ownerToken, "GET", `/workspaces/${ws.id}/invites`)).body, []);
+    assertError(await t.owner(t.creds.ownerToken, "DELETE", `/workspaces/${ws.id}/invites/${newest}`), 404, "Invite not found");
+    // Not a member: nothing to see or take back.
+    const stranger = await t.hub.writer.run("addUser", { name: "Kit" });
+    assertError(await t.owner(stranger.ownerToken, "GET", `/workspaces/${ws.id}/invites`), 404, "Workspace not found");
+  });
+
   it("an invite retried with its Idempotency-Key is not shown again (409), and the code is stored only as a hash", async () => {
     const key = { "idempotency-key": "invite-once" };
     const first = await t.owner(t.creds.ownerToken, "POST", `/workspaces/${t.creds.workspaceId}/invites`, undefined, key);

@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import type { ExecutorContext } from "../../src/sdk/index.ts";
-import { startTestHub, type TestHub } from "../support/hub.ts";
+import { request, startTestHub, type TestHub } from "../support/hub.ts";
 import { startSdkAgent } from "./support/agent.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { ensureWebBuilt } from "./support/build.ts";
@@ -266,7 +266,7 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
   });
 
   it("makes a project in a new workspace and lands on its empty board", async () => {
-    await page.getByText("New project").click();
+    await page.locator("details.new-project > summary").click();
     const form = page.getByRole("form", { name: "New project" });
     await form.locator("select").selectOption({ label: "New workspace…" });
     await form.getByLabel("Workspace name").fill("Side projects");
@@ -312,6 +312,24 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     } finally {
       await guest.close();
     }
+  });
+
+  it("lists the open invites and takes one back; its link then lets no one in", async () => {
+    await page.getByRole("button", { name: "Invite someone" }).click();
+    const link = (await page.getByTestId("invite-link").textContent())!;
+    await page.getByRole("button", { name: "Done" }).click();
+    await page.getByRole("button", { name: "Open invites" }).click();
+    const open = page.getByRole("region", { name: "Open invites" });
+    await open.getByRole("listitem").first().waitFor(WAIT);
+    assert.equal(await open.getByRole("listitem").count(), 1, "the used invite is gone, this one is open");
+    await open.getByRole("button", { name: "Revoke" }).click();
+    await open.getByText("No invite links waiting to be used.").waitFor(WAIT);
+    const code = decodeURIComponent(new URL(link).hash.replace(/^#code=/, ""));
+    const res = await request(`${t.baseUrl}/api/v1/session/join`, {
+      method: "POST", headers: { "content-type": "application/json", "x-groupchat-csrf": "1" }, body: JSON.stringify({ code, name: "Late" }),
+    });
+    assert.equal(res.status, 401);
+    await open.getByRole("button", { name: "Close" }).click();
   });
 
   it("lists the workspace's members, and its creator removes one after a confirm", async () => {

@@ -74,6 +74,10 @@ export const Invite = Type.Object({
   expiresAt: Type.Integer(),
   workspaceName: Type.String(),
 });
+export const OpenInvite = Type.Object({
+  id: Type.String(), createdBy: Type.Object({ id: Type.String(), name: Type.String() }), createdAt: UnixMs, expiresAt: UnixMs,
+});
+export const InviteParams = Type.Object({ id: Id, inviteId: Id });
 export const ReadBody = Type.Object({ ids: Type.Array(Id, { maxItems: 1000 }) }, { additionalProperties: false });
 export const ReadAllBody = Type.Object({
   upTo: Type.String({ minLength: 1, maxLength: 200, description: "The newest notification the person has seen: it and every older one are marked read" }),

@@ -5,9 +5,9 @@
  */
 import { newId } from "../domain/ids.ts";
 import { hasPrefix, hashToken, newToken } from "../domain/tokens.ts";
-import { badRequest, unauthorized } from "../errors.ts";
+import { badRequest, notFound, unauthorized } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
-import { deleteExpiredInvites, insertInvite, takeInvite } from "../store/invites.ts";
+import { deleteExpiredInvites, deleteInvite, insertInvite, takeInvite, type InviteRow } from "../store/invites.ts";
 import { insertUser } from "../store/users.ts";
 import { addMember, findWorkspace } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
@@ -31,6 +31,16 @@ export async function createInvite(w: Write, user: UserPrincipal, workspaceId: s
   const expiresAt = w.now + INVITE_TTL_MS;
   await insertInvite(w.sql, { id: newId("tok", w.now), workspace_id: workspaceId, code_hash: hashToken(code), created_by: user.userId, created_at: w.now, expires_at: expiresAt });
   return { code, url: `/join#code=${code}`, expiresAt, workspaceName: (await findWorkspace(w.sql, workspaceId))!.name };
+}
+
+export const toInviteView = (row: InviteRow & { created_by_name: string }) => ({
+  id: row.id, createdBy: { id: row.created_by, name: row.created_by_name }, createdAt: row.created_at, expiresAt: row.expires_at,
+});
+
+/** Takes back an invite not used yet: its link stops working at once. Any member may, as any member may make one. */
+export async function revokeInvite(w: Write, user: UserPrincipal, workspaceId: string, inviteId: string): Promise<void> {
+  await userWorkspace(w.sql, user, workspaceId);
+  if (!(await deleteInvite(w.sql, workspaceId, inviteId))) throw notFound("Invite");
 }
 
 /** Who joins: the person signed in (their session), or a new person by this name. */

@@ -24,3 +24,16 @@ export function takeInvite(sql: Reader, codeHash: string, now: number): Promise<
 export async function deleteExpiredInvites(sql: Sql, now: number): Promise<number> {
   return (await sql.run("DELETE FROM invites WHERE expires_at <= ?", [now])).changes;
 }
+
+/** The workspace's invites not yet used and still valid, newest first, with who made each. */
+export function listOpenInvites(sql: Reader, workspaceId: string, now: number): Promise<(InviteRow & { created_by_name: string })[]> {
+  return sql.all(
+    `SELECT i.*, u.name AS created_by_name FROM invites i JOIN users u ON u.id = i.created_by
+     WHERE i.workspace_id = ? AND i.expires_at > ? ORDER BY i.id DESC`,
+    [workspaceId, now],
+  );
+}
+
+export async function deleteInvite(sql: Sql, workspaceId: string, id: string): Promise<boolean> {
+  return (await sql.run("DELETE FROM invites WHERE workspace_id = ? AND id = ?", [workspaceId, id])).changes > 0;
+}

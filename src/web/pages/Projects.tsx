@@ -4,6 +4,7 @@ import { api } from "../api.ts";
 import { ErrorNote } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { navigate } from "../router.ts";
+import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import type { MeView, MemberView } from "../types.ts";
 
@@ -66,12 +67,33 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
 function Invite({ workspace }: { workspace: { id: string; name: string } }) {
   const [link, setLink] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
+  const [open, setOpen] = useState<Awaited<ReturnType<typeof api.openInvites>> | null>(null);
   const make = useAction();
+  const list = useAction();
+  const show = () => list.run(async () => setOpen(await api.openInvites(workspace.id)));
   return (
     <div className="invite">
       <button type="button" className="secondary" disabled={make.busy}
         onClick={() => void make.run(async () => setLink(`${location.origin}${(await api.createInvite(workspace.id)).url}`))}>Invite someone</button>
+      <button type="button" className="link" disabled={list.busy} onClick={() => void (open ? setOpen(null) : show())}>Open invites</button>
       {make.error && <ErrorNote error={make.error} />}
+      {list.error && <ErrorNote error={list.error} />}
+      {open && (
+        <div className="token-once" role="region" aria-label="Open invites">
+          {open.length === 0 ? <p>No invite links waiting to be used.</p> : (
+            <ul className="open-invites">
+              {open.map((i) => (
+                <li key={i.id}>
+                  Made by {i.createdBy.name} · {formatTime(i.createdAt)} · until {formatTime(i.expiresAt)}{" "}
+                  <button type="button" className="link" disabled={list.busy}
+                    onClick={() => void list.run(async () => { await api.revokeInvite(workspace.id, i.id); setOpen(await api.openInvites(workspace.id)); })}>Revoke</button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <button type="button" className="secondary" onClick={() => setOpen(null)}>Close</button>
+        </div>
+      )}
       {link && (
         <div className="token-once" role="region" aria-label="Invite link">
           <p>Send this link to one person: it lets them into <strong>{workspace.name}</strong>, once, within 7 days.</p>

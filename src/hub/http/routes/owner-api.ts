@@ -9,9 +9,11 @@ import { notFound } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userRun, userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
+import { toInviteView } from "../../services/invites.ts";
 import { toMemberView, toProjectView, toWorkspaceView } from "../../services/workspaces.ts";
 import { listActivity } from "../../store/activity.ts";
 import { findAgent, listAgentsOf } from "../../store/agents.ts";
+import { listOpenInvites } from "../../store/invites.ts";
 import { countUnread, listNotifications } from "../../store/notifications.ts";
 import { listRunsOfAgentForUser, listRunsOfTask, toRunDetail } from "../../store/runs.ts";
 import { findTask, listTasksForUser } from "../../store/tasks.ts";
@@ -21,7 +23,7 @@ import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
 import { Before, linkNextPage } from "../page-link.ts";
 import {
-  AgentView, AgentWithToken, CommentBody, Invite, Member, MemberParams, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
+  AgentView, AgentWithToken, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, TaskDetail,
   TaskPatchBody, UserMe, Workspace,
 } from "../schemas.ts";
@@ -99,6 +101,16 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   });
   app.post("/workspaces/:id/invites", s(["Workspaces"], "A one-time link (7 days) that lets one person into the workspace from the web UI; shown this once", { params: IdParams, body: NoBody, response: { 201: Invite, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createInvite", { user: request.user, workspaceId: request.params.id }));
+  app.get("/workspaces/:id/invites", s(["Workspaces"], "Invites not used yet and still valid, newest first (their codes are never shown again)", { params: IdParams, response: { 200: Type.Array(OpenInvite), ...errors } }),
+    async (request) => {
+      await userWorkspace(deps.db, request.user, request.params.id);
+      return (await listOpenInvites(deps.db, request.params.id, deps.clock())).map(toInviteView);
+    });
+  app.delete("/workspaces/:id/invites/:inviteId", s(["Workspaces"], "Take back an invite: its link stops working at once", { params: InviteParams, response: { 204: Type.Null(), ...errors } }),
+    async (request, reply) => {
+      await deps.writer.run("revokeInvite", { user: request.user, workspaceId: request.params.id, inviteId: request.params.inviteId });
+      return reply.code(204).send(null);
+    });
   app.get("/projects", s(["Projects"], "Projects of the workspace in X-Workspace-Id", { headers: WorkspaceHeader, response: { 200: Type.Array(Project), ...errors } }),
     async (request) => {
       const workspaceId = request.headers["x-workspace-id"];
