@@ -194,6 +194,19 @@ describe("agent API", () => {
       assert.equal((await list("?limit=200")).length, 5);
     });
 
+    it("lists ended runs by when they ended: an old run stopped just now comes first", async () => {
+      const stopper = await secondAgent(t, "Stopped Order Bot");
+      const older = await delegateTo(t, (await createTask(t, { title: "older" })).id, stopper.id);
+      const newer = await delegateTo(t, (await createTask(t, { title: "newer" })).id, stopper.id);
+      assertStatus(await t.owner(t.creds.ownerToken, "POST", `/runs/${newer.id}/stop`), 200);
+      // The second stop at a later millisecond than the first.
+      for (const at = Date.now(); Date.now() === at;) await new Promise((resolve) => setTimeout(resolve, 1));
+      assertStatus(await t.owner(t.creds.ownerToken, "POST", `/runs/${older.id}/stop`), 200);
+      const stopped = await t.agent(stopper.token, "GET", "/runs?status=STOPPED");
+      assert.deepEqual(ids(stopped), [older.id, newer.id]);
+      assert.deepEqual(ids(await t.agent(stopper.token, "GET", "/runs?status=STOPPED&limit=1")), [older.id]);
+    });
+
     it("answers the same with Bearer auth", async () => {
       const res = await bearer(t, agent.token, "GET", "/runs?status=PENDING");
       assertStatus(res, 200);

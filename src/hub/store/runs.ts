@@ -1,5 +1,5 @@
 import type { Reader, Sql } from "../db/port.ts";
-import type { RunStatus } from "../../sdk/run-state.ts";
+import { isEnded, type RunStatus } from "../../sdk/run-state.ts";
 import type { Activity, RunDetail, RunListItem, Task } from "../../sdk/types.ts";
 
 export interface RunRow {
@@ -203,7 +203,11 @@ export async function listRunsForAgent(sql: Reader, f: AgentRunFilter): Promise<
   const params: (string | number)[] = [f.agentId];
   if (f.status) { where.push("r.status = ?"); params.push(f.status); }
   if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
-  const order = f.status === "PENDING" ? "r.created_at ASC, r.id ASC" : "r.created_at DESC, r.id DESC";
+  // Waiting runs oldest first (the queue's order); ended ones by when they ended, so a poller for stops sees
+  // the newest first however old the run; the rest newest first.
+  const order = f.status === "PENDING" ? "r.created_at ASC, r.id ASC"
+    : f.status && isEnded(f.status) ? "r.ended_at DESC, r.id DESC"
+    : "r.created_at DESC, r.id DESC";
   const rows = await sql.all<RunJoined>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ?`, [...params, f.limit]);
   return rows.map(toRunListItem);
 }
