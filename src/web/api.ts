@@ -49,7 +49,7 @@ export const api = {
     call<{ code: string; url: string; expiresAt: number; workspaceName: string }>("POST", `/workspaces/${encodeURIComponent(workspaceId)}/invites`),
   createTask: (input: { projectId: string; title: string; description?: string; dueDate?: string | null }) =>
     call<{ id: string }>("POST", "/tasks", input),
-  editTask: (id: string, patch: { title?: string; description?: string; status?: string; dueDate?: string | null; images?: { url: string; name: string }[] }) =>
+  editTask: (id: string, patch: { title?: string; description?: string; status?: string; dueDate?: string | null; images?: { url: string; name: string }[]; ownerId?: string }) =>
     call<{ id: string }>("PATCH", `/tasks/${encodeURIComponent(id)}`, patch),
   deleteTask: (id: string) => call<null>("DELETE", `/tasks/${encodeURIComponent(id)}`),
   comment: (taskId: string, body: string) => call<{ runId: string | null }>("POST", `/tasks/${encodeURIComponent(taskId)}/comments`, { body }),

@@ -314,6 +314,19 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     }
   });
 
+  it("hands a task to another person of the workspace", async () => {
+    await page.locator(".card", { hasText: "Write the release notes" }).getByRole("link").click();
+    const owner = page.getByRole("combobox", { name: "Owner" });
+    await owner.locator("option", { hasText: "Ivy" }).waitFor({ state: "attached", ...WAIT });
+    await owner.selectOption({ label: "Ivy" });
+    const ivy = (await t.owner(t.creds.ownerToken, "GET", `/workspaces/${t.creds.workspaceId}/members`)).body.find((m: { name: string }) => m.name === "Ivy");
+    await page.waitForFunction(() => (document.querySelector(".owner select") as HTMLSelectElement | null)?.selectedOptions[0]?.text === "Ivy");
+    const taskId = new URL(page.url()).pathname.split("/")[2]!;
+    assert.equal((await t.owner(t.creds.ownerToken, "GET", `/tasks/${taskId}`)).body.owner.id, ivy.id);
+    await page.getByRole("link", { name: "GroupChat hub" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+  });
+
   it("lists the open invites and takes one back; its link then lets no one in", async () => {
     await page.getByRole("button", { name: "Invite someone" }).click();
     const link = (await page.getByTestId("invite-link").textContent())!;

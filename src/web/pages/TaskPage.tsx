@@ -8,7 +8,7 @@ import { useAction } from "../components/use-action.ts";
 import { formatDuration, formatTime, formatUsd, runDuration } from "../format.ts";
 import { useLive } from "../live.ts";
 import { navigate } from "../router.ts";
-import type { Activity, AgentWithRuns, RunListItem, TaskView } from "../types.ts";
+import type { Activity, AgentWithRuns, MemberView, RunListItem, TaskView } from "../types.ts";
 
 export function TaskPage({ taskId }: { taskId: string }) {
   const live = useLive<TaskView>("task", { taskId });
@@ -92,6 +92,7 @@ function Details({ task }: { task: TaskView }) {
       <p className="meta">
         Created by {task.creator.name} · {formatTime(task.createdAt)} · {task.dueDate ? <>Due <time dateTime={task.dueDate}>{task.dueDate}</time></> : "No due date"}
       </p>
+      <OwnerPicker task={task} />
       {task.description ? <Markdown source={task.description} /> : <Empty>No description.</Empty>}
       {task.images.length > 0 && (
         <ul className="images">
@@ -117,6 +118,23 @@ function Details({ task }: { task: TaskView }) {
       }}>Edit task</button>
       {save.error && <ErrorNote error={save.error} />}
     </section>
+  );
+}
+
+/** Whose task it is: any person of its workspace. */
+function OwnerPicker({ task }: { task: TaskView }) {
+  const members = useLive<MemberView[]>("members", { workspaceId: task.workspaceId });
+  const save = useAction();
+  const people = members.status === "ready" ? members.data : [{ id: task.owner.id, name: task.owner.name }];
+  return (
+    <label className="owner">Owner{" "}
+      <select value={task.owner.id} disabled={save.busy || members.status !== "ready"}
+        onChange={(e) => void save.run(() => api.editTask(task.id, { ownerId: e.target.value }))}>
+        {people.some((p) => p.id === task.owner.id) ? null : <option value={task.owner.id}>{task.owner.name} (no longer a member)</option>}
+        {people.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+      </select>
+      {save.error && <ErrorNote error={save.error} />}
+    </label>
   );
 }
 
