@@ -30,7 +30,7 @@ const USAGE = `Usage:
                          [--database sqlite|postgres://USER@HOST:PORT/DB[?schema=NAME]]
   openclaw-groupchat hub init [--data DIR] [--database …] [--json]
   openclaw-groupchat hub user add NAME [--data DIR] [--database …] [--json]
-  openclaw-groupchat hub login [--data DIR] [--database …] [--port P] [--host H] [--json]   a one-time sign-in link for the web UI
+  openclaw-groupchat hub login [--data DIR] [--database …] [--user ID] [--port P] [--host H] [--json]   a one-time sign-in link for the web UI
   openclaw-groupchat hub backup --out NEWDIR [--data DIR] [--json]   a consistent copy of the data dir, even while the hub serves`;
 
 export type Command = (args: string[]) => Promise<number | void>;

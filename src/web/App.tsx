@@ -76,6 +76,7 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: () => void }
         </nav>
         <div className="who">
           {me.status === "ready" && <span>{me.data.name}</span>}
+          <AnotherDevice />
           <button type="button" className="secondary" onClick={async () => {
             try {
               await api.signOut();
@@ -92,6 +93,28 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: () => void }
         <Page route={route} me={me} />
       </main>
     </div>
+  );
+}
+
+/** A one-time link to sign in on another device, shown this once: how a person without a shell on the hub gets back in. */
+function AnotherDevice() {
+  const [link, setLink] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <>
+      <button type="button" className="link" onClick={() => {
+        setError(null);
+        api.signInLink().then((made) => setLink(`${location.origin}${made.url}`), (e: Error) => setError(e.message));
+      }}>Sign in on another device</button>
+      {error && <ErrorNote error={error} />}
+      {link && (
+        <div className="token-once device-link" role="region" aria-label="Sign-in link">
+          <p>Open this on the other device within 15 minutes; it works once.</p>
+          <pre><code data-testid="device-link">{link}</code></pre>
+          <button type="button" className="secondary" onClick={() => setLink(null)}>Done</button>
+        </div>
+      )}
+    </>
   );
 }
 

@@ -39,6 +39,8 @@ export const api = {
   session: () => call<SessionInfo>("GET", "/session"),
   signIn: (code: string) => call<SessionInfo>("POST", "/session", { code }),
   signOut: () => call<null>("DELETE", "/session"),
+  /** A one-time link that signs this person in on another device (15 minutes). */
+  signInLink: () => call<{ url: string; expiresAt: number }>("POST", "/session/link"),
   /** Joins with an invite: as the person signed in, or as a new person by `name`. */
   join: (code: string, name?: string) => call<SessionInfo & { workspaceId: string }>("POST", "/session/join", name ? { code, name } : { code }),
   openInvites: (workspaceId: string) =>

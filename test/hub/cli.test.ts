@@ -122,6 +122,16 @@ describe("CLI", () => {
       // One-shot commands still work beside it (WAL), and it still serves.
       assert.equal((await cli("hub", "login", "--data", data, "--json")).code, 0);
       const creds = JSON.parse(readFileSync(join(data, "credentials.json"), "utf8"));
+      // A link for someone else (a person let in by an invite who signed out); an agent's user is no one to sign in.
+      const cy = JSON.parse((await cli("hub", "user", "add", "Cy", "--data", data, "--json")).stdout);
+      const link = JSON.parse((await cli("hub", "login", "--data", data, "--user", cy.userId, "--json")).stdout);
+      const signedIn = await request(`${new URL(apiUrl).origin}/api/v1/session`, {
+        method: "POST", headers: { "content-type": "application/json", "x-groupchat-csrf": "1" }, body: JSON.stringify({ code: link.code }),
+      });
+      assert.deepEqual([signedIn.status, signedIn.body.name], [200, "Cy"]);
+      const nobody = await cli("hub", "login", "--data", data, "--user", "usr_nobody");
+      assert.equal(nobody.code, 2);
+      assert.match(nobody.stderr, /^--user: no person with id "usr_nobody" on this hub/);
       const me = await request(`${apiUrl}/me`, { headers: { authorization: `Bearer ${creds.agentToken}` } });
       assert.equal(me.status, 200);
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { hashToken } from "../../src/hub/domain/tokens.ts";
-import { startTestHub, type TestHub } from "../support/hub.ts";
-import { loginCode, redeem, signIn, withCookie } from "./support/session.ts";
+import { request, startTestHub, type TestHub } from "../support/hub.ts";
+import { CSRF, loginCode, redeem, signIn, withCookie } from "./support/session.ts";
 
 describe("web session", () => {
   let t: TestHub;
@@ -26,6 +26,21 @@ describe("web session", () => {
     assert.equal((await redeem(t, code)).status, 401);
     assert.equal((await redeem(t, "gcl_not-a-real-code")).status, 401);
     assert.equal((await redeem(t, t.creds.ownerToken)).status, 401, "a gcp_ token is not a sign-in code");
+  });
+
+  it("a signed-in person makes a one-time link for another device (POST /session/link); it signs them in there, once", async () => {
+    const bo = await t.hub.writer.run("addUser", { name: "Bo" });
+    const cookie = await signIn(t, bo.userId);
+    const made = await withCookie(t, cookie, "POST", "/session/link");
+    assert.equal(made.status, 201);
+    assert.equal(made.headers.get("cache-control"), "no-store");
+    const code = decodeURIComponent(/^\/login#code=(.+)$/.exec(made.body.url)![1]!);
+    const there = await redeem(t, code);
+    assert.equal(there.status, 200);
+    assert.deepEqual([there.body.userId, there.body.name], [bo.userId, "Bo"]);
+    assert.equal((await redeem(t, code)).status, 401, "once");
+    assert.equal((await withCookie(t, cookie, "POST", "/session/link", undefined, {})).status, 403, "CSRF header needed");
+    assert.equal((await request(`${t.baseUrl}/api/v1/session/link`, { method: "POST", headers: CSRF })).status, 401, "signed in needed");
   });
 
   it("an expired code is 401", async () => {

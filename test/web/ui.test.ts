@@ -305,6 +305,13 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
       await theirs.locator(".card", { hasText: "Write the release notes" }).waitFor(WAIT);
       await theirs.locator(".who", { hasText: "Ivy" }).waitFor(WAIT);
       assert.equal(new URL(theirs.url()).hash, "", "the code is gone from the address bar");
+      // Ivy has no shell on the hub: her way back in after signing out is a link she made while signed in.
+      await theirs.getByRole("button", { name: "Sign in on another device" }).click();
+      const back = (await theirs.getByTestId("device-link").textContent())!;
+      await theirs.getByRole("button", { name: "Sign out" }).click();
+      await theirs.getByRole("heading", { name: "GroupChat hub" }).waitFor(WAIT);
+      await theirs.goto(back);
+      await theirs.locator(".who", { hasText: "Ivy" }).waitFor(WAIT);
       // Used up: opening it again (signed in now, as Ivy) is refused.
       await theirs.goto(link);
       await theirs.getByRole("button", { name: "Join as Ivy" }).click();

@@ -5,7 +5,7 @@
  */
 import { newId } from "../domain/ids.ts";
 import { hasPrefix, hashToken, newToken } from "../domain/tokens.ts";
-import { unauthorized } from "../errors.ts";
+import { notFound, unauthorized } from "../errors.ts";
 import type { Reader } from "../db/port.ts";
 import { deleteExpiredSessions, deleteSession, findSession, takeLoginCode } from "../store/sessions.ts";
 import { findUser, insertOwnerToken } from "../store/users.ts";
@@ -21,7 +21,10 @@ export interface Session {
   readonly expiresAt: number;
 }
 
+/** A one-time sign-in code for a person (not an agent's user): 404 for anyone else. */
 export async function issueLoginCode(w: Write, userId: string): Promise<{ code: string; expiresAt: number }> {
+  const user = await findUser(w.sql, userId);
+  if (!user || user.kind !== "user") throw notFound("User");
   const code = newToken("login");
   const expiresAt = w.now + LOGIN_CODE_TTL_MS;
   await insertOwnerToken(w.sql, { id: newId("tok", w.now), user_id: userId, token_hash: hashToken(code), kind: "session", created_at: w.now, expires_at: expiresAt });

@@ -46,6 +46,16 @@ export function sessionRoutes(app: App, deps: HttpDeps): void {
     return { userId: session.userId, name: session.name, expiresAt: session.expiresAt, workspaceId };
   });
 
+  app.post("/session/link", {
+    schema: { hide, tags, summary: "A one-time sign-in link (15 minutes) for the person signed in, to open on another device", response: { 201: Type.Object({ url: Type.String(), expiresAt: Type.Integer() }), ...errors } },
+  }, async (request, reply) => {
+    const session = await sessionFromToken(deps.db, readCookie(request.headers.cookie, SESSION_COOKIE), deps.clock());
+    if (!session) throw unauthorized("Not signed in");
+    const { code, expiresAt } = await deps.writer.run("issueLoginCode", { userId: session.userId });
+    reply.code(201).header("cache-control", "no-store");
+    return { url: `/login#code=${encodeURIComponent(code)}`, expiresAt };
+  });
+
   app.get("/session", { schema: { hide, tags, summary: "Who the session cookie signs in", response: { 200: SessionView, ...errors } } }, async (request) => {
     const session = await sessionFromToken(deps.db, readCookie(request.headers.cookie, SESSION_COOKIE), deps.clock());
     if (!session) throw unauthorized("Not signed in");
