@@ -2,6 +2,7 @@
 import { Fragment, useEffect, useState } from "react";
 import { api, ApiError, type SessionInfo } from "./api.ts";
 import { Link } from "./components/bits.tsx";
+import { ShownOnce } from "./components/shown-once.tsx";
 import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
 import { closeLiveClient, useLive } from "./live.ts";
 import { Agents } from "./pages/Agents.tsx";
@@ -108,11 +109,9 @@ function AnotherDevice() {
       }}>Sign in on another device</button>
       {error && <ErrorNote error={error} />}
       {link && (
-        <div className="token-once device-link" role="region" aria-label="Sign-in link">
+        <ShownOnce label="Sign-in link" text={link} testId="device-link" className="device-link" onDone={() => setLink(null)}>
           <p>Open this on the other device within 15 minutes; it works once.</p>
-          <pre><code data-testid="device-link">{link}</code></pre>
-          <button type="button" className="secondary" onClick={() => setLink(null)}>Done</button>
-        </div>
+        </ShownOnce>
       )}
     </>
   );

@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { api } from "../api.ts";
 import { Link, RunBadge } from "../components/bits.tsx";
+import { ShownOnce } from "../components/shown-once.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
@@ -34,25 +35,18 @@ export function Agents() {
 }
 
 function TokenOnce({ revealed, onDone }: { revealed: Revealed; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
   const env = [
     `GROUPCHAT_AGENT_TOKEN=${revealed.token}`,
     `GROUPCHAT_API_URL=${location.origin}/api/v1/agent`,
     `GROUPCHAT_CONVEX_URL=${location.origin}`,
   ].join("\n");
   return (
-    <section className="token-once" role="region" aria-labelledby="token-title" data-testid="token-once">
-      <h2 id="token-title">Token for {revealed.agentName}</h2>
-      <p><strong>Copy it now: it is shown this once.</strong> Put these lines in the agent's environment:</p>
-      <pre><code data-testid="env-lines">{env}</code></pre>
-      <div className="row">
-        <button type="button" onClick={() => {
-          void navigator.clipboard?.writeText(env).then(() => setCopied(true), () => setCopied(false));
-        }}>{copied ? "Copied" : "Copy"}</button>
-        <button type="button" className="secondary" onClick={onDone}>Done</button>
-      </div>
-      <p className="sr-only" aria-live="polite">{copied ? "Copied to the clipboard" : ""}</p>
-    </section>
+    <div data-testid="token-once">
+      <ShownOnce label={`Token for ${revealed.agentName}`} text={env} testId="env-lines" onDone={onDone}>
+        <h2>Token for {revealed.agentName}</h2>
+        <p><strong>Copy it now: it is shown this once.</strong> Put these lines in the agent's environment:</p>
+      </ShownOnce>
+    </div>
   );
 }
 

@@ -1,6 +1,7 @@
 /** Moving between projects, making a new one (in a workspace you have, or a new workspace), inviting someone in. */
 import { useState } from "react";
 import { api } from "../api.ts";
+import { ShownOnce } from "../components/shown-once.tsx";
 import { ErrorNote } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { navigate } from "../router.ts";
@@ -66,7 +67,6 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
 /** A one-time link into the workspace, shown this once, to send to the person. */
 function Invite({ workspace }: { workspace: { id: string; name: string } }) {
   const [link, setLink] = useState<string | null>(null);
-  const [copied, setCopied] = useState(false);
   const [open, setOpen] = useState<Awaited<ReturnType<typeof api.openInvites>> | null>(null);
   const make = useAction();
   const list = useAction();
@@ -95,14 +95,9 @@ function Invite({ workspace }: { workspace: { id: string; name: string } }) {
         </div>
       )}
       {link && (
-        <div className="token-once" role="region" aria-label="Invite link">
+        <ShownOnce label="Invite link" text={link} testId="invite-link" onDone={() => setLink(null)}>
           <p>Send this link to one person: it lets them into <strong>{workspace.name}</strong>, once, within 7 days.</p>
-          <pre><code data-testid="invite-link">{link}</code></pre>
-          <div className="row">
-            <button type="button" onClick={() => void navigator.clipboard?.writeText(link).then(() => setCopied(true), () => setCopied(false))}>{copied ? "Copied" : "Copy"}</button>
-            <button type="button" className="secondary" onClick={() => setLink(null)}>Done</button>
-          </div>
-        </div>
+        </ShownOnce>
       )}
     </div>
   );
