@@ -1,9 +1,10 @@
+import type { Reader } from "../db/port.ts";
 import { newId } from "../domain/ids.ts";
 import { badRequest, conflict, forbidden, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { findUser } from "../store/users.ts";
 import {
-  addMember, findWorkspace, insertProject, insertWorkspace, isMember, removeMember, type MemberRow, type ProjectRow, type WorkspaceRow,
+  addMember, findWorkspace, insertProject, insertWorkspace, isMember, listMembers, removeMember, type ProjectRow, type WorkspaceRow,
 } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userWorkspace } from "./access.ts";
@@ -35,9 +36,14 @@ export async function addWorkspaceMember(w: Write, user: UserPrincipal, workspac
   return { workspaceId, userId };
 }
 
-export const toMemberView = (m: MemberRow, workspace: WorkspaceRow) => ({
-  id: m.id, name: m.name, joinedAt: m.joined_at, isCreator: m.id === workspace.created_by,
-});
+/** A workspace's people, in the order they joined, for one of them (404 for anyone else). */
+export async function workspaceMembers(sql: Reader, user: UserPrincipal, workspaceId: string) {
+  await userWorkspace(sql, user, workspaceId);
+  const workspace = (await findWorkspace(sql, workspaceId))!;
+  return (await listMembers(sql, workspaceId)).map((m) => ({
+    id: m.id, name: m.name, joinedAt: m.joined_at, isCreator: m.id === workspace.created_by,
+  }));
+}
 
 /**
  * Takes a person out of a workspace: its creator may remove anyone else, and

@@ -10,14 +10,14 @@ import type { UserPrincipal } from "../../principal.ts";
 import { userRun, userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
 import { toInviteView } from "../../services/invites.ts";
-import { toMemberView, toProjectView, toWorkspaceView } from "../../services/workspaces.ts";
+import { toProjectView, toWorkspaceView, workspaceMembers } from "../../services/workspaces.ts";
 import { listActivity } from "../../store/activity.ts";
 import { findAgent, listAgentsOf } from "../../store/agents.ts";
 import { listOpenInvites } from "../../store/invites.ts";
 import { countUnread, listNotifications } from "../../store/notifications.ts";
 import { listRunsOfAgentForUser, listRunsOfTask, toRunDetail } from "../../store/runs.ts";
 import { findTask, listTasksForUser } from "../../store/tasks.ts";
-import { findWorkspace, listMembers, listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
+import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
 import { OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
@@ -88,11 +88,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   app.post("/workspaces/:id/members", s(["Workspaces"], "Add a person to a workspace", { params: IdParams, body: NewMemberBody, response: { 201: MemberAdded, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "addWorkspaceMember", { user: request.user, workspaceId: request.params.id, userId: request.body.userId }));
   app.get("/workspaces/:id/members", s(["Workspaces"], "The workspace's people, in the order they joined", { params: IdParams, response: { 200: Type.Array(Member), ...errors } }),
-    async (request) => {
-      await userWorkspace(deps.db, request.user, request.params.id);
-      const workspace = (await findWorkspace(deps.db, request.params.id))!;
-      return (await listMembers(deps.db, workspace.id)).map((m) => toMemberView(m, workspace));
-    });
+    async (request) => workspaceMembers(deps.db, request.user, request.params.id));
   app.delete("/workspaces/:id/members/:userId", s(["Workspaces"], "Remove a person (the creator may remove anyone else), or leave (anyone but the creator); their agents' runs going there are stopped", {
     params: MemberParams, response: { 204: Type.Null(), ...errors },
   }), async (request, reply) => {

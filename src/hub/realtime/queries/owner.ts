@@ -18,7 +18,7 @@ import { HubError } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
-import { toMemberView, toProjectView } from "../../services/workspaces.ts";
+import { toProjectView, workspaceMembers } from "../../services/workspaces.ts";
 import { listActivity } from "../../store/activity.ts";
 import { listAgentsOf } from "../../store/agents.ts";
 import { countUnread, listNotifications } from "../../store/notifications.ts";
@@ -26,7 +26,7 @@ import { countTasksByStatus, listBoardColumn } from "../../store/owner-views.ts"
 import { listRunsOfAgentForUser, listRunsOfTask } from "../../store/runs.ts";
 import { findSession } from "../../store/sessions.ts";
 import { findTask } from "../../store/tasks.ts";
-import { findProject, findWorkspace, listMembers, listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
+import { findProject, listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
 import { changeKey } from "../change-keys.ts";
 import { QueryError, type QueryContext, type QueryRegistry } from "../registry.ts";
 
@@ -110,9 +110,7 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
     } })
     .define("owner:members", { args: Type.Object({ workspaceId: Id }, { additionalProperties: false }), async evaluate(ctx, { workspaceId }) {
       const s = await signedIn(ctx);
-      await visible(userWorkspace(ctx.db, s.user, workspaceId));
-      const workspace = (await findWorkspace(ctx.db, workspaceId))!;
-      const value = (await listMembers(ctx.db, workspaceId)).map((m) => toMemberView(m, workspace));
+      const value = await visible(workspaceMembers(ctx.db, s.user, workspaceId));
       return { value, keys: [...s.keys, changeKey.workspace(workspaceId)], expiresAt: s.expiresAt };
     } })
     .define("owner:agents", { args: NoArgs, async evaluate(ctx) {
