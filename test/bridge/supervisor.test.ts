@@ -46,8 +46,10 @@ describe("GatewaySupervisor", { timeout: 60_000 }, () => {
   it("starts the gateway in a process group of its own, without the bridge's GROUPCHAT_ secrets in its environment", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, GROUPCHAT_AGENT_TOKEN: "gca_not_for_the_model", GROUPCHAT_API_URL: "http://127.0.0.1:1", MODEL_API_KEY: "kept" };
     const { dir, make } = setup(
-      `import { writeFileSync } from "node:fs";\n` +
-      `writeFileSync(process.env.STAND_IN_SEEN, JSON.stringify(Object.keys(process.env)));\n` +
+      // Written whole, then renamed: the test polls for the file and must never read it half-written.
+      `import { renameSync, writeFileSync } from "node:fs";\n` +
+      `writeFileSync(process.env.STAND_IN_SEEN + ".tmp", JSON.stringify(Object.keys(process.env)));\n` +
+      `renameSync(process.env.STAND_IN_SEEN + ".tmp", process.env.STAND_IN_SEEN);\n` +
       "setInterval(() => {}, 1000);\n",
       env,
     );
