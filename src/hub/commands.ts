@@ -15,7 +15,10 @@ import { commentOnRun, delegate, endRun, followUp, heartbeatRun, reapRun, startR
 import { createInvite, joinWithInvite, revokeInvite, type Joiner } from "./services/invites.ts";
 import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
 import { commentOnTask, createTask, deleteTask, editTask, type NewTask, type TaskEdit } from "./services/tasks.ts";
-import { addWorkspaceMember, createProject, createWorkspace, removeWorkspaceMember } from "./services/workspaces.ts";
+import {
+  addWorkspaceMember, createProject, createWorkspace, deleteProject, deleteWorkspace, editProject, editWorkspace, removeWorkspaceMember,
+  type WorkspaceEdit,
+} from "./services/workspaces.ts";
 import { addUser, setUp } from "./setup.ts";
 import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
 import { markRead, type ReadSelection } from "./store/notifications.ts";
@@ -67,6 +70,8 @@ export const commands = {
   ),
   deleteAgent: command((w, i: UserCall & { agentId: string }) => deleteAgent(w, i.user, i.agentId)),
   createWorkspace: command((w, i: UserCall & { name: string }) => createWorkspace(w, i.user, i.name), Workspace),
+  editWorkspace: command((w, i: UserCall & { workspaceId: string; edit: WorkspaceEdit }) => editWorkspace(w, i.user, i.workspaceId, i.edit), Workspace),
+  deleteWorkspace: command((w, i: UserCall & { workspaceId: string }) => deleteWorkspace(w, i.user, i.workspaceId)),
   removeWorkspaceMember: command((w, i: UserCall & { workspaceId: string; userId: string }) => removeWorkspaceMember(w, i.user, i.workspaceId, i.userId)),
   revokeInvite: command((w, i: UserCall & { workspaceId: string; inviteId: string }) => revokeInvite(w, i.user, i.workspaceId, i.inviteId)),
   createInvite: command(
@@ -81,6 +86,11 @@ export const commands = {
     (w, i: UserCall & { workspaceId: string; name: string; description?: string | undefined }) => createProject(w, i.user, i.workspaceId, i),
     Project,
   ),
+  editProject: command(
+    (w, i: UserCall & { projectId: string; edit: { name?: string | undefined; description?: string | undefined } }) => editProject(w, i.user, i.projectId, i.edit),
+    Project,
+  ),
+  deleteProject: command((w, i: UserCall & { projectId: string }) => deleteProject(w, i.user, i.projectId)),
   createTask: command((w, i: UserCall & { task: NewTask }) => createTask(w, i.user, i.task), Task),
   editTask: command((w, i: UserCall & { taskId: string; edit: TaskEdit }) => editTask(w, i.user, i.taskId, i.edit), Task),
   deleteTask: command((w, i: UserCall & { taskId: string }) => deleteTask(w, i.user, i.taskId)),

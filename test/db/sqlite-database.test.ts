@@ -5,10 +5,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { migrationVersions } from "../support/migrations.ts";
 import BetterSqlite3 from "better-sqlite3";
-import { UniqueViolation } from "../../src/hub/db/port.ts";
+import { UniqueViolation, type SqlValue } from "../../src/hub/db/port.ts";
 import { FEED_SQL, listActivity } from "../../src/hub/store/activity.ts";
 import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
 import { findRunEnding } from "../../src/hub/store/runs.ts";
+import { deleteTasks } from "../../src/hub/store/tasks.ts";
 
 describe("the SQLite adapter", () => {
   let dir: string;
@@ -25,6 +26,21 @@ describe("the SQLite adapter", () => {
   const insertUser = (id: string) =>
     db.transaction((tx) => tx.run("INSERT INTO users (id, name, kind, created_at) VALUES (?, ?, 'user', 0)", [id, id]));
   const count = async () => (await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM users"))!.n;
+
+  /** A file at an older schema version (its migrations up to `version` applied), with a person, an agent and a project. */
+  function databaseAt(file: string, version: number): BetterSqlite3.Database {
+    const raw = new BetterSqlite3(file);
+    raw.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    for (const name of readdirSync(new URL("../../src/hub/db/migrations/sqlite/", import.meta.url)).filter((f) => Number(f.slice(0, 4)) <= version).sort()) {
+      raw.exec(readFileSync(new URL(`../../src/hub/db/migrations/sqlite/${name}`, import.meta.url), "utf8"));
+      raw.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(Number(name.slice(0, 4)), name);
+    }
+    raw.exec(`INSERT INTO users VALUES ('u1', 'Ada', 'user', 0), ('u2', 'Bot', 'agent', 0);
+      INSERT INTO agents (id, user_id, creator_id, name, created_at) VALUES ('a1', 'u2', 'u1', 'Bot', 0);
+      INSERT INTO workspaces VALUES ('w1', 'W', 'u1', 0);
+      INSERT INTO projects VALUES ('p1', 'w1', 'General', '', 0);`);
+    return raw;
+  }
 
   it("applies the numbered migrations once, with WAL and foreign keys on", async () => {
     const raw = new BetterSqlite3(join(dir, "hub.sqlite"), { readonly: true });
@@ -243,17 +259,8 @@ describe("the SQLite adapter", () => {
 
   it("gives a version-4 database's tasks the cost total of the turn that ended last", async () => {
     const file = join(dir, "v4.sqlite");
-    const raw = new BetterSqlite3(file);
-    raw.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-    for (const name of ["0001_init.sql", "0002_activity_append.sql", "0003_activity_by_run.sql", "0004_activity_unique.sql"]) {
-      raw.exec(readFileSync(new URL(`../../src/hub/db/migrations/sqlite/${name}`, import.meta.url), "utf8"));
-      raw.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(Number(name.slice(0, 4)), name);
-    }
-    raw.exec(`INSERT INTO users VALUES ('u1', 'Ada', 'user', 0), ('u2', 'Bot', 'agent', 0);
-      INSERT INTO agents (id, user_id, creator_id, name, created_at) VALUES ('a1', 'u2', 'u1', 'Bot', 0);
-      INSERT INTO workspaces VALUES ('w1', 'W', 'u1', 0);
-      INSERT INTO projects VALUES ('p1', 'w1', 'General', '', 0);
-      INSERT INTO tasks (id, workspace_id, project_id, title, status, creator_id, owner_id, created_at, updated_at)
+    const raw = databaseAt(file, 4);
+    raw.exec(`INSERT INTO tasks (id, workspace_id, project_id, title, status, creator_id, owner_id, created_at, updated_at)
         VALUES ('t1', 'w1', 'p1', 'One', 'doing', 'u1', 'u1', 0, 0), ('t2', 'w1', 'p1', 'Two', 'todo', 'u1', 'u1', 0, 0);
       INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, created_at, ended_at, total_cost_usd) VALUES
         ('run_1', 't1', 'a1', 'u1', 'FINISHED', 'go', 1, 30, 3), ('run_2', 't1', 'a1', 'u1', 'FINISHED', 'go', 2, 20, 1),
@@ -264,6 +271,47 @@ describe("the SQLite adapter", () => {
       // run_1 ended after run_2: its total is the one the next turn builds on.
       assert.equal((await findRunEnding(migrated, "run_3"))?.previous_total_cost_usd, 3);
       assert.equal((await findRunEnding(migrated, "run_4"))?.previous_total_cost_usd, null);
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it("keeps a version-8 database's feeds and notifications through 0009, and then deletes a task's rows by index", async () => {
+    const file = join(dir, "v8.sqlite");
+    const raw = databaseAt(file, 8);
+    raw.exec(`INSERT INTO tasks (id, workspace_id, project_id, title, status, creator_id, owner_id, created_at, updated_at)
+        VALUES ('t1', 'w1', 'p1', 'One', 'done', 'u1', 'u1', 0, 0), ('t2', 'w1', 'p1', 'Two', 'done', 'u1', 'u1', 0, 0);
+      INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, follows_run_id, created_at) VALUES
+        ('run_1', 't1', 'a1', 'u1', 'FINISHED', 'go', NULL, 1), ('run_2', 't1', 'a1', 'u1', 'FINISHED', 'more', 'run_1', 2),
+        ('run_3', 't2', 'a1', 'u1', 'FINISHED', 'go', NULL, 3);
+      INSERT INTO activity (id, task_id, run_id, type, author_id, body, created_at) VALUES
+        ('act_1', 't1', NULL, 'comment', 'u1', 'first', 1), ('act_2', 't1', 'run_1', 'comment', 'u2', 'second', 2),
+        ('act_3', 't2', 'run_3', 'comment', 'u2', 'other task', 3), ('act_4', 't1', 'run_2', 'comment', 'u2', 'fourth', 4);
+      INSERT INTO notifications (id, user_id, type, task_id, run_id, actor_id, body, created_at) VALUES
+        ('n_1', 'u1', 'run_comment', 't1', 'run_1', 'u2', 'second', 2), ('n_2', 'u1', 'mention', 't1', NULL, 'u1', 'first', 1),
+        ('n_3', 'u1', 'run_comment', 't2', 'run_3', 'u2', 'other task', 3);`);
+    raw.close();
+    const migrated = new SqliteDatabase(file);
+    try {
+      assert.deepEqual((await listActivity(migrated, "t1")).map((a) => a.body), ["first", "second", "fourth"]);
+      assert.deepEqual((await migrated.all<{ id: string }>("SELECT id FROM notifications ORDER BY id")).map((n) => n.id), ["n_1", "n_2", "n_3"]);
+      // Each statement of a task's deletion finds its rows through an index, never by scanning a table.
+      const statements: string[] = [];
+      await migrated.transaction(async (tx) => {
+        const recording = { ...tx, run: (sql: string, params?: readonly SqlValue[]) => (statements.push(sql), tx.run(sql, params)) };
+        await deleteTasks(recording, { taskId: "t1" });
+      });
+      assert.equal(statements.length, 5);
+      for (const sql of statements) {
+        const plan = (await migrated.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ["t1"])).map((p) => p.detail).join(" | ");
+        assert.doesNotMatch(plan, /\bSCAN\b/, `${sql}: ${plan}`);
+      }
+      // t1 is gone with its feed, runs (a follow-up among them) and notifications; t2 is whole.
+      const left = async (table: string) => (await migrated.all<{ id: string }>(`SELECT id FROM ${table} ORDER BY id`)).map((r) => r.id);
+      assert.deepEqual(await left("tasks"), ["t2"]);
+      assert.deepEqual(await left("runs"), ["run_3"]);
+      assert.deepEqual(await left("activity"), ["act_3"]);
+      assert.deepEqual(await left("notifications"), ["n_3"]);
     } finally {
       await migrated.close();
     }

@@ -169,6 +169,31 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
       }
     }
   });
+  it("deletes a project, or refuses while a run is going in it, when a delegation and a new task come at the same moment", async () => {
+    for (let i = 0; i < 12; i++) {
+      const project = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: `Racing ${i}` }, { "x-workspace-id": t.creds.workspaceId })).body;
+      const task = await createTask(t, { projectId: project.id });
+      const [delegated, created, deleted] = await Promise.all([
+        t.owner(t.creds.ownerToken, "POST", `/tasks/${task.id}/delegate`, { agentId: t.creds.agentId }),
+        t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: project.id, title: "Late" }),
+        t.owner(t.creds.ownerToken, "DELETE", `/projects/${project.id}`),
+      ]);
+      const left = Number((await t.database().get<{ n: number }>("SELECT count(*) AS n FROM tasks WHERE project_id = ?", [project.id]))!.n);
+      if (deleted.status === 204) {
+        // Deleted first: the delegation found no task; the new task found no project, or went with it.
+        assert.equal(delegated.status, 404, `round ${i}: delegate answered ${delegated.status} ${JSON.stringify(delegated.body)}`);
+        assert.ok([201, 404].includes(created.status), `round ${i}: new task answered ${created.status} ${JSON.stringify(created.body)}`);
+        assert.equal(left, 0, `round ${i}: no task outlives its project`);
+      } else {
+        // Delegated first: the run is going, so the deletion is refused and everything stays.
+        assertStatus(deleted, 409);
+        assertStatus(delegated, 201);
+        assertStatus(created, 201);
+        assert.equal(left, 2, `round ${i}`);
+        assertStatus(await t.owner(t.creds.ownerToken, "POST", `/runs/${delegated.body.id}/stop`), 200);
+      }
+    }
+  });
   it("signs in once with a one-time code redeemed twice at the same moment", async () => {
     for (let i = 0; i < 8; i++) {
       const code = await loginCode(t);

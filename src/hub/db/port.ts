@@ -32,9 +32,11 @@ export interface Sql extends Reader {
 /**
  * The rows whose read-check-write steps cross transactions: a task's status and
  * cost total, an agent's deletion, the names of a person's agents, an
- * Idempotency-Key's first use.
+ * Idempotency-Key's first use, a project's or workspace's deletion (its row, and
+ * every task in it: `project_tasks` and `workspace_tasks` lock those by the
+ * project's or workspace's id).
  */
-export type LockableTable = "tasks" | "agents" | "users" | "idempotency_keys";
+export type LockableTable = "tasks" | "agents" | "users" | "idempotency_keys" | "projects" | "workspaces" | "project_tasks" | "workspace_tasks";
 
 /** A connection that can also be closed; the hub's reads go through one. */
 export interface ReadDatabase extends Reader {

@@ -40,6 +40,10 @@ export const NewAgentBody = Type.Object({ name: Name, description: Type.Optional
 export const NewWorkspaceBody = Type.Object({ name: Name }, { additionalProperties: false });
 export const NewMemberBody = Type.Object({ userId: Id }, { additionalProperties: false });
 export const NewProjectBody = Type.Object({ name: Name, description: Type.Optional(Type.String({ maxLength: 10_000 })) }, { additionalProperties: false });
+export const WorkspacePatchBody = Type.Object({ name: Type.Optional(Name), creatorId: Type.Optional(Id) }, { additionalProperties: false, minProperties: 1 });
+export const ProjectPatchBody = Type.Object({
+  name: Type.Optional(Name), description: Type.Optional(Type.String({ maxLength: 10_000 })),
+}, { additionalProperties: false, minProperties: 1 });
 const Images = Type.Array(
   // Web addresses only: a task's images become links in the UI and lines in an agent's prompt (no javascript:, file:, data:).
   Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048, pattern: "^https?://[^\\s]+$" }), name: Type.String({ maxLength: 500 }) }, { additionalProperties: false }),

@@ -4,9 +4,9 @@ import { mentionedNames } from "../domain/mentions.ts";
 import { badRequest, conflict, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { listAgentsOf } from "../store/agents.ts";
-import { usersNotifiedOf } from "../store/notifications.ts";
-import { agentsWithRunsOn, listActiveRunsOfTask } from "../store/runs.ts";
-import { deleteTaskRow, findTask, insertTask, updateTask, type TaskPatch } from "../store/tasks.ts";
+import { usersNotifiedIn } from "../store/notifications.ts";
+import { agentsWithRunsIn, listActiveRunsIn } from "../store/runs.ts";
+import { deleteTasks, findTask, insertTask, listTaskIdsIn, updateTask, type TaskPatch, type TaskScope } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
 import { findProject, isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
@@ -86,7 +86,7 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
   w.changes.workspaces.add(task.workspace_id);
   // Run list items carry the task's title and project: the lists of every agent with a run on it change.
   if (patch.title !== undefined || patch.project_id !== undefined) {
-    for (const agentId of await agentsWithRunsOn(w.sql, taskId)) w.changes.agents.add(agentId);
+    for (const agentId of await agentsWithRunsIn(w.sql, { taskId })) w.changes.agents.add(agentId);
   }
   return (await findTask(w.sql, taskId))!;
 }
@@ -101,16 +101,27 @@ export async function deleteTask(w: Write, user: UserPrincipal, taskId: string):
   // or waits on this row and then finds the task gone (404).
   await w.sql.lock("tasks", taskId);
   const task = await userTask(w.sql, user, taskId);
-  const active = await listActiveRunsOfTask(w.sql, taskId);
-  if (active.length > 0) {
-    const names = [...new Set(active.map((r) => r.agent_name))].join(", ");
-    throw conflict(`${names} ${active.length === 1 ? "has a run" : "have runs"} going on this task; stop ${active.length === 1 ? "it" : "them"} first`);
-  }
-  for (const agentId of await agentsWithRunsOn(w.sql, taskId)) w.changes.agents.add(agentId);
-  for (const userId of await usersNotifiedOf(w.sql, taskId)) w.changes.users.add(userId);
-  await deleteTaskRow(w.sql, taskId);
-  w.changes.tasks.add(taskId);
+  await removeTasks(w, { taskId }, "on this task");
   w.changes.workspaces.add(task.workspace_id);
+}
+
+/**
+ * Deletes the scope's tasks (one, a project's, a workspace's) with their feeds,
+ * runs and notifications, and says so to whatever showed them. Refused (409) while
+ * a run on any of them is PENDING or RUNNING. The caller has locked what a
+ * concurrent delegation would need (PostgreSQL).
+ */
+export async function removeTasks(w: Write, scope: TaskScope, where: string): Promise<void> {
+  const active = await listActiveRunsIn(w.sql, scope);
+  if (active.length > 0) {
+    const agents = [...new Set(active.map((r) => r.agent_name))];
+    const runs = active.length === 1 ? "a run" : `${active.length} runs`;
+    throw conflict(`${agents.join(", ")} ${agents.length === 1 ? "has" : "have"} ${runs} going ${where}; stop ${active.length === 1 ? "it" : "them"} first`);
+  }
+  for (const agentId of await agentsWithRunsIn(w.sql, scope)) w.changes.agents.add(agentId);
+  for (const userId of await usersNotifiedIn(w.sql, scope)) w.changes.users.add(userId);
+  for (const taskId of await listTaskIdsIn(w.sql, scope)) w.changes.tasks.add(taskId);
+  await deleteTasks(w.sql, scope);
 }
 
 export interface PostedComment {

@@ -4,11 +4,13 @@ import { badRequest, conflict, forbidden, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { findUser } from "../store/users.ts";
 import {
-  addMember, findWorkspace, insertProject, insertWorkspace, isMember, listMembers, removeMember, type ProjectRow, type WorkspaceRow,
+  addMember, deleteProjectRow, deleteWorkspaceRow, findProject, findWorkspace, insertProject, insertWorkspace, isMember, listMembers,
+  removeMember, updateProject, updateWorkspace, type ProjectRow, type WorkspaceRow,
 } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userWorkspace } from "./access.ts";
 import { stopRunsOfLeavingMember } from "./runs.ts";
+import { removeTasks } from "./tasks.ts";
 
 export const toWorkspaceView = (w: WorkspaceRow) => ({ id: w.id, name: w.name, createdBy: w.created_by, createdAt: w.created_at });
 export const toProjectView = (p: ProjectRow) => ({
@@ -51,6 +53,7 @@ export async function workspaceMembers(sql: Reader, user: UserPrincipal, workspa
  * tasks are stopped; the tasks stay.
  */
 export async function removeWorkspaceMember(w: Write, user: UserPrincipal, workspaceId: string, memberId: string) {
+  await w.sql.lock("workspaces", workspaceId); // its creator is read next: a handover at the same time goes first or after
   await userWorkspace(w.sql, user, workspaceId);
   const workspace = (await findWorkspace(w.sql, workspaceId))!;
   if (memberId === workspace.created_by) throw conflict("The workspace's creator cannot leave it");
@@ -63,6 +66,55 @@ export async function removeWorkspaceMember(w: Write, user: UserPrincipal, works
   w.changes.users.add(memberId);
 }
 
+export interface WorkspaceEdit {
+  name?: string | undefined;
+  /** Hands the workspace to another of its members, who then manages it (and may not leave it). */
+  creatorId?: string | undefined;
+}
+
+/** The workspace as its creator manages it: a member who did not create it is refused (403), anyone else 404. */
+async function managedWorkspace(sql: Reader, user: UserPrincipal, workspaceId: string, what: string): Promise<WorkspaceRow> {
+  await userWorkspace(sql, user, workspaceId);
+  const workspace = (await findWorkspace(sql, workspaceId))!;
+  if (workspace.created_by !== user.userId) throw forbidden(`Only the workspace's creator can ${what}`);
+  return workspace;
+}
+
+/** Renames the workspace, or hands it to another member. Its creator's to do. */
+export async function editWorkspace(w: Write, user: UserPrincipal, workspaceId: string, edit: WorkspaceEdit) {
+  // A handover and a removal of the same person at the same time (PostgreSQL): one waits for the other.
+  await w.sql.lock("workspaces", workspaceId);
+  const workspace = await managedWorkspace(w.sql, user, workspaceId, "change it");
+  const patch: { name?: string; created_by?: string } = {};
+  if (edit.name !== undefined) {
+    if (!edit.name.trim()) throw badRequest("name must be a non-empty string");
+    patch.name = edit.name.trim();
+  }
+  if (edit.creatorId !== undefined && edit.creatorId !== workspace.created_by) {
+    if (!(await isMember(w.sql, workspaceId, edit.creatorId))) throw badRequest("creatorId must be a member of the workspace");
+    patch.created_by = edit.creatorId;
+  }
+  await updateWorkspace(w.sql, workspaceId, patch);
+  // Everyone's owner:me (the name) and owner:members (who created it) depend on workspace:<id>.
+  w.changes.workspaces.add(workspaceId);
+  return toWorkspaceView({ ...workspace, ...patch });
+}
+
+/**
+ * Deletes the workspace with its projects, tasks (their feeds, runs and
+ * notifications), members and invites. Its creator's to do; refused (409) while
+ * a run in it is PENDING or RUNNING, as for a task.
+ */
+export async function deleteWorkspace(w: Write, user: UserPrincipal, workspaceId: string): Promise<void> {
+  // A project, task, member or run added meanwhile (PostgreSQL) commits first and is seen here, or waits and then fails (404).
+  await w.sql.lock("workspaces", workspaceId);
+  await w.sql.lock("workspace_tasks", workspaceId);
+  await managedWorkspace(w.sql, user, workspaceId, "delete it");
+  await removeTasks(w, { workspaceId }, "in this workspace");
+  await deleteWorkspaceRow(w.sql, workspaceId);
+  w.changes.workspaces.add(workspaceId);
+}
+
 export async function createProject(w: Write, user: UserPrincipal, workspaceId: string, input: { name: string; description?: string | undefined }) {
   await userWorkspace(w.sql, user, workspaceId);
   if (!input.name.trim()) throw badRequest("name must be a non-empty string");
@@ -73,4 +125,44 @@ export async function createProject(w: Write, user: UserPrincipal, workspaceId: 
   await insertProject(w.sql, row);
   w.changes.workspaces.add(workspaceId);
   return toProjectView(row);
+}
+
+/** The project, for a member of its workspace (404 for anyone else). */
+async function memberProject(sql: Reader, user: UserPrincipal, projectId: string): Promise<ProjectRow> {
+  const project = await findProject(sql, projectId);
+  if (!project) throw notFound("Project");
+  try {
+    await userWorkspace(sql, user, project.workspace_id);
+  } catch {
+    throw notFound("Project");
+  }
+  return project;
+}
+
+/** Renames the project or changes its description: any member of its workspace may. */
+export async function editProject(w: Write, user: UserPrincipal, projectId: string, edit: { name?: string | undefined; description?: string | undefined }) {
+  const project = await memberProject(w.sql, user, projectId);
+  const patch: { name?: string; description?: string } = {};
+  if (edit.name !== undefined) {
+    if (!edit.name.trim()) throw badRequest("name must be a non-empty string");
+    patch.name = edit.name.trim();
+  }
+  if (edit.description !== undefined) patch.description = edit.description.trim();
+  await updateProject(w.sql, projectId, patch);
+  w.changes.workspaces.add(project.workspace_id);
+  return toProjectView({ ...project, ...patch });
+}
+
+/**
+ * Deletes the project with its tasks (their feeds, runs and notifications). The
+ * workspace's creator's to do; refused (409) while a run in it is PENDING or RUNNING.
+ */
+export async function deleteProject(w: Write, user: UserPrincipal, projectId: string): Promise<void> {
+  await w.sql.lock("projects", projectId);
+  await w.sql.lock("project_tasks", projectId);
+  const project = await memberProject(w.sql, user, projectId);
+  await managedWorkspace(w.sql, user, project.workspace_id, "delete its projects");
+  await removeTasks(w, { projectId }, "in this project");
+  await deleteProjectRow(w.sql, projectId);
+  w.changes.workspaces.add(project.workspace_id);
 }

@@ -1,4 +1,5 @@
 import type { Reader, Sql } from "../db/port.ts";
+import { tasksIn, type TaskScope } from "./tasks.ts";
 
 export type NotificationType = "run_started" | "run_comment" | "run_finished" | "run_error" | "run_stopped" | "mention";
 
@@ -63,8 +64,15 @@ export async function listNotifications(sql: Reader, userId: string, page: Notif
 }
 
 /** The people with a notification about the task (their lists and unread counts change with it). */
-export async function usersNotifiedOf(sql: Reader, taskId: string): Promise<string[]> {
-  return (await sql.all<{ user_id: string }>("SELECT DISTINCT user_id FROM notifications WHERE task_id = ?", [taskId])).map((r) => r.user_id);
+/** The people with notifications about the scope's tasks (by run and by task, as their indexes go). */
+export async function usersNotifiedIn(sql: Reader, scope: TaskScope): Promise<string[]> {
+  const { ids, param } = tasksIn(scope);
+  const rows = await sql.all<{ user_id: string }>(
+    `SELECT user_id FROM notifications WHERE run_id IN (SELECT id FROM runs WHERE task_id IN (${ids}))
+     UNION SELECT user_id FROM notifications WHERE run_id IS NULL AND task_id IN (${ids})`,
+    [param, param],
+  );
+  return rows.map((r) => r.user_id);
 }
 
 export async function countUnread(sql: Reader, userId: string): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Reader, Sql } from "../db/port.ts";
+import { tasksIn, type TaskScope } from "./tasks.ts";
 import { isEnded, type RunStatus } from "../../sdk/run-state.ts";
 import type { Activity, RunDetail, RunListItem, Task } from "../../sdk/types.ts";
 
@@ -180,13 +181,16 @@ export function listActiveRunsOfCreatorIn(sql: Reader, creatorId: string, worksp
 }
 
 /** The task's PENDING and RUNNING runs. */
-export function listActiveRunsOfTask(sql: Reader, taskId: string): Promise<RunJoined[]> {
-  return sql.all<RunJoined>(`${SELECT} WHERE r.task_id = ? AND r.status IN ('PENDING', 'RUNNING')`, [taskId]);
+/** The PENDING and RUNNING runs on the scope's tasks. */
+export function listActiveRunsIn(sql: Reader, scope: TaskScope): Promise<RunJoined[]> {
+  const { ids, param } = tasksIn(scope);
+  return sql.all<RunJoined>(`${SELECT} WHERE r.task_id IN (${ids}) AND r.status IN ('PENDING', 'RUNNING')`, [param]);
 }
 
-/** The agents with runs on the task (their run lists show its title and project). */
-export async function agentsWithRunsOn(sql: Reader, taskId: string): Promise<string[]> {
-  const rows = await sql.all<{ agent_id: string }>("SELECT DISTINCT agent_id FROM runs WHERE task_id = ?", [taskId]);
+/** The agents with runs on the scope's tasks (their run lists show a task's title and project). */
+export async function agentsWithRunsIn(sql: Reader, scope: TaskScope): Promise<string[]> {
+  const { ids, param } = tasksIn(scope);
+  const rows = await sql.all<{ agent_id: string }>(`SELECT DISTINCT agent_id FROM runs WHERE task_id IN (${ids})`, [param]);
   return rows.map((r) => r.agent_id);
 }
 

@@ -80,9 +80,35 @@ export async function updateTask(sql: Sql, id: string, patch: TaskPatch, now: nu
   ]);
 }
 
-/** Deletes the task with its runs, activity and the notifications about it. */
-export async function deleteTaskRow(sql: Sql, id: string): Promise<void> {
-  await sql.run("DELETE FROM tasks WHERE id = ?", [id]);
+/** Which tasks a deletion takes: one task, a project's, or a workspace's. */
+export type TaskScope = { taskId: string } | { projectId: string } | { workspaceId: string };
+
+/** The ids of the scope's tasks, as a subquery with its parameter (each by an index). */
+export function tasksIn(scope: TaskScope): { ids: string; param: string } {
+  if ("taskId" in scope) return { ids: "SELECT id FROM tasks WHERE id = ?", param: scope.taskId };
+  if ("projectId" in scope) return { ids: "SELECT id FROM tasks WHERE project_id = ?", param: scope.projectId };
+  return { ids: "SELECT id FROM tasks WHERE workspace_id = ?", param: scope.workspaceId };
+}
+
+export async function listTaskIdsIn(sql: Reader, scope: TaskScope): Promise<string[]> {
+  const { ids, param } = tasksIn(scope);
+  return (await sql.all<{ id: string }>(ids, [param])).map((r) => r.id);
+}
+
+/**
+ * Deletes the scope's tasks with their runs, feeds and notifications. The feed and
+ * the notifications have no foreign key to their task (migration 0009): they go
+ * first, found by run and by task through their partial indexes; then the tasks,
+ * whose runs go by cascade.
+ */
+export async function deleteTasks(sql: Sql, scope: TaskScope): Promise<void> {
+  const { ids, param } = tasksIn(scope);
+  const runs = `SELECT id FROM runs WHERE task_id IN (${ids})`;
+  for (const table of ["activity", "notifications"]) {
+    await sql.run(`DELETE FROM ${table} WHERE run_id IN (${runs})`, [param]);
+    await sql.run(`DELETE FROM ${table} WHERE run_id IS NULL AND task_id IN (${ids})`, [param]);
+  }
+  await sql.run(`DELETE FROM tasks WHERE id IN (${ids})`, [param]);
 }
 
 /** Moves the task from `from` to `doing`; false when its status is no longer `from` (another write moved it first). */

@@ -64,6 +64,22 @@ export function findWorkspace(sql: Reader, id: string): Promise<WorkspaceRow | u
   return sql.get<WorkspaceRow>("SELECT * FROM workspaces WHERE id = ?", [id]);
 }
 
+/** Sets the row's given columns (names from our own types, never from input). */
+async function update(sql: Sql, table: "workspaces" | "projects", id: string, patch: Record<string, string | undefined>): Promise<void> {
+  const entries = Object.entries(patch).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  if (entries.length === 0) return;
+  await sql.run(`UPDATE ${table} SET ${entries.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`, [...entries.map(([, v]) => v), id]);
+}
+
+export function updateWorkspace(sql: Sql, id: string, patch: Partial<Pick<WorkspaceRow, "name" | "created_by">>): Promise<void> {
+  return update(sql, "workspaces", id, patch);
+}
+
+/** Deletes the workspace with its projects, members and invites (its tasks must be gone first: store/tasks.ts). */
+export async function deleteWorkspaceRow(sql: Sql, id: string): Promise<void> {
+  await sql.run("DELETE FROM workspaces WHERE id = ?", [id]);
+}
+
 export async function insertProject(sql: Sql, row: ProjectRow): Promise<void> {
   await sql.run("INSERT INTO projects (id, workspace_id, name, description, created_at) VALUES (?, ?, ?, ?, ?)", [
     row.id, row.workspace_id, row.name, row.description, row.created_at,
@@ -76,4 +92,13 @@ export function listProjects(sql: Reader, workspaceId: string): Promise<ProjectR
 
 export function findProject(sql: Reader, id: string): Promise<ProjectRow | undefined> {
   return sql.get<ProjectRow>("SELECT * FROM projects WHERE id = ?", [id]);
+}
+
+export function updateProject(sql: Sql, id: string, patch: Partial<Pick<ProjectRow, "name" | "description">>): Promise<void> {
+  return update(sql, "projects", id, patch);
+}
+
+/** Deletes the project (its tasks must be gone first: store/tasks.ts). */
+export async function deleteProjectRow(sql: Sql, id: string): Promise<void> {
+  await sql.run("DELETE FROM projects WHERE id = ?", [id]);
 }

@@ -25,7 +25,7 @@ import { Before, linkNextPage } from "../page-link.ts";
 import {
   AgentView, AgentWithToken, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, TaskDetail,
-  TaskPatchBody, UserMe, Workspace,
+  ProjectPatchBody, TaskPatchBody, UserMe, Workspace, WorkspacePatchBody,
 } from "../schemas.ts";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
@@ -85,6 +85,18 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     (await listWorkspacesOf(deps.db, request.user.userId)).map(toWorkspaceView));
   app.post("/workspaces", s(["Workspaces"], "Create a workspace", { body: NewWorkspaceBody, response: { 201: Workspace, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createWorkspace", { user: request.user, name: request.body.name }));
+  app.patch("/workspaces/:id", s(["Workspaces"], "Rename the workspace, or hand it to another member (creatorId): its creator's to do", {
+    params: IdParams, body: WorkspacePatchBody, response: { 200: Workspace, ...errors },
+  }), async (request, reply) => {
+    const { json } = await deps.writer.reply("editWorkspace", { user: request.user, workspaceId: request.params.id, edit: request.body });
+    sendJson(reply, 200, json);
+  });
+  app.delete("/workspaces/:id", s(["Workspaces"], "Delete the workspace with its projects, tasks, members and invites: its creator's to do (409 while a run in it is PENDING or RUNNING)", {
+    params: IdParams, response: { 204: Type.Null(), ...errors },
+  }), async (request, reply) => {
+    await deps.writer.run("deleteWorkspace", { user: request.user, workspaceId: request.params.id });
+    return reply.code(204).send(null);
+  });
   app.post("/workspaces/:id/members", s(["Workspaces"], "Add a person to a workspace", { params: IdParams, body: NewMemberBody, response: { 201: MemberAdded, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "addWorkspaceMember", { user: request.user, workspaceId: request.params.id, userId: request.body.userId }));
   app.get("/workspaces/:id/members", s(["Workspaces"], "The workspace's people, in the order they joined", { params: IdParams, response: { 200: Type.Array(Member), ...errors } }),
@@ -115,6 +127,17 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     });
   app.post("/projects", s(["Projects"], "Create a project in the workspace in X-Workspace-Id", { headers: WorkspaceHeader, body: NewProjectBody, response: { 201: Project, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createProject", { user: request.user, workspaceId: request.headers["x-workspace-id"], ...request.body }));
+  app.patch("/projects/:id", s(["Projects"], "Rename the project or change its description", { params: IdParams, body: ProjectPatchBody, response: { 200: Project, ...errors } }),
+    async (request, reply) => {
+      const { json } = await deps.writer.reply("editProject", { user: request.user, projectId: request.params.id, edit: request.body });
+      sendJson(reply, 200, json);
+    });
+  app.delete("/projects/:id", s(["Projects"], "Delete the project with its tasks: the workspace's creator's to do (409 while a run in it is PENDING or RUNNING)", {
+    params: IdParams, response: { 204: Type.Null(), ...errors },
+  }), async (request, reply) => {
+    await deps.writer.run("deleteProject", { user: request.user, projectId: request.params.id });
+    return reply.code(204).send(null);
+  });
 
   // Tasks
   app.get("/tasks", s(["Tasks"], "Tasks in your workspaces, newest first (a full page links to the next: Link rel=\"next\")", {
