@@ -65,6 +65,13 @@ export const api = {
   removeMember: (workspaceId: string, userId: string) =>
     call<null>("DELETE", `/workspaces/${encodeURIComponent(workspaceId)}/members/${encodeURIComponent(userId)}`),
   createWorkspace: (name: string) => call<{ id: string; name: string }>("POST", "/workspaces", { name }),
+  /** Renames the workspace, or hands it to another member (`creatorId`): its creator's to do. */
+  editWorkspace: (workspaceId: string, patch: { name?: string; creatorId?: string }) =>
+    call<{ id: string }>("PATCH", `/workspaces/${encodeURIComponent(workspaceId)}`, patch),
+  deleteWorkspace: (workspaceId: string) => call<null>("DELETE", `/workspaces/${encodeURIComponent(workspaceId)}`),
+  editProject: (projectId: string, patch: { name?: string; description?: string }) =>
+    call<{ id: string }>("PATCH", `/projects/${encodeURIComponent(projectId)}`, patch),
+  deleteProject: (projectId: string) => call<null>("DELETE", `/projects/${encodeURIComponent(projectId)}`),
   createProject: (workspaceId: string, name: string) =>
     call<{ id: string; name: string }>("POST", "/projects", { name }, { "x-workspace-id": workspaceId }),
   rotateToken: (agentId: string) => call<{ token: string }>("POST", `/agents/${encodeURIComponent(agentId)}/token`),

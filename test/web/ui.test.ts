@@ -378,4 +378,74 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     assert.deepEqual(dialogs, ["Delete Short Bot? Its token stops working at once, and its pending and running runs are stopped."]);
     assert.equal((await t.agent(agent.token, "GET", "/me")).status, 401);
   });
+
+  /** Opens the project the picker lists as `label` ("Workspace / Project"), from the first project's board. */
+  async function openProject(label: string) {
+    await page.getByRole("link", { name: "GroupChat hub" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    const picker = page.getByRole("combobox", { name: "Project" });
+    await picker.locator("option", { hasText: label }).waitFor({ state: "attached", ...WAIT });
+    await picker.selectOption({ label });
+  }
+
+  it("renames a project and its workspace in Settings, live, and deletes a project after a confirm", async () => {
+    const side = ((await t.owner(t.creds.ownerToken, "GET", "/workspaces")).body as { id: string; name: string }[]).find((w) => w.name === "Side projects")!;
+    const shed = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Shed" }, { "x-workspace-id": side.id })).body;
+    await openProject("Side projects / Garden");
+    await page.getByRole("heading", { name: "Garden" }).waitFor(WAIT);
+    await page.locator("details.settings > summary").click();
+    const settings = page.getByRole("region", { name: "Settings" });
+    const project = settings.getByRole("form", { name: "Project settings" });
+    await project.getByLabel("Project name").fill("Garden beds");
+    await project.getByLabel("Description").fill("Raised beds by the fence");
+    await project.getByRole("button", { name: "Save project" }).click();
+    await settings.getByRole("status").getByText("Project saved.").waitFor(WAIT);
+    await page.getByRole("heading", { name: "Garden beds" }).waitFor(WAIT);
+    const workspace = settings.getByRole("form", { name: "Workspace settings" });
+    await workspace.getByLabel("Workspace name").fill("Weekend");
+    await workspace.getByRole("button", { name: "Save workspace" }).click();
+    await page.getByRole("combobox", { name: "Project" }).locator("option", { hasText: "Weekend / Garden beds" }).waitFor({ state: "attached", ...WAIT });
+    await shot("settings");
+
+    dialogs.length = 0;
+    const gardenId = new URL(page.url()).pathname.split("/")[2]!;
+    await settings.getByRole("button", { name: "Delete project" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    assert.deepEqual(dialogs, ["Delete the project Garden beds with all its tasks, their runs and feeds? This cannot be undone."]);
+    assert.equal((await t.owner(t.creds.ownerToken, "PATCH", `/projects/${gardenId}`, { name: "Back?" })).status, 404);
+    const left = (await t.owner(t.creds.ownerToken, "GET", "/projects", undefined, { "x-workspace-id": side.id })).body;
+    assert.deepEqual(left.map((p: { id: string }) => p.id), [shed.id]);
+  });
+
+  it("hands a workspace to another member, after which its settings are theirs", async () => {
+    const weekend = ((await t.owner(t.creds.ownerToken, "GET", "/workspaces")).body as { id: string; name: string }[]).find((w) => w.name === "Weekend")!;
+    const uma = await t.hub.writer.run("addUser", { name: "Uma" });
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", `/workspaces/${weekend.id}/members`, { userId: uma.userId })).status, 201);
+    await openProject("Weekend / Shed");
+    await page.locator("details.settings > summary").click();
+    const handover = page.getByRole("form", { name: "Hand over the workspace" });
+    await handover.locator("option", { hasText: "Uma" }).waitFor({ state: "attached", ...WAIT });
+    await handover.locator("select").selectOption({ label: "Uma" });
+    dialogs.length = 0;
+    await handover.getByRole("button", { name: "Hand over" }).click();
+    await page.getByRole("status").getByText("Uma now manages Weekend.").waitFor(WAIT);
+    assert.deepEqual(dialogs, ["Hand Weekend to Uma? They will manage it, and you will not."]);
+    // Live: what only the workspace's creator may do is gone from the panel; renaming the project stays.
+    await page.getByRole("button", { name: "Delete workspace" }).waitFor({ state: "detached", ...WAIT });
+    assert.equal(await page.getByRole("form", { name: "Project settings" }).isVisible(), true);
+    assert.equal((await t.owner(t.creds.ownerToken, "GET", "/workspaces")).body.find((w: { id: string }) => w.id === weekend.id).createdBy, uma.userId);
+  });
+
+  it("deletes a whole workspace after a confirm, and lands on a board that is left", async () => {
+    const scratch = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Scratch" })).body;
+    await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Tmp" }, { "x-workspace-id": scratch.id });
+    await openProject("Scratch / Tmp");
+    await page.locator("details.settings > summary").click();
+    dialogs.length = 0;
+    await page.getByRole("button", { name: "Delete workspace" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    assert.deepEqual(dialogs, ["Delete the workspace Scratch with all its projects, tasks and members? This cannot be undone."]);
+    await page.getByRole("combobox", { name: "Project" }).locator("option", { hasText: "Scratch / Tmp" }).waitFor({ state: "detached", ...WAIT });
+    assert.ok(!(await t.owner(t.creds.ownerToken, "GET", "/workspaces")).body.some((w: { id: string }) => w.id === scratch.id));
+  });
 });

@@ -1,4 +1,7 @@
-/** Moving between projects, making a new one (in a workspace you have, or a new workspace), inviting someone in. */
+/**
+ * Moving between projects, making a new one (in a workspace you have, or a new workspace), inviting someone in,
+ * and the settings: a project's name and description, a workspace's name, handover and the deletes.
+ */
 import { useState } from "react";
 import { api } from "../api.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
@@ -7,15 +10,17 @@ import { useAction } from "../components/use-action.ts";
 import { navigate } from "../router.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
-import type { MeView, MemberView } from "../types.ts";
+import type { MeView, MemberView, ProjectView } from "../types.ts";
 
 const NEW_WORKSPACE = "";
 
 export function ProjectBar({ me, current }: { me: MeView; current: string | null }) {
   const projects = me.workspaces.flatMap((w) => w.projects.map((p) => ({ ...p, workspace: w.name })));
   const workspace = me.workspaces.find((w) => w.projects.some((p) => p.id === current));
+  const project = workspace?.projects.find((p) => p.id === current);
   return (
     <div className="project-bar">
+      {workspace && project && <Settings key={project.id} workspace={workspace} project={project} myId={me.id} />}
       {workspace && <Invite workspace={workspace} />}
       {workspace && <Members workspace={workspace} myId={me.id} />}
       {projects.length > 1 && current && (
@@ -61,6 +66,101 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
       </ul>
       {remove.error && <ErrorNote error={remove.error} />}
     </details>
+  );
+}
+
+/**
+ * The project's name and description, for any member. Its workspace's creator also renames the workspace, hands
+ * it to another member, and deletes the project or the whole workspace (the hub refuses while a run there is going).
+ */
+function Settings(props: SettingsProps) {
+  // Rendered only while open: closed, its fields are not on the page (nor its members subscription).
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="settings" onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>Settings</summary>
+      {open && <SettingsPanel {...props} />}
+    </details>
+  );
+}
+
+interface SettingsProps {
+  workspace: MeView["workspaces"][number];
+  project: ProjectView;
+  myId: string;
+}
+
+function SettingsPanel({ workspace, project, myId }: SettingsProps) {
+  const live = useLive<MemberView[]>("members", { workspaceId: workspace.id });
+  const members = live.status === "ready" ? live.data : [];
+  const iCreated = members.some((m) => m.id === myId && m.isCreator);
+  const [name, setName] = useState(project.name);
+  const [description, setDescription] = useState(project.description);
+  const [workspaceName, setWorkspaceName] = useState(workspace.name);
+  const [heir, setHeir] = useState("");
+  const [saved, setSaved] = useState<string | null>(null);
+  const action = useAction();
+  const act = async (what: string, write: () => Promise<unknown>) => {
+    setSaved(null);
+    if (await action.run(write)) setSaved(what);
+  };
+  const others = members.filter((m) => m.id !== myId);
+  return (
+    <div className="settings-panel" role="region" aria-label="Settings">
+      <form aria-label="Project settings" onSubmit={(event) => {
+        event.preventDefault();
+        void act("Project saved.", () => api.editProject(project.id, { name: name.trim(), description }));
+      }}>
+        <label>Project name <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
+        <label>Description <textarea value={description} onChange={(e) => setDescription(e.target.value)} maxLength={10_000} rows={2} /></label>
+        <button type="submit" disabled={action.busy || !name.trim()}>Save project</button>
+      </form>
+      {iCreated && (
+        <>
+          <form aria-label="Workspace settings" onSubmit={(event) => {
+            event.preventDefault();
+            void act("Workspace saved.", () => api.editWorkspace(workspace.id, { name: workspaceName.trim() }));
+          }}>
+            <label>Workspace name <input value={workspaceName} onChange={(e) => setWorkspaceName(e.target.value)} required maxLength={200} /></label>
+            <button type="submit" disabled={action.busy || !workspaceName.trim()}>Save workspace</button>
+          </form>
+          {others.length > 0 && (
+            <form aria-label="Hand over the workspace" onSubmit={(event) => {
+              event.preventDefault();
+              const to = others.find((m) => m.id === heir);
+              if (!to || !confirm(`Hand ${workspace.name} to ${to.name}? They will manage it, and you will not.`)) return;
+              void act(`${to.name} now manages ${workspace.name}.`, () => api.editWorkspace(workspace.id, { creatorId: to.id }));
+            }}>
+              <label>Hand the workspace to{" "}
+                <select value={heir} onChange={(e) => setHeir(e.target.value)}>
+                  <option value="">Choose a member…</option>
+                  {others.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+                </select>
+              </label>
+              <button type="submit" className="secondary" disabled={action.busy || !heir}>Hand over</button>
+            </form>
+          )}
+          <div className="row">
+            <button type="button" className="danger" disabled={action.busy} onClick={() => {
+              if (!confirm(`Delete the project ${project.name} with all its tasks, their runs and feeds? This cannot be undone.`)) return;
+              void action.run(async () => {
+                await api.deleteProject(project.id);
+                navigate("/", { replace: true });
+              });
+            }}>Delete project</button>
+            <button type="button" className="danger" disabled={action.busy} onClick={() => {
+              if (!confirm(`Delete the workspace ${workspace.name} with all its projects, tasks and members? This cannot be undone.`)) return;
+              void action.run(async () => {
+                await api.deleteWorkspace(workspace.id);
+                navigate("/", { replace: true });
+              });
+            }}>Delete workspace</button>
+          </div>
+        </>
+      )}
+      {saved && <p role="status">{saved}</p>}
+      {action.error && <ErrorNote error={action.error} />}
+    </div>
   );
 }
 
