@@ -211,7 +211,7 @@ export async function listRunsForAgent(sql: Reader, f: AgentRunFilter): Promise<
   // the newest first however old the run; the rest newest first.
   const order = f.status === "PENDING" ? "r.created_at ASC, r.id ASC"
     : f.status && isEnded(f.status) ? "r.ended_at DESC, r.id DESC"
-    : "r.created_at DESC, r.id DESC";
+    : "r.id DESC"; // ids sort by creation
   const rows = await sql.all<RunJoined>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ?`, [...params, f.limit]);
   return rows.map(toRunListItem);
 }

@@ -10,3 +10,6 @@ CREATE INDEX notifications_task ON notifications (task_id) WHERE run_id IS NULL;
 CREATE INDEX runs_follows ON runs (follows_run_id) WHERE follows_run_id IS NOT NULL;
 -- A workspace's deletion finds its tasks, and its foreign key's cascade checks them, by index.
 CREATE INDEX tasks_workspace ON tasks (workspace_id);
+-- An agent's runs newest first (the Agents page, GET /agents/:id/runs, GET /runs with no status) come
+-- off an index instead of a sort of all its runs (60 ms per read at 20,000 runs, re-run on each of its changes).
+CREATE INDEX runs_agent ON runs (agent_id, id);
