@@ -17,14 +17,6 @@ export function findUser(sql: Reader, id: string): Promise<UserRow | undefined> 
   return sql.get<UserRow>("SELECT * FROM users WHERE id = ?", [id]);
 }
 
-export function listUsersInWorkspace(sql: Reader, workspaceId: string): Promise<UserRow[]> {
-  return sql.all<UserRow>(
-    `SELECT u.* FROM users u JOIN workspace_members m ON m.user_id = u.id
-     WHERE m.workspace_id = ? ORDER BY u.created_at, u.id`,
-    [workspaceId],
-  );
-}
-
 export interface OwnerTokenRow {
   id: string;
   user_id: string;
