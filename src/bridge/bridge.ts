@@ -10,7 +10,6 @@
  * outbox. After a crash the notes say which runs to take back (`adopt`), and
  * the outbox is delivered with the original idempotency keys.
  */
-import type { Server } from "node:http";
 import { AgentApiClient, isAgentApiError, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
 import type { BridgeConfig } from "./config.ts";
 import { sessionKeyFor, taskIdOf, turnKeyFor } from "./context.ts";
@@ -19,7 +18,8 @@ import { abortTurn } from "./turn.ts";
 import { ownerMessage } from "./failure.ts";
 import { GatewayClient } from "./gateway/client.ts";
 import type { Log } from "./log.ts";
-import { BridgeMetrics, serveMetrics, type Outcome } from "./metrics.ts";
+import { serveMetrics, type MetricsServer } from "../hub/metrics/server.ts";
+import { BridgeMetrics, type Outcome } from "./metrics.ts";
 import { BridgeState } from "./state.ts";
 import type { StatusSnapshot } from "./status-line.ts";
 import { GatewaySupervisor } from "./supervisor.ts";
@@ -61,7 +61,7 @@ export class Bridge {
   /** Runs taken back after a restart, until they end. */
   readonly #adopted = new Set<string>();
   readonly #listeners = new Set<(event: WorkerEvent) => void>();
-  #server: Server | null = null;
+  #server: MetricsServer | null = null;
   #prunedAt = 0;
   #stopping: Promise<void> | null = null;
 
@@ -169,11 +169,11 @@ export class Bridge {
     const { metrics } = this.#config;
     if (!metrics) return;
     try {
-      const { server, url } = await serveMetrics(this.metrics, metrics.host, metrics.port);
+      const server = await serveMetrics(this.metrics.exposition, metrics.host, metrics.port);
       // Stopped while it was opening (a refused token): `stop` found no server to close.
-      if (this.#stopping) return void server.close();
+      if (this.#stopping) return void (await server.close());
       this.#server = server;
-      this.metricsUrl = url;
+      this.metricsUrl = server.url;
     } catch (error) {
       this.#deps.log("warn", `metrics not served: ${(error as Error).message}`, { metrics: `${metrics.host}:${metrics.port}` });
     }
@@ -212,7 +212,7 @@ export class Bridge {
       await this.#worker.stop({ graceMs: options.graceMs ?? this.#config.graceMs });
       await this.#gateway?.close();
       await this.#supervisor?.stop();
-      await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+      await this.#server?.close();
       this.#state.close();
     })();
     return this.#stopping;

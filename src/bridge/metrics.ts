@@ -1,9 +1,10 @@
 /**
  * The bridge's Prometheus metrics, in the text exposition format (no client
- * library: four families do not need one). Served at `/metrics`.
+ * library: a few families with fixed labels do not need one; the hub, with
+ * labels only known as requests come, uses prom-client). Served at `/metrics`
+ * by the server the hub's metrics use too (hub/metrics/server.ts).
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Exposition } from "../hub/metrics/server.ts";
 
 export type Outcome = "finished" | "failed" | "stopped" | "aborted" | "skipped";
 const OUTCOMES: readonly Outcome[] = ["finished", "failed", "stopped", "aborted", "skipped"];
@@ -43,6 +44,8 @@ export interface Gauges {
 }
 
 export class BridgeMetrics {
+  /** For the metrics server: the text format, rendered at each scrape. */
+  readonly exposition: Exposition = { contentType: "text/plain; version=0.0.4", metrics: () => this.render() };
   readonly runs = new Map<Outcome, number>(OUTCOMES.map((o) => [o, 0]));
   readonly pickup = new Histogram(PICKUP_BUCKETS);
   readonly executor = new Histogram(EXECUTOR_BUCKETS);
@@ -85,19 +88,4 @@ export class BridgeMetrics {
     ];
     return `${lines.join("\n")}\n`;
   }
-}
-
-/** Serves `/metrics` (and `/healthz`) on host:port; returns the server and its URL. */
-export async function serveMetrics(metrics: BridgeMetrics, host: string, port: number): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    if (req.url === "/metrics") res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(metrics.render());
-    else if (req.url === "/healthz") res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  return { server, url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}/metrics` };
 }
