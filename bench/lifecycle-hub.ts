@@ -79,9 +79,12 @@ export interface LifecycleHub {
 
 /**
  * Starts `checkout`'s hub on a fresh data dir, with one task per loop. `--writer`
- * goes to it only when given, so a checkout older than that flag still runs.
+ * goes to it only when given, so a checkout older than that flag still runs;
+ * `flags` go to it as they are (e.g. `--metrics-port 0`).
  */
-export async function startLifecycleHub(checkout: string, writer: string | undefined, concurrency: number, database = "sqlite"): Promise<LifecycleHub> {
+export async function startLifecycleHub(
+  checkout: string, writer: string | undefined, concurrency: number, database = "sqlite", flags: readonly string[] = [],
+): Promise<LifecycleHub> {
   if (database !== "sqlite" && database !== "postgres") throw new Error(`--database must be sqlite or postgres, got "${database}"`);
   // On PostgreSQL: a schema of its own in the machine's database, dropped with the hub.
   const schema = database === "postgres" ? `gc_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}` : null;
@@ -90,6 +93,7 @@ export async function startLifecycleHub(checkout: string, writer: string | undef
     join(checkout, "bin/openclaw-groupchat.mjs"), "hub", "--data", dataDir, "--port", "0", "--log-level", "error",
     ...(writer ? ["--writer", writer] : []),
     ...(schema ? ["--database", `${BENCH_POSTGRES_URL}?schema=${schema}`] : []),
+    ...flags,
   ]);
   if (!schema) return server;
   return {

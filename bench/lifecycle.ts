@@ -7,6 +7,7 @@
  *   npm run bench:lifecycle [-- --seconds 10 --rounds 5 --concurrency 64] [--writer thread|local]
  *                            [--database sqlite|postgres]
  *                            [--compare DIR [--compare-writer thread|local] [--compare-database sqlite|postgres]]
+ *                            [--hub-flags="--metrics-port 0"]
  *
  * `--database postgres` runs the hub on this machine's PostgreSQL (a fresh schema),
  * and also reports the CPU its server processes spent per request.
@@ -14,6 +15,8 @@
  * `--compare DIR` also runs the hub of another checkout (DIR, e.g. a `git
  * worktree` of main with node_modules linked; `.` for this one) in the same
  * alternating slices, so a change's effect shows apart from this machine's drift.
+ * `--hub-flags` go to this checkout's hub only (the other may not know them), e.g.
+ * `--metrics-port 0` to measure what serving metrics costs.
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     "compare-writer": { type: "string" },
     database: { type: "string", default: "sqlite" },
     "compare-database": { type: "string" },
+    "hub-flags": { type: "string", default: "" },
   },
 });
 const seconds = Number(values.seconds);
@@ -47,7 +51,8 @@ const bareGet = () => call(barePool, "GET", "/bare", "x").then(() => undefined);
 // generator pays for the same kind of request (the goal is judged against the GET).
 const barePost = () => call(barePool, "POST", "/bare", "x", { body: "Working on a fix now." }).then(() => undefined);
 
-const hub = await startLifecycleHub(".", values.writer, concurrency, values.database);
+const hubFlags = values["hub-flags"].split(" ").filter(Boolean);
+const hub = await startLifecycleHub(".", values.writer, concurrency, values.database, hubFlags);
 const otherWriter = values["compare-writer"] ?? values.writer;
 const otherDatabase = values["compare-database"] ?? values.database;
 const other = values.compare ? await startLifecycleHub(values.compare, otherWriter, concurrency, otherDatabase) : null;
@@ -87,7 +92,7 @@ const hubRps = lifecyclesPerSec * 5;
 // Per CPU-second of the server process: what one dedicated core would serve, whatever else runs.
 const bareRpsPerCpu = bareT.count / bareT.cpu;
 const lifecyclesPerCpu = hubT.count / hubT.cpu;
-console.log(`bench/lifecycle  (${seconds}s each in ${rounds} alternating slices, ${concurrency} concurrent loops, writer ${values.writer ?? "local (default)"}, database ${values.database}, Node ${process.version}, load ${loadavg()[0]!.toFixed(1)})`);
+console.log(`bench/lifecycle  (${seconds}s each in ${rounds} alternating slices, ${concurrency} concurrent loops, writer ${values.writer ?? "local (default)"}, database ${values.database}${hubFlags.length ? `, hub flags ${hubFlags.join(" ")}` : ""}, Node ${process.version}, load ${loadavg()[0]!.toFixed(1)})`);
 console.log(`  bare Fastify route:  ${fmt(bareRps)} req/s          (${fmt(bareRpsPerCpu)} req per server CPU-second)`);
 console.log(`  hub lifecycles:      ${fmt(lifecyclesPerSec)} lifecycles/s = ${fmt(hubRps)} req/s  (${fmt(lifecyclesPerCpu)} lifecycles = ${fmt(lifecyclesPerCpu * 5)} req per hub CPU-second)`);
 // Where the two cores went: a server can only be as fast as the CPU the load generator leaves it.

@@ -27,7 +27,7 @@ const USAGE = `Usage:
                             (README: the bridge's configuration table)
   openclaw-groupchat doctor [same flags as bridge]                 checks each link and says how to fix it
   openclaw-groupchat hub [--data DIR] [--port P] [--host H] [--stale-after 30m] [--log-level info] [--writer local|thread]
-                         [--database sqlite|postgres://USER@HOST:PORT/DB[?schema=NAME]]
+                         [--database sqlite|postgres://USER@HOST:PORT/DB[?schema=NAME]] [--metrics-port P [--metrics-host 127.0.0.1]]
   openclaw-groupchat hub init [--data DIR] [--database …] [--json]
   openclaw-groupchat hub user add NAME [--data DIR] [--database …] [--json]
   openclaw-groupchat hub login [--data DIR] [--database …] [--user ID] [--port P] [--host H] [--json]   a one-time sign-in link for the web UI
@@ -81,6 +81,8 @@ export const hubFlags = {
   "log-level": { type: "string" },
   writer: { type: "string" },
   database: { type: "string" },
+  "metrics-port": { type: "string" },
+  "metrics-host": { type: "string" },
   json: { type: "boolean" },
 } as const;
 

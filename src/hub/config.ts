@@ -27,6 +27,8 @@ export interface HubConfig {
   readonly logLevel: "silent" | "error" | "warn" | "info" | "debug";
   /** Where writes run: the HTTP thread (default) or a thread of their own (see README, "How the hub writes"). */
   readonly writer: "thread" | "local";
+  /** Where Prometheus scrapes `/metrics`, apart from the public port; null (the default) for no metrics at all. */
+  readonly metrics: { readonly host: string; readonly port: number } | null;
 }
 
 export interface HubConfigInput {
@@ -37,6 +39,8 @@ export interface HubConfigInput {
   logLevel?: string | undefined;
   writer?: string | undefined;
   database?: string | undefined;
+  metricsPort?: string | undefined;
+  metricsHost?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -48,9 +52,7 @@ const LEVELS = ["silent", "error", "warn", "info", "debug"] as const;
 export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv = process.env): HubConfig {
   const dataDir = resolve(flags.data ?? env.GROUPCHAT_HUB_DATA ?? ".data/hub");
   const host = flags.host ?? env.GROUPCHAT_HUB_HOST ?? "127.0.0.1";
-  const portText = flags.port ?? env.GROUPCHAT_HUB_PORT ?? "3210";
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0-65535, got "${portText}"`);
+  const port = parsePort("--port", flags.port ?? env.GROUPCHAT_HUB_PORT ?? "3210");
   const staleText = flags.staleAfter ?? env.GROUPCHAT_HUB_STALE_AFTER ?? "30m";
   const staleAfterMs = parseDuration(staleText);
   if (staleAfterMs === null) throw new ConfigError(`--stale-after must be a duration with its unit, like 90s, 30m or 2h, got "${staleText}"`);
@@ -61,7 +63,27 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
   const database = parseDatabase(flags.database ?? env.GROUPCHAT_HUB_DATABASE ?? "sqlite", dataDir);
   // The writer thread owns a SQLite connection; PostgreSQL takes concurrent writers itself.
   if (database.kind === "postgres" && writer === "thread") throw new ConfigError("--writer thread is for SQLite; with PostgreSQL, writes run on the HTTP thread");
-  return { dataDir, host, port, staleAfterMs, database, logLevel, writer };
+  const metrics = parseMetrics(flags, env, port);
+  return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics };
+}
+
+function parsePort(flag: string, text: string): number {
+  const port = Number(text);
+  if (text.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${flag} must be 0-65535, got "${text}"`);
+  return port;
+}
+
+/** Off unless a port is given: the numbers say how busy the hub is, so they are not on the public port. */
+function parseMetrics(flags: HubConfigInput, env: NodeJS.ProcessEnv, hubPort: number): HubConfig["metrics"] {
+  const portText = flags.metricsPort ?? env.GROUPCHAT_HUB_METRICS_PORT;
+  const host = flags.metricsHost ?? env.GROUPCHAT_HUB_METRICS_HOST;
+  if (portText === undefined) {
+    if (host !== undefined) throw new ConfigError("--metrics-host needs --metrics-port (metrics are off without a port)");
+    return null;
+  }
+  const port = parsePort("--metrics-port", portText);
+  if (port !== 0 && port === hubPort) throw new ConfigError(`--metrics-port must differ from --port (${port}): metrics are served apart from the API`);
+  return { host: host ?? "127.0.0.1", port };
 }
 
 /** `sqlite` (the file DIR/hub.sqlite) or `postgres://user@host:port/db[?schema=name][&pool=n]`. */

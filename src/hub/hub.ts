@@ -1,8 +1,9 @@
 /**
- * The hub: composes the database, the write path, the HTTP app and the reaper,
- * and owns their start and ordered shutdown.
+ * The hub: composes the database, the write path, the HTTP app, the reaper and,
+ * when asked for, the metrics server, and owns their start and ordered shutdown.
  */
 import { ChangeFeed } from "./changes.ts";
+import type { RunStatus } from "../sdk/run-state.ts";
 import type { DatabaseConfig, HubConfig } from "./config.ts";
 import { DatabaseUnavailable, type ReadDatabase } from "./db/port.ts";
 import type { PostgresRelay } from "./db/postgres-relay.ts";
@@ -11,10 +12,13 @@ import { SqliteReader } from "./db/sqlite-reader.ts";
 import { buildApp } from "./http/app.ts";
 import { HubStartError } from "./errors.ts";
 import { InstanceLock } from "./instance-lock.ts";
+import { HubMetrics } from "./metrics/hub-metrics.ts";
+import { serveMetrics, type MetricsServer } from "./metrics/server.ts";
 import type { App } from "./http/deps.ts";
 import { createSyncServer, type SyncServer } from "./realtime/index.ts";
 import { Reaper } from "./reaper.ts";
 import { initialize, type Credentials } from "./setup.ts";
+import { countActiveRuns } from "./store/runs.ts";
 import type { Clock } from "./write.ts";
 import { LocalWriter } from "./writer/local.ts";
 import { ThreadWriter } from "./writer/thread.ts";
@@ -29,8 +33,10 @@ export interface Hub {
   readonly reaper: Reaper;
   readonly realtime: SyncServer;
   readonly credentials: Credentials;
-  /** Where it listens, once `listen` resolved. */
-  urls(): { baseUrl: string; apiUrl: string; convexUrl: string };
+  /** Null unless the config asks for metrics (`--metrics-port`). */
+  readonly metrics: HubMetrics | null;
+  /** Where it listens, once `listen` resolved; `metricsUrl` is null with metrics off. */
+  urls(): { baseUrl: string; apiUrl: string; convexUrl: string; metricsUrl: string | null };
   /** A fresh one-time sign-in link for the web UI (the hub's owner), once listening. */
   loginLink(): Promise<string>;
   listen(): Promise<void>;
@@ -57,6 +63,15 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   let db: ReadDatabase;
   let writer: Writer | null = null;
   let relay: PostgresRelay | null = null;
+  let realtime: SyncServer | null = null;
+  // Read at each scrape, once everything below exists.
+  const metrics = config.metrics
+    ? new HubMetrics({
+      activeRuns: () => countActiveRuns(db),
+      realtime: () => ({ sockets: realtime?.connections ?? 0, queries: realtime?.queries ?? 0 }),
+    })
+    : null;
+  const onTransitions = metrics ? (statuses: readonly RunStatus[]) => metrics.transitioned(statuses) : undefined;
   // The relay starts before the app (and its logger) exists.
   const lateLog = {
     warn: (obj: object, msg: string) => app?.log.warn(obj, msg),
@@ -80,16 +95,19 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         throw error;
       }
       // Several hubs may share the database: each write also tells the others what it changed.
-      writer = new LocalWriter(postgres, feed, clock, options.maxPendingWrites, (tx, changes) => relay!.announce(tx, changes));
+      writer = new LocalWriter(postgres, feed, {
+        clock, maxPending: options.maxPendingWrites, announce: (tx, changes) => relay!.announce(tx, changes), onTransitions,
+      });
     } else if ((options.writer ?? config.writer) === "local") {
-      const sqlite = new SqliteDatabase(database.file);
+      const sqlite = new SqliteDatabase(database.file, metrics ? { onCommit: (transactions) => metrics.committed(transactions) } : {});
       db = sqlite;
-      writer = new LocalWriter(sqlite, feed, clock, options.maxPendingWrites);
+      writer = new LocalWriter(sqlite, feed, { clock, maxPending: options.maxPendingWrites, onTransitions });
     } else {
       // The writer thread creates and migrates the file; the reader opens it after.
       writer = await ThreadWriter.start(database.file, feed, clock, {
         onError: (error) => (app ? app.log.error({ err: error }, "writer thread failed") : console.error(error)),
         maxPending: options.maxPendingWrites,
+        onTransitions,
       });
       db = new SqliteReader(database.file);
     }
@@ -110,22 +128,27 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     throw error;
   }
   const logger = options.logger ?? (config.logLevel === "silent" ? false : { level: config.logLevel });
-  app = buildApp({ db, writer, feed, clock }, { logger });
-  const reaper = new Reaper({ db, writer, clock }, config.staleAfterMs, (error) => app.log.error({ err: error }, "reaper pass failed"));
+  app = buildApp({ db, writer, feed, clock }, { logger, ...(metrics ? { metrics } : {}) });
+  const reaper = new Reaper({ db, writer, clock }, config.staleAfterMs, {
+    onError: (error) => app.log.error({ err: error }, "reaper pass failed"),
+    ...(metrics ? { onExpired: () => metrics.expired() } : {}),
+  });
   // The real-time endpoint shares the HTTP server's port (GROUPCHAT_CONVEX_URL = the hub's URL).
-  const realtime = createSyncServer({ db, feed, clock, log: app.log });
-  realtime.attach(app.server);
+  const sync = createSyncServer({ db, feed, clock, log: app.log });
+  realtime = sync;
+  sync.attach(app.server);
   let address: { host: string; port: number } | null = null;
+  let metricsServer: MetricsServer | null = null;
   let closing: Promise<void> | null = null;
   let lock: InstanceLock | null = null;
 
   const hub: Hub = {
-    app, db, writer, feed, reaper, realtime, credentials,
+    app, db, writer, feed, reaper, realtime: sync, credentials, metrics,
     urls() {
       if (!address) throw new Error("The hub is not listening");
       const host = address.host.includes(":") ? `[${address.host}]` : address.host;
       const baseUrl = `http://${host}:${address.port}`;
-      return { baseUrl, apiUrl: `${baseUrl}/api/v1/agent`, convexUrl: baseUrl };
+      return { baseUrl, apiUrl: `${baseUrl}/api/v1/agent`, convexUrl: baseUrl, metricsUrl: metricsServer?.url ?? null };
     },
     async loginLink() {
       const { code } = await writer.run("issueLoginCode", { userId: credentials.ownerId });
@@ -136,7 +159,14 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       try {
         await app.listen({ host: config.host, port: config.port });
       } catch (error) {
-        throw listenError(error, config);
+        throw listenError(error, config.host, config.port, "");
+      }
+      if (metrics && config.metrics) {
+        try {
+          metricsServer = await serveMetrics(metrics.registry, config.metrics.host, config.metrics.port);
+        } catch (error) {
+          throw listenError(error, config.metrics.host, config.metrics.port, "metrics-");
+        }
       }
       const bound = app.server.address();
       const port = typeof bound === "object" && bound ? bound.port : config.port;
@@ -146,7 +176,9 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     close() {
       // Ordered and idempotent: close the sockets (1012, clients reconnect), stop taking requests, finish the reaper, then the database.
       closing ??= (async () => {
-        await realtime.close();
+        // Scrapes first: they read the database.
+        await metricsServer?.close();
+        await sync.close();
         await app.close();
         await reaper.stop();
         await writer.close();
@@ -203,19 +235,22 @@ function sqliteOpenError(error: unknown, file: string): unknown {
   }
 }
 
-/** What a user can act on when the address cannot be had; anything else as it came. */
-function listenError(error: unknown, config: HubConfig): unknown {
-  const where = `${config.host}:${config.port}`;
+/**
+ * What a user can act on when the address cannot be had; anything else as it came.
+ * `flag` is "" for the API's --port and --host, "metrics-" for --metrics-port and --metrics-host.
+ */
+function listenError(error: unknown, host: string, port: number, flag: "" | "metrics-"): unknown {
+  const where = `${host}:${port}`;
   switch ((error as { code?: string }).code) {
     case "EADDRINUSE":
-      return new HubStartError(`Port ${config.port} on ${config.host} is already in use (another hub?). Stop that process, or pass --port with a free port (--port 0 picks one).`, { cause: error });
+      return new HubStartError(`Port ${port} on ${host} is already in use (another hub?). Stop that process, or pass --${flag}port with a free port (--${flag}port 0 picks one).`, { cause: error });
     case "EACCES":
-      return new HubStartError(`Not allowed to listen on ${where} (ports below 1024 need privileges). Pass --port with another port.`, { cause: error });
+      return new HubStartError(`Not allowed to listen on ${where} (ports below 1024 need privileges). Pass --${flag}port with another port.`, { cause: error });
     case "EADDRNOTAVAIL":
-      return new HubStartError(`${config.host} is not an address of this machine. Pass --host with one that is (127.0.0.1, or 0.0.0.0 for all).`, { cause: error });
+      return new HubStartError(`${host} is not an address of this machine. Pass --${flag}host with one that is (127.0.0.1, or 0.0.0.0 for all).`, { cause: error });
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return new HubStartError(`Cannot resolve --host ${config.host}.`, { cause: error });
+      return new HubStartError(`Cannot resolve --${flag}host ${host}.`, { cause: error });
     default:
       return error;
   }

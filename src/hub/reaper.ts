@@ -5,6 +5,12 @@ import type { Writer } from "./writer/writer.ts";
 
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
+export interface ReaperHooks {
+  onError?: (error: unknown) => void;
+  /** Told of each run it ended (the hub's metrics). */
+  onExpired?: () => void;
+}
+
 /**
  * The stale-run reaper: a RUNNING run whose agent has made no call about it for
  * `staleAfterMs` becomes ERROR ("Agent stopped responding") and its owner is told.
@@ -17,7 +23,7 @@ export class Reaper {
   constructor(
     private readonly deps: { db: Reader; writer: Writer; clock: Clock },
     private readonly staleAfterMs: number,
-    private readonly onError: (error: unknown) => void = () => {},
+    private readonly hooks: ReaperHooks = {},
   ) {}
 
   start(): void {
@@ -34,7 +40,7 @@ export class Reaper {
   async sweep(): Promise<number> {
     while (this.running) await this.running;
     const pass = this.pass().catch((error: unknown) => {
-      this.onError(error);
+      this.hooks.onError?.(error);
       return 0;
     });
     this.running = pass;
@@ -50,7 +56,10 @@ export class Reaper {
     const staleBefore = now - this.staleAfterMs;
     let ended = 0;
     for (const run of await listStaleRuns(this.deps.db, staleBefore, 500)) {
-      if (await this.deps.writer.run("reapRun", { runId: run.id, staleBefore })) ended++;
+      if (await this.deps.writer.run("reapRun", { runId: run.id, staleBefore })) {
+        ended++;
+        this.hooks.onExpired?.();
+      }
     }
     await this.deps.writer.run("forgetIdempotencyKeys", { before: now - IDEMPOTENCY_TTL_MS });
     return ended;

@@ -24,7 +24,7 @@ describe("writes on the calling thread", () => {
     db = new SqliteDatabase(join(tempDir("gc-local-"), "hub.sqlite"));
     const feed = new ChangeFeed();
     feed.subscribe((changes) => heard.push(changes));
-    writer = new LocalWriter(db, feed, Date.now, 3);
+    writer = new LocalWriter(db, feed, { maxPending: 3 });
     creds = await writer.run("setUp", { ownerName: "Ada" });
     agent = await agentFromToken(db, creds.agentToken);
   });

@@ -99,13 +99,18 @@ export async function startTestHub(
     staleAfter?: string; clock?: () => number; maxPendingWrites?: number; writer?: "thread" | "local"; database?: TestDatabase;
     /** Where its PostgreSQL is, when not at TEST_POSTGRES_URL (e.g. through a proxy a test can cut). */
     postgresUrl?: string;
+    /** `--metrics-port` (e.g. "0": a free port); metrics are off without it. */
+    metricsPort?: string;
   } = {},
 ): Promise<TestHub> {
   const kind = options.database ?? (process.env.GROUPCHAT_TEST_DATABASE === "postgres" ? "postgres" : "sqlite");
   const dataDir = mkdtempSync(join(tmpdir(), "gc-hub-"));
   const schema = kind === "postgres" ? testSchema() : null;
   const database = schema ? `${options.postgresUrl ?? TEST_POSTGRES_URL}?schema=${schema}` : "sqlite";
-  const config = resolveHubConfig({ data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: (process.env.GROUPCHAT_TEST_LOG_LEVEL ?? "silent"), database }, {});
+  const config = resolveHubConfig({
+    data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: (process.env.GROUPCHAT_TEST_LOG_LEVEL ?? "silent"), database,
+    metricsPort: options.metricsPort,
+  }, {});
   const hub = await createHub(config, { clock: options.clock, maxPendingWrites: options.maxPendingWrites, writer: schema ? "local" : options.writer });
   await hub.listen();
   const { baseUrl, apiUrl } = hub.urls();

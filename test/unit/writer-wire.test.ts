@@ -24,24 +24,25 @@ describe("the writer thread's wire format", () => {
     ]);
   });
 
-  it("carries outcomes whole: bodies, what changed (whatever the ids hold), replays, typed errors and a driver's error code", () => {
+  it("carries outcomes whole: bodies, what changed (whatever the ids hold), run transitions, replays, typed errors and a driver's error code", () => {
     const changes = emptyChangeSet();
     changes.agents.add("agt_1");
     changes.tasks.add("task_1").add("task_2");
     const odd = emptyChangeSet();
     odd.users.add("a|b,c[d");
     const batch: Batch = [];
-    pushExecuted(batch, 1, { outcome: { kind: "done", json: '{"id":"run_1"}' }, changes });
-    pushExecuted(batch, 2, { outcome: { kind: "done", json: "null" }, changes: odd });
-    pushExecuted(batch, 3, { outcome: { kind: "replay", json: '{"ok":1}', status: 201, requestHash: "h" }, changes: emptyChangeSet() });
+    pushExecuted(batch, 1, { outcome: { kind: "done", json: '{"id":"run_1"}' }, changes, transitions: ["STOPPED", "PENDING"] });
+    pushExecuted(batch, 2, { outcome: { kind: "done", json: "null" }, changes: odd, transitions: [] });
+    pushExecuted(batch, 3, { outcome: { kind: "replay", json: '{"ok":1}', status: 201, requestHash: "h" }, changes: emptyChangeSet(), transitions: [] });
     pushFailed(batch, 4, runConflict("complete", "STOPPED"));
     pushFailed(batch, 5, new UniqueViolation("UNIQUE constraint failed: runs.id"));
     pushFailed(batch, 6, new TypeError("boom"));
     pushFailed(batch, 7, Object.assign(new Error("file is not a database"), { code: "SQLITE_NOTADB" }));
     const [done, oddDone, replay, conflict, unique, bug, driver] = [...readOutcomes(structuredClone(batch))];
     assert.ok(done?.ok && oddDone?.ok && replay?.ok);
-    assert.deepEqual(done.executed, { outcome: { kind: "done", json: '{"id":"run_1"}' }, changes });
+    assert.deepEqual(done.executed, { outcome: { kind: "done", json: '{"id":"run_1"}' }, changes, transitions: ["STOPPED", "PENDING"] });
     assert.deepEqual(oddDone.executed.changes, odd);
+    assert.deepEqual(oddDone.executed.transitions, []);
     assert.deepEqual(replay.executed.outcome, { kind: "replay", json: '{"ok":1}', status: 201, requestHash: "h" });
     assert.ok(conflict && !conflict.ok && conflict.error instanceof HubError);
     assert.equal(conflict.error.status, 409);

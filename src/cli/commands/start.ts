@@ -24,7 +24,10 @@ export async function startCommand(args: string[]): Promise<number> {
     options: { ...hubFlags, "no-bridge": { type: "boolean" }, "openclaw-config": { type: "string" } },
   });
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
-  const config = resolveHubConfig({ data: values.data, port: values.port, host: values.host, logLevel: values["log-level"] ?? "warn", writer: values.writer, database: values.database });
+  const config = resolveHubConfig({
+    data: values.data, port: values.port, host: values.host, logLevel: values["log-level"] ?? "warn", writer: values.writer, database: values.database,
+    metricsPort: values["metrics-port"], metricsHost: values["metrics-host"],
+  });
   // Before anything starts: a signal while the hub or the bridge starts (a managed gateway
   // among it) stops what started, instead of an abrupt exit that would leave the gateway running.
   const shutdown = new Shutdown();
@@ -34,8 +37,9 @@ export async function startCommand(args: string[]): Promise<number> {
     await hub.close();
     return 0;
   }
-  const { baseUrl, apiUrl, convexUrl } = hub.urls();
+  const { baseUrl, apiUrl, convexUrl, metricsUrl } = hub.urls();
   console.log(`GroupChat hub: ${baseUrl}  (data: ${config.dataDir})`);
+  if (metricsUrl) console.log(`Hub metrics: ${metricsUrl}`);
   console.log(`Open the web UI (one-time sign-in link, 15 minutes; \`hub login\` prints another):\n  ${await hub.loginLink()}`);
   console.log(`Credentials (owner and agent tokens): ${credentialsFile(config.dataDir)}`);
 

@@ -36,6 +36,8 @@ export interface SqliteOptions {
   backgroundCheckpointAt?: number;
   /** With the thread running, SQLite's own checkpoint stays as a backstop at this many frames (0: none). */
   backstopFrames?: number;
+  /** Told of each COMMIT with how many transactions shared it (the hub's metrics). */
+  onCommit?: (transactions: number) => void;
 }
 
 /**
@@ -69,11 +71,13 @@ export class SqliteDatabase implements Database {
   private writes = 0;
   private readonly maxBatch: number;
   private readonly gathers: boolean;
+  private readonly onCommit: ((transactions: number) => void) | undefined;
 
   constructor(file: string, options: SqliteOptions = {}) {
     const walLimitFrames = options.walLimitFrames ?? 8000;
     this.maxBatch = options.maxBatch ?? 64;
     this.gathers = options.gather ?? true;
+    this.onCommit = options.onCommit;
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new BetterSqlite3(file);
     this.statements = new Statements(this.db);
@@ -220,6 +224,7 @@ export class SqliteDatabase implements Database {
       return;
     }
     this.checkpointer?.afterCommit();
+    if (done.length > 0) this.onCommit?.(done.length);
     for (const d of done) d.job.resolve(d.value);
   }
 

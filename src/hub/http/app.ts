@@ -4,6 +4,7 @@ import Fastify, { LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { IsOptional } from "typebox";
 import { HubError } from "../errors.ts";
+import { UNMATCHED, type HubMetrics } from "../metrics/hub-metrics.ts";
 import type { App, HttpDeps } from "./deps.ts";
 import { errorHandler } from "./errors.ts";
 import { OpenApiCollector } from "./openapi.ts";
@@ -19,6 +20,8 @@ export interface AppOptions {
   version?: string;
   /** The built web UI (dist/web by default). */
   webDir?: string;
+  /** Counts every answered request (off: no hook at all). */
+  metrics?: Pick<HubMetrics, "request">;
 }
 
 /**
@@ -63,6 +66,15 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
       done(new HubError("bad_request", "Request body is not valid JSON"), undefined);
     }
   });
+
+  const metrics = options.metrics;
+  if (metrics) {
+    // The route's pattern, never the URL: ids, and invite or sign-in codes, stand in paths.
+    app.addHook("onResponse", (request, reply, done) => {
+      metrics.request(request.method, request.routeOptions.url ?? UNMATCHED, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
 
   const openapi = new OpenApiCollector();
   app.addHook("onRoute", openapi.onRoute);

@@ -53,6 +53,11 @@ export class ConnectionState {
     return this.sessionId !== null;
   }
 
+  /** Queries in the set that are served (not refused over the limit). */
+  get served(): number {
+    return this.queries.size - this.refused.size;
+  }
+
   /** The version the client holds now. */
   get version(): StateVersion {
     return this.sent;

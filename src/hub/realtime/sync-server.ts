@@ -85,6 +85,13 @@ export class SyncServer {
     return this.peers.size;
   }
 
+  /** Queries served on the open sockets (a walk over them: for a scrape, not a hot path). */
+  get queries(): number {
+    let served = 0;
+    for (const peer of this.peers) served += peer.state.served;
+    return served;
+  }
+
   /** Serves `/api/<version>/sync` on the hub's own HTTP server. */
   attach(server: Server): void {
     this.server = server;

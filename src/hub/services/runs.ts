@@ -48,6 +48,7 @@ async function transition(
 }
 
 function moved(w: Write, run: RunJoined, to: RunStatus, fields: TransitionFields): RunJoined {
+  w.transitions.push(to);
   w.changes.agents.add(run.agent_id);
   w.changes.tasks.add(run.task_id);
   return {
@@ -150,6 +151,7 @@ const busy = (agentName: string) => conflict(`${agentName} already has a pending
  */
 async function insertActiveRun(w: Write, row: RunRow, agentName: string): Promise<void> {
   if (!(await insertRun(w.sql, row))) throw busy(agentName);
+  w.transitions.push("PENDING");
 }
 
 /** The prompt a delegation without one gets: the task's title and description. */
@@ -193,6 +195,7 @@ export async function delegateUnlessBusy(
     if (refuse) throw busy(agent.name);
     return null;
   }
+  w.transitions.push("PENDING");
   await addStatusChange(w, {
     taskId, runId: row.id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Delegated to ${agent.name}`,
   });

@@ -246,3 +246,13 @@ export function listStaleRuns(sql: Reader, before: number, limit: number): Promi
     [before, limit],
   );
 }
+
+/** How many runs are PENDING and RUNNING now, across every hub on the database (the partial index `runs_active` holds just these). */
+export async function countActiveRuns(sql: Reader): Promise<Record<"PENDING" | "RUNNING", number>> {
+  const counts = { PENDING: 0, RUNNING: 0 };
+  const rows = await sql.all<{ status: "PENDING" | "RUNNING"; n: number }>(
+    "SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('PENDING', 'RUNNING') GROUP BY status",
+  );
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
+}

@@ -4,6 +4,7 @@
  * both writers, on whichever thread holds the database.
  */
 import fastJsonStringify from "fast-json-stringify";
+import type { RunStatus } from "../../sdk/run-state.ts";
 import { emptyChangeSet, isEmpty, type ChangeSet } from "../changes.ts";
 import { commands, isCommandName, type Command, type CommandName } from "../commands.ts";
 import type { Database, Sql } from "../db/port.ts";
@@ -14,6 +15,8 @@ export interface Executed {
   outcome: Outcome;
   /** Empty for a replay: nothing was written. */
   changes: ChangeSet;
+  /** The statuses runs went to (Write.transitions); empty for a replay. */
+  transitions: readonly RunStatus[];
 }
 
 type Serialize = (value: unknown) => string;
@@ -29,6 +32,7 @@ export class Executor {
   async execute(call: CommandCall): Promise<Executed> {
     return this.db.transaction(async (sql): Promise<Executed> => {
       const changes = emptyChangeSet();
+      const transitions: RunStatus[] = [];
       const idem = call.idempotency;
       if (idem) {
         // A same-key call in flight on another connection (PostgreSQL) commits first, then is replayed here:
@@ -37,12 +41,12 @@ export class Executor {
         // Inside the transaction, so it also sees a same-key call committed (or batched) just before.
         const stored = await findIdempotencyKey(sql, idem.scope, idem.key);
         if (stored) {
-          return { outcome: { kind: "replay", json: stored.response_body, status: stored.status_code, requestHash: stored.request_hash }, changes };
+          return { outcome: { kind: "replay", json: stored.response_body, status: stored.status_code, requestHash: stored.request_hash }, changes, transitions };
         }
       }
       if (!isCommandName(call.name)) throw new Error(`Unknown command "${String(call.name)}"`);
       const command = commands[call.name] as Command<unknown, unknown>;
-      const json = this.serializer(call.name, command)(await command.run({ sql, now: call.now, changes }, call.input));
+      const json = this.serializer(call.name, command)(await command.run({ sql, now: call.now, changes, transitions }, call.input));
       if (idem) {
         await insertIdempotencyKey(sql, {
           scope: idem.scope, key: idem.key, request_hash: idem.requestHash, status_code: idem.status,
@@ -51,7 +55,7 @@ export class Executor {
         });
       }
       if (this.announce && !isEmpty(changes)) await this.announce(sql, changes);
-      return { outcome: { kind: "done", json }, changes };
+      return { outcome: { kind: "done", json }, changes, transitions };
     });
   }
 

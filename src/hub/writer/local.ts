@@ -4,7 +4,16 @@ import type { Database } from "../db/port.ts";
 import { unavailable } from "../errors.ts";
 import type { Clock } from "../write.ts";
 import { Executor, type Announce } from "./executor.ts";
-import { resultOf, type Idempotency, type Outcome, type Writer } from "./writer.ts";
+import { resultOf, type Idempotency, type OnTransitions, type Outcome, type Writer } from "./writer.ts";
+
+export interface LocalWriterOptions {
+  clock?: Clock;
+  /** Calls held at once before new ones are refused with a 503 (10,000). */
+  maxPending?: number;
+  /** Tells other hubs on the same database of each change (PostgreSQL). */
+  announce?: Announce;
+  onTransitions?: OnTransitions;
+}
 
 /**
  * Runs commands on this thread, on any Database (one-shot CLI commands, a hub
@@ -13,16 +22,16 @@ import { resultOf, type Idempotency, type Outcome, type Writer } from "./writer.
  */
 export class LocalWriter implements Writer {
   private readonly executor: Executor;
+  private readonly clock: Clock;
+  private readonly maxPending: number;
+  private readonly onTransitions: OnTransitions | undefined;
   private pending = 0;
 
-  constructor(
-    db: Database,
-    private readonly feed: ChangeFeed,
-    private readonly clock: Clock = Date.now,
-    private readonly maxPending = 10_000,
-    announce?: Announce,
-  ) {
-    this.executor = new Executor(db, announce);
+  constructor(db: Database, private readonly feed: ChangeFeed, options: LocalWriterOptions = {}) {
+    this.executor = new Executor(db, options.announce);
+    this.clock = options.clock ?? Date.now;
+    this.maxPending = options.maxPending ?? 10_000;
+    this.onTransitions = options.onTransitions;
   }
 
   async run<N extends CommandName>(name: N, input: CommandInput<N>): Promise<CommandResult<N>> {
@@ -33,8 +42,9 @@ export class LocalWriter implements Writer {
     if (this.pending >= this.maxPending) throw unavailable("The hub is busy; try again shortly");
     this.pending++;
     try {
-      const { outcome, changes } = await this.executor.execute({ name, input, now: this.clock(), idempotency });
+      const { outcome, changes, transitions } = await this.executor.execute({ name, input, now: this.clock(), idempotency });
       this.feed.publish(changes);
+      if (transitions.length > 0) this.onTransitions?.(transitions);
       return outcome;
     } finally {
       this.pending--;

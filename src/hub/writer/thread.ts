@@ -19,7 +19,7 @@ import type { Clock } from "../write.ts";
 import type { Executed } from "./executor.ts";
 import { decodeError, pushCall, readOutcomes, type Batch, type Control } from "./wire.ts";
 import type { WriterThreadData } from "./worker.ts";
-import { resultOf, type Idempotency, type Outcome, type Writer } from "./writer.ts";
+import { resultOf, type Idempotency, type OnTransitions, type Outcome, type Writer } from "./writer.ts";
 
 const ENTRY = new URL("./worker-entry.mjs", import.meta.url);
 
@@ -39,6 +39,7 @@ export interface ThreadWriterOptions {
   maxPending?: number;
   /** A thread that holds calls and says nothing for this long is stuck: it is terminated (30 s). */
   hangAfterMs?: number;
+  onTransitions?: OnTransitions;
 }
 
 interface Pending {
@@ -211,6 +212,7 @@ export class ThreadWriter implements Writer {
       }
       // Subscribers hear of the write before its caller does.
       this.feed.publish(outcome.executed.changes);
+      if (outcome.executed.transitions.length > 0) this.options.onTransitions?.(outcome.executed.transitions);
       pending.resolve(outcome.executed);
     }
   }

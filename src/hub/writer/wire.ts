@@ -8,10 +8,11 @@
  *   call:    id, name, now, principal JSON, input JSON (without the principal),
  *            idempotency scope, key, request hash, status               (absent key: null, null, null, 0)
  *   outcome: id, kind, a, b, c
- *            done    a = body JSON,  b = changes ("" for none),  c = 0
+ *            done    a = body JSON,  b = changes ("" for none),  c = run transitions ("RUNNING,…"; 0 for none)
  *            replay  a = body JSON,  b = request hash,               c = status
  *            failed  a = error JSON, b = "",                         c = 0
  */
+import type { RunStatus } from "../../sdk/run-state.ts";
 import { decodeChanges, emptyChangeSet, encodeChanges } from "../changes.ts";
 import type { CommandName } from "../commands.ts";
 import { UniqueViolation } from "../db/port.ts";
@@ -91,9 +92,9 @@ export function* readCalls(batch: Batch): Generator<{ id: number; call: CommandC
 }
 
 export function pushExecuted(batch: Batch, id: number, executed: Executed): void {
-  const { outcome, changes } = executed;
+  const { outcome, changes, transitions } = executed;
   if (outcome.kind === "replay") batch.push(id, REPLAY, outcome.json, outcome.requestHash, outcome.status);
-  else batch.push(id, DONE, outcome.json, encodeChanges(changes), 0);
+  else batch.push(id, DONE, outcome.json, encodeChanges(changes), transitions.length > 0 ? transitions.join(",") : 0);
 }
 
 export function pushFailed(batch: Batch, id: number, error: unknown): void {
@@ -109,13 +110,21 @@ export function* readOutcomes(batch: Batch): Generator<ReadOutcome> {
     const id = batch[i] as number;
     const json = batch[i + 2] as string;
     switch (batch[i + 1]) {
-      case DONE:
-        yield { id, ok: true, executed: { outcome: { kind: "done", json }, changes: decodeChanges(batch[i + 3] as string) } };
+      case DONE: {
+        const transitions = batch[i + 4];
+        yield {
+          id, ok: true,
+          executed: {
+            outcome: { kind: "done", json }, changes: decodeChanges(batch[i + 3] as string),
+            transitions: typeof transitions === "string" ? (transitions.split(",") as RunStatus[]) : [],
+          },
+        };
         break;
+      }
       case REPLAY:
         yield {
           id, ok: true,
-          executed: { outcome: { kind: "replay", json, requestHash: batch[i + 3] as string, status: batch[i + 4] as number }, changes: emptyChangeSet() },
+          executed: { outcome: { kind: "replay", json, requestHash: batch[i + 3] as string, status: batch[i + 4] as number }, changes: emptyChangeSet(), transitions: [] },
         };
         break;
       default:

@@ -6,6 +6,7 @@
  * waits on SQL. Either way the change feed hears of a write only after it
  * committed, and before its caller does.
  */
+import type { RunStatus } from "../../sdk/run-state.ts";
 import type { CommandInput, CommandName, CommandResult } from "../commands.ts";
 
 /** A POST's Idempotency-Key, checked and stored in the command's own transaction. */
@@ -44,6 +45,9 @@ export interface Writer {
   /** Finishes the calls in flight, then releases the database. Idempotent. */
   close(): Promise<void>;
 }
+
+/** Told on the HTTP thread, once a write committed, of the statuses its runs went to (the hub's metrics). */
+export type OnTransitions = (statuses: readonly RunStatus[]) => void;
 
 /** A command's serialized result as a value again (`null` for a command that returns nothing). */
 export function resultOf<N extends CommandName>(outcome: Outcome): CommandResult<N> {
