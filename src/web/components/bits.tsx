@@ -3,7 +3,8 @@ import { renderMarkdown } from "../markdown.ts";
 import { navigate } from "../router.ts";
 import type { RunStatus } from "../types.ts";
 
-const RUN_ICON: Record<RunStatus, string> = { PENDING: "○", RUNNING: "⏳", FINISHED: "✓", ERROR: "⚠", STOPPED: "◼" };
+// Geometric shapes and symbols every common UI font has (an emoji such as ⏳ showed as a box where none is installed).
+const RUN_ICON: Record<RunStatus, string> = { PENDING: "○", RUNNING: "◐", FINISHED: "✓", ERROR: "⚠", STOPPED: "◼" };
 
 export function RunBadge({ status }: { status: RunStatus }) {
   return <span className={`badge run-${status.toLowerCase()}`} data-run-status={status}><span aria-hidden="true">{RUN_ICON[status]} </span>{status}</span>;
