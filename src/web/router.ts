@@ -29,6 +29,19 @@ export function parseRoute(pathname: string, hash: string): Route {
   return { page: "missing" };
 }
 
+/** A parameter of the address's query string (`?q=`), or "" when absent. */
+export function queryParam(name: string): string {
+  return new URLSearchParams(location.search).get(name) ?? "";
+}
+
+/** Puts `?name=value` in the address (or takes it out for ""), in place: a reload or a shared link keeps it. */
+export function replaceQueryParam(name: string, value: string): void {
+  const url = new URL(location.href);
+  if (value) url.searchParams.set(name, value);
+  else url.searchParams.delete(name);
+  if (url.href !== location.href) history.replaceState(history.state, "", url);
+}
+
 const listeners = new Set<() => void>();
 
 export function navigate(path: string, options: { replace?: boolean } = {}): void {

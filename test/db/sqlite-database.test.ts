@@ -9,7 +9,7 @@ import { UniqueViolation, type SqlValue } from "../../src/hub/db/port.ts";
 import { FEED_SQL, listActivity } from "../../src/hub/store/activity.ts";
 import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
 import { findRunEnding } from "../../src/hub/store/runs.ts";
-import { deleteTasks } from "../../src/hub/store/tasks.ts";
+import { deleteTasks, listTasksForUser } from "../../src/hub/store/tasks.ts";
 
 describe("the SQLite adapter", () => {
   let dir: string;
@@ -314,6 +314,35 @@ describe("the SQLite adapter", () => {
       assert.deepEqual(await left("notifications"), ["n_3"]);
     } finally {
       await migrated.close();
+    }
+  });
+
+  it("indexes the tasks of a database from before search (version 8) for search, and keeps the index in step with every write to tasks", async () => {
+    const file = join(dir, "v8-search.sqlite");
+    const raw = databaseAt(file, 8);
+    raw.exec(`INSERT INTO workspace_members VALUES ('w1', 'u1', 0);
+      INSERT INTO projects VALUES ('p2', 'w1', 'Other', '', 0);
+      INSERT INTO tasks (id, workspace_id, project_id, title, description, status, creator_id, owner_id, created_at, updated_at)
+        VALUES ('t1', 'w1', 'p1', 'Fix the login page', '', 'todo', 'u1', 'u1', 0, 0);`);
+    raw.close();
+    const db = new SqliteDatabase(file);
+    try {
+      const found = async (q: string) => (await listTasksForUser(db, { userId: "u1", search: q, limit: 10 })).map((t) => t.id);
+      assert.deepEqual(await found("LOGIN"), ["t1"]);
+      const write = (sql: string) => db.transaction((tx) => tx.run(sql));
+      await write(`INSERT INTO tasks (id, workspace_id, project_id, title, description, status, creator_id, owner_id, created_at, updated_at)
+        VALUES ('t2', 'w1', 'p2', 'Two', 'a login flow', 'todo', 'u1', 'u1', 0, 0)`);
+      assert.deepEqual(await found("login"), ["t2", "t1"]);
+      await write("UPDATE tasks SET title = 'Fix the sign-in page' WHERE id = 't1'");
+      await write("UPDATE tasks SET status = 'done' WHERE id = 't2'");
+      assert.deepEqual(await found("login"), ["t2"]);
+      assert.deepEqual(await found("sign-in"), ["t1"]);
+      await write("DELETE FROM projects WHERE id = 'p2'"); // its tasks go by ON DELETE CASCADE
+      assert.deepEqual(await found("login"), []);
+      // The index holds exactly what the tasks hold (this throws on any difference).
+      await write("INSERT INTO tasks_search (tasks_search, rank) VALUES ('integrity-check', 1)");
+    } finally {
+      await db.close();
     }
   });
 

@@ -118,6 +118,39 @@ describe("owner live queries", { timeout: 30_000 }, () => {
     assert.ok((await bad.until((u) => u.error !== undefined)).error);
   });
 
+  it("the board with q shows only matching tasks and each column's count of them, live as edits make a task match or stop", async () => {
+    const cookie = await signIn(t);
+    const project = (await withCookie(t, cookie, "POST", "/projects", { name: "Searched board" }, { ...CSRF, "x-workspace-id": t.creds.workspaceId })).body;
+    const create = async (title: string, description = "") =>
+      (await withCookie(t, cookie, "POST", "/tasks", { projectId: project.id, title, description })).body.id as string;
+    const login = await create("Fix the LOGIN page");
+    const flow = await create("New flow", "the login flow, redone");
+    const other = await create("Water the plants");
+    await withCookie(t, cookie, "PATCH", `/tasks/${flow}`, { status: "done" });
+
+    type Board = { tasks: { id: string; status: string }[]; counts: Record<string, number> };
+    const ids = (u: Update) => (u.value as Board | undefined)?.tasks.map((x) => x.id).sort();
+    const w = watch("board", { projectId: project.id, q: " Login " }, { cookie, ...origin() });
+    const board = (await w.until((u) => u.value !== undefined)).value as Board;
+    assert.deepEqual(board.counts, { todo: 1, doing: 0, done: 1 });
+    assert.deepEqual(ids({ value: board }), [login, flow].sort());
+
+    // An edit that makes a task match brings it in; one that makes a task stop matching takes it out.
+    await withCookie(t, cookie, "PATCH", `/tasks/${other}`, { description: "after the login fix" });
+    const grown = await w.until((u) => ids(u)?.length === 3);
+    assert.deepEqual((grown.value as Board).counts, { todo: 2, doing: 0, done: 1 });
+    await withCookie(t, cookie, "PATCH", `/tasks/${login}`, { title: "Fix the sign-in page" });
+    const shrunk = await w.until((u) => ids(u)?.length === 2 && !ids(u)!.includes(login));
+    assert.deepEqual((shrunk.value as Board).counts, { todo: 1, doing: 0, done: 1 });
+
+    const none = watch("board", { projectId: project.id, q: "nothing like it" }, { cookie, ...origin() });
+    assert.deepEqual((await none.until((u) => u.value !== undefined)).value, { ...(shrunk.value as object), tasks: [], counts: { todo: 0, doing: 0, done: 0 } });
+    for (const q of ["  ", "x".repeat(201)]) {
+      const bad = watch("board", { projectId: project.id, q }, { cookie, ...origin() });
+      assert.equal((await bad.until((u) => u.error !== undefined)).error!.data?.code, "BAD_REQUEST");
+    }
+  });
+
   it("owner:me shows a workspace as soon as its owner creates it, and to a member as soon as they are added", async () => {
     const cookie = await signIn(t);
     const w = watch("me", {}, { cookie, ...origin() });

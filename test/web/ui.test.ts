@@ -448,4 +448,45 @@ describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
     await page.getByRole("combobox", { name: "Project" }).locator("option", { hasText: "Scratch / Tmp" }).waitFor({ state: "detached", ...WAIT });
     assert.ok(!(await t.owner(t.creds.ownerToken, "GET", "/workspaces")).body.some((w: { id: string }) => w.id === scratch.id));
   });
+
+  it("finds tasks with the search box: the board filters live as you type, the query stays in the address, Escape clears it", async () => {
+    const owner = t.creds.ownerToken;
+    const project = (await t.owner(owner, "POST", "/projects", { name: "Findable" }, { "x-workspace-id": t.creds.workspaceId })).body;
+    const create = async (title: string, description = "") => (await t.owner(owner, "POST", "/tasks", { projectId: project.id, title, description })).body.id as string;
+    await create("Fix the login page");
+    const flow = await create("New sign-up flow", "Link it from the LOGIN screen");
+    const plants = await create("Water the plants");
+    await t.owner(owner, "PATCH", `/tasks/${flow}`, { status: "done" });
+    await page.goto(`${t.baseUrl}/projects/${project.id}`);
+    const cards = page.locator(".board .card");
+    await cards.nth(2).waitFor(WAIT);
+
+    const box = page.getByRole("search").getByRole("searchbox", { name: "Search tasks" });
+    await box.pressSequentially("Login", { delay: 30 });
+    await page.waitForFunction(() => document.querySelectorAll(".board .card").length === 2, undefined, WAIT);
+    assert.equal(await page.locator('[data-column="todo"] .count').textContent(), "1 match");
+    assert.equal(await page.locator('[data-column="done"] .count').textContent(), "1 match");
+    assert.equal(await page.locator('[data-column="doing"] .count').textContent(), "0 matches");
+    await page.waitForURL((url) => url.searchParams.get("q") === "Login", WAIT);
+    await shot("board-search");
+
+    // Live: a task that comes to match shows up with no key pressed.
+    await t.owner(owner, "PATCH", `/tasks/${plants}`, { description: "after the login fix" });
+    await page.locator('[data-column="todo"] .card', { hasText: "Water the plants" }).waitFor(WAIT);
+    assert.equal(await page.locator('[data-column="todo"] .count').textContent(), "2 matches");
+
+    // A reload (or a shared link) keeps the search.
+    await page.reload();
+    await page.locator('[data-column="todo"] .count', { hasText: "2 matches" }).waitFor(WAIT);
+    assert.equal(await page.getByRole("searchbox", { name: "Search tasks" }).inputValue(), "Login");
+
+    await page.getByRole("searchbox", { name: "Search tasks" }).press("Escape");
+    await page.locator('[data-column="todo"] .count', { hasText: /^2$/ }).waitFor(WAIT);
+    await page.waitForURL((url) => !url.searchParams.has("q"), WAIT);
+    await page.getByRole("searchbox", { name: "Search tasks" }).fill("nothing like it");
+    await page.locator('[data-column="todo"]').getByText("No matches.").waitFor(WAIT);
+    await page.getByRole("button", { name: "Clear search" }).click();
+    await cards.nth(2).waitFor(WAIT);
+    assert.equal(await page.getByRole("searchbox", { name: "Search tasks" }).inputValue(), "");
+  });
 });

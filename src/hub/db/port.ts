@@ -5,8 +5,20 @@
  */
 export type SqlValue = string | number | bigint | null | Uint8Array;
 
+export type Dialect = "sqlite" | "postgres";
+
+/**
+ * Marks a statement whose best plan depends on its parameters' values: a LIKE pattern that
+ * matches few rows wants an index, one that matches most wants the list's own order.
+ * PostgreSQL then plans it at every call, where it would settle on one generic plan after
+ * five (seconds instead of milliseconds for a search that found nothing).
+ */
+export const PLAN_PER_CALL = "/* plan per call */";
+
 /** Reads of committed data: all the HTTP layer and the real-time queries may do. */
 export interface Reader {
+  /** Which SQL it speaks, for the few statements the two write differently (task search). */
+  readonly dialect: Dialect;
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
 }
@@ -44,7 +56,6 @@ export interface ReadDatabase extends Reader {
 }
 
 export interface Database extends Sql, ReadDatabase {
-  readonly dialect: "sqlite" | "postgres";
   /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it
    * throws. An adapter may call `fn` again (after rolling back the first call's

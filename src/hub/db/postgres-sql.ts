@@ -1,14 +1,17 @@
 /**
  * The port's SQL is written with `?` placeholders (SQLite's); PostgreSQL numbers
  * them (`$1`, `$2`). Translated once per distinct statement, which also gets a
- * name so that each connection prepares it once.
+ * name so that each connection prepares it once; one marked PLAN_PER_CALL gets
+ * none, so it is planned for each call's values.
  */
-const cache = new Map<string, { text: string; name: string }>();
+import { PLAN_PER_CALL } from "./port.ts";
 
-export function placeholders(sql: string): { text: string; name: string } {
+const cache = new Map<string, { text: string; name: string | undefined }>();
+
+export function placeholders(sql: string): { text: string; name: string | undefined } {
   let found = cache.get(sql);
   if (!found) {
-    found = { text: number(sql), name: `gc${cache.size}` };
+    found = { text: number(sql), name: sql.includes(PLAN_PER_CALL) ? undefined : `gc${cache.size}` };
     cache.set(sql, found);
   }
   return found;

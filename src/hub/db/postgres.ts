@@ -136,6 +136,7 @@ export class PostgresDatabase implements Database {
       await client.query("BEGIN");
       const notices: string[] = [];
       const tx: PostgresTx = {
+        dialect: "postgres",
         all: async <R>(sql: string, params: readonly SqlValue[] = []) => (await this.query<R>(client, sql, params)).rows,
         get: async <R>(sql: string, params: readonly SqlValue[] = []) => (await this.query<R>(client, sql, params)).rows[0],
         run: async (sql, params = []) => ({ changes: (await this.query(client, sql, params)).rowCount ?? 0 }),
@@ -175,7 +176,7 @@ export class PostgresDatabase implements Database {
     if (this.closed) throw new Error("The database is closed");
     const { text, name } = placeholders(sql);
     try {
-      // Named: each connection parses and plans a statement once, then reuses it.
+      // Named: each connection parses and plans a statement once, then reuses it (unnamed: planned at each call).
       return await on.query<R & pg.QueryResultRow>({ name, text, values: params as unknown[] });
     } catch (error) {
       // The domain code sees the port's errors inside a transaction too (a duplicate run is a 409); a conflict keeps its code for the retry.

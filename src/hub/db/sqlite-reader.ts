@@ -8,6 +8,7 @@ import { Statements } from "./sqlite-statements.ts";
  * writer, whichever connection, thread or process that is.
  */
 export class SqliteReader implements ReadDatabase {
+  readonly dialect = "sqlite";
   private readonly db: BetterSqlite3.Database;
   private readonly statements: Statements;
   private closed = false;

@@ -83,6 +83,7 @@ export class SqliteDatabase implements Database {
     this.statements = new Statements(this.db);
     // A statement that wrote counts toward `writes` whichever call ran it (`… RETURNING` comes back through get/all).
     this.direct = {
+      dialect: "sqlite",
       all: async (sql, params) => this.exec(sql, params, (s, p) => this.wrote(s, s.all(p))) as never,
       get: async (sql, params) => this.exec(sql, params, (s, p) => this.wrote(s, s.get(p))) as never,
       run: async (sql, params) => this.exec(sql, params, (s, p) => this.wrote(s, s.run(p))),

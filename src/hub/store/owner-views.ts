@@ -2,6 +2,7 @@
 import type { Reader } from "../db/port.ts";
 import type { RunStatus } from "../../sdk/run-state.ts";
 import type { Task, TaskStatus } from "../../sdk/types.ts";
+import { taskContains } from "./task-search.ts";
 import { TASK_COLUMNS, TASK_FROM, toTask, type TaskJoined } from "./tasks.ts";
 
 export interface BoardTask extends Task {
@@ -15,29 +16,43 @@ interface BoardRow extends TaskJoined {
   agent_name: string | null;
 }
 
+/** Which of a project's tasks a board shows: all of them, or those containing `search`. */
+export interface BoardFilter {
+  projectId: string;
+  search?: string | undefined;
+}
+
+function boardWhere(sql: Reader, f: BoardFilter): { where: string; params: string[] } {
+  if (!f.search) return { where: "t.project_id = ?", params: [f.projectId] };
+  const term = taskContains(sql, f.search);
+  return { where: `t.project_id = ? AND ${term.where}`, params: [f.projectId, ...term.params] };
+}
+
 /**
  * One board column's first `limit` tasks with each one's newest run: To do and
  * Doing newest first, Done by when each got there (its last change), so a long
  * history of done tasks never hides what was just finished.
  */
-export async function listBoardColumn(sql: Reader, projectId: string, status: TaskStatus, limit: number): Promise<BoardTask[]> {
+export async function listBoardColumn(sql: Reader, f: BoardFilter, status: TaskStatus, limit: number): Promise<BoardTask[]> {
   const order = status === "done" ? "t.updated_at DESC, t.id DESC" : "t.id DESC";
+  const { where, params } = boardWhere(sql, f);
   const rows = await sql.all<BoardRow>(
     `SELECT ${TASK_COLUMNS}, lr.id AS run_id, lr.status AS run_status, a.name AS agent_name ${TASK_FROM}
        LEFT JOIN runs lr ON lr.id = (SELECT r.id FROM runs r WHERE r.task_id = t.id ORDER BY r.created_at DESC, r.id DESC LIMIT 1)
        LEFT JOIN agents a ON a.id = lr.agent_id
-      WHERE t.project_id = ? AND t.status = ? ORDER BY ${order} LIMIT ?`,
-    [projectId, status, limit],
+      WHERE ${where} AND t.status = ? ORDER BY ${order} LIMIT ?`,
+    [...params, status, limit],
   );
   return rows.map((row) => Object.assign(toTask(row), {
     latestRun: row.run_id ? { id: row.run_id, status: row.run_status!, agentName: row.agent_name ?? "" } : null,
   }));
 }
 
-/** How many tasks the project has in each column. */
-export async function countTasksByStatus(sql: Reader, projectId: string): Promise<Record<TaskStatus, number>> {
+/** How many of the board's tasks each column holds. */
+export async function countTasksByStatus(sql: Reader, f: BoardFilter): Promise<Record<TaskStatus, number>> {
   const counts: Record<TaskStatus, number> = { todo: 0, doing: 0, done: 0 };
-  const rows = await sql.all<{ status: TaskStatus; n: number }>("SELECT status, COUNT(*) AS n FROM tasks WHERE project_id = ? GROUP BY status", [projectId]);
+  const { where, params } = boardWhere(sql, f);
+  const rows = await sql.all<{ status: TaskStatus; n: number }>(`SELECT t.status, COUNT(*) AS n FROM tasks t WHERE ${where} GROUP BY t.status`, params);
   for (const row of rows) counts[row.status] = Number(row.n);
   return counts;
 }

@@ -1,5 +1,6 @@
 import type { Reader, Sql } from "../db/port.ts";
 import type { Image, Task, TaskStatus } from "../../sdk/types.ts";
+import { taskContains } from "./task-search.ts";
 
 export interface TaskRow {
   id: string;
@@ -126,6 +127,8 @@ export interface OwnerTaskFilter {
   workspaceId?: string | undefined;
   projectId?: string | undefined;
   status?: TaskStatus | undefined;
+  /** Only tasks whose title or description contains this text (parsed: see domain/search.ts). */
+  search?: string | undefined;
   /** A page's cursor: only tasks created before this one (ids sort by creation). */
   before?: string | undefined;
   limit: number;
@@ -138,6 +141,10 @@ export async function listTasksForUser(sql: Reader, f: OwnerTaskFilter): Promise
   if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
   if (f.projectId) { where.push("t.project_id = ?"); params.push(f.projectId); }
   if (f.status) { where.push("t.status = ?"); params.push(f.status); }
+  if (f.search) {
+    const term = taskContains(sql, f.search);
+    where.push(term.where); params.push(...term.params);
+  }
   if (f.before) { where.push("t.id < ?"); params.push(f.before); }
   const rows = await sql.all<TaskJoined>(`${TASK_SELECT} WHERE ${where.join(" AND ")} ORDER BY t.id DESC LIMIT ?`, [...params, f.limit]);
   return rows.map(toTask);

@@ -1,10 +1,12 @@
-/** A project's board: todo / doing / done, live. */
-import { useState } from "react";
+/** A project's board: todo / doing / done, live; filtered by a search kept in the address (`?q=`). */
+import { useCallback, useState } from "react";
 import { api } from "../api.ts";
 import { Link, RunBadge } from "../components/bits.tsx";
+import { SearchBox } from "../components/search-box.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { useLive } from "../live.ts";
+import { queryParam, replaceQueryParam } from "../router.ts";
 import type { BoardTask, BoardView } from "../types.ts";
 
 const COLUMNS = [
@@ -16,24 +18,32 @@ const COLUMNS = [
 /** Cards per column at first, and how many more each "Show more" adds, up to the hub's bound. */
 const PAGE = 100;
 const MAX = 2000;
+/** The hub's bound on a search text (GET /tasks?q=, owner:board's q). */
+const SEARCH_MAX = 200;
 
 export function Board({ projectId }: { projectId: string }) {
   const [limit, setLimit] = useState(PAGE);
-  const live = useLive<BoardView>("board", { projectId, limit }, { keepPrevious: true });
+  const [q, setQ] = useState(() => queryParam("q").trim().slice(0, SEARCH_MAX));
+  const search = useCallback((text: string) => {
+    setQ(text);
+    replaceQueryParam("q", text);
+  }, []);
+  const live = useLive<BoardView>("board", q ? { projectId, limit, q } : { projectId, limit }, { keepPrevious: true });
   return (
     <LiveView live={live} what="project">
       {(board) => (
         <section aria-labelledby="board-title">
           <h1 id="board-title">{board.project.name}</h1>
           <NewTask projectId={projectId} />
+          <SearchBox label="Search tasks" initial={q} onSearch={search} maxLength={SEARCH_MAX} />
           <div className="board">
             {COLUMNS.map((column) => {
               const tasks = board.tasks.filter((t) => t.status === column.status);
               const total = board.counts[column.status];
               return (
                 <section key={column.status} className="column" aria-labelledby={`col-${column.status}`} data-column={column.status}>
-                  <h2 id={`col-${column.status}`}>{column.title} <span className="count">{total}</span></h2>
-                  {tasks.length === 0 ? <Empty>Nothing here.</Empty> : (
+                  <h2 id={`col-${column.status}`}>{column.title} <span className="count">{q ? `${total} ${total === 1 ? "match" : "matches"}` : total}</span></h2>
+                  {tasks.length === 0 ? <Empty>{q ? "No matches." : "Nothing here."}</Empty> : (
                     <ul className="cards">{tasks.map((task) => <Card key={task.id} task={task} />)}</ul>
                   )}
                   {total > tasks.length && (limit < MAX ? (

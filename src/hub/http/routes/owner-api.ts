@@ -5,6 +5,7 @@
 import type { FastifySchema } from "fastify";
 import { Type } from "typebox";
 import { ErrorBody, RunDetail, RunListItem, Task, TaskStatusSchema } from "../../../sdk/types.ts";
+import { parseSearchText } from "../../domain/search.ts";
 import { notFound } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userRun, userTask, userWorkspace } from "../../services/access.ts";
@@ -143,12 +144,14 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   app.get("/tasks", s(["Tasks"], "Tasks in your workspaces, newest first (a full page links to the next: Link rel=\"next\")", {
     querystring: Type.Object({
       projectId: Type.Optional(Type.String()), status: Type.Optional(TaskStatusSchema), workspaceId: Type.Optional(Type.String()), limit: Limit, before: Before,
+      q: Type.Optional(Type.String({ description: "Only tasks whose title or description contains this text, whatever the case; trimmed, 1 to 200 characters, `%`, `_` and `\\` taken literally" })),
     }, { additionalProperties: false }),
     response: { 200: Type.Array(Task), ...errors },
   }), async (request, reply) => {
     const limit = request.query.limit ?? 100;
+    const search = parseSearchText(request.query.q);
     const tasks = await listTasksForUser(deps.db, {
-      userId: request.user.userId, projectId: request.query.projectId, status: request.query.status,
+      userId: request.user.userId, projectId: request.query.projectId, status: request.query.status, search,
       workspaceId: request.query.workspaceId ?? (request.headers["x-workspace-id"] as string | undefined), before: request.query.before, limit,
     });
     linkNextPage(request, reply, tasks, limit);

@@ -4,8 +4,9 @@
  * re-checks that session on every run, and depends on `user:<id>` (which a
  * sign-out touches) plus exactly the keys its data lives under:
  * - `owner:me {}`: who is signed in, unread count, workspaces and projects;
- * - `owner:board {projectId, limit?}`: each column's first `limit` tasks (100) with their newest
- *   run, and how many each column holds;
+ * - `owner:board {projectId, limit?, q?}`: each column's first `limit` tasks (100) with their newest
+ *   run, and how many each column holds; with `q`, only the tasks whose title or description
+ *   contains it (as GET /tasks?q= finds them);
  * - `owner:task {taskId}`: one task with its activity and runs;
  * - `owner:notifications {limit?}`: the newest `limit` notifications (50) and the unread count;
  * - `owner:agents {}`: your agents with their recent runs;
@@ -14,6 +15,7 @@
 import { Type } from "typebox";
 import type { TaskStatus } from "../../../sdk/types.ts";
 import type { Reader } from "../../db/port.ts";
+import { parseSearchText } from "../../domain/search.ts";
 import { HubError } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userTask, userWorkspace } from "../../services/access.ts";
@@ -38,6 +40,8 @@ const BOARD_DEFAULT = 100;
 const NOTIFICATIONS_LIMIT = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
 const NOTIFICATIONS_DEFAULT = 50;
 const RUNS_PER_AGENT = 20;
+/** Checked by parseSearchText (trimmed, 1 to 200 characters); the bound here only keeps args small. */
+const SEARCH = Type.Optional(Type.String({ maxLength: 1000 }));
 
 interface Signed {
   readonly user: UserPrincipal;
@@ -51,6 +55,16 @@ async function signedIn(ctx: QueryContext): Promise<Signed> {
   const row = session && (await findSession(ctx.db, session.tokenHash, ctx.now));
   if (!session || !row) throw new QueryError("UNAUTHORIZED", "Not signed in");
   return { user: { kind: "user", userId: row.user_id, name: row.name }, keys: [changeKey.user(row.user_id)], expiresAt: row.expires_at };
+}
+
+/** Args that fail a parse answer 400 as HubErrors; the client sees them as BAD_REQUEST. */
+function parsed<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof HubError && error.code === "bad_request") throw new QueryError("BAD_REQUEST", error.message);
+    throw error;
+  }
 }
 
 /** Access rules answer 404 as HubErrors; the client sees them as NOT_FOUND. */
@@ -80,17 +94,21 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
     .define("owner:me", { args: NoArgs, async evaluate(ctx) {
       return me(ctx.db, await signedIn(ctx));
     } })
-    .define("owner:board", { args: Type.Object({ projectId: Id, limit: BOARD_LIMIT }, { additionalProperties: false }), async evaluate(ctx, { projectId, limit }) {
+    .define("owner:board", { args: Type.Object({ projectId: Id, limit: BOARD_LIMIT, q: SEARCH }, { additionalProperties: false }), async evaluate(ctx, { projectId, limit, q }) {
+      const search = parsed(() => parseSearchText(q));
       const s = await signedIn(ctx);
       const project = await findProject(ctx.db, projectId);
       if (!project) throw new QueryError("NOT_FOUND", "Project not found");
       await visible(userWorkspace(ctx.db, s.user, project.workspace_id));
-      const column = (status: TaskStatus) => listBoardColumn(ctx.db, projectId, status, limit ?? BOARD_DEFAULT);
-      const [todo, doing, done, counts] = await Promise.all([column("todo"), column("doing"), column("done"), countTasksByStatus(ctx.db, projectId)]);
+      const filter = { projectId, search };
+      const column = (status: TaskStatus) => listBoardColumn(ctx.db, filter, status, limit ?? BOARD_DEFAULT);
+      const [todo, doing, done, counts] = await Promise.all([column("todo"), column("doing"), column("done"), countTasksByStatus(ctx.db, filter)]);
       const tasks = [...todo, ...doing, ...done];
       return {
         value: { project: toProjectView(project), tasks, counts },
-        // Task lists change under workspace:<id>; a run's status (the badge) only under task:<id>.
+        // Task lists change under workspace:<id>; a run's status (the badge) only under task:<id>. Every
+        // write to a task's title, description or status touches its workspace too, so a task that comes
+        // to match `q`, or stops matching, re-runs the board like any other change to its lists.
         keys: [...s.keys, changeKey.workspace(project.workspace_id), ...tasks.map((t) => changeKey.task(t.id))],
         expiresAt: s.expiresAt,
       };
