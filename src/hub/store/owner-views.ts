@@ -31,14 +31,16 @@ function boardWhere(sql: Reader, f: BoardFilter): { where: string; params: strin
 /**
  * One board column's first `limit` tasks with each one's newest run: To do and
  * Doing newest first, Done by when each got there (its last change), so a long
- * history of done tasks never hides what was just finished.
+ * history of done tasks never hides what was just finished. Each is the order of
+ * an index (tasks_project, tasks_project_updated); a task's newest run is the last
+ * of runs_task (ids sort by creation).
  */
 export async function listBoardColumn(sql: Reader, f: BoardFilter, status: TaskStatus, limit: number): Promise<BoardTask[]> {
   const order = status === "done" ? "t.updated_at DESC, t.id DESC" : "t.id DESC";
   const { where, params } = boardWhere(sql, f);
   const rows = await sql.all<BoardRow>(
     `SELECT ${TASK_COLUMNS}, lr.id AS run_id, lr.status AS run_status, a.name AS agent_name ${TASK_FROM}
-       LEFT JOIN runs lr ON lr.id = (SELECT r.id FROM runs r WHERE r.task_id = t.id ORDER BY r.created_at DESC, r.id DESC LIMIT 1)
+       LEFT JOIN runs lr ON lr.id = (SELECT r.id FROM runs r WHERE r.task_id = t.id ORDER BY r.id DESC LIMIT 1)
        LEFT JOIN agents a ON a.id = lr.agent_id
       WHERE ${where} AND t.status = ? ORDER BY ${order} LIMIT ?`,
     [...params, status, limit],

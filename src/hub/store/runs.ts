@@ -209,8 +209,11 @@ export async function listRunsForAgent(sql: Reader, f: AgentRunFilter): Promise<
   if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
   // Waiting runs oldest first (the queue's order); ended ones by when they ended, so a poller for stops sees
   // the newest first however old the run; the rest newest first.
+  // With a status, each order is that of an index that starts with the agent and the status (runs_agent_status,
+  // runs_agent_ended); creation time and id sort alike. Without one, runs_agent.
   const order = f.status === "PENDING" ? "r.created_at ASC, r.id ASC"
     : f.status && isEnded(f.status) ? "r.ended_at DESC, r.id DESC"
+    : f.status ? "r.created_at DESC, r.id DESC"
     : "r.id DESC"; // ids sort by creation
   const rows = await sql.all<RunJoined>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ?`, [...params, f.limit]);
   return rows.map(toRunListItem);
@@ -225,8 +228,9 @@ export async function listStoppedRunsForAgent(sql: Reader, agentId: string, sinc
   return rows.map(toRunListItem);
 }
 
+/** The task's runs in the order they were made (ids sort by creation: runs_task's own order). */
 export async function listRunsOfTask(sql: Reader, taskId: string): Promise<RunListItem[]> {
-  const rows = await sql.all<RunJoined>(`${SELECT} WHERE r.task_id = ? ORDER BY r.created_at, r.id`, [taskId]);
+  const rows = await sql.all<RunJoined>(`${SELECT} WHERE r.task_id = ? ORDER BY r.id`, [taskId]);
   return rows.map(toRunListItem);
 }
 

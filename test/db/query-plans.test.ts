@@ -1,0 +1,91 @@
+/**
+ * Every statement the hub repeats reads its rows through an index, in the index's
+ * own order: no scan of a table that grows with the history, no sort of it. Plans
+ * are those of an SQLite file with all migrations and no statistics, as the hub runs
+ * it (it never runs ANALYZE): SQLite then plans the same on an empty file as on a
+ * large one (bench:query-plans shows both, and PostgreSQL's).
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
+import { HOT_CALLS, recording, type Fixture, type Recorded } from "../support/hot-statements.ts";
+
+const fixture: Fixture = {
+  userId: "usr_1", agentId: "agt_1", workspaceId: "ws_1", projectId: "prj_1", taskId: "task_1", runId: "run_1", notificationId: "ntf_1", now: 1e12,
+};
+
+/** The tables that grow with the history, under the names and aliases the store's SQL gives them. */
+const BIG = /\bSCAN (tasks|runs|activity|notifications|t|r|lr|n)\b(?! USING INDEX runs_running)/;
+
+/**
+ * Calls whose sort or scan is bounded by something other than the history, or that
+ * are known and left (bench/RESULTS.md, "Query plans").
+ */
+const BOUNDED: Record<string, string> = {
+  listActivity: "sorts one task's feed",
+  listUsersInWorkspace: "sorts one workspace's people", listMembers: "sorts one workspace's people",
+  listAgentsOf: "sorts one person's agents", listWorkspacesOf: "sorts one person's workspaces", listProjects: "sorts one workspace's projects",
+  // Left: the owner API's task list over several workspaces, and an agent's task list by project, sort what they match.
+  listTasksForUser: "known, left", "listTasksForUser before": "known, left", "listTasksForUser workspaceId": "known, left",
+  "listTasksForUser projectId": "known, left", "listTasksForUser status": "known, left", "listTasksForAgent projectId dueBefore": "known, left",
+};
+
+class Rollback extends Error {}
+
+async function plans(): Promise<{ statement: Recorded; plan: string }[]> {
+  const db = new SqliteDatabase(":memory:");
+  try {
+    const statements: Recorded[] = [];
+    for (const call of HOT_CALLS) {
+      // Writes too run in a transaction, rolled back: on an empty database most change nothing anyway.
+      await db.transaction(async (tx) => {
+        await call.call(recording(tx, call, statements), fixture).catch(() => undefined); // a missing parent row refuses an insert
+        throw new Rollback();
+      }).catch((error: unknown) => { if (!(error instanceof Rollback)) throw error; });
+    }
+    const seen = new Set<string>();
+    const out: { statement: Recorded; plan: string }[] = [];
+    for (const statement of statements) {
+      if (seen.has(statement.sql)) continue;
+      seen.add(statement.sql);
+      const rows = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${statement.sql}`, statement.params);
+      out.push({ statement, plan: rows.map((r) => r.detail).join(" | ") });
+    }
+    return out;
+  } finally {
+    await db.close();
+  }
+}
+
+describe("query plans", () => {
+  it("reads what the hub repeats off indexes, in their order: no scan or sort of a table that grows with the history", async () => {
+    const all = await plans();
+    // Every store call was recorded, writes included (the list is the test's reach).
+    assert.ok(all.length >= HOT_CALLS.length, `${all.length} statements`);
+    // A deletion's statements sort what they delete (a task's, a project's, a workspace's rows): bounded by it.
+    const bad = all.filter(({ statement, plan }) =>
+      !(statement.call in BOUNDED) && (BIG.test(plan) || (statement.path !== "delete" && /TEMP B-TREE/.test(plan))));
+    assert.deepEqual(bad.map(({ statement, plan }) => `${statement.call}: ${statement.sql.replace(/\s+/g, " ")}\n  ${plan}`), []);
+  });
+
+  it("looks up by index the rows a deletion's foreign keys reach (SQLite checks each child table)", async () => {
+    const db = new SqliteDatabase(":memory:");
+    try {
+      // The parents the hub deletes rows of; users and agents are never deleted (an agent is marked so).
+      const deleted = new Set(["tasks", "runs", "projects", "workspaces"]);
+      const tables = await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+      const unindexed: string[] = [];
+      for (const { name } of tables) {
+        for (const fk of await db.all<{ table: string; from: string }>(`SELECT "table", "from" FROM pragma_foreign_key_list('${name}')`)) {
+          if (!deleted.has(fk.table)) continue;
+          const plan = (await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT 1 FROM ${name} WHERE ${fk.from} = ?`, ["x"])).map((r) => r.detail).join(" | ");
+          if (!/SEARCH/.test(plan)) unindexed.push(`${name}.${fk.from} -> ${fk.table}: ${plan}`);
+        }
+      }
+      // invites: a handful per workspace, expired ones deleted at each new one.
+      assert.deepEqual(unindexed, ["invites.workspace_id -> workspaces: SCAN invites"]);
+    } finally {
+      await db.close();
+    }
+  });
+});
