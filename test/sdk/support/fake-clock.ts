@@ -33,6 +33,11 @@ export class FakeClock implements Clock {
     return this.#timers.length;
   }
 
+  /** How far from now the furthest waiting timer is due (0 with none). */
+  get furthest(): number {
+    return Math.max(0, ...this.#timers.map((timer) => timer.at - this.#now));
+  }
+
   /** Moves time forward by `ms`, firing due timers in order and letting promises settle after each. */
   async advance(ms: number): Promise<void> {
     const end = this.#now + ms;
