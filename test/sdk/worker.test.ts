@@ -181,9 +181,17 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 60_00
   it("a heartbeat's 404 for a run deleted under it lets that run go and keeps heartbeats on for the others", async () => {
     const { taskId, runId } = await delegatedRun(t, "Stopped and deleted");
     const beats: number[] = [];
+    // Heartbeats can be held back while the run is stopped and deleted: one that came between the two would
+    // rightly get a 409 STOPPED (and let the run go as stopped), which is not what this test is about.
+    let held: Promise<void> | null = null;
+    let lastBeat: Promise<unknown> = Promise.resolve();
     const recording: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      if (String(input instanceof Request ? input.url : input).endsWith("/heartbeat")) beats.push(response.status);
+      if (!String(input instanceof Request ? input.url : input).endsWith("/heartbeat")) return fetch(input, init);
+      while (held) await held;
+      const answer = fetch(input, init);
+      lastBeat = answer.catch(() => undefined);
+      const response = await answer;
+      beats.push(response.status);
       return response;
     };
     const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl, fetch: recording, retry: { baseDelayMs: 10, maxDelayMs: 100 } });
@@ -197,8 +205,13 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 60_00
     agents.push(agent);
     await working.promise;
     while (!beats.includes(200)) await new Promise((resolve) => setTimeout(resolve, 10));
+    const release = deferred();
+    held = release.promise;
+    await lastBeat;
     await stopRun(t, runId);
     assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/tasks/${taskId}`)).status, 204);
+    held = null;
+    release.resolve();
     // The heartbeat's 404 either turns heartbeats off for good or, rightly, tells of the run being gone.
     while (client.heartbeatSupported && !agent.ids("stopped").includes(runId)) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(beats.slice(-1), [404]);
