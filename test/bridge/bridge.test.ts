@@ -19,7 +19,7 @@ async function until(probe: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await probe())) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-describe("the bridge against a real hub", { timeout: 120_000 }, () => {
+describe("the bridge against a real hub", { timeout: 300_000 }, () => {
   let t: TestHub;
   const bridges: TestBridge[] = [];
   const proxies: SwitchProxy[] = [];

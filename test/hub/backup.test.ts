@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { cli, serve, spawnHub, stop } from "../support/cli.ts";
 import { request } from "../support/hub.ts";
 
-describe("hub backup", { timeout: 120_000 }, () => {
+describe("hub backup", { timeout: 300_000 }, () => {
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), "gc-backup-"))));
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ import { commentsOf, deferred, EventLog, ownerView, stopRun } from "./support/ru
 const silentPoller = { runs: async () => [] };
 const HOUR = 3_600_000;
 
-describe("RunWorker with the Convex source (stock client), against a real hub", { timeout: 60_000 }, () => {
+describe("RunWorker with the Convex source (stock client), against a real hub", { timeout: 300_000 }, () => {
   let t: TestHub;
   const agents: TestAgent[] = [];
   const sources: RunSource[] = [];

@@ -9,7 +9,7 @@ import { FakeClock } from "./support/fake-clock.ts";
 import { startFlakyProxy } from "./support/flaky-proxy.ts";
 import { commentsOf, deferred, delegateMany, EventLog, ownerView, runTransitions, stopRun } from "./support/runs.ts";
 
-describe("RunWorker with a polling source, against a real hub", { timeout: 60_000 }, () => {
+describe("RunWorker with a polling source, against a real hub", { timeout: 300_000 }, () => {
   let t: TestHub;
   const agents: TestAgent[] = [];
   // A hub per test: runs another test left PENDING must not reach this one's worker.

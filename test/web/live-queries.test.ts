@@ -42,7 +42,7 @@ class Watch {
   }
 }
 
-describe("owner live queries", { timeout: 30_000 }, () => {
+describe("owner live queries", { timeout: 120_000 }, () => {
   let t: TestHub;
   const clients: ConvexClient[] = [];
   before(async () => (t = await startTestHub()));

@@ -26,7 +26,7 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
 }
 
-describe("the web UI, live, in a real browser", { timeout: 120_000 }, () => {
+describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
   let t: TestHub;
   let b: TestBrowser;
   let page: Page;
