@@ -254,7 +254,8 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
         await until(`${runId} ended`, async () => (await ownerView(t, runId)).status !== "RUNNING");
       }
       second.kill("SIGTERM");
-      await new Promise((resolve) => second.once("exit", resolve));
+      // "close", not "exit": its log lines are read below, and the last of them may still be in the pipe at its exit.
+      await new Promise((resolve) => second.once("close", resolve));
 
       for (const [{ runId }, name, marker, comments, modelCalls] of [
         // The tool call came after the restart, on the turn the first bridge had sent: still a progress comment.
