@@ -401,6 +401,7 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     await project.getByRole("button", { name: "Save project" }).click();
     await settings.getByRole("status").getByText("Project saved.").waitFor(WAIT);
     await page.getByRole("heading", { name: "Garden beds" }).waitFor(WAIT);
+    await page.locator(".project-description", { hasText: "Raised beds by the fence" }).waitFor(WAIT);
     const workspace = settings.getByRole("form", { name: "Workspace settings" });
     await workspace.getByLabel("Workspace name").fill("Weekend");
     await workspace.getByRole("button", { name: "Save workspace" }).click();

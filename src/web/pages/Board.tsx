@@ -34,6 +34,7 @@ export function Board({ projectId }: { projectId: string }) {
       {(board) => (
         <section aria-labelledby="board-title">
           <h1 id="board-title">{board.project.name}</h1>
+          {board.project.description && <p className="project-description">{board.project.description}</p>}
           <NewTask projectId={projectId} />
           <SearchBox label="Search tasks" initial={q} onSearch={search} maxLength={SEARCH_MAX} />
           <div className="board">
