@@ -114,14 +114,17 @@ describe("arbitrary requests", () => {
     const running = await runIn(t, "RUNNING");
     const finished = await runIn(t, "FINISHED");
     const pending = await delegateTo(t, (await createTask(t)).id);
-    // Agents the generated calls may rotate or delete, so the hub's own agent keeps working.
+    // Agents the generated calls may rotate or delete, so the hub's own agent keeps working; likewise a
+    // workspace and project of their own to rename, hand over or delete, so the hub's own stay.
     const spare = await secondAgent(t, "Spare Bot");
+    const spareWorkspace = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Spare" })).body;
+    const spareProject = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Spare" }, { "x-workspace-id": spareWorkspace.id })).body;
     await t.owner(t.creds.ownerToken, "POST", `/tasks/${running.taskId}/comments`, { body: "A comment before anything" });
     // The start notified the owner: one notification id to mark read, or not.
     const notifications = await t.owner(t.creds.ownerToken, "GET", "/notifications");
     assert.match(notifications.body[0]?.id ?? "", /./);
     ids = [
-      running.taskId, running.runId, finished.runId, pending.id, spare.id, t.creds.workspaceId, t.creds.projectId,
+      running.taskId, running.runId, finished.runId, pending.id, spare.id, spareWorkspace.id, spareProject.id,
       t.creds.ownerId, notifications.body[0].id,
     ];
     const doc = (await request(`${t.baseUrl}/api/v1/openapi.json`, {})).body as OpenApi;
@@ -162,8 +165,8 @@ describe("arbitrary requests", () => {
     const known = fc.constantFrom(...ids, "@Spare Bot have a look", "@OpenClaw Bot and @spare bot", "**bold** <script>x</script>", "  ");
     /** Mostly an id of the kind the path names (its prefix), else any id, a hostile string or any string. */
     const idFor = (path: string) => {
-      const kind = /\/(tasks|runs|agents|workspaces)\/\{id\}/.exec(path)?.[1];
-      const prefix = { tasks: "tsk_", runs: "run_", agents: "agt_", workspaces: "ws_" }[kind ?? "tasks"]!;
+      const kind = /\/(tasks|runs|agents|workspaces|projects)\/\{id\}/.exec(path)?.[1];
+      const prefix = { tasks: "task_", runs: "run_", agents: "agt_", workspaces: "ws_", projects: "prj_" }[kind ?? "tasks"]!;
       const fitting = ids.filter((id) => id.startsWith(prefix));
       return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...(fitting.length > 0 ? fitting : ids)) }, fc.constantFrom(...ids), hostile, text);
     };
