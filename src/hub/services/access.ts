@@ -3,7 +3,7 @@ import { notFound } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findRun, findRunEnding, findRunForMember, type RunEnding, type RunJoined } from "../store/runs.ts";
 import { findTaskRowForMember, type TaskRow } from "../store/tasks.ts";
-import { isMember } from "../store/workspaces.ts";
+import { findProject, isMember, type ProjectRow } from "../store/workspaces.ts";
 
 /**
  * Visibility rules. What a caller may not see answers 404, never 403, so that
@@ -34,6 +34,12 @@ export async function userRun(sql: Reader, user: UserPrincipal, runId: string): 
   const run = await findRunForMember(sql, runId, user.userId);
   if (!run) throw notFound("Run");
   return run;
+}
+
+export async function userProject(sql: Reader, user: UserPrincipal, projectId: string): Promise<ProjectRow> {
+  const project = await findProject(sql, projectId);
+  if (!project || !(await isMember(sql, project.workspace_id, user.userId))) throw notFound("Project");
+  return project;
 }
 
 export async function userWorkspace(sql: Reader, user: UserPrincipal, workspaceId: string): Promise<void> {

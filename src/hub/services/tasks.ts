@@ -1,16 +1,16 @@
 import type { Activity, Image, RunListItem, Task, TaskStatus } from "../../sdk/types.ts";
 import { newId } from "../domain/ids.ts";
 import { mentionedNames } from "../domain/mentions.ts";
-import { badRequest, conflict, notFound } from "../errors.ts";
+import { badRequest, conflict } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { listAgentsOf } from "../store/agents.ts";
 import { usersNotifiedIn } from "../store/notifications.ts";
 import { agentsWithRunsIn, listActiveRunsIn } from "../store/runs.ts";
 import { deleteTasks, findTask, insertTask, listTaskIdsIn, updateTask, type TaskPatch, type TaskScope } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
-import { findProject, isMember } from "../store/workspaces.ts";
+import { isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
-import { userTask } from "./access.ts";
+import { userProject, userTask } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
 import { delegateUnlessBusy } from "./runs.ts";
 
@@ -22,19 +22,13 @@ export interface NewTask {
   images?: Image[] | undefined;
 }
 
-async function visibleProject(w: Write, user: UserPrincipal, projectId: string) {
-  const project = await findProject(w.sql, projectId);
-  if (!project || !(await isMember(w.sql, project.workspace_id, user.userId))) throw notFound("Project");
-  return project;
-}
-
 function checkTitle(title: string): string {
   if (!title.trim()) throw badRequest("title must be a non-empty string");
   return title.trim();
 }
 
 export async function createTask(w: Write, user: UserPrincipal, input: NewTask): Promise<Task> {
-  const project = await visibleProject(w, user, input.projectId);
+  const project = await userProject(w.sql, user, input.projectId);
   const id = newId("task", w.now);
   await insertTask(w.sql, {
     id, workspace_id: project.workspace_id, project_id: project.id, title: checkTitle(input.title),
@@ -66,7 +60,7 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
   if (edit.dueDate !== undefined) patch.due_date = edit.dueDate;
   if (edit.images !== undefined) patch.images = JSON.stringify(edit.images);
   if (edit.projectId !== undefined && edit.projectId !== task.project_id) {
-    const project = await visibleProject(w, user, edit.projectId);
+    const project = await userProject(w.sql, user, edit.projectId);
     if (project.workspace_id !== task.workspace_id) throw badRequest("projectId must be a project of the task's workspace");
     patch.project_id = project.id;
   }

@@ -4,11 +4,11 @@ import { badRequest, conflict, forbidden, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { findUser } from "../store/users.ts";
 import {
-  addMember, deleteProjectRow, deleteWorkspaceRow, findProject, findWorkspace, insertProject, insertWorkspace, isMember, listMembers,
+  addMember, deleteProjectRow, deleteWorkspaceRow, findWorkspace, insertProject, insertWorkspace, isMember, listMembers,
   removeMember, updateProject, updateWorkspace, type ProjectRow, type WorkspaceRow,
 } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
-import { userWorkspace } from "./access.ts";
+import { userProject, userWorkspace } from "./access.ts";
 import { stopRunsOfLeavingMember } from "./runs.ts";
 import { removeTasks } from "./tasks.ts";
 
@@ -127,21 +127,9 @@ export async function createProject(w: Write, user: UserPrincipal, workspaceId: 
   return toProjectView(row);
 }
 
-/** The project, for a member of its workspace (404 for anyone else). */
-async function memberProject(sql: Reader, user: UserPrincipal, projectId: string): Promise<ProjectRow> {
-  const project = await findProject(sql, projectId);
-  if (!project) throw notFound("Project");
-  try {
-    await userWorkspace(sql, user, project.workspace_id);
-  } catch {
-    throw notFound("Project");
-  }
-  return project;
-}
-
 /** Renames the project or changes its description: any member of its workspace may. */
 export async function editProject(w: Write, user: UserPrincipal, projectId: string, edit: { name?: string | undefined; description?: string | undefined }) {
-  const project = await memberProject(w.sql, user, projectId);
+  const project = await userProject(w.sql, user, projectId);
   const patch: { name?: string; description?: string } = {};
   if (edit.name !== undefined) {
     if (!edit.name.trim()) throw badRequest("name must be a non-empty string");
@@ -160,7 +148,7 @@ export async function editProject(w: Write, user: UserPrincipal, projectId: stri
 export async function deleteProject(w: Write, user: UserPrincipal, projectId: string): Promise<void> {
   await w.sql.lock("projects", projectId);
   await w.sql.lock("project_tasks", projectId);
-  const project = await memberProject(w.sql, user, projectId);
+  const project = await userProject(w.sql, user, projectId);
   await managedWorkspace(w.sql, user, project.workspace_id, "delete its projects");
   await removeTasks(w, { projectId }, "in this project");
   await deleteProjectRow(w.sql, projectId);
