@@ -14,15 +14,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ChangeFeed } from "../src/hub/changes.ts";
 import type { CommandName } from "../src/hub/commands.ts";
 import { SqliteDatabase } from "../src/hub/db/sqlite.ts";
-import { agentFromToken, OwnerAuth } from "../src/hub/http/auth.ts";
-import { initialize } from "../src/hub/setup.ts";
 import { Executor } from "../src/hub/writer/executor.ts";
-import { LocalWriter } from "../src/hub/writer/local.ts";
 import { drive } from "./lifecycle-hub.ts";
-import { fmt, percentile } from "./support.ts";
+import { fmt, percentile, setUpWritePath } from "./support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -39,9 +35,7 @@ async function measure(lifecycles: number): Promise<Measured> {
   const dataDir = mkdtempSync(join(tmpdir(), "gc-bench-delete-"));
   try {
     const db = new SqliteDatabase(join(dataDir, "hub.sqlite"));
-    const creds = await initialize({ writer: new LocalWriter(db, new ChangeFeed()) }, dataDir);
-    const agent = await agentFromToken(db, creds.agentToken);
-    const user = await new OwnerAuth(db).principal({ method: "POST", headers: { authorization: `Bearer ${creds.ownerToken}` } }, Date.now());
+    const { creds, agent, user } = await setUpWritePath(db, dataDir);
     const executor = new Executor(db);
     const execute = async (name: CommandName, input: unknown) => {
       const { outcome } = await executor.execute({ name, input, now: Date.now() });

@@ -1,7 +1,12 @@
-/** Shared bench helpers: child servers on loopback, percentiles, a bounded timer. */
+/** Shared bench helpers: child servers on loopback, percentiles, a bounded timer, a hub's write path set up. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { ChangeFeed } from "../src/hub/changes.ts";
+import type { Database } from "../src/hub/db/port.ts";
+import { agentFromToken, OwnerAuth } from "../src/hub/http/auth.ts";
+import { initialize } from "../src/hub/setup.ts";
+import { LocalWriter } from "../src/hub/writer/local.ts";
 
 export interface Child {
   process: ChildProcess;
@@ -74,4 +79,15 @@ export async function dropBenchSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: BENCH_POSTGRES_URL });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => client.end());
+}
+
+/**
+ * Sets a new data dir up on `db` as `hub init` does, through the real write path, and
+ * answers its credentials with the agent and owner principals that commands take.
+ */
+export async function setUpWritePath(db: Database, dataDir: string) {
+  const creds = await initialize({ writer: new LocalWriter(db, new ChangeFeed()) }, dataDir);
+  const agent = await agentFromToken(db, creds.agentToken);
+  const user = await new OwnerAuth(db).principal({ method: "POST", headers: { authorization: `Bearer ${creds.ownerToken}` } }, Date.now());
+  return { creds, agent, user };
 }

@@ -11,15 +11,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ChangeFeed } from "../src/hub/changes.ts";
 import type { CommandName } from "../src/hub/commands.ts";
 import { Prepared } from "../src/hub/db/sqlite-statements.ts";
 import { SqliteDatabase } from "../src/hub/db/sqlite.ts";
-import { agentFromToken, OwnerAuth } from "../src/hub/http/auth.ts";
-import { initialize } from "../src/hub/setup.ts";
 import { Executor } from "../src/hub/writer/executor.ts";
-import { LocalWriter } from "../src/hub/writer/local.ts";
 import { drive } from "./lifecycle-hub.ts";
+import { setUpWritePath } from "./support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,9 +33,7 @@ try {
   const file = join(dataDir, "hub.sqlite");
   // Set up through the real write path, then measure on a connection configured as the chosen writer's.
   const setup = new SqliteDatabase(file);
-  const creds = await initialize({ writer: new LocalWriter(setup, new ChangeFeed()) }, dataDir);
-  const agent = await agentFromToken(setup, creds.agentToken);
-  const user = await new OwnerAuth(setup).principal({ method: "POST", headers: { authorization: `Bearer ${creds.ownerToken}` } }, Date.now());
+  const { creds, agent, user } = await setUpWritePath(setup, dataDir);
   await setup.close();
 
   // The writer thread's options are worker.ts's; the local writer's are the adapter's defaults.
