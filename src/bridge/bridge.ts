@@ -248,15 +248,12 @@ export class Bridge {
     }
   }
 
-  /** The API client, with each claim noted in the state file before it is sent. */
+  /** The API client, with each claim noted in the state file before it is sent (and replayed with its first body). */
   #recordingClient(): RunWorkerOptions["client"] {
     const client = this.#client;
     const state = this.#state;
     return {
-      start: (runId, body, options) => {
-        state.claiming(runId);
-        return client.start(runId, body, options);
-      },
+      start: (runId, body, options) => client.start(runId, state.claiming(runId, body), options),
       run: (runId, options) => client.run(runId, options),
       comment: (runId, body, options) => client.comment(runId, body, options),
       complete: (runId, result, options) => client.complete(runId, result, options),

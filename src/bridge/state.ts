@@ -3,7 +3,8 @@
  * - `meta`: the bridge's stable `instanceId` (its claims' idempotency keys use it,
  *   so after a restart its own lost `start` is replayed as a success).
  * - `runs`: the runs this bridge is claiming or has claimed and not yet seen
- *   end, with the gateway boot their OpenClaw turn started on.
+ *   end, with the gateway boot their OpenClaw turn started on, and the body their
+ *   claim was first sent with (a replay under the same key must send it again).
  * - `outbox`: lifecycle calls not yet acknowledged by the API (`Outbox` port).
  * One function per operation; statements prepared once; writes are synchronous,
  * so an `enqueue` that returned survives a crash (WAL, synchronous=NORMAL). The layout
@@ -39,6 +40,9 @@ CREATE TABLE IF NOT EXISTS outbox (
   idempotency_key TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );
+`, `
+-- The claim's body as first sent (JSON: the start comment, or null for none); NULL: not known (an older bridge's claim).
+ALTER TABLE runs ADD COLUMN start_body TEXT;
 `];
 
 /** What stands in the way of starting (not a bug of ours): printed without a stack trace. */
@@ -100,6 +104,9 @@ export class BridgeState implements Outbox, TurnStore {
       meta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
       setMeta: db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)"),
       claiming: db.prepare("INSERT INTO runs (run_id, phase, updated_at) VALUES (?, 'claiming', ?) ON CONFLICT (run_id) DO NOTHING"),
+      claimBody: db.prepare<[string, string, number], { start_body: string }>(
+        "INSERT INTO runs (run_id, phase, start_body, updated_at) VALUES (?, 'claiming', ?, ?) ON CONFLICT (run_id) DO UPDATE SET start_body = coalesce(start_body, excluded.start_body) RETURNING start_body",
+      ),
       claimed: db.prepare("UPDATE runs SET phase = 'claimed', updated_at = ? WHERE run_id = ?"),
       turnStarted: db.prepare("UPDATE runs SET turn_started = 1, boot_id = ?, updated_at = ? WHERE run_id = ?"),
       run: db.prepare<[string], { run_id: string; phase: StoredRun["phase"]; boot_id: string | null; turn_started: number }>("SELECT run_id, phase, boot_id, turn_started FROM runs WHERE run_id = ?"),
@@ -121,9 +128,14 @@ export class BridgeState implements Outbox, TurnStore {
 
   // --- runs -------------------------------------------------------------------
 
-  /** Noted before `start` is sent: a crash after the hub took it must not lose it. */
-  claiming(runId: string): void {
-    this.#q.claiming.run(runId, this.#now());
+  /**
+   * Noted before `start` is sent: a crash after the hub took it must not lose it. Returns the start comment to send:
+   * the one this claim was first sent with, since the API refuses (422) a key it knows with another body, and
+   * the comment can differ after a restart (another version's default, another setting).
+   */
+  claiming(runId: string, comment: string | undefined): string | undefined {
+    const row = this.#q.claimBody.get(runId, JSON.stringify(comment ?? null), this.#now())!;
+    return (JSON.parse(row.start_body) as string | null) ?? undefined;
   }
 
   claimed(runId: string): void {

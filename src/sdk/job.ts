@@ -40,8 +40,8 @@ export interface EndExtra {
 }
 
 export interface JobDeps {
-  /** True when the run is ours to execute. */
-  claim(): Promise<boolean>;
+  /** True when the run is ours to execute; `signal` aborts when the run is stopped meanwhile. */
+  claim(signal: AbortSignal): Promise<boolean>;
   detail(signal: AbortSignal): Promise<AgentRunDetail>;
   executor: Executor;
   progress(text: string): void;
@@ -128,7 +128,7 @@ export function runJob(runId: string, deps: JobDeps): Job {
   };
 
   const done = (async () => {
-    if (!(await deps.claim())) return;
+    if (!(await deps.claim(signal))) return;
     if (deps.graceOver()) return end("error", SHUTDOWN_MESSAGE);
     await execute();
   })().catch((error: unknown) => deps.onError(error));

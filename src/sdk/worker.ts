@@ -200,7 +200,7 @@ export class RunWorker {
 
   #job(runId: string): Job {
     return runJob(runId, {
-      claim: () => this.#claim(runId),
+      claim: (stopped) => this.#claim(runId, stopped),
       detail: async (signal) => {
         // The run is ours and RUNNING: an API outage must not fail it, so keep asking until it answers (or a stop).
         const detail = await this.#o.client.run(runId, { signal, retry: { maxAttempts: Number.POSITIVE_INFINITY, maxRetryAfterMs: Number.POSITIVE_INFINITY } });
@@ -222,29 +222,35 @@ export class RunWorker {
     });
   }
 
-  /** True when the run is ours to execute. */
-  async #claim(runId: string): Promise<boolean> {
+  /** True when the run is ours to execute. `stopped` aborts when its owner stops it meanwhile: the claim is given up. */
+  async #claim(runId: string, stopped: AbortSignal): Promise<boolean> {
     const comment = this.#o.startComment === undefined ? "Starting work on this now." : this.#o.startComment;
+    // Stopped, the run takes no more claims: whether one in flight took no longer matters.
+    const giveUp = AbortSignal.any([this.#halt.signal, stopped]);
     for (let round = 1; ; round++) {
       try {
+        // Checked before each attempt: one after a stop would claim (and a durable caller note) a run that is over.
+        giveUp.throwIfAborted();
         // One key per worker and run: a retry after a lost answer replays our own success, never a 409.
-        await this.#o.client.start(runId, comment ?? undefined, { idempotencyKey: `${this.#instance}:start:${runId}`, signal: this.#halt.signal });
+        await this.#o.client.start(runId, comment ?? undefined, { idempotencyKey: `${this.#instance}:start:${runId}`, signal: giveUp });
         break;
       } catch (error) {
-        if (this.#halt.signal.aborted) {
+        if (giveUp.aborted) {
           // Shut down mid-claim: whether it took is unknown (a durable caller re-adopts it on its next start).
-          this.#state.claimFailed(runId, "failed", this.#clock.now());
+          // Stopped mid-claim: the stop was already said ("stopped"), and the run is over either way.
+          this.#state.claimFailed(runId, stopped.aborted ? "taken" : "failed", this.#clock.now());
           return false;
         }
         if (isAgentApiError(error, "conflict") && error.runStatus === "RUNNING" && this.#started.has(runId)) break;
         // Someone else has it, or it is gone (a 404: deleted, or not this agent's): asking again cannot change that.
         const taken = isAgentApiError(error, "conflict") || isAgentApiError(error, "not_found");
         // Outcome unknown (the API may have taken the claim and lost the answer): the run may be RUNNING and
-        // gone from the pending list, so ask again with the same key until the API answers; give up only at shutdown.
+        // gone from the pending list, so ask again with the same key until the API answers; give up only at
+        // shutdown or a stop.
         const decision = taken || this.#graceOver ? null : decideRetry(error, round, CLAIM_RETRY);
         if (decision?.retry) {
           this.#emit({ type: "error", error, runId });
-          await sleep(this.#clock, decision.delayMs, this.#halt.signal).catch(() => undefined);
+          await sleep(this.#clock, decision.delayMs, giveUp).catch(() => undefined);
           continue;
         }
         this.#state.claimFailed(runId, taken ? "taken" : "failed", this.#clock.now());

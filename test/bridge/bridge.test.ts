@@ -130,8 +130,8 @@ describe("the bridge against a real hub", { timeout: 300_000 }, () => {
     const instanceId = before.instanceId();
     const claimed = await delegatedRun(t, "Claimed, then deleted");
     const claiming = await delegatedRun(t, "Claiming, then deleted");
-    before.claiming(claiming.runId);
-    before.claiming(claimed.runId);
+    before.claiming(claiming.runId, "Starting work on this now.");
+    before.claiming(claimed.runId, "Starting work on this now.");
     const start = await t.agent(t.creds.agentToken, "POST", `/runs/${claimed.runId}/start`, { body: "Starting work on this now." }, { "idempotency-key": `${instanceId}:start:${claimed.runId}` });
     assert.equal(start.status, 200);
     before.claimed(claimed.runId);
@@ -151,6 +151,47 @@ describe("the bridge against a real hub", { timeout: 300_000 }, () => {
     } finally {
       after.close();
     }
+    assert.deepEqual(b.ids("error"), []);
+  });
+
+  it("a run stopped while its claim is being retried leaves no note in the state file, and frees its slot", async () => {
+    // The Agent API fails (the real-time subscription, straight to the hub, still tells of runs and stops).
+    const proxy = await startSwitchProxy(t.baseUrl, "/api/v1/agent");
+    proxies.push(proxy);
+    proxy.mode = "503";
+    const b = await startTestBridge(t, { apiUrl: proxy.url, executor: async () => ({ summary: "never" }) });
+    bridges.push(b);
+    const { runId } = await delegatedRun(t, "Stopped while claiming");
+    await until(() => b.events.events.filter((e) => e.type === "error" && e.runId === runId).length >= 2);
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", `/runs/${runId}/stop`)).status, 200);
+    await until(() => b.ids("stopped").includes(runId) && b.bridge.status().inFlight === 0);
+    await b.stop();
+    const after = new BridgeState(b.stateFile);
+    try {
+      assert.deepEqual(after.runs().map((run) => run.runId), [], "the next start would claim a stopped run again");
+    } finally {
+      after.close();
+    }
+  });
+
+  it("takes back a claim an earlier start sent with another start comment, instead of stranding it on a 422", async () => {
+    // A bridge sent the claim with the comment of its version, then went down before it heard back; the
+    // bridge started next would say something else, and the API refuses a key it knows with another body.
+    const stateFile = join(tempDir("gc-bridge-"), "bridge.sqlite");
+    const before = new BridgeState(stateFile);
+    const instanceId = before.instanceId();
+    const { runId } = await delegatedRun(t, "Claimed by an older version");
+    before.claiming(runId, "On it (an older default).");
+    const start = await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/start`, { body: "On it (an older default)." }, { "idempotency-key": `${instanceId}:start:${runId}` });
+    assert.equal(start.status, 200);
+    before.close();
+
+    const b = await startTestBridge(t, { stateFile, realtime: false, executor: async () => ({ summary: "Done after the restart" }) });
+    bridges.push(b);
+    await b.events.until(() => b.ids("finished").includes(runId) || b.ids("error").includes(runId));
+    const detail = await ownerView(t, runId);
+    assert.equal(detail.status, "FINISHED");
+    assert.deepEqual(commentsOf(detail), ["On it (an older default).", "Done after the restart"]);
     assert.deepEqual(b.ids("error"), []);
   });
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { AgentApiClient } from "../../src/sdk/client.ts";
+import { AgentApiError } from "../../src/sdk/errors.ts";
 import { SHUTDOWN_MESSAGE } from "../../src/sdk/job.ts";
 import type { Executor, WorkerEvent } from "../../src/sdk/worker.ts";
 import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
@@ -147,6 +148,26 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 300_0
     assert.match(String(await abandoned.promise), /The worker stopped/);
     assert.deepEqual([agent.ids("claimed"), agent.ids("error")], [[], []]);
     assert.equal((await ownerView(t, runId!)).status, "PENDING");
+  });
+
+  it("gives up a claim the API keeps failing once the owner stops its run, instead of asking on until the API answers", { timeout: 60_000 }, async () => {
+    const [runId] = await delegateMany(t, 1, "Stopped mid-claim");
+    const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl });
+    let attempts = 0;
+    const retried = deferred();
+    client.start = async () => {
+      if (++attempts === 2) retried.resolve();
+      throw new AgentApiError("server", "start failed with HTTP 503", { httpStatus: 503 });
+    };
+    const agent = startAgent(t, async () => ({ summary: "never" }), { client });
+    agents.push(agent);
+    await retried.promise;
+    await stopRun(t, runId!);
+    await agent.events.until(() => agent.ids("stopped").includes(runId!));
+    // Its slot is free again: the claim's retries ended with the stop (they used to go on while the API failed).
+    while (agent.worker.stats.active > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual([agent.ids("claimed"), agent.ids("skipped"), agent.ids("stopped")], [[], [], [runId]]);
+    assert.equal((await ownerView(t, runId!)).status, "STOPPED");
   });
 
   it("aborts a stopped run's executor and posts nothing for it afterwards", async () => {

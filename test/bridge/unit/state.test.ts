@@ -12,10 +12,10 @@ describe("the bridge's state file", () => {
     const path = file();
     const a = new BridgeState(path);
     const id = a.instanceId();
-    a.claiming("r1");
+    a.claiming("r1", "Starting");
     a.claimed("r1");
     a.turnStarted("r1", "boot-1");
-    a.claiming("r2");
+    a.claiming("r2", undefined);
     for (let i = 0; i < 5; i++) {
       await a.enqueue({ id: `e${i}`, runId: "r1", kind: "comment", payload: { body: `c${i}` }, idempotencyKey: `k${i}`, createdAt: i });
     }
@@ -53,7 +53,7 @@ describe("the bridge's state file", () => {
     second.close();
   });
 
-  it("opens a file from before the layout was versioned, keeps its runs and outbox, and marks it version 1", async () => {
+  it("opens a file from before the layout was versioned, keeps its runs and outbox, and brings it to the current version", async () => {
     const path = file();
     // The layout bridges wrote until versions were kept, with a claimed run and a queued completion.
     const old = new Database(path);
@@ -73,8 +73,26 @@ describe("the bridge's state file", () => {
     assert.deepEqual((await state.pending()).map((e) => [e.id, e.kind, e.payload]), [["e1", "complete", { body: "done" }]]);
     state.close();
     const check = new Database(path, { readonly: true });
-    assert.equal(check.pragma("user_version", { simple: true }), 1);
+    assert.equal(check.pragma("user_version", { simple: true }), 2);
     check.close();
+  });
+
+  it("hands a claim's replay the body it was first sent with, across a reopen, and takes the first body for a claim an older bridge made", () => {
+    const path = file();
+    const a = new BridgeState(path);
+    assert.equal(a.claiming("r1", "Starting work on this now."), "Starting work on this now.");
+    assert.equal(a.claiming("r2", undefined), undefined);
+    a.close();
+    const b = new BridgeState(path);
+    assert.equal(b.claiming("r1", "A new default comment"), "Starting work on this now.");
+    assert.equal(b.claiming("r2", "A new default comment"), undefined);
+    // A row with no body known (an older bridge's, or a turn noted for a replayed claim): the next body sent sticks.
+    b.turnStarted("r3", "boot-1");
+    assert.equal(b.claiming("r3", "Now"), "Now");
+    assert.equal(b.claiming("r3", "Later"), "Now");
+    b.forget("r1");
+    assert.equal(b.claiming("r1", "Claimed afresh"), "Claimed afresh");
+    b.close();
   });
 
   it("refuses a file written by a newer bridge with a clear error, and leaves it as it was", () => {
@@ -86,7 +104,7 @@ describe("the bridge's state file", () => {
     newer.close();
     assert.throws(() => new BridgeState(path), (error: Error) => {
       assert.ok(error instanceof BridgeStartError);
-      assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 1). Run that version, or give this one its own --state.`);
+      assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 2). Run that version, or give this one its own --state.`);
       return true;
     });
     const check = new Database(path, { readonly: true });
