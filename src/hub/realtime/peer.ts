@@ -23,20 +23,15 @@ export class Peer {
   /** When a frame was last sent (performance.now() ms). */
   private sentAt = performance.now();
   private queue: Promise<void> = Promise.resolve();
-  private drainWaiter: (() => void) | null = null;
+  private drainWaiters: (() => void)[] = [];
   /** Each write's callback: the last one to reach the kernel ends a backlog. */
   private readonly flushed = (): void => {
-    const waiter = this.drainWaiter;
-    if (waiter && !this.backlogged) {
-      this.drainWaiter = null;
-      waiter();
-    }
+    if (this.drainWaiters.length > 0 && !this.backlogged) this.release();
   };
 
   constructor(
     readonly ws: WebSocket,
     maxQueries: number,
-    private readonly maxBufferedBytes: number,
     keepaliveMs: number,
     /** The client joins TransitionChunks (its version says so). */
     private readonly takesChunks = false,
@@ -55,20 +50,36 @@ export class Peer {
     return this.ws.bufferedAmount > 0;
   }
 
-  /** Runs `then` once every frame sent so far has reached the kernel: at once if none waits. */
+  /** Runs `then` once every frame sent so far has reached the kernel (or the socket closed): at once if none waits. */
   whenDrained(then: () => void): void {
-    if (this.backlogged) this.drainWaiter = then;
+    if (this.backlogged) this.drainWaiters.push(then);
     else then();
   }
 
-  /** Sends a frame; false (and the socket dropped) when the client has stopped reading. */
-  send(message: ServerMessage): boolean {
-    if (this.closed || this.ws.readyState !== WebSocket.OPEN) return true;
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
-      this.closed = true;
-      this.ws.terminate();
-      return false;
-    }
+  /**
+   * Resolves once every frame sent so far has reached the kernel (or the socket closed), and until then reads
+   * nothing more from the client: an answer waits for the client to read what came before it, and a client that
+   * asks without reading is held to the frames already sent (a dead one is found by its missed pongs).
+   */
+  drained(): Promise<void> {
+    if (!this.backlogged || this.closed) return Promise.resolve();
+    this.ws.pause();
+    return new Promise((resolve) => this.whenDrained(() => {
+      if (!this.closed) this.ws.resume();
+      resolve();
+    }));
+  }
+
+  /** The socket closed: whatever waited for a drain goes on (and finds it closed). */
+  release(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  /** Sends a frame. Answers wait for `drained()` first and pushed results for `whenDrained`, so what waits in memory stays about one frame. */
+  send(message: ServerMessage): void {
+    if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
     const text = encodeServerMessage(message);
     if (this.takesChunks && text.length > MAX_FRAME_CHARS && message.type === "Transition") {
       for (const frame of transitionChunks(text)) this.ws.send(frame, this.flushed);
@@ -76,7 +87,6 @@ export class Peer {
       this.ws.send(text, this.flushed);
     }
     this.sentAt = performance.now();
-    return true;
   }
 
   /**

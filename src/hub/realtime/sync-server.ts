@@ -42,8 +42,6 @@ export interface SyncServerOptions {
   maxPayloadBytes?: number;
   /** Queries served on one socket; more fail with TOO_MANY_QUERIES. */
   maxQueriesPerSocket?: number;
-  /** A peer that keeps asking without reading the answers is dropped once this much is queued for it (pushed results wait instead). */
-  maxBufferedBytes?: number;
   /** How long close() waits for clients to finish the close handshake. */
   closeGraceMs?: number;
 }
@@ -70,7 +68,7 @@ export class SyncServer {
     this.timestamps = new Timestamps(this.clock);
     this.options = {
       pingIntervalMs: 15_000, clientTimeoutMs: 120_000, maxPayloadBytes: 1024 * 1024, maxQueriesPerSocket: 1000,
-      maxBufferedBytes: 4 * 1024 * 1024, closeGraceMs: 1000, ...options,
+      closeGraceMs: 1000, ...options,
     };
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxPayloadBytes, clientTracking: false });
     this.reactor = new Reactor({ db: deps.db, registry: deps.registry, clock: this.clock }, {
@@ -128,7 +126,7 @@ export class SyncServer {
 
   private accept(ws: WebSocket, request: IncomingMessage): void {
     const chunks = takesTransitionChunks(syncPathVersion(request.url));
-    const peer = new Peer(ws, this.options.maxQueriesPerSocket, this.options.maxBufferedBytes, this.options.pingIntervalMs, chunks);
+    const peer = new Peer(ws, this.options.maxQueriesPerSocket, this.options.pingIntervalMs, chunks);
     this.peers.add(peer);
     // The web UI's socket carries the session cookie (same origin only); the lookup is the peer's first task, so every frame sees its result.
     const token = sameOrigin(request.headers) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
@@ -162,17 +160,21 @@ export class SyncServer {
           ...(await this.reactor.added(peer, added)),
         ];
         // Always sent, even empty: it acknowledges newVersion.
+        await peer.drained();
         return this.sendTransition(peer, modifications);
       }
       case "Mutation":
         state.requireConnect();
+        await peer.drained();
         peer.send(notServed("MutationResponse", message.requestId, message.udfPath));
         // A mutation settles once a Transition reaches its ts; a failed one settles at once, but one more Transition costs nothing.
         return this.sendTransition(peer, []);
       case "Action":
         state.requireConnect();
-        return void peer.send(notServed("ActionResponse", message.requestId, message.udfPath));
+        await peer.drained();
+        return peer.send(notServed("ActionResponse", message.requestId, message.udfPath));
       case "Authenticate":
+        await peer.drained();
         if (state.authenticate(message)) return this.sendTransition(peer, []);
         // What a deployment does with a token it cannot verify: the client stops offering it and reports itself signed out.
         peer.send(authRefused(state.identityVersion));
@@ -185,9 +187,7 @@ export class SyncServer {
   }
 
   private sendTransition(peer: Peer, modifications: StateModification[]): void {
-    if (!peer.send(peer.state.transition(modifications, this.timestamps.next()))) {
-      this.log.warn({}, "real-time peer stopped reading; dropped it");
-    }
+    peer.send(peer.state.transition(modifications, this.timestamps.next()));
   }
 
   /** The sockets whose keepalive is due get it, and their results that went stale with time re-run. */
@@ -215,6 +215,7 @@ export class SyncServer {
 
   private drop(peer: Peer): void {
     peer.closed = true;
+    peer.release();
     this.reactor.forget(peer);
     this.peers.delete(peer);
     if (this.peers.size === 0) this.drained?.();
