@@ -57,6 +57,28 @@ describe("agents subscribe with the stock convex client", () => {
     assert.equal(runs.errors.length, 0);
   });
 
+  it("bounds the pending list to about a megabyte, oldest first, and brings the next runs in as the first ones start", async () => {
+    const agent = await newAgent("Backlogged");
+    const runs = new Recorder(client(), pendingRuns, { token: agent.token });
+    assert.deepEqual(await runs.until(() => true), []);
+    // Twelve runs with prompts of 190,000 characters: 2.3 MB in all; five fit in a result.
+    const delegated: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const task = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: `Long ${i}` });
+      const run = await t.owner(t.creds.ownerToken, "POST", `/tasks/${task.body.id}/delegate`, { agentId: agent.id, prompt: `${i} ${"p".repeat(190_000)}` });
+      assert.equal(run.status, 201);
+      delegated.push(run.body.id);
+    }
+    const first = await runs.until((v) => ids(v).includes(delegated[4]!));
+    assert.deepEqual(ids(first), delegated.slice(0, 5));
+    const viaHttp = await t.agent(agent.token, "GET", "/runs?status=PENDING&limit=5");
+    assert.deepEqual(first, viaHttp.body, "the same items as GET /runs, whole");
+
+    for (const runId of delegated.slice(0, 3)) assert.equal((await t.agent(agent.token, "POST", `/runs/${runId}/start`, {})).status, 200);
+    assert.deepEqual(ids(await runs.until((v) => ids(v)[0] === delegated[3] && ids(v).length === 5)), delegated.slice(3, 8));
+    assert.equal(runs.errors.length, 0);
+  });
+
   it("pushes the new title when the owner renames a pending run's task, as GET /runs shows it", async () => {
     const agent = await newAgent("Rename Watcher");
     const runs = new Recorder(client(), pendingRuns, { token: agent.token });
