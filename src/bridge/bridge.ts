@@ -99,7 +99,7 @@ export class Bridge {
       gatewayConnected: () => this.#gateway?.state === "connected",
     });
     const executor = deps.executor ?? createOpenClawExecutor({
-      gateway: this.#gateway!, turns: this.#state, clock: this.#clock, agentId: config.openclaw.agentId, workRoot: config.workRoot,
+      gateway: this.#gateway!, turns: this.#state, images: this.#state, clock: this.#clock, agentId: config.openclaw.agentId, workRoot: config.workRoot,
       turnTimeoutSeconds: config.turnTimeoutSeconds, progressIntervalMs: config.progressIntervalMs,
       model: config.openclaw.model ?? undefined, thinking: config.openclaw.thinking ?? undefined, log: deps.log,
     });

@@ -10,10 +10,15 @@
  * directory as its `cwd`, so OpenClaw's tools run there (`agent` itself rejects
  * `cwd`). A gateway that refuses that only costs the cwd: the turn goes ahead,
  * the directory is still named in the prompt.
+ *
+ * A new turn carries the task's images its session was not given before
+ * (attachments.ts), so a model that takes images sees them; one that takes
+ * none refuses them, and the turn goes on with their links alone.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { AgentRunDetail, Executor, ExecutorResult } from "../sdk/index.ts";
+import type { AgentRunDetail, Executor, ExecutorContext, ExecutorResult } from "../sdk/index.ts";
+import { fetchAttachments, type AttachmentLimits } from "./attachments.ts";
 import { ProgressCoalescer } from "./coalescer.ts";
 import { extraSystemPrompt, sessionKeyFor, taskIdOf, turnKeyFor, turnMessage, workdirName, type ContextLimits } from "./context.ts";
 import { TurnError, turnFailure } from "./failure.ts";
@@ -23,7 +28,12 @@ import { progressLine } from "./progress.ts";
 import { abortTurn, driveTurn, ensureSession, type TurnOptions } from "./turn.ts";
 
 export interface OpenClawExecutorOptions extends TurnOptions {
-  gateway: TurnOptions["gateway"] & Pick<GatewayClient, "onEvent">;
+  gateway: TurnOptions["gateway"] & Pick<GatewayClient, "onEvent" | "policy">;
+  /** Which images each task's session was given (the state file); default: kept in memory. */
+  images?: ImageLedger;
+  /** Fetches the images (tests). */
+  fetch?: typeof fetch;
+  attachmentLimits?: AttachmentLimits;
   /** OpenClaw agent id. Default "main". */
   agentId?: string;
   /** Each task's working directory goes under this. */
@@ -40,16 +50,32 @@ export interface OpenClawExecutorOptions extends TurnOptions {
 
 const DEADLINE_GRACE_MS = 120_000;
 
+/** Which of a task's images its OpenClaw session was given. */
+export interface ImageLedger {
+  offeredImages(taskId: string): Set<string>;
+  imagesOffered(taskId: string, urls: readonly string[]): void;
+}
+
+function memoryLedger(): ImageLedger {
+  const offered = new Map<string, Set<string>>();
+  return {
+    offeredImages: (taskId) => new Set(offered.get(taskId)),
+    imagesOffered: (taskId, urls) => void offered.set(taskId, new Set([...offered.get(taskId) ?? [], ...urls])),
+  };
+}
+
 export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
   const agentId = o.agentId ?? "main";
+  const ledger = o.images ?? memoryLedger();
   return async (run, ctx) => {
     const taskId = taskIdOf(run);
     const sessionKey = sessionKeyFor(taskId, agentId);
     const turnKey = turnKeyFor(run.id);
     const workdir = join(o.workRoot, workdirName(taskId));
     mkdirSync(workdir, { recursive: true });
-    // Not when resuming a turn already sent (after a drop or a restart): its session exists.
-    if (!o.turns.turnOf(run.id)) await ensureSession(o, run.id, sessionKey, workdir, ctx.signal);
+    // Not when resuming a turn already sent (after a drop or a restart): its session exists, and has its images.
+    const fresh = !o.turns.turnOf(run.id);
+    if (fresh) await ensureSession(o, run.id, sessionKey, workdir, ctx.signal);
 
     const progress = new ProgressCoalescer({ intervalMs: o.progressIntervalMs, clock: o.clock, post: ctx.progress });
     const unsubscribe = o.gateway.onEvent((frame) => {
@@ -71,13 +97,21 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       const params = agentParams(run, o, { agentId, sessionKey, turnKey, workdir });
-      const result = await driveTurn(o, run.id, params, signal).catch((error: unknown) => {
+      const images = fresh ? await attach(run, params, ledger.offeredImages(taskId), o, ctx, signal) : [];
+      const result = await driveTurn(o, run.id, params, signal, {
+        attachmentsRefused: (why) => {
+          o.log?.("info", "the model took no images; the turn goes on with their links", { runId: run.id, why });
+          ctx.progress(`The model does not take images, so it has their links only (${clip(why, 200)}).`);
+        },
+      }).catch((error: unknown) => {
         if (deadline.signal.aborted && !ctx.signal.aborted) {
           throw new TurnError("timeout", `OpenClaw did not end the turn within ${o.turnTimeoutSeconds} s and the bridge's grace`, { cause: error });
         }
         throw error;
       });
       progress.flush();
+      // The session has them now (or its model refused them): a later turn on the task does not send them again.
+      ledger.imagesOffered(taskId, images);
       return toExecutorResult(result, ctx.signal, o.turnTimeoutSeconds);
     } finally {
       cancelDeadline();
@@ -88,6 +122,35 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
       else progress.flush();
     }
   };
+}
+
+/**
+ * Adds the task's images its session was not given to the turn's `attachments`, says which could not be attached,
+ * and returns the addresses offered.
+ */
+async function attach(
+  run: AgentRunDetail, params: Record<string, unknown>, offered: Set<string>, o: OpenClawExecutorOptions, ctx: ExecutorContext, signal: AbortSignal,
+): Promise<string[]> {
+  const images = (run.task.images ?? []).filter((image) => !offered.has(image.url));
+  if (images.length === 0) return [];
+  const policy = o.gateway.policy;
+  const { attachments, skipped } = await fetchAttachments(images, {
+    signal, fetch: o.fetch, ...o.attachmentLimits,
+    ...(policy?.attachments?.maxImageBytes ? { maxImageBytes: Math.min(policy.attachments.maxImageBytes, o.attachmentLimits?.maxImageBytes ?? Infinity) } : {}),
+    // Base64 travels in one frame with the prompt: leave a megabyte for the rest.
+    ...(policy?.maxPayload ? { maxTotalChars: Math.min(policy.maxPayload - 1024 * 1024, o.attachmentLimits?.maxTotalChars ?? Infinity) } : {}),
+  });
+  if (attachments.length) params.attachments = attachments;
+  if (skipped.length) {
+    o.log?.("info", "some of the task's images were not attached", { runId: run.id, skipped });
+    const list = skipped.map((image) => `${image.name} (${image.reason})`).join(", ");
+    ctx.progress(`Could not attach ${skipped.length === 1 ? "an image" : `${skipped.length} images`}; the model has the link${skipped.length === 1 ? "" : "s"} only: ${clip(list, 1000)}.`);
+  }
+  return images.map((image) => image.url);
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function agentParams(run: AgentRunDetail, o: OpenClawExecutorOptions, k: { agentId: string; sessionKey: string; turnKey: string; workdir: string }): Record<string, unknown> {

@@ -6,6 +6,7 @@
  *   end, with the gateway boot their OpenClaw turn started on, and the body their
  *   claim was first sent with (a replay under the same key must send it again).
  * - `outbox`: lifecycle calls not yet acknowledged by the API (`Outbox` port).
+ * - `offered_images`: the task images each task's OpenClaw session was given (`ImageLedger`).
  * One function per operation; statements prepared once; writes are synchronous,
  * so an `enqueue` that returned survives a crash (WAL, synchronous=NORMAL). The layout
  * is versioned; a file from a newer bridge is refused, not rewritten.
@@ -15,6 +16,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Outbox, OutboxEntry, OutboxKind } from "../sdk/index.ts";
+import type { ImageLedger } from "./executor.ts";
 import type { TurnStore } from "./turn.ts";
 
 /**
@@ -43,6 +45,9 @@ CREATE TABLE IF NOT EXISTS outbox (
 `, `
 -- The claim's body as first sent (JSON: the start comment, or null for none); NULL: not known (an older bridge's claim).
 ALTER TABLE runs ADD COLUMN start_body TEXT;
+`, `
+-- The images each task's OpenClaw session was given (its transcript keeps them: a later turn need not send them again).
+CREATE TABLE offered_images (task_id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (task_id, url)) WITHOUT ROWID;
 `];
 
 /** What stands in the way of starting (not a bug of ours): printed without a stack trace. */
@@ -66,7 +71,7 @@ interface OutboxRow {
   created_at: number;
 }
 
-export class BridgeState implements Outbox, TurnStore {
+export class BridgeState implements Outbox, TurnStore, ImageLedger {
   readonly #db: Database.Database;
   readonly #now: () => number;
   readonly #q;
@@ -117,6 +122,8 @@ export class BridgeState implements Outbox, TurnStore {
       ack: db.prepare("DELETE FROM outbox WHERE id = ?"),
       depth: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox"),
       finalFor: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM outbox WHERE run_id = ? AND kind IN ('complete', 'error')"),
+      offered: db.prepare<[string], { url: string }>("SELECT url FROM offered_images WHERE task_id = ?"),
+      offer: db.prepare("INSERT OR IGNORE INTO offered_images (task_id, url) VALUES (?, ?)"),
     };
   }
 
@@ -165,6 +172,18 @@ export class BridgeState implements Outbox, TurnStore {
   /** True when the outbox still holds the run's final call: delivering it is all that is left. */
   hasFinalCall(runId: string): boolean {
     return this.#q.finalFor.get(runId)!.n > 0;
+  }
+
+  // --- images ----------------------------------------------------------------------
+
+  offeredImages(taskId: string): Set<string> {
+    return new Set(this.#q.offered.all(taskId).map((r) => r.url));
+  }
+
+  imagesOffered(taskId: string, urls: readonly string[]): void {
+    this.#db.transaction(() => {
+      for (const url of urls) this.#q.offer.run(taskId, url);
+    })();
   }
 
   // --- outbox (the SDK's port) ---------------------------------------------------

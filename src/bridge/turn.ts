@@ -45,18 +45,24 @@ const SESSION_RETRIES = 3;
  * reported from there, never sent again; a running one is waited for, then
  * looked up again.
  */
-export async function driveTurn(o: TurnOptions, runId: string, params: Record<string, unknown>, signal: AbortSignal): Promise<AgentResult> {
+export async function driveTurn(
+  o: TurnOptions, runId: string, params: Record<string, unknown>, signal: AbortSignal,
+  hooks: { attachmentsRefused?(why: string): void } = {},
+): Promise<AgentResult> {
   const turnKey = String(params.idempotencyKey);
   const sessionKey = String(params.sessionKey);
+  const request = { ...params };
   let waited = false;
   let following = false;
   let retries = 0;
+  /** The gateway refused the last request outright: nothing ran, so there is nothing to look up. */
+  let refused = false;
   for (;;) {
     await ready(o, signal);
     const bootId = o.gateway.bootId;
     const known = o.turns.turnOf(runId);
     try {
-      if (known) {
+      if (known && !refused) {
         // Before the lookup, so no tool call of a turn still going falls between the two.
         if (!following) following = await followTools(o, runId, signal);
         const found = await findTurn(o, runId, sessionKey, turnKey, signal);
@@ -74,8 +80,9 @@ export async function driveTurn(o: TurnOptions, runId: string, params: Record<st
         }
         // OpenClaw has no record of it, or cannot tell: send it under its key.
       }
+      refused = false;
       if (known?.bootId !== bootId) o.turns.turnStarted(runId, bootId);
-      const first = parseAgentResult(await o.gateway.request("agent", params, {
+      const first = parseAgentResult(await o.gateway.request("agent", request, {
         signal,
         isFinal: (payload) => (payload as { status?: unknown })?.status !== "accepted",
       }));
@@ -84,6 +91,13 @@ export async function driveTurn(o: TurnOptions, runId: string, params: Record<st
       await waitForTurn(o, turnKey, signal);
       waited = true;
     } catch (error) {
+      if (!signal.aborted && request.attachments && attachmentsRefused(error)) {
+        // A model that takes no images refuses the whole request (nothing ran): the turn goes without them, same key.
+        delete request.attachments;
+        hooks.attachmentsRefused?.(error.shape?.message ?? error.message);
+        refused = true;
+        continue;
+      }
       if (signal.aborted || !isTransient(error)) throw error;
       if (error.code === "disconnected") {
         o.log?.("warn", "gateway connection dropped during a turn; resuming it", { runId });
@@ -154,6 +168,10 @@ export async function ensureSession(o: TurnOptions, runId: string, sessionKey: s
     }
   }
 }
+
+/** The gateway refused the request for its attachments (the model takes no images, or one is too big): it ran nothing. */
+const attachmentsRefused = (error: unknown): error is GatewayError =>
+  error instanceof GatewayError && error.code === "rejected" && error.shape?.code === "INVALID_REQUEST" && /attachment/i.test(error.shape.message ?? "");
 
 /** A failure worth another try: a dropped connection, a request the gateway did not answer in time, or one it asked to retry. */
 const isTransient = (error: unknown): error is GatewayError => error instanceof GatewayError && (error.retryable || error.code === "timeout");

@@ -84,6 +84,11 @@ export class GatewayClient {
     return this.#state;
   }
 
+  /** The limits the gateway gave this connection (hello-ok), or null before one is made. */
+  get policy(): HelloOk["policy"] | null {
+    return this.#hello?.policy ?? null;
+  }
+
   /** The gateway process's boot id (from hello-ok): a new one means a restarted gateway. */
   get bootId(): string | null {
     return this.#hello?.server.bootId ?? null;

@@ -91,6 +91,11 @@ const HelloOk = Type.Object({
   type: Type.Literal("hello-ok"),
   protocol: Type.Number(),
   server: Type.Object({ version: Type.String(), bootId: Type.Optional(Type.String()) }),
+  /** Limits of this connection (older gateways send fewer or none). */
+  policy: Type.Optional(Type.Object({
+    maxPayload: Type.Optional(Type.Number()),
+    attachments: Type.Optional(Type.Object({ maxBytes: Type.Optional(Type.Number()), maxImageBytes: Type.Optional(Type.Number()) })),
+  })),
 });
 export type HelloOk = Static<typeof HelloOk>;
 

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { createOpenClawExecutor } from "../../../src/bridge/executor.ts";
+import { createOpenClawExecutor, type ImageLedger } from "../../../src/bridge/executor.ts";
+import { GATEWAY_REFUSES_IMAGES, png, startImageServer, type ImageServer } from "../support/image-server.ts";
 import type { TurnStore } from "../../../src/bridge/turn.ts";
 import { TurnError } from "../../../src/bridge/failure.ts";
 import { GatewayError, type EventListener } from "../../../src/bridge/gateway/client.ts";
@@ -20,6 +21,7 @@ type Answer = unknown | ((params: Record<string, unknown>) => unknown);
 
 class FakeGateway {
   bootId: string | null = "boot-1";
+  policy: { maxPayload?: number; attachments?: { maxImageBytes?: number } } | null = null;
   readonly sent: Array<{ method: string; params: Record<string, unknown> }> = [];
   readonly listeners = new Set<EventListener>();
   /** Per method, the answers to give in order (an Error rejects). */
@@ -39,7 +41,8 @@ class FakeGateway {
   }
 
   async request<T>(method: string, params: unknown, options: { signal?: AbortSignal } = {}): Promise<T> {
-    this.sent.push({ method, params: params as Record<string, unknown> });
+    // As sent: the real client serializes the params at once.
+    this.sent.push({ method, params: { ...(params as Record<string, unknown>) } });
     const answers = this.script.get(method) ?? [];
     let answer = answers.shift();
     if (typeof answer === "function") answer = await answer(params as Record<string, unknown>);
@@ -84,7 +87,7 @@ const final = (text: string, cost?: number) => ({
   result: { payloads: [{ text }], meta: { agentMeta: cost === undefined ? {} : { costUsd: cost } } },
 });
 
-function setup() {
+function setup(options: { images?: ImageLedger } = {}) {
   const gateway = new FakeGateway();
   const turns = new MemoryTurns();
   const clock = new FakeClock();
@@ -92,6 +95,7 @@ function setup() {
   const logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
   const executor = createOpenClawExecutor({
     gateway, turns, clock, workRoot, turnTimeoutSeconds: 600, progressIntervalMs: 5_000, log: (level, message, fields) => logs.push({ level, message, fields }),
+    images: options.images,
   });
   gateway.script.set("sessions.create", [{ ok: true, key: "agent:main:groupchat-task_1" }]);
   gateway.script.set("sessions.subscribe", [{ subscribed: true }]);
@@ -452,5 +456,55 @@ describe("the OpenClaw executor", () => {
     const b = setup();
     b.gateway.script.set("agent", [{ runId: "x", status: "timeout", summary: "timeout" }]);
     await assert.rejects(b.executor(run, b.ctx), (error: unknown) => error instanceof TurnError && error.code === "timeout");
+  });
+
+  describe("with the task's images", () => {
+    /** Runs `test` with a loopback image server, closed after. */
+    async function withServer(test: (server: ImageServer) => Promise<void>): Promise<void> {
+      const server = await startImageServer();
+      try {
+        await test(server);
+      } finally {
+        await server.close();
+      }
+    }
+    const withImages = (url: string): AgentRunDetail => ({
+      ...run, task: { ...run.task, images: [{ name: "Crash screen", url: `${url}/shot.png` }, { name: "Gone", url: `${url}/missing.png` }] },
+    });
+
+    it("sends them with a new turn, says which could not be attached, and does not send them again on the task's next turn", async () => withServer(async (server) => {
+      const { gateway, executor, ctx, progress } = setup();
+      gateway.script.set("agent", [final("I see it."), final("Again.")]);
+      await executor(withImages(server.url), ctx);
+      const sent = gateway.sent.find((s) => s.method === "agent")!;
+      assert.deepEqual(sent.params.attachments, [{ type: "image", mimeType: "image/png", fileName: "shot.png", content: png().toString("base64") }]);
+      assert.deepEqual(progress, ["Could not attach an image; the model has the link only: Gone (HTTP 404)."]);
+
+      gateway.script.set("sessions.create", [{ ok: true }]);
+      await executor({ ...withImages(server.url), id: "run_2" }, { ...ctx, runId: "run_2" });
+      const next = gateway.sent.filter((s) => s.method === "agent")[1]!;
+      assert.equal(next.params.attachments, undefined);
+      assert.equal(server.requests.length, 2, "each image was fetched once");
+    }));
+
+    it("sends the turn again without them, under the same key, when the model takes no images, and says so", async () => withServer(async (server) => {
+      const { gateway, executor, ctx, progress } = setup();
+      gateway.script.set("agent", [GATEWAY_REFUSES_IMAGES(), final("Read the links.")]);
+      assert.deepEqual(await executor(withImages(server.url), ctx), { summary: "Read the links." });
+      const [first, second] = gateway.sent.filter((s) => s.method === "agent");
+      assert.equal((first!.params.attachments as unknown[]).length, 1);
+      assert.equal(second!.params.attachments, undefined);
+      assert.equal(second!.params.idempotencyKey, first!.params.idempotencyKey);
+      assert.match(progress.at(-1)!, /^The model does not take images, so it has their links only \(UnsupportedAttachmentError: .*does not accept image inputs\)\.$/);
+    }));
+
+    it("keeps to the gateway's own limit for one image", async () => withServer(async (server) => {
+      const { gateway, executor, ctx, progress } = setup();
+      gateway.policy = { maxPayload: 25 * 1024 * 1024, attachments: { maxImageBytes: 16 } };
+      gateway.script.set("agent", [final("Done.")]);
+      await executor(withImages(server.url), ctx);
+      assert.equal(gateway.sent.find((s) => s.method === "agent")!.params.attachments, undefined);
+      assert.match(progress[0]!, /^Could not attach 2 images; the model has the links only: Crash screen \(over 1 KB, more than the 1 KB an image may have\), Gone \(HTTP 404\)\.$/);
+    }));
   });
 });

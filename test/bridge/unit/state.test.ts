@@ -73,7 +73,7 @@ describe("the bridge's state file", () => {
     assert.deepEqual((await state.pending()).map((e) => [e.id, e.kind, e.payload]), [["e1", "complete", { body: "done" }]]);
     state.close();
     const check = new Database(path, { readonly: true });
-    assert.equal(check.pragma("user_version", { simple: true }), 2);
+    assert.equal(check.pragma("user_version", { simple: true }), 3);
     check.close();
   });
 
@@ -104,7 +104,7 @@ describe("the bridge's state file", () => {
     newer.close();
     assert.throws(() => new BridgeState(path), (error: Error) => {
       assert.ok(error instanceof BridgeStartError);
-      assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 2). Run that version, or give this one its own --state.`);
+      assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 3). Run that version, or give this one its own --state.`);
       return true;
     });
     const check = new Database(path, { readonly: true });
