@@ -24,6 +24,7 @@ const ON_POSTGRES = [
   "test/hub/auth.test.ts",
   "test/hub/bad-input.test.ts",
   "test/hub/costs.test.ts",
+  "test/hub/deleted-later.test.ts",
   "test/hub/metrics.test.ts",
   "test/hub/owner-api.test.ts",
   "test/hub/run-transitions.test.ts",

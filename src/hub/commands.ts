@@ -19,6 +19,7 @@ import {
   addWorkspaceMember, createProject, createWorkspace, deleteProject, deleteWorkspace, editProject, editWorkspace, removeWorkspaceMember,
   type WorkspaceEdit,
 } from "./services/workspaces.ts";
+import { purgeDeleted } from "./services/purge.ts";
 import { addUser, setUp } from "./setup.ts";
 import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
 import { markRead, type ReadSelection } from "./store/notifications.ts";
@@ -116,6 +117,7 @@ export const commands = {
   addUser: command((w, i: { name: string }) => addUser(w, i.name)),
   reapRun: command((w, i: { runId: string; staleBefore: number }) => reapRun(w, i.runId, i.staleBefore)),
   forgetIdempotencyKeys: command((w, i: { before: number }) => deleteIdempotencyKeysBefore(w.sql, i.before)),
+  purgeDeleted: command((w, i: { limit: number }) => purgeDeleted(w, i.limit)),
 };
 
 export type Commands = typeof commands;

@@ -1,5 +1,5 @@
 /**
- * The hub: composes the database, the write path, the HTTP app, the reaper and,
+ * The hub: composes the database, the write path, the HTTP app, the reaper, the purger and,
  * when asked for, the metrics server, and owns their start and ordered shutdown.
  */
 import { ChangeFeed } from "./changes.ts";
@@ -16,6 +16,7 @@ import { HubMetrics } from "./metrics/hub-metrics.ts";
 import { serveMetrics, type MetricsServer } from "./metrics/server.ts";
 import type { App } from "./http/deps.ts";
 import { createSyncServer, type SyncServer } from "./realtime/index.ts";
+import { Purger, type PurgerOptions } from "./purger.ts";
 import { Reaper } from "./reaper.ts";
 import { initialize, type Credentials } from "./setup.ts";
 import { countActiveRuns } from "./store/runs.ts";
@@ -31,6 +32,8 @@ export interface Hub {
   readonly writer: Writer;
   readonly feed: ChangeFeed;
   readonly reaper: Reaper;
+  /** Removes, in batches, what deleting a project or workspace marked deleted. */
+  readonly purger: Purger;
   readonly realtime: SyncServer;
   readonly credentials: Credentials;
   /** Null unless the config asks for metrics (`--metrics-port`). */
@@ -54,6 +57,8 @@ export interface HubOptions {
   writer?: "thread" | "local";
   /** Writes held at once before more are refused with a 503 (10,000). */
   maxPendingWrites?: number;
+  /** The purger's batch size and how often it looks for work. */
+  purge?: PurgerOptions;
 }
 
 export async function createHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
@@ -133,6 +138,9 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     onError: (error) => app.log.error({ err: error }, "reaper pass failed"),
     ...(metrics ? { onExpired: () => metrics.expired() } : {}),
   });
+  const purger = new Purger({ db, writer }, options.purge, {
+    onError: (error) => app.log.error({ err: error }, "purge failed"),
+  });
   // The real-time endpoint shares the HTTP server's port (GROUPCHAT_CONVEX_URL = the hub's URL).
   const sync = createSyncServer({ db, feed, clock, log: app.log });
   realtime = sync;
@@ -143,7 +151,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   let lock: InstanceLock | null = null;
 
   const hub: Hub = {
-    app, db, writer, feed, reaper, realtime: sync, credentials, metrics,
+    app, db, writer, feed, reaper, purger, realtime: sync, credentials, metrics,
     urls() {
       if (!address) throw new Error("The hub is not listening");
       const host = address.host.includes(":") ? `[${address.host}]` : address.host;
@@ -172,15 +180,17 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       const port = typeof bound === "object" && bound ? bound.port : config.port;
       address = { host: config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host, port };
       reaper.start();
+      purger.start();
     },
     close() {
-      // Ordered and idempotent: close the sockets (1012, clients reconnect), stop taking requests, finish the reaper, then the database.
+      // Ordered and idempotent: close the sockets (1012, clients reconnect), stop taking requests, finish the reaper and the purger's batch, then the database.
       closing ??= (async () => {
         // Scrapes first: they read the database.
         await metricsServer?.close();
         await sync.close();
         await app.close();
         await reaper.stop();
+        await purger.stop();
         await writer.close();
         await relay?.close();
         await db.close();

@@ -1,4 +1,5 @@
 import type { Reader } from "./db/port.ts";
+import { Passes } from "./passes.ts";
 import { listStaleRuns } from "./store/runs.ts";
 import type { Clock } from "./write.ts";
 import type { Writer } from "./writer/writer.ts";
@@ -18,18 +19,20 @@ export interface ReaperHooks {
  */
 export class Reaper {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly passes: Passes<number>;
 
   constructor(
     private readonly deps: { db: Reader; writer: Writer; clock: Clock },
     private readonly staleAfterMs: number,
     private readonly hooks: ReaperHooks = {},
-  ) {}
+  ) {
+    this.passes = new Passes(() => this.pass(), 0, hooks.onError);
+  }
 
   start(): void {
     const every = Math.max(50, Math.min(60_000, Math.floor(this.staleAfterMs / 4)));
     // A tick that finds a pass under way skips: the next one catches up.
-    this.timer = setInterval(() => void (this.running ?? this.sweep()), every);
+    this.timer = setInterval(() => void (this.passes.busy || this.sweep()), every);
     this.timer.unref();
   }
 
@@ -37,18 +40,8 @@ export class Reaper {
    * One whole pass begun after this call (a pass already under way may have read
    * the clock earlier, so it is waited out first); returns how many runs it ended.
    */
-  async sweep(): Promise<number> {
-    while (this.running) await this.running;
-    const pass = this.pass().catch((error: unknown) => {
-      this.hooks.onError?.(error);
-      return 0;
-    });
-    this.running = pass;
-    try {
-      return await pass;
-    } finally {
-      if (this.running === pass) this.running = null;
-    }
+  sweep(): Promise<number> {
+    return this.passes.run();
   }
 
   private async pass(): Promise<number> {
@@ -68,6 +61,6 @@ export class Reaper {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running;
+    await this.passes.settled();
   }
 }

@@ -117,6 +117,8 @@ describe("workspace and project admin", () => {
     for (const id of taskIds) assertError(await t.owner(owner, "GET", `/tasks/${id}`), 404, "Task not found");
     for (const id of runIds) assertError(await t.agent(agent.token, "GET", `/runs/${id}`), 404, "Run not found");
     assertError(await t.owner(owner, "POST", "/tasks", { projectId: prj.id, title: "Late" }), 404);
+    // Its rows go in the background, batch after batch (test/hub/deleted-later.test.ts).
+    await t.hub.purger.drain();
     assert.deepEqual(
       [await rowsFor("tasks", "id", taskIds), await rowsFor("runs", "task_id", taskIds), await rowsFor("activity", "task_id", taskIds),
         await rowsFor("notifications", "task_id", taskIds), await rowsFor("notifications", "run_id", runIds)],
@@ -148,6 +150,7 @@ describe("workspace and project admin", () => {
     assertError(await t.owner(owner, "GET", `/tasks/${task.id}`), 404, "Task not found");
     assertError(await t.agent(t.creds.agentToken, "GET", `/runs/${run.id}`), 404, "Run not found");
     assertError(await t.owner(owner, "DELETE", `/workspaces/${ws.id}`), 404, "Workspace not found");
+    await t.hub.purger.drain();
     assert.deepEqual(
       [await rowsFor("projects", "workspace_id", [ws.id]), await rowsFor("workspace_members", "workspace_id", [ws.id]), await rowsFor("invites", "workspace_id", [ws.id])],
       [0, 0, 0],

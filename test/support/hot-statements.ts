@@ -16,6 +16,7 @@ import {
   agentsWithRunsIn, findRun, findRunEnding, findRunForMember, insertRun, listActiveRunsIn, listActiveRunsOfAgent, listActiveRunsOfCreatorIn,
   listRunsForAgent, listRunsOfAgentForUser, listRunsOfTask, listStaleRuns, listStoppedRunsForAgent, touchAgentRun, touchRun, transitionRun,
 } from "../../src/hub/store/runs.ts";
+import { anythingToPurge, claimTasksOf, deleteEmptyProject, deleteEmptyWorkspaces, nextDeletedProject } from "../../src/hub/store/purge.ts";
 import { deleteExpiredSessions, deleteSession, findSession, takeLoginCode } from "../../src/hub/store/sessions.ts";
 import {
   deleteTasks, findTask, findTaskRow, findTaskRowForMember, insertTask, listTaskIdsIn, listTasksForAgent, listTasksForUser, markTaskDoing,
@@ -23,7 +24,7 @@ import {
 } from "../../src/hub/store/tasks.ts";
 import { findUser, findUserByTokenHash, insertOwnerToken, insertUser } from "../../src/hub/store/users.ts";
 import {
-  addMember, deleteProjectRow, deleteWorkspaceRow, findProject, findWorkspace, insertProject, insertWorkspace, isMember, listMembers, listProjects,
+  addMember, markProjectDeleted, markWorkspaceDeleted, findProject, findWorkspace, insertProject, insertWorkspace, isMember, listMembers, listProjects,
   listWorkspacesOf, removeMember, updateProject, updateWorkspace,
 } from "../../src/hub/store/workspaces.ts";
 
@@ -54,9 +55,12 @@ export interface HotCall {
 const read = (name: string, path: Path, call: (sql: Reader, f: Fixture) => Promise<unknown>): HotCall => ({ name, path, write: false, call });
 const write = (name: string, path: Path, call: (sql: Sql, f: Fixture) => Promise<unknown>): HotCall => ({ name, path, write: true, call });
 
-const scopes = (f: Fixture): [string, TaskScope][] => [["task", { taskId: f.taskId }], ["project", { projectId: f.projectId }], ["workspace", { workspaceId: f.workspaceId }]];
+const scopes = (f: Fixture): [string, TaskScope][] => [
+  ["task", { taskId: f.taskId }], ["project", { projectId: f.projectId }], ["workspace", { workspaceId: f.workspaceId }],
+  ["batch", { taskIds: [f.taskId, "task_x", "task_y"] }],
+];
 const scoped = (name: string, path: Path, isWrite: boolean, call: (sql: Sql, scope: TaskScope) => Promise<unknown>): HotCall[] =>
-  ["task", "project", "workspace"].map((kind) => ({
+  ["task", "project", "workspace", "batch"].map((kind) => ({
     name: `${name} (${kind})`, path, write: isWrite,
     call: (sql: Sql, f: Fixture) => call(sql, scopes(f).find(([k]) => k === kind)![1]),
   }));
@@ -183,8 +187,14 @@ export const HOT_CALLS: HotCall[] = [
   write("markRead upTo", "write", (sql, f) => markRead(sql, f.userId, { upTo: f.notificationId }, f.now)),
   write("markRead ids", "write", (sql, f) => markRead(sql, f.userId, { ids: [f.notificationId, "ntf_x"] }, f.now)),
   ...scoped("deleteTasks", "delete", true, deleteTasks),
-  write("deleteProjectRow", "delete", (sql) => deleteProjectRow(sql, "prj_gone")),
-  write("deleteWorkspaceRow", "delete", (sql) => deleteWorkspaceRow(sql, "ws_gone")),
+  write("markProjectDeleted", "delete", (sql, f) => markProjectDeleted(sql, f.projectId, f.now)),
+  write("markWorkspaceDeleted", "delete", (sql, f) => markWorkspaceDeleted(sql, f.workspaceId, f.now)),
+  // The purger's: its idle look (on a timer), then each batch.
+  read("anythingToPurge", "reaper", (sql) => anythingToPurge(sql)),
+  read("nextDeletedProject", "delete", (sql) => nextDeletedProject(sql)),
+  write("claimTasksOf", "delete", (sql, f) => claimTasksOf(sql, f.projectId, 200)),
+  write("deleteEmptyProject", "delete", (sql, f) => deleteEmptyProject(sql, f.projectId)),
+  write("deleteEmptyWorkspaces", "delete", (sql) => deleteEmptyWorkspaces(sql)),
 ];
 
 export interface Recorded {

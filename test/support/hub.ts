@@ -12,6 +12,7 @@ import type { Database } from "../../src/hub/db/port.ts";
 import { PostgresDatabase } from "../../src/hub/db/postgres.ts";
 import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
+import type { PurgerOptions } from "../../src/hub/purger.ts";
 import type { Credentials } from "../../src/hub/setup.ts";
 
 export interface TestHub {
@@ -101,17 +102,26 @@ export async function startTestHub(
     postgresUrl?: string;
     /** `--metrics-port` (e.g. "0": a free port); metrics are off without it. */
     metricsPort?: string;
+    /** The purger's batch size and how often it looks for work (a test drives it with `hub.purger`). */
+    purge?: PurgerOptions;
+    /** An existing data dir (and its `--database`), to start a hub again on what another left. */
+    reuse?: { dataDir: string; databaseFlag: string };
   } = {},
 ): Promise<TestHub> {
-  const kind = options.database ?? (process.env.GROUPCHAT_TEST_DATABASE === "postgres" ? "postgres" : "sqlite");
-  const dataDir = mkdtempSync(join(tmpdir(), "gc-hub-"));
-  const schema = kind === "postgres" ? testSchema() : null;
-  const database = schema ? `${options.postgresUrl ?? TEST_POSTGRES_URL}?schema=${schema}` : "sqlite";
+  const reuse = options.reuse;
+  const kind = reuse ? (reuse.databaseFlag === "sqlite" ? "sqlite" : "postgres")
+    : options.database ?? (process.env.GROUPCHAT_TEST_DATABASE === "postgres" ? "postgres" : "sqlite");
+  const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), "gc-hub-"));
+  // A hub started again on another's data leaves it to that one's close to remove.
+  const schema = !reuse && kind === "postgres" ? testSchema() : null;
+  const database = reuse?.databaseFlag ?? (schema ? `${options.postgresUrl ?? TEST_POSTGRES_URL}?schema=${schema}` : "sqlite");
   const config = resolveHubConfig({
     data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: (process.env.GROUPCHAT_TEST_LOG_LEVEL ?? "silent"), database,
     metricsPort: options.metricsPort,
   }, {});
-  const hub = await createHub(config, { clock: options.clock, maxPendingWrites: options.maxPendingWrites, writer: schema ? "local" : options.writer });
+  const hub = await createHub(config, {
+    clock: options.clock, maxPendingWrites: options.maxPendingWrites, writer: kind === "postgres" ? "local" : options.writer, purge: options.purge,
+  });
   await hub.listen();
   const { baseUrl, apiUrl } = hub.urls();
   let side: SqliteDatabase | null = null;
@@ -129,6 +139,7 @@ export async function startTestHub(
     async close() {
       await side?.close();
       await hub.close();
+      if (reuse) return;
       rmSync(dataDir, { recursive: true, force: true });
       if (schema) await dropTestSchema(schema);
     },

@@ -8,22 +8,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConvexClient } from "convex/browser";
 import { anyApi, type FunctionReference } from "convex/server";
-import WebSocket from "ws";
 import { startTestHub, type TestHub } from "../support/hub.ts";
-import { CSRF, signIn, withCookie } from "./support/session.ts";
+import { browserSocket, CSRF, signIn, withCookie } from "./support/session.ts";
 
 interface Update {
   value?: unknown;
   error?: Error & { data?: { code?: string } };
-}
-
-/** A browser-like socket: the cookie and Origin headers ride on the upgrade. */
-function browserSocket(headers: Record<string, string>): typeof globalThis.WebSocket {
-  return class extends WebSocket {
-    constructor(url: string) {
-      super(url, { headers });
-    }
-  } as unknown as typeof globalThis.WebSocket;
 }
 
 class Watch {

@@ -44,11 +44,15 @@ export interface Sql extends Reader {
 /**
  * The rows whose read-check-write steps cross transactions: a task's status and
  * cost total, an agent's deletion, the names of a person's agents, an
- * Idempotency-Key's first use, a project's or workspace's deletion (its row, and
- * every task in it: `project_tasks` and `workspace_tasks` lock those by the
- * project's or workspace's id).
+ * Idempotency-Key's first use, a project's or workspace's deletion (its row, and a
+ * workspace's projects: `workspace_projects` locks those by the workspace's id).
+ * A write that adds to a project or workspace (a task, a run, a comment, a member)
+ * holds it with `project_contents` or `workspace_contents`: such writes go side by
+ * side, and a deletion waits for them, or they wait for it and then find it deleted.
  */
-export type LockableTable = "tasks" | "agents" | "users" | "idempotency_keys" | "projects" | "workspaces" | "project_tasks" | "workspace_tasks";
+export type LockableTable =
+  | "tasks" | "agents" | "users" | "idempotency_keys" | "projects" | "workspaces" | "workspace_projects"
+  | "project_contents" | "workspace_contents";
 
 /** A connection that can also be closed; the hub's reads go through one. */
 export interface ReadDatabase extends Reader {

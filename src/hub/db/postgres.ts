@@ -24,11 +24,13 @@ const RETRY = new Set(["40P01", "40001"]);
 const LOCK: Record<LockableTable, string> = {
   tasks: "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE",
   agents: "SELECT 1 FROM agents WHERE id = ? FOR UPDATE",
-  // A deletion's: rows that refer to these (a new task, project, member, run) wait for it, then find them gone.
+  // A deletion's: writes that add to these (a task, a run, a comment, a member) wait for it, then find them deleted.
   projects: "SELECT 1 FROM projects WHERE id = ? FOR UPDATE",
   workspaces: "SELECT 1 FROM workspaces WHERE id = ? FOR UPDATE",
-  project_tasks: "SELECT 1 FROM tasks WHERE project_id = ? FOR UPDATE",
-  workspace_tasks: "SELECT 1 FROM tasks WHERE workspace_id = ? FOR UPDATE",
+  workspace_projects: "SELECT 1 FROM projects WHERE workspace_id = ? FOR UPDATE",
+  // What those writes hold: KEY SHARE, so they go side by side (and beside inserts that refer to the row), while a FOR UPDATE waits.
+  project_contents: "SELECT 1 FROM projects WHERE id = ? FOR KEY SHARE",
+  workspace_contents: "SELECT 1 FROM workspaces WHERE id = ? FOR KEY SHARE",
   // NO KEY: rows that refer to the user (its comments, runs, notifications) go on being inserted meanwhile.
   users: "SELECT 1 FROM users WHERE id = ? FOR NO KEY UPDATE",
   // No row yet to lock: a transaction-scoped advisory lock on the key's hash (a collision only makes two keys wait in turn).

@@ -1,4 +1,4 @@
-import type { Reader } from "../db/port.ts";
+import type { Reader, Sql } from "../db/port.ts";
 import { notFound } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findRun, findRunEnding, findRunForMember, type RunEnding, type RunJoined } from "../store/runs.ts";
@@ -44,4 +44,40 @@ export async function userProject(sql: Reader, user: UserPrincipal, projectId: s
 
 export async function userWorkspace(sql: Reader, user: UserPrincipal, workspaceId: string): Promise<void> {
   if (!(await isMember(sql, workspaceId, user.userId))) throw notFound("Workspace");
+}
+
+/*
+ * For a write that adds to a workspace, project or task (a project, member, task, run or
+ * comment): the same rules, read after holding what it adds to (PostgreSQL, see LockableTable).
+ * A deletion of it at the same moment commits first, and then it is not found here (404), or
+ * waits for this write to commit: nothing is added to what is deleted, nor a run left going there.
+ */
+
+export async function userWorkspaceToWrite(sql: Sql, user: UserPrincipal, workspaceId: string): Promise<void> {
+  await sql.lock("workspace_contents", workspaceId);
+  await userWorkspace(sql, user, workspaceId);
+}
+
+export async function userProjectToWrite(sql: Sql, user: UserPrincipal, projectId: string): Promise<ProjectRow> {
+  await sql.lock("project_contents", projectId);
+  return userProject(sql, user, projectId);
+}
+
+export async function userTaskToWrite(sql: Sql, user: UserPrincipal, taskId: string): Promise<TaskRow> {
+  return heldInProject(sql, () => userTask(sql, user, taskId));
+}
+
+export async function userRunToWrite(sql: Sql, user: UserPrincipal, runId: string): Promise<RunJoined> {
+  return heldInProject(sql, () => userRun(sql, user, runId));
+}
+
+/** Reads a task or run, holds its project, and reads it again if that may have waited (it may be gone, or moved to another project). */
+async function heldInProject<T extends { project_id: string }>(sql: Sql, read: () => Promise<T>): Promise<T> {
+  let row = await read();
+  while (await sql.lock("project_contents", row.project_id)) {
+    const again = await read();
+    if (again.project_id === row.project_id) return again;
+    row = again;
+  }
+  return row;
 }

@@ -11,7 +11,7 @@ import { deleteExpiredInvites, deleteInvite, insertInvite, takeInvite, type Invi
 import { insertUser } from "../store/users.ts";
 import { addMember, findWorkspace } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
-import { userWorkspace } from "./access.ts";
+import { userWorkspace, userWorkspaceToWrite } from "./access.ts";
 import { openSession, type Session } from "./sessions.ts";
 
 export const INVITE_TTL_MS = 7 * 24 * 3_600_000;
@@ -25,7 +25,7 @@ export interface NewInvite {
 }
 
 export async function createInvite(w: Write, user: UserPrincipal, workspaceId: string): Promise<NewInvite> {
-  await userWorkspace(w.sql, user, workspaceId);
+  await userWorkspaceToWrite(w.sql, user, workspaceId);
   await deleteExpiredInvites(w.sql, w.now);
   const code = newToken("invite");
   const expiresAt = w.now + INVITE_TTL_MS;
@@ -60,6 +60,9 @@ export async function joinWithInvite(
   const invite = await takeInvite(w.sql, hashToken(code), w.now);
   if (!invite) throw unauthorized("Invalid or expired invite");
   const workspaceId = invite.workspace_id;
+  // Its workspace deleted at the same moment (PostgreSQL) took its invites: this one is used up either way.
+  await w.sql.lock("workspace_contents", workspaceId);
+  if (!(await findWorkspace(w.sql, workspaceId))) throw unauthorized("Invalid or expired invite");
   const userId = "signedIn" in joiner ? joiner.signedIn.userId : newId("usr", w.now);
   if (!("signedIn" in joiner)) await insertUser(w.sql, { id: userId, name: joiner.name.trim(), kind: "user", created_at: w.now });
   await addMember(w.sql, workspaceId, userId, w.now);

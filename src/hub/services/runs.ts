@@ -17,7 +17,7 @@ import {
 } from "../store/runs.ts";
 import { findTaskRow, markTaskDoing, setTaskCostTotal } from "../store/tasks.ts";
 import type { Write } from "../write.ts";
-import { agentRun, agentRunEnding, userRun, userTask } from "./access.ts";
+import { agentRun, agentRunEnding, userRun, userRunToWrite, userTaskToWrite } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
 import { notify } from "./notify.ts";
 
@@ -178,7 +178,7 @@ export async function delegateUnlessBusy(
 ): Promise<RunListItem | null> {
   // Before the read: an agent being deleted at the same time either sees this run (and stops it) or is seen deleted here.
   await w.sql.lock("agents", agentId);
-  const task = await userTask(w.sql, user, taskId);
+  const task = await userTaskToWrite(w.sql, user, taskId);
   const agent = await findAgent(w.sql, agentId);
   // Agents are private to their creator: someone else's agent does not exist for you.
   if (!agent || agent.creator_id !== user.userId) {
@@ -213,7 +213,7 @@ export async function delegateUnlessBusy(
 
 export async function followUp(w: Write, user: UserPrincipal, runId: string, message: string): Promise<RunListItem> {
   if (!text(message)) throw badRequest("message must be a non-empty string");
-  const run = await userRun(w.sql, user, runId);
+  const run = await userRunToWrite(w.sql, user, runId);
   await w.sql.lock("agents", run.agent_id); // as in `delegate`; the agent is read after it
   const agent = await findAgent(w.sql, run.agent_id);
   if (!agent) throw conflict(`${run.agent_name} was deleted; delegate the task to another agent`);

@@ -10,7 +10,7 @@ import { deleteTasks, findTask, insertTask, listTaskIdsIn, updateTask, type Task
 import { findUser } from "../store/users.ts";
 import { isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
-import { userProject, userTask } from "./access.ts";
+import { userProjectToWrite, userTask, userTaskToWrite } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
 import { delegateUnlessBusy } from "./runs.ts";
 
@@ -28,7 +28,7 @@ function checkTitle(title: string): string {
 }
 
 export async function createTask(w: Write, user: UserPrincipal, input: NewTask): Promise<Task> {
-  const project = await userProject(w.sql, user, input.projectId);
+  const project = await userProjectToWrite(w.sql, user, input.projectId);
   const id = newId("task", w.now);
   await insertTask(w.sql, {
     id, workspace_id: project.workspace_id, project_id: project.id, title: checkTitle(input.title),
@@ -53,14 +53,14 @@ export interface TaskEdit {
 
 export async function editTask(w: Write, user: UserPrincipal, taskId: string, edit: TaskEdit): Promise<Task> {
   await w.sql.lock("tasks", taskId); // its status change records the status it had: no other edit in between
-  const task = await userTask(w.sql, user, taskId);
+  const task = await userTaskToWrite(w.sql, user, taskId);
   const patch: TaskPatch = {};
   if (edit.title !== undefined) patch.title = checkTitle(edit.title);
   if (edit.description !== undefined) patch.description = edit.description;
   if (edit.dueDate !== undefined) patch.due_date = edit.dueDate;
   if (edit.images !== undefined) patch.images = JSON.stringify(edit.images);
   if (edit.projectId !== undefined && edit.projectId !== task.project_id) {
-    const project = await userProject(w.sql, user, edit.projectId);
+    const project = await userProjectToWrite(w.sql, user, edit.projectId);
     if (project.workspace_id !== task.workspace_id) throw badRequest("projectId must be a project of the task's workspace");
     patch.project_id = project.id;
   }
@@ -100,12 +100,25 @@ export async function deleteTask(w: Write, user: UserPrincipal, taskId: string):
 }
 
 /**
- * Deletes the scope's tasks (one, a project's, a workspace's) with their feeds,
- * runs and notifications, and says so to whatever showed them. Refused (409) while
- * a run on any of them is PENDING or RUNNING. The caller has locked what a
- * concurrent delegation would need (PostgreSQL).
+ * Deletes the scope's tasks (a task's deletion: one) with their feeds, runs and
+ * notifications, and says so to whatever showed them. Refused (409) while a run on
+ * any of them is PENDING or RUNNING. The caller has locked what a concurrent
+ * delegation would need (PostgreSQL).
  */
 export async function removeTasks(w: Write, scope: TaskScope, where: string): Promise<void> {
+  await hideTasks(w, scope, where);
+  for (const userId of await usersNotifiedIn(w.sql, scope)) w.changes.users.add(userId);
+  await deleteTasks(w.sql, scope);
+}
+
+/**
+ * What deleting the scope's tasks checks and says, before they are deleted or marked
+ * so (a project's, a workspace's: their rows go later, services/purge.ts): refused (409)
+ * while a run on any of them is PENDING or RUNNING, so an agent hears of a stop and no
+ * run of it is left going; then the agents with runs on them (their run lists) and the
+ * tasks' own views hear that they are gone. Their notifications go with their rows.
+ */
+export async function hideTasks(w: Write, scope: TaskScope, where: string): Promise<void> {
   const active = await listActiveRunsIn(w.sql, scope);
   if (active.length > 0) {
     const agents = [...new Set(active.map((r) => r.agent_name))];
@@ -113,9 +126,7 @@ export async function removeTasks(w: Write, scope: TaskScope, where: string): Pr
     throw conflict(`${agents.join(", ")} ${agents.length === 1 ? "has" : "have"} ${runs} going ${where}; stop ${active.length === 1 ? "it" : "them"} first`);
   }
   for (const agentId of await agentsWithRunsIn(w.sql, scope)) w.changes.agents.add(agentId);
-  for (const userId of await usersNotifiedIn(w.sql, scope)) w.changes.users.add(userId);
   for (const taskId of await listTaskIdsIn(w.sql, scope)) w.changes.tasks.add(taskId);
-  await deleteTasks(w.sql, scope);
 }
 
 export interface PostedComment {
@@ -132,7 +143,7 @@ export interface PostedComment {
  */
 export async function commentOnTask(w: Write, user: UserPrincipal, taskId: string, body: string): Promise<PostedComment> {
   if (!body.trim()) throw badRequest("body must be a non-empty string");
-  await userTask(w.sql, user, taskId);
+  await userTaskToWrite(w.sql, user, taskId);
   const id = await addComment(w, taskId, null, user.userId, body.trim());
   const runs: RunListItem[] = [];
   for (const agent of mentionedNames(body, await listAgentsOf(w.sql, user.userId))) {

@@ -4,13 +4,13 @@ import { badRequest, conflict, forbidden, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { findUser } from "../store/users.ts";
 import {
-  addMember, deleteProjectRow, deleteWorkspaceRow, findWorkspace, insertProject, insertWorkspace, isMember, listMembers,
+  addMember, findWorkspace, insertProject, insertWorkspace, isMember, listMembers, markProjectDeleted, markWorkspaceDeleted,
   removeMember, updateProject, updateWorkspace, type ProjectRow, type WorkspaceRow,
 } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
-import { userProject, userWorkspace } from "./access.ts";
+import { userProject, userWorkspace, userWorkspaceToWrite } from "./access.ts";
 import { stopRunsOfLeavingMember } from "./runs.ts";
-import { removeTasks } from "./tasks.ts";
+import { hideTasks } from "./tasks.ts";
 
 export const toWorkspaceView = (w: WorkspaceRow) => ({ id: w.id, name: w.name, createdBy: w.created_by, createdAt: w.created_at });
 export const toProjectView = (p: ProjectRow) => ({
@@ -29,7 +29,7 @@ export async function createWorkspace(w: Write, user: UserPrincipal, name: strin
 }
 
 export async function addWorkspaceMember(w: Write, user: UserPrincipal, workspaceId: string, userId: string) {
-  await userWorkspace(w.sql, user, workspaceId);
+  await userWorkspaceToWrite(w.sql, user, workspaceId);
   const member = await findUser(w.sql, userId);
   if (!member || member.kind !== "user") throw notFound("User");
   await addMember(w.sql, workspaceId, userId, w.now);
@@ -103,20 +103,22 @@ export async function editWorkspace(w: Write, user: UserPrincipal, workspaceId: 
 /**
  * Deletes the workspace with its projects, tasks (their feeds, runs and
  * notifications), members and invites. Its creator's to do; refused (409) while
- * a run in it is PENDING or RUNNING, as for a task.
+ * a run in it is PENDING or RUNNING, as for a task. One short write marks it and its
+ * projects deleted and lets its members and invites go: it is gone from every read
+ * at once; the purger removes its tasks in batches afterwards (services/purge.ts).
  */
 export async function deleteWorkspace(w: Write, user: UserPrincipal, workspaceId: string): Promise<void> {
   // A project, task, member or run added meanwhile (PostgreSQL) commits first and is seen here, or waits and then fails (404).
   await w.sql.lock("workspaces", workspaceId);
-  await w.sql.lock("workspace_tasks", workspaceId);
+  await w.sql.lock("workspace_projects", workspaceId);
   await managedWorkspace(w.sql, user, workspaceId, "delete it");
-  await removeTasks(w, { workspaceId }, "in this workspace");
-  await deleteWorkspaceRow(w.sql, workspaceId);
+  await hideTasks(w, { workspaceId }, "in this workspace");
+  await markWorkspaceDeleted(w.sql, workspaceId, w.now);
   w.changes.workspaces.add(workspaceId);
 }
 
 export async function createProject(w: Write, user: UserPrincipal, workspaceId: string, input: { name: string; description?: string | undefined }) {
-  await userWorkspace(w.sql, user, workspaceId);
+  await userWorkspaceToWrite(w.sql, user, workspaceId);
   if (!input.name.trim()) throw badRequest("name must be a non-empty string");
   const row: ProjectRow = {
     id: newId("prj", w.now), workspace_id: workspaceId, name: input.name.trim(),
@@ -144,13 +146,15 @@ export async function editProject(w: Write, user: UserPrincipal, projectId: stri
 /**
  * Deletes the project with its tasks (their feeds, runs and notifications). The
  * workspace's creator's to do; refused (409) while a run in it is PENDING or RUNNING.
+ * One short write marks it deleted: it and its tasks are gone from every read at once;
+ * the purger removes them in batches afterwards (services/purge.ts).
  */
 export async function deleteProject(w: Write, user: UserPrincipal, projectId: string): Promise<void> {
+  // A task, run or comment added meanwhile (PostgreSQL) commits first and is seen here, or waits and then fails (404).
   await w.sql.lock("projects", projectId);
-  await w.sql.lock("project_tasks", projectId);
   const project = await userProject(w.sql, user, projectId);
   await managedWorkspace(w.sql, user, project.workspace_id, "delete its projects");
-  await removeTasks(w, { projectId }, "in this project");
-  await deleteProjectRow(w.sql, projectId);
+  await hideTasks(w, { projectId }, "in this project");
+  await markProjectDeleted(w.sql, projectId, w.now);
   w.changes.workspaces.add(project.workspace_id);
 }

@@ -66,11 +66,11 @@ export async function listNotifications(sql: Reader, userId: string, page: Notif
 /** The people with a notification about the task (their lists and unread counts change with it). */
 /** The people with notifications about the scope's tasks (by run and by task, as their indexes go). */
 export async function usersNotifiedIn(sql: Reader, scope: TaskScope): Promise<string[]> {
-  const { ids, param } = tasksIn(scope);
+  const { ids, params } = tasksIn(scope);
   const rows = await sql.all<{ user_id: string }>(
     `SELECT user_id FROM notifications WHERE run_id IN (SELECT id FROM runs WHERE task_id IN (${ids}))
      UNION SELECT user_id FROM notifications WHERE run_id IS NULL AND task_id IN (${ids})`,
-    [param, param],
+    [...params, ...params],
   );
   return rows.map((r) => r.user_id);
 }

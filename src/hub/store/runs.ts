@@ -1,5 +1,5 @@
 import type { Reader, Sql } from "../db/port.ts";
-import { tasksIn, type TaskScope } from "./tasks.ts";
+import { LIVE_TASK, tasksIn, type TaskScope } from "./tasks.ts";
 import { isEnded, type RunStatus } from "../../sdk/run-state.ts";
 import type { Activity, RunDetail, RunListItem, Task } from "../../sdk/types.ts";
 
@@ -34,7 +34,9 @@ export interface RunJoined extends RunRow {
 
 const COLUMNS = `r.*, t.title AS task_title, t.workspace_id, t.project_id, t.status AS task_status, o.name AS owner_name,
     a.name AS agent_name, a.user_id AS agent_user_id, a.creator_id AS agent_creator_id`;
-const JOINED = "runs r JOIN tasks t ON t.id = r.task_id JOIN users o ON o.id = r.owner_id JOIN agents a ON a.id = r.agent_id";
+// The task's join also leaves out the runs of projects deleted and not yet purged (LIVE_TASK):
+// every run read goes through here, the agent's (its lists, a PENDING run it would start) and the owner's.
+const JOINED = `runs r JOIN tasks t ON t.id = r.task_id AND ${LIVE_TASK} JOIN users o ON o.id = r.owner_id JOIN agents a ON a.id = r.agent_id`;
 const SELECT = `SELECT ${COLUMNS} FROM ${JOINED}`;
 
 export function toRunListItem(row: RunJoined): RunListItem {
@@ -183,14 +185,14 @@ export function listActiveRunsOfCreatorIn(sql: Reader, creatorId: string, worksp
 /** The task's PENDING and RUNNING runs. */
 /** The PENDING and RUNNING runs on the scope's tasks. */
 export function listActiveRunsIn(sql: Reader, scope: TaskScope): Promise<RunJoined[]> {
-  const { ids, param } = tasksIn(scope);
-  return sql.all<RunJoined>(`${SELECT} WHERE r.task_id IN (${ids}) AND r.status IN ('PENDING', 'RUNNING')`, [param]);
+  const { ids, params } = tasksIn(scope);
+  return sql.all<RunJoined>(`${SELECT} WHERE r.task_id IN (${ids}) AND r.status IN ('PENDING', 'RUNNING')`, params);
 }
 
 /** The agents with runs on the scope's tasks (their run lists show a task's title and project). */
 export async function agentsWithRunsIn(sql: Reader, scope: TaskScope): Promise<string[]> {
-  const { ids, param } = tasksIn(scope);
-  const rows = await sql.all<{ agent_id: string }>(`SELECT DISTINCT agent_id FROM runs WHERE task_id IN (${ids})`, [param]);
+  const { ids, params } = tasksIn(scope);
+  const rows = await sql.all<{ agent_id: string }>(`SELECT DISTINCT agent_id FROM runs WHERE task_id IN (${ids})`, params);
   return rows.map((r) => r.agent_id);
 }
 

@@ -61,7 +61,7 @@ export async function isMember(sql: Reader, workspaceId: string, userId: string)
 }
 
 export function findWorkspace(sql: Reader, id: string): Promise<WorkspaceRow | undefined> {
-  return sql.get<WorkspaceRow>("SELECT * FROM workspaces WHERE id = ?", [id]);
+  return sql.get<WorkspaceRow>("SELECT * FROM workspaces WHERE id = ? AND deleted_at IS NULL", [id]);
 }
 
 /** Sets the row's given columns (names from our own types, never from input). */
@@ -75,9 +75,15 @@ export function updateWorkspace(sql: Sql, id: string, patch: Partial<Pick<Worksp
   return update(sql, "workspaces", id, patch);
 }
 
-/** Deletes the workspace with its projects, members and invites (its tasks must be gone first: store/tasks.ts). */
-export async function deleteWorkspaceRow(sql: Sql, id: string): Promise<void> {
-  await sql.run("DELETE FROM workspaces WHERE id = ?", [id]);
+/**
+ * Marks the workspace and its projects deleted and removes its members and invites (a few
+ * rows): it is gone from every read at once. The purger removes the rest (store/purge.ts).
+ */
+export async function markWorkspaceDeleted(sql: Sql, id: string, now: number): Promise<void> {
+  await sql.run("UPDATE workspaces SET deleted_at = ? WHERE id = ?", [now, id]);
+  await sql.run("UPDATE projects SET deleted_at = ? WHERE workspace_id = ? AND deleted_at IS NULL", [now, id]);
+  await sql.run("DELETE FROM workspace_members WHERE workspace_id = ?", [id]);
+  await sql.run("DELETE FROM invites WHERE workspace_id = ?", [id]);
 }
 
 export async function insertProject(sql: Sql, row: ProjectRow): Promise<void> {
@@ -87,18 +93,18 @@ export async function insertProject(sql: Sql, row: ProjectRow): Promise<void> {
 }
 
 export function listProjects(sql: Reader, workspaceId: string): Promise<ProjectRow[]> {
-  return sql.all<ProjectRow>("SELECT * FROM projects WHERE workspace_id = ? ORDER BY id", [workspaceId]);
+  return sql.all<ProjectRow>("SELECT * FROM projects WHERE workspace_id = ? AND deleted_at IS NULL ORDER BY id", [workspaceId]);
 }
 
 export function findProject(sql: Reader, id: string): Promise<ProjectRow | undefined> {
-  return sql.get<ProjectRow>("SELECT * FROM projects WHERE id = ?", [id]);
+  return sql.get<ProjectRow>("SELECT * FROM projects WHERE id = ? AND deleted_at IS NULL", [id]);
 }
 
 export function updateProject(sql: Sql, id: string, patch: Partial<Pick<ProjectRow, "name" | "description">>): Promise<void> {
   return update(sql, "projects", id, patch);
 }
 
-/** Deletes the project (its tasks must be gone first: store/tasks.ts). */
-export async function deleteProjectRow(sql: Sql, id: string): Promise<void> {
-  await sql.run("DELETE FROM projects WHERE id = ?", [id]);
+/** Marks the project deleted: it and its tasks are gone from every read at once; the purger removes them (store/purge.ts). */
+export async function markProjectDeleted(sql: Sql, id: string, now: number): Promise<void> {
+  await sql.run("UPDATE projects SET deleted_at = ? WHERE id = ?", [now, id]);
 }

@@ -1,4 +1,5 @@
 /** Signing in to a test hub's web session over plain HTTP, as the sign-in page does. */
+import WebSocket from "ws";
 import { request, type Res, type TestHub } from "../../support/hub.ts";
 
 export const CSRF = { "x-groupchat-csrf": "1" };
@@ -29,4 +30,13 @@ export function withCookie(t: TestHub, cookie: string, method: string, path: str
   const h: Record<string, string> = { cookie, ...headers };
   if (body !== undefined) h["content-type"] = "application/json";
   return request(`${t.baseUrl}/api/v1${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+/** A browser-like socket for the live queries: the cookie and Origin headers ride on the upgrade. */
+export function browserSocket(headers: Record<string, string>): typeof globalThis.WebSocket {
+  return class extends WebSocket {
+    constructor(url: string) {
+      super(url, { headers });
+    }
+  } as unknown as typeof globalThis.WebSocket;
 }

@@ -1,0 +1,40 @@
+/**
+ * Purging what a deletion marked (a project, a workspace: services/workspaces.ts): one
+ * small batch per call, each its own short transaction, so the writes of everyone else
+ * go between two batches instead of waiting for the whole of it.
+ */
+import { claimTasksOf, deleteEmptyProject, deleteEmptyWorkspaces, nextDeletedProject } from "../store/purge.ts";
+import { usersNotifiedIn } from "../store/notifications.ts";
+import { deleteTasks } from "../store/tasks.ts";
+import type { Write } from "../write.ts";
+
+export interface Purged {
+  /** Tasks removed (with their runs, feeds and notifications). */
+  tasks: number;
+  /** Project and workspace rows removed, once nothing of theirs was left. */
+  projects: number;
+  workspaces: number;
+  /** Whether this batch made progress, so another may find more (false: nothing left, or only what another hub holds). */
+  more: boolean;
+}
+
+/**
+ * Removes up to `limit` tasks of a deleted project, or its row once they are gone (and
+ * its workspace's, if that was deleted and has no project left). No run there can be
+ * going (a deletion is refused while one is), and nothing is added to a deleted project
+ * (services/access.ts): a batch holds the whole of what it removes.
+ */
+export async function purgeDeleted(w: Write, limit: number): Promise<Purged> {
+  const project = await nextDeletedProject(w.sql);
+  if (!project) return { tasks: 0, projects: 0, workspaces: await deleteEmptyWorkspaces(w.sql), more: false };
+  const taskIds = await claimTasksOf(w.sql, project.id, limit);
+  if (taskIds.length > 0) {
+    // Their notifications go too: the lists and unread counts of the people who had them change.
+    for (const userId of await usersNotifiedIn(w.sql, { taskIds })) w.changes.users.add(userId);
+    await deleteTasks(w.sql, { taskIds });
+  }
+  // A short batch may have been the last: then the project goes in the same transaction.
+  const projects = taskIds.length < limit && (await deleteEmptyProject(w.sql, project.id)) ? 1 : 0;
+  const workspaces = projects > 0 ? await deleteEmptyWorkspaces(w.sql) : 0;
+  return { tasks: taskIds.length, projects, workspaces, more: taskIds.length > 0 || projects > 0 };
+}
