@@ -69,6 +69,8 @@ export async function slice(into: Tally, worker: (i: number) => Promise<void>, p
 export interface LifecycleHub {
   pid: number;
   dataDir: string;
+  /** The PostgreSQL schema its tables are in (a hub on PostgreSQL only). */
+  schema?: string;
   /** Where it listens (`http://127.0.0.1:P`), and the owner's Authorization header. */
   origin: string;
   ownerAuth: string;
@@ -98,6 +100,7 @@ export async function startLifecycleHub(
   if (!schema) return server;
   return {
     ...server,
+    schema,
     async stop() {
       await server.stop();
       await dropBenchSchema(schema);
