@@ -195,6 +195,29 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
       }
     }
   });
+  it("deletes a workspace, leaving nothing of it, when a new project, task, member and invite come at the same moment", async () => {
+    for (let i = 0; i < 8; i++) {
+      const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: `Racing ws ${i}` })).body;
+      const project = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "First" }, { "x-workspace-id": ws.id })).body;
+      const person = await t.hub.writer.run("addUser", { name: `Racing person ${i}` });
+      const [projected, tasked, joined, invited, deleted] = await Promise.all([
+        t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Late" }, { "x-workspace-id": ws.id }),
+        t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: project.id, title: "Late" }),
+        t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws.id}/members`, { userId: person.userId }),
+        t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws.id}/invites`),
+        t.owner(t.creds.ownerToken, "DELETE", `/workspaces/${ws.id}`),
+      ]);
+      assertStatus(deleted, 204);
+      // Each came first (and went with the workspace) or found it gone.
+      for (const res of [projected, tasked, joined, invited]) assert.ok([201, 404].includes(res.status), `round ${i}: ${res.status} ${JSON.stringify(res.body)}`);
+      assert.ok(!(await t.owner(person.ownerToken, "GET", "/workspaces")).body.some((w: { id: string }) => w.id === ws.id), `round ${i}: the new member sees it`);
+      await t.hub.purger.drain();
+      for (const table of ["projects", "tasks", "workspace_members", "invites"]) {
+        const n = Number((await t.database().get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE workspace_id = ?`, [ws.id]))!.n);
+        assert.equal(n, 0, `round ${i}: ${table} of the deleted workspace`);
+      }
+    }
+  });
   it("signs in once with a one-time code redeemed twice at the same moment", async () => {
     for (let i = 0; i < 8; i++) {
       const code = await loginCode(t);

@@ -122,6 +122,7 @@ describe("deleting a project or a workspace", () => {
     assertError(await t.owner(t.creds.ownerToken, "POST", `/runs/${h.runIds[0]}/follow-up`, { message: "More" }), 404, "Run not found");
     // The agent API.
     for (const id of h.runIds) assertError(await t.agent(t.creds.agentToken, "GET", `/runs/${id}`), 404, "Run not found");
+    assertError(await t.agent(t.creds.agentToken, "POST", `/runs/${h.runIds[1]}/start`, {}), 404, "Run not found");
     const after = await shown();
     for (const list of Object.values(after)) for (const id of [...h.taskIds, ...h.runIds]) assert.ok(!list.includes(id), `${id} still listed`);
     // The live queries.
