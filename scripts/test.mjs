@@ -20,6 +20,7 @@ const ON_POSTGRES = [
   "test/db/schema.test.ts",
   "test/hub/access.test.ts",
   "test/hub/agent-api.test.ts",
+  "test/hub/api-tokens.test.ts",
   "test/hub/arbitrary-requests.test.ts",
   "test/hub/auth.test.ts",
   "test/hub/bad-input.test.ts",

@@ -11,7 +11,10 @@ export interface ChangeSet {
   readonly users: Set<string>;
   /** Workspaces whose projects or task lists changed. */
   readonly workspaces: Set<string>;
-  /** Agents whose token was rotated or who were deleted: cached credentials must go. */
+  /**
+   * Agents whose token was rotated or who were deleted, and revoked personal access
+   * tokens (by their tok_ id): cached credentials must go.
+   */
   readonly credentials: Set<string>;
   /**
    * Anything may have changed (another hub's changes could not be heard for a

@@ -8,9 +8,10 @@
  */
 import type { TSchema } from "typebox";
 import { Activity, RunListItem, Task } from "../sdk/types.ts";
-import { AgentWithToken, Invite, MemberAdded, NewToken, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
+import { ApiTokenWithSecret, AgentWithToken, Invite, MemberAdded, NewToken, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
 import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
 import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
+import { createApiToken, revokeApiToken } from "./services/api-tokens.ts";
 import { commentOnRun, delegate, endRun, followUp, heartbeatRun, reapRun, startRun, stopRun } from "./services/runs.ts";
 import { createInvite, joinWithInvite, revokeInvite, type Joiner } from "./services/invites.ts";
 import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
@@ -24,6 +25,7 @@ import { addUser, setUp } from "./setup.ts";
 import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
 import { markRead, type ReadSelection } from "./store/notifications.ts";
 import { touchRun } from "./store/runs.ts";
+import { touchApiToken } from "./store/api-tokens.ts";
 import type { CostInput } from "./domain/cost.ts";
 import type { Write } from "./write.ts";
 
@@ -107,6 +109,14 @@ export const commands = {
     if (updated > 0) w.changes.users.add(i.user.userId);
     return { updated };
   }, ReadCount),
+
+  createApiToken: command(
+    (w, i: UserCall & { name: string }) => createApiToken(w, i.user, i.name),
+    ApiTokenWithSecret, { secret: "the token it made is shown only once. Make another one (and revoke this one if it is lost)." },
+  ),
+  revokeApiToken: command((w, i: UserCall & { tokenId: string }) => revokeApiToken(w, i.user, i.tokenId)),
+  /** A personal access token was used (written at most once a minute per token: OwnerAuth decides). */
+  touchApiToken: command(async (w, i: { tokenId: string; at: number }) => touchApiToken(w.sql, i.tokenId, i.at)),
 
   // Sessions, setup and housekeeping.
   issueLoginCode: command((w, i: { userId: string }) => issueLoginCode(w, i.userId)),

@@ -48,7 +48,8 @@ export interface Hub {
 
 export interface HubOptions {
   clock?: Clock;
-  logger?: boolean | { level: string };
+  /** Fastify's logger: its level, and where lines go (stdout unless a stream is given). */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
   /**
    * Where writes run, overriding the config's `writer`: on this thread (the
    * default: the hop to another thread costs more than the SQL it moves), or on a

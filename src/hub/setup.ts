@@ -67,7 +67,7 @@ export async function initialize(deps: { writer: Writer }, dataDir: string, owne
 
 /** The first owner, their workspace, a project "General" and an agent "OpenClaw Bot", in one write. */
 export async function setUp(w: Write, name: string): Promise<Credentials> {
-  const { userId, ownerToken } = await createUser(w, name);
+  const { userId, ownerToken } = await createUser(w, name, "Created by hub init");
   const owner = { kind: "user" as const, userId, name };
   const workspace = await createWorkspace(w, owner, `${name}'s workspace`);
   const project = await createProject(w, owner, workspace.id, { name: "General" });
@@ -78,7 +78,7 @@ export async function setUp(w: Write, name: string): Promise<Credentials> {
 
 /** Adds a person; they join the hub's first workspace so they can work alongside its owner. */
 export async function addUser(w: Write, name: string): Promise<{ userId: string; ownerToken: string }> {
-  const created = await createUser(w, name);
+  const created = await createUser(w, name, "Created by hub user add");
   const row = await w.sql.get<{ value: string }>("SELECT value FROM settings WHERE key = 'default_workspace_id'");
   if (!row) throw notFound("Hub data (run `hub init` first)");
   await addMember(w.sql, row.value, created.userId, w.now);

@@ -8,6 +8,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { UniqueViolation, type SqlValue } from "../../src/hub/db/port.ts";
 import { FEED_SQL, listActivity } from "../../src/hub/store/activity.ts";
 import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
+import { listApiTokens } from "../../src/hub/store/api-tokens.ts";
 import { findRunEnding } from "../../src/hub/store/runs.ts";
 import { deleteTasks, listTasksForUser } from "../../src/hub/store/tasks.ts";
 
@@ -343,6 +344,24 @@ describe("the SQLite adapter", () => {
       await write("INSERT INTO tasks_search (tasks_search, rank) VALUES ('integrity-check', 1)");
     } finally {
       await db.close();
+    }
+  });
+
+  it("names the tokens of a database from before API tokens (version 11) after what made them, and lists them", async () => {
+    const file = join(dir, "v11.sqlite");
+    const raw = databaseAt(file, 11);
+    raw.exec(`INSERT INTO users VALUES ('u3', 'Cy', 'user', 1), ('u4', 'Di', 'user', 2);
+      INSERT INTO owner_tokens (id, user_id, token_hash, kind, created_at, expires_at) VALUES
+        ('tok_1', 'u1', 'h1', 'pat', 0, NULL), ('tok_2', 'u3', 'h2', 'pat', 1, NULL), ('tok_3', 'u1', 'h3', 'session', 2, 99);`);
+    raw.close();
+    const migrated = new SqliteDatabase(file);
+    try {
+      // u1, the first person, was made by hub init; u3 by hub user add; u4 (joined by invite) has no token.
+      assert.deepEqual(await listApiTokens(migrated, "u1"), [{ id: "tok_1", name: "Created by hub init", prefix: "gcp_", created_at: 0, last_used_at: null }]);
+      assert.deepEqual((await listApiTokens(migrated, "u3")).map((x) => x.name), ["Created by hub user add"]);
+      assert.deepEqual(await listApiTokens(migrated, "u4"), []);
+    } finally {
+      await migrated.close();
     }
   });
 

@@ -94,6 +94,23 @@ describe("several hubs on one PostgreSQL database", () => {
     assert.equal((await agent(second, token, "GET", "/me")).status, 200);
   });
 
+  it("stops taking a revoked personal access token on the other hub too", async () => {
+    const made = created(await owner(first, "POST", "/tokens", { name: "Across hubs" }), "create token");
+    const withToken = (hub: { baseUrl: string }) =>
+      request(`${hub.baseUrl}/api/v1/workspaces`, { method: "GET", headers: { authorization: `Bearer ${made.token}` } });
+    // Both hubs have it cached after a first call.
+    assert.equal((await withToken(first)).status, 200);
+    assert.equal((await withToken(second)).status, 200);
+    assert.equal((await owner(first, "DELETE", `/tokens/${made.id}`)).status, 204);
+    assert.equal((await withToken(first)).status, 401, "refused at once where it was revoked");
+
+    const giveUp = Date.now() + 15_000;
+    while ((await withToken(second)).status !== 401) {
+      assert.ok(Date.now() < giveUp, "gave up waiting for the revoked token to be refused by the second hub");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+
   it("will not set a shared database up twice: a hub without the credentials file says where they are", async () => {
     const child = spawnHub(tempDir("gc-pg-third-"), "--database", database);
     children.push(child);

@@ -8,6 +8,7 @@
 import type { Reader, Sql, SqlValue } from "../../src/hub/db/port.ts";
 import { listActivity, insertActivity, insertActivityPair, type ActivityRow } from "../../src/hub/store/activity.ts";
 import { agentNamesOf, findAgent, findAgentByTokenHash, insertAgent, listAgentsOf, markAgentDeleted, setAgentTokenHash } from "../../src/hub/store/agents.ts";
+import { countApiTokens, deleteApiToken, listApiTokens, touchApiToken } from "../../src/hub/store/api-tokens.ts";
 import { deleteIdempotencyKeysBefore, findIdempotencyKey, insertIdempotencyKey } from "../../src/hub/store/idempotency.ts";
 import { deleteExpiredInvites, deleteInvite, insertInvite, listOpenInvites, takeInvite } from "../../src/hub/store/invites.ts";
 import { countUnread, insertNotification, listNotifications, markRead, usersNotifiedIn } from "../../src/hub/store/notifications.ts";
@@ -75,6 +76,11 @@ export const HOT_CALLS: HotCall[] = [
   read("findAgentByTokenHash", "agent", (sql) => findAgentByTokenHash(sql, "h")),
   read("findSession", "live", (sql, f) => findSession(sql, "h", f.now)),
   read("findUser", "write", (sql, f) => findUser(sql, f.userId)),
+  // A person's personal access tokens; a token's use, written at most once a minute per token.
+  read("listApiTokens", "owner", (sql, f) => listApiTokens(sql, f.userId)),
+  read("countApiTokens", "rare", (sql, f) => countApiTokens(sql, f.userId)),
+  write("deleteApiToken", "rare", (sql, f) => deleteApiToken(sql, f.userId, "tok_1")),
+  write("touchApiToken", "owner", (sql, f) => touchApiToken(sql, "tok_1", f.now)),
   read("findIdempotencyKey", "write", (sql) => findIdempotencyKey(sql, "agent:a", "k")),
   // Agents.
   read("findAgent", "write", (sql, f) => findAgent(sql, f.agentId)),

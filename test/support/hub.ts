@@ -106,6 +106,8 @@ export async function startTestHub(
     purge?: PurgerOptions;
     /** An existing data dir (and its `--database`), to start a hub again on what another left. */
     reuse?: { dataDir: string; databaseFlag: string };
+    /** Every line the hub logs, at debug level (silent without it). */
+    logLines?: string[];
   } = {},
 ): Promise<TestHub> {
   const reuse = options.reuse;
@@ -119,8 +121,10 @@ export async function startTestHub(
     data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: (process.env.GROUPCHAT_TEST_LOG_LEVEL ?? "silent"), database,
     metricsPort: options.metricsPort,
   }, {});
+  const lines = options.logLines;
   const hub = await createHub(config, {
     clock: options.clock, maxPendingWrites: options.maxPendingWrites, writer: kind === "postgres" ? "local" : options.writer, purge: options.purge,
+    ...(lines ? { logger: { level: "debug", stream: { write: (line: string) => void lines.push(line) } } } : {}),
   });
   await hub.listen();
   const { baseUrl, apiUrl } = hub.urls();

@@ -16,7 +16,8 @@ import { isUiPath, webUi } from "./web.ts";
 export const BODY_LIMIT = 1024 * 1024;
 
 export interface AppOptions {
-  logger?: boolean | { level: string };
+  /** Fastify's logger: its level, and where lines go (stdout unless a stream is given). */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
   version?: string;
   /** The built web UI (dist/web by default). */
   webDir?: string;

@@ -1,9 +1,11 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { ChangeFeed } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
 import { hasPrefix, hashToken, tokenMatches, type TokenKind } from "../domain/tokens.ts";
 import { forbidden, unauthorized } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgentByTokenHash } from "../store/agents.ts";
+import { LAST_USED_EVERY_MS } from "../services/api-tokens.ts";
 import { sessionFromToken } from "../services/sessions.ts";
 import { findUserByTokenHash } from "../store/users.ts";
 import { CSRF_HEADER, passesCsrf, readCookie, SESSION_COOKIE } from "./session-cookie.ts";
@@ -44,34 +46,68 @@ export async function agentFromToken(db: Reader, raw: string | null): Promise<Ag
 
 const MAX_CACHED = 50_000;
 
+interface CachedToken {
+  readonly principal: UserPrincipal;
+  readonly tokenId: string;
+  /** When its use was last recorded (by this hub, or as read from the row). */
+  lastUsedAt: number | null;
+}
+
+export interface OwnerAuthOptions {
+  /** Told of a personal access token's use at most once a minute per token; it records it off the request's path. */
+  onUse?: (tokenId: string, at: number) => void;
+}
+
 /**
  * The person behind an owner API request: a Bearer gcp_ token, or else the web
  * session cookie, which may change state only with the CSRF header (403 without).
- * A token's person is cached by the token's hash (a personal access token has no
- * end and cannot be revoked yet: when it can, forget it through the change feed,
- * as AgentAuth does); the cookie is checked every time, so signing out takes
- * effect at once.
+ * A token's person is cached by the token's hash, and forgotten as soon as its
+ * revocation commits (the change feed's `credentials` carry its id), as AgentAuth
+ * does for agents; the cookie is checked every time, so signing out takes effect at once.
  */
 export class OwnerAuth {
-  private readonly byHash = new Map<string, UserPrincipal>();
+  private readonly byHash = new Map<string, CachedToken>();
+  /** Bumped by every forget, so a lookup that raced one does not cache a stale answer. */
+  private epoch = 0;
+  private readonly onUse: (tokenId: string, at: number) => void;
 
-  constructor(private readonly db: Reader) {}
+  /** Without a feed nothing cached is ever forgotten: for one-off uses (the benches), never a serving hub. */
+  constructor(private readonly db: Reader, feed?: ChangeFeed, options: OwnerAuthOptions = {}) {
+    this.onUse = options.onUse ?? (() => {});
+    feed?.subscribe((changes) => {
+      if (changes.everything) this.forget(() => true);
+      else if (changes.credentials.size > 0) this.forget((cached) => changes.credentials.has(cached.tokenId));
+    });
+  }
 
   async principal(request: { method: string; headers: IncomingHttpHeaders }, now: number): Promise<UserPrincipal> {
     if (request.headers.authorization === undefined) return this.fromSession(request, now);
     const token = checked(tokenFromHeader(request.headers.authorization), "owner");
     const hash = hashToken(token);
-    const cached = this.byHash.get(hash);
-    if (cached) return cached;
+    const cached = this.byHash.get(hash) ?? await this.lookUp(token, hash, now);
+    if (cached.lastUsedAt === null || now - cached.lastUsedAt >= LAST_USED_EVERY_MS) {
+      cached.lastUsedAt = now;
+      this.onUse(cached.tokenId, now);
+    }
+    return cached.principal;
+  }
+
+  private async lookUp(token: string, hash: string, now: number): Promise<CachedToken> {
+    const epoch = this.epoch;
     const user = await findUserByTokenHash(this.db, hash, now);
     // The lookup is by hash; the constant-time check guards the comparison itself.
     if (!user || !tokenMatches(token, user.token_hash)) throw unauthorized("Invalid owner token");
-    const principal: UserPrincipal = { kind: "user", userId: user.id, name: user.name };
-    if (user.expires_at === null) {
+    const entry: CachedToken = { principal: { kind: "user", userId: user.id, name: user.name }, tokenId: user.token_id, lastUsedAt: user.last_used_at };
+    if (user.expires_at === null && epoch === this.epoch) {
       if (this.byHash.size >= MAX_CACHED) this.byHash.clear();
-      this.byHash.set(hash, principal);
+      this.byHash.set(hash, entry);
     }
-    return principal;
+    return entry;
+  }
+
+  private forget(which: (cached: CachedToken) => boolean): void {
+    this.epoch++;
+    for (const [hash, cached] of this.byHash) if (which(cached)) this.byHash.delete(hash);
   }
 
   private async fromSession(request: { method: string; headers: IncomingHttpHeaders }, now: number): Promise<UserPrincipal> {

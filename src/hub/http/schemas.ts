@@ -15,6 +15,18 @@ export const AgentView = Type.Object({
 });
 export const NewToken = Type.Object({ token: Type.String() });
 export const AgentWithToken = Type.Intersect([AgentView, NewToken]);
+export const ApiToken = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  createdAt: UnixMs,
+  lastUsedAt: Type.Union([UnixMs, Type.Null()], { description: "When it was last used, to the minute (null: never)" }),
+  prefix: Type.String({ description: "Its first characters (gcp_ and 4 more), to tell tokens apart; only gcp_ for those made before names existed" }),
+});
+export const ApiTokenWithSecret = Type.Object({
+  id: Type.String(), name: Type.String(), createdAt: UnixMs,
+  token: Type.String({ description: "The personal access token (gcp_), shown this once" }),
+});
+export const NewApiTokenBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 export const Member = Type.Object({ id: Type.String(), name: Type.String(), joinedAt: UnixMs, isCreator: Type.Boolean() });
 export const MemberParams = Type.Object({ id: Id, userId: Id });
 export const MemberAdded = Type.Object({ workspaceId: Type.String(), userId: Type.String() });

@@ -24,23 +24,26 @@ export interface OwnerTokenRow {
   kind: "pat" | "session";
   created_at: number;
   expires_at: number | null;
+  /** A personal access token's name and first characters (sessions and sign-in codes have neither). */
+  name?: string;
+  prefix?: string;
 }
 
 export async function insertOwnerToken(sql: Sql, row: OwnerTokenRow): Promise<void> {
   await sql.run(
-    "INSERT INTO owner_tokens (id, user_id, token_hash, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-    [row.id, row.user_id, row.token_hash, row.kind, row.created_at, row.expires_at],
+    "INSERT INTO owner_tokens (id, user_id, token_hash, kind, created_at, expires_at, name, prefix) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    [row.id, row.user_id, row.token_hash, row.kind, row.created_at, row.expires_at, row.name ?? null, row.prefix ?? null],
   );
 }
 
-/** The user a live owner token (by hash) belongs to. */
+/** The user a live owner token (by hash) belongs to, with the token's id and when it was last used. */
 export function findUserByTokenHash(
   sql: Reader,
   tokenHash: string,
   now: number,
-): Promise<(UserRow & { token_hash: string; expires_at: number | null }) | undefined> {
+): Promise<(UserRow & { token_id: string; token_hash: string; expires_at: number | null; last_used_at: number | null }) | undefined> {
   return sql.get(
-    `SELECT u.*, t.token_hash, t.expires_at FROM owner_tokens t JOIN users u ON u.id = t.user_id
+    `SELECT u.*, t.id AS token_id, t.token_hash, t.expires_at, t.last_used_at FROM owner_tokens t JOIN users u ON u.id = t.user_id
      WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)`,
     [tokenHash, now],
   );

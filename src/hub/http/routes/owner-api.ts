@@ -10,10 +10,12 @@ import { notFound } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userRun, userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
+import { MAX_API_TOKENS, toApiTokenView } from "../../services/api-tokens.ts";
 import { toInviteView } from "../../services/invites.ts";
 import { toProjectView, toWorkspaceView, workspaceMembers } from "../../services/workspaces.ts";
 import { listActivity } from "../../store/activity.ts";
 import { findAgent, listAgentsOf } from "../../store/agents.ts";
+import { listApiTokens } from "../../store/api-tokens.ts";
 import { listOpenInvites } from "../../store/invites.ts";
 import { countUnread, listNotifications } from "../../store/notifications.ts";
 import { listRunsOfAgentForUser, listRunsOfTask, toRunDetail } from "../../store/runs.ts";
@@ -24,7 +26,7 @@ import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
 import { Before, linkNextPage } from "../page-link.ts";
 import {
-  AgentView, AgentWithToken, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
+  AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, TaskDetail,
   ProjectPatchBody, TaskPatchBody, UserMe, Workspace, WorkspacePatchBody,
 } from "../schemas.ts";
@@ -41,7 +43,11 @@ declare module "fastify" {
 }
 
 export function ownerApi(app: App, deps: HttpDeps): void {
-  const auth = new OwnerAuth(deps.db);
+  // A token's last use is written off the request's path, at most once a minute per token; a write refused
+  // (the hub busy or closing) only leaves it older.
+  const auth = new OwnerAuth(deps.db, deps.feed, {
+    onUse: (tokenId, at) => void deps.writer.run("touchApiToken", { tokenId, at }).catch(() => undefined),
+  });
   app.decorateRequest("user", null as never);
   app.addHook("onRequest", async (request, reply) => {
     try {
@@ -80,6 +86,18 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     linkNextPage(request, reply, runs, limit);
     return runs;
   });
+
+  // Personal access tokens
+  app.get("/tokens", s(["Tokens"], "Your personal access tokens (gcp_), newest first: never the token itself", { response: { 200: Type.Array(ApiToken), ...errors } }),
+    async (request) => (await listApiTokens(deps.db, request.user.userId)).map(toApiTokenView));
+  app.post("/tokens", s(["Tokens"], `Make a personal access token for scripts (Bearer gcp_…); shown this once (at most ${MAX_API_TOKENS} each: 409 past that)`, {
+    body: NewApiTokenBody, response: { 201: ApiTokenWithSecret, ...errors },
+  }), (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createApiToken", { user: request.user, name: request.body.name }));
+  app.delete("/tokens/:id", s(["Tokens"], "Revoke one of your tokens (the one calling too): it stops working at once", { params: IdParams, response: { 204: Type.Null(), ...errors } }),
+    async (request, reply) => {
+      await deps.writer.run("revokeApiToken", { user: request.user, tokenId: request.params.id });
+      return reply.code(204).send(null);
+    });
 
   // Workspaces and projects
   app.get("/workspaces", s(["Workspaces"], "Workspaces you belong to", { response: { 200: Type.Array(Workspace), ...errors } }), async (request) =>
