@@ -6,6 +6,7 @@ import { ShownOnce } from "./components/shown-once.tsx";
 import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
 import { closeLiveClient, useLive } from "./live.ts";
 import { Agents } from "./pages/Agents.tsx";
+import { ApiTokens } from "./pages/ApiTokens.tsx";
 import { Board } from "./pages/Board.tsx";
 import { Join } from "./pages/Join.tsx";
 import { Notifications } from "./pages/Notifications.tsx";
@@ -70,6 +71,7 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: () => void }
         <nav aria-label="Main">
           <Link to={firstProject ? `/projects/${firstProject.id}` : "/"} className="brand">GroupChat hub</Link>
           <Link to="/agents">Agents</Link>
+          <Link to="/tokens">API tokens</Link>
           <Link to="/notifications">
             Notifications{" "}
             <span className={`pill ${unread ? "" : "zero"}`} data-testid="unread-count" aria-label={`${unread} unread`}>{unread}</span>
@@ -132,6 +134,8 @@ function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeVie
       return <TaskPage taskId={route.taskId} />;
     case "agents":
       return <Agents />;
+    case "tokens":
+      return <ApiTokens />;
     case "notifications":
       return <Notifications />;
     case "login":

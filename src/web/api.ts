@@ -4,6 +4,11 @@
  * requires of cookie-authenticated requests, and an Idempotency-Key so a
  * retried click never acts twice.
  */
+// Type-only: the hub's own shape of a listed token, so the page and the route cannot drift apart.
+import type { ApiTokenView } from "../hub/services/api-tokens.ts";
+
+export type { ApiTokenView };
+
 export class ApiError extends Error {
   override readonly name = "ApiError";
   constructor(readonly status: number, message: string) {
@@ -75,6 +80,10 @@ export const api = {
   createProject: (workspaceId: string, name: string) =>
     call<{ id: string; name: string }>("POST", "/projects", { name }, { "x-workspace-id": workspaceId }),
   rotateToken: (agentId: string) => call<{ token: string }>("POST", `/agents/${encodeURIComponent(agentId)}/token`),
+  apiTokens: () => call<ApiTokenView[]>("GET", "/tokens"),
+  /** A new personal access token: `token` is shown this once. */
+  createApiToken: (name: string) => call<{ id: string; name: string; createdAt: number; token: string }>("POST", "/tokens", { name }),
+  revokeApiToken: (tokenId: string) => call<null>("DELETE", `/tokens/${encodeURIComponent(tokenId)}`),
   markRead: (ids: string[]) => call<{ updated: number }>("POST", "/notifications/read", { ids }),
   /** Everything up to the newest notification the page shows, seen or scrolled past. */
   markAllRead: (upTo: string) => call<{ updated: number }>("POST", "/notifications/read-all", { upTo }),

@@ -379,6 +379,35 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     assert.equal((await t.agent(agent.token, "GET", "/me")).status, 401);
   });
 
+  it("makes an API token, shows it once with Copy, lists it by name and first characters, and revokes it after a confirm", async () => {
+    await page.getByRole("link", { name: "API tokens" }).click();
+    await page.getByRole("heading", { name: "API tokens" }).waitFor(WAIT);
+    await page.locator(".api-tokens li", { hasText: "Created by hub init" }).waitFor(WAIT);
+    await page.getByLabel("Name").fill("Nightly report");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const shown = page.getByTestId("api-token");
+    await shown.waitFor(WAIT);
+    const token = (await shown.textContent())!;
+    assert.match(token, /^gcp_[A-Za-z0-9_-]{43}$/);
+    await page.getByTestId("api-token-once").getByRole("button", { name: "Copy" }).waitFor(WAIT);
+    const row = page.locator(".api-tokens li", { hasText: "Nightly report" });
+    await row.waitFor(WAIT);
+    assert.ok((await row.textContent())!.includes(`${token.slice(0, 8)}…`));
+    await shot("api-token");
+    assert.equal((await t.owner(token, "GET", "/me")).status, 200);
+    // Done hides it, and a reload never shows it again.
+    await page.getByTestId("api-token-once").getByRole("button", { name: "Done" }).click();
+    await page.reload();
+    await row.waitFor(WAIT);
+    assert.equal(await page.getByTestId("api-token-once").count(), 0);
+    assert.ok(!(await page.content()).includes(token));
+    dialogs.length = 0;
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await row.waitFor({ state: "detached", ...WAIT });
+    assert.deepEqual(dialogs, ["Revoke the token Nightly report? Scripts using it stop working at once."]);
+    assert.equal((await t.owner(token, "GET", "/me")).status, 401);
+  });
+
   /** Opens the project the picker lists as `label` ("Workspace / Project"), from the first project's board. */
   async function openProject(label: string) {
     await page.getByRole("link", { name: "GroupChat hub" }).click();

@@ -34,7 +34,7 @@ describe("session cookie rules", () => {
 
 describe("web UI routes", () => {
   it("the hub serves the app exactly on the UI's routes", () => {
-    for (const path of ["/", "/login", "/join", "/agents", "/notifications", "/projects/prj_1", "/tasks/task_1?x=1"]) assert.ok(isUiPath(path), path);
+    for (const path of ["/", "/login", "/join", "/agents", "/tokens", "/notifications", "/projects/prj_1", "/tasks/task_1?x=1"]) assert.ok(isUiPath(path), path);
     for (const path of ["/nowhere", "/api/v1/x", "/tasks", "/tasks/a/b", "/healthz"]) assert.ok(!isUiPath(path), path);
   });
 
@@ -43,6 +43,7 @@ describe("web UI routes", () => {
     assert.deepEqual(parseRoute("/join", "#code=gci_abc"), { page: "join", code: "gci_abc" });
     assert.deepEqual(parseRoute("/tasks/task_1", ""), { page: "task", taskId: "task_1" });
     assert.deepEqual(parseRoute("/projects/prj_1", ""), { page: "board", projectId: "prj_1" });
+    assert.deepEqual(parseRoute("/tokens", ""), { page: "tokens" });
     assert.deepEqual(parseRoute("/nope/x/y", ""), { page: "missing" });
   });
 });

@@ -36,7 +36,7 @@ export function webUi(app: App, webDir: string = DEFAULT_WEB_DIR): (request: Fas
 }
 
 /** The UI's client-side routes (src/web/router.ts); any other unknown path stays a JSON 404. */
-const UI_ROUTES = /^\/(?:|login|join|agents|notifications|projects\/[^/]+|tasks\/[^/]+)$/;
+const UI_ROUTES = /^\/(?:|login|join|agents|tokens|notifications|projects\/[^/]+|tasks\/[^/]+)$/;
 
 export function isUiPath(url: string): boolean {
   return UI_ROUTES.test(url.split("?")[0]!.replace(/\/+/g, "/"));

@@ -1,0 +1,92 @@
+/**
+ * Your personal access tokens (gcp_), for scripts against the owner API: make one
+ * (shown once), see them by name and first characters, revoke one. A plain REST
+ * list, read again after each change: it changes only by your own hand.
+ */
+import { useEffect, useState } from "react";
+import { api, type ApiTokenView } from "../api.ts";
+import { ShownOnce } from "../components/shown-once.tsx";
+import { Empty, ErrorNote, Loading } from "../components/states.tsx";
+import { useAction } from "../components/use-action.ts";
+import { formatTime } from "../format.ts";
+
+interface Revealed {
+  name: string;
+  token: string;
+}
+
+export function ApiTokens() {
+  const [tokens, setTokens] = useState<ApiTokenView[] | null>(null);
+  // The token lives only in this component's memory: gone on reload, never stored.
+  const [revealed, setRevealed] = useState<Revealed | null>(null);
+  const load = useAction();
+  const reload = () => load.run(async () => setTokens(await api.apiTokens()));
+  // Once, on opening the page; after that, each change reads it again.
+  useEffect(() => void reload(), []);
+  return (
+    <section aria-labelledby="tokens-title">
+      <h1 id="tokens-title">API tokens</h1>
+      <p className="meta">A token lets a script act as you on the owner API: <code>Authorization: Bearer gcp_…</code>. Revoke one you no longer use.</p>
+      {revealed && (
+        <div data-testid="api-token-once">
+          <ShownOnce label={`Token ${revealed.name}`} text={revealed.token} testId="api-token" onDone={() => setRevealed(null)}>
+            <h2>Token {revealed.name}</h2>
+            <p><strong>Copy it now: it is shown this once.</strong> Try it with <code>curl -H "Authorization: Bearer $TOKEN" {location.origin}/api/v1/workspaces</code>.</p>
+          </ShownOnce>
+        </div>
+      )}
+      <NewToken onCreated={(made) => { setRevealed(made); void reload(); }} />
+      {load.error && <ErrorNote error={load.error} />}
+      {tokens === null ? (!load.error && <Loading what="tokens" />) : tokens.length === 0 ? <Empty>No tokens yet.</Empty> : (
+        <ul className="api-tokens">
+          {tokens.map((token) => <TokenRow key={token.id} token={token} onRevoked={() => void reload()} />)}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function NewToken({ onCreated }: { onCreated: (made: Revealed) => void }) {
+  const [name, setName] = useState("");
+  const create = useAction();
+  return (
+    <form className="new-agent" aria-label="New token" onSubmit={async (event) => {
+      event.preventDefault();
+      await create.run(async () => {
+        const made = await api.createApiToken(name.trim());
+        onCreated({ name: made.name, token: made.token });
+        setName("");
+      });
+    }}>
+      <div className="row">
+        <label className="grow">Name <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="What it is for, e.g. CI deploys" /></label>
+        <button type="submit" disabled={create.busy || !name.trim()}>Create token</button>
+      </div>
+      {create.error && <ErrorNote error={create.error} />}
+    </form>
+  );
+}
+
+function TokenRow({ token, onRevoked }: { token: ApiTokenView; onRevoked: () => void }) {
+  const revoke = useAction();
+  return (
+    <li className="card" data-token-id={token.id}>
+      <div className="row spread">
+        <div>
+          <strong>{token.name}</strong> <code className="meta">{token.prefix}…</code>
+          <div className="meta">
+            Created {formatTime(token.createdAt)} · {token.lastUsedAt === null ? "never used" : `last used ${formatTime(token.lastUsedAt)}`}
+          </div>
+        </div>
+        <button type="button" className="danger" disabled={revoke.busy} onClick={() => {
+          if (!confirm(`Revoke the token ${token.name}? Scripts using it stop working at once.`)) return;
+          void revoke.run(async () => {
+            await api.revokeApiToken(token.id);
+            onRevoked();
+          });
+        }}>Revoke</button>
+      </div>
+      {revoke.error && <ErrorNote error={revoke.error} />}
+    </li>
+  );
+}
