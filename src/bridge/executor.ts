@@ -162,9 +162,15 @@ function agentParams(run: AgentRunDetail, o: OpenClawExecutorOptions, k: { agent
     extraSystemPrompt: extraSystemPrompt(run, k.workdir, o.context),
     timeout: o.turnTimeoutSeconds,
     label: `GroupChat: ${(run.task.title ?? run.taskTitle).slice(0, 60)}`,
-    ...(o.model ? { model: o.model } : {}),
+    ...(o.model ? modelParams(o.model) : {}),
     ...(o.thinking ? { thinking: o.thinking } : {}),
   };
+}
+
+/** `provider/model` as OpenClaw's two fields: given whole as `model`, the gateway finds no such model in its catalog (it then judged a vision model to take no images). */
+function modelParams(ref: string): { provider?: string; model: string } {
+  const slash = ref.indexOf("/");
+  return slash > 0 ? { provider: ref.slice(0, slash), model: ref.slice(slash + 1) } : { model: ref };
 }
 
 function toExecutorResult(result: AgentResult, signal: AbortSignal, timeoutSeconds: number): ExecutorResult {

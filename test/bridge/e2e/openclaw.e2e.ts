@@ -15,6 +15,7 @@ import { request, startTestHub, type TestHub } from "../../support/hub.ts";
 import type { RunDetail } from "../../../src/sdk/types.ts";
 import { commentsOf, ownerView, runTransitions, stopRun } from "../../sdk/support/runs.ts";
 import { startTestBridge, type TestBridge } from "../support/bridge.ts";
+import { startImageServer, type ImageServer } from "../support/image-server.ts";
 import { startSwitchProxy, type SwitchProxy } from "../support/switch-proxy.ts";
 import { afterToolCall, startModelServer, textOf, turnMessage, type ChatRequest, type ModelServer, type Reply } from "../support/model-server.ts";
 import { openClawConfig, startTestGateway, type TestGateway } from "../support/openclaw.ts";
@@ -44,6 +45,12 @@ function script(request: ChatRequest): Reply {
     // Answers with what `pwd` printed (the tool result), so the test sees where the tool ran.
     const result = afterToolCall(request) ? request.messages.findLast((m) => m.role === "tool") : undefined;
     return result ? { text: `Ran in: ${textOf(result).trim()}` } : { toolCalls: [{ name: "exec", arguments: { command: "pwd" } }] };
+  }
+  if (message.includes("[look]")) {
+    // What the model was shown: the image parts of the turn's message (OpenAI's image_url, as data URLs).
+    const parts = request.messages.filter((m) => m.role === "user" && Array.isArray(m.content)).flatMap((m) => m.content as Array<{ type?: string; image_url?: { url?: string } }>);
+    const images = parts.filter((p) => p.type === "image_url").map((p) => p.image_url?.url?.slice(0, 22) ?? "");
+    return { text: images.length ? `I see ${images.length} image(s): ${images.join(", ")}` : "I see no image." };
   }
   if (message.includes("[recall]")) return { text: all.includes("Built it: the build printed built-ok.") ? "I remember the build: it printed built-ok." : "I do not remember anything." };
   if (message.includes("[hang]")) return { hang: true, text: "Thinking" };
@@ -164,6 +171,54 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       // The gateway reports the turn ended (aborted), not still running.
       const wait = await gateway.client.request<{ status: string }>("agent.wait", { runId: turnKeyFor(runId), timeoutMs: 10_000 });
       assert.notEqual(wait.status, "timeout");
+    });
+  });
+
+  describe("a task with images", () => {
+    let server: ImageServer;
+    before(async () => (server = await startImageServer()));
+    after(async () => server?.close());
+
+    async function delegateWithImages(title: string): Promise<string> {
+      const task = await t.owner(t.creds.ownerToken, "POST", "/tasks", {
+        projectId: t.creds.projectId, title, images: [{ name: "Crash screen", url: `${server.url}/shot.png` }, { name: "Gone", url: `${server.url}/missing.png` }],
+      });
+      assert.equal(task.status, 201, JSON.stringify(task.body));
+      const run = await t.owner(t.creds.ownerToken, "POST", `/tasks/${task.body.id}/delegate`, { agentId: t.creds.agentId, prompt: "What does the screenshot show? [look]" });
+      assert.equal(run.status, 201, JSON.stringify(run.body));
+      return run.body.id as string;
+    }
+
+    it("a model that takes images sees the task's screenshot inline; one that could not be fetched is said in a comment", async () => {
+      const b = await startTestBridge(t, { gateway, flags: { model: "scripted/m2" } });
+      try {
+        const runId = await delegateWithImages("Look at the crash");
+        await b.events.until(() => b.ids("finished").includes(runId) || b.ids("failed").includes(runId));
+        const detail = await ownerView(t, runId);
+        assert.equal(detail.status, "FINISHED", JSON.stringify(commentsOf(detail)));
+        assert.deepEqual(commentsOf(detail), [
+          "Starting work on this now.",
+          "Could not attach an image; the model has the link only: Gone (HTTP 404).",
+          "I see 1 image(s): data:image/png;base64,",
+        ]);
+      } finally {
+        await b.stop();
+      }
+    });
+
+    it("a model that takes no images gets the turn without them, and the owner is told", async () => {
+      const b = await startTestBridge(t, { gateway });
+      try {
+        const runId = await delegateWithImages("Look at the crash, text only");
+        await b.events.until(() => b.ids("finished").includes(runId) || b.ids("failed").includes(runId));
+        const detail = await ownerView(t, runId);
+        assert.equal(detail.status, "FINISHED", JSON.stringify(commentsOf(detail)));
+        const comments = commentsOf(detail);
+        assert.equal(comments.at(-1), "I see no image.");
+        assert.ok(comments.some((c) => /^The model does not take images, so it has their links only \(.*does not accept image inputs\)\.$/.test(c)), JSON.stringify(comments));
+      } finally {
+        await b.stop();
+      }
     });
   });
 

@@ -33,7 +33,11 @@ export function openClawConfig(modelUrl: string, dir: string): Record<string, un
       providers: {
         scripted: {
           baseUrl: modelUrl, apiKey: "test-key", api: "openai-completions",
-          models: [{ id: "m1", name: "Scripted", contextWindow: 32_000, maxTokens: 1024, cost: MODEL_COST }],
+          models: [
+            { id: "m1", name: "Scripted", contextWindow: 32_000, maxTokens: 1024, cost: MODEL_COST },
+            // The same server, declared to take images: a turn on it gets them inline.
+            { id: "m2", name: "Scripted, with images", input: ["text", "image"], contextWindow: 32_000, maxTokens: 1024, cost: MODEL_COST },
+          ],
         },
       },
     },

@@ -458,6 +458,18 @@ describe("the OpenClaw executor", () => {
     await assert.rejects(b.executor(run, b.ctx), (error: unknown) => error instanceof TurnError && error.code === "timeout");
   });
 
+  it("sends a model override `provider/model` as OpenClaw's provider and model fields, and a bare one as the model", async () => {
+    for (const [override, expected] of [["scripted/m2", { provider: "scripted", model: "m2" }], ["openrouter/anthropic/claude", { provider: "openrouter", model: "anthropic/claude" }], ["m3", { model: "m3" }]] as const) {
+      const gateway = new FakeGateway();
+      gateway.script.set("sessions.create", [{ ok: true }]);
+      gateway.script.set("agent", [final("Done.")]);
+      const executor = createOpenClawExecutor({ gateway, turns: new MemoryTurns(), clock: new FakeClock(), workRoot: tempDir("gc-exec-"), turnTimeoutSeconds: 600, progressIntervalMs: 5_000, model: override });
+      await executor(run, { runId: run.id, signal: new AbortController().signal, progress: () => {} });
+      const { provider, model } = gateway.sent.find((s) => s.method === "agent")!.params;
+      assert.deepEqual({ ...(provider ? { provider } : {}), model }, expected);
+    }
+  });
+
   describe("with the task's images", () => {
     /** Runs `test` with a loopback image server, closed after. */
     async function withServer(test: (server: ImageServer) => Promise<void>): Promise<void> {
