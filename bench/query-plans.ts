@@ -58,11 +58,11 @@ function historySql(id: (prefix: string, expr: string) => string, series: (n: nu
        SELECT ${id("task", "i")}, CASE WHEN i % 3 = 2 THEN 'ws_2' ELSE 'ws_1' END, 'prj_' || (i % 3 + 1), 'Task ' || i,
          CASE WHEN i <= ${T - 200} THEN 'done' WHEN i % 2 = 0 THEN 'todo' ELSE 'doing' END,
          CASE WHEN i % 5 = 0 THEN '2024-01-01' END, 'usr_1', 'usr_1', i * 1000, i * 1000 + 500 FROM ${series(T)}`,
-    `INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, created_at, started_at, ended_at, heartbeat_at)
+    `INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, created_at, started_at, ended_at, heartbeat_at, task_done)
        SELECT ${id("run", "i")}, ${id("task", "(i + 1) / 2")}, 'agt_' || (i % 4 + 1), 'usr_1',
          CASE WHEN i > ${R - 400} THEN (CASE WHEN i % 2 = 0 THEN 'PENDING' ELSE 'RUNNING' END)
               WHEN i % 10 = 0 THEN 'ERROR' WHEN i % 7 = 0 THEN 'STOPPED' ELSE 'FINISHED' END,
-         'Do it', i * 500, i * 500 + 10, CASE WHEN i <= ${R - 400} THEN i * 500 + 100 END, i * 500 + 100 FROM ${series(R)}`,
+         'Do it', i * 500, i * 500 + 10, CASE WHEN i <= ${R - 400} THEN i * 500 + 100 END, i * 500 + 100, (i + 1) / 2 <= ${T - 200} FROM ${series(R)}`,
     `INSERT INTO activity (id, task_id, run_id, type, author_id, body, created_at)
        SELECT ${id("act", "i")} || '_' || j, ${id("task", "(i + 1) / 2")}, ${id("run", "i")}, 'comment', 'usr_a1',
          'Progress on the task, a line or two of it.', i * 500 + j FROM ${series(R)}, (SELECT i AS j FROM ${series(9)}) k`,

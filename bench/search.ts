@@ -20,7 +20,7 @@ import { PostgresDatabase } from "../src/hub/db/postgres.ts";
 import { SqliteDatabase } from "../src/hub/db/sqlite.ts";
 import { likeContains } from "../src/hub/domain/search.ts";
 import { countTasksByStatus, listBoardColumn } from "../src/hub/store/owner-views.ts";
-import { listTasksForUser } from "../src/hub/store/tasks.ts";
+import { listTasksForUser } from "../src/hub/store/task-lists.ts";
 import { BENCH_POSTGRES_URL, dropBenchSchema, fmt } from "./support.ts";
 
 const { values } = parseArgs({

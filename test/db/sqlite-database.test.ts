@@ -10,7 +10,8 @@ import { FEED_SQL, listActivity } from "../../src/hub/store/activity.ts";
 import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
 import { listApiTokens } from "../../src/hub/store/api-tokens.ts";
 import { findRunEnding } from "../../src/hub/store/runs.ts";
-import { deleteTasks, listTasksForUser } from "../../src/hub/store/tasks.ts";
+import { listTasksForAgent, listTasksForUser } from "../../src/hub/store/task-lists.ts";
+import { deleteTasks } from "../../src/hub/store/tasks.ts";
 
 describe("the SQLite adapter", () => {
   let dir: string;
@@ -360,6 +361,35 @@ describe("the SQLite adapter", () => {
       assert.deepEqual(await listApiTokens(migrated, "u1"), [{ id: "tok_1", name: "Created by hub init", prefix: "gcp_", created_at: 0, last_used_at: null }]);
       assert.deepEqual((await listApiTokens(migrated, "u3")).map((x) => x.name), ["Created by hub user add"]);
       assert.deepEqual(await listApiTokens(migrated, "u4"), []);
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it("lists an agent's tasks of a version-11 database as before, done ones apart, and keeps them apart as tasks change status", async () => {
+    const file = join(dir, "v11.sqlite");
+    const raw = databaseAt(file, 11);
+    raw.exec(`INSERT INTO tasks (id, workspace_id, project_id, title, status, creator_id, owner_id, created_at, updated_at)
+        VALUES ('t1', 'w1', 'p1', 'One', 'done', 'u1', 'u1', 0, 0), ('t2', 'w1', 'p1', 'Two', 'doing', 'u1', 'u1', 0, 0),
+          ('t3', 'w1', 'p1', 'Three', 'todo', 'u1', 'u1', 0, 0);
+      INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, created_at) VALUES
+        ('run_1', 't1', 'a1', 'u1', 'FINISHED', 'go', 1), ('run_2', 't1', 'a1', 'u1', 'FINISHED', 'more', 2),
+        ('run_3', 't2', 'a1', 'u1', 'FINISHED', 'go', 3), ('run_4', 't3', 'a1', 'u1', 'PENDING', 'go', 4);`);
+    raw.close();
+    const migrated = new SqliteDatabase(file);
+    try {
+      const listed = async (includeCompleted: boolean) => (await listTasksForAgent(migrated, { agentId: "a1", includeCompleted, limit: 10 })).map((t) => t.id);
+      assert.deepEqual(await listed(false), ["t3", "t2"]);
+      assert.deepEqual(await listed(true), ["t3", "t2", "t1"]);
+      await migrated.transaction(async (tx) => {
+        await tx.run("UPDATE tasks SET status = 'todo' WHERE id = 't1'");
+        await tx.run("UPDATE tasks SET status = 'done' WHERE id = 't2'");
+        await tx.run("UPDATE tasks SET status = 'doing' WHERE id = 't3'"); // neither to nor from done
+      });
+      assert.deepEqual(await listed(false), ["t3", "t1"]);
+      assert.deepEqual(await listed(true), ["t3", "t2", "t1"]);
+      const flags = await migrated.all<{ id: string; task_done: number }>("SELECT id, task_done FROM runs ORDER BY id");
+      assert.deepEqual(flags.map((r) => [r.id, r.task_done]), [["run_1", 0], ["run_2", 0], ["run_3", 1], ["run_4", 0]]);
     } finally {
       await migrated.close();
     }

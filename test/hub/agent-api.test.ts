@@ -124,6 +124,38 @@ describe("agent API", () => {
       assert.deepEqual(res.body, [plain]);
     });
 
+    it("lists newest first, each task once however many of its runs are the agent's, open and completed ones merged, up to limit", async () => {
+      const third = await secondAgent(t, "Tasks Order Bot");
+      const made: string[] = [];
+      for (const key of ["a", "b", "c", "d"]) {
+        const created = await createTask(t, { title: key });
+        await delegateTo(t, created.id, third.id);
+        made.unshift(created.id);
+      }
+      // b ends and is followed up twice, then done; c is done and back to todo; a is done.
+      const [d, c, b, a] = made as [string, string, string, string];
+      let run = (await t.agent(third.token, "GET", "/runs")).body.find((r: { taskId: string }) => r.taskId === b);
+      for (const message of ["Again", "Once more"]) {
+        assertStatus(await t.agent(third.token, "POST", `/runs/${run.id}/error`, { body: "Cannot" }), 200);
+        run = (await t.owner(t.creds.ownerToken, "POST", `/runs/${run.id}/follow-up`, { message })).body;
+      }
+      for (const [id, status] of [[b, "done"], [c, "done"], [c, "todo"], [a, "done"]] as const) {
+        assertStatus(await t.owner(t.creds.ownerToken, "PATCH", `/tasks/${id}`, { status }), 200);
+      }
+      const listed = async (query: string) => ids(await t.agent(third.token, "GET", `/tasks${query}`));
+      assert.deepEqual(await listed(""), [d, c]);
+      assert.deepEqual(await listed("?includeCompleted=true"), [d, c, b, a]);
+      assert.deepEqual(await listed("?includeCompleted=true&limit=3"), [d, c, b]);
+      assert.deepEqual(await listed("?status=done"), [b, a]);
+      assert.deepEqual(await listed("?status=todo&limit=1"), [d]);
+      // A task delegated while done is listed as done.
+      const late = await createTask(t, { title: "late" });
+      assertStatus(await t.owner(t.creds.ownerToken, "PATCH", `/tasks/${late.id}`, { status: "done" }), 200);
+      await delegateTo(t, late.id, third.id);
+      assert.deepEqual(await listed(""), [d, c]);
+      assert.deepEqual(await listed("?status=done"), [late.id, b, a]);
+    });
+
     it("answers the same with Bearer auth", async () => {
       const viaBearer = await bearer(t, other.token, "GET", "/tasks?includeCompleted=true");
       assertStatus(viaBearer, 200);

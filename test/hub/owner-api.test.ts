@@ -263,6 +263,29 @@ describe("owner API", () => {
       assert.deepEqual((await t.owner(owner, "GET", `/tasks?projectId=${prj.id}&before=${made[2]}`)).body.map((x: { id: string }) => x.id), [made[3], made[4]]);
     });
 
+    it("GET /tasks merges a person's workspaces and projects newest first, page by page, with each filter", async () => {
+      const ivy = await t.hub.writer.run("addUser", { name: "Ivy" });
+      assertStatus(await t.owner(ivy.ownerToken, "DELETE", `/workspaces/${t.creds.workspaceId}/members/${ivy.userId}`), 204);
+      const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => (await t.owner(ivy.ownerToken, "POST", path, body, headers)).body;
+      const [wsA, wsB] = [await post("/workspaces", { name: "A" }), await post("/workspaces", { name: "B" })];
+      const [a1, a2] = [await post("/projects", { name: "A1" }, { "x-workspace-id": wsA.id }), await post("/projects", { name: "A2" }, { "x-workspace-id": wsA.id })];
+      const b1 = await post("/projects", { name: "B1" }, { "x-workspace-id": wsB.id });
+      const made: string[] = [];
+      for (const prj of [a1, b1, a2, b1, a1]) made.unshift((await createTask(t, { projectId: prj.id }, ivy.ownerToken)).id);
+      const [t5, t4, t3, t2, t1] = made as [string, string, string, string, string];
+      assertStatus(await t.owner(ivy.ownerToken, "PATCH", `/tasks/${t3}`, { status: "done" }), 200);
+      assertStatus(await t.owner(ivy.ownerToken, "PATCH", `/tasks/${t4}`, { status: "doing" }), 200);
+      assert.deepEqual(await walk(ivy.ownerToken, "/tasks?limit=2"), { ids: made, pages: [2, 2, 1] });
+      assert.deepEqual(await walk(ivy.ownerToken, "/tasks?status=todo&limit=2"), { ids: [t5, t2, t1], pages: [2, 1] });
+      assert.deepEqual(await walk(ivy.ownerToken, `/tasks?workspaceId=${wsA.id}&limit=2`), { ids: [t5, t3, t1], pages: [2, 1] });
+      assert.deepEqual(await walk(ivy.ownerToken, `/tasks?workspaceId=${wsA.id}&status=done`), { ids: [t3], pages: [1] });
+      assert.deepEqual(await walk(ivy.ownerToken, `/tasks?projectId=${b1.id}&limit=1`), { ids: [t4, t2], pages: [1, 1, 0] });
+      assert.deepEqual(await walk(ivy.ownerToken, `/tasks?before=${t3}`), { ids: [t2, t1], pages: [2] });
+      // Someone else's workspace: nothing, whatever the filter.
+      assert.deepEqual(await walk(owner, `/tasks?workspaceId=${wsA.id}`), { ids: [], pages: [0] });
+      assert.deepEqual(await walk(owner, `/tasks?projectId=${b1.id}&status=doing`), { ids: [], pages: [0] });
+    });
+
     it("GET /tasks/:id answers the task with its activity and runs", async () => {
       const task = await createTask(t, { title: "Detail" });
       const run = await delegateTo(t, task.id);

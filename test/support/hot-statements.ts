@@ -19,8 +19,9 @@ import {
 } from "../../src/hub/store/runs.ts";
 import { anythingToPurge, claimTasksOf, deleteEmptyProject, deleteEmptyWorkspaces, nextDeletedProject } from "../../src/hub/store/purge.ts";
 import { deleteExpiredSessions, deleteSession, findSession, takeLoginCode } from "../../src/hub/store/sessions.ts";
+import { listTasksForAgent, listTasksForUser } from "../../src/hub/store/task-lists.ts";
 import {
-  deleteTasks, findTask, findTaskRow, findTaskRowForMember, insertTask, listTaskIdsIn, listTasksForAgent, listTasksForUser, markTaskDoing,
+  deleteTasks, findTask, findTaskRow, findTaskRowForMember, insertTask, listTaskIdsIn, markTaskDoing,
   setTaskCostTotal, updateTask, type TaskScope,
 } from "../../src/hub/store/tasks.ts";
 import { findUser, findUserByTokenHash, insertOwnerToken, insertUser } from "../../src/hub/store/users.ts";

@@ -69,6 +69,19 @@ export function toRunDetail(row: RunJoined, task: Task, activity: Activity[]): R
 }
 
 /**
+ * A run carries whether its task is done (migration sqlite/0012): an agent's open
+ * tasks are then a range of runs_agent_task. Read here with the task held (FOR
+ * SHARE on PostgreSQL): a concurrent move to or from done either waits for this
+ * insert, and its trigger then updates this run too, or is seen by it.
+ */
+const INSERT = (lock: string) => `INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, last_follow_up_message, follows_run_id,
+       created_at, started_at, ended_at, heartbeat_at, step_cost_usd, total_cost_usd, task_done)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT status = 'done' FROM tasks WHERE id = ?${lock}), FALSE))
+     ON CONFLICT (task_id, agent_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING`;
+const INSERT_SQLITE = INSERT("");
+const INSERT_POSTGRES = INSERT(" FOR SHARE");
+
+/**
  * Inserts a PENDING run unless its agent already has one going on the task (the
  * unique index on active runs decides, race or not): false then, and nothing is
  * written. Not an error, so a PostgreSQL transaction goes on (a comment that
@@ -76,13 +89,10 @@ export function toRunDetail(row: RunJoined, task: Task, activity: Activity[]): R
  */
 export async function insertRun(sql: Sql, row: RunRow): Promise<boolean> {
   const { changes } = await sql.run(
-    `INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, last_follow_up_message, follows_run_id,
-       created_at, started_at, ended_at, heartbeat_at, step_cost_usd, total_cost_usd)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (task_id, agent_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING`,
+    sql.dialect === "postgres" ? INSERT_POSTGRES : INSERT_SQLITE,
     [row.id, row.task_id, row.agent_id, row.owner_id, row.status, row.prompt, row.last_follow_up_message,
       row.follows_run_id, row.created_at, row.started_at, row.ended_at, row.heartbeat_at, row.step_cost_usd,
-      row.total_cost_usd],
+      row.total_cost_usd, row.task_id],
   );
   return changes === 1;
 }

@@ -1,6 +1,5 @@
 import type { Reader, Sql } from "../db/port.ts";
 import type { Image, Task, TaskStatus } from "../../sdk/types.ts";
-import { taskContains } from "./task-search.ts";
 
 export interface TaskRow {
   id: string;
@@ -128,75 +127,4 @@ export async function markTaskDoing(sql: Sql, id: string, from: TaskStatus, now:
 /** Records the task's running cost total: the total of the turn that just reported one. */
 export async function setTaskCostTotal(sql: Sql, id: string, totalUsd: number): Promise<void> {
   await sql.run("UPDATE tasks SET cost_total_usd = ? WHERE id = ?", [totalUsd, id]);
-}
-
-export interface OwnerTaskFilter {
-  userId: string;
-  workspaceId?: string | undefined;
-  projectId?: string | undefined;
-  status?: TaskStatus | undefined;
-  /** Only tasks whose title or description contains this text (parsed: see domain/search.ts). */
-  search?: string | undefined;
-  /** A page's cursor: only tasks created before this one (ids sort by creation). */
-  before?: string | undefined;
-  limit: number;
-}
-
-/** Tasks in workspaces the user belongs to, newest first. */
-export async function listTasksForUser(sql: Reader, f: OwnerTaskFilter): Promise<Task[]> {
-  const where = ["t.workspace_id IN (SELECT workspace_id FROM workspace_members WHERE user_id = ?)", LIVE_TASK];
-  const params: (string | number)[] = [f.userId];
-  if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
-  if (f.projectId) { where.push("t.project_id = ?"); params.push(f.projectId); }
-  if (f.status) { where.push("t.status = ?"); params.push(f.status); }
-  if (f.search) {
-    const term = taskContains(sql, f.search);
-    where.push(term.where); params.push(...term.params);
-  }
-  if (f.before) { where.push("t.id < ?"); params.push(f.before); }
-  const rows = await sql.all<TaskJoined>(`${TASK_SELECT} WHERE ${where.join(" AND ")} ORDER BY t.id DESC LIMIT ?`, [...params, f.limit]);
-  return rows.map(toTask);
-}
-
-export interface AgentTaskFilter {
-  agentId: string;
-  dueDate?: string | undefined;
-  dueBefore?: number | undefined;
-  dueAfter?: number | undefined;
-  includeCompleted: boolean;
-  workspaceId?: string | undefined;
-  projectId?: string | undefined;
-  status?: TaskStatus | undefined;
-  limit: number;
-}
-
-/** Tasks that have at least one run assigned to the agent. */
-export async function listTasksForAgent(sql: Reader, f: AgentTaskFilter): Promise<Task[]> {
-  const where = ["t.id IN (SELECT task_id FROM runs WHERE agent_id = ?)", LIVE_TASK];
-  const params: (string | number)[] = [f.agentId];
-  if (!f.includeCompleted) where.push("t.status <> 'done'");
-  if (f.dueDate) { where.push("t.due_date = ?"); params.push(f.dueDate); }
-  // Due dates are calendar days; compare them as the UTC midnight they start at.
-  if (f.dueBefore !== undefined) { where.push("t.due_date IS NOT NULL AND t.due_date < ?"); params.push(isoDay(f.dueBefore, true)); }
-  if (f.dueAfter !== undefined) { where.push("t.due_date IS NOT NULL AND t.due_date > ?"); params.push(isoDay(f.dueAfter, false)); }
-  if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
-  if (f.projectId) { where.push("t.project_id = ?"); params.push(f.projectId); }
-  if (f.status) { where.push("t.status = ?"); params.push(f.status); }
-  const rows = await sql.all<TaskJoined>(`${TASK_SELECT} WHERE ${where.join(" AND ")} ORDER BY t.id DESC LIMIT ?`, [...params, f.limit]);
-  return rows.map(toTask);
-}
-
-/**
- * The day bound for a Unix-ms instant: a task due on day D is "before" t when D's
- * midnight < t, and "after" t when D's midnight > t.
- */
-function isoDay(ms: number, before: boolean): string {
-  const day = new Date(ms).toISOString().slice(0, 10);
-  const midnight = Date.parse(day + "T00:00:00Z");
-  if (before) return midnight < ms ? nextDay(day) : day; // due_date < bound  ⇔  midnight(D) < ms
-  return day; // due_date > day  ⇔  midnight(D) > ms (for ms within day)
-}
-
-function nextDay(day: string): string {
-  return new Date(Date.parse(day + "T00:00:00Z") + 86_400_000).toISOString().slice(0, 10);
 }
