@@ -174,6 +174,8 @@ export const HOT_CALLS: HotCall[] = [
     creator_id: f.userId, owner_id: f.userId, created_at: f.now, updated_at: f.now,
   })),
   write("updateTask", "write", (sql, f) => updateTask(sql, f.taskId, { title: "T2", status: "doing" }, f.now)),
+  // The fixture's task is done: moved out of done, its runs' flag changes too (trigger tasks_done).
+  write("updateTask todo", "write", (sql, f) => updateTask(sql, f.taskId, { status: "todo" }, f.now)),
   write("markTaskDoing", "write", (sql, f) => markTaskDoing(sql, f.taskId, "todo", f.now)),
   write("setTaskCostTotal", "write", (sql, f) => setTaskCostTotal(sql, f.taskId, 1)),
   write("insertRun", "write", (sql, f) => insertRun(sql, {
