@@ -29,17 +29,18 @@ interface Range {
  * The rows of `select` in each range, merged newest first by `key` (a column of
  * `select`'s), the first `limit`. SQLite merges the arms as they are, each read in
  * its index's order (with its own LIMIT it would sort their rows again); PostgreSQL
- * plans a UNION's arm for the statement's order only when the arm asks for it.
+ * plans a UNION's arm for the statement's order only when the arm asks for it (a
+ * lone arm needs no merge, and may not have an ORDER BY of its own besides).
  */
 function merged(sql: Reader, select: string, key: string, ranges: Range[], where: Range, limit: number): { text: string; params: (string | number)[] } {
-  const postgres = sql.dialect === "postgres" && ranges.length > 1;
+  const ownOrder = sql.dialect === "postgres" && ranges.length > 1;
   const arms = ranges.map((r) => {
     const arm = `${select} WHERE ${r.where} AND ${where.where}`;
-    return postgres ? `(${arm} ORDER BY ${key} DESC LIMIT ?)` : arm;
+    return ownOrder ? `(${arm} ORDER BY ${key} DESC LIMIT ?)` : arm;
   });
   return {
     text: `${arms.join(" UNION ALL ")} ORDER BY ${key} DESC LIMIT ?`,
-    params: [...ranges.flatMap((r) => [...r.params, ...where.params, ...(postgres ? [limit] : [])]), limit],
+    params: [...ranges.flatMap((r) => [...r.params, ...where.params, ...(ownOrder ? [limit] : [])]), limit],
   };
 }
 
