@@ -367,7 +367,7 @@ describe("the SQLite adapter", () => {
   });
 
   it("lists an agent's tasks of a version-11 database as before, done ones apart, and keeps them apart as tasks change status", async () => {
-    const file = join(dir, "v11.sqlite");
+    const file = join(dir, "v11-lists.sqlite");
     const raw = databaseAt(file, 11);
     raw.exec(`INSERT INTO tasks (id, workspace_id, project_id, title, status, creator_id, owner_id, created_at, updated_at)
         VALUES ('t1', 'w1', 'p1', 'One', 'done', 'u1', 'u1', 0, 0), ('t2', 'w1', 'p1', 'Two', 'doing', 'u1', 'u1', 0, 0),
