@@ -7,7 +7,7 @@
 --   more; a task going to or from done rewrites its runs' flag (a task has a few).
 -- - a person's tasks over their workspaces (GET /tasks) sorted all they matched (21–62 ms at
 --   50,000): a workspace's tasks are now by id (tasks_workspace was by rowid), and the list
---   merges one range per workspace, project or status (store/tasks.ts). Same number of indexes.
+--   merges one range per workspace, project or status (store/task-lists.ts). Same number of indexes.
 ALTER TABLE runs ADD COLUMN task_done INTEGER NOT NULL DEFAULT 0;
 UPDATE runs SET task_done = 1 WHERE task_id IN (SELECT id FROM tasks WHERE status = 'done');
 CREATE INDEX runs_agent_task ON runs (agent_id, task_done, task_id);
