@@ -21,6 +21,7 @@ import {
   type WorkspaceEdit,
 } from "./services/workspaces.ts";
 import { purgeDeleted } from "./services/purge.ts";
+import { createUpload, type NewUpload } from "./services/uploads.ts";
 import { addUser, setUp } from "./setup.ts";
 import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
 import { markRead, type ReadSelection } from "./store/notifications.ts";
@@ -104,6 +105,7 @@ export const commands = {
   ),
   followUp: command((w, i: UserCall & { runId: string; message: string }) => followUp(w, i.user, i.runId, i.message), RunListItem),
   stopRun: command((w, i: UserCall & { runId: string }) => stopRun(w, i.user, i.runId), RunListItem),
+  createUpload: command((w, i: UserCall & { upload: NewUpload }) => createUpload(w, i.user, i.upload)),
   markNotificationsRead: command(async (w, i: UserCall & { selection: ReadSelection }) => {
     const updated = await markRead(w.sql, i.user.userId, i.selection, w.now);
     if (updated > 0) w.changes.users.add(i.user.userId);

@@ -14,6 +14,7 @@ export type HubErrorCode =
   | "conflict"
   | "unprocessable"
   | "payload_too_large"
+  | "unsupported_media_type"
   | "unavailable";
 
 const STATUS: Record<HubErrorCode, number> = {
@@ -24,6 +25,7 @@ const STATUS: Record<HubErrorCode, number> = {
   conflict: 409,
   unprocessable: 422,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   unavailable: 503,
 };
 

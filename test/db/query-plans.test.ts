@@ -15,7 +15,7 @@ const fixture: Fixture = {
 };
 
 /** The tables that grow with the history, under the names and aliases the store's SQL gives them. */
-const BIG = /\bSCAN (tasks|runs|activity|notifications|t|r|lr|n)\b(?! USING INDEX runs_running)/;
+const BIG = /\bSCAN (tasks|runs|activity|notifications|uploads|t|r|lr|n|up)\b(?! USING INDEX runs_running)/;
 
 /**
  * Calls whose sort or scan is bounded by something other than the history, or that

@@ -41,7 +41,7 @@ interface Operation {
 type OpenApi = {
   paths: Record<string, Record<string, {
     parameters?: { name: string; in: string }[];
-    requestBody?: { content: { "application/json": { schema: JsonSchema } } };
+    requestBody?: { content: { "application/json"?: { schema: JsonSchema } } };
   }>>;
 };
 
@@ -134,7 +134,7 @@ describe("arbitrary requests", () => {
         method: method.toUpperCase(),
         path,
         query: (op.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name),
-        body: op.requestBody?.content["application/json"].schema ?? null,
+        body: op.requestBody?.content["application/json"]?.schema ?? null,
       })));
     // The web session's routes stay out of the document; they take arbitrary input all the same.
     operations.push(

@@ -29,7 +29,7 @@ interface Operation {
   tags?: string[];
   security?: Array<Record<string, string[]>>;
   parameters?: Parameter[];
-  requestBody?: { required: boolean; content: { "application/json": { schema: Schema } } };
+  requestBody?: { required: boolean; content: { "application/json"?: { schema: Schema } } & Record<string, { schema: Schema }> };
   responses: Record<string, { description: string; content?: { "application/json": { schema: Schema } } }>;
 }
 
@@ -42,6 +42,7 @@ const ROUTES = [
   "get /api/v1/projects", "post /api/v1/projects", "patch /api/v1/projects/{id}", "delete /api/v1/projects/{id}", "get /api/v1/tasks", "post /api/v1/tasks", "get /api/v1/tasks/{id}",
   "patch /api/v1/tasks/{id}", "delete /api/v1/tasks/{id}", "post /api/v1/tasks/{id}/comments", "post /api/v1/tasks/{id}/delegate", "get /api/v1/runs/{id}",
   "post /api/v1/runs/{id}/follow-up", "post /api/v1/runs/{id}/stop", "get /api/v1/notifications", "post /api/v1/notifications/read", "post /api/v1/notifications/read-all",
+  "post /api/v1/uploads",
 ];
 
 /** A value the schema accepts (for the simple shapes request bodies use). */
@@ -121,7 +122,9 @@ describe("OpenAPI document", () => {
     for (const { method, path, op } of operations) {
       const where = `${method} ${path}`;
       const key = (op.parameters ?? []).find((p) => p.in === "header" && p.name === "Idempotency-Key");
-      assert.equal(Boolean(key), method === "post", where);
+      // An upload's body is the image's bytes (`consumes`), not JSON, and each makes a new file: no key.
+      const raw = op.requestBody !== undefined && !("application/json" in op.requestBody.content);
+      assert.equal(Boolean(key), method === "post" && !raw, where);
       assert.equal("503" in op.responses, method !== "get", where);
       if (method === "post" || method === "patch") {
         assert.ok("415" in op.responses, where);
@@ -132,7 +135,7 @@ describe("OpenAPI document", () => {
         const res = isAgent
           ? await t.agent(t.creds.agentToken, method.toUpperCase(), url, "hello", headers)
           : await t.owner(t.creds.ownerToken, method.toUpperCase(), url, "hello", headers);
-        assertError(res, 415, "Content-Type must be application/json");
+        assertError(res, 415, raw ? "Content-Type must be image/png, image/jpeg, image/gif or image/webp" : "Content-Type must be application/json");
       }
       if (path.includes("{id}")) {
         assert.ok("414" in op.responses, where);
@@ -151,7 +154,7 @@ describe("OpenAPI document", () => {
   });
 
   it("says stepCostUsd is a number from 0 to 1,000,000, and the server holds /complete to exactly that", async () => {
-    const schema = doc.paths["/api/v1/agent/runs/{id}/complete"]!.post!.requestBody!.content["application/json"].schema;
+    const schema = doc.paths["/api/v1/agent/runs/{id}/complete"]!.post!.requestBody!.content["application/json"]!.schema;
     assert.deepEqual(schema.properties!.stepCostUsd, { type: "number", minimum: 0, maximum: 1_000_000 });
     assert.deepEqual(schema.properties!.body, { type: "string", maxLength: 200_000 });
     const path = "/runs/run_unknown/complete";
@@ -166,7 +169,7 @@ describe("OpenAPI document", () => {
   it("rejects what each documented request body forbids: unknown fields, wrong types, missing required fields", async () => {
     let checked = 0;
     for (const { method, path, op } of operations) {
-      const schema = op.requestBody?.content["application/json"].schema;
+      const schema = op.requestBody?.content["application/json"]?.schema;
       if (!schema) continue;
       const where = `${method} ${path}`;
       const base = valid(schema) as Record<string, unknown>;
@@ -191,13 +194,13 @@ describe("OpenAPI document", () => {
 
   it("accepts a body built from the documented required fields alone (no 400), and no body where the body is optional", async () => {
     for (const { method, path, op } of operations) {
-      if (!op.requestBody) continue;
+      const schema = op.requestBody?.content["application/json"]?.schema;
+      if (!schema) continue;
       const where = `${method} ${path}`;
-      const schema = op.requestBody.content["application/json"].schema;
       const withBody = await call(method, path, op, valid(schema));
       assert.ok(withBody.status !== 400 && withBody.status < 500, `${where}: ${withBody.status} ${JSON.stringify(withBody.body)}`);
       const without = await call(method, path, op);
-      if (op.requestBody.required) assertError(without, 400, "Invalid body: value must be object");
+      if (op.requestBody!.required) assertError(without, 400, "Invalid body: value must be object");
       else assert.ok(without.status !== 400 && without.status < 500, `${where} without a body: ${without.status} ${JSON.stringify(without.body)}`);
     }
   });

@@ -24,6 +24,7 @@ import {
   deleteTasks, findTask, findTaskRow, findTaskRowForMember, insertTask, listTaskIdsIn, markTaskDoing,
   setTaskCostTotal, updateTask, type TaskScope,
 } from "../../src/hub/store/tasks.ts";
+import { deleteUploadsOfDeletedWorkspaces, findServedUpload, insertUpload } from "../../src/hub/store/uploads.ts";
 import { findUser, findUserByTokenHash, insertOwnerToken, insertUser } from "../../src/hub/store/users.ts";
 import {
   addMember, markProjectDeleted, markWorkspaceDeleted, findProject, findWorkspace, insertProject, insertWorkspace, isMember, listMembers, listProjects,
@@ -203,7 +204,14 @@ export const HOT_CALLS: HotCall[] = [
   read("nextDeletedProject", "delete", (sql) => nextDeletedProject(sql)),
   write("claimTasksOf", "delete", (sql, f) => claimTasksOf(sql, f.projectId, 200)),
   write("deleteEmptyProject", "delete", (sql, f) => deleteEmptyProject(sql, f.projectId)),
+  write("deleteUploadsOfDeletedWorkspaces", "delete", (sql) => deleteUploadsOfDeletedWorkspaces(sql, 20)),
   write("deleteEmptyWorkspaces", "delete", (sql) => deleteEmptyWorkspaces(sql)),
+  // Uploaded images: one stored now and then, each served at every view of a task that shows it.
+  write("insertUpload", "rare", (sql, f) => insertUpload(sql, {
+    id: "upl_new", workspace_id: f.workspaceId, key_hash: "h", content_type: "image/png", name: null, bytes: 1, data: new Uint8Array([1]),
+    created_by: f.userId, created_at: f.now,
+  })),
+  read("findServedUpload", "owner", (sql) => findServedUpload(sql, "upl_1")),
 ];
 
 export interface Recorded {

@@ -27,7 +27,7 @@ export function errorHandler(error: FastifyError | HubError | Error, request: Fa
   }
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    return reply.code(status).send({ error: clientMessage(fastifyError) });
+    return reply.code(status).send({ error: clientMessage(fastifyError, request.routeOptions.bodyLimit) });
   }
   request.log.error({ err: error, reqId: request.id }, "unhandled error");
   return reply.code(500).send({ error: "Internal server error" });
@@ -46,13 +46,13 @@ function describe(error: FastifyError): string {
   return `${where || "value"} ${first.message ?? "is invalid"}`;
 }
 
-function clientMessage(error: FastifyError): string {
+function clientMessage(error: FastifyError, bodyLimit: number | undefined): string {
   switch (error.code) {
     case "FST_ERR_CTP_INVALID_JSON_BODY":
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return "Request body is not valid JSON";
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return "Request body is larger than 1 MiB";
+      return `Request body is larger than ${Math.round((bodyLimit ?? 1024 * 1024) / (1024 * 1024))} MiB`;
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return "Content-Type must be application/json";
     case "FST_ERR_MAX_PARAM_LENGTH":

@@ -40,7 +40,8 @@ export class OpenApiCollector {
         ...params(s.querystring, "query"),
         ...params(s.headers, "header"),
       ];
-      if (route.method === "post") parameters.push(IDEMPOTENCY_KEY);
+      // An upload (a raw body) makes a new file each time: no replay to key.
+      if (route.method === "post" && !s.consumes) parameters.push(IDEMPOTENCY_KEY);
       const answers: Record<string, unknown> = { ...((s.response as Record<string, unknown>) ?? {}) };
       // What the server answers before or beside a route's own schema: over-long ids, bodies that are not JSON, load shedding.
       if (s.params) answers["414"] ??= ErrorBody;
@@ -59,7 +60,7 @@ export class OpenApiCollector {
         parameters: parameters.length ? parameters : undefined,
         requestBody: s.body
           ? { required: !isOptional(s.body), content: { "application/json": { schema: plain(s.body) } } }
-          : undefined,
+          : rawBody(s.consumes),
         responses,
       };
     }
@@ -77,6 +78,12 @@ export class OpenApiCollector {
       paths,
     };
   }
+}
+
+/** A body of raw bytes (an upload): the media types it takes, each any bytes. */
+function rawBody(consumes: unknown) {
+  if (!Array.isArray(consumes)) return undefined;
+  return { required: true, content: Object.fromEntries(consumes.map((type: string) => [type, { schema: { type: "string", format: "binary" } }])) };
 }
 
 function plain(schema: unknown): unknown {
@@ -98,8 +105,8 @@ function params(schema: unknown, where: "path" | "query" | "header") {
 
 function describeStatus(code: string): string {
   return ({ "200": "OK", "201": "Created", "400": "Invalid input", "401": "Missing or invalid token", "403": "Not allowed",
-    "404": "Not found (or not yours)", "409": "Conflict with the current state", "413": "Body over 1 MiB",
-    "414": "An id in the URL over 200 characters", "415": "Content-Type is not application/json",
+    "404": "Not found (or not yours)", "409": "Conflict with the current state", "413": "Body over 1 MiB (an upload's: over 10 MiB)",
+    "414": "An id in the URL over 200 characters", "415": "Content-Type is not application/json (an upload's: not an image type, or the bytes are not that image)",
     "422": "Idempotency-Key reused with another request",
     "503": "Overloaded: nothing was written; retry after Retry-After seconds" } as Record<string, string>)[code] ?? "Response";
 }

@@ -100,3 +100,11 @@ export const ReadAllBody = Type.Object({
 }, { additionalProperties: false });
 
 export { Image };
+
+export const Upload = Type.Object({
+  id: Type.String(),
+  url: Type.String({ description: "Where the image is served, without auth, to whoever holds this URL: put it in a task's images" }),
+  name: Type.Optional(Type.String()),
+  bytes: Type.Integer(),
+  contentType: Type.String(),
+});

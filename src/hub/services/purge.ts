@@ -6,6 +6,7 @@
 import { claimTasksOf, deleteEmptyProject, deleteEmptyWorkspaces, nextDeletedProject } from "../store/purge.ts";
 import { usersNotifiedIn } from "../store/notifications.ts";
 import { deleteTasks } from "../store/tasks.ts";
+import { deleteUploadsOfDeletedWorkspaces } from "../store/uploads.ts";
 import type { Write } from "../write.ts";
 
 export interface Purged {
@@ -14,19 +15,30 @@ export interface Purged {
   /** Project and workspace rows removed, once nothing of theirs was left. */
   projects: number;
   workspaces: number;
+  /** Uploaded images of deleted workspaces removed. */
+  uploads: number;
   /** Whether this batch made progress, so another may find more (false: nothing left, or only what another hub holds). */
   more: boolean;
 }
+
+/** Uploads per batch: up to 10 MiB each, so fewer than tasks. */
+const UPLOADS_PER_BATCH = 20;
 
 /**
  * Removes up to `limit` tasks of a deleted project, or its row once they are gone (and
  * its workspace's, if that was deleted and has no project left). No run there can be
  * going (a deletion is refused while one is), and nothing is added to a deleted project
- * (services/access.ts): a batch holds the whole of what it removes.
+ * (services/access.ts): a batch holds the whole of what it removes. Once no deleted project
+ * is left, the uploads of deleted workspaces go, then the workspaces' rows.
  */
 export async function purgeDeleted(w: Write, limit: number): Promise<Purged> {
   const project = await nextDeletedProject(w.sql);
-  if (!project) return { tasks: 0, projects: 0, workspaces: await deleteEmptyWorkspaces(w.sql), more: false };
+  if (!project) {
+    // A deleted workspace's images go in batches of their own before its row (whose cascade would take them all in one).
+    const uploads = await deleteUploadsOfDeletedWorkspaces(w.sql, Math.min(limit, UPLOADS_PER_BATCH));
+    if (uploads > 0) return { tasks: 0, projects: 0, workspaces: 0, uploads, more: true };
+    return { tasks: 0, projects: 0, workspaces: await deleteEmptyWorkspaces(w.sql), uploads: 0, more: false };
+  }
   const taskIds = await claimTasksOf(w.sql, project.id, limit);
   if (taskIds.length > 0) {
     // Their notifications go too: the lists and unread counts of the people who had them change.
@@ -36,5 +48,5 @@ export async function purgeDeleted(w: Write, limit: number): Promise<Purged> {
   // A short batch may have been the last: then the project goes in the same transaction.
   const projects = taskIds.length < limit && (await deleteEmptyProject(w.sql, project.id)) ? 1 : 0;
   const workspaces = projects > 0 ? await deleteEmptyWorkspaces(w.sql) : 0;
-  return { tasks: taskIds.length, projects, workspaces, more: taskIds.length > 0 || projects > 0 };
+  return { tasks: taskIds.length, projects, workspaces, uploads: 0, more: taskIds.length > 0 || projects > 0 };
 }

@@ -26,6 +26,7 @@ import { OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
 import { Before, linkNextPage } from "../page-link.ts";
+import { uploadRoutes } from "./uploads.ts";
 import {
   AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, TaskDetail,
@@ -208,6 +209,9 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "followUp", { user: request.user, runId: request.params.id, message: request.body.message }));
   app.post("/runs/:id/stop", s(["Runs"], "PENDING or RUNNING → STOPPED", { params: IdParams, body: NoBody, response: { 200: RunListItem, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "stopRun", { user: request.user, runId: request.params.id }));
+
+  // Uploads: a context of their own (the body is bytes), under the same auth hook.
+  app.register(async (scoped) => uploadRoutes(scoped as App, deps));
 
   // Notifications
   app.get("/notifications", s(["Notifications"], "Your notifications, newest first (a full page links to the next: Link rel=\"next\")", {
