@@ -46,6 +46,20 @@ describe("uploaded images", () => {
     assert.ok(row && !res.body.url.endsWith(row.key_hash));
   });
 
+  it("takes the same PNG where writes run on a writer thread (the bytes cross to it)", async (context) => {
+    if (t.kind !== "sqlite") return context.skip("the writer thread is SQLite's");
+    const threaded = await startTestHub({ writer: "thread" });
+    try {
+      const res = await request(`${threaded.baseUrl}/api/v1/uploads?workspaceId=${threaded.creds.workspaceId}`, {
+        method: "POST", headers: { "content-type": "image/png", authorization: `Bearer ${threaded.creds.ownerToken}` }, body: png() as BodyInit,
+      });
+      assertStatus(res, 201);
+      assert.deepEqual(Buffer.from(await (await fetch(res.body.url)).arrayBuffer()), png());
+    } finally {
+      await threaded.close();
+    }
+  });
+
   it("answers 404 for a wrong key or id", async () => {
     const { body } = await upload(png());
     const url = new URL(body.url);
