@@ -25,6 +25,10 @@ async function call<T>(method: string, path: string, body?: unknown, extra: Reco
   const response = await fetch(`/api/v1${path}`, {
     method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
   });
+  return answer<T>(response);
+}
+
+async function answer<T>(response: Response): Promise<T> {
   const text = await response.text();
   const parsed: unknown = text ? JSON.parse(text) : null;
   if (!response.ok) {
@@ -32,6 +36,24 @@ async function call<T>(method: string, path: string, body?: unknown, extra: Reco
     throw new ApiError(response.status, message);
   }
   return parsed as T;
+}
+
+/** An image uploaded to the hub: `url` goes in a task's images. */
+export interface Upload {
+  id: string;
+  url: string;
+  name?: string;
+  bytes: number;
+  contentType: string;
+}
+
+/** The file's own bytes as the body (the hub tells the type by them); no Idempotency-Key: a retry only makes another file. */
+async function upload(workspaceId: string, file: File): Promise<Upload> {
+  const query = new URLSearchParams({ workspaceId, ...(file.name ? { name: file.name.slice(0, 200) } : {}) });
+  const response = await fetch(`/api/v1/uploads?${query}`, {
+    method: "POST", headers: { ...CSRF, "content-type": file.type || "application/octet-stream" }, credentials: "same-origin", body: file,
+  });
+  return answer<Upload>(response);
 }
 
 export interface SessionInfo {
@@ -84,6 +106,7 @@ export const api = {
   /** A new personal access token: `token` is shown this once. */
   createApiToken: (name: string) => call<{ id: string; name: string; createdAt: number; token: string }>("POST", "/tokens", { name }),
   revokeApiToken: (tokenId: string) => call<null>("DELETE", `/tokens/${encodeURIComponent(tokenId)}`),
+  upload,
   markRead: (ids: string[]) => call<{ updated: number }>("POST", "/notifications/read", { ids }),
   /** Everything up to the newest notification the page shows, seen or scrolled past. */
   markAllRead: (upTo: string) => call<{ updated: number }>("POST", "/notifications/read-all", { upTo }),

@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import type { ExecutorContext } from "../../src/sdk/index.ts";
+import { png } from "../bridge/support/image-server.ts";
 import { request, startTestHub, type TestHub } from "../support/hub.ts";
 import { startSdkAgent } from "./support/agent.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
@@ -518,5 +519,38 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     await page.getByRole("button", { name: "Clear search" }).click();
     await cards.nth(2).waitFor(WAIT);
     assert.equal(await page.getByRole("searchbox", { name: "Search tasks" }).inputValue(), "");
+  });
+
+  it("uploads a screenshot picked with Upload image, pasted or dropped: the hub keeps it and the task shows it", async () => {
+    const task = (await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Look at this" })).body;
+    await page.goto(`${t.baseUrl}/tasks/${task.id}`);
+    await page.getByRole("heading", { name: "Look at this" }).waitFor(WAIT);
+    const shown = page.locator(`.images img[src^="${t.baseUrl}/files/"]`);
+
+    await page.getByLabel("Image file").setInputFiles({ name: "picked.png", mimeType: "image/png", buffer: png() });
+    await shown.first().waitFor(WAIT);
+    // Loaded from the hub, not only listed: the 2×2 PNG's own size.
+    await page.waitForFunction(() => (document.querySelector(".images img") as HTMLImageElement | null)?.naturalWidth === 2, undefined, WAIT);
+    assert.equal(await shown.first().getAttribute("alt"), "picked.png");
+
+    // Ctrl/Cmd+V of an image, and a file dropped on the details.
+    const bytes = [...png()];
+    await page.evaluate((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], "pasted.png", { type: "image/png" }));
+      window.dispatchEvent(new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true }));
+    }, bytes);
+    await page.locator(".images img[alt='pasted.png']").waitFor(WAIT);
+    await page.evaluate((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], "dropped.png", { type: "image/png" }));
+      document.querySelector(".image-drop")!.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, bytes);
+    await page.locator(".images img[alt='dropped.png']").waitFor(WAIT);
+    await shot("task-uploaded-images");
+
+    const images = (await t.owner(t.creds.ownerToken, "GET", `/tasks/${task.id}`)).body.images as { url: string; name: string }[];
+    assert.deepEqual(images.map((i) => i.name), ["picked.png", "pasted.png", "dropped.png"]);
+    for (const image of images) assert.deepEqual(Buffer.from(await (await fetch(image.url)).arrayBuffer()), png());
   });
 });

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { isActive, isEnded } from "../../sdk/run-state.ts";
 import { api } from "../api.ts";
 import { Markdown, RunBadge } from "../components/bits.tsx";
+import { ImageUpload } from "../components/image-upload.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { formatDuration, formatTime, formatUsd, runDuration } from "../format.ts";
@@ -94,25 +95,27 @@ function Details({ task }: { task: TaskView }) {
       </p>
       <OwnerPicker task={task} />
       {task.description ? <Markdown source={task.description} /> : <Empty>No description.</Empty>}
-      {task.images.length > 0 && (
-        <ul className="images">
-          {task.images.map((image, i) => (
-            <li key={`${image.url}-${i}`}>
-              <a href={image.url} target="_blank" rel="noopener noreferrer"><img src={image.url} alt={image.name || "Task image"} loading="lazy" /></a>
-              <button type="button" className="link" aria-label={`Remove image ${image.name || i + 1}`}
-                onClick={() => void save.run(() => api.editTask(task.id, { images: task.images.filter((_, j) => j !== i) }))}>Remove</button>
-            </li>
-          ))}
-        </ul>
-      )}
-      <form className="row" aria-label="Add image" onSubmit={async (event) => {
-        event.preventDefault();
-        const url = imageUrl.trim();
-        if (await save.run(() => api.editTask(task.id, { images: [...task.images, { url, name: url.split("/").pop() ?? "" }] }))) setImageUrl("");
-      }}>
-        <label className="grow">Image URL <input type="url" value={imageUrl} onChange={(e) => setImageUrl(e.target.value)} placeholder="https://…" /></label>
-        <button type="submit" className="secondary" disabled={!imageUrl.trim() || save.busy}>Add image</button>
-      </form>
+      <ImageUpload task={task}>
+        {task.images.length > 0 && (
+          <ul className="images">
+            {task.images.map((image, i) => (
+              <li key={`${image.url}-${i}`}>
+                <a href={image.url} target="_blank" rel="noopener noreferrer"><img src={image.url} alt={image.name || "Task image"} loading="lazy" /></a>
+                <button type="button" className="link" aria-label={`Remove image ${image.name || i + 1}`}
+                  onClick={() => void save.run(() => api.editTask(task.id, { images: task.images.filter((_, j) => j !== i) }))}>Remove</button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <form className="row" aria-label="Add image" onSubmit={async (event) => {
+          event.preventDefault();
+          const url = imageUrl.trim();
+          if (await save.run(() => api.editTask(task.id, { images: [...task.images, { url, name: url.split("/").pop() ?? "" }] }))) setImageUrl("");
+        }}>
+          <label className="grow">Image URL <input type="url" value={imageUrl} onChange={(e) => setImageUrl(e.target.value)} placeholder="https://…" /></label>
+          <button type="submit" className="secondary" disabled={!imageUrl.trim() || save.busy}>Add image</button>
+        </form>
+      </ImageUpload>
       <button type="button" className="secondary" onClick={() => {
         setTitle(task.title); setDescription(task.description); setDueDate(task.dueDate ?? ""); setEditing(true);
       }}>Edit task</button>

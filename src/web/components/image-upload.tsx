@@ -1,0 +1,72 @@
+/**
+ * Screenshots into a task: pasted (Ctrl/Cmd+V anywhere on the page), dropped on the
+ * task's details, or picked with "Upload image". Each is uploaded to the hub, which
+ * answers a URL of its own, and the task's images get those URLs.
+ */
+import { useEffect, useRef, type ReactNode } from "react";
+import { api } from "../api.ts";
+import type { TaskView } from "../types.ts";
+import { ErrorNote } from "./states.tsx";
+import { useAction } from "./use-action.ts";
+
+const ACCEPT = "image/png,image/jpeg,image/gif,image/webp";
+
+const imageFiles = (files: FileList | null | undefined): File[] => Array.from(files ?? []).filter((f) => f.type.startsWith("image/"));
+
+export function ImageUpload({ task, children }: { task: TaskView; children: ReactNode }) {
+  const upload = useAction();
+  const input = useRef<HTMLInputElement>(null);
+  // This render's `add` (it knows the task's images now), for the paste listener set up once.
+  const latest = useRef<(files: File[]) => void>(() => {});
+
+  async function add(files: File[]) {
+    if (files.length === 0) return;
+    await upload.run(async () => {
+      const uploaded = [];
+      for (const file of files) uploaded.push(await api.upload(task.workspaceId, file));
+      const images = [...task.images, ...uploaded.map((u, i) => ({ url: u.url, name: u.name ?? files[i]!.name ?? "" }))];
+      await api.editTask(task.id, { images });
+    });
+  }
+  latest.current = (files) => void add(files);
+
+  useEffect(() => {
+    // Only a paste that carries image files: pasted text goes where it was pasted, as ever.
+    const onPaste = (event: ClipboardEvent) => {
+      const files = imageFiles(event.clipboardData?.files);
+      if (files.length === 0) return;
+      event.preventDefault();
+      latest.current(files);
+    };
+    window.addEventListener("paste", onPaste);
+    return () => window.removeEventListener("paste", onPaste);
+  }, []);
+
+  return (
+    <div
+      className="image-drop"
+      onDragOver={(event) => { if (event.dataTransfer.types.includes("Files")) event.preventDefault(); }}
+      onDrop={(event) => {
+        const files = imageFiles(event.dataTransfer.files);
+        if (files.length === 0) return;
+        event.preventDefault();
+        void add(files);
+      }}
+    >
+      {children}
+      <div className="row">
+        <button type="button" className="secondary" disabled={upload.busy} onClick={() => input.current?.click()}>
+          {upload.busy ? "Uploading…" : "Upload image"}
+        </button>
+        <input ref={input} type="file" accept={ACCEPT} multiple hidden aria-label="Image file"
+          onChange={(event) => {
+            const files = imageFiles(event.target.files);
+            event.target.value = "";
+            void add(files);
+          }} />
+        <span className="meta">or paste or drop a screenshot</span>
+      </div>
+      {upload.error && <ErrorNote error={upload.error} />}
+    </div>
+  );
+}
