@@ -12,6 +12,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { sniffImageType } from "../hub/domain/image-type.ts";
 
 export interface ImageAttachment {
   type: "image";
@@ -46,14 +47,6 @@ export interface AttachmentOptions extends AttachmentLimits {
 
 const MAX_REDIRECTS = 3;
 const MiB = 1024 * 1024;
-
-/** The formats models take, by their first bytes. */
-const FORMATS: { mimeType: string; test(head: Buffer): boolean }[] = [
-  { mimeType: "image/png", test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
-  { mimeType: "image/jpeg", test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { mimeType: "image/gif", test: (b) => b.subarray(0, 6).toString("latin1") === "GIF87a" || b.subarray(0, 6).toString("latin1") === "GIF89a" },
-  { mimeType: "image/webp", test: (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP" },
-];
 
 /** Why an image could not be attached (its reason is shown to the owner). */
 class Skip extends Error {}
@@ -109,9 +102,10 @@ async function fetchImage(address: string, o: AttachmentOptions): Promise<{ byte
       throw new Skip(tooBig(declared, maxBytes));
     }
     const bytes = await readAtMost(response, maxBytes);
-    const format = FORMATS.find((f) => f.test(bytes));
-    if (!format) throw new Skip("not a PNG, JPEG, GIF or WebP image");
-    return { bytes, mimeType: format.mimeType };
+    // The same four formats the hub takes as uploads, told the same way.
+    const mimeType = sniffImageType(bytes);
+    if (!mimeType) throw new Skip("not a PNG, JPEG, GIF or WebP image");
+    return { bytes, mimeType };
   }
 }
 
