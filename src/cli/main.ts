@@ -28,9 +28,10 @@ const USAGE = `Usage:
   openclaw-groupchat doctor [same flags as bridge]                 checks each link and says how to fix it
   openclaw-groupchat hub [--data DIR] [--port P] [--host H] [--stale-after 30m] [--log-level info] [--writer local|thread]
                          [--database sqlite|postgres://USER@HOST:PORT/DB[?schema=NAME]] [--metrics-port P [--metrics-host 127.0.0.1]]
+                         [--public-url https://hub.example.com]
   openclaw-groupchat hub init [--data DIR] [--database …] [--json]
   openclaw-groupchat hub user add NAME [--data DIR] [--database …] [--json]
-  openclaw-groupchat hub login [--data DIR] [--database …] [--user ID] [--port P] [--host H] [--json]   a one-time sign-in link for the web UI
+  openclaw-groupchat hub login [--data DIR] [--database …] [--user ID] [--port P] [--host H] [--public-url U] [--json]   a one-time sign-in link for the web UI
   openclaw-groupchat hub backup --out NEWDIR [--data DIR] [--json]   a consistent copy of the data dir, even while the hub serves`;
 
 export type Command = (args: string[]) => Promise<number | void>;
@@ -83,6 +84,7 @@ export const hubFlags = {
   database: { type: "string" },
   "metrics-port": { type: "string" },
   "metrics-host": { type: "string" },
+  "public-url": { type: "string" },
   json: { type: "boolean" },
 } as const;
 

@@ -29,6 +29,8 @@ export interface HubConfig {
   readonly writer: "thread" | "local";
   /** Where Prometheus scrapes `/metrics`, apart from the public port; null (the default) for no metrics at all. */
   readonly metrics: { readonly host: string; readonly port: number } | null;
+  /** The origin people and agents reach the hub by (a proxy's, say): printed, and in uploads' URLs; null: the listening one. */
+  readonly publicUrl: string | null;
 }
 
 export interface HubConfigInput {
@@ -41,6 +43,7 @@ export interface HubConfigInput {
   database?: string | undefined;
   metricsPort?: string | undefined;
   metricsHost?: string | undefined;
+  publicUrl?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -64,7 +67,24 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
   // The writer thread owns a SQLite connection; PostgreSQL takes concurrent writers itself.
   if (database.kind === "postgres" && writer === "thread") throw new ConfigError("--writer thread is for SQLite; with PostgreSQL, writes run on the HTTP thread");
   const metrics = parseMetrics(flags, env, port);
-  return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics };
+  const publicUrl = parsePublicUrl(flags.publicUrl ?? env.GROUPCHAT_HUB_PUBLIC_URL);
+  return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics, publicUrl };
+}
+
+/** An http(s) origin, no path: the hub serves at its root. */
+function parsePublicUrl(text: string | undefined): string | null {
+  if (text === undefined || text.trim() === "") return null;
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new ConfigError(`--public-url must be an http(s) address like https://hub.example.com, got "${text}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`--public-url must be http or https, got "${text}"`);
+  if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`--public-url is an origin only (the hub serves at its root), got "${text}"`);
+  }
+  return url.origin;
 }
 
 function parsePort(flag: string, text: string): number {

@@ -39,7 +39,8 @@ export interface Hub {
   /** Null unless the config asks for metrics (`--metrics-port`). */
   readonly metrics: HubMetrics | null;
   /** Where it listens, once `listen` resolved; `metricsUrl` is null with metrics off. */
-  urls(): { baseUrl: string; apiUrl: string; convexUrl: string; metricsUrl: string | null };
+  /** Where it listens (`baseUrl`, `apiUrl`, `convexUrl`), and `publicUrl`: `--public-url`, or else `baseUrl`. */
+  urls(): { baseUrl: string; apiUrl: string; convexUrl: string; metricsUrl: string | null; publicUrl: string };
   /** A fresh one-time sign-in link for the web UI (the hub's owner), once listening. */
   loginLink(): Promise<string>;
   listen(): Promise<void>;
@@ -134,7 +135,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     throw error;
   }
   const logger = options.logger ?? (config.logLevel === "silent" ? false : { level: config.logLevel });
-  app = buildApp({ db, writer, feed, clock }, { logger, ...(metrics ? { metrics } : {}) });
+  app = buildApp({ db, writer, feed, clock, publicUrl: config.publicUrl }, { logger, ...(metrics ? { metrics } : {}) });
   const reaper = new Reaper({ db, writer, clock }, config.staleAfterMs, {
     onError: (error) => app.log.error({ err: error }, "reaper pass failed"),
     ...(metrics ? { onExpired: () => metrics.expired() } : {}),
@@ -157,11 +158,11 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       if (!address) throw new Error("The hub is not listening");
       const host = address.host.includes(":") ? `[${address.host}]` : address.host;
       const baseUrl = `http://${host}:${address.port}`;
-      return { baseUrl, apiUrl: `${baseUrl}/api/v1/agent`, convexUrl: baseUrl, metricsUrl: metricsServer?.url ?? null };
+      return { baseUrl, apiUrl: `${baseUrl}/api/v1/agent`, convexUrl: baseUrl, metricsUrl: metricsServer?.url ?? null, publicUrl: config.publicUrl ?? baseUrl };
     },
     async loginLink() {
       const { code } = await writer.run("issueLoginCode", { userId: credentials.ownerId });
-      return loginUrl(hub.urls().baseUrl, code);
+      return loginUrl(hub.urls().publicUrl, code);
     },
     async listen() {
       lock ??= InstanceLock.acquire(config.dataDir);

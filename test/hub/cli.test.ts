@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { png } from "../bridge/support/image-server.ts";
 import { BIN, cli, ROOT, serve, spawnHub, stop } from "../support/cli.ts";
 import { request } from "../support/hub.ts";
 
@@ -75,6 +76,34 @@ describe("CLI", () => {
       assert.deepEqual((await owner("/workspaces", bob.ownerToken)).body.map((w: { id: string }) => w.id), [creds.workspaceId]);
       assert.equal((await owner("/me", creds.ownerToken)).body.id, creds.ownerId);
       assert.equal((await request(`${convexUrl}/api/v1/openapi.json`, {})).body.openapi, "3.1.0");
+    } finally {
+      assert.equal(await stop(child), 0);
+    }
+  });
+
+  it("hub --public-url prints the agent URLs and the sign-in link on that address, and gives uploads URLs on it", async () => {
+    const data = join(dir, "public");
+    const init = await cli("hub", "init", "--data", data, "--json");
+    assert.equal(init.code, 0, init.stderr);
+    const creds = JSON.parse(init.stdout);
+    const child = spawnHub(data, "--public-url", "https://hub.example.com/");
+    let printed = "";
+    child.stdout!.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+    try {
+      const { apiUrl, convexUrl, output } = await serve(child);
+      assert.deepEqual([apiUrl, convexUrl], ["https://hub.example.com/api/v1/agent", "https://hub.example.com"]);
+      while (!printed.includes("login#code=")) await once(child.stdout!, "data");
+      assert.match(printed, /sign-in .*: https:\/\/hub\.example\.com\/login#code=gcl_/);
+      // It still listens where it said: reach it there, as a proxy in front of it would.
+      const local = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+      const uploaded = await fetch(`${local}/api/v1/uploads?workspaceId=${creds.workspaceId}`, {
+        method: "POST", headers: { authorization: `Bearer ${creds.ownerToken}`, "content-type": "image/png" }, body: new Uint8Array(png()),
+      });
+      assert.equal(uploaded.status, 201);
+      const { url } = await uploaded.json() as { url: string };
+      assert.match(url, /^https:\/\/hub\.example\.com\/files\/upl_/);
+      const served = await fetch(url.replace("https://hub.example.com", local));
+      assert.ok(Buffer.from(await served.arrayBuffer()).equals(png()));
     } finally {
       assert.equal(await stop(child), 0);
     }

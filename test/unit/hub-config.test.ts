@@ -44,4 +44,15 @@ describe("the hub's --database", () => {
     assert.match(refused("postgres://h/db?pool=0"), /pool must be a whole number/);
     assert.match(refused("postgres://h/db", { writer: "thread" }), /--writer thread is for SQLite/);
   });
+
+  it("takes --public-url as an origin, and refuses anything else with what it got", () => {
+    const publicUrl = (value?: string, env: NodeJS.ProcessEnv = {}) => resolveHubConfig({ data: "/srv/hub", publicUrl: value }, env).publicUrl;
+    assert.equal(publicUrl(), null);
+    assert.equal(publicUrl("https://hub.example.com/"), "https://hub.example.com");
+    assert.equal(publicUrl("http://10.0.0.5:3210"), "http://10.0.0.5:3210");
+    assert.equal(publicUrl(undefined, { GROUPCHAT_HUB_PUBLIC_URL: "https://gc.internal" }), "https://gc.internal");
+    for (const [bad, said] of [["hub.example.com", /must be an http\(s\) address/], ["ftp://hub.example.com", /must be http or https/], ["https://hub.example.com/groupchat", /an origin only/], ["https://u:p@hub.example.com", /an origin only/]] as const) {
+      assert.throws(() => publicUrl(bad), (error: Error) => error instanceof ConfigError && said.test(error.message), bad);
+    }
+  });
 });

@@ -11,7 +11,7 @@ import { hubFlags, UsageError } from "../main.ts";
 export async function hubLoginCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { ...hubFlags, user: { type: "string" } }, allowPositionals: true, strict: true });
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
-  const config = resolveHubConfig({ data: values.data, host: values.host, port: values.port, logLevel: "silent", database: values.database });
+  const config = resolveHubConfig({ data: values.data, host: values.host, port: values.port, logLevel: "silent", database: values.database, publicUrl: values["public-url"] });
   const hub = await createHub(config, { writer: "local" });
   try {
     const { code, expiresAt } = await hub.writer.run("issueLoginCode", { userId: values.user ?? hub.credentials.ownerId }).catch((error: unknown) => {
@@ -19,7 +19,7 @@ export async function hubLoginCommand(args: string[]): Promise<number> {
       throw error;
     });
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
-    const url = loginUrl(`http://${host.includes(":") ? `[${host}]` : host}:${config.port}`, code);
+    const url = loginUrl(config.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${config.port}`, code);
     if (values.json) console.log(JSON.stringify({ url, code, expiresAt }, null, 2));
     else console.log(`Sign in to the web UI (one use, valid 15 minutes):\n  ${url}`);
     return 0;

@@ -9,7 +9,7 @@ export async function hubCommand(args: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
   const config = resolveHubConfig({
     data: values.data, port: values.port, host: values.host, staleAfter: values["stale-after"], logLevel: values["log-level"],
-    writer: values.writer, database: values.database, metricsPort: values["metrics-port"], metricsHost: values["metrics-host"],
+    writer: values.writer, database: values.database, metricsPort: values["metrics-port"], metricsHost: values["metrics-host"], publicUrl: values["public-url"],
   });
   // Before anything starts: a signal while the hub starts closes it cleanly instead of killing it.
   const shutdown = new Shutdown();
@@ -19,14 +19,15 @@ export async function hubCommand(args: string[]): Promise<number> {
     await hub.close();
     return 0;
   }
-  const { baseUrl, apiUrl, convexUrl, metricsUrl } = hub.urls();
+  const { baseUrl, metricsUrl, publicUrl } = hub.urls();
   const writes = config.writer === "local" ? "on the HTTP thread" : "on a writer thread";
   const where = config.database.kind === "postgres" ? `PostgreSQL ${config.database.display}${config.database.schema ? `, schema ${config.database.schema}` : ""}` : config.database.file;
   console.log(`GroupChat hub listening on ${baseUrl} (data in ${where}; credentials in ${config.dataDir}; writes ${writes})`);
   // Before the URLs: whoever waits for those (scripts, tests) has this line by then.
   if (metricsUrl) console.log(`Prometheus metrics: ${metricsUrl}`);
-  console.log(`GROUPCHAT_API_URL=${apiUrl}`);
-  console.log(`GROUPCHAT_CONVEX_URL=${convexUrl}`);
+  // What agents elsewhere use: the public address when there is one.
+  console.log(`GROUPCHAT_API_URL=${publicUrl}/api/v1/agent`);
+  console.log(`GROUPCHAT_CONVEX_URL=${publicUrl}`);
   console.log(`Web UI sign-in (one use, 15 minutes; \`hub login\` prints another): ${await hub.loginLink()}`);
   await shutdown.requested();
   await hub.close();

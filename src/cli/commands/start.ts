@@ -26,7 +26,7 @@ export async function startCommand(args: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
   const config = resolveHubConfig({
     data: values.data, port: values.port, host: values.host, logLevel: values["log-level"] ?? "warn", writer: values.writer, database: values.database,
-    metricsPort: values["metrics-port"], metricsHost: values["metrics-host"],
+    metricsPort: values["metrics-port"], metricsHost: values["metrics-host"], publicUrl: values["public-url"],
   });
   // Before anything starts: a signal while the hub or the bridge starts (a managed gateway
   // among it) stops what started, instead of an abrupt exit that would leave the gateway running.
@@ -50,8 +50,8 @@ export async function startCommand(args: string[]): Promise<number> {
   if (!withBridge || (!runtimePaths().installed && !process.env.OPENCLAW_GATEWAY_URL)) {
     console.log("\nConnect an agent with:");
     console.log(`  GROUPCHAT_AGENT_TOKEN=<agentToken from the credentials file>`);
-    console.log(`  GROUPCHAT_API_URL=${apiUrl}`);
-    console.log(`  GROUPCHAT_CONVEX_URL=${convexUrl}`);
+    console.log(`  GROUPCHAT_API_URL=${hub.urls().publicUrl}/api/v1/agent`);
+    console.log(`  GROUPCHAT_CONVEX_URL=${hub.urls().publicUrl}`);
     console.log("\nPress Ctrl+C to stop.");
     await shutdown.requested();
     await hub.close();

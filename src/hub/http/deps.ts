@@ -12,6 +12,8 @@ export interface HttpDeps {
   readonly writer: Writer;
   readonly feed: ChangeFeed;
   readonly clock: Clock;
+  /** The origin the hub is reached by, when set (`--public-url`): uploads' URLs use it. */
+  readonly publicUrl?: string | null;
 }
 
 export type App = FastifyInstance<

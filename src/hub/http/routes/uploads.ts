@@ -41,7 +41,7 @@ export function uploadRoutes(app: App, deps: HttpDeps): void {
     },
   }, async (request, reply) => {
     const host = request.host;
-    if (!HOST.test(host)) throw badRequest("The Host header is missing or malformed: the upload's URL is made from it");
+    if (!deps.publicUrl && !HOST.test(host)) throw badRequest("The Host header is missing or malformed: the upload's URL is made from it");
     const body = request.body as Buffer | undefined;
     const contentType = mediaType(request.headers["content-type"]);
     // Checked here too (the command checks again): a refusal costs no trip to the writer.
@@ -51,9 +51,11 @@ export function uploadRoutes(app: App, deps: HttpDeps): void {
       upload: { workspaceId: request.query.workspaceId, name: request.query.name, contentType, base64: body!.toString("base64") },
     });
     const { key, ...rest } = upload;
-    // The URL is the one this caller reached the hub by, so it works for them (an <img> on the page) and
-    // for a bridge that reaches the hub by the same name.
-    return reply.code(201).send({ ...rest, url: `${request.protocol}://${host}/files/${upload.id}/${key}` });
+    // The hub's public address when it has one (`--public-url`: behind a proxy, or named for other machines);
+    // else the one this caller reached it by, so it works for them (an <img> on the page) and for a bridge that
+    // reaches the hub by the same name.
+    const origin = deps.publicUrl ?? `${request.protocol}://${host}`;
+    return reply.code(201).send({ ...rest, url: `${origin}/files/${upload.id}/${key}` });
   });
 }
 
