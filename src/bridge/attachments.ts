@@ -24,7 +24,10 @@ export interface ImageAttachment {
 
 export interface SkippedImage {
   name: string;
+  url: string;
   reason: string;
+  /** Asking again would give the same answer (not an image, too big, gone): no later turn need try it. */
+  lasting: boolean;
 }
 
 export interface AttachmentLimits {
@@ -48,8 +51,12 @@ export interface AttachmentOptions extends AttachmentLimits {
 const MAX_REDIRECTS = 3;
 const MiB = 1024 * 1024;
 
-/** Why an image could not be attached (its reason is shown to the owner). */
-class Skip extends Error {}
+/** Why an image could not be attached (its reason is shown to the owner); `lasting` unless another try may do. */
+class Skip extends Error {
+  constructor(message: string, readonly lasting = true) {
+    super(message);
+  }
+}
 
 /** The task's images that could be fetched, and why the others could not. Never throws, save for `signal`. */
 export async function fetchAttachments(
@@ -62,18 +69,20 @@ export async function fetchAttachments(
   for (const [index, image] of images.entries()) {
     const name = image.name.trim() || `image ${index + 1}`;
     if (index >= maxCount) {
-      skipped.push({ name, reason: `over ${maxCount} images` });
+      // Not this turn's: a later one may take it.
+      skipped.push({ name, url: image.url, reason: `over ${maxCount} images`, lasting: false });
       continue;
     }
     try {
       const { bytes, mimeType } = await fetchImage(image.url, o);
       const content = bytes.toString("base64");
-      if (content.length > budget) throw new Skip("the turn's images would not fit in one request");
+      if (content.length > budget) throw new Skip("the turn's images would not fit in one request", false);
       budget -= content.length;
       attachments.push({ type: "image", mimeType, fileName: fileName(name, image.url, mimeType), content });
     } catch (error) {
       if (o.signal.aborted) throw o.signal.reason;
-      skipped.push({ name, reason: error instanceof Skip ? error.message : describe(error) });
+      // A timeout or a dropped connection may pass: a later turn tries again.
+      skipped.push({ name, url: image.url, reason: error instanceof Skip ? error.message : describe(error), lasting: error instanceof Skip && error.lasting });
     }
   }
   return { attachments, skipped };
@@ -94,7 +103,8 @@ async function fetchImage(address: string, o: AttachmentOptions): Promise<{ byte
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new Skip(`HTTP ${response.status}`);
+      const passing = response.status >= 500 || response.status === 408 || response.status === 429;
+      throw new Skip(`HTTP ${response.status}`, !passing);
     }
     const declared = Number(response.headers.get("content-length"));
     if (Number.isFinite(declared) && declared > maxBytes) {
@@ -131,7 +141,7 @@ async function refuseUnsafeHost(url: URL, resolve: (host: string) => Promise<str
   try {
     addresses = isIP(host) ? [host] : await resolve(host);
   } catch {
-    throw new Skip(`could not resolve ${host}`);
+    throw new Skip(`could not resolve ${host}`, false);
   }
   const unsafe = addresses.find(isUnsafeAddress);
   if (unsafe) throw new Skip(`${host} is a link-local, unspecified or multicast address (${unsafe})`);

@@ -126,7 +126,8 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
 
 /**
  * Adds the task's images its session was not given to the turn's `attachments`, says which could not be attached,
- * and returns the addresses offered.
+ * and returns the addresses no later turn need send: those attached, and those that will not do (not an image, too
+ * big, gone). One that timed out, or met a server error, is tried again by the task's next turn.
  */
 async function attach(
   run: AgentRunDetail, params: Record<string, unknown>, offered: Set<string>, o: OpenClawExecutorOptions, ctx: ExecutorContext, signal: AbortSignal,
@@ -146,7 +147,8 @@ async function attach(
     const list = skipped.map((image) => `${image.name} (${image.reason})`).join(", ");
     ctx.progress(`Could not attach ${skipped.length === 1 ? "an image" : `${skipped.length} images`}; the model has the link${skipped.length === 1 ? "" : "s"} only: ${clip(list, 1000)}.`);
   }
-  return images.map((image) => image.url);
+  const retry = new Set(skipped.filter((image) => !image.lasting).map((image) => image.url));
+  return images.map((image) => image.url).filter((url) => !retry.has(url));
 }
 
 function clip(text: string, max: number): string {

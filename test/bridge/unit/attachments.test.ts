@@ -36,22 +36,26 @@ describe("a task's images as OpenClaw attachments", () => {
     // How far a stream got before it was cut off depends on how its bytes arrived.
     const streamed = skipped.find((s) => s.name === "streamed");
     assert.match(streamed?.reason ?? "", /^over \d+ KB, more than the 32 KB an image may have$/);
-    assert.deepEqual(skipped.filter((s) => s !== streamed), [
-      { name: "page", reason: "not a PNG, JPEG, GIF or WebP image" },
-      { name: "gone", reason: "HTTP 404" },
-      { name: "big", reason: "8.0 MB, more than the 32 KB an image may have" },
-      { name: "slow", reason: "it took too long" },
-      { name: "loop", reason: "more than 3 redirects" },
+    assert.equal(streamed?.lasting, true);
+    // Only the slow one may do better another time.
+    assert.deepEqual(skipped.filter((s) => s !== streamed).map(({ name, reason, lasting }) => ({ name, reason, lasting })), [
+      { name: "page", reason: "not a PNG, JPEG, GIF or WebP image", lasting: true },
+      { name: "gone", reason: "HTTP 404", lasting: true },
+      { name: "big", reason: "8.0 MB, more than the 32 KB an image may have", lasting: true },
+      { name: "slow", reason: "it took too long", lasting: false },
+      { name: "loop", reason: "more than 3 redirects", lasting: true },
     ]);
+    assert.equal(skipped[0]!.url, `${server.url}/page.html`);
   });
 
   it("attaches at most the count and the total the gateway takes, and says what it left out", async () => {
     const images = Array.from({ length: 4 }, (_, i) => ({ name: `shot ${i}`, url: `${server.url}/shot.png` }));
+    // Left for a later turn (not lasting): this one's limits, not the images'.
     const byCount = await fetchAttachments(images, { signal, maxCount: 2 });
-    assert.deepEqual([byCount.attachments.length, byCount.skipped], [2, [{ name: "shot 2", reason: "over 2 images" }, { name: "shot 3", reason: "over 2 images" }]]);
+    assert.deepEqual([byCount.attachments.length, byCount.skipped.map(({ name, reason, lasting }) => [name, reason, lasting])], [2, [["shot 2", "over 2 images", false], ["shot 3", "over 2 images", false]]]);
     const oneFits = png().toString("base64").length;
     const byTotal = await fetchAttachments(images, { signal, maxTotalChars: oneFits * 3 });
-    assert.deepEqual([byTotal.attachments.length, byTotal.skipped.map((s) => s.reason)], [3, ["the turn's images would not fit in one request"]]);
+    assert.deepEqual([byTotal.attachments.length, byTotal.skipped.map((s) => [s.reason, s.lasting])], [3, [["the turn's images would not fit in one request", false]]]);
   });
 
   it("refuses hosts on link-local, unspecified or multicast addresses (a cloud's metadata service) without asking them", async () => {

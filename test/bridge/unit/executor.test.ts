@@ -499,6 +499,20 @@ describe("the OpenClaw executor", () => {
       assert.equal(server.requests.length, 2, "each image was fetched once");
     }));
 
+    it("tries an image that timed out again on the task's next turn, not one that is gone", async () => withServer(async (server) => {
+      const { gateway, ctx } = setup();
+      const executor = createOpenClawExecutor({
+        gateway, turns: new MemoryTurns(), clock: new FakeClock(), workRoot: tempDir("gc-exec-"), turnTimeoutSeconds: 600, progressIntervalMs: 5_000,
+        attachmentLimits: { timeoutMs: 300 },
+      });
+      const images: AgentRunDetail = { ...run, task: { ...run.task, images: [{ name: "Slow", url: `${server.url}/slow.png` }, { name: "Gone", url: `${server.url}/missing.png` }] } };
+      gateway.script.set("sessions.create", [{ ok: true }, { ok: true }]);
+      gateway.script.set("agent", [final("First."), final("Second.")]);
+      await executor(images, ctx);
+      await executor({ ...images, id: "run_2" }, { ...ctx, runId: "run_2" });
+      assert.deepEqual(server.requests, ["/slow.png", "/missing.png", "/slow.png"]);
+    }));
+
     it("sends the turn again without them, under the same key, when the model takes no images, and says so", async () => withServer(async (server) => {
       const { gateway, executor, ctx, progress } = setup();
       gateway.script.set("agent", [GATEWAY_REFUSES_IMAGES(), final("Read the links.")]);
