@@ -7,11 +7,14 @@
  *
  * The addresses come from the task, which any member of its workspace can
  * edit, so the bridge refuses hosts that resolve to link-local, unspecified or
- * multicast addresses (cloud metadata services live at 169.254.169.254); it
- * allows loopback and private networks, where self-hosted images live.
+ * multicast addresses (cloud metadata services live at 169.254.169.254), in
+ * the socket's own lookup; it allows loopback and private networks, where
+ * self-hosted images live.
  */
 import { lookup } from "node:dns/promises";
-import { isIP } from "node:net";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { isIP, type LookupFunction } from "node:net";
 import { sniffImageType } from "../hub/domain/image-type.ts";
 
 export interface ImageAttachment {
@@ -43,7 +46,6 @@ export interface AttachmentLimits {
 
 export interface AttachmentOptions extends AttachmentLimits {
   signal: AbortSignal;
-  fetch?: typeof fetch;
   /** Resolves a host name to its addresses (tests; default: the system's resolver). */
   resolve?: (host: string) => Promise<string[]>;
 }
@@ -90,33 +92,54 @@ export async function fetchAttachments(
 
 async function fetchImage(address: string, o: AttachmentOptions): Promise<{ bytes: Buffer; mimeType: string }> {
   const maxBytes = o.maxImageBytes ?? 6 * MiB;
-  const signal = AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs ?? 15_000)]);
+  const timeout = AbortSignal.timeout(o.timeoutMs ?? 15_000);
+  const signal = AbortSignal.any([o.signal, timeout]);
+  const lookup = checkingLookup(o.resolve ?? resolveHost);
   let url = parseUrl(address);
-  for (let hop = 0; ; hop++) {
-    await refuseUnsafeHost(url, o.resolve ?? resolveHost);
-    const response = await (o.fetch ?? fetch)(url, { redirect: "manual", signal, headers: { accept: "image/png, image/jpeg, image/gif, image/webp" } });
-    if (response.status >= 300 && response.status < 400 && response.headers.has("location")) {
-      await response.body?.cancel();
-      if (hop >= MAX_REDIRECTS) throw new Skip(`more than ${MAX_REDIRECTS} redirects`);
-      url = parseUrl(new URL(response.headers.get("location")!, url).href);
-      continue;
+  try {
+    for (let hop = 0; ; hop++) {
+      const response = await get(url, signal, lookup);
+      const status = response.statusCode ?? 0;
+      if (status >= 300 && status < 400 && response.headers.location) {
+        response.destroy();
+        if (hop >= MAX_REDIRECTS) throw new Skip(`more than ${MAX_REDIRECTS} redirects`);
+        url = parseUrl(new URL(response.headers.location, url).href);
+        continue;
+      }
+      if (status < 200 || status >= 300) {
+        response.destroy();
+        const passing = status >= 500 || status === 408 || status === 429;
+        throw new Skip(`HTTP ${status}`, !passing);
+      }
+      const declared = Number(response.headers["content-length"]);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        response.destroy();
+        throw new Skip(tooBig(declared, maxBytes));
+      }
+      const bytes = await readAtMost(response, maxBytes);
+      // The same four formats the hub takes as uploads, told the same way.
+      const mimeType = sniffImageType(bytes);
+      if (!mimeType) throw new Skip("not a PNG, JPEG, GIF or WebP image");
+      return { bytes, mimeType };
     }
-    if (!response.ok) {
-      await response.body?.cancel();
-      const passing = response.status >= 500 || response.status === 408 || response.status === 429;
-      throw new Skip(`HTTP ${response.status}`, !passing);
-    }
-    const declared = Number(response.headers.get("content-length"));
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await response.body?.cancel();
-      throw new Skip(tooBig(declared, maxBytes));
-    }
-    const bytes = await readAtMost(response, maxBytes);
-    // The same four formats the hub takes as uploads, told the same way.
-    const mimeType = sniffImageType(bytes);
-    if (!mimeType) throw new Skip("not a PNG, JPEG, GIF or WebP image");
-    return { bytes, mimeType };
+  } catch (error) {
+    if (timeout.aborted && !o.signal.aborted) throw new Skip("it took too long", false);
+    throw error;
   }
+}
+
+/** One GET; the connection goes only to addresses `lookup` let through. */
+function get(url: URL, signal: AbortSignal, lookup: LookupFunction): Promise<IncomingMessage> {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  // An address in the URL is connected to without a lookup: checked here instead.
+  if (isIP(host) && isUnsafeAddress(host)) return Promise.reject(unsafeHost(host, host));
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, {
+      signal, lookup, headers: { accept: "image/png, image/jpeg, image/gif, image/webp" },
+    }, resolve);
+    request.once("error", reject);
+    request.end();
+  });
 }
 
 function parseUrl(address: string): URL {
@@ -134,17 +157,25 @@ async function resolveHost(host: string): Promise<string[]> {
   return (await lookup(host, { all: true })).map((a) => a.address);
 }
 
-/** Refuses a host that is, or resolves to, an address no image should come from. */
-async function refuseUnsafeHost(url: URL, resolve: (host: string) => Promise<string[]>): Promise<void> {
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  let addresses: string[];
-  try {
-    addresses = isIP(host) ? [host] : await resolve(host);
-  } catch {
-    throw new Skip(`could not resolve ${host}`, false);
-  }
-  const unsafe = addresses.find(isUnsafeAddress);
-  if (unsafe) throw new Skip(`${host} is a link-local, unspecified or multicast address (${unsafe})`);
+/**
+ * The socket's own name lookup, refusing a name with any address no image should come from. The connection
+ * then goes to the addresses checked here, so a name that resolves elsewhere a moment later (DNS rebinding)
+ * cannot slip past.
+ */
+function checkingLookup(resolve: (host: string) => Promise<string[]>): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then((addresses) => {
+      const unsafe = addresses.find(isUnsafeAddress);
+      if (unsafe) return callback(unsafeHost(hostname, unsafe), "", 4);
+      if (addresses.length === 0) return callback(new Skip(`could not resolve ${hostname}`, false), "", 4);
+      if (options.all) return (callback as unknown as (e: null, all: { address: string; family: number }[]) => void)(null, addresses.map((address) => ({ address, family: isIP(address) })));
+      callback(null, addresses[0]!, isIP(addresses[0]!));
+    }, () => callback(new Skip(`could not resolve ${hostname}`, false), "", 4));
+  };
+}
+
+function unsafeHost(host: string, address: string): Skip {
+  return new Skip(`${host} is a link-local, unspecified or multicast address (${address})`);
 }
 
 /** Link-local (cloud metadata), unspecified and multicast addresses, v4 and v6 (v4-mapped too). */
@@ -158,18 +189,17 @@ export function isUnsafeAddress(address: string): boolean {
   return v6 === "::" || /^fe[89ab]/.test(v6) || v6.startsWith("ff") || v6.startsWith("fd00:ec2:");
 }
 
-async function readAtMost(response: Response, maxBytes: number): Promise<Buffer> {
+async function readAtMost(response: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  const reader = response.body?.getReader();
   try {
-    for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
-      size += read.value.byteLength;
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      size += chunk.byteLength;
       if (size > maxBytes) throw new Skip(tooBig(size, maxBytes, true));
-      chunks.push(Buffer.from(read.value));
+      chunks.push(chunk);
     }
   } finally {
-    await reader?.cancel().catch(() => undefined);
+    response.destroy();
   }
   return Buffer.concat(chunks);
 }

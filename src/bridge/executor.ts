@@ -31,8 +31,6 @@ export interface OpenClawExecutorOptions extends TurnOptions {
   gateway: TurnOptions["gateway"] & Pick<GatewayClient, "onEvent" | "policy">;
   /** Which images each task's session was given (the state file); default: kept in memory. */
   images?: ImageLedger;
-  /** Fetches the images (tests). */
-  fetch?: typeof fetch;
   attachmentLimits?: AttachmentLimits;
   /** OpenClaw agent id. Default "main". */
   agentId?: string;
@@ -136,7 +134,7 @@ async function attach(
   if (images.length === 0) return [];
   const policy = o.gateway.policy;
   const { attachments, skipped } = await fetchAttachments(images, {
-    signal, fetch: o.fetch, ...o.attachmentLimits,
+    signal, ...o.attachmentLimits,
     ...(policy?.attachments?.maxImageBytes ? { maxImageBytes: Math.min(policy.attachments.maxImageBytes, o.attachmentLimits?.maxImageBytes ?? Infinity) } : {}),
     // Base64 travels in one frame with the prompt: leave a megabyte for the rest.
     ...(policy?.maxPayload ? { maxTotalChars: Math.min(policy.maxPayload - 1024 * 1024, o.attachmentLimits?.maxTotalChars ?? Infinity) } : {}),

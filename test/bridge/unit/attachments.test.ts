@@ -58,22 +58,25 @@ describe("a task's images as OpenClaw attachments", () => {
     assert.deepEqual([byTotal.attachments.length, byTotal.skipped.map((s) => [s.reason, s.lasting])], [3, [["the turn's images would not fit in one request", false]]]);
   });
 
-  it("refuses hosts on link-local, unspecified or multicast addresses (a cloud's metadata service) without asking them", async () => {
-    let asked = 0;
-    const counting: typeof fetch = async (...args) => (asked++, fetch(...args));
+  it("refuses hosts on link-local, unspecified or multicast addresses (a cloud's metadata service), and connects only where its lookup said", async () => {
+    const resolve = async (host: string) => (host === "metadata.internal" ? ["10.0.0.7", "169.254.169.254"] : host === "images.test" ? ["127.0.0.1"] : []);
+    const port = new URL(server.url).port;
     const { attachments, skipped } = await fetchAttachments([
       { name: "metadata", url: "http://169.254.169.254/latest/meta-data/" },
       { name: "named", url: "http://metadata.internal/computeMetadata" },
       { name: "v6", url: "http://[fe80::1]/x.png" },
       { name: "zero", url: "http://0.0.0.0:1/x.png" },
-    ], { signal, fetch: counting, resolve: async (host) => (host === "metadata.internal" ? ["169.254.169.254"] : []) });
-    assert.equal(asked, 0);
-    assert.deepEqual(attachments, []);
-    assert.deepEqual(skipped.map((s) => s.reason), [
-      "169.254.169.254 is a link-local, unspecified or multicast address (169.254.169.254)",
-      "metadata.internal is a link-local, unspecified or multicast address (169.254.169.254)",
-      "fe80::1 is a link-local, unspecified or multicast address (fe80::1)",
-      "0.0.0.0 is a link-local, unspecified or multicast address (0.0.0.0)",
+      { name: "nowhere", url: "http://nowhere.test/x.png" },
+      // A name only this lookup knows: the image comes from the address it gave, not from a second lookup of the name.
+      { name: "named right", url: `http://images.test:${port}/shot.png` },
+    ], { signal, resolve });
+    assert.deepEqual(attachments.map((a) => a.fileName), ["shot.png"]);
+    assert.deepEqual(skipped.map((s) => [s.reason, s.lasting]), [
+      ["169.254.169.254 is a link-local, unspecified or multicast address (169.254.169.254)", true],
+      ["metadata.internal is a link-local, unspecified or multicast address (169.254.169.254)", true],
+      ["fe80::1 is a link-local, unspecified or multicast address (fe80::1)", true],
+      ["0.0.0.0 is a link-local, unspecified or multicast address (0.0.0.0)", true],
+      ["could not resolve nowhere.test", false],
     ]);
   });
 
