@@ -141,7 +141,8 @@ async function attach(
   });
   if (attachments.length) params.attachments = attachments;
   if (skipped.length) {
-    o.log?.("info", "some of the task's images were not attached", { runId: run.id, skipped });
+    // Names and reasons only: an uploaded image's URL is its key.
+    o.log?.("info", "some of the task's images were not attached", { runId: run.id, skipped: skipped.map(({ name, reason }) => ({ name, reason })) });
     const list = skipped.map((image) => `${image.name} (${image.reason})`).join(", ");
     ctx.progress(`Could not attach ${skipped.length === 1 ? "an image" : `${skipped.length} images`}; the model has the link${skipped.length === 1 ? "" : "s"} only: ${clip(list, 1000)}.`);
   }

@@ -485,9 +485,12 @@ describe("the OpenClaw executor", () => {
     });
 
     it("sends them with a new turn, says which could not be attached, and does not send them again on the task's next turn", async () => withServer(async (server) => {
-      const { gateway, executor, ctx, progress } = setup();
+      const { gateway, executor, ctx, progress, logs } = setup();
       gateway.script.set("agent", [final("I see it."), final("Again.")]);
       await executor(withImages(server.url), ctx);
+      // An uploaded image's URL is its key: the log names the image, never its address.
+      assert.ok(logs.some((l) => l.message === "some of the task's images were not attached"));
+      assert.doesNotMatch(JSON.stringify(logs), /missing\.png/);
       const sent = gateway.sent.find((s) => s.method === "agent")!;
       assert.deepEqual(sent.params.attachments, [{ type: "image", mimeType: "image/png", fileName: "shot.png", content: png().toString("base64") }]);
       assert.deepEqual(progress, ["Could not attach an image; the model has the link only: Gone (HTTP 404)."]);
