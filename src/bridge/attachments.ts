@@ -223,8 +223,8 @@ function fileName(name: string, url: string, mimeType: string): string {
   return base.slice(0, 200);
 }
 
+/** A connection's failure (refused, reset, a TLS error), as its cause says it. Timeouts are said in fetchImage. */
 function describe(error: unknown): string {
-  if (error instanceof Error && error.name === "TimeoutError") return "it took too long";
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : null;
   return cause ?? (error instanceof Error ? error.message : String(error));
 }

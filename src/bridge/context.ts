@@ -45,7 +45,8 @@ export function turnMessage(run: AgentRunDetail): string {
   return text || `Work on the task "${run.task.title ?? run.taskTitle}".`;
 }
 
-function clip(text: string, max: number): string {
+/** `text` cut to `max` characters, an ellipsis marking the cut. */
+export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

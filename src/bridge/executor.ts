@@ -20,7 +20,7 @@ import { join } from "node:path";
 import type { AgentRunDetail, Executor, ExecutorContext, ExecutorResult } from "../sdk/index.ts";
 import { fetchAttachments, type AttachmentLimits } from "./attachments.ts";
 import { ProgressCoalescer } from "./coalescer.ts";
-import { extraSystemPrompt, sessionKeyFor, taskIdOf, turnKeyFor, turnMessage, workdirName, type ContextLimits } from "./context.ts";
+import { clip, extraSystemPrompt, sessionKeyFor, taskIdOf, turnKeyFor, turnMessage, workdirName, type ContextLimits } from "./context.ts";
 import { TurnError, turnFailure } from "./failure.ts";
 import type { GatewayClient } from "./gateway/client.ts";
 import { parseAgentEvent, resultCostUsd, resultText, type AgentResult } from "./gateway/frames.ts";
@@ -148,10 +148,6 @@ async function attach(
   }
   const retry = new Set(skipped.filter((image) => !image.lasting).map((image) => image.url));
   return images.map((image) => image.url).filter((url) => !retry.has(url));
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function agentParams(run: AgentRunDetail, o: OpenClawExecutorOptions, k: { agentId: string; sessionKey: string; turnKey: string; workdir: string }): Record<string, unknown> {
