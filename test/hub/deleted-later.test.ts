@@ -177,6 +177,48 @@ describe("deleting a project or a workspace", () => {
     me.unsubscribe();
   });
 
+  for (const kind of ["project", "workspace"] as const) {
+    it(`a deleted ${kind}'s notifications leave the person's list, unread count and live queries at once, and are no longer theirs to mark read`, async () => {
+      const owner = t.creds.ownerToken;
+      const ws = kind === "workspace" ? (await t.owner(owner, "POST", "/workspaces", { name: "Noisy space" })).body.id as string : t.creds.workspaceId;
+      const project = (await t.owner(owner, "POST", "/projects", { name: "Noisy" }, { "x-workspace-id": ws })).body;
+      const h = await history(t, project.id);
+      // One unread notification elsewhere that stays.
+      const kept = await delegateTo(t, (await createTask(t, { title: "Kept" })).id);
+      assertStatus(await t.agent(t.creds.agentToken, "POST", `/runs/${kept.id}/start`, { body: "Still here" }), 200);
+      type Note = { id: string; taskId: string | null; readAt: number | null };
+      const listed = async (query = "") => (await t.owner(owner, "GET", `/notifications?limit=500${query}`)).body as Note[];
+      const unreadCount = async () => (await t.owner(owner, "GET", "/me")).body.unreadNotifications as number;
+      const doomed = (await listed()).filter((n) => h.taskIds.includes(n.taskId!));
+      assert.ok(doomed.length >= 3 && doomed.every((n) => n.readAt === null), JSON.stringify(doomed));
+      const unreadBefore = await unreadCount();
+      const notifications = live("owner", "notifications", {});
+      const me = live("owner", "me", {});
+      const shows = (v: unknown) => doomed.some((n) => JSON.stringify(v).includes(n.id));
+      await notifications.until(shows, "owner:notifications with the project's");
+      await me.until((v) => (v as { unreadNotifications: number }).unreadNotifications === unreadBefore, "owner:me with their count");
+
+      assertStatus(await t.owner(owner, "DELETE", kind === "project" ? `/projects/${project.id}` : `/workspaces/${ws}`), 204);
+
+      const unreadAfter = unreadBefore - doomed.length;
+      for (const query of ["", "&unread=true"]) assert.ok(!shows(await listed(query)), `GET /notifications${query} still lists them`);
+      assert.equal(await unreadCount(), unreadAfter);
+      const gone = await notifications.until((v) => !shows(v), "owner:notifications without the project's");
+      assert.equal((gone as { unread: number }).unread, unreadAfter);
+      await me.until((v) => (v as { unreadNotifications: number }).unreadNotifications === unreadAfter, "owner:me's count without them");
+      // Their ids are as unknown ones: nothing marked. "All read" counts only what the person sees.
+      assert.deepEqual((await t.owner(owner, "POST", "/notifications/read", { ids: doomed.map((n) => n.id) })).body, { updated: 0 });
+      const newest = [...doomed.map((n) => n.id), (await listed())[0]!.id].sort().at(-1)!;
+      assert.deepEqual((await t.owner(owner, "POST", "/notifications/read-all", { upTo: newest })).body, { updated: unreadAfter });
+      assert.equal(await unreadCount(), 0);
+      // Still there until the purger has been through them.
+      assert.ok((await rowsLeft(t, h, [project.id])).notifications! >= doomed.length);
+      await t.hub.purger.drain();
+      assert.equal((await rowsLeft(t, h, [project.id])).notifications, 0);
+      for (const r of [notifications, me]) r.unsubscribe();
+    });
+  }
+
   it("keeps refusing (409) while a run there is going, and takes nothing then", async () => {
     const project = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Busy" }, { "x-workspace-id": t.creds.workspaceId })).body;
     const task = await createTask(t, { projectId: project.id });

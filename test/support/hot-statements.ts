@@ -11,11 +11,11 @@ import { agentNamesOf, findAgent, findAgentByTokenHash, insertAgent, listAgentsO
 import { countApiTokens, deleteApiToken, listApiTokens, touchApiToken } from "../../src/hub/store/api-tokens.ts";
 import { deleteIdempotencyKeysBefore, findIdempotencyKey, insertIdempotencyKey } from "../../src/hub/store/idempotency.ts";
 import { deleteExpiredInvites, deleteInvite, insertInvite, listOpenInvites, takeInvite } from "../../src/hub/store/invites.ts";
-import { countUnread, insertNotification, listNotifications, markRead, usersNotifiedIn } from "../../src/hub/store/notifications.ts";
+import { countUnread, insertNotification, listNotifications, markRead } from "../../src/hub/store/notifications.ts";
 import { countTasksByStatus, listBoardColumn } from "../../src/hub/store/owner-views.ts";
 import {
-  agentsWithRunsIn, findRun, findRunEnding, findRunForMember, insertRun, listActiveRunsIn, listActiveRunsOfAgent, listActiveRunsOfCreatorIn,
-  listRunsForAgent, listRunsOfAgentForUser, listRunsOfTask, listStaleRuns, listStoppedRunsForAgent, touchAgentRun, touchRun, transitionRun,
+  findRun, findRunEnding, findRunForMember, insertRun, listActiveRunsIn, listActiveRunsOfAgent, listActiveRunsOfCreatorIn,
+  listRunsForAgent, listRunsOfAgentForUser, listRunsOfTask, listStaleRuns, listStoppedRunsForAgent, peopleWithRunsIn, touchAgentRun, touchRun, transitionRun,
 } from "../../src/hub/store/runs.ts";
 import { anythingToPurge, claimTasksOf, deleteEmptyProject, deleteEmptyWorkspaces, nextDeletedProject } from "../../src/hub/store/purge.ts";
 import { deleteExpiredSessions, deleteSession, findSession, takeLoginCode } from "../../src/hub/store/sessions.ts";
@@ -124,7 +124,7 @@ export const HOT_CALLS: HotCall[] = [
   read("listActiveRunsOfAgent", "rare", (sql, f) => listActiveRunsOfAgent(sql, f.agentId)),
   read("listActiveRunsOfCreatorIn", "rare", (sql, f) => listActiveRunsOfCreatorIn(sql, f.userId, f.workspaceId)),
   ...scoped("listActiveRunsIn", "delete", false, listActiveRunsIn),
-  ...scoped("agentsWithRunsIn", "delete", false, agentsWithRunsIn),
+  ...scoped("peopleWithRunsIn", "delete", false, peopleWithRunsIn),
   read("listRunsForAgent", "agent", (sql, f) => listRunsForAgent(sql, { agentId: f.agentId, limit: 50 })),
   ...(["PENDING", "RUNNING", "FINISHED", "ERROR", "STOPPED"] as const).map((status) =>
     read(`listRunsForAgent ${status}`, status === "PENDING" ? "live" : "agent", (sql, f) => listRunsForAgent(sql, { agentId: f.agentId, status, limit: 50 }))),
@@ -143,7 +143,6 @@ export const HOT_CALLS: HotCall[] = [
   read("listNotifications before", "owner", (sql, f) => listNotifications(sql, f.userId, { unreadOnly: false, before: f.notificationId, limit: 50 })),
   read("listNotifications unread before", "owner", (sql, f) => listNotifications(sql, f.userId, { unreadOnly: true, before: f.notificationId, limit: 50 })),
   read("countUnread", "live", (sql, f) => countUnread(sql, f.userId)),
-  ...scoped("usersNotifiedIn", "delete", false, usersNotifiedIn),
 
   // Writes: each holds SQLite's one writer while it runs.
   write("insertUser", "rare", (sql, f) => insertUser(sql, { id: "usr_new", name: "N", kind: "user", created_at: f.now })),

@@ -4,7 +4,6 @@
  * go between two batches instead of waiting for the whole of it.
  */
 import { claimTasksOf, deleteEmptyProject, deleteEmptyWorkspaces, nextDeletedProject } from "../store/purge.ts";
-import { usersNotifiedIn } from "../store/notifications.ts";
 import { deleteTasks } from "../store/tasks.ts";
 import { deleteUploadsOfDeletedWorkspaces } from "../store/uploads.ts";
 import type { Write } from "../write.ts";
@@ -40,11 +39,8 @@ export async function purgeDeleted(w: Write, limit: number): Promise<Purged> {
     return { tasks: 0, projects: 0, workspaces: await deleteEmptyWorkspaces(w.sql), uploads: 0, more: false };
   }
   const taskIds = await claimTasksOf(w.sql, project.id, limit);
-  if (taskIds.length > 0) {
-    // Their notifications go too: the lists and unread counts of the people who had them change.
-    for (const userId of await usersNotifiedIn(w.sql, { taskIds })) w.changes.users.add(userId);
-    await deleteTasks(w.sql, { taskIds });
-  }
+  // Their notifications go too, unseen: every read has left them out since the deletion, which told their people.
+  if (taskIds.length > 0) await deleteTasks(w.sql, { taskIds });
   // A short batch may have been the last: then the project goes in the same transaction.
   const projects = taskIds.length < limit && (await deleteEmptyProject(w.sql, project.id)) ? 1 : 0;
   const workspaces = projects > 0 ? await deleteEmptyWorkspaces(w.sql) : 0;

@@ -4,8 +4,7 @@ import { mentionedNames } from "../domain/mentions.ts";
 import { badRequest, conflict } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { listAgentsOf } from "../store/agents.ts";
-import { usersNotifiedIn } from "../store/notifications.ts";
-import { agentsWithRunsIn, listActiveRunsIn } from "../store/runs.ts";
+import { listActiveRunsIn, peopleWithRunsIn } from "../store/runs.ts";
 import { deleteTasks, findTask, insertTask, listTaskIdsIn, updateTask, type TaskPatch, type TaskScope } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
 import { isMember } from "../store/workspaces.ts";
@@ -80,7 +79,7 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
   w.changes.workspaces.add(task.workspace_id);
   // Run list items carry the task's title and project: the lists of every agent with a run on it change.
   if (patch.title !== undefined || patch.project_id !== undefined) {
-    for (const agentId of await agentsWithRunsIn(w.sql, { taskId })) w.changes.agents.add(agentId);
+    for (const agentId of (await peopleWithRunsIn(w.sql, { taskId })).agents) w.changes.agents.add(agentId);
   }
   return (await findTask(w.sql, taskId))!;
 }
@@ -107,7 +106,6 @@ export async function deleteTask(w: Write, user: UserPrincipal, taskId: string):
  */
 export async function removeTasks(w: Write, scope: TaskScope, where: string): Promise<void> {
   await hideTasks(w, scope, where);
-  for (const userId of await usersNotifiedIn(w.sql, scope)) w.changes.users.add(userId);
   await deleteTasks(w.sql, scope);
 }
 
@@ -115,8 +113,9 @@ export async function removeTasks(w: Write, scope: TaskScope, where: string): Pr
  * What deleting the scope's tasks checks and says, before they are deleted or marked
  * so (a project's, a workspace's: their rows go later, services/purge.ts): refused (409)
  * while a run on any of them is PENDING or RUNNING, so an agent hears of a stop and no
- * run of it is left going; then the agents with runs on them (their run lists) and the
- * tasks' own views hear that they are gone. Their notifications go with their rows.
+ * run of it is left going; then the agents with runs on them (their run lists), the
+ * people their notifications went to (their lists and unread counts, which leave them
+ * out from now on) and the tasks' own views hear that they are gone.
  */
 export async function hideTasks(w: Write, scope: TaskScope, where: string): Promise<void> {
   const active = await listActiveRunsIn(w.sql, scope);
@@ -125,7 +124,9 @@ export async function hideTasks(w: Write, scope: TaskScope, where: string): Prom
     const runs = active.length === 1 ? "a run" : `${active.length} runs`;
     throw conflict(`${agents.join(", ")} ${agents.length === 1 ? "has" : "have"} ${runs} going ${where}; stop ${active.length === 1 ? "it" : "them"} first`);
   }
-  for (const agentId of await agentsWithRunsIn(w.sql, scope)) w.changes.agents.add(agentId);
+  const people = await peopleWithRunsIn(w.sql, scope);
+  for (const agentId of people.agents) w.changes.agents.add(agentId);
+  for (const userId of people.owners) w.changes.users.add(userId);
   for (const taskId of await listTaskIdsIn(w.sql, scope)) w.changes.tasks.add(taskId);
 }
 

@@ -1,5 +1,5 @@
 import type { Reader, Sql } from "../db/port.ts";
-import { tasksIn, type TaskScope } from "./tasks.ts";
+import { DELETED_PROJECTS } from "./tasks.ts";
 
 export type NotificationType = "run_started" | "run_comment" | "run_finished" | "run_error" | "run_stopped" | "mention";
 
@@ -42,12 +42,24 @@ export interface NotificationPage {
   limit: number;
 }
 
+/**
+ * Leaves out the notifications (`n`) about tasks of projects deleted and not yet purged, as
+ * LIVE_TASK does those tasks: the purger removes them later, in batches. While nothing deleted
+ * waits, the first term is true (one probe of an empty partial index, once per statement) and
+ * nothing else is read; while a purge runs, each notification read is looked up by its task, so
+ * a read costs what it reads and not the size of what was deleted. notifications_unread holds the
+ * task_id (migration 0017), so the unread count still reads that index alone.
+ */
+const SHOWN = `(NOT EXISTS (${DELETED_PROJECTS})
+  OR NOT EXISTS (SELECT 1 FROM tasks gone WHERE gone.id = n.task_id AND gone.project_id IN (${DELETED_PROJECTS})))`;
+
 /** The user's notifications, newest first. */
 export async function listNotifications(sql: Reader, userId: string, page: NotificationPage): Promise<Notification[]> {
   const rows = await sql.all<NotificationRow & { task_title: string | null; actor_name: string | null }>(
     `SELECT n.*, t.title AS task_title, u.name AS actor_name FROM notifications n
      LEFT JOIN tasks t ON t.id = n.task_id LEFT JOIN users u ON u.id = n.actor_id
-     WHERE n.user_id = ? ${page.unreadOnly ? "AND n.read_at IS NULL" : ""} ${page.before ? "AND n.id < ?" : ""} ORDER BY n.id DESC LIMIT ?`,
+     WHERE n.user_id = ? ${page.unreadOnly ? "AND n.read_at IS NULL" : ""} ${page.before ? "AND n.id < ?" : ""} AND ${SHOWN}
+     ORDER BY n.id DESC LIMIT ?`,
     page.before ? [userId, page.before, page.limit] : [userId, page.limit],
   );
   return rows.map((r) => ({
@@ -63,36 +75,30 @@ export async function listNotifications(sql: Reader, userId: string, page: Notif
   }));
 }
 
-/** The people with a notification about the task (their lists and unread counts change with it). */
-/** The people with notifications about the scope's tasks (by run and by task, as their indexes go). */
-export async function usersNotifiedIn(sql: Reader, scope: TaskScope): Promise<string[]> {
-  const { ids, params } = tasksIn(scope);
-  const rows = await sql.all<{ user_id: string }>(
-    `SELECT user_id FROM notifications WHERE run_id IN (SELECT id FROM runs WHERE task_id IN (${ids}))
-     UNION SELECT user_id FROM notifications WHERE run_id IS NULL AND task_id IN (${ids})`,
-    [...params, ...params],
-  );
-  return rows.map((r) => r.user_id);
-}
-
 export async function countUnread(sql: Reader, userId: string): Promise<number> {
-  const row = await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM notifications WHERE user_id = ? AND read_at IS NULL", [userId]);
+  const row = await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM notifications n WHERE n.user_id = ? AND n.read_at IS NULL AND ${SHOWN}`, [userId]);
   return Number(row?.n ?? 0);
 }
 
 /** Which of the user's notifications to mark read: these ids, or every one up to and including this id. */
 export type ReadSelection = { ids: readonly string[] } | { upTo: string };
 
-/** Marks the user's own notifications read; ids of others' are ignored. */
+/**
+ * Marks the user's own notifications read; ids of others', and of those no longer shown (their
+ * project deleted), are ignored as unknown ones are: the count is of what the person sees change.
+ */
 export async function markRead(sql: Sql, userId: string, selection: ReadSelection, now: number): Promise<number> {
   if ("upTo" in selection) {
     // Ids sort by creation: "all read up to here" leaves unread what arrived after the person looked.
-    return (await sql.run("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL AND id <= ?", [now, userId, selection.upTo])).changes;
+    return (await sql.run(
+      `UPDATE notifications AS n SET read_at = ? WHERE n.user_id = ? AND n.read_at IS NULL AND n.id <= ? AND ${SHOWN}`,
+      [now, userId, selection.upTo],
+    )).changes;
   }
   const ids = selection.ids;
   if (ids.length === 0) return 0;
   const { changes } = await sql.run(
-    `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL AND id IN (${ids.map(() => "?").join(", ")})`,
+    `UPDATE notifications AS n SET read_at = ? WHERE n.user_id = ? AND n.read_at IS NULL AND n.id IN (${ids.map(() => "?").join(", ")}) AND ${SHOWN}`,
     [now, userId, ...ids],
   );
   return changes;

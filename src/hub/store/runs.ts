@@ -209,11 +209,15 @@ export function listActiveRunsIn(sql: Reader, scope: TaskScope): Promise<RunJoin
   return sql.all<RunJoined>(`${SELECT} WHERE r.task_id IN (${ids}) AND r.status IN ('PENDING', 'RUNNING')`, params);
 }
 
-/** The agents with runs on the scope's tasks (their run lists show a task's title and project). */
-export async function agentsWithRunsIn(sql: Reader, scope: TaskScope): Promise<string[]> {
+/**
+ * Who the runs on the scope's tasks concern: their agents (whose run lists show a task's title
+ * and project) and their owners, the people their notifications went to (a run notifies its
+ * owner and no one else: services/runs.ts). One read of the runs, by task.
+ */
+export async function peopleWithRunsIn(sql: Reader, scope: TaskScope): Promise<{ agents: Set<string>; owners: Set<string> }> {
   const { ids, params } = tasksIn(scope);
-  const rows = await sql.all<{ agent_id: string }>(`SELECT DISTINCT agent_id FROM runs WHERE task_id IN (${ids})`, params);
-  return rows.map((r) => r.agent_id);
+  const rows = await sql.all<{ agent_id: string; owner_id: string }>(`SELECT DISTINCT agent_id, owner_id FROM runs WHERE task_id IN (${ids})`, params);
+  return { agents: new Set(rows.map((r) => r.agent_id)), owners: new Set(rows.map((r) => r.owner_id)) };
 }
 
 export interface AgentRunFilter {

@@ -21,12 +21,15 @@ export interface TaskJoined extends TaskRow {
   owner_name: string;
 }
 
+/** The projects deleted and not yet purged (migration 0012), off a partial index that is empty but while a purge runs. */
+export const DELETED_PROJECTS = "SELECT id FROM projects WHERE deleted_at IS NOT NULL";
+
 /**
- * Leaves out the tasks of projects deleted and not yet purged (migration 0012): one probe of a
- * partial index that is empty but while a purge runs. A filter, not a join, so it never changes
- * the order a list is read in.
+ * Leaves out the tasks of projects deleted and not yet purged: one probe of a partial index
+ * that is empty but while a purge runs. A filter, not a join, so it never changes the order
+ * a list is read in.
  */
-export const LIVE_TASK = "t.project_id NOT IN (SELECT id FROM projects WHERE deleted_at IS NOT NULL)";
+export const LIVE_TASK = `t.project_id NOT IN (${DELETED_PROJECTS})`;
 
 /** A task with its creator's and owner's names (`t` is the task), in two parts to add to. */
 export const TASK_COLUMNS = "t.*, c.name AS creator_name, o.name AS owner_name";
