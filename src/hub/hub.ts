@@ -10,6 +10,7 @@ import type { PostgresRelay } from "./db/postgres-relay.ts";
 import { SqliteDatabase } from "./db/sqlite.ts";
 import { SqliteReader } from "./db/sqlite-reader.ts";
 import { buildApp } from "./http/app.ts";
+import { hashToken } from "./domain/tokens.ts";
 import { HubStartError } from "./errors.ts";
 import { InstanceLock } from "./instance-lock.ts";
 import { HubMetrics } from "./metrics/hub-metrics.ts";
@@ -135,7 +136,10 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     throw error;
   }
   const logger = options.logger ?? (config.logLevel === "silent" ? false : { level: config.logLevel });
-  app = buildApp({ db, writer, feed, clock, publicUrl: config.publicUrl }, { logger, ...(metrics ? { metrics } : {}) });
+  app = buildApp(
+    { db, writer, feed, clock, publicUrl: config.publicUrl, credentialsTokenHash: hashToken(credentials.ownerToken) },
+    { logger, ...(metrics ? { metrics } : {}) },
+  );
   const reaper = new Reaper({ db, writer, clock }, config.staleAfterMs, {
     onError: (error) => app.log.error({ err: error }, "reaper pass failed"),
     ...(metrics ? { onExpired: () => metrics.expired() } : {}),

@@ -358,7 +358,7 @@ describe("the SQLite adapter", () => {
     const migrated = new SqliteDatabase(file);
     try {
       // u1, the first person, was made by hub init; u3 by hub user add; u4 (joined by invite) has no token.
-      assert.deepEqual(await listApiTokens(migrated, "u1"), [{ id: "tok_1", name: "Created by hub init", prefix: "gcp_", created_at: 0, last_used_at: null }]);
+      assert.deepEqual(await listApiTokens(migrated, "u1"), [{ id: "tok_1", name: "Created by hub init", prefix: "gcp_", created_at: 0, last_used_at: null, token_hash: "h1" }]);
       assert.deepEqual((await listApiTokens(migrated, "u3")).map((x) => x.name), ["Created by hub user add"]);
       assert.deepEqual(await listApiTokens(migrated, "u4"), []);
     } finally {

@@ -17,6 +17,7 @@ interface Listed {
   createdAt: number;
   lastUsedAt: number | null;
   prefix: string;
+  inCredentialsFile: boolean;
 }
 
 describe("personal access tokens", () => {
@@ -45,8 +46,10 @@ describe("personal access tokens", () => {
     assert.equal((await t.owner(made.token, "GET", "/me")).body.id, t.creds.ownerId);
 
     const listed = await list(made.token);
-    assert.deepEqual(listed[0], { id: made.id, name: "CI deploys", createdAt: made.createdAt, lastUsedAt: listed[0]!.lastUsedAt, prefix: made.token.slice(0, 8) });
-    for (const item of listed) assert.deepEqual(Object.keys(item).sort(), ["createdAt", "id", "lastUsedAt", "name", "prefix"]);
+    assert.deepEqual(listed[0], {
+      id: made.id, name: "CI deploys", createdAt: made.createdAt, lastUsedAt: listed[0]!.lastUsedAt, prefix: made.token.slice(0, 8), inCredentialsFile: false,
+    });
+    for (const item of listed) assert.deepEqual(Object.keys(item).sort(), ["createdAt", "id", "inCredentialsFile", "lastUsedAt", "name", "prefix"]);
     const text = JSON.stringify(listed);
     assert.ok(!text.includes(made.token) && !text.includes(hashToken(made.token)), "neither the token nor its hash is listed");
     // Kept only as its hash.
@@ -63,6 +66,16 @@ describe("personal access tokens", () => {
     const sessions = await t.database().all<{ id: string }>("SELECT id FROM owner_tokens WHERE kind = 'session' AND user_id = ?", [t.creds.ownerId]);
     assert.ok(sessions.length > 0);
     assert.ok(sessions.every((s) => !mine.some((x) => x.id === s.id)));
+  });
+
+  it("marks the token hub init wrote to credentials.json, and no other: not one named like it, nor anyone else's", async () => {
+    const lookalike = await make("Created by hub init");
+    const inFile = (await t.database().get<{ id: string }>("SELECT id FROM owner_tokens WHERE token_hash = ?", [hashToken(t.creds.ownerToken)]))!.id;
+    const mine = await list();
+    assert.deepEqual(mine.filter((x) => x.inCredentialsFile).map((x) => x.id), [inFile]);
+    assert.equal(mine.find((x) => x.id === lookalike.id)!.inCredentialsFile, false);
+    const added = await t.hub.writer.run("addUser", { name: "Vic" });
+    assert.deepEqual((await list(added.ownerToken)).map((x) => x.inCredentialsFile), [false]);
   });
 
   it("records a token's last use (not at each call: at most once a minute)", async () => {

@@ -35,6 +35,7 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
   let loads = 0;
   let chatty: { token: string; runId: string; taskId: string };
   const dialogs: string[] = [];
+  let declining = false;
   const halfway = deferred();
   const stopStarted = deferred();
   const stopSeen = deferred();
@@ -60,10 +61,10 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     b = await launchBrowser();
     page = await b.context.newPage();
     page.on("load", () => loads++);
-    // Every confirm() the page asks is answered yes, and kept to check its words.
+    // Every confirm() the page asks is answered yes (no while a test is `declining`), and kept to check its words.
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
-      void dialog.accept();
+      void (declining ? dialog.dismiss() : dialog.accept());
     });
   });
 
@@ -380,6 +381,26 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     assert.equal((await t.agent(agent.token, "GET", "/me")).status, 401);
   });
 
+  it("warns before revoking the token in credentials.json (hub init's), and keeps it when told no", async () => {
+    await page.getByRole("link", { name: "API tokens" }).click();
+    await page.getByRole("heading", { name: "API tokens" }).waitFor(WAIT);
+    const fromInit = page.locator(".api-tokens li", { hasText: "Created by hub init" });
+    await fromInit.waitFor(WAIT);
+    assert.match((await fromInit.textContent())!, /in the data dir's credentials\.json/);
+    dialogs.length = 0;
+    declining = true;
+    try {
+      await fromInit.getByRole("button", { name: "Revoke" }).click();
+    } finally {
+      declining = false;
+    }
+    assert.deepEqual(dialogs, [
+      "Revoke the token Created by hub init? It is the token in the hub's data dir credentials.json, the one `hub init --json` prints: scripts that read that file stop working at once.",
+    ]);
+    assert.equal(await fromInit.count(), 1);
+    assert.equal((await t.owner(t.creds.ownerToken, "GET", "/me")).status, 200);
+  });
+
   it("makes an API token, shows it once with Copy, lists it by name and first characters, and revokes it after a confirm", async () => {
     await page.getByRole("link", { name: "API tokens" }).click();
     await page.getByRole("heading", { name: "API tokens" }).waitFor(WAIT);
@@ -394,6 +415,7 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     const row = page.locator(".api-tokens li", { hasText: "Nightly report" });
     await row.waitFor(WAIT);
     assert.ok((await row.textContent())!.includes(`${token.slice(0, 8)}…`));
+    assert.ok(!(await row.textContent())!.includes("credentials.json"));
     await shot("api-token");
     assert.equal((await t.owner(token, "GET", "/me")).status, 200);
     // Done hides it, and a reload never shows it again.

@@ -14,6 +14,8 @@ export interface HttpDeps {
   readonly clock: Clock;
   /** The origin the hub is reached by, when set (`--public-url`): uploads' URLs use it. */
   readonly publicUrl?: string | null;
+  /** The hash of the owner token in the data dir's credentials.json (`hub init` wrote it): GET /tokens marks that one. */
+  readonly credentialsTokenHash?: string | null;
 }
 
 export type App = FastifyInstance<

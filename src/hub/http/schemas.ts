@@ -21,6 +21,9 @@ export const ApiToken = Type.Object({
   createdAt: UnixMs,
   lastUsedAt: Type.Union([UnixMs, Type.Null()], { description: "When it was last used, to the minute (null: never)" }),
   prefix: Type.String({ description: "Its first characters (gcp_ and 4 more), to tell tokens apart; only gcp_ for those made before names existed" }),
+  inCredentialsFile: Type.Boolean({
+    description: "Whether it is the owner token `hub init` wrote to the hub's data dir credentials.json (and `hub init --json` prints): scripts that read that file use it",
+  }),
 });
 export const ApiTokenWithSecret = Type.Object({
   id: Type.String(), name: Type.String(), createdAt: UnixMs,

@@ -26,10 +26,17 @@ export interface ApiTokenView {
   createdAt: number;
   lastUsedAt: number | null;
   prefix: string;
+  /** The owner token `hub init` wrote to the data dir's credentials.json: scripts reading that file use it. */
+  inCredentialsFile: boolean;
 }
 
-export const toApiTokenView = (row: ApiTokenRow): ApiTokenView => ({
+/**
+ * The token as its person sees it. Which one is in credentials.json is told by its hash, not by
+ * its name: "Created by hub init" is a name anyone may give a token of theirs.
+ */
+export const toApiTokenView = (row: ApiTokenRow, credentialsTokenHash: string | null): ApiTokenView => ({
   id: row.id, name: row.name, createdAt: row.created_at, lastUsedAt: row.last_used_at, prefix: row.prefix,
+  inCredentialsFile: row.token_hash === credentialsTokenHash,
 });
 
 /** Stores a new token's hash for the person; the token itself is returned this once. */

@@ -10,12 +10,14 @@ export interface ApiTokenRow {
   prefix: string;
   created_at: number;
   last_used_at: number | null;
+  /** To tell the one in credentials.json (services/api-tokens.ts); never shown. */
+  token_hash: string;
 }
 
 /** A person's tokens, newest first. */
 export function listApiTokens(sql: Reader, userId: string): Promise<ApiTokenRow[]> {
   return sql.all<ApiTokenRow>(
-    "SELECT id, name, prefix, created_at, last_used_at FROM owner_tokens WHERE user_id = ? AND kind = 'pat' ORDER BY id DESC",
+    "SELECT id, name, prefix, created_at, last_used_at, token_hash FROM owner_tokens WHERE user_id = ? AND kind = 'pat' ORDER BY id DESC",
     [userId],
   );
 }

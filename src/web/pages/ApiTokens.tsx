@@ -67,6 +67,16 @@ function NewToken({ onCreated }: { onCreated: (made: Revealed) => void }) {
   );
 }
 
+/**
+ * What revoking asks first. The token `hub init` made is also in the data dir's credentials.json,
+ * where scripts (and whoever ran `hub init --json`) read it: the API says which one that is.
+ */
+function revokeQuestion(token: ApiTokenView): string {
+  const question = `Revoke the token ${token.name}?`;
+  if (!token.inCredentialsFile) return `${question} Scripts using it stop working at once.`;
+  return `${question} It is the token in the hub's data dir credentials.json, the one \`hub init --json\` prints: scripts that read that file stop working at once.`;
+}
+
 function TokenRow({ token, onRevoked }: { token: ApiTokenView; onRevoked: () => void }) {
   const revoke = useAction();
   return (
@@ -76,10 +86,11 @@ function TokenRow({ token, onRevoked }: { token: ApiTokenView; onRevoked: () => 
           <strong>{token.name}</strong> <code className="meta">{token.prefix}…</code>
           <div className="meta">
             Created {formatTime(token.createdAt)} · {token.lastUsedAt === null ? "never used" : `last used ${formatTime(token.lastUsedAt)}`}
+            {token.inCredentialsFile && <> · in the data dir's <code>credentials.json</code></>}
           </div>
         </div>
         <button type="button" className="danger" disabled={revoke.busy} onClick={() => {
-          if (!confirm(`Revoke the token ${token.name}? Scripts using it stop working at once.`)) return;
+          if (!confirm(revokeQuestion(token))) return;
           void revoke.run(async () => {
             await api.revokeApiToken(token.id);
             onRevoked();

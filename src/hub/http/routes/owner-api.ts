@@ -91,7 +91,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
 
   // Personal access tokens
   app.get("/tokens", s(["Tokens"], "Your personal access tokens (gcp_), newest first: never the token itself", { response: { 200: Type.Array(ApiToken), ...errors } }),
-    async (request) => (await listApiTokens(deps.db, request.user.userId)).map(toApiTokenView));
+    async (request) => (await listApiTokens(deps.db, request.user.userId)).map((row) => toApiTokenView(row, deps.credentialsTokenHash ?? null)));
   app.post("/tokens", s(["Tokens"], `Make a personal access token for scripts (Bearer gcp_…); shown this once (at most ${MAX_API_TOKENS} each: 409 past that)`, {
     body: NewApiTokenBody, response: { 201: ApiTokenWithSecret, ...errors },
   }), (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createApiToken", { user: request.user, name: request.body.name }));
