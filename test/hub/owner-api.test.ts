@@ -190,6 +190,33 @@ describe("owner API", () => {
       assert.deepEqual((await t.owner(owner, "GET", `/workspaces/${ws.id}/members`)).body.map((m: { name: string }) => m.name), [me.name]);
     });
 
+    it("a person taken out of a workspace no longer sees its notifications (the task titles and comments in them); those of their other workspaces stay", async () => {
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Told" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Told work" }, { "x-workspace-id": ws.id })).body;
+      const jo = await t.hub.writer.run("addUser", { name: "Jo" });
+      assertStatus(await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: jo.userId }), 201);
+      const joBot = (await t.owner(jo.ownerToken, "POST", "/agents", { name: "Jo Bot" })).body;
+      // Jo's runs: one in the shared workspace, one in a workspace of Jo's own.
+      const shared = await createTask(t, { projectId: prj.id, title: "Secret roadmap" }, jo.ownerToken);
+      const own = (await t.owner(jo.ownerToken, "POST", "/workspaces", { name: "Jo's own" })).body;
+      const ownPrj = (await t.owner(jo.ownerToken, "POST", "/projects", { name: "Jo's work" }, { "x-workspace-id": own.id })).body;
+      const mine = await createTask(t, { projectId: ownPrj.id, title: "Jo's chores" }, jo.ownerToken);
+      for (const task of [shared, mine]) {
+        const run = await delegateTo(t, task.id, joBot.id, jo.ownerToken);
+        assertStatus(await t.agent(joBot.token, "POST", `/runs/${run.id}/start`, {}), 200);
+        assertStatus(await t.agent(joBot.token, "POST", `/runs/${run.id}/complete`, { body: "Done" }), 200);
+      }
+      const about = async (taskId: string) => ((await t.owner(jo.ownerToken, "GET", "/notifications")).body as Array<{ taskId: string }>).filter((n) => n.taskId === taskId).length;
+      assert.ok((await about(shared.id)) > 0 && (await about(mine.id)) > 0);
+
+      assert.equal((await t.owner(owner, "DELETE", `/workspaces/${ws.id}/members/${jo.userId}`)).status, 204);
+      assert.equal(await about(shared.id), 0);
+      assert.equal((await t.owner(jo.ownerToken, "GET", "/notifications?unread=true")).body.filter((n: { taskId: string }) => n.taskId === shared.id).length, 0);
+      const left = await about(mine.id);
+      assert.ok(left > 0);
+      assert.equal((await t.owner(jo.ownerToken, "GET", "/me")).body.unreadNotifications, left);
+    });
+
     it("GET /projects lists the X-Workspace-Id workspace's projects; POST /projects adds one (201)", async () => {
       const list = await t.owner(owner, "GET", "/projects", undefined, { "x-workspace-id": t.creds.workspaceId });
       assertStatus(list, 200);

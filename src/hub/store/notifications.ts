@@ -103,3 +103,16 @@ export async function markRead(sql: Sql, userId: string, selection: ReadSelectio
   );
   return changes;
 }
+
+/**
+ * Deletes what the person was told about a workspace's tasks, as they leave it: the notifications
+ * carry its task titles and comments. Found through their own notifications (notifications_user),
+ * each checked by its task, so the cost is theirs and not the workspace's size.
+ */
+export async function deleteNotificationsIn(sql: Sql, userId: string, workspaceId: string): Promise<number> {
+  return (await sql.run(
+    `DELETE FROM notifications AS n WHERE n.user_id = ?
+     AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = n.task_id AND t.workspace_id = ?)`,
+    [userId, workspaceId],
+  )).changes;
+}
