@@ -42,9 +42,12 @@ export interface RunSourceOptions {
   clock?: Clock;
 }
 
-/** How long until the next poll: often while the socket is down, rarely (reconciliation) while it is up. */
-export function pollDelayMs(connected: boolean, options: { pollIntervalMs: number; reconcileIntervalMs: number }): number {
-  return connected ? options.reconcileIntervalMs : options.pollIntervalMs;
+/**
+ * How long until the next poll: often while the socket is down, rarely (reconciliation) while it is up, and
+ * never before the end of a `Retry-After` the API answered the last poll with (`waitMs`).
+ */
+export function pollDelayMs(connected: boolean, options: { pollIntervalMs: number; reconcileIntervalMs: number }, waitMs = 0): number {
+  return Math.max(connected ? options.reconcileIntervalMs : options.pollIntervalMs, waitMs);
 }
 
 export class RunSource {
@@ -58,6 +61,8 @@ export class RunSource {
   #cancelPoll: (() => void) | null = null;
   #polling: Promise<void> | null = null;
   #connected = false;
+  /** No poll before this time (ms): the API's `Retry-After` on the last one. */
+  #retryAt = 0;
   #state: "new" | "started" | "closed" = "new";
 
   constructor(options: RunSourceOptions) {
@@ -83,9 +88,13 @@ export class RunSource {
     void this.refresh();
   }
 
-  /** Polls now (unless a poll is under way) and reschedules the next one. */
+  /** Polls now (unless a poll is under way, or the API asked to wait) and reschedules the next one. */
   refresh(): Promise<void> {
     if (this.#state !== "started") return Promise.resolve();
+    if (!this.#polling && this.#clock.now() < this.#retryAt) {
+      this.#schedule();
+      return Promise.resolve();
+    }
     this.#polling ??= this.#poll().finally(() => {
       this.#polling = null;
       this.#schedule();
@@ -140,6 +149,9 @@ export class RunSource {
         this.#emit({ type: status === "PENDING" ? "pending" : "stopped", runs, via: "poll" });
       } catch (error) {
         if (signal.aborted) return;
+        // A Retry-After longer than the client waits out itself: the next poll waits for it instead of hammering.
+        const retryAfterMs = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+        if (typeof retryAfterMs === "number" && retryAfterMs > 0) this.#retryAt = this.#clock.now() + retryAfterMs;
         this.#emit({ type: "error", error, via: "poll" });
         return;
       }
@@ -150,7 +162,8 @@ export class RunSource {
     this.#cancelPoll?.();
     this.#cancelPoll = null;
     if (this.#state !== "started") return;
-    this.#cancelPoll = this.#clock.setTimeout(() => void this.refresh(), pollDelayMs(this.#connected, this.#intervals));
+    const waitMs = Math.max(0, this.#retryAt - this.#clock.now());
+    this.#cancelPoll = this.#clock.setTimeout(() => void this.refresh(), pollDelayMs(this.#connected, this.#intervals, waitMs));
   }
 
   #list(type: "pending" | "stopped", value: unknown, via: RunVia): void {

@@ -61,6 +61,26 @@ describe("RunSource polling (no socket)", () => {
     await source.close();
   });
 
+  it("waits out a Retry-After longer than its poll period before it polls again", async () => {
+    const clock = new FakeClock();
+    // The client hands back a 429 whose Retry-After is beyond what it waits out itself.
+    const limited = new AgentApiError("rate_limited", "slow down", { httpStatus: 429, retryAfterMs: 120_000 });
+    const client = fakeClient({ PENDING: [limited, [run("a")]] });
+    const source = new RunSource({ client, token: "gca_x", clock, pollIntervalMs: 5_000, pollStopped: false });
+    const events: RunSourceEvent[] = [];
+    source.subscribe((e) => events.push(e));
+    source.start();
+    await clock.advance(119_999);
+    assert.equal(client.calls.length, 1, "no poll before the API said it would take one");
+    await clock.advance(1);
+    assert.equal(client.calls.length, 2);
+    assert.deepEqual(events.at(-1), { type: "pending", runs: [run("a")], via: "poll" });
+    // Once answered, the usual period again.
+    await clock.advance(5_000);
+    assert.equal(client.calls.length, 3);
+    await source.close();
+  });
+
   it("survives a listener that throws", async () => {
     const clock = new FakeClock();
     const source = new RunSource({ client: fakeClient({ PENDING: [[run("a")]] }), token: "gca_x", clock, pollStopped: false });
