@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { sleep, systemClock, type Clock } from "./clock.ts";
-import { abortedError, AgentApiError, errorFromResponse, invalidResponse, networkError } from "./errors.ts";
+import { abortedError, AgentApiError, errorFromResponse, invalidResponse, isAgentApiError, networkError } from "./errors.ts";
 import {
   parseAck, parseActivityAck, parseProfile, parseRunDetail, parseRuns, parseTasks, ParseError,
   type AgentActivity, type AgentProfile, type AgentRun, type AgentRunDetail, type AgentTask, type RunAck,
@@ -138,9 +138,10 @@ export class AgentApiClient {
 
   /**
    * Renews a RUNNING run's lease (ours). Hosted GroupChat has no such endpoint:
-   * after its first 404/405 this client stops calling it and answers false.
-   * Once a heartbeat went through the endpoint exists, and a 404 says the run
-   * is gone (a `not_found` error), not that heartbeats are.
+   * after its first 405, or a 404 for a run that is there, this client stops
+   * calling it and answers false. A 404 for a run that is gone too (deleted
+   * before its first beat), or any 404 once a heartbeat went through, says the
+   * run is gone (a `not_found` error), not that heartbeats are.
    */
   async heartbeat(id: string, options?: CallOptions): Promise<boolean> {
     if (!this.#heartbeatSupported) return false;
@@ -149,7 +150,12 @@ export class AgentApiClient {
       this.#heartbeatAnswered = true;
       return true;
     } catch (error) {
-      if (error instanceof AgentApiError && !this.#heartbeatAnswered && (error.httpStatus === 404 || error.httpStatus === 405)) {
+      if (!(error instanceof AgentApiError) || this.#heartbeatAnswered) throw error;
+      // A 404 names no culprit (no such route, or no such run): the run itself tells which.
+      if (error.httpStatus === 404) await this.run(id, options).catch((probe: unknown) => {
+        throw isAgentApiError(probe, "not_found") ? error : probe;
+      });
+      if (error.httpStatus === 404 || error.httpStatus === 405) {
         this.#heartbeatSupported = false;
         return false;
       }

@@ -104,4 +104,23 @@ describe("AgentApiClient (fake fetch, fake clock)", () => {
     assert.equal(client.heartbeatSupported, false);
     assert.equal(seen.length, 1);
   });
+
+  it("takes a first heartbeat's 404 for the run being gone when the run is gone too, and keeps heartbeats on", async () => {
+    const { fetch, seen } = fakeFetch([json(404, { error: "run not found" }), json(404, { error: "run not found" }), json(200, { id: "r2", status: "RUNNING" })]);
+    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock: new FakeClock() });
+    await assert.rejects(client.heartbeat("r1"), (e: unknown) => e instanceof AgentApiError && e.code === "not_found");
+    assert.equal(client.heartbeatSupported, true, "one deleted run must not turn heartbeats off for every later run");
+    assert.equal(await client.heartbeat("r2"), true);
+    assert.deepEqual(seen.map((s) => `${s.init.method} ${s.url}`), ["POST http://h/runs/r1/heartbeat", "GET http://h/runs/r1", "POST http://h/runs/r2/heartbeat"]);
+  });
+
+  it("takes a first heartbeat's 404 for a run that is there as an API without heartbeats (hosted GroupChat)", async () => {
+    const detail = { id: "r1", taskTitle: "T", prompt: "p", status: "RUNNING", task: { id: "t1" }, activity: [] };
+    const { fetch, seen } = fakeFetch([json(404, { error: "Not Found" }), json(200, detail)]);
+    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock: new FakeClock() });
+    assert.equal(await client.heartbeat("r1"), false);
+    assert.equal(await client.heartbeat("r1"), false);
+    assert.equal(client.heartbeatSupported, false);
+    assert.equal(seen.length, 2);
+  });
 });
