@@ -13,6 +13,7 @@ import {
   type AgentActivity, type AgentProfile, type AgentRun, type AgentRunDetail, type AgentTask, type RunAck,
 } from "./parse.ts";
 import { decideRetry, DEFAULT_RETRY_POLICY, type Random, type RetryPolicy } from "./retry.ts";
+import { linkedSignal } from "./signal.ts";
 import type { RunStatus } from "./run-state.ts";
 import type { TaskStatus } from "./types.ts";
 
@@ -191,7 +192,7 @@ export class AgentApiClient {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     const timer = new AbortController();
     const cancelTimer = this.#clock.setTimeout(() => timer.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    const signal = caller ? AbortSignal.any([caller, timer.signal]) : timer.signal;
+    const { signal, dispose } = linkedSignal([caller, timer.signal]);
     const headers: Record<string, string> = { authorization: this.#authorization, accept: "application/json" };
     if (request.body !== undefined) headers["content-type"] = "application/json";
     if (key) headers["idempotency-key"] = key;
@@ -211,6 +212,7 @@ export class AgentApiClient {
       throw networkError(timer.signal.aborted ? timer.signal.reason : error, what);
     } finally {
       cancelTimer();
+      dispose();
     }
     const body = parseJson(text);
     if (status < 200 || status > 299) throw errorFromResponse(status, body, responseHeaders, this.#clock.now(), what);

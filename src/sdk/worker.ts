@@ -16,6 +16,7 @@ import { Courier } from "./courier.ts";
 import { isAgentApiError } from "./errors.ts";
 import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { startHeartbeat } from "./heartbeat.ts";
+import { linkedSignal } from "./signal.ts";
 import { MemoryOutbox, type Outbox } from "./outbox.ts";
 import type { RunSource, RunSourceEvent } from "./run-source.ts";
 import { isEnded, type RunStatus } from "./run-state.ts";
@@ -224,9 +225,17 @@ export class RunWorker {
 
   /** True when the run is ours to execute. `stopped` aborts when its owner stops it meanwhile: the claim is given up. */
   async #claim(runId: string, stopped: AbortSignal): Promise<boolean> {
-    const comment = this.#o.startComment === undefined ? "Starting work on this now." : this.#o.startComment;
     // Stopped, the run takes no more claims: whether one in flight took no longer matters.
-    const giveUp = AbortSignal.any([this.#halt.signal, stopped]);
+    const giveUp = linkedSignal([this.#halt.signal, stopped]);
+    try {
+      return await this.#claimUntil(runId, stopped, giveUp.signal);
+    } finally {
+      giveUp.dispose();
+    }
+  }
+
+  async #claimUntil(runId: string, stopped: AbortSignal, giveUp: AbortSignal): Promise<boolean> {
+    const comment = this.#o.startComment === undefined ? "Starting work on this now." : this.#o.startComment;
     for (let round = 1; ; round++) {
       try {
         // Checked before each attempt: one after a stop would claim (and a durable caller note) a run that is over.

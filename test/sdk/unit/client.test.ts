@@ -83,6 +83,18 @@ describe("AgentApiClient (fake fetch, fake clock)", () => {
     assert.equal(clock.pending, 0);
   });
 
+  it("keeps nothing per call on a caller's signal that lives on (a daemon polling for months with one)", async () => {
+    const { fetch } = fakeFetch(Array.from({ length: 1_000 }, () => json(200, [])));
+    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock: new FakeClock() });
+    const lifelong = new AbortController().signal;
+    for (let i = 0; i < 1_000; i++) await client.runs({}, { signal: lifelong });
+    // Node 20's AbortSignal.any keeps a reference to each signal made from `lifelong` on it, dead or alive, until
+    // it aborts (~60 bytes a call, never freed). Node keeps that set under this symbol; a Node without it has no such set.
+    const dependants = Object.getOwnPropertySymbols(lifelong).find((symbol) => symbol.description === "kDependantSignals");
+    const kept = dependants ? ((lifelong as unknown as Record<symbol, Set<unknown> | undefined>)[dependants]?.size ?? 0) : 0;
+    assert.ok(kept < 10, `the caller's signal holds ${kept} signals after 1,000 calls`);
+  });
+
   it("does not retry an answer such as 409, and carries its run status", async () => {
     const { fetch, seen } = fakeFetch([json(409, { error: "Cannot start a run that is RUNNING", status: "RUNNING" })]);
     const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock: new FakeClock() });
