@@ -164,7 +164,12 @@ export class GatewaySupervisor {
   async #superviseLoop(): Promise<void> {
     for (let failures = 0; !this.#stopping.signal.aborted && !this.#holding; ) {
       const startedAt = this.#clock.now();
-      const { code, signal } = await this.#runOnce();
+      // A start that fails here (a file it cannot write: a full disk, a permission) is tried again like a crash:
+      // thrown, it went nowhere (an unhandled rejection that killed the bridge, its runs not ended in order).
+      const { code, signal } = await this.#runOnce().catch((error: unknown) => {
+        this.#o.log("error", `could not start the OpenClaw gateway: ${error instanceof Error ? error.message : String(error)}`, { stateDir: this.#o.stateDir });
+        return { code: null, signal: null };
+      });
       if (this.#stopping.signal.aborted || this.#holding) return;
       this.#restarts++;
       this.#o.onExit?.(code, signal);
@@ -177,7 +182,7 @@ export class GatewaySupervisor {
     }
   }
 
-  #runOnce(): Promise<{ code: number | null; signal: string | null }> {
+  async #runOnce(): Promise<{ code: number | null; signal: string | null }> {
     const { stateDir } = this.#o;
     const identity = this.#identity!;
     const overlay = overlayConfig(this.#o.configPath, this.#o.tools);

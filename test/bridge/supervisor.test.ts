@@ -24,7 +24,7 @@ async function until(probe: () => boolean): Promise<void> {
 }
 
 describe("GatewaySupervisor", { timeout: 60_000 }, () => {
-  function setup(script: string, env?: NodeJS.ProcessEnv) {
+  function setup(script: string, env?: NodeJS.ProcessEnv, tools?: { profile: string | null; allow: string[]; deny: string[] }) {
     const dir = tempDir("gc-sup-");
     // Named like OpenClaw's entry, so a later supervisor recognises the process as a gateway.
     const entry = join(dir, "openclaw-stand-in.mjs");
@@ -32,7 +32,7 @@ describe("GatewaySupervisor", { timeout: 60_000 }, () => {
     const logs: string[] = [];
     const make = () => new GatewaySupervisor({
       node: process.execPath, entry, stateDir: join(dir, "state"), configPath: join(dir, "openclaw.json"), port: 0,
-      env, log: (level, message) => logs.push(`${level}: ${message}`),
+      env, tools, log: (level, message) => logs.push(`${level}: ${message}`),
     });
     return { dir, make, logs };
   }
@@ -122,6 +122,25 @@ describe("GatewaySupervisor", { timeout: 60_000 }, () => {
     assert.ok(token.length > 20);
     assert.ok(logs.some((line) => line.includes("identity file was unreadable")), logs.join("\n"));
     await supervisor.stop();
+  });
+
+  it("a gateway it cannot start (its files cannot be written) is logged and tried again, instead of crashing the bridge", async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on("unhandledRejection", onRejection);
+    try {
+      const { dir, make, logs } = setup("setInterval(() => {}, 1000);\n", undefined, { profile: "coding", allow: [], deny: [] });
+      // Where the tool policy's config goes, a directory: writing it fails at every start (like a full disk).
+      mkdirSync(join(dir, "state", "openclaw.json"), { recursive: true });
+      const supervisor = make();
+      await supervisor.start();
+      await until(() => rejections.length > 0 || supervisor.restarts >= 1);
+      await supervisor.stop();
+      assert.deepEqual(rejections, []);
+      assert.ok(logs.some((line) => line.startsWith("error: could not start the OpenClaw gateway") && line.includes("EISDIR")), logs.join("\n"));
+    } finally {
+      process.off("unhandledRejection", onRejection);
+    }
   });
 
   it("layers a tool policy over the user's config only when one is given", () => {
