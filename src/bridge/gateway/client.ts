@@ -16,6 +16,9 @@ import { sleep, systemClock, type Clock } from "../../sdk/clock.ts";
 import { backoffDelay } from "../../sdk/retry.ts";
 import { connectParams, parseFrame, parseHello, requestFrame, type EventFrame, type GatewayErrorShape, type HelloOk } from "./frames.ts";
 
+/** How long a closing connection waits for the gateway's answer to its close before it is cut. */
+const CLOSE_GRACE_MS = 2_000;
+
 export type GatewayErrorCode = "disconnected" | "closed" | "timeout" | "aborted" | "rejected" | "unauthorized";
 
 export class GatewayError extends Error {
@@ -166,12 +169,16 @@ export class GatewayClient {
     if (this.#state === "closed") return;
     this.#setState("closed");
     this.#closing.abort();
-    this.#socket?.close(1000, "bridge closing");
+    const socket = this.#socket;
+    socket?.close(1000, "bridge closing");
+    // A gateway that never answers the close (hung, or out of reach) would hold shutdown up for ws's 30 s.
+    const cancelTerminate = socket ? this.#clock.setTimeout(() => socket.terminate(), CLOSE_GRACE_MS) : () => {};
     // A connection still in its handshake is not `#socket` yet: left open, its hello-ok would keep `#run` waiting.
     this.#handshaking?.terminate();
     this.#failAll(new GatewayError("closed", "gateway client closed"));
     for (const waiter of [...this.#waiters]) waiter.reject(new GatewayError("closed", "gateway client closed"));
     await this.#loop?.catch(() => undefined);
+    cancelTerminate();
   }
 
   async #run(): Promise<void> {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { WebSocketServer } from "ws";
 import { GatewayClient } from "../../../src/bridge/gateway/client.ts";
+import { FakeClock } from "../../sdk/support/fake-clock.ts";
 
 /** A loopback gateway that, like one whose token is a paired device's, refuses operator.admin. */
 function gatewayRefusingAdmin() {
@@ -63,6 +64,30 @@ describe("the gateway client", () => {
     await seen;
     await client.close();
     assert.equal(client.state, "closed");
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("close() is over in moments when the gateway never answers the close (hung, or out of reach), not after ws's 30 s", { timeout: 15_000 }, async () => {
+    const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+    server.on("connection", (socket) => {
+      socket.on("error", () => {});
+      socket.send(JSON.stringify({ type: "event", event: "connect.challenge", payload: { nonce: "n" } }));
+      socket.once("message", (data) => {
+        const frame = JSON.parse(String(data)) as { id: string };
+        socket.send(JSON.stringify({ type: "res", id: frame.id, ok: true, payload: { type: "hello-ok", protocol: 4, server: { version: "test", bootId: "b3" } } }));
+        // Hung from here on: it reads nothing more, so the client's close frame is never answered.
+        (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+      });
+    });
+    const clock = new FakeClock();
+    const client = new GatewayClient({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, token: "t", clock });
+    await client.ready();
+    const closing = client.close();
+    await clock.advance(5_000);
+    await closing;
+    assert.equal(client.state, "closed");
+    for (const socket of server.clients) socket.terminate();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });
