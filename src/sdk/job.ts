@@ -69,7 +69,12 @@ export interface Job {
 }
 
 export function defaultFormatError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  let message: string;
+  try {
+    message = error instanceof Error ? error.message : String(error);
+  } catch {
+    message = ""; // an object without a string form (no prototype)
+  }
   return `Error: ${message || "the agent failed"}`;
 }
 
@@ -99,6 +104,19 @@ export function runJob(runId: string, deps: JobDeps): Job {
   const end: Job["end"] = (kind, body, extra = {}) =>
     (ending ??= deps.end(kind, clip(body), validCosts(extra, deps.onError)).catch((error: unknown) => deps.onError(error)));
 
+  // A formatter that throws must not leave the run RUNNING: the plain message goes instead.
+  const describeFailure = (error: unknown): string => {
+    if (!deps.formatError) return defaultFormatError(error);
+    try {
+      const text: unknown = deps.formatError(error);
+      if (typeof text === "string") return text;
+      deps.onError(new TypeError(`formatError returned ${typeof text}, not a string`));
+    } catch (failure) {
+      deps.onError(failure);
+    }
+    return defaultFormatError(error);
+  };
+
   const execute = async (): Promise<void> => {
     let detail: AgentRunDetail;
     try {
@@ -118,7 +136,7 @@ export function runJob(runId: string, deps: JobDeps): Job {
       result = await deps.executor(detail, { runId, signal, progress });
     } catch (error) {
       if (signal.aborted) return;
-      return end("error", (deps.formatError ?? defaultFormatError)(error), { cause: error });
+      return end("error", describeFailure(error), { cause: error });
     } finally {
       stopHeartbeat();
     }

@@ -63,6 +63,19 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 300_0
     assert.deepEqual(commentsOf(detail), ["Error: the build is broken"]);
   });
 
+  it("ends a run with the plain error when formatError itself throws, instead of leaving it RUNNING", async () => {
+    const [runId] = await delegateMany(t, 1, "Broken twice");
+    const agent = startAgent(t, async () => {
+      throw "not an Error"; // what some executors throw
+    }, { worker: { startComment: null, formatError: (error) => (error as Error).message.slice(0, 100) } });
+    agents.push(agent);
+    await agent.events.until(() => agent.ids("failed").includes(runId!));
+    const detail = await ownerView(t, runId!);
+    assert.equal(detail.status, "ERROR");
+    assert.deepEqual(commentsOf(detail), ["Error: not an Error"]);
+    assert.ok(agent.events.events.some((e) => e.type === "error" && e.error instanceof TypeError), "the formatter's failure is reported");
+  });
+
   it("leaves out a cost the API would refuse, says so, and completes the run", async () => {
     const [runId] = await delegateMany(t, 1, "Odd cost");
     const agent = startAgent(t, async () => ({ summary: "Done", stepCostUsd: -0.5, totalCostUsd: Number.NaN }), { worker: { startComment: null } });
