@@ -158,6 +158,17 @@ describe("owner live queries", { timeout: 120_000 }, () => {
     await theirs.until((u) => names(u).includes("Made live"));
   });
 
+  it("owner:notifications shows a task's new title as soon as it is renamed", async () => {
+    const cookie = await signIn(t);
+    const task = (await withCookie(t, cookie, "POST", "/tasks", { projectId: t.creds.projectId, title: "Named at first" })).body;
+    const run = (await withCookie(t, cookie, "POST", `/tasks/${task.id}/delegate`, { agentId: t.creds.agentId })).body;
+    assert.equal((await t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/start`, {})).status, 200);
+    const w = watch("notifications", {}, { cookie, ...origin() });
+    await w.until((u) => JSON.stringify(u.value ?? null).includes("Named at first"));
+    assert.equal((await withCookie(t, cookie, "PATCH", `/tasks/${task.id}`, { title: "Named again" })).status, 200);
+    await w.until((u) => JSON.stringify(u.value ?? null).includes("Named again"));
+  });
+
   it("another workspace's project is NOT_FOUND", async () => {
     const cookie = await signIn(t);
     const w = watch("board", { projectId: "prj_elsewhere" }, { cookie, ...origin() });

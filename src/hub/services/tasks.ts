@@ -77,9 +77,12 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
   if (Object.keys(patch).length > 0) await updateTask(w.sql, taskId, patch, w.now);
   w.changes.tasks.add(taskId);
   w.changes.workspaces.add(task.workspace_id);
-  // Run list items carry the task's title and project: the lists of every agent with a run on it change.
+  // Run list items carry the task's title and project: the lists of every agent with a run on it change;
+  // and the notifications of the runs' owners show its title.
   if (patch.title !== undefined || patch.project_id !== undefined) {
-    for (const agentId of (await peopleWithRunsIn(w.sql, { taskId })).agents) w.changes.agents.add(agentId);
+    const people = await peopleWithRunsIn(w.sql, { taskId });
+    for (const agentId of people.agents) w.changes.agents.add(agentId);
+    if (patch.title !== undefined) for (const ownerId of people.owners) w.changes.users.add(ownerId);
   }
   return (await findTask(w.sql, taskId))!;
 }
