@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import { SCHEMA_NAME } from "./db/postgres-sql.ts";
 import { parseDuration } from "./domain/duration.ts";
+import { parseSize } from "./domain/size.ts";
 
 /** Where the hub keeps its data: the embedded SQLite file (default), or a PostgreSQL database several hubs share. */
 export type DatabaseConfig =
@@ -31,7 +32,18 @@ export interface HubConfig {
   readonly metrics: { readonly host: string; readonly port: number } | null;
   /** The origin people and agents reach the hub by (a proxy's, say): printed, and in uploads' URLs; null: the listening one. */
   readonly publicUrl: string | null;
+  readonly uploads: UploadsConfig;
 }
+
+/** How long uploaded images are kept, and how much of them a workspace may hold. */
+export interface UploadsConfig {
+  /** An upload no task names is removed once it has been so this long (a paste not saved yet stays meanwhile). */
+  readonly graceMs: number;
+  /** The bytes of uploads a workspace may hold; one that would take it over is refused (413). */
+  readonly quotaBytes: number;
+}
+
+export const DEFAULT_UPLOADS: UploadsConfig = { graceMs: 24 * 3_600_000, quotaBytes: 1024 ** 3 };
 
 export interface HubConfigInput {
   data?: string | undefined;
@@ -44,6 +56,8 @@ export interface HubConfigInput {
   metricsPort?: string | undefined;
   metricsHost?: string | undefined;
   publicUrl?: string | undefined;
+  uploadGrace?: string | undefined;
+  uploadQuota?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -68,7 +82,16 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
   if (database.kind === "postgres" && writer === "thread") throw new ConfigError("--writer thread is for SQLite; with PostgreSQL, writes run on the HTTP thread");
   const metrics = parseMetrics(flags, env, port);
   const publicUrl = parsePublicUrl(flags.publicUrl ?? env.GROUPCHAT_HUB_PUBLIC_URL);
-  return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics, publicUrl };
+  const uploads = parseUploads(flags.uploadGrace ?? env.GROUPCHAT_HUB_UPLOAD_GRACE, flags.uploadQuota ?? env.GROUPCHAT_HUB_UPLOAD_QUOTA);
+  return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics, publicUrl, uploads };
+}
+
+function parseUploads(graceText: string | undefined, quotaText: string | undefined): UploadsConfig {
+  const graceMs = graceText === undefined ? DEFAULT_UPLOADS.graceMs : parseDuration(graceText);
+  if (graceMs === null) throw new ConfigError(`--upload-grace must be a duration with its unit, like 30m, 24h or 7d, got "${graceText}"`);
+  const quotaBytes = quotaText === undefined ? DEFAULT_UPLOADS.quotaBytes : parseSize(quotaText);
+  if (quotaBytes === null) throw new ConfigError(`--upload-quota must be a size with its unit, like 500MiB or 1GiB, got "${quotaText}"`);
+  return { graceMs, quotaBytes };
 }
 
 /** An http(s) origin, no path: the hub serves at its root. */

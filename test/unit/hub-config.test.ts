@@ -55,4 +55,14 @@ describe("the hub's --database", () => {
       assert.throws(() => publicUrl(bad), (error: Error) => error instanceof ConfigError && said.test(error.message), bad);
     }
   });
+
+  it("keeps an upload no task names 24h and lets a workspace hold 1GiB of them, unless --upload-grace and --upload-quota say otherwise", () => {
+    const uploads = (flags: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) => resolveHubConfig({ data: "/srv/hub", ...flags }, env).uploads;
+    assert.deepEqual(uploads(), { graceMs: 24 * 3_600_000, quotaBytes: 1024 ** 3 });
+    assert.deepEqual(uploads({ uploadGrace: "7d", uploadQuota: "200MiB" }), { graceMs: 7 * 86_400_000, quotaBytes: 200 * 1024 ** 2 });
+    assert.deepEqual(uploads({}, { GROUPCHAT_HUB_UPLOAD_GRACE: "30m", GROUPCHAT_HUB_UPLOAD_QUOTA: "2GiB" }), { graceMs: 1_800_000, quotaBytes: 2 * 1024 ** 3 });
+    assert.deepEqual(uploads({ uploadQuota: "1GiB" }, { GROUPCHAT_HUB_UPLOAD_QUOTA: "2GiB" }).quotaBytes, 1024 ** 3);
+    assert.throws(() => uploads({ uploadGrace: "24" }), (error: Error) => error instanceof ConfigError && /--upload-grace must be a duration with its unit/.test(error.message));
+    assert.throws(() => uploads({ uploadQuota: "1GB" }), (error: Error) => error instanceof ConfigError && /--upload-quota must be a size with its unit, like 500MiB or 1GiB, got "1GB"/.test(error.message));
+  });
 });
