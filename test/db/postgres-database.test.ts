@@ -12,6 +12,8 @@ import { createHub } from "../../src/hub/hub.ts";
 import { dropTestSchema, TEST_POSTGRES_URL, testSchema } from "../support/hub.ts";
 import { tempDir } from "../support/temp.ts";
 import { eventually } from "../realtime/support.ts";
+import { assertBackfilled, BEFORE } from "../support/upload-backfill.ts";
+import { readdirSync, readFileSync } from "node:fs";
 
 describe("the PostgreSQL adapter", () => {
   const schema = testSchema();
@@ -75,6 +77,36 @@ describe("the PostgreSQL adapter", () => {
       await Promise.all(opened.map((o) => o.close()));
     } finally {
       await dropTestSchema(fresh);
+    }
+  });
+});
+
+describe("the PostgreSQL migrations", () => {
+  it("give a version-11 database's uploads the references its tasks' images, descriptions, feeds and prompts hold, and each workspace its bytes", async () => {
+    const schema = testSchema();
+    const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
+      await client.query("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+      const dir = new URL("../../src/hub/db/migrations/postgres/", import.meta.url);
+      for (const name of readdirSync(dir).filter((f) => /^\d{4}_.*\.sql$/.test(f) && Number(f.slice(0, 4)) <= 11).sort()) {
+        await client.query(readFileSync(new URL(name, dir), "utf8"));
+        await client.query("INSERT INTO schema_migrations VALUES ($1, $2, 0)", [Number(name.slice(0, 4)), name]);
+      }
+      for (const [sql, params] of BEFORE) {
+        let n = 0;
+        await client.query(sql.replace(/\?/g, () => `$${++n}`), params);
+      }
+      const migrated = await PostgresDatabase.open(TEST_POSTGRES_URL, { schema });
+      try {
+        await assertBackfilled(migrated);
+      } finally {
+        await migrated.close();
+      }
+    } finally {
+      await client.end();
+      await dropTestSchema(schema);
     }
   });
 });

@@ -12,6 +12,7 @@ import { listApiTokens } from "../../src/hub/store/api-tokens.ts";
 import { findRunEnding } from "../../src/hub/store/runs.ts";
 import { listTasksForAgent, listTasksForUser } from "../../src/hub/store/task-lists.ts";
 import { deleteTasks } from "../../src/hub/store/tasks.ts";
+import { assertBackfilled, BEFORE } from "../support/upload-backfill.ts";
 
 describe("the SQLite adapter", () => {
   let dir: string;
@@ -29,14 +30,15 @@ describe("the SQLite adapter", () => {
     db.transaction((tx) => tx.run("INSERT INTO users (id, name, kind, created_at) VALUES (?, ?, 'user', 0)", [id, id]));
   const count = async () => (await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM users"))!.n;
 
-  /** A file at an older schema version (its migrations up to `version` applied), with a person, an agent and a project. */
-  function databaseAt(file: string, version: number): BetterSqlite3.Database {
+  /** A file at an older schema version (its migrations up to `version` applied), with a person, an agent and a project (unless `seed` is false). */
+  function databaseAt(file: string, version: number, seed = true): BetterSqlite3.Database {
     const raw = new BetterSqlite3(file);
     raw.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
     for (const name of readdirSync(new URL("../../src/hub/db/migrations/sqlite/", import.meta.url)).filter((f) => Number(f.slice(0, 4)) <= version).sort()) {
       raw.exec(readFileSync(new URL(`../../src/hub/db/migrations/sqlite/${name}`, import.meta.url), "utf8"));
       raw.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(Number(name.slice(0, 4)), name);
     }
+    if (!seed) return raw;
     raw.exec(`INSERT INTO users VALUES ('u1', 'Ada', 'user', 0), ('u2', 'Bot', 'agent', 0);
       INSERT INTO agents (id, user_id, creator_id, name, created_at) VALUES ('a1', 'u2', 'u1', 'Bot', 0);
       INSERT INTO workspaces VALUES ('w1', 'W', 'u1', 0);
@@ -254,6 +256,19 @@ describe("the SQLite adapter", () => {
           UniqueViolation,
         );
       }
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it("gives a version-15 database's uploads the references its tasks' images, descriptions, feeds and prompts hold, and each workspace its bytes", async () => {
+    const file = join(dir, "v15.sqlite");
+    const raw = databaseAt(file, 15, false);
+    for (const [sql, params] of BEFORE) raw.prepare(sql).run(...params);
+    raw.close();
+    const migrated = new SqliteDatabase(file);
+    try {
+      await assertBackfilled(migrated);
     } finally {
       await migrated.close();
     }

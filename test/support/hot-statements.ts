@@ -24,7 +24,13 @@ import {
   deleteTasks, findTask, findTaskRow, findTaskRowForMember, insertTask, listTaskIdsIn, markTaskDoing,
   setTaskCostTotal, updateTask, type TaskScope,
 } from "../../src/hub/store/tasks.ts";
-import { deleteUploadsOfDeletedWorkspaces, findServedUpload, insertUpload } from "../../src/hub/store/uploads.ts";
+import {
+  addTaskUploads, lockUploads, markReferenced, markUnreferenced, removeTaskUploads, removeTaskUploadsIn, uploadsNamedBy, uploadsNamedIn,
+} from "../../src/hub/store/task-uploads.ts";
+import {
+  anyUploadUnreferencedSince, claimUnreferencedUploads, deleteUnreferencedUploads, deleteUploadsOfDeletedWorkspaces, findServedUpload, giveUploadBytes,
+  insertUpload, takeUploadBytes, uploadBytesOf,
+} from "../../src/hub/store/uploads.ts";
 import { findUser, findUserByTokenHash, insertOwnerToken, insertUser } from "../../src/hub/store/users.ts";
 import {
   addMember, markProjectDeleted, markWorkspaceDeleted, findProject, findWorkspace, insertProject, insertWorkspace, isMember, listMembers, listProjects,
@@ -208,9 +214,26 @@ export const HOT_CALLS: HotCall[] = [
   // Uploaded images: one stored now and then, each served at every view of a task that shows it.
   write("insertUpload", "rare", (sql, f) => insertUpload(sql, {
     id: "upl_new", workspace_id: f.workspaceId, key_hash: "h", content_type: "image/png", name: null, bytes: 1, data: new Uint8Array([1]),
-    created_by: f.userId, created_at: f.now,
+    created_by: f.userId, created_at: f.now, unreferenced_since: f.now,
   })),
   read("findServedUpload", "owner", (sql) => findServedUpload(sql, "upl_1")),
+  // Their quota: counted in each upload's write, given back as the purger removes them; read by GET /workspaces/:id/storage.
+  write("takeUploadBytes", "rare", (sql, f) => takeUploadBytes(sql, f.workspaceId, 1, 1024)),
+  write("giveUploadBytes", "delete", (sql, f) => giveUploadBytes(sql, f.workspaceId, 1)),
+  read("uploadBytesOf", "owner", (sql, f) => uploadBytesOf(sql, f.workspaceId)),
+  // Which tasks name which uploads: kept by every write of a task's images, description or feed that names one.
+  write("lockUploads", "write", (sql) => lockUploads(sql, ["upl_1", "upl_2"])),
+  read("uploadsNamedBy", "write", (sql, f) => uploadsNamedBy(sql, f.taskId, "images")),
+  ...scoped("uploadsNamedIn", "delete", false, uploadsNamedIn),
+  write("addTaskUploads", "write", (sql, f) => addTaskUploads(sql, f.taskId, "feed", ["upl_1", "upl_2"])),
+  write("removeTaskUploads", "write", (sql, f) => removeTaskUploads(sql, f.taskId, "images", ["upl_1", "upl_2"])),
+  ...scoped("removeTaskUploadsIn", "delete", true, removeTaskUploadsIn),
+  write("markReferenced", "write", (sql) => markReferenced(sql, ["upl_1", "upl_2"])),
+  write("markUnreferenced", "write", (sql, f) => markUnreferenced(sql, ["upl_1", "upl_2"], f.now)),
+  // The purger's removal of uploads no task names: its idle look, then each batch.
+  read("anyUploadUnreferencedSince", "reaper", (sql, f) => anyUploadUnreferencedSince(sql, f.now)),
+  write("claimUnreferencedUploads", "delete", (sql, f) => claimUnreferencedUploads(sql, f.now, 20)),
+  write("deleteUnreferencedUploads", "delete", (sql) => deleteUnreferencedUploads(sql, ["upl_1", "upl_2"])),
 ];
 
 export interface Recorded {

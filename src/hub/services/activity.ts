@@ -1,10 +1,12 @@
 import { newId } from "../domain/ids.ts";
 import { insertActivity, insertActivityPair, type ActivityRow } from "../store/activity.ts";
 import type { Write } from "../write.ts";
+import { nameUploads } from "./upload-refs.ts";
 
 export async function addComment(w: Write, taskId: string, runId: string | null, authorId: string, body: string): Promise<string> {
   const row = commentRow(w, taskId, runId, authorId, body);
   await insertActivity(w.sql, row);
+  await nameUploads(w, taskId, "feed", [body]);
   w.changes.tasks.add(taskId);
   return row.id;
 }
@@ -32,5 +34,7 @@ export async function addStatusChange(
   };
   if (comment === "") await insertActivity(w.sql, row);
   else await insertActivityPair(w.sql, row, commentRow(w, change.taskId, change.runId, change.authorId, comment));
+  // The feed shows its words as Markdown: an image URL there is shown, and keeps its upload.
+  await nameUploads(w, change.taskId, "feed", [row.body, comment]);
   w.changes.tasks.add(change.taskId);
 }

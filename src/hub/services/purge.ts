@@ -7,6 +7,7 @@ import { claimTasksOf, deleteEmptyProject, deleteEmptyWorkspaces, nextDeletedPro
 import { deleteTasks } from "../store/tasks.ts";
 import { deleteUploadsOfDeletedWorkspaces } from "../store/uploads.ts";
 import type { Write } from "../write.ts";
+import { releaseUploads } from "./upload-refs.ts";
 
 export interface Purged {
   /** Tasks removed (with their runs, feeds and notifications). */
@@ -21,7 +22,7 @@ export interface Purged {
 }
 
 /** Uploads per batch: up to 10 MiB each, so fewer than tasks. */
-const UPLOADS_PER_BATCH = 20;
+export const UPLOADS_PER_BATCH = 20;
 
 /**
  * Removes up to `limit` tasks of a deleted project, or its row once they are gone (and
@@ -39,8 +40,12 @@ export async function purgeDeleted(w: Write, limit: number): Promise<Purged> {
     return { tasks: 0, projects: 0, workspaces: await deleteEmptyWorkspaces(w.sql), uploads: 0, more: false };
   }
   const taskIds = await claimTasksOf(w.sql, project.id, limit);
-  // Their notifications go too, unseen: every read has left them out since the deletion, which told their people.
-  if (taskIds.length > 0) await deleteTasks(w.sql, { taskIds });
+  if (taskIds.length > 0) {
+    // An upload only they named waits out its grace from now, then goes (services/uploads.ts).
+    await releaseUploads(w, { taskIds });
+    // Their notifications go too, unseen: every read has left them out since the deletion, which told their people.
+    await deleteTasks(w.sql, { taskIds });
+  }
   // A short batch may have been the last: then the project goes in the same transaction.
   const projects = taskIds.length < limit && (await deleteEmptyProject(w.sql, project.id)) ? 1 : 0;
   const workspaces = projects > 0 ? await deleteEmptyWorkspaces(w.sql) : 0;

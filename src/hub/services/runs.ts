@@ -19,6 +19,7 @@ import { findTaskRow, markTaskDoing, setTaskCostTotal } from "../store/tasks.ts"
 import type { Write } from "../write.ts";
 import { agentRun, agentRunEnding, userRun, userRunToWrite, userTaskToWrite } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
+import { nameUploads } from "./upload-refs.ts";
 import { notify } from "./notify.ts";
 
 /**
@@ -199,6 +200,8 @@ export async function delegateUnlessBusy(
   await addStatusChange(w, {
     taskId, runId: row.id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Delegated to ${agent.name}`,
   });
+  // A prompt of one's own is the task's too (the agent is sent it): an image URL there keeps its upload.
+  if (text(prompt)) await nameUploads(w, taskId, "feed", [row.prompt]);
   w.changes.agents.add(agentId);
   w.changes.workspaces.add(task.workspace_id);
   // Spelled out: in V8 (Node 20) each key a literal adds after a spread costs ~1.5 µs.

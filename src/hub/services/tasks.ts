@@ -12,6 +12,7 @@ import type { Write } from "../write.ts";
 import { userProjectToWrite, userTask, userTaskToWrite } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
 import { delegateUnlessBusy } from "./runs.ts";
+import { nameUploads, releaseUploads, renameUploads } from "./upload-refs.ts";
 
 export interface NewTask {
   projectId: string;
@@ -35,6 +36,8 @@ export async function createTask(w: Write, user: UserPrincipal, input: NewTask):
     images: JSON.stringify(input.images ?? []), creator_id: user.userId, owner_id: user.userId,
     created_at: w.now, updated_at: w.now,
   });
+  await nameUploads(w, id, "images", (input.images ?? []).map((image) => image.url));
+  await nameUploads(w, id, "description", [input.description ?? ""]);
   w.changes.workspaces.add(project.workspace_id);
   w.changes.tasks.add(id);
   return (await findTask(w.sql, id))!;
@@ -75,6 +78,9 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
     await addStatusChange(w, { taskId, runId: null, subject: "task", authorId: user.userId, from: task.status, to: edit.status });
   }
   if (Object.keys(patch).length > 0) await updateTask(w.sql, taskId, patch, w.now);
+  // An upload taken off the task (and named nowhere else) waits out its grace, then goes; one put back stays.
+  if (edit.images !== undefined) await renameUploads(w, taskId, "images", edit.images.map((image) => image.url));
+  if (edit.description !== undefined) await renameUploads(w, taskId, "description", [edit.description]);
   w.changes.tasks.add(taskId);
   w.changes.workspaces.add(task.workspace_id);
   // Run list items carry the task's title and project: the lists of every agent with a run on it change;
@@ -109,6 +115,7 @@ export async function deleteTask(w: Write, user: UserPrincipal, taskId: string):
  */
 export async function removeTasks(w: Write, scope: TaskScope, where: string): Promise<void> {
   await hideTasks(w, scope, where);
+  await releaseUploads(w, scope);
   await deleteTasks(w.sql, scope);
 }
 

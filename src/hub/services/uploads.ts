@@ -58,6 +58,8 @@ export async function createUpload(w: Write, user: UserPrincipal, input: NewUplo
   await insertUpload(w.sql, {
     id, workspace_id: input.workspaceId, key_hash: hashToken(key), content_type: contentType, name: name ?? null,
     bytes: data.length, data, created_by: user.userId, created_at: w.now,
+    // Named by no task yet: it waits the grace period for the task it was pasted into to be saved.
+    unreferenced_since: w.now,
   });
   return { id, key, ...(name ? { name } : {}), bytes: data.length, contentType };
 }

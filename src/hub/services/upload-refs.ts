@@ -1,0 +1,81 @@
+/**
+ * Which uploads the tasks name, kept in step with every write of a task's texts, so that
+ * an upload no task names can be found by an index and removed after a grace period
+ * (services/uploads.ts, run by the purger). A task names an upload when its images, its
+ * description or its feed (a comment, a run's words, a delegation's prompt: Markdown the
+ * UI shows images in) hold the upload's URL with its right key.
+ *
+ * Each write that adds or drops a reference first locks the uploads it names (store/
+ * task-uploads.ts): two such writes on one upload go one after the other, so whichever
+ * drops the last reference sees it is the last, and the purger never takes an upload a
+ * write is naming (it skips what is locked; a write that waited on it finds it gone, and
+ * names nothing).
+ */
+import { uploadUrlsIn } from "../domain/upload-urls.ts";
+import { tokenMatches } from "../domain/tokens.ts";
+import type { Sql } from "../db/port.ts";
+import {
+  addTaskUploads, lockUploads, markReferenced, markUnreferenced, removeTaskUploads, removeTaskUploadsIn, uploadsNamedBy, uploadsNamedIn,
+  type UploadField,
+} from "../store/task-uploads.ts";
+import type { TaskScope } from "../store/tasks.ts";
+import type { Write } from "../write.ts";
+
+/** Uploads a statement names at most (a Markdown text may hold thousands of URLs). */
+const CHUNK = 100;
+
+/** The field's texts name these uploads too (a new task's, a comment's); nothing they named before is dropped. */
+export async function nameUploads(w: Write, taskId: string, field: UploadField, texts: readonly string[]): Promise<void> {
+  const urls = uploadUrlsIn(texts);
+  if (urls.length === 0) return;
+  const named = [...(await lockNamed(w.sql, urls.map((u) => u.id), urls))];
+  for (const ids of chunks(named)) await addTaskUploads(w.sql, taskId, field, ids);
+  for (const ids of chunks(named)) await markReferenced(w.sql, ids);
+}
+
+/** The field's texts are now these (an edit of the task's images or description): what it named before and no longer does is dropped. */
+export async function renameUploads(w: Write, taskId: string, field: Exclude<UploadField, "feed">, texts: readonly string[]): Promise<void> {
+  const urls = uploadUrlsIn(texts);
+  // The task is locked by its edit: what its field names does not change meanwhile.
+  const before = new Set(await uploadsNamedBy(w.sql, taskId, field));
+  if (urls.length === 0 && before.size === 0) return;
+  const named = await lockNamed(w.sql, [...before, ...urls.map((u) => u.id)], urls);
+  const dropped = [...before].filter((id) => !named.has(id));
+  const added = [...named].filter((id) => !before.has(id));
+  for (const ids of chunks(dropped)) await removeTaskUploads(w.sql, taskId, field, ids);
+  for (const ids of chunks(added)) await addTaskUploads(w.sql, taskId, field, ids);
+  for (const ids of chunks(added)) await markReferenced(w.sql, ids);
+  for (const ids of chunks(dropped)) await markUnreferenced(w.sql, ids, w.now);
+}
+
+/** Drops what the scope's tasks name, before they are deleted: an upload they alone named goes on the purger's queue. */
+export async function releaseUploads(w: Write, scope: TaskScope): Promise<void> {
+  const named = await uploadsNamedIn(w.sql, scope);
+  if (named.length === 0) return;
+  await lockNamed(w.sql, named, []);
+  await removeTaskUploadsIn(w.sql, scope);
+  for (const ids of chunks(named)) await markUnreferenced(w.sql, ids, w.now);
+}
+
+/**
+ * Locks the uploads `ids` (those that exist), in id order; answers those of `urls` whose key
+ * is right. A URL whose upload is gone (removed after its grace) names nothing.
+ */
+async function lockNamed(sql: Sql, ids: readonly string[], urls: readonly { id: string; key: string }[]): Promise<Set<string>> {
+  const hashes = new Map<string, string>();
+  for (const part of chunks([...new Set(ids)].sort())) {
+    for (const row of await lockUploads(sql, part)) hashes.set(row.id, row.key_hash);
+  }
+  const named = new Set<string>();
+  for (const { id, key } of urls) {
+    const hash = hashes.get(id);
+    if (hash !== undefined && tokenMatches(key, hash)) named.add(id);
+  }
+  return named;
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
