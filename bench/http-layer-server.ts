@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { ChangeFeed } from "../src/hub/changes.ts";
+import { DEFAULT_UPLOADS } from "../src/hub/config.ts";
 import type { CommandName } from "../src/hub/commands.ts";
 import { SqliteDatabase } from "../src/hub/db/sqlite.ts";
 import { buildApp } from "../src/hub/http/app.ts";
@@ -40,7 +41,7 @@ const writer: Writer = {
   close: () => real.close(),
 };
 
-const app = buildApp({ db, writer, feed, clock: Date.now }, { logger: { level: "error" } });
+const app = buildApp({ db, writer, feed, clock: Date.now, uploadQuotaBytes: DEFAULT_UPLOADS.quotaBytes }, { logger: { level: "error" } });
 await app.listen({ host: "127.0.0.1", port: 0 });
 const address = app.server.address();
 console.log(`GROUPCHAT_API_URL=http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/api/v1/agent`);

@@ -33,6 +33,7 @@ const ON_POSTGRES = [
   "test/hub/seed-curl.test.ts",
   "test/hub/stale-run-reaper.test.ts",
   "test/hub/task-search.test.ts",
+  "test/hub/upload-lifecycle.test.ts",
   "test/hub/uploads.test.ts",
   "test/hub/workspace-admin.test.ts",
   "test/realtime/agent-subscriptions.test.ts",

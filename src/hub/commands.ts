@@ -21,7 +21,7 @@ import {
   type WorkspaceEdit,
 } from "./services/workspaces.ts";
 import { purgeDeleted } from "./services/purge.ts";
-import { createUpload, type NewUpload } from "./services/uploads.ts";
+import { createUpload, purgeUnreferencedUploads, type NewUpload } from "./services/uploads.ts";
 import { addUser, setUp } from "./setup.ts";
 import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
 import { markRead, type ReadSelection } from "./store/notifications.ts";
@@ -105,7 +105,7 @@ export const commands = {
   ),
   followUp: command((w, i: UserCall & { runId: string; message: string }) => followUp(w, i.user, i.runId, i.message), RunListItem),
   stopRun: command((w, i: UserCall & { runId: string }) => stopRun(w, i.user, i.runId), RunListItem),
-  createUpload: command((w, i: UserCall & { upload: NewUpload }) => createUpload(w, i.user, i.upload)),
+  createUpload: command((w, i: UserCall & { upload: NewUpload; quotaBytes: number }) => createUpload(w, i.user, i.upload, i.quotaBytes)),
   markNotificationsRead: command(async (w, i: UserCall & { selection: ReadSelection }) => {
     const updated = await markRead(w.sql, i.user.userId, i.selection, w.now);
     if (updated > 0) w.changes.users.add(i.user.userId);
@@ -130,6 +130,7 @@ export const commands = {
   reapRun: command((w, i: { runId: string; staleBefore: number }) => reapRun(w, i.runId, i.staleBefore)),
   forgetIdempotencyKeys: command((w, i: { before: number }) => deleteIdempotencyKeysBefore(w.sql, i.before)),
   purgeDeleted: command((w, i: { limit: number }) => purgeDeleted(w, i.limit)),
+  purgeUnreferencedUploads: command((w, i: { before: number; limit: number }) => purgeUnreferencedUploads(w, i.before, i.limit)),
 };
 
 export type Commands = typeof commands;

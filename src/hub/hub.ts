@@ -137,14 +137,17 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   }
   const logger = options.logger ?? (config.logLevel === "silent" ? false : { level: config.logLevel });
   app = buildApp(
-    { db, writer, feed, clock, publicUrl: config.publicUrl, credentialsTokenHash: hashToken(credentials.ownerToken) },
+    {
+      db, writer, feed, clock, publicUrl: config.publicUrl, credentialsTokenHash: hashToken(credentials.ownerToken),
+      uploadQuotaBytes: config.uploads.quotaBytes,
+    },
     { logger, ...(metrics ? { metrics } : {}) },
   );
   const reaper = new Reaper({ db, writer, clock }, config.staleAfterMs, {
     onError: (error) => app.log.error({ err: error }, "reaper pass failed"),
     ...(metrics ? { onExpired: () => metrics.expired() } : {}),
   });
-  const purger = new Purger({ db, writer }, options.purge, {
+  const purger = new Purger({ db, writer, clock }, { ...options.purge, uploadGraceMs: config.uploads.graceMs }, {
     onError: (error) => app.log.error({ err: error }, "purge failed"),
   });
   // The real-time endpoint shares the HTTP server's port (GROUPCHAT_CONVEX_URL = the hub's URL).

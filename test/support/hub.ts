@@ -108,6 +108,9 @@ export async function startTestHub(
     reuse?: { dataDir: string; databaseFlag: string };
     /** Every line the hub logs, at debug level (silent without it). */
     logLines?: string[];
+    /** `--upload-grace` and `--upload-quota` (24h and 1GiB without them). */
+    uploadGrace?: string;
+    uploadQuota?: string;
   } = {},
 ): Promise<TestHub> {
   const reuse = options.reuse;
@@ -119,7 +122,7 @@ export async function startTestHub(
   const database = reuse?.databaseFlag ?? (schema ? `${options.postgresUrl ?? TEST_POSTGRES_URL}?schema=${schema}` : "sqlite");
   const config = resolveHubConfig({
     data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: (process.env.GROUPCHAT_TEST_LOG_LEVEL ?? "silent"), database,
-    metricsPort: options.metricsPort,
+    metricsPort: options.metricsPort, uploadGrace: options.uploadGrace, uploadQuota: options.uploadQuota,
   }, {});
   const lines = options.logLines;
   const hub = await createHub(config, {

@@ -16,6 +16,8 @@ export interface HttpDeps {
   readonly publicUrl?: string | null;
   /** The hash of the owner token in the data dir's credentials.json (`hub init` wrote it): GET /tokens marks that one. */
   readonly credentialsTokenHash?: string | null;
+  /** The bytes of uploads a workspace may hold (`--upload-quota`). */
+  readonly uploadQuotaBytes: number;
 }
 
 export type App = FastifyInstance<

@@ -104,6 +104,18 @@ export const ReadAllBody = Type.Object({
 
 export { Image };
 
+export const StorageUsage = Type.Object({
+  usedBytes: Type.Integer({ description: "The bytes the workspace's uploads take, those no task names any more (removed after a grace period) included" }),
+  quotaBytes: Type.Integer({ description: "The most they may take (the hub's --upload-quota): an upload that would go over is refused with 413" }),
+});
+
+/** A 413 for an upload: over 10 MiB (`error` alone), or over the workspace's quota (with its usage). */
+export const UploadTooLarge = Type.Object({
+  error: Type.String(),
+  usedBytes: Type.Optional(Type.Integer({ description: "Over the quota: what the workspace's uploads take now" })),
+  quotaBytes: Type.Optional(Type.Integer({ description: "Over the quota: the most they may take" })),
+});
+
 export const Upload = Type.Object({
   id: Type.String(),
   url: Type.String({ description: "Where the image is served, without auth, to whoever holds this URL: put it in a task's images" }),

@@ -4,17 +4,26 @@
  * capability (/files/<id>/<key>, the key 192 random bits): it is served without auth, as
  * the external image URLs of tasks are, so the bridge (holding only an agent token) and
  * an <img> tag can load it. Only its hash is stored.
+ *
+ * Its lifecycle: made unnamed (no task names it yet: the person pastes, then saves), it is
+ * named and let go as tasks' texts change (services/upload-refs.ts); one named by none for
+ * the grace period (--upload-grace) is removed by the purger. Until then it counts against
+ * its workspace's quota (--upload-quota), checked in the upload's own write.
  */
 import { randomBytes } from "node:crypto";
 import { newId } from "../domain/ids.ts";
 import { isImageType, MAX_UPLOAD_BYTES, sniffImageType, type ImageType } from "../domain/image-type.ts";
+import { formatSize } from "../domain/size.ts";
 import { hashToken, tokenMatches } from "../domain/tokens.ts";
 import { HubError } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
-import { findServedUpload, insertUpload } from "../store/uploads.ts";
+import {
+  claimUnreferencedUploads, deleteUnreferencedUploads, findServedUpload, giveUploadBytes, insertUpload, takeUploadBytes, uploadBytesOf,
+} from "../store/uploads.ts";
+import { markReferenced } from "../store/task-uploads.ts";
 import type { Reader } from "../db/port.ts";
 import type { Write } from "../write.ts";
-import { userWorkspaceToWrite } from "./access.ts";
+import { userWorkspace, userWorkspaceToWrite } from "./access.ts";
 
 export const MAX_UPLOAD_NAME = 200;
 
@@ -47,11 +56,20 @@ export function checkedImage(headerType: string, data: Uint8Array): ImageType {
   return actual;
 }
 
-export async function createUpload(w: Write, user: UserPrincipal, input: NewUpload): Promise<StoredUpload> {
+/** What a workspace's uploads take, and what they may. */
+export interface StorageUsage {
+  usedBytes: number;
+  quotaBytes: number;
+}
+
+export async function createUpload(w: Write, user: UserPrincipal, input: NewUpload, quotaBytes: number): Promise<StoredUpload> {
   await userWorkspaceToWrite(w.sql, user, input.workspaceId);
   const data = Buffer.from(input.base64, "base64");
   if (data.length > MAX_UPLOAD_BYTES) throw new HubError("payload_too_large", "An upload is at most 10 MiB");
   const contentType = checkedImage(input.contentType, data);
+  if (!(await takeUploadBytes(w.sql, input.workspaceId, data.length, quotaBytes))) {
+    throw overQuota(data.length, { usedBytes: await uploadBytesOf(w.sql, input.workspaceId), quotaBytes });
+  }
   const name = input.name?.trim() || undefined;
   const id = newId("upl", w.now);
   const key = randomBytes(24).toString("base64url");
@@ -62,6 +80,39 @@ export async function createUpload(w: Write, user: UserPrincipal, input: NewUplo
     unreferenced_since: w.now,
   });
   return { id, key, ...(name ? { name } : {}), bytes: data.length, contentType };
+}
+
+function overQuota(bytes: number, usage: StorageUsage): HubError {
+  return new HubError(
+    "payload_too_large",
+    `This workspace's uploads are limited to ${formatSize(usage.quotaBytes)} and take ${formatSize(usage.usedBytes)} already ` +
+      `(${usage.usedBytes} of ${usage.quotaBytes} bytes): this image (${formatSize(bytes)}) would go over. ` +
+      "Remove images from tasks (or the tasks): an image no task shows is deleted after a grace period.",
+    { ...usage },
+  );
+}
+
+/** The workspace's usage, for one of its members (404 for anyone else). */
+export async function storageUsage(db: Reader, user: UserPrincipal, workspaceId: string, quotaBytes: number): Promise<StorageUsage> {
+  await userWorkspace(db, user, workspaceId);
+  return { usedBytes: await uploadBytesOf(db, workspaceId), quotaBytes };
+}
+
+/**
+ * Removes up to `limit` uploads no task has named since `before` (the purger's, in batches),
+ * giving their bytes back to their workspaces' quotas; how many went, and whether to look again.
+ */
+export async function purgeUnreferencedUploads(w: Write, before: number, limit: number): Promise<{ uploads: number; more: boolean }> {
+  const claimed = await claimUnreferencedUploads(w.sql, before, limit);
+  if (claimed.length === 0) return { uploads: 0, more: false };
+  const removed = await deleteUnreferencedUploads(w.sql, claimed);
+  // One that a task does name after all was queued wrongly: off the queue, or every pass would find it again.
+  if (removed.length < claimed.length) await markReferenced(w.sql, claimed.filter((id) => !removed.some((r) => r.id === id)));
+  const freed = new Map<string, number>();
+  for (const r of removed) freed.set(r.workspace_id, (freed.get(r.workspace_id) ?? 0) + r.bytes);
+  // In id order: two hubs' batches never wait on each other's workspaces in a circle.
+  for (const workspaceId of [...freed.keys()].sort()) await giveUploadBytes(w.sql, workspaceId, freed.get(workspaceId)!);
+  return { uploads: removed.length, more: claimed.length === limit };
 }
 
 /** The file behind a URL, or undefined for a wrong id or key (the same 404 either way). */

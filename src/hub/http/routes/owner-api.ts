@@ -26,7 +26,7 @@ import { OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
 import { Before, linkNextPage } from "../page-link.ts";
-import { uploadRoutes } from "./uploads.ts";
+import { storageRoutes, uploadRoutes } from "./uploads.ts";
 import {
   AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, TaskDetail,
@@ -212,6 +212,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
 
   // Uploads: a context of their own (the body is bytes), under the same auth hook.
   app.register(async (scoped) => uploadRoutes(scoped as App, deps));
+  storageRoutes(app, deps);
 
   // Notifications
   app.get("/notifications", s(["Notifications"], "Your notifications, newest first (a full page links to the next: Link rel=\"next\")", {

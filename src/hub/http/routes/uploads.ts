@@ -1,14 +1,15 @@
 /**
- * Uploaded images: `POST /api/v1/uploads` (owner API, the raw bytes as the body) and
+ * Uploaded images: `POST /api/v1/uploads` (owner API, the raw bytes as the body),
+ * `GET /api/v1/workspaces/:id/storage` (what a workspace's uploads take of its quota) and
  * `GET /files/:id/:key`, which serves them without auth to whoever holds the URL.
  */
 import { Type } from "typebox";
 import { ErrorBody } from "../../../sdk/types.ts";
 import { IMAGE_TYPES, isImageType, MAX_UPLOAD_BYTES, mediaType } from "../../domain/image-type.ts";
 import { badRequest, notFound } from "../../errors.ts";
-import { checkedImage, MAX_UPLOAD_NAME, servedUpload, unsupportedMedia } from "../../services/uploads.ts";
+import { checkedImage, MAX_UPLOAD_NAME, servedUpload, storageUsage, unsupportedMedia } from "../../services/uploads.ts";
 import type { App, HttpDeps } from "../deps.ts";
-import { Upload } from "../schemas.ts";
+import { IdParams, StorageUsage, Upload, UploadTooLarge } from "../schemas.ts";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody };
 
@@ -30,14 +31,15 @@ export function uploadRoutes(app: App, deps: HttpDeps): void {
     schema: {
       tags: ["Uploads"],
       summary: "Upload an image (the raw bytes, at most 10 MiB, PNG, JPEG, GIF or WebP by their first bytes) to a workspace you belong to; " +
-        "its URL, served without auth to whoever holds it, goes in a task's images",
+        "its URL, served without auth to whoever holds it, goes in a task's images. Kept while a task names it, and for a grace period " +
+        "after (or after the upload, if none ever does); 413 when it would take the workspace over its quota",
       security: [{ ownerBearer: [] }],
       consumes: [...IMAGE_TYPES],
       querystring: Type.Object({
         workspaceId: Type.String({ minLength: 1, maxLength: 200 }),
         name: Type.Optional(Type.String({ maxLength: MAX_UPLOAD_NAME, description: "The file's name, e.g. screenshot.png" })),
       }, { additionalProperties: false }),
-      response: { 201: Upload, ...errors },
+      response: { 201: Upload, ...errors, 413: UploadTooLarge },
     },
   }, async (request, reply) => {
     const host = request.host;
@@ -49,6 +51,7 @@ export function uploadRoutes(app: App, deps: HttpDeps): void {
     const upload = await deps.writer.run("createUpload", {
       user: request.user,
       upload: { workspaceId: request.query.workspaceId, name: request.query.name, contentType, base64: body!.toString("base64") },
+      quotaBytes: deps.uploadQuotaBytes,
     });
     const { key, ...rest } = upload;
     // The hub's public address when it has one (`--public-url`: behind a proxy, or named for other machines);
@@ -57,6 +60,19 @@ export function uploadRoutes(app: App, deps: HttpDeps): void {
     const origin = deps.publicUrl ?? `${request.protocol}://${host}`;
     return reply.code(201).send({ ...rest, url: `${origin}/files/${upload.id}/${key}` });
   });
+}
+
+/** What a workspace's uploads take: in the owner API's own context (a GET, no image body). */
+export function storageRoutes(app: App, deps: HttpDeps): void {
+  app.get("/workspaces/:id/storage", {
+    schema: {
+      tags: ["Uploads"],
+      summary: "What the workspace's uploads take of its quota (any member may look)",
+      security: [{ ownerBearer: [] }],
+      params: IdParams,
+      response: { 200: StorageUsage, ...errors },
+    },
+  }, (request) => storageUsage(deps.db, request.user, request.params.id, deps.uploadQuotaBytes));
 }
 
 /** Serves an upload to whoever holds its URL; a wrong id or key is a 404. */
