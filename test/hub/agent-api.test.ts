@@ -105,6 +105,13 @@ describe("agent API", () => {
       );
     });
 
+    it("takes a dueBefore or dueAfter past the year 9999, even past what a Date holds: every dated task is due before it, none after", async () => {
+      for (const far of [Date.parse("9999-12-31T12:00:00Z"), Date.parse("+010000-01-01T00:00:00Z"), 9e15, Number.MAX_SAFE_INTEGER]) {
+        assert.deepEqual(await list(`?dueBefore=${far}`), set("jan10", "feb01", "elsewhere"));
+        assert.deepEqual(await list(`?dueAfter=${far}`), set());
+      }
+    });
+
     it("filters by workspaceId, projectId and status", async () => {
       assert.deepEqual(await list(`?workspaceId=${ws2}`), set("elsewhere"));
       assert.deepEqual(await list(`?workspaceId=${t.creds.workspaceId}`), set("jan10", "feb01", "undated", "thirdProject"));

@@ -140,8 +140,12 @@ export async function listTasksForAgent(sql: Reader, f: AgentTaskFilter): Promis
   if (!f.includeCompleted) where.push("t.status <> 'done'");
   if (f.dueDate) { where.push("t.due_date = ?"); params.push(f.dueDate); }
   // Due dates are calendar days; compare them as the UTC midnight they start at.
-  if (f.dueBefore !== undefined) { where.push("t.due_date IS NOT NULL AND t.due_date < ?"); params.push(isoDay(f.dueBefore, true)); }
-  if (f.dueAfter !== undefined) { where.push("t.due_date IS NOT NULL AND t.due_date > ?"); params.push(isoDay(f.dueAfter, false)); }
+  if (f.dueBefore !== undefined) {
+    const bound = isoDay(f.dueBefore, true);
+    where.push(bound === null ? "t.due_date IS NOT NULL" : "t.due_date IS NOT NULL AND t.due_date < ?");
+    if (bound !== null) params.push(bound);
+  }
+  if (f.dueAfter !== undefined) { where.push("t.due_date IS NOT NULL AND t.due_date > ?"); params.push(isoDay(f.dueAfter, false)!); }
   if (f.workspaceId) { where.push("t.workspace_id = ?"); params.push(f.workspaceId); }
   if (f.projectId) { where.push("t.project_id = ?"); params.push(f.projectId); }
   if (f.status) { where.push("t.status = ?"); params.push(f.status); }
@@ -151,11 +155,17 @@ export async function listTasksForAgent(sql: Reader, f: AgentTaskFilter): Promis
   return (await sql.all<TaskJoined>(text, all)).map(toTask);
 }
 
+/** The midnight that starts the last day a due date (YYYY-MM-DD) can name. */
+const LAST_DAY_MS = Date.parse("9999-12-31T00:00:00Z");
+
 /**
  * The day bound for a Unix-ms instant: a task due on day D is "before" t when D's
- * midnight < t, and "after" t when D's midnight > t.
+ * midnight < t, and "after" t when D's midnight > t. Past the last day every due day
+ * is before t (null: no bound) and none after it; a Date would not hold such a t, nor
+ * would its day print as YYYY-MM-DD.
  */
-function isoDay(ms: number, before: boolean): string {
+function isoDay(ms: number, before: boolean): string | null {
+  if (ms > LAST_DAY_MS) return before ? null : "9999-12-31";
   const day = new Date(ms).toISOString().slice(0, 10);
   const midnight = Date.parse(day + "T00:00:00Z");
   if (before) return midnight < ms ? nextDay(day) : day; // due_date < bound  ⇔  midnight(D) < ms
