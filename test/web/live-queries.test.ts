@@ -176,6 +176,13 @@ describe("owner live queries", { timeout: 120_000 }, () => {
     assert.equal(error!.data?.code, "NOT_FOUND");
   });
 
+  it("an id holding a NUL character fails as the client's mistake, not as an internal error (PostgreSQL refuses such text)", async () => {
+    const cookie = await signIn(t);
+    const w = watch("task", { taskId: "tsk_\u0000" }, { cookie, ...origin() });
+    const { error } = await w.until((u) => u.error !== undefined);
+    assert.equal(error!.data?.code, t.kind === "postgres" ? "BAD_REQUEST" : "NOT_FOUND");
+  });
+
   it("signing out ends the session's live queries at once", async () => {
     const cookie = await signIn(t);
     const w = watch("notifications", {}, { cookie, ...origin() });

@@ -8,7 +8,7 @@
 import type { Static, TSchema } from "typebox";
 import { Compile } from "typebox/compile";
 import type { ChangeSet } from "../changes.ts";
-import type { Reader } from "../db/port.ts";
+import { InvalidText, type Reader } from "../db/port.ts";
 import type { Session } from "../services/sessions.ts";
 import { resultHash } from "./result-hash.ts";
 import { canonicalUdfPath } from "./udf-path.ts";
@@ -94,7 +94,10 @@ export class QueryRegistry {
       }
       return { ok: true, value, hash: resultHash("value", JSON.stringify(value)), keys: evaluation.keys, expiresAt: evaluation.expiresAt ?? null };
     } catch (error) {
-      const failure = error instanceof QueryError ? error : new QueryError("INTERNAL", "Internal server error", { cause: error });
+      const failure = error instanceof QueryError ? error : error instanceof InvalidText
+        // Text in the args that PostgreSQL refuses (a NUL): the client's mistake, as the HTTP API answers it (400), and not logged.
+        ? new QueryError("BAD_REQUEST", error.message)
+        : new QueryError("INTERNAL", "Internal server error", { cause: error });
       return { ok: false, error: failure, hash: resultHash("error", `${failure.code}\0${failure.message}`) };
     }
   }
