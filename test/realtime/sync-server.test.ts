@@ -18,6 +18,7 @@ describe("the sync server's edges", () => {
   const feed = new ChangeFeed();
   let counter = 0;
   let lateRuns = 0;
+  let flakyFailures = 0;
   const registry = new QueryRegistry()
     .define("demo:naive", { args: Type.Object({}), evaluate: async () => ({ value: [{ "naïve": true }], keys: ["agent:a"] }) })
     .define("demo:counter", { args: Type.Object({}), evaluate: async () => ({ value: counter, keys: ["agent:a"] }) })
@@ -27,6 +28,11 @@ describe("the sync server's edges", () => {
     .define("demo:late", { args: Type.Object({}), evaluate: async () => {
       if (++lateRuns === 1) throw new QueryError("NOT_FOUND", "Not there yet");
       return { value: "there", keys: ["agent:late"] };
+    } })
+    // Answers, then fails once unexpectedly (a database that could not be reached, say), then answers again.
+    .define("demo:flaky", { args: Type.Object({}), evaluate: async () => {
+      if (flakyFailures > 0 && flakyFailures--) throw new Error("connection lost");
+      return { value: "fine", keys: ["agent:flaky"] };
     } });
   let server: Server;
   let sync: SyncServer;
@@ -70,6 +76,19 @@ describe("the sync server's edges", () => {
     const late = new Recorder(client, anyApi.demo!.late!, {});
     assert.deepEqual((await late.untilError()).data, { code: "NOT_FOUND" });
     assert.equal(await late.until((v) => v === "there", "a re-run on a keepalive tick"), "there");
+  });
+
+  it("runs a query that failed unexpectedly again at the next keepalive, with no change to wake it", async () => {
+    const flaky = new Recorder(client, anyApi.demo!.flaky!, {});
+    assert.equal(await flaky.until(() => true), "fine");
+    flakyFailures = 1;
+    const changes = emptyChangeSet();
+    changes.agents.add("flaky");
+    feed.publish(changes);
+    assert.deepEqual((await flaky.untilError()).data, { code: "INTERNAL" });
+    const answers = flaky.values.length;
+    await flaky.until(() => flaky.values.length > answers, "a re-run on a keepalive tick");
+    assert.equal(flaky.last, "fine");
   });
 
   it("refuses an auth token with AuthError, so the stock client reports itself signed out and goes on serving queries", async () => {

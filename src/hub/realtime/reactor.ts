@@ -78,9 +78,10 @@ export class Reactor {
     if (peer.closed || peer.state.queries.get(sub.queryId) !== sub) return outcome;
     if (!outcome.ok && outcome.error.code === "INTERNAL") this.host.queryFailed(outcome.error.cause, sub.udfPath);
     this.index.set(sub, keys);
-    // A failure with no keys (a first run that failed: a passing error, a task not yet visible) has no change to
-    // wake it, so it runs again at the socket's next keepalive.
-    sub.expiresAt = outcome.ok ? outcome.expiresAt : keys.length === 0 ? this.deps.clock() : null;
+    // A failure with no keys (a first run that failed: a task not yet visible) has no change to wake it, nor may an
+    // unexpected one (a database out of reach) see another change soon: either runs again at the socket's next keepalive.
+    const retry = !outcome.ok && (keys.length === 0 || outcome.error.code === "INTERNAL");
+    sub.expiresAt = outcome.ok ? outcome.expiresAt : retry ? this.deps.clock() : null;
     if (stale) this.markDirty(sub);
     return outcome;
   }
