@@ -99,6 +99,17 @@ describe("the sync endpoint survives malformed and hostile frames", () => {
     assert.deepEqual(frames[2].modifications, [{ type: "QueryRemoved", queryId: 0 }]);
   });
 
+  it("answers a query added and removed in one frame with its QueryRemoved alone, and one added again there with its result", async () => {
+    const s = await open();
+    s.connect();
+    const token = [{ token: t.creds.agentToken }];
+    s.send(mqs(0, [add(0, token), { type: "Remove", queryId: 0 }, add(1, token), { type: "Remove", queryId: 1 }, add(1, token)]));
+    const transition = await s.next();
+    assert.deepEqual(transition.modifications.map((m: { type: string; queryId: number }) => [m.type, m.queryId]), [
+      ["QueryRemoved", 0], ["QueryRemoved", 1], ["QueryUpdated", 1],
+    ]);
+  });
+
   it("fails a mutation and an action it does not serve, then sends the Transition a mutation waits for", async () => {
     const s = await open();
     s.connect();

@@ -37,6 +37,8 @@ export class Reactor {
     for (const sub of subs) this.owners.set(sub, peer);
     const modifications: StateModification[] = [];
     for (const sub of subs) {
+      // Removed again later in the same frame: its QueryRemoved is its answer, and a result after it would be one for no query.
+      if (peer.state.queries.get(sub.queryId) !== sub) continue;
       const outcome = await this.evaluate(peer, sub);
       sub.hash = outcome.hash;
       modifications.push(queryModification(sub.queryId, outcome));
