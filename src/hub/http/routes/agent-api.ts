@@ -7,6 +7,7 @@ import {
   Activity, ErrorBody, IsoDate, Me, RunDetail, RunListItem, RunMessageBody, RunResultBody, RunStatusSchema, Task,
   TaskStatusSchema,
 } from "../../../sdk/types.ts";
+import { notFound } from "../../errors.ts";
 import type { AgentPrincipal } from "../../principal.ts";
 import { agentRun } from "../../services/access.ts";
 import { listActivity } from "../../store/activity.ts";
@@ -99,7 +100,9 @@ export function agentApi(app: App, deps: HttpDeps): void {
     // Reading the detail counts as a sign of life for the run's lease.
     if (run.status === "RUNNING") await deps.writer.run("touchRun", { runId: run.id });
     const [task, activity] = await Promise.all([findTask(deps.db, run.task_id), listActivity(deps.db, run.task_id)]);
-    return toRunDetail(run, task!, activity);
+    // Its (ended) run's task deleted between the two reads: gone, as it would be a moment later.
+    if (!task) throw notFound("Run");
+    return toRunDetail(run, task, activity);
   });
 
   app.post("/runs/:id/start", {

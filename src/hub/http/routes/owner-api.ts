@@ -203,7 +203,9 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   app.get("/runs/:id", s(["Runs"], "Run detail (same shape as the agent's)", { params: IdParams, response: { 200: RunDetail, ...errors } }), async (request) => {
     const run = await userRun(deps.db, request.user, request.params.id);
     const [task, activity] = await Promise.all([findTask(deps.db, run.task_id), listActivity(deps.db, run.task_id)]);
-    return toRunDetail(run, task!, activity);
+    // Its (ended) run's task deleted between the two reads: gone, as it would be a moment later.
+    if (!task) throw notFound("Run");
+    return toRunDetail(run, task, activity);
   });
   app.post("/runs/:id/follow-up", s(["Runs"], "A new PENDING run on the same task, after this one ended", { params: IdParams, body: FollowUpBody, response: { 201: RunListItem, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "followUp", { user: request.user, runId: request.params.id, message: request.body.message }));

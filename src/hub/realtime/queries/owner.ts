@@ -117,7 +117,9 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
       const s = await signedIn(ctx);
       await visible(userTask(ctx.db, s.user, taskId));
       const [task, activity, runs] = await Promise.all([findTask(ctx.db, taskId), listActivity(ctx.db, taskId), listRunsOfTask(ctx.db, taskId)]);
-      return { value: Object.assign(task!, { activity, runs }), keys: [...s.keys, changeKey.task(taskId)], expiresAt: s.expiresAt };
+      // Deleted between the check and these reads: gone, as the next run of the query would say.
+      if (!task) throw new QueryError("NOT_FOUND", "Task not found");
+      return { value: Object.assign(task, { activity, runs }), keys: [...s.keys, changeKey.task(taskId)], expiresAt: s.expiresAt };
     } })
     .define("owner:notifications", { args: Type.Object({ limit: NOTIFICATIONS_LIMIT }, { additionalProperties: false }), async evaluate(ctx, { limit }) {
       const s = await signedIn(ctx);
