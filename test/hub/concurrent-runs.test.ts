@@ -17,9 +17,10 @@ import { after, before, describe, it } from "node:test";
 import type { ConvexClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import fc from "fast-check";
+import pg from "pg";
 import { Recorder, stockClient } from "../realtime/support.ts";
 import { assertStatus, createTask, secondAgent } from "../support/api.ts";
-import { startTestHub, BACKENDS, type Res, type TestHub } from "../support/hub.ts";
+import { delegatedRun, startTestHub, BACKENDS, TEST_POSTGRES_URL, type Res, type TestHub } from "../support/hub.ts";
 
 type Status = "PENDING" | "RUNNING" | "FINISHED" | "ERROR" | "STOPPED";
 type Transition = "start" | "complete" | "error" | "stop";
@@ -225,4 +226,35 @@ for (const backend of BACKENDS) describe(`runs under concurrent calls (${backend
     }));
     return seen;
   }
+});
+
+describe("a comment racing its run's start (PostgreSQL, where each statement sees what committed before it)", () => {
+  it("is taken when the start commits between the comment's lease renewal and its re-read (it was refused: 'Cannot comment on a run that is RUNNING')", async () => {
+    const t = await startTestHub({ database: "postgres" });
+    const side = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    try {
+      const { runId } = await delegatedRun(t, "Raced");
+      assertStatus(await t.agent(t.creds.agentToken, "GET", "/me"), 200); // the agent's auth is cached from here
+      await side.connect();
+      await side.query(`SET search_path TO ${new URL(t.databaseFlag).searchParams.get("schema")}`);
+      // Holds the comment between its two statements: the renewal (runs only) misses the PENDING run, and the
+      // re-read that says why (it joins users) waits for this lock.
+      await side.query("BEGIN");
+      await side.query("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
+      const comment = t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: "Raced" });
+      while ((await side.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted")).rows[0]!.n === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      // The start, as another hub would commit it meanwhile.
+      await side.query("UPDATE runs SET status = 'RUNNING', started_at = $1, heartbeat_at = $1 WHERE id = $2", [Date.now(), runId]);
+      await side.query("COMMIT");
+      const res = await comment;
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      const detail = await t.owner(t.creds.ownerToken, "GET", `/runs/${runId}`);
+      assert.ok(detail.body.activity.some((a: { body: string }) => a.body === "Raced"));
+    } finally {
+      await side.end();
+      await t.close();
+    }
+  });
 });

@@ -100,8 +100,14 @@ async function moveTaskToDoing(w: Write, run: RunJoined, authorId: string): Prom
 export async function commentOnRun(w: Write, agent: AgentPrincipal, runId: string, body: string | undefined): Promise<Activity> {
   if (!text(body)) throw badRequest("body must be a non-empty string");
   // Only RUNNING runs take comments (the state machine); the lease renewal checks that, and a refusal reads the run to say why.
-  const run = await touchAgentRun(w.sql, runId, agent.agentId, w.now);
-  if (!run) throw runConflict("comment on", (await agentRun(w.sql, agent, runId)).status);
+  let run = await touchAgentRun(w.sql, runId, agent.agentId, w.now);
+  while (!run) {
+    const { status } = await agentRun(w.sql, agent, runId);
+    if (status !== "RUNNING") throw runConflict("comment on", status);
+    // A start committed between the two statements (PostgreSQL: each sees what committed before it): the run takes
+    // the comment now. It answered 409 "Cannot comment on a run that is RUNNING". A RUNNING run only ends, so this ends.
+    run = await touchAgentRun(w.sql, runId, agent.agentId, w.now);
+  }
   const id = await addComment(w, run.task_id, runId, agent.userId, text(body));
   await notify(w, { userId: run.owner_id, type: "run_comment", taskId: run.task_id, runId, actorId: agent.userId, body: text(body) });
   return {
