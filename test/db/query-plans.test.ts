@@ -26,6 +26,7 @@ const BIG = /\bSCAN (tasks|runs|activity|notifications|uploads|owner_tokens|invi
  */
 const BOUNDED: Record<string, string> = {
   listActivity: "sorts one task's feed",
+  listNewestActivity: "sorts one task's feed ids, off its indexes, then the page it keeps",
   listUsersInWorkspace: "sorts one workspace's people", listMembers: "sorts one workspace's people",
   listAgentsOf: "sorts one person's agents", listWorkspacesOf: "sorts one person's workspaces", listProjects: "sorts one workspace's projects",
 };

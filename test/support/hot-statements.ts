@@ -6,7 +6,7 @@
  * and times of what these calls record.
  */
 import type { Reader, Sql, SqlValue } from "../../src/hub/db/port.ts";
-import { listActivity, insertActivity, insertActivityPair, type ActivityRow } from "../../src/hub/store/activity.ts";
+import { countActivity, listActivity, listNewestActivity, insertActivity, insertActivityPair, type ActivityRow } from "../../src/hub/store/activity.ts";
 import { agentNamesOf, findAgent, findAgentByTokenHash, insertAgent, listAgentsOf, markAgentDeleted, setAgentTokenHash } from "../../src/hub/store/agents.ts";
 import { countApiTokens, deleteApiToken, listApiTokens, touchApiToken } from "../../src/hub/store/api-tokens.ts";
 import { deleteIdempotencyKeysBefore, findIdempotencyKey, insertIdempotencyKey } from "../../src/hub/store/idempotency.ts";
@@ -143,7 +143,9 @@ export const HOT_CALLS: HotCall[] = [
   read("listRunsOfAgentForUser before", "owner", (sql, f) => listRunsOfAgentForUser(sql, f.agentId, 20, f.runId)),
   read("listStaleRuns", "reaper", (sql, f) => listStaleRuns(sql, f.now - 600_000, 500)),
   // Feeds and notifications.
-  read("listActivity", "live", (sql, f) => listActivity(sql, f.taskId)),
+  read("listActivity", "agent", (sql, f) => listActivity(sql, f.taskId)),
+  read("listNewestActivity", "live", (sql, f) => listNewestActivity(sql, f.taskId, 100)),
+  read("countActivity", "live", (sql, f) => countActivity(sql, f.taskId)),
   read("listNotifications", "live", (sql, f) => listNotifications(sql, f.userId, { unreadOnly: false, limit: 50 })),
   read("listNotifications unread", "owner", (sql, f) => listNotifications(sql, f.userId, { unreadOnly: true, limit: 50 })),
   read("listNotifications before", "owner", (sql, f) => listNotifications(sql, f.userId, { unreadOnly: false, before: f.notificationId, limit: 50 })),

@@ -141,6 +141,48 @@ describe("owner live queries", { timeout: 120_000 }, () => {
     }
   });
 
+  it("owner:task shows the newest activityLimit entries of the feed and its count; the window moves live, a bigger limit shows older ones", async () => {
+    const cookie = await signIn(t);
+    const task = (await withCookie(t, cookie, "POST", "/tasks", { projectId: t.creds.projectId, title: "Long feed" })).body;
+    const comment = (body: string) => withCookie(t, cookie, "POST", `/tasks/${task.id}/comments`, { body });
+    // People's comments and a run's entries interleaved: the feed is read from both of its indexes.
+    await comment("first");
+    const run = (await withCookie(t, cookie, "POST", `/tasks/${task.id}/delegate`, { agentId: t.creds.agentId })).body;
+    assert.equal((await t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/start`, {})).status, 200);
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/comment`, { body: `progress ${i}` })).status, 201);
+      assert.equal((await comment(`reply ${i}`)).status, 201);
+    }
+    const whole = (await withCookie(t, cookie, "GET", `/tasks/${task.id}`)).body as { activity: { id: string; body: string }[] };
+    const all = whole.activity.map((a) => a.id);
+    assert.ok(all.length >= 8, `${all.length} entries`);
+
+    type TaskFeed = { activity: { id: string; body: string }[]; activityCount: number };
+    const feed = (u: Update) => u.value as TaskFeed | undefined;
+    const w = watch("task", { taskId: task.id, activityLimit: 4 }, { cookie, ...origin() });
+    const answer = await w.until(() => true);
+    assert.equal(answer.error, undefined);
+    const first = feed(answer)!;
+    assert.deepEqual(first.activity.map((a) => a.id), all.slice(-4));
+    assert.equal(first.activityCount, all.length);
+
+    // A new entry arrives live: the window keeps the newest four.
+    const posted = ((await comment("arrives live")).body as { comment: { id: string } }).comment;
+    const moved = feed(await w.until((u) => feed(u)?.activityCount === all.length + 1))!;
+    assert.deepEqual(moved.activity.map((a) => a.id), [...all.slice(-3), posted.id]);
+    assert.equal(moved.activity.at(-1)!.body, "arrives live");
+
+    const more = watch("task", { taskId: task.id, activityLimit: 2000 }, { cookie, ...origin() });
+    const everything = feed(await more.until(() => true))!;
+    assert.deepEqual(everything.activity.map((a) => a.id), [...all, posted.id]);
+    assert.equal(everything.activityCount, all.length + 1);
+
+    for (const activityLimit of [0, 2001, 1.5]) {
+      const bad = watch("task", { taskId: task.id, activityLimit }, { cookie, ...origin() });
+      assert.equal((await bad.until((u) => u.error !== undefined)).error!.data?.code, "BAD_REQUEST");
+    }
+  });
+
   it("owner:me shows a workspace as soon as its owner creates it, and to a member as soon as they are added", async () => {
     const cookie = await signIn(t);
     const w = watch("me", {}, { cookie, ...origin() });

@@ -62,3 +62,28 @@ export async function listActivity(sql: Reader, taskId: string): Promise<Activit
   const rows = await sql.all<ActivityJoined>(FEED_SQL, [taskId, taskId]);
   return rows.map(toActivity);
 }
+
+// The newest entries of the feed: their ids picked off the feed's two indexes alone (SQLite's
+// hold the rowid, seq), then only those rows read, with their authors.
+const NEWEST_SQL = `SELECT a.*, u.name AS author_name, u.kind AS author_kind
+  FROM (SELECT f.seq FROM (
+      SELECT seq, id FROM activity WHERE run_id IN (SELECT id FROM runs WHERE task_id = ?)
+      UNION ALL SELECT seq, id FROM activity WHERE task_id = ? AND run_id IS NULL
+    ) f ORDER BY f.id DESC LIMIT ?) p
+  JOIN activity a ON a.seq = p.seq JOIN users u ON u.id = a.author_id
+  ORDER BY a.id`;
+
+const COUNT_SQL = `SELECT (SELECT COUNT(*) FROM activity WHERE run_id IN (SELECT id FROM runs WHERE task_id = ?))
+  + (SELECT COUNT(*) FROM activity WHERE task_id = ? AND run_id IS NULL) AS n`;
+
+/** The newest `limit` entries of the task's feed, oldest first (the task page's window on it). */
+export async function listNewestActivity(sql: Reader, taskId: string, limit: number): Promise<Activity[]> {
+  const rows = await sql.all<ActivityJoined>(NEWEST_SQL, [taskId, taskId, limit]);
+  return rows.map(toActivity);
+}
+
+/** How many entries the task's feed holds. */
+export async function countActivity(sql: Reader, taskId: string): Promise<number> {
+  const row = await sql.get<{ n: number }>(COUNT_SQL, [taskId, taskId]);
+  return Number(row?.n ?? 0);
+}

@@ -7,7 +7,8 @@
  * - `owner:board {projectId, limit?, q?}`: each column's first `limit` tasks (100) with their newest
  *   run, and how many each column holds; with `q`, only the tasks whose title or description
  *   contains it (as GET /tasks?q= finds them);
- * - `owner:task {taskId}`: one task with its activity and runs;
+ * - `owner:task {taskId, activityLimit?}`: one task with its runs, the newest `activityLimit` entries
+ *   of its feed (100), oldest first, and how many the feed holds (`activityCount`);
  * - `owner:notifications {limit?}`: the newest `limit` notifications (50) and the unread count;
  * - `owner:agents {}`: your agents with their recent runs;
  * - `owner:members {workspaceId}`: a workspace's people.
@@ -21,7 +22,7 @@ import type { UserPrincipal } from "../../principal.ts";
 import { userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
 import { toProjectView, workspaceMembers } from "../../services/workspaces.ts";
-import { listActivity } from "../../store/activity.ts";
+import { countActivity, listNewestActivity } from "../../store/activity.ts";
 import { listAgentsOf } from "../../store/agents.ts";
 import { countUnread, listNotifications } from "../../store/notifications.ts";
 import { countTasksByStatus, listBoardColumn } from "../../store/owner-views.ts";
@@ -37,6 +38,9 @@ const Id = Type.String({ minLength: 1, maxLength: 200 });
 /** Tasks shown per board column at first, and at most (the page asks for more as you scroll). */
 const BOARD_LIMIT = Type.Optional(Type.Integer({ minimum: 1, maximum: 2000 }));
 const BOARD_DEFAULT = 100;
+/** Feed entries shown on the task page at first, and at most (it asks for more on "Show older"). */
+const ACTIVITY_LIMIT = Type.Optional(Type.Integer({ minimum: 1, maximum: 2000 }));
+const ACTIVITY_DEFAULT = 100;
 const NOTIFICATIONS_LIMIT = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
 const NOTIFICATIONS_DEFAULT = 50;
 const RUNS_PER_AGENT = 20;
@@ -113,13 +117,16 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
         expiresAt: s.expiresAt,
       };
     } })
-    .define("owner:task", { args: Type.Object({ taskId: Id }, { additionalProperties: false }), async evaluate(ctx, { taskId }) {
+    .define("owner:task", { args: Type.Object({ taskId: Id, activityLimit: ACTIVITY_LIMIT }, { additionalProperties: false }), async evaluate(ctx, { taskId, activityLimit }) {
       const s = await signedIn(ctx);
       await visible(userTask(ctx.db, s.user, taskId));
-      const [task, activity, runs] = await Promise.all([findTask(ctx.db, taskId), listActivity(ctx.db, taskId), listRunsOfTask(ctx.db, taskId)]);
+      // Only a window of the feed: the whole value is sent again on every change, and an agent's run posts hundreds.
+      const [task, activity, activityCount, runs] = await Promise.all([
+        findTask(ctx.db, taskId), listNewestActivity(ctx.db, taskId, activityLimit ?? ACTIVITY_DEFAULT), countActivity(ctx.db, taskId), listRunsOfTask(ctx.db, taskId),
+      ]);
       // Deleted between the check and these reads: gone, as the next run of the query would say.
       if (!task) throw new QueryError("NOT_FOUND", "Task not found");
-      return { value: Object.assign(task, { activity, runs }), keys: [...s.keys, changeKey.task(taskId)], expiresAt: s.expiresAt };
+      return { value: Object.assign(task, { activity, activityCount, runs }), keys: [...s.keys, changeKey.task(taskId)], expiresAt: s.expiresAt };
     } })
     .define("owner:notifications", { args: Type.Object({ limit: NOTIFICATIONS_LIMIT }, { additionalProperties: false }), async evaluate(ctx, { limit }) {
       const s = await signedIn(ctx);
