@@ -131,7 +131,8 @@ function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeVie
       // Keyed by project: another project's page starts afresh (its paging, a half-filled form).
       return <Fragment key={route.projectId}>{me.status === "ready" && <ProjectBar me={me.data} current={route.projectId} />}<Board projectId={route.projectId} /></Fragment>;
     case "task":
-      return <TaskPage taskId={route.taskId} />;
+      // Keyed by task: another task's page starts afresh (its feed's paging, a half-written comment).
+      return <TaskPage key={route.taskId} taskId={route.taskId} />;
     case "agents":
       return <Agents />;
     case "tokens":

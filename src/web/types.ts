@@ -33,7 +33,10 @@ export interface BoardView {
 }
 
 export interface TaskView extends Task {
+  /** The newest entries of the feed (as many as the page asked for), oldest first. */
   activity: Activity[];
+  /** How many entries the whole feed holds. */
+  activityCount: number;
   runs: RunListItem[];
 }
 

@@ -248,6 +248,28 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     assert.deepEqual((await t.owner(owner, "GET", "/notifications?unread=true")).body, []);
   });
 
+  it("shows a long feed's newest 100 entries, and the older ones above them on asking, the entry read staying in place", async () => {
+    for (let i = 1; i <= 35; i++) await t.owner(t.creds.ownerToken, "POST", `/tasks/${chatty.taskId}/comments`, { body: `Reply ${i}` });
+    const feed = (await t.owner(t.creds.ownerToken, "GET", `/tasks/${chatty.taskId}`)).body.activity as { id: string }[];
+    const hidden = feed.length - 100;
+    assert.ok(hidden > 0 && hidden < 100, `${feed.length} entries`);
+    await page.goto(`${t.baseUrl}/tasks/${chatty.taskId}`);
+    const entries = page.locator(".activity > li");
+    const read = page.locator(`.activity > li[data-activity-id="${feed[hidden]!.id}"]`);
+    await read.waitFor(WAIT);
+    assert.equal(await entries.count(), 100);
+    assert.equal(await page.locator(`[data-activity-id="${feed[0]!.id}"]`).count(), 0);
+    const more = page.getByRole("button", { name: `Show ${hidden} older (${hidden} not shown)` });
+    await more.scrollIntoViewIfNeeded();
+    const top = (await read.boundingBox())!.y;
+    await more.click();
+    await page.locator(`[data-activity-id="${feed[0]!.id}"]`).waitFor({ state: "attached", ...WAIT });
+    assert.equal(await entries.count(), feed.length);
+    assert.equal(await page.getByRole("button", { name: /older/ }).count(), 0);
+    // The older entries came in above: the one that was first on the list is where it was.
+    assert.ok(Math.abs((await read.boundingBox())!.y - top) < 2, "the entry read stayed in place");
+  });
+
   it("deletes a task after a confirm, not while its run is going, and goes back to the board", async () => {
     await page.goto(`${t.baseUrl}/tasks/${chatty.taskId}`);
     await page.getByRole("heading", { name: "Chatty task" }).waitFor(WAIT);

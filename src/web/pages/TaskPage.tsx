@@ -1,5 +1,5 @@
 /** One task: details, delegate, the runs as a timeline, and the activity feed, all live. */
-import { useEffect, useState } from "react";
+import { type RefObject, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { isActive, isEnded } from "../../sdk/run-state.ts";
 import { api } from "../api.ts";
 import { Markdown, RunBadge } from "../components/bits.tsx";
@@ -11,8 +11,13 @@ import { useLive } from "../live.ts";
 import { navigate } from "../router.ts";
 import type { Activity, AgentWithRuns, MemberView, RunListItem, TaskView } from "../types.ts";
 
+/** Feed entries shown at first, and how many more each "Show older" adds, up to the hub's bound. */
+const PAGE = 100;
+const MAX = 2000;
+
 export function TaskPage({ taskId }: { taskId: string }) {
-  const live = useLive<TaskView>("task", { taskId });
+  const [activityLimit, setActivityLimit] = useState(PAGE);
+  const live = useLive<TaskView>("task", { taskId, activityLimit }, { keepPrevious: true });
   const agents = useLive<AgentWithRuns[]>("agents");
   const agentList = agents.status === "ready" ? agents.data : [];
   return (
@@ -25,7 +30,8 @@ export function TaskPage({ taskId }: { taskId: string }) {
               <Details task={task} />
               <section aria-labelledby="activity-title">
                 <h2 id="activity-title">Activity</h2>
-                <ActivityFeed activity={task.activity} />
+                <ActivityFeed activity={task.activity} total={task.activityCount} limit={activityLimit}
+                  onMore={() => setActivityLimit(Math.min(activityLimit + PAGE, MAX))} />
                 <CommentBox taskId={task.id} agentNames={agentList.map((a) => a.name)} />
               </section>
             </div>
@@ -141,27 +147,56 @@ function OwnerPicker({ task }: { task: TaskView }) {
   );
 }
 
-function ActivityFeed({ activity }: { activity: Activity[] }) {
+/**
+ * Where the entry that was first on the list sat when older ones were asked for: once
+ * they arrive above it, the page scrolls by as much as it moved, so what was read stays put.
+ */
+function useKeptInPlace(list: RefObject<HTMLOListElement | null>, firstId: string | undefined): () => void {
+  const kept = useRef<{ id: string; top: number } | null>(null);
+  useLayoutEffect(() => {
+    const was = kept.current;
+    if (!was || was.id === firstId) return;
+    kept.current = null;
+    const item = list.current?.querySelector(`[data-activity-id="${was.id}"]`);
+    if (item) window.scrollBy(0, item.getBoundingClientRect().top - was.top);
+  }, [list, firstId]);
+  return () => {
+    const item = firstId ? list.current?.querySelector(`[data-activity-id="${firstId}"]`) : null;
+    kept.current = item && firstId ? { id: firstId, top: item.getBoundingClientRect().top } : null;
+  };
+}
+
+function ActivityFeed({ activity, total, limit, onMore }: { activity: Activity[]; total: number; limit: number; onMore: () => void }) {
+  const list = useRef<HTMLOListElement>(null);
+  const keep = useKeptInPlace(list, activity[0]?.id);
   if (activity.length === 0) return <Empty>No activity yet.</Empty>;
+  const hidden = total - activity.length;
   return (
-    <ol className="activity" aria-live="polite" aria-relevant="additions">
-      {activity.map((item) => item.type === "status_change" ? (
-        <li key={item.id} className="status-change" data-activity-id={item.id}>
-          <span>{item.author.name}</span> {item.from === null ? `opened a ${item.subject === "task" ? "task" : "run"}` : `moved the ${item.subject === "task" ? "task" : "run"} ${item.from}`}
-          {" "}→ <strong>{item.to}</strong>{item.body && <span className="why"> — {item.body}</span>}
-          <time dateTime={new Date(item.createdAt).toISOString()}> · {formatTime(item.createdAt)}</time>
-        </li>
-      ) : (
-        <li key={item.id} className={`comment ${item.author.kind === "agent" ? "by-agent" : ""}`} data-activity-id={item.id} data-author-kind={item.author.kind}>
-          <div className="comment-head">
-            <strong>{item.author.name}</strong>
-            {item.author.kind === "agent" && <span className="badge agent">agent</span>}
-            <time dateTime={new Date(item.createdAt).toISOString()}>{formatTime(item.createdAt)}</time>
-          </div>
-          <Markdown source={item.body} className="comment-body" />
-        </li>
-      ))}
-    </ol>
+    <>
+      {hidden > 0 && (limit < MAX ? (
+        <button type="button" className="secondary more" onClick={() => { keep(); onMore(); }}>
+          Show {Math.min(hidden, PAGE)} older ({hidden} not shown)
+        </button>
+      ) : <p className="meta">{hidden} older not shown</p>)}
+      <ol ref={list} className="activity" aria-live="polite" aria-relevant="additions">
+        {activity.map((item) => item.type === "status_change" ? (
+          <li key={item.id} className="status-change" data-activity-id={item.id}>
+            <span>{item.author.name}</span> {item.from === null ? `opened a ${item.subject === "task" ? "task" : "run"}` : `moved the ${item.subject === "task" ? "task" : "run"} ${item.from}`}
+            {" "}→ <strong>{item.to}</strong>{item.body && <span className="why"> — {item.body}</span>}
+            <time dateTime={new Date(item.createdAt).toISOString()}> · {formatTime(item.createdAt)}</time>
+          </li>
+        ) : (
+          <li key={item.id} className={`comment ${item.author.kind === "agent" ? "by-agent" : ""}`} data-activity-id={item.id} data-author-kind={item.author.kind}>
+            <div className="comment-head">
+              <strong>{item.author.name}</strong>
+              {item.author.kind === "agent" && <span className="badge agent">agent</span>}
+              <time dateTime={new Date(item.createdAt).toISOString()}>{formatTime(item.createdAt)}</time>
+            </div>
+            <Markdown source={item.body} className="comment-body" />
+          </li>
+        ))}
+      </ol>
+    </>
   );
 }
 
