@@ -311,11 +311,13 @@ export class Bridge {
   async #abortLeftTurn(runId: string): Promise<void> {
     const gateway = this.#gateway;
     // Read now: `#end` forgets the run's turn right after this call.
-    if (!this.#adopted.has(runId) || !gateway || !this.#state.turnOf(runId)) return;
+    const turn = this.#state.turnOf(runId);
+    if (!this.#adopted.has(runId) || !gateway || !turn) return;
     try {
-      // The turn's session is the run's task's.
-      const run = await this.#client.run(runId);
-      await abortTurn(gateway, sessionKeyFor(taskIdOf(run), this.#config.openclaw.agentId), turnKeyFor(runId));
+      // The turn's session is the run's task's: kept with the turn, or (an older bridge's turn) read from the API,
+      // which cannot tell it once the task is deleted.
+      const sessionKey = turn.sessionKey ?? sessionKeyFor(taskIdOf(await this.#client.run(runId)), this.#config.openclaw.agentId);
+      await abortTurn(gateway, sessionKey, turnKeyFor(runId));
       this.#deps.log("info", "aborted the OpenClaw turn of a run that ended while the bridge was down", { runId });
     } catch (error) {
       this.#deps.log("warn", "could not abort the OpenClaw turn of a run that ended while the bridge was down", { runId, error: describe(error) });

@@ -3,8 +3,8 @@
  * - `meta`: the bridge's stable `instanceId` (its claims' idempotency keys use it,
  *   so after a restart its own lost `start` is replayed as a success).
  * - `runs`: the runs this bridge is claiming or has claimed and not yet seen
- *   end, with the gateway boot their OpenClaw turn started on, and the body their
- *   claim was first sent with (a replay under the same key must send it again).
+ *   end, with the gateway boot and session their OpenClaw turn started on, and the body
+ *   their claim was first sent with (a replay under the same key must send it again).
  * - `outbox`: lifecycle calls not yet acknowledged by the API (`Outbox` port).
  * - `offered_images`: the task images each task's OpenClaw session was given (`ImageLedger`).
  * One function per operation; statements prepared once; writes are synchronous,
@@ -17,7 +17,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Outbox, OutboxEntry, OutboxKind } from "../sdk/index.ts";
 import type { ImageLedger } from "./executor.ts";
-import type { TurnStore } from "./turn.ts";
+import type { SentTurn, TurnStore } from "./turn.ts";
 
 /**
  * The file's layout by version (`PRAGMA user_version`), each entry the step from
@@ -48,6 +48,10 @@ ALTER TABLE runs ADD COLUMN start_body TEXT;
 `, `
 -- The images each task's OpenClaw session was given (its transcript keeps them: a later turn need not send them again).
 CREATE TABLE offered_images (task_id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (task_id, url)) WITHOUT ROWID;
+`, `
+-- The OpenClaw session a run's turn went to: a turn left running is aborted from here, even when the run (its
+-- task deleted) can no longer be read from the API. NULL: an older bridge's turn (the run is read for it).
+ALTER TABLE runs ADD COLUMN session_key TEXT;
 `];
 
 /** What stands in the way of starting (not a bug of ours): printed without a stack trace. */
@@ -113,8 +117,10 @@ export class BridgeState implements Outbox, TurnStore, ImageLedger {
         "INSERT INTO runs (run_id, phase, start_body, updated_at) VALUES (?, 'claiming', ?, ?) ON CONFLICT (run_id) DO UPDATE SET start_body = coalesce(start_body, excluded.start_body) RETURNING start_body",
       ),
       claimed: db.prepare("UPDATE runs SET phase = 'claimed', updated_at = ? WHERE run_id = ?"),
-      turnStarted: db.prepare("UPDATE runs SET turn_started = 1, boot_id = ?, updated_at = ? WHERE run_id = ?"),
-      run: db.prepare<[string], { run_id: string; phase: StoredRun["phase"]; boot_id: string | null; turn_started: number }>("SELECT run_id, phase, boot_id, turn_started FROM runs WHERE run_id = ?"),
+      turnStarted: db.prepare("UPDATE runs SET turn_started = 1, boot_id = ?, session_key = ?, updated_at = ? WHERE run_id = ?"),
+      run: db.prepare<[string], { run_id: string; phase: StoredRun["phase"]; boot_id: string | null; turn_started: number; session_key: string | null }>(
+        "SELECT run_id, phase, boot_id, turn_started, session_key FROM runs WHERE run_id = ?",
+      ),
       runs: db.prepare<[], { run_id: string; phase: StoredRun["phase"]; boot_id: string | null; turn_started: number }>("SELECT run_id, phase, boot_id, turn_started FROM runs ORDER BY updated_at"),
       forget: db.prepare("DELETE FROM runs WHERE run_id = ?"),
       enqueue: db.prepare("INSERT INTO outbox (id, run_id, kind, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
@@ -158,15 +164,15 @@ export class BridgeState implements Outbox, TurnStore, ImageLedger {
     return this.#q.runs.all().map((r) => ({ runId: r.run_id, phase: r.phase, bootId: r.boot_id, turnStarted: r.turn_started === 1 }));
   }
 
-  turnOf(runId: string): { bootId: string | null } | null {
+  turnOf(runId: string): SentTurn | null {
     const row = this.#q.run.get(runId);
-    return row?.turn_started ? { bootId: row.boot_id } : null;
+    return row?.turn_started ? { bootId: row.boot_id, sessionKey: row.session_key } : null;
   }
 
-  turnStarted(runId: string, bootId: string | null): void {
+  turnStarted(runId: string, bootId: string | null, sessionKey: string): void {
     // A run adopted after a restart may have no row yet (its claim was replayed): make one.
     this.#q.claiming.run(runId, this.#now());
-    this.#q.turnStarted.run(bootId, this.#now(), runId);
+    this.#q.turnStarted.run(bootId, sessionKey, this.#now(), runId);
   }
 
   /** True when the outbox still holds the run's final call: delivering it is all that is left. */

@@ -17,8 +17,14 @@ import { recordedTurn, type RecordedTurn } from "./recorded-turn.ts";
 
 /** Where the executor notes which gateway boot a run's turn started on (the bridge's state file). */
 export interface TurnStore {
-  turnOf(runId: string): { bootId: string | null } | null;
-  turnStarted(runId: string, bootId: string | null): void;
+  turnOf(runId: string): SentTurn | null;
+  turnStarted(runId: string, bootId: string | null, sessionKey: string): void;
+}
+
+/** A turn sent for a run: the gateway boot it went to, and its session (null: recorded by an older bridge). */
+export interface SentTurn {
+  bootId: string | null;
+  sessionKey: string | null;
 }
 
 export interface TurnOptions {
@@ -81,7 +87,7 @@ export async function driveTurn(
         // OpenClaw has no record of it, or cannot tell: send it under its key.
       }
       refused = false;
-      if (known?.bootId !== bootId) o.turns.turnStarted(runId, bootId);
+      if (known?.bootId !== bootId) o.turns.turnStarted(runId, bootId, sessionKey);
       const first = parseAgentResult(await o.gateway.request("agent", request, {
         signal,
         isFinal: (payload) => (payload as { status?: unknown })?.status !== "accepted",

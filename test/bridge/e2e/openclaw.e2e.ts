@@ -334,24 +334,29 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       assert.ok(Math.abs(((await ownerView(t, done.runId)).stepCostUsd ?? 0) - 0.0012) < 1e-9);
     });
 
-    it("a run stopped while the bridge was down: the restarted bridge aborts the turn it had begun", async () => {
-      const stateDir = tempDir("gc-kill-stop-");
-      const hanging = new Promise<void>((resolve) => (model.onHang = () => resolve()));
-      const first = startBridgeProcess(stateDir);
-      const { runId } = await delegate(t, "Left running", "Take your time [hang]");
-      await hanging;
-      first.kill("SIGKILL");
-      await new Promise((resolve) => first.once("exit", resolve));
-      const closedBefore = model.closedHangs;
-      await stopRun(t, runId);
-      const second = startBridgeProcess(stateDir);
-      await until("the turn's model stream closed", async () => model.closedHangs > closedBefore);
-      second.kill("SIGTERM");
-      await new Promise((resolve) => second.once("exit", resolve));
-      assert.equal((await ownerView(t, runId)).status, "STOPPED");
-      const wait = await gateway.client.request<{ status: string }>("agent.wait", { runId: turnKeyFor(runId), timeoutMs: 10_000 });
-      assert.notEqual(wait.status, "timeout");
-    });
+    for (const deleted of [false, true]) {
+      const what = deleted ? "a run stopped and its task deleted" : "a run stopped";
+      it(`${what} while the bridge was down: the restarted bridge aborts the turn it had begun`, async () => {
+        const stateDir = tempDir("gc-kill-stop-");
+        const hanging = new Promise<void>((resolve) => (model.onHang = () => resolve()));
+        const first = startBridgeProcess(stateDir);
+        const { taskId, runId } = await delegate(t, deleted ? "Left running, then deleted" : "Left running", "Take your time [hang]");
+        await hanging;
+        first.kill("SIGKILL");
+        await new Promise((resolve) => first.once("exit", resolve));
+        const closedBefore = model.closedHangs;
+        await stopRun(t, runId);
+        // Deleted, the run can no longer be read: its turn's session is known from the state file alone.
+        if (deleted) assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/tasks/${taskId}`)).status, 204);
+        const second = startBridgeProcess(stateDir);
+        await until("the turn's model stream closed", async () => model.closedHangs > closedBefore);
+        second.kill("SIGTERM");
+        await new Promise((resolve) => second.once("exit", resolve));
+        if (!deleted) assert.equal((await ownerView(t, runId)).status, "STOPPED");
+        const wait = await gateway.client.request<{ status: string }>("agent.wait", { runId: turnKeyFor(runId), timeoutMs: 10_000 });
+        assert.notEqual(wait.status, "timeout");
+      });
+    }
   });
 });
 

@@ -56,12 +56,12 @@ class FakeGateway {
 }
 
 class MemoryTurns implements TurnStore {
-  readonly turns = new Map<string, { bootId: string | null }>();
+  readonly turns = new Map<string, { bootId: string | null; sessionKey: string | null }>();
   turnOf(runId: string) {
     return this.turns.get(runId) ?? null;
   }
-  turnStarted(runId: string, bootId: string | null) {
-    this.turns.set(runId, { bootId });
+  turnStarted(runId: string, bootId: string | null, sessionKey: string | null = null) {
+    this.turns.set(runId, { bootId, sessionKey });
   }
 }
 
@@ -131,7 +131,7 @@ describe("the OpenClaw executor", () => {
     assert.equal(sent!.params.idempotencyKey, "groupchat-run-run_1");
     assert.equal(sent!.params.timeout, 600);
     assert.match(String(sent!.params.extraSystemPrompt), /Crash on login/);
-    assert.deepEqual(turns.turnOf("run_1"), { bootId: "boot-1" });
+    assert.deepEqual(turns.turnOf("run_1"), { bootId: "boot-1", sessionKey: "agent:main:groupchat-task_1" });
   });
 
   it("first creates (or reuses) the task's session with the task's own directory as its cwd", async () => {
@@ -230,13 +230,13 @@ describe("the OpenClaw executor", () => {
   it("a turn OpenClaw never took is sent; so it is to a restarted gateway, which then owns it", async () => {
     for (const bootId of ["boot-1", "boot-0"]) {
       const { gateway, executor, ctx, turns } = setup();
-      turns.turnStarted("run_1", bootId);
+      turns.turnStarted("run_1", bootId, "agent:main:groupchat-task_1");
       gateway.script.set("tasks.list", [{ tasks: [] }]);
       gateway.script.set("chat.history", [{ messages: transcript.slice(0, 2) }]);
       gateway.script.set("agent", [final("Sent now.")]);
       assert.equal((await executor(run, ctx)).summary, "Sent now.");
       assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "chat.history", "agent"]);
-      assert.deepEqual(turns.turnOf("run_1"), { bootId: "boot-1" });
+      assert.deepEqual(turns.turnOf("run_1"), { bootId: "boot-1", sessionKey: "agent:main:groupchat-task_1" });
     }
   });
 

@@ -14,7 +14,7 @@ describe("the bridge's state file", () => {
     const id = a.instanceId();
     a.claiming("r1", "Starting");
     a.claimed("r1");
-    a.turnStarted("r1", "boot-1");
+    a.turnStarted("r1", "boot-1", "agent:main:groupchat-task_1");
     a.claiming("r2", undefined);
     for (let i = 0; i < 5; i++) {
       await a.enqueue({ id: `e${i}`, runId: "r1", kind: "comment", payload: { body: `c${i}` }, idempotencyKey: `k${i}`, createdAt: i });
@@ -26,7 +26,7 @@ describe("the bridge's state file", () => {
     const b = new BridgeState(path);
     assert.equal(b.instanceId(), id);
     assert.deepEqual(b.runs().map((r) => [r.runId, r.phase, r.bootId, r.turnStarted]), [["r1", "claimed", "boot-1", true], ["r2", "claiming", null, false]]);
-    assert.deepEqual(b.turnOf("r1"), { bootId: "boot-1" });
+    assert.deepEqual(b.turnOf("r1"), { bootId: "boot-1", sessionKey: "agent:main:groupchat-task_1" });
     assert.equal(b.turnOf("r2"), null);
     const pending = await b.pending();
     assert.deepEqual(pending.map((e) => e.id), ["e1", "e2", "e3", "e4", "final"]);
@@ -69,11 +69,12 @@ describe("the bridge's state file", () => {
     old.close();
     const state = new BridgeState(path);
     assert.equal(state.instanceId(), "bridge-old");
-    assert.deepEqual(state.turnOf("r1"), { bootId: "boot-1" });
+    // An older bridge did not keep the turn's session: it is read from the API when needed.
+    assert.deepEqual(state.turnOf("r1"), { bootId: "boot-1", sessionKey: null });
     assert.deepEqual((await state.pending()).map((e) => [e.id, e.kind, e.payload]), [["e1", "complete", { body: "done" }]]);
     state.close();
     const check = new Database(path, { readonly: true });
-    assert.equal(check.pragma("user_version", { simple: true }), 3);
+    assert.equal(check.pragma("user_version", { simple: true }), 4);
     check.close();
   });
 
@@ -87,7 +88,7 @@ describe("the bridge's state file", () => {
     assert.equal(b.claiming("r1", "A new default comment"), "Starting work on this now.");
     assert.equal(b.claiming("r2", "A new default comment"), undefined);
     // A row with no body known (an older bridge's, or a turn noted for a replayed claim): the next body sent sticks.
-    b.turnStarted("r3", "boot-1");
+    b.turnStarted("r3", "boot-1", "agent:main:groupchat-task_3");
     assert.equal(b.claiming("r3", "Now"), "Now");
     assert.equal(b.claiming("r3", "Later"), "Now");
     b.forget("r1");
@@ -104,7 +105,7 @@ describe("the bridge's state file", () => {
     newer.close();
     assert.throws(() => new BridgeState(path), (error: Error) => {
       assert.ok(error instanceof BridgeStartError);
-      assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 3). Run that version, or give this one its own --state.`);
+      assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 4). Run that version, or give this one its own --state.`);
       return true;
     });
     const check = new Database(path, { readonly: true });
