@@ -268,6 +268,11 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     assert.equal(await page.getByRole("button", { name: /older/ }).count(), 0);
     // The older entries came in above: the one that was first on the list is where it was.
     assert.ok(Math.abs((await read.boundingBox())!.y - top) < 2, "the entry read stayed in place");
+    // Asked for, the older entries stay while new ones arrive (past the 200 asked for): the window grows, not slides.
+    for (let i = 36; i <= 135; i++) await t.owner(t.creds.ownerToken, "POST", `/tasks/${chatty.taskId}/comments`, { body: `Reply ${i}` });
+    await page.getByText("Reply 135", { exact: true }).waitFor(WAIT);
+    assert.equal(await page.locator(`[data-activity-id="${feed[0]!.id}"]`).count(), 1, "the oldest entry is still shown");
+    assert.equal(await entries.count(), feed.length + 100);
   });
 
   it("deletes a task after a confirm, not while its run is going, and goes back to the board", async () => {

@@ -18,6 +18,16 @@ const MAX = 2000;
 export function TaskPage({ taskId }: { taskId: string }) {
   const [activityLimit, setActivityLimit] = useState(PAGE);
   const live = useLive<TaskView>("task", { taskId, activityLimit }, { keepPrevious: true });
+  // Once older entries were asked for, new ones widen the window instead of sliding it: the oldest shown, which the
+  // person went up to read, stay on the page while a run posts.
+  const count = live.status === "ready" ? live.data.activityCount : undefined;
+  const seenCount = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (count === undefined) return;
+    const grew = seenCount.current === undefined ? 0 : count - seenCount.current;
+    seenCount.current = count;
+    if (grew > 0 && activityLimit > PAGE) setActivityLimit((limit) => Math.min(limit + grew, MAX));
+  }, [count, activityLimit]);
   const agents = useLive<AgentWithRuns[]>("agents");
   const agentList = agents.status === "ready" ? agents.data : [];
   return (
