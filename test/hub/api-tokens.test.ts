@@ -7,18 +7,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { hashToken } from "../../src/hub/domain/tokens.ts";
+import type { ApiTokenView } from "../../src/hub/services/api-tokens.ts";
 import { assertError, assertStatus } from "../support/api.ts";
 import { request, startTestHub, type TestHub } from "../support/hub.ts";
 import { CSRF, signIn, withCookie } from "../web/support/session.ts";
 
-interface Listed {
-  id: string;
-  name: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-  prefix: string;
-  inCredentialsFile: boolean;
-}
+/** A row of GET /tokens: the service's view, as the route sends it. */
+type Listed = ApiTokenView;
 
 describe("personal access tokens", () => {
   let t: TestHub;
