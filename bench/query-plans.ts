@@ -1,7 +1,7 @@
 /**
  * The plan and the time of every statement the hub runs (test/support/hot-statements.ts),
  * on a large history: by default 50,000 tasks in 3 projects, 100,000 runs of 4 agents,
- * 1,000,000 feed rows and 500,000 notifications of one person, bulk-inserted. On
+ * 1,000,000 feed rows, 500,000 notifications of one person and 11,000 uploads (1 KiB each), bulk-inserted. On
  * SQLite with no statistics (the hub never runs ANALYZE) and, with --postgres, on a
  * schema of its own (vacuumed and analyzed, as autovacuum would have; dropped at the end). Each
  * call is timed through the adapter, the way the hub runs it (on PostgreSQL after 6
@@ -35,17 +35,24 @@ const calls = HOT_CALLS.filter((c) => !only || only.some((name) => c.name.starts
 
 // Two runs per task (4 agents), 9 feed rows per run and 2 per task outside any run,
 // 5 notifications per run to usr_1 (all but the last 5,000 read); the newest 200 tasks
-// are on the board's To do and Doing columns, their runs PENDING or RUNNING.
+// are on the board's To do and Doing columns, their runs PENDING or RUNNING. Every 5th task names an
+// upload in its images; 1,000 more uploads are named by none, half of them past the purger's grace.
 const fixture: Fixture = {
   userId: "usr_1", agentId: "agt_1", workspaceId: "ws_1", projectId: "prj_1",
   taskId: `task_${String(TASKS / 2).padStart(8, "0")}`, runId: `run_${String(TASKS - 1).padStart(8, "0")}`,
-  notificationId: `ntf_${String(TASKS - 1).padStart(8, "0")}_1`, now: TASKS * 1000 + 10_000,
+  notificationId: `ntf_${String(TASKS - 1).padStart(8, "0")}_1`,
+  // The fixture's task (TASKS / 2, a multiple of 5 at the default size) names the first.
+  uploadIds: [`upl_${String(TASKS / 10).padStart(8, "0")}`, `upl_${String(TASKS / 5 + 1).padStart(8, "0")}`], now: TASKS * 1000 + 10_000,
 };
 
-/** The history in either dialect: `id(prefix, expr)` makes a zero-padded id, `series(n)` numbers 1..n as `i`. */
-function historySql(id: (prefix: string, expr: string) => string, series: (n: number) => string): string[] {
+/**
+ * The history in either dialect: `id(prefix, expr)` makes a zero-padded id, `series(n)` numbers 1..n as `i`,
+ * `blob` is a 1 KiB value.
+ */
+function historySql(id: (prefix: string, expr: string) => string, series: (n: number) => string, blob: string): string[] {
   const T = TASKS;
   const R = 2 * T;
+  const U = T / 5;
   return [
     `INSERT INTO users (id, name, kind, created_at) VALUES ('usr_1', 'Ada', 'user', 0), ('usr_2', 'Bea', 'user', 0),
        ('usr_a1', 'Bot 1', 'agent', 0), ('usr_a2', 'Bot 2', 'agent', 0), ('usr_a3', 'Bot 3', 'agent', 0), ('usr_a4', 'Bot 4', 'agent', 0)`,
@@ -72,6 +79,12 @@ function historySql(id: (prefix: string, expr: string) => string, series: (n: nu
     `INSERT INTO notifications (id, user_id, type, task_id, run_id, actor_id, body, created_at, read_at)
        SELECT ${id("ntf", "i")} || '_' || j, 'usr_1', 'run_comment', ${id("task", "(i + 1) / 2")}, ${id("run", "i")}, 'usr_a1',
          'Progress on the task.', i * 500 + j, CASE WHEN i <= ${R - 1000} THEN i * 500 + 1000 END FROM ${series(R)}, (SELECT i AS j FROM ${series(5)}) k`,
+    // Upload i is named by task 5i; those past U by no task, since before or after the grace's cut-off.
+    `INSERT INTO uploads (id, workspace_id, key_hash, content_type, name, bytes, data, created_by, created_at, unreferenced_since)
+       SELECT ${id("upl", "i")}, 'ws_1', 'h' || i, 'image/png', NULL, 1024, ${blob}, 'usr_1', i * 1000,
+         CASE WHEN i > ${U} THEN (CASE WHEN i % 2 = 0 THEN i ELSE ${T * 1000 + 20_000} END) END FROM ${series(U + 1000)}`,
+    `INSERT INTO task_uploads (task_id, field, upload_id) SELECT ${id("task", "5 * i")}, 'images', ${id("upl", "i")} FROM ${series(U)}`,
+    `UPDATE workspaces SET upload_bytes = ${(U + 1000) * 1024} WHERE id = 'ws_1'`,
   ];
 }
 
@@ -125,7 +138,7 @@ async function sqlite(): Promise<void> {
     const raw = new BetterSqlite3(file);
     const start = performance.now();
     raw.transaction(() => {
-      for (const sql of historySql((p, e) => `printf('${p}_%08d', ${e})`, (n) => `(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n}) SELECT i FROM s)`)) {
+      for (const sql of historySql((p, e) => `printf('${p}_%08d', ${e})`, (n) => `(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n}) SELECT i FROM s)`, "zeroblob(1024)")) {
         raw.exec(sql);
       }
     })();
@@ -149,7 +162,7 @@ async function sqlite(): Promise<void> {
 }
 
 function counts(raw: BetterSqlite3.Database): string {
-  return ["tasks", "runs", "activity", "notifications"].map((t) => `${(raw.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n} ${t}`).join(", ");
+  return ["tasks", "runs", "activity", "notifications", "uploads"].map((t) => `${(raw.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n} ${t}`).join(", ");
 }
 
 async function postgres(url: string): Promise<void> {
@@ -161,7 +174,7 @@ async function postgres(url: string): Promise<void> {
     try {
       const start = performance.now();
       await db.transaction(async (tx) => {
-        for (const sql of historySql((p, e) => `'${p}_' || lpad((${e})::text, 8, '0')`, (n) => `generate_series(1, ${n}) AS s(i)`)) await tx.run(sql);
+        for (const sql of historySql((p, e) => `'${p}_' || lpad((${e})::text, 8, '0')`, (n) => `generate_series(1, ${n}) AS s(i)`, "decode(repeat('00', 1024), 'hex')")) await tx.run(sql);
       });
       // As autovacuum leaves a table of history: statistics, and a visibility map that lets an index answer alone.
       await db.run("VACUUM ANALYZE");

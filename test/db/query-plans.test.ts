@@ -11,7 +11,7 @@ import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
 import { HOT_CALLS, recording, type Fixture, type Recorded } from "../support/hot-statements.ts";
 
 const fixture: Fixture = {
-  userId: "usr_1", agentId: "agt_1", workspaceId: "ws_1", projectId: "prj_1", taskId: "task_1", runId: "run_1", notificationId: "ntf_1", now: 1e12,
+  userId: "usr_1", agentId: "agt_1", workspaceId: "ws_1", projectId: "prj_1", taskId: "task_1", runId: "run_1", notificationId: "ntf_1", uploadIds: ["upl_1", "upl_2"], now: 1e12,
 };
 
 /**

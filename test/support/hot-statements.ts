@@ -47,6 +47,8 @@ export interface Fixture {
   taskId: string;
   runId: string;
   notificationId: string;
+  /** Two uploads in `workspaceId`, the first named by `taskId`'s images. */
+  uploadIds: [string, string];
   now: number;
 }
 
@@ -218,24 +220,24 @@ export const HOT_CALLS: HotCall[] = [
     id: "upl_new", workspace_id: f.workspaceId, key_hash: "h", content_type: "image/png", name: null, bytes: 1, data: new Uint8Array([1]),
     created_by: f.userId, created_at: f.now, unreferenced_since: f.now,
   })),
-  read("findServedUpload", "owner", (sql) => findServedUpload(sql, "upl_1")),
+  read("findServedUpload", "owner", (sql, f) => findServedUpload(sql, f.uploadIds[0])),
   // Their quota: counted in each upload's write, given back as the purger removes them; read by GET /workspaces/:id/storage.
   write("takeUploadBytes", "rare", (sql, f) => takeUploadBytes(sql, f.workspaceId, 1, 1024)),
   write("giveUploadBytes", "delete", (sql, f) => giveUploadBytes(sql, f.workspaceId, 1)),
   read("uploadBytesOf", "owner", (sql, f) => uploadBytesOf(sql, f.workspaceId)),
   // Which tasks name which uploads: kept by every write of a task's images, description or feed that names one.
-  write("lockUploads", "write", (sql) => lockUploads(sql, ["upl_1", "upl_2"])),
+  write("lockUploads", "write", (sql, f) => lockUploads(sql, f.uploadIds)),
   read("uploadsNamedBy", "write", (sql, f) => uploadsNamedBy(sql, f.taskId, "images")),
   ...scoped("uploadsNamedIn", "delete", false, uploadsNamedIn),
-  write("addTaskUploads", "write", (sql, f) => addTaskUploads(sql, f.taskId, "feed", ["upl_1", "upl_2"])),
-  write("removeTaskUploads", "write", (sql, f) => removeTaskUploads(sql, f.taskId, "images", ["upl_1", "upl_2"])),
+  write("addTaskUploads", "write", (sql, f) => addTaskUploads(sql, f.taskId, "feed", f.uploadIds)),
+  write("removeTaskUploads", "write", (sql, f) => removeTaskUploads(sql, f.taskId, "images", f.uploadIds)),
   ...scoped("removeTaskUploadsIn", "delete", true, removeTaskUploadsIn),
-  write("markReferenced", "write", (sql) => markReferenced(sql, ["upl_1", "upl_2"])),
-  write("markUnreferenced", "write", (sql, f) => markUnreferenced(sql, ["upl_1", "upl_2"], f.now)),
+  write("markReferenced", "write", (sql, f) => markReferenced(sql, f.uploadIds)),
+  write("markUnreferenced", "write", (sql, f) => markUnreferenced(sql, f.uploadIds, f.now)),
   // The purger's removal of uploads no task names: its idle look, then each batch.
   read("anyUploadUnreferencedSince", "reaper", (sql, f) => anyUploadUnreferencedSince(sql, f.now)),
   write("claimUnreferencedUploads", "delete", (sql, f) => claimUnreferencedUploads(sql, f.now, 20)),
-  write("deleteUnreferencedUploads", "delete", (sql) => deleteUnreferencedUploads(sql, ["upl_1", "upl_2"])),
+  write("deleteUnreferencedUploads", "delete", (sql, f) => deleteUnreferencedUploads(sql, f.uploadIds)),
 ];
 
 export interface Recorded {
