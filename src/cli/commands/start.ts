@@ -91,7 +91,8 @@ export async function startCommand(args: string[]): Promise<number> {
   else {
     console.log(`\nOpenClaw has no model to use yet (${model.detail}).`);
     console.log(`  ${model.fix}`);
-    console.log("  Runs delegated before that end with an error that says so; restart after configuring.");
+    // OpenClaw reloads its config file when it changes: the next run uses the model, no restart (an env key needs one).
+    console.log("  Runs delegated before that end with an error that says so; the next run after you set it uses it (no restart).");
   }
   console.log("\nDelegate a task to \"OpenClaw Bot\" in the web UI. Press Ctrl+C to stop (twice to force).");
   statusLine?.start();

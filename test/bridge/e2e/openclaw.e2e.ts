@@ -371,7 +371,9 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     t = await startTestHub();
     dir = tempDir("gc-managed-");
     mkdirSync(join(dir, "workspace"));
-    writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, dir)));
+    // As `npm start` on a fresh machine: OpenClaw's config names no model yet (the first test sets it).
+    const { agents: _model, models: _providers, ...noModel } = openClawConfig(model.url, dir);
+    writeFileSync(join(dir, "openclaw.json"), JSON.stringify({ ...noModel, agents: { defaults: { workspace: join(dir, "workspace"), skipBootstrap: true } } }));
     b = await startTestBridge(t, {
       flags: { openclaw: "managed", "openclaw-config": join(dir, "openclaw.json"), "openclaw-state": join(dir, "managed") },
       env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir, TMPDIR: dir },
@@ -382,6 +384,16 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     await t?.close();
     await model?.close();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  });
+
+  it("a model set in OpenClaw's config while the bridge runs is used by the next run, with no restart (as start and the README say)", async () => {
+    await until("the gateway is up", async () => b.bridge.gatewayState === "connected");
+    writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, dir)));
+    // OpenClaw watches its config file; the run goes once it says it applied the change.
+    await until("OpenClaw reloaded its config", async () => /config (hot reload applied|reload forced restart)/.test(readFileSync(join(dir, "managed", "gateway.log"), "utf8")));
+    const run = await delegate(t, "Configured later", "Anything [plain]");
+    await b.events.until(() => b.ids("finished").includes(run.runId));
+    assert.equal(commentsOf(await ownerView(t, run.runId)).at(-1), "Plain answer.");
   });
 
   it("starts the gateway, runs a turn on it, and restarts it when it dies", async () => {
