@@ -1,7 +1,8 @@
 /**
  * The courier delivers outbox entries: in enqueue order within a run, runs in
  * parallel, each entry retried (with the policy's backoff, `Retry-After`
- * honoured) until the API acknowledges it. A final answer (409, 404, 400…) ends
+ * honoured) until the API acknowledges it (a 405, from something in front of it,
+ * included). A final answer (409, 404, 400…) ends
  * the entry too: retrying cannot change it. After a 409 saying the run ended,
  * or a 404 (the run is gone), the run's later entries are dropped: it takes no
  * more calls.
@@ -13,10 +14,10 @@
 import { randomUUID } from "node:crypto";
 import type { AgentApiClient, RunResult } from "./client.ts";
 import { sleep, systemClock, type Clock } from "./clock.ts";
-import { isAgentApiError } from "./errors.ts";
+import { isAgentApiError, isMisrouted } from "./errors.ts";
 import type { Outbox, OutboxEntry, OutboxKind } from "./outbox.ts";
 import { isEnded } from "./run-state.ts";
-import { decideRetry, DEFAULT_RETRY_POLICY, type Random, type RetryPolicy } from "./retry.ts";
+import { backoffDelay, decideRetry, DEFAULT_RETRY_POLICY, type Random, type RetryPolicy } from "./retry.ts";
 
 export type DeliveryOutcome =
   | { kind: "delivered" }
@@ -179,7 +180,10 @@ export class Courier {
       } catch (error) {
         if (signal.aborted) return { kind: "dropped" };
         if (isAgentApiError(error, "unauthorized")) return { kind: "held", error };
-        const decision = decideRetry(error, attempt, this.#policy, this.#o.random);
+        // A 405 for a documented call came from something in front of the API: retried like a 5xx, never final.
+        const decision = isMisrouted(error)
+          ? { retry: true as const, delayMs: backoffDelay(attempt - 1, this.#policy, this.#o.random) }
+          : decideRetry(error, attempt, this.#policy, this.#o.random);
         if (!decision.retry) return { kind: "rejected", error };
         this.#o.onRetry?.(entry, error, decision.delayMs);
         const slept = await sleep(this.#o.clock, decision.delayMs, signal).then(() => true, () => false);

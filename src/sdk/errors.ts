@@ -85,6 +85,15 @@ export function errorFromResponse(
   });
 }
 
+/**
+ * A 405 for a route the API has (a run's documented calls, or heartbeats once one went through): the answer came
+ * from something in front of it (a proxy sending the call elsewhere), so it says nothing about the run. Worth
+ * another try; never read as "the run is gone".
+ */
+export function isMisrouted(error: unknown): boolean {
+  return isAgentApiError(error, "not_found") && error.httpStatus === 405;
+}
+
 export function networkError(cause: unknown, what = "request"): AgentApiError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new AgentApiError("network", `${what} got no answer: ${reason}`, { cause });

@@ -3,11 +3,12 @@
  * `POST /runs/:id/heartbeat` every `intervalMs`. Stops on its own when the API
  * has no such endpoint (hosted GroupChat), when the signal aborts, or when a
  * 409 says the run ended or a 404 that it is gone (reported through
- * `onConflict`, the latter with no status).
+ * `onConflict`, the latter with no status). A 405 after heartbeats went
+ * through is a misrouted call, not a gone run: reported, and beating goes on.
  */
 import type { AgentApiClient } from "./client.ts";
 import type { Clock } from "./clock.ts";
-import { isAgentApiError } from "./errors.ts";
+import { isAgentApiError, isMisrouted } from "./errors.ts";
 import type { RunStatus } from "./run-state.ts";
 
 export interface HeartbeatOptions {
@@ -34,7 +35,7 @@ export function startHeartbeat(o: HeartbeatOptions): () => void {
     } catch (error) {
       if (o.signal.aborted || stopped) return;
       if (isAgentApiError(error, "conflict")) return (stop(), o.onConflict(error.runStatus));
-      if (isAgentApiError(error, "not_found")) return (stop(), o.onConflict(null));
+      if (isAgentApiError(error, "not_found") && !isMisrouted(error)) return (stop(), o.onConflict(null));
       o.onError(error);
     }
     schedule();

@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { AgentApiClient } from "./client.ts";
 import { sleep, systemClock, type Clock } from "./clock.ts";
 import { Courier } from "./courier.ts";
-import { isAgentApiError } from "./errors.ts";
+import { isAgentApiError, isMisrouted } from "./errors.ts";
 import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { linkedSignal } from "./signal.ts";
@@ -252,7 +252,7 @@ export class RunWorker {
         }
         if (isAgentApiError(error, "conflict") && error.runStatus === "RUNNING" && this.#started.has(runId)) break;
         // Someone else has it, or it is gone (a 404: deleted, or not this agent's): asking again cannot change that.
-        const taken = isAgentApiError(error, "conflict") || isAgentApiError(error, "not_found");
+        const taken = isAgentApiError(error, "conflict") || (isAgentApiError(error, "not_found") && !isMisrouted(error));
         // Outcome unknown (the API may have taken the claim and lost the answer): the run may be RUNNING and
         // gone from the pending list, so ask again with the same key until the API answers; give up only at
         // shutdown or a stop.

@@ -253,6 +253,48 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 300_0
     assert.deepEqual(agent.ids("stopped"), [runId]);
   });
 
+  it("a 405 after heartbeats worked (a proxy misrouting a call) neither lets the run go nor loses its comments or completion", async () => {
+    const [runId] = await delegateMany(t, 1, "Behind a proxy");
+    let misroute = false;
+    const refused: string[] = [];
+    const proxied: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      const call = url.slice(url.lastIndexOf("/") + 1);
+      // The hub has these routes: a 405 for them comes from something in front of it, not from the run.
+      if (misroute && ["heartbeat", "comment", "complete"].includes(call) && !refused.includes(call)) {
+        refused.push(call);
+        return new Response(JSON.stringify({ error: "Method Not Allowed" }), { status: 405, headers: { "content-type": "application/json" } });
+      }
+      return fetch(input, init);
+    };
+    const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl, fetch: proxied, retry: { baseDelayMs: 10, maxDelayMs: 100 } });
+    let beats = 0;
+    const beat = client.heartbeat.bind(client);
+    client.heartbeat = async (id, options) => {
+      const answered = await beat(id, options);
+      beats++;
+      return answered;
+    };
+    const agent = startAgent(t, async (_run, ctx) => {
+      while (beats === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      misroute = true;
+      while (!refused.includes("heartbeat")) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Beats go on past the refused one (the worker would have let the run go by now).
+      const before = beats;
+      while (beats < before + 3 && !ctx.signal.aborted) await new Promise((resolve) => setTimeout(resolve, 10));
+      if (ctx.signal.aborted) throw new Error("aborted");
+      ctx.progress("still working");
+      return { summary: "Done behind the proxy" };
+    }, { client, worker: { startComment: null, heartbeatIntervalMs: 20 } });
+    agents.push(agent);
+    await agent.events.until(() => agent.ids("finished").includes(runId!) || agent.ids("stopped").includes(runId!));
+    assert.deepEqual(agent.ids("stopped"), [], "a 405 says nothing about the run");
+    const detail = await ownerView(t, runId!);
+    assert.equal(detail.status, "FINISHED");
+    assert.deepEqual(commentsOf(detail), ["still working", "Done behind the proxy"]);
+    assert.deepEqual(refused.sort(), ["comment", "complete", "heartbeat"]);
+  });
+
   async function waitForComment(runId: string, body: string): Promise<void> {
     while (!commentsOf(await ownerView(t, runId)).includes(body)) await new Promise((resolve) => setTimeout(resolve, 10));
   }
