@@ -13,7 +13,9 @@
  *
  * A new turn carries the task's images its session was not given before
  * (attachments.ts), so a model that takes images sees them; one that takes
- * none refuses them, and the turn goes on with their links alone.
+ * none refuses them, and the turn goes on with their links alone. A session
+ * is told by its id: a new one under the task's key (OpenClaw pruned or reset
+ * the old one) is given them again.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -48,17 +50,27 @@ export interface OpenClawExecutorOptions extends TurnOptions {
 
 const DEADLINE_GRACE_MS = 120_000;
 
-/** Which of a task's images its OpenClaw session was given. */
+/**
+ * Which of a task's images its OpenClaw session (by id) was given. A null id (a gateway that does not tell) stands
+ * for the session the task had last.
+ */
 export interface ImageLedger {
-  offeredImages(taskId: string): Set<string>;
-  imagesOffered(taskId: string, urls: readonly string[]): void;
+  offeredImages(taskId: string, sessionId: string | null): Set<string>;
+  imagesOffered(taskId: string, sessionId: string | null, urls: readonly string[]): void;
 }
 
 function memoryLedger(): ImageLedger {
-  const offered = new Map<string, Set<string>>();
+  const offered = new Map<string, { sessionId: string | null; urls: Set<string> }>();
+  const current = (taskId: string, sessionId: string | null) => {
+    const known = offered.get(taskId);
+    return known && (sessionId === null || known.sessionId === null || known.sessionId === sessionId) ? known : null;
+  };
   return {
-    offeredImages: (taskId) => new Set(offered.get(taskId)),
-    imagesOffered: (taskId, urls) => void offered.set(taskId, new Set([...offered.get(taskId) ?? [], ...urls])),
+    offeredImages: (taskId, sessionId) => new Set(current(taskId, sessionId)?.urls),
+    imagesOffered: (taskId, sessionId, urls) => {
+      const known = current(taskId, sessionId);
+      offered.set(taskId, { sessionId: sessionId ?? known?.sessionId ?? null, urls: new Set([...known?.urls ?? [], ...urls]) });
+    },
   };
 }
 
@@ -73,7 +85,7 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
     mkdirSync(workdir, { recursive: true });
     // Not when resuming a turn already sent (after a drop or a restart): its session exists, and has its images.
     const fresh = !o.turns.turnOf(run.id);
-    if (fresh) await ensureSession(o, run.id, sessionKey, workdir, ctx.signal);
+    const sessionId = fresh ? await ensureSession(o, run.id, sessionKey, workdir, ctx.signal) : null;
 
     const progress = new ProgressCoalescer({ intervalMs: o.progressIntervalMs, clock: o.clock, post: ctx.progress });
     const unsubscribe = o.gateway.onEvent((frame) => {
@@ -95,7 +107,7 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       const params = agentParams(run, o, { agentId, sessionKey, turnKey, workdir });
-      const images = fresh ? await attach(run, params, ledger.offeredImages(taskId), o, ctx, signal) : [];
+      const images = fresh ? await attach(run, params, ledger.offeredImages(taskId, sessionId), o, ctx, signal) : [];
       const result = await driveTurn(o, run.id, params, signal, {
         attachmentsRefused: (why) => {
           o.log?.("info", "the model took no images; the turn goes on with their links", { runId: run.id, why });
@@ -109,7 +121,7 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
       });
       progress.flush();
       // The session has them now (or its model refused them): a later turn on the task does not send them again.
-      ledger.imagesOffered(taskId, images);
+      ledger.imagesOffered(taskId, result.result?.meta?.agentMeta?.sessionId ?? sessionId, images);
       return toExecutorResult(result, ctx.signal, o.turnTimeoutSeconds);
     } finally {
       cancelDeadline();

@@ -6,7 +6,9 @@
  *   end, with the gateway boot and session their OpenClaw turn started on, and the body
  *   their claim was first sent with (a replay under the same key must send it again).
  * - `outbox`: lifecycle calls not yet acknowledged by the API (`Outbox` port).
- * - `offered_images`: the task images each task's OpenClaw session was given (`ImageLedger`).
+ * - `offered_images`, `task_sessions`: the task images each task's OpenClaw session was given (`ImageLedger`),
+ *   and that session's id and last turn. A task's rows go when it gets a new session, or when its session took no
+ *   turn for `IMAGE_RETENTION_MS` (OpenClaw prunes a session idle for 30 days by default: its next is a new one).
  * One function per operation; statements prepared once; writes are synchronous,
  * so an `enqueue` that returned survives a crash (WAL, synchronous=NORMAL). The layout
  * is versioned; a file from a newer bridge is refused, not rewritten.
@@ -52,7 +54,17 @@ CREATE TABLE offered_images (task_id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY K
 -- The OpenClaw session a run's turn went to: a turn left running is aborted from here, even when the run (its
 -- task deleted) can no longer be read from the API. NULL: an older bridge's turn (the run is read for it).
 ALTER TABLE runs ADD COLUMN session_key TEXT;
+`, `
+-- The OpenClaw session (by id: a new one under the task's key gets another) a task's offered images went to, and
+-- when it last took a turn. NULL id: not known (an older gateway, or images offered by an older bridge).
+CREATE TABLE task_sessions (task_id TEXT PRIMARY KEY, session_id TEXT, used_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX task_sessions_used_at ON task_sessions (used_at);
+INSERT INTO task_sessions (task_id, session_id, used_at)
+  SELECT DISTINCT task_id, NULL, CAST(strftime('%s', 'now') AS INTEGER) * 1000 FROM offered_images;
 `];
+
+/** How long a task's offered images are remembered after its session's last turn. */
+export const IMAGE_RETENTION_MS = 90 * 24 * 3_600_000;
 
 /** What stands in the way of starting (not a bug of ours): printed without a stack trace. */
 export class BridgeStartError extends Error {
@@ -130,6 +142,13 @@ export class BridgeState implements Outbox, TurnStore, ImageLedger {
       finalFor: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM outbox WHERE run_id = ? AND kind IN ('complete', 'error')"),
       offered: db.prepare<[string], { url: string }>("SELECT url FROM offered_images WHERE task_id = ?"),
       offer: db.prepare("INSERT OR IGNORE INTO offered_images (task_id, url) VALUES (?, ?)"),
+      session: db.prepare<[string], { session_id: string | null }>("SELECT session_id FROM task_sessions WHERE task_id = ?"),
+      useSession: db.prepare(
+        "INSERT INTO task_sessions (task_id, session_id, used_at) VALUES (?, ?, ?) ON CONFLICT (task_id) DO UPDATE SET session_id = coalesce(excluded.session_id, session_id), used_at = excluded.used_at",
+      ),
+      forgetImages: db.prepare("DELETE FROM offered_images WHERE task_id = ?"),
+      staleSessions: db.prepare<[number], { task_id: string }>("SELECT task_id FROM task_sessions WHERE used_at < ?"),
+      forgetSession: db.prepare("DELETE FROM task_sessions WHERE task_id = ?"),
     };
   }
 
@@ -182,14 +201,31 @@ export class BridgeState implements Outbox, TurnStore, ImageLedger {
 
   // --- images ----------------------------------------------------------------------
 
-  offeredImages(taskId: string): Set<string> {
+  offeredImages(taskId: string, sessionId: string | null): Set<string> {
+    if (!this.#sameSession(taskId, sessionId)) return new Set();
     return new Set(this.#q.offered.all(taskId).map((r) => r.url));
   }
 
-  imagesOffered(taskId: string, urls: readonly string[]): void {
+  /** Also the session's turn: the task's rows are kept `IMAGE_RETENTION_MS` from now, and older tasks' go. */
+  imagesOffered(taskId: string, sessionId: string | null, urls: readonly string[]): void {
+    const now = this.#now();
     this.#db.transaction(() => {
+      for (const { task_id } of this.#q.staleSessions.all(now - IMAGE_RETENTION_MS)) this.#forgetSession(task_id);
+      if (!this.#sameSession(taskId, sessionId)) this.#forgetSession(taskId);
+      this.#q.useSession.run(taskId, sessionId, now);
       for (const url of urls) this.#q.offer.run(taskId, url);
     })();
+  }
+
+  /** True unless the task's images went to another session than `sessionId` (either unknown: the same is assumed). */
+  #sameSession(taskId: string, sessionId: string | null): boolean {
+    const known = this.#q.session.get(taskId)?.session_id ?? null;
+    return sessionId === null || known === null || known === sessionId;
+  }
+
+  #forgetSession(taskId: string): void {
+    this.#q.forgetImages.run(taskId);
+    this.#q.forgetSession.run(taskId);
   }
 
   // --- outbox (the SDK's port) ---------------------------------------------------

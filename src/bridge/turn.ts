@@ -12,7 +12,7 @@ import { sleep, type Clock } from "../sdk/clock.ts";
 import { backoffDelay } from "../sdk/retry.ts";
 import { TurnError } from "./failure.ts";
 import { GatewayError, type GatewayClient } from "./gateway/client.ts";
-import { parseAgentResult, parseAgentWait, parseChatHistory, parseTaskList, type AgentResult, type TaskRecord } from "./gateway/frames.ts";
+import { parseAgentResult, parseAgentWait, parseChatHistory, parseTaskList, sessionIdOf, type AgentResult, type TaskRecord } from "./gateway/frames.ts";
 import { recordedTurn, type RecordedTurn } from "./recorded-turn.ts";
 
 /** Where the executor notes which gateway boot a run's turn started on (the bridge's state file). */
@@ -152,14 +152,14 @@ async function findTurn(o: TurnOptions, runId: string, sessionKey: string, turnK
  * Creates the task's session with its working directory, or adopts the existing
  * one (the gateway keeps its conversation). Any refusal (an older gateway
  * without the method, a missing scope, a cwd it will not take) falls back to
- * the agent's default directory, with a warning.
+ * the agent's default directory, with a warning. Returns the session's id
+ * (a new session under the same key gets a new one), or null when not told.
  */
-export async function ensureSession(o: TurnOptions, runId: string, sessionKey: string, cwd: string, signal: AbortSignal): Promise<boolean> {
+export async function ensureSession(o: TurnOptions, runId: string, sessionKey: string, cwd: string, signal: AbortSignal): Promise<string | null> {
   for (let retry = 0; ; retry++) {
     await ready(o, signal);
     try {
-      await o.gateway.request("sessions.create", { key: sessionKey, cwd }, { signal, timeoutMs: 15_000 });
-      return true;
+      return sessionIdOf(await o.gateway.request("sessions.create", { key: sessionKey, cwd }, { signal, timeoutMs: 15_000 }));
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       // A busy or reconnecting gateway is asked again (creating adopts a session made meanwhile); a refusal is an answer.
@@ -170,7 +170,7 @@ export async function ensureSession(o: TurnOptions, runId: string, sessionKey: s
       o.log?.("warn", "the gateway did not create the task's session with its working directory; the turn runs in the agent's default directory", {
         runId, sessionKey, cwd, error: error instanceof Error ? error.message : String(error),
       });
-      return false;
+      return null;
     }
   }
 }

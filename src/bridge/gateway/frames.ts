@@ -126,6 +126,8 @@ const AgentResult = Type.Object({
       agentMeta: Type.Optional(Type.Object({
         usage: Type.Optional(Usage),
         costUsd: Type.Optional(Type.Number()),
+        /** The session the turn ran in (a reset under the same key gives a new one). */
+        sessionId: Type.Optional(Type.String()),
       })),
       finalAssistantVisibleText: Type.Optional(Type.String()),
     })),
@@ -151,6 +153,13 @@ export function resultCostUsd(result: AgentResult): number | undefined {
   const meta = result.result?.meta?.agentMeta;
   const cost = meta?.costUsd ?? meta?.usage?.cost?.total;
   return typeof cost === "number" && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
+}
+
+const SessionCreated = Type.Object({ sessionId: Type.String({ minLength: 1 }) });
+
+/** The session id in a `sessions.create` answer, or null when it names none (an older gateway). */
+export function sessionIdOf(payload: unknown): string | null {
+  return is(SessionCreated, payload) ? payload.sessionId : null;
 }
 
 export const AgentEvent = Type.Object({

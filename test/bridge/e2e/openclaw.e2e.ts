@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSy
 import { once } from "node:events";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { turnKeyFor, workdirName } from "../../../src/bridge/context.ts";
+import { sessionKeyFor, turnKeyFor, workdirName } from "../../../src/bridge/context.ts";
 import { request, startTestHub, type TestHub } from "../../support/hub.ts";
 import type { RunDetail } from "../../../src/sdk/types.ts";
 import { commentsOf, ownerView, runTransitions, stopRun } from "../../sdk/support/runs.ts";
@@ -201,6 +201,34 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
           "Could not attach an image; the model has the link only: Gone (HTTP 404).",
           "I see 1 image(s): data:image/png;base64,",
         ]);
+      } finally {
+        await b.stop();
+      }
+    });
+
+    it("a follow-up in the task's session is not given its images again; one in a new session (OpenClaw dropped the old) is", async () => {
+      const b = await startTestBridge(t, { gateway, flags: { model: "scripted/m2" } });
+      try {
+        const shots = () => server.requests.filter((path) => path === "/shot.png").length;
+        const followUp = async (runId: string) => {
+          const res = await t.owner(t.creds.ownerToken, "POST", `/runs/${runId}/follow-up`, { message: "And now? [look]" });
+          assert.equal(res.status, 201, JSON.stringify(res.body));
+          const next = res.body.id as string;
+          await b.events.until(() => b.ids("finished").includes(next) || b.ids("failed").includes(next));
+          assert.equal((await ownerView(t, next)).status, "FINISHED");
+          return next;
+        };
+        const before = shots();
+        const first = await delegateWithImages("Look twice");
+        await b.events.until(() => b.ids("finished").includes(first) || b.ids("failed").includes(first));
+        assert.equal(shots(), before + 1);
+        const second = await followUp(first);
+        assert.equal(shots(), before + 1, "the session has the screenshot already");
+        const { taskId } = await ownerView(t, second);
+        await b.bridge.gateway!.request("sessions.delete", { key: sessionKeyFor(taskId) });
+        const third = await followUp(second);
+        assert.equal(shots(), before + 2, "a new session is given it again");
+        assert.equal(commentsOf(await ownerView(t, third)).at(-1), "I see 1 image(s): data:image/png;base64,");
       } finally {
         await b.stop();
       }

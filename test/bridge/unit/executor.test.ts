@@ -502,6 +502,15 @@ describe("the OpenClaw executor", () => {
       assert.equal(server.requests.length, 2, "each image was fetched once");
     }));
 
+    it("gives them again to a new session under the task's key (OpenClaw pruned or reset the old one), never twice to one", async () => withServer(async (server) => {
+      const { gateway, executor, ctx } = setup();
+      gateway.script.set("sessions.create", [{ ok: true, sessionId: "s1" }, { ok: true, sessionId: "s1" }, { ok: true, sessionId: "s2" }, { ok: true }]);
+      gateway.script.set("agent", [final("First."), final("Same session."), final("New session."), final("Unnamed session.")]);
+      for (const id of ["run_1", "run_2", "run_3", "run_4"]) await executor({ ...withImages(server.url), id }, { ...ctx, runId: id });
+      const attached = gateway.sent.filter((s) => s.method === "agent").map((s) => (s.params.attachments as unknown[] | undefined)?.length ?? 0);
+      assert.deepEqual(attached, [1, 0, 1, 0]);
+    }));
+
     it("tries an image that timed out again on the task's next turn, not one that is gone", async () => withServer(async (server) => {
       const { gateway, ctx } = setup();
       const executor = createOpenClawExecutor({

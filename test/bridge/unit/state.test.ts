@@ -74,7 +74,7 @@ describe("the bridge's state file", () => {
     assert.deepEqual((await state.pending()).map((e) => [e.id, e.kind, e.payload]), [["e1", "complete", { body: "done" }]]);
     state.close();
     const check = new Database(path, { readonly: true });
-    assert.equal(check.pragma("user_version", { simple: true }), 4);
+    assert.equal(check.pragma("user_version", { simple: true }), 5);
     check.close();
   });
 
@@ -96,6 +96,44 @@ describe("the bridge's state file", () => {
     b.close();
   });
 
+  it("forgets a task's offered images when the task gets a new OpenClaw session, or its session took no turn for 90 days", () => {
+    const path = file();
+    let now = Date.UTC(2026, 0, 1);
+    const state = new BridgeState(path, { now: () => now });
+    state.imagesOffered("t1", "s1", ["a.png", "b.png"]);
+    state.imagesOffered("t2", null, ["c.png"]);
+    assert.deepEqual([...state.offeredImages("t1", "s1")], ["a.png", "b.png"]);
+    assert.deepEqual([...state.offeredImages("t1", null)], ["a.png", "b.png"], "a gateway that names no session: the last one is assumed");
+    // The same key, another session (OpenClaw pruned or reset the old one): it has none of them.
+    assert.deepEqual([...state.offeredImages("t1", "s2")], []);
+    state.imagesOffered("t1", "s2", ["b.png"]);
+    assert.deepEqual([...state.offeredImages("t1", "s2")], ["b.png"]);
+    // A session that took a turn lately is kept; one idle past the retention goes, with its images.
+    now += 60 * 86_400_000;
+    state.imagesOffered("t2", null, []);
+    now += 40 * 86_400_000;
+    state.imagesOffered("t3", "s3", ["d.png"]);
+    assert.deepEqual([...state.offeredImages("t2", null)], ["c.png"]);
+    assert.deepEqual([...state.offeredImages("t1", "s2")], []);
+    state.close();
+    const check = new Database(path, { readonly: true });
+    assert.deepEqual(check.prepare("SELECT task_id, url FROM offered_images ORDER BY task_id").all(), [{ task_id: "t2", url: "c.png" }, { task_id: "t3", url: "d.png" }]);
+    check.close();
+  });
+
+  it("keeps the images a version-4 file says were offered, for the task's session whatever its id", () => {
+    const path = file();
+    new BridgeState(path).close();
+    const old = new Database(path);
+    old.exec("DROP TABLE task_sessions; INSERT INTO offered_images VALUES ('t1', 'a.png'); PRAGMA user_version = 4;");
+    old.close();
+    const state = new BridgeState(path);
+    assert.deepEqual([...state.offeredImages("t1", "s1")], ["a.png"]);
+    state.imagesOffered("t1", "s1", []);
+    assert.deepEqual([...state.offeredImages("t1", "s2")], []);
+    state.close();
+  });
+
   it("refuses a file written by a newer bridge with a clear error, and leaves it as it was", () => {
     const path = file();
     new BridgeState(path).close();
@@ -105,7 +143,7 @@ describe("the bridge's state file", () => {
     newer.close();
     assert.throws(() => new BridgeState(path), (error: Error) => {
       assert.ok(error instanceof BridgeStartError);
-      assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 4). Run that version, or give this one its own --state.`);
+      assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 5). Run that version, or give this one its own --state.`);
       return true;
     });
     const check = new Database(path, { readonly: true });
