@@ -109,6 +109,15 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
       const params = agentParams(run, o, { agentId, sessionKey, turnKey, workdir });
       const images = fresh ? await attach(run, params, ledger.offeredImages(taskId, sessionId), o, ctx, signal) : [];
       const result = await driveTurn(o, run.id, params, signal, {
+        // Taken, the turn's message is in the session with its images, whether the turn then ends, fails or is stopped.
+        // Called from the socket's message handler: a failed write is logged, never thrown there.
+        accepted: () => {
+          try {
+            ledger.imagesOffered(taskId, sessionId, images);
+          } catch (error) {
+            o.log?.("warn", "could not note the images the turn was given", { runId: run.id, error: String(error) });
+          }
+        },
         attachmentsRefused: (why) => {
           o.log?.("info", "the model took no images; the turn goes on with their links", { runId: run.id, why });
           ctx.progress(`The model does not take images, so it has their links only (${clip(why, 200)}).`);
@@ -121,6 +130,7 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
       });
       progress.flush();
       // The session has them now (or its model refused them): a later turn on the task does not send them again.
+      // Again with the session the turn ran in, which a reset under the task's key can have made a new one.
       ledger.imagesOffered(taskId, result.result?.meta?.agentMeta?.sessionId ?? sessionId, images);
       return toExecutorResult(result, ctx.signal, o.turnTimeoutSeconds);
     } finally {

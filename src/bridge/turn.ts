@@ -53,7 +53,7 @@ const SESSION_RETRIES = 3;
  */
 export async function driveTurn(
   o: TurnOptions, runId: string, params: Record<string, unknown>, signal: AbortSignal,
-  hooks: { attachmentsRefused?(why: string): void } = {},
+  hooks: { attachmentsRefused?(why: string): void; accepted?(): void } = {},
 ): Promise<AgentResult> {
   const turnKey = String(params.idempotencyKey);
   const sessionKey = String(params.sessionKey);
@@ -91,6 +91,7 @@ export async function driveTurn(
       const first = parseAgentResult(await o.gateway.request("agent", request, {
         signal,
         isFinal: (payload) => (payload as { status?: unknown })?.status !== "accepted",
+        onInterim: () => hooks.accepted?.(),
       }));
       if (first.status !== "in_flight") return first;
       // Sent again while the turn still runs (one OpenClaw had queued): wait for it, then look it up.

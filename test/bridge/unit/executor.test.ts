@@ -17,7 +17,8 @@ import type { AgentRunDetail } from "../../../src/sdk/index.ts";
 import { FakeClock } from "../../sdk/support/fake-clock.ts";
 import { tempDir } from "../../support/temp.ts";
 
-type Answer = unknown | ((params: Record<string, unknown>) => unknown);
+type RequestOptions = { signal?: AbortSignal; onInterim?: (payload: unknown) => void };
+type Answer = unknown | ((params: Record<string, unknown>, options: RequestOptions) => unknown);
 
 class FakeGateway {
   bootId: string | null = "boot-1";
@@ -40,12 +41,12 @@ class FakeGateway {
     for (const listener of this.listeners) listener(frame);
   }
 
-  async request<T>(method: string, params: unknown, options: { signal?: AbortSignal } = {}): Promise<T> {
+  async request<T>(method: string, params: unknown, options: RequestOptions = {}): Promise<T> {
     // As sent: the real client serializes the params at once.
     this.sent.push({ method, params: { ...(params as Record<string, unknown>) } });
     const answers = this.script.get(method) ?? [];
     let answer = answers.shift();
-    if (typeof answer === "function") answer = await answer(params as Record<string, unknown>);
+    if (typeof answer === "function") answer = await answer(params as Record<string, unknown>, options);
     if (answer instanceof Error) throw answer;
     if (answer === undefined) {
       // Never answers; gives up on an abort, as the real client does.
@@ -509,6 +510,30 @@ describe("the OpenClaw executor", () => {
       for (const id of ["run_1", "run_2", "run_3", "run_4"]) await executor({ ...withImages(server.url), id }, { ...ctx, runId: id });
       const attached = gateway.sent.filter((s) => s.method === "agent").map((s) => (s.params.attachments as unknown[] | undefined)?.length ?? 0);
       assert.deepEqual(attached, [1, 0, 1, 0]);
+    }));
+
+    it("remembers the images of a turn stopped after OpenClaw took it (its session has them): the task's next turn does not send them again", async () => withServer(async (server) => {
+      const { gateway, executor, ctx, controller } = setup();
+      gateway.script.set("sessions.create", [{ ok: true, sessionId: "s1" }, { ok: true, sessionId: "s1" }]);
+      gateway.script.set("chat.abort", [{ ok: true, aborted: true }]);
+      let taken = () => {};
+      const took = new Promise<void>((resolve) => (taken = resolve));
+      gateway.script.set("agent", [
+        (_params: Record<string, unknown>, options: RequestOptions) => new Promise((_resolve, reject) => {
+          options.onInterim?.({ runId: TURN, status: "accepted" });
+          taken();
+          options.signal?.addEventListener("abort", () => reject(new GatewayError("aborted", "agent aborted")), { once: true });
+        }),
+        final("Again."),
+      ]);
+      const stopped = executor(withImages(server.url), ctx);
+      await took;
+      controller.abort(new Error("The run was stopped"));
+      await assert.rejects(stopped);
+      await executor({ ...withImages(server.url), id: "run_2" }, { ...ctx, runId: "run_2", signal: new AbortController().signal });
+      const [first, next] = gateway.sent.filter((s) => s.method === "agent");
+      assert.equal((first!.params.attachments as unknown[]).length, 1);
+      assert.equal(next!.params.attachments, undefined);
     }));
 
     it("tries an image that timed out again on the task's next turn, not one that is gone", async () => withServer(async (server) => {
