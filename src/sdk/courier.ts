@@ -9,7 +9,8 @@
  *
  * Two failures lose nothing: an entry the outbox could not write down is still
  * sent (only its durability is gone), and a 401/403 (a revoked or rotated token)
- * holds the run's entries in the outbox for a start with a valid token.
+ * holds the run's entries in the outbox for a start with a valid token. A
+ * listener (`onRejected`, `onRetry`, `onError`) that throws is logged; deliveries go on.
  */
 import { randomUUID } from "node:crypto";
 import type { AgentApiClient, RunResult } from "./client.ts";
@@ -145,12 +146,12 @@ export class Courier {
       const item = lane.items[0]!;
       // Not written down: sent all the same, so only a crash before it lands can lose it.
       const unwritten = await item.stored.then(() => null, (error: unknown) => error ?? new Error("outbox write failed"));
-      if (unwritten) this.#o.onError?.(unwritten);
+      if (unwritten) this.#tell(this.#o.onError, unwritten);
       const outcome = await this.#deliver(item.entry, lane.abort.signal);
       if (lane.abort.signal.aborted) break; // drop() or close() settled it
       if (outcome.kind === "held") {
         // The token is refused: this entry and the run's later ones wait in the outbox, unsent.
-        this.#o.onRejected?.(item.entry, outcome.error);
+        this.#tell(this.#o.onRejected, item.entry, outcome.error);
         for (const held of lane.items.splice(0)) held.settle(outcome);
         break;
       }
@@ -158,7 +159,7 @@ export class Courier {
       await this.#ack(item.entry);
       item.settle(outcome);
       if (outcome.kind === "rejected") {
-        this.#o.onRejected?.(item.entry, outcome.error);
+        this.#tell(this.#o.onRejected, item.entry, outcome.error);
         // The run has ended (or says no more), or is gone: its later calls would only get the same answer.
         const error = outcome.error;
         const over = isAgentApiError(error, "conflict") && (error.runStatus === null || isEnded(error.runStatus));
@@ -185,7 +186,7 @@ export class Courier {
           ? { retry: true as const, delayMs: backoffDelay(attempt - 1, this.#policy, this.#o.random) }
           : decideRetry(error, attempt, this.#policy, this.#o.random);
         if (!decision.retry) return { kind: "rejected", error };
-        this.#o.onRetry?.(entry, error, decision.delayMs);
+        this.#tell(this.#o.onRetry, entry, error, decision.delayMs);
         const slept = await sleep(this.#o.clock, decision.delayMs, signal).then(() => true, () => false);
         if (!slept) return { kind: "dropped" };
       }
@@ -196,7 +197,16 @@ export class Courier {
     try {
       await this.#o.outbox.ack(entry.id);
     } catch (error) {
-      this.#o.onError?.(error);
+      this.#tell(this.#o.onError, error);
+    }
+  }
+
+  /** Calls a listener; one that throws must not stop the run's deliveries (its lane would never run again). */
+  #tell<A extends unknown[]>(listener: ((...args: A) => void) | undefined, ...args: A): void {
+    try {
+      listener?.(...args);
+    } catch (error) {
+      console.error("Courier listener failed", error);
     }
   }
 

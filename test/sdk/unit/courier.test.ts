@@ -85,6 +85,22 @@ describe("Courier", () => {
     assert.equal(calls.length, 2);
   });
 
+  it("goes on delivering when a listener throws: the run's later calls are sent, and it settles idle", { timeout: 30_000 }, async (t) => {
+    t.mock.method(console, "error", () => undefined);
+    const { api, calls } = fakeApi([new AgentApiError("conflict", "odd", { runStatus: "RUNNING" }), new AgentApiError("server", "503")]);
+    const clock = new FakeClock();
+    const fail = () => {
+      throw new Error("a listener's bug");
+    };
+    const courier = new Courier({ api, outbox: new MemoryOutbox(), clock, random: () => 0, onRejected: fail, onRetry: fail });
+    const outcomes = Promise.all([courier.send("r1", "comment", { body: "x" }), courier.send("r1", "complete", { body: "y" })]);
+    await settle();
+    await clock.advance(1_000);
+    assert.deepEqual((await outcomes).map((o) => o.kind), ["rejected", "delivered"]);
+    await courier.idle();
+    assert.deepEqual(calls.map((c) => c.body), ["x", "y", "y"]);
+  });
+
   it("holds a run's calls in the outbox on a 401, unsent, for a start with a valid token to deliver", async () => {
     const revoked = new AgentApiError("unauthorized", "token revoked", { httpStatus: 401 });
     const { api, calls } = fakeApi([revoked]);
