@@ -295,6 +295,24 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 300_0
     assert.deepEqual(refused.sort(), ["comment", "complete", "heartbeat"]);
   });
 
+  it("a claim answered 405 (a proxy misrouting it) is tried again at the next sighting, not skipped as another agent's", async () => {
+    const [runId] = await delegateMany(t, 1, "Claimed behind a proxy");
+    let refused = 0;
+    const proxied: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.endsWith("/start") && refused++ === 0) {
+        return new Response(JSON.stringify({ error: "Method Not Allowed" }), { status: 405, headers: { "content-type": "application/json" } });
+      }
+      return fetch(input, init);
+    };
+    const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl, fetch: proxied, retry: { baseDelayMs: 10, maxDelayMs: 100 } });
+    const agent = startAgent(t, async () => ({ summary: "Claimed at last" }), { client, worker: { startComment: null } });
+    agents.push(agent);
+    await agent.events.until(() => agent.ids("finished").includes(runId!) || agent.ids("skipped").includes(runId!));
+    assert.deepEqual(agent.ids("skipped"), []);
+    assert.equal((await ownerView(t, runId!)).status, "FINISHED");
+  });
+
   async function waitForComment(runId: string, body: string): Promise<void> {
     while (!commentsOf(await ownerView(t, runId)).includes(body)) await new Promise((resolve) => setTimeout(resolve, 10));
   }
