@@ -389,11 +389,12 @@ describe("the SQLite adapter", () => {
           ('t3', 'w1', 'p1', 'Three', 'todo', 'u1', 'u1', 0, 0);
       INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, created_at) VALUES
         ('run_1', 't1', 'a1', 'u1', 'FINISHED', 'go', 1), ('run_2', 't1', 'a1', 'u1', 'FINISHED', 'more', 2),
-        ('run_3', 't2', 'a1', 'u1', 'FINISHED', 'go', 3), ('run_4', 't3', 'a1', 'u1', 'PENDING', 'go', 4);`);
+        ('run_3', 't2', 'a1', 'u1', 'FINISHED', 'go', 3), ('run_4', 't3', 'a1', 'u1', 'PENDING', 'go', 4);
+      INSERT INTO workspace_members (workspace_id, user_id, created_at) VALUES ('w1', 'u1', 0);`);
     raw.close();
     const migrated = new SqliteDatabase(file);
     try {
-      const listed = async (includeCompleted: boolean) => (await listTasksForAgent(migrated, { agentId: "a1", includeCompleted, limit: 10 })).map((t) => t.id);
+      const listed = async (includeCompleted: boolean) => (await listTasksForAgent(migrated, { agentId: "a1", creatorId: "u1", includeCompleted, limit: 10 })).map((t) => t.id);
       assert.deepEqual(await listed(false), ["t3", "t2"]);
       assert.deepEqual(await listed(true), ["t3", "t2", "t1"]);
       await migrated.transaction(async (tx) => {

@@ -114,6 +114,34 @@ describe("access", () => {
     });
   });
 
+  describe("a person taken out of the workspace", () => {
+    it("no longer reads its tasks through their agent: the run's detail is 404 and the task leaves the agent's task list, the stop stays in its run list", async () => {
+      const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Left behind" })).body.id;
+      const prj = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Plans" }, { "x-workspace-id": ws })).body.id;
+      const gil = await t.hub.writer.run("addUser", { name: "Gil" });
+      assertStatus(await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws}/members`, { userId: gil.userId }), 201);
+      const bot = await secondAgent(t, "Gil's Bot", gil.ownerToken);
+      const task = await createTask(t, { projectId: prj, title: "Roadmap" }, gil.ownerToken);
+      const run = await delegateTo(t, task.id, bot.id, gil.ownerToken);
+      assertStatus(await t.agent(bot.token, "POST", `/runs/${run.id}/start`, {}), 200);
+      assert.equal((await t.agent(bot.token, "GET", `/runs/${run.id}`)).body.task.title, "Roadmap");
+
+      assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/workspaces/${ws}/members/${gil.userId}`)).status, 204);
+      // What the workspace writes after Gil left is none of Gil's business.
+      assertStatus(await t.owner(t.creds.ownerToken, "PATCH", `/tasks/${task.id}`, { title: "Secret roadmap", description: "After Gil" }), 200);
+      assertStatus(await t.owner(t.creds.ownerToken, "POST", `/tasks/${task.id}/comments`, { body: "Said after Gil left" }), 201);
+
+      assertError(await t.agent(bot.token, "GET", `/runs/${run.id}`), 404, "Run not found");
+      const tasks = await t.agent(bot.token, "GET", "/tasks?includeCompleted=true");
+      assertStatus(tasks, 200);
+      assert.ok(!tasks.body.some((x: { id: string }) => x.id === task.id));
+      // The agent still hears that its run was stopped, and can end nothing there.
+      const runs = await t.agent(bot.token, "GET", "/runs?status=STOPPED");
+      assert.deepEqual(runs.body.map((r: { id: string }) => r.id), [run.id]);
+      assertError(await t.agent(bot.token, "POST", `/runs/${run.id}/complete`, { body: "Done" }), 409, "Cannot complete a run that is STOPPED", { status: "STOPPED" });
+    });
+  });
+
   describe("a person outside the workspace", () => {
     let outsider: { userId: string; ownerToken: string };
     let ws: string;

@@ -14,7 +14,7 @@ import { deleteExpiredInvites, deleteInvite, insertInvite, listOpenInvites, take
 import { countUnread, insertNotification, listNotifications, markRead } from "../../src/hub/store/notifications.ts";
 import { countTasksByStatus, listBoardColumn } from "../../src/hub/store/owner-views.ts";
 import {
-  findRun, findRunEnding, findRunForMember, insertRun, listActiveRunsIn, listActiveRunsOfAgent, listActiveRunsOfCreatorIn,
+  findRun, findRunEnding, findRunForItsAgent, findRunForMember, insertRun, listActiveRunsIn, listActiveRunsOfAgent, listActiveRunsOfCreatorIn,
   listRunsForAgent, listRunsOfAgentForUser, listRunsOfTask, listStaleRuns, listStoppedRunsForAgent, peopleWithRunsIn, touchAgentRun, touchRun, transitionRun,
 } from "../../src/hub/store/runs.ts";
 import { anythingToPurge, claimTasksOf, deleteEmptyProject, deleteEmptyWorkspaces, nextDeletedProject } from "../../src/hub/store/purge.ts";
@@ -116,17 +116,18 @@ export const HOT_CALLS: HotCall[] = [
   read("listTasksForUser status", "owner", (sql, f) => listTasksForUser(sql, { userId: f.userId, status: "doing", limit: 50 })),
   read("listTasksForUser projectId status before", "owner", (sql, f) =>
     listTasksForUser(sql, { userId: f.userId, projectId: f.projectId, status: "done", before: f.taskId, limit: 50 })),
-  read("listTasksForAgent", "agent", (sql, f) => listTasksForAgent(sql, { agentId: f.agentId, includeCompleted: false, limit: 50 })),
-  read("listTasksForAgent includeCompleted", "agent", (sql, f) => listTasksForAgent(sql, { agentId: f.agentId, includeCompleted: true, limit: 50 })),
-  read("listTasksForAgent status=done", "agent", (sql, f) => listTasksForAgent(sql, { agentId: f.agentId, includeCompleted: true, status: "done", limit: 50 })),
+  read("listTasksForAgent", "agent", (sql, f) => listTasksForAgent(sql, { agentId: f.agentId, creatorId: f.userId, includeCompleted: false, limit: 50 })),
+  read("listTasksForAgent includeCompleted", "agent", (sql, f) => listTasksForAgent(sql, { agentId: f.agentId, creatorId: f.userId, includeCompleted: true, limit: 50 })),
+  read("listTasksForAgent status=done", "agent", (sql, f) => listTasksForAgent(sql, { agentId: f.agentId, creatorId: f.userId, includeCompleted: true, status: "done", limit: 50 })),
   read("listTasksForAgent projectId dueBefore", "agent", (sql, f) =>
-    listTasksForAgent(sql, { agentId: f.agentId, includeCompleted: false, projectId: f.projectId, dueBefore: f.now, limit: 50 })),
+    listTasksForAgent(sql, { agentId: f.agentId, creatorId: f.userId, includeCompleted: false, projectId: f.projectId, dueBefore: f.now, limit: 50 })),
   // The board.
   read("listBoardColumn todo", "live", (sql, f) => listBoardColumn(sql, { projectId: f.projectId }, "todo", 100)),
   read("listBoardColumn done", "live", (sql, f) => listBoardColumn(sql, { projectId: f.projectId }, "done", 100)),
   read("countTasksByStatus", "live", (sql, f) => countTasksByStatus(sql, { projectId: f.projectId })),
   // Runs.
   read("findRun", "agent", (sql, f) => findRun(sql, f.runId)),
+  read("findRunForItsAgent", "agent", (sql, f) => findRunForItsAgent(sql, f.runId)),
   read("findRunForMember", "owner", (sql, f) => findRunForMember(sql, f.runId, f.userId)),
   read("findRunEnding", "agent", (sql, f) => findRunEnding(sql, f.runId)),
   read("listActiveRunsOfAgent", "rare", (sql, f) => listActiveRunsOfAgent(sql, f.agentId)),

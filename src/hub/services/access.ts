@@ -1,7 +1,7 @@
 import type { Reader, Sql } from "../db/port.ts";
 import { notFound } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
-import { findRun, findRunEnding, findRunForMember, type RunEnding, type RunJoined } from "../store/runs.ts";
+import { findRun, findRunEnding, findRunForItsAgent, findRunForMember, type RunEnding, type RunJoined } from "../store/runs.ts";
 import { findTaskRowForMember, type TaskRow } from "../store/tasks.ts";
 import { findProject, isMember, type ProjectRow } from "../store/workspaces.ts";
 
@@ -12,6 +12,11 @@ import { findProject, isMember, type ProjectRow } from "../store/workspaces.ts";
  */
 export async function agentRun(sql: Reader, agent: AgentPrincipal, runId: string): Promise<RunJoined> {
   return agentsOwn(agent, await findRun(sql, runId));
+}
+
+/** The agent's run to show with its task and feed: 404 too once its creator is out of the task's workspace. */
+export async function agentRunToRead(sql: Reader, agent: AgentPrincipal, runId: string): Promise<RunJoined> {
+  return agentsOwn(agent, await findRunForItsAgent(sql, runId));
 }
 
 /** The agent's run about to end, with its task's cost total before it (one statement). */

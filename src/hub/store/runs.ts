@@ -102,6 +102,9 @@ export async function insertRun(sql: Sql, row: RunRow): Promise<boolean> {
 const FIND = `${SELECT} WHERE r.id = ?`;
 const FIND_FOR_MEMBER = `SELECT ${COLUMNS} FROM ${JOINED}
   JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.user_id = ? WHERE r.id = ?`;
+// A run its agent reads with its task and feed: only while the agent's creator is in the task's workspace.
+const FIND_FOR_AGENT = `SELECT ${COLUMNS} FROM ${JOINED}
+  JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.user_id = a.creator_id WHERE r.id = ?`;
 const FIND_ENDING = `SELECT ${COLUMNS}, t.cost_total_usd AS previous_total_cost_usd FROM ${JOINED} WHERE r.id = ?`;
 
 export function findRun(sql: Reader, id: string): Promise<RunJoined | undefined> {
@@ -111,6 +114,14 @@ export function findRun(sql: Reader, id: string): Promise<RunJoined | undefined>
 /** The run, if `userId` is a member of its task's workspace (one statement for the read and the check). */
 export function findRunForMember(sql: Reader, id: string, userId: string): Promise<RunJoined | undefined> {
   return sql.get<RunJoined>(FIND_FOR_MEMBER, [userId, id]);
+}
+
+/**
+ * The run, if its agent's creator is a member of its task's workspace: one who left it (or was
+ * removed) no longer reads its tasks and feeds through their agent's token.
+ */
+export function findRunForItsAgent(sql: Reader, id: string): Promise<RunJoined | undefined> {
+  return sql.get<RunJoined>(FIND_FOR_AGENT, [id]);
 }
 
 /** A run about to end, with its task's running cost total so far (null while no turn reported one). */

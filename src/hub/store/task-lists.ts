@@ -111,6 +111,8 @@ async function projectIdsOf(sql: Reader, userId: string, workspaceId: string | u
 
 export interface AgentTaskFilter {
   agentId: string;
+  /** The agent's creator: only tasks of workspaces they are (still) a member of. */
+  creatorId: string;
   dueDate?: string | undefined;
   dueBefore?: number | undefined;
   dueAfter?: number | undefined;
@@ -130,13 +132,15 @@ const AGENT_TASK_SELECT = `SELECT r.task_id AS k, ${TASK_COLUMNS} ${TASK_FROM} J
 const NEWEST_RUN = "NOT EXISTS (SELECT 1 FROM runs n WHERE n.agent_id = r.agent_id AND n.task_done = r.task_done AND n.task_id = r.task_id AND n.id > r.id)";
 
 /**
- * Tasks that have at least one run assigned to the agent, newest first. The open
- * ones are a range of their own: a list of them reads as far as the agent's work
+ * Tasks that have at least one run assigned to the agent, in workspaces its creator
+ * belongs to, newest first. The open ones are a range of their own: a list of them reads as far as the agent's work
  * going on, never its history.
  */
 export async function listTasksForAgent(sql: Reader, f: AgentTaskFilter): Promise<Task[]> {
-  const where: string[] = [NEWEST_RUN, LIVE_TASK];
-  const params: (string | number)[] = [];
+  // The creator's membership, checked per row by its primary key: the agent's runs stay what the list reads
+  // (without the LIMIT, SQLite makes the EXISTS a join that leads the plan, and sorts what it finds).
+  const where: string[] = [NEWEST_RUN, LIVE_TASK, "EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = t.workspace_id AND m.user_id = ? LIMIT 1)"];
+  const params: (string | number)[] = [f.creatorId];
   if (!f.includeCompleted) where.push("t.status <> 'done'");
   if (f.dueDate) { where.push("t.due_date = ?"); params.push(f.dueDate); }
   // Due dates are calendar days; compare them as the UTC midnight they start at.

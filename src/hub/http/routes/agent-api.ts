@@ -9,7 +9,7 @@ import {
 } from "../../../sdk/types.ts";
 import { notFound } from "../../errors.ts";
 import type { AgentPrincipal } from "../../principal.ts";
-import { agentRun } from "../../services/access.ts";
+import { agentRunToRead } from "../../services/access.ts";
 import { listActivity } from "../../store/activity.ts";
 import { listRunsForAgent, toRunDetail } from "../../store/runs.ts";
 import { listTasksForAgent } from "../../store/task-lists.ts";
@@ -72,7 +72,7 @@ export function agentApi(app: App, deps: HttpDeps): void {
   }, async (request) => {
     const q = request.query;
     return listTasksForAgent(deps.db, {
-      agentId: request.agent.agentId, dueDate: q.dueDate, dueBefore: q.dueBefore, dueAfter: q.dueAfter,
+      agentId: request.agent.agentId, creatorId: request.agent.creatorId, dueDate: q.dueDate, dueBefore: q.dueBefore, dueAfter: q.dueAfter,
       includeCompleted: q.includeCompleted ?? q.status === "done", workspaceId: q.workspaceId, projectId: q.projectId, status: q.status,
       limit: q.limit ?? 50,
     });
@@ -96,7 +96,7 @@ export function agentApi(app: App, deps: HttpDeps): void {
   app.get("/runs/:id", {
     schema: { tags, security, summary: "Run detail with the task and its whole activity feed", params: RunParams, response: { 200: RunDetail, ...errors } },
   }, async (request) => {
-    const run = await agentRun(deps.db, request.agent, request.params.id);
+    const run = await agentRunToRead(deps.db, request.agent, request.params.id);
     // Reading the detail counts as a sign of life for the run's lease.
     if (run.status === "RUNNING") await deps.writer.run("touchRun", { runId: run.id });
     const [task, activity] = await Promise.all([findTask(deps.db, run.task_id), listActivity(deps.db, run.task_id)]);
