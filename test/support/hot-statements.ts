@@ -10,7 +10,7 @@ import { countActivity, listActivity, listNewestActivity, insertActivity, insert
 import { agentNamesOf, findAgent, findAgentByTokenHash, insertAgent, listAgentsOf, markAgentDeleted, setAgentTokenHash } from "../../src/hub/store/agents.ts";
 import { countApiTokens, deleteApiToken, listApiTokens, touchApiToken } from "../../src/hub/store/api-tokens.ts";
 import { deleteIdempotencyKeysBefore, findIdempotencyKey, insertIdempotencyKey } from "../../src/hub/store/idempotency.ts";
-import { deleteExpiredInvites, deleteInvite, insertInvite, listOpenInvites, takeInvite } from "../../src/hub/store/invites.ts";
+import { deleteExpiredInvites, deleteInvite, deleteInvitesBy, insertInvite, listOpenInvites, takeInvite } from "../../src/hub/store/invites.ts";
 import { countUnread, insertNotification, listNotifications, markRead } from "../../src/hub/store/notifications.ts";
 import { countTasksByStatus, listBoardColumn } from "../../src/hub/store/owner-views.ts";
 import {
@@ -177,6 +177,7 @@ export const HOT_CALLS: HotCall[] = [
   write("takeInvite", "rare", (sql, f) => takeInvite(sql, "c", f.now)),
   write("deleteExpiredInvites", "rare", (sql, f) => deleteExpiredInvites(sql, f.now)),
   write("deleteInvite", "rare", (sql, f) => deleteInvite(sql, f.workspaceId, "tok_inv")),
+  write("deleteInvitesBy", "rare", (sql, f) => deleteInvitesBy(sql, f.workspaceId, f.userId)),
   write("insertIdempotencyKey", "write", (sql, f) =>
     insertIdempotencyKey(sql, { scope: "agent:a", key: "k", request_hash: "r", status_code: 200, response_body: "{}", created_at: f.now })),
   write("deleteIdempotencyKeysBefore", "reaper", (sql, f) => deleteIdempotencyKeysBefore(sql, f.now - 86_400_000)),

@@ -85,6 +85,22 @@ describe("workspace invites", () => {
     assertError(await t.owner(stranger.ownerToken, "GET", `/workspaces/${ws.id}/invites`), 404, "Workspace not found");
   });
 
+  it("a member taken out of the workspace takes their open invites along: they cannot come back by one, nor let anyone else in", async () => {
+    const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Closed door" })).body;
+    const gil = await t.hub.writer.run("addUser", { name: "Gil" });
+    assertStatus(await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws.id}/members`, { userId: gil.userId }), 201);
+    const [forSelf, forFriend] = [await invite(ws.id, gil.ownerToken), await invite(ws.id, gil.ownerToken)];
+    const mine = await invite(ws.id);
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/workspaces/${ws.id}/members/${gil.userId}`)).status, 204);
+    const open = await t.owner(t.creds.ownerToken, "GET", `/workspaces/${ws.id}/invites`);
+    assert.deepEqual(open.body.map((i: { createdBy: { id: string } }) => i.createdBy.id), [t.creds.ownerId]);
+    assertError(await join({ code: forSelf.code }, { ...CSRF, cookie: await signIn(t, gil.userId) }), 401, "Invalid or expired invite");
+    assertError(await join({ code: forFriend.code, name: "Gil's friend" }), 401, "Invalid or expired invite");
+    assert.deepEqual((await t.owner(t.creds.ownerToken, "GET", `/workspaces/${ws.id}/members`)).body.map((m: { id: string }) => m.id), [t.creds.ownerId]);
+    // Those the others made still work.
+    assertStatus(await join({ code: mine.code, name: "Lee" }), 200);
+  });
+
   it("an invite retried with its Idempotency-Key is not shown again (409), and the code is stored only as a hash", async () => {
     const key = { "idempotency-key": "invite-once" };
     const first = await t.owner(t.creds.ownerToken, "POST", `/workspaces/${t.creds.workspaceId}/invites`, undefined, key);

@@ -2,6 +2,7 @@ import type { Reader } from "../db/port.ts";
 import { newId } from "../domain/ids.ts";
 import { badRequest, conflict, forbidden, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
+import { deleteInvitesBy } from "../store/invites.ts";
 import { deleteNotificationsIn } from "../store/notifications.ts";
 import { findUser } from "../store/users.ts";
 import {
@@ -51,7 +52,8 @@ export async function workspaceMembers(sql: Reader, user: UserPrincipal, workspa
 /**
  * Takes a person out of a workspace: its creator may remove anyone else, and
  * anyone may leave, except the creator. The runs their agents had going on its
- * tasks are stopped; the tasks stay, and what they were told about them goes.
+ * tasks are stopped; the tasks stay, and what they were told about them goes, as
+ * do the invites they made.
  */
 export async function removeWorkspaceMember(w: Write, user: UserPrincipal, workspaceId: string, memberId: string) {
   await w.sql.lock("workspaces", workspaceId); // its creator is read next: a handover at the same time goes first or after
@@ -63,6 +65,8 @@ export async function removeWorkspaceMember(w: Write, user: UserPrincipal, works
   if (!member || !(await isMember(w.sql, workspaceId, memberId))) throw notFound("Member");
   await stopRunsOfLeavingMember(w, user, memberId, workspaceId, member.name);
   await removeMember(w.sql, workspaceId, memberId);
+  // Their links would let them (or whoever they gave them to) back in: an invite made meanwhile (PostgreSQL) waited on the workspace's row.
+  await deleteInvitesBy(w.sql, workspaceId, memberId);
   // After the stops above: those notices are about the workspace's tasks too.
   await deleteNotificationsIn(w.sql, memberId, workspaceId);
   w.changes.workspaces.add(workspaceId);

@@ -37,3 +37,8 @@ export function listOpenInvites(sql: Reader, workspaceId: string, now: number): 
 export async function deleteInvite(sql: Sql, workspaceId: string, id: string): Promise<boolean> {
   return (await sql.run("DELETE FROM invites WHERE workspace_id = ? AND id = ?", [workspaceId, id])).changes > 0;
 }
+
+/** The open invites `userId` made for the workspace (they are leaving it): how many went. */
+export async function deleteInvitesBy(sql: Sql, workspaceId: string, userId: string): Promise<number> {
+  return (await sql.run("DELETE FROM invites WHERE workspace_id = ? AND created_by = ?", [workspaceId, userId])).changes;
+}
