@@ -218,6 +218,34 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
       }
     }
   });
+  it("leaves no run going, nor an invite, of a member taken out of the workspace as they delegate, @mention, follow up and invite", async () => {
+    for (let i = 0; i < 12; i++) {
+      const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: `Parting ${i}` })).body;
+      const project = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Work" }, { "x-workspace-id": ws.id })).body;
+      const gil = await t.hub.writer.run("addUser", { name: `Parting Gil ${i}` });
+      assertStatus(await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws.id}/members`, { userId: gil.userId }), 201);
+      const bot = await secondAgent(t, `Parting Bot ${i}`, gil.ownerToken);
+      const [task, other] = [await createTask(t, { projectId: project.id }, gil.ownerToken), await createTask(t, { projectId: project.id }, gil.ownerToken)];
+      const ended = await delegateTo(t, other.id, bot.id, gil.ownerToken);
+      assertStatus(await t.agent(bot.token, "POST", `/runs/${ended.id}/error`, { body: "Failed" }), 200);
+      const [delegated, mentioned, followed, invited, removed] = await Promise.all([
+        t.owner(gil.ownerToken, "POST", `/tasks/${task.id}/delegate`, { agentId: bot.id }),
+        t.owner(gil.ownerToken, "POST", `/tasks/${other.id}/comments`, { body: `@Parting Bot ${i} and this` }),
+        t.owner(gil.ownerToken, "POST", `/runs/${ended.id}/follow-up`, { message: "Try again" }),
+        t.owner(gil.ownerToken, "POST", `/workspaces/${ws.id}/invites`),
+        t.owner(t.creds.ownerToken, "DELETE", `/workspaces/${ws.id}/members/${gil.userId}`),
+      ]);
+      assertStatus(removed, 204);
+      // Each came first (and was undone by the removal) or found Gil out (404; a follow-up beaten by the @mention's run, 409).
+      for (const res of [delegated, mentioned, followed, invited]) assert.ok([201, 404, 409].includes(res.status), `round ${i}: ${res.status} ${JSON.stringify(res.body)}`);
+      const going = await t.database().all<{ id: string; status: string }>(
+        "SELECT r.id, r.status FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.workspace_id = ? AND r.status IN ('PENDING', 'RUNNING')", [ws.id]);
+      assert.deepEqual(going, [], `round ${i}: runs of Gil's agent still going in a workspace Gil left`);
+      const invites = await t.database().all("SELECT id FROM invites WHERE workspace_id = ? AND created_by = ?", [ws.id, gil.userId]);
+      assert.deepEqual(invites, [], `round ${i}: an invite of Gil's outlived Gil's membership`);
+    }
+  });
+
   it("signs in once with a one-time code redeemed twice at the same moment", async () => {
     for (let i = 0; i < 8; i++) {
       const code = await loginCode(t);

@@ -57,6 +57,9 @@ export async function workspaceMembers(sql: Reader, user: UserPrincipal, workspa
  */
 export async function removeWorkspaceMember(w: Write, user: UserPrincipal, workspaceId: string, memberId: string) {
   await w.sql.lock("workspaces", workspaceId); // its creator is read next: a handover at the same time goes first or after
+  // A run their agent is given meanwhile (PostgreSQL: a delegation, an @mention, a follow-up holds its project) commits
+  // first and is stopped here, or waits and then finds them out (404): none is left going where they no longer are.
+  await w.sql.lock("workspace_projects", workspaceId);
   await userWorkspace(w.sql, user, workspaceId);
   const workspace = (await findWorkspace(w.sql, workspaceId))!;
   if (memberId === workspace.created_by) throw conflict("The workspace's creator cannot leave it");
