@@ -143,6 +143,17 @@ describe("uploads no task names", () => {
     await h.t.hub.purger.drain();
     assert.deepEqual(await served([commented, prompted]), [404, 404]);
   });
+
+  it("are kept only by their own workspace's tasks: another's naming one keeps it from neither the purger nor its quota's count", async () => {
+    const [home, other] = [await h.workspace(), await h.workspace()];
+    const url = await h.url(home.id);
+    const task = await h.task(other.projectId, { images: [url], description: `Look: ![shot](${url})` });
+    assertStatus(await h.owner("POST", `/tasks/${task}/comments`, { body: `Again: ![shot](${url})` }), 201);
+    h.later(25 * HOUR);
+    await h.t.hub.purger.drain();
+    assert.deepEqual(await served([url]), [404]);
+    assert.deepEqual((await h.owner("GET", `/workspaces/${home.id}/storage`)).body, { usedBytes: 0, quotaBytes: 1024 ** 3 });
+  });
 });
 
 describe("the purger's removal of uploads", () => {

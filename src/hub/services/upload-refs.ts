@@ -1,9 +1,11 @@
 /**
  * Which uploads the tasks name, kept in step with every write of a task's texts, so that
  * an upload no task names can be found by an index and removed after a grace period
- * (services/uploads.ts, run by the purger). A task names an upload when its images, its
- * description or its feed (a comment, a run's words, a delegation's prompt: Markdown the
- * UI shows images in) hold the upload's URL with its right key.
+ * (services/uploads.ts, run by the purger). A task names an upload of its own workspace when
+ * its images, its description or its feed (a comment, a run's words, a delegation's prompt:
+ * Markdown the UI shows images in) hold the upload's URL with its right key. Another
+ * workspace's upload is shown there but not kept by it: it lives and counts in its own
+ * workspace, whose people alone can let go of it.
  *
  * Each write that adds or drops a reference first locks the uploads it names (store/
  * task-uploads.ts): two such writes on one upload go one after the other, so whichever
@@ -18,7 +20,7 @@ import {
   addTaskUploads, lockUploads, markReferenced, markUnreferenced, removeTaskUploads, removeTaskUploadsIn, uploadsNamedBy, uploadsNamedIn,
   type UploadField,
 } from "../store/task-uploads.ts";
-import type { TaskScope } from "../store/tasks.ts";
+import { findTaskRow, type TaskScope } from "../store/tasks.ts";
 import type { Write } from "../write.ts";
 
 /** Uploads a statement names at most (a Markdown text may hold thousands of URLs). */
@@ -28,7 +30,7 @@ const CHUNK = 100;
 export async function nameUploads(w: Write, taskId: string, field: UploadField, texts: readonly string[]): Promise<void> {
   const urls = uploadUrlsIn(texts);
   if (urls.length === 0) return;
-  const named = [...(await lockNamed(w.sql, urls.map((u) => u.id), urls))];
+  const named = [...(await lockNamed(w.sql, urls.map((u) => u.id), urls, await workspaceOf(w.sql, taskId)))];
   for (const ids of chunks(named)) await addTaskUploads(w.sql, taskId, field, ids);
   for (const ids of chunks(named)) await markReferenced(w.sql, ids);
 }
@@ -39,7 +41,7 @@ export async function renameUploads(w: Write, taskId: string, field: Exclude<Upl
   // The task is locked by its edit: what its field names does not change meanwhile.
   const before = new Set(await uploadsNamedBy(w.sql, taskId, field));
   if (urls.length === 0 && before.size === 0) return;
-  const named = await lockNamed(w.sql, [...before, ...urls.map((u) => u.id)], urls);
+  const named = await lockNamed(w.sql, [...before, ...urls.map((u) => u.id)], urls, urls.length > 0 ? await workspaceOf(w.sql, taskId) : null);
   const dropped = [...before].filter((id) => !named.has(id));
   const added = [...named].filter((id) => !before.has(id));
   for (const ids of chunks(dropped)) await removeTaskUploads(w.sql, taskId, field, ids);
@@ -52,26 +54,36 @@ export async function renameUploads(w: Write, taskId: string, field: Exclude<Upl
 export async function releaseUploads(w: Write, scope: TaskScope): Promise<void> {
   const named = await uploadsNamedIn(w.sql, scope);
   if (named.length === 0) return;
-  await lockNamed(w.sql, named, []);
+  await lockNamed(w.sql, named, [], null);
   await removeTaskUploadsIn(w.sql, scope);
   for (const ids of chunks(named)) await markUnreferenced(w.sql, ids, w.now);
 }
 
 /**
- * Locks the uploads `ids` (those that exist), in id order; answers those of `urls` whose key
- * is right. A URL whose upload is gone (removed after its grace) names nothing.
+ * Locks the uploads `ids` (those that exist), in id order; answers those of `urls` that are
+ * `workspaceId`'s and whose key is right. A URL whose upload is gone (removed after its grace) names nothing.
  */
-async function lockNamed(sql: Sql, ids: readonly string[], urls: readonly { id: string; key: string }[]): Promise<Set<string>> {
-  const hashes = new Map<string, string>();
+async function lockNamed(
+  sql: Sql,
+  ids: readonly string[],
+  urls: readonly { id: string; key: string }[],
+  workspaceId: string | null,
+): Promise<Set<string>> {
+  const found = new Map<string, { key_hash: string; workspace_id: string }>();
   for (const part of chunks([...new Set(ids)].sort())) {
-    for (const row of await lockUploads(sql, part)) hashes.set(row.id, row.key_hash);
+    for (const row of await lockUploads(sql, part)) found.set(row.id, row);
   }
   const named = new Set<string>();
   for (const { id, key } of urls) {
-    const hash = hashes.get(id);
-    if (hash !== undefined && tokenMatches(key, hash)) named.add(id);
+    const upload = found.get(id);
+    if (upload !== undefined && upload.workspace_id === workspaceId && tokenMatches(key, upload.key_hash)) named.add(id);
   }
   return named;
+}
+
+/** The task's workspace: read only when its texts hold an upload's URL. */
+async function workspaceOf(sql: Sql, taskId: string): Promise<string | null> {
+  return (await findTaskRow(sql, taskId))?.workspace_id ?? null;
 }
 
 function chunks<T>(items: readonly T[]): T[][] {

@@ -17,9 +17,9 @@ const list = (ids: readonly string[]) => ids.map(() => "?").join(", ");
  * changes an upload's references holds it so: the purger skips what it holds, and a
  * reference added or dropped at the same time waits, so "named by none" is read right.
  */
-export function lockUploads(sql: Sql, ids: readonly string[]): Promise<{ id: string; key_hash: string }[]> {
+export function lockUploads(sql: Sql, ids: readonly string[]): Promise<{ id: string; key_hash: string; workspace_id: string }[]> {
   const lock = sql.dialect === "postgres" ? " ORDER BY id FOR UPDATE" : "";
-  return sql.all(`SELECT id, key_hash FROM uploads WHERE id IN (${list(ids)})${lock}`, ids);
+  return sql.all(`SELECT id, key_hash, workspace_id FROM uploads WHERE id IN (${list(ids)})${lock}`, ids);
 }
 
 /** The uploads the task's field names now. */
