@@ -10,7 +10,7 @@ import { countActivity, listActivity, listNewestActivity, insertActivity, insert
 import { agentNamesOf, findAgent, findAgentByTokenHash, insertAgent, listAgentsOf, markAgentDeleted, setAgentTokenHash } from "../../src/hub/store/agents.ts";
 import { countApiTokens, deleteApiToken, listApiTokens, touchApiToken } from "../../src/hub/store/api-tokens.ts";
 import { deleteIdempotencyKeysBefore, findIdempotencyKey, insertIdempotencyKey } from "../../src/hub/store/idempotency.ts";
-import { deleteExpiredInvites, deleteInvite, deleteInvitesBy, insertInvite, listOpenInvites, takeInvite } from "../../src/hub/store/invites.ts";
+import { deleteExpiredInvites, deleteInvite, deleteInvitesBy, findInvite, insertInvite, listOpenInvites, takeInvite } from "../../src/hub/store/invites.ts";
 import { countUnread, insertNotification, listNotifications, markRead } from "../../src/hub/store/notifications.ts";
 import { countTasksByStatus, listBoardColumn } from "../../src/hub/store/owner-views.ts";
 import {
@@ -174,6 +174,7 @@ export const HOT_CALLS: HotCall[] = [
   write("updateProject", "rare", (sql, f) => updateProject(sql, f.projectId, { name: "P2" })),
   write("insertInvite", "rare", (sql, f) =>
     insertInvite(sql, { id: "tok_inv", workspace_id: f.workspaceId, code_hash: "c", created_by: f.userId, created_at: f.now, expires_at: f.now })),
+  read("findInvite", "rare", (sql, f) => findInvite(sql, "c", f.now)),
   write("takeInvite", "rare", (sql, f) => takeInvite(sql, "c", f.now)),
   write("deleteExpiredInvites", "rare", (sql, f) => deleteExpiredInvites(sql, f.now)),
   write("deleteInvite", "rare", (sql, f) => deleteInvite(sql, f.workspaceId, "tok_inv")),

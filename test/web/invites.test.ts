@@ -54,6 +54,19 @@ describe("workspace invites", () => {
     assert.ok((await t.owner(t.creds.ownerToken, "GET", "/workspaces")).body.some((w: { id: string }) => w.id === ws.id));
   });
 
+  it("someone signed in who is in the workspace already leaves the invite unused, for the person it was made for", async () => {
+    const made = await invite();
+    const cookie = await signIn(t);
+    const checked = await join({ code: made.code }, { ...CSRF, cookie });
+    assertStatus(checked, 200);
+    assert.deepEqual([checked.body.userId, checked.body.workspaceId], [t.creds.ownerId, t.creds.workspaceId]);
+    assert.ok((await t.owner(t.creds.ownerToken, "GET", `/workspaces/${t.creds.workspaceId}/invites`)).body.length > 0);
+    const joined = await join({ code: made.code, name: "Mo" });
+    assertStatus(joined, 200);
+    assert.equal(joined.body.name, "Mo");
+    assertError(await join({ code: made.code, name: "Nell" }), 401, "Invalid or expired invite");
+  });
+
   it("refuses: no name and no session (400), an expired link (401), no CSRF header (403), a workspace you are not in (404)", async () => {
     assertError(await join({ code: (await invite()).code }), 400, "name must be a non-empty string");
     const expired = await invite();

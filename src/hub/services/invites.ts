@@ -7,9 +7,9 @@ import { newId } from "../domain/ids.ts";
 import { hasPrefix, hashToken, newToken } from "../domain/tokens.ts";
 import { badRequest, notFound, unauthorized } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
-import { deleteExpiredInvites, deleteInvite, insertInvite, takeInvite, type InviteRow } from "../store/invites.ts";
+import { deleteExpiredInvites, deleteInvite, findInvite, insertInvite, takeInvite, type InviteRow } from "../store/invites.ts";
 import { insertUser } from "../store/users.ts";
-import { addMember, findWorkspace } from "../store/workspaces.ts";
+import { addMember, findWorkspace, isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userWorkspace, userWorkspaceToWrite } from "./access.ts";
 import { openSession, type Session } from "./sessions.ts";
@@ -48,7 +48,8 @@ export type Joiner = { signedIn: Session } | { name: string };
 
 /**
  * A bad, used or expired invite is one answer: 401. A new person is signed in
- * with a new session (`opened`); someone signed in keeps theirs.
+ * with a new session (`opened`); someone signed in keeps theirs, and leaves the
+ * invite unused when they are in its workspace already.
  */
 export async function joinWithInvite(
   w: Write,
@@ -57,6 +58,11 @@ export async function joinWithInvite(
 ): Promise<{ workspaceId: string; session: Session; opened: { token: string } | null }> {
   if (!("signedIn" in joiner) && !joiner.name.trim()) throw badRequest("name must be a non-empty string");
   if (!hasPrefix(code, "invite")) throw unauthorized("Invalid or expired invite");
+  // Someone in the workspace already (its inviter checking the link, say) has nothing to join: the invite stays for whom it was made.
+  if ("signedIn" in joiner) {
+    const open = await findInvite(w.sql, hashToken(code), w.now);
+    if (open && (await isMember(w.sql, open.workspace_id, joiner.signedIn.userId))) return { workspaceId: open.workspace_id, session: joiner.signedIn, opened: null };
+  }
   const invite = await takeInvite(w.sql, hashToken(code), w.now);
   if (!invite) throw unauthorized("Invalid or expired invite");
   const workspaceId = invite.workspace_id;

@@ -16,6 +16,11 @@ export async function insertInvite(sql: Sql, row: InviteRow): Promise<void> {
   );
 }
 
+/** The workspace of a live invite, left as it is. */
+export function findInvite(sql: Reader, codeHash: string, now: number): Promise<{ workspace_id: string } | undefined> {
+  return sql.get<{ workspace_id: string }>("SELECT workspace_id FROM invites WHERE code_hash = ? AND expires_at > ?", [codeHash, now]);
+}
+
 /** Consumes a live invite in one statement, so it lets one person in, once. */
 export function takeInvite(sql: Reader, codeHash: string, now: number): Promise<{ workspace_id: string } | undefined> {
   return sql.get<{ workspace_id: string }>("DELETE FROM invites WHERE code_hash = ? AND expires_at > ? RETURNING workspace_id", [codeHash, now]);

@@ -133,8 +133,8 @@ const NEWEST_RUN = "NOT EXISTS (SELECT 1 FROM runs n WHERE n.agent_id = r.agent_
 
 /**
  * Tasks that have at least one run assigned to the agent, in workspaces its creator
- * belongs to, newest first. The open ones are a range of their own: a list of them reads as far as the agent's work
- * going on, never its history.
+ * belongs to, newest first. The open ones are a range of their own: a list of them
+ * reads as far as the agent's work going on, never its history.
  */
 export async function listTasksForAgent(sql: Reader, f: AgentTaskFilter): Promise<Task[]> {
   // The creator's membership, checked per row by its primary key: the agent's runs stay what the list reads
