@@ -43,7 +43,9 @@ export async function addWorkspaceMember(w: Write, user: UserPrincipal, workspac
 /** A workspace's people, in the order they joined, for one of them (404 for anyone else). */
 export async function workspaceMembers(sql: Reader, user: UserPrincipal, workspaceId: string) {
   await userWorkspace(sql, user, workspaceId);
-  const workspace = (await findWorkspace(sql, workspaceId))!;
+  const workspace = await findWorkspace(sql, workspaceId);
+  // Deleted between the check and this read: gone, as it would be a moment later.
+  if (!workspace) throw notFound("Workspace");
   return (await listMembers(sql, workspaceId)).map((m) => ({
     id: m.id, name: m.name, joinedAt: m.joined_at, isCreator: m.id === workspace.created_by,
   }));

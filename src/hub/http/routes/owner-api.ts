@@ -182,7 +182,9 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   app.get("/tasks/:id", s(["Tasks"], "A task with its activity feed and runs", { params: IdParams, response: { 200: TaskDetail, ...errors } }), async (request) => {
     const task = await userTask(deps.db, request.user, request.params.id);
     const [detail, activity, runs] = await Promise.all([findTask(deps.db, task.id), listActivity(deps.db, task.id), listRunsOfTask(deps.db, task.id)]);
-    return Object.assign(detail!, { activity, runs });
+    // Deleted between the check and these reads: gone, as it would be a moment later.
+    if (!detail) throw notFound("Task");
+    return Object.assign(detail, { activity, runs });
   });
   app.patch("/tasks/:id", s(["Tasks"], "Edit or move a task", { params: IdParams, body: TaskPatchBody, response: { 200: Task, ...errors } }),
     async (request, reply) => {
