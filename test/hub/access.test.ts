@@ -135,6 +135,10 @@ describe("access", () => {
       const tasks = await t.agent(bot.token, "GET", "/tasks?includeCompleted=true");
       assertStatus(tasks, 200);
       assert.ok(!tasks.body.some((x: { id: string }) => x.id === task.id));
+      // Nor through the agent's run history on their own page (the task's title there is the workspace's news).
+      const history = await t.owner(gil.ownerToken, "GET", `/agents/${bot.id}/runs`);
+      assertStatus(history, 200);
+      assert.deepEqual(history.body, []);
       // The agent still hears that its run was stopped, and can end nothing there.
       const runs = await t.agent(bot.token, "GET", "/runs?status=STOPPED");
       assert.deepEqual(runs.body.map((r: { id: string }) => r.id), [run.id]);

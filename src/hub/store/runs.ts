@@ -271,10 +271,14 @@ export async function listRunsOfTask(sql: Reader, taskId: string): Promise<RunLi
   return rows.map(toRunListItem);
 }
 
-/** The agent's runs newest first (ids sort by creation), older than `before` if given. */
+/**
+ * The agent's runs newest first (ids sort by creation), older than `before` if given, for its creator: those
+ * in workspaces they are (still) in, as their notifications are.
+ */
 export async function listRunsOfAgentForUser(sql: Reader, agentId: string, limit: number, before?: string): Promise<RunListItem[]> {
   const rows = await sql.all<RunJoined>(
-    `${SELECT} WHERE r.agent_id = ? ${before ? "AND r.id < ?" : ""} ORDER BY r.id DESC LIMIT ?`,
+    `${SELECT} JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.user_id = a.creator_id
+     WHERE r.agent_id = ? ${before ? "AND r.id < ?" : ""} ORDER BY r.id DESC LIMIT ?`,
     before ? [agentId, before, limit] : [agentId, limit],
   );
   return rows.map(toRunListItem);
