@@ -74,6 +74,18 @@ describe("connection state", () => {
     assert.throws(() => flood.modifyQuerySet(mqs(1, [add(22)])), ProtocolViolation);
   });
 
+  it("serves the oldest queries once the set is back under the limit, as a reconnect that re-adds them in order would", () => {
+    const state = new ConnectionState(2);
+    state.connect(connect);
+    assert.deepEqual(state.modifyQuerySet(mqs(0, [add(0), add(1), add(2)])).refused.map((s) => s.queryId), [2]);
+    const change = state.modifyQuerySet(mqs(1, [{ type: "Remove", queryId: 0 }, add(3)]));
+    assert.deepEqual([change.added.map((s) => s.queryId), change.refused.map((s) => s.queryId)], [[2], [3]]);
+    assert.deepEqual(state.queries.get(2)!.args, [{ token: "gca_x" }], "a refused query keeps its args to run later");
+    const sameFrame = state.modifyQuerySet(mqs(2, [add(4), { type: "Remove", queryId: 1 }, { type: "Remove", queryId: 2 }]));
+    assert.deepEqual([sameFrame.added.map((s) => s.queryId), sameFrame.refused], [[3, 4], []]);
+    assert.equal(state.served, 2);
+  });
+
   it("wants Connect first and only once", () => {
     const state = new ConnectionState();
     assert.throws(() => state.modifyQuerySet(mqs(0, [])), ProtocolViolation);

@@ -186,3 +186,59 @@ describe("the sync server's edges", () => {
     await new Promise<void>((resolve) => late.once("error", () => resolve()));
   });
 });
+
+/** A sync server that serves three queries per socket, so the limit is reached in a few subscriptions. */
+describe("the per-socket query limit", () => {
+  const feed = new ChangeFeed();
+  const registry = new QueryRegistry()
+    .define("demo:echo", { args: Type.Object({ i: Type.Number() }), evaluate: async (_ctx, { i }) => ({ value: i, keys: [] }) });
+  let server: Server;
+  let sync: SyncServer;
+  let client: ConvexClient;
+
+  before(async () => {
+    server = createServer((_request, response) => response.writeHead(404).end());
+    sync = new SyncServer({ db: {} as Database, feed, registry }, { maxQueriesPerSocket: 3 });
+    sync.attach(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    client = stockClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  });
+  after(async () => {
+    await client.close();
+    await sync.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const echo = (i: number) => new Recorder(client, anyApi.demo!.echo!, { i });
+  const tooMany = async (r: Recorder) => assert.deepEqual((await r.untilError()).data, { code: "TOO_MANY_QUERIES" });
+
+  it("serves a query refused over the limit once the client has removed others, oldest refused first", async () => {
+    const served = [0, 1, 2].map(echo);
+    await Promise.all(served.map((r) => r.until(() => true)));
+    const [fourth, fifth] = [echo(3), echo(4)];
+    await tooMany(fourth);
+    await tooMany(fifth);
+    served[0]!.unsubscribe();
+    assert.equal(await fourth.until((v) => v === 3, "the refused query served once the set is back under the limit"), 3);
+    assert.equal(sync.queries, 3);
+    served[1]!.unsubscribe();
+    assert.equal(await fifth.until((v) => v === 4), 4);
+    for (const r of [served[2]!, fourth, fifth]) r.unsubscribe();
+  });
+
+  it("frees nothing when a refused query is removed, and serves new queries once served ones are removed", async () => {
+    const served = [10, 11, 12].map(echo);
+    await Promise.all(served.map((r) => r.until(() => true)));
+    const refused = echo(13);
+    await tooMany(refused);
+    refused.unsubscribe();
+    const next = echo(14);
+    await tooMany(next);
+    next.unsubscribe();
+    served[0]!.unsubscribe();
+    const added = echo(15);
+    assert.equal(await added.until(() => true), 15);
+    assert.equal(sync.queries, 3);
+    for (const r of [served[1]!, served[2]!, added]) r.unsubscribe();
+  });
+});

@@ -28,11 +28,11 @@ export interface Subscription {
 export interface QuerySetChange {
   readonly added: Subscription[];
   readonly removed: Subscription[];
-  /** Added over the socket's query limit: they fail (TOO_MANY_QUERIES) and never run. */
+  /** Added over the socket's query limit: they fail (TOO_MANY_QUERIES) and do not run until the set is back under it. */
   readonly refused: Subscription[];
 }
 
-/** Refused queries stay in the set (the client removes them later), without their args, up to this many times the limit. */
+/** Refused queries stay in the set (the stock client keeps a failed query until the app drops it), up to this many times the limit. */
 const REFUSED_PER_SERVED = 10;
 
 const ZERO: StateVersion = { querySet: 0, identity: 0, ts: 0n };
@@ -81,12 +81,13 @@ export class ConnectionState {
       if (m.type === "Add") {
         if (this.queries.has(m.queryId)) throw new ProtocolViolation(`Query ${m.queryId} is already in the query set`);
         // Over the limit only the new query fails: closing the socket would fail them all, again after every reconnect.
-        const over = this.queries.size - this.refused.size >= this.maxQueries;
+        // One waits behind older refused ones, so the oldest queries are served, as after a reconnect (which re-adds in order).
+        const over = this.served >= this.maxQueries || this.refused.size > 0;
         if (over && this.refused.size >= this.maxQueries * REFUSED_PER_SERVED) {
           throw new ProtocolViolation(`More than ${this.maxQueries * (REFUSED_PER_SERVED + 1)} queries on one socket`);
         }
         const sub: Subscription = {
-          queryId: m.queryId, udfPath: m.udfPath, args: over ? [] : m.args, componentPath: m.componentPath ?? null, hash: null, expiresAt: null,
+          queryId: m.queryId, udfPath: m.udfPath, args: m.args, componentPath: m.componentPath ?? null, hash: null, expiresAt: null,
         };
         this.queries.set(m.queryId, sub);
         if (over) this.refused.add(sub);
@@ -100,8 +101,15 @@ export class ConnectionState {
         removed.push(sub);
       }
     }
+    // Back under the limit: the oldest refused queries are served now. The client still holds each one, failed, and
+    // would never ask again; its QueryUpdated clears the error.
+    for (const sub of this.refused) {
+      if (this.served >= this.maxQueries) break;
+      this.refused.delete(sub);
+      added.push(sub);
+    }
     this.querySet = message.newVersion;
-    return { added, removed, refused };
+    return { added, removed, refused: refused.filter((sub) => this.refused.has(sub)) };
   }
 
   /**

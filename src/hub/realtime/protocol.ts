@@ -154,9 +154,9 @@ export function queryModification(
   return { type: "QueryFailed", queryId, errorMessage: result.error.message, logLines: [], journal: null, errorData: { code: result.error.code } };
 }
 
-/** A query added over the socket's limit: it fails, and the client's other queries go on. */
+/** A query added over the socket's limit: it fails until others are removed, and the client's other queries go on. */
 export function tooManyQueries(queryId: number, limit: number): StateModification {
-  const message = `More than ${limit} queries on one socket: unsubscribe from some, or open another client`;
+  const message = `More than ${limit} queries on one socket: this one is served once others are unsubscribed, or open another client`;
   return queryModification(queryId, { ok: false, error: { message, code: "TOO_MANY_QUERIES" } });
 }
 
