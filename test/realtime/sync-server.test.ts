@@ -33,7 +33,20 @@ describe("the sync server's edges", () => {
     .define("demo:flaky", { args: Type.Object({}), evaluate: async () => {
       if (flakyFailures > 0 && flakyFailures--) throw new Error("connection lost");
       return { value: "fine", keys: ["agent:flaky"] };
+    } })
+    // Fails unexpectedly at every run with `brokenMessage`, until it is null.
+    .define("demo:broken", { args: Type.Object({}), evaluate: async () => {
+      brokenRuns++;
+      if (brokenMessage !== null) throw new Error(brokenMessage);
+      return { value: "mended", keys: ["agent:broken"] };
     } });
+  let brokenRuns = 0;
+  let brokenMessage: string | null = "disk I/O error";
+  const logged: { udfPath?: string; message: string }[] = [];
+  const log = {
+    warn: () => {},
+    error: (details: { udfPath?: string; err?: Error }, message: string) => logged.push({ udfPath: details.udfPath, message: `${message}: ${details.err?.message}` }),
+  };
   let server: Server;
   let sync: SyncServer;
   let baseUrl: string;
@@ -41,7 +54,7 @@ describe("the sync server's edges", () => {
 
   before(async () => {
     server = createServer((_request, response) => response.writeHead(404).end());
-    sync = new SyncServer({ db: {} as Database, feed, registry }, { pingIntervalMs: 20, clientTimeoutMs: 100, closeGraceMs: 500 });
+    sync = new SyncServer({ db: {} as Database, feed, registry, log }, { pingIntervalMs: 20, clientTimeoutMs: 100, closeGraceMs: 500 });
     sync.attach(server);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -97,6 +110,26 @@ describe("the sync server's edges", () => {
     } finally {
       handle.unsubscribe();
     }
+  });
+
+  it("logs a query that keeps failing unexpectedly once per error message, though it re-runs at every keepalive", async () => {
+    const broken = new Recorder(client, anyApi.demo!.broken!, {});
+    assert.deepEqual((await broken.untilError()).data, { code: "INTERNAL" });
+    const brokenLines = () => logged.filter((line) => line.udfPath === "demo:broken").map((line) => line.message);
+    await eventually(() => brokenRuns >= 5, "re-runs on keepalive ticks");
+    assert.deepEqual(brokenLines(), ["real-time query failed: disk I/O error"]);
+    brokenMessage = "database is locked";
+    const runs = brokenRuns;
+    await eventually(() => brokenRuns >= runs + 5, "re-runs on keepalive ticks");
+    assert.deepEqual(brokenLines(), ["real-time query failed: disk I/O error", "real-time query failed: database is locked"]);
+    brokenMessage = null;
+    await broken.until((v) => v === "mended");
+    brokenMessage = "database is locked";
+    const changes = emptyChangeSet();
+    changes.agents.add("broken");
+    feed.publish(changes);
+    await eventually(() => brokenLines().length === 3, "the failure after a success logged again");
+    broken.unsubscribe();
   });
 
   it("refuses an auth token with AuthError, so the stock client reports itself signed out and goes on serving queries", async () => {

@@ -25,6 +25,8 @@ export class Reactor {
   private readonly index = new SubscriptionIndex<Subscription>();
   private readonly owners = new WeakMap<Subscription, Peer>();
   private readonly dirtyPeers = new Set<Peer>();
+  /** The unexpected failure last logged for a subscription: one that keeps failing re-runs at every keepalive, and is logged once. */
+  private readonly loggedFailures = new WeakMap<Subscription, string>();
   private flushScheduled = false;
 
   constructor(
@@ -78,7 +80,7 @@ export class Reactor {
     const stale = this.index.end(mark, keys);
     // A socket closed meanwhile (e.g. the hub shutting down) no longer cares, nor does the log.
     if (peer.closed || peer.state.queries.get(sub.queryId) !== sub) return outcome;
-    if (!outcome.ok && outcome.error.code === "INTERNAL") this.host.queryFailed(outcome.error.cause, sub.udfPath);
+    this.logFailure(sub, outcome);
     this.index.set(sub, keys);
     // A failure with no keys (a first run that failed: a task not yet visible) has no change to wake it, nor may an
     // unexpected one (a database out of reach) see another change soon: either runs again at the socket's next keepalive.
@@ -86,6 +88,19 @@ export class Reactor {
     sub.expiresAt = outcome.ok ? outcome.expiresAt : retry ? this.deps.clock() : null;
     if (stale) this.markDirty(sub);
     return outcome;
+  }
+
+  /** Logs an unexpected failure once per subscription and cause, until it succeeds or fails otherwise. */
+  private logFailure(sub: Subscription, outcome: Outcome): void {
+    if (outcome.ok || outcome.error.code !== "INTERNAL") {
+      this.loggedFailures.delete(sub);
+      return;
+    }
+    const { cause } = outcome.error;
+    const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    if (this.loggedFailures.get(sub) === what) return;
+    this.loggedFailures.set(sub, what);
+    this.host.queryFailed(cause, sub.udfPath);
   }
 
   private markDirty(sub: Subscription): void {
