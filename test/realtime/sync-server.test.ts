@@ -220,11 +220,16 @@ describe("the sync server's edges", () => {
   });
 });
 
-/** A sync server that serves three queries per socket, so the limit is reached in a few subscriptions. */
-describe("the per-socket query limit", () => {
+/** A sync server with the usual keepalive that serves three queries per socket, so the limit is reached in a few subscriptions. */
+describe("a client that asks for much", () => {
   const feed = new ChangeFeed();
+  // Answers once `openGate` is called.
+  let openGate!: () => void;
+  const gate = new Promise<void>((resolve) => (openGate = resolve));
   const registry = new QueryRegistry()
-    .define("demo:echo", { args: Type.Object({ i: Type.Number() }), evaluate: async (_ctx, { i }) => ({ value: i, keys: [] }) });
+    .define("demo:echo", { args: Type.Object({ i: Type.Number() }), evaluate: async (_ctx, { i }) => ({ value: i, keys: [] }) })
+    .define("demo:gated", { args: Type.Object({}), evaluate: async () => (await gate, { value: "through", keys: [] }) });
+  let baseUrl: string;
   let server: Server;
   let sync: SyncServer;
   let client: ConvexClient;
@@ -234,7 +239,8 @@ describe("the per-socket query limit", () => {
     sync = new SyncServer({ db: {} as Database, feed, registry }, { maxQueriesPerSocket: 3 });
     sync.attach(server);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    client = stockClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    client = stockClient(baseUrl);
   });
   after(async () => {
     await client.close();
@@ -273,5 +279,23 @@ describe("the per-socket query limit", () => {
     assert.equal(await added.until(() => true), 15);
     assert.equal(sync.queries, 3);
     for (const r of [served[1]!, served[2]!, added]) r.unsubscribe();
+  });
+
+  it("reads a client that sends faster than the hub answers at the hub's pace, and answers every frame in order", async () => {
+    const raw = await RawSync.open(baseUrl);
+    raw.connect();
+    raw.send({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [{ type: "Add", queryId: 0, udfPath: "demo:gated", args: [{}] }] });
+    // Far more than the hub reads ahead: they wait in the kernel's buffers and the client's.
+    const event = JSON.stringify({ type: "Event", eventType: "x", event: "y".repeat(500_000) });
+    // The first frame written means the hub is reading: it reads a few frames ahead of the held query, then stops.
+    const firstWritten = new Promise<void>((resolve) => raw.ws.send(event, () => resolve()));
+    for (let i = 1; i < 100; i++) raw.send(event);
+    for (let v = 1; v <= 20; v++) raw.send({ type: "ModifyQuerySet", baseVersion: v, newVersion: v + 1, modifications: [] });
+    await firstWritten;
+    openGate();
+    const first = await raw.next();
+    assert.deepEqual(first.modifications, [{ type: "QueryUpdated", queryId: 0, value: "through", logLines: [], journal: null }]);
+    for (let v = 2; v <= 21; v++) assert.equal((await raw.next()).endVersion.querySet, v);
+    await raw.close();
   });
 });

@@ -8,6 +8,9 @@ import type { Session } from "../services/sessions.ts";
 import { ConnectionState } from "./connection.ts";
 import { encodeServerMessage, MAX_FRAME_CHARS, transitionChunks, type ServerMessage } from "./protocol.ts";
 
+/** Client frames read and not yet handled, past which the socket is not read (each is up to maxPayloadBytes). */
+export const MAX_UNHANDLED_FRAMES = 16;
+
 export class Peer {
   readonly state: ConnectionState;
   /** A refresh of the dirty queries is already queued. */
@@ -23,6 +26,10 @@ export class Peer {
   /** When a frame was last sent (performance.now() ms). */
   private sentAt = performance.now();
   private queue: Promise<void> = Promise.resolve();
+  /** Frames read from the client and not handled yet. */
+  private unhandled = 0;
+  /** An answer waits for the client to read what was sent before it. */
+  private awaitingDrain = false;
   private drainWaiters: (() => void)[] = [];
   /** Each write's callback: the last one to reach the kernel ends a backlog. */
   private readonly flushed = (): void => {
@@ -45,6 +52,21 @@ export class Peer {
     this.queue = this.queue.then(() => (this.closed ? undefined : task())).catch(onError);
   }
 
+  /**
+   * Queues the handling of a frame from the client. Past MAX_UNHANDLED_FRAMES the socket is not read until some
+   * are handled: a client that sends faster than the hub answers (behind a slow query, say) is slowed down by TCP
+   * instead of its frames piling up in the hub's memory.
+   */
+  receive(task: () => Promise<void> | void, onError: (error: unknown) => void): void {
+    this.unhandled++;
+    this.updateReading();
+    this.enqueue(task, onError);
+    this.queue = this.queue.then(() => {
+      this.unhandled--;
+      this.updateReading();
+    });
+  }
+
   /** Frames wait in memory because the kernel's socket buffer is full: the client reads slower than we send. */
   get backlogged(): boolean {
     return this.ws.bufferedAmount > 0;
@@ -63,11 +85,19 @@ export class Peer {
    */
   drained(): Promise<void> {
     if (!this.backlogged || this.closed) return Promise.resolve();
-    this.ws.pause();
+    this.awaitingDrain = true;
+    this.updateReading();
     return new Promise((resolve) => this.whenDrained(() => {
-      if (!this.closed) this.ws.resume();
+      this.awaitingDrain = false;
+      this.updateReading();
       resolve();
     }));
+  }
+
+  private updateReading(): void {
+    if (this.closed) return;
+    if (this.awaitingDrain || this.unhandled > MAX_UNHANDLED_FRAMES) this.ws.pause();
+    else if (this.ws.isPaused) this.ws.resume();
   }
 
   /** The socket closed: whatever waited for a drain goes on (and finds it closed). */

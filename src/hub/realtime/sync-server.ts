@@ -143,7 +143,7 @@ export class SyncServer {
     if (isBinary) return this.closePeer(peer, 1003, "Binary frames are not supported");
     const parsed = parseClientFrame(data.toString());
     if (!parsed.ok) return this.closePeer(peer, 1008, parsed.reason);
-    peer.enqueue(() => this.handle(peer, parsed.message), (error) => this.failed(peer, error));
+    peer.receive(() => this.handle(peer, parsed.message), (error) => this.failed(peer, error));
   }
 
   private async handle(peer: Peer, message: ClientMessage): Promise<void> {
