@@ -42,7 +42,16 @@ describe("sync protocol frames", () => {
       const parsed = parseClientFrame(text);
       assert.equal(parsed.ok, false, text);
       assert.ok(!parsed.ok && parsed.reason.length > 0);
+      assert.equal(!parsed.ok && parsed.request, undefined, "nothing to answer: the socket is closed");
     }
+  });
+
+  it("names the request of a malformed mutation or action, to answer it", () => {
+    const long = JSON.stringify({ type: "Mutation", requestId: 3, udfPath: "x".repeat(2000), args: [{}] });
+    const parsed = parseClientFrame(long);
+    assert.deepEqual(!parsed.ok && parsed.request, { type: "Mutation", requestId: 3 });
+    const action = parseClientFrame('{"type":"Action","requestId":4,"udfPath":"a:b"}');
+    assert.deepEqual(!action.ok && action.request, { type: "Action", requestId: 4 });
   });
 
   it("encodes timestamps in Transitions and successful mutation responses", () => {

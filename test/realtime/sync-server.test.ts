@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ConvexClient } from "convex/browser";
-import { anyApi } from "convex/server";
+import { anyApi, makeFunctionReference } from "convex/server";
 import { Type } from "typebox";
 import WebSocket from "ws";
 import { ChangeFeed, emptyChangeSet } from "../../src/hub/changes.ts";
@@ -297,5 +297,22 @@ describe("a client that asks for much", () => {
     assert.deepEqual(first.modifications, [{ type: "QueryUpdated", queryId: 0, value: "through", logLines: [], journal: null }]);
     for (let v = 2; v <= 21; v++) assert.equal((await raw.next()).endVersion.querySet, v);
     await raw.close();
+  });
+  it("fails a mutation or action it cannot read (a name too long, say), instead of closing the socket it would be sent on again", async () => {
+    const own = stockClient(baseUrl);
+    try {
+      const live = new Recorder(own, anyApi.demo!.echo!, { i: 30 });
+      await live.until(() => true);
+      const name = `${"m".repeat(1100)}:run`;
+      // The client sends an unanswered mutation again after every reconnect: a close would repeat forever.
+      const giveUp = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the request never settled")), 15_000).unref());
+      await assert.rejects(Promise.race([own.mutation(makeFunctionReference<"mutation">(name), {}), giveUp]), /Malformed Mutation: \/udfPath/);
+      await assert.rejects(Promise.race([own.action(makeFunctionReference<"action">(name), {}), giveUp]), /Malformed Action: \/udfPath/);
+      assert.equal(own.connectionState().connectionCount, 1, "the socket stayed open");
+      const added = new Recorder(own, anyApi.demo!.echo!, { i: 31 });
+      assert.equal(await added.until(() => true), 31);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -61,7 +61,13 @@ export type Authenticate = Static<typeof Authenticate>;
 export type Connect = Omit<Static<typeof Connect>, "maxObservedTimestamp"> & { maxObservedTimestamp?: bigint };
 export type ClientMessage = Connect | ModifyQuerySet | MutationRequest | ActionRequest | Authenticate | Static<typeof Event>;
 
-export type ParsedFrame = { ok: true; message: ClientMessage } | { ok: false; reason: string };
+/** A mutation or action whose fields are malformed but whose requestId can still be answered. */
+export interface UnreadableRequest {
+  readonly type: "Mutation" | "Action";
+  readonly requestId: number;
+}
+
+export type ParsedFrame = { ok: true; message: ClientMessage } | { ok: false; reason: string; request?: UnreadableRequest };
 
 /** One text frame from a client, checked and decoded; a reason (for the close frame) when it is malformed. */
 export function parseClientFrame(text: string): ParsedFrame {
@@ -76,7 +82,12 @@ export function parseClientFrame(text: string): ParsedFrame {
   if (!check) return { ok: false, reason: "Malformed frame: unknown message type" };
   if (!check.Check(json)) {
     const first = check.Errors(json)[0];
-    return { ok: false, reason: `Malformed ${type}: ${first?.instancePath || "frame"} ${first?.message ?? "is invalid"}` };
+    const reason = `Malformed ${type}: ${first?.instancePath || "frame"} ${first?.message ?? "is invalid"}`;
+    const requestId = (json as { requestId?: unknown }).requestId;
+    if ((type === "Mutation" || type === "Action") && Number.isSafeInteger(requestId) && (requestId as number) >= 0) {
+      return { ok: false, reason, request: { type, requestId: requestId as number } };
+    }
+    return { ok: false, reason };
   }
   if (type !== "Connect") return { ok: true, message: json as ClientMessage };
   const { maxObservedTimestamp, ...connect } = json as Static<typeof Connect>;
@@ -165,6 +176,12 @@ export function notServed(type: "MutationResponse" | "ActionResponse", requestId
   const what = type === "MutationResponse" ? "mutation" : "action";
   const result = `The hub serves no ${what} ${JSON.stringify(udfPath.slice(0, 200))}; agents change runs through the Agent API over HTTP`;
   return { type, requestId, success: false, result, logLines: [], errorData: { code: "NOT_FOUND" } };
+}
+
+/** The answer to a mutation or action the hub could not read: the client sends one again after every reconnect, so it is answered, not closed on. */
+export function unreadable(request: UnreadableRequest, reason: string): ServerMessage {
+  const type = request.type === "Mutation" ? "MutationResponse" : "ActionResponse";
+  return { type, requestId: request.requestId, success: false, result: reason, logLines: [], errorData: { code: "BAD_REQUEST" } };
 }
 
 /** The answer to an auth token (`setAuth`): the hub verifies none, like a deployment without auth providers. */

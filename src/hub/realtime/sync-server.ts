@@ -13,7 +13,8 @@ import type { Reader } from "../db/port.ts";
 import { ProtocolViolation } from "./connection.ts";
 import { Peer } from "./peer.ts";
 import {
-  authRefused, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, tooManyQueries, type ClientMessage, type StateModification,
+  authRefused, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, tooManyQueries, unreadable, type ClientMessage,
+  type ServerMessage, type StateModification,
 } from "./protocol.ts";
 import { Reactor } from "./reactor.ts";
 import type { QueryRegistry } from "./registry.ts";
@@ -142,8 +143,11 @@ export class SyncServer {
     if (peer.closed) return;
     if (isBinary) return this.closePeer(peer, 1003, "Binary frames are not supported");
     const parsed = parseClientFrame(data.toString());
-    if (!parsed.ok) return this.closePeer(peer, 1008, parsed.reason);
-    peer.receive(() => this.handle(peer, parsed.message), (error) => this.failed(peer, error));
+    const fail = (error: unknown) => this.failed(peer, error);
+    if (parsed.ok) return peer.receive(() => this.handle(peer, parsed.message), fail);
+    const { request, reason } = parsed;
+    if (request) return peer.receive(() => this.answer(peer, request.type, unreadable(request, reason)), fail);
+    this.closePeer(peer, 1008, reason);
   }
 
   private async handle(peer: Peer, message: ClientMessage): Promise<void> {
@@ -164,15 +168,9 @@ export class SyncServer {
         return this.sendTransition(peer, modifications);
       }
       case "Mutation":
-        state.requireConnect();
-        await peer.drained();
-        peer.send(notServed("MutationResponse", message.requestId, message.udfPath));
-        // A mutation settles once a Transition reaches its ts; a failed one settles at once, but one more Transition costs nothing.
-        return this.sendTransition(peer, []);
+        return this.answer(peer, "Mutation", notServed("MutationResponse", message.requestId, message.udfPath));
       case "Action":
-        state.requireConnect();
-        await peer.drained();
-        return peer.send(notServed("ActionResponse", message.requestId, message.udfPath));
+        return this.answer(peer, "Action", notServed("ActionResponse", message.requestId, message.udfPath));
       case "Authenticate":
         await peer.drained();
         if (state.authenticate(message)) return this.sendTransition(peer, []);
@@ -184,6 +182,14 @@ export class SyncServer {
       default:
         return message satisfies never;
     }
+  }
+
+  private async answer(peer: Peer, request: "Mutation" | "Action", response: ServerMessage): Promise<void> {
+    peer.state.requireConnect();
+    await peer.drained();
+    peer.send(response);
+    // A mutation settles once a Transition reaches its ts; a failed one settles at once, but one more Transition costs nothing.
+    if (request === "Mutation") this.sendTransition(peer, []);
   }
 
   private sendTransition(peer: Peer, modifications: StateModification[]): void {
