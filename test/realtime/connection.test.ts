@@ -86,6 +86,18 @@ describe("connection state", () => {
     assert.equal(state.served, 2);
   });
 
+  it("keeps the args of refused queries up to a bound per socket, and leaves those past it failed until a reconnect", () => {
+    const state = new ConnectionState(1);
+    state.connect(connect);
+    const big = (queryId: number): AddQuery => ({ ...add(queryId), args: [{ token: "x".repeat(3_000_000) }] });
+    const first = state.modifyQuerySet(mqs(0, [add(0), big(1), big(2), add(3)]));
+    assert.deepEqual(first.refused.map((s) => s.queryId), [1, 2, 3]);
+    assert.deepEqual(state.queries.get(2)!.args, [], "over the bound: its args are not kept");
+    assert.deepEqual(state.modifyQuerySet(mqs(1, [{ type: "Remove", queryId: 0 }])).added.map((s) => s.queryId), [1]);
+    assert.deepEqual(state.modifyQuerySet(mqs(2, [{ type: "Remove", queryId: 1 }])).added.map((s) => s.queryId), [3], "2 cannot run");
+    assert.deepEqual(state.modifyQuerySet(mqs(3, [{ type: "Remove", queryId: 3 }, add(4)])).added.map((s) => s.queryId), [4]);
+  });
+
   it("wants Connect first and only once", () => {
     const state = new ConnectionState();
     assert.throws(() => state.modifyQuerySet(mqs(0, [])), ProtocolViolation);

@@ -34,6 +34,8 @@ export interface QuerySetChange {
 
 /** Refused queries stay in the set (the stock client keeps a failed query until the app drops it), up to this many times the limit. */
 const REFUSED_PER_SERVED = 10;
+/** The args refused queries keep to run once served, per socket; past it one keeps none and waits for a reconnect. */
+const WAITING_ARGS_CHARS = 4_000_000;
 
 const ZERO: StateVersion = { querySet: 0, identity: 0, ts: 0n };
 
@@ -43,6 +45,9 @@ export class ConnectionState {
   /** Queries whose inputs changed since they last ran. */
   readonly dirty = new Set<Subscription>();
   private readonly refused = new Set<Subscription>();
+  /** Refused queries that kept their args, oldest first, with their size: served as the set gets back under the limit. */
+  private readonly waiting = new Map<Subscription, number>();
+  private waitingChars = 0;
   private querySet = 0;
   private identity = 0;
   private sent: StateVersion = ZERO;
@@ -82,15 +87,20 @@ export class ConnectionState {
         if (this.queries.has(m.queryId)) throw new ProtocolViolation(`Query ${m.queryId} is already in the query set`);
         // Over the limit only the new query fails: closing the socket would fail them all, again after every reconnect.
         // One waits behind older refused ones, so the oldest queries are served, as after a reconnect (which re-adds in order).
-        const over = this.served >= this.maxQueries || this.refused.size > 0;
+        const over = this.served >= this.maxQueries || this.waiting.size > 0;
         if (over && this.refused.size >= this.maxQueries * REFUSED_PER_SERVED) {
           throw new ProtocolViolation(`More than ${this.maxQueries * (REFUSED_PER_SERVED + 1)} queries on one socket`);
         }
+        const size = over ? JSON.stringify(m.args).length : 0;
+        const keeps = !over || this.waitingChars + size <= WAITING_ARGS_CHARS;
         const sub: Subscription = {
-          queryId: m.queryId, udfPath: m.udfPath, args: m.args, componentPath: m.componentPath ?? null, hash: null, expiresAt: null,
+          queryId: m.queryId, udfPath: m.udfPath, args: keeps ? m.args : [], componentPath: m.componentPath ?? null, hash: null, expiresAt: null,
         };
         this.queries.set(m.queryId, sub);
-        if (over) this.refused.add(sub);
+        if (over) {
+          this.refused.add(sub);
+          if (keeps) this.wait(sub, size);
+        }
         (over ? refused : added).push(sub);
       } else {
         const sub = this.queries.get(m.queryId);
@@ -98,18 +108,30 @@ export class ConnectionState {
         this.queries.delete(m.queryId);
         this.dirty.delete(sub);
         this.refused.delete(sub);
+        this.stopWaiting(sub);
         removed.push(sub);
       }
     }
     // Back under the limit: the oldest refused queries are served now. The client still holds each one, failed, and
     // would never ask again; its QueryUpdated clears the error.
-    for (const sub of this.refused) {
+    for (const sub of this.waiting.keys()) {
       if (this.served >= this.maxQueries) break;
       this.refused.delete(sub);
+      this.stopWaiting(sub);
       added.push(sub);
     }
     this.querySet = message.newVersion;
     return { added, removed, refused: refused.filter((sub) => this.refused.has(sub)) };
+  }
+
+  private wait(sub: Subscription, size: number): void {
+    this.waiting.set(sub, size);
+    this.waitingChars += size;
+  }
+
+  private stopWaiting(sub: Subscription): void {
+    this.waitingChars -= this.waiting.get(sub) ?? 0;
+    this.waiting.delete(sub);
   }
 
   /**
