@@ -11,29 +11,59 @@ export type { ApiTokenView };
 
 export class ApiError extends Error {
   override readonly name = "ApiError";
-  constructor(readonly status: number, message: string) {
-    super(message);
+  /** The HTTP status; 0 when no answer came. */
+  constructor(readonly status: number, message: string, options?: ErrorOptions) {
+    super(message, options);
   }
 }
 
 const CSRF = { "x-groupchat-csrf": "1" };
 
+/** What the page says when the request never got an answer (the hub down, the network gone, the answer lost). */
+export const UNREACHABLE = "Could not reach the hub: check the connection and try again.";
+
+/**
+ * The Idempotency-Key of each write that got no answer, by what it asked: clicking again sends the same
+ * request with the same key, so if the hub did act on the first (only its answer was lost) it answers
+ * that again instead of acting twice. Any answer settles it; the next request, even the same, is new.
+ */
+const unanswered = new Map<string, string>();
+
 async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
   const headers: Record<string, string> = { ...CSRF, ...extra };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  if (method === "POST") headers["idempotency-key"] = crypto.randomUUID();
-  const response = await fetch(`/api/v1${path}`, {
-    method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const json = body === undefined ? undefined : JSON.stringify(body);
+  if (json !== undefined) headers["content-type"] = "application/json";
+  const request = JSON.stringify([method, path, json ?? null, extra]);
+  if (method === "POST") {
+    const key = unanswered.get(request) ?? crypto.randomUUID();
+    unanswered.set(request, key);
+    headers["idempotency-key"] = key;
+  }
+  const response = await reach(`/api/v1${path}`, { method, headers, credentials: "same-origin", body: json });
+  unanswered.delete(request);
   return answer<T>(response);
 }
 
+async function reach(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (cause) {
+    // fetch says only "Failed to fetch" (or "NetworkError…", "Load failed") however it failed.
+    throw new ApiError(0, UNREACHABLE, { cause });
+  }
+}
+
 async function answer<T>(response: Response): Promise<T> {
-  const text = await response.text();
-  const parsed: unknown = text ? JSON.parse(text) : null;
+  const text = await response.text().catch(() => "");
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // Not the hub's JSON: a proxy's error page in front of it, say. Its status says enough.
+  }
   if (!response.ok) {
-    const message = (parsed as { error?: string } | null)?.error ?? `${response.status} ${response.statusText}`;
-    throw new ApiError(response.status, message);
+    const error = (parsed as { error?: unknown } | null)?.error;
+    throw new ApiError(response.status, typeof error === "string" ? error : `${response.status} ${response.statusText}`.trim());
   }
   return parsed as T;
 }
@@ -50,7 +80,7 @@ export interface Upload {
 /** The file's own bytes as the body (the hub tells the type by them); no Idempotency-Key: a retry only makes another file. */
 async function upload(workspaceId: string, file: File): Promise<Upload> {
   const query = new URLSearchParams({ workspaceId, ...(file.name ? { name: file.name.slice(0, 200) } : {}) });
-  const response = await fetch(`/api/v1/uploads?${query}`, {
+  const response = await reach(`/api/v1/uploads?${query}`, {
     method: "POST", headers: { ...CSRF, "content-type": file.type || "application/octet-stream" }, credentials: "same-origin", body: file,
   });
   return answer<Upload>(response);

@@ -1,6 +1,7 @@
 /**
  * The owner's web UI in a real headless Chromium when things go wrong: text too long
- * for its box. Each step stands on its own after the sign-in.
+ * for its box, an answer lost on the way back, a hub out of reach or behind a proxy's
+ * error page. Each step stands on its own after the sign-in.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -36,6 +37,11 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
 
   const board = () => page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`).then(() => page.getByRole("heading", { name: "General" }).waitFor(WAIT));
   const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const tasksTitled = async (title: string) => {
+    const res = await t.owner(t.creds.ownerToken, "GET", `/tasks?projectId=${t.creds.projectId}&q=${encodeURIComponent(title)}`);
+    assert.equal(res.status, 200);
+    return (res.body as { title: string }[]).filter((task) => task.title === title).length;
+  };
 
   it("wraps a long unbroken title, comment and agent name: neither the board nor the task page scrolls sideways", async () => {
     await board();
@@ -59,5 +65,57 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.getByRole("link", { name: "Agents" }).click();
     await page.getByRole("heading", { name: "c".repeat(200) }).waitFor(WAIT);
     assert.equal(await sideways(), 0, "the Agents page fits the window");
+  });
+
+  it("a write whose answer was lost is sent again with its Idempotency-Key: one task, not two", async () => {
+    await board();
+    const keys: string[] = [];
+    let lose = true;
+    await page.route("**/api/v1/tasks", async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      keys.push(route.request().headers()["idempotency-key"] ?? "");
+      // The hub makes the task, but its answer never reaches the page (a dropped connection).
+      if (lose) {
+        lose = false;
+        await route.fetch();
+        return route.abort("connectionreset");
+      }
+      return route.fallback();
+    });
+    await page.getByLabel("Title").fill("Lost answer");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.getByRole("alert").filter({ hasText: /reach the hub/ }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.locator(".card", { hasText: "Lost answer" }).waitFor(WAIT);
+    await page.waitForFunction(() => (document.querySelector<HTMLInputElement>('input[name="title"]')?.value ?? "x") === "", undefined, WAIT);
+    await page.unroute("**/api/v1/tasks");
+    assert.equal(keys.length, 2);
+    assert.equal(keys[1], keys[0], "the retry carries the first attempt's key");
+    assert.equal(await tasksTitled("Lost answer"), 1, "one task, not two");
+
+    // A new request is a new key: the same title again, on purpose, is a second task.
+    await page.getByLabel("Title").fill("Lost answer");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.locator(".card", { hasText: "Lost answer" }).nth(1).waitFor(WAIT);
+    assert.equal(await tasksTitled("Lost answer"), 2);
+  });
+
+  it("says in words when the hub cannot be reached, or answers with a proxy's error page", async () => {
+    await board();
+    await page.route("**/api/v1/tasks", (route) => route.request().method() === "POST" ? route.abort("connectionrefused") : route.fallback());
+    await page.getByLabel("Title").fill("Unreachable");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.getByRole("alert").filter({ hasText: "Could not reach the hub" }).waitFor(WAIT);
+    assert.equal(await page.getByRole("button", { name: "Add task" }).isEnabled(), true, "ready to try again");
+    await page.unroute("**/api/v1/tasks");
+
+    await page.route("**/api/v1/tasks", (route) => route.request().method() === "POST"
+      ? route.fulfill({ status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>" })
+      : route.fallback());
+    await page.getByRole("button", { name: "Add task" }).click();
+    const alert = page.getByRole("alert").filter({ hasText: "502" });
+    await alert.waitFor(WAIT);
+    assert.doesNotMatch((await alert.textContent())!, /JSON|Unexpected token|<html/);
+    await page.unroute("**/api/v1/tasks");
   });
 });
