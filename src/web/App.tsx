@@ -4,7 +4,7 @@ import { api, ApiError, type SessionInfo } from "./api.ts";
 import { Link } from "./components/bits.tsx";
 import { ShownOnce } from "./components/shown-once.tsx";
 import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
-import { closeLiveClient, useLive } from "./live.ts";
+import { closeLiveClient, useConnectionLost, useLive } from "./live.ts";
 import { Agents } from "./pages/Agents.tsx";
 import { ApiTokens } from "./pages/ApiTokens.tsx";
 import { Board } from "./pages/Board.tsx";
@@ -57,6 +57,7 @@ export function App() {
 function Shell({ route, onSignedOut }: { route: Route; onSignedOut: () => void }) {
   const me = useLive<MeView>("me");
   const [signOutError, setSignOutError] = useState<string | null>(null);
+  const lost = useConnectionLost();
   // The session ended elsewhere (signed out in another tab, or expired): back to sign-in.
   useEffect(() => {
     if (me.status === "error" && me.code === "UNAUTHORIZED") void closeLiveClient().then(onSignedOut);
@@ -92,6 +93,10 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: () => void }
         </div>
       </header>
       {signOutError && <ErrorNote error={signOutError} />}
+      {/* Always on the page, so a screen reader hears the words when they come. */}
+      <p className="connection" role="status" aria-live="polite">
+        {lost && "Reconnecting to the hub… What you see may be out of date."}
+      </p>
       <main id="main" tabIndex={-1}>
         <Page route={route} me={me} />
       </main>

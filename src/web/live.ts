@@ -23,6 +23,34 @@ export async function closeLiveClient(): Promise<void> {
   await closing?.close();
 }
 
+/** How long the socket may be down before the page says so: a restart's reconnect is quicker, and should not flash. */
+const LOST_AFTER_MS = 1000;
+
+/**
+ * True while the live connection, once up, is down: what the page shows may be out of date until
+ * the client is back (it reconnects on its own, and the hub then sends every query's current value).
+ */
+export function useConnectionLost(): boolean {
+  const [lost, setLost] = useState(false);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unsubscribe = liveClient().subscribeToConnectionState((state) => {
+      if (state.hasEverConnected && !state.isWebSocketConnected) {
+        timer ??= setTimeout(() => setLost(true), LOST_AFTER_MS);
+        return;
+      }
+      clearTimeout(timer);
+      timer = undefined;
+      setLost(false);
+    });
+    return () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
+  }, []);
+  return lost;
+}
+
 export type Live<T> = { status: "loading" } | { status: "ready"; data: T } | { status: "error"; error: Error; code: string | null };
 
 type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents" | "members";

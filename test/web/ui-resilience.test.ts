@@ -1,11 +1,13 @@
 /**
  * The owner's web UI in a real headless Chromium when things go wrong: text too long
  * for its box, an answer lost on the way back, a hub out of reach or behind a proxy's
- * error page. Each step stands on its own after the sign-in.
+ * error page, a hub restart. Each step stands on its own after the sign-in.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
+import { resolveHubConfig } from "../../src/hub/config.ts";
+import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { ensureWebBuilt } from "./support/build.ts";
@@ -14,6 +16,7 @@ const WAIT = { timeout: 20_000 };
 
 describe("the web UI when things go wrong, in a real browser", { timeout: 300_000 }, () => {
   let t: TestHub;
+  let second: Hub | undefined;
   let b: TestBrowser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -31,6 +34,7 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
 
   after(async () => {
     await b?.close();
+    await second?.close();
     await t?.close();
     assert.deepEqual(pageErrors, [], "no uncaught errors or unhandled rejections on the page");
   });
@@ -117,5 +121,23 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await alert.waitFor(WAIT);
     assert.doesNotMatch((await alert.textContent())!, /JSON|Unexpected token|<html/);
     await page.unroute("**/api/v1/tasks");
+  });
+
+  it("says when the live connection is lost, and shows fresh data once the hub is back", async () => {
+    await board();
+    const banner = page.getByRole("status").filter({ hasText: "Reconnecting" });
+    assert.equal(await banner.count(), 0, "no banner while connected");
+    await t.hub.close();
+    await banner.waitFor(WAIT);
+    // Same data, same port: a restart.
+    const port = new URL(t.baseUrl).port;
+    second = await createHub(resolveHubConfig({ data: t.dataDir, port, host: "127.0.0.1", logLevel: "silent", database: t.databaseFlag }, {}));
+    await second.listen();
+    // fetch may first try a keep-alive socket of the old hub: one retry.
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Made while the page was away" })
+      .catch(() => t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Made while the page was away" }));
+    assert.equal(made.status, 201);
+    await page.locator(".card", { hasText: "Made while the page was away" }).waitFor(WAIT);
+    await banner.waitFor({ state: "detached", ...WAIT });
   });
 });
