@@ -1,7 +1,8 @@
 /** The shell: who is signed in, the navigation, and the page for the route. */
-import { Fragment, useEffect, useState } from "react";
+import { Fragment, useEffect, useRef, useState } from "react";
 import { api, ApiError, type SessionInfo } from "./api.ts";
 import { Link } from "./components/bits.tsx";
+import { usePageTitle, useUnreadInTitle } from "./components/page-title.ts";
 import { ShownOnce } from "./components/shown-once.tsx";
 import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
 import { closeLiveClient, useConnectionLost, useLive } from "./live.ts";
@@ -64,6 +65,8 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: () => void }
   }, [me, onSignedOut]);
   const unread = me.status === "ready" ? me.data.unreadNotifications : 0;
   const firstProject = me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects)[0] : undefined;
+  useUnreadInTitle(unread);
+  const main = useMovedTo(route);
 
   return (
     <div className="shell">
@@ -97,11 +100,30 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: () => void }
       <p className="connection" role="status" aria-live="polite">
         {lost && "Reconnecting to the hub… What you see may be out of date."}
       </p>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         <Page route={route} me={me} />
       </main>
     </div>
   );
+}
+
+/**
+ * Another page came (a link, back, a redirect): the focus goes to its content, from the link that
+ * went away with the last one, so the keyboard goes on from there and a screen reader reads it; and
+ * the window to its top, as a page load does.
+ */
+function useMovedTo(route: Route) {
+  const main = useRef<HTMLElement>(null);
+  const shown = useRef<string | null>(null);
+  const where = JSON.stringify(route);
+  useEffect(() => {
+    const first = shown.current === null;
+    shown.current = where;
+    if (first) return;
+    window.scrollTo(0, 0);
+    main.current?.focus({ preventScroll: true });
+  }, [where]);
+  return main;
 }
 
 /** A one-time link to sign in on another device, shown this once: how a person without a shell on the hub gets back in. */
@@ -155,6 +177,7 @@ function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeVie
 
 function Home({ me }: { me: MeView }) {
   const first = me.workspaces.flatMap((w) => w.projects)[0];
+  usePageTitle(first ? null : "No projects yet");
   useEffect(() => {
     if (first) navigate(`/projects/${first.id}`, { replace: true });
   }, [first]);

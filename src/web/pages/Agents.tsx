@@ -4,6 +4,7 @@ import { api } from "../api.ts";
 import { Link, RunBadge } from "../components/bits.tsx";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
+import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
@@ -16,6 +17,7 @@ interface Revealed {
 
 export function Agents() {
   const live = useLive<AgentWithRuns[]>("agents");
+  usePageTitle("Agents");
   // The token lives only in this component's memory: gone on reload, never stored.
   const [revealed, setRevealed] = useState<Revealed | null>(null);
   return (

@@ -7,6 +7,7 @@ import { useEffect, useState } from "react";
 import { api, type ApiTokenView } from "../api.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { Empty, ErrorNote, Loading } from "../components/states.tsx";
+import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
 
@@ -20,6 +21,7 @@ export function ApiTokens() {
   // The token lives only in this component's memory: gone on reload, never stored.
   const [revealed, setRevealed] = useState<Revealed | null>(null);
   const load = useAction();
+  usePageTitle("API tokens");
   const reload = () => load.run(async () => setTokens(await api.apiTokens()));
   // Once, on opening the page; after that, each change reads it again.
   useEffect(() => void reload(), []);

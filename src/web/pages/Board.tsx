@@ -2,6 +2,7 @@
 import { useCallback, useState } from "react";
 import { api } from "../api.ts";
 import { Link, RunBadge } from "../components/bits.tsx";
+import { usePageTitle } from "../components/page-title.ts";
 import { SearchBox } from "../components/search-box.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
@@ -29,6 +30,7 @@ export function Board({ projectId }: { projectId: string }) {
     replaceQueryParam("q", text);
   }, []);
   const live = useLive<BoardView>("board", q ? { projectId, limit, q } : { projectId, limit }, { keepPrevious: true });
+  usePageTitle(live.status === "ready" ? live.data.project.name : live.status === "error" ? "Not found" : null);
   return (
     <LiveView live={live} what="project">
       {(board) => (

@@ -1,6 +1,7 @@
 /** Joining a workspace with a one-time invite link (`/join#code=gci_…`): as a new person, or as the one signed in. */
 import { useEffect, useState } from "react";
 import { api, type SessionInfo } from "../api.ts";
+import { usePageTitle } from "../components/page-title.ts";
 import { ErrorNote } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 
@@ -10,6 +11,7 @@ export function Join({ code, signedIn, onJoined }: { code: string | null; signed
   useEffect(() => history.replaceState(null, "", "/join"), []);
   const [name, setName] = useState("");
   const join = useAction();
+  usePageTitle("Join a workspace");
   if (!kept) return <main className="signin"><h1>Join a workspace</h1><ErrorNote error="This link has no invite code in it. Ask for a new link." /></main>;
   return (
     <main className="signin">

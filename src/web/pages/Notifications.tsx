@@ -3,6 +3,7 @@ import { useState } from "react";
 import { api } from "../api.ts";
 import { Link } from "../components/bits.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
+import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
@@ -16,6 +17,7 @@ export function Notifications() {
   const [limit, setLimit] = useState(PAGE);
   const live = useLive<{ unread: number; items: NotificationView[] }>("notifications", { limit }, { keepPrevious: true });
   const mark = useAction();
+  usePageTitle("Notifications");
   return (
     <section aria-labelledby="notifications-title">
       <LiveView live={live} what="notifications">

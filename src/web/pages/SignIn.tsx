@@ -1,12 +1,14 @@
 /** Signing in: the hub prints a one-time link (`…/login#code=gcl_…`); this page redeems it. */
 import { useEffect, useRef, useState } from "react";
 import { api, type SessionInfo } from "../api.ts";
+import { usePageTitle } from "../components/page-title.ts";
 import { ErrorNote } from "../components/states.tsx";
 
 export function SignIn({ code, onSignedIn }: { code: string | null; onSignedIn: (session: SessionInfo) => void }) {
   const [error, setError] = useState<string | null>(null);
   const [typed, setTyped] = useState("");
   const tried = useRef(false);
+  usePageTitle("Sign in");
 
   async function redeem(value: string) {
     setError(null);

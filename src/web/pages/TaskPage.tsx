@@ -4,6 +4,7 @@ import { isActive, isEnded } from "../../sdk/run-state.ts";
 import { api } from "../api.ts";
 import { Markdown, RunBadge } from "../components/bits.tsx";
 import { ImageUpload } from "../components/image-upload.tsx";
+import { usePageTitle } from "../components/page-title.ts";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { formatDuration, formatTime, formatUsd, runDuration } from "../format.ts";
@@ -28,6 +29,7 @@ export function TaskPage({ taskId }: { taskId: string }) {
     seenCount.current = count;
     if (grew > 0 && activityLimit > PAGE) setActivityLimit((limit) => Math.min(limit + grew, MAX));
   }, [count, activityLimit]);
+  usePageTitle(live.status === "ready" ? live.data.title : live.status === "error" ? "Not found" : null);
   const agents = useLive<AgentWithRuns[]>("agents");
   const agentList = agents.status === "ready" ? agents.data : [];
   return (
@@ -87,18 +89,34 @@ function Details({ task }: { task: TaskView }) {
   const [dueDate, setDueDate] = useState(task.dueDate ?? "");
   const [imageUrl, setImageUrl] = useState("");
   const save = useAction();
+  // Leaving the form (saved or not), the focus goes back to the button that opened it, not to the page's top.
+  const editButton = useRef<HTMLButtonElement>(null);
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (editing || !refocus.current) return;
+    refocus.current = false;
+    editButton.current?.focus();
+  }, [editing]);
+  const stopEditing = () => {
+    refocus.current = true;
+    setEditing(false);
+  };
   if (editing) {
     return (
       <form className="details" aria-label="Edit task" onSubmit={async (event) => {
         event.preventDefault();
-        if (await save.run(() => api.editTask(task.id, { title: title.trim(), description, dueDate: dueDate || null }))) setEditing(false);
+        if (await save.run(() => api.editTask(task.id, { title: title.trim(), description, dueDate: dueDate || null }))) stopEditing();
+      }} onKeyDown={(event) => {
+        if (event.key !== "Escape") return;
+        event.preventDefault();
+        stopEditing();
       }}>
-        <label>Title <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} /></label>
+        <label>Title <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} autoFocus /></label>
         <label>Description (Markdown) <textarea rows={6} value={description} onChange={(e) => setDescription(e.target.value)} /></label>
         <label>Due date <input type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} /></label>
         <div className="row">
           <button type="submit" disabled={save.busy || !title.trim()}>Save</button>
-          <button type="button" className="secondary" onClick={() => setEditing(false)}>Cancel</button>
+          <button type="button" className="secondary" onClick={stopEditing}>Cancel</button>
         </div>
         {save.error && <ErrorNote error={save.error} />}
       </form>
@@ -132,7 +150,7 @@ function Details({ task }: { task: TaskView }) {
           <button type="submit" className="secondary" disabled={!imageUrl.trim() || save.busy}>Add image</button>
         </form>
       </ImageUpload>
-      <button type="button" className="secondary" onClick={() => {
+      <button type="button" className="secondary" ref={editButton} onClick={() => {
         setTitle(task.title); setDescription(task.description); setDueDate(task.dueDate ?? ""); setEditing(true);
       }}>Edit task</button>
       {save.error && <ErrorNote error={save.error} />}

@@ -1,0 +1,82 @@
+/**
+ * The owner's web UI in a real headless Chromium, used from the keyboard and heard through
+ * a screen reader: where the focus goes, what the tab is called. Each step stands on its
+ * own after the sign-in.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import { startTestHub, type TestHub } from "../support/hub.ts";
+import { launchBrowser, type TestBrowser } from "./support/browser.ts";
+import { ensureWebBuilt } from "./support/build.ts";
+
+const WAIT = { timeout: 20_000 };
+
+describe("the web UI from the keyboard, in a real browser", { timeout: 300_000 }, () => {
+  let t: TestHub;
+  let b: TestBrowser;
+  let page: Page;
+
+  before(async () => {
+    ensureWebBuilt();
+    t = await startTestHub();
+    b = await launchBrowser();
+    page = await b.context.newPage();
+    await page.goto(await t.hub.loginLink());
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+  });
+
+  after(async () => {
+    await b?.close();
+    await t?.close();
+  });
+
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement;
+    return el ? `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""} ${el.getAttribute("aria-label") ?? (el as HTMLElement).innerText?.slice(0, 40) ?? ""}`.trim() : "";
+  });
+  const newTask = async (title: string) => {
+    const res = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title });
+    assert.equal(res.status, 201);
+    return res.body.id as string;
+  };
+
+  it("names the tab after the page, and moves the focus to the new page's content when a link opens it", async () => {
+    await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    await page.waitForFunction(() => document.title.startsWith("General"), undefined, WAIT);
+    await newTask("Tab title task");
+    const link = page.locator(".card", { hasText: "Tab title task" }).getByRole("link");
+    await link.focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Tab title task" }).waitFor(WAIT);
+    await page.waitForFunction(() => document.title.startsWith("Tab title task"), undefined, WAIT);
+    assert.match(await focused(), /^main#main/, "the focus is on the new page, not lost on the link that went away");
+    await page.getByRole("link", { name: "Agents" }).click();
+    await page.getByRole("heading", { name: "Agents" }).first().waitFor(WAIT);
+    await page.waitForFunction(() => document.title.startsWith("Agents"), undefined, WAIT);
+  });
+
+  it("Edit task puts the focus in the title; Escape cancels, and the focus goes back to Edit task, as after a save", async () => {
+    const taskId = await newTask("Keyboard edit");
+    await page.goto(`${t.baseUrl}/tasks/${taskId}`);
+    await page.getByRole("heading", { name: "Keyboard edit" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Edit task" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("form", { name: "Edit task" }).waitFor(WAIT);
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value), "Keyboard edit", "the focus is in the title");
+    await page.keyboard.type(" (changed)");
+    await page.keyboard.press("Escape");
+    await page.getByRole("form", { name: "Edit task" }).waitFor({ state: "detached", ...WAIT });
+    assert.match(await focused(), /^button Edit task/);
+    await page.getByRole("heading", { name: "Keyboard edit" }).waitFor(WAIT);
+
+    await page.keyboard.press("Enter");
+    await page.getByRole("form", { name: "Edit task" }).waitFor(WAIT);
+    await page.keyboard.press("End");
+    await page.keyboard.type(" (saved)");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Keyboard edit (saved)" }).waitFor(WAIT);
+    assert.match(await focused(), /^button Edit task/);
+  });
+});
