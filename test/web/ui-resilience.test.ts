@@ -123,6 +123,31 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.unroute("**/api/v1/tasks");
   });
 
+  it("someone else deletes the chosen agent, or the task itself, while the page is open: it goes on with what is left", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Deleted under the page" });
+    assert.equal(made.status, 201);
+    const doomed = await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Doomed agent" });
+    assert.equal(doomed.status, 201);
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Deleted under the page" }).waitFor(WAIT);
+    const agentSelect = page.getByRole("combobox", { name: "Agent" });
+    await agentSelect.selectOption({ label: "Doomed agent" });
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/agents/${doomed.body.id}`)).status, 204);
+    await page.getByRole("button", { name: "@Doomed agent" }).waitFor({ state: "detached", ...WAIT });
+    const shown = await agentSelect.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent);
+    await page.getByRole("button", { name: "Delegate" }).click();
+    // The run goes to the agent the list shows, not to the one that is gone.
+    await page.locator(".timeline .run", { hasText: shown! }).waitFor(WAIT);
+    assert.equal(await page.getByRole("alert").count(), 0);
+    // No agent works here: the run waits, and a task is deleted only once its runs stop.
+    await page.getByRole("button", { name: "Stop run" }).click();
+    await page.locator('.timeline .run[data-status="STOPPED"]').waitFor(WAIT);
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/tasks/${made.body.id}`)).status, 204);
+    await page.getByRole("alert").filter({ hasText: "no longer exists" }).waitFor(WAIT);
+    await page.getByRole("link", { name: "Back to General" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+  });
+
   it("says when the live connection is lost, and shows fresh data once the hub is back", async () => {
     await board();
     const banner = page.getByRole("status").filter({ hasText: "Reconnecting" });

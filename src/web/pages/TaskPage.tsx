@@ -2,7 +2,7 @@
 import { type RefObject, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { isActive, isEnded } from "../../sdk/run-state.ts";
 import { api } from "../api.ts";
-import { Markdown, RunBadge } from "../components/bits.tsx";
+import { Link, Markdown, RunBadge } from "../components/bits.tsx";
 import { ImageUpload } from "../components/image-upload.tsx";
 import { usePageTitle } from "../components/page-title.ts";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
@@ -16,7 +16,7 @@ import type { Activity, AgentWithRuns, MemberView, RunListItem, TaskView } from 
 const PAGE = 100;
 const MAX = 2000;
 
-export function TaskPage({ taskId }: { taskId: string }) {
+export function TaskPage({ taskId, projectName }: { taskId: string; projectName: (projectId: string) => string | undefined }) {
   const [activityLimit, setActivityLimit] = useState(PAGE);
   const live = useLive<TaskView>("task", { taskId, activityLimit }, { keepPrevious: true });
   // Once older entries were asked for, new ones widen the window instead of sliding it: the oldest shown, which the
@@ -32,6 +32,18 @@ export function TaskPage({ taskId }: { taskId: string }) {
   usePageTitle(live.status === "ready" ? live.data.title : live.status === "error" ? "Not found" : null);
   const agents = useLive<AgentWithRuns[]>("agents");
   const agentList = agents.status === "ready" ? agents.data : [];
+  // The task as last shown: once it is gone (deleted, or its workspace left), the way back to its board.
+  const shown = useRef<TaskView | null>(null);
+  if (live.status === "ready") shown.current = live.data;
+  const gone = live.status === "error" && live.code === "NOT_FOUND" ? shown.current : null;
+  if (gone) {
+    return (
+      <>
+        <ErrorNote error="This task no longer exists, or you are no longer in its workspace." />
+        <Link to={`/projects/${gone.projectId}`}>Back to {projectName(gone.projectId) ?? "the board"}</Link>
+      </>
+    );
+  }
   return (
     <LiveView live={live} what="task">
       {(task) => (
@@ -255,7 +267,8 @@ function Delegate({ taskId, agents }: { taskId: string; agents: AgentWithRuns[] 
   const [agentId, setAgentId] = useState("");
   const [prompt, setPrompt] = useState("");
   const send = useAction();
-  const chosen = agentId || agents[0]?.id || "";
+  // The one picked while it is on the list (someone may delete it meanwhile), else the list's first: what the select shows.
+  const chosen = agents.some((a) => a.id === agentId) ? agentId : agents[0]?.id ?? "";
   return (
     <form className="delegate" aria-labelledby="delegate-title" onSubmit={async (event) => {
       event.preventDefault();
