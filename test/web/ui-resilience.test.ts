@@ -148,6 +148,27 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
   });
 
+  it("a new workspace made, then its project not (no answer): trying again makes the project in that workspace, not a second one", async () => {
+    await board();
+    let refused = false;
+    await page.route("**/api/v1/projects", (route) => {
+      if (route.request().method() !== "POST" || refused) return route.fallback();
+      refused = true;
+      return route.abort("connectionrefused");
+    });
+    await page.getByText("New project").click();
+    await page.getByRole("combobox", { name: "Workspace" }).selectOption({ label: "New workspace…" });
+    await page.getByLabel("Workspace name").fill("Only once");
+    await page.getByLabel("Project name").fill("Roadmap");
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.getByRole("alert").filter({ hasText: "Could not reach the hub" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.getByRole("heading", { name: "Roadmap" }).waitFor(WAIT);
+    await page.unroute("**/api/v1/projects");
+    const workspaces = await t.owner(t.creds.ownerToken, "GET", "/workspaces");
+    assert.equal((workspaces.body as { name: string }[]).filter((w) => w.name === "Only once").length, 1);
+  });
+
   it("says when the live connection is lost, and shows fresh data once the hub is back", async () => {
     await board();
     const banner = page.getByRole("status").filter({ hasText: "Reconnecting" });

@@ -215,6 +215,8 @@ function NewProject({ workspaces }: { workspaces: MeView["workspaces"] }) {
       let projectId = "";
       const ok = await create.run(async () => {
         const target = inNew ? (await api.createWorkspace(workspaceName.trim())).id : workspaceId;
+        // Made: should the project fail, trying again puts it in this workspace instead of making another.
+        setWorkspaceId(target);
         projectId = (await api.createProject(target, name.trim())).id;
       });
       if (ok) navigate(`/projects/${projectId}`);
