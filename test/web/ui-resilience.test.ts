@@ -169,6 +169,20 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     assert.equal((workspaces.body as { name: string }[]).filter((w) => w.name === "Only once").length, 1);
   });
 
+  it("a file that is not an image, dropped on a task's details, is refused in words, not opened by the browser in the app's place", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Drop a PDF" });
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Drop a PDF" }).waitFor(WAIT);
+    const left = await page.evaluate(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(["%PDF-1.4"], "spec.pdf", { type: "application/pdf" }));
+      // false: the page took the drop (dispatchEvent answers whether the default, opening the file, may go ahead).
+      return document.querySelector(".image-drop")!.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    });
+    assert.equal(left, false, "the page keeps the drop it invited");
+    await page.getByRole("alert").filter({ hasText: "spec.pdf is not an image" }).waitFor(WAIT);
+  });
+
   it("says when the live connection is lost, and shows fresh data once the hub is back", async () => {
     await board();
     const banner = page.getByRole("status").filter({ hasText: "Reconnecting" });

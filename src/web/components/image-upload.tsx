@@ -11,7 +11,8 @@ import { useAction } from "./use-action.ts";
 
 const ACCEPT = "image/png,image/jpeg,image/gif,image/webp";
 
-const imageFiles = (files: FileList | null | undefined): File[] => Array.from(files ?? []).filter((f) => f.type.startsWith("image/"));
+const isImage = (file: File) => file.type.startsWith("image/");
+const imageFiles = (files: FileList | null | undefined): File[] => Array.from(files ?? []).filter(isImage);
 
 export function ImageUpload({ task, children }: { task: TaskView; children: ReactNode }) {
   const upload = useAction();
@@ -19,13 +20,18 @@ export function ImageUpload({ task, children }: { task: TaskView; children: Reac
   // This render's `add` (it knows the task's images now), for the paste listener set up once.
   const latest = useRef<(files: File[]) => void>(() => {});
 
+  /** Uploads the images among `files` into the task; says which of them are not images. */
   async function add(files: File[]) {
     if (files.length === 0) return;
     await upload.run(async () => {
-      const uploaded = [];
-      for (const file of files) uploaded.push(await api.upload(task.workspaceId, file));
-      const images = [...task.images, ...uploaded.map((u, i) => ({ url: u.url, name: u.name ?? files[i]!.name ?? "" }))];
-      await api.editTask(task.id, { images });
+      const images = files.filter(isImage);
+      const others = files.filter((f) => !isImage(f)).map((f) => f.name || "a file");
+      if (images.length > 0) {
+        const uploaded = [];
+        for (const file of images) uploaded.push(await api.upload(task.workspaceId, file));
+        await api.editTask(task.id, { images: [...task.images, ...uploaded.map((u, i) => ({ url: u.url, name: u.name ?? images[i]!.name ?? "" }))] });
+      }
+      if (others.length > 0) throw new Error(`${others.join(", ")} ${others.length === 1 ? "is not an image" : "are not images"}: a task takes PNG, JPEG, GIF and WebP images.`);
     });
   }
   latest.current = (files) => void add(files);
@@ -47,10 +53,10 @@ export function ImageUpload({ task, children }: { task: TaskView; children: Reac
       className="image-drop"
       onDragOver={(event) => { if (event.dataTransfer.types.includes("Files")) event.preventDefault(); }}
       onDrop={(event) => {
-        const files = imageFiles(event.dataTransfer.files);
-        if (files.length === 0) return;
+        // A drop of files was invited (onDragOver): left to the browser, it would open the file in the app's place.
+        if (!event.dataTransfer.types.includes("Files")) return;
         event.preventDefault();
-        void add(files);
+        void add(Array.from(event.dataTransfer.files));
       }}
     >
       {children}
@@ -60,7 +66,7 @@ export function ImageUpload({ task, children }: { task: TaskView; children: Reac
         </button>
         <input ref={input} type="file" accept={ACCEPT} multiple hidden aria-label="Image file"
           onChange={(event) => {
-            const files = imageFiles(event.target.files);
+            const files = Array.from(event.target.files ?? []);
             event.target.value = "";
             void add(files);
           }} />
