@@ -47,21 +47,24 @@ export function App() {
         {auth.state === "out" && auth.error && <ErrorNote error={auth.error} />}
         <SignIn code={route.page === "login" ? route.code : null} onSignedIn={(session) => {
           setAuth({ state: "in", session });
-          navigate("/", { replace: true });
+          // Signed in again where the session ended (a task, a board): that page, not the first board.
+          if (route.page === "login") navigate("/", { replace: true });
         }} />
       </>
     );
   }
-  return <Shell route={route} onSignedOut={() => setAuth({ state: "out" })} />;
+  return <Shell route={route} onSignedOut={(why) => setAuth({ state: "out", error: why })} />;
 }
 
-function Shell({ route, onSignedOut }: { route: Route; onSignedOut: () => void }) {
+function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: string) => void }) {
   const me = useLive<MeView>("me");
   const [signOutError, setSignOutError] = useState<string | null>(null);
   const lost = useConnectionLost();
   // The session ended elsewhere (signed out in another tab, or expired): back to sign-in.
   useEffect(() => {
-    if (me.status === "error" && me.code === "UNAUTHORIZED") void closeLiveClient().then(onSignedOut);
+    if (me.status === "error" && me.code === "UNAUTHORIZED") {
+      void closeLiveClient().then(() => onSignedOut("Your session has ended (signed out elsewhere, or expired): sign in again."));
+    }
   }, [me, onSignedOut]);
   const unread = me.status === "ready" ? me.data.unreadNotifications : 0;
   const firstProject = me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects)[0] : undefined;

@@ -11,6 +11,7 @@ import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { ensureWebBuilt } from "./support/build.ts";
+import { loginCode } from "./support/session.ts";
 
 const WAIT = { timeout: 20_000 };
 
@@ -181,6 +182,22 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     });
     assert.equal(left, false, "the page keeps the drop it invited");
     await page.getByRole("alert").filter({ hasText: "spec.pdf is not an image" }).waitFor(WAIT);
+  });
+
+  it("a session ended elsewhere: the sign-in page says why, and signing in again goes back to the page that was open", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Where I was" });
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Where I was" }).waitFor(WAIT);
+    // Signed out in another tab (the same cookie).
+    const other = await b.context.newPage();
+    await other.goto(`${t.baseUrl}/agents`);
+    await other.evaluate(() => fetch("/api/v1/session", { method: "DELETE", headers: { "x-groupchat-csrf": "1" } }));
+    await other.close();
+    await page.getByRole("alert").filter({ hasText: "Your session has ended" }).waitFor(WAIT);
+    await page.getByLabel("Or paste the sign-in code").fill(await loginCode(t));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Where I was" }).waitFor(WAIT);
+    assert.equal(new URL(page.url()).pathname, `/tasks/${made.body.id}`);
   });
 
   it("says when the live connection is lost, and shows fresh data once the hub is back", async () => {
