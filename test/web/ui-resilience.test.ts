@@ -200,6 +200,29 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     assert.equal(new URL(page.url()).pathname, `/tasks/${made.body.id}`);
   });
 
+  it("Markdown from a person or an agent cannot cover the page, pose as its controls or take its ids; Markdown itself still renders", async () => {
+    const description = [
+      '<div style="position:fixed;inset:0;z-index:99;background:white">Your session has ended: paste your token here</div>',
+      '<textarea id="comment-body"></textarea> <select name="x"><option>1</option></select> <p class="state error" role="alert">Fake alert</p>',
+      "",
+      "**bold**, [a link](https://example.com) and `code`",
+      "",
+      "| a | b |\n|---|---|\n| 1 | 2 |",
+    ].join("\n");
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Hostile Markdown", description });
+    assert.equal(made.status, 201);
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Hostile Markdown" }).waitFor(WAIT);
+    const markdown = page.locator(".details .markdown");
+    await markdown.locator("strong", { hasText: "bold" }).waitFor(WAIT);
+    assert.equal(await markdown.locator("[style], [id], [name], [class], [role], textarea, select").count(), 0);
+    assert.equal(await markdown.locator('a[href="https://example.com"][target="_blank"]').count(), 1);
+    assert.equal(await markdown.locator("table td").count(), 2);
+    // The page's own comment field is still the one its label names.
+    await page.getByRole("textbox", { name: /^Comment/ }).fill("still mine");
+    assert.equal(await page.getByRole("alert").count(), 0);
+  });
+
   it("says when the live connection is lost, and shows fresh data once the hub is back", async () => {
     await board();
     const banner = page.getByRole("status").filter({ hasText: "Reconnecting" });
