@@ -79,4 +79,19 @@ describe("the web UI from the keyboard, in a real browser", { timeout: 300_000 }
     await page.getByRole("heading", { name: "Keyboard edit (saved)" }).waitFor(WAIT);
     assert.match(await focused(), /^button Edit task/);
   });
+
+  it("Escape closes the Settings and Members panels that float over the board, and gives the focus back to their summary", async () => {
+    await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    for (const [name, inside] of [["Settings", "Project name"], ["Members", null]] as const) {
+      const summary = page.locator("summary", { hasText: name });
+      await summary.focus();
+      await page.keyboard.press("Enter");
+      await page.waitForFunction((n) => Array.from(document.querySelectorAll("details")).some((d) => d.open && d.querySelector("summary")?.textContent?.startsWith(n)), name, WAIT);
+      if (inside) await page.getByRole("form", { name: "Project settings" }).getByLabel(inside).focus();
+      await page.keyboard.press("Escape");
+      await page.waitForFunction((n) => !Array.from(document.querySelectorAll("details")).some((d) => d.open && d.querySelector("summary")?.textContent?.startsWith(n)), name, WAIT);
+      assert.match(await focused(), new RegExp(`^summary ${name}`));
+    }
+  });
 });

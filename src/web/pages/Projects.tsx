@@ -4,6 +4,7 @@
  */
 import { useState } from "react";
 import { api } from "../api.ts";
+import { closeOnEscape } from "../components/popover.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { ErrorNote } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
@@ -45,7 +46,7 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
   const members = live.status === "ready" ? live.data : [];
   const iCreated = members.some((m) => m.id === myId && m.isCreator);
   return (
-    <details className="members">
+    <details className="members" onKeyDown={closeOnEscape}>
       <summary>Members{live.status === "ready" ? ` (${members.length})` : ""}</summary>
       <ul aria-label={`Members of ${workspace.name}`}>
         {members.map((m) => (
@@ -77,7 +78,7 @@ function Settings(props: SettingsProps) {
   // Rendered only while open: closed, its fields are not on the page (nor its members subscription).
   const [open, setOpen] = useState(false);
   return (
-    <details className="settings" onToggle={(event) => setOpen(event.currentTarget.open)}>
+    <details className="settings" onToggle={(event) => setOpen(event.currentTarget.open)} onKeyDown={closeOnEscape}>
       <summary>Settings</summary>
       {open && <SettingsPanel {...props} />}
     </details>
