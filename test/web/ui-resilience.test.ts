@@ -223,6 +223,19 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     assert.equal(await page.getByRole("alert").count(), 0);
   });
 
+  it("Copy where the browser gives no clipboard (a hub over plain http on a LAN address): the token is selected, and the page says to press Ctrl+C", async () => {
+    await page.goto(`${t.baseUrl}/tokens`);
+    await page.getByRole("heading", { name: "API tokens" }).waitFor(WAIT);
+    // What a page that is not a secure context gets.
+    await page.evaluate(() => Object.defineProperty(navigator, "clipboard", { value: undefined, configurable: true }));
+    await page.getByLabel("Name").fill("Copied by hand");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const token = (await page.getByTestId("api-token").textContent())!;
+    await page.getByTestId("api-token-once").getByRole("button", { name: "Copy" }).click();
+    await page.getByText("press Ctrl+C").waitFor(WAIT);
+    assert.equal(await page.evaluate(() => window.getSelection()?.toString()), token);
+  });
+
   it("says when the live connection is lost, and shows fresh data once the hub is back", async () => {
     await board();
     const banner = page.getByRole("status").filter({ hasText: "Reconnecting" });

@@ -1,5 +1,5 @@
 /** A secret the hub shows this once (an agent's token, an invite or sign-in link): copy it, then it is gone. */
-import { useState, type ReactNode } from "react";
+import { useRef, useState, type ReactNode } from "react";
 
 export function ShownOnce({ label, text, testId, className, onDone, children }: {
   label: string;
@@ -10,18 +10,33 @@ export function ShownOnce({ label, text, testId, className, onDone, children }: 
   /** What it is and where it goes. */
   children: ReactNode;
 }) {
-  const [copied, setCopied] = useState(false);
+  // "by hand": the browser gave no clipboard (a page over plain http that is not localhost has none) or refused.
+  const [copied, setCopied] = useState<"no" | "yes" | "by hand">("no");
+  const code = useRef<HTMLElement>(null);
+  const selectIt = () => {
+    if (!code.current) return;
+    const range = document.createRange();
+    range.selectNodeContents(code.current);
+    window.getSelection()?.removeAllRanges();
+    window.getSelection()?.addRange(range);
+  };
   return (
     <section className={`token-once ${className ?? ""}`} role="region" aria-label={label}>
       {children}
-      <pre><code data-testid={testId}>{text}</code></pre>
+      <pre><code ref={code} data-testid={testId}>{text}</code></pre>
       <div className="row">
         <button type="button" onClick={() => {
-          void navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false));
-        }}>{copied ? "Copied" : "Copy"}</button>
+          const writing = navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.reject(new Error("no clipboard"));
+          writing.then(() => setCopied("yes"), () => {
+            selectIt();
+            setCopied("by hand");
+          });
+        }}>{copied === "yes" ? "Copied" : "Copy"}</button>
         <button type="button" className="secondary" onClick={onDone}>Done</button>
       </div>
-      <p className="sr-only" aria-live="polite">{copied ? "Copied to the clipboard" : ""}</p>
+      <p className={copied === "by hand" ? "meta" : "sr-only"} aria-live="polite">
+        {copied === "yes" ? "Copied to the clipboard" : copied === "by hand" ? "The browser gave no clipboard: it is selected, press Ctrl+C (⌘C) to copy it." : ""}
+      </p>
     </section>
   );
 }
