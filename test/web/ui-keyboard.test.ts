@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { startTestHub, type TestHub } from "../support/hub.ts";
+import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { ensureWebBuilt } from "./support/build.ts";
 
@@ -93,5 +93,28 @@ describe("the web UI from the keyboard, in a real browser", { timeout: 300_000 }
       await page.waitForFunction((n) => !Array.from(document.querySelectorAll("details")).some((d) => d.open && d.querySelector("summary")?.textContent?.startsWith(n)), name, WAIT);
       assert.match(await focused(), new RegExp(`^summary ${name}`));
     }
+  });
+
+  it("the unread count in the header is readable, light and dark (WCAG AA: contrast at least 4.5:1)", async () => {
+    const { runId } = await delegatedRun(t, "Notify me");
+    assert.equal((await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/start`)).status, 200);
+    assert.equal((await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: "On it" })).status, 201);
+    await page.goto(`${t.baseUrl}/agents`);
+    const pill = page.getByTestId("unread-count");
+    await page.waitForFunction(() => Number(document.querySelector("[data-testid=unread-count]")?.textContent) > 0, undefined, WAIT);
+    for (const colorScheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme });
+      // Relative luminance of the text and of its background (WCAG 2), the lighter first.
+      const ratio = await pill.evaluate((el) => {
+        const style = getComputedStyle(el);
+        const [a, b] = [style.color, style.backgroundColor].map((css) => {
+          const [r, g, bl] = css.match(/\d+(\.\d+)?/g)!.slice(0, 3).map((v) => Number(v) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+          return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+        }).sort((x, y) => y - x);
+        return (a! + 0.05) / (b! + 0.05);
+      });
+      assert.ok(ratio >= 4.5, `${colorScheme}: ${ratio.toFixed(2)}:1`);
+    }
+    await page.emulateMedia({ colorScheme: "light" });
   });
 });
