@@ -117,4 +117,33 @@ describe("the web UI from the keyboard, in a real browser", { timeout: 300_000 }
     }
     await page.emulateMedia({ colorScheme: "light" });
   });
+
+  it("Ctrl+Enter (⌘Enter) posts a comment from its box, never an empty one, and Enter alone is a new line", async () => {
+    const taskId = await newTask("Keyboard comment");
+    await page.goto(`${t.baseUrl}/tasks/${taskId}`);
+    await page.getByRole("heading", { name: "Keyboard comment" }).waitFor(WAIT);
+    const box = page.getByRole("textbox", { name: /^Comment/ });
+    await box.fill("   ");
+    await box.press("Control+Enter");
+    await box.fill("First line");
+    await box.press("Enter");
+    await page.keyboard.type("second line");
+    await box.press("Control+Enter");
+    await page.locator(".comment", { hasText: "second line" }).waitFor(WAIT);
+    await page.waitForFunction(() => (document.getElementById("comment-body") as HTMLTextAreaElement).value === "", undefined, WAIT);
+    const feed = (await t.owner(t.creds.ownerToken, "GET", `/tasks/${taskId}`)).body.activity as { type: string; body: string }[];
+    assert.deepEqual(feed.filter((a) => a.type === "comment").map((a) => a.body), ["First line\nsecond line"]);
+  });
+
+  it("Follow up puts the focus in its message, and Escape cancels it", async () => {
+    const { taskId, runId } = await delegatedRun(t, "Keyboard follow-up");
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", `/runs/${runId}/stop`)).status, 200);
+    await page.goto(`${t.baseUrl}/tasks/${taskId}`);
+    await page.getByRole("heading", { name: "Keyboard follow-up" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Follow up" }).click();
+    await page.keyboard.type("and the docs");
+    assert.equal(await page.getByLabel("Follow-up message").inputValue(), "and the docs");
+    await page.keyboard.press("Escape");
+    await page.getByRole("form", { name: "Follow-up" }).waitFor({ state: "detached", ...WAIT });
+  });
 });

@@ -4,6 +4,7 @@ import { isActive, isEnded } from "../../sdk/run-state.ts";
 import { api } from "../api.ts";
 import { Link, Markdown, RunBadge } from "../components/bits.tsx";
 import { ImageUpload } from "../components/image-upload.tsx";
+import { submitOnModEnter } from "../components/keys.ts";
 import { usePageTitle } from "../components/page-title.ts";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
@@ -124,7 +125,7 @@ function Details({ task }: { task: TaskView }) {
         stopEditing();
       }}>
         <label>Title <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} autoFocus /></label>
-        <label>Description (Markdown) <textarea rows={6} value={description} onChange={(e) => setDescription(e.target.value)} /></label>
+        <label>Description (Markdown) <textarea rows={6} value={description} onChange={(e) => setDescription(e.target.value)} onKeyDown={submitOnModEnter} /></label>
         <label>Due date <input type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} /></label>
         <div className="row">
           <button type="submit" disabled={save.busy || !title.trim()}>Save</button>
@@ -248,8 +249,8 @@ function CommentBox({ taskId, agentNames }: { taskId: string; agentNames: string
       event.preventDefault();
       if (await post.run(() => api.comment(taskId, body))) setBody("");
     }}>
-      <label htmlFor="comment-body">Comment (Markdown; @mention an agent to delegate to it)</label>
-      <textarea id="comment-body" rows={3} value={body} onChange={(e) => setBody(e.target.value)} />
+      <label htmlFor="comment-body">Comment (Markdown; @mention an agent to delegate to it; Ctrl+Enter posts)</label>
+      <textarea id="comment-body" rows={3} value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnModEnter} />
       {agentNames.length > 0 && (
         <div className="mentions" role="group" aria-label="Mention an agent">
           {agentNames.map((name) => (
@@ -282,7 +283,7 @@ function Delegate({ taskId, agents }: { taskId: string; agents: AgentWithRuns[] 
               {agents.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
             </select>
           </label>
-          <label>Prompt (optional) <textarea rows={2} value={prompt} onChange={(e) => setPrompt(e.target.value)} /></label>
+          <label>Prompt (optional) <textarea rows={2} value={prompt} onChange={(e) => setPrompt(e.target.value)} onKeyDown={submitOnModEnter} /></label>
           <button type="submit" disabled={send.busy || !chosen}>Delegate</button>
         </>
       )}
@@ -344,8 +345,8 @@ function RunItem({ run, turn, now }: { run: RunListItem; turn: number; now: numb
         <form aria-label="Follow-up" onSubmit={async (event) => {
           event.preventDefault();
           if (await follow.run(() => api.followUp(run.id, message.trim()))) { setMessage(""); setFollowing(false); }
-        }}>
-          <label>Follow-up message <textarea rows={2} value={message} onChange={(e) => setMessage(e.target.value)} autoFocus /></label>
+        }} onKeyDown={(event) => { if (event.key === "Escape") setFollowing(false); }}>
+          <label>Follow-up message <textarea rows={2} value={message} onChange={(e) => setMessage(e.target.value)} onKeyDown={submitOnModEnter} autoFocus /></label>
           <div className="row">
             <button type="submit" disabled={follow.busy || !message.trim()}>Send follow-up</button>
             <button type="button" className="secondary" onClick={() => setFollowing(false)}>Cancel</button>
