@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
+import { png } from "../bridge/support/image-server.ts";
 import { resolveHubConfig } from "../../src/hub/config.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
@@ -234,6 +235,22 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.getByTestId("api-token-once").getByRole("button", { name: "Copy" }).click();
     await page.getByText("press Ctrl+C").waitFor(WAIT);
     assert.equal(await page.evaluate(() => window.getSelection()?.toString()), token);
+  });
+
+  it("of several images picked at once, the ones the hub takes go in the task even when another is refused, which is named", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Three screenshots" });
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Three screenshots" }).waitFor(WAIT);
+    const tooBig = Buffer.concat([png(), Buffer.alloc(11 * 1024 * 1024)]);
+    await page.getByLabel("Image file").setInputFiles([
+      { name: "one.png", mimeType: "image/png", buffer: png() },
+      { name: "huge.png", mimeType: "image/png", buffer: tooBig },
+      { name: "three.png", mimeType: "image/png", buffer: png() },
+    ]);
+    await page.getByRole("alert").filter({ hasText: "huge.png" }).waitFor(WAIT);
+    await page.locator(".images img[alt='three.png']").waitFor(WAIT);
+    const images = (await t.owner(t.creds.ownerToken, "GET", `/tasks/${made.body.id}`)).body.images as { name: string }[];
+    assert.deepEqual(images.map((i) => i.name), ["one.png", "three.png"]);
   });
 
   it("says when the live connection is lost, and shows fresh data once the hub is back", async () => {

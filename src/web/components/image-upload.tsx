@@ -26,12 +26,20 @@ export function ImageUpload({ task, children }: { task: TaskView; children: Reac
     await upload.run(async () => {
       const images = files.filter(isImage);
       const others = files.filter((f) => !isImage(f)).map((f) => f.name || "a file");
-      if (images.length > 0) {
-        const uploaded = [];
-        for (const file of images) uploaded.push(await api.upload(task.workspaceId, file));
-        await api.editTask(task.id, { images: [...task.images, ...uploaded.map((u, i) => ({ url: u.url, name: u.name ?? images[i]!.name ?? "" }))] });
+      // Each on its own: one the hub refuses (too big, over the quota) names itself, and the others still go in.
+      const added: { url: string; name: string }[] = [];
+      const refused: string[] = [];
+      for (const file of images) {
+        try {
+          const uploaded = await api.upload(task.workspaceId, file);
+          added.push({ url: uploaded.url, name: uploaded.name ?? file.name ?? "" });
+        } catch (e) {
+          refused.push(`${file.name || "An image"}: ${(e as Error).message}`);
+        }
       }
-      if (others.length > 0) throw new Error(`${others.join(", ")} ${others.length === 1 ? "is not an image" : "are not images"}: a task takes PNG, JPEG, GIF and WebP images.`);
+      if (added.length > 0) await api.editTask(task.id, { images: [...task.images, ...added] });
+      if (others.length > 0) refused.push(`${others.join(", ")} ${others.length === 1 ? "is not an image" : "are not images"}: a task takes PNG, JPEG, GIF and WebP images.`);
+      if (refused.length > 0) throw new Error(refused.join(" "));
     });
   }
   latest.current = (files) => void add(files);
