@@ -146,4 +146,23 @@ describe("the web UI from the keyboard, in a real browser", { timeout: 300_000 }
     await page.keyboard.press("Escape");
     await page.getByRole("form", { name: "Follow-up" }).waitFor({ state: "detached", ...WAIT });
   });
+
+  it("a screen reader hears each new feed entry as it comes, and not the hundred older ones that Show older brings", async () => {
+    const taskId = await newTask("Long feed, heard");
+    for (let i = 0; i < 105; i++) {
+      assert.equal((await t.owner(t.creds.ownerToken, "POST", `/tasks/${taskId}/comments`, { body: `Old comment ${i}.` })).status, 201);
+    }
+    await page.goto(`${t.baseUrl}/tasks/${taskId}`);
+    await page.getByRole("heading", { name: "Long feed, heard" }).waitFor(WAIT);
+    await page.locator(".comment", { hasText: "Old comment 104." }).waitFor(WAIT);
+    const heard = () => page.evaluate(() => Array.from(document.querySelectorAll("[aria-live]")).map((el) => el.textContent ?? "").join("\n"));
+    assert.doesNotMatch(await heard(), /Old comment/, "what was there on opening is not announced");
+
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", `/tasks/${taskId}/comments`, { body: "A **new** one." })).status, 201);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll("[aria-live]")).some((el) => el.textContent?.includes("root: A new one.")), undefined, WAIT);
+
+    await page.getByRole("button", { name: /^Show \d+ older/ }).click();
+    await page.locator(".comment", { hasText: "Old comment 0." }).waitFor(WAIT);
+    assert.doesNotMatch(await heard(), /Old comment/, "the older entries are shown, not read out");
+  });
 });

@@ -3,6 +3,7 @@ import { type RefObject, useEffect, useLayoutEffect, useRef, useState } from "re
 import { isActive, isEnded } from "../../sdk/run-state.ts";
 import { api } from "../api.ts";
 import { Link, Markdown, RunBadge } from "../components/bits.tsx";
+import { renderMarkdown } from "../markdown.ts";
 import { ImageUpload } from "../components/image-upload.tsx";
 import { submitOnModEnter } from "../components/keys.ts";
 import { usePageTitle } from "../components/page-title.ts";
@@ -207,19 +208,50 @@ function useKeptInPlace(list: RefObject<HTMLOListElement | null>, firstId: strin
   };
 }
 
+/** An entry as words to hear: who, and what they wrote or did. */
+function spoken(item: Activity): string {
+  if (item.type === "status_change") {
+    const what = item.subject === "task" ? "task" : "run";
+    return `${item.author.name} ${item.from === null ? `opened a ${what}` : `moved the ${what} ${item.from}`} → ${item.to}${item.body ? ` — ${item.body}` : ""}`;
+  }
+  const text = new DOMParser().parseFromString(renderMarkdown(item.body), "text/html").body.textContent?.trim() ?? "";
+  return `${item.author.name}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`;
+}
+
+/**
+ * The entries that came after the newest one already shown, in words, for a live region: not the feed
+ * itself, where the hundred older entries "Show older" brings would all be read out too.
+ */
+function useNewEntriesSpoken(activity: Activity[]): string {
+  const newest = useRef<string | null | undefined>(undefined);
+  const [said, setSaid] = useState("");
+  useEffect(() => {
+    const was = newest.current;
+    newest.current = activity.at(-1)?.id ?? null;
+    if (was === undefined || newest.current === was) return;
+    const from = was === null ? -1 : activity.findIndex((item) => item.id === was);
+    // Gone from the window (more came at once than it holds): the newest alone.
+    setSaid((from === -1 && was !== null ? activity.slice(-1) : activity.slice(from + 1)).map(spoken).join("\n"));
+  }, [activity]);
+  return said;
+}
+
 function ActivityFeed({ activity, total, limit, onMore }: { activity: Activity[]; total: number; limit: number; onMore: () => void }) {
   const list = useRef<HTMLOListElement>(null);
   const keep = useKeptInPlace(list, activity[0]?.id);
-  if (activity.length === 0) return <Empty>No activity yet.</Empty>;
+  const said = useNewEntriesSpoken(activity);
+  const heard = <p className="sr-only" aria-live="polite">{said}</p>;
+  if (activity.length === 0) return <>{heard}<Empty>No activity yet.</Empty></>;
   const hidden = total - activity.length;
   return (
     <>
+      {heard}
       {hidden > 0 && (limit < MAX ? (
         <button type="button" className="secondary more" onClick={() => { keep(); onMore(); }}>
           Show {Math.min(hidden, PAGE)} older ({hidden} not shown)
         </button>
       ) : <p className="meta">{hidden} older not shown</p>)}
-      <ol ref={list} className="activity" aria-live="polite" aria-relevant="additions">
+      <ol ref={list} className="activity">
         {activity.map((item) => item.type === "status_change" ? (
           <li key={item.id} className="status-change" data-activity-id={item.id}>
             <span>{item.author.name}</span> {item.from === null ? `opened a ${item.subject === "task" ? "task" : "run"}` : `moved the ${item.subject === "task" ? "task" : "run"} ${item.from}`}
