@@ -253,6 +253,21 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     assert.deepEqual(images.map((i) => i.name), ["one.png", "three.png"]);
   });
 
+  it("someone else edits the task while it is being edited here: the form says so before a save would replace their words", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Edited twice", description: "First words" });
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Edited twice" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Edit task" }).click();
+    const form = page.getByRole("form", { name: "Edit task" });
+    await form.getByLabel("Description (Markdown)").fill("My words");
+    assert.equal((await t.owner(t.creds.ownerToken, "PATCH", `/tasks/${made.body.id}`, { description: "Their words" })).status, 200);
+    await form.getByRole("status").filter({ hasText: "changed this task" }).waitFor(WAIT);
+    // Theirs, into the form: to merge by hand.
+    await form.getByRole("button", { name: "Use theirs" }).click();
+    assert.equal(await form.getByLabel("Description (Markdown)").inputValue(), "Their words");
+    assert.equal(await form.getByRole("status").filter({ hasText: "changed this task" }).count(), 0);
+  });
+
   it("says when the live connection is lost, and shows fresh data once the hub is back", async () => {
     await board();
     const banner = page.getByRole("status").filter({ hasText: "Reconnecting" });

@@ -103,6 +103,12 @@ function Details({ task }: { task: TaskView }) {
   const [dueDate, setDueDate] = useState(task.dueDate ?? "");
   const [imageUrl, setImageUrl] = useState("");
   const save = useAction();
+  // The task as it was when the form was filled: if it changes meanwhile, someone else edited it.
+  const [base, setBase] = useState("");
+  const now = JSON.stringify([task.title, task.description, task.dueDate ?? ""]);
+  const fill = () => {
+    setTitle(task.title); setDescription(task.description); setDueDate(task.dueDate ?? ""); setBase(now);
+  };
   // Leaving the form (saved or not), the focus goes back to the button that opened it, not to the page's top.
   const editButton = useRef<HTMLButtonElement>(null);
   const refocus = useRef(false);
@@ -125,6 +131,13 @@ function Details({ task }: { task: TaskView }) {
         event.preventDefault();
         stopEditing();
       }}>
+        {/* Not while saving: this form's own save comes back live too. */}
+        {base !== now && !save.busy && (
+          <p className="meta" role="status">
+            Someone changed this task since you began editing: saving puts these words in place of theirs.{" "}
+            <button type="button" className="link" onClick={fill}>Use theirs</button>
+          </p>
+        )}
         <label>Title <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} autoFocus /></label>
         <label>Description (Markdown) <textarea rows={6} value={description} onChange={(e) => setDescription(e.target.value)} onKeyDown={submitOnModEnter} /></label>
         <label>Due date <input type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} /></label>
@@ -165,7 +178,8 @@ function Details({ task }: { task: TaskView }) {
         </form>
       </ImageUpload>
       <button type="button" className="secondary" ref={editButton} onClick={() => {
-        setTitle(task.title); setDescription(task.description); setDueDate(task.dueDate ?? ""); setEditing(true);
+        fill();
+        setEditing(true);
       }}>Edit task</button>
       {save.error && <ErrorNote error={save.error} />}
     </section>
