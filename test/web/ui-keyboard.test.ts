@@ -165,4 +165,13 @@ describe("the web UI from the keyboard, in a real browser", { timeout: 300_000 }
     await page.locator(".comment", { hasText: "Old comment 0." }).waitFor(WAIT);
     assert.doesNotMatch(await heard(), /Old comment/, "the older entries are shown, not read out");
   });
+
+  it("after Add task, the focus is back in the title, ready for the next task", async () => {
+    await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    await page.getByRole("textbox", { name: "Title", exact: true }).fill("One of many");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.locator(".card", { hasText: "One of many" }).waitFor(WAIT);
+    await page.waitForFunction(() => (document.activeElement as HTMLInputElement | null)?.name === "title", undefined, WAIT);
+  });
 });

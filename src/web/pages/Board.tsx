@@ -1,5 +1,5 @@
 /** A project's board: todo / doing / done, live; filtered by a search kept in the address (`?q=`). */
-import { useCallback, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { api } from "../api.ts";
 import { Link, RunBadge } from "../components/bits.tsx";
 import { usePageTitle } from "../components/page-title.ts";
@@ -89,13 +89,17 @@ function NewTask({ projectId }: { projectId: string }) {
   const [description, setDescription] = useState("");
   const [dueDate, setDueDate] = useState("");
   const create = useAction();
+  const titleInput = useRef<HTMLInputElement>(null);
   return (
     <form className="new-task" aria-label="New task" onSubmit={async (event) => {
       event.preventDefault();
       const ok = await create.run(() => api.createTask({ projectId, title: title.trim(), description, dueDate: dueDate || null }));
-      if (ok) { setTitle(""); setDescription(""); setDueDate(""); }
+      if (!ok) return;
+      setTitle(""); setDescription(""); setDueDate("");
+      // Ready for the next one (the button, disabled while it sent, had dropped the focus).
+      titleInput.current?.focus();
     }}>
-      <label>Title <input name="title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} /></label>
+      <label>Title <input ref={titleInput} name="title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} /></label>
       <label>Description <textarea name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} /></label>
       <label>Due date <input name="dueDate" type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} /></label>
       <button type="submit" disabled={create.busy || !title.trim()}>Add task</button>
