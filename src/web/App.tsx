@@ -17,20 +17,31 @@ import { TaskPage } from "./pages/TaskPage.tsx";
 import { navigate, useRoute, type Route } from "./router.ts";
 import type { MeView } from "./types.ts";
 
-type Auth = { state: "checking" } | { state: "out"; error?: string } | { state: "in"; session: SessionInfo };
+/** "unknown": the hub could not say (out of reach, a proxy's error): the cookie may well be good, so no sign-in page. */
+type Auth = { state: "checking" } | { state: "unknown"; error: string } | { state: "out"; error?: string } | { state: "in"; session: SessionInfo };
 
 export function App() {
   const route = useRoute();
   const [auth, setAuth] = useState<Auth>({ state: "checking" });
 
+  const [asked, setAsked] = useState(0);
   useEffect(() => {
     api.session().then(
       (session) => setAuth({ state: "in", session }),
-      (error) => setAuth(error instanceof ApiError && error.status === 401 ? { state: "out" } : { state: "out", error: (error as Error).message }),
+      (error) => setAuth(error instanceof ApiError && error.status === 401 ? { state: "out" } : { state: "unknown", error: (error as Error).message }),
     );
-  }, []);
+  }, [asked]);
 
   if (auth.state === "checking") return <Loading what="session" />;
+  if (auth.state === "unknown") {
+    return (
+      <main className="signin">
+        <h1>GroupChat hub</h1>
+        <ErrorNote error={`Could not check your session: ${auth.error}`} />
+        <button type="button" onClick={() => { setAuth({ state: "checking" }); setAsked((n) => n + 1); }}>Try again</button>
+      </main>
+    );
+  }
   if (route.page === "join") {
     return <Join code={route.code} signedIn={auth.state === "in" ? auth.session : null} onJoined={(session) => {
       setAuth({ state: "in", session });

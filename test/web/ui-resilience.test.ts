@@ -268,6 +268,20 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     assert.equal(await form.getByRole("status").filter({ hasText: "changed this task" }).count(), 0);
   });
 
+  it("a session check the hub cannot answer (a proxy's 502) offers Try again, not the sign-in page: the cookie is still good", async () => {
+    let failing = true;
+    await page.route("**/api/v1/session", (route) => failing && route.request().method() === "GET"
+      ? route.fulfill({ status: 502, contentType: "text/html", body: "<html><body>502 Bad Gateway</body></html>" })
+      : route.fallback());
+    await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
+    await page.getByRole("alert").filter({ hasText: "502" }).waitFor(WAIT);
+    assert.equal(await page.getByLabel("Or paste the sign-in code").count(), 0, "not asked to sign in again");
+    failing = false;
+    await page.getByRole("button", { name: "Try again" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    await page.unroute("**/api/v1/session");
+  });
+
   it("says when the live connection is lost, and shows fresh data once the hub is back", async () => {
     await board();
     const banner = page.getByRole("status").filter({ hasText: "Reconnecting" });
