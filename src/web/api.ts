@@ -20,7 +20,7 @@ export class ApiError extends Error {
 const CSRF = { "x-groupchat-csrf": "1" };
 
 /** What the page says when the request never got an answer (the hub down, the network gone, the answer lost). */
-export const UNREACHABLE = "Could not reach the hub: check the connection and try again.";
+const UNREACHABLE = "Could not reach the hub: check the connection and try again.";
 
 /**
  * The Idempotency-Key of each write that got no answer, by what it asked: clicking again sends the same
