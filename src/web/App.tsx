@@ -185,9 +185,22 @@ function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeVie
     case "join":
     case "missing":
       return <ErrorNote error="There is no page here." />;
+    case "malformed":
+      return <NotAnAddress />;
     default:
       return route satisfies never;
   }
+}
+
+/** A link cut short or mangled on the way (a broken %-escape): said in words, with the way home. */
+function NotAnAddress() {
+  usePageTitle("Not a valid address");
+  return (
+    <>
+      <h1>Not a valid address</h1>
+      <p>This link is broken: part of it was cut off or changed on the way. Ask for it again, or go to <Link to="/">your boards</Link>.</p>
+    </>
+  );
 }
 
 function Home({ me }: { me: MeView }) {

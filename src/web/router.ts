@@ -13,10 +13,17 @@ export type Route =
   | { page: "agents" }
   | { page: "tokens" }
   | { page: "notifications" }
-  | { page: "missing" };
+  | { page: "missing" }
+  /** The address has a broken %-escape (`/tasks/%E0%A4%A`): no page can be named by it. */
+  | { page: "malformed" };
 
 export function parseRoute(pathname: string, hash: string): Route {
-  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return { page: "malformed" };
+  }
   const [first, second] = parts;
   if (parts.length === 0) return { page: "home" };
   if ((first === "login" || first === "join") && parts.length === 1) {

@@ -220,6 +220,18 @@ describe("bad input", () => {
     assertError(await agent("GET", `/runs/${"r".repeat(200)}`), 404, "Run not found");
   });
 
+  it("answers a page address with a broken %-escape with the web app and 400 (the app says it is not a valid address); elsewhere the { error } body", async () => {
+    for (const path of ["/tasks/%E0%A4%A", "/projects/%"]) {
+      const page = await request(`${t.baseUrl}${path}`, {});
+      assert.equal(page.status, 400, path);
+      assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+      assert.match(String(page.body), /<!doctype html>/i);
+      assert.ok(page.headers.get("content-security-policy"), "with the app's own headers");
+    }
+    assertError(await request(`${t.baseUrl}/tasks/%E0%A4%A`, { method: "POST" }), 400, "The URL is malformed");
+    assertError(await request(`${t.baseUrl}/nowhere/%E0`, {}), 400, "The URL is malformed");
+  });
+
   it("answers 400 for bad query parameters", async () => {
     const agentQueries: Array<[string, string]> = [
       ["/runs?limit=0", "Invalid querystring: limit must be >= 1"],

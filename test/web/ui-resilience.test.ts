@@ -282,6 +282,14 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.unroute("**/api/v1/session");
   });
 
+  it("an address with a broken %-escape (a link cut short): the hub answers 400 with the app, which says it is not a valid address", async () => {
+    const answer = await page.goto(`${t.baseUrl}/tasks/%E0%A4%A`);
+    assert.equal(answer?.status(), 400);
+    await page.getByRole("heading", { name: "Not a valid address" }).waitFor(WAIT);
+    await page.getByRole("link", { name: "your boards" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+  });
+
   it("says when the live connection is lost, and shows fresh data once the hub is back", async () => {
     await board();
     const banner = page.getByRole("status").filter({ hasText: "Reconnecting" });

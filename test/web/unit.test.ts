@@ -45,6 +45,7 @@ describe("web UI routes", () => {
     assert.deepEqual(parseRoute("/projects/prj_1", ""), { page: "board", projectId: "prj_1" });
     assert.deepEqual(parseRoute("/tokens", ""), { page: "tokens" });
     assert.deepEqual(parseRoute("/nope/x/y", ""), { page: "missing" });
+    assert.deepEqual(parseRoute("/tasks/%E0%A4%A", ""), { page: "malformed" });
   });
 });
 

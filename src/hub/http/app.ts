@@ -12,7 +12,7 @@ import { agentApi } from "./routes/agent-api.ts";
 import { ownerApi } from "./routes/owner-api.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { fileRoutes } from "./routes/uploads.ts";
-import { isUiPath, webUi } from "./web.ts";
+import { isUiPath, webUi, type UiHandler } from "./web.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -43,9 +43,17 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
     forceCloseConnections: true,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
-    // The router's own rejections (an over-long id, a malformed URL) get the same `{ error }` bodies.
-    frameworkErrors: errorHandler,
+    // The router's own rejections (an over-long id, a malformed URL) get the same `{ error }` bodies; a page
+    // address with a broken %-escape gets the app (with 400), which says so in words.
+    frameworkErrors: (error, request, reply) => {
+      if (error.code === "FST_ERR_BAD_URL" && (request.method === "GET" || request.method === "HEAD") && isUiPath(request.url)) {
+        return ui(request, reply, true);
+      }
+      return errorHandler(error, request, reply);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Set below, once the static files are registered: frameworkErrors above needs it.
+  let ui: UiHandler = (_request, reply) => reply.send();
 
   // Bodies are checked strictly ("5" is not a number); query strings and headers are text, so coerce them.
   const strict = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: true, removeAdditional: false });
@@ -81,7 +89,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
   const openapi = new OpenApiCollector();
   app.addHook("onRoute", openapi.onRoute);
   app.setErrorHandler(errorHandler);
-  const ui = webUi(app, options.webDir);
+  ui = webUi(app, options.webDir);
   app.setNotFoundHandler((request, reply) => {
     // The UI's own routes (/tasks/…, /agents) are client-side: those page GETs get the app.
     if ((request.method === "GET" || request.method === "HEAD") && isUiPath(request.url)) return ui(request, reply);

@@ -4,6 +4,7 @@
  * are registered first and stay untouched.
  */
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -15,7 +16,13 @@ export const DEFAULT_WEB_DIR = join(packageRoot(import.meta.url), "dist", "web")
 // The bundle loads only its own scripts and styles; images in tasks may come from anywhere over https.
 const CSP = "default-src 'self'; img-src 'self' https: data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-export function webUi(app: App, webDir: string = DEFAULT_WEB_DIR): (request: FastifyRequest, reply: FastifyReply) => unknown {
+/**
+ * Answers a page request with the app. `badAddress`: the router refused the URL (a broken %-escape),
+ * so the reply is a bare one, without @fastify/static's sendFile; the app comes with 400 and says so.
+ */
+export type UiHandler = (request: FastifyRequest, reply: FastifyReply, badAddress?: boolean) => unknown;
+
+export function webUi(app: App, webDir: string = DEFAULT_WEB_DIR): UiHandler {
   const built = existsSync(join(webDir, "index.html"));
   if (built) {
     app.register(fastifyStatic, {
@@ -26,12 +33,14 @@ export function webUi(app: App, webDir: string = DEFAULT_WEB_DIR): (request: Fas
       },
     });
   }
-  return (request, reply) => {
+  return async (_request, reply, badAddress = false) => {
     reply.header("content-security-policy", CSP).header("x-content-type-options", "nosniff").header("referrer-policy", "no-referrer");
     if (!built) {
       return reply.code(503).type("text/html").send("<!doctype html><title>GroupChat</title><p>The web UI is not built. Run <code>npm run build:web</code>.</p>");
     }
-    return reply.header("cache-control", "no-cache").sendFile("index.html");
+    reply.header("cache-control", "no-cache");
+    if (badAddress) return reply.code(400).type("text/html; charset=utf-8").send(await readFile(join(webDir, "index.html")));
+    return reply.sendFile("index.html");
   };
 }
 
