@@ -125,6 +125,24 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.unroute("**/api/v1/tasks");
   });
 
+  it("'Could not reach the hub' goes by itself once a later request reaches it, without a reload", async () => {
+    await board();
+    await page.route("**/api/v1/tasks", (route) => route.request().method() === "POST" ? route.abort("connectionrefused") : route.fallback());
+    await page.getByLabel("Title").fill("Out of reach for a while");
+    await page.getByRole("button", { name: "Add task" }).click();
+    const unreachable = page.getByRole("alert").filter({ hasText: "Could not reach the hub" });
+    await unreachable.waitFor(WAIT);
+    await page.unroute("**/api/v1/tasks");
+    // A reload would drop this.
+    await page.evaluate(() => Object.assign(window, { stillThisPage: true }));
+    // Another request, to another endpoint, gets an answer: the hub is reached again.
+    await page.getByRole("button", { name: "Sign in on another device" }).click();
+    await page.getByTestId("device-link").waitFor(WAIT);
+    await unreachable.waitFor({ state: "detached", ...WAIT });
+    assert.equal(await page.evaluate(() => (window as { stillThisPage?: boolean }).stillThisPage), true, "no reload");
+    assert.equal(await page.getByLabel("Title").inputValue(), "Out of reach for a while", "what was typed is still there");
+  });
+
   it("someone else deletes the chosen agent, or the task itself, while the page is open: it goes on with what is left", async () => {
     const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Deleted under the page" });
     assert.equal(made.status, 201);

@@ -1,21 +1,32 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { ApiError, onHubReached } from "../api.ts";
 
-/** A button's async action: busy while it runs, its error kept for display. */
+interface Failure {
+  message: string;
+  /** No answer came (the hub down, the network gone): true of then, not of now. */
+  unreachable: boolean;
+}
+
+/**
+ * A button's async action: busy while it runs, its error kept for display. An error that the hub could not
+ * be reached goes by itself once a later request reaches it (this page's or another's): it is no longer so.
+ */
 export function useAction() {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<Failure | null>(null);
+  useEffect(() => (failure?.unreachable ? onHubReached(() => setFailure(null)) : undefined), [failure]);
   async function run(action: () => Promise<unknown>): Promise<boolean> {
     setBusy(true);
-    setError(null);
+    setFailure(null);
     try {
       await action();
       return true;
     } catch (e) {
-      setError((e as Error).message);
+      setFailure({ message: (e as Error).message, unreachable: e instanceof ApiError && e.status === 0 });
       return false;
     } finally {
       setBusy(false);
     }
   }
-  return { busy, error, run };
+  return { busy, error: failure?.message ?? null, run };
 }
