@@ -173,7 +173,7 @@ function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeVie
       return <Fragment key={route.projectId}>{me.status === "ready" && <ProjectBar me={me.data} current={route.projectId} />}<Board projectId={route.projectId} /></Fragment>;
     case "task":
       // Keyed by task: another task's page starts afresh (its feed's paging, a half-written comment).
-      return <TaskPage key={route.taskId} taskId={route.taskId} projectName={(id) =>
+      return <TaskPage key={route.taskId} taskId={route.taskId} unread={me.status === "ready" ? me.data.unreadNotifications : 0} projectName={(id) =>
         me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects).find((p) => p.id === id)?.name : undefined} />;
     case "agents":
       return <Agents />;

@@ -151,6 +151,8 @@ export const api = {
   revokeApiToken: (tokenId: string) => call<null>("DELETE", `/tokens/${encodeURIComponent(tokenId)}`),
   upload,
   markRead: (ids: string[]) => call<{ updated: number }>("POST", "/notifications/read", { ids }),
+  /** The unread notifications about this task (the newest 500): it is open, so what they said is seen. */
+  markTaskRead: (taskId: string) => call<{ updated: number }>("POST", "/notifications/read-task", { taskId }),
   /** Everything up to the newest notification the page shows, seen or scrolled past. */
   markAllRead: (upTo: string) => call<{ updated: number }>("POST", "/notifications/read-all", { upTo }),
 };

@@ -560,5 +560,35 @@ describe("owner API", () => {
       assertStatus(await t.owner(owner, "POST", "/notifications/read-all", { upTo: unread.body[0].id }), 200);
       assert.equal((await t.owner(fay.ownerToken, "GET", "/me")).body.unreadNotifications, 1);
     });
+
+    it("POST /notifications/read-task {taskId} marks the newest 500 unread of yours about that task read, none about other tasks, none of others'", async () => {
+      const gus = await t.hub.writer.run("addUser", { name: "Gus" });
+      const agent = await t.owner(gus.ownerToken, "POST", "/agents", { name: "Gus Bot" });
+      const busy = async (title: string, comments: number) => {
+        const task = await createTask(t, { title }, gus.ownerToken);
+        const run = await delegateTo(t, task.id, agent.body.id, gus.ownerToken);
+        await t.agent(agent.body.token, "POST", `/runs/${run.id}/start`, { body: "Starting" });
+        for (let i = 0; i < comments; i++) await t.agent(agent.body.token, "POST", `/runs/${run.id}/comment`, { body: `${title} ${i}` });
+        return task;
+      };
+      // 502 about this one (its start and 501 comments), 2 about another.
+      const opened = await busy("Opened", 501);
+      const other = await busy("Other", 1);
+      assert.equal((await t.owner(gus.ownerToken, "GET", "/me")).body.unreadNotifications, 504);
+      // Someone else opening it marks nothing of Gus's.
+      assert.deepEqual((await t.owner(owner, "POST", "/notifications/read-task", { taskId: opened.id })).body, { updated: 0 });
+
+      const read = await t.owner(gus.ownerToken, "POST", "/notifications/read-task", { taskId: opened.id });
+      assertStatus(read, 200);
+      assert.deepEqual(read.body, { updated: 500 });
+      const unread = await t.owner(gus.ownerToken, "GET", "/notifications?unread=true");
+      assert.deepEqual(unread.body.map((n: { taskId: string; body: string }) => [n.taskId, n.body]), [
+        [other.id, "Other 0"], [other.id, "Starting"], [opened.id, "Opened 0"], [opened.id, "Starting"],
+      ], "the other task's, and the two oldest past the bound");
+      assert.deepEqual((await t.owner(gus.ownerToken, "POST", "/notifications/read-task", { taskId: opened.id })).body, { updated: 2 });
+      assert.deepEqual((await t.owner(gus.ownerToken, "POST", "/notifications/read-task", { taskId: "task_nope" })).body, { updated: 0 });
+      assert.equal((await t.owner(gus.ownerToken, "GET", "/me")).body.unreadNotifications, 2);
+      assertError(await t.owner(gus.ownerToken, "POST", "/notifications/read-task", {}), 400, 'Invalid body: missing required field "taskId"');
+    });
   });
 });

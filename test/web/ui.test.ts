@@ -159,9 +159,24 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     await stopSeen.promise;
   });
 
+  /** A task of the owner's that an agent of theirs (not the one running here) posts `comments` comments on, and its run's start: 1 + comments notifications. */
+  async function talkedAbout(title: string, comments: number) {
+    const owner = t.creds.ownerToken;
+    const helper = (await t.owner(owner, "POST", "/agents", { name: `${title} Bot` })).body;
+    const task = (await t.owner(owner, "POST", "/tasks", { projectId: t.creds.projectId, title })).body;
+    const run = (await t.owner(owner, "POST", `/tasks/${task.id}/delegate`, { agentId: helper.id })).body;
+    await t.agent(helper.token, "POST", `/runs/${run.id}/start`, {});
+    for (let i = 1; i <= comments; i++) await t.agent(helper.token, "POST", `/runs/${run.id}/comment`, { body: `${title} ${i}` });
+    return { taskId: task.id as string, agentToken: helper.token as string, runId: run.id as string };
+  }
+  const unreadCount = async () => Number(await page.getByTestId("unread-count").textContent());
+
   it("counts unread notifications live and marks them read", async () => {
+    // Away from the task they are about: opening it would mark them read.
+    await page.getByRole("link", { name: "Agents" }).click();
     const pill = page.getByTestId("unread-count");
-    assert.notEqual(await pill.textContent(), "0");
+    await talkedAbout("Noisy task", 2);
+    await pill.getByText("3", { exact: true }).waitFor(WAIT);
     await page.getByRole("link", { name: /Notifications/ }).click();
     await page.locator(".notifications li.unread").first().waitFor(WAIT);
     await shot("notifications");
@@ -169,6 +184,26 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     await page.locator(".notifications li.unread").first().waitFor({ state: "detached", ...WAIT });
     await page.getByTestId("unread-count").getByText("0", { exact: true }).waitFor(WAIT);
     assert.equal(loads, 1);
+  });
+
+  it("opening a task marks its notifications read: the bell's count drops by theirs, and stays down as more come while it is open", async () => {
+    await page.getByRole("link", { name: "Agents" }).click();
+    await page.getByTestId("unread-count").getByText("0", { exact: true }).waitFor(WAIT);
+    const opened = await talkedAbout("Opened task", 3);
+    await talkedAbout("Other task", 1);
+    await page.getByTestId("unread-count").getByText("6", { exact: true }).waitFor(WAIT);
+    await page.goto(`${t.baseUrl}/tasks/${opened.taskId}`);
+    await page.getByRole("heading", { name: "Opened task" }).waitFor(WAIT);
+    await page.getByTestId("unread-count").getByText("2", { exact: true }).waitFor(WAIT);
+    await t.agent(opened.agentToken, "POST", `/runs/${opened.runId}/comment`, { body: "While you look" });
+    await page.locator(".comment", { hasText: "While you look" }).waitFor(WAIT);
+    await page.getByTestId("unread-count").getByText("2", { exact: true }).waitFor(WAIT);
+    const unread = (await t.owner(t.creds.ownerToken, "GET", "/notifications?unread=true")).body as { taskTitle: string }[];
+    assert.deepEqual(unread.map((n) => n.taskTitle), ["Other task", "Other task"]);
+    await page.getByRole("link", { name: /Notifications/ }).click();
+    await page.getByRole("button", { name: "Mark all read" }).click();
+    await page.getByTestId("unread-count").getByText("0", { exact: true }).waitFor(WAIT);
+    assert.equal(await unreadCount(), 0);
   });
 
   it("creates an agent and shows its token once, with the three env lines; a reload does not show it again", async () => {

@@ -98,6 +98,7 @@ export const OpenInvite = Type.Object({
 });
 export const InviteParams = Type.Object({ id: Id, inviteId: Id });
 export const ReadBody = Type.Object({ ids: Type.Array(Id, { maxItems: 1000 }) }, { additionalProperties: false });
+export const ReadTaskBody = Type.Object({ taskId: Id }, { additionalProperties: false });
 export const ReadAllBody = Type.Object({
   upTo: Type.String({ minLength: 1, maxLength: 200, description: "The newest notification the person has seen: it and every older one are marked read" }),
 }, { additionalProperties: false });

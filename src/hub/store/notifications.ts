@@ -80,8 +80,14 @@ export async function countUnread(sql: Reader, userId: string): Promise<number> 
   return Number(row?.n ?? 0);
 }
 
-/** Which of the user's notifications to mark read: these ids, or every one up to and including this id. */
-export type ReadSelection = { ids: readonly string[] } | { upTo: string };
+/**
+ * Which of the user's notifications to mark read: these ids, every one up to and including this id,
+ * or the unread ones about this task (the newest TASK_READ_LIMIT of them: opening a task page).
+ */
+export type ReadSelection = { ids: readonly string[] } | { upTo: string } | { taskId: string };
+
+/** At most this many of a task's unread notifications are marked read at once, the newest first: one write stays small. */
+export const TASK_READ_LIMIT = 500;
 
 /**
  * Marks the user's own notifications read; ids of others', and of those no longer shown (their
@@ -93,6 +99,15 @@ export async function markRead(sql: Sql, userId: string, selection: ReadSelectio
     return (await sql.run(
       `UPDATE notifications AS n SET read_at = ? WHERE n.user_id = ? AND n.read_at IS NULL AND n.id <= ? AND ${SHOWN}`,
       [now, userId, selection.upTo],
+    )).changes;
+  }
+  if ("taskId" in selection) {
+    // Found through the person's unread ones (notifications_unread carries task_id), not the task's.
+    return (await sql.run(
+      `UPDATE notifications AS n SET read_at = ? WHERE n.id IN (
+         SELECT u.id FROM notifications u WHERE u.user_id = ? AND u.read_at IS NULL AND u.task_id = ? ORDER BY u.id DESC LIMIT ?
+       ) AND ${SHOWN}`,
+      [now, userId, selection.taskId, TASK_READ_LIMIT],
     )).changes;
   }
   const ids = selection.ids;

@@ -18,7 +18,12 @@ import type { Activity, AgentWithRuns, MemberView, RunListItem, TaskView } from 
 const PAGE = 100;
 const MAX = 2000;
 
-export function TaskPage({ taskId, projectName }: { taskId: string; projectName: (projectId: string) => string | undefined }) {
+export function TaskPage({ taskId, unread, projectName }: {
+  taskId: string;
+  /** The person's unread notifications (about any task): while there are some, those about this one are marked read. */
+  unread: number;
+  projectName: (projectId: string) => string | undefined;
+}) {
   const [activityLimit, setActivityLimit] = useState(PAGE);
   const live = useLive<TaskView>("task", { taskId, activityLimit }, { keepPrevious: true });
   // Once older entries were asked for, new ones widen the window instead of sliding it: the oldest shown, which the
@@ -32,6 +37,7 @@ export function TaskPage({ taskId, projectName }: { taskId: string; projectName:
     if (grew > 0 && activityLimit > PAGE) setActivityLimit((limit) => Math.min(limit + grew, MAX));
   }, [count, activityLimit]);
   usePageTitle(live.status === "ready" ? live.data.title : live.status === "error" ? "Not found" : null);
+  useNotificationsRead(taskId, live.status === "ready", unread);
   const agents = useLive<AgentWithRuns[]>("agents");
   const agentList = agents.status === "ready" ? agents.data : [];
   // The task as last shown: once it is gone (deleted, or its workspace left), the way back to its board.
@@ -70,6 +76,16 @@ export function TaskPage({ taskId, projectName }: { taskId: string; projectName:
       )}
     </LiveView>
   );
+}
+
+/**
+ * The task on screen is the news its notifications bring: they are marked read once it shows, and again as
+ * more come while it stays open (the bell's count going up says so). A mark that fails only leaves them unread.
+ */
+function useNotificationsRead(taskId: string, shown: boolean, unread: number): void {
+  useEffect(() => {
+    if (shown && unread > 0) api.markTaskRead(taskId).catch(() => undefined);
+  }, [taskId, shown, unread]);
 }
 
 function TaskHeader({ task }: { task: TaskView }) {

@@ -17,7 +17,7 @@ import { listActivity } from "../../store/activity.ts";
 import { findAgent, listAgentsOf } from "../../store/agents.ts";
 import { listApiTokens } from "../../store/api-tokens.ts";
 import { listOpenInvites } from "../../store/invites.ts";
-import { countUnread, listNotifications } from "../../store/notifications.ts";
+import { countUnread, listNotifications, TASK_READ_LIMIT } from "../../store/notifications.ts";
 import { listRunsOfAgentForUser, listRunsOfTask, toRunDetail } from "../../store/runs.ts";
 import { listTasksForUser } from "../../store/task-lists.ts";
 import { findTask } from "../../store/tasks.ts";
@@ -29,7 +29,7 @@ import { Before, linkNextPage } from "../page-link.ts";
 import { storageRoutes, uploadRoutes } from "./uploads.ts";
 import {
   AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
-  NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, TaskDetail,
+  NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, ReadTaskBody, TaskDetail,
   ProjectPatchBody, TaskPatchBody, UserMe, Workspace, WorkspacePatchBody,
 } from "../schemas.ts";
 
@@ -230,6 +230,9 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   });
   app.post("/notifications/read", s(["Notifications"], "Mark notifications read", { body: ReadBody, response: { 200: ReadCount, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { ids: request.body.ids } }));
+  app.post("/notifications/read-task", s(["Notifications"], `Mark your unread notifications about this task read (the newest ${TASK_READ_LIMIT}): what the web UI does on opening it`, {
+    body: ReadTaskBody, response: { 200: ReadCount, ...errors },
+  }), (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { taskId: request.body.taskId } }));
   app.post("/notifications/read-all", s(["Notifications"], "Mark all read up to the newest one seen (one that came after stays unread)", { body: ReadAllBody, response: { 200: ReadCount, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { upTo: request.body.upTo } }));
 }
