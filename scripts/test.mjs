@@ -33,6 +33,7 @@ const ON_POSTGRES = [
   "test/hub/run-transitions.test.ts",
   "test/hub/seed-curl.test.ts",
   "test/hub/stale-run-reaper.test.ts",
+  "test/hub/task-images.test.ts",
   "test/hub/task-search.test.ts",
   "test/hub/upload-lifecycle.test.ts",
   "test/hub/uploads.test.ts",

@@ -7,7 +7,7 @@
  * and the HTTP thread only sends it.
  */
 import type { TSchema } from "typebox";
-import { Activity, RunListItem, Task } from "../sdk/types.ts";
+import { Activity, RunListItem, Task, type Image } from "../sdk/types.ts";
 import { ApiTokenWithSecret, AgentWithToken, Invite, MemberAdded, NewToken, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
 import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
 import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
@@ -16,6 +16,7 @@ import { commentOnRun, delegate, endRun, followUp, heartbeatRun, reapRun, startR
 import { createInvite, joinWithInvite, revokeInvite, type Joiner } from "./services/invites.ts";
 import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
 import { commentOnTask, createTask, deleteTask, editTask, type NewTask, type TaskEdit } from "./services/tasks.ts";
+import { addTaskImages, removeTaskImage } from "./services/task-images.ts";
 import {
   addWorkspaceMember, createProject, createWorkspace, deleteProject, deleteWorkspace, editProject, editWorkspace, removeWorkspaceMember,
   type WorkspaceEdit,
@@ -98,6 +99,8 @@ export const commands = {
   createTask: command((w, i: UserCall & { task: NewTask }) => createTask(w, i.user, i.task), Task),
   editTask: command((w, i: UserCall & { taskId: string; edit: TaskEdit }) => editTask(w, i.user, i.taskId, i.edit), Task),
   deleteTask: command((w, i: UserCall & { taskId: string }) => deleteTask(w, i.user, i.taskId)),
+  addTaskImages: command((w, i: UserCall & { taskId: string; images: Image[] }) => addTaskImages(w, i.user, i.taskId, i.images), Task),
+  removeTaskImage: command((w, i: UserCall & { taskId: string; url: string }) => removeTaskImage(w, i.user, i.taskId, i.url), Task),
   commentOnTask: command((w, i: UserCall & { taskId: string; body: string }) => commentOnTask(w, i.user, i.taskId, i.body), PostedComment),
   delegate: command(
     (w, i: UserCall & { taskId: string; agentId: string; prompt?: string | undefined }) => delegate(w, i.user, i.taskId, i.agentId, i.prompt),

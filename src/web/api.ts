@@ -124,6 +124,11 @@ export const api = {
   editTask: (id: string, patch: { title?: string; description?: string; status?: string; dueDate?: string | null; images?: { url: string; name: string }[]; ownerId?: string }) =>
     call<{ id: string }>("PATCH", `/tasks/${encodeURIComponent(id)}`, patch),
   deleteTask: (id: string) => call<null>("DELETE", `/tasks/${encodeURIComponent(id)}`),
+  /** Appends to the task's images (the hub reads its list under the task's lock: someone adding at the same time keeps theirs). */
+  addImages: (taskId: string, images: { url: string; name: string }[]) =>
+    call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/images`, { images }),
+  removeImage: (taskId: string, url: string) =>
+    call<{ id: string }>("DELETE", `/tasks/${encodeURIComponent(taskId)}/images?${new URLSearchParams({ url })}`),
   comment: (taskId: string, body: string) => call<{ runId: string | null }>("POST", `/tasks/${encodeURIComponent(taskId)}/comments`, { body }),
   delegate: (taskId: string, agentId: string, prompt?: string) =>
     call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/delegate`, prompt ? { agentId, prompt } : { agentId }),

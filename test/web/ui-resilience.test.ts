@@ -271,6 +271,34 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     assert.deepEqual(images.map((i) => i.name), ["one.png", "three.png"]);
   });
 
+  it("someone else adds an image just as an image is added or removed here: theirs stays, and so does this one", async () => {
+    const shot = (name: string) => ({ url: `${t.baseUrl}/shots/${name}.png`, name: `${name}.png` });
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Two at once", images: [shot("old")] });
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Two at once" }).waitFor(WAIT);
+    // Each write this page makes to the task reaches the hub just after another person's image did.
+    let theirs = 0;
+    await page.route(`**/api/v1/tasks/${made.body.id}{,/**}`, async (route) => {
+      if (route.request().method() === "GET") return route.fallback();
+      const added = await t.owner(t.creds.ownerToken, "POST", `/tasks/${made.body.id}/images`, { images: [shot(`theirs-${++theirs}`)] });
+      assert.equal(added.status, 200);
+      return route.fallback();
+    });
+    const urls = async () => ((await t.owner(t.creds.ownerToken, "GET", `/tasks/${made.body.id}`)).body.images as { name: string }[]).map((i) => i.name);
+
+    await page.getByLabel("Image URL").fill(shot("mine").url);
+    await page.getByRole("button", { name: "Add image" }).click();
+    await page.locator(".images img[alt='mine.png']").waitFor(WAIT);
+    await page.locator(".images img[alt='theirs-1.png']").waitFor(WAIT);
+    assert.deepEqual(await urls(), ["old.png", "theirs-1.png", "mine.png"]);
+
+    await page.getByRole("button", { name: "Remove image old.png" }).click();
+    await page.locator(".images img[alt='old.png']").waitFor({ state: "detached", ...WAIT });
+    assert.deepEqual(await urls(), ["theirs-1.png", "mine.png", "theirs-2.png"]);
+    await page.unroute(`**/api/v1/tasks/${made.body.id}{,/**}`);
+    assert.equal(await page.getByRole("alert").count(), 0);
+  });
+
   it("someone else edits the task while it is being edited here: the form says so before a save would replace their words", async () => {
     const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Edited twice", description: "First words" });
     await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);

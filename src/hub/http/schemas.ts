@@ -59,11 +59,17 @@ export const WorkspacePatchBody = Type.Object({ name: Type.Optional(Name), creat
 export const ProjectPatchBody = Type.Object({
   name: Type.Optional(Name), description: Type.Optional(Type.String({ maxLength: 10_000 })),
 }, { additionalProperties: false, minProperties: 1 });
-const Images = Type.Array(
-  // Web addresses only: a task's images become links in the UI and lines in an agent's prompt (no javascript:, file:, data:).
-  Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048, pattern: "^https?://[^\\s]+$" }), name: Type.String({ maxLength: 500 }) }, { additionalProperties: false }),
-  { maxItems: 50 },
-);
+// Web addresses only: a task's images become links in the UI and lines in an agent's prompt (no javascript:, file:, data:).
+const ImageUrl = Type.String({ minLength: 1, maxLength: 2048, pattern: "^https?://[^\\s]+$" });
+const ImageItem = Type.Object({ url: ImageUrl, name: Type.String({ maxLength: 500 }) }, { additionalProperties: false });
+const Images = Type.Array(ImageItem, { maxItems: 50 });
+export const AddImagesBody = Type.Object({
+  images: Type.Array(Type.Union([ImageUrl, ImageItem]), {
+    maxItems: 50,
+    description: "Each an image's URL (named after its last path segment) or `{url, name}`; one whose URL the task holds already is left out",
+  }),
+}, { additionalProperties: false });
+export const ImageQuery = Type.Object({ url: ImageUrl }, { additionalProperties: false });
 export const NewTaskBody = Type.Object({
   projectId: Id,
   title: Type.String({ minLength: 1, maxLength: 500 }),

@@ -17,7 +17,7 @@ const imageFiles = (files: FileList | null | undefined): File[] => Array.from(fi
 export function ImageUpload({ task, children }: { task: TaskView; children: ReactNode }) {
   const upload = useAction();
   const input = useRef<HTMLInputElement>(null);
-  // This render's `add` (it knows the task's images now), for the paste listener set up once.
+  // This render's `add` (it knows the task now), for the paste listener set up once.
   const latest = useRef<(files: File[]) => void>(() => {});
 
   /** Uploads the images among `files` into the task; says which of them are not images. */
@@ -37,7 +37,7 @@ export function ImageUpload({ task, children }: { task: TaskView; children: Reac
           refused.push(`${file.name || "An image"}: ${(e as Error).message}`);
         }
       }
-      if (added.length > 0) await api.editTask(task.id, { images: [...task.images, ...added] });
+      if (added.length > 0) await api.addImages(task.id, added);
       if (others.length > 0) refused.push(`${others.join(", ")} ${others.length === 1 ? "is not an image" : "are not images"}: a task takes PNG, JPEG, GIF and WebP images.`);
       if (refused.length > 0) throw new Error(refused.join(" "));
     });

@@ -179,7 +179,7 @@ function Details({ task }: { task: TaskView }) {
               <li key={`${image.url}-${i}`}>
                 <a href={image.url} target="_blank" rel="noopener noreferrer"><img src={image.url} alt={image.name || "Task image"} loading="lazy" /></a>
                 <button type="button" className="link" aria-label={`Remove image ${image.name || i + 1}`}
-                  onClick={() => void save.run(() => api.editTask(task.id, { images: task.images.filter((_, j) => j !== i) }))}>Remove</button>
+                  onClick={() => void save.run(() => api.removeImage(task.id, image.url))}>Remove</button>
               </li>
             ))}
           </ul>
@@ -187,7 +187,7 @@ function Details({ task }: { task: TaskView }) {
         <form className="row" aria-label="Add image" onSubmit={async (event) => {
           event.preventDefault();
           const url = imageUrl.trim();
-          if (await save.run(() => api.editTask(task.id, { images: [...task.images, { url, name: url.split("/").pop() ?? "" }] }))) setImageUrl("");
+          if (await save.run(() => api.addImages(task.id, [{ url, name: url.split("/").pop() ?? "" }]))) setImageUrl("");
         }}>
           <label className="grow">Image URL <input type="url" value={imageUrl} onChange={(e) => setImageUrl(e.target.value)} placeholder="https://…" /></label>
           <button type="submit" className="secondary" disabled={!imageUrl.trim() || save.busy}>Add image</button>

@@ -12,6 +12,7 @@ import { userRun, userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
 import { MAX_API_TOKENS, toApiTokenView } from "../../services/api-tokens.ts";
 import { toInviteView } from "../../services/invites.ts";
+import { imageOf, MAX_TASK_IMAGES } from "../../services/task-images.ts";
 import { toProjectView, toWorkspaceView, workspaceMembers } from "../../services/workspaces.ts";
 import { listActivity } from "../../store/activity.ts";
 import { findAgent, listAgentsOf } from "../../store/agents.ts";
@@ -30,7 +31,7 @@ import { storageRoutes, uploadRoutes } from "./uploads.ts";
 import {
   AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, ReadTaskBody, TaskDetail,
-  ProjectPatchBody, TaskPatchBody, UserMe, Workspace, WorkspacePatchBody,
+  ProjectPatchBody, TaskPatchBody, UserMe, Workspace, WorkspacePatchBody, AddImagesBody, ImageQuery,
 } from "../schemas.ts";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
@@ -196,6 +197,17 @@ export function ownerApi(app: App, deps: HttpDeps): void {
       await deps.writer.run("deleteTask", { user: request.user, taskId: request.params.id });
       return reply.code(204).send(null);
     });
+  app.post("/tasks/:id/images", s(["Tasks"], `Add images to the task, after those it has (at most ${MAX_TASK_IMAGES} in all): two people adding at once both land, where PATCH {images} puts one's list in place of the other's`, {
+    params: IdParams, body: AddImagesBody, response: { 200: Task, ...errors },
+  }), (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "addTaskImages", {
+    user: request.user, taskId: request.params.id, images: request.body.images.map(imageOf),
+  }));
+  app.delete("/tasks/:id/images", s(["Tasks"], "Take the image with this URL off the task (404 when it has none)", {
+    params: IdParams, querystring: ImageQuery, response: { 200: Task, ...errors },
+  }), async (request, reply) => {
+    const { json } = await deps.writer.reply("removeTaskImage", { user: request.user, taskId: request.params.id, url: request.query.url });
+    sendJson(reply, 200, json);
+  });
   app.post("/tasks/:id/comments", s(["Tasks"], "Comment; @mentioning one of your agents delegates to it", { params: IdParams, body: CommentBody, response: { 201: PostedComment, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "commentOnTask", { user: request.user, taskId: request.params.id, body: request.body.body }));
   app.post("/tasks/:id/delegate", s(["Runs"], "Delegate the task to one of your agents (a new PENDING run)", { params: IdParams, body: DelegateBody, response: { 201: RunListItem, ...errors } }),
