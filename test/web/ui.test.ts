@@ -532,6 +532,48 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     assert.deepEqual(left.map((p: { id: string }) => p.id), [shed.id]);
   });
 
+  it("Settings follow a rename made elsewhere while untouched; being edited, they say what it was changed to, with Use theirs", async () => {
+    const owner = t.creds.ownerToken;
+    const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Followed" })).body;
+    const prj = (await t.owner(owner, "POST", "/projects", { name: "Plans", description: "First" }, { "x-workspace-id": ws.id })).body;
+    await openProject("Followed / Plans");
+    await page.locator("details.settings > summary").click();
+    const settings = page.getByRole("region", { name: "Settings" });
+    const name = settings.getByLabel("Project name");
+    const workspaceName = settings.getByLabel("Workspace name");
+    assert.equal(await name.inputValue(), "Plans");
+
+    // Untouched: the fields follow, live.
+    assert.equal((await t.owner(owner, "PATCH", `/projects/${prj.id}`, { name: "Plans 2", description: "Second" })).status, 200);
+    assert.equal((await t.owner(owner, "PATCH", `/workspaces/${ws.id}`, { name: "Followed 2" })).status, 200);
+    await page.waitForFunction(() => document.querySelector<HTMLInputElement>('input[maxlength="200"]')?.value === "Plans 2", undefined, WAIT);
+    assert.equal(await settings.getByLabel("Description").inputValue(), "Second");
+    assert.equal(await workspaceName.inputValue(), "Followed 2");
+    assert.equal(await settings.getByRole("button", { name: "Use theirs" }).count(), 0);
+
+    // Being edited: the person's words stay, and the page says what it is elsewhere now.
+    await name.fill("My plans");
+    assert.equal((await t.owner(owner, "PATCH", `/projects/${prj.id}`, { name: "Their plans" })).status, 200);
+    const theirs = settings.getByRole("status").filter({ hasText: "Changed elsewhere to “Their plans”" });
+    await theirs.waitFor(WAIT);
+    assert.equal(await name.inputValue(), "My plans");
+    // Only the field being edited says so: the description, untouched, has nothing to choose between.
+    assert.equal(await settings.getByRole("status").filter({ hasText: "Changed elsewhere" }).count(), 1);
+    await theirs.getByRole("button", { name: "Use theirs" }).click();
+    assert.equal(await name.inputValue(), "Their plans");
+    await theirs.waitFor({ state: "detached", ...WAIT });
+    // And following again from there.
+    assert.equal((await t.owner(owner, "PATCH", `/projects/${prj.id}`, { name: "Plans 3" })).status, 200);
+    await page.waitForFunction(() => document.querySelector<HTMLInputElement>('input[maxlength="200"]')?.value === "Plans 3", undefined, WAIT);
+
+    // Saved here: no word of a change elsewhere, the field and the project agree.
+    await name.fill("Mine, saved");
+    await settings.getByRole("button", { name: "Save project" }).click();
+    await page.getByRole("heading", { name: "Mine, saved" }).waitFor(WAIT);
+    assert.equal(await settings.getByRole("button", { name: "Use theirs" }).count(), 0);
+    await page.locator("details.settings > summary").click();
+  });
+
   it("hands a workspace to another member, after which its settings are theirs", async () => {
     const weekend = ((await t.owner(t.creds.ownerToken, "GET", "/workspaces")).body as { id: string; name: string }[]).find((w) => w.name === "Weekend")!;
     const uma = await t.hub.writer.run("addUser", { name: "Uma" });

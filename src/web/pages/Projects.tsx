@@ -4,9 +4,11 @@
  */
 import { useState } from "react";
 import { api } from "../api.ts";
+import { useFollowedField } from "../components/followed-field.ts";
 import { closeOnEscape } from "../components/popover.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { ErrorNote } from "../components/states.tsx";
+import { TheirChange } from "../components/their-change.tsx";
 import { useAction } from "../components/use-action.ts";
 import { navigate } from "../router.ts";
 import { formatTime } from "../format.ts";
@@ -95,9 +97,10 @@ function SettingsPanel({ workspace, project, myId }: SettingsProps) {
   const live = useLive<MemberView[]>("members", { workspaceId: workspace.id });
   const members = live.status === "ready" ? live.data : [];
   const iCreated = members.some((m) => m.id === myId && m.isCreator);
-  const [name, setName] = useState(project.name);
-  const [description, setDescription] = useState(project.description);
-  const [workspaceName, setWorkspaceName] = useState(workspace.name);
+  // Renamed elsewhere (live) while untouched here, they follow; being edited, they say so.
+  const name = useFollowedField(project.name);
+  const description = useFollowedField(project.description);
+  const workspaceName = useFollowedField(workspace.name);
   const [heir, setHeir] = useState("");
   const [saved, setSaved] = useState<string | null>(null);
   const action = useAction();
@@ -110,20 +113,23 @@ function SettingsPanel({ workspace, project, myId }: SettingsProps) {
     <div className="settings-panel" role="region" aria-label="Settings">
       <form aria-label="Project settings" onSubmit={(event) => {
         event.preventDefault();
-        void act("Project saved.", () => api.editProject(project.id, { name: name.trim(), description }));
+        void act("Project saved.", () => api.editProject(project.id, { name: name.value.trim(), description: description.value }));
       }}>
-        <label>Project name <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
-        <label>Description <textarea value={description} onChange={(e) => setDescription(e.target.value)} maxLength={10_000} rows={2} /></label>
-        <button type="submit" disabled={action.busy || !name.trim()}>Save project</button>
+        <label>Project name <input value={name.value} onChange={(e) => name.set(e.target.value)} required maxLength={200} /></label>
+        <TheirChange field={name} />
+        <label>Description <textarea value={description.value} onChange={(e) => description.set(e.target.value)} maxLength={10_000} rows={2} /></label>
+        <TheirChange field={description} />
+        <button type="submit" disabled={action.busy || !name.value.trim()}>Save project</button>
       </form>
       {iCreated && (
         <>
           <form aria-label="Workspace settings" onSubmit={(event) => {
             event.preventDefault();
-            void act("Workspace saved.", () => api.editWorkspace(workspace.id, { name: workspaceName.trim() }));
+            void act("Workspace saved.", () => api.editWorkspace(workspace.id, { name: workspaceName.value.trim() }));
           }}>
-            <label>Workspace name <input value={workspaceName} onChange={(e) => setWorkspaceName(e.target.value)} required maxLength={200} /></label>
-            <button type="submit" disabled={action.busy || !workspaceName.trim()}>Save workspace</button>
+            <label>Workspace name <input value={workspaceName.value} onChange={(e) => workspaceName.set(e.target.value)} required maxLength={200} /></label>
+            <TheirChange field={workspaceName} />
+            <button type="submit" disabled={action.busy || !workspaceName.value.trim()}>Save workspace</button>
           </form>
           {others.length > 0 && (
             <form aria-label="Hand over the workspace" onSubmit={(event) => {
