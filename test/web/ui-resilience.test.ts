@@ -168,6 +168,26 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
   });
 
+  it("the task deleted elsewhere while a comment is being written: the words stay on the page, with Copy", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Deleted mid-sentence" });
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Deleted mid-sentence" }).waitFor(WAIT);
+    const words = "A long thought,\nhalf written";
+    await page.getByRole("textbox", { name: /^Comment/ }).fill(words);
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/tasks/${made.body.id}`)).status, 204);
+    await page.getByRole("alert").filter({ hasText: "no longer exists" }).waitFor(WAIT);
+    const kept = page.getByRole("region", { name: "Your comment, not posted" });
+    await kept.waitFor(WAIT);
+    assert.equal(await kept.getByTestId("unposted-comment").textContent(), words);
+    await b.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: t.baseUrl });
+    await kept.getByRole("button", { name: "Copy" }).click();
+    await kept.getByRole("button", { name: "Copied" }).waitFor(WAIT);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), words);
+    await kept.getByRole("button", { name: "Done" }).click();
+    await kept.waitFor({ state: "detached", ...WAIT });
+    await page.getByRole("link", { name: "Back to General" }).waitFor(WAIT);
+  });
+
   it("a new workspace made, then its project not (no answer): trying again makes the project in that workspace, not a second one", async () => {
     await board();
     let refused = false;

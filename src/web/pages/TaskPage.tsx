@@ -5,6 +5,7 @@ import { api } from "../api.ts";
 import { Link, Markdown, RunBadge } from "../components/bits.tsx";
 import { renderMarkdown } from "../markdown.ts";
 import { ImageUpload } from "../components/image-upload.tsx";
+import { ShownOnce } from "../components/shown-once.tsx";
 import { submitOnModEnter } from "../components/keys.ts";
 import { usePageTitle } from "../components/page-title.ts";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
@@ -44,10 +45,17 @@ export function TaskPage({ taskId, unread, projectName }: {
   const shown = useRef<TaskView | null>(null);
   if (live.status === "ready") shown.current = live.data;
   const gone = live.status === "error" && live.code === "NOT_FOUND" ? shown.current : null;
+  // The comment being written lives here, not in its box: should the task go, the words are not lost with it.
+  const [draft, setDraft] = useState("");
   if (gone) {
     return (
       <>
         <ErrorNote error="This task no longer exists, or you are no longer in its workspace." />
+        {draft.trim() && (
+          <ShownOnce label="Your comment, not posted" text={draft} testId="unposted-comment" onDone={() => setDraft("")}>
+            <p>You were writing this comment when the task went: copy it to keep it.</p>
+          </ShownOnce>
+        )}
         <Link to={`/projects/${gone.projectId}`}>Back to {projectName(gone.projectId) ?? "the board"}</Link>
       </>
     );
@@ -64,7 +72,7 @@ export function TaskPage({ taskId, unread, projectName }: {
                 <h2 id="activity-title">Activity</h2>
                 <ActivityFeed activity={task.activity} total={task.activityCount} limit={activityLimit}
                   onMore={() => setActivityLimit(Math.min(activityLimit + PAGE, MAX))} />
-                <CommentBox taskId={task.id} agentNames={agentList.map((a) => a.name)} />
+                <CommentBox taskId={task.id} agentNames={agentList.map((a) => a.name)} body={draft} setBody={setDraft} />
               </section>
             </div>
             <aside>
@@ -303,8 +311,12 @@ function ActivityFeed({ activity, total, limit, onMore }: { activity: Activity[]
   );
 }
 
-function CommentBox({ taskId, agentNames }: { taskId: string; agentNames: string[] }) {
-  const [body, setBody] = useState("");
+function CommentBox({ taskId, agentNames, body, setBody }: {
+  taskId: string;
+  agentNames: string[];
+  body: string;
+  setBody: (update: string | ((body: string) => string)) => void;
+}) {
   const post = useAction();
   return (
     <form className="comment-box" aria-label="Comment" onSubmit={async (event) => {
