@@ -4,6 +4,7 @@ import { passesCsrf, readCookie, sameOrigin, sessionCookie } from "../../src/hub
 import { isUiPath } from "../../src/hub/http/web.ts";
 import { formatDuration, formatUsd, runDuration } from "../../src/web/format.ts";
 import { parseRoute } from "../../src/web/router.ts";
+import { settle, theirs } from "../../src/web/components/followed-field.ts";
 
 describe("session cookie rules", () => {
   it("reads one cookie among several, and nothing from junk", () => {
@@ -46,6 +47,20 @@ describe("web UI routes", () => {
     assert.deepEqual(parseRoute("/tokens", ""), { page: "tokens" });
     assert.deepEqual(parseRoute("/nope/x/y", ""), { page: "missing" });
     assert.deepEqual(parseRoute("/tasks/%E0%A4%A", ""), { page: "malformed" });
+  });
+});
+
+describe("a field that follows a live value", () => {
+  it("follows while untouched, keeps typed words and names the change elsewhere, and settles once the two agree", () => {
+    const start = { value: "Plans", base: "Plans" };
+    assert.deepEqual(settle(start, "Plans 2"), { value: "Plans 2", base: "Plans 2" }, "untouched: follows");
+    assert.equal(theirs(start, "Plans"), null);
+    const typed = { value: "Mine", base: "Plans" };
+    assert.equal(theirs(typed, "Plans"), null, "typed, nothing changed elsewhere");
+    assert.deepEqual(settle(typed, "Theirs"), typed, "typed: kept");
+    assert.equal(theirs(typed, "Theirs"), "Theirs");
+    assert.deepEqual(settle(typed, "Mine"), { value: "Mine", base: "Mine" }, "saved here, or the same words: settled");
+    assert.equal(theirs(typed, "Mine"), null);
   });
 });
 

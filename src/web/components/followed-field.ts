@@ -9,34 +9,40 @@
  */
 import { useEffect, useState } from "react";
 
+/** The field's text, and the live value it started from: differing from that, the text is the person's. */
+export interface FieldState {
+  value: string;
+  base: string;
+}
+
+/** The field once the live value is `live`: followed while untouched, settled when the two agree, else left as typed. */
+export function settle(state: FieldState, live: string): FieldState {
+  if (live === state.base) return state;
+  if (state.value === state.base) return { value: live, base: live };
+  if (state.value === live) return { value: live, base: live };
+  return state;
+}
+
+/** The live value, when it changed elsewhere after the person began editing and differs from their words; else null. */
+export function theirs(state: FieldState, live: string): string | null {
+  return live !== state.base && state.value !== state.base && state.value !== live ? live : null;
+}
+
 export interface FollowedField {
   value: string;
   set: (value: string) => void;
-  /** The live value, when it changed elsewhere after the person began editing and differs from their words; else null. */
   theirs: string | null;
   /** Their value into the field, which follows the live value again. */
   useTheirs: () => void;
 }
 
 export function useFollowedField(live: string): FollowedField {
-  const [value, set] = useState(live);
-  // The live value the field's text started from: differing from it, the field is the person's.
-  const [base, setBase] = useState(live);
-  const untouched = value === base;
-  const agree = value === live;
-  useEffect(() => {
-    if (live === base) return;
-    if (untouched) set(live);
-    // Followed, saved here, or typed to the same words: nothing to choose between.
-    if (untouched || agree) setBase(live);
-  }, [live, base, untouched, agree]);
+  const [state, setState] = useState<FieldState>({ value: live, base: live });
+  useEffect(() => setState((was) => settle(was, live)), [live]);
   return {
-    value,
-    set,
-    theirs: live !== base && !untouched && !agree ? live : null,
-    useTheirs: () => {
-      set(live);
-      setBase(live);
-    },
+    value: state.value,
+    set: (value) => setState((was) => settle({ value, base: was.base }, live)),
+    theirs: theirs(state, live),
+    useTheirs: () => setState({ value: live, base: live }),
   };
 }
