@@ -38,6 +38,8 @@ export interface BridgeDeps {
   reconcileIntervalMs?: number;
   /** Retry backoff of Agent API calls. */
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
+  /** Wait before heartbeats, paused for an API without them, are tried again (tests shorten it). */
+  heartbeatProbeMs?: number;
 }
 
 export class Bridge {
@@ -81,6 +83,10 @@ export class Bridge {
         this.metrics.apiRetries++;
         deps.log("debug", "retrying an Agent API call", { what, attempt, delayMs, error: String(error) });
       },
+      heartbeatProbeMs: deps.heartbeatProbeMs,
+      onHeartbeats: (enabled) => deps.log("info", enabled
+        ? "GroupChat takes heartbeats again: leases are renewed"
+        : "GroupChat has no heartbeat endpoint: heartbeats paused (tried again now and then)"),
     });
     this.#source = new RunSource({
       client: this.#client, token: config.agentToken, convexUrl: config.convexUrl ?? undefined, clock: this.#clock,

@@ -12,6 +12,7 @@ import {
   parseAck, parseActivityAck, parseProfile, parseRunDetail, parseRuns, parseTasks, ParseError,
   type AgentActivity, type AgentProfile, type AgentRun, type AgentRunDetail, type AgentTask, type RunAck,
 } from "./parse.ts";
+import { HeartbeatSupport } from "./heartbeat-support.ts";
 import { decideRetry, DEFAULT_RETRY_POLICY, type Random, type RetryPolicy } from "./retry.ts";
 import { linkedSignal } from "./signal.ts";
 import type { RunStatus } from "./run-state.ts";
@@ -32,6 +33,13 @@ export interface AgentApiClientOptions {
   newKey?: () => string;
   /** Told before each retry (for logs and metrics). */
   onRetry?: (info: { what: string; attempt: number; delayMs: number; error: unknown }) => void;
+  /**
+   * After the API refused a heartbeat as a call it does not have (hosted GroupChat may not), heartbeats pause for
+   * every run and one is tried again after this long, then after twice as long each time, up to an hour. Default 5 min.
+   */
+  heartbeatProbeMs?: number;
+  /** Told when heartbeats pause (`false`: the API has none) and when a probe finds them back (`true`). */
+  onHeartbeats?: (enabled: boolean) => void;
 }
 
 export interface CallOptions {
@@ -88,8 +96,8 @@ export class AgentApiClient {
   readonly #random: Random;
   readonly #newKey: () => string;
   readonly #onRetry: AgentApiClientOptions["onRetry"];
-  #heartbeatSupported = true;
-  #heartbeatAnswered = false;
+  readonly #onHeartbeats: AgentApiClientOptions["onHeartbeats"];
+  readonly #heartbeats: HeartbeatSupport;
 
   constructor(options: AgentApiClientOptions) {
     if (!options.token) throw new TypeError("AgentApiClient needs a token");
@@ -102,6 +110,9 @@ export class AgentApiClient {
     this.#random = options.random ?? Math.random;
     this.#newKey = options.newKey ?? randomUUID;
     this.#onRetry = options.onRetry;
+    this.#onHeartbeats = options.onHeartbeats;
+    const probeMs = options.heartbeatProbeMs ?? 300_000;
+    this.#heartbeats = new HeartbeatSupport({ probeMs, maxProbeMs: Math.max(probeMs, 3_600_000) });
   }
 
   me(options?: CallOptions): Promise<AgentProfile> {
@@ -138,34 +149,49 @@ export class AgentApiClient {
   }
 
   /**
-   * Renews a RUNNING run's lease (ours). Hosted GroupChat has no such endpoint:
-   * after its first 405, or a 404 for a run that is there, this client stops
-   * calling it and answers false. A 404 for a run that is gone too (deleted
-   * before its first beat), or any 404 once a heartbeat went through, says the
-   * run is gone (a `not_found` error), not that heartbeats are.
+   * Renews a RUNNING run's lease (ours); false when no heartbeat was sent. Hosted GroupChat may have no such
+   * endpoint: its 405, or a 404 for a run that is there, pauses heartbeats (false, with no call) until a probe
+   * after `heartbeatProbeMs` finds them back (`onHeartbeats` tells of both). A 404 for a run that is gone too
+   * (deleted before its first beat), or any 404 once a heartbeat went through, says the run is gone (a
+   * `not_found` error), not that heartbeats are.
    */
   async heartbeat(id: string, options?: CallOptions): Promise<boolean> {
-    if (!this.#heartbeatSupported) return false;
+    const support = this.#heartbeats;
+    if (!support.shouldSend(this.#clock.now())) return false;
     try {
       await this.#call({ method: "POST", path: `/runs/${enc(id)}/heartbeat`, body: {}, keyed: false, parse: parseAck }, options);
-      this.#heartbeatAnswered = true;
+      if (support.sent()) this.#tellHeartbeats(true);
       return true;
     } catch (error) {
-      if (!(error instanceof AgentApiError) || this.#heartbeatAnswered) throw error;
+      if (!(error instanceof AgentApiError) || support.answered) {
+        support.unanswered();
+        throw error;
+      }
       // A 404 names no culprit (no such route, or no such run): the run itself tells which.
       if (error.httpStatus === 404) await this.run(id, options).catch((probe: unknown) => {
+        support.unanswered();
         throw isAgentApiError(probe, "not_found") ? error : probe;
       });
       if (error.httpStatus === 404 || error.httpStatus === 405) {
-        this.#heartbeatSupported = false;
+        if (support.refused(this.#clock.now())) this.#tellHeartbeats(false);
         return false;
       }
+      support.unanswered();
       throw error;
     }
   }
 
+  /** False while heartbeats are paused (the API refused them as a call it does not have). */
   get heartbeatSupported(): boolean {
-    return this.#heartbeatSupported;
+    return this.#heartbeats.enabled;
+  }
+
+  #tellHeartbeats(enabled: boolean): void {
+    try {
+      this.#onHeartbeats?.(enabled);
+    } catch (error) {
+      console.error("AgentApiClient onHeartbeats listener failed", error);
+    }
   }
 
   async #call<T>(request: Request<T>, options: CallOptions = {}): Promise<T> {

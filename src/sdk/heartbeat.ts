@@ -1,10 +1,12 @@
 /**
  * Keeps a RUNNING run's lease alive while its executor works, by calling
- * `POST /runs/:id/heartbeat` every `intervalMs`. Stops on its own when the API
- * has no such endpoint (hosted GroupChat), when the signal aborts, or when a
- * 409 says the run ended or a 404 that it is gone (reported through
- * `onConflict`, the latter with no status). A 405 after heartbeats went
- * through is a misrouted call, not a gone run: reported, and beating goes on.
+ * `POST /runs/:id/heartbeat` every `intervalMs`. While the client has
+ * heartbeats paused (the API has no such endpoint, as hosted GroupChat may
+ * not) a tick sends nothing, and beating resumes when the client's probe finds
+ * them back. Stops on its own when the signal aborts, or when a 409 says the
+ * run ended or a 404 that it is gone (reported through `onConflict`, the
+ * latter with no status). A 405 after heartbeats went through is a misrouted
+ * call, not a gone run: reported, and beating goes on.
  */
 import type { AgentApiClient } from "./client.ts";
 import type { Clock } from "./clock.ts";
@@ -31,7 +33,7 @@ export function startHeartbeat(o: HeartbeatOptions): () => void {
   };
   const beat = async () => {
     try {
-      if (!(await o.api.heartbeat(o.runId, { signal: o.signal }))) return stop();
+      await o.api.heartbeat(o.runId, { signal: o.signal });
     } catch (error) {
       if (o.signal.aborted || stopped) return;
       if (isAgentApiError(error, "conflict")) return (stop(), o.onConflict(error.runStatus));

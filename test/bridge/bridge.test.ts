@@ -209,6 +209,28 @@ describe("the bridge against a real hub", { timeout: 300_000 }, () => {
     await b.bridge.stop();
   });
 
+  it("says once that heartbeats are paused when the API refuses them, and once that they are back when a probe gets through", async () => {
+    const proxy = await startSwitchProxy(t.baseUrl, "/api/v1/agent");
+    proxies.push(proxy);
+    proxy.forward.answer(405, 1, (request) => request.path.endsWith("/heartbeat"));
+    const said = (b: TestBridge) => b.logs.map((line) => JSON.parse(line) as { msg: string }).map((line) => line.msg).filter((msg) => /heartbeat/i.test(msg));
+    // The run works until the bridge said both (the executor runs once `b` is set: after the delegation below).
+    const b: TestBridge = await startTestBridge(t, {
+      apiUrl: proxy.url, heartbeatIntervalMs: 10, deps: { heartbeatProbeMs: 20 },
+      executor: async () => {
+        while (said(b).length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+        return { summary: "Done" };
+      },
+    });
+    bridges.push(b);
+    const [runId] = await delegateMany(t, 1, "Long job");
+    await until(() => b.ids("finished").includes(runId!));
+    assert.deepEqual(said(b), [
+      "GroupChat has no heartbeat endpoint: heartbeats paused (tried again now and then)",
+      "GroupChat takes heartbeats again: leases are renewed",
+    ]);
+  });
+
   it("a second bridge on a state file a running one holds is refused, and the first goes on", async () => {
     const first = await startTestBridge(t, { executor: async (run) => ({ summary: `Done ${run.taskTitle}` }) });
     bridges.push(first);

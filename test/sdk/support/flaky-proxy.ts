@@ -7,8 +7,7 @@
  * - `lost-answer`: forwards (the hub does the work) and then closes the
  *   connection instead of answering: the case idempotency keys exist for.
  */
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import { startForwardProxy, type ProxyAction } from "../../support/forward.ts";
 
 export type Fault = "503" | "429" | "drop" | "lost-answer";
 
@@ -21,39 +20,15 @@ export interface FlakyProxy {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+const ACTIONS: Record<Fault, ProxyAction> = {
+  "503": { status: 503 }, "429": { status: 429, headers: { "retry-after": "1" } }, drop: "drop", "lost-answer": "lost-answer",
+};
 
 export async function startFlakyProxy(targetBase: string, apiPath: string, faults: Array<Fault | null> = []): Promise<FlakyProxy> {
-  const log: string[] = [];
-  const proxy: FlakyProxy = { url: "", log, faults, close: async () => {} };
-  const server = createServer(async (req, res) => {
-    const body = await readBody(req);
+  const proxy: FlakyProxy = { url: "", log: [], faults, close: async () => {} };
+  const forward = await startForwardProxy(targetBase, apiPath, () => {
     const fault = proxy.faults.shift();
-    const what = `${req.method} ${req.url}`;
-    log.push(`${what} → ${fault ?? "forwarded"}`);
-    if (fault === "503") return void res.writeHead(503, { "content-type": "application/json" }).end('{"error":"Service Unavailable"}');
-    if (fault === "429") return void res.writeHead(429, { "content-type": "application/json", "retry-after": "1" }).end('{"error":"Too Many Requests"}');
-    if (fault === "drop") return void req.socket.destroy();
-    const headers: Record<string, string> = {};
-    for (const name of ["authorization", "content-type", "idempotency-key", "accept"]) {
-      const value = req.headers[name];
-      if (typeof value === "string") headers[name] = value;
-    }
-    const upstream = await fetch(`${targetBase}${req.url}`, { method: req.method, headers, body: body.length > 0 ? body.toString("utf8") : undefined });
-    const text = await upstream.text();
-    if (fault === "lost-answer") return void req.socket.destroy();
-    res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" }).end(text);
+    return fault ? ACTIONS[fault] : "forward";
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  proxy.url = `http://127.0.0.1:${port}${apiPath}`;
-  proxy.close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-  return proxy;
+  return Object.assign(proxy, { url: forward.url, log: forward.log, close: forward.close });
 }

@@ -108,13 +108,25 @@ describe("AgentApiClient (fake fetch, fake clock)", () => {
     await assert.rejects(client.runs(), (e: unknown) => e instanceof AgentApiError && e.code === "invalid_response");
   });
 
-  it("stops calling heartbeat once the API says it has none (405)", async () => {
-    const { fetch, seen } = fakeFetch([json(405, { error: "Method Not Allowed" })]);
-    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock: new FakeClock() });
+  it("pauses heartbeats when the API says it has none (405), probes after heartbeatProbeMs, doubling, and says when they are back", async () => {
+    const clock = new FakeClock();
+    const told: boolean[] = [];
+    const refused = json(405, { error: "Method Not Allowed" });
+    const beat = json(200, { id: "r", status: "RUNNING" });
+    const { fetch, seen } = fakeFetch([refused, refused, beat, beat]);
+    const client = new AgentApiClient({ token: "gca_x", apiUrl: "http://h", fetch, clock, heartbeatProbeMs: 1_000, onHeartbeats: (on) => told.push(on) });
     assert.equal(await client.heartbeat("r"), false);
     assert.equal(await client.heartbeat("r"), false);
-    assert.equal(client.heartbeatSupported, false);
-    assert.equal(seen.length, 1);
+    assert.deepEqual([client.heartbeatSupported, seen.length, told], [false, 1, [false]]);
+    await clock.advance(1_000);
+    assert.equal(await client.heartbeat("r"), false, "the probe, refused: the next waits twice as long");
+    await clock.advance(1_000);
+    assert.equal(await client.heartbeat("r"), false);
+    assert.equal(seen.length, 2);
+    await clock.advance(1_000);
+    assert.equal(await client.heartbeat("r"), true);
+    assert.equal(await client.heartbeat("r"), true);
+    assert.deepEqual([client.heartbeatSupported, seen.length, told], [true, 4, [false, true]]);
   });
 
   it("takes a first heartbeat's 404 for the run being gone when the run is gone too, and keeps heartbeats on", async () => {
@@ -133,6 +145,6 @@ describe("AgentApiClient (fake fetch, fake clock)", () => {
     assert.equal(await client.heartbeat("r1"), false);
     assert.equal(await client.heartbeat("r1"), false);
     assert.equal(client.heartbeatSupported, false);
-    assert.equal(seen.length, 2);
+    assert.equal(seen.length, 2, "paused: the second sent nothing");
   });
 });

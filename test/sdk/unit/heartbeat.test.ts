@@ -37,10 +37,12 @@ describe("startHeartbeat", () => {
     assert.equal(h.clock.pending, 0);
   });
 
-  it("stops for good when the API has no heartbeat", async () => {
-    const h = beat([false]);
-    await h.clock.advance(10_000);
-    assert.equal(h.calls.length, 1);
+  it("keeps ticking while the client has heartbeats paused (nothing sent), so beats resume when they are back", async () => {
+    const h = beat([false, false]);
+    await h.clock.advance(3_500);
+    assert.equal(h.calls.length, 3);
+    assert.deepEqual([h.errors, h.conflicts], [[], []]);
+    h.stop();
     assert.equal(h.clock.pending, 0);
   });
 
