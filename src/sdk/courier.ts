@@ -2,10 +2,10 @@
  * The courier delivers outbox entries: in enqueue order within a run, runs in
  * parallel, each entry retried (with the policy's backoff, `Retry-After`
  * honoured) until the API acknowledges it (a 405, from something in front of it,
- * included). A final answer (409, 404, 400…) ends
- * the entry too: retrying cannot change it. After a 409 saying the run ended,
- * or a 404 (the run is gone), the run's later entries are dropped: it takes no
- * more calls.
+ * included, and a 404 that `confirmGone` does not confirm). A final answer (409,
+ * 404, 400…) ends the entry too: retrying cannot change it. After a 409 saying
+ * the run ended, or a 404 (the run is gone), the run's later entries are
+ * dropped: it takes no more calls.
  *
  * Two failures lose nothing: an entry the outbox could not write down is still
  * sent (only its durability is gone), and a 401/403 (a revoked or rotated token)
@@ -47,6 +47,11 @@ export interface CourierOptions {
   onRetry?: (entry: OutboxEntry, error: unknown, delayMs: number) => void;
   /** Told when the outbox itself fails (to write an entry down, or to ack one). */
   onError?: (error: unknown) => void;
+  /**
+   * Asked about a 404: is the run really gone? False (it is there, or nothing is sure) retries the entry, for a
+   * 404 from something in front of the API (a proxy's hiccup). Without it, a 404 is final.
+   */
+  confirmGone?: (runId: string, signal: AbortSignal) => Promise<boolean>;
 }
 
 interface Item {
@@ -181,8 +186,11 @@ export class Courier {
       } catch (error) {
         if (signal.aborted) return { kind: "dropped" };
         if (isAgentApiError(error, "unauthorized")) return { kind: "held", error };
-        // A 405 for a documented call came from something in front of the API: retried like a 5xx, never final.
-        const decision = isMisrouted(error)
+        // A 405 for a documented call came from something in front of the API, and so did a 404 for a run that is
+        // there after all: retried like a 5xx, never final.
+        const notTheRun = isMisrouted(error) || (isAgentApiError(error, "not_found") && !(await this.#gone(entry.runId, signal)));
+        if (signal.aborted) return { kind: "dropped" };
+        const decision = notTheRun
           ? { retry: true as const, delayMs: backoffDelay(attempt - 1, this.#policy, this.#o.random) }
           : decideRetry(error, attempt, this.#policy, this.#o.random);
         if (!decision.retry) return { kind: "rejected", error };
@@ -190,6 +198,16 @@ export class Courier {
         const slept = await sleep(this.#o.clock, decision.delayMs, signal).then(() => true, () => false);
         if (!slept) return { kind: "dropped" };
       }
+    }
+  }
+
+  /** The run answered 404: gone for sure? A `confirmGone` that fails is reported and the 404 taken as it stands. */
+  async #gone(runId: string, signal: AbortSignal): Promise<boolean> {
+    try {
+      return (await this.#o.confirmGone?.(runId, signal)) ?? true;
+    } catch (error) {
+      this.#tell(this.#o.onError, error);
+      return true;
     }
   }
 

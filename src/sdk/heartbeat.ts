@@ -4,8 +4,9 @@
  * heartbeats paused (the API has no such endpoint, as hosted GroupChat may
  * not) a tick sends nothing, and beating resumes when the client's probe finds
  * them back. Stops on its own when the signal aborts, or when a 409 says the
- * run ended or a 404 that it is gone (reported through `onConflict`, the
- * latter with no status). A 405 after heartbeats went through is a misrouted
+ * run ended or a 404 that it is gone, once `confirmGone` agrees (reported
+ * through `onConflict`, the latter with no status; an unconfirmed 404 is
+ * reported through `onError` and beating goes on). A 405 after heartbeats went through is a misrouted
  * call, not a gone run: reported, and beating goes on.
  */
 import type { AgentApiClient } from "./client.ts";
@@ -20,6 +21,8 @@ export interface HeartbeatOptions {
   clock: Clock;
   signal: AbortSignal;
   onConflict: (status: RunStatus | null) => void;
+  /** Asked about a 404: is the run really gone (not a proxy's hiccup)? */
+  confirmGone: (signal: AbortSignal) => Promise<boolean>;
   onError: (error: unknown) => void;
 }
 
@@ -37,7 +40,11 @@ export function startHeartbeat(o: HeartbeatOptions): () => void {
     } catch (error) {
       if (o.signal.aborted || stopped) return;
       if (isAgentApiError(error, "conflict")) return (stop(), o.onConflict(error.runStatus));
-      if (isAgentApiError(error, "not_found") && !isMisrouted(error)) return (stop(), o.onConflict(null));
+      if (isAgentApiError(error, "not_found") && !isMisrouted(error)) {
+        const gone = await o.confirmGone(o.signal).catch(() => false);
+        if (o.signal.aborted || stopped) return;
+        if (gone) return (stop(), o.onConflict(null));
+      }
       o.onError(error);
     }
     schedule();

@@ -14,7 +14,8 @@ import type { AgentApiClient } from "./client.ts";
 import { sleep, systemClock, type Clock } from "./clock.ts";
 import { Courier } from "./courier.ts";
 import { isAgentApiError, isMisrouted } from "./errors.ts";
-import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
+import { backoffDelay, decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
+import { confirmGone } from "./gone.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { linkedSignal } from "./signal.ts";
 import { MemoryOutbox, type Outbox } from "./outbox.ts";
@@ -22,6 +23,8 @@ import type { RunSource, RunSourceEvent } from "./run-source.ts";
 import { isEnded, type RunStatus } from "./run-state.ts";
 import { runJob, SHUTDOWN_MESSAGE, type EndExtra, type Executor, type Job } from "./job.ts";
 import { WorkerState, type StopDecision } from "./worker-state.ts";
+
+import type { AgentRunDetail } from "./parse.ts";
 
 export type { Executor, ExecutorContext, ExecutorResult } from "./job.ts";
 
@@ -60,6 +63,14 @@ export interface RunWorkerOptions {
   instanceId?: string;
   /** After the grace period, how long `stop` waits for the final calls. Default 10 s. */
   drainMs?: number;
+  /**
+   * A started run answering 404 is let go only once three re-reads of it, this long apart at first and twice as
+   * long each time (up to 30 s), answer 404 too: one from something in front of the API must not abandon a live
+   * run. Default 1 s.
+   */
+  goneCheckMs?: number;
+  /** Replaces those re-reads: true when the run is gone for sure. */
+  confirmGone?: (runId: string, signal: AbortSignal) => Promise<boolean>;
   onEvent?: (event: WorkerEvent) => void;
 }
 
@@ -97,6 +108,7 @@ export class RunWorker {
         else if (isAgentApiError(error, "not_found")) this.#onConflict(entry.runId, null);
         else this.#emit({ type: "error", error, runId: entry.runId });
       },
+      confirmGone: (runId, signal) => this.#confirmGone(runId, signal),
     });
   }
 
@@ -202,25 +214,46 @@ export class RunWorker {
   #job(runId: string): Job {
     return runJob(runId, {
       claim: (stopped) => this.#claim(runId, stopped),
-      detail: async (signal) => {
-        // The run is ours and RUNNING: an API outage must not fail it, so keep asking until it answers (or a stop).
-        const detail = await this.#o.client.run(runId, { signal, retry: { maxAttempts: Number.POSITIVE_INFINITY, maxRetryAfterMs: Number.POSITIVE_INFINITY } });
-        // A replayed claim (adopt) can find the run already ended: treat it like a stop.
-        if (detail.status && isEnded(detail.status)) this.#onConflict(runId, detail.status);
-        return detail;
-      },
+      detail: (signal) => this.#detail(runId, signal),
       executor: this.#o.executor,
       progress: (text) => void this.#courier.send(runId, "comment", { body: text }),
       end: (kind, body, extra) => this.#end(runId, kind, body, extra),
       heartbeat: (signal) => startHeartbeat({
         api: this.#o.client, runId, intervalMs: this.#o.heartbeatIntervalMs ?? 60_000, clock: this.#clock, signal,
         onConflict: (status) => this.#onConflict(runId, status),
+        confirmGone: (signal) => this.#confirmGone(runId, signal),
         onError: (error) => this.#emit({ type: "error", error, runId }),
       }),
       formatError: this.#o.formatError,
       graceOver: () => this.#graceOver,
       onError: (error) => this.#emit({ type: "error", error, runId }),
     });
+  }
+
+  /** The claimed run's detail. A 404 lets the run go (like a stop) only once `#confirmGone` agrees; else it is read again. */
+  async #detail(runId: string, signal: AbortSignal): Promise<AgentRunDetail> {
+    for (let round = 0; ; round++) {
+      try {
+        // The run is ours and RUNNING: an API outage must not fail it, so keep asking until it answers (or a stop).
+        const detail = await this.#o.client.run(runId, { signal, retry: { maxAttempts: Number.POSITIVE_INFINITY, maxRetryAfterMs: Number.POSITIVE_INFINITY } });
+        // A replayed claim (adopt) can find the run already ended: treat it like a stop.
+        if (detail.status && isEnded(detail.status)) this.#onConflict(runId, detail.status);
+        return detail;
+      } catch (error) {
+        if (signal.aborted || !isAgentApiError(error, "not_found") || isMisrouted(error)) throw error;
+        if (await this.#confirmGone(runId, signal)) {
+          this.#onConflict(runId, null);
+          throw error;
+        }
+        await sleep(this.#clock, backoffDelay(round, CLAIM_RETRY), signal);
+      }
+    }
+  }
+
+  /** Is a started run that answered 404 gone for sure (not a proxy's hiccup)? */
+  #confirmGone(runId: string, signal: AbortSignal): Promise<boolean> {
+    if (this.#o.confirmGone) return this.#o.confirmGone(runId, signal);
+    return confirmGone((read) => this.#o.client.run(runId, { signal: read }), { clock: this.#clock, signal, firstMs: this.#o.goneCheckMs });
   }
 
   /** True when the run is ours to execute. `stopped` aborts when its owner stops it meanwhile: the claim is given up. */

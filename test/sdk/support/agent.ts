@@ -31,7 +31,7 @@ export function startAgent(
     convexUrl: options.realtime ? t.hub.urls().convexUrl : undefined, ...options.source,
   });
   const events = options.events ?? new EventLog<WorkerEvent>();
-  const worker = new RunWorker({ client, source, executor, heartbeatIntervalMs: 50, onEvent: events.push, ...options.worker });
+  const worker = new RunWorker({ client, source, executor, heartbeatIntervalMs: 50, goneCheckMs: 10, onEvent: events.push, ...options.worker });
   worker.start();
   const ids = (type: WorkerEvent["type"]) => events.events.flatMap((e) => (e.type === type && "runId" in e && e.runId ? [e.runId] : []));
   return { client, source, worker, events, ids };

@@ -77,6 +77,21 @@ describe("Courier", () => {
     assert.deepEqual(await outbox.pending(), []);
   });
 
+  it("retries a call answered 404 while confirmGone says the run is there (a proxy's hiccup), and rejects it once it says gone", async () => {
+    const notFound = () => new AgentApiError("not_found", "404", { httpStatus: 404 });
+    const { api, calls } = fakeApi([notFound(), null, notFound()]);
+    const clock = new FakeClock();
+    const verdicts = [false, true];
+    const asked: string[] = [];
+    const courier = new Courier({ api, outbox: new MemoryOutbox(), clock, confirmGone: async (runId) => (asked.push(runId), verdicts.shift()!) });
+    const first = courier.send("r1", "comment", { body: "x" });
+    await clock.advance(10_000);
+    const second = courier.send("r1", "complete", { body: "y" });
+    await clock.advance(10_000);
+    assert.deepEqual([(await first).kind, (await second).kind], ["delivered", "rejected"]);
+    assert.deepEqual([calls.map((c) => c.body), asked], [["x", "x", "y"], ["r1", "r1"]]);
+  });
+
   it("keeps a run's later calls after a 409 that says the run is still RUNNING", async () => {
     const { api, calls } = fakeApi([new AgentApiError("conflict", "odd", { runStatus: "RUNNING" })]);
     const courier = new Courier({ api, outbox: new MemoryOutbox(), clock: new FakeClock() });

@@ -5,12 +5,13 @@ import { startHeartbeat } from "../../../src/sdk/heartbeat.ts";
 import type { RunStatus } from "../../../src/sdk/run-state.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 
-function beat(answers: Array<boolean | Error>) {
+function beat(answers: Array<boolean | Error>, gone: boolean[] = []) {
   const clock = new FakeClock();
   const controller = new AbortController();
   const calls: string[] = [];
   const conflicts: Array<RunStatus | null> = [];
   const errors: unknown[] = [];
+  const asked: string[] = [];
   const stop = startHeartbeat({
     api: {
       heartbeat: async (runId: string) => {
@@ -22,8 +23,9 @@ function beat(answers: Array<boolean | Error>) {
     },
     runId: "r1", intervalMs: 1_000, clock, signal: controller.signal,
     onConflict: (status) => conflicts.push(status), onError: (error) => errors.push(error),
+    confirmGone: async () => (asked.push("gone?"), gone.shift() ?? true),
   });
-  return { clock, controller, calls, conflicts, errors, stop };
+  return { clock, controller, calls, conflicts, errors, asked, stop };
 }
 
 describe("startHeartbeat", () => {
@@ -51,6 +53,15 @@ describe("startHeartbeat", () => {
     await h.clock.advance(10_000);
     assert.equal(h.errors.length, 1);
     assert.deepEqual(h.conflicts, ["STOPPED"]);
+    assert.equal(h.calls.length, 2);
+    assert.equal(h.clock.pending, 0);
+  });
+
+  it("lets a 404 say the run is gone only once confirmGone agrees; an unconfirmed one is reported and it goes on", async () => {
+    const notFound = () => new AgentApiError("not_found", "404", { httpStatus: 404 });
+    const h = beat([notFound(), notFound()], [false, true]);
+    await h.clock.advance(10_000);
+    assert.deepEqual([h.asked.length, h.errors.length, h.conflicts], [2, 1, [null]]);
     assert.equal(h.calls.length, 2);
     assert.equal(h.clock.pending, 0);
   });

@@ -1,0 +1,138 @@
+/**
+ * The worker against a real hub behind a loopback proxy that answers on cue what a hub alone never would: 404s
+ * for a started run (a proxy's hiccup: a run is let go only once re-reads confirm it is gone), and 405s for
+ * heartbeats (hosted GroupChat may have no such endpoint: they pause, and a probe brings them back).
+ */
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { AgentApiClient } from "../../src/sdk/client.ts";
+import type { RunWorkerOptions } from "../../src/sdk/worker.ts";
+import { startForwardProxy, type ForwardProxy, type ProxyRequest } from "../support/forward.ts";
+import { startTestHub, type TestHub } from "../support/hub.ts";
+import { startAgent, type TestAgent } from "./support/agent.ts";
+import { FakeClock } from "./support/fake-clock.ts";
+import { commentsOf, deferred, delegateMany, EventLog, ownerView } from "./support/runs.ts";
+
+const HOUR = 3_600_000;
+const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+describe("RunWorker against a real hub behind a proxy: 404s for a started run, 405s for heartbeats", { timeout: 120_000 }, () => {
+  let t: TestHub;
+  let proxy: ForwardProxy;
+  const agents: TestAgent[] = [];
+  beforeEach(async () => {
+    t = await startTestHub();
+    proxy = await startForwardProxy(t.baseUrl, "/api/v1/agent");
+  });
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.worker.stop({ graceMs: 0 })));
+    await proxy.close();
+    await t.close();
+  });
+
+  /** A worker whose calls (polls included) go through the proxy; heartbeats kept out of the way. */
+  function agentBehindProxy(executor: Parameters<typeof startAgent>[1], worker: Partial<RunWorkerOptions> = {}): TestAgent {
+    const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: proxy.url, retry: { baseDelayMs: 10, maxDelayMs: 100 } });
+    const agent = startAgent(t, executor, { client, worker: { startComment: null, heartbeatIntervalMs: HOUR, ...worker } });
+    agents.push(agent);
+    return agent;
+  }
+
+  /** The proxy's log for the run's own calls, from its first 404 on, as "METHOD call → status". */
+  function afterFirst404(runId: string): string[] {
+    const lines = proxy.log.filter((line) => line.includes(`/runs/${runId}`));
+    return lines.slice(lines.findIndex((line) => line.endsWith(" 404"))).map((line) => line.replace(/\/api\/v1\/agent\/runs\/[^/ ]+/, "run"));
+  }
+
+  it("does not let go of a run whose comment answered 404 while re-reads find it (a proxy's hiccup): its comment and completion land", async () => {
+    const [runId] = await delegateMany(t, 1, "Hiccup");
+    const onRun = (request: ProxyRequest) => request.path.includes(`/runs/${runId}`);
+    const agent = agentBehindProxy(async (_run, ctx) => {
+      proxy.answer(404, 3, onRun);
+      ctx.progress("through the hiccup");
+      while (afterFirst404(runId!).length < 5 && !ctx.signal.aborted) await tick();
+      return { summary: "Done despite it" };
+    });
+    await agent.events.until(() => agent.ids("finished").includes(runId!) || agent.ids("stopped").includes(runId!));
+    assert.deepEqual(agent.ids("stopped"), [], "a 404 the run's re-reads did not confirm");
+    const detail = await ownerView(t, runId!);
+    assert.equal(detail.status, "FINISHED");
+    assert.deepEqual(commentsOf(detail), ["through the hiccup", "Done despite it"]);
+    assert.deepEqual(afterFirst404(runId!), [
+      "POST run/comment → 404", "GET run → 404", "GET run → 404", "GET run → 200", "POST run/comment → 201", "POST run/complete → 200",
+    ]);
+  });
+
+  it("reads a claimed run again when its first read answered 404 while a re-read finds it, instead of ending it with an error", async () => {
+    const [runId] = await delegateMany(t, 1, "Read hiccup");
+    proxy.answer(404, 2, (request) => request.method === "GET" && request.path.endsWith(`/runs/${runId}`));
+    const agent = agentBehindProxy(async (run) => ({ summary: `Read ${run.taskTitle}` }));
+    await agent.events.until(() => agent.ids("finished").includes(runId!) || agent.ids("failed").includes(runId!) || agent.ids("stopped").includes(runId!));
+    assert.deepEqual([agent.ids("failed"), agent.ids("stopped")], [[], []]);
+    assert.deepEqual(commentsOf(await ownerView(t, runId!)), ["Read Read hiccup 1"]);
+    assert.deepEqual(afterFirst404(runId!), ["GET run → 404", "GET run → 404", "GET run → 200", "GET run → 200", "POST run/complete → 200"]);
+  });
+
+  it("lets go of a run that keeps answering 404 once confirmGone (a worker option) agrees, and posts nothing more for it", async () => {
+    const [runId] = await delegateMany(t, 1, "Gone under it");
+    const working = deferred();
+    const asked: string[] = [];
+    const agent = agentBehindProxy(async (_run, ctx) => {
+      working.resolve();
+      await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+      throw new Error("aborted");
+    }, { heartbeatIntervalMs: 20, confirmGone: async (id) => (asked.push(id), true) });
+    await working.promise;
+    // Gone, as far as the worker can tell (the heartbeat is the call that meets it).
+    proxy.answer(404, Number.POSITIVE_INFINITY, (request) => request.path.includes(`/runs/${runId}`));
+    await agent.events.until(() => agent.ids("stopped").includes(runId!));
+    await agent.worker.stop({ graceMs: 1_000 });
+    assert.deepEqual(asked, [runId]);
+    assert.deepEqual([agent.ids("failed"), agent.ids("finished")], [[], []]);
+    assert.ok(!proxy.log.some((line) => /\/(comment|complete|error) /.test(line)), "nothing posted for it");
+  });
+
+  // The heartbeat client's probe schedule runs on a fake clock, moved by hand; everything else on real time.
+  it("pauses heartbeats at the API's first 405 instead of sending one every interval, probes after heartbeatProbeMs (then twice as long), and resumes them", async () => {
+    const [runId] = await delegateMany(t, 1, "Long job");
+    proxy.answer(405, 2, (request) => request.path.endsWith("/heartbeat"));
+    const probeClock = new FakeClock(Date.now());
+    const told = new EventLog<boolean>();
+    const beats = new AgentApiClient({ token: t.creds.agentToken, apiUrl: proxy.url, clock: probeClock, heartbeatProbeMs: 60_000, onHeartbeats: told.push });
+    const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl, retry: { baseDelayMs: 10, maxDelayMs: 100 } });
+    // The worker's ticks (every 10 ms, real time) go to the heartbeat client; each returns before the next starts.
+    let ticks = 0;
+    client.heartbeat = async (id, options) => {
+      const sent = await beats.heartbeat(id, options);
+      ticks++;
+      return sent;
+    };
+    const ticksLater = async (n: number) => {
+      const from = ticks;
+      while (ticks < from + n) await tick();
+    };
+    const sentBeats = () => proxy.log.filter((line) => line.includes("/heartbeat")).map((line) => line.slice(line.lastIndexOf(" ") + 1));
+    const release = deferred();
+    const agent = startAgent(t, async () => (await release.promise, { summary: "Done at last" }), { client, worker: { startComment: null, heartbeatIntervalMs: 10 } });
+    agents.push(agent);
+
+    await told.until((said) => said.length === 1);
+    await ticksLater(5);
+    assert.deepEqual(sentBeats(), ["405"], "paused: the ticks since sent nothing");
+    await probeClock.advance(60_000);
+    await ticksLater(5);
+    assert.deepEqual(sentBeats(), ["405", "405"], "one probe, refused");
+    await probeClock.advance(60_000);
+    await ticksLater(5);
+    assert.deepEqual(sentBeats(), ["405", "405"], "the next probe waits twice as long");
+    await probeClock.advance(60_000);
+    await told.until((said) => said.length === 2);
+    await ticksLater(2);
+    release.resolve();
+    await agent.events.until(() => agent.ids("finished").includes(runId!));
+
+    assert.deepEqual(told.events, [false, true]);
+    assert.deepEqual(sentBeats().slice(0, 4), ["405", "405", "200", "200"], "beating again at every tick");
+    assert.equal((await ownerView(t, runId!)).status, "FINISHED");
+  });
+});
