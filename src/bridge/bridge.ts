@@ -286,6 +286,13 @@ export class Bridge {
         this.#end(event.runId, "skipped", now);
         log("debug", "another agent has this run", { runId: event.runId });
         break;
+      case "refused":
+        // Noted before its claim was sent: kept, it would be claimed again (and refused again) at every start.
+        this.#state.forget(event.runId);
+        this.#adopted.delete(event.runId);
+        this.#createdAt.delete(event.runId);
+        log("warn", "GroupChat refused to let this agent claim a run; left it", { runId: event.runId, status: event.status, error: event.message });
+        break;
       case "finished":
       case "stopped":
       case "aborted":

@@ -94,6 +94,16 @@ export function isMisrouted(error: unknown): boolean {
   return isAgentApiError(error, "not_found") && error.httpStatus === 405;
 }
 
+/**
+ * A 4xx that refuses the call itself, for good: the request is wrong (400, 413, 422…) or not allowed (403). Not a
+ * refused token (401), a gone run (404, 410), a misrouted call (405), a conflict (409) or a slow-down (408, 429).
+ */
+export function isRefusal(error: unknown): error is AgentApiError & { httpStatus: number } {
+  if (!isAgentApiError(error) || error.httpStatus === null) return false;
+  const status = error.httpStatus;
+  return status >= 400 && status < 500 && ![401, 404, 405, 408, 409, 410, 429].includes(status);
+}
+
 export function networkError(cause: unknown, what = "request"): AgentApiError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new AgentApiError("network", `${what} got no answer: ${reason}`, { cause });

@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { AgentApiClient } from "./client.ts";
 import { sleep, systemClock, type Clock } from "./clock.ts";
 import { Courier } from "./courier.ts";
-import { isAgentApiError, isMisrouted } from "./errors.ts";
+import { isAgentApiError, isMisrouted, isRefusal } from "./errors.ts";
 import { backoffDelay, decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { confirmGone } from "./gone.ts";
 import { startHeartbeat } from "./heartbeat.ts";
@@ -32,6 +32,11 @@ export type WorkerEvent =
   | { type: "claimed"; runId: string }
   /** Another worker had claimed it first (a 409 on `start`), or it is gone (a 404). */
   | { type: "skipped"; runId: string }
+  /**
+   * The API refused the claim itself (a 4xx such as 400, 403 or 422): not claimed, and not tried again while the
+   * worker remembers the run (10 min). `status` is the HTTP status, `message` what was said.
+   */
+  | { type: "refused"; runId: string; status: number; message: string }
   | { type: "finished"; runId: string }
   /** The executor failed; the run was ended with an error. */
   | { type: "failed"; runId: string; error: unknown }
@@ -286,6 +291,12 @@ export class RunWorker {
         if (isAgentApiError(error, "conflict") && error.runStatus === "RUNNING" && this.#started.has(runId)) break;
         // Someone else has it, or it is gone (a 404: deleted, or not this agent's): asking again cannot change that.
         const taken = isAgentApiError(error, "conflict") || (isAgentApiError(error, "not_found") && !isMisrouted(error));
+        if (isRefusal(error)) {
+          // Nor can it change a refusal of the claim itself: asked again at every sighting, it would be refused forever.
+          this.#state.claimFailed(runId, "taken", this.#clock.now());
+          this.#emit({ type: "refused", runId, status: error.httpStatus, message: error.message });
+          return false;
+        }
         // Outcome unknown (the API may have taken the claim and lost the answer): the run may be RUNNING and
         // gone from the pending list, so ask again with the same key until the API answers; give up only at
         // shutdown or a stop.

@@ -13,6 +13,7 @@ import { commentsOf, delegateMany, deferred, ownerView, runTransitions } from ".
 import { tempDir } from "../support/temp.ts";
 import { startTestBridge, type TestBridge } from "./support/bridge.ts";
 import { startSwitchProxy, type SwitchProxy } from "./support/switch-proxy.ts";
+import type { ProxyRequest } from "../support/forward.ts";
 
 /** Polls until `probe` is true; the test's timeout ends a wait that never comes true. */
 async function until(probe: () => boolean | Promise<boolean>): Promise<void> {
@@ -172,6 +173,36 @@ describe("the bridge against a real hub", { timeout: 300_000 }, () => {
     } finally {
       after.close();
     }
+  });
+
+  it("leaves a run whose claim the API refuses (403, 422): the worker says refused and does not ask again, the bridge forgets its note", async () => {
+    const proxy = await startSwitchProxy(t.baseUrl, "/api/v1/agent");
+    proxies.push(proxy);
+    const forbidden = await delegatedRun(t, "Not for this agent");
+    const invalid = await delegatedRun(t, "Refused as unprocessable");
+    const startOf = (runId: string) => (request: ProxyRequest) => request.method === "POST" && request.path.endsWith(`/runs/${runId}/start`);
+    proxy.forward.answer(403, Number.POSITIVE_INFINITY, startOf(forbidden.runId));
+    proxy.forward.answer(422, Number.POSITIVE_INFINITY, startOf(invalid.runId));
+    const b = await startTestBridge(t, { apiUrl: proxy.url, realtime: false, executor: async () => ({ summary: "never" }) });
+    bridges.push(b);
+    await b.events.until(() => b.ids("refused").length === 2);
+    // The runs stay PENDING, so polls keep listing them: a few more, and no claim was sent again.
+    const polls = () => proxy.forward.log.filter((line) => line.includes("status=PENDING")).length;
+    const seen = polls();
+    await until(() => polls() >= seen + 3);
+    await b.stop();
+    const refused = b.events.events.flatMap((e) => (e.type === "refused" ? [[e.runId, e.status]] : []));
+    assert.deepEqual(refused.sort(), [[forbidden.runId, 403], [invalid.runId, 422]].sort());
+    assert.equal(proxy.forward.log.filter((line) => line.includes("/start ")).length, 2, "each claim sent once");
+    const said = b.logs.map((line) => JSON.parse(line) as { msg: string; runId?: string; status?: number }).filter((line) => line.msg.includes("refused to let this agent claim"));
+    assert.deepEqual(said.map((line) => [line.runId, line.status]).sort(), refused.sort());
+    const after = new BridgeState(b.stateFile);
+    try {
+      assert.deepEqual(after.runs().map((run) => run.runId), [], "the next start would claim them again");
+    } finally {
+      after.close();
+    }
+    for (const { runId } of [forbidden, invalid]) assert.equal((await ownerView(t, runId)).status, "PENDING");
   });
 
   it("takes back a claim an earlier start sent with another start comment, instead of stranding it on a 422", async () => {

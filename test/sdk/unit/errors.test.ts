@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { abortedError, AgentApiError, errorFromResponse, isAgentApiError, networkError } from "../../../src/sdk/errors.ts";
+import { abortedError, AgentApiError, errorFromResponse, isAgentApiError, isRefusal, networkError } from "../../../src/sdk/errors.ts";
 
 const headers = (h: Record<string, string> = {}) => new Headers(h);
 const now = Date.parse("2026-01-01T00:00:00Z");
@@ -63,5 +63,12 @@ describe("errors without an answer", () => {
     assert.equal(isAgentApiError(error, "conflict"), true);
     assert.equal(isAgentApiError(error, "server"), false);
     assert.equal(isAgentApiError(new Error("x")), false);
+  });
+
+  it("takes a 4xx that refuses the call itself for a refusal; a token's 401, a gone run, a conflict or a slow-down is none", () => {
+    const refusal = (status: number) => isRefusal(errorFromResponse(status, { error: "no" }, headers(), now));
+    assert.deepEqual([400, 403, 413, 422].map(refusal), [true, true, true, true]);
+    assert.deepEqual([401, 404, 405, 408, 409, 410, 429, 500].map(refusal), [false, false, false, false, false, false, false, false]);
+    assert.equal(isRefusal(networkError(new Error("down"))), false);
   });
 });
