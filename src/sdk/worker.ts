@@ -22,9 +22,8 @@ import { MemoryOutbox, type Outbox } from "./outbox.ts";
 import type { RunSource, RunSourceEvent } from "./run-source.ts";
 import { isEnded, type RunStatus } from "./run-state.ts";
 import { runJob, SHUTDOWN_MESSAGE, type EndExtra, type Executor, type Job } from "./job.ts";
-import { WorkerState, type StopDecision } from "./worker-state.ts";
-
 import type { AgentRunDetail } from "./parse.ts";
+import { WorkerState, type StopDecision } from "./worker-state.ts";
 
 export type { Executor, ExecutorContext, ExecutorResult } from "./job.ts";
 
@@ -289,14 +288,14 @@ export class RunWorker {
           return false;
         }
         if (isAgentApiError(error, "conflict") && error.runStatus === "RUNNING" && this.#started.has(runId)) break;
-        // Someone else has it, or it is gone (a 404: deleted, or not this agent's): asking again cannot change that.
-        const taken = isAgentApiError(error, "conflict") || (isAgentApiError(error, "not_found") && !isMisrouted(error));
         if (isRefusal(error)) {
-          // Nor can it change a refusal of the claim itself: asked again at every sighting, it would be refused forever.
+          // The claim itself is refused (400, 403, 422…): asked again at every sighting, it would be refused forever.
           this.#state.claimFailed(runId, "taken", this.#clock.now());
           this.#emit({ type: "refused", runId, status: error.httpStatus, message: error.message });
           return false;
         }
+        // Someone else has it, or it is gone (a 404: deleted, or not this agent's): asking again cannot change that.
+        const taken = isAgentApiError(error, "conflict") || (isAgentApiError(error, "not_found") && !isMisrouted(error));
         // Outcome unknown (the API may have taken the claim and lost the answer): the run may be RUNNING and
         // gone from the pending list, so ask again with the same key until the API answers; give up only at
         // shutdown or a stop.
