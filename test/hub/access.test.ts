@@ -115,12 +115,17 @@ describe("access", () => {
   });
 
   describe("a person taken out of the workspace", () => {
+    /** A new workspace of the hub's owner with a project, and `name` in it with an agent of their own. */
+    async function memberWithAgent(name: string) {
+      const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: `${name}'s team` })).body.id as string;
+      const prj = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Plans" }, { "x-workspace-id": ws })).body.id as string;
+      const member = await t.hub.writer.run("addUser", { name });
+      assertStatus(await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws}/members`, { userId: member.userId }), 201);
+      return { ws, prj, member, bot: await secondAgent(t, `${name}'s Bot`, member.ownerToken) };
+    }
+
     it("no longer reads its tasks through their agent: the run's detail is 404 and the task leaves the agent's task list, the stop stays in its run list", async () => {
-      const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Left behind" })).body.id;
-      const prj = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Plans" }, { "x-workspace-id": ws })).body.id;
-      const gil = await t.hub.writer.run("addUser", { name: "Gil" });
-      assertStatus(await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws}/members`, { userId: gil.userId }), 201);
-      const bot = await secondAgent(t, "Gil's Bot", gil.ownerToken);
+      const { ws, prj, member: gil, bot } = await memberWithAgent("Gil");
       const task = await createTask(t, { projectId: prj, title: "Roadmap" }, gil.ownerToken);
       const run = await delegateTo(t, task.id, bot.id, gil.ownerToken);
       assertStatus(await t.agent(bot.token, "POST", `/runs/${run.id}/start`, {}), 200);
@@ -143,6 +148,37 @@ describe("access", () => {
       const runs = await t.agent(bot.token, "GET", "/runs?status=STOPPED");
       assert.deepEqual(runs.body.map((r: { id: string }) => r.id), [run.id]);
       assertError(await t.agent(bot.token, "POST", `/runs/${run.id}/complete`, { body: "Done" }), 409, "Cannot complete a run that is STOPPED", { status: "STOPPED" });
+    });
+
+    it("still sees its agent's runs there listed, with a neutral title in place of the task's title, prompt and follow-up", async () => {
+      const { ws, prj, member: hal, bot } = await memberWithAgent("Hal");
+      const task = await createTask(t, { projectId: prj, title: "Budget", description: "Numbers for Q3" }, hal.ownerToken);
+      const finished = await delegateTo(t, task.id, bot.id, hal.ownerToken);
+      assertStatus(await t.agent(bot.token, "POST", `/runs/${finished.id}/start`, {}), 200);
+      assertStatus(await t.agent(bot.token, "POST", `/runs/${finished.id}/complete`, { body: "Done" }), 200);
+      assertStatus(await t.owner(hal.ownerToken, "POST", `/runs/${finished.id}/follow-up`, { message: "Also Q4 budget" }), 201);
+      const listed = async (query: string) => (await t.agent(bot.token, "GET", `/runs${query}`)).body as
+        { id: string; workspaceId: string; taskTitle: string; prompt: string; lastFollowUpMessage: string | null }[];
+      assert.equal((await listed("")).find((r) => r.id === finished.id)?.taskTitle, "Budget");
+
+      assert.equal((await t.owner(hal.ownerToken, "DELETE", `/workspaces/${ws}/members/${hal.userId}`)).status, 204);
+      assertStatus(await t.owner(t.creds.ownerToken, "PATCH", `/tasks/${task.id}`, { title: "Layoffs", description: "Who goes" }), 200);
+
+      const neutral = "A task in a workspace you are no longer in";
+      // The finished run and the follow-up, stopped as Hal left: both still there, neither saying what the task is.
+      assert.equal((await listed("")).length, 2);
+      for (const query of ["", "?status=FINISHED", "?status=STOPPED", `?workspaceId=${ws}`]) {
+        const runs = await listed(query);
+        assert.ok(runs.length > 0, query);
+        for (const run of runs) {
+          assert.equal(run.workspaceId, ws);
+          assert.equal(run.taskTitle, neutral, query);
+          assert.equal(run.prompt, neutral, query);
+          assert.equal(run.lastFollowUpMessage, null, query);
+          assert.doesNotMatch(JSON.stringify(run), /Budget|Layoffs|Q3|Q4|Who goes/, query);
+        }
+      }
+      assertError(await t.agent(bot.token, "GET", `/runs/${finished.id}`), 404, "Run not found");
     });
   });
 

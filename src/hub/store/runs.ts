@@ -60,6 +60,29 @@ export function toRunListItem(row: RunJoined): RunListItem {
 }
 
 /**
+ * What an agent's run list shows for the task of a run in a workspace its creator is no longer in:
+ * the run is still its own (it hears that it was stopped), but the task's title, its prompt (the
+ * task's title and description by default) and the follow-ups are the workspace's, not theirs.
+ */
+export const TASK_OUT_OF_REACH = "A task in a workspace you are no longer in";
+
+/** A run as its agent lists it: `creator_in` says whether the agent's creator is still in the task's workspace. */
+type AgentRunRow = RunJoined & { creator_in: number | boolean };
+
+// The agent's creator in the task's workspace: one probe of workspace_members' primary key per run listed.
+const CREATOR_IN = "EXISTS (SELECT 1 FROM workspace_members cm WHERE cm.workspace_id = t.workspace_id AND cm.user_id = a.creator_id) AS creator_in";
+const AGENT_SELECT = `SELECT ${COLUMNS}, ${CREATOR_IN} FROM ${JOINED}`;
+
+function toAgentRunListItem(row: AgentRunRow): RunListItem {
+  const item = toRunListItem(row);
+  if (row.creator_in) return item;
+  item.taskTitle = TASK_OUT_OF_REACH;
+  item.prompt = TASK_OUT_OF_REACH;
+  item.lastFollowUpMessage = null;
+  return item;
+}
+
+/**
  * The run's detail: its list item with the task and the task's feed. Added to the
  * fresh object, not spread into a new one: in V8 (Node 20) each key a literal adds
  * after a spread costs ~1.5 µs.
@@ -238,7 +261,10 @@ export interface AgentRunFilter {
   limit: number;
 }
 
-/** An agent's runs: PENDING ones oldest first (work-queue order), the rest newest first. */
+/**
+ * An agent's runs: PENDING ones oldest first (work-queue order), the rest newest first. Those in
+ * workspaces its creator has left are listed with TASK_OUT_OF_REACH for what their task says.
+ */
 export async function listRunsForAgent(sql: Reader, f: AgentRunFilter): Promise<RunListItem[]> {
   const where = ["r.agent_id = ?"];
   const params: (string | number)[] = [f.agentId];
@@ -252,17 +278,17 @@ export async function listRunsForAgent(sql: Reader, f: AgentRunFilter): Promise<
     : f.status && isEnded(f.status) ? "r.ended_at DESC, r.id DESC"
     : f.status ? "r.created_at DESC, r.id DESC"
     : "r.id DESC"; // ids sort by creation
-  const rows = await sql.all<RunJoined>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ?`, [...params, f.limit]);
-  return rows.map(toRunListItem);
+  const rows = await sql.all<AgentRunRow>(`${AGENT_SELECT} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ?`, [...params, f.limit]);
+  return rows.map(toAgentRunListItem);
 }
 
 /** The agent's runs stopped since `since`, newest first. */
 export async function listStoppedRunsForAgent(sql: Reader, agentId: string, since: number, limit: number): Promise<RunListItem[]> {
-  const rows = await sql.all<RunJoined>(
-    `${SELECT} WHERE r.agent_id = ? AND r.status = 'STOPPED' AND r.ended_at >= ? ORDER BY r.ended_at DESC, r.id DESC LIMIT ?`,
+  const rows = await sql.all<AgentRunRow>(
+    `${AGENT_SELECT} WHERE r.agent_id = ? AND r.status = 'STOPPED' AND r.ended_at >= ? ORDER BY r.ended_at DESC, r.id DESC LIMIT ?`,
     [agentId, since, limit],
   );
-  return rows.map(toRunListItem);
+  return rows.map(toAgentRunListItem);
 }
 
 /** The task's runs in the order they were made (ids sort by creation: runs_task's own order). */
