@@ -15,6 +15,15 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
   before(async () => (t = await startTestHub(backend.options)));
   after(() => t.close());
 
+  /** A new workspace of the hub's owner with a project, and a person `name` in it. */
+  async function workspaceWith(name: string, wsName: string) {
+    const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: wsName })).body;
+    const project = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Work" }, { "x-workspace-id": ws.id })).body;
+    const gil = await t.hub.writer.run("addUser", { name });
+    assertStatus(await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws.id}/members`, { userId: gil.userId }), 201);
+    return { ws, project, gil };
+  }
+
   it("adds up the cost steps of two runs on one task that end at the same moment", async () => {
     for (let i = 0; i < 8; i++) {
       const [a, b] = [await secondAgent(t, `Cost A${i}`), await secondAgent(t, `Cost B${i}`)];
@@ -220,10 +229,7 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
   });
   it("leaves no run going, nor an invite, of a member taken out of the workspace as they delegate, @mention, follow up and invite", async () => {
     for (let i = 0; i < 12; i++) {
-      const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: `Parting ${i}` })).body;
-      const project = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Work" }, { "x-workspace-id": ws.id })).body;
-      const gil = await t.hub.writer.run("addUser", { name: `Parting Gil ${i}` });
-      assertStatus(await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws.id}/members`, { userId: gil.userId }), 201);
+      const { ws, project, gil } = await workspaceWith(`Parting Gil ${i}`, `Parting ${i}`);
       const bot = await secondAgent(t, `Parting Bot ${i}`, gil.ownerToken);
       const [task, other] = [await createTask(t, { projectId: project.id }, gil.ownerToken), await createTask(t, { projectId: project.id }, gil.ownerToken)];
       const ended = await delegateTo(t, other.id, bot.id, gil.ownerToken);
@@ -243,6 +249,24 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
       assert.deepEqual(going, [], `round ${i}: runs of Gil's agent still going in a workspace Gil left`);
       const invites = await t.database().all("SELECT id FROM invites WHERE workspace_id = ? AND created_by = ?", [ws.id, gil.userId]);
       assert.deepEqual(invites, [], `round ${i}: an invite of Gil's outlived Gil's membership`);
+    }
+  });
+
+  it("leaves no task owned by a member taken out of the workspace as their tasks are edited and another is given to them", async () => {
+    for (let i = 0; i < 12; i++) {
+      const { ws, project, gil } = await workspaceWith(`Handing Gil ${i}`, `Handing ${i}`);
+      const [gils, mine] = [await createTask(t, { projectId: project.id }, gil.ownerToken), await createTask(t, { projectId: project.id })];
+      const [renamed, given, removed] = await Promise.all([
+        t.owner(gil.ownerToken, "PATCH", `/tasks/${gils.id}`, { title: `Renamed ${i}` }),
+        t.owner(t.creds.ownerToken, "PATCH", `/tasks/${mine.id}`, { ownerId: gil.userId }),
+        t.owner(t.creds.ownerToken, "DELETE", `/workspaces/${ws.id}/members/${gil.userId}`),
+      ]);
+      assertStatus(removed, 204);
+      // Each came first (and its task was handed back) or found Gil out (404 for Gil's edit, 400 for the gift).
+      assert.ok([200, 404].includes(renamed.status), `round ${i}: ${renamed.status} ${JSON.stringify(renamed.body)}`);
+      assert.ok([200, 400].includes(given.status), `round ${i}: ${given.status} ${JSON.stringify(given.body)}`);
+      const owners = await t.database().all<{ owner_id: string }>("SELECT DISTINCT owner_id FROM tasks WHERE workspace_id = ?", [ws.id]);
+      assert.deepEqual(owners, [{ owner_id: t.creds.ownerId }], `round ${i}: a task is owned by someone out of the workspace`);
     }
   });
 

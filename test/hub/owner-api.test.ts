@@ -217,6 +217,39 @@ describe("owner API", () => {
       assert.equal((await t.owner(jo.ownerToken, "GET", "/me")).body.unreadNotifications, left);
     });
 
+    it("gives the tasks a person owns in a workspace to its creator as they are removed or leave; their tasks elsewhere stay theirs", async () => {
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Handed over" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Handed work" }, { "x-workspace-id": ws.id })).body;
+      const [kai, lea] = [await t.hub.writer.run("addUser", { name: "Kai" }), await t.hub.writer.run("addUser", { name: "Lea" })];
+      for (const p of [kai, lea]) assertStatus(await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: p.userId }), 201);
+      const kaisTasks = [await createTask(t, { projectId: prj.id }, kai.ownerToken), await createTask(t, { projectId: prj.id }, kai.ownerToken)];
+      const leasTask = await createTask(t, { projectId: prj.id }, lea.ownerToken);
+      // One of Lea's, made Kai's; one of Kai's, made Lea's.
+      const given = await createTask(t, { projectId: prj.id }, lea.ownerToken);
+      assertStatus(await t.owner(lea.ownerToken, "PATCH", `/tasks/${given.id}`, { ownerId: kai.userId }), 200);
+      assertStatus(await t.owner(kai.ownerToken, "PATCH", `/tasks/${kaisTasks[1]!.id}`, { ownerId: lea.userId }), 200);
+      const own = (await t.owner(kai.ownerToken, "POST", "/workspaces", { name: "Kai's own" })).body;
+      const ownPrj = (await t.owner(kai.ownerToken, "POST", "/projects", { name: "Kai's work" }, { "x-workspace-id": own.id })).body;
+      const elsewhere = await createTask(t, { projectId: ownPrj.id }, kai.ownerToken);
+      const ownerOf = async (taskId: string) => (await t.owner(owner, "GET", `/tasks/${taskId}`)).body.owner?.id;
+
+      assert.equal((await t.owner(owner, "DELETE", `/workspaces/${ws.id}/members/${kai.userId}`)).status, 204);
+      assert.equal(await ownerOf(kaisTasks[0]!.id), me.id);
+      assert.equal(await ownerOf(given.id), me.id);
+      assert.equal(await ownerOf(kaisTasks[1]!.id), lea.userId);
+      assert.equal(await ownerOf(leasTask.id), lea.userId);
+      assert.equal((await t.owner(kai.ownerToken, "GET", `/tasks/${elsewhere.id}`)).body.owner.id, kai.userId);
+      // The task says so: its creator stays Kai, its owner is the workspace's creator.
+      const task = (await t.owner(owner, "GET", `/tasks/${kaisTasks[0]!.id}`)).body;
+      assert.deepEqual([task.creator.id, task.owner], [kai.userId, { id: me.id, name: me.name }]);
+
+      // Lea leaves by herself: hers go to the creator too.
+      assert.equal((await t.owner(lea.ownerToken, "DELETE", `/workspaces/${ws.id}/members/${lea.userId}`)).status, 204);
+      for (const x of [kaisTasks[1]!, leasTask]) assert.equal(await ownerOf(x.id), me.id);
+      const owners = await t.database().all<{ owner_id: string }>("SELECT DISTINCT owner_id FROM tasks WHERE workspace_id = ?", [ws.id]);
+      assert.deepEqual(owners, [{ owner_id: me.id }]);
+    });
+
     it("GET /projects lists the X-Workspace-Id workspace's projects; POST /projects adds one (201)", async () => {
       const list = await t.owner(owner, "GET", "/projects", undefined, { "x-workspace-id": t.creds.workspaceId });
       assertStatus(list, 200);

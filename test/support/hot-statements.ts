@@ -21,7 +21,7 @@ import { anythingToPurge, claimTasksOf, deleteEmptyProject, deleteEmptyWorkspace
 import { deleteExpiredSessions, deleteSession, findSession, takeLoginCode } from "../../src/hub/store/sessions.ts";
 import { listTasksForAgent, listTasksForUser } from "../../src/hub/store/task-lists.ts";
 import {
-  deleteTasks, findTask, findTaskRow, findTaskRowForMember, insertTask, listTaskIdsIn, markTaskDoing,
+  deleteTasks, findTask, findTaskRow, findTaskRowForMember, handOverTasks, insertTask, listTaskIdsIn, markTaskDoing,
   setTaskCostTotal, updateTask, type TaskScope,
 } from "../../src/hub/store/tasks.ts";
 import {
@@ -156,6 +156,7 @@ export const HOT_CALLS: HotCall[] = [
   read("countUnread", "live", (sql, f) => countUnread(sql, f.userId)),
 
   // Writes: each holds SQLite's one writer while it runs.
+  write("handOverTasks", "rare", (sql, f) => handOverTasks(sql, f.workspaceId, f.userId, "usr_2", f.now)),
   write("insertUser", "rare", (sql, f) => insertUser(sql, { id: "usr_new", name: "N", kind: "user", created_at: f.now })),
   write("insertOwnerToken", "rare", (sql, f) =>
     insertOwnerToken(sql, { id: "tok_new", user_id: f.userId, token_hash: "h_new", kind: "session", created_at: f.now, expires_at: f.now })),

@@ -4,6 +4,7 @@ import { badRequest, conflict, forbidden, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { deleteInvitesBy } from "../store/invites.ts";
 import { deleteNotificationsIn } from "../store/notifications.ts";
+import { handOverTasks } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
 import {
   addMember, findWorkspace, insertProject, insertWorkspace, isMember, listMembers, markProjectDeleted, markWorkspaceDeleted,
@@ -54,8 +55,9 @@ export async function workspaceMembers(sql: Reader, user: UserPrincipal, workspa
 /**
  * Takes a person out of a workspace: its creator may remove anyone else, and
  * anyone may leave, except the creator. The runs their agents had going on its
- * tasks are stopped; the tasks stay, and what they were told about them goes, as
- * do the invites they made.
+ * tasks are stopped; the tasks stay, those they owned now the workspace's creator's
+ * (in this same write: no task is left owned by someone outside), and what they were
+ * told about them goes, as do the invites they made.
  */
 export async function removeWorkspaceMember(w: Write, user: UserPrincipal, workspaceId: string, memberId: string) {
   await w.sql.lock("workspaces", workspaceId); // its creator is read next: a handover at the same time goes first or after
@@ -69,6 +71,9 @@ export async function removeWorkspaceMember(w: Write, user: UserPrincipal, works
   const member = await findUser(w.sql, memberId);
   if (!member || !(await isMember(w.sql, workspaceId, memberId))) throw notFound("Member");
   await stopRunsOfLeavingMember(w, user, memberId, workspaceId, member.name);
+  // An owner change at the same time (PostgreSQL) holds the task's project, which the lock above waits for: this
+  // sees the owner it committed, or it waits and then finds them out of the workspace (400).
+  for (const taskId of await handOverTasks(w.sql, workspaceId, memberId, workspace.created_by, w.now)) w.changes.tasks.add(taskId);
   await removeMember(w.sql, workspaceId, memberId);
   // Their links would let them (or whoever they gave them to) back in: an invite made meanwhile (PostgreSQL) waited on the workspace's row.
   await deleteInvitesBy(w.sql, workspaceId, memberId);
