@@ -573,6 +573,40 @@ describe("owner API", () => {
       assert.deepEqual(await walk(erin.ownerToken, "/notifications?unread=true&limit=1"), { ids: [all.body[1].id], pages: [1, 0] });
     });
 
+    it("tells a task's new owner it is theirs (task_assigned): on a PATCH of its owner by someone else, and as its owner leaves the workspace", async () => {
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Assigned" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Assigned work" }, { "x-workspace-id": ws.id })).body;
+      const [mo, ned] = [await t.hub.writer.run("addUser", { name: "Mo" }), await t.hub.writer.run("addUser", { name: "Ned" })];
+      for (const p of [mo, ned]) assertStatus(await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: p.userId }), 201);
+      type Told = { type: string; taskId: string; taskTitle: string; actor: { id: string; name: string }; body: string; runId: string | null };
+      const told = async (token: string, taskId: string) =>
+        ((await t.owner(token, "GET", "/notifications")).body as Told[]).filter((n) => n.taskId === taskId)
+          .map((n) => [n.type, n.taskTitle, n.actor, n.runId, n.body]);
+      const report = await createTask(t, { projectId: prj.id, title: "Report" }, mo.ownerToken);
+
+      assertStatus(await t.owner(mo.ownerToken, "PATCH", `/tasks/${report.id}`, { ownerId: ned.userId, title: "Q3 report" }), 200);
+      assert.deepEqual(await told(ned.ownerToken, report.id), [["task_assigned", "Q3 report", { id: mo.userId, name: "Mo" }, null, 'Mo gave you "Q3 report"']]);
+      // Its owner unchanged, or taken by oneself: no one is told.
+      assertStatus(await t.owner(mo.ownerToken, "PATCH", `/tasks/${report.id}`, { ownerId: ned.userId }), 200);
+      assertStatus(await t.owner(ned.ownerToken, "PATCH", `/tasks/${report.id}`, { ownerId: ned.userId, status: "doing" }), 200);
+      assert.equal((await told(ned.ownerToken, report.id)).length, 1);
+      const mine = await createTask(t, { projectId: prj.id, title: "Mine" }, mo.ownerToken);
+      assertStatus(await t.owner(owner, "PATCH", `/tasks/${mine.id}`, { ownerId: me.id }), 200);
+      assert.deepEqual(await told(owner, mine.id), []);
+      assert.deepEqual(await told(mo.ownerToken, mine.id), []);
+
+      // Ned leaves by himself: his task is the creator's now, and the creator is told.
+      assert.equal((await t.owner(ned.ownerToken, "DELETE", `/workspaces/${ws.id}/members/${ned.userId}`)).status, 204);
+      assert.deepEqual(await told(owner, report.id), [
+        ["task_assigned", "Q3 report", { id: ned.userId, name: "Ned" }, null, 'Ned left the workspace: "Q3 report" is yours now'],
+      ]);
+      // The creator removes Mo: Mo's tasks are the creator's, who needs no telling.
+      const mos = await createTask(t, { projectId: prj.id, title: "Mo's last" }, mo.ownerToken);
+      assert.equal((await t.owner(owner, "DELETE", `/workspaces/${ws.id}/members/${mo.userId}`)).status, 204);
+      assert.equal((await t.owner(owner, "GET", `/tasks/${mos.id}`)).body.owner.id, me.id);
+      assert.deepEqual(await told(owner, mos.id), []);
+    });
+
     it("POST /notifications/read-all {upTo} marks every one of yours up to that one read, however many, and none that came after", async () => {
       const fay = await t.hub.writer.run("addUser", { name: "Fay" });
       const agent = await t.owner(fay.ownerToken, "POST", "/agents", { name: "Fay Bot" });

@@ -11,6 +11,7 @@ import { isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userProjectToWrite, userTask, userTaskToWrite } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
+import { notify } from "./notify.ts";
 import { delegateUnlessBusy } from "./runs.ts";
 import { nameUploads, releaseUploads, renameUploads } from "./upload-refs.ts";
 
@@ -78,6 +79,12 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
     await addStatusChange(w, { taskId, runId: null, subject: "task", authorId: user.userId, from: task.status, to: edit.status });
   }
   if (Object.keys(patch).length > 0) await updateTask(w.sql, taskId, patch, w.now);
+  if (patch.owner_id !== undefined && patch.owner_id !== task.owner_id) {
+    await notify(w, {
+      userId: patch.owner_id, type: "task_assigned", taskId, runId: null, actorId: user.userId,
+      body: `${user.name} gave you "${patch.title ?? task.title}"`,
+    });
+  }
   // An upload taken off the task (and named nowhere else) waits out its grace, then goes; one put back stays.
   if (edit.images !== undefined) await renameUploads(w, taskId, "images", edit.images.map((image) => image.url));
   if (edit.description !== undefined) await renameUploads(w, taskId, "description", [edit.description]);

@@ -12,6 +12,7 @@ import {
 } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userProject, userWorkspace, userWorkspaceToWrite } from "./access.ts";
+import { notify } from "./notify.ts";
 import { stopRunsOfLeavingMember } from "./runs.ts";
 import { hideTasks } from "./tasks.ts";
 
@@ -56,7 +57,8 @@ export async function workspaceMembers(sql: Reader, user: UserPrincipal, workspa
  * Takes a person out of a workspace: its creator may remove anyone else, and
  * anyone may leave, except the creator. The runs their agents had going on its
  * tasks are stopped; the tasks stay, those they owned now the workspace's creator's
- * (in this same write: no task is left owned by someone outside), and what they were
+ * (in this same write: no task is left owned by someone outside; the creator is told
+ * of each, task_assigned, when the person left by themself), and what they were
  * told about them goes, as do the invites they made.
  */
 export async function removeWorkspaceMember(w: Write, user: UserPrincipal, workspaceId: string, memberId: string) {
@@ -73,7 +75,14 @@ export async function removeWorkspaceMember(w: Write, user: UserPrincipal, works
   await stopRunsOfLeavingMember(w, user, memberId, workspaceId, member.name);
   // An owner change at the same time (PostgreSQL) holds the task's project, which the lock above waits for: this
   // sees the owner it committed, or it waits and then finds them out of the workspace (400).
-  for (const taskId of await handOverTasks(w.sql, workspaceId, memberId, workspace.created_by, w.now)) w.changes.tasks.add(taskId);
+  for (const task of await handOverTasks(w.sql, workspaceId, memberId, workspace.created_by, w.now)) {
+    w.changes.tasks.add(task.id);
+    // One for each task, as a PATCH of its owner tells: none when the creator removed them (no one is told of their own doing).
+    await notify(w, {
+      userId: workspace.created_by, type: "task_assigned", taskId: task.id, runId: null, actorId: user.userId,
+      body: `${member.name} left the workspace: "${task.title}" is yours now`,
+    });
+  }
   await removeMember(w.sql, workspaceId, memberId);
   // Their links would let them (or whoever they gave them to) back in: an invite made meanwhile (PostgreSQL) waited on the workspace's row.
   await deleteInvitesBy(w.sql, workspaceId, memberId);

@@ -1,7 +1,8 @@
 import type { Reader, Sql } from "../db/port.ts";
 import { DELETED_PROJECTS } from "./tasks.ts";
 
-export type NotificationType = "run_started" | "run_comment" | "run_finished" | "run_error" | "run_stopped" | "mention";
+/** `task_assigned`: a task was made the person's (its owner changed to them, or handed over as its owner left the workspace). */
+export type NotificationType = "run_started" | "run_comment" | "run_finished" | "run_error" | "run_stopped" | "mention" | "task_assigned";
 
 export interface NotificationRow {
   id: string;

@@ -92,14 +92,13 @@ export async function updateTask(sql: Sql, id: string, patch: TaskPatch, now: nu
 
 /**
  * Gives the tasks `from` owns in the workspace to `to` (a person leaving it: to its creator), and
- * answers their ids. By tasks_workspace: the workspace's tasks, read once, on a rare path.
+ * answers which (their ids and titles). By tasks_workspace: the workspace's tasks, read once, on a rare path.
  */
-export async function handOverTasks(sql: Sql, workspaceId: string, from: string, to: string, now: number): Promise<string[]> {
-  const rows = await sql.all<{ id: string }>(
-    "UPDATE tasks SET owner_id = ?, updated_at = ? WHERE workspace_id = ? AND owner_id = ? RETURNING id",
+export function handOverTasks(sql: Sql, workspaceId: string, from: string, to: string, now: number): Promise<{ id: string; title: string }[]> {
+  return sql.all<{ id: string; title: string }>(
+    "UPDATE tasks SET owner_id = ?, updated_at = ? WHERE workspace_id = ? AND owner_id = ? RETURNING id, title",
     [to, now, workspaceId, from],
   );
-  return rows.map((r) => r.id);
 }
 
 /** Which tasks a deletion takes: one task, a project's, a workspace's, or a purge's batch of them. */
