@@ -82,7 +82,7 @@ describe("the PostgreSQL adapter", () => {
 });
 
 describe("the PostgreSQL migrations", () => {
-  it("give a version-11 database's uploads the references its tasks' images, descriptions, feeds and prompts hold, and each workspace its bytes", async () => {
+  it("give a version-11 database's uploads the references its tasks' images, descriptions, feeds and prompts hold (to their own workspace's uploads only), and each workspace its bytes", async () => {
     const schema = testSchema();
     const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
     await client.connect();
@@ -98,9 +98,11 @@ describe("the PostgreSQL migrations", () => {
         let n = 0;
         await client.query(sql.replace(/\?/g, () => `$${++n}`), params);
       }
+      const from = Date.now();
       const migrated = await PostgresDatabase.open(TEST_POSTGRES_URL, { schema });
+      const to = Date.now();
       try {
-        await assertBackfilled(migrated);
+        await assertBackfilled(migrated, from, to);
       } finally {
         await migrated.close();
       }

@@ -261,14 +261,16 @@ describe("the SQLite adapter", () => {
     }
   });
 
-  it("gives a version-15 database's uploads the references its tasks' images, descriptions, feeds and prompts hold, and each workspace its bytes", async () => {
+  it("gives a version-15 database's uploads the references its tasks' images, descriptions, feeds and prompts hold (to their own workspace's uploads only), and each workspace its bytes", async () => {
     const file = join(dir, "v15.sqlite");
     const raw = databaseAt(file, 15, false);
     for (const [sql, params] of BEFORE) raw.prepare(sql).run(...params);
     raw.close();
+    const from = Date.now();
     const migrated = new SqliteDatabase(file);
+    const to = Date.now();
     try {
-      await assertBackfilled(migrated);
+      await assertBackfilled(migrated, from, to);
     } finally {
       await migrated.close();
     }
