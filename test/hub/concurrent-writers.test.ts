@@ -270,6 +270,22 @@ for (const backend of BACKENDS) describe(`writes that race each other (${backend
     }
   });
 
+  it("answers two edits of a project at the same moment, a rename and a new description, the second with both", async () => {
+    const headers = { "x-workspace-id": t.creds.workspaceId };
+    for (let i = 0; i < 8; i++) {
+      const project = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: `Edited ${i}`, description: "Old" }, headers)).body;
+      const edits = await Promise.all([
+        t.owner(t.creds.ownerToken, "PATCH", `/projects/${project.id}`, { name: `Renamed ${i}` }),
+        t.owner(t.creds.ownerToken, "PATCH", `/projects/${project.id}`, { description: `New ${i}` }),
+      ]);
+      for (const res of edits) assertStatus(res, 200);
+      const stored = (await t.owner(t.creds.ownerToken, "GET", "/projects", undefined, headers)).body.find((p: { id: string }) => p.id === project.id);
+      assert.deepEqual([stored.name, stored.description], [`Renamed ${i}`, `New ${i}`]);
+      // Whichever went second read what the first wrote: it answers the project as stored.
+      assert.ok(edits.some((res) => JSON.stringify(res.body) === JSON.stringify(stored)), `round ${i}: ${JSON.stringify(edits.map((r) => r.body))}`);
+    }
+  });
+
   it("signs in once with a one-time code redeemed twice at the same moment", async () => {
     for (let i = 0; i < 8; i++) {
       const code = await loginCode(t);

@@ -49,10 +49,12 @@ export interface Sql extends Reader {
  * A write that adds to a project or workspace (a task, a run, a comment, a member)
  * holds it with `project_contents` or `workspace_contents`: such writes go side by
  * side, and a deletion waits for them, or they wait for it and then find it deleted.
+ * An edit of a project's name or description holds it with `project_edits`: edits go one
+ * after another (each reads what the one before wrote), and beside the writes that add to it.
  */
 export type LockableTable =
   | "tasks" | "agents" | "users" | "idempotency_keys" | "projects" | "workspaces" | "workspace_projects"
-  | "project_contents" | "workspace_contents";
+  | "project_contents" | "workspace_contents" | "project_edits";
 
 /** A connection that can also be closed; the hub's reads go through one. */
 export interface ReadDatabase extends Reader {

@@ -31,6 +31,8 @@ const LOCK: Record<LockableTable, string> = {
   // What those writes hold: KEY SHARE, so they go side by side (and beside inserts that refer to the row), while a FOR UPDATE waits.
   project_contents: "SELECT 1 FROM projects WHERE id = ? FOR KEY SHARE",
   workspace_contents: "SELECT 1 FROM workspaces WHERE id = ? FOR KEY SHARE",
+  // NO KEY: an edit waits for another edit and for a deletion, not for the writes that add to the project (KEY SHARE).
+  project_edits: "SELECT 1 FROM projects WHERE id = ? FOR NO KEY UPDATE",
   // NO KEY: rows that refer to the user (its comments, runs, notifications) go on being inserted meanwhile.
   users: "SELECT 1 FROM users WHERE id = ? FOR NO KEY UPDATE",
   // No row yet to lock: a transaction-scoped advisory lock on the key's hash (a collision only makes two keys wait in turn).

@@ -157,6 +157,9 @@ export async function createProject(w: Write, user: UserPrincipal, workspaceId: 
 
 /** Renames the project or changes its description: any member of its workspace may. */
 export async function editProject(w: Write, user: UserPrincipal, projectId: string, edit: { name?: string | undefined; description?: string | undefined }) {
+  // Held before the read (PostgreSQL): an edit at the same time commits first and is read here, so the project this
+  // answers is the one now stored; a deletion commits first (404 here) or waits for this edit.
+  await w.sql.lock("project_edits", projectId);
   const project = await userProject(w.sql, user, projectId);
   const patch: { name?: string; description?: string } = {};
   if (edit.name !== undefined) {
