@@ -33,6 +33,19 @@ export class Shutdown {
     return this.#received;
   }
 
+  /**
+   * Whether a signal has come by now, for a command to ask between the steps of its start, so
+   * that it stops there and starts nothing more (no port opened, no bridge). A signal the process
+   * was sent while a step ran is handled in the event loop's next poll phase; a step that ended
+   * in a promise's continuation has not been through one since. Two turns of the loop's check
+   * phase (setImmediate) are: the first ends the current turn, the second the next, whose poll
+   * phase came between.
+   */
+  async receivedByNow(): Promise<boolean> {
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    return this.#received !== null;
+  }
+
   /** Runs just before a second signal exits (e.g. to clear a status line). */
   onForce(run: () => void): void {
     this.#onForce = run;

@@ -7,16 +7,40 @@ import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import pg from "pg";
 import { png } from "../bridge/support/image-server.ts";
 import { BIN, cli, ROOT, serve, spawnHub, stop } from "../support/cli.ts";
-import { request } from "../support/hub.ts";
+import { dropTestSchema, request, TEST_POSTGRES_URL, testSchema } from "../support/hub.ts";
 
 const run = promisify(execFile);
+
+/**
+ * Sends the starting hub SIGTERM once it waits for the lock `holder` holds, then lets it go on:
+ * it exits 0, having said nothing.
+ */
+async function stopsWhileStarting(early: ChildProcess, holder: pg.Client, lock: string, schema: string): Promise<void> {
+  let output = "";
+  for (const stream of [early.stdout!, early.stderr!]) stream.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    while ((await holder.query(WAITING_FOR_MY_LOCK)).rowCount === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    early.kill("SIGTERM");
+    await holder.query(`SELECT pg_advisory_unlock(${lock})`, [schema]);
+    const [code, signal] = await once(early, "exit");
+    assert.deepEqual([code, signal, output], [0, null, ""]);
+  } finally {
+    await stop(early);
+  }
+}
+
+/** Another session waits for an advisory lock this one holds. */
+const WAITING_FOR_MY_LOCK = `SELECT 1 FROM pg_locks w JOIN pg_locks h
+  ON (h.database, h.classid, h.objid, h.objsubid) IS NOT DISTINCT FROM (w.database, w.classid, w.objid, w.objsubid)
+  WHERE h.locktype = 'advisory' AND w.locktype = 'advisory' AND h.pid = pg_backend_pid() AND h.granted AND NOT w.granted`;
 
 describe("CLI", () => {
   let dir: string;
@@ -175,26 +199,31 @@ describe("CLI", () => {
   });
 
   for (const command of [["hub"], ["start", "--no-bridge"]]) {
-    it(`${command.join(" ")}: a SIGTERM while it starts stops it before it serves (exit 0), and the next start serves the same data`, async () => {
+    it(`${command.join(" ")}: a SIGTERM while it starts stops it there (exit 0) before it opens its port or says it serves, and the next start serves the same data`, async (context) => {
       const data = join(dir, command.join(""));
-      const spawnIt = () => spawn(process.execPath, [BIN, ...command, "--data", data, "--port", "0", "--log-level", "silent"], {
-        cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
-      });
-      const early = spawnIt();
-      let output = "";
-      early.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      const schema = testSchema();
+      context.after(() => dropTestSchema(schema));
+      const spawnIt = (port: string) => spawn(process.execPath, [
+        BIN, ...command, "--data", data, "--database", `${TEST_POSTGRES_URL}?schema=${schema}`, "--host", "127.0.0.1", "--port", port, "--log-level", "silent",
+      ], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      // Its port taken: a hub that went on to listen after the signal would fail there, not exit 0.
+      const taken = createServer();
+      taken.listen(0, "127.0.0.1");
+      await once(taken, "listening");
+      // The migrations' lock held (db/postgres.ts): the hub waits for it as it starts, and is sure to be starting when the signal comes.
+      const holder = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      await holder.connect();
+      const lock = "hashtext('openclaw-groupchat migrations ' || $1::text)";
+      await holder.query(`SELECT pg_advisory_lock(${lock})`, [schema]);
       try {
-        // The moment its database file appears, it is still starting (migrations, setup, routes, listen to come).
-        while (!existsSync(join(data, "hub.sqlite"))) await new Promise((resolve) => setTimeout(resolve, 1));
-        early.kill("SIGTERM");
-        const [code, signal] = await once(early, "exit");
-        assert.deepEqual([code, signal], [0, null]);
-        assert.doesNotMatch(output, /GroupChat hub/);
+        await stopsWhileStarting(spawnIt(String((taken.address() as AddressInfo).port)), holder, lock, schema);
       } finally {
-        await stop(early);
+        await holder.end();
+        taken.close();
       }
-      const again = spawnIt();
+      const again = spawnIt("0");
       try {
+        // `start` indents the URLs it prints: read them anywhere in a line.
         let printed = "";
         again.stdout!.on("data", (chunk: Buffer) => (printed += chunk.toString()));
         while (!/GROUPCHAT_CONVEX_URL=/.test(printed)) await once(again.stdout!, "data");

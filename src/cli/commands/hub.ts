@@ -1,4 +1,4 @@
-import { resolveHubConfig } from "../../hub/config.ts";
+import { resolveHubConfig, type HubConfig } from "../../hub/config.ts";
 import { createHub, type Hub } from "../../hub/hub.ts";
 import { parse, UsageError } from "../main.ts";
 import { Shutdown } from "../shutdown.ts";
@@ -14,12 +14,8 @@ export async function hubCommand(args: string[]): Promise<number> {
   });
   // Before anything starts: a signal while the hub starts closes it cleanly instead of killing it.
   const shutdown = new Shutdown();
-  const hub = await createHub(config);
-  await listenOrClose(hub);
-  if (shutdown.received) {
-    await hub.close();
-    return 0;
-  }
+  const hub = await startOrClose(shutdown, config);
+  if (!hub) return 0;
   const { baseUrl, metricsUrl, publicUrl } = hub.urls();
   const writes = config.writer === "local" ? "on the HTTP thread" : "on a writer thread";
   const where = config.database.kind === "postgres" ? `PostgreSQL ${config.database.display}${config.database.schema ? `, schema ${config.database.schema}` : ""}` : config.database.file;
@@ -35,8 +31,23 @@ export async function hubCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * Makes the hub and has it listen, unless a signal comes first: then it closes what it made,
+ * after the step the signal came in (the database open, its migrations), and answers null. A
+ * signal while the hub starts thus never opens its port, nor has it print that it serves.
+ */
+export async function startOrClose(shutdown: Shutdown, config: HubConfig): Promise<Hub | null> {
+  const hub = await createHub(config);
+  if (!(await shutdown.receivedByNow())) {
+    await listenOrClose(hub);
+    if (!(await shutdown.receivedByNow())) return hub;
+  }
+  await hub.close();
+  return null;
+}
+
 /** Listens, or closes the hub (its database, its writer, the data dir's lock) and rethrows. */
-export async function listenOrClose(hub: Hub): Promise<void> {
+async function listenOrClose(hub: Hub): Promise<void> {
   try {
     await hub.listen();
   } catch (error) {

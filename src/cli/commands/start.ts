@@ -5,12 +5,11 @@ import { checkModel } from "../../bridge/checks.ts";
 import { resolveBridgeConfig } from "../../bridge/config.ts";
 import { runtimePaths } from "../../bridge/runtime.ts";
 import { resolveHubConfig } from "../../hub/config.ts";
-import { createHub } from "../../hub/hub.ts";
 import { credentialsFile } from "../../hub/setup.ts";
 import { hubFlags, UsageError } from "../main.ts";
 import { Shutdown } from "../shutdown.ts";
 import { bridgeLog, stopOnRequest } from "./bridge.ts";
-import { listenOrClose } from "./hub.ts";
+import { startOrClose } from "./hub.ts";
 
 /**
  * The README's main job: a local hub on embedded SQLite and the OpenClaw bridge
@@ -32,12 +31,8 @@ export async function startCommand(args: string[]): Promise<number> {
   // Before anything starts: a signal while the hub or the bridge starts (a managed gateway
   // among it) stops what started, instead of an abrupt exit that would leave the gateway running.
   const shutdown = new Shutdown();
-  const hub = await createHub(config);
-  await listenOrClose(hub);
-  if (shutdown.received) {
-    await hub.close();
-    return 0;
-  }
+  const hub = await startOrClose(shutdown, config);
+  if (!hub) return 0;
   const { baseUrl, apiUrl, convexUrl, metricsUrl } = hub.urls();
   console.log(`GroupChat hub: ${baseUrl}  (data: ${config.dataDir})`);
   if (metricsUrl) console.log(`Hub metrics: ${metricsUrl}`);
@@ -58,7 +53,7 @@ export async function startCommand(args: string[]): Promise<number> {
     await hub.close();
     return 0;
   }
-  if (shutdown.received) {
+  if (await shutdown.receivedByNow()) {
     await hub.close();
     return 0;
   }
