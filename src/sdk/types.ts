@@ -55,7 +55,9 @@ export type Me = Static<typeof Me>;
 
 export const RunListItem = Type.Object({
   id: Type.String(),
-  taskTitle: Type.String(),
+  taskTitle: Type.String({
+    description: "In an agent's own lists, a run in a workspace its creator is no longer in says \"A task in a workspace you are no longer in\" here and in `prompt`",
+  }),
   prompt: Type.String(),
   status: RunStatusSchema,
   taskId: Type.String(),
