@@ -124,6 +124,22 @@ describe("agents subscribe with the stock convex client", () => {
     await eventually(() => t.hub.realtime.connections === 1, "one socket carrying both queries");
   });
 
+  it("shows a run stopped as its agent's creator left the workspace in stoppedRuns, titled as GET /runs titles it, not by its task", async () => {
+    const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Left" })).body.id;
+    const prj = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Plans" }, { "x-workspace-id": ws })).body.id;
+    const ivy = await t.hub.writer.run("addUser", { name: "Ivy" });
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws}/members`, { userId: ivy.userId })).status, 201);
+    const bot = (await t.owner(ivy.ownerToken, "POST", "/agents", { name: "Ivy Bot" })).body;
+    const task = (await t.owner(ivy.ownerToken, "POST", "/tasks", { projectId: prj, title: "Merger", description: "Terms" })).body;
+    const run = (await t.owner(ivy.ownerToken, "POST", `/tasks/${task.id}/delegate`, { agentId: bot.id })).body;
+    const stopped = new Recorder(client(), stoppedRuns, { token: bot.token });
+    assert.deepEqual(await stopped.until(() => true), []);
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/workspaces/${ws}/members/${ivy.userId}`)).status, 204);
+    const [item] = (await stopped.until((v) => ids(v).length === 1)) as { id: string; taskTitle: string; prompt: string }[];
+    assert.deepEqual([item!.id, item!.taskTitle, item!.prompt], [run.id, "A task in a workspace you are no longer in", "A task in a workspace you are no longer in"]);
+    assert.deepEqual((await t.agent(bot.token, "GET", "/runs?status=STOPPED")).body, [item]);
+  });
+
   it("fails a bad token with UNAUTHORIZED in onError, and the hub and other clients go on", async () => {
     const bad = new Recorder(client(), pendingRuns, { token: "gca_not_a_real_token" });
     const error = await bad.untilError();
