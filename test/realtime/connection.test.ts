@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConnectionState, ProtocolViolation } from "../../src/hub/realtime/connection.ts";
-import type { AddQuery, ModifyQuerySet } from "../../src/hub/realtime/protocol.ts";
+import { MAX_MODIFICATIONS, type AddQuery, type ModifyQuerySet } from "../../src/hub/realtime/protocol.ts";
 
 const connect = { type: "Connect", sessionId: "s1", connectionCount: 0, lastCloseReason: "InitialConnect", clientTs: 1 } as const;
 const add = (queryId: number): AddQuery => ({ type: "Add", queryId, udfPath: "agentWebSocket:pendingRuns", args: [{ token: "gca_x" }] });
@@ -56,26 +56,52 @@ describe("connection state", () => {
     assert.throws(() => connected().modifyQuerySet(mqs(0, [{ type: "Remove", queryId: 9 }])), ProtocolViolation);
   });
 
-  it("refuses only the queries over the limit, keeps them until removed, and ends a socket that piles up ten times more", () => {
-    const small = new ConnectionState(2);
+  it("refuses only the queries over the limit, and keeps them until removed, by id alone past ten times the limit", () => {
+    const small = new ConnectionState({ maxQueries: 2 });
     small.connect(connect);
     const first = small.modifyQuerySet(mqs(0, [add(0), add(1), add(2)]));
     assert.deepEqual([first.added.map((s) => s.queryId), first.refused.map((s) => s.queryId)], [[0, 1], [2]]);
     assert.throws(() => small.modifyQuerySet(mqs(1, [add(2)])), ProtocolViolation, "a refused id is still taken");
-    const freed = new ConnectionState(2);
+    const freed = new ConnectionState({ maxQueries: 2 });
     freed.connect(connect);
     freed.modifyQuerySet(mqs(0, [add(0), add(1), add(2)]));
     assert.deepEqual(freed.modifyQuerySet(mqs(1, [{ type: "Remove", queryId: 2 }])).removed.map((s) => s.queryId), [2]);
     assert.deepEqual(freed.modifyQuerySet(mqs(2, [{ type: "Remove", queryId: 0 }, add(3)])).added.map((s) => s.queryId), [3]);
-    const flood = new ConnectionState(2);
+    const flood = new ConnectionState({ maxQueries: 2 });
     flood.connect(connect);
     const many = Array.from({ length: 22 }, (_, i) => add(i));
     assert.equal(flood.modifyQuerySet(mqs(0, many)).refused.length, 20);
-    assert.throws(() => flood.modifyQuerySet(mqs(1, [add(22)])), ProtocolViolation);
+    assert.deepEqual(flood.modifyQuerySet(mqs(1, [add(22)])).refused.map((s) => s.queryId), [22], "refused, not the socket ended");
+    assert.deepEqual(flood.queries.get(22)!.args, [], "kept by id, without its args");
+    assert.deepEqual(flood.modifyQuerySet(mqs(2, [{ type: "Remove", queryId: 22 }])).removed.map((s) => s.queryId), [22]);
+    assert.equal(flood.transition([], 1n).endVersion.querySet, 3);
+  });
+
+  it("fails an unreadable query or one with args over the bound alone, keeps it by id, and never serves it", () => {
+    const state = new ConnectionState({ maxQueries: 2, maxArgsChars: 100 });
+    state.connect(connect);
+    const big: AddQuery = { ...add(1), args: [{ token: "x".repeat(100) }] };
+    const change = state.modifyQuerySet(mqs(0, [{ type: "Add", queryId: 0, unreadable: "Malformed query: /udfPath is too long" }, big, add(2)]));
+    assert.deepEqual(change.unreadable.map(({ sub, reason }) => [sub.queryId, reason]), [
+      [0, "Malformed query: /udfPath is too long"], [1, "Query args of 114 characters, over the 100 one query may take"],
+    ]);
+    assert.deepEqual([change.added.map((s) => s.queryId), change.refused], [[2], []]);
+    assert.equal(state.served, 1);
+    assert.throws(() => state.modifyQuerySet(mqs(1, [add(0)])), ProtocolViolation, "its id is taken");
+    const removed = state.modifyQuerySet(mqs(1, [{ type: "Remove", queryId: 0 }, { type: "Remove", queryId: 1 }, add(3)]));
+    assert.deepEqual([removed.removed.map((s) => s.queryId), removed.added.map((s) => s.queryId)], [[0, 1], [3]]);
+  });
+
+  it("holds as many queries on one socket as one frame may re-add, and ends a socket that asks for more", () => {
+    const state = new ConnectionState({ maxQueries: 1 });
+    state.connect(connect);
+    const change = state.modifyQuerySet(mqs(0, Array.from({ length: MAX_MODIFICATIONS }, (_, i) => add(i))));
+    assert.equal(change.refused.length, MAX_MODIFICATIONS - 1);
+    assert.throws(() => state.modifyQuerySet(mqs(1, [add(MAX_MODIFICATIONS)])), (e: Error) => e instanceof ProtocolViolation && /More than 200000 queries/.test(e.message));
   });
 
   it("serves the oldest queries once the set is back under the limit, as a reconnect that re-adds them in order would", () => {
-    const state = new ConnectionState(2);
+    const state = new ConnectionState({ maxQueries: 2 });
     state.connect(connect);
     assert.deepEqual(state.modifyQuerySet(mqs(0, [add(0), add(1), add(2)])).refused.map((s) => s.queryId), [2]);
     const change = state.modifyQuerySet(mqs(1, [{ type: "Remove", queryId: 0 }, add(3)]));
@@ -87,7 +113,7 @@ describe("connection state", () => {
   });
 
   it("keeps the args of refused queries up to a bound per socket, and leaves those past it failed until a reconnect", () => {
-    const state = new ConnectionState(1);
+    const state = new ConnectionState({ maxQueries: 1, maxArgsChars: 3_100_000 });
     state.connect(connect);
     const big = (queryId: number): AddQuery => ({ ...add(queryId), args: [{ token: "x".repeat(3_000_000) }] });
     const first = state.modifyQuerySet(mqs(0, [add(0), big(1), big(2), add(3)]));

@@ -49,7 +49,11 @@ describe("the sync endpoint survives malformed and hostile frames", () => {
     ["removing a query never added", (s) => { s.connect(); s.send(mqs(0, [{ type: "Remove", queryId: 7 }])); }, 1008, /not in the query set/],
     ["a wrong identity version", (s) => { s.connect(); s.send({ type: "Authenticate", tokenType: "None", baseVersion: 4 }); }, 1008, /IdentityVersionMismatch/],
     ["a binary frame", (s) => s.send(Buffer.from([1, 2, 3])), 1003, /Binary/],
-    ["a frame over the size limit", (s) => s.send(JSON.stringify({ type: "Event", eventType: "x", event: "x".repeat(2 * 1024 * 1024) })), 1009, /^/],
+    ["a frame over the size limit (16 MiB)", (s) => s.send(JSON.stringify({ type: "Event", eventType: "x", event: "x".repeat(16 * 1024 * 1024) })), 1009, /^/],
+    ["more than 200,000 query set changes in one frame", (s) => {
+      s.connect();
+      s.send(mqs(0, Array.from({ length: 200_001 }, () => ({ type: "Remove", queryId: 0 }))));
+    }, 1008, /Malformed ModifyQuerySet: \/modifications/],
     // ws itself refuses these two, by close code alone (1009 too big, 1007 invalid text).
     ["invalid UTF-8", (s) => s.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false }), 1007, /^/],
   ];
@@ -80,6 +84,26 @@ describe("the sync endpoint survives malformed and hostile frames", () => {
       ["QueryFailed", "BAD_REQUEST"], ["QueryFailed", "BAD_REQUEST"], ["QueryFailed", "BAD_REQUEST"], ["QueryFailed", "BAD_REQUEST"],
       ["QueryFailed", "NOT_FOUND"],
     ]);
+    assert.equal(s.ws.readyState, WebSocket.OPEN);
+  });
+
+  it("fails unreadable queries and those with args over 1 Mi characters alone, and serves the others in the same frame", async () => {
+    const s = await open();
+    s.connect();
+    const token = [{ token: t.creds.agentToken }];
+    s.send(mqs(0, [
+      add(0, token), { type: "Add", queryId: 1, udfPath: "x".repeat(2000), args: token }, { type: "Add", queryId: 2, udfPath: 5 },
+      { type: "Add", queryId: 3, udfPath: "agentWebSocket:pendingRuns", args: "nope" }, add(4, [{ token: "x".repeat(1024 * 1024) }]), add(5, token),
+    ]));
+    const transition = await s.next();
+    const outcome = (m: { type: string; queryId: number; errorData?: { code: string } }) => [m.queryId, m.type, m.errorData?.code];
+    assert.deepEqual(transition.modifications.map(outcome).sort(), [
+      [0, "QueryUpdated", undefined], [1, "QueryFailed", "BAD_REQUEST"], [2, "QueryFailed", "BAD_REQUEST"], [3, "QueryFailed", "BAD_REQUEST"],
+      [4, "QueryFailed", "BAD_REQUEST"], [5, "QueryUpdated", undefined],
+    ]);
+    // Each is in the query set: the client's Remove finds it.
+    s.send(mqs(1, [1, 2, 3, 4].map((queryId) => ({ type: "Remove", queryId }))));
+    assert.deepEqual((await s.next()).modifications.map((m: { type: string }) => m.type), ["QueryRemoved", "QueryRemoved", "QueryRemoved", "QueryRemoved"]);
     assert.equal(s.ws.readyState, WebSocket.OPEN);
   });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeServerMessage, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, transitionChunks } from "../../src/hub/realtime/protocol.ts";
+import { encodeServerMessage, isSyncPath, MAX_MODIFICATIONS, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, transitionChunks } from "../../src/hub/realtime/protocol.ts";
 
 describe("sync protocol frames", () => {
   it("parses the frames the stock client sends", () => {
@@ -34,7 +34,8 @@ describe("sync protocol frames", () => {
       '{"type":"Connect","connectionCount":0}',
       '{"type":"ModifyQuerySet","baseVersion":"0","newVersion":1,"modifications":[]}',
       '{"type":"ModifyQuerySet","baseVersion":-1,"newVersion":1,"modifications":[]}',
-      '{"type":"ModifyQuerySet","baseVersion":0,"newVersion":1,"modifications":[{"type":"Add","queryId":0}]}',
+      '{"type":"ModifyQuerySet","baseVersion":0,"newVersion":1,"modifications":[{"type":"Add","queryId":-1,"udfPath":"a:b","args":[{}]}]}',
+      '{"type":"ModifyQuerySet","baseVersion":0,"newVersion":1,"modifications":[{"type":"Remove"}]}',
       '{"type":"Mutation","requestId":0.5,"udfPath":"a:b","args":[]}',
       '{"type":"Authenticate","tokenType":"Bogus","baseVersion":0}',
     ];
@@ -44,6 +45,26 @@ describe("sync protocol frames", () => {
       assert.ok(!parsed.ok && parsed.reason.length > 0);
       assert.equal(!parsed.ok && parsed.request, undefined, "nothing to answer: the socket is closed");
     }
+  });
+
+  it("reads a query set change whose Adds are malformed past their queryId, marking each such Add unreadable", () => {
+    const text = JSON.stringify({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [
+      { type: "Add", queryId: 0 }, { type: "Add", queryId: 1, udfPath: "x".repeat(2000), args: [{}] }, { type: "Add", queryId: 2, udfPath: "a:b", args: [{}] },
+      { type: "Remove", queryId: 3 },
+    ] });
+    const parsed = parseClientFrame(text);
+    assert.ok(parsed.ok && parsed.message.type === "ModifyQuerySet");
+    const [missing, long, good, remove] = parsed.message.modifications;
+    assert.match((missing as { unreadable: string }).unreadable, /^Malformed query: /);
+    assert.match((long as { unreadable: string }).unreadable, /^Malformed query: \/udfPath /);
+    assert.deepEqual([good, remove], [{ type: "Add", queryId: 2, udfPath: "a:b", args: [{}] }, { type: "Remove", queryId: 3 }]);
+  });
+
+  it("refuses a query set change of more than MAX_MODIFICATIONS", () => {
+    const modifications = Array.from({ length: MAX_MODIFICATIONS + 1 }, () => ({ type: "Remove", queryId: 0 }));
+    const parsed = parseClientFrame(JSON.stringify({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications }));
+    assert.ok(!parsed.ok && /Malformed ModifyQuerySet: \/modifications/.test(parsed.reason));
+    assert.ok(parseClientFrame(JSON.stringify({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: modifications.slice(1) })).ok);
   });
 
   it("names the request of a malformed mutation or action, to answer it", () => {

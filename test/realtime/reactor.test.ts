@@ -26,7 +26,7 @@ function setup() {
     },
   });
   const sent: StateModification[][] = [];
-  const peer = new Peer({ readyState: 1 } as unknown as WebSocket, 10, 60_000);
+  const peer = new Peer({ readyState: 1 } as unknown as WebSocket, { maxQueries: 10 }, 60_000);
   const reactor = new Reactor({ db: {} as Database, registry, clock: Date.now }, {
     schedule: (p, task) => p.enqueue(task, (error) => assert.fail(String(error))),
     sendTransition: (_p, modifications) => void sent.push(modifications),

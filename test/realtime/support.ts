@@ -1,11 +1,52 @@
 /**
- * Helpers for real-time tests: the stock ConvexClient as agents use it, a
- * recorder for a subscription's values and errors, and a raw `ws` client that
- * speaks (or abuses) the sync protocol frame by frame.
+ * Helpers for real-time tests: a sync server of test queries listening on its
+ * own port, the stock ConvexClient as agents use it, a recorder for a
+ * subscription's values and errors, and a raw `ws` client that speaks (or
+ * abuses) the sync protocol frame by frame.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { ConvexClient } from "convex/browser";
 import type { FunctionReference } from "convex/server";
 import WebSocket from "ws";
+import { ChangeFeed } from "../../src/hub/changes.ts";
+import type { Database } from "../../src/hub/db/port.ts";
+import type { QueryRegistry } from "../../src/hub/realtime/registry.ts";
+import { SyncServer, type SyncLog, type SyncServerOptions } from "../../src/hub/realtime/sync-server.ts";
+
+export interface ListeningSync {
+  readonly sync: SyncServer;
+  readonly feed: ChangeFeed;
+  readonly baseUrl: string;
+  /** TCP connections the server has accepted: each socket a client opens (a reconnect too) is one more. */
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+/** A sync server serving `registry` (its queries read no database) on a bare HTTP server of its own, on a free loopback port. */
+export async function listeningSync(
+  registry: QueryRegistry, options: SyncServerOptions = {}, deps: { feed?: ChangeFeed; log?: SyncLog } = {},
+): Promise<ListeningSync> {
+  const server = createServer((_request, response) => response.writeHead(404).end());
+  // Not an "upgrade" listener: with one, the server would hand upgrades over to nobody once the sync server has closed.
+  let connections = 0;
+  server.on("connection", () => connections++);
+  const feed = deps.feed ?? new ChangeFeed();
+  const sync = new SyncServer({ db: {} as Database, feed, registry, ...(deps.log ? { log: deps.log } : {}) }, options);
+  sync.attach(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    sync, feed,
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get connections() {
+      return connections;
+    },
+    async close() {
+      await sync.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 /** Fails a wait that would otherwise hang the suite; not a timing assertion. */
 const GIVE_UP_MS = 15_000;

@@ -1,17 +1,15 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { createServer, type Server } from "node:http";
-import { connect, type AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ConvexClient } from "convex/browser";
 import { anyApi, makeFunctionReference } from "convex/server";
 import { Type } from "typebox";
 import WebSocket from "ws";
 import { ChangeFeed, emptyChangeSet } from "../../src/hub/changes.ts";
-import type { Database } from "../../src/hub/db/port.ts";
 import { QueryError, QueryRegistry } from "../../src/hub/realtime/registry.ts";
-import { SyncServer } from "../../src/hub/realtime/sync-server.ts";
-import { eventually, RawSync, Recorder, stockClient } from "./support.ts";
+import type { SyncServer } from "../../src/hub/realtime/sync-server.ts";
+import { eventually, listeningSync, RawSync, Recorder, stockClient, type ListeningSync } from "./support.ts";
 
 /** A sync server with test queries of its own on a bare HTTP server, pinging every few ms. */
 describe("the sync server's edges", () => {
@@ -47,23 +45,19 @@ describe("the sync server's edges", () => {
     warn: () => {},
     error: (details: { udfPath?: string; err?: Error }, message: string) => logged.push({ udfPath: details.udfPath, message: `${message}: ${details.err?.message}` }),
   };
-  let server: Server;
+  let listening: ListeningSync;
   let sync: SyncServer;
   let baseUrl: string;
   let client: ConvexClient;
 
   before(async () => {
-    server = createServer((_request, response) => response.writeHead(404).end());
-    sync = new SyncServer({ db: {} as Database, feed, registry, log }, { pingIntervalMs: 20, clientTimeoutMs: 100, closeGraceMs: 500 });
-    sync.attach(server);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    listening = await listeningSync(registry, { pingIntervalMs: 20, clientTimeoutMs: 100, closeGraceMs: 500 }, { feed, log });
+    ({ sync, baseUrl } = listening);
     client = stockClient(baseUrl);
   });
   after(async () => {
     await client.close();
-    await sync.close();
-    await new Promise((resolve) => server.close(resolve));
+    await listening.close();
   });
 
   it("sends a value the client could not decode as a QueryFailed, and the client lives on", async () => {
@@ -229,23 +223,19 @@ describe("a client that asks for much", () => {
   const registry = new QueryRegistry()
     .define("demo:echo", { args: Type.Object({ i: Type.Number() }), evaluate: async (_ctx, { i }) => ({ value: i, keys: [] }) })
     .define("demo:gated", { args: Type.Object({}), evaluate: async () => (await gate, { value: "through", keys: [] }) });
+  let listening: ListeningSync;
   let baseUrl: string;
-  let server: Server;
   let sync: SyncServer;
   let client: ConvexClient;
 
   before(async () => {
-    server = createServer((_request, response) => response.writeHead(404).end());
-    sync = new SyncServer({ db: {} as Database, feed, registry }, { maxQueriesPerSocket: 3 });
-    sync.attach(server);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    listening = await listeningSync(registry, { maxQueriesPerSocket: 3 }, { feed });
+    ({ sync, baseUrl } = listening);
     client = stockClient(baseUrl);
   });
   after(async () => {
     await client.close();
-    await sync.close();
-    await new Promise((resolve) => server.close(resolve));
+    await listening.close();
   });
 
   const echo = (i: number) => new Recorder(client, anyApi.demo!.echo!, { i });

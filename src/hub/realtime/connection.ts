@@ -7,7 +7,7 @@
  * equals it exactly. So `sent` is the last endVersion sent on THIS socket, and
  * every Transition starts from it.
  */
-import type { Authenticate, Connect, ModifyQuerySet, StateModification, StateVersion, Transition } from "./protocol.ts";
+import { MAX_MODIFICATIONS, type Authenticate, type Connect, type ModifyQuerySet, type StateModification, type StateVersion, type Transition } from "./protocol.ts";
 
 /** A client mistake that ends its socket; `reason` goes into the close frame. */
 export class ProtocolViolation extends Error {
@@ -30,9 +30,26 @@ export interface QuerySetChange {
   readonly removed: Subscription[];
   /** Added over the socket's query limit: they fail (TOO_MANY_QUERIES) and do not run until the set is back under it. */
   readonly refused: Subscription[];
+  /** Added unreadable, or with args over the bound: each fails (BAD_REQUEST) with its reason, and never runs. */
+  readonly unreadable: { readonly sub: Subscription; readonly reason: string }[];
 }
 
-/** Refused queries stay in the set (the stock client keeps a failed query until the app drops it), up to this many times the limit. */
+/** The bounds on one socket's queries. */
+export interface QueryLimits {
+  /** Queries served; more fail with TOO_MANY_QUERIES. */
+  readonly maxQueries: number;
+  /** Characters one query's args may take as JSON; a larger query fails alone. */
+  readonly maxArgsChars: number;
+}
+
+/** One query's args may take 1 Mi characters as JSON: far more than any query the hub serves reads. */
+export const MAX_ARGS_CHARS = 1024 * 1024;
+
+/**
+ * Refused queries keep their args to run later up to this many times the limit; past it they are kept by id
+ * only (so the client's Remove finds them), and fail until a reconnect. The socket is ended only when its
+ * whole set passes MAX_MODIFICATIONS, which no reconnect could re-add in one frame anyway.
+ */
 const REFUSED_PER_SERVED = 10;
 /** The args refused queries keep to run once served, per socket; past it one keeps none and waits for a reconnect. */
 const WAITING_ARGS_CHARS = 4_000_000;
@@ -44,6 +61,7 @@ export class ConnectionState {
   readonly queries = new Map<number, Subscription>();
   /** Queries whose inputs changed since they last ran. */
   readonly dirty = new Set<Subscription>();
+  /** Queries in the set that are not served: over the limit, or unreadable. */
   private readonly refused = new Set<Subscription>();
   /** Refused queries that kept their args, oldest first, with their size: served as the set gets back under the limit. */
   private readonly waiting = new Map<Subscription, number>();
@@ -51,8 +69,11 @@ export class ConnectionState {
   private querySet = 0;
   private identity = 0;
   private sent: StateVersion = ZERO;
+  private readonly limits: QueryLimits;
 
-  constructor(private readonly maxQueries = 1000) {}
+  constructor(limits: Partial<QueryLimits> = {}) {
+    this.limits = { maxQueries: 1000, maxArgsChars: MAX_ARGS_CHARS, ...limits };
+  }
 
   get connected(): boolean {
     return this.sessionId !== null;
@@ -79,24 +100,35 @@ export class ConnectionState {
       throw new ProtocolViolation(`BaseVersionMismatch: query set is at ${this.querySet}, not ${message.baseVersion}`);
     }
     if (message.newVersion <= message.baseVersion) throw new ProtocolViolation("ModifyQuerySet newVersion must exceed baseVersion");
+    const { maxQueries, maxArgsChars } = this.limits;
     const added: Subscription[] = [];
     const removed: Subscription[] = [];
     const refused: Subscription[] = [];
+    const unreadable: QuerySetChange["unreadable"] = [];
+    const fail = (queryId: number, reason: string) => {
+      const sub = this.keep(queryId, "", [], null);
+      this.refused.add(sub);
+      unreadable.push({ sub, reason });
+    };
     for (const m of message.modifications) {
       if (m.type === "Add") {
         if (this.queries.has(m.queryId)) throw new ProtocolViolation(`Query ${m.queryId} is already in the query set`);
+        if (this.queries.size >= MAX_MODIFICATIONS) throw new ProtocolViolation(`More than ${MAX_MODIFICATIONS} queries on one socket`);
+        // The client sends either again after every reconnect: each fails alone, where closing the socket would repeat forever.
+        if ("unreadable" in m) {
+          fail(m.queryId, m.unreadable);
+          continue;
+        }
+        const size = JSON.stringify(m.args).length;
+        if (size > maxArgsChars) {
+          fail(m.queryId, `Query args of ${size} characters, over the ${maxArgsChars} one query may take`);
+          continue;
+        }
         // Over the limit only the new query fails: closing the socket would fail them all, again after every reconnect.
         // One waits behind older refused ones, so the oldest queries are served, as after a reconnect (which re-adds in order).
-        const over = this.served >= this.maxQueries || this.waiting.size > 0;
-        if (over && this.refused.size >= this.maxQueries * REFUSED_PER_SERVED) {
-          throw new ProtocolViolation(`More than ${this.maxQueries * (REFUSED_PER_SERVED + 1)} queries on one socket`);
-        }
-        const size = over ? JSON.stringify(m.args).length : 0;
-        const keeps = !over || this.waitingChars + size <= WAITING_ARGS_CHARS;
-        const sub: Subscription = {
-          queryId: m.queryId, udfPath: m.udfPath, args: keeps ? m.args : [], componentPath: m.componentPath ?? null, hash: null, expiresAt: null,
-        };
-        this.queries.set(m.queryId, sub);
+        const over = this.served >= maxQueries || this.waiting.size > 0;
+        const keeps = !over || (this.refused.size < maxQueries * REFUSED_PER_SERVED && this.waitingChars + size <= WAITING_ARGS_CHARS);
+        const sub = this.keep(m.queryId, m.udfPath, keeps ? m.args : [], m.componentPath ?? null);
         if (over) {
           this.refused.add(sub);
           if (keeps) this.wait(sub, size);
@@ -115,13 +147,21 @@ export class ConnectionState {
     // Back under the limit: the oldest refused queries are served now. The client still holds each one, failed, and
     // would never ask again; its QueryUpdated clears the error.
     for (const sub of this.waiting.keys()) {
-      if (this.served >= this.maxQueries) break;
+      if (this.served >= maxQueries) break;
       this.refused.delete(sub);
       this.stopWaiting(sub);
       added.push(sub);
     }
     this.querySet = message.newVersion;
-    return { added, removed, refused: refused.filter((sub) => this.refused.has(sub)) };
+    // One removed later in the same frame is answered by its QueryRemoved alone.
+    const held = (sub: Subscription) => this.queries.get(sub.queryId) === sub;
+    return { added, removed, refused: refused.filter((sub) => this.refused.has(sub)), unreadable: unreadable.filter(({ sub }) => held(sub)) };
+  }
+
+  private keep(queryId: number, udfPath: string, args: readonly unknown[], componentPath: string | null): Subscription {
+    const sub: Subscription = { queryId, udfPath, args, componentPath, hash: null, expiresAt: null };
+    this.queries.set(queryId, sub);
+    return sub;
   }
 
   private wait(sub: Subscription, size: number): void {

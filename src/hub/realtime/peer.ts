@@ -5,11 +5,13 @@
  */
 import { WebSocket } from "ws";
 import type { Session } from "../services/sessions.ts";
-import { ConnectionState } from "./connection.ts";
+import { ConnectionState, type QueryLimits } from "./connection.ts";
 import { encodeServerMessage, MAX_FRAME_CHARS, transitionChunks, type ServerMessage } from "./protocol.ts";
 
-/** Client frames read and not yet handled, past which the socket is not read (each is up to maxPayloadBytes). */
+/** Client frames read and not yet handled, past which the socket is not read. */
 export const MAX_UNHANDLED_FRAMES = 16;
+/** Their bytes, past which the socket is not read either: one frame may take up to maxFrameBytes (16 MiB). */
+export const MAX_UNHANDLED_BYTES = 16 * 1024 * 1024;
 
 export class Peer {
   readonly state: ConnectionState;
@@ -26,8 +28,9 @@ export class Peer {
   /** When a frame was last sent (performance.now() ms). */
   private sentAt = performance.now();
   private queue: Promise<void> = Promise.resolve();
-  /** Frames read from the client and not handled yet. */
+  /** Frames read from the client and not handled yet, and their bytes. */
   private unhandled = 0;
+  private unhandledBytes = 0;
   /** An answer waits for the client to read what was sent before it. */
   private awaitingDrain = false;
   private drainWaiters: (() => void)[] = [];
@@ -38,12 +41,12 @@ export class Peer {
 
   constructor(
     readonly ws: WebSocket,
-    maxQueries: number,
+    limits: Partial<QueryLimits>,
     keepaliveMs: number,
     /** The client joins TransitionChunks (its version says so). */
     private readonly takesChunks = false,
   ) {
-    this.state = new ConnectionState(maxQueries);
+    this.state = new ConnectionState(limits);
     this.keepaliveAt = this.sentAt + Math.random() * keepaliveMs;
   }
 
@@ -53,16 +56,18 @@ export class Peer {
   }
 
   /**
-   * Queues the handling of a frame from the client. Past MAX_UNHANDLED_FRAMES the socket is not read until some
-   * are handled: a client that sends faster than the hub answers (behind a slow query, say) is slowed down by TCP
-   * instead of its frames piling up in the hub's memory.
+   * Queues the handling of a frame of `bytes` from the client. Past MAX_UNHANDLED_FRAMES or MAX_UNHANDLED_BYTES the
+   * socket is not read until some are handled: a client that sends faster than the hub answers (behind a slow query,
+   * say) is slowed down by TCP instead of its frames piling up in the hub's memory.
    */
-  receive(task: () => Promise<void> | void, onError: (error: unknown) => void): void {
+  receive(task: () => Promise<void> | void, onError: (error: unknown) => void, bytes = 0): void {
     this.unhandled++;
+    this.unhandledBytes += bytes;
     this.updateReading();
     this.enqueue(task, onError);
     this.queue = this.queue.then(() => {
       this.unhandled--;
+      this.unhandledBytes -= bytes;
       this.updateReading();
     });
   }
@@ -96,7 +101,7 @@ export class Peer {
 
   private updateReading(): void {
     if (this.closed) return;
-    if (this.awaitingDrain || this.unhandled > MAX_UNHANDLED_FRAMES) this.ws.pause();
+    if (this.awaitingDrain || this.unhandled > MAX_UNHANDLED_FRAMES || this.unhandledBytes > MAX_UNHANDLED_BYTES) this.ws.pause();
     else if (this.ws.isPaused) this.ws.resume();
   }
 

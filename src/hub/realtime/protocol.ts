@@ -8,6 +8,12 @@ import { Compile } from "typebox/compile";
 import type { JsonValue } from "./values.ts";
 import { decodeTs, encodeTs } from "./timestamp.ts";
 
+/**
+ * The most modifications one ModifyQuerySet may carry; a frame with more ends the socket. A reconnecting client
+ * re-adds all its queries in one frame, so it is also the most queries one socket may hold.
+ */
+export const MAX_MODIFICATIONS = 200_000;
+
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const EncodedTs = Type.String({ maxLength: 16 });
 const Path = Type.String({ maxLength: 1024 });
@@ -28,11 +34,12 @@ const Add = Type.Object({
   type: Type.Literal("Add"), queryId: Count, udfPath: Path, args: Args,
   journal: Type.Optional(Type.Union([Type.String(), Type.Null()])), componentPath: Type.Optional(MaybeString),
 });
+/** What an Add needs for the frame to be read: its queryId. The rest is checked per query, so one unreadable query fails alone. */
+const AddEnvelope = Type.Object({ type: Type.Literal("Add"), queryId: Count });
 const Remove = Type.Object({ type: Type.Literal("Remove"), queryId: Count });
 const ModifyQuerySet = Type.Object({
   type: Type.Literal("ModifyQuerySet"), baseVersion: Count, newVersion: Count,
-  // A reconnecting client re-adds all its queries in one frame (served and refused alike); maxPayloadBytes bounds it too.
-  modifications: Type.Array(Type.Union([Add, Remove]), { maxItems: 16_384 }),
+  modifications: Type.Array(Type.Union([AddEnvelope, Remove]), { maxItems: MAX_MODIFICATIONS }),
 });
 const Request = <T extends "Mutation" | "Action">(type: T) => Type.Object({
   type: Type.Literal(type), requestId: Count, udfPath: Path, args: Args, componentPath: Type.Optional(MaybeString),
@@ -51,10 +58,17 @@ const Event = Type.Object({ type: Type.Literal("Event"), eventType: Type.String(
 const CHECKS = new Map(
   [Connect, ModifyQuerySet, Mutation, Action, Authenticate, Event].map((schema) => [schema.properties.type.const as string, Compile(schema)]),
 );
+const ADD = Compile(Add);
 
 export type AddQuery = Static<typeof Add>;
+/** An Add whose queryId could be read but not the rest (a name too long, say): that query fails with `reason`, the others go on. */
+export interface UnreadableAdd {
+  readonly type: "Add";
+  readonly queryId: number;
+  readonly unreadable: string;
+}
 export type RemoveQuery = Static<typeof Remove>;
-export type ModifyQuerySet = Static<typeof ModifyQuerySet>;
+export type ModifyQuerySet = Omit<Static<typeof ModifyQuerySet>, "modifications"> & { modifications: (AddQuery | UnreadableAdd | RemoveQuery)[] };
 export type MutationRequest = Static<typeof Mutation>;
 export type ActionRequest = Static<typeof Action>;
 export type Authenticate = Static<typeof Authenticate>;
@@ -89,12 +103,23 @@ export function parseClientFrame(text: string): ParsedFrame {
     }
     return { ok: false, reason };
   }
+  if (type === "ModifyQuerySet") return { ok: true, message: readAdds(json as Static<typeof ModifyQuerySet>) };
   if (type !== "Connect") return { ok: true, message: json as ClientMessage };
   const { maxObservedTimestamp, ...connect } = json as Static<typeof Connect>;
   if (maxObservedTimestamp === undefined) return { ok: true, message: connect };
   const ts = decodeTs(maxObservedTimestamp);
   if (ts === null) return { ok: false, reason: "Malformed Connect: maxObservedTimestamp is not a u64" };
   return { ok: true, message: { ...connect, maxObservedTimestamp: ts } };
+}
+
+/** Each Add checked on its own: the stock client sends an unreadable one again after every reconnect, so it fails alone instead of closing the socket. */
+function readAdds(message: Static<typeof ModifyQuerySet>): ModifyQuerySet {
+  const modifications = message.modifications.map((m): AddQuery | UnreadableAdd | RemoveQuery => {
+    if (m.type === "Remove" || ADD.Check(m)) return m as AddQuery | RemoveQuery;
+    const first = ADD.Errors(m)[0];
+    return { type: "Add", queryId: m.queryId, unreadable: `Malformed query: ${first?.instancePath || "Add"} ${first?.message ?? "is invalid"}` };
+  });
+  return { ...message, modifications };
 }
 
 /** The client version in `/api/<client version>/sync`, or null for another path. Repeated slashes are collapsed: a deployment URL with a trailing slash gives `//api/...`. */
@@ -163,6 +188,11 @@ export function queryModification(
 ): StateModification {
   if (result.ok) return { type: "QueryUpdated", queryId, value: result.value, logLines: [], journal: null };
   return { type: "QueryFailed", queryId, errorMessage: result.error.message, logLines: [], journal: null, errorData: { code: result.error.code } };
+}
+
+/** A query the hub could not read, or whose args are too large: it fails alone, with no run, and the client's other queries go on. */
+export function unreadableQuery(queryId: number, reason: string): StateModification {
+  return queryModification(queryId, { ok: false, error: { message: reason, code: "BAD_REQUEST" } });
 }
 
 /** A query added over the socket's limit: it fails until others are removed, and the client's other queries go on. */

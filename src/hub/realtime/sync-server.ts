@@ -10,10 +10,10 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { ChangeFeed, ChangeSet } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
-import { ProtocolViolation } from "./connection.ts";
+import { MAX_ARGS_CHARS, ProtocolViolation } from "./connection.ts";
 import { Peer } from "./peer.ts";
 import {
-  authRefused, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, tooManyQueries, unreadable, type ClientMessage,
+  authRefused, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, tooManyQueries, unreadable, unreadableQuery, type ClientMessage,
   type ServerMessage, type StateModification,
 } from "./protocol.ts";
 import { Reactor } from "./reactor.ts";
@@ -40,9 +40,12 @@ export interface SyncServerOptions {
   pingIntervalMs?: number;
   /** A peer that answers no protocol ping for this long is dropped (the backend's figure: 120 s). */
   clientTimeoutMs?: number;
-  maxPayloadBytes?: number;
+  /** The largest frame a client may send (16 MiB); ws closes a socket that sends a larger one (1009). */
+  maxFrameBytes?: number;
   /** Queries served on one socket; more fail with TOO_MANY_QUERIES. */
   maxQueriesPerSocket?: number;
+  /** Characters one query's args may take as JSON (1 Mi); a larger query fails alone with BAD_REQUEST. */
+  maxArgsChars?: number;
   /** How long close() waits for clients to finish the close handshake. */
   closeGraceMs?: number;
 }
@@ -68,10 +71,10 @@ export class SyncServer {
     this.log = deps.log ?? SILENT;
     this.timestamps = new Timestamps(this.clock);
     this.options = {
-      pingIntervalMs: 15_000, clientTimeoutMs: 120_000, maxPayloadBytes: 1024 * 1024, maxQueriesPerSocket: 1000,
-      closeGraceMs: 1000, ...options,
+      pingIntervalMs: 15_000, clientTimeoutMs: 120_000, maxFrameBytes: 16 * 1024 * 1024, maxQueriesPerSocket: 1000,
+      maxArgsChars: MAX_ARGS_CHARS, closeGraceMs: 1000, ...options,
     };
-    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxPayloadBytes, clientTracking: false });
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxFrameBytes, clientTracking: false });
     this.reactor = new Reactor({ db: deps.db, registry: deps.registry, clock: this.clock }, {
       schedule: (peer, task) => peer.enqueue(task, (error) => this.failed(peer, error)),
       sendTransition: (peer, modifications) => this.sendTransition(peer, modifications),
@@ -127,7 +130,8 @@ export class SyncServer {
 
   private accept(ws: WebSocket, request: IncomingMessage): void {
     const chunks = takesTransitionChunks(syncPathVersion(request.url));
-    const peer = new Peer(ws, this.options.maxQueriesPerSocket, this.options.pingIntervalMs, chunks);
+    const limits = { maxQueries: this.options.maxQueriesPerSocket, maxArgsChars: this.options.maxArgsChars };
+    const peer = new Peer(ws, limits, this.options.pingIntervalMs, chunks);
     this.peers.add(peer);
     // The web UI's socket carries the session cookie (same origin only); the lookup is the peer's first task, so every frame sees its result.
     const token = sameOrigin(request.headers) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
@@ -142,9 +146,10 @@ export class SyncServer {
   private onFrame(peer: Peer, data: RawData, isBinary: boolean): void {
     if (peer.closed) return;
     if (isBinary) return this.closePeer(peer, 1003, "Binary frames are not supported");
-    const parsed = parseClientFrame(data.toString());
+    const text = data.toString();
+    const parsed = parseClientFrame(text);
     const fail = (error: unknown) => this.failed(peer, error);
-    if (parsed.ok) return peer.receive(() => this.handle(peer, parsed.message), fail);
+    if (parsed.ok) return peer.receive(() => this.handle(peer, parsed.message), fail, text.length);
     const { request, reason } = parsed;
     if (request) return peer.receive(() => this.answer(peer, request.type, unreadable(request, reason)), fail);
     this.closePeer(peer, 1008, reason);
@@ -158,9 +163,10 @@ export class SyncServer {
         if (message.maxObservedTimestamp !== undefined) this.timestamps.observe(message.maxObservedTimestamp);
         return;
       case "ModifyQuerySet": {
-        const { added, removed, refused } = state.modifyQuerySet(message);
+        const { added, removed, refused, unreadable } = state.modifyQuerySet(message);
         const modifications = [
           ...this.reactor.removed(removed), ...refused.map((sub) => tooManyQueries(sub.queryId, this.options.maxQueriesPerSocket)),
+          ...unreadable.map(({ sub, reason }) => unreadableQuery(sub.queryId, reason)),
           ...(await this.reactor.added(peer, added)),
         ];
         // Always sent, even empty: it acknowledges newVersion.
