@@ -33,7 +33,16 @@ export interface HubConfig {
   /** The origin people and agents reach the hub by (a proxy's, say): printed, and in uploads' URLs; null: the listening one. */
   readonly publicUrl: string | null;
   readonly uploads: UploadsConfig;
+  readonly sync: SyncConfig;
 }
+
+/** The real-time endpoint's bounds. */
+export interface SyncConfig {
+  /** Sockets served at once; one more is closed at once with 1013 "TooManyConcurrentRequests" (the stock client backs off). */
+  readonly maxConnections: number;
+}
+
+export const DEFAULT_SYNC: SyncConfig = { maxConnections: 10_000 };
 
 /** How long uploaded images are kept, and how much of them a workspace may hold. */
 export interface UploadsConfig {
@@ -58,6 +67,7 @@ export interface HubConfigInput {
   publicUrl?: string | undefined;
   uploadGrace?: string | undefined;
   uploadQuota?: string | undefined;
+  syncMaxConnections?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -83,7 +93,17 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
   const metrics = parseMetrics(flags, env, port);
   const publicUrl = parsePublicUrl(flags.publicUrl ?? env.GROUPCHAT_HUB_PUBLIC_URL);
   const uploads = parseUploads(flags.uploadGrace ?? env.GROUPCHAT_HUB_UPLOAD_GRACE, flags.uploadQuota ?? env.GROUPCHAT_HUB_UPLOAD_QUOTA);
-  return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics, publicUrl, uploads };
+  const sync = parseSync(flags.syncMaxConnections ?? env.GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS);
+  return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics, publicUrl, uploads, sync };
+}
+
+function parseSync(maxConnectionsText: string | undefined): SyncConfig {
+  if (maxConnectionsText === undefined) return DEFAULT_SYNC;
+  const maxConnections = Number(maxConnectionsText);
+  if (maxConnectionsText.trim() === "" || !Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 1_000_000) {
+    throw new ConfigError(`--sync-max-connections must be a whole number of sockets, 1-1000000, got "${maxConnectionsText}"`);
+  }
+  return { maxConnections };
 }
 
 function parseUploads(graceText: string | undefined, quotaText: string | undefined): UploadsConfig {

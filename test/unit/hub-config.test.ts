@@ -65,4 +65,14 @@ describe("the hub's --database", () => {
     assert.throws(() => uploads({ uploadGrace: "24" }), (error: Error) => error instanceof ConfigError && /--upload-grace must be a duration with its unit/.test(error.message));
     assert.throws(() => uploads({ uploadQuota: "1GB" }), (error: Error) => error instanceof ConfigError && /--upload-quota must be a size with its unit, like 500MiB or 1GiB, got "1GB"/.test(error.message));
   });
+
+  it("serves 10000 real-time sockets at once, unless --sync-max-connections says otherwise", () => {
+    const sync = (flags: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) => resolveHubConfig({ data: "/srv/hub", ...flags }, env).sync;
+    assert.deepEqual(sync(), { maxConnections: 10_000 });
+    assert.deepEqual(sync({}, { GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS: "500" }), { maxConnections: 500 });
+    assert.deepEqual(sync({ syncMaxConnections: "2" }, { GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS: "500" }), { maxConnections: 2 });
+    for (const bad of ["0", "-1", "1.5", "many", ""]) {
+      assert.throws(() => sync({ syncMaxConnections: bad }), (error: Error) => error instanceof ConfigError && /--sync-max-connections must be a whole number/.test(error.message), bad);
+    }
+  });
 });

@@ -46,8 +46,10 @@ export interface SyncServerOptions {
   maxQueriesPerSocket?: number;
   /** Characters one query's args may take as JSON (1 Mi); a larger query fails alone with BAD_REQUEST. */
   maxArgsChars?: number;
-  /** How long close() waits for clients to finish the close handshake. */
+  /** How long close() waits for clients to finish the close handshake, and a socket turned away for being full. */
   closeGraceMs?: number;
+  /** Sockets served at once; one more is closed at once with 1013 "TooManyConcurrentRequests". */
+  maxConnections?: number;
 }
 
 const SILENT: SyncLog = { warn() {}, error() {} };
@@ -55,6 +57,10 @@ const SILENT: SyncLog = { warn() {}, error() {} };
 export class SyncServer {
   private readonly wss: WebSocketServer;
   private readonly peers = new Set<Peer>();
+  /** Sockets refused for being full, until their close handshake ends. */
+  private readonly turnedAway = new Set<WebSocket>();
+  /** Refusing sockets for being full, since the last warning: the next one is not logged. */
+  private full = false;
   private readonly reactor: Reactor;
   private readonly timestamps: Timestamps;
   private readonly clock: () => number;
@@ -72,7 +78,7 @@ export class SyncServer {
     this.timestamps = new Timestamps(this.clock);
     this.options = {
       pingIntervalMs: 15_000, clientTimeoutMs: 120_000, maxFrameBytes: 16 * 1024 * 1024, maxQueriesPerSocket: 1000,
-      maxArgsChars: MAX_ARGS_CHARS, closeGraceMs: 1000, ...options,
+      maxArgsChars: MAX_ARGS_CHARS, closeGraceMs: 1000, maxConnections: 10_000, ...options,
     };
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxFrameBytes, clientTracking: false });
     this.reactor = new Reactor({ db: deps.db, registry: deps.registry, clock: this.clock }, {
@@ -117,6 +123,7 @@ export class SyncServer {
         // Upgraded sockets still hold the HTTP server open, so none may outlive this.
         for (const peer of this.peers) peer.ws.terminate();
       }
+      for (const ws of this.turnedAway) ws.terminate();
       await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     })();
     return this.closing;
@@ -129,6 +136,7 @@ export class SyncServer {
   };
 
   private accept(ws: WebSocket, request: IncomingMessage): void {
+    if (this.peers.size >= this.options.maxConnections) return this.turnAway(ws);
     const chunks = takesTransitionChunks(syncPathVersion(request.url));
     const limits = { maxQueries: this.options.maxQueriesPerSocket, maxArgsChars: this.options.maxArgsChars };
     const peer = new Peer(ws, limits, this.options.pingIntervalMs, chunks);
@@ -141,6 +149,28 @@ export class SyncServer {
     // ws reports bad frames (invalid UTF-8, over maxPayload) here and closes the socket itself.
     ws.on("error", () => {});
     ws.on("close", () => this.drop(peer));
+  }
+
+  /**
+   * Full: the socket is accepted and closed with 1013 "TooManyConcurrentRequests", on which the stock client waits
+   * 3 s, doubling, before it tries again (an HTTP error at the upgrade it would retry after 1 s). One warning per spell
+   * of refusals; a spell ends once a tenth of the sockets have closed, so a full hub with churn does not log each one.
+   */
+  private turnAway(ws: WebSocket): void {
+    const limit = this.options.maxConnections;
+    if (!this.full) {
+      this.full = true;
+      this.log.warn({ limit }, `real-time sockets at the limit (${limit}, --sync-max-connections): new ones are refused until some close`);
+    }
+    this.turnedAway.add(ws);
+    // A peer that does not finish the close handshake is not waited for.
+    const giveUp = setTimeout(() => ws.terminate(), this.options.closeGraceMs).unref();
+    ws.on("error", () => {});
+    ws.on("close", () => {
+      clearTimeout(giveUp);
+      this.turnedAway.delete(ws);
+    });
+    ws.close(1013, "TooManyConcurrentRequests");
   }
 
   private onFrame(peer: Peer, data: RawData, isBinary: boolean): void {
@@ -230,6 +260,8 @@ export class SyncServer {
     peer.release();
     this.reactor.forget(peer);
     this.peers.delete(peer);
+    const limit = this.options.maxConnections;
+    if (this.peers.size <= limit - Math.max(1, Math.floor(limit / 10))) this.full = false;
     if (this.peers.size === 0) this.drained?.();
   }
 }
