@@ -6,7 +6,7 @@ import type { ConvexClient } from "convex/browser";
 import { anyApi, makeFunctionReference } from "convex/server";
 import { Type } from "typebox";
 import WebSocket from "ws";
-import { ChangeFeed, emptyChangeSet } from "../../src/hub/changes.ts";
+import { ChangeFeed, emptyChangeSet, everythingChanged } from "../../src/hub/changes.ts";
 import { QueryError, QueryRegistry } from "../../src/hub/realtime/registry.ts";
 import type { SyncServer } from "../../src/hub/realtime/sync-server.ts";
 import { eventually, listeningSync, RawSync, Recorder, stockClient, type ListeningSync } from "./support.ts";
@@ -22,10 +22,20 @@ describe("the sync server's edges", () => {
     .define("demo:counter", { args: Type.Object({}), evaluate: async () => ({ value: counter, keys: ["agent:a"] }) })
     // Goes stale at once, so every keepalive tick re-runs it.
     .define("demo:ticks", { args: Type.Object({}), evaluate: async () => ({ value: ++counter, keys: [], expiresAt: 0 }) })
-    // Fails its first run (nothing yet to depend on), then answers.
+    // Fails its first run, saying what it read (what would make it visible), then answers.
     .define("demo:late", { args: Type.Object({}), evaluate: async () => {
-      if (++lateRuns === 1) throw new QueryError("NOT_FOUND", "Not there yet");
+      if (++lateRuns === 1) throw new QueryError("NOT_FOUND", "Not there yet", { keys: ["agent:late"] });
       return { value: "there", keys: ["agent:late"] };
+    } })
+    // Fails at every run, reading nothing first (an unknown token, say); counts its runs.
+    .define("demo:denied", { args: Type.Object({}), evaluate: async () => {
+      deniedRuns++;
+      throw new QueryError("UNAUTHORIZED", "Invalid token");
+    } })
+    // Fails at every run, having read `agent:denied`; counts its runs.
+    .define("demo:hidden", { args: Type.Object({}), evaluate: async () => {
+      hiddenRuns++;
+      throw new QueryError("NOT_FOUND", "Not yours", { keys: ["agent:hidden"] });
     } })
     // Answers, then fails once unexpectedly (a database that could not be reached, say), then answers again.
     .define("demo:flaky", { args: Type.Object({}), evaluate: async () => {
@@ -39,6 +49,8 @@ describe("the sync server's edges", () => {
       return { value: "mended", keys: ["agent:broken"] };
     } });
   let brokenRuns = 0;
+  let deniedRuns = 0;
+  let hiddenRuns = 0;
   let brokenMessage: string | null = "disk I/O error";
   const logged: { udfPath?: string; message: string }[] = [];
   const log = {
@@ -49,6 +61,12 @@ describe("the sync server's edges", () => {
   let sync: SyncServer;
   let baseUrl: string;
   let client: ConvexClient;
+  /** A committed change to agent `id`. */
+  const publish = (id: string) => {
+    const changes = emptyChangeSet();
+    changes.agents.add(id);
+    feed.publish(changes);
+  };
 
   before(async () => {
     listening = await listeningSync(registry, { pingIntervalMs: 20, clientTimeoutMs: 100, closeGraceMs: 500 }, { feed, log });
@@ -79,49 +97,92 @@ describe("the sync server's edges", () => {
     await ticks.until((v) => (v as number) > first, "a re-run on a keepalive tick");
   });
 
-  it("runs a query whose first run failed again at the next keepalive, with no change to wake it", async () => {
+  it("runs a query whose first run failed again when what it read before failing changes", async () => {
     const late = new Recorder(client, anyApi.demo!.late!, {});
     assert.deepEqual((await late.untilError()).data, { code: "NOT_FOUND" });
-    assert.equal(await late.until((v) => v === "there", "a re-run on a keepalive tick"), "there");
+    publish("late");
+    assert.equal(await late.until((v) => v === "there", "a re-run on the change"), "there");
   });
 
-  it("runs a query that failed unexpectedly again at the next keepalive, with no change to wake it", async () => {
+  it("runs a failed query again only when what it read changes, anything may have changed, or the client subscribes again: never at keepalives", async () => {
+    const raw = await RawSync.open(baseUrl);
+    const pings = (n: number) => new Promise<void>((resolve) => raw.ws.on("ping", () => --n === 0 && resolve()));
+    // The next Transition after `version`: any frame the hub queued before it has gone.
+    const acknowledged = async (version: number) => {
+      raw.send({ type: "ModifyQuerySet", baseVersion: version, newVersion: version + 1, modifications: [] });
+      return raw.next();
+    };
+    raw.connect();
+    raw.send({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [
+      { type: "Add", queryId: 0, udfPath: "demo:denied", args: [{}] }, { type: "Add", queryId: 1, udfPath: "demo:hidden", args: [{}] },
+    ] });
+    const first = await raw.next();
+    assert.deepEqual(first.modifications.map((m: { type: string }) => m.type), ["QueryFailed", "QueryFailed"]);
+    // Each protocol ping is one keepalive of this socket, which re-runs whatever went stale with time.
+    await pings(5);
+    assert.deepEqual((await acknowledged(1)).modifications, [], "nothing sent meanwhile");
+    assert.deepEqual([deniedRuns, hiddenRuns], [1, 1], "no re-run at keepalives");
+    publish("hidden");
+    await eventually(() => hiddenRuns === 2, "a re-run on a change to what it read");
+    assert.equal(deniedRuns, 1);
+    feed.publish(everythingChanged());
+    await eventually(() => deniedRuns === 2 && hiddenRuns === 3, "a re-run of both when anything may have changed");
+    raw.send({ type: "ModifyQuerySet", baseVersion: 2, newVersion: 3, modifications: [
+      { type: "Remove", queryId: 0 }, { type: "Add", queryId: 2, udfPath: "demo:denied", args: [{}] },
+    ] });
+    assert.deepEqual((await raw.next()).modifications.map((m: { type: string }) => m.type), ["QueryRemoved", "QueryFailed"]);
+    assert.equal(deniedRuns, 3, "subscribed again: run again");
+    await raw.close();
+  });
+
+  it("runs a query that failed unexpectedly again at the next change to what it read before, or once anything may have changed", async () => {
     // One list of both callbacks in order: the failure and the next answer may arrive in one read.
     const events: string[] = [];
     const handle = client.onUpdate(anyApi.demo!.flaky!, {}, (value) => events.push(`value ${String(value)}`), (error) => {
       events.push(`error ${(error as { data?: { code?: string } }).data?.code}`);
     });
+    const answeredAfterFailure = (nth: number) => () => {
+      const failures = events.flatMap((event, i) => (event === "error INTERNAL" ? [i] : []));
+      return failures.length >= nth && events.slice(failures[nth - 1]! + 1).includes("value fine");
+    };
     try {
       await eventually(() => events.includes("value fine"), "the first answer");
       flakyFailures = 1;
-      const changes = emptyChangeSet();
-      changes.agents.add("flaky");
-      feed.publish(changes);
-      await eventually(() => {
-        const failed = events.indexOf("error INTERNAL");
-        return failed >= 0 && events.slice(failed + 1).includes("value fine");
-      }, "an answer after the failure, from a re-run on a keepalive tick");
+      publish("flaky");
+      await eventually(() => events.includes("error INTERNAL"), "the failure");
+      publish("flaky");
+      await eventually(answeredAfterFailure(1), "an answer after the failure, from a re-run on the next change");
+      flakyFailures = 1;
+      publish("flaky");
+      await eventually(() => events.filter((event) => event === "error INTERNAL").length === 2, "the second failure");
+      feed.publish(everythingChanged());
+      await eventually(answeredAfterFailure(2), "an answer after it, from a re-run once anything may have changed");
     } finally {
       handle.unsubscribe();
     }
   });
 
-  it("logs a query that keeps failing unexpectedly once per error message, though it re-runs at every keepalive", async () => {
+  it("logs a query that keeps failing unexpectedly once per error message, however often it re-runs", async () => {
     const broken = new Recorder(client, anyApi.demo!.broken!, {});
     assert.deepEqual((await broken.untilError()).data, { code: "INTERNAL" });
     const brokenLines = () => logged.filter((line) => line.udfPath === "demo:broken").map((line) => line.message);
-    await eventually(() => brokenRuns >= 5, "re-runs on keepalive ticks");
+    const reruns = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const runs = brokenRuns;
+        feed.publish(everythingChanged());
+        await eventually(() => brokenRuns > runs, "a re-run once anything may have changed");
+      }
+    };
+    await reruns(3);
     assert.deepEqual(brokenLines(), ["real-time query failed: disk I/O error"]);
     brokenMessage = "database is locked";
-    const runs = brokenRuns;
-    await eventually(() => brokenRuns >= runs + 5, "re-runs on keepalive ticks");
+    await reruns(3);
     assert.deepEqual(brokenLines(), ["real-time query failed: disk I/O error", "real-time query failed: database is locked"]);
     brokenMessage = null;
+    await reruns(1);
     await broken.until((v) => v === "mended");
     brokenMessage = "database is locked";
-    const changes = emptyChangeSet();
-    changes.agents.add("broken");
-    feed.publish(changes);
+    publish("broken");
     await eventually(() => brokenLines().length === 3, "the failure after a success logged again");
     broken.unsubscribe();
   });

@@ -218,6 +218,19 @@ describe("owner live queries", { timeout: 120_000 }, () => {
     assert.equal(error!.data?.code, "NOT_FOUND");
   });
 
+  it("a task in a workspace you are not in is NOT_FOUND, and arrives once you are added to it (the failure waits on your user and the task)", async () => {
+    const gil = await t.hub.writer.run("addUser", { name: "Gil" });
+    const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Shared later" })).body;
+    const project = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Later" }, { "x-workspace-id": ws.id })).body;
+    const task = (await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: project.id, title: "Seen once shared" })).body;
+    const w = watch("task", { taskId: task.id }, { cookie: await signIn(t, gil.userId), ...origin() });
+    const { error } = await w.until((u) => u.error !== undefined);
+    assert.equal(error!.data?.code, "NOT_FOUND");
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws.id}/members`, { userId: gil.userId })).status, 201);
+    const { value } = await w.until((u) => u.value !== undefined);
+    assert.equal((value as { title: string }).title, "Seen once shared");
+  });
+
   it("an id holding a NUL character fails as the client's mistake, not as an internal error (PostgreSQL refuses such text)", async () => {
     const cookie = await signIn(t);
     const w = watch("task", { taskId: "tsk_\u0000" }, { cookie, ...origin() });

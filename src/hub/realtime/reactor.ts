@@ -25,7 +25,7 @@ export class Reactor {
   private readonly index = new SubscriptionIndex<Subscription>();
   private readonly owners = new WeakMap<Subscription, Peer>();
   private readonly dirtyPeers = new Set<Peer>();
-  /** The unexpected failure last logged for a subscription: one that keeps failing re-runs at every keepalive, and is logged once. */
+  /** The unexpected failure last logged for a subscription: one that fails again at each change is logged once. */
   private readonly loggedFailures = new WeakMap<Subscription, string>();
   private flushScheduled = false;
 
@@ -75,17 +75,18 @@ export class Reactor {
   private async evaluate(peer: Peer, sub: Subscription): Promise<Outcome> {
     const mark = this.index.begin();
     const outcome = await this.deps.registry.run(sub.udfPath, sub.args, { db: this.deps.db, now: this.deps.clock(), session: peer.session }, sub.componentPath);
-    // A failure keeps the old keys: after a token rotation later changes still reach it (it keeps failing, and nothing is sent).
-    const keys = outcome.ok ? outcome.keys : this.index.keys(sub);
+    // A failure depends on what it read before failing, if it says; else it keeps the old keys (after a token rotation,
+    // later changes to the agent still reach it). It is indexed even with none, so a change to everything reaches it.
+    const keys = outcome.ok ? outcome.keys : outcome.keys ?? this.index.keys(sub);
     const stale = this.index.end(mark, keys);
     // A socket closed meanwhile (e.g. the hub shutting down) no longer cares, nor does the log.
     if (peer.closed || peer.state.queries.get(sub.queryId) !== sub) return outcome;
     this.logFailure(sub, outcome);
     this.index.set(sub, keys);
-    // A failure with no keys (a first run that failed: a task not yet visible) has no change to wake it, nor may an
-    // unexpected one (a database out of reach) see another change soon: either runs again at the socket's next keepalive.
-    const retry = !outcome.ok && (keys.length === 0 || outcome.error.code === "INTERNAL");
-    sub.expiresAt = outcome.ok ? outcome.expiresAt : retry ? this.deps.clock() : null;
+    // Never a timer for a failure: re-run at every keepalive, a bad token on each of thousands of sockets would cost a
+    // lookup each every 15 s, and failing again sends nothing. A database that was out of reach comes back with a
+    // change to everything (PostgreSQL's relay says so once it listens again).
+    sub.expiresAt = outcome.ok ? outcome.expiresAt : null;
     if (stale) this.markDirty(sub);
     return outcome;
   }

@@ -36,17 +36,23 @@ export interface QueryDefinition<S extends TSchema = TSchema> {
 
 export type QueryErrorCode = "UNAUTHORIZED" | "NOT_FOUND" | "BAD_REQUEST" | "INVALID_VALUE" | "INTERNAL";
 
-/** A query's failure as the client sees it: `errorMessage` plus `errorData: { code }`. */
+/**
+ * A query's failure as the client sees it: `errorMessage` plus `errorData: { code }`. A failed query runs again
+ * only when one of `keys` changes (what it read before it failed: a task it could not see, say), when anything
+ * may have changed, or when the client subscribes again; without keys it keeps those of its last run.
+ */
 export class QueryError extends Error {
   override readonly name = "QueryError";
-  constructor(readonly code: QueryErrorCode, message: string, options?: ErrorOptions) {
+  readonly keys: readonly string[] | null;
+  constructor(readonly code: QueryErrorCode, message: string, options?: ErrorOptions & { keys?: readonly string[] }) {
     super(message, options);
+    this.keys = options?.keys ?? null;
   }
 }
 
 export type Outcome =
   | { readonly ok: true; readonly value: JsonValue; readonly hash: string; readonly keys: readonly string[]; readonly expiresAt: number | null }
-  | { readonly ok: false; readonly error: QueryError; readonly hash: string };
+  | { readonly ok: false; readonly error: QueryError; readonly hash: string; readonly keys: readonly string[] | null };
 
 interface Entry {
   readonly definition: QueryDefinition;
@@ -98,7 +104,7 @@ export class QueryRegistry {
         // Text in the args that PostgreSQL refuses (a NUL): the client's mistake, as the HTTP API answers it (400), and not logged.
         ? new QueryError("BAD_REQUEST", error.message)
         : new QueryError("INTERNAL", "Internal server error", { cause: error });
-      return { ok: false, error: failure, hash: resultHash("error", `${failure.code}\0${failure.message}`) };
+      return { ok: false, error: failure, hash: resultHash("error", `${failure.code}\0${failure.message}`), keys: failure.keys };
     }
   }
 }

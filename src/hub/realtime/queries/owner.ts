@@ -71,12 +71,12 @@ function parsed<T>(parse: () => T): T {
   }
 }
 
-/** Access rules answer 404 as HubErrors; the client sees them as NOT_FOUND. */
-async function visible<T>(check: Promise<T>): Promise<T> {
+/** Access rules answer 404 as HubErrors; the client sees them as NOT_FOUND, run again when one of `keys` (what may make it visible) changes. */
+async function visible<T>(check: Promise<T>, keys: readonly string[]): Promise<T> {
   try {
     return await check;
   } catch (error) {
-    if (error instanceof HubError && error.code === "not_found") throw new QueryError("NOT_FOUND", error.message);
+    if (error instanceof HubError && error.code === "not_found") throw new QueryError("NOT_FOUND", error.message, { keys });
     throw error;
   }
 }
@@ -102,8 +102,9 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
       const search = parsed(() => parseSearchText(q));
       const s = await signedIn(ctx);
       const project = await findProject(ctx.db, projectId);
-      if (!project) throw new QueryError("NOT_FOUND", "Project not found");
-      await visible(userWorkspace(ctx.db, s.user, project.workspace_id));
+      if (!project) throw new QueryError("NOT_FOUND", "Project not found", { keys: s.keys });
+      // Being added to the workspace touches it and the new member.
+      await visible(userWorkspace(ctx.db, s.user, project.workspace_id), [...s.keys, changeKey.workspace(project.workspace_id)]);
       const filter = { projectId, search };
       const column = (status: TaskStatus) => listBoardColumn(ctx.db, filter, status, limit ?? BOARD_DEFAULT);
       const [todo, doing, done, counts] = await Promise.all([column("todo"), column("doing"), column("done"), countTasksByStatus(ctx.db, filter)]);
@@ -119,14 +120,15 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
     } })
     .define("owner:task", { args: Type.Object({ taskId: Id, activityLimit: ACTIVITY_LIMIT }, { additionalProperties: false }), async evaluate(ctx, { taskId, activityLimit }) {
       const s = await signedIn(ctx);
-      await visible(userTask(ctx.db, s.user, taskId));
+      const keys = [...s.keys, changeKey.task(taskId)];
+      await visible(userTask(ctx.db, s.user, taskId), keys);
       // Only a window of the feed: the whole value is sent again on every change, and an agent's run posts hundreds.
       const [task, activity, activityCount, runs] = await Promise.all([
         findTask(ctx.db, taskId), listNewestActivity(ctx.db, taskId, activityLimit ?? ACTIVITY_DEFAULT), countActivity(ctx.db, taskId), listRunsOfTask(ctx.db, taskId),
       ]);
       // Deleted between the check and these reads: gone, as the next run of the query would say.
-      if (!task) throw new QueryError("NOT_FOUND", "Task not found");
-      return { value: Object.assign(task, { activity, activityCount, runs }), keys: [...s.keys, changeKey.task(taskId)], expiresAt: s.expiresAt };
+      if (!task) throw new QueryError("NOT_FOUND", "Task not found", { keys });
+      return { value: Object.assign(task, { activity, activityCount, runs }), keys, expiresAt: s.expiresAt };
     } })
     .define("owner:notifications", { args: Type.Object({ limit: NOTIFICATIONS_LIMIT }, { additionalProperties: false }), async evaluate(ctx, { limit }) {
       const s = await signedIn(ctx);
@@ -137,8 +139,9 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
     } })
     .define("owner:members", { args: Type.Object({ workspaceId: Id }, { additionalProperties: false }), async evaluate(ctx, { workspaceId }) {
       const s = await signedIn(ctx);
-      const value = await visible(workspaceMembers(ctx.db, s.user, workspaceId));
-      return { value, keys: [...s.keys, changeKey.workspace(workspaceId)], expiresAt: s.expiresAt };
+      const keys = [...s.keys, changeKey.workspace(workspaceId)];
+      const value = await visible(workspaceMembers(ctx.db, s.user, workspaceId), keys);
+      return { value, keys, expiresAt: s.expiresAt };
     } })
     .define("owner:agents", { args: NoArgs, async evaluate(ctx) {
       const s = await signedIn(ctx);
