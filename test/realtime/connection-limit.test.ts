@@ -10,8 +10,25 @@ import { after, before, describe, it } from "node:test";
 import type { ConvexClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { Type } from "typebox";
+import { ConnectionLimit } from "../../src/hub/realtime/connection-limit.ts";
 import { QueryRegistry } from "../../src/hub/realtime/registry.ts";
 import { eventually, listeningSync, RawSync, Recorder, stockClient, type ListeningSync } from "./support.ts";
+
+describe("the connection limit", () => {
+  it("serves sockets up to the limit, and warns once per spell of refusals, which ends once a tenth have closed", () => {
+    const limit = new ConnectionLimit(20);
+    assert.equal(limit.admit(19), "serve");
+    assert.deepEqual([limit.admit(20), limit.admit(20)], ["refuse and warn", "refuse"]);
+    limit.closed(19);
+    assert.deepEqual([limit.admit(19), limit.admit(20)], ["serve", "refuse"], "churn at the limit is the same spell");
+    limit.closed(18);
+    assert.equal(limit.admit(20), "refuse and warn");
+    const small = new ConnectionLimit(2);
+    assert.equal(small.admit(2), "refuse and warn");
+    small.closed(1);
+    assert.equal(small.admit(2), "refuse and warn", "a tenth of a small limit is one socket");
+  });
+});
 
 describe("a sync server at its connection limit", () => {
   const registry = new QueryRegistry()

@@ -11,6 +11,7 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { ChangeFeed, ChangeSet } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
 import { MAX_ARGS_CHARS, ProtocolViolation } from "./connection.ts";
+import { ConnectionLimit } from "./connection-limit.ts";
 import { Peer } from "./peer.ts";
 import {
   authRefused, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, tooManyQueries, unreadable, unreadableQuery, type ClientMessage,
@@ -57,10 +58,9 @@ const SILENT: SyncLog = { warn() {}, error() {} };
 export class SyncServer {
   private readonly wss: WebSocketServer;
   private readonly peers = new Set<Peer>();
+  private readonly limit: ConnectionLimit;
   /** Sockets refused for being full, until their close handshake ends. */
   private readonly turnedAway = new Set<WebSocket>();
-  /** Refusing sockets for being full, since the last warning: the next one is not logged. */
-  private full = false;
   private readonly reactor: Reactor;
   private readonly timestamps: Timestamps;
   private readonly clock: () => number;
@@ -80,6 +80,7 @@ export class SyncServer {
       pingIntervalMs: 15_000, clientTimeoutMs: 120_000, maxFrameBytes: 16 * 1024 * 1024, maxQueriesPerSocket: 1000,
       maxArgsChars: MAX_ARGS_CHARS, closeGraceMs: 1000, maxConnections: 10_000, ...options,
     };
+    this.limit = new ConnectionLimit(this.options.maxConnections);
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxFrameBytes, clientTracking: false });
     this.reactor = new Reactor({ db: deps.db, registry: deps.registry, clock: this.clock }, {
       schedule: (peer, task) => peer.enqueue(task, (error) => this.failed(peer, error)),
@@ -136,7 +137,8 @@ export class SyncServer {
   };
 
   private accept(ws: WebSocket, request: IncomingMessage): void {
-    if (this.peers.size >= this.options.maxConnections) return this.turnAway(ws);
+    const admission = this.limit.admit(this.peers.size);
+    if (admission !== "serve") return this.turnAway(ws, admission === "refuse and warn");
     const chunks = takesTransitionChunks(syncPathVersion(request.url));
     const limits = { maxQueries: this.options.maxQueriesPerSocket, maxArgsChars: this.options.maxArgsChars };
     const peer = new Peer(ws, limits, this.options.pingIntervalMs, chunks);
@@ -153,15 +155,11 @@ export class SyncServer {
 
   /**
    * Full: the socket is accepted and closed with 1013 "TooManyConcurrentRequests", on which the stock client waits
-   * 3 s, doubling, before it tries again (an HTTP error at the upgrade it would retry after 1 s). One warning per spell
-   * of refusals; a spell ends once a tenth of the sockets have closed, so a full hub with churn does not log each one.
+   * 3 s, doubling, before it tries again (an HTTP error at the upgrade it would retry after 1 s).
    */
-  private turnAway(ws: WebSocket): void {
-    const limit = this.options.maxConnections;
-    if (!this.full) {
-      this.full = true;
-      this.log.warn({ limit }, `real-time sockets at the limit (${limit}, --sync-max-connections): new ones are refused until some close`);
-    }
+  private turnAway(ws: WebSocket, warn: boolean): void {
+    const { max } = this.limit;
+    if (warn) this.log.warn({ limit: max }, `real-time sockets at the limit (${max}, --sync-max-connections): new ones are refused until some close`);
     this.turnedAway.add(ws);
     // A peer that does not finish the close handshake is not waited for.
     const giveUp = setTimeout(() => ws.terminate(), this.options.closeGraceMs).unref();
@@ -260,8 +258,7 @@ export class SyncServer {
     peer.release();
     this.reactor.forget(peer);
     this.peers.delete(peer);
-    const limit = this.options.maxConnections;
-    if (this.peers.size <= limit - Math.max(1, Math.floor(limit / 10))) this.full = false;
+    this.limit.closed(this.peers.size);
     if (this.peers.size === 0) this.drained?.();
   }
 }
