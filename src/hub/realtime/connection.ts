@@ -79,7 +79,7 @@ export class ConnectionState {
     return this.sessionId !== null;
   }
 
-  /** Queries in the set that are served (not refused over the limit). */
+  /** Queries in the set that are served (not refused over the limit, nor unreadable). */
   get served(): number {
     return this.queries.size - this.refused.size;
   }

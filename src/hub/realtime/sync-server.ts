@@ -179,7 +179,7 @@ export class SyncServer {
     const fail = (error: unknown) => this.failed(peer, error);
     if (parsed.ok) return peer.receive(() => this.handle(peer, parsed.message), fail, text.length);
     const { request, reason } = parsed;
-    if (request) return peer.receive(() => this.answer(peer, request.type, unreadable(request, reason)), fail);
+    if (request) return peer.receive(() => this.answer(peer, request.type, unreadable(request, reason)), fail, text.length);
     this.closePeer(peer, 1008, reason);
   }
 
@@ -191,10 +191,10 @@ export class SyncServer {
         if (message.maxObservedTimestamp !== undefined) this.timestamps.observe(message.maxObservedTimestamp);
         return;
       case "ModifyQuerySet": {
-        const { added, removed, refused, unreadable } = state.modifyQuerySet(message);
+        const { added, removed, refused, unreadable: unread } = state.modifyQuerySet(message);
         const modifications = [
           ...this.reactor.removed(removed), ...refused.map((sub) => tooManyQueries(sub.queryId, this.options.maxQueriesPerSocket)),
-          ...unreadable.map(({ sub, reason }) => unreadableQuery(sub.queryId, reason)),
+          ...unread.map(({ sub, reason }) => unreadableQuery(sub.queryId, reason)),
           ...(await this.reactor.added(peer, added)),
         ];
         // Always sent, even empty: it acknowledges newVersion.
