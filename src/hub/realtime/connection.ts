@@ -54,6 +54,9 @@ const REFUSED_PER_SERVED = 10;
 /** The args refused queries keep to run once served, per socket; past it one keeps none and waits for a reconnect. */
 const WAITING_ARGS_CHARS = 4_000_000;
 
+/** The args of a query kept by id only (it never runs): one array for them all. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
 const ZERO: StateVersion = { querySet: 0, identity: 0, ts: 0n };
 
 export class ConnectionState {
@@ -106,7 +109,7 @@ export class ConnectionState {
     const refused: Subscription[] = [];
     const unreadable: QuerySetChange["unreadable"] = [];
     const fail = (queryId: number, reason: string) => {
-      const sub = this.keep(queryId, "", [], null);
+      const sub = this.keep(queryId, "", NO_ARGS, null);
       this.refused.add(sub);
       unreadable.push({ sub, reason });
     };
@@ -128,7 +131,8 @@ export class ConnectionState {
         // One waits behind older refused ones, so the oldest queries are served, as after a reconnect (which re-adds in order).
         const over = this.served >= maxQueries || this.waiting.size > 0;
         const keeps = !over || (this.refused.size < maxQueries * REFUSED_PER_SERVED && this.waitingChars + size <= WAITING_ARGS_CHARS);
-        const sub = this.keep(m.queryId, m.udfPath, keeps ? m.args : [], m.componentPath ?? null);
+        // One that cannot run later keeps nothing but its id: a socket may hold 200,000 of them.
+        const sub = keeps ? this.keep(m.queryId, m.udfPath, m.args, m.componentPath ?? null) : this.keep(m.queryId, "", NO_ARGS, null);
         if (over) {
           this.refused.add(sub);
           if (keeps) this.wait(sub, size);
