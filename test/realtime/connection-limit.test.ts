@@ -11,6 +11,7 @@ import type { ConvexClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { Type } from "typebox";
 import { ConnectionLimit } from "../../src/hub/realtime/connection-limit.ts";
+import { startTestHub } from "../support/hub.ts";
 import { QueryRegistry } from "../../src/hub/realtime/registry.ts";
 import { eventually, listeningSync, RawSync, Recorder, stockClient, type ListeningSync } from "./support.ts";
 
@@ -89,5 +90,22 @@ describe("a sync server at its connection limit", () => {
     const text = Buffer.concat(received).toString("latin1");
     assert.match(text, /^HTTP\/1\.1 101 /);
     assert.match(text, /TooManyConcurrentRequests/);
+  });
+});
+
+describe("the hub's --sync-max-connections", () => {
+  it("bounds the sockets its real-time endpoint serves", async () => {
+    const t = await startTestHub({ syncMaxConnections: "1" });
+    try {
+      const served = await RawSync.open(t.baseUrl);
+      served.connect();
+      served.send({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [] });
+      assert.equal((await served.next()).type, "Transition");
+      const refused = await RawSync.open(t.baseUrl);
+      assert.deepEqual(await refused.closed, { code: 1013, reason: "TooManyConcurrentRequests" });
+      await served.close();
+    } finally {
+      await t.close();
+    }
   });
 });

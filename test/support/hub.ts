@@ -111,6 +111,8 @@ export async function startTestHub(
     /** `--upload-grace` and `--upload-quota` (24h and 1GiB without them). */
     uploadGrace?: string;
     uploadQuota?: string;
+    /** `--sync-max-connections` (10000 without it). */
+    syncMaxConnections?: string;
   } = {},
 ): Promise<TestHub> {
   const reuse = options.reuse;
@@ -122,7 +124,7 @@ export async function startTestHub(
   const database = reuse?.databaseFlag ?? (schema ? `${options.postgresUrl ?? TEST_POSTGRES_URL}?schema=${schema}` : "sqlite");
   const config = resolveHubConfig({
     data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: (process.env.GROUPCHAT_TEST_LOG_LEVEL ?? "silent"), database,
-    metricsPort: options.metricsPort, uploadGrace: options.uploadGrace, uploadQuota: options.uploadQuota,
+    metricsPort: options.metricsPort, uploadGrace: options.uploadGrace, uploadQuota: options.uploadQuota, syncMaxConnections: options.syncMaxConnections,
   }, {});
   const lines = options.logLines;
   const hub = await createHub(config, {
