@@ -73,6 +73,7 @@ describe("connection state", () => {
     assert.equal(flood.modifyQuerySet(mqs(0, many)).refused.length, 20);
     assert.deepEqual(flood.modifyQuerySet(mqs(1, [add(22)])).refused.map((s) => s.queryId), [22], "refused, not the socket ended");
     assert.deepEqual(flood.queries.get(22)!.args, [], "kept by id, without its args");
+    assert.deepEqual([flood.waits(flood.queries.get(21)!), flood.waits(flood.queries.get(22)!)], [true, false]);
     assert.deepEqual(flood.modifyQuerySet(mqs(2, [{ type: "Remove", queryId: 22 }])).removed.map((s) => s.queryId), [22]);
     assert.equal(flood.transition([], 1n).endVersion.querySet, 3);
   });

@@ -168,6 +168,11 @@ export class ConnectionState {
     return sub;
   }
 
+  /** A refused query waits to be served as the set gets back under the limit; one that does not waits for a reconnect. */
+  waits(sub: Subscription): boolean {
+    return this.waiting.has(sub);
+  }
+
   private wait(sub: Subscription, size: number): void {
     this.waiting.set(sub, size);
     this.waitingChars += size;

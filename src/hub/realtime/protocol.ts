@@ -195,9 +195,14 @@ export function unreadableQuery(queryId: number, reason: string): StateModificat
   return queryModification(queryId, { ok: false, error: { message: reason, code: "BAD_REQUEST" } });
 }
 
-/** A query added over the socket's limit: it fails until others are removed, and the client's other queries go on. */
-export function tooManyQueries(queryId: number, limit: number): StateModification {
-  const message = `More than ${limit} queries on one socket: this one is served once others are unsubscribed, or open another client`;
+/**
+ * A query added over the socket's limit: it fails until others are removed (or, when it `waits` not, since too many
+ * wait already, until the client reconnects), and the client's other queries go on.
+ */
+export function tooManyQueries(queryId: number, limit: number, waits = true): StateModification {
+  const message = waits
+    ? `More than ${limit} queries on one socket: this one is served once others are unsubscribed, or open another client`
+    : `More than ${limit} queries on one socket, and too many waiting behind them: this one is served once the client reconnects with fewer, or open another client`;
   return queryModification(queryId, { ok: false, error: { message, code: "TOO_MANY_QUERIES" } });
 }
 

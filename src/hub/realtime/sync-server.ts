@@ -193,7 +193,7 @@ export class SyncServer {
       case "ModifyQuerySet": {
         const { added, removed, refused, unreadable: unread } = state.modifyQuerySet(message);
         const modifications = [
-          ...this.reactor.removed(removed), ...refused.map((sub) => tooManyQueries(sub.queryId, this.options.maxQueriesPerSocket)),
+          ...this.reactor.removed(removed), ...refused.map((sub) => tooManyQueries(sub.queryId, this.options.maxQueriesPerSocket, state.waits(sub))),
           ...unread.map(({ sub, reason }) => unreadableQuery(sub.queryId, reason)),
           ...(await this.reactor.added(peer, added)),
         ];
