@@ -42,6 +42,12 @@ describe("the sync server's edges", () => {
       if (flakyFailures > 0 && flakyFailures--) throw new Error("connection lost");
       return { value: "fine", keys: ["agent:flaky"] };
     } })
+    // Fails unexpectedly at every run while `stillLocked`, reading nothing that will change; counts its runs.
+    .define("demo:locked", { args: Type.Object({}), evaluate: async () => {
+      lockedRuns++;
+      if (stillLocked) throw new Error("database is locked");
+      return { value: "unlocked", keys: ["agent:locked"] };
+    } })
     // Fails unexpectedly at every run with `brokenMessage`, until it is null.
     .define("demo:broken", { args: Type.Object({}), evaluate: async () => {
       brokenRuns++;
@@ -49,6 +55,8 @@ describe("the sync server's edges", () => {
       return { value: "mended", keys: ["agent:broken"] };
     } });
   let brokenRuns = 0;
+  let lockedRuns = 0;
+  let stillLocked = true;
   let deniedRuns = 0;
   let hiddenRuns = 0;
   let brokenMessage: string | null = "disk I/O error";
@@ -160,6 +168,15 @@ describe("the sync server's edges", () => {
     } finally {
       handle.unsubscribe();
     }
+  });
+
+  it("runs a query that failed unexpectedly again at the socket's next keepalive, with no change at all (SQLite announces none when it mends)", async () => {
+    const locked = new Recorder(client, anyApi.demo!.locked!, {});
+    assert.deepEqual((await locked.untilError()).data, { code: "INTERNAL" });
+    await eventually(() => lockedRuns >= 3, "re-runs at keepalives while it keeps failing");
+    stillLocked = false;
+    assert.equal(await locked.until((v) => v === "unlocked", "an answer from a keepalive's re-run"), "unlocked");
+    locked.unsubscribe();
   });
 
   it("logs a query that keeps failing unexpectedly once per error message, however often it re-runs", async () => {

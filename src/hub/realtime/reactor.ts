@@ -83,10 +83,10 @@ export class Reactor {
     if (peer.closed || peer.state.queries.get(sub.queryId) !== sub) return outcome;
     this.logFailure(sub, outcome);
     this.index.set(sub, keys);
-    // Never a timer for a failure: re-run at every keepalive, a bad token on each of thousands of sockets would cost a
-    // lookup each every 15 s, and failing again sends nothing. A database that was out of reach comes back with a
-    // change to everything (PostgreSQL's relay says so once it listens again).
-    sub.expiresAt = outcome.ok ? outcome.expiresAt : null;
+    // An expected failure (a bad token, a task out of sight) waits for a change: re-run at every keepalive, a bad token
+    // on each of thousands of sockets would cost a lookup each every 15 s. An unexpected one (SQLite busy, a database
+    // out of reach) runs again at the socket's next keepalive: SQLite announces no "everything changed" when it mends.
+    sub.expiresAt = outcome.ok ? outcome.expiresAt : outcome.error.code === "INTERNAL" ? this.deps.clock() : null;
     if (stale) this.markDirty(sub);
     return outcome;
   }
