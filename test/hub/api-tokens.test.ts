@@ -130,6 +130,13 @@ describe("personal access tokens", () => {
     assertStatus(await t.owner(many.ownerToken, "POST", "/tokens", { name: "Room again" }), 201);
   });
 
+  it("counts a name's characters, not its UTF-16 units: 100 emoji are a name, 101 are not", async () => {
+    const made = await make("🔑".repeat(100));
+    assert.equal(made.name, "🔑".repeat(100));
+    assertError(await t.owner(t.creds.ownerToken, "POST", "/tokens", { name: "🔑".repeat(101) }), 400);
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/tokens/${made.id}`)).status, 204);
+  });
+
   it("a retry with the same Idempotency-Key does not show the token again (409); another body with it is 422", async () => {
     const key = { "idempotency-key": "token-once" };
     const first = await t.owner(t.creds.ownerToken, "POST", "/tokens", { name: "Retried" }, key);

@@ -53,7 +53,8 @@ export async function issueApiToken(w: Write, userId: string, name: string): Pro
 export async function createApiToken(w: Write, user: UserPrincipal, rawName: string): Promise<{ id: string; name: string; createdAt: number; token: string }> {
   const name = rawName.trim();
   if (!name) throw badRequest("name must be a non-empty string");
-  if (name.length > MAX_TOKEN_NAME) throw badRequest(`name must be at most ${MAX_TOKEN_NAME} characters`);
+  // In characters (code points), as the body's schema counts them: an emoji is one, not two UTF-16 units.
+  if ([...name].length > MAX_TOKEN_NAME) throw badRequest(`name must be at most ${MAX_TOKEN_NAME} characters`);
   // Two made at the same time (PostgreSQL) take turns on the person's row, so the count holds.
   await w.sql.lock("users", user.userId);
   if ((await countApiTokens(w.sql, user.userId)) >= MAX_API_TOKENS) {
