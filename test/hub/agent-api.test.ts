@@ -408,6 +408,18 @@ describe("agent API", () => {
       assert.equal(res.body.startedAt, null);
     });
 
+    it("keeps an agent's words that hold a NUL character (as U+FFFD) on both databases: PostgreSQL cannot store a NUL, and they were refused", async () => {
+      const run = await delegateTo(t, (await createTask(t, { title: "Binary output" })).id);
+      assertStatus(await t.agent(token, "POST", `/runs/${run.id}/start`, { body: "Reading a\u0000file" }), 200);
+      assertStatus(await t.agent(token, "POST", `/runs/${run.id}/comment`, { body: "Saw \u0000\u0000 in it" }), 201);
+      assertStatus(await t.agent(token, "POST", `/runs/${run.id}/complete`, { body: "Done: \u0000" }), 200);
+      const words = (await t.agent(token, "GET", `/runs/${run.id}`)).body.activity
+        .filter((a: { type: string; runId: string | null }) => a.type === "comment" && a.runId === run.id).map((a: { body: string }) => a.body);
+      assert.deepEqual(words, ["Reading a\uFFFDfile", "Saw \uFFFD\uFFFD in it", "Done: \uFFFD"]);
+      const [note] = (await t.owner(t.creds.ownerToken, "GET", "/notifications?limit=1")).body;
+      assert.equal(note.body, "Done: \uFFFD");
+    });
+
     it("works end to end with Bearer auth: start, comment, heartbeat, complete, and error on another run", async () => {
       const one = await delegateTo(t, (await createTask(t)).id);
       const two = await delegateTo(t, (await createTask(t)).id);
