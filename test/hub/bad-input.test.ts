@@ -183,6 +183,26 @@ describe("bad input", () => {
     assertStatus(await agent("POST", `/runs/${runId}/heartbeat`, "", { "content-type": "application/json; charset=utf-8" }), 200);
   });
 
+  it("keeps text with a lone surrogate (a JSON \\ud800 escape) as U+FFFD: what is answered is what is kept, on both databases", async () => {
+    // JSON.stringify sends a lone surrogate as its escape, as a client slicing a string between a pair's halves would.
+    const made = await owner("POST", "/tasks", {
+      projectId: t.creds.projectId, title: "cut \ud83d", description: "\ude00 half", images: [{ url: "https://example.com/\ud800.png", name: "n\udbff" }],
+    });
+    assertStatus(made, 201);
+    const expected = { title: "cut \uFFFD", description: "\uFFFD half", images: [{ url: "https://example.com/\uFFFD.png", name: "n\uFFFD" }] };
+    const pick = (task: Record<string, unknown>) => ({ title: task.title, description: task.description, images: task.images });
+    assert.deepEqual(pick(made.body), expected);
+    assert.deepEqual(pick((await owner("GET", `/tasks/${made.body.id}`)).body), expected);
+    // Served to everyone as well-formed text: a strict JSON parser (jq, serde) refused the lone escapes.
+    const listed = await fetch(`${t.baseUrl}/api/v1/tasks?projectId=${t.creds.projectId}&limit=1`, { headers: { authorization: `Bearer ${t.creds.ownerToken}` } });
+    assert.ok(!/\\ud[89a-f]/i.test(await listed.text()), "no lone surrogate escape in the list");
+
+    const workspace = await owner("POST", "/workspaces", { name: "ws \udc00" });
+    assert.equal(workspace.body.name, "ws \uFFFD");
+    const kept = (await owner("GET", "/workspaces")).body.find((w: { id: string }) => w.id === workspace.body.id);
+    assert.equal(kept.name, "ws \uFFFD");
+  });
+
   it("answers 404 for unknown ids on every route that takes one", async () => {
     const agentCalls: Array<[string, string, unknown?]> = [
       ["GET", "/runs/run_nope"], ["POST", "/runs/run_nope/start", {}], ["POST", "/runs/run_nope/comment", { body: "x" }],
