@@ -11,7 +11,7 @@ import { HubStartError, notFound } from "./errors.ts";
 import { createAgent } from "./services/agents.ts";
 import { createUser } from "./services/users.ts";
 import { createProject, createWorkspace } from "./services/workspaces.ts";
-import { addMember } from "./store/workspaces.ts";
+import { addMember, findWorkspace } from "./store/workspaces.ts";
 import type { Write } from "./write.ts";
 import type { Writer } from "./writer/writer.ts";
 
@@ -76,13 +76,21 @@ export async function setUp(w: Write, name: string): Promise<Credentials> {
   return { ownerToken, ownerId: userId, agentToken: agent.token, agentId: agent.id, workspaceId: workspace.id, projectId: project.id };
 }
 
-/** Adds a person; they join the hub's first workspace so they can work alongside its owner. */
-export async function addUser(w: Write, name: string): Promise<{ userId: string; ownerToken: string }> {
-  const created = await createUser(w, name, "Created by hub user add");
+/**
+ * Adds a person; they join the hub's first workspace so they can work alongside its owner. That
+ * workspace deleted (its creator's to do), they join none (`workspaceId` null): someone invites them.
+ */
+export async function addUser(w: Write, name: string): Promise<{ userId: string; ownerToken: string; workspaceId: string | null }> {
   const row = await w.sql.get<{ value: string }>("SELECT value FROM settings WHERE key = 'default_workspace_id'");
   if (!row) throw notFound("Hub data (run `hub init` first)");
+  const created = await createUser(w, name, "Created by hub user add");
+  // A deletion at the same moment (a serving hub on PostgreSQL) commits first and is seen here, or waits for this.
+  await w.sql.lock("workspace_contents", row.value);
+  if (!(await findWorkspace(w.sql, row.value))) return { ...created, workspaceId: null };
   await addMember(w.sql, row.value, created.userId, w.now);
-  return created;
+  w.changes.workspaces.add(row.value);
+  w.changes.users.add(created.userId);
+  return { ...created, workspaceId: row.value };
 }
 
 function safeUserName(): string {

@@ -105,6 +105,24 @@ describe("CLI", () => {
     }
   });
 
+  it("hub user add after the hub's first workspace was deleted adds the person to no workspace and says so (it crashed on the purged row)", async () => {
+    const data = join(dir, "first-deleted");
+    const creds = JSON.parse((await cli("hub", "init", "--data", data, "--json")).stdout);
+    const child = spawnHub(data);
+    try {
+      const { convexUrl } = await serve(child);
+      const gone = await request(`${convexUrl}/api/v1/workspaces/${creds.workspaceId}`, { method: "DELETE", headers: { authorization: `Bearer ${creds.ownerToken}` } });
+      assert.equal(gone.status, 204);
+    } finally {
+      assert.equal(await stop(child), 0);
+    }
+    const added = await cli("hub", "user", "add", "Zoe", "--data", data, "--json");
+    assert.equal(added.code, 0, added.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(added.stdout)).sort(), ["ownerToken", "userId"]);
+    assert.match(added.stderr, /^The hub's first workspace was deleted, so they are in no workspace yet: invite them from one/);
+    assert.doesNotMatch(added.stderr, /\n\s+at /, "no stack trace");
+  });
+
   it("hub --public-url prints the agent URLs and the sign-in link on that address, and gives uploads URLs on it", async () => {
     const data = join(dir, "public");
     const init = await cli("hub", "init", "--data", data, "--json");
