@@ -354,4 +354,18 @@ describe("CLI", () => {
     assert.equal(badWriter.code, 2);
     assert.match(badWriter.stderr, /--writer must be thread or local, got "fast"/);
   });
+
+  it("hub user add refuses a blank NAME, or one over 200 characters (as an invite's join does), with exit 2 and the usage: no stack trace, no one added", async () => {
+    const data = join(dir, "names");
+    assert.equal((await cli("hub", "init", "--data", data)).code, 0);
+    for (const [name, said] of [["   ", /NAME must not be blank/], ["n".repeat(201), /NAME must be at most 200 characters, got 201/]] as const) {
+      const res = await cli("hub", "user", "add", name, "--data", data, "--json");
+      assert.equal(res.code, 2, res.stderr);
+      assert.match(res.stderr, said);
+      assert.match(res.stderr, /Usage:/);
+      assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
+      assert.equal(res.stdout, "");
+    }
+    assert.equal((await cli("hub", "user", "add", "😀".repeat(200), "--data", data, "--json")).code, 0, "200 characters, however many UTF-16 units");
+  });
 });
