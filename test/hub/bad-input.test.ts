@@ -183,7 +183,7 @@ describe("bad input", () => {
     assertStatus(await agent("POST", `/runs/${runId}/heartbeat`, "", { "content-type": "application/json; charset=utf-8" }), 200);
   });
 
-  it("keeps text with a lone surrogate (a JSON \\ud800 escape) as U+FFFD: what is answered is what is kept, on both databases", async () => {
+  it("keeps text with a NUL or a lone surrogate (JSON \\u0000, \\ud800) as U+FFFD: what is answered is what is kept, on both databases", async () => {
     // JSON.stringify sends a lone surrogate as its escape, as a client slicing a string between a pair's halves would.
     const made = await owner("POST", "/tasks", {
       projectId: t.creds.projectId, title: "cut \ud83d", description: "\ude00 half", images: [{ url: "https://example.com/\ud800.png", name: "n\udbff" }],
@@ -197,10 +197,14 @@ describe("bad input", () => {
     const listed = await fetch(`${t.baseUrl}/api/v1/tasks?projectId=${t.creds.projectId}&limit=1`, { headers: { authorization: `Bearer ${t.creds.ownerToken}` } });
     assert.ok(!/\\ud[89a-f]/i.test(await listed.text()), "no lone surrogate escape in the list");
 
-    const workspace = await owner("POST", "/workspaces", { name: "ws \udc00" });
-    assert.equal(workspace.body.name, "ws \uFFFD");
+    const workspace = await owner("POST", "/workspaces", { name: "ws \udc00 \u0000" });
+    assert.equal(workspace.body.name, "ws \uFFFD \uFFFD");
     const kept = (await owner("GET", "/workspaces")).body.find((w: { id: string }) => w.id === workspace.body.id);
-    assert.equal(kept.name, "ws \uFFFD");
+    assert.equal(kept.name, "ws \uFFFD \uFFFD");
+    // PostgreSQL cannot store a NUL: it refused the request (400) where SQLite kept it.
+    const nul = await owner("PATCH", `/tasks/${made.body.id}`, { title: "a\u0000b" });
+    assertStatus(nul, 200);
+    assert.equal((await owner("GET", `/tasks/${made.body.id}`)).body.title, "a\uFFFDb");
   });
 
   it("answers 404 for unknown ids on every route that takes one", async () => {

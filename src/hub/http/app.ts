@@ -13,7 +13,7 @@ import { ownerApi } from "./routes/owner-api.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { fileRoutes } from "./routes/uploads.ts";
 import { isUiPath, webUi, type UiHandler } from "./web.ts";
-import { wellFormedJson } from "./well-formed.ts";
+import { storableJson } from "./storable-text.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -72,7 +72,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
     const text = (body as string).trim();
     if (text === "") return done(null, undefined);
     try {
-      done(null, wellFormedJson(text, JSON.parse(text)));
+      done(null, storableJson(text, JSON.parse(text)));
     } catch {
       done(new HubError("bad_request", "Request body is not valid JSON"), undefined);
     }

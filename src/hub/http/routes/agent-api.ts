@@ -7,7 +7,6 @@ import {
   Activity, ErrorBody, IsoDate, Me, RunDetail, RunListItem, RunMessageBody, RunResultBody, RunStatusSchema, Task,
   TaskStatusSchema,
 } from "../../../sdk/types.ts";
-import { storableText } from "../../domain/stored-text.ts";
 import { notFound } from "../../errors.ts";
 import type { AgentPrincipal } from "../../principal.ts";
 import { agentRunToRead } from "../../services/access.ts";
@@ -109,12 +108,12 @@ export function agentApi(app: App, deps: HttpDeps): void {
   app.post("/runs/:id/start", {
     schema: { tags, security, summary: "PENDING → RUNNING; posts `body` as a start comment; task → doing", params: RunParams, body: Type.Optional(RunMessageBody), response: { 200: RunListItem, ...errors } },
   }, (request, reply) =>
-    mutation(deps, request, reply, scope(request.agent), 200, "startRun", { agent: request.agent, runId: request.params.id, body: storableText(request.body?.body) }));
+    mutation(deps, request, reply, scope(request.agent), 200, "startRun", { agent: request.agent, runId: request.params.id, body: request.body?.body }));
 
   app.post("/runs/:id/comment", {
     schema: { tags, security, summary: "A progress comment; the run stays RUNNING", params: RunParams, body: RunCommentBody, response: { 201: Activity, ...errors } },
   }, (request, reply) =>
-    mutation(deps, request, reply, scope(request.agent), 201, "commentOnRun", { agent: request.agent, runId: request.params.id, body: storableText(request.body.body) }));
+    mutation(deps, request, reply, scope(request.agent), 201, "commentOnRun", { agent: request.agent, runId: request.params.id, body: request.body.body }));
 
   app.post("/runs/:id/heartbeat", {
     schema: { tags, security, summary: "Renews the run's lease (ours: hosted GroupChat lacks it)", params: RunParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })), response: { 200: RunListItem, ...errors } },
@@ -128,6 +127,6 @@ export function agentApi(app: App, deps: HttpDeps): void {
         summary: action === "complete" ? "RUNNING → FINISHED, with a summary and costs" : "RUNNING (or PENDING) → ERROR, with the error",
       },
     }, (request, reply) =>
-      mutation(deps, request, reply, scope(request.agent), 200, "endRun", { agent: request.agent, runId: request.params.id, action, input: { ...request.body, body: storableText(request.body?.body) } }));
+      mutation(deps, request, reply, scope(request.agent), 200, "endRun", { agent: request.agent, runId: request.params.id, action, input: request.body ?? {} }));
   }
 }
