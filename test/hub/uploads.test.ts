@@ -46,6 +46,14 @@ describe("uploaded images", () => {
     assert.ok(row && !res.body.url.endsWith(row.key_hash));
   });
 
+  it("takes a name holding a NUL, kept as U+FFFD on both databases (PostgreSQL refused the upload: 400)", async () => {
+    const res = await upload(png(), { query: `workspaceId=${t.creds.workspaceId}&name=a%00b.png` });
+    assertStatus(res, 201);
+    assert.equal(res.body.name, "a\uFFFDb.png");
+    const [row] = await t.database().all<{ name: string }>("SELECT name FROM uploads WHERE id = ?", [res.body.id]);
+    assert.equal(row?.name, "a\uFFFDb.png");
+  });
+
   it("takes the same PNG where writes run on a writer thread (the bytes cross to it)", async (context) => {
     if (t.kind !== "sqlite") return context.skip("the writer thread is SQLite's");
     const threaded = await startTestHub({ writer: "thread" });

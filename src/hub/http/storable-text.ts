@@ -13,13 +13,18 @@ const ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 // eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/** Text from elsewhere than a JSON body (a query string's), made storable the same way. */
+export function storableText(text: string): string {
+  return text.replace(UNSTORABLE, "\uFFFD");
+}
+
 /** The parsed `value` of JSON `text`, its strings (keys too) storable. */
 export function storableJson(text: string, value: unknown): unknown {
   return ESCAPE.test(text) ? storable(value) : value;
 }
 
 function storable(value: unknown): unknown {
-  if (typeof value === "string") return value.replace(UNSTORABLE, "\uFFFD");
+  if (typeof value === "string") return storableText(value);
   if (Array.isArray(value)) return value.map(storable);
   if (value !== null && typeof value === "object") {
     // fromEntries defines each key as JSON.parse does (an own "__proto__" stays a plain field).

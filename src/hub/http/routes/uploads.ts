@@ -10,6 +10,7 @@ import { badRequest, notFound } from "../../errors.ts";
 import { checkedImage, MAX_UPLOAD_NAME, servedUpload, storageUsage, unsupportedMedia } from "../../services/uploads.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { IdParams, StorageUsage, Upload, UploadTooLarge } from "../schemas.ts";
+import { storableText } from "../storable-text.ts";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody };
 
@@ -50,7 +51,7 @@ export function uploadRoutes(app: App, deps: HttpDeps): void {
     checkedImage(contentType, body ?? Buffer.alloc(0));
     const upload = await deps.writer.run("createUpload", {
       user: request.user,
-      upload: { workspaceId: request.query.workspaceId, name: request.query.name, contentType, base64: body!.toString("base64") },
+      upload: { workspaceId: request.query.workspaceId, name: request.query.name && storableText(request.query.name), contentType, base64: body!.toString("base64") },
       quotaBytes: deps.uploadQuotaBytes,
     });
     const { key, ...rest } = upload;
