@@ -5,6 +5,7 @@
  * exactly `{ "error": string }`; nothing reaches a 500 and nothing changes.
  */
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { assertError, assertStatus, runIn } from "../support/api.ts";
 import { request, startTestHub, type TestHub } from "../support/hub.ts";
@@ -205,6 +206,21 @@ describe("bad input", () => {
     const nul = await owner("PATCH", `/tasks/${made.body.id}`, { title: "a\u0000b" });
     assertStatus(nul, 200);
     assert.equal((await owner("GET", `/tasks/${made.body.id}`)).body.title, "a\uFFFDb");
+  });
+
+  it("answers HTTP that cannot be parsed (400) and headers over the limit (431) with { error } too", async () => {
+    const raw = async (text: string) => {
+      const socket = connect(Number(new URL(t.baseUrl).port), "127.0.0.1");
+      socket.end(text);
+      let answer = "";
+      for await (const chunk of socket) answer += String(chunk);
+      const [head, body] = answer.split("\r\n\r\n");
+      return { status: Number(head!.split(" ")[1]), body: JSON.parse(body!) as unknown };
+    };
+    const malformed = await raw("GET /api/v1/me HTTP/1.1\r\nHost: hub\r\nNot a header\r\n\r\n");
+    assert.deepEqual(malformed, { status: 400, body: { error: "The request is not well-formed HTTP" } });
+    const huge = await raw(`GET /api/v1/me HTTP/1.1\r\nHost: hub\r\nX-Big: ${"x".repeat(20_000)}\r\n\r\n`);
+    assert.deepEqual(huge, { status: 431, body: { error: "The request's headers are too large" } });
   });
 
   it("answers 404 for unknown ids on every route that takes one", async () => {

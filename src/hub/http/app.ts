@@ -6,7 +6,7 @@ import { IsOptional } from "typebox";
 import { HubError } from "../errors.ts";
 import { UNMATCHED, type HubMetrics } from "../metrics/hub-metrics.ts";
 import type { App, HttpDeps } from "./deps.ts";
-import { errorHandler } from "./errors.ts";
+import { clientErrorHandler, errorHandler } from "./errors.ts";
 import { OpenApiCollector } from "./openapi.ts";
 import { agentApi } from "./routes/agent-api.ts";
 import { ownerApi } from "./routes/owner-api.ts";
@@ -44,6 +44,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
     forceCloseConnections: true,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    clientErrorHandler,
     // The router's own rejections (an over-long id, a malformed URL) get the same `{ error }` bodies; a page
     // address with a broken %-escape gets the app (with 400), which says so in words.
     frameworkErrors: (error, request, reply) => {

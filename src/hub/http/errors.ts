@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { DatabaseUnavailable, InvalidText, MissingReference } from "../db/port.ts";
 import { badRequest, HubError, unavailable } from "../errors.ts";
@@ -62,4 +63,23 @@ function clientMessage(error: FastifyError, bodyLimit: number | undefined): stri
     default:
       return error.message;
   }
+}
+
+/**
+ * What Node's HTTP parser refuses before any route sees it (a malformed request, headers over
+ * its limit, one that took too long to arrive) gets a `{ "error": ... }` body as well; Fastify's
+ * own answer added `message` and `statusCode` fields. The connection is closed after it, as Node does.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has no one left to answer.
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, reason, message] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "Request Timeout", "The request took too long to arrive"]
+    : error.code === "HPE_HEADER_OVERFLOW" ? [431, "Request Header Fields Too Large", "The request's headers are too large"]
+    : [400, "Bad Request", "The request is not well-formed HTTP"];
+  const body = JSON.stringify({ error: message });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }
