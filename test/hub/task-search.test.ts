@@ -128,6 +128,12 @@ describe("task search (GET /tasks?q=)", () => {
     assert.deepEqual(await search(` ${"z".repeat(200)} `), []);
   });
 
+  it("answers 400 for a q holding a NUL, on both databases (SQLite's full-text query failed on it: 500)", async () => {
+    for (const q of ["\u0000abc", "abc\u0000", "a\u0000"]) {
+      assertError(await t.owner(owner, "GET", `/tasks?q=${encodeURIComponent(q)}`), 400, "q cannot hold a NUL character");
+    }
+  });
+
   it("never finds another workspace's tasks", async () => {
     const olive = await t.hub.writer.run("addUser", { name: "Olive" });
     const workspace = await t.owner(olive.ownerToken, "POST", "/workspaces", { name: "Olive's" });

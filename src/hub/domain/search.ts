@@ -1,6 +1,6 @@
 /**
  * What a task search looks for: the text as typed, trimmed, 1 to 200 characters
- * (code points). Matched as a plain substring of a task's title or description,
+ * (code points), no NUL. Matched as a plain substring of a task's title or description,
  * case-insensitively; no character in it is special (`%`, `_`, `\`, `"` included).
  */
 import { badRequest } from "../errors.ts";
@@ -13,6 +13,8 @@ export function parseSearchText(raw: string | undefined): string | undefined {
   const text = raw.trim();
   const length = [...text].length;
   if (length < 1 || length > SEARCH_MAX) throw badRequest(`q must be 1 to ${SEARCH_MAX} characters (after trimming)`);
+  // No stored text holds one (JSON bodies' become U+FFFD), PostgreSQL takes none, and SQLite's FTS5 query ends at it.
+  if (text.includes("\u0000")) throw badRequest("q cannot hold a NUL character");
   return text;
 }
 
