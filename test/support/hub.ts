@@ -113,6 +113,8 @@ export async function startTestHub(
     uploadQuota?: string;
     /** `--sync-max-connections` (10000 without it). */
     syncMaxConnections?: string;
+    /** `--public-url` (none without it: the hub's own address). */
+    publicUrl?: string;
   } = {},
 ): Promise<TestHub> {
   const reuse = options.reuse;
@@ -124,7 +126,8 @@ export async function startTestHub(
   const database = reuse?.databaseFlag ?? (schema ? `${options.postgresUrl ?? TEST_POSTGRES_URL}?schema=${schema}` : "sqlite");
   const config = resolveHubConfig({
     data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: (process.env.GROUPCHAT_TEST_LOG_LEVEL ?? "silent"), database,
-    metricsPort: options.metricsPort, uploadGrace: options.uploadGrace, uploadQuota: options.uploadQuota, syncMaxConnections: options.syncMaxConnections,
+    metricsPort: options.metricsPort, uploadGrace: options.uploadGrace, uploadQuota: options.uploadQuota,
+    syncMaxConnections: options.syncMaxConnections, publicUrl: options.publicUrl,
   }, {});
   const lines = options.logLines;
   const hub = await createHub(config, {

@@ -20,6 +20,20 @@ describe("web session", () => {
     assert.equal(me.body.id, t.creds.ownerId);
   });
 
+  it("behind an https --public-url (a TLS proxy in front, plain HTTP to the hub) the cookies are Secure: a browser never sends them over http", async () => {
+    const behind = await startTestHub({ publicUrl: "https://hub.example.com" });
+    try {
+      const signedIn = await redeem(behind, await loginCode(behind));
+      assert.equal(signedIn.status, 200);
+      assert.match(signedIn.headers.get("set-cookie")!, /; Secure$/);
+      const out = await withCookie(behind, signedIn.headers.get("set-cookie")!.split(";")[0]!, "DELETE", "/session");
+      assert.equal(out.status, 204);
+      assert.match(out.headers.get("set-cookie")!, /^gc_session=; .*; Secure$/);
+    } finally {
+      await behind.close();
+    }
+  });
+
   it("a code works once; a bad, used or expired-looking code is 401", async () => {
     const code = await loginCode(t);
     assert.equal((await redeem(t, code)).status, 200);

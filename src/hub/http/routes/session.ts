@@ -16,7 +16,10 @@ const tags = ["Session"];
 const hide = true;
 
 export function sessionRoutes(app: App, deps: HttpDeps): void {
-  const secure = (protocol: string) => protocol === "https";
+  // Over https: the request's own, or the address people reach the hub by (--public-url), when a TLS proxy in front
+  // speaks plain HTTP to it; the cookie then must not go out over http either.
+  const viaHttps = deps.publicUrl?.startsWith("https:") === true;
+  const secure = (protocol: string) => viaHttps || protocol === "https";
   // Signing in changes state too: the CSRF header stops another site from signing a browser into its account.
   app.addHook("onRequest", async (request) => {
     if (!passesCsrf(request.method, request.headers)) throw forbidden(`Send ${CSRF_HEADER}: 1`);
