@@ -79,6 +79,21 @@ describe("workspace invites", () => {
     assert.equal((await join({ code: "gci_nothing", name: "Gus" })).status, 401);
   });
 
+  it("a workspace holds at most 50 open invites (the list shows them all): the 51st is 409 until one is used, taken back or expired", async () => {
+    const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Crowded" })).body;
+    const made = [];
+    for (let i = 0; i < 50; i++) made.push(await invite(ws.id));
+    const refused = await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws.id}/invites`);
+    assertError(refused, 409, "This workspace has 50 open invites, the most it may have: take one back (or let one be used) first");
+    assertStatus(await join({ code: made[0]!.code, name: "Lu" }), 200);
+    await invite(ws.id);
+    await t.database().run("UPDATE invites SET expires_at = 1 WHERE workspace_id = ? AND id IN (SELECT id FROM invites WHERE workspace_id = ? ORDER BY id LIMIT 1)", [ws.id, ws.id]);
+    await invite(ws.id);
+    assert.equal((await t.owner(t.creds.ownerToken, "GET", `/workspaces/${ws.id}/invites`)).body.length, 50);
+    // Another workspace's are its own.
+    await invite();
+  });
+
   it("lists the open invites (never their codes) and revokes one: its link stops working at once", async () => {
     const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Revocable" })).body;
     const [a, b] = [await invite(ws.id), await invite(ws.id)];

@@ -5,9 +5,9 @@
  */
 import { newId } from "../domain/ids.ts";
 import { hasPrefix, hashToken, newToken } from "../domain/tokens.ts";
-import { badRequest, notFound, unauthorized } from "../errors.ts";
+import { badRequest, conflict, notFound, unauthorized } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
-import { deleteExpiredInvites, deleteInvite, findInvite, insertInvite, takeInvite, type InviteRow } from "../store/invites.ts";
+import { countOpenInvites, deleteExpiredInvites, deleteInvite, findInvite, insertInvite, takeInvite, type InviteRow } from "../store/invites.ts";
 import { insertUser } from "../store/users.ts";
 import { addMember, findWorkspace, isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
@@ -24,9 +24,17 @@ export interface NewInvite {
   workspaceName: string;
 }
 
+/** Open invites a workspace may have at once: the list shows them all, and any member may make them. */
+export const MAX_OPEN_INVITES = 50;
+
 export async function createInvite(w: Write, user: UserPrincipal, workspaceId: string): Promise<NewInvite> {
+  // Counted below: two made at the same time (PostgreSQL) take turns on the workspace's row.
+  await w.sql.lock("workspaces", workspaceId);
   await userWorkspaceToWrite(w.sql, user, workspaceId);
   await deleteExpiredInvites(w.sql, w.now);
+  if ((await countOpenInvites(w.sql, workspaceId, w.now)) >= MAX_OPEN_INVITES) {
+    throw conflict(`This workspace has ${MAX_OPEN_INVITES} open invites, the most it may have: take one back (or let one be used) first`);
+  }
   const code = newToken("invite");
   const expiresAt = w.now + INVITE_TTL_MS;
   await insertInvite(w.sql, { id: newId("tok", w.now), workspace_id: workspaceId, code_hash: hashToken(code), created_by: user.userId, created_at: w.now, expires_at: expiresAt });

@@ -39,6 +39,12 @@ export function listOpenInvites(sql: Reader, workspaceId: string, now: number): 
   );
 }
 
+/** How many invites of the workspace are open (not used, not expired). */
+export async function countOpenInvites(sql: Reader, workspaceId: string, now: number): Promise<number> {
+  const row = await sql.get<{ n: number | string }>("SELECT count(*) AS n FROM invites WHERE workspace_id = ? AND expires_at > ?", [workspaceId, now]);
+  return Number(row?.n ?? 0);
+}
+
 export async function deleteInvite(sql: Sql, workspaceId: string, id: string): Promise<boolean> {
   return (await sql.run("DELETE FROM invites WHERE workspace_id = ? AND id = ?", [workspaceId, id])).changes > 0;
 }

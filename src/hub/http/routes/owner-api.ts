@@ -11,7 +11,7 @@ import type { UserPrincipal } from "../../principal.ts";
 import { userRun, userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
 import { MAX_API_TOKENS, toApiTokenView } from "../../services/api-tokens.ts";
-import { toInviteView } from "../../services/invites.ts";
+import { MAX_OPEN_INVITES, toInviteView } from "../../services/invites.ts";
 import { imageOf, MAX_TASK_IMAGES } from "../../services/task-images.ts";
 import { toProjectView, toWorkspaceView, workspaceMembers } from "../../services/workspaces.ts";
 import { listActivity } from "../../store/activity.ts";
@@ -129,7 +129,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     await deps.writer.run("removeWorkspaceMember", { user: request.user, workspaceId: request.params.id, userId: request.params.userId });
     return reply.code(204).send(null);
   });
-  app.post("/workspaces/:id/invites", s(["Workspaces"], "A one-time link (7 days) that lets one person into the workspace from the web UI; shown this once", { params: IdParams, body: NoBody, response: { 201: Invite, ...errors } }),
+  app.post("/workspaces/:id/invites", s(["Workspaces"], `A one-time link (7 days) that lets one person into the workspace from the web UI; shown this once (at most ${MAX_OPEN_INVITES} open at once: 409 past that)`, { params: IdParams, body: NoBody, response: { 201: Invite, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "createInvite", { user: request.user, workspaceId: request.params.id }));
   app.get("/workspaces/:id/invites", s(["Workspaces"], "Invites not used yet and still valid, newest first (their codes are never shown again)", { params: IdParams, response: { 200: Type.Array(OpenInvite), ...errors } }),
     async (request) => {
