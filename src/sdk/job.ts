@@ -79,7 +79,10 @@ export function defaultFormatError(error: unknown): string {
 }
 
 function clip(text: string): string {
-  return text.length > MAX_BODY ? `${text.slice(0, MAX_BODY - 1)}…` : text;
+  if (text.length <= MAX_BODY) return text;
+  // Never between the two halves of a character (an emoji): a lone half is no text, and an API may refuse or mangle it.
+  const end = /[\uD800-\uDBFF]/.test(text[MAX_BODY - 2]!) ? MAX_BODY - 2 : MAX_BODY - 1;
+  return `${text.slice(0, end)}…`;
 }
 
 /**

@@ -76,6 +76,16 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 300_0
     assert.ok(agent.events.events.some((e) => e.type === "error" && e.error instanceof TypeError), "the formatter's failure is reported");
   });
 
+  it("clips a summary over 100,000 characters without cutting a character in two (the hub kept the half as U+FFFD)", async () => {
+    const [runId] = await delegateMany(t, 1, "Long output");
+    const agent = startAgent(t, async () => ({ summary: `${"a".repeat(99_998)}😀${"b".repeat(10)}` }), { worker: { startComment: null } });
+    agents.push(agent);
+    await agent.events.until(() => agent.ids("finished").includes(runId!));
+    const [summary] = commentsOf(await ownerView(t, runId!));
+    // Compared by its end and length: a failed comparison of the whole would print 100,000 characters.
+    assert.deepEqual([summary!.length, JSON.stringify(summary!.slice(-3))], [99_999, JSON.stringify("aa…")]);
+  });
+
   it("leaves out a cost the API would refuse, says so, and completes the run", async () => {
     const [runId] = await delegateMany(t, 1, "Odd cost");
     const agent = startAgent(t, async () => ({ summary: "Done", stepCostUsd: -0.5, totalCostUsd: Number.NaN }), { worker: { startComment: null } });
