@@ -6,6 +6,7 @@
  * the same turn), and the task's context as `extraSystemPrompt`, trimmed so a
  * long thread cannot crowd out the work: the newest activity is kept.
  */
+import { clip } from "../sdk/clip.ts";
 import type { AgentRunDetail } from "../sdk/index.ts";
 
 export interface ContextLimits {
@@ -45,10 +46,6 @@ export function turnMessage(run: AgentRunDetail): string {
   return text || `Work on the task "${run.task.title ?? run.taskTitle}".`;
 }
 
-/** `text` cut to `max` characters, an ellipsis marking the cut. */
-export function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
 
 function date(ms: number | undefined): string {
   return typeof ms === "number" ? new Date(ms).toISOString().slice(0, 16).replace("T", " ") : "";

@@ -19,10 +19,11 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { clip } from "../sdk/clip.ts";
 import type { AgentRunDetail, Executor, ExecutorContext, ExecutorResult } from "../sdk/index.ts";
 import { fetchAttachments, type AttachmentLimits } from "./attachments.ts";
 import { ProgressCoalescer } from "./coalescer.ts";
-import { clip, extraSystemPrompt, sessionKeyFor, taskIdOf, turnKeyFor, turnMessage, workdirName, type ContextLimits } from "./context.ts";
+import { extraSystemPrompt, sessionKeyFor, taskIdOf, turnKeyFor, turnMessage, workdirName, type ContextLimits } from "./context.ts";
 import { TurnError, turnFailure } from "./failure.ts";
 import type { GatewayClient } from "./gateway/client.ts";
 import { parseAgentEvent, resultCostUsd, resultText, type AgentResult } from "./gateway/frames.ts";

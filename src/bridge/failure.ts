@@ -2,6 +2,7 @@
  * Why a turn failed, as a typed error, and what the owner reads about it: a
  * sentence a person can act on. The technical detail goes to the logs.
  */
+import { clip } from "../sdk/clip.ts";
 import { GatewayError } from "./gateway/client.ts";
 
 export type TurnFailureCode = "lost" | "timeout" | "model" | "gateway" | "failed";
@@ -17,7 +18,7 @@ const FOLLOW_UP = "Send a follow-up to try again.";
 
 function firstLine(text: string, max = 300): string {
   const line = text.split("\n").find((l) => l.trim())?.trim() ?? "";
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return clip(line, max);
 }
 
 /** The first line without its closing full stop, to go inside a sentence of ours. */

@@ -4,6 +4,7 @@
  * aborts the job's signal (a stop, a shutdown) decides what gets posted: the
  * job itself posts nothing after an abort.
  */
+import { clip } from "./clip.ts";
 import type { AgentRunDetail } from "./parse.ts";
 
 export interface ExecutorContext {
@@ -78,13 +79,6 @@ export function defaultFormatError(error: unknown): string {
   return `Error: ${message || "the agent failed"}`;
 }
 
-function clip(text: string): string {
-  if (text.length <= MAX_BODY) return text;
-  // Never between the two halves of a character (an emoji): a lone half is no text, and an API may refuse or mangle it.
-  const end = /[\uD800-\uDBFF]/.test(text[MAX_BODY - 2]!) ? MAX_BODY - 2 : MAX_BODY - 1;
-  return `${text.slice(0, end)}…`;
-}
-
 /**
  * The costs the API would take; any other value is left out (and reported), so a
  * bad number from an executor cannot get the run's final call refused.
@@ -105,7 +99,7 @@ export function runJob(runId: string, deps: JobDeps): Job {
   const signal = controller.signal;
   let ending: Promise<void> | null = null;
   const end: Job["end"] = (kind, body, extra = {}) =>
-    (ending ??= deps.end(kind, clip(body), validCosts(extra, deps.onError)).catch((error: unknown) => deps.onError(error)));
+    (ending ??= deps.end(kind, clip(body, MAX_BODY), validCosts(extra, deps.onError)).catch((error: unknown) => deps.onError(error)));
 
   // A formatter that throws must not leave the run RUNNING: the plain message goes instead.
   const describeFailure = (error: unknown): string => {
@@ -130,7 +124,7 @@ export function runJob(runId: string, deps: JobDeps): Job {
     }
     if (signal.aborted) return;
     const progress = (text: string) => {
-      if (!signal.aborted && !ending && typeof text === "string" && text.trim()) deps.progress(clip(text));
+      if (!signal.aborted && !ending && typeof text === "string" && text.trim()) deps.progress(clip(text, MAX_BODY));
     };
     let result: ExecutorResult;
     // Heartbeats only while the executor works: one still in flight when the final call lands would get a 409.

@@ -4,6 +4,12 @@ import { ownerMessage, TurnError, turnFailure } from "../../../src/bridge/failur
 import { GatewayError } from "../../../src/bridge/gateway/client.ts";
 
 describe("what the owner reads when a run fails", () => {
+  it("a long failure is clipped at an ellipsis, never between the two halves of a character (an emoji)", () => {
+    const text = ownerMessage(new TurnError("failed", `${"x".repeat(298)}😀${"y".repeat(50)}`));
+    assert.ok(text.includes(`OpenClaw failed: ${"x".repeat(298)}…`), text);
+    assert.doesNotMatch(text, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/, "no lone half");
+  });
+
   it("a lost turn asks for a follow-up", () => {
     assert.match(ownerMessage(new TurnError("lost", "boot a → b")), /Send a follow-up/);
     assert.doesNotMatch(ownerMessage(new TurnError("lost", "boot a → b")), /boot/, "details stay in the logs");
