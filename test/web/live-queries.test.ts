@@ -247,3 +247,36 @@ describe("owner live queries", { timeout: 120_000 }, () => {
     assert.equal(error!.data?.code, "UNAUTHORIZED");
   });
 });
+
+describe("owner live queries behind a proxy that passes its own Host on (--public-url)", { timeout: 120_000 }, () => {
+  let t: TestHub;
+  const clients: ConvexClient[] = [];
+  before(async () => (t = await startTestHub({ publicUrl: "https://chat.example.com" })));
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await t.close();
+  });
+
+  async function me(headers: Record<string, string>): Promise<Update> {
+    const client = new ConvexClient(t.baseUrl, { webSocketConstructor: browserSocket(headers), logger: false });
+    clients.push(client);
+    const w = new Watch();
+    client.onUpdate(anyApi.owner!.me!, {}, (value) => w.push({ value }), (error) => w.push({ error }));
+    return w.until(() => true);
+  }
+
+  it("a page from the public URL's origin is signed in, though the Host the hub sees is the proxy's upstream", async () => {
+    const cookie = await signIn(t);
+    const update = await me({ cookie, origin: "https://chat.example.com", host: "127.0.0.1:9" });
+    assert.equal(update.error, undefined, update.error?.message);
+    assert.ok(update.value);
+  });
+
+  it("another origin still is not, nor the public URL's host on another scheme", async () => {
+    const cookie = await signIn(t);
+    for (const origin of ["https://evil.example", "http://chat.example.com"]) {
+      const update = await me({ cookie, origin, host: "127.0.0.1:9" });
+      assert.equal(update.error?.data?.code, "UNAUTHORIZED", origin);
+    }
+  });
+});

@@ -44,13 +44,15 @@ export function passesCsrf(method: string, headers: IncomingHttpHeaders): boolea
 
 /**
  * For the WebSocket upgrade, which SameSite does not cover in every browser:
- * a cookie counts only when the page that opened the socket is this origin.
+ * a cookie counts only when the page that opened the socket is this origin:
+ * the Host asked for, or `publicUrl`'s (a proxy in front may pass its own Host on).
  */
-export function sameOrigin(headers: IncomingHttpHeaders): boolean {
+export function sameOrigin(headers: IncomingHttpHeaders, publicUrl: string | null = null): boolean {
   const origin = headers.origin;
   if (!origin) return true; // not a browser: it cannot have been tricked into sending our cookie
   try {
-    return new URL(origin).host === headers.host;
+    const page = new URL(origin);
+    return page.host === headers.host || (publicUrl !== null && page.origin === new URL(publicUrl).origin);
   } catch {
     return false;
   }

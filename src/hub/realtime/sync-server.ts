@@ -51,6 +51,8 @@ export interface SyncServerOptions {
   closeGraceMs?: number;
   /** Sockets served at once; one more is closed at once with 1013 "TooManyConcurrentRequests". */
   maxConnections?: number;
+  /** `--public-url`: pages from its origin may use the session cookie, whatever Host a proxy passes on. */
+  publicUrl?: string | null;
 }
 
 const SILENT: SyncLog = { warn() {}, error() {} };
@@ -78,7 +80,7 @@ export class SyncServer {
     this.timestamps = new Timestamps(this.clock);
     this.options = {
       pingIntervalMs: 15_000, clientTimeoutMs: 120_000, maxFrameBytes: 16 * 1024 * 1024, maxQueriesPerSocket: 1000,
-      maxArgsChars: MAX_ARGS_CHARS, closeGraceMs: 1000, maxConnections: 10_000, ...options,
+      maxArgsChars: MAX_ARGS_CHARS, closeGraceMs: 1000, maxConnections: 10_000, ...options, publicUrl: options.publicUrl ?? null,
     };
     this.limit = new ConnectionLimit(this.options.maxConnections);
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxFrameBytes, clientTracking: false });
@@ -144,7 +146,7 @@ export class SyncServer {
     const peer = new Peer(ws, limits, this.options.pingIntervalMs, chunks);
     this.peers.add(peer);
     // The web UI's socket carries the session cookie (same origin only); the lookup is the peer's first task, so every frame sees its result.
-    const token = sameOrigin(request.headers) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
+    const token = sameOrigin(request.headers, this.options.publicUrl) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
     if (token) peer.enqueue(async () => void (peer.session = await sessionFromToken(this.deps.db, token, this.clock())), (error) => this.failed(peer, error));
     ws.on("message", (data, isBinary) => this.onFrame(peer, data, isBinary));
     ws.on("pong", () => (peer.missedPongs = 0));
