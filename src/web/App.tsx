@@ -1,6 +1,6 @@
 /** The shell: who is signed in, the navigation, and the page for the route. */
 import { Fragment, useEffect, useRef, useState } from "react";
-import { api, ApiError, type SessionInfo } from "./api.ts";
+import { api } from "./api.ts";
 import { Link } from "./components/bits.tsx";
 import { usePageTitle, useUnreadInTitle } from "./components/page-title.ts";
 import { ShownOnce } from "./components/shown-once.tsx";
@@ -15,22 +15,12 @@ import { SignIn } from "./pages/SignIn.tsx";
 import { ProjectBar } from "./pages/Projects.tsx";
 import { TaskPage } from "./pages/TaskPage.tsx";
 import { navigate, useRoute, type Route } from "./router.ts";
+import { useSession } from "./session.ts";
 import type { MeView } from "./types.ts";
-
-/** "unknown": the hub could not say (out of reach, a proxy's error): the cookie may well be good, so no sign-in page. */
-type Auth = { state: "checking" } | { state: "unknown"; error: string } | { state: "out"; error?: string } | { state: "in"; session: SessionInfo };
 
 export function App() {
   const route = useRoute();
-  const [auth, setAuth] = useState<Auth>({ state: "checking" });
-
-  const [asked, setAsked] = useState(0);
-  useEffect(() => {
-    api.session().then(
-      (session) => setAuth({ state: "in", session }),
-      (error) => setAuth(error instanceof ApiError && error.status === 401 ? { state: "out" } : { state: "unknown", error: (error as Error).message }),
-    );
-  }, [asked]);
+  const { auth, setAuth, retry } = useSession();
 
   if (auth.state === "checking") return <Loading what="session" />;
   if (auth.state === "unknown") {
@@ -38,7 +28,8 @@ export function App() {
       <main className="signin">
         <h1>GroupChat hub</h1>
         <ErrorNote error={`Could not check your session: ${auth.error}`} />
-        <button type="button" onClick={() => { setAuth({ state: "checking" }); setAsked((n) => n + 1); }}>Try again</button>
+        <p>This page tries again by itself while it is open, and goes on once the hub answers.</p>
+        <button type="button" onClick={retry}>Try again</button>
       </main>
     );
   }

@@ -348,6 +348,22 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.unroute("**/api/v1/session");
   });
 
+  it("a session check that gets no answer (the hub restarting as the page loads) asks again by itself: the app comes once the hub answers, with no click", async () => {
+    let down = true;
+    await page.route("**/api/v1/session", (route) => down && route.request().method() === "GET" ? route.abort("connectionrefused") : route.fallback());
+    let checks = 0;
+    const askedAgain = page.waitForRequest((request) => request.url().endsWith("/api/v1/session") && request.method() === "GET" && ++checks === 2, WAIT);
+    await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
+    await page.getByRole("alert").filter({ hasText: "Could not check your session" }).waitFor(WAIT);
+    // It asks again by itself, still without an answer, and says so as before.
+    await askedAgain;
+    await page.getByRole("alert").filter({ hasText: "Could not check your session" }).waitFor(WAIT);
+    down = false;
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    await page.unroute("**/api/v1/session");
+    assert.equal(new URL(page.url()).pathname, `/projects/${t.creds.projectId}`);
+  });
+
   it("an address with a broken %-escape (a link cut short): the hub answers 400 with the app, which says it is not a valid address", async () => {
     const answer = await page.goto(`${t.baseUrl}/tasks/%E0%A4%A`);
     assert.equal(answer?.status(), 400);

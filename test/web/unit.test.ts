@@ -5,6 +5,7 @@ import { isUiPath } from "../../src/hub/http/web.ts";
 import { formatDuration, formatUsd, runDuration } from "../../src/web/format.ts";
 import { parseRoute } from "../../src/web/router.ts";
 import { settle, theirs } from "../../src/web/components/followed-field.ts";
+import { sessionRetryDelay } from "../../src/web/session.ts";
 
 describe("session cookie rules", () => {
   it("reads one cookie among several, and nothing from junk", () => {
@@ -74,5 +75,15 @@ describe("run display", () => {
     assert.equal(runDuration({ startedAt: null, endedAt: null }, 10), null);
     assert.equal(runDuration({ startedAt: 1_000, endedAt: null }, 4_000), 3_000);
     assert.equal(runDuration({ startedAt: 1_000, endedAt: 2_000 }, 9_000), 1_000);
+  });
+});
+
+describe("the session check asking again by itself", () => {
+  it("waits about 1 s after the first check without an answer, twice as long after each further one, never over 30 s", () => {
+    const most = () => 1 - Number.EPSILON;
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 20].map((failures) => sessionRetryDelay(failures, most)), [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
+    // Jittered, so many pages that lost the hub at once do not come back at once: between half and all of the step.
+    assert.equal(sessionRetryDelay(1, () => 0), 500);
+    assert.equal(sessionRetryDelay(6, () => 0), 15_000);
   });
 });
