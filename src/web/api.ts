@@ -6,6 +6,7 @@
  */
 // Type-only: the hub's own shape of a listed token, so the page and the route cannot drift apart.
 import type { ApiTokenView } from "../hub/services/api-tokens.ts";
+import { hubReached } from "./hub-reached.ts";
 
 export type { ApiTokenView };
 
@@ -44,26 +45,16 @@ async function call<T>(method: string, path: string, body?: unknown, extra: Reco
   return answer<T>(response);
 }
 
-const reachedListeners = new Set<() => void>();
-
-/**
- * Calls `listener` each time a request gets an answer from the hub (any status: it was reached), until the
- * returned function is called: what says "Could not reach the hub" takes it back then, without a reload.
- */
-export function onHubReached(listener: () => void): () => void {
-  reachedListeners.add(listener);
-  return () => reachedListeners.delete(listener);
-}
-
 async function reach(url: string, init: RequestInit): Promise<Response> {
+  let response: Response;
   try {
-    const response = await fetch(url, init);
-    for (const listener of [...reachedListeners]) listener();
-    return response;
+    response = await fetch(url, init);
   } catch (cause) {
     // fetch says only "Failed to fetch" (or "NetworkError…", "Load failed") however it failed.
     throw new ApiError(0, UNREACHABLE, { cause });
   }
+  hubReached();
+  return response;
 }
 
 async function answer<T>(response: Response): Promise<T> {

@@ -8,11 +8,21 @@
 import { ConvexClient } from "convex/browser";
 import { anyApi, type FunctionReference } from "convex/server";
 import { useEffect, useState } from "react";
+import { hubReached } from "./hub-reached.ts";
 
 let client: ConvexClient | null = null;
 
 export function liveClient(): ConvexClient {
-  client ??= new ConvexClient(window.location.origin, { logger: false });
+  if (client) return client;
+  client = new ConvexClient(window.location.origin, { logger: false });
+  // Each socket the client opens (the first, and each reconnect) is the hub answering, as an HTTP answer is:
+  // "Could not reach the hub" goes then, even if the page sends no request. Ends with the client.
+  let opened = 0;
+  client.subscribeToConnectionState((state) => {
+    if (state.connectionCount <= opened) return;
+    opened = state.connectionCount;
+    hubReached();
+  });
   return client;
 }
 

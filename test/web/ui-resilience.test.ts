@@ -18,7 +18,8 @@ const WAIT = { timeout: 20_000 };
 
 describe("the web UI when things go wrong, in a real browser", { timeout: 300_000 }, () => {
   let t: TestHub;
-  let second: Hub | undefined;
+  // The hubs started in the place of the first, on its port and data: a restart.
+  const restarted: Hub[] = [];
   let b: TestBrowser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -36,12 +37,19 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
 
   after(async () => {
     await b?.close();
-    await second?.close();
+    for (const hub of restarted) await hub.close();
     await t?.close();
     assert.deepEqual(pageErrors, [], "no uncaught errors or unhandled rejections on the page");
   });
 
   const board = () => page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`).then(() => page.getByRole("heading", { name: "General" }).waitFor(WAIT));
+  const stopHub = () => (restarted.at(-1) ?? t.hub).close();
+  /** Same data, same port: the hub restarted. */
+  const startHubAgain = async () => {
+    const hub = await createHub(resolveHubConfig({ data: t.dataDir, port: new URL(t.baseUrl).port, host: "127.0.0.1", logLevel: "silent", database: t.databaseFlag }, {}));
+    restarted.push(hub);
+    await hub.listen();
+  };
   const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   const tasksTitled = async (title: string) => {
     const res = await t.owner(t.creds.ownerToken, "GET", `/tasks?projectId=${t.creds.projectId}&q=${encodeURIComponent(title)}`);
@@ -376,17 +384,31 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await board();
     const banner = page.getByRole("status").filter({ hasText: "Reconnecting" });
     assert.equal(await banner.count(), 0, "no banner while connected");
-    await t.hub.close();
+    await stopHub();
     await banner.waitFor(WAIT);
-    // Same data, same port: a restart.
-    const port = new URL(t.baseUrl).port;
-    second = await createHub(resolveHubConfig({ data: t.dataDir, port, host: "127.0.0.1", logLevel: "silent", database: t.databaseFlag }, {}));
-    await second.listen();
+    await startHubAgain();
     // fetch may first try a keep-alive socket of the old hub: one retry.
     const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Made while the page was away" })
       .catch(() => t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Made while the page was away" }));
     assert.equal(made.status, 201);
     await page.locator(".card", { hasText: "Made while the page was away" }).waitFor(WAIT);
     await banner.waitFor({ state: "detached", ...WAIT });
+  });
+
+  it("'Could not reach the hub' from while the hub was down goes once the live connection is back, though the page sends no request", async () => {
+    await board();
+    await stopHub();
+    await page.getByLabel("Title").fill("Made while the hub was down");
+    await page.getByRole("button", { name: "Add task" }).click();
+    const unreachable = page.getByRole("alert").filter({ hasText: "Could not reach the hub" });
+    await unreachable.waitFor(WAIT);
+    const requests: string[] = [];
+    const onRequest = (request: { url(): string }) => void (new URL(request.url()).pathname.startsWith("/api/") && requests.push(request.url()));
+    page.on("request", onRequest);
+    await startHubAgain();
+    await unreachable.waitFor({ state: "detached", ...WAIT });
+    page.off("request", onRequest);
+    assert.deepEqual(requests, [], "the live socket's reconnect took it back, not an answer to a request");
+    assert.equal(await page.getByLabel("Title").inputValue(), "Made while the hub was down", "what was typed is still there");
   });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
-import { ApiError, onHubReached } from "../api.ts";
+import { ApiError } from "../api.ts";
+import { onHubReached } from "../hub-reached.ts";
 
 interface Failure {
   message: string;
