@@ -5,6 +5,7 @@ import { Link } from "./components/bits.tsx";
 import { usePageTitle, useUnreadInTitle } from "./components/page-title.ts";
 import { ShownOnce } from "./components/shown-once.tsx";
 import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
+import { useAction } from "./components/use-action.ts";
 import { closeLiveClient, useConnectionLost, useLive } from "./live.ts";
 import { Agents } from "./pages/Agents.tsx";
 import { ApiTokens } from "./pages/ApiTokens.tsx";
@@ -60,7 +61,7 @@ export function App() {
 
 function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: string) => void }) {
   const me = useLive<MeView>("me");
-  const [signOutError, setSignOutError] = useState<string | null>(null);
+  const signOut = useAction();
   const lost = useConnectionLost();
   // The session ended elsewhere (signed out in another tab, or expired): back to sign-in.
   useEffect(() => {
@@ -89,18 +90,12 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
         <div className="who">
           {me.status === "ready" && <span>{me.data.name}</span>}
           <AnotherDevice />
-          <button type="button" className="secondary" onClick={async () => {
-            try {
-              await api.signOut();
-              await closeLiveClient();
-              onSignedOut();
-            } catch (e) {
-              setSignOutError((e as Error).message);
-            }
+          <button type="button" className="secondary" disabled={signOut.busy} onClick={async () => {
+            if (await signOut.run(async () => { await api.signOut(); await closeLiveClient(); })) onSignedOut();
           }}>Sign out</button>
         </div>
       </header>
-      {signOutError && <ErrorNote error={signOutError} />}
+      {signOut.error && <ErrorNote error={signOut.error} />}
       {/* Always on the page, so a screen reader hears the words when they come. */}
       <p className="connection" role="status" aria-live="polite">
         {lost && "Reconnecting to the hub… What you see may be out of date."}
@@ -134,14 +129,12 @@ function useMovedTo(route: Route) {
 /** A one-time link to sign in on another device, shown this once: how a person without a shell on the hub gets back in. */
 function AnotherDevice() {
   const [link, setLink] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const make = useAction();
   return (
     <>
-      <button type="button" className="link" onClick={() => {
-        setError(null);
-        api.signInLink().then((made) => setLink(`${location.origin}${made.url}`), (e: Error) => setError(e.message));
-      }}>Sign in on another device</button>
-      {error && <ErrorNote error={error} />}
+      <button type="button" className="link" disabled={make.busy}
+        onClick={() => void make.run(async () => setLink(`${location.origin}${(await api.signInLink()).url}`))}>Sign in on another device</button>
+      {make.error && <ErrorNote error={make.error} />}
       {link && (
         <ShownOnce label="Sign-in link" text={link} testId="device-link" className="device-link" onDone={() => setLink(null)}>
           <p>Open this on the other device within 15 minutes; it works once.</p>

@@ -151,6 +151,19 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     assert.equal(await page.getByLabel("Title").inputValue(), "Out of reach for a while", "what was typed is still there");
   });
 
+  it("'Could not reach the hub' under 'Sign in on another device' goes too once another request reaches it", async () => {
+    await board();
+    await page.route("**/api/v1/session/link", (route) => route.abort("connectionrefused"));
+    await page.getByRole("button", { name: "Sign in on another device" }).click();
+    const unreachable = page.getByRole("alert").filter({ hasText: "Could not reach the hub" });
+    await unreachable.waitFor(WAIT);
+    await page.unroute("**/api/v1/session/link");
+    await page.getByLabel("Title").fill("Reached again");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.locator(".card", { hasText: "Reached again" }).waitFor(WAIT);
+    await unreachable.waitFor({ state: "detached", ...WAIT });
+  });
+
   it("someone else deletes the chosen agent, or the task itself, while the page is open: it goes on with what is left", async () => {
     const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Deleted under the page" });
     assert.equal(made.status, 201);
@@ -297,6 +310,21 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.locator(".images img[alt='three.png']").waitFor(WAIT);
     const images = (await t.owner(t.creds.ownerToken, "GET", `/tasks/${made.body.id}`)).body.images as { name: string }[];
     assert.deepEqual(images.map((i) => i.name), ["one.png", "three.png"]);
+  });
+
+  it("images that got no answer at all: the note naming them goes once another request reaches the hub", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Uploaded while out of reach" });
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Uploaded while out of reach" }).waitFor(WAIT);
+    await page.route("**/api/v1/uploads?*", (route) => route.abort("connectionrefused"));
+    await page.getByLabel("Image file").setInputFiles([{ name: "lost.png", mimeType: "image/png", buffer: png() }]);
+    const note = page.getByRole("alert").filter({ hasText: "lost.png: Could not reach the hub" });
+    await note.waitFor(WAIT);
+    await page.unroute("**/api/v1/uploads?*");
+    await page.getByRole("textbox", { name: /^Comment/ }).fill("Back in reach");
+    await page.getByRole("button", { name: "Post comment" }).click();
+    await page.locator(".comment", { hasText: "Back in reach" }).waitFor(WAIT);
+    await note.waitFor({ state: "detached", ...WAIT });
   });
 
   it("someone else adds an image just as an image is added or removed here: theirs stays, and so does this one", async () => {

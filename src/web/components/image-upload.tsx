@@ -4,7 +4,7 @@
  * answers a URL of its own, and the task's images get those URLs.
  */
 import { useEffect, useRef, type ReactNode } from "react";
-import { api } from "../api.ts";
+import { api, ApiError } from "../api.ts";
 import type { TaskView } from "../types.ts";
 import { ErrorNote } from "./states.tsx";
 import { useAction } from "./use-action.ts";
@@ -29,17 +29,21 @@ export function ImageUpload({ task, children }: { task: TaskView; children: Reac
       // Each on its own: one the hub refuses (too big, over the quota) names itself, and the others still go in.
       const added: { url: string; name: string }[] = [];
       const refused: string[] = [];
+      // Whether some refusal was an answer (the hub's, or not an image), not only a request that got none.
+      let answered = others.length > 0;
       for (const file of images) {
         try {
           const uploaded = await api.upload(task.workspaceId, file);
           added.push({ url: uploaded.url, name: uploaded.name ?? file.name ?? "" });
         } catch (e) {
           refused.push(`${file.name || "An image"}: ${(e as Error).message}`);
+          answered ||= !(e instanceof ApiError && e.status === 0);
         }
       }
       if (added.length > 0) await api.addImages(task.id, added);
       if (others.length > 0) refused.push(`${others.join(", ")} ${others.length === 1 ? "is not an image" : "are not images"}: a task takes PNG, JPEG, GIF and WebP images.`);
-      if (refused.length > 0) throw new Error(refused.join(" "));
+      // Each refused for want of an answer: the note goes, as "Could not reach the hub" does, once the hub is reached.
+      if (refused.length > 0) throw answered ? new Error(refused.join(" ")) : new ApiError(0, refused.join(" "));
     });
   }
   latest.current = (files) => void add(files);
