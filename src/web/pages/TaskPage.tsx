@@ -1,23 +1,19 @@
 /** One task: details, delegate, the runs as a timeline, and the activity feed, all live. */
-import { type RefObject, useEffect, useLayoutEffect, useRef, useState } from "react";
-import { isActive, isEnded } from "../../sdk/run-state.ts";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../api.ts";
-import { Link, Markdown, RunBadge } from "../components/bits.tsx";
-import { renderMarkdown } from "../markdown.ts";
+import { Link, Markdown } from "../components/bits.tsx";
+import { ActivityFeed, FEED_MAX, FEED_PAGE } from "../components/activity-feed.tsx";
 import { ImageUpload } from "../components/image-upload.tsx";
+import { RunTimeline } from "../components/run-timeline.tsx";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { submitOnModEnter } from "../components/keys.ts";
 import { usePageTitle } from "../components/page-title.ts";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
-import { formatDuration, formatTime, formatUsd, runDuration } from "../format.ts";
+import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import { navigate } from "../router.ts";
-import type { Activity, AgentWithRuns, MemberView, RunListItem, TaskView } from "../types.ts";
-
-/** Feed entries shown at first, and how many more each "Show older" adds, up to the hub's bound. */
-const PAGE = 100;
-const MAX = 2000;
+import type { AgentWithRuns, MemberView, TaskView } from "../types.ts";
 
 export function TaskPage({ taskId, unread, projectName }: {
   taskId: string;
@@ -25,7 +21,7 @@ export function TaskPage({ taskId, unread, projectName }: {
   unread: number;
   projectName: (projectId: string) => string | undefined;
 }) {
-  const [activityLimit, setActivityLimit] = useState(PAGE);
+  const [activityLimit, setActivityLimit] = useState(FEED_PAGE);
   const live = useLive<TaskView>("task", { taskId, activityLimit }, { keepPrevious: true });
   // Once older entries were asked for, new ones widen the window instead of sliding it: the oldest shown, which the
   // person went up to read, stay on the page while a run posts.
@@ -35,7 +31,7 @@ export function TaskPage({ taskId, unread, projectName }: {
     if (count === undefined) return;
     const grew = seenCount.current === undefined ? 0 : count - seenCount.current;
     seenCount.current = count;
-    if (grew > 0 && activityLimit > PAGE) setActivityLimit((limit) => Math.min(limit + grew, MAX));
+    if (grew > 0 && activityLimit > FEED_PAGE) setActivityLimit((limit) => Math.min(limit + grew, FEED_MAX));
   }, [count, activityLimit]);
   usePageTitle(live.status === "ready" ? live.data.title : live.status === "error" ? "Not found" : null);
   useNotificationsRead(taskId, live.status === "ready", unread);
@@ -71,7 +67,7 @@ export function TaskPage({ taskId, unread, projectName }: {
               <section aria-labelledby="activity-title">
                 <h2 id="activity-title">Activity</h2>
                 <ActivityFeed activity={task.activity} total={task.activityCount} limit={activityLimit}
-                  onMore={() => setActivityLimit(Math.min(activityLimit + PAGE, MAX))} />
+                  onMore={() => setActivityLimit(Math.min(activityLimit + FEED_PAGE, FEED_MAX))} />
                 <CommentBox taskId={task.id} agentNames={agentList.map((a) => a.name)} body={draft} setBody={setDraft} />
               </section>
             </div>
@@ -227,90 +223,6 @@ function OwnerPicker({ task }: { task: TaskView }) {
   );
 }
 
-/**
- * Where the entry that was first on the list sat when older ones were asked for: once
- * they arrive above it, the page scrolls by as much as it moved, so what was read stays put.
- */
-function useKeptInPlace(list: RefObject<HTMLOListElement | null>, firstId: string | undefined): () => void {
-  const kept = useRef<{ id: string; top: number } | null>(null);
-  useLayoutEffect(() => {
-    const was = kept.current;
-    if (!was || was.id === firstId) return;
-    kept.current = null;
-    const item = list.current?.querySelector(`[data-activity-id="${was.id}"]`);
-    if (item) window.scrollBy(0, item.getBoundingClientRect().top - was.top);
-  }, [list, firstId]);
-  return () => {
-    const item = firstId ? list.current?.querySelector(`[data-activity-id="${firstId}"]`) : null;
-    kept.current = item && firstId ? { id: firstId, top: item.getBoundingClientRect().top } : null;
-  };
-}
-
-/** An entry as words to hear: who, and what they wrote or did. */
-function spoken(item: Activity): string {
-  if (item.type === "status_change") {
-    const what = item.subject === "task" ? "task" : "run";
-    return `${item.author.name} ${item.from === null ? `opened a ${what}` : `moved the ${what} ${item.from}`} → ${item.to}${item.body ? ` — ${item.body}` : ""}`;
-  }
-  const text = new DOMParser().parseFromString(renderMarkdown(item.body), "text/html").body.textContent?.trim() ?? "";
-  return `${item.author.name}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`;
-}
-
-/**
- * The entries that came after the newest one already shown, in words, for a live region: not the feed
- * itself, where the hundred older entries "Show older" brings would all be read out too.
- */
-function useNewEntriesSpoken(activity: Activity[]): string {
-  const newest = useRef<string | null | undefined>(undefined);
-  const [said, setSaid] = useState("");
-  useEffect(() => {
-    const was = newest.current;
-    newest.current = activity.at(-1)?.id ?? null;
-    if (was === undefined || newest.current === was) return;
-    const from = was === null ? -1 : activity.findIndex((item) => item.id === was);
-    // Gone from the window (more came at once than it holds): the newest alone.
-    setSaid((from === -1 && was !== null ? activity.slice(-1) : activity.slice(from + 1)).map(spoken).join("\n"));
-  }, [activity]);
-  return said;
-}
-
-function ActivityFeed({ activity, total, limit, onMore }: { activity: Activity[]; total: number; limit: number; onMore: () => void }) {
-  const list = useRef<HTMLOListElement>(null);
-  const keep = useKeptInPlace(list, activity[0]?.id);
-  const said = useNewEntriesSpoken(activity);
-  const heard = <p className="sr-only" aria-live="polite">{said}</p>;
-  if (activity.length === 0) return <>{heard}<Empty>No activity yet.</Empty></>;
-  const hidden = total - activity.length;
-  return (
-    <>
-      {heard}
-      {hidden > 0 && (limit < MAX ? (
-        <button type="button" className="secondary more" onClick={() => { keep(); onMore(); }}>
-          Show {Math.min(hidden, PAGE)} older ({hidden} not shown)
-        </button>
-      ) : <p className="meta">{hidden} older not shown</p>)}
-      <ol ref={list} className="activity">
-        {activity.map((item) => item.type === "status_change" ? (
-          <li key={item.id} className="status-change" data-activity-id={item.id}>
-            <span>{item.author.name}</span> {item.from === null ? `opened a ${item.subject === "task" ? "task" : "run"}` : `moved the ${item.subject === "task" ? "task" : "run"} ${item.from}`}
-            {" "}→ <strong>{item.to}</strong>{item.body && <span className="why"> — {item.body}</span>}
-            <time dateTime={new Date(item.createdAt).toISOString()}> · {formatTime(item.createdAt)}</time>
-          </li>
-        ) : (
-          <li key={item.id} className={`comment ${item.author.kind === "agent" ? "by-agent" : ""}`} data-activity-id={item.id} data-author-kind={item.author.kind}>
-            <div className="comment-head">
-              <strong>{item.author.name}</strong>
-              {item.author.kind === "agent" && <span className="badge agent">agent</span>}
-              <time dateTime={new Date(item.createdAt).toISOString()}>{formatTime(item.createdAt)}</time>
-            </div>
-            <Markdown source={item.body} className="comment-body" />
-          </li>
-        ))}
-      </ol>
-    </>
-  );
-}
-
 function CommentBox({ taskId, agentNames, body, setBody }: {
   taskId: string;
   agentNames: string[];
@@ -363,71 +275,5 @@ function Delegate({ taskId, agents }: { taskId: string; agents: AgentWithRuns[] 
       )}
       {send.error && <ErrorNote error={send.error} />}
     </form>
-  );
-}
-
-/** A clock for the duration of running runs; it only redraws, it never fetches. */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
-}
-
-function RunTimeline({ runs }: { runs: RunListItem[] }) {
-  const now = useNow(runs.some((r) => r.status === "RUNNING"));
-  const total = [...runs].reverse().find((r) => r.totalCostUsd !== null)?.totalCostUsd ?? null;
-  return (
-    <section className="runs" aria-labelledby="runs-title">
-      <h2 id="runs-title">Runs</h2>
-      {runs.length === 0 ? <Empty>Not delegated yet.</Empty> : (
-        <ol className="timeline">
-          {runs.map((run, i) => <RunItem key={run.id} run={run} turn={i + 1} now={now} />)}
-        </ol>
-      )}
-      <p className="total" data-testid="task-total">Task total: <strong>{formatUsd(total)}</strong></p>
-    </section>
-  );
-}
-
-function RunItem({ run, turn, now }: { run: RunListItem; turn: number; now: number }) {
-  const stop = useAction();
-  const follow = useAction();
-  const [message, setMessage] = useState("");
-  const [following, setFollowing] = useState(false);
-  const duration = runDuration(run, now);
-  return (
-    <li className="run" data-run-id={run.id} data-status={run.status}>
-      <div className="run-head">
-        <span>Turn {turn} · {run.agent.name}</span>
-        <RunBadge status={run.status} />
-      </div>
-      {run.lastFollowUpMessage ? <p className="prompt">Follow-up: {run.lastFollowUpMessage}</p> : run.prompt && <p className="prompt">Prompt: {run.prompt}</p>}
-      <dl className="run-stats">
-        <div><dt>Duration</dt><dd>{duration === null ? "not started" : formatDuration(duration)}</dd></div>
-        <div><dt>Turn cost</dt><dd>{formatUsd(run.stepCostUsd)}</dd></div>
-        <div><dt>Total</dt><dd>{formatUsd(run.totalCostUsd)}</dd></div>
-      </dl>
-      {isActive(run.status) && (
-        <button type="button" className="danger" disabled={stop.busy} onClick={() => void stop.run(() => api.stop(run.id))}>Stop run</button>
-      )}
-      {isEnded(run.status) && !following && <button type="button" className="secondary" onClick={() => setFollowing(true)}>Follow up</button>}
-      {following && (
-        <form aria-label="Follow-up" onSubmit={async (event) => {
-          event.preventDefault();
-          if (await follow.run(() => api.followUp(run.id, message.trim()))) { setMessage(""); setFollowing(false); }
-        }} onKeyDown={(event) => { if (event.key === "Escape") setFollowing(false); }}>
-          <label>Follow-up message <textarea rows={2} value={message} onChange={(e) => setMessage(e.target.value)} onKeyDown={submitOnModEnter} autoFocus /></label>
-          <div className="row">
-            <button type="submit" disabled={follow.busy || !message.trim()}>Send follow-up</button>
-            <button type="button" className="secondary" onClick={() => setFollowing(false)}>Cancel</button>
-          </div>
-        </form>
-      )}
-      {(stop.error || follow.error) && <ErrorNote error={(stop.error ?? follow.error)!} />}
-    </li>
   );
 }
