@@ -18,6 +18,18 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A proxy's answer in front of the hub that says the hub did not answer: 502 Bad Gateway, 504 Gateway Timeout
+ * (the hub itself never sends these; its own 503 says nothing was written). As good as no answer: the hub may or
+ * may not have acted, and it was not reached.
+ */
+const isGatewayFailure = (status: number) => status === 502 || status === 504;
+
+/** The request got no answer of the hub's: the network failed, or a proxy in front of it could not reach it. */
+export function isNoAnswer(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 0 || isGatewayFailure(error.status));
+}
+
 const CSRF = { "x-groupchat-csrf": "1" };
 
 /** What the page says when the request never got an answer (the hub down, the network gone, the answer lost). */
@@ -26,7 +38,8 @@ const UNREACHABLE = "Could not reach the hub: check the connection and try again
 /**
  * The Idempotency-Key of each write that got no answer, by what it asked: clicking again sends the same
  * request with the same key, so if the hub did act on the first (only its answer was lost) it answers
- * that again instead of acting twice. Any answer settles it; the next request, even the same, is new.
+ * that again instead of acting twice. Any answer of the hub's settles it (a proxy's 502 or 504 does not); the
+ * next request, even the same, is new.
  */
 const unanswered = new Map<string, string>();
 
@@ -41,7 +54,7 @@ async function call<T>(method: string, path: string, body?: unknown, extra: Reco
     headers["idempotency-key"] = key;
   }
   const response = await reach(`/api/v1${path}`, { method, headers, credentials: "same-origin", body: json });
-  unanswered.delete(request);
+  if (!isGatewayFailure(response.status)) unanswered.delete(request);
   return answer<T>(response);
 }
 
@@ -53,7 +66,7 @@ async function reach(url: string, init: RequestInit): Promise<Response> {
     // fetch says only "Failed to fetch" (or "NetworkError…", "Load failed") however it failed.
     throw new ApiError(0, UNREACHABLE, { cause });
   }
-  hubReached();
+  if (!isGatewayFailure(response.status)) hubReached();
   return response;
 }
 

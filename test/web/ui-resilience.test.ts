@@ -50,6 +50,16 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     restarted.push(hub);
     await hub.listen();
   };
+  /** On the board, adds a task whose request the hub never gets (refused on the way): the page says so. */
+  const addTaskOutOfReach = async (title: string) => {
+    await board();
+    await page.route("**/api/v1/tasks", (route) => route.request().method() === "POST" ? route.abort("connectionrefused") : route.fallback());
+    await page.getByLabel("Title").fill(title);
+    await page.getByRole("button", { name: "Add task" }).click();
+    const unreachable = page.getByRole("alert").filter({ hasText: "Could not reach the hub" });
+    await unreachable.waitFor(WAIT);
+    return unreachable;
+  };
   const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   const tasksTitled = async (title: string) => {
     const res = await t.owner(t.creds.ownerToken, "GET", `/tasks?projectId=${t.creds.projectId}&q=${encodeURIComponent(title)}`);
@@ -134,12 +144,7 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
   });
 
   it("'Could not reach the hub' goes by itself once a later request reaches it, without a reload", async () => {
-    await board();
-    await page.route("**/api/v1/tasks", (route) => route.request().method() === "POST" ? route.abort("connectionrefused") : route.fallback());
-    await page.getByLabel("Title").fill("Out of reach for a while");
-    await page.getByRole("button", { name: "Add task" }).click();
-    const unreachable = page.getByRole("alert").filter({ hasText: "Could not reach the hub" });
-    await unreachable.waitFor(WAIT);
+    const unreachable = await addTaskOutOfReach("Out of reach for a while");
     await page.unroute("**/api/v1/tasks");
     // A reload would drop this.
     await page.evaluate(() => Object.assign(window, { stillThisPage: true }));
@@ -162,6 +167,42 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.getByRole("button", { name: "Add task" }).click();
     await page.locator(".card", { hasText: "Reached again" }).waitFor(WAIT);
     await unreachable.waitFor({ state: "detached", ...WAIT });
+  });
+
+  it("a proxy's 504 after the hub made the task: trying again sends the same Idempotency-Key, so one task, not two", async () => {
+    await board();
+    const keys: string[] = [];
+    await page.route("**/api/v1/tasks", async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      keys.push(route.request().headers()["idempotency-key"] ?? "");
+      if (keys.length > 1) return route.fallback();
+      // The hub makes the task, but the proxy gives up waiting for its answer.
+      await route.fetch();
+      return route.fulfill({ status: 504, contentType: "text/html", body: "<html><body><h1>504 Gateway Time-out</h1></body></html>" });
+    });
+    await page.getByLabel("Title").fill("Timed out at the proxy");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.getByRole("alert").filter({ hasText: "504" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.waitForFunction(() => (document.querySelector<HTMLInputElement>('input[name="title"]')?.value ?? "x") === "", undefined, WAIT);
+    await page.unroute("**/api/v1/tasks");
+    assert.equal(keys.length, 2);
+    assert.equal(keys[1], keys[0], "the retry carries the first attempt's key");
+    assert.equal(await tasksTitled("Timed out at the proxy"), 1, "one task, not two");
+  });
+
+  it("a proxy's 502 is no answer of the hub's: it takes back no 'Could not reach the hub', and its own note goes once the hub answers", async () => {
+    const unreachable = await addTaskOutOfReach("Behind a proxy");
+    await page.route("**/api/v1/session/link", (route) => route.fulfill({ status: 502, contentType: "text/html", body: "<html><body>502 Bad Gateway</body></html>" }));
+    await page.getByRole("button", { name: "Sign in on another device" }).click();
+    const badGateway = page.getByRole("alert").filter({ hasText: "502" });
+    await badGateway.waitFor(WAIT);
+    assert.equal(await unreachable.count(), 1, "the proxy's answer did not count as the hub's");
+    await page.unroute("**/api/v1/session/link");
+    await page.unroute("**/api/v1/tasks");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.locator(".card", { hasText: "Behind a proxy" }).waitFor(WAIT);
+    await badGateway.waitFor({ state: "detached", ...WAIT });
   });
 
   it("someone else deletes the chosen agent, or the task itself, while the page is open: it goes on with what is left", async () => {

@@ -4,7 +4,7 @@
  * answers a URL of its own, and the task's images get those URLs.
  */
 import { useEffect, useRef, type ReactNode } from "react";
-import { api, ApiError } from "../api.ts";
+import { api, ApiError, isNoAnswer } from "../api.ts";
 import type { TaskView } from "../types.ts";
 import { ErrorNote } from "./states.tsx";
 import { useAction } from "./use-action.ts";
@@ -37,7 +37,7 @@ export function ImageUpload({ task, children }: { task: TaskView; children: Reac
           added.push({ url: uploaded.url, name: uploaded.name ?? file.name ?? "" });
         } catch (e) {
           refused.push(`${file.name || "An image"}: ${(e as Error).message}`);
-          answered ||= !(e instanceof ApiError && e.status === 0);
+          answered ||= !isNoAnswer(e);
         }
       }
       if (added.length > 0) await api.addImages(task.id, added);

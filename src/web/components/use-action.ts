@@ -1,10 +1,10 @@
 import { useEffect, useState } from "react";
-import { ApiError } from "../api.ts";
+import { isNoAnswer } from "../api.ts";
 import { onHubReached } from "../hub-reached.ts";
 
 interface Failure {
   message: string;
-  /** No answer came (the hub down, the network gone): true of then, not of now. */
+  /** No answer of the hub's came (it was down, the network gone, a proxy's 502): true of then, not of now. */
   unreachable: boolean;
 }
 
@@ -23,7 +23,7 @@ export function useAction() {
       await action();
       return true;
     } catch (e) {
-      setFailure({ message: (e as Error).message, unreachable: e instanceof ApiError && e.status === 0 });
+      setFailure({ message: (e as Error).message, unreachable: isNoAnswer(e) });
       return false;
     } finally {
       setBusy(false);
