@@ -1,0 +1,118 @@
+/** A task's details: who made it and when, its due date, owner, description and images, and the form that edits them. */
+import { useEffect, useRef, useState } from "react";
+import { api } from "../api.ts";
+import { formatTime } from "../format.ts";
+import { useLive } from "../live.ts";
+import type { MemberView, TaskView } from "../types.ts";
+import { Markdown } from "./bits.tsx";
+import { ImageUpload } from "./image-upload.tsx";
+import { submitOnModEnter } from "./keys.ts";
+import { Empty, ErrorNote } from "./states.tsx";
+import { useAction } from "./use-action.ts";
+
+export function Details({ task }: { task: TaskView }) {
+  const [editing, setEditing] = useState(false);
+  const [title, setTitle] = useState(task.title);
+  const [description, setDescription] = useState(task.description);
+  const [dueDate, setDueDate] = useState(task.dueDate ?? "");
+  const [imageUrl, setImageUrl] = useState("");
+  const save = useAction();
+  // The task as it was when the form was filled: if it changes meanwhile, someone else edited it.
+  const [base, setBase] = useState("");
+  const now = JSON.stringify([task.title, task.description, task.dueDate ?? ""]);
+  const fill = () => {
+    setTitle(task.title); setDescription(task.description); setDueDate(task.dueDate ?? ""); setBase(now);
+  };
+  // Leaving the form (saved or not), the focus goes back to the button that opened it, not to the page's top.
+  const editButton = useRef<HTMLButtonElement>(null);
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (editing || !refocus.current) return;
+    refocus.current = false;
+    editButton.current?.focus();
+  }, [editing]);
+  const stopEditing = () => {
+    refocus.current = true;
+    setEditing(false);
+  };
+  if (editing) {
+    return (
+      <form className="details" aria-label="Edit task" onSubmit={async (event) => {
+        event.preventDefault();
+        if (await save.run(() => api.editTask(task.id, { title: title.trim(), description, dueDate: dueDate || null }))) stopEditing();
+      }} onKeyDown={(event) => {
+        if (event.key !== "Escape") return;
+        event.preventDefault();
+        stopEditing();
+      }}>
+        {/* Not while saving: this form's own save comes back live too. */}
+        {base !== now && !save.busy && (
+          <p className="meta" role="status">
+            Someone changed this task since you began editing: saving puts these words in place of theirs.{" "}
+            <button type="button" className="link" onClick={fill}>Use theirs</button>
+          </p>
+        )}
+        <label>Title <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} autoFocus /></label>
+        <label>Description (Markdown) <textarea rows={6} value={description} onChange={(e) => setDescription(e.target.value)} onKeyDown={submitOnModEnter} /></label>
+        <label>Due date <input type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} /></label>
+        <div className="row">
+          <button type="submit" disabled={save.busy || !title.trim()}>Save</button>
+          <button type="button" className="secondary" onClick={stopEditing}>Cancel</button>
+        </div>
+        {save.error && <ErrorNote error={save.error} />}
+      </form>
+    );
+  }
+  return (
+    <section className="details" aria-label="Details">
+      <p className="meta">
+        Created by {task.creator.name} · {formatTime(task.createdAt)} · {task.dueDate ? <>Due <time dateTime={task.dueDate}>{task.dueDate}</time></> : "No due date"}
+      </p>
+      <OwnerPicker task={task} />
+      {task.description ? <Markdown source={task.description} /> : <Empty>No description.</Empty>}
+      <ImageUpload task={task}>
+        {task.images.length > 0 && (
+          <ul className="images">
+            {task.images.map((image, i) => (
+              <li key={`${image.url}-${i}`}>
+                <a href={image.url} target="_blank" rel="noopener noreferrer"><img src={image.url} alt={image.name || "Task image"} loading="lazy" /></a>
+                <button type="button" className="link" aria-label={`Remove image ${image.name || i + 1}`}
+                  onClick={() => void save.run(() => api.removeImage(task.id, image.url))}>Remove</button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <form className="row" aria-label="Add image" onSubmit={async (event) => {
+          event.preventDefault();
+          const url = imageUrl.trim();
+          if (await save.run(() => api.addImages(task.id, [{ url, name: url.split("/").pop() ?? "" }]))) setImageUrl("");
+        }}>
+          <label className="grow">Image URL <input type="url" value={imageUrl} onChange={(e) => setImageUrl(e.target.value)} placeholder="https://…" /></label>
+          <button type="submit" className="secondary" disabled={!imageUrl.trim() || save.busy}>Add image</button>
+        </form>
+      </ImageUpload>
+      <button type="button" className="secondary" ref={editButton} onClick={() => {
+        fill();
+        setEditing(true);
+      }}>Edit task</button>
+      {save.error && <ErrorNote error={save.error} />}
+    </section>
+  );
+}
+
+/** Whose task it is: any person of its workspace. */
+function OwnerPicker({ task }: { task: TaskView }) {
+  const members = useLive<MemberView[]>("members", { workspaceId: task.workspaceId });
+  const save = useAction();
+  const people = members.status === "ready" ? members.data : [{ id: task.owner.id, name: task.owner.name }];
+  return (
+    <label className="owner">Owner{" "}
+      <select value={task.owner.id} disabled={save.busy || members.status !== "ready"}
+        onChange={(e) => void save.run(() => api.editTask(task.id, { ownerId: e.target.value }))}>
+        {people.some((p) => p.id === task.owner.id) ? null : <option value={task.owner.id}>{task.owner.name} (no longer a member)</option>}
+        {people.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+      </select>
+      {save.error && <ErrorNote error={save.error} />}
+    </label>
+  );
+}
