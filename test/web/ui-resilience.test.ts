@@ -417,10 +417,16 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
       ? route.fulfill({ status: 502, contentType: "text/html", body: "<html><body>502 Bad Gateway</body></html>" })
       : route.fallback());
     await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
-    await page.getByRole("alert").filter({ hasText: "502" }).waitFor(WAIT);
+    const badGateway = page.getByRole("alert").filter({ hasText: "502" });
+    await badGateway.waitFor(WAIT);
     assert.equal(await page.getByLabel("Or paste the sign-in code").count(), 0, "not asked to sign in again");
-    failing = false;
+    // Try again asks at once; the proxy still fails, so the same screen comes back (the page also asks by itself,
+    // so the proxy is mended only once the button was there to click).
+    const asked = page.waitForRequest((request) => request.url().endsWith("/api/v1/session") && request.method() === "GET", WAIT);
     await page.getByRole("button", { name: "Try again" }).click();
+    await asked;
+    await badGateway.waitFor(WAIT);
+    failing = false;
     await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
     await page.unroute("**/api/v1/session");
   });
