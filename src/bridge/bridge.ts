@@ -118,57 +118,73 @@ export class Bridge {
 
   /** Opens everything and starts taking runs. */
   static async start(config: BridgeConfig, deps: BridgeDeps): Promise<Bridge> {
+    return (await Bridge.startUnless(config, deps, async () => false))!;
+  }
+
+  /**
+   * `start`, asking `stopRequested` between its steps (the CLI asks whether a SIGINT/SIGTERM came): at the first
+   * yes it closes what it opened and answers null. A signal while the bridge starts thus starts no gateway (when
+   * it came before the spawn) and claims no run.
+   */
+  static async startUnless(config: BridgeConfig, deps: BridgeDeps, stopRequested: () => Promise<boolean>): Promise<Bridge | null> {
     // First, so that a second bridge on this state file stops here, before it touches the first one's gateway.
     const clock = deps.clock ?? systemClock;
     const state = new BridgeState(config.stateFile, { now: () => clock.now() });
-    let gateway: { client: GatewayClient; supervisor: GatewaySupervisor | null } | null = null;
+    // What a start that ends early (told to stop, or failed) closes, in reverse: nothing it started may outlive it.
+    const opened: Array<() => unknown> = [() => state.close()];
+    let bridge: Bridge | null = null;
     try {
-      gateway = await Bridge.#connectGateway(config, deps);
-      const bridge = new Bridge(config, deps, state, gateway);
-      bridge.#worker.start();
-      bridge.#recover();
-      await bridge.#serveMetrics();
-      return bridge;
-    } catch (error) {
-      // Nothing it started may outlive a failed start: not the managed gateway, not the client reconnecting to it.
-      await gateway?.client.close().catch(() => undefined);
-      await gateway?.supervisor?.stop().catch(() => undefined);
-      state.close();
-      throw error;
+      let gateway: { client: GatewayClient; supervisor: GatewaySupervisor | null } | null = null;
+      if (!deps.executor) {
+        let { gatewayUrl: url, gatewayToken: token } = config.openclaw;
+        let supervisor: GatewaySupervisor | null = null;
+        if (config.openclaw.mode === "managed") {
+          supervisor = Bridge.#newSupervisor(config, deps);
+          ({ url, token } = await supervisor.prepare());
+          if (await stopRequested()) return null;
+          supervisor.launch();
+          opened.push(() => supervisor!.stop());
+        }
+        const client = Bridge.#gatewayClient(config, deps, url, token);
+        opened.push(() => client.close());
+        gateway = { client, supervisor };
+      }
+      if (await stopRequested()) return null;
+      const started = new Bridge(config, deps, state, gateway);
+      started.#worker.start();
+      started.#recover();
+      await started.#serveMetrics();
+      return (bridge = started);
+    } finally {
+      if (!bridge) for (const close of opened.reverse()) await Promise.resolve().then(close).catch(() => undefined);
     }
   }
 
-  /** The OpenClaw gateway (managed: started here), or null when the executor is given. */
-  static async #connectGateway(config: BridgeConfig, deps: BridgeDeps): Promise<{ client: GatewayClient; supervisor: GatewaySupervisor | null } | null> {
-    let gateway: { client: GatewayClient; supervisor: GatewaySupervisor | null } | null = null;
-    if (!deps.executor) {
-      let { gatewayUrl: url, gatewayToken: token } = config.openclaw;
-      let supervisor: GatewaySupervisor | null = null;
-      if (config.openclaw.mode === "managed") {
-        supervisor = new GatewaySupervisor({
-          node: config.openclaw.node, entry: config.openclaw.entry, stateDir: config.openclaw.stateDir, configPath: config.openclaw.configPath,
-          port: config.openclaw.port, tools: config.openclaw.tools, env: deps.env, clock: deps.clock, log: deps.log,
-        });
-        ({ url, token } = await supervisor.start());
-      }
-      let lastProblem = "";
-      // A managed gateway refuses connections while it starts (tens of seconds): not worth a warning yet.
-      const clock = deps.clock ?? systemClock;
-      let quietUntil = config.openclaw.mode === "managed" ? clock.now() + 120_000 : 0;
-      const client = new GatewayClient({
-        url, token: token ?? undefined, clock: deps.clock,
-        onState: (state, detail) => {
-          // Each new reason to be disconnected is worth a warning (a wrong token, a stopped gateway); repeats are not.
-          const problem = state === "disconnected" && detail && detail !== lastProblem && clock.now() >= quietUntil;
-          if (state === "connected") [lastProblem, quietUntil] = ["", 0];
-          else if (problem) lastProblem = detail;
-          deps.log(state === "connected" ? "info" : problem ? "warn" : "debug", `OpenClaw gateway ${state}`, detail ? { url, detail } : { url });
-        },
-      });
-      client.start();
-      gateway = { client, supervisor };
-    }
-    return gateway;
+  static #newSupervisor(config: BridgeConfig, deps: BridgeDeps): GatewaySupervisor {
+    return new GatewaySupervisor({
+      node: config.openclaw.node, entry: config.openclaw.entry, stateDir: config.openclaw.stateDir, configPath: config.openclaw.configPath,
+      port: config.openclaw.port, tools: config.openclaw.tools, env: deps.env, clock: deps.clock, log: deps.log,
+    });
+  }
+
+  /** A client of the OpenClaw gateway at `url`, connecting (and reconnecting) from now on. */
+  static #gatewayClient(config: BridgeConfig, deps: BridgeDeps, url: string, token: string | null): GatewayClient {
+    let lastProblem = "";
+    // A managed gateway refuses connections while it starts (tens of seconds): not worth a warning yet.
+    const clock = deps.clock ?? systemClock;
+    let quietUntil = config.openclaw.mode === "managed" ? clock.now() + 120_000 : 0;
+    const client = new GatewayClient({
+      url, token: token ?? undefined, clock: deps.clock,
+      onState: (state, detail) => {
+        // Each new reason to be disconnected is worth a warning (a wrong token, a stopped gateway); repeats are not.
+        const problem = state === "disconnected" && detail && detail !== lastProblem && clock.now() >= quietUntil;
+        if (state === "connected") [lastProblem, quietUntil] = ["", 0];
+        else if (problem) lastProblem = detail;
+        deps.log(state === "connected" ? "info" : problem ? "warn" : "debug", `OpenClaw gateway ${state}`, detail ? { url, detail } : { url });
+      },
+    });
+    client.start();
+    return client;
   }
 
   async #serveMetrics(): Promise<void> {

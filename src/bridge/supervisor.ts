@@ -120,19 +120,33 @@ export class GatewaySupervisor {
 
   /** Starts (or finds) the gateway; resolves with where to connect. The gateway may still be starting. */
   async start(): Promise<{ url: string; token: string }> {
+    const where = await this.prepare();
+    this.launch();
+    return where;
+  }
+
+  /**
+   * Where the gateway listens: its saved port and token, or new ones (saved). Starts nothing, so a bridge
+   * told to stop at this point has no process to stop (and must not call `stop`, which forgets gateway.pid).
+   */
+  async prepare(): Promise<{ url: string; token: string }> {
     mkdirSync(this.#o.stateDir, { recursive: true });
     const identity = await this.#loadIdentity();
     this.#identity = identity;
+    return { url: `ws://127.0.0.1:${identity.port}`, token: identity.token };
+  }
+
+  /** After `prepare`: uses the gateway a crashed bridge left running, or starts one, and supervises it. */
+  launch(): void {
     const pidFile = join(this.#o.stateDir, "gateway.pid");
     const oldPid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : NaN;
     if (Number.isInteger(oldPid) && oldPid > 0 && alive(oldPid) && isGateway(oldPid)) {
-      this.#o.log("info", "using the OpenClaw gateway a previous bridge left running", { pid: oldPid, port: identity.port });
+      this.#o.log("info", "using the OpenClaw gateway a previous bridge left running", { pid: oldPid, port: this.#identity!.port });
       this.#adoptedPid = oldPid;
       this.#loop = this.#watchAdopted(oldPid);
     } else {
       this.#loop = this.#superviseLoop();
     }
-    return { url: `ws://127.0.0.1:${identity.port}`, token: identity.token };
   }
 
   async #loadIdentity(): Promise<Identity> {

@@ -27,7 +27,12 @@ export async function bridgeCommand(args: string[]): Promise<number> {
   const { log, statusLine, attach } = bridgeLog(config);
   // Before the bridge starts (it may spawn a managed gateway): a signal meanwhile stops it cleanly.
   const shutdown = new Shutdown();
-  const bridge = await Bridge.start(config, { log, env: process.env });
+  // Asked between the start's steps: a signal that came stops it there (no gateway started, no run claimed).
+  const bridge = await Bridge.startUnless(config, { log, env: process.env }, () => shutdown.receivedByNow());
+  if (!bridge) {
+    log("info", `${shutdown.received}: stopped while starting`);
+    return 0;
+  }
   attach(bridge);
   log("info", "bridge started", {
     instanceId: bridge.instanceId, api: config.apiUrl, realtime: config.convexUrl ?? "off (polling)",

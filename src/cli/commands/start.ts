@@ -70,14 +70,19 @@ export async function startCommand(args: string[]): Promise<number> {
       ...(values["log-level"] ? { "log-level": values["log-level"] } : {}),
     }, { isTTY: Boolean(process.stderr.isTTY) });
     const { log, statusLine, attach } = bridgeLog(bridgeConfig);
-    const bridge = await Bridge.start(bridgeConfig, { log, env: process.env });
-    attach(bridge);
+    // Asked between the bridge's start steps too: a signal that came stops it there, the hub with it.
+    const bridge = await Bridge.startUnless(bridgeConfig, { log, env: process.env }, () => shutdown.receivedByNow());
+    if (bridge) attach(bridge);
     return { bridgeConfig, bridge, log, statusLine };
   })().catch(async (error: unknown) => {
     await hub.close().catch(() => undefined);
     throw error;
   });
 
+  if (!bridge) {
+    await hub.close();
+    return 0;
+  }
   const o = bridgeConfig.openclaw;
   console.log(`\nOpenClaw bridge: agent "OpenClaw Bot" ↔ ${o.mode === "managed" ? `a managed OpenClaw gateway (state in ${o.stateDir}; log ${join(o.stateDir, "gateway.log")})` : o.gatewayUrl}`);
   if (bridge.metricsUrl) console.log(`Metrics: ${bridge.metricsUrl}`);
