@@ -15,11 +15,13 @@ import type { BridgeConfig } from "./config.ts";
 import { sessionKeyFor, taskIdOf, turnKeyFor } from "./context.ts";
 import { createOpenClawExecutor } from "./executor.ts";
 import { abortTurn } from "./turn.ts";
+import { checkModel } from "./checks.ts";
 import { ownerMessage } from "./failure.ts";
 import { GatewayClient } from "./gateway/client.ts";
 import type { Log } from "./log.ts";
 import { serveMetrics, type MetricsServer } from "../hub/metrics/server.ts";
 import { BridgeMetrics, type Outcome } from "./metrics.ts";
+import { explainModelFailures, ModelCheck, type ModelCheckOptions } from "./model-check.ts";
 import { BridgeState } from "./state.ts";
 import type { StatusSnapshot } from "./status-line.ts";
 import { GatewaySupervisor } from "./supervisor.ts";
@@ -40,6 +42,11 @@ export interface BridgeDeps {
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
   /** Wait before heartbeats, paused for an API without them, are tried again (tests shorten it). */
   heartbeatProbeMs?: number;
+  /**
+   * After a model failure, whether OpenClaw's config names a model (for the owner's message). Default: asked
+   * with OpenClaw's CLI, for a managed gateway run without --model (whose config is the one the bridge knows).
+   */
+  modelCheck?: Partial<ModelCheckOptions>;
 }
 
 export class Bridge {
@@ -58,6 +65,7 @@ export class Bridge {
   readonly #gateway: GatewayClient | null;
   readonly #supervisor: GatewaySupervisor | null;
   readonly #worker: RunWorker;
+  readonly #models: ModelCheck | null;
   readonly #createdAt = new Map<string, number>();
   readonly #claimedAt = new Map<string, number>();
   /** Runs taken back after a restart, until they end. */
@@ -104,15 +112,18 @@ export class Bridge {
       hubConnected: () => this.#source.connected,
       gatewayConnected: () => this.#gateway?.state === "connected",
     });
-    const executor = deps.executor ?? createOpenClawExecutor({
+    let executor = deps.executor ?? createOpenClawExecutor({
       gateway: this.#gateway!, turns: this.#state, images: this.#state, clock: this.#clock, agentId: config.openclaw.agentId, workRoot: config.workRoot,
       turnTimeoutSeconds: config.turnTimeoutSeconds, progressIntervalMs: config.progressIntervalMs,
       model: config.openclaw.model ?? undefined, thinking: config.openclaw.thinking ?? undefined, log: deps.log,
     });
+    let formatError = ownerMessage;
+    this.#models = Bridge.#modelCheck(config, deps);
+    if (this.#models) ({ executor, formatError } = explainModelFailures(executor, this.#models));
     this.#worker = new RunWorker({
       client: this.#recordingClient(), source: this.#source, executor, concurrency: config.concurrency,
       heartbeatIntervalMs: config.heartbeatIntervalMs, outbox: this.#state, clock: this.#clock, instanceId: this.instanceId,
-      formatError: ownerMessage, onEvent: (event) => this.#onEvent(event),
+      formatError, onEvent: (event) => this.#onEvent(event),
     });
   }
 
@@ -158,6 +169,15 @@ export class Bridge {
     } finally {
       if (!bridge) for (const close of opened.reverse()) await Promise.resolve().then(close).catch(() => undefined);
     }
+  }
+
+  static #modelCheck(config: BridgeConfig, deps: BridgeDeps): ModelCheck | null {
+    const configPath = config.openclaw.configPath;
+    const check = deps.modelCheck?.check ?? (config.openclaw.mode === "managed" && !config.openclaw.model ? async (signal: AbortSignal) => {
+      const { primary } = await checkModel(config, deps.env ?? process.env, signal);
+      return primary === undefined ? null : { primary: primary ? "set" as const : "unset" as const, configPath };
+    } : null);
+    return check ? new ModelCheck({ clock: deps.clock ?? systemClock, ...deps.modelCheck, check }) : null;
   }
 
   static #newSupervisor(config: BridgeConfig, deps: BridgeDeps): GatewaySupervisor {
@@ -232,6 +252,7 @@ export class Bridge {
     this.#stopping ??= (async () => {
       this.#supervisor?.holdRestarts();
       await this.#worker.stop({ graceMs: options.graceMs ?? this.#config.graceMs });
+      this.#models?.close();
       await this.#gateway?.close();
       await this.#supervisor?.stop();
       await this.#server?.close();

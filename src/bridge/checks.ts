@@ -83,25 +83,46 @@ export async function checkGateway(config: BridgeConfig, timeoutMs = 10_000): Pr
   }
 }
 
+export interface ModelCheckResult extends CheckResult {
+  /** The primary model's name; null when the config names none (no file, or the key unset); undefined when not known. */
+  primary: string | null | undefined;
+}
+
 /** Reads the primary model from the user's OpenClaw config with OpenClaw's own CLI (it understands JSON5 and includes). */
-export async function checkModel(config: BridgeConfig, env: NodeJS.ProcessEnv = process.env): Promise<CheckResult> {
+export async function checkModel(config: BridgeConfig, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<ModelCheckResult> {
   const o = config.openclaw;
   const name = "OpenClaw model";
   const fix = `Set a model in ${o.configPath}: agents.defaults.model.primary plus its provider (an API key such as ANTHROPIC_API_KEY / OPENAI_API_KEY, or a local OpenAI-compatible server under models.providers; see README "OpenClaw's model").`;
-  if (!existsSync(o.configPath)) return { name, ok: false, detail: `no OpenClaw config at ${o.configPath}`, fix };
-  if (!existsSync(o.node) || !existsSync(o.entry)) return { name, ok: false, detail: "OpenClaw is not installed here, so its config cannot be read", fix: "Run npm install." };
+  if (!existsSync(o.configPath)) return { name, ok: false, detail: `no OpenClaw config at ${o.configPath}`, fix, primary: null };
+  if (!existsSync(o.node) || !existsSync(o.entry)) return { name, ok: false, detail: "OpenClaw is not installed here, so its config cannot be read", fix: "Run npm install.", primary: undefined };
+  const unknown = (why: string): ModelCheckResult => ({ name, ok: false, detail: `could not read the config: ${why.split("\n")[0]}`, fix, primary: undefined });
+  let out: string;
   try {
-    const out = await run(o.node, [o.entry, "config", "get", "agents.defaults.model.primary", "--json"], { ...env, OPENCLAW_CONFIG_PATH: o.configPath });
-    const value = JSON.parse(out.trim().split("\n").filter(Boolean).join("\n")) as unknown;
-    if (typeof value === "string" && value) return { name, ok: true, detail: `primary model ${value}` };
-    return { name, ok: false, detail: "agents.defaults.model.primary is not set", fix };
+    out = await run(o.node, [o.entry, "config", "get", "agents.defaults.model.primary", "--json"], { ...env, OPENCLAW_CONFIG_PATH: o.configPath }, signal);
   } catch (error) {
-    return { name, ok: false, detail: `could not read the config: ${(error as Error).message.split("\n")[0]}`, fix };
+    // A key that is not set exits 1, saying so in JSON on stdout: {"ok":false,"error":{"message":"Config path is valid but unset: …"}}.
+    const said = parsed((error as { stdout?: string }).stdout ?? "") as { error?: { message?: unknown } } | undefined;
+    const message = typeof said?.error?.message === "string" ? said.error.message : (error as Error).message;
+    if (/\bunset\b/i.test(message)) return { name, ok: false, detail: "agents.defaults.model.primary is not set", fix, primary: null };
+    return unknown(message);
+  }
+  const value = parsed(out);
+  if (typeof value === "string" && value) return { name, ok: true, detail: `primary model ${value}`, primary: value };
+  if (value === null || value === "" || !out.trim()) return { name, ok: false, detail: "agents.defaults.model.primary is not set", fix, primary: null };
+  return unknown(`unexpected answer ${out.trim()}`);
+}
+
+/** The CLI's JSON answer (its non-empty lines), or undefined when there is none. */
+function parsed(out: string): unknown {
+  try {
+    return JSON.parse(out.trim().split("\n").filter(Boolean).join("\n")) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
-function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { env, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    execFile(cmd, args, { env, signal, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => (error ? reject(Object.assign(error, { stdout })) : resolve(stdout)));
   });
 }

@@ -5,7 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { TurnError } from "../../src/bridge/failure.ts";
+import { runtimePaths } from "../../src/bridge/runtime.ts";
 import { BridgeStartError, BridgeState } from "../../src/bridge/state.ts";
 import type { Executor } from "../../src/sdk/index.ts";
 import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
@@ -284,6 +287,35 @@ describe("the bridge against a real hub", { timeout: 300_000 }, () => {
     const detail = await ownerView(t, runId!);
     assert.equal(detail.status, "ERROR");
     assert.match(commentsOf(detail).at(-1)!, /shut down before it finished.*follow-up/);
+  });
+
+  it("a run failing on its model says where to set one when OpenClaw's config names none (OpenClaw's own CLI asked), and points at the provider when it names one", {
+    skip: !runtimePaths().installed && "OpenClaw is not installed under runtime/",
+  }, async () => {
+    const dir = tempDir("gc-model-");
+    const config = join(dir, "openclaw.json");
+    writeFileSync(config, "{ agents: { defaults: { skipBootstrap: true } } }  // JSON5, as users write it\n");
+    const b = await startTestBridge(t, {
+      flags: { "openclaw-config": config },
+      env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir, TMPDIR: dir },
+      // Asked afresh for each failure; and a CLI slowed by a busy machine must not drop the hint under test.
+      deps: { modelCheck: { ttlMs: 0, timeoutMs: 120_000 } },
+      executor: async () => {
+        throw new TurnError("model", "No API key found for provider \"anthropic\"");
+      },
+    });
+    bridges.push(b);
+    const failed = async (title: string) => {
+      const [runId] = await delegateMany(t, 1, title);
+      await until(() => b.ids("failed").includes(runId!));
+      const detail = await ownerView(t, runId!);
+      assert.equal(detail.status, "ERROR");
+      return commentsOf(detail).at(-1)!;
+    };
+    assert.equal(await failed("No model yet"), "OpenClaw could not get an answer from its model: No API key found for provider \"anthropic\". "
+      + `No model is set: set agents.defaults.model.primary in ${config} (see the README's "OpenClaw's model"), then send a follow-up.`);
+    writeFileSync(config, JSON.stringify({ agents: { defaults: { skipBootstrap: true, model: { primary: "anthropic/claude-sonnet-4-6" } } } }));
+    assert.match(await failed("A model now"), /from its model: No API key found for provider "anthropic"\. Check the model provider in the OpenClaw configuration/);
   });
 
   it("serves Prometheus metrics: runs by outcome, pickup latency, executor time, outbox depth", async () => {
