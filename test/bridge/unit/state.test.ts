@@ -7,6 +7,15 @@ import { tempDir } from "../../support/temp.ts";
 
 describe("the bridge's state file", () => {
   const file = () => join(tempDir("gc-state-"), "bridge.sqlite");
+  /** A state file this bridge made, then altered by `sql` into what another version of it would have left. */
+  const fileAltered = (sql: string) => {
+    const path = file();
+    new BridgeState(path).close();
+    const db = new Database(path);
+    db.exec(sql);
+    db.close();
+    return path;
+  };
 
   it("keeps its instance id, its runs and its outbox across a reopen, in order", async () => {
     const path = file();
@@ -122,11 +131,7 @@ describe("the bridge's state file", () => {
   });
 
   it("keeps the images a version-4 file says were offered, for the task's session whatever its id", () => {
-    const path = file();
-    new BridgeState(path).close();
-    const old = new Database(path);
-    old.exec("DROP TABLE task_sessions; INSERT INTO offered_images VALUES ('t1', 'a.png'); PRAGMA user_version = 4;");
-    old.close();
+    const path = fileAltered("DROP TABLE task_sessions; INSERT INTO offered_images VALUES ('t1', 'a.png'); PRAGMA user_version = 4;");
     const state = new BridgeState(path);
     assert.deepEqual([...state.offeredImages("t1", "s1")], ["a.png"]);
     state.imagesOffered("t1", "s1", []);
@@ -135,12 +140,7 @@ describe("the bridge's state file", () => {
   });
 
   it("refuses a file written by a newer bridge with a clear error, and leaves it as it was", () => {
-    const path = file();
-    new BridgeState(path).close();
-    const newer = new Database(path);
-    newer.pragma("user_version = 7");
-    newer.exec("CREATE TABLE later (x)");
-    newer.close();
+    const path = fileAltered("PRAGMA user_version = 7; CREATE TABLE later (x);");
     assert.throws(() => new BridgeState(path), (error: Error) => {
       assert.ok(error instanceof BridgeStartError);
       assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 5). Run that version, or give this one its own --state.`);
