@@ -1,16 +1,17 @@
 /**
- * The `bridge` command as users run it (`node bin/openclaw-groupchat.mjs bridge …` in a child
- * process), with a stand-in for OpenClaw's entry and a stand-in hub that notes what it is asked.
+ * The bridge as users run it (`node bin/openclaw-groupchat.mjs bridge …`, and `start`'s bridge, in a
+ * child process), with a stand-in for OpenClaw's entry and a stand-in hub that notes what it is asked.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { it } from "node:test";
+import { it, type TestContext } from "node:test";
 import { promisify } from "node:util";
+import { runtimePaths } from "../../src/bridge/runtime.ts";
 import { BIN, stop } from "../support/cli.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -42,19 +43,51 @@ async function writerOnceRead(fifo: string, gaveUp: () => string | null): Promis
   }
 }
 
+/**
+ * A managed gateway's state dir whose identity file (gateway.json) is a FIFO: the bridge's start blocks reading it
+ * until `signalMidStart` writes it, so a signal sent meanwhile surely comes mid-start (after the state file, before
+ * the gateway), without racing a timer. The gateway is a stand-in that notes its pid, should it ever run.
+ */
+async function heldGatewayState(context: TestContext, stateDir: string): Promise<{
+  env: NodeJS.ProcessEnv;
+  gatewayRan: () => boolean;
+  signalMidStart: (child: ChildProcess, output: () => string) => Promise<void>;
+}> {
+  const dir = tempDir("gc-stand-in-");
+  const ran = join(dir, "gateway-ran");
+  // Named like OpenClaw's entry.
+  const entry = join(dir, "openclaw-stand-in.mjs");
+  writeFileSync(entry, `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(ran)}, String(process.pid));\nsetInterval(() => {}, 1000);\n`);
+  mkdirSync(stateDir, { recursive: true });
+  const identity = join(stateDir, "gateway.json");
+  await run("mkfifo", [identity]);
+  context.after(() => {
+    // Had the stand-in run (the old start spawned it after the signal), it goes too.
+    if (existsSync(ran)) try { process.kill(Number(readFileSync(ran, "utf8")), "SIGKILL"); } catch { /* gone */ }
+  });
+  return {
+    env: { OPENCLAW_NODE: process.execPath, OPENCLAW_ENTRY: entry },
+    gatewayRan: () => existsSync(ran),
+    signalMidStart: async (child, output) => {
+      const writer = await writerOnceRead(identity, () => (child.exitCode !== null ? `it exited (${child.exitCode}):\n${output()}` : null));
+      child.kill("SIGTERM");
+      writeSync(writer, JSON.stringify({ port: 9, token: "stand-in" }));
+      closeSync(writer);
+    },
+  };
+}
+
+/** Collects a child's output, both streams. */
+function collect(child: ChildProcess): () => string {
+  let output = "";
+  for (const stream of [child.stdout!, child.stderr!]) stream.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return () => output;
+}
+
 it("a SIGTERM while the bridge starts (before it starts its managed gateway) stops it there: exit 0, no gateway started, no run asked for", { timeout: 60_000 }, async (context) => {
   const dir = tempDir("gc-bridge-cli-");
   const stateDir = join(dir, "openclaw");
-  mkdirSync(stateDir);
-  const ran = join(dir, "gateway-ran");
-  // Named like OpenClaw's entry; notes its pid, should it ever run.
-  const entry = join(dir, "openclaw-stand-in.mjs");
-  const script = `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(ran)}, String(process.pid));\nsetInterval(() => {}, 1000);\n`;
-  writeFileSync(entry, script);
-  // The managed gateway's identity file a FIFO: the start blocks reading it until the test writes it, so the
-  // signal surely comes mid-start (after the state file, before the gateway), without racing a timer.
-  const identity = join(stateDir, "gateway.json");
-  await run("mkfifo", [identity]);
+  const held = await heldGatewayState(context, stateDir);
   const hub = await standInHub();
   context.after(() => void hub.server.close());
   const child = spawn(process.execPath, [
@@ -62,26 +95,43 @@ it("a SIGTERM while the bridge starts (before it starts its managed gateway) sto
     "--state", join(dir, "bridge.sqlite"), "--workdir", join(dir, "tasks"), "--metrics", "off", "--log-format", "json", "--no-status-line",
   ], {
     cwd: dir, stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH, HOME: dir, GROUPCHAT_AGENT_TOKEN: "gca_test", GROUPCHAT_API_URL: hub.apiUrl, OPENCLAW_NODE: process.execPath, OPENCLAW_ENTRY: entry },
+    env: { PATH: process.env.PATH, HOME: dir, GROUPCHAT_AGENT_TOKEN: "gca_test", GROUPCHAT_API_URL: hub.apiUrl, ...held.env },
   });
-  context.after(async () => {
-    await stop(child);
-    // Had the stand-in gateway run (the old start spawned it after the signal), it goes too.
-    if (existsSync(ran)) try { process.kill(Number(readFileSync(ran, "utf8")), "SIGKILL"); } catch { /* gone */ }
-  });
-  let output = "";
-  for (const stream of [child.stdout!, child.stderr!]) stream.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  context.after(() => stop(child));
+  const output = collect(child);
   const exited = once(child, "exit");
 
-  const writer = await writerOnceRead(identity, () => (child.exitCode !== null ? `the bridge exited (${child.exitCode}):\n${output}` : null));
-  child.kill("SIGTERM");
-  writeSync(writer, JSON.stringify({ port: 9, token: "stand-in" }));
-  closeSync(writer);
+  await held.signalMidStart(child, output);
 
-  assert.deepEqual(await exited, [0, null], output);
-  assert.doesNotMatch(output, /started the OpenClaw gateway|bridge started/);
-  assert.match(output, /SIGTERM: stopped while starting/);
-  assert.equal(existsSync(ran), false, "the gateway never ran");
+  assert.deepEqual(await exited, [0, null], output());
+  assert.doesNotMatch(output(), /started the OpenClaw gateway|bridge started/);
+  assert.match(output(), /SIGTERM: stopped while starting/);
+  assert.equal(held.gatewayRan(), false, "the gateway never ran");
   assert.equal(existsSync(join(stateDir, "gateway.pid")), false);
   assert.deepEqual(hub.asked, []);
+});
+
+it("start stopped by a SIGTERM while its bridge starts starts no gateway, closes its hub and exits 0", {
+  timeout: 60_000, skip: !runtimePaths().installed && "OpenClaw is not installed under runtime/ (start runs no bridge then)",
+}, async (context) => {
+  const dir = tempDir("gc-start-cli-");
+  const data = join(dir, "hub");
+  // Where `start` keeps its bridge's managed gateway for a data dir named "hub".
+  const held = await heldGatewayState(context, join(dir, "bridge", "openclaw"));
+  const child = spawn(process.execPath, [BIN, "start", "--data", data, "--port", "0", "--openclaw-config", join(dir, "openclaw.json")], {
+    cwd: dir, stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: process.env.PATH, HOME: dir, GROUPCHAT_BRIDGE_METRICS: "off", GROUPCHAT_LOG_FORMAT: "json", ...held.env },
+  });
+  context.after(() => stop(child));
+  const output = collect(child);
+  const exited = once(child, "exit");
+
+  await held.signalMidStart(child, output);
+
+  assert.deepEqual(await exited, [0, null], output());
+  assert.match(output(), /GroupChat hub: /);
+  assert.doesNotMatch(output(), /started the OpenClaw gateway|OpenClaw bridge:/);
+  assert.equal(held.gatewayRan(), false, "the gateway never ran");
+  // The hub closed in order: its WAL folded back into the database.
+  assert.deepEqual(readdirSync(data).filter((f) => f.startsWith("hub.sqlite")), ["hub.sqlite"]);
 });
