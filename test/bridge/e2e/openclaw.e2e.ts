@@ -405,6 +405,8 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     b = await startTestBridge(t, {
       flags: { openclaw: "managed", "openclaw-config": join(dir, "openclaw.json"), "openclaw-state": join(dir, "managed") },
       env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir, TMPDIR: dir },
+      // OpenClaw's CLI, asked after a model failure, can take longer than the bridge waits on a busy machine.
+      deps: { modelCheck: { timeoutMs: 120_000 } },
     });
   });
   after(async () => {
@@ -412,6 +414,16 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     await t?.close();
     await model?.close();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  });
+
+  it("a run delegated before a model is set ends with an error that says where to set one", async () => {
+    await until("the gateway is up", async () => b.bridge.gatewayState === "connected");
+    const run = await delegate(t, "Before a model", "Anything [plain]");
+    await b.events.until(() => b.ids("failed").includes(run.runId) || b.ids("finished").includes(run.runId));
+    const detail = await ownerView(t, run.runId);
+    assert.equal(detail.status, "ERROR");
+    const said = commentsOf(detail).at(-1)!;
+    assert.ok(said.includes(`No model is set: set agents.defaults.model.primary in ${join(dir, "openclaw.json")}`), said);
   });
 
   it("a model set in OpenClaw's config while the bridge runs is used by the next run, with no restart (as start and the README say)", async () => {
