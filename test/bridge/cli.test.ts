@@ -44,30 +44,46 @@ async function writerOnceRead(fifo: string, gaveUp: () => string | null): Promis
 }
 
 /**
+ * A stand-in for OpenClaw's entry (named like it), in both its parts: the gateway, and the CLI that reads the
+ * config, which never answers here. Each notes its pid; whatever ran is killed after the test.
+ */
+function standIn(context: TestContext): { env: NodeJS.ProcessEnv; pidOf: (part: "cli" | "gateway") => number | null } {
+  const dir = tempDir("gc-stand-in-");
+  const entry = join(dir, "openclaw-stand-in.mjs");
+  writeFileSync(entry, `import { renameSync, writeFileSync } from "node:fs";\n`
+    + `const noted = ${JSON.stringify(dir)} + (process.argv.includes("config") ? "/cli-ran" : "/gateway-ran");\n`
+    // Written whole, then renamed: the test never reads it half-written.
+    + "writeFileSync(noted + '.tmp', String(process.pid));\nrenameSync(noted + '.tmp', noted);\n"
+    + "setInterval(() => {}, 1000);\n");
+  const pidOf = (part: "cli" | "gateway") => (existsSync(join(dir, `${part}-ran`)) ? Number(readFileSync(join(dir, `${part}-ran`), "utf8")) : null);
+  context.after(() => {
+    for (const pid of [pidOf("cli"), pidOf("gateway")]) if (alive(pid)) process.kill(pid!, "SIGKILL");
+  });
+  return { env: { OPENCLAW_NODE: process.execPath, OPENCLAW_ENTRY: entry }, pidOf };
+}
+
+/** Running (not a zombie left for its new parent to reap). */
+function alive(pid: number | null): boolean {
+  // Never a pid of 0 or less, which would signal a whole process group.
+  if (pid === null || !(pid > 0)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A managed gateway's state dir whose identity file (gateway.json) is a FIFO: the bridge's start blocks reading it
  * until `signalMidStart` writes it, so a signal sent meanwhile surely comes mid-start (after the state file, before
- * the gateway), without racing a timer. The gateway is a stand-in that notes its pid, should it ever run.
+ * the gateway), without racing a timer.
  */
-async function heldGatewayState(context: TestContext, stateDir: string): Promise<{
-  env: NodeJS.ProcessEnv;
-  gatewayRan: () => boolean;
-  signalMidStart: (child: ChildProcess, output: () => string) => Promise<void>;
-}> {
-  const dir = tempDir("gc-stand-in-");
-  const ran = join(dir, "gateway-ran");
-  // Named like OpenClaw's entry.
-  const entry = join(dir, "openclaw-stand-in.mjs");
-  writeFileSync(entry, `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(ran)}, String(process.pid));\nsetInterval(() => {}, 1000);\n`);
+async function heldGatewayState(stateDir: string): Promise<{ signalMidStart: (child: ChildProcess, output: () => string) => Promise<void> }> {
   mkdirSync(stateDir, { recursive: true });
   const identity = join(stateDir, "gateway.json");
   await run("mkfifo", [identity]);
-  context.after(() => {
-    // Had the stand-in run (the old start spawned it after the signal), it goes too.
-    if (existsSync(ran)) try { process.kill(Number(readFileSync(ran, "utf8")), "SIGKILL"); } catch { /* gone */ }
-  });
   return {
-    env: { OPENCLAW_NODE: process.execPath, OPENCLAW_ENTRY: entry },
-    gatewayRan: () => existsSync(ran),
     signalMidStart: async (child, output) => {
       const writer = await writerOnceRead(identity, () => (child.exitCode !== null ? `it exited (${child.exitCode}):\n${output()}` : null));
       child.kill("SIGTERM");
@@ -87,7 +103,8 @@ function collect(child: ChildProcess): () => string {
 it("a SIGTERM while the bridge starts (before it starts its managed gateway) stops it there: exit 0, no gateway started, no run asked for", { timeout: 60_000 }, async (context) => {
   const dir = tempDir("gc-bridge-cli-");
   const stateDir = join(dir, "openclaw");
-  const held = await heldGatewayState(context, stateDir);
+  const openclaw = standIn(context);
+  const held = await heldGatewayState(stateDir);
   const hub = await standInHub();
   context.after(() => void hub.server.close());
   const child = spawn(process.execPath, [
@@ -95,7 +112,7 @@ it("a SIGTERM while the bridge starts (before it starts its managed gateway) sto
     "--state", join(dir, "bridge.sqlite"), "--workdir", join(dir, "tasks"), "--metrics", "off", "--log-format", "json", "--no-status-line",
   ], {
     cwd: dir, stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH, HOME: dir, GROUPCHAT_AGENT_TOKEN: "gca_test", GROUPCHAT_API_URL: hub.apiUrl, ...held.env },
+    env: { PATH: process.env.PATH, HOME: dir, GROUPCHAT_AGENT_TOKEN: "gca_test", GROUPCHAT_API_URL: hub.apiUrl, ...openclaw.env },
   });
   context.after(() => stop(child));
   const output = collect(child);
@@ -106,7 +123,7 @@ it("a SIGTERM while the bridge starts (before it starts its managed gateway) sto
   assert.deepEqual(await exited, [0, null], output());
   assert.doesNotMatch(output(), /started the OpenClaw gateway|bridge started/);
   assert.match(output(), /SIGTERM: stopped while starting/);
-  assert.equal(held.gatewayRan(), false, "the gateway never ran");
+  assert.equal(openclaw.pidOf("gateway"), null, "the gateway never ran");
   assert.equal(existsSync(join(stateDir, "gateway.pid")), false);
   assert.deepEqual(hub.asked, []);
 });
@@ -117,10 +134,11 @@ it("start stopped by a SIGTERM while its bridge starts starts no gateway, closes
   const dir = tempDir("gc-start-cli-");
   const data = join(dir, "hub");
   // Where `start` keeps its bridge's managed gateway for a data dir named "hub".
-  const held = await heldGatewayState(context, join(dir, "bridge", "openclaw"));
+  const openclaw = standIn(context);
+  const held = await heldGatewayState(join(dir, "bridge", "openclaw"));
   const child = spawn(process.execPath, [BIN, "start", "--data", data, "--port", "0", "--openclaw-config", join(dir, "openclaw.json")], {
     cwd: dir, stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH, HOME: dir, GROUPCHAT_BRIDGE_METRICS: "off", GROUPCHAT_LOG_FORMAT: "json", ...held.env },
+    env: { PATH: process.env.PATH, HOME: dir, GROUPCHAT_BRIDGE_METRICS: "off", GROUPCHAT_LOG_FORMAT: "json", ...openclaw.env },
   });
   context.after(() => stop(child));
   const output = collect(child);
@@ -131,7 +149,35 @@ it("start stopped by a SIGTERM while its bridge starts starts no gateway, closes
   assert.deepEqual(await exited, [0, null], output());
   assert.match(output(), /GroupChat hub: /);
   assert.doesNotMatch(output(), /started the OpenClaw gateway|OpenClaw bridge:/);
-  assert.equal(held.gatewayRan(), false, "the gateway never ran");
+  assert.equal(openclaw.pidOf("gateway"), null, "the gateway never ran");
   // The hub closed in order: its WAL folded back into the database.
   assert.deepEqual(readdirSync(data).filter((f) => f.startsWith("hub.sqlite")), ["hub.sqlite"]);
+});
+
+it("start stopped by a SIGTERM while OpenClaw's CLI reads its config ends that CLI and the gateway, says nothing of the model, and exits 0", {
+  timeout: 60_000, skip: !runtimePaths().installed && "OpenClaw is not installed under runtime/ (start runs no bridge then)",
+}, async (context) => {
+  const dir = tempDir("gc-start-cli-");
+  const config = join(dir, "openclaw.json");
+  writeFileSync(config, "{}");
+  const openclaw = standIn(context);
+  const child = spawn(process.execPath, [BIN, "start", "--data", join(dir, "hub"), "--port", "0", "--openclaw-config", config], {
+    cwd: dir, stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: process.env.PATH, HOME: dir, GROUPCHAT_BRIDGE_METRICS: "off", GROUPCHAT_LOG_FORMAT: "json", ...openclaw.env },
+  });
+  context.after(() => stop(child));
+  const output = collect(child);
+  const exited = once(child, "exit");
+
+  while (openclaw.pidOf("cli") === null) {
+    if (child.exitCode !== null) throw new Error(`start exited (${child.exitCode}):\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  child.kill("SIGTERM");
+
+  assert.deepEqual(await exited, [0, null], output());
+  assert.match(output(), /OpenClaw bridge: /);
+  assert.doesNotMatch(output(), /OpenClaw model|no model to use yet|Delegate a task/);
+  assert.equal(alive(openclaw.pidOf("cli")), false, "the CLI was ended");
+  assert.equal(alive(openclaw.pidOf("gateway")), false, "the gateway was stopped");
 });

@@ -86,16 +86,19 @@ export async function startCommand(args: string[]): Promise<number> {
   const o = bridgeConfig.openclaw;
   console.log(`\nOpenClaw bridge: agent "OpenClaw Bot" ↔ ${o.mode === "managed" ? `a managed OpenClaw gateway (state in ${o.stateDir}; log ${join(o.stateDir, "gateway.log")})` : o.gatewayUrl}`);
   if (bridge.metricsUrl) console.log(`Metrics: ${bridge.metricsUrl}`);
-  const model = await checkModel(bridgeConfig);
-  if (model.ok) console.log(`OpenClaw model: ${model.detail.replace(/^primary model /, "")} (from ${o.configPath})`);
-  else {
-    console.log(`\nOpenClaw has no model to use yet (${model.detail}).`);
-    console.log(`  ${model.fix}`);
-    // OpenClaw reloads its config file when it changes: the next run uses the model, no restart (an env key needs one).
-    console.log("  Runs delegated before that end with an error that says so; the next run after you set it uses it (no restart).");
+  // OpenClaw's CLI reads the config (seconds): a signal meanwhile ends it, and start stops without a word more.
+  const model = await checkModel(bridgeConfig, process.env, shutdown.signal);
+  if (!shutdown.signal.aborted) {
+    if (model.ok) console.log(`OpenClaw model: ${model.detail.replace(/^primary model /, "")} (from ${o.configPath})`);
+    else {
+      console.log(`\nOpenClaw has no model to use yet (${model.detail}).`);
+      console.log(`  ${model.fix}`);
+      // OpenClaw reloads its config file when it changes: the next run uses the model, no restart (an env key needs one).
+      console.log("  Runs delegated before that end with an error that says so; the next run after you set it uses it (no restart).");
+    }
+    console.log("\nDelegate a task to \"OpenClaw Bot\" in the web UI. Press Ctrl+C to stop (twice to force).");
+    statusLine?.start();
   }
-  console.log("\nDelegate a task to \"OpenClaw Bot\" in the web UI. Press Ctrl+C to stop (twice to force).");
-  statusLine?.start();
   const code = await stopOnRequest(shutdown, bridge, log, statusLine);
   if (code !== 0) {
     // The bridge stopped by itself: OpenClaw Bot's token was rotated or the agent deleted, most likely in this
