@@ -69,6 +69,19 @@ describe("a task's images, one at a time", () => {
     assert.equal((await t.owner(other.ownerToken, "GET", `/tasks/${theirs.id}`)).body.images.length, 1);
   });
 
+  it("a whole list of images (PATCH, or a new task) naming one URL twice is refused with 400 naming it, and changes nothing", async () => {
+    const task = await createTask(t, { images: [{ url: url("kept"), name: "Kept" }] });
+    const twice = [{ url: url("dup"), name: "One" }, { url: url("other"), name: "" }, { url: url("dup"), name: "Two" }];
+    assertError(await owner("PATCH", `/tasks/${task.id}`, { images: twice, title: "Renamed" }), 400,
+      `images names ${url("dup")} more than once`);
+    const unchanged = (await owner("GET", `/tasks/${task.id}`)).body;
+    assert.deepEqual(unchanged.images, [{ url: url("kept"), name: "Kept" }]);
+    assert.equal(unchanged.title, task.title);
+    assertError(await owner("POST", "/tasks", { projectId: task.projectId, title: "New", images: twice }), 400,
+      `images names ${url("dup")} more than once`);
+    assertStatus(await owner("PATCH", `/tasks/${task.id}`, { images: twice.slice(0, 2) }), 200);
+  });
+
   it("images added by several people at the same time all land, and removals at the same time each take theirs", async () => {
     const task = await createTask(t);
     const path = `/tasks/${task.id}/images`;

@@ -62,7 +62,9 @@ export const ProjectPatchBody = Type.Object({
 // Web addresses only: a task's images become links in the UI and lines in an agent's prompt (no javascript:, file:, data:).
 const ImageUrl = Type.String({ minLength: 1, maxLength: 2048, pattern: "^https?://[^\\s]+$" });
 const ImageItem = Type.Object({ url: ImageUrl, name: Type.String({ maxLength: 500 }) }, { additionalProperties: false });
-const Images = Type.Array(ImageItem, { maxItems: 50 });
+const Images = Type.Array(ImageItem, {
+  maxItems: 50, description: "The task's whole list of images, each URL at most once (a list naming one twice is refused with 400)",
+});
 export const AddImagesBody = Type.Object({
   images: Type.Array(Type.Union([ImageUrl, ImageItem]), {
     maxItems: 50,

@@ -28,13 +28,27 @@ function checkTitle(title: string): string {
   return title.trim();
 }
 
+/**
+ * A whole list of images (create, or PATCH's replace) names each URL once: the task's images are
+ * keyed by URL (`DELETE /tasks/:id/images?url=` takes one off), so a list naming one twice is
+ * refused rather than quietly shortened. `POST /tasks/:id/images` appends, and leaves one out instead.
+ */
+function checkImages(images: Image[]): Image[] {
+  const seen = new Set<string>();
+  for (const image of images) {
+    if (seen.has(image.url)) throw badRequest(`images names ${image.url} more than once`);
+    seen.add(image.url);
+  }
+  return images;
+}
+
 export async function createTask(w: Write, user: UserPrincipal, input: NewTask): Promise<Task> {
   const project = await userProjectToWrite(w.sql, user, input.projectId);
   const id = newId("task", w.now);
   await insertTask(w.sql, {
     id, workspace_id: project.workspace_id, project_id: project.id, title: checkTitle(input.title),
     description: input.description ?? "", status: "todo", due_date: input.dueDate ?? null,
-    images: JSON.stringify(input.images ?? []), creator_id: user.userId, owner_id: user.userId,
+    images: JSON.stringify(checkImages(input.images ?? [])), creator_id: user.userId, owner_id: user.userId,
     created_at: w.now, updated_at: w.now,
   });
   await nameUploads(w, id, "images", (input.images ?? []).map((image) => image.url));
@@ -61,7 +75,7 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
   if (edit.title !== undefined) patch.title = checkTitle(edit.title);
   if (edit.description !== undefined) patch.description = edit.description;
   if (edit.dueDate !== undefined) patch.due_date = edit.dueDate;
-  if (edit.images !== undefined) patch.images = JSON.stringify(edit.images);
+  if (edit.images !== undefined) patch.images = JSON.stringify(checkImages(edit.images));
   if (edit.projectId !== undefined && edit.projectId !== task.project_id) {
     const project = await userProjectToWrite(w.sql, user, edit.projectId);
     if (project.workspace_id !== task.workspace_id) throw badRequest("projectId must be a project of the task's workspace");
