@@ -3,7 +3,7 @@ import addFormats from "ajv-formats";
 import Fastify, { LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { IsOptional } from "typebox";
-import { HubError } from "../errors.ts";
+import { HubError, unavailable } from "../errors.ts";
 import { UNMATCHED, type HubMetrics } from "../metrics/hub-metrics.ts";
 import type { App, HttpDeps } from "./deps.ts";
 import { clientErrorHandler, errorHandler } from "./errors.ts";
@@ -42,7 +42,8 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
     // one line a request may log (a 500) names its reqId itself.
     childLoggerFactory: (logger) => logger,
     forceCloseConnections: true,
-    return503OnClosing: true,
+    // Fastify's own 503 while closing has a body of its own and no Retry-After: the hook below answers instead.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 200 },
     clientErrorHandler,
     // The router's own rejections (an over-long id, a malformed URL) get the same `{ error }` bodies; a page
@@ -87,6 +88,19 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
       done();
     });
   }
+
+  // A request that reaches the router once close() began (one sent on a kept-alive connection before
+  // the connections are ended) is refused like any 503: `{ error }`, Retry-After, and the connection closed.
+  let closing = false;
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook("onRequest", (_request, reply, done) => {
+    if (!closing) return done();
+    reply.header("connection", "close");
+    done(unavailable("The hub is shutting down; try again shortly", 2));
+  });
 
   const openapi = new OpenApiCollector();
   app.addHook("onRoute", openapi.onRoute);
