@@ -16,7 +16,7 @@ import { assertStatus, createTask, delegateTo, runIn } from "../support/api.ts";
 import { cli, serve, spawnHub, stop } from "../support/cli.ts";
 import { request, startTestHub, type TestHub } from "../support/hub.ts";
 import { tempDir } from "../support/temp.ts";
-import { Recorder, stockClient } from "../realtime/support.ts";
+import { RawSync, Recorder, stockClient } from "../realtime/support.ts";
 
 type Labels = Record<string, string>;
 
@@ -160,6 +160,21 @@ describe("the hub's metrics, with --metrics-port", () => {
     }
     for (let i = 0; i < 100 && valueOf(await scrape(t), "groupchat_hub_realtime_sockets") !== 0; i++) await sleep(20);
     assert.equal(valueOf(await scrape(t), "groupchat_hub_realtime_sockets"), 0);
+  });
+
+  it("count the real-time sockets turned away past --sync-max-connections", async () => {
+    const full = await startTestHub({ metricsPort: "0", syncMaxConnections: "1" });
+    const open = await RawSync.open(full.baseUrl);
+    try {
+      assert.equal(valueOf(await scrape(full), "groupchat_hub_realtime_sockets_refused_total"), 0);
+      for (let i = 0; i < 2; i++) assert.equal((await (await RawSync.open(full.baseUrl)).closed).code, 1013);
+      const text = await scrape(full);
+      assert.equal(valueOf(text, "groupchat_hub_realtime_sockets_refused_total"), 2);
+      assert.equal(valueOf(text, "groupchat_hub_realtime_sockets"), 1, "the served one alone is open");
+    } finally {
+      open.ws.terminate();
+      await full.close();
+    }
   });
 
   it("never show a token, an id, a title or anything a person or an agent wrote", async () => {

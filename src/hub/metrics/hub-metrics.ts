@@ -33,6 +33,7 @@ export class HubMetrics {
   private readonly duration: Histogram<"method" | "route">;
   private readonly transitions: Counter<"to">;
   private readonly expirations: Counter;
+  private readonly refusedSockets: Counter;
   private readonly commits: Histogram;
 
   constructor(gauges: HubGauges) {
@@ -53,6 +54,10 @@ export class HubMetrics {
     for (const to of RUN_STATUSES) this.transitions.inc({ to }, 0);
     this.expirations = new Counter({
       name: "groupchat_hub_reaper_expired_runs_total", help: "RUNNING runs the reaper ended because their agent stopped calling.", registers,
+    });
+    this.refusedSockets = new Counter({
+      name: "groupchat_hub_realtime_sockets_refused_total",
+      help: "Real-time sockets turned away (closed with 1013) because --sync-max-connections were open.", registers,
     });
     this.commits = new Histogram({
       name: "groupchat_hub_sqlite_commit_transactions", help: "Transactions that shared one SQLite COMMIT (group commit, writes on the HTTP thread); _count is the commits.",
@@ -99,6 +104,11 @@ export class HubMetrics {
   /** The reaper ended a run. */
   expired(): void {
     this.expirations.inc();
+  }
+
+  /** A real-time socket turned away for being past --sync-max-connections. */
+  turnedAway(): void {
+    this.refusedSockets.inc();
   }
 
   /** One SQLite COMMIT of `transactions` transactions. */

@@ -15,7 +15,7 @@ export { changeKey } from "./change-keys.ts";
 
 /** The sync server with every query the hub serves. */
 export function createSyncServer(
-  deps: { db: Reader; feed: ChangeFeed; clock?: () => number; log?: SyncLog },
+  deps: { db: Reader; feed: ChangeFeed; clock?: () => number; log?: SyncLog; onTurnedAway?: () => void },
   options: SyncServerOptions = {},
 ): SyncServer {
   const registry = defineOwnerQueries(defineAgentWebSocketQueries(new QueryRegistry()));

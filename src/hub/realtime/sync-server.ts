@@ -34,6 +34,8 @@ export interface SyncServerDeps {
   readonly registry: QueryRegistry;
   readonly clock?: () => number;
   readonly log?: SyncLog;
+  /** A socket turned away for being full (the hub counts them in its metrics). */
+  readonly onTurnedAway?: () => void;
 }
 
 export interface SyncServerOptions {
@@ -162,6 +164,7 @@ export class SyncServer {
   private turnAway(ws: WebSocket, warn: boolean): void {
     const { max } = this.limit;
     if (warn) this.log.warn({ limit: max }, `real-time sockets at the limit (${max}, --sync-max-connections): new ones are refused until some close`);
+    this.deps.onTurnedAway?.();
     this.turnedAway.add(ws);
     // A peer that does not finish the close handshake is not waited for.
     const giveUp = setTimeout(() => ws.terminate(), this.options.closeGraceMs).unref();
