@@ -58,9 +58,14 @@ export interface JobDeps {
 
 export interface Job {
   runId: string;
-  /** Settles (never rejects) when the job is over: ended, stopped or not claimed. */
+  /** Settles (never rejects) when the job is over: ended, stopped or not claimed, or let go (`letGo`). */
   done: Promise<void>;
   abort(reason: unknown): void;
+  /**
+   * Settles `done` now, without waiting for an executor that outlived its abort: the worker stops waiting for it
+   * (the executor's late result, or failure, is ignored, as after any abort).
+   */
+  letGo(): void;
   /** Ends the run; only the first call sends anything. */
   end(kind: "complete" | "error", body: string, extra?: EndExtra): Promise<void>;
   /** The final call's delivery, once begun; until then a promise that never settles. */
@@ -142,16 +147,19 @@ export function runJob(runId: string, deps: JobDeps): Job {
     return end("complete", summary, { stepCostUsd: result?.stepCostUsd, totalCostUsd: result?.totalCostUsd });
   };
 
-  const done = (async () => {
+  let letGo!: () => void;
+  const lettingGo = new Promise<void>((resolve) => (letGo = resolve));
+  const done = Promise.race([(async () => {
     if (!(await deps.claim(signal))) return;
     if (deps.graceOver()) return end("error", SHUTDOWN_MESSAGE);
     await execute();
-  })().catch((error: unknown) => deps.onError(error));
+  })().catch((error: unknown) => deps.onError(error)), lettingGo]);
 
   return {
     runId,
     done,
     abort: (reason) => controller.abort(reason),
+    letGo,
     end,
     ending: () => ending ?? new Promise<void>(() => {}),
     // An executor that ignores its abort must not hold up a final call that was already sent.

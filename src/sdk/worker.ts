@@ -68,6 +68,12 @@ export interface RunWorkerOptions {
   /** After the grace period, how long `stop` waits for the final calls. Default 10 s. */
   drainMs?: number;
   /**
+   * After a stop aborted a run's executor, how long its slot waits for the executor to settle. One that ignores its
+   * `signal` longer is let go (an `error` event says so): its slot takes the next run, so it cannot hold the worker
+   * up for good, and whatever it returns later is ignored. Default 30 s.
+   */
+  stopGraceMs?: number;
+  /**
    * A started run answering 404 is let go only once three re-reads of it, this long apart at first and twice as
    * long each time (up to 30 s), answer 404 too: one from something in front of the API must not abandon a live
    * run. Default 1 s.
@@ -97,6 +103,8 @@ export class RunWorker {
   readonly #halt = new AbortController();
   /** Adopted runs known to have been started by this worker before a restart. */
   readonly #started = new Set<string>();
+  /** The pending let-go timers of stopped runs whose executors have not settled yet (shutdown cancels them). */
+  readonly #lettingGo = new Set<() => void>();
 
   constructor(options: RunWorkerOptions) {
     this.#o = options;
@@ -159,6 +167,8 @@ export class RunWorker {
     }
     await this.#within(this.#o.drainMs ?? 10_000, [...this.#jobs.values()].map((job) => job.settled()));
     this.#halt.abort(new Error("The worker stopped"));
+    for (const cancel of this.#lettingGo) cancel();
+    this.#lettingGo.clear();
     this.#courier.close();
     this.#unsubscribe?.();
     await this.#o.source.close();
@@ -197,9 +207,25 @@ export class RunWorker {
     if (decision === "ignore") return;
     this.#emit({ type: "stopped", runId });
     if (decision === "abort") {
-      this.#jobs.get(runId)?.abort(new Error("The run was stopped"));
+      const job = this.#jobs.get(runId);
+      job?.abort(new Error("The run was stopped"));
       void this.#courier.drop(runId);
+      if (job) this.#letGoLater(job);
     }
+  }
+
+  /** A stopped run's executor that does not settle within `stopGraceMs` of its abort gives its slot up all the same. */
+  #letGoLater(job: Job): void {
+    const graceMs = this.#o.stopGraceMs ?? 30_000;
+    const cancel = this.#clock.setTimeout(() => {
+      this.#emit({ type: "error", runId: job.runId, error: new Error(`The executor of stopped run ${job.runId} ignored its abort for ${graceMs} ms; its slot takes the next run`) });
+      job.letGo();
+    }, graceMs);
+    this.#lettingGo.add(cancel);
+    void job.done.then(() => {
+      cancel();
+      this.#lettingGo.delete(cancel);
+    });
   }
 
   #pump(): void {

@@ -222,6 +222,33 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 300_0
     assert.deepEqual(agent.ids("finished"), []);
   });
 
+  it("lets go of a stopped run whose executor ignores its abort after stopGraceMs: the slot takes the next run, and nothing is posted for the stopped one", async () => {
+    const [stubborn] = await delegateMany(t, 1, "Ignores its stop");
+    const working = deferred();
+    let lateResult = false;
+    const agent = startAgent(t, async (run, ctx) => {
+      if (run.id !== stubborn) return { summary: "Next one done" };
+      working.resolve();
+      // Never looks at ctx.signal; settles only once the test is over (then its result must be ignored).
+      await new Promise<void>((resolve) => setTimeout(resolve, 3_000).unref());
+      lateResult = true;
+      ctx.progress("after the stop, ignored");
+      return { summary: "Too late" };
+    }, { worker: { concurrency: 1, stopGraceMs: 50 } });
+    agents.push(agent);
+    await working.promise;
+    await stopRun(t, stubborn!);
+    const [next] = await delegateMany(t, 1, "Waits for the slot");
+    await agent.events.until(() => agent.ids("finished").includes(next!));
+    const said = agent.events.events.find((e) => e.type === "error" && e.runId === stubborn);
+    assert.match(String((said as { error: unknown } | undefined)?.error), /ignored its abort for 50 ms; its slot takes the next run/);
+    const detail = await ownerView(t, stubborn!);
+    assert.equal(detail.status, "STOPPED");
+    assert.deepEqual(commentsOf(detail), ["Starting work on this now."]);
+    assert.equal(lateResult, false);
+    assert.deepEqual(agent.ids("stopped"), [stubborn]);
+  });
+
   it("a heartbeat's 404 for a run deleted under it lets that run go and keeps heartbeats on for the others", async () => {
     const { taskId, runId } = await delegatedRun(t, "Stopped and deleted");
     const beats: number[] = [];
