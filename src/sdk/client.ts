@@ -226,8 +226,10 @@ export class AgentApiClient {
     let text: string;
     let responseHeaders: Headers;
     try {
+      // No redirect is followed: fetch would drop the Authorization header on one to another origin (http → https
+      // included: every call a 401, the token blamed) and turn a POST into a GET. A 3xx is an error naming its Location.
       const response = await this.#fetch(this.#url(request), {
-        method: request.method, headers, signal,
+        method: request.method, headers, signal, redirect: "manual",
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
       });
       status = response.status;

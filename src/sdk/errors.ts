@@ -12,7 +12,7 @@ export const ERROR_CODES = [
   "rate_limited", // 429: slow down; `retryAfterMs` when the server said
   "server", // 5xx (and 408): the server failed; worth retrying
   "network", // no HTTP answer: connection refused or dropped, DNS, timeout
-  "bad_request", // 400 / 413 / 422 and other 4xx: the request itself is wrong
+  "bad_request", // 400 / 413 / 422 and other 4xx, and a 3xx (never followed): the request itself is wrong
   "aborted", // the caller's AbortSignal fired
   "invalid_response", // a 2xx whose body lacks what GroupChat documents
 ] as const;
@@ -75,8 +75,11 @@ export function errorFromResponse(
   const code = codeForStatus(httpStatus);
   const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   const detail = typeof fields.error === "string" ? fields.error : typeof body === "string" && body ? body.slice(0, 200) : null;
+  const location = httpStatus >= 300 && httpStatus < 400 ? headers.get("location") : null;
+  // The client follows no redirect (client.ts says why): the message says where to point it instead.
+  const said = location ? `redirected to ${location.slice(0, 500)}; the client follows no redirects, so set apiUrl to where it points` : detail;
   const runStatus = code === "conflict" && isRunStatus(fields.status) ? fields.status : null;
-  return new AgentApiError(code, `${what} failed with HTTP ${httpStatus}${detail ? `: ${detail}` : ""}`, {
+  return new AgentApiError(code, `${what} failed with HTTP ${httpStatus}${said ? `: ${said}` : ""}`, {
     httpStatus,
     runStatus,
     retryAfterMs: parseRetryAfter(headers.get("retry-after"), now),

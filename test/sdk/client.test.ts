@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { AgentApiClient } from "../../src/sdk/client.ts";
 import { AgentApiError } from "../../src/sdk/errors.ts";
@@ -103,6 +105,32 @@ describe("AgentApiClient against a real hub", () => {
     await assert.rejects(client.comment(runId, "   "), code("bad_request", (e) => e.httpStatus === 400));
     await assert.rejects(client.comment(runId, "x".repeat(1_100_000)), code("bad_request", (e) => e.httpStatus === 413));
     await client.complete(runId, { body: "ok" });
+  });
+
+  it("follows no redirect: a 3xx (an http:// URL sent on to https://, say) is a bad_request naming where it points, not a 401", async () => {
+    // Followed, a redirect to another origin drops the Authorization header (every call a 401, the token blamed)
+    // and turns a POST into a GET.
+    const redirector = createServer((req, res) => res.writeHead(301, { location: `${t.baseUrl}${req.url}` }).end());
+    await new Promise<void>((resolve) => redirector.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = redirector.address() as AddressInfo;
+      const redirected = new AgentApiClient({ token: t.creds.agentToken, apiUrl: `http://127.0.0.1:${port}/api/v1/agent` });
+      const { runId } = await delegatedRun(t, "Behind a redirect");
+      await client.start(runId);
+      for (const [call, path] of [[() => redirected.me(), "/me"], [() => redirected.comment(runId, "Lost on the way"), `/runs/${runId}/comment`]] as const) {
+        await assert.rejects(call(), (e: unknown) => {
+          assert.ok(e instanceof AgentApiError);
+          assert.equal(e.code, "bad_request");
+          assert.equal(e.httpStatus, 301);
+          assert.ok(e.message.includes(`redirected to ${t.apiUrl}${path}; the client follows no redirects, so set apiUrl to where it points`), e.message);
+          return true;
+        });
+      }
+      assert.deepEqual(commentsOf(await ownerView(t, runId)), []);
+    } finally {
+      redirector.closeAllConnections();
+      redirector.close();
+    }
   });
 
   it("aborts a call when the caller's signal fires", async () => {
