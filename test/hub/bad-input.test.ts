@@ -208,7 +208,7 @@ describe("bad input", () => {
     assert.equal((await owner("GET", `/tasks/${made.body.id}`)).body.title, "a\uFFFDb");
   });
 
-  it("answers HTTP that cannot be parsed (400) and headers over the limit (431) with { error } too", async () => {
+  it("answers HTTP that cannot be parsed (400), headers over the limit (431) and an Expect it cannot meet (417) with { error } too", async () => {
     const raw = async (text: string) => {
       const socket = connect(Number(new URL(t.baseUrl).port), "127.0.0.1");
       socket.end(text);
@@ -221,6 +221,8 @@ describe("bad input", () => {
     assert.deepEqual(malformed, { status: 400, body: { error: "The request is not well-formed HTTP" } });
     const huge = await raw(`GET /api/v1/me HTTP/1.1\r\nHost: hub\r\nX-Big: ${"x".repeat(20_000)}\r\n\r\n`);
     assert.deepEqual(huge, { status: 431, body: { error: "The request's headers are too large" } });
+    const expecting = await raw("POST /api/v1/me HTTP/1.1\r\nHost: hub\r\nExpect: 100-banana\r\nContent-Length: 2\r\n\r\n{}");
+    assert.deepEqual(expecting, { status: 417, body: { error: "Expect: 100-banana is not supported (only 100-continue is)" } });
   });
 
   it("answers 404 for unknown ids on every route that takes one", async () => {

@@ -6,7 +6,7 @@ import { IsOptional } from "typebox";
 import { HubError, unavailable } from "../errors.ts";
 import { UNMATCHED, type HubMetrics } from "../metrics/hub-metrics.ts";
 import type { App, HttpDeps } from "./deps.ts";
-import { clientErrorHandler, errorHandler } from "./errors.ts";
+import { clientErrorHandler, errorHandler, expectationFailed } from "./errors.ts";
 import { OpenApiCollector } from "./openapi.ts";
 import { agentApi } from "./routes/agent-api.ts";
 import { ownerApi } from "./routes/owner-api.ts";
@@ -55,6 +55,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
       return errorHandler(error, request, reply);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.on("checkExpectation", expectationFailed);
   // Set below, once the static files are registered: frameworkErrors above needs it.
   let ui: UiHandler = (_request, reply) => reply.send();
 

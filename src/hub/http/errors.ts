@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { DatabaseUnavailable, InvalidText, MissingReference } from "../db/port.ts";
@@ -82,4 +83,14 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy(error);
+}
+
+/**
+ * An `Expect` header other than `100-continue`: Node answers 417 itself, with no body, unless the server has a
+ * `checkExpectation` listener, which this is, so the answer is `{ error }` like every other.
+ */
+export function expectationFailed(request: IncomingMessage, response: ServerResponse): void {
+  const body = JSON.stringify({ error: `Expect: ${String(request.headers.expect).slice(0, 100)} is not supported (only 100-continue is)` });
+  response.writeHead(417, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" });
+  response.end(body);
 }
