@@ -61,7 +61,8 @@ export interface RunWorkerOptions {
   /** Turns an executor's failure into the error the owner reads. */
   formatError?: (error: unknown) => string;
   /**
-   * Names this worker in its claims' idempotency keys (short, visible ASCII). Default: random per process. A bridge
+   * Names this worker in its claims' idempotency keys: 1 to 100 visible ASCII characters, or the constructor throws a
+   * RangeError. Default: random per process. A bridge
    * that keeps it across restarts gets its own lost `start` answered as a success, not a 409.
    */
   instanceId?: string;
@@ -110,6 +111,12 @@ export class RunWorker {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#instance = options.instanceId ?? randomUUID();
+    // Its claims' Idempotency-Key is `<instanceId>:start:<runId>`, which the API takes only as visible ASCII of at
+    // most 255 characters: one it refuses (400) would be every claim's, and one fetch cannot send (non-Latin-1)
+    // a "network error" asked again forever, so the agent would take no run at all. Said here, at once, instead.
+    if (!/^[\x21-\x7e]{1,100}$/.test(this.#instance)) {
+      throw new RangeError(`instanceId must be 1 to 100 visible ASCII characters (no spaces), not ${JSON.stringify(this.#instance.slice(0, 120))}`);
+    }
     this.#state = new WorkerState({ concurrency: options.concurrency ?? 4 });
     this.#courier = new Courier({
       api: options.client, outbox: options.outbox ?? new MemoryOutbox(), clock: this.#clock,

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { AgentApiClient } from "../../src/sdk/client.ts";
 import { AgentApiError } from "../../src/sdk/errors.ts";
 import { SHUTDOWN_MESSAGE } from "../../src/sdk/job.ts";
-import type { Executor, WorkerEvent } from "../../src/sdk/worker.ts";
+import { RunWorker, type Executor, type WorkerEvent } from "../../src/sdk/worker.ts";
 import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
 import { startAgent, type TestAgent } from "./support/agent.ts";
 import { FakeClock } from "./support/fake-clock.ts";
@@ -48,6 +48,19 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 300_0
       assert.equal(detail.stepCostUsd, 0.01);
       assert.deepEqual(runTransitions(detail), ["→PENDING", "PENDING→RUNNING", "RUNNING→FINISHED"]);
       assert.deepEqual(commentsOf(detail), ["Starting work on this now.", `Working on ${detail.taskTitle}`, `Did ${detail.taskTitle}`]);
+    }
+  });
+
+  it("refuses at once an instanceId the API could not take in an Idempotency-Key, instead of refusing every claim", () => {
+    const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl });
+    const source = { subscribe: () => () => {}, start: () => {}, close: async () => {} };
+    const executor: Executor = async () => ({ summary: "Done." });
+    for (const instanceId of ["my bridge", "\u673a\u5668", "x".repeat(101), ""]) {
+      assert.throws(() => new RunWorker({ client, source, executor, instanceId }),
+        (e: unknown) => e instanceof RangeError && e.message.startsWith("instanceId must be 1 to 100 visible ASCII characters (no spaces), not "), instanceId);
+    }
+    for (const instanceId of ["bridge-2f6c1d0e-5d3a-4b8e-9a57-0c1f2e3d4b5a", "x".repeat(100)]) {
+      assert.doesNotThrow(() => new RunWorker({ client, source, executor, instanceId }));
     }
   });
 
