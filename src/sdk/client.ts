@@ -198,6 +198,10 @@ export class AgentApiClient {
     const what = `${request.method} ${request.path}`;
     const policy = options.retry ? { ...this.#retry, ...options.retry } : this.#retry;
     const key = request.method === "POST" && request.keyed !== false ? (options.idempotencyKey ?? this.#newKey()) : undefined;
+    // One fetch cannot send (non-Latin-1) would fail as a "network" error, retried; one the API refuses, with a 400.
+    if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
+      throw new AgentApiError("bad_request", `${what} not sent: an Idempotency-Key is 1 to 255 visible ASCII characters (no spaces)`);
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#attempt(request, what, key, options);

@@ -133,6 +133,18 @@ describe("AgentApiClient against a real hub", () => {
     }
   });
 
+  it("refuses, unsent, an Idempotency-Key the API could not take, instead of reporting it as a network error and retrying", async () => {
+    const { runId } = await delegatedRun(t, "Bad keys");
+    await client.start(runId);
+    for (const idempotencyKey of ["two words", "\u673a\u5668", "k".repeat(256), ""]) {
+      await assert.rejects(client.comment(runId, "Never sent", { idempotencyKey }),
+        code("bad_request", (e) => e.httpStatus === null && e.message.endsWith("not sent: an Idempotency-Key is 1 to 255 visible ASCII characters (no spaces)")));
+    }
+    assert.deepEqual(commentsOf(await ownerView(t, runId)), []);
+    await client.comment(runId, "Sent", { idempotencyKey: "k".repeat(255) });
+    assert.deepEqual(commentsOf(await ownerView(t, runId)), ["Sent"]);
+  });
+
   it("aborts a call when the caller's signal fires", async () => {
     await assert.rejects(client.me({ signal: AbortSignal.abort() }), code("aborted"));
   });
