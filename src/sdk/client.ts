@@ -100,7 +100,7 @@ export class AgentApiClient {
   readonly #heartbeats: HeartbeatSupport;
 
   constructor(options: AgentApiClientOptions) {
-    if (!options.token) throw new TypeError("AgentApiClient needs a token");
+    checkToken(options.token, "AgentApiClient");
     this.apiUrl = options.apiUrl.replace(/\/+$/, "");
     this.#authorization = `Basic ${Buffer.from(`${options.token}:`).toString("base64")}`;
     this.#fetch = options.fetch ?? globalThis.fetch;
@@ -264,6 +264,15 @@ export class AgentApiClient {
     const search = params.size > 0 ? `?${params}` : "";
     return `${this.apiUrl}${request.path}${search}`;
   }
+}
+
+/**
+ * A `gca_` token has no whitespace: one with some (a line end read from a file with it) would get every call a 401
+ * that blames the token itself, so it is refused here, naming what is wrong with it.
+ */
+export function checkToken(token: string, who: string): void {
+  if (!token) throw new TypeError(`${who} needs a token`);
+  if (/\s/.test(token)) throw new TypeError(`${who}'s token has whitespace in it (a line end read from a file?); an agent token has none`);
 }
 
 const enc = encodeURIComponent;

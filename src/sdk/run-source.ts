@@ -8,7 +8,7 @@
  */
 import { ConvexClient, type ConvexClientOptions } from "convex/browser";
 import { anyApi } from "convex/server";
-import type { AgentApiClient } from "./client.ts";
+import { checkToken, type AgentApiClient } from "./client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { parseRun, type AgentRun } from "./parse.ts";
 
@@ -66,6 +66,7 @@ export class RunSource {
   #state: "new" | "started" | "closed" = "new";
 
   constructor(options: RunSourceOptions) {
+    checkToken(options.token, "RunSource");
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#intervals = { pollIntervalMs: options.pollIntervalMs ?? 5_000, reconcileIntervalMs: options.reconcileIntervalMs ?? 30_000 };

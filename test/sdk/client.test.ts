@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { AgentApiClient } from "../../src/sdk/client.ts";
 import { AgentApiError } from "../../src/sdk/errors.ts";
+import { RunSource } from "../../src/sdk/run-source.ts";
 import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
 import { commentsOf, ownerView, stopRun } from "./support/runs.ts";
 
@@ -143,6 +144,16 @@ describe("AgentApiClient against a real hub", () => {
     assert.deepEqual(commentsOf(await ownerView(t, runId)), []);
     await client.comment(runId, "Sent", { idempotencyKey: "k".repeat(255) });
     assert.deepEqual(commentsOf(await ownerView(t, runId)), ["Sent"]);
+  });
+
+  it("refuses a token with whitespace (a line end read from a file) when made, instead of a 401 at every call that blames the token", () => {
+    for (const token of [`${t.creds.agentToken}\n`, ` ${t.creds.agentToken}`]) {
+      assert.throws(() => new AgentApiClient({ token, apiUrl: t.apiUrl }),
+        new TypeError("AgentApiClient's token has whitespace in it (a line end read from a file?); an agent token has none"));
+      assert.throws(() => new RunSource({ client, token }),
+        new TypeError("RunSource's token has whitespace in it (a line end read from a file?); an agent token has none"));
+    }
+    assert.throws(() => new AgentApiClient({ token: "", apiUrl: t.apiUrl }), new TypeError("AgentApiClient needs a token"));
   });
 
   it("aborts a call when the caller's signal fires", async () => {

@@ -37,6 +37,8 @@ describe("bridge configuration", () => {
   it("says what is missing or wrong", () => {
     const cwd = tempDir("gc-cfg-");
     assert.throws(() => resolveBridgeConfig({}, { cwd, env: {} }), (e: Error) => e instanceof BridgeConfigError && /GROUPCHAT_AGENT_TOKEN/.test(e.message));
+    assert.throws(() => resolveBridgeConfig({ token: "gca_pasted\n" }, { cwd, env: base }),
+      new BridgeConfigError("GROUPCHAT_AGENT_TOKEN has whitespace in it (a line end copied with it?): an agent token has none"));
     assert.throws(() => resolveBridgeConfig({ grace: "soon" }, { cwd, env: base }), /--grace must be a duration/);
     // Seconds or milliseconds? A bare number is refused, not read as 1.8 s.
     assert.throws(() => resolveBridgeConfig({ "turn-timeout": "1800" }, { cwd, env: base }), /--turn-timeout must be a duration with its unit, like 5s, 30m or 2h, got "1800"/);
