@@ -86,6 +86,17 @@ describe("authentication", () => {
     }
   });
 
+  it("says a token sent to the other API is the other API's, instead of calling it invalid", async () => {
+    for (const authorization of [`Bearer ${t.creds.ownerToken}`, basic(`${t.creds.ownerToken}:`)]) {
+      assertError(await call("GET", "/me", authorization), 401,
+        "An owner token (gcp_) is for the owner API at /api/v1; the agent API at /api/v1/agent takes an agent token (gca_)");
+    }
+    for (const authorization of [`Bearer ${t.creds.agentToken}`, basic(`${t.creds.agentToken}:`)]) {
+      assertError(await request(`${t.baseUrl}/api/v1/me`, { headers: { authorization } }), 401,
+        "An agent token (gca_) is for the agent API at /api/v1/agent; this route takes an owner token (gcp_)");
+    }
+  });
+
   it("rejects the old token the moment the agent's token is rotated, and accepts the new one", async () => {
     const agent = await secondAgent(t, "Rotating Bot");
     assertStatus(await t.agent(agent.token, "GET", "/me"), 200);

@@ -6,10 +6,9 @@
  */
 import type { ChangeFeed } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
-import { hasPrefix, hashToken } from "../domain/tokens.ts";
-import { unauthorized } from "../errors.ts";
+import { hashToken } from "../domain/tokens.ts";
 import type { AgentPrincipal } from "../principal.ts";
-import { agentFromToken } from "./auth.ts";
+import { agentFromToken, checked } from "./auth.ts";
 
 const MAX_ENTRIES = 50_000;
 
@@ -26,8 +25,7 @@ export class AgentAuth {
   }
 
   async principal(token: string | null): Promise<AgentPrincipal> {
-    if (!token || !hasPrefix(token, "agent")) throw unauthorized();
-    const hash = hashToken(token);
+    const hash = hashToken(checked(token, "agent"));
     const cached = this.byHash.get(hash);
     if (cached) return cached;
     const epoch = this.epoch;

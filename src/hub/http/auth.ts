@@ -28,9 +28,16 @@ export function tokenFromHeader(header: string | undefined): string | null {
   return user || null;
 }
 
-function checked(token: string | null, kind: TokenKind): string {
-  if (!token || !hasPrefix(token, kind)) throw unauthorized();
-  return token;
+/** Said of the other API's token: "invalid" would send its holder to check a token that is fine, at the wrong address. */
+const OTHER_API: Record<"agent" | "owner", { other: TokenKind; message: string }> = {
+  agent: { other: "owner", message: "An owner token (gcp_) is for the owner API at /api/v1; the agent API at /api/v1/agent takes an agent token (gca_)" },
+  owner: { other: "agent", message: "An agent token (gca_) is for the agent API at /api/v1/agent; this route takes an owner token (gcp_)" },
+};
+
+export function checked(token: string | null, kind: "agent" | "owner"): string {
+  if (token && hasPrefix(token, kind)) return token;
+  const { other, message } = OTHER_API[kind];
+  throw token && hasPrefix(token, other) ? unauthorized(message) : unauthorized();
 }
 
 export async function agentFromToken(db: Reader, raw: string | null): Promise<AgentPrincipal> {
