@@ -13,6 +13,7 @@ import {
   type AgentActivity, type AgentProfile, type AgentRun, type AgentRunDetail, type AgentTask, type RunAck,
 } from "./parse.ts";
 import { HeartbeatSupport } from "./heartbeat-support.ts";
+import { callListener } from "./listener.ts";
 import { decideRetry, DEFAULT_RETRY_POLICY, type Random, type RetryPolicy } from "./retry.ts";
 import { linkedSignal } from "./signal.ts";
 import type { RunStatus } from "./run-state.ts";
@@ -187,11 +188,7 @@ export class AgentApiClient {
   }
 
   #tellHeartbeats(enabled: boolean): void {
-    try {
-      this.#onHeartbeats?.(enabled);
-    } catch (error) {
-      console.error("AgentApiClient onHeartbeats listener failed", error);
-    }
+    callListener(this.#onHeartbeats, [enabled], (error) => console.error("AgentApiClient onHeartbeats listener failed", error));
   }
 
   async #call<T>(request: Request<T>, options: CallOptions = {}): Promise<T> {
@@ -208,7 +205,8 @@ export class AgentApiClient {
       } catch (error) {
         const decision = decideRetry(error, attempt, policy, this.#random);
         if (!decision.retry) throw error;
-        this.#onRetry?.({ what, attempt, delayMs: decision.delayMs, error });
+        // A listener that fails must not fail the call.
+        callListener(this.#onRetry, [{ what, attempt, delayMs: decision.delayMs, error }], (failure) => console.error("AgentApiClient onRetry listener failed", failure));
         await sleep(this.#clock, decision.delayMs, options.signal).catch((reason: unknown) => {
           throw abortedError(reason, what);
         });

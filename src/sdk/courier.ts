@@ -17,6 +17,7 @@ import type { AgentApiClient, RunResult } from "./client.ts";
 import { sleep, systemClock, type Clock } from "./clock.ts";
 import { isAgentApiError, isMisrouted } from "./errors.ts";
 import type { Outbox, OutboxEntry, OutboxKind } from "./outbox.ts";
+import { callListener } from "./listener.ts";
 import { isEnded } from "./run-state.ts";
 import { backoffDelay, decideRetry, DEFAULT_RETRY_POLICY, type Random, type RetryPolicy } from "./retry.ts";
 
@@ -221,11 +222,7 @@ export class Courier {
 
   /** Calls a listener; one that throws must not stop the run's deliveries (its lane would never run again). */
   #tell<A extends unknown[]>(listener: ((...args: A) => void) | undefined, ...args: A): void {
-    try {
-      listener?.(...args);
-    } catch (error) {
-      console.error("Courier listener failed", error);
-    }
+    callListener(listener, args, (error) => console.error("Courier listener failed", error));
   }
 
   #checkIdle(): void {

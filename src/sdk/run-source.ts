@@ -10,6 +10,7 @@ import { ConvexClient, type ConvexClientOptions } from "convex/browser";
 import { anyApi } from "convex/server";
 import { checkToken, type AgentApiClient } from "./client.ts";
 import { systemClock, type Clock } from "./clock.ts";
+import { callListener } from "./listener.ts";
 import { parseRun, type AgentRun } from "./parse.ts";
 
 export type RunVia = "socket" | "poll";
@@ -182,18 +183,18 @@ export class RunSource {
   }
 
   #emit(event: RunSourceEvent): void {
+    // A throw here would land in the socket's message handler and kill a Node process. Every listener hears the
+    // event before any hears of a failure; an async listener's rejection is told when it comes.
     const failures: unknown[] = [];
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        // A throw here would land in the socket's message handler and kill a Node process.
-        failures.push(error);
-      }
-    }
-    for (const error of failures) {
-      if (event.type === "error") console.error("RunSource listener failed on an error event", error);
-      else this.#emit({ type: "error", error, via: "via" in event ? event.via : "socket" });
-    }
+    let delivering = true;
+    const failed = (error: unknown) => (delivering ? failures.push(error) : this.#listenerFailed(event, error));
+    for (const listener of this.#listeners) callListener(listener, [event], failed);
+    delivering = false;
+    for (const error of failures) this.#listenerFailed(event, error);
+  }
+
+  #listenerFailed(event: RunSourceEvent, error: unknown): void {
+    if (event.type === "error") console.error("RunSource listener failed on an error event", error);
+    else this.#emit({ type: "error", error, via: "via" in event ? event.via : "socket" });
   }
 }

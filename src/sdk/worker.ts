@@ -17,6 +17,7 @@ import { isAgentApiError, isMisrouted, isRefusal } from "./errors.ts";
 import { backoffDelay, decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { confirmGone } from "./gone.ts";
 import { startHeartbeat } from "./heartbeat.ts";
+import { callListener } from "./listener.ts";
 import { linkedSignal } from "./signal.ts";
 import { MemoryOutbox, type Outbox } from "./outbox.ts";
 import type { RunSource, RunSourceEvent } from "./run-source.ts";
@@ -380,10 +381,6 @@ export class RunWorker {
   }
 
   #emit(event: WorkerEvent): void {
-    try {
-      this.#o.onEvent?.(event);
-    } catch (error) {
-      console.error("RunWorker onEvent listener failed", error);
-    }
+    callListener(this.#o.onEvent, [event], (error) => console.error("RunWorker onEvent listener failed", error));
   }
 }

@@ -51,6 +51,35 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 300_0
     }
   });
 
+  it("lives on through async listeners that reject (onEvent, onRetry, a run source's subscriber): each failure is logged, the run finishes", async (ctx) => {
+    const logged: string[] = [];
+    ctx.mock.method(console, "error", (label: unknown) => void logged.push(String(label)));
+    const events = new EventLog<WorkerEvent>();
+    // One 503 first, so the client retries (and tells onRetry) once.
+    const proxy = await startFlakyProxy(t.baseUrl, "/api/v1/agent", ["503"]);
+    try {
+      const client = new AgentApiClient({
+        token: t.creds.agentToken, apiUrl: proxy.url, retry: { baseDelayMs: 1, maxDelayMs: 10 },
+        onRetry: async () => { throw new Error("onRetry's own failure"); },
+      });
+      const agent = startAgent(t, async () => ({ summary: "Done despite the listeners" }), {
+        client,
+        worker: { onEvent: async (event) => { events.push(event); throw new Error("onEvent's own failure"); } },
+      });
+      agents.push(agent);
+      agent.source.subscribe(async () => { throw new Error("a subscriber's own failure"); });
+      const [runId] = await delegateMany(t, 1, "Async listeners");
+      await events.until(() => events.events.some((e) => e.type === "finished" && e.runId === runId));
+      assert.equal((await ownerView(t, runId!)).status, "FINISHED");
+      // The source tells its subscribers of the subscriber's failure as an error event (which fails again: logged).
+      for (const label of ["RunWorker onEvent listener failed", "AgentApiClient onRetry listener failed", "RunSource listener failed on an error event"]) {
+        assert.ok(logged.includes(label), `${label} in ${JSON.stringify([...new Set(logged)])}`);
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("refuses at once an instanceId the API could not take in an Idempotency-Key, instead of refusing every claim", () => {
     const client = new AgentApiClient({ token: t.creds.agentToken, apiUrl: t.apiUrl });
     const source = { subscribe: () => () => {}, start: () => {}, close: async () => {} };
