@@ -262,11 +262,9 @@ describe("the sync server's edges", () => {
     const { port } = new URL(baseUrl);
     const upgrade = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    const polite = connect({ host: "127.0.0.1", port: Number(port) });
-    polite.write(upgrade("/elsewhere"));
-    const [answer] = (await once(polite, "data")) as [Buffer];
-    assert.match(answer.toString(), /^HTTP\/1\.1 404 Not Found/);
-    polite.destroy();
+    const answer = await upgradeAnswer(baseUrl, "/elsewhere");
+    assert.match(answer, /^HTTP\/1\.1 404 Not Found\r\n/);
+    assert.deepEqual(JSON.parse(answer.split("\r\n\r\n")[1]!), { error: "No real-time endpoint at this path" });
     // Each reset lands while the hub writes its 404: an unheard error on that socket would end the process.
     for (let i = 0; i < 60; i++) {
       const rude = connect({ host: "127.0.0.1", port: Number(port) });
@@ -384,3 +382,14 @@ describe("a client that asks for much", () => {
     }
   });
 });
+
+/** What the server answers a WebSocket upgrade to `path` with, read until it closes the connection. */
+async function upgradeAnswer(baseUrl: string, path: string): Promise<string> {
+  const socket = connect({ host: "127.0.0.1", port: Number(new URL(baseUrl).port) });
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
+    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  const chunks: Buffer[] = [];
+  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+  await once(socket, "close");
+  return Buffer.concat(chunks).toString();
+}
