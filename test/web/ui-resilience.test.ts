@@ -91,6 +91,31 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     assert.equal(await sideways(), 0, "the Agents page fits the window");
   });
 
+  it("on a phone (375 px) the header wraps between its links and the board's name sits on its own line: no word split in two", async () => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    try {
+      await board();
+      // How many lines each one's text takes: one, unless a word of it was broken.
+      const lines = await page.evaluate(() => Object.fromEntries(
+        [...document.querySelectorAll(".top a, .top button, #board-title")].map((el) => {
+          const range = document.createRange();
+          range.selectNodeContents(el);
+          // A rect below all before it starts a new line (the unread pill's smaller text sits on the same one).
+          let lines = 0;
+          let bottom = -Infinity;
+          for (const r of [...range.getClientRects()].filter((r) => r.width > 0).sort((a, b) => a.top - b.top)) {
+            if (r.top >= bottom - 1) lines++;
+            bottom = Math.max(bottom, r.bottom);
+          }
+          return [(el as HTMLElement).innerText.replace(/\s+/g, " ").trim(), lines];
+        })));
+      assert.deepEqual(Object.entries(lines).filter(([, n]) => n !== 1), [], `each on one line: ${JSON.stringify(lines)}`);
+      assert.equal(await sideways(), 0, "the board fits the window");
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+  });
+
   it("a write whose answer was lost is sent again with its Idempotency-Key: one task, not two", async () => {
     await board();
     const keys: string[] = [];
