@@ -174,4 +174,17 @@ describe("the web UI from the keyboard, in a real browser", { timeout: 300_000 }
     await page.locator(".card", { hasText: "One of many" }).waitFor(WAIT);
     await page.waitForFunction(() => (document.activeElement as HTMLInputElement | null)?.name === "title", undefined, WAIT);
   });
+
+  it("a task's page links back to its own board by name, also when that project is not the first", async () => {
+    const project = await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Roadmap" }, { "x-workspace-id": t.creds.workspaceId });
+    assert.equal(project.status, 201);
+    const task = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: project.body.id, title: "Plan the quarter" });
+    assert.equal(task.status, 201);
+    await page.goto(`${t.baseUrl}/tasks/${task.body.id}`);
+    await page.getByRole("heading", { name: "Plan the quarter" }).waitFor(WAIT);
+    await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: /Roadmap/ }).click();
+    await page.getByRole("heading", { name: "Roadmap", level: 1 }).waitFor(WAIT);
+    assert.equal(new URL(page.url()).pathname, `/projects/${project.body.id}`);
+    await page.locator(".card", { hasText: "Plan the quarter" }).waitFor(WAIT);
+  });
 });

@@ -59,6 +59,10 @@ export function TaskPage({ taskId, unread, projectName }: {
     <LiveView live={live} what="task">
       {(task) => (
         <article className="task-page" aria-labelledby="task-title">
+          {/* The way back to this task's own board: the brand goes to the first project, which may be another. */}
+          <nav aria-label="Breadcrumb" className="crumbs">
+            <Link to={`/projects/${task.projectId}`}>← {projectName(task.projectId) ?? "Board"}</Link>
+          </nav>
           <TaskHeader task={task} />
           <div className="task-grid">
             <div>
