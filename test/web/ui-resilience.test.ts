@@ -91,26 +91,36 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     assert.equal(await sideways(), 0, "the Agents page fits the window");
   });
 
-  it("on a phone (375 px) the header wraps between its links and the board's name sits on its own line: no word split in two", async () => {
+  it("on a phone (375 px) the header wraps between its links, and the board's and a task's name sit on their own line: no word split in two", async () => {
     await page.setViewportSize({ width: 375, height: 800 });
+    // How many lines the text of each takes: one, unless a word of it was broken.
+    const lines = () => page.evaluate(() => Object.fromEntries(
+      [...document.querySelectorAll(".top a, .top button, #board-title, #task-title")].map((el) => {
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        // A rect below all before it starts a new line (the unread pill's smaller text sits on the same one).
+        let lines = 0;
+        let bottom = -Infinity;
+        for (const r of [...range.getClientRects()].filter((r) => r.width > 0).sort((a, b) => a.top - b.top)) {
+          if (r.top >= bottom - 1) lines++;
+          bottom = Math.max(bottom, r.bottom);
+        }
+        return [(el as HTMLElement).innerText.replace(/\s+/g, " ").trim(), lines];
+      })));
+    const oneLineEach = async () => {
+      const seen = await lines();
+      assert.deepEqual(Object.entries(seen).filter(([, n]) => n !== 1), [], `each on one line: ${JSON.stringify(seen)}`);
+    };
     try {
       await board();
-      // How many lines each one's text takes: one, unless a word of it was broken.
-      const lines = await page.evaluate(() => Object.fromEntries(
-        [...document.querySelectorAll(".top a, .top button, #board-title")].map((el) => {
-          const range = document.createRange();
-          range.selectNodeContents(el);
-          // A rect below all before it starts a new line (the unread pill's smaller text sits on the same one).
-          let lines = 0;
-          let bottom = -Infinity;
-          for (const r of [...range.getClientRects()].filter((r) => r.width > 0).sort((a, b) => a.top - b.top)) {
-            if (r.top >= bottom - 1) lines++;
-            bottom = Math.max(bottom, r.bottom);
-          }
-          return [(el as HTMLElement).innerText.replace(/\s+/g, " ").trim(), lines];
-        })));
-      assert.deepEqual(Object.entries(lines).filter(([, n]) => n !== 1), [], `each on one line: ${JSON.stringify(lines)}`);
+      await oneLineEach();
       assert.equal(await sideways(), 0, "the board fits the window");
+      const task = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Short title" });
+      assert.equal(task.status, 201);
+      await page.goto(`${t.baseUrl}/tasks/${task.body.id}`);
+      await page.getByRole("heading", { name: "Short title" }).waitFor(WAIT);
+      await oneLineEach();
+      assert.equal(await sideways(), 0, "the task page fits the window");
     } finally {
       await page.setViewportSize({ width: 1280, height: 860 });
     }
