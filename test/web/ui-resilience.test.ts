@@ -95,13 +95,13 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.setViewportSize({ width: 375, height: 800 });
     // How many lines the text of each takes: one, unless a word of it was broken.
     const lines = () => page.evaluate(() => Object.fromEntries(
-      [...document.querySelectorAll(".top a, .top button, #board-title, #task-title")].map((el) => {
+      Array.from(document.querySelectorAll(".top a, .top button, #board-title, #task-title")).map((el) => {
         const range = document.createRange();
         range.selectNodeContents(el);
         // A rect below all before it starts a new line (the unread pill's smaller text sits on the same one).
         let lines = 0;
         let bottom = -Infinity;
-        for (const r of [...range.getClientRects()].filter((r) => r.width > 0).sort((a, b) => a.top - b.top)) {
+        for (const r of Array.from(range.getClientRects()).filter((r) => r.width > 0).sort((a, b) => a.top - b.top)) {
           if (r.top >= bottom - 1) lines++;
           bottom = Math.max(bottom, r.bottom);
         }
@@ -115,15 +115,38 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
       await board();
       await oneLineEach();
       assert.equal(await sideways(), 0, "the board fits the window");
-      const task = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Short title" });
+      const task = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Short name" });
       assert.equal(task.status, 201);
       await page.goto(`${t.baseUrl}/tasks/${task.body.id}`);
-      await page.getByRole("heading", { name: "Short title" }).waitFor(WAIT);
+      await page.getByRole("heading", { name: "Short name" }).waitFor(WAIT);
       await oneLineEach();
       assert.equal(await sideways(), 0, "the task page fits the window");
     } finally {
       await page.setViewportSize({ width: 1280, height: 860 });
     }
+  });
+
+  it("a comment being written outlives going to another page and back, and a reload; once posted it is not offered again", async () => {
+    const task = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Draft keeper" });
+    assert.equal(task.status, 201);
+    await page.goto(`${t.baseUrl}/tasks/${task.body.id}`);
+    await page.getByRole("heading", { name: "Draft keeper" }).waitFor(WAIT);
+    const box = page.getByRole("textbox", { name: /^Comment/ });
+    await box.fill("Half a thought");
+    await page.getByRole("link", { name: "Agents" }).click();
+    await page.getByRole("heading", { name: "Agents" }).first().waitFor(WAIT);
+    await page.goBack();
+    await page.getByRole("heading", { name: "Draft keeper" }).waitFor(WAIT);
+    assert.equal(await box.inputValue(), "Half a thought", "back on the task, the words are still there");
+    await box.fill("Half a thought, and more");
+    await page.reload();
+    await page.getByRole("heading", { name: "Draft keeper" }).waitFor(WAIT);
+    assert.equal(await box.inputValue(), "Half a thought, and more", "a reload keeps them too");
+    await page.getByRole("button", { name: "Post comment" }).click();
+    await page.locator(".comment", { hasText: "Half a thought, and more" }).waitFor(WAIT);
+    await page.reload();
+    await page.getByRole("heading", { name: "Draft keeper" }).waitFor(WAIT);
+    assert.equal(await box.inputValue(), "", "the posted comment is no draft");
   });
 
   it("a write whose answer was lost is sent again with its Idempotency-Key: one task, not two", async () => {

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { api } from "../api.ts";
 import { Link } from "../components/bits.tsx";
+import { useDraft } from "../components/draft.ts";
 import { ActivityFeed, FEED_MAX, FEED_PAGE } from "../components/activity-feed.tsx";
 import { RunTimeline } from "../components/run-timeline.tsx";
 import { Details } from "../components/task-details.tsx";
@@ -41,7 +42,8 @@ export function TaskPage({ taskId, unread, projectName }: {
   if (live.status === "ready") shown.current = live.data;
   const gone = live.status === "error" && live.code === "NOT_FOUND" ? shown.current : null;
   // The comment being written lives here, not in its box: should the task go, the words are not lost with it.
-  const [draft, setDraft] = useState("");
+  // Kept in the tab too: going to another page and back, or a reload, finds it still there.
+  const [draft, setDraft] = useDraft(`comment:${taskId}`);
   if (gone) {
     return (
       <>
