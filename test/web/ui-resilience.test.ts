@@ -121,6 +121,15 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
       await page.getByRole("heading", { name: "Short name" }).waitFor(WAIT);
       await oneLineEach();
       assert.equal(await sideways(), 0, "the task page fits the window");
+
+      // The invite link's panel, anchored at the right, is all inside the window: none of it cut off on the left.
+      await board();
+      await page.getByRole("button", { name: "Invite someone" }).click();
+      const panel = page.locator(".invite .token-once");
+      await panel.waitFor(WAIT);
+      const box = await panel.evaluate((el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, width: document.documentElement.clientWidth }; });
+      assert.ok(box.left >= 0 && box.right <= box.width, `the invite panel is inside the window: ${JSON.stringify(box)}`);
+      await page.getByRole("button", { name: "Done" }).click();
     } finally {
       await page.setViewportSize({ width: 1280, height: 860 });
     }
