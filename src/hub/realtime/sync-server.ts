@@ -136,8 +136,6 @@ export class SyncServer {
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (!isSyncPath(request.url)) return refuse(socket, "404 Not Found", "No real-time endpoint at this path");
-    // Hardly reachable (close() stops listening first; the hub's HTTP layer then answers 503 itself), said as it would say it.
-    if (this.closing) return refuse(socket, "503 Service Unavailable", "The hub is shutting down; try again shortly", "Retry-After: 2\r\n");
     this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
   };
 
@@ -270,11 +268,11 @@ export class SyncServer {
 }
 
 /** An upgrade refused with an HTTP answer, `{ error }` as everywhere else. */
-function refuse(socket: Duplex, status: string, error: string, headers = ""): void {
+function refuse(socket: Duplex, status: string, error: string): void {
   // A socket handed to "upgrade" has no error listener: a client that resets it would crash the process.
   socket.on("error", () => socket.destroy());
   socket.once("finish", () => socket.destroy());
   const body = JSON.stringify({ error });
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n${headers}`
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n`
     + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
