@@ -6,6 +6,7 @@ import { usePageTitle, useUnreadInTitle } from "./components/page-title.ts";
 import { ShownOnce } from "./components/shown-once.tsx";
 import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
 import { useAction } from "./components/use-action.ts";
+import { formatDuration } from "./format.ts";
 import { closeLiveClient, useConnectionLost, useLive } from "./live.ts";
 import { Agents } from "./pages/Agents.tsx";
 import { ApiTokens } from "./pages/ApiTokens.tsx";
@@ -16,7 +17,7 @@ import { SignIn } from "./pages/SignIn.tsx";
 import { ProjectBar } from "./pages/Projects.tsx";
 import { TaskPage } from "./pages/TaskPage.tsx";
 import { navigate, useRoute, type Route } from "./router.ts";
-import { useSession } from "./session.ts";
+import { hubWait, useSession } from "./session.ts";
 import type { MeView } from "./types.ts";
 
 export function App() {
@@ -30,6 +31,7 @@ export function App() {
         <h1>GroupChat hub</h1>
         <ErrorNote error={`Could not check your session: ${auth.error}`} />
         <p>This page tries again by itself while it is open, and goes on once the hub answers.</p>
+        {auth.retryAfterMs !== null && <p>The hub asked for {formatDuration(hubWait(auth.retryAfterMs))} before the next try: the page waits that long.</p>}
         <button type="button" onClick={retry}>Try again</button>
       </main>
     );

@@ -6,15 +6,19 @@
  */
 // Type-only: the hub's own shape of a listed token, so the page and the route cannot drift apart.
 import type { ApiTokenView } from "../hub/services/api-tokens.ts";
+import { parseRetryAfter } from "../sdk/retry.ts";
 import { hubReached } from "./hub-reached.ts";
 
 export type { ApiTokenView };
 
 export class ApiError extends Error {
   override readonly name = "ApiError";
+  /** How long the hub asked to be left alone (`Retry-After` on a 429 or 503), in ms; null when it did not say. */
+  readonly retryAfterMs: number | null;
   /** The HTTP status; 0 when no answer came. */
-  constructor(readonly status: number, message: string, options?: ErrorOptions) {
+  constructor(readonly status: number, message: string, options?: ErrorOptions & { retryAfterMs?: number | null }) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs ?? null;
   }
 }
 
@@ -80,7 +84,8 @@ async function answer<T>(response: Response): Promise<T> {
   }
   if (!response.ok) {
     const error = (parsed as { error?: unknown } | null)?.error;
-    throw new ApiError(response.status, typeof error === "string" ? error : `${response.status} ${response.statusText}`.trim());
+    const retryAfterMs = response.status === 429 || response.status === 503 ? parseRetryAfter(response.headers.get("retry-after"), Date.now()) : null;
+    throw new ApiError(response.status, typeof error === "string" ? error : `${response.status} ${response.statusText}`.trim(), { retryAfterMs });
   }
   return parsed as T;
 }

@@ -514,6 +514,52 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     assert.equal(new URL(page.url()).pathname, `/projects/${t.creds.projectId}`);
   });
 
+  it("a session check answered 503 with Retry-After asks again only once that wait is over (at most 5 minutes), not after 1 s", async () => {
+    // The clock is the browser context's own: another browser, so the other steps keep the real one.
+    const own = await launchBrowser();
+    try {
+      const p = await own.context.newPage();
+      p.on("pageerror", (error) => pageErrors.push(error.message));
+      await p.goto(await t.hub.loginLink());
+      await p.getByRole("heading", { name: "General" }).waitFor(WAIT);
+      // Each check counted as the page makes it (the call is made in the timer's own turn, so a count read after
+      // runFor has every check that time asked for).
+      await p.addInitScript(() => {
+        const fetchOf = window.fetch.bind(window);
+        Object.assign(window, { sessionChecks: 0 });
+        window.fetch = (input, init) => {
+          if (String(input).endsWith("/api/v1/session") && (init?.method ?? "GET") === "GET") (window as unknown as { sessionChecks: number }).sessionChecks++;
+          return fetchOf(input, init);
+        };
+      });
+      const checks = () => p.evaluate(() => (window as unknown as { sessionChecks: number }).sessionChecks);
+      const waits = ["120", "86400"];
+      await p.route("**/api/v1/session", (route) => route.request().method() === "GET" && waits.length > 0
+        ? route.fulfill({ status: 503, headers: { "retry-after": waits.shift()! }, contentType: "application/json", body: JSON.stringify({ error: "The hub is overloaded: try again shortly" }) })
+        : route.fallback());
+      await p.clock.install({ time: new Date("2026-01-01T00:00:00Z") });
+      await p.clock.pauseAt(new Date("2026-01-01T00:00:10Z"));
+      await p.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
+      await p.getByRole("alert").filter({ hasText: "Could not check your session" }).waitFor(WAIT);
+      await p.getByText("The hub asked for 2m 0s").waitFor(WAIT);
+      assert.equal(await checks(), 1);
+      await p.clock.runFor(60_000);
+      assert.equal(await checks(), 1, "a minute on, the hub's two minutes are not over: no check yet");
+      await p.clock.runFor(61_000);
+      assert.equal(await checks(), 2, "its two minutes over, the page asks again");
+      // A day asked for: the page waits 5 minutes, no more.
+      await p.getByText("The hub asked for 5m 0s").waitFor(WAIT);
+      await p.clock.runFor(299_000);
+      assert.equal(await checks(), 2);
+      await p.clock.runFor(2_000);
+      assert.equal(await checks(), 3);
+      await p.clock.resume();
+      await p.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("an address with a broken %-escape (a link cut short): the hub answers 400 with the app, which says it is not a valid address", async () => {
     const answer = await page.goto(`${t.baseUrl}/tasks/%E0%A4%A`);
     assert.equal(answer?.status(), 400);

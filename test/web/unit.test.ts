@@ -81,9 +81,17 @@ describe("run display", () => {
 describe("the session check asking again by itself", () => {
   it("waits about 1 s after the first check without an answer, twice as long after each further one, never over 30 s", () => {
     const most = () => 1 - Number.EPSILON;
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 20].map((failures) => sessionRetryDelay(failures, most)), [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 20].map((failures) => sessionRetryDelay(failures, null, most)), [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
     // Jittered, so many pages that lost the hub at once do not come back at once: between half and all of the step.
-    assert.equal(sessionRetryDelay(1, () => 0), 500);
-    assert.equal(sessionRetryDelay(6, () => 0), 15_000);
+    assert.equal(sessionRetryDelay(1, null, () => 0), 500);
+    assert.equal(sessionRetryDelay(6, null, () => 0), 15_000);
+  });
+
+  it("waits out the hub's Retry-After when it is longer than the backoff, up to 5 minutes", () => {
+    const most = () => 1 - Number.EPSILON;
+    assert.equal(sessionRetryDelay(1, 120_000, most), 120_000);
+    assert.equal(sessionRetryDelay(6, 2_000, most), 30_000, "a shorter wait asked for does not hurry the backoff");
+    assert.equal(sessionRetryDelay(1, 86_400_000, most), 300_000, "a day asked for: 5 minutes");
+    assert.equal(sessionRetryDelay(1, 0, () => 0), 500);
   });
 });
