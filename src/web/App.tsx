@@ -7,7 +7,7 @@ import { ShownOnce } from "./components/shown-once.tsx";
 import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
 import { useAction } from "./components/use-action.ts";
 import { formatDuration } from "./format.ts";
-import { closeLiveClient, useConnectionLost, useLive } from "./live.ts";
+import { closeLiveClient, useLive, useLiveHealth } from "./live.ts";
 import { Agents } from "./pages/Agents.tsx";
 import { ApiTokens } from "./pages/ApiTokens.tsx";
 import { Board } from "./pages/Board.tsx";
@@ -64,7 +64,7 @@ export function App() {
 function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: string) => void }) {
   const me = useLive<MeView>("me");
   const signOut = useAction();
-  const lost = useConnectionLost();
+  const health = useLiveHealth();
   // The session ended elsewhere (signed out in another tab, or expired): back to sign-in.
   useEffect(() => {
     if (me.status === "error" && me.code === "UNAUTHORIZED") {
@@ -100,7 +100,8 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
       {signOut.error && <ErrorNote error={signOut.error} />}
       {/* Always on the page, so a screen reader hears the words when they come. */}
       <p className="connection" role="status" aria-live="polite">
-        {lost && "Reconnecting to the hub… What you see may be out of date."}
+        {health === "lost" && "Reconnecting to the hub… What you see may be out of date."}
+        {health === "busy" && "Live updates paused: the hub is busy (as many live connections as it serves), retrying… What you see may be out of date."}
       </p>
       <main id="main" tabIndex={-1} ref={main}>
         <Page route={route} me={me} />

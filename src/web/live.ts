@@ -9,20 +9,18 @@ import { ConvexClient } from "convex/browser";
 import { anyApi, type FunctionReference } from "convex/server";
 import { useEffect, useState } from "react";
 import { hubReached } from "./hub-reached.ts";
+import { latestSocketNews, onSocketNews, watchedWebSocket } from "./live-socket.ts";
 
 let client: ConvexClient | null = null;
 
+// Each socket the hub answers on (the first, and each reconnect) is the hub reached, as an HTTP answer is:
+// "Could not reach the hub" goes then, even if the page sends no request. One it turns away (full) is not.
+onSocketNews((news) => {
+  if (news === "answered") hubReached();
+});
+
 export function liveClient(): ConvexClient {
-  if (client) return client;
-  client = new ConvexClient(window.location.origin, { logger: false });
-  // Each socket the client opens (the first, and each reconnect) is the hub answering, as an HTTP answer is:
-  // "Could not reach the hub" goes then, even if the page sends no request. Ends with the client.
-  let opened = 0;
-  client.subscribeToConnectionState((state) => {
-    if (state.connectionCount <= opened) return;
-    opened = state.connectionCount;
-    hubReached();
-  });
+  client ??= new ConvexClient(window.location.origin, { logger: false, webSocketConstructor: watchedWebSocket(WebSocket) });
   return client;
 }
 
@@ -37,11 +35,15 @@ export async function closeLiveClient(): Promise<void> {
 const LOST_AFTER_MS = 1000;
 
 /**
- * True while the live connection, once up, is down: what the page shows may be out of date until
- * the client is back (it reconnects on its own, and the hub then sends every query's current value).
+ * The live connection: "live"; "lost" while, once up, it is down (what the page shows may be out of date until
+ * the client is back: it reconnects on its own, and the hub then sends every query's current value); "busy" while
+ * the hub turns its sockets away, full (it is there, but sends nothing until the client gets in on a later try).
  */
-export function useConnectionLost(): boolean {
+export type LiveHealth = "live" | "lost" | "busy";
+
+export function useLiveHealth(): LiveHealth {
   const [lost, setLost] = useState(false);
+  const [busy, setBusy] = useState(() => latestSocketNews() === "busy");
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const unsubscribe = liveClient().subscribeToConnectionState((state) => {
@@ -53,12 +55,14 @@ export function useConnectionLost(): boolean {
       timer = undefined;
       setLost(false);
     });
+    const unwatch = onSocketNews((news) => setBusy(news === "busy"));
     return () => {
       clearTimeout(timer);
       unsubscribe();
+      unwatch();
     };
   }, []);
-  return lost;
+  return busy ? "busy" : lost ? "lost" : "live";
 }
 
 export type Live<T> = { status: "loading" } | { status: "ready"; data: T } | { status: "error"; error: Error; code: string | null };

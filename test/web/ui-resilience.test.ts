@@ -10,6 +10,7 @@ import { png } from "../bridge/support/image-server.ts";
 import { resolveHubConfig } from "../../src/hub/config.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
+import { RawSync } from "../realtime/support.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { ensureWebBuilt } from "./support/build.ts";
 import { loginCode } from "./support/session.ts";
@@ -557,6 +558,47 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
       await p.getByRole("heading", { name: "General" }).waitFor(WAIT);
     } finally {
       await own.close();
+    }
+  });
+
+  it("a live socket the hub turns away at its connection limit (1013) says live updates are paused, and takes back no 'Could not reach the hub'", async () => {
+    // A hub of its own, with room for one live socket, and a browser of its own (a sign-in there would replace this one's cookie).
+    const full = await startTestHub({ syncMaxConnections: "1" });
+    const own = await launchBrowser();
+    let holder: RawSync | null = null;
+    // The stock client waits 3 s, doubling (with jitter), between tries the hub turns away.
+    const LONG = { timeout: 60_000 };
+    try {
+      // Another client holds the hub's one live socket.
+      holder = await RawSync.open(full.baseUrl);
+      holder.connect();
+      holder.send({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [] });
+      assert.equal((await holder.next()).type, "Transition");
+      const p = await own.context.newPage();
+      p.on("pageerror", (error) => pageErrors.push(error.message));
+      await p.goto(await full.hub.loginLink());
+      const paused = p.getByRole("status").filter({ hasText: "Live updates paused: the hub is busy" });
+      await paused.waitFor(LONG);
+      await p.route("**/api/v1/session/link", (route) => route.abort("connectionrefused"));
+      await p.getByRole("button", { name: "Sign in on another device" }).click();
+      const unreachable = p.getByRole("alert").filter({ hasText: "Could not reach the hub" });
+      await unreachable.waitFor(WAIT);
+      await p.unroute("**/api/v1/session/link");
+      // Two more tries, turned away: the first of them was opened, and closed, before the client made the second.
+      await p.waitForEvent("websocket", LONG);
+      await p.waitForEvent("websocket", LONG);
+      assert.equal(await unreachable.count(), 1, "a socket the hub turned away is no sign the hub can be reached for the rest");
+      assert.equal(await paused.count(), 1);
+      // The other client lets go: the page's next try is served, and it is live again.
+      await holder.close();
+      holder = null;
+      await p.getByRole("heading", { name: "General" }).waitFor(LONG);
+      await unreachable.waitFor({ state: "detached", ...WAIT });
+      await paused.waitFor({ state: "detached", ...WAIT });
+    } finally {
+      await holder?.close();
+      await own.close();
+      await full.close();
     }
   });
 
