@@ -472,11 +472,49 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     const form = page.getByRole("form", { name: "Edit task" });
     await form.getByLabel("Description (Markdown)").fill("My words");
     assert.equal((await t.owner(t.creds.ownerToken, "PATCH", `/tasks/${made.body.id}`, { description: "Their words" })).status, 200);
-    await form.getByRole("status").filter({ hasText: "changed this task" }).waitFor(WAIT);
+    await form.getByRole("status").filter({ hasText: "Changed elsewhere to “Their words”" }).waitFor(WAIT);
     // Theirs, into the form: to merge by hand.
     await form.getByRole("button", { name: "Use theirs" }).click();
     assert.equal(await form.getByLabel("Description (Markdown)").inputValue(), "Their words");
-    assert.equal(await form.getByRole("status").filter({ hasText: "changed this task" }).count(), 0);
+    assert.equal(await form.getByRole("status").filter({ hasText: "Changed elsewhere" }).count(), 0);
+  });
+
+  it("a reload in the middle of Edit task keeps the words typed; what changed elsewhere meanwhile is named, with Use theirs, not overwritten", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Edit kept", description: "Old words" });
+    assert.equal(made.status, 201);
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Edit kept" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Edit task" }).click();
+    const form = page.getByRole("form", { name: "Edit task" });
+    await form.getByLabel("Title").fill("Edit kept, renamed");
+    await form.getByLabel("Description (Markdown)").fill("My new words");
+    await page.reload();
+    await page.getByRole("heading", { name: "Edit kept" }).waitFor(WAIT);
+    await form.waitFor(WAIT);
+    assert.equal(await form.getByLabel("Title").inputValue(), "Edit kept, renamed");
+    assert.equal(await form.getByLabel("Description (Markdown)").inputValue(), "My new words");
+
+    // Changed elsewhere while this page was away: the description being edited here, and the due date, untouched here.
+    await page.getByRole("link", { name: "Agents" }).click();
+    await page.getByRole("heading", { name: "Agents" }).first().waitFor(WAIT);
+    assert.equal((await t.owner(t.creds.ownerToken, "PATCH", `/tasks/${made.body.id}`, { description: "Their words", dueDate: "2027-01-02" })).status, 200);
+    await page.goBack();
+    await form.waitFor(WAIT);
+    const theirs = form.getByRole("status").filter({ hasText: "Changed elsewhere to “Their words”" });
+    await theirs.waitFor(WAIT);
+    assert.equal(await form.getByLabel("Description (Markdown)").inputValue(), "My new words", "the words typed here stay");
+    assert.equal(await form.getByLabel("Due date").inputValue(), "2027-01-02", "a field not touched here takes the new value");
+    assert.equal(await form.getByLabel("Title").inputValue(), "Edit kept, renamed");
+    await theirs.getByRole("button", { name: "Use theirs" }).click();
+    assert.equal(await form.getByLabel("Description (Markdown)").inputValue(), "Their words");
+    await form.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("heading", { name: "Edit kept, renamed" }).waitFor(WAIT);
+    const saved = (await t.owner(t.creds.ownerToken, "GET", `/tasks/${made.body.id}`)).body;
+    assert.deepEqual([saved.title, saved.description, saved.dueDate], ["Edit kept, renamed", "Their words", "2027-01-02"]);
+    // Saved, it is no draft: a reload shows the task, not the form.
+    await page.reload();
+    await page.getByRole("button", { name: "Edit task" }).waitFor(WAIT);
+    assert.equal(await form.count(), 0);
   });
 
   it("a session check the hub cannot answer (a proxy's 502) offers Try again, not the sign-in page: the cookie is still good", async () => {

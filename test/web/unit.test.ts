@@ -5,6 +5,7 @@ import { isUiPath } from "../../src/hub/http/web.ts";
 import { formatDuration, formatUsd, runDuration } from "../../src/web/format.ts";
 import { parseRoute } from "../../src/web/router.ts";
 import { settle, theirs } from "../../src/web/components/followed-field.ts";
+import { parseTaskEdit, settleEdit, startEdit } from "../../src/web/components/task-edit.ts";
 import { sessionRetryDelay } from "../../src/web/session.ts";
 
 describe("session cookie rules", () => {
@@ -62,6 +63,18 @@ describe("a field that follows a live value", () => {
     assert.equal(theirs(typed, "Theirs"), "Theirs");
     assert.deepEqual(settle(typed, "Mine"), { value: "Mine", base: "Mine" }, "saved here, or the same words: settled");
     assert.equal(theirs(typed, "Mine"), null);
+  });
+});
+
+describe("a task's edit kept in the tab", () => {
+  it("reads back only a form of its own shape, and settles each field against the task as it is now", () => {
+    const start = startEdit({ title: "T", description: "D", dueDate: "" });
+    assert.deepEqual(parseTaskEdit(JSON.parse(JSON.stringify(start))), start);
+    for (const junk of [null, "x", { title: { value: "T" } }, { ...start, dueDate: { value: 1, base: "" } }]) assert.equal(parseTaskEdit(junk), null);
+    assert.equal(settleEdit(start, { title: "T", description: "D", dueDate: "" }), start, "nothing moved: the same form");
+    const typed = { ...start, description: { value: "Mine", base: "D" } };
+    assert.deepEqual(settleEdit(typed, { title: "T2", description: "Theirs", dueDate: "" }), { ...typed, title: { value: "T2", base: "T2" } },
+      "the untouched title follows; the description typed in stays");
   });
 });
 

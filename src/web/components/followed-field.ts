@@ -36,13 +36,18 @@ export interface FollowedField {
   useTheirs: () => void;
 }
 
+/** The field over `state`, kept by the caller (`update` changes it), when the live value is `live`. */
+export function followedField(state: FieldState, live: string, update: (change: (was: FieldState) => FieldState) => void): FollowedField {
+  return {
+    value: state.value,
+    set: (value) => update((was) => settle({ value, base: was.base }, live)),
+    theirs: theirs(state, live),
+    useTheirs: () => update(() => ({ value: live, base: live })),
+  };
+}
+
 export function useFollowedField(live: string): FollowedField {
   const [state, setState] = useState<FieldState>({ value: live, base: live });
   useEffect(() => setState((was) => settle(was, live)), [live]);
-  return {
-    value: state.value,
-    set: (value) => setState((was) => settle({ value, base: was.base }, live)),
-    theirs: theirs(state, live),
-    useTheirs: () => setState({ value: live, base: live }),
-  };
+  return followedField(state, live, setState);
 }

@@ -1,4 +1,4 @@
-/** A task's details: who made it and when, its due date, owner, description and images, and the form that edits them. */
+/** A task's details: who made it and when, its due date, owner, description and images; or, being edited, the form. */
 import { useEffect, useRef, useState } from "react";
 import { api } from "../api.ts";
 import { formatTime } from "../format.ts";
@@ -6,23 +6,16 @@ import { useLive } from "../live.ts";
 import type { MemberView, TaskView } from "../types.ts";
 import { Markdown } from "./bits.tsx";
 import { ImageUpload } from "./image-upload.tsx";
-import { submitOnModEnter } from "./keys.ts";
 import { Empty, ErrorNote } from "./states.tsx";
+import { useTaskEdit } from "./task-edit.ts";
+import { TaskEditForm } from "./task-edit-form.tsx";
 import { useAction } from "./use-action.ts";
 
 export function Details({ task }: { task: TaskView }) {
-  const [editing, setEditing] = useState(false);
-  const [title, setTitle] = useState(task.title);
-  const [description, setDescription] = useState(task.description);
-  const [dueDate, setDueDate] = useState(task.dueDate ?? "");
+  const edit = useTaskEdit(task);
+  const editing = edit.fields !== null;
   const [imageUrl, setImageUrl] = useState("");
   const save = useAction();
-  // The task as it was when the form was filled: if it changes meanwhile, someone else edited it.
-  const [base, setBase] = useState("");
-  const now = JSON.stringify([task.title, task.description, task.dueDate ?? ""]);
-  const fill = () => {
-    setTitle(task.title); setDescription(task.description); setDueDate(task.dueDate ?? ""); setBase(now);
-  };
   // Leaving the form (saved or not), the focus goes back to the button that opened it, not to the page's top.
   const editButton = useRef<HTMLButtonElement>(null);
   const refocus = useRef(false);
@@ -31,37 +24,11 @@ export function Details({ task }: { task: TaskView }) {
     refocus.current = false;
     editButton.current?.focus();
   }, [editing]);
-  const stopEditing = () => {
-    refocus.current = true;
-    setEditing(false);
-  };
-  if (editing) {
-    return (
-      <form className="details" aria-label="Edit task" onSubmit={async (event) => {
-        event.preventDefault();
-        if (await save.run(() => api.editTask(task.id, { title: title.trim(), description, dueDate: dueDate || null }))) stopEditing();
-      }} onKeyDown={(event) => {
-        if (event.key !== "Escape") return;
-        event.preventDefault();
-        stopEditing();
-      }}>
-        {/* Not while saving: this form's own save comes back live too. */}
-        {base !== now && !save.busy && (
-          <p className="meta" role="status">
-            Someone changed this task since you began editing: saving puts these words in place of theirs.{" "}
-            <button type="button" className="link" onClick={fill}>Use theirs</button>
-          </p>
-        )}
-        <label>Title <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} autoFocus /></label>
-        <label>Description (Markdown) <textarea rows={6} value={description} onChange={(e) => setDescription(e.target.value)} onKeyDown={submitOnModEnter} /></label>
-        <label>Due date <input type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} /></label>
-        <div className="row">
-          <button type="submit" disabled={save.busy || !title.trim()}>Save</button>
-          <button type="button" className="secondary" onClick={stopEditing}>Cancel</button>
-        </div>
-        {save.error && <ErrorNote error={save.error} />}
-      </form>
-    );
+  if (edit.fields) {
+    return <TaskEditForm taskId={task.id} fields={edit.fields} onDone={() => {
+      refocus.current = true;
+      edit.stop();
+    }} />;
   }
   return (
     <section className="details" aria-label="Details">
@@ -91,10 +58,7 @@ export function Details({ task }: { task: TaskView }) {
           <button type="submit" className="secondary" disabled={!imageUrl.trim() || save.busy}>Add image</button>
         </form>
       </ImageUpload>
-      <button type="button" className="secondary" ref={editButton} onClick={() => {
-        fill();
-        setEditing(true);
-      }}>Edit task</button>
+      <button type="button" className="secondary" ref={editButton} onClick={edit.start}>Edit task</button>
       {save.error && <ErrorNote error={save.error} />}
     </section>
   );
