@@ -2,14 +2,15 @@
 import { useEffect, useRef, useState } from "react";
 import { api } from "../api.ts";
 import { Link } from "../components/bits.tsx";
+import { CommentBox } from "../components/comment-box.tsx";
+import { Delegate } from "../components/delegate.tsx";
 import { useDraft } from "../components/draft.ts";
 import { ActivityFeed, FEED_MAX, FEED_PAGE } from "../components/activity-feed.tsx";
 import { RunTimeline } from "../components/run-timeline.tsx";
 import { Details } from "../components/task-details.tsx";
 import { ShownOnce } from "../components/shown-once.tsx";
-import { submitOnModEnter } from "../components/keys.ts";
 import { usePageTitle } from "../components/page-title.ts";
-import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
+import { ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { useLive } from "../live.ts";
 import { navigate } from "../router.ts";
@@ -118,60 +119,5 @@ function TaskHeader({ task }: { task: TaskView }) {
       {save.error && <ErrorNote error={save.error} />}
       {remove.error && <ErrorNote error={remove.error} />}
     </header>
-  );
-}
-
-function CommentBox({ taskId, agentNames, body, setBody }: {
-  taskId: string;
-  agentNames: string[];
-  body: string;
-  setBody: (update: string | ((body: string) => string)) => void;
-}) {
-  const post = useAction();
-  return (
-    <form className="comment-box" aria-label="Comment" onSubmit={async (event) => {
-      event.preventDefault();
-      if (await post.run(() => api.comment(taskId, body))) setBody("");
-    }}>
-      <label htmlFor="comment-body">Comment (Markdown; @mention an agent to delegate to it; Ctrl+Enter posts)</label>
-      <textarea id="comment-body" rows={3} value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnModEnter} />
-      {agentNames.length > 0 && (
-        <div className="mentions" role="group" aria-label="Mention an agent">
-          {agentNames.map((name) => (
-            <button key={name} type="button" className="chip" onClick={() => setBody((b) => `${b}${b && !b.endsWith(" ") ? " " : ""}@${name} `)}>@{name}</button>
-          ))}
-        </div>
-      )}
-      <button type="submit" disabled={post.busy || !body.trim()}>Post comment</button>
-      {post.error && <ErrorNote error={post.error} />}
-    </form>
-  );
-}
-
-function Delegate({ taskId, agents }: { taskId: string; agents: AgentWithRuns[] }) {
-  const [agentId, setAgentId] = useState("");
-  const [prompt, setPrompt] = useState("");
-  const send = useAction();
-  // The one picked while it is on the list (someone may delete it meanwhile), else the list's first: what the select shows.
-  const chosen = agents.some((a) => a.id === agentId) ? agentId : agents[0]?.id ?? "";
-  return (
-    <form className="delegate" aria-labelledby="delegate-title" onSubmit={async (event) => {
-      event.preventDefault();
-      if (await send.run(() => api.delegate(taskId, chosen, prompt.trim() || undefined))) setPrompt("");
-    }}>
-      <h2 id="delegate-title">Delegate</h2>
-      {agents.length === 0 ? <Empty>No agents yet: create one on the Agents page.</Empty> : (
-        <>
-          <label>Agent
-            <select value={chosen} onChange={(e) => setAgentId(e.target.value)}>
-              {agents.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
-            </select>
-          </label>
-          <label>Prompt (optional) <textarea rows={2} value={prompt} onChange={(e) => setPrompt(e.target.value)} onKeyDown={submitOnModEnter} /></label>
-          <button type="submit" disabled={send.busy || !chosen}>Delegate</button>
-        </>
-      )}
-      {send.error && <ErrorNote error={send.error} />}
-    </form>
   );
 }

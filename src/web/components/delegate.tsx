@@ -1,0 +1,35 @@
+/** Hands a task to an agent, with an optional prompt: a run. */
+import { useState } from "react";
+import { api } from "../api.ts";
+import type { AgentWithRuns } from "../types.ts";
+import { submitOnModEnter } from "./keys.ts";
+import { Empty, ErrorNote } from "./states.tsx";
+import { useAction } from "./use-action.ts";
+
+export function Delegate({ taskId, agents }: { taskId: string; agents: AgentWithRuns[] }) {
+  const [agentId, setAgentId] = useState("");
+  const [prompt, setPrompt] = useState("");
+  const send = useAction();
+  // The one picked while it is on the list (someone may delete it meanwhile), else the list's first: what the select shows.
+  const chosen = agents.some((a) => a.id === agentId) ? agentId : agents[0]?.id ?? "";
+  return (
+    <form className="delegate" aria-labelledby="delegate-title" onSubmit={async (event) => {
+      event.preventDefault();
+      if (await send.run(() => api.delegate(taskId, chosen, prompt.trim() || undefined))) setPrompt("");
+    }}>
+      <h2 id="delegate-title">Delegate</h2>
+      {agents.length === 0 ? <Empty>No agents yet: create one on the Agents page.</Empty> : (
+        <>
+          <label>Agent
+            <select value={chosen} onChange={(e) => setAgentId(e.target.value)}>
+              {agents.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
+            </select>
+          </label>
+          <label>Prompt (optional) <textarea rows={2} value={prompt} onChange={(e) => setPrompt(e.target.value)} onKeyDown={submitOnModEnter} /></label>
+          <button type="submit" disabled={send.busy || !chosen}>Delegate</button>
+        </>
+      )}
+      {send.error && <ErrorNote error={send.error} />}
+    </form>
+  );
+}
