@@ -13,6 +13,7 @@ import { startTestHub, type TestHub } from "../support/hub.ts";
 import { RawSync } from "../realtime/support.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { ensureWebBuilt } from "./support/build.ts";
+import { lineCounts, signedInPage } from "./support/page.ts";
 import { loginCode } from "./support/session.ts";
 
 const WAIT = { timeout: 20_000 };
@@ -29,11 +30,7 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     ensureWebBuilt();
     t = await startTestHub();
     b = await launchBrowser();
-    page = await b.context.newPage();
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("dialog", (dialog) => void dialog.accept());
-    await page.goto(await t.hub.loginLink());
-    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    page = await signedInPage(t, b, pageErrors);
   });
 
   after(async () => {
@@ -95,19 +92,7 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
   it("on a phone (375 px) the header wraps between its links, and the board's and a task's name sit on their own line: no word split in two", async () => {
     await page.setViewportSize({ width: 375, height: 800 });
     // How many lines the text of each takes: one, unless a word of it was broken.
-    const lines = () => page.evaluate(() => Object.fromEntries(
-      Array.from(document.querySelectorAll(".top a, .top button, #board-title, #task-title")).map((el) => {
-        const range = document.createRange();
-        range.selectNodeContents(el);
-        // A rect below all before it starts a new line (the unread pill's smaller text sits on the same one).
-        let lines = 0;
-        let bottom = -Infinity;
-        for (const r of Array.from(range.getClientRects()).filter((r) => r.width > 0).sort((a, b) => a.top - b.top)) {
-          if (r.top >= bottom - 1) lines++;
-          bottom = Math.max(bottom, r.bottom);
-        }
-        return [(el as HTMLElement).innerText.replace(/\s+/g, " ").trim(), lines];
-      })));
+    const lines = async () => Object.fromEntries((await lineCounts(page, ".top a, .top button, #board-title, #task-title")).map(({ text, lines }) => [text, lines]));
     const oneLineEach = async () => {
       const seen = await lines();
       assert.deepEqual(Object.entries(seen).filter(([, n]) => n !== 1), [], `each on one line: ${JSON.stringify(seen)}`);

@@ -2,7 +2,7 @@
  * Moving between projects, making a new one (in a workspace you have, or a new workspace), inviting someone in,
  * and the settings: a project's name and description, a workspace's name, handover and the deletes.
  */
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../api.ts";
 import { useFollowedField } from "../components/followed-field.ts";
 import { closeOnEscape } from "../components/popover.ts";
@@ -47,13 +47,26 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
   const remove = useAction();
   const members = live.status === "ready" ? live.data : [];
   const iCreated = members.some((m) => m.id === myId && m.isCreator);
+  const list = useRef<HTMLUListElement>(null);
+  // Someone removed from the list: the focus, on their Remove, would drop to the page's body. It goes on to the
+  // next one's (or the one before, at the end), or back to the summary when there is none.
+  const [removed, setRemoved] = useState<{ id: string; at: number } | null>(null);
+  useEffect(() => {
+    // Once the live list has them gone (it comes after the answer).
+    if (!removed || !list.current || members.some((m) => m.id === removed.id)) return;
+    setRemoved(null);
+    const rows = Array.from(list.current.querySelectorAll("li"));
+    const after = rows.slice(removed.at).concat(rows.slice(0, removed.at).reverse());
+    const next = after.map((row) => row.querySelector("button")).find((button) => button !== null);
+    (next ?? list.current.closest("details")?.querySelector("summary"))?.focus();
+  }, [removed, members]);
   return (
     <details className="members" onKeyDown={closeOnEscape}>
       <summary>Members{live.status === "ready" ? ` (${members.length})` : ""}</summary>
-      <ul aria-label={`Members of ${workspace.name}`}>
-        {members.map((m) => (
+      <ul aria-label={`Members of ${workspace.name}`} ref={list}>
+        {members.map((m, index) => (
           <li key={m.id} data-member-id={m.id}>
-            {m.name}{m.isCreator && <span className="meta"> · created the workspace</span>}
+            <span>{m.name}{m.isCreator && <span className="meta"> · created the workspace</span>}</span>
             {!m.isCreator && (m.id === myId || iCreated) && (
               <button type="button" className="link" disabled={remove.busy} onClick={() => {
                 const leaving = m.id === myId;
@@ -61,6 +74,7 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
                 void remove.run(async () => {
                   await api.removeMember(workspace.id, m.id);
                   if (leaving) navigate("/", { replace: true });
+                  else setRemoved({ id: m.id, at: index });
                 });
               }}>{m.id === myId ? "Leave" : "Remove"}</button>
             )}

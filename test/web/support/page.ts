@@ -1,0 +1,35 @@
+/** A signed-in page for the UI tests, and what they measure on it. */
+import type { Page } from "playwright-core";
+import type { TestHub } from "../../support/hub.ts";
+import type { TestBrowser } from "./browser.ts";
+
+const WAIT = { timeout: 20_000 };
+
+/**
+ * A page of `b` signed in to `t` as its owner, on its first board: its uncaught errors (and unhandled rejections)
+ * go in `pageErrors`, and every confirm() it asks is accepted.
+ */
+export async function signedInPage(t: TestHub, b: TestBrowser, pageErrors: string[]): Promise<Page> {
+  const page = await b.context.newPage();
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("dialog", (dialog) => void dialog.accept());
+  await page.goto(await t.hub.loginLink());
+  await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+  return page;
+}
+
+/** Each element's text (spaces folded) and how many lines it takes: one, unless a word of it was broken. */
+export function lineCounts(page: Page, selector: string): Promise<{ text: string; lines: number }[]> {
+  return page.evaluate((sel) => Array.from(document.querySelectorAll(sel)).map((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    // A rect below all before it starts a new line (a smaller text beside, as the unread pill's, sits on the same one).
+    let lines = 0;
+    let bottom = -Infinity;
+    for (const r of Array.from(range.getClientRects()).filter((r) => r.width > 0).sort((a, b) => a.top - b.top)) {
+      if (r.top >= bottom - 1) lines++;
+      bottom = Math.max(bottom, r.bottom);
+    }
+    return { text: (el as HTMLElement).innerText.replace(/\s+/g, " ").trim(), lines };
+  }), selector);
+}
