@@ -1,6 +1,7 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { isNoAnswer } from "../api.ts";
 import { onHubReached } from "../hub-reached.ts";
+import { focusIf, focusLost } from "./focus.ts";
 
 interface Failure {
   message: string;
@@ -16,7 +17,17 @@ export function useAction() {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   useEffect(() => (failure?.unreachable ? onHubReached(() => setFailure(null)) : undefined), [failure]);
+  // The control the action was started from: disabled while it runs (as most are), it loses the focus to the page's
+  // body. It gets it back once the action is over, unless something else took it meanwhile.
+  const startedFrom = useRef<Element | null>(null);
+  useEffect(() => {
+    if (busy || !startedFrom.current) return;
+    const from = startedFrom.current;
+    startedFrom.current = null;
+    if (focusLost()) focusIf(from);
+  }, [busy]);
   async function run(action: () => Promise<unknown>): Promise<boolean> {
+    startedFrom.current = document.activeElement;
     setBusy(true);
     setFailure(null);
     try {

@@ -1,7 +1,8 @@
 /** Your agents: create one (its gca_ token shown once), rotate a token, delete one, see its runs. */
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../api.ts";
 import { Link, RunBadge } from "../components/bits.tsx";
+import { focusNextRow } from "../components/focus.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { usePageTitle } from "../components/page-title.ts";
@@ -10,9 +11,14 @@ import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import type { AgentWithRuns } from "../types.ts";
 
+/** The new agent's name field: where the focus goes once its token is put away, or the last agent deleted. */
+const NAME_FIELD = "new-agent-name";
+
 interface Revealed {
   agentName: string;
   token: string;
+  /** Rotated, not made: the agent whose Rotate token the focus goes back to. */
+  agentId?: string;
 }
 
 export function Agents() {
@@ -20,6 +26,15 @@ export function Agents() {
   usePageTitle("Agents");
   // The token lives only in this component's memory: gone on reload, never stored.
   const [revealed, setRevealed] = useState<Revealed | null>(null);
+  // An agent deleted: its card goes (once the live list says so), and the focus with it, on to the next card's first button.
+  const list = useRef<HTMLUListElement>(null);
+  const [deleted, setDeleted] = useState<{ id: string; at: number } | null>(null);
+  const agentIds = live.status === "ready" ? live.data.map((a) => a.id).join() : null;
+  useEffect(() => {
+    if (!deleted || agentIds === null || agentIds.split(",").includes(deleted.id)) return;
+    setDeleted(null);
+    focusNextRow(list.current, deleted.at, "button", document.getElementById(NAME_FIELD));
+  }, [deleted, agentIds]);
   return (
     <section aria-labelledby="agents-title">
       <h1 id="agents-title">Agents</h1>
@@ -27,8 +42,8 @@ export function Agents() {
       <NewAgent onCreated={setRevealed} />
       <LiveView live={live} what="agents">
         {(agents) => agents.length === 0 ? <Empty>No agents yet.</Empty> : (
-          <ul className="agents">
-            {agents.map((agent) => <AgentCard key={agent.id} agent={agent} onRotated={setRevealed} />)}
+          <ul className="agents" ref={list}>
+            {agents.map((agent, at) => <AgentCard key={agent.id} agent={agent} onRotated={setRevealed} onDeleted={() => setDeleted({ id: agent.id, at })} />)}
           </ul>
         )}
       </LiveView>
@@ -44,7 +59,9 @@ function TokenOnce({ revealed, onDone }: { revealed: Revealed; onDone: () => voi
   ].join("\n");
   return (
     <div data-testid="token-once">
-      <ShownOnce label={`Token for ${revealed.agentName}`} text={env} testId="env-lines" onDone={onDone}>
+      <ShownOnce label={`Token for ${revealed.agentName}`} text={env} testId="env-lines" onDone={onDone} returnFocus={() => revealed.agentId
+        ? document.querySelector(`[data-agent-id="${CSS.escape(revealed.agentId)}"] button`)
+        : document.getElementById(NAME_FIELD)}>
         <h2>Token for {revealed.agentName}</h2>
         <p><strong>Copy it now: it is shown this once.</strong> Put these lines in the agent's environment:</p>
       </ShownOnce>
@@ -65,7 +82,7 @@ function NewAgent({ onCreated }: { onCreated: (r: Revealed) => void }) {
         setName(""); setDescription("");
       });
     }}>
-      <label>Name <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
+      <label>Name <input id={NAME_FIELD} value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
       <label>Description <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} /></label>
       <button type="submit" disabled={create.busy || !name.trim()}>Create agent</button>
       {create.error && <ErrorNote error={create.error} />}
@@ -73,7 +90,7 @@ function NewAgent({ onCreated }: { onCreated: (r: Revealed) => void }) {
   );
 }
 
-function AgentCard({ agent, onRotated }: { agent: AgentWithRuns; onRotated: (r: Revealed) => void }) {
+function AgentCard({ agent, onRotated, onDeleted }: { agent: AgentWithRuns; onRotated: (r: Revealed) => void; onDeleted: () => void }) {
   const rotate = useAction();
   const remove = useAction();
   return (
@@ -83,11 +100,14 @@ function AgentCard({ agent, onRotated }: { agent: AgentWithRuns; onRotated: (r: 
         <div className="row">
           <button type="button" className="secondary" disabled={rotate.busy} onClick={() => {
             if (!confirm(`Rotate the token of ${agent.name}? The old one stops working at once.`)) return;
-            void rotate.run(async () => onRotated({ agentName: agent.name, token: (await api.rotateToken(agent.id)).token }));
+            void rotate.run(async () => onRotated({ agentName: agent.name, token: (await api.rotateToken(agent.id)).token, agentId: agent.id }));
           }}>Rotate token</button>
           <button type="button" className="danger" disabled={remove.busy} onClick={() => {
             if (!confirm(`Delete ${agent.name}? Its token stops working at once, and its pending and running runs are stopped.`)) return;
-            void remove.run(() => api.deleteAgent(agent.id));
+            void remove.run(async () => {
+              await api.deleteAgent(agent.id);
+              onDeleted();
+            });
           }}>Delete</button>
         </div>
       </div>

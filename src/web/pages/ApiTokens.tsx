@@ -3,13 +3,17 @@
  * (shown once), see them by name and first characters, revoke one. A plain REST
  * list, read again after each change: it changes only by your own hand.
  */
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api, type ApiTokenView } from "../api.ts";
+import { focusNextRow } from "../components/focus.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { Empty, ErrorNote, Loading } from "../components/states.tsx";
 import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
+
+/** The new token's name field: where the focus goes once a token is shown, or the last one revoked. */
+const NAME_FIELD = "new-token-name";
 
 interface Revealed {
   name: string;
@@ -25,13 +29,22 @@ export function ApiTokens() {
   const reload = () => load.run(async () => setTokens(await api.apiTokens()));
   // Once, on opening the page; after that, each change reads it again.
   useEffect(() => void reload(), []);
+  // A token revoked: its row goes, and the focus with it; it goes on to the next row's Revoke (or the name field).
+  const list = useRef<HTMLUListElement>(null);
+  const [revoked, setRevoked] = useState<{ id: string; at: number } | null>(null);
+  useEffect(() => {
+    if (!revoked || tokens?.some((token) => token.id === revoked.id)) return;
+    setRevoked(null);
+    focusNextRow(list.current, revoked.at, "button", document.getElementById(NAME_FIELD));
+  }, [revoked, tokens]);
   return (
     <section aria-labelledby="tokens-title">
       <h1 id="tokens-title">API tokens</h1>
       <p className="meta">A token lets a script act as you on the owner API: <code>Authorization: Bearer gcp_…</code>. Revoke one you no longer use.</p>
       {revealed && (
         <div data-testid="api-token-once">
-          <ShownOnce label={`Token ${revealed.name}`} text={revealed.token} testId="api-token" onDone={() => setRevealed(null)}>
+          <ShownOnce label={`Token ${revealed.name}`} text={revealed.token} testId="api-token" onDone={() => setRevealed(null)}
+            returnFocus={() => document.getElementById(NAME_FIELD)}>
             <h2>Token {revealed.name}</h2>
             <p><strong>Copy it now: it is shown this once.</strong> Try it with <code>curl -H "Authorization: Bearer $TOKEN" {location.origin}/api/v1/workspaces</code>.</p>
           </ShownOnce>
@@ -40,8 +53,11 @@ export function ApiTokens() {
       <NewToken onCreated={(made) => { setRevealed(made); void reload(); }} />
       {load.error && <ErrorNote error={load.error} />}
       {tokens === null ? (!load.error && <Loading what="tokens" />) : tokens.length === 0 ? <Empty>No tokens yet.</Empty> : (
-        <ul className="api-tokens">
-          {tokens.map((token) => <TokenRow key={token.id} token={token} onRevoked={() => void reload()} />)}
+        <ul className="api-tokens" ref={list}>
+          {tokens.map((token, at) => <TokenRow key={token.id} token={token} onRevoked={() => {
+            setRevoked({ id: token.id, at });
+            void reload();
+          }} />)}
         </ul>
       )}
     </section>
@@ -61,7 +77,7 @@ function NewToken({ onCreated }: { onCreated: (made: Revealed) => void }) {
       });
     }}>
       <div className="row">
-        <label className="grow">Name <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="What it is for, e.g. CI deploys" /></label>
+        <label className="grow">Name <input id={NAME_FIELD} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="What it is for, e.g. CI deploys" /></label>
         <button type="submit" disabled={create.busy || !name.trim()}>Create token</button>
       </div>
       {create.error && <ErrorNote error={create.error} />}

@@ -1,7 +1,8 @@
 /** Notifications: newest first, unread marked; mark one or all read; older ones on asking. */
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../api.ts";
 import { Link } from "../components/bits.tsx";
+import { focusIf } from "../components/focus.ts";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
@@ -18,21 +19,38 @@ export function Notifications() {
   const live = useLive<{ unread: number; items: NotificationView[] }>("notifications", { limit }, { keepPrevious: true });
   const mark = useAction();
   usePageTitle("Notifications");
+  // Marked read, what had the focus goes (a Mark read) or is disabled (Mark all read): it goes to the notification, or the heading.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const markAll = async (upTo: string) => {
+    if (await mark.run(() => api.markAllRead(upTo))) heading.current?.focus();
+  };
+  const markOne = async (id: string, item: HTMLElement | null) => {
+    if (await mark.run(() => api.markRead([id]))) item?.focus();
+  };
+  // Show older: the focus goes to the first of the older ones as they come (the button goes once there are no more).
+  const list = useRef<HTMLUListElement>(null);
+  const [olderFrom, setOlderFrom] = useState<number | null>(null);
+  const shown = live.status === "ready" ? live.data.items.length : 0;
+  useEffect(() => {
+    if (olderFrom === null || shown <= olderFrom) return;
+    setOlderFrom(null);
+    focusIf(list.current?.children[olderFrom]);
+  }, [olderFrom, shown]);
   return (
     <section aria-labelledby="notifications-title">
       <LiveView live={live} what="notifications">
         {({ unread, items }) => (
           <>
             <div className="row spread">
-              <h1 id="notifications-title">Notifications <span className="count">{unread} unread</span></h1>
+              <h1 id="notifications-title" tabIndex={-1} ref={heading}>Notifications <span className="count">{unread} unread</span></h1>
               <button type="button" className="secondary" disabled={unread === 0 || mark.busy}
-                onClick={() => void mark.run(() => api.markAllRead(items[0]!.id))}>Mark all read</button>
+                onClick={() => void markAll(items[0]!.id)}>Mark all read</button>
             </div>
             {mark.error && <ErrorNote error={mark.error} />}
             {items.length === 0 ? <Empty>No notifications.</Empty> : (
-              <ul className="notifications">
+              <ul className="notifications" ref={list}>
                 {items.map((n) => (
-                  <li key={n.id} className={n.readAt === null ? "unread" : ""} data-notification-id={n.id}>
+                  <li key={n.id} className={n.readAt === null ? "unread" : ""} data-notification-id={n.id} tabIndex={-1}>
                     <div>
                       <strong>{n.actor?.name ?? "Someone"}</strong> · {n.type.replace(/_/g, " ")}
                       {n.taskId && <> on <Link to={`/tasks/${n.taskId}`}>{n.taskTitle ?? "a task"}</Link></>}
@@ -40,14 +58,17 @@ export function Notifications() {
                     </div>
                     {n.body && <p className="excerpt">{n.body.length > 200 ? `${n.body.slice(0, 200)}…` : n.body}</p>}
                     {n.readAt === null && (
-                      <button type="button" className="link" onClick={() => void mark.run(() => api.markRead([n.id]))}>Mark read</button>
+                      <button type="button" className="link" onClick={(event) => void markOne(n.id, event.currentTarget.closest("li"))}>Mark read</button>
                     )}
                   </li>
                 ))}
               </ul>
             )}
             {items.length === limit && limit < MAX && (
-              <button type="button" className="secondary" onClick={() => setLimit(limit + PAGE)}>Show older</button>
+              <button type="button" className="secondary" onClick={() => {
+                setOlderFrom(items.length);
+                setLimit(limit + PAGE);
+              }}>Show older</button>
             )}
           </>
         )}

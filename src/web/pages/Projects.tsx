@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { api } from "../api.ts";
+import { focusNextRow } from "../components/focus.ts";
 import { useFollowedField } from "../components/followed-field.ts";
 import { closeOnEscape } from "../components/popover.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
@@ -55,10 +56,7 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
     // Once the live list has them gone (it comes after the answer).
     if (!removed || !list.current || members.some((m) => m.id === removed.id)) return;
     setRemoved(null);
-    const rows = Array.from(list.current.querySelectorAll("li"));
-    const after = rows.slice(removed.at).concat(rows.slice(0, removed.at).reverse());
-    const next = after.map((row) => row.querySelector("button")).find((button) => button !== null);
-    (next ?? list.current.closest("details")?.querySelector("summary"))?.focus();
+    focusNextRow(list.current, removed.at, "button", list.current.closest("details")?.querySelector("summary"));
   }, [removed, members]);
   return (
     <details className="members" onKeyDown={closeOnEscape}>

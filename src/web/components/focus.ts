@@ -1,0 +1,27 @@
+/**
+ * Where the focus goes when what had it goes away: a row removed, a button disabled while its action runs. The
+ * browser drops it on the page's body, and the keyboard (and a screen reader) start again from the top.
+ */
+
+/** Nothing has the focus (the browser dropped it on the body). */
+export function focusLost(): boolean {
+  return document.activeElement === null || document.activeElement === document.body;
+}
+
+/** Focuses `el` if it can take it (in the page, not disabled); says whether it did. */
+export function focusIf(el: Element | null | undefined): boolean {
+  if (!(el instanceof HTMLElement) || !el.isConnected) return false;
+  el.focus();
+  return document.activeElement === el;
+}
+
+/**
+ * After the row at `at` of `list` went: the focus to the control (`selector`) of the row now in its place,
+ * or of the nearest one before it at the end of the list; else to `fallback`.
+ */
+export function focusNextRow(list: HTMLElement | null, at: number, selector: string, fallback?: Element | null): void {
+  const rows = list ? Array.from(list.children) : [];
+  const order = rows.slice(at).concat(rows.slice(0, at).reverse());
+  if (order.some((row) => focusIf(row.querySelector(selector)))) return;
+  focusIf(fallback);
+}
