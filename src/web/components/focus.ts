@@ -1,3 +1,5 @@
+import { useEffect, useRef, useState } from "react";
+
 /**
  * Where the focus goes when what had it goes away: a row removed, a button disabled while its action runs. The
  * browser drops it on the page's body, and the keyboard (and a screen reader) start again from the top.
@@ -24,4 +26,25 @@ export function focusNextRow(list: HTMLElement | null, at: number, selector: str
   const order = rows.slice(at).concat(rows.slice(0, at).reverse());
   if (order.some((row) => focusIf(row.querySelector(selector)))) return;
   focusIf(fallback);
+}
+
+/** Where the focus goes when no row is left to take it, given the list. */
+export type Fallback = (list: HTMLElement | null) => Element | null | undefined;
+
+/**
+ * A list whose rows a person removes by keyboard (a member, a token, an agent): `removed(id, at)` once the hub
+ * said yes; when `ids` (the rows shown, live or read again) no longer hold it, the focus goes to the control
+ * (`selector`) of the row in its place (focusNextRow), else to `fallback`. `list` goes on the list's element.
+ * `fallback` is read when needed: give one defined once (a module's function), not one made each render.
+ */
+export function useFocusAfterRemoval<L extends HTMLElement>(ids: readonly string[] | null, selector: string, fallback: Fallback) {
+  const list = useRef<L>(null);
+  const [removed, setRemoved] = useState<{ id: string; at: number } | null>(null);
+  const shown = ids === null ? null : ids.join("\n");
+  useEffect(() => {
+    if (!removed || shown === null || shown.split("\n").includes(removed.id)) return;
+    setRemoved(null);
+    focusNextRow(list.current, removed.at, selector, fallback(list.current));
+  }, [removed, shown, selector, fallback]);
+  return { list, removed: (id: string, at: number) => setRemoved({ id, at }) };
 }

@@ -1,8 +1,8 @@
 /** Your agents: create one (its gca_ token shown once), rotate a token, delete one, see its runs. */
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { api } from "../api.ts";
 import { Link, RunBadge } from "../components/bits.tsx";
-import { focusNextRow } from "../components/focus.ts";
+import { useFocusAfterRemoval } from "../components/focus.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { usePageTitle } from "../components/page-title.ts";
@@ -13,6 +13,7 @@ import type { AgentWithRuns } from "../types.ts";
 
 /** The new agent's name field: where the focus goes once its token is put away, or the last agent deleted. */
 const NAME_FIELD = "new-agent-name";
+const toNameField = () => document.getElementById(NAME_FIELD);
 
 interface Revealed {
   agentName: string;
@@ -27,14 +28,7 @@ export function Agents() {
   // The token lives only in this component's memory: gone on reload, never stored.
   const [revealed, setRevealed] = useState<Revealed | null>(null);
   // An agent deleted: its card goes (once the live list says so), and the focus with it, on to the next card's first button.
-  const list = useRef<HTMLUListElement>(null);
-  const [deleted, setDeleted] = useState<{ id: string; at: number } | null>(null);
-  const agentIds = live.status === "ready" ? live.data.map((a) => a.id).join() : null;
-  useEffect(() => {
-    if (!deleted || agentIds === null || agentIds.split(",").includes(deleted.id)) return;
-    setDeleted(null);
-    focusNextRow(list.current, deleted.at, "button", document.getElementById(NAME_FIELD));
-  }, [deleted, agentIds]);
+  const focus = useFocusAfterRemoval<HTMLUListElement>(live.status === "ready" ? live.data.map((a) => a.id) : null, "button", toNameField);
   return (
     <section aria-labelledby="agents-title">
       <h1 id="agents-title">Agents</h1>
@@ -42,8 +36,8 @@ export function Agents() {
       <NewAgent onCreated={setRevealed} />
       <LiveView live={live} what="agents">
         {(agents) => agents.length === 0 ? <Empty>No agents yet.</Empty> : (
-          <ul className="agents" ref={list}>
-            {agents.map((agent, at) => <AgentCard key={agent.id} agent={agent} onRotated={setRevealed} onDeleted={() => setDeleted({ id: agent.id, at })} />)}
+          <ul className="agents" ref={focus.list}>
+            {agents.map((agent, at) => <AgentCard key={agent.id} agent={agent} onRotated={setRevealed} onDeleted={() => focus.removed(agent.id, at)} />)}
           </ul>
         )}
       </LiveView>
@@ -61,7 +55,7 @@ function TokenOnce({ revealed, onDone }: { revealed: Revealed; onDone: () => voi
     <div data-testid="token-once">
       <ShownOnce label={`Token for ${revealed.agentName}`} text={env} testId="env-lines" onDone={onDone} returnFocus={() => revealed.agentId
         ? document.querySelector(`[data-agent-id="${CSS.escape(revealed.agentId)}"] button`)
-        : document.getElementById(NAME_FIELD)}>
+        : toNameField()}>
         <h2>Token for {revealed.agentName}</h2>
         <p><strong>Copy it now: it is shown this once.</strong> Put these lines in the agent's environment:</p>
       </ShownOnce>

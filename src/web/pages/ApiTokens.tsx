@@ -3,9 +3,9 @@
  * (shown once), see them by name and first characters, revoke one. A plain REST
  * list, read again after each change: it changes only by your own hand.
  */
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { api, type ApiTokenView } from "../api.ts";
-import { focusNextRow } from "../components/focus.ts";
+import { useFocusAfterRemoval } from "../components/focus.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { Empty, ErrorNote, Loading } from "../components/states.tsx";
 import { usePageTitle } from "../components/page-title.ts";
@@ -14,6 +14,7 @@ import { formatTime } from "../format.ts";
 
 /** The new token's name field: where the focus goes once a token is shown, or the last one revoked. */
 const NAME_FIELD = "new-token-name";
+const toNameField = () => document.getElementById(NAME_FIELD);
 
 interface Revealed {
   name: string;
@@ -30,13 +31,7 @@ export function ApiTokens() {
   // Once, on opening the page; after that, each change reads it again.
   useEffect(() => void reload(), []);
   // A token revoked: its row goes, and the focus with it; it goes on to the next row's Revoke (or the name field).
-  const list = useRef<HTMLUListElement>(null);
-  const [revoked, setRevoked] = useState<{ id: string; at: number } | null>(null);
-  useEffect(() => {
-    if (!revoked || tokens?.some((token) => token.id === revoked.id)) return;
-    setRevoked(null);
-    focusNextRow(list.current, revoked.at, "button", document.getElementById(NAME_FIELD));
-  }, [revoked, tokens]);
+  const focus = useFocusAfterRemoval<HTMLUListElement>(tokens?.map((token) => token.id) ?? null, "button", toNameField);
   return (
     <section aria-labelledby="tokens-title">
       <h1 id="tokens-title">API tokens</h1>
@@ -44,7 +39,7 @@ export function ApiTokens() {
       {revealed && (
         <div data-testid="api-token-once">
           <ShownOnce label={`Token ${revealed.name}`} text={revealed.token} testId="api-token" onDone={() => setRevealed(null)}
-            returnFocus={() => document.getElementById(NAME_FIELD)}>
+            returnFocus={toNameField}>
             <h2>Token {revealed.name}</h2>
             <p><strong>Copy it now: it is shown this once.</strong> Try it with <code>curl -H "Authorization: Bearer $TOKEN" {location.origin}/api/v1/workspaces</code>.</p>
           </ShownOnce>
@@ -53,9 +48,9 @@ export function ApiTokens() {
       <NewToken onCreated={(made) => { setRevealed(made); void reload(); }} />
       {load.error && <ErrorNote error={load.error} />}
       {tokens === null ? (!load.error && <Loading what="tokens" />) : tokens.length === 0 ? <Empty>No tokens yet.</Empty> : (
-        <ul className="api-tokens" ref={list}>
+        <ul className="api-tokens" ref={focus.list}>
           {tokens.map((token, at) => <TokenRow key={token.id} token={token} onRevoked={() => {
-            setRevoked({ id: token.id, at });
+            focus.removed(token.id, at);
             void reload();
           }} />)}
         </ul>

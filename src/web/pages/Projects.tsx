@@ -2,9 +2,9 @@
  * Moving between projects, making a new one (in a workspace you have, or a new workspace), inviting someone in,
  * and the settings: a project's name and description, a workspace's name, handover and the deletes.
  */
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { api } from "../api.ts";
-import { focusNextRow } from "../components/focus.ts";
+import { useFocusAfterRemoval, type Fallback } from "../components/focus.ts";
 import { useFollowedField } from "../components/followed-field.ts";
 import { closeOnEscape } from "../components/popover.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
@@ -42,26 +42,20 @@ export function ProjectBar({ me, current }: { me: MeView; current: string | null
   );
 }
 
+const toSummary: Fallback = (list) => list?.closest("details")?.querySelector("summary");
+
 /** The workspace's people: its creator removes someone; anyone else may leave. */
 function Members({ workspace, myId }: { workspace: { id: string; name: string }; myId: string }) {
   const live = useLive<MemberView[]>("members", { workspaceId: workspace.id });
   const remove = useAction();
   const members = live.status === "ready" ? live.data : [];
   const iCreated = members.some((m) => m.id === myId && m.isCreator);
-  const list = useRef<HTMLUListElement>(null);
-  // Someone removed from the list: the focus, on their Remove, would drop to the page's body. It goes on to the
-  // next one's (or the one before, at the end), or back to the summary when there is none.
-  const [removed, setRemoved] = useState<{ id: string; at: number } | null>(null);
-  useEffect(() => {
-    // Once the live list has them gone (it comes after the answer).
-    if (!removed || !list.current || members.some((m) => m.id === removed.id)) return;
-    setRemoved(null);
-    focusNextRow(list.current, removed.at, "button", list.current.closest("details")?.querySelector("summary"));
-  }, [removed, members]);
+  // Someone removed: the focus, on their Remove, goes on to the next one's (or back to the summary, none left).
+  const focus = useFocusAfterRemoval<HTMLUListElement>(live.status === "ready" ? live.data.map((m) => m.id) : null, "button", toSummary);
   return (
     <details className="members" onKeyDown={closeOnEscape}>
       <summary>Members{live.status === "ready" ? ` (${members.length})` : ""}</summary>
-      <ul aria-label={`Members of ${workspace.name}`} ref={list}>
+      <ul aria-label={`Members of ${workspace.name}`} ref={focus.list}>
         {members.map((m, index) => (
           <li key={m.id} data-member-id={m.id}>
             <span>{m.name}{m.isCreator && <span className="meta"> · created the workspace</span>}</span>
@@ -72,7 +66,7 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
                 void remove.run(async () => {
                   await api.removeMember(workspace.id, m.id);
                   if (leaving) navigate("/", { replace: true });
-                  else setRemoved({ id: m.id, at: index });
+                  else focus.removed(m.id, index);
                 });
               }}>{m.id === myId ? "Leave" : "Remove"}</button>
             )}
