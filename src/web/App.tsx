@@ -133,13 +133,14 @@ function useMovedTo(route: Route) {
 function AnotherDevice() {
   const [link, setLink] = useState<string | null>(null);
   const make = useAction();
+  const button = useRef<HTMLButtonElement>(null);
   return (
     <>
-      <button type="button" className="link" disabled={make.busy}
+      <button type="button" className="link" disabled={make.busy} ref={button}
         onClick={() => void make.run(async () => setLink(`${location.origin}${(await api.signInLink()).url}`))}>Sign in on another device</button>
       {make.error && <ErrorNote error={make.error} />}
       {link && (
-        <ShownOnce label="Sign-in link" text={link} testId="device-link" className="device-link" onDone={() => setLink(null)}>
+        <ShownOnce label="Sign-in link" text={link} testId="device-link" className="device-link" onDone={() => setLink(null)} returnFocus={() => button.current}>
           <p>Open this on the other device within 15 minutes; it works once.</p>
         </ShownOnce>
       )}

@@ -202,4 +202,21 @@ describe("the web UI on a phone, by keyboard, in a real browser", { timeout: 300
     }, undefined, WAIT);
     assert.equal(await focused(), "select Status");
   });
+  it("an invite or sign-in link shown once takes the focus, in the window, and Done gives it back to the button that made it", async () => {
+    await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    for (const [button, region] of [["Invite someone", "Invite link"], ["Sign in on another device", "Sign-in link"]] as const) {
+      await page.getByRole("button", { name: button }).focus();
+      await page.keyboard.press("Enter");
+      const once = page.getByRole("region", { name: region });
+      await once.waitFor(WAIT);
+      await page.waitForFunction((label) => document.activeElement?.getAttribute("aria-label") === label, region, WAIT);
+      const box = await once.evaluate((el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, width: innerWidth }; });
+      assert.ok(box.left >= 0 && box.right <= box.width, `${region} inside the window: ${JSON.stringify(box)}`);
+      await once.getByRole("button", { name: "Done" }).focus();
+      await page.keyboard.press("Enter");
+      await once.waitFor({ state: "detached", ...WAIT });
+      assert.equal(await focused(), `button ${button}`);
+    }
+  });
 });

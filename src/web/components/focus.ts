@@ -12,7 +12,7 @@ export function focusLost(): boolean {
 
 /** Focuses `el` if it can take it (in the page, not disabled); says whether it did. */
 export function focusIf(el: Element | null | undefined): boolean {
-  if (!(el instanceof HTMLElement) || !el.isConnected) return false;
+  if (!(el instanceof HTMLElement) || !el.isConnected || el === document.body) return false;
   el.focus();
   return document.activeElement === el;
 }

@@ -2,7 +2,7 @@
  * Moving between projects, making a new one (in a workspace you have, or a new workspace), inviting someone in,
  * and the settings: a project's name and description, a workspace's name, handover and the deletes.
  */
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { api } from "../api.ts";
 import { useFocusAfterRemoval, type Fallback } from "../components/focus.ts";
 import { useFollowedField } from "../components/followed-field.ts";
@@ -184,9 +184,10 @@ function Invite({ workspace }: { workspace: { id: string; name: string } }) {
   const make = useAction();
   const list = useAction();
   const show = () => list.run(async () => setOpen(await api.openInvites(workspace.id)));
+  const inviteButton = useRef<HTMLButtonElement>(null);
   return (
     <div className="invite">
-      <button type="button" className="secondary" disabled={make.busy}
+      <button type="button" className="secondary" disabled={make.busy} ref={inviteButton}
         onClick={() => void make.run(async () => setLink(`${location.origin}${(await api.createInvite(workspace.id)).url}`))}>Invite someone</button>
       <button type="button" className="link" disabled={list.busy} onClick={() => void (open ? setOpen(null) : show())}>Open invites</button>
       {make.error && <ErrorNote error={make.error} />}
@@ -208,7 +209,7 @@ function Invite({ workspace }: { workspace: { id: string; name: string } }) {
         </div>
       )}
       {link && (
-        <ShownOnce label="Invite link" text={link} testId="invite-link" onDone={() => setLink(null)}>
+        <ShownOnce label="Invite link" text={link} testId="invite-link" onDone={() => setLink(null)} returnFocus={() => inviteButton.current}>
           <p>Send this link to one person: it lets them into <strong>{workspace.name}</strong>, once, within 7 days.</p>
         </ShownOnce>
       )}
