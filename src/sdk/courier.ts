@@ -7,6 +7,12 @@
  * the run ended, or a 404 (the run is gone), the run's later entries are
  * dropped: it takes no more calls.
  *
+ * A run's final call (`complete` or `error`) goes ahead of its progress: once one is queued, the run's comments
+ * still waiting are crossed off unsent, and the one being delivered finishes its attempt but gets no retry (a
+ * comment the API refuses for now, a 429 with a long `Retry-After`, must not hold the completion back). No
+ * comment can show after the completion: the API refuses one for an ended run. `dropComments()` goes further
+ * for a shutdown's last moments: every comment is given up, the attempt under way aborted.
+ *
  * Two failures lose nothing: an entry the outbox could not write down is still
  * sent (only its durability is gone), and a 401/403 (a revoked or rotated token)
  * holds the run's entries in the outbox for a start with a valid token. A
@@ -18,6 +24,7 @@ import { sleep, systemClock, type Clock } from "./clock.ts";
 import { isAgentApiError, isMisrouted } from "./errors.ts";
 import type { Outbox, OutboxEntry, OutboxKind } from "./outbox.ts";
 import { callListener } from "./listener.ts";
+import { linkedSignal } from "./signal.ts";
 import { isEnded } from "./run-state.ts";
 import { backoffDelay, decideRetry, DEFAULT_RETRY_POLICY, type Random, type RetryPolicy } from "./retry.ts";
 
@@ -25,7 +32,10 @@ export type DeliveryOutcome =
   | { kind: "delivered" }
   /** A final error: the API's answer (an `AgentApiError`) or, from a custom api, anything it threw. */
   | { kind: "rejected"; error: unknown }
-  /** Crossed off unsent: its run was dropped (stopped), or an earlier entry got a 409 or a 404. */
+  /**
+   * Crossed off unsent: its run was dropped (stopped), or an earlier entry got a 409 or a 404; or, a comment, given
+   * up for its run's final call (or by `dropComments`).
+   */
   | { kind: "dropped" }
   /** The courier closed first; the entry stays in the outbox. */
   | { kind: "closed" }
@@ -60,6 +70,10 @@ interface Item {
   /** The outbox write: delivery waits for it, so nothing is sent that was not written down. */
   stored: Promise<void>;
   settle: (outcome: DeliveryOutcome) => void;
+  /** Aborted when a final call is queued behind this comment: its attempt under way is its last. */
+  lastTry: AbortController;
+  /** Aborted to give the comment up at once, its attempt under way included. */
+  cut: AbortController;
 }
 
 interface Lane {
@@ -109,6 +123,14 @@ export class Courier {
     this.#checkIdle();
   }
 
+  /** Gives up every comment, of every run, its attempt under way included: a shutdown's drain is for final calls. */
+  dropComments(): void {
+    for (const lane of this.#lanes.values()) {
+      for (const item of lane.items) if (item.entry.kind === "comment") item.cut.abort(new Error("comment given up"));
+      this.#crossOffComments(lane);
+    }
+  }
+
   /** Entries not yet delivered, over all runs. */
   get depth(): number {
     let n = 0;
@@ -141,9 +163,24 @@ export class Courier {
         lane = { items: [], abort: new AbortController(), running: false };
         this.#lanes.set(entry.runId, lane);
       }
-      lane.items.push({ entry, stored, settle });
+      if (entry.kind !== "comment") {
+        for (const item of lane.items) if (item.entry.kind === "comment") item.lastTry.abort(new Error("superseded by the run's final call"));
+        this.#crossOffComments(lane);
+      }
+      lane.items.push({ entry, stored, settle, lastTry: new AbortController(), cut: new AbortController() });
       if (!lane.running) void this.#run(entry.runId, lane);
     });
+  }
+
+  /** Crosses off the lane's comments that are not being delivered (the head of a running lane is: it settles itself). */
+  #crossOffComments(lane: Lane): void {
+    const keep = lane.items.filter((item, i) => item.entry.kind !== "comment" || (i === 0 && lane.running));
+    for (const item of lane.items) {
+      if (keep.includes(item)) continue;
+      void item.stored.then(() => this.#ack(item.entry), () => undefined);
+      item.settle({ kind: "dropped" });
+    }
+    lane.items.splice(0, lane.items.length, ...keep);
   }
 
   async #run(runId: string, lane: Lane): Promise<void> {
@@ -153,7 +190,8 @@ export class Courier {
       // Not written down: sent all the same, so only a crash before it lands can lose it.
       const unwritten = await item.stored.then(() => null, (error: unknown) => error ?? new Error("outbox write failed"));
       if (unwritten) this.#tell(this.#o.onError, unwritten);
-      const outcome = await this.#deliver(item.entry, lane.abort.signal);
+      const attempt = linkedSignal([lane.abort.signal, item.cut.signal]);
+      const outcome = await this.#deliver(item.entry, attempt.signal, item.lastTry.signal).finally(attempt.dispose);
       if (lane.abort.signal.aborted) break; // drop() or close() settled it
       if (outcome.kind === "held") {
         // The token is refused: this entry and the run's later ones wait in the outbox, unsent.
@@ -177,7 +215,8 @@ export class Courier {
     this.#checkIdle();
   }
 
-  async #deliver(entry: OutboxEntry, signal: AbortSignal): Promise<DeliveryOutcome> {
+  /** `signal` gives the entry up at once; `lastTry`, after the attempt under way. */
+  async #deliver(entry: OutboxEntry, signal: AbortSignal, lastTry: AbortSignal): Promise<DeliveryOutcome> {
     const options = { signal, idempotencyKey: entry.idempotencyKey, retry: { maxAttempts: 1 } };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -195,8 +234,10 @@ export class Courier {
           ? { retry: true as const, delayMs: backoffDelay(attempt - 1, this.#policy, this.#o.random) }
           : decideRetry(error, attempt, this.#policy, this.#o.random);
         if (!decision.retry) return { kind: "rejected", error };
+        if (lastTry.aborted) return { kind: "dropped" };
         this.#tell(this.#o.onRetry, entry, error, decision.delayMs);
-        const slept = await sleep(this.#o.clock, decision.delayMs, signal).then(() => true, () => false);
+        const wait = linkedSignal([signal, lastTry]);
+        const slept = await sleep(this.#o.clock, decision.delayMs, wait.signal).then(() => true, () => false).finally(wait.dispose);
         if (!slept) return { kind: "dropped" };
       }
     }

@@ -11,7 +11,10 @@ export interface ExecutorContext {
   runId: string;
   /** Aborts when the owner stops the run or the worker shuts down: give up promptly. */
   signal: AbortSignal;
-  /** Posts a progress comment, after the earlier ones; a no-op once the run is stopped or ending. */
+  /**
+   * Posts a progress comment, after the earlier ones; a no-op once the run is stopped or ending. Bounded: while one
+   * is being delivered, a newer one replaces the one waiting, and the run's final call drops the one waiting.
+   */
   progress(text: string): void;
 }
 

@@ -20,6 +20,7 @@ import { startHeartbeat } from "./heartbeat.ts";
 import { callListener } from "./listener.ts";
 import { linkedSignal } from "./signal.ts";
 import { MemoryOutbox, type Outbox } from "./outbox.ts";
+import { RunProgress } from "./progress.ts";
 import type { RunSource, RunSourceEvent } from "./run-source.ts";
 import { isEnded, type RunStatus } from "./run-state.ts";
 import { runJob, SHUTDOWN_MESSAGE, type EndExtra, type Executor, type Job } from "./job.ts";
@@ -97,6 +98,8 @@ export class RunWorker {
   readonly #state: WorkerState;
   readonly #courier: Courier;
   readonly #jobs = new Map<string, Job>();
+  /** Each run's progress comments: one being delivered, the newest waiting. */
+  readonly #progress = new Map<string, RunProgress>();
   readonly #instance: string;
   #unsubscribe: (() => void) | null = null;
   #stopping: Promise<void> | null = null;
@@ -173,6 +176,8 @@ export class RunWorker {
     for (const job of this.#jobs.values()) {
       if (this.#state.get(job.runId)?.phase === "running") this.#abandon(job);
     }
+    // What is left of the shutdown is for the runs' final calls: no comment may hold one back past `drainMs`.
+    this.#courier.dropComments();
     await this.#within(this.#o.drainMs ?? 10_000, [...this.#jobs.values()].map((job) => job.settled()));
     this.#halt.abort(new Error("The worker stopped"));
     for (const cancel of this.#lettingGo) cancel();
@@ -217,6 +222,7 @@ export class RunWorker {
     if (decision === "abort") {
       const job = this.#jobs.get(runId);
       job?.abort(new Error("The run was stopped"));
+      this.#endProgress(runId);
       void this.#courier.drop(runId);
       if (job) this.#letGoLater(job);
     }
@@ -241,6 +247,7 @@ export class RunWorker {
       const job = this.#job(runId);
       this.#jobs.set(runId, job);
       void job.done.finally(() => {
+        this.#endProgress(runId);
         this.#jobs.delete(runId);
         this.#started.delete(runId);
         this.#state.ended(runId, this.#clock.now());
@@ -254,7 +261,7 @@ export class RunWorker {
       claim: (stopped) => this.#claim(runId, stopped),
       detail: (signal) => this.#detail(runId, signal),
       executor: this.#o.executor,
-      progress: (text) => void this.#courier.send(runId, "comment", { body: text }),
+      progress: (text) => this.#progressOf(runId).post(text),
       end: (kind, body, extra) => this.#end(runId, kind, body, extra),
       heartbeat: (signal) => startHeartbeat({
         api: this.#o.client, runId, intervalMs: this.#o.heartbeatIntervalMs ?? 60_000, clock: this.#clock, signal,
@@ -266,6 +273,21 @@ export class RunWorker {
       graceOver: () => this.#graceOver,
       onError: (error) => this.#emit({ type: "error", error, runId }),
     });
+  }
+
+  #progressOf(runId: string): RunProgress {
+    let progress = this.#progress.get(runId);
+    if (!progress) {
+      progress = new RunProgress((text) => this.#courier.send(runId, "comment", { body: text }));
+      this.#progress.set(runId, progress);
+    }
+    return progress;
+  }
+
+  /** The run takes no more progress: the comment waiting is dropped (the final call, or a stop, supersedes it). */
+  #endProgress(runId: string): void {
+    this.#progress.get(runId)?.close();
+    this.#progress.delete(runId);
   }
 
   /** The claimed run's detail. A 404 lets the run go (like a stop) only once `#confirmGone` agrees; else it is read again. */
@@ -353,6 +375,7 @@ export class RunWorker {
 
   /** Sends the run's final call (the job makes sure it is called once). */
   async #end(runId: string, kind: "complete" | "error", body: string, extra: EndExtra): Promise<void> {
+    this.#endProgress(runId);
     const run = this.#state.get(runId);
     if (!run || run.stopped) return;
     this.#state.executed(runId);

@@ -1,11 +1,13 @@
 /**
  * The worker against a real hub behind a loopback proxy that answers on cue what a hub alone never would: 404s
- * for a started run (a proxy's hiccup: a run is let go only once re-reads confirm it is gone), and 405s for
- * heartbeats (hosted GroupChat may have no such endpoint: they pause, and a probe brings them back).
+ * for a started run (a proxy's hiccup: a run is let go only once re-reads confirm it is gone), 405s for
+ * heartbeats (hosted GroupChat may have no such endpoint: they pause, and a probe brings them back), and a 429
+ * or no answer at all for a progress comment (progress is bounded, and never holds the run's final call back).
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { AgentApiClient } from "../../src/sdk/client.ts";
+import { SHUTDOWN_MESSAGE } from "../../src/sdk/job.ts";
 import type { RunWorkerOptions } from "../../src/sdk/worker.ts";
 import { startForwardProxy, type ForwardProxy, type ProxyRequest } from "../support/forward.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
@@ -16,7 +18,7 @@ import { commentsOf, deferred, delegateMany, EventLog, ownerView } from "./suppo
 const HOUR = 3_600_000;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
 
-describe("RunWorker against a real hub behind a proxy: 404s for a started run, 405s for heartbeats", { timeout: 120_000 }, () => {
+describe("RunWorker against a real hub behind a proxy: 404s for a started run, 405s for heartbeats, progress held up", { timeout: 120_000 }, () => {
   let t: TestHub;
   let proxy: ForwardProxy;
   const agents: TestAgent[] = [];
@@ -134,5 +136,59 @@ describe("RunWorker against a real hub behind a proxy: 404s for a started run, 4
     assert.deepEqual(told.events, [false, true]);
     assert.deepEqual(sentBeats().slice(0, 4), ["405", "405", "200", "200"], "beating again at every tick");
     assert.equal((await ownerView(t, runId!)).status, "FINISHED");
+  });
+
+  const commentOf = (runId: string) => (request: ProxyRequest) => request.path.endsWith(`/runs/${runId}/comment`);
+  /** The proxy's log for the run's own calls, as "METHOD call → what". */
+  const callsOf = (runId: string) =>
+    proxy.log.filter((line) => line.includes(`/runs/${runId}`)).map((line) => line.replace(/\/api\/v1\/agent\/runs\/[^/ ]+/, "run"));
+
+  it("posts a burst of 2,000 progress updates as two comments, the first and the newest, and then the completion", async () => {
+    const [runId] = await delegateMany(t, 1, "Chatty");
+    const agent = agentBehindProxy(async (_run, ctx) => {
+      for (let i = 1; i <= 2_000; i++) ctx.progress(`step ${i}`);
+      // The newest goes once the first has landed; returning before that would rightly supersede it.
+      while (!commentsOf(await ownerView(t, runId!)).includes("step 2000")) await tick();
+      return { summary: "Done chatting" };
+    });
+    await agent.events.until(() => agent.ids("finished").includes(runId!));
+    const comments = commentsOf(await ownerView(t, runId!));
+    assert.deepEqual(comments.slice(0, 4), ["step 1", "step 2000", "Done chatting"]);
+    assert.deepEqual(callsOf(runId!).filter((line) => line.includes("/comment")), ["POST run/comment → 201", "POST run/comment → 201"]);
+  });
+
+  it("sends the completion next when the API refuses a progress comment for now (429, Retry-After an hour): the comment is given up, the run FINISHED", { timeout: 30_000 }, async () => {
+    const [runId] = await delegateMany(t, 1, "Rate limited");
+    proxy.answer(429, 1, commentOf(runId!), { "retry-after": "3600" });
+    const agent = agentBehindProxy(async (_run, ctx) => {
+      ctx.progress("almost there");
+      while (!callsOf(runId!).includes("POST run/comment → 429")) await tick();
+      return { summary: "Done without waiting an hour" };
+    });
+    await agent.events.until(() => agent.ids("finished").includes(runId!));
+    const detail = await ownerView(t, runId!);
+    assert.equal(detail.status, "FINISHED");
+    assert.deepEqual(commentsOf(detail), ["Done without waiting an hour"]);
+    assert.deepEqual(callsOf(runId!).slice(-2), ["POST run/comment → 429", "POST run/complete → 200"]);
+  });
+
+  it("stop() past the grace period ends the run with its error while a progress comment hangs unanswered, instead of losing the error behind it", async () => {
+    const [runId] = await delegateMany(t, 1, "Hung comment");
+    proxy.hang(Number.POSITIVE_INFINITY, commentOf(runId!));
+    const working = deferred();
+    // Ignores its abort, as a stubborn executor does: shutdown ends the run for it.
+    const agent = agentBehindProxy(async (_run, ctx) => {
+      for (let i = 1; i <= 1_000; i++) ctx.progress(`step ${i}`);
+      working.resolve();
+      return new Promise(() => {});
+    }, { drainMs: 10_000 });
+    await working.promise;
+    while (!callsOf(runId!).includes("POST run/comment → hang")) await tick();
+    await agent.worker.stop({ graceMs: 0 });
+    const detail = await ownerView(t, runId!);
+    assert.equal(detail.status, "ERROR");
+    assert.deepEqual(commentsOf(detail), [SHUTDOWN_MESSAGE]);
+    assert.deepEqual(agent.ids("aborted"), [runId]);
+    assert.deepEqual(callsOf(runId!).filter((line) => line.includes("/comment")), ["POST run/comment → hang"]);
   });
 });

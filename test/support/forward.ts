@@ -5,11 +5,12 @@
  * - `{ status }`: answers that status with `{ "error": … }`, without forwarding
  * - `"drop"`: closes the connection without forwarding
  * - `"lost-answer"`: forwards (the server does the work) and then closes the connection instead of answering
+ * - `"hang"`: never answers (the connection is closed with the proxy)
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type ProxyAction = { status: number; headers?: Record<string, string> } | "drop" | "lost-answer" | "forward";
+export type ProxyAction = { status: number; headers?: Record<string, string> } | "drop" | "lost-answer" | "hang" | "forward";
 
 export interface ProxyRequest {
   method: string;
@@ -20,10 +21,15 @@ export interface ProxyRequest {
 export interface ForwardProxy {
   /** The proxy's URL with the API's path, e.g. `http://127.0.0.1:P/api/v1/agent`. */
   url: string;
-  /** Requests seen, as "METHOD /path → status" (forwarded ones with the server's status), "→ drop" or "→ lost-answer". */
+  /** Requests seen, as "METHOD /path → status" (forwarded ones with the server's status), "→ drop", "→ lost-answer" or "→ hang". */
   log: string[];
-  /** Answers `status` itself to the next `n` requests that `match` (all by default), then forwards them again. */
-  answer(status: number, n: number, match?: (request: ProxyRequest) => boolean): void;
+  /**
+   * Answers `status` (with `headers`) itself to the next `n` requests that `match` (all by default), then forwards
+   * them again.
+   */
+  answer(status: number, n: number, match?: (request: ProxyRequest) => boolean, headers?: Record<string, string>): void;
+  /** Leaves the next `n` requests that `match` unanswered (until the proxy closes), then forwards them again. */
+  hang(n: number, match?: (request: ProxyRequest) => boolean): void;
   close(): Promise<void>;
 }
 
@@ -40,13 +46,13 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startForwardProxy(
   targetBase: string, apiPath: string, decide: (request: ProxyRequest) => ProxyAction = () => "forward",
 ): Promise<ForwardProxy> {
-  const scripted: Array<{ status: number; left: number; match: (request: ProxyRequest) => boolean }> = [];
+  const scripted: Array<{ action: ProxyAction; left: number; match: (request: ProxyRequest) => boolean }> = [];
   const log: string[] = [];
   const pick = (request: ProxyRequest): ProxyAction => {
     const cue = scripted.find((s) => s.left > 0 && s.match(request));
     if (!cue) return decide(request);
     cue.left--;
-    return { status: cue.status };
+    return cue.action;
   };
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
@@ -59,6 +65,7 @@ export async function startForwardProxy(
       return void res.writeHead(action.status, { "content-type": "application/json", ...action.headers }).end(error);
     }
     if (action === "drop") return void (log.push(`${what} drop`), req.socket.destroy());
+    if (action === "hang") return void log.push(`${what} hang`);
     const headers: Record<string, string> = {};
     for (const name of ["authorization", "content-type", "idempotency-key", "accept"]) {
       const value = req.headers[name];
@@ -81,7 +88,8 @@ export async function startForwardProxy(
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${apiPath}`,
     log,
-    answer: (status, n, match = () => true) => void scripted.push({ status, left: n, match }),
+    answer: (status, n, match = () => true, headers) => void scripted.push({ action: { status, headers }, left: n, match }),
+    hang: (n, match = () => true) => void scripted.push({ action: "hang", left: n, match }),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -40,11 +40,51 @@ describe("Courier", () => {
     const outcomes = await Promise.all([
       courier.send("r1", "comment", { body: "one" }),
       courier.send("r1", "comment", { body: "two" }),
-      courier.send("r1", "complete", { body: "done" }),
+      courier.send("r1", "error", { body: "failed" }),
+      courier.send("r1", "comment", { body: "after" }),
     ]);
-    assert.deepEqual(outcomes.map((o) => o.kind), ["delivered", "delivered", "delivered"]);
-    assert.deepEqual(calls.map((c) => c.body), ["one", "two", "done"]);
+    assert.deepEqual(outcomes.map((o) => o.kind), ["delivered", "dropped", "delivered", "delivered"]);
+    assert.deepEqual(calls.map((c) => c.body), ["one", "failed", "after"]);
     assert.deepEqual(await outbox.pending(), []);
+  });
+
+  it("puts a run's final call ahead of its comments: those waiting are crossed off, the one being sent gets no retry", async () => {
+    const { api, calls } = fakeApi([new AgentApiError("rate_limited", "429", { httpStatus: 429, retryAfterMs: 3_600_000 })]);
+    const clock = new FakeClock();
+    const outbox = new MemoryOutbox();
+    const courier = new Courier({ api, outbox, clock });
+    const sending = courier.send("r1", "comment", { body: "being sent" });
+    const waiting = courier.send("r1", "comment", { body: "waiting" });
+    const other = courier.send("r2", "comment", { body: "another run's" });
+    await settle();
+    // The first comment waits out its Retry-After (an hour) when the final call comes.
+    const final = courier.send("r1", "complete", { body: "done" });
+    assert.deepEqual([(await waiting).kind, (await sending).kind, (await final).kind, (await other).kind], ["dropped", "dropped", "delivered", "delivered"]);
+    assert.deepEqual(calls.map((c) => c.body), ["being sent", "another run's", "done"]);
+    assert.deepEqual(await outbox.pending(), []);
+    assert.equal(clock.pending, 0);
+  });
+
+  it("dropComments() gives up every comment at once, the attempt under way included, and keeps the final calls", async () => {
+    const calls: string[] = [];
+    const aborted: unknown[] = [];
+    const api: LifecycleApi = {
+      // Never answered: only the abort ends it.
+      comment: (_runId, body, options) => new Promise((_resolve, reject) => {
+        calls.push(body ?? "");
+        options?.signal?.addEventListener("abort", () => (aborted.push(body), reject(options.signal!.reason)), { once: true });
+      }),
+      complete: async (_runId, result) => (calls.push(result.body ?? ""), {}),
+      error: async (_runId, result) => (calls.push(result.body ?? ""), {}),
+    };
+    const courier = new Courier({ api, outbox: new MemoryOutbox(), clock: new FakeClock() });
+    const hung = courier.send("r1", "comment", { body: "hung" });
+    const final = courier.send("r1", "error", { body: "shut down" });
+    const alone = courier.send("r2", "comment", { body: "alone" });
+    await settle();
+    courier.dropComments();
+    assert.deepEqual([(await hung).kind, (await final).kind, (await alone).kind], ["dropped", "delivered", "dropped"]);
+    assert.deepEqual([calls, aborted], [["hung", "alone", "shut down"], ["hung", "alone"]]);
   });
 
   it("retries until acknowledged, with one idempotency key per entry", async () => {
@@ -163,7 +203,7 @@ describe("Courier", () => {
     const outbox = new MemoryOutbox();
     const courier = new Courier({ api, outbox, clock });
     const a = courier.send("r1", "comment", { body: "a" });
-    const b = courier.send("r1", "complete", { body: "b" });
+    const b = courier.send("r1", "comment", { body: "b" });
     const other = courier.send("r2", "comment", { body: "c" });
     await settle();
     await courier.drop("r1");
