@@ -10,7 +10,7 @@
  * outbox. After a crash the notes say which runs to take back (`adopt`), and
  * the outbox is delivered with the original idempotency keys.
  */
-import { AgentApiClient, isAgentApiError, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
+import { AgentApiClient, isAgentApiError, isNotSyncEndpoint, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
 import type { BridgeConfig } from "./config.ts";
 import { sessionKeyFor, taskIdOf, turnKeyFor } from "./context.ts";
 import { createOpenClawExecutor } from "./executor.ts";
@@ -73,6 +73,8 @@ export class Bridge {
   readonly #listeners = new Set<(event: WorkerEvent) => void>();
   #server: MetricsServer | null = null;
   #prunedAt = 0;
+  /** The Convex URL was found to be no real-time endpoint, and the log said so (once is enough). */
+  #saidNotSync = false;
   #stopping: Promise<void> | null = null;
 
   private constructor(
@@ -345,6 +347,12 @@ export class Bridge {
         log(event.connected ? "info" : "warn", event.connected ? "GroupChat real-time connected" : "GroupChat real-time disconnected; polling");
         break;
       case "error":
+        // A GROUPCHAT_CONVEX_URL that is no real-time endpoint: said once, as the configuration mistake it is.
+        if (isNotSyncEndpoint(event.error)) {
+          if (!this.#saidNotSync) log("error", event.error.message, { convexUrl: event.error.convexUrl, status: event.error.httpStatus });
+          this.#saidNotSync = true;
+          break;
+        }
         log("warn", "bridge error", { ...(event.runId ? { runId: event.runId } : {}), error: describe(event.error) });
         break;
       default:

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { ConvexClient } from "convex/browser";
 import { anyApi } from "convex/server";
-import { AgentApiClient, isAgentApiError } from "../sdk/index.ts";
+import { AgentApiClient, isAgentApiError, judgeSyncAnswer, NotSyncEndpointError, probeSyncEndpoint } from "../sdk/index.ts";
 import type { BridgeConfig } from "./config.ts";
 import { GatewayClient } from "./gateway/client.ts";
 
@@ -35,10 +35,29 @@ export async function checkToken(config: BridgeConfig, fetchImpl?: typeof fetch)
 export async function checkSubscription(config: BridgeConfig, timeoutMs = 10_000): Promise<CheckResult> {
   const name = "real-time subscription (pendingRuns)";
   if (!config.convexUrl) return { name, ok: true, detail: "GROUPCHAT_CONVEX_URL is not set: the bridge polls every 5 s instead", fix: "Set GROUPCHAT_CONVEX_URL for instant pickup." };
-  const convex = new ConvexClient(config.convexUrl.replace(/\/+$/, ""), { logger: false });
+  const url = config.convexUrl.replace(/\/+$/, "");
+  const notSync = (error: NotSyncEndpointError): CheckResult => ({ name, ok: false, detail: `not a real-time sync endpoint: ${error.found}`, fix: error.hint });
+  let convex: ConvexClient;
+  try {
+    convex = new ConvexClient(url, { logger: false });
+  } catch (error) {
+    return notSync(new NotSyncEndpointError(url, { refused: error instanceof Error ? error.message : String(error) }));
+  }
+  const probing = new AbortController();
   try {
     const result = await new Promise<CheckResult>((resolve) => {
       const timer = setTimeout(() => resolve({ name, ok: false, detail: `no answer within ${timeoutMs / 1000} s`, fix: `Check GROUPCHAT_CONVEX_URL (${config.convexUrl}) is reachable (WebSocket).` }), timeoutMs);
+      // The stock client only tries again after a failed upgrade: what answered it says whether it is worth waiting.
+      let asked = false;
+      convex.subscribeToConnectionState((state) => {
+        if (asked || state.hasEverConnected || state.connectionRetries === 0) return;
+        asked = true;
+        void probeSyncEndpoint(url, probing.signal).then((answer) => {
+          if (judgeSyncAnswer(answer) !== "not_sync" || answer.kind !== "http") return;
+          clearTimeout(timer);
+          resolve(notSync(new NotSyncEndpointError(url, answer)));
+        });
+      });
       convex.onUpdate(anyApi.agentWebSocket!.pendingRuns!, { token: config.agentToken }, (runs: unknown) => {
         clearTimeout(timer);
         resolve({ name, ok: true, detail: `subscribed; ${Array.isArray(runs) ? runs.length : 0} pending run(s)` });
@@ -49,6 +68,7 @@ export async function checkSubscription(config: BridgeConfig, timeoutMs = 10_000
     });
     return result;
   } finally {
+    probing.abort();
     await convex.close();
   }
 }

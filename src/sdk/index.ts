@@ -11,6 +11,9 @@ export { systemClock, type Clock } from "./clock.ts";
 export type { AgentActivity, AgentProfile, AgentRun, AgentRunDetail, AgentTask, RunAck } from "./parse.ts";
 export { MemoryOutbox, type Outbox, type OutboxEntry, type OutboxKind } from "./outbox.ts";
 export { Courier, type CourierOptions, type DeliveryOutcome, type LifecycleApi } from "./courier.ts";
+export {
+  isNotSyncEndpoint, judgeSyncAnswer, NotSyncEndpointError, probeSyncEndpoint, type SyncAnswer, type SyncVerdict,
+} from "./sync-endpoint.ts";
 export { RunSource, type RunSourceEvent, type RunSourceListener, type RunSourceOptions, type RunVia } from "./run-source.ts";
 export {
   RunWorker, type Executor, type ExecutorContext, type ExecutorResult, type RunWorkerOptions, type WorkerEvent,

@@ -12,6 +12,7 @@ import { checkToken, type AgentApiClient } from "./client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { callListener } from "./listener.ts";
 import { parseRun, type AgentRun } from "./parse.ts";
+import { judgeSyncAnswer, NotSyncEndpointError, probeSyncEndpoint, type SyncAnswer } from "./sync-endpoint.ts";
 
 export type RunVia = "socket" | "poll";
 
@@ -41,6 +42,11 @@ export interface RunSourceOptions {
   /** `limit` of each poll. Default 200 (the hub's maximum). */
   pollLimit?: number;
   clock?: Clock;
+  /**
+   * Asks `convexUrl`'s sync path for a WebSocket upgrade and tells the answer; done once the socket failed without
+   * ever connecting. Default: one real request (`probeSyncEndpoint`).
+   */
+  probeSync?: (convexUrl: string, signal: AbortSignal) => Promise<SyncAnswer>;
 }
 
 /**
@@ -65,6 +71,8 @@ export class RunSource {
   /** No poll before this time (ms): the API's `Retry-After` on the last one. */
   #retryAt = 0;
   #state: "new" | "started" | "closed" = "new";
+  /** Whether the Convex URL was found to be a sync endpoint or not ("known"), or is being asked. */
+  #endpoint: "unknown" | "asking" | "known" = "unknown";
 
   constructor(options: RunSourceOptions) {
     checkToken(options.token, "RunSource");
@@ -120,7 +128,14 @@ export class RunSource {
     const url = convexUrl.replace(/\/+$/, "");
     const options: ConvexClientOptions = { logger: false, ...this.#o.convex };
     if (this.#o.webSocketConstructor) options.webSocketConstructor = this.#o.webSocketConstructor;
-    const convex = new ConvexClient(url, options);
+    let convex: ConvexClient;
+    try {
+      convex = new ConvexClient(url, options);
+    } catch (error) {
+      // The client refuses the URL outright (not http(s), a `.convex.site` host): said once; polling goes on.
+      this.#endpoint = "known";
+      return this.#emit({ type: "error", error: new NotSyncEndpointError(url, { refused: error instanceof Error ? error.message : String(error) }), via: "socket" });
+    }
     this.#convex = convex;
     const args = { token: this.#o.token };
     for (const type of ["pending", "stopped"] as const) {
@@ -128,7 +143,25 @@ export class RunSource {
       // onError is not optional in practice: without it a failed query is an unhandled rejection.
       this.#unsubscribe.push(convex.onUpdate(query, args, (value: unknown) => this.#list(type, value, "socket"), (error) => this.#emit({ type: "error", error, via: "socket" })));
     }
-    this.#unsubscribe.push(convex.subscribeToConnectionState((state) => this.#setConnected(state.isWebSocketConnected)));
+    this.#unsubscribe.push(convex.subscribeToConnectionState((state) => {
+      this.#setConnected(state.isWebSocketConnected);
+      if (!state.hasEverConnected && state.connectionRetries > 0) void this.#askEndpoint(url);
+    }));
+  }
+
+  /**
+   * The socket failed and never connected: the stock client will only try again, in silence. Is anything at the URL
+   * a sync endpoint? Said once, as an `error` event, when it is not; asked again at a later failure when the answer
+   * said nothing (no answer, a 5xx).
+   */
+  async #askEndpoint(url: string): Promise<void> {
+    if (this.#endpoint !== "unknown" || this.#state !== "started") return;
+    this.#endpoint = "asking";
+    const answer = await (this.#o.probeSync ?? probeSyncEndpoint)(url, this.#abort.signal).catch((error: unknown): SyncAnswer => ({ kind: "unreachable", error }));
+    if (this.#state !== "started") return;
+    const verdict = judgeSyncAnswer(answer);
+    this.#endpoint = verdict === "unsure" ? "unknown" : "known";
+    if (verdict === "not_sync" && answer.kind === "http") this.#emit({ type: "error", error: new NotSyncEndpointError(url, answer), via: "socket" });
   }
 
   #setConnected(connected: boolean): void {

@@ -16,6 +16,7 @@ import { commentsOf, delegateMany, deferred, ownerView, runTransitions } from ".
 import { tempDir } from "../support/temp.ts";
 import { startTestBridge, type TestBridge } from "./support/bridge.ts";
 import { startSwitchProxy, type SwitchProxy } from "./support/switch-proxy.ts";
+import { countingWebSocket } from "../sdk/support/sockets.ts";
 import type { ProxyRequest } from "../support/forward.ts";
 
 /** Polls until `probe` is true; the test's timeout ends a wait that never comes true. */
@@ -229,6 +230,24 @@ describe("the bridge against a real hub", { timeout: 300_000 }, () => {
     assert.equal(detail.status, "FINISHED");
     assert.deepEqual(commentsOf(detail), ["On it (an older default).", "Done after the restart"]);
     assert.deepEqual(b.ids("error"), []);
+  });
+
+  it("logs once, as an error naming the mistake, a GROUPCHAT_CONVEX_URL set to the API URL, and takes runs by polling", async () => {
+    const sockets = countingWebSocket();
+    const b = await startTestBridge(t, {
+      realtime: false, flags: { "convex-url": t.apiUrl }, deps: { webSocketConstructor: sockets.WebSocket },
+      executor: async () => ({ summary: "Polled" }),
+    });
+    bridges.push(b);
+    const said = () => b.logs.map((line) => JSON.parse(line) as { level: string; msg: string; status?: number }).filter((line) => /GROUPCHAT_CONVEX_URL/.test(line.msg));
+    // The stock client tries again and again (1 s, 2 s, 4 s… apart): by its fifth try the bridge has long said it.
+    await until(() => said().length > 0 || sockets.opened >= 5);
+    const { runId } = await delegatedRun(t, "Polled, the real-time URL being wrong");
+    await until(() => b.ids("finished").includes(runId));
+    const after = sockets.opened;
+    await until(() => sockets.opened >= after + 1);
+    assert.deepEqual(said().map((line) => [line.level, line.status]), [["error", 404]]);
+    assert.match(said()[0]!.msg, /is not a real-time sync endpoint: .* HTTP 404 .* It looks like the Agent API's URL \(GROUPCHAT_API_URL\); the real-time URL has no path/);
   });
 
   it("stops by itself and says why when its token is refused (rotated under it), holding what it could not deliver", async () => {

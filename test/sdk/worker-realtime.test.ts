@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { RunSource, type RunSourceEvent } from "../../src/sdk/run-source.ts";
+import { NotSyncEndpointError } from "../../src/sdk/sync-endpoint.ts";
 import type { WorkerEvent } from "../../src/sdk/worker.ts";
 import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
 import { startAgent, type TestAgent } from "./support/agent.ts";
 import { commentsOf, deferred, EventLog, ownerView, stopRun } from "./support/runs.ts";
+import { countingWebSocket } from "./support/sockets.ts";
 
 /** A poller that never finds anything: whatever reaches the worker came through the socket. */
 const silentPoller = { runs: async () => [] };
@@ -90,6 +92,27 @@ describe("RunWorker with the Convex source (stock client), against a real hub", 
     await events.until(() => agent.ids("finished").includes(runId));
     assert.equal(agent.source.connected, false);
     assert.equal((await ownerView(t, runId)).status, "FINISHED");
+  });
+
+  it("a convexUrl set to the API URL is said once, as an error naming the likely mistake, while polling delivers the runs", async () => {
+    const sockets = countingWebSocket();
+    const agent = startAgent(t, async () => ({ summary: "polled" }), {
+      source: { convexUrl: t.apiUrl, webSocketConstructor: sockets.WebSocket, pollIntervalMs: 25, reconcileIntervalMs: HOUR },
+    });
+    agents.push(agent);
+    const notSync = () => agent.events.events.flatMap((e) => (e.type === "error" && e.error instanceof NotSyncEndpointError ? [e.error] : []));
+    // The stock client tries again and again (1 s, 2 s, 4 s… apart): by its fifth try the source has long said it.
+    while (notSync().length === 0 && sockets.opened < 5) await new Promise((resolve) => setTimeout(resolve, 50));
+    const [said] = notSync();
+    assert.ok(said, "an error event says the URL is no sync endpoint");
+    assert.equal(said.httpStatus, 404);
+    assert.match(said.message, /^convexUrl \(GROUPCHAT_CONVEX_URL\) http:\/\/127\.0\.0\.1:\d+\/api\/v1\/agent is not a real-time sync endpoint: its sync path \(.*\/api\/v1\/agent\/api\/[\d.]+\/sync\) answered the WebSocket upgrade with HTTP 404 \("No real-time endpoint at this path"\)\. It looks like the Agent API's URL \(GROUPCHAT_API_URL\)/);
+    const { runId } = await delegatedRun(t, "Polled, the URL being wrong");
+    await agent.events.until(() => agent.ids("finished").includes(runId));
+    // Said once: a later try of the client adds nothing.
+    const after = sockets.opened;
+    while (sockets.opened < after + 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(notSync().length, 1);
   });
 });
 
