@@ -1,5 +1,5 @@
 /**
- * Is a started run that answered 404 really gone? A 404 can come from something in front of the API (a proxy's
+ * Is a run that answered 404 (to its claim, or once started) really gone? A 404 can come from something in front of the API (a proxy's
  * hiccup, a deploy half done), and letting a live run go strands it RUNNING with its work thrown away. So the run
  * is read again, up to `reads` times, `firstMs` apart and twice as long each time (at most `maxMs`): gone only
  * when every read answers 404 too. A read that succeeds says it is there; one that fails otherwise (network, 5xx)

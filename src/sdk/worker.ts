@@ -31,7 +31,7 @@ export type { Executor, ExecutorContext, ExecutorResult } from "./job.ts";
 
 export type WorkerEvent =
   | { type: "claimed"; runId: string }
-  /** Another worker had claimed it first (a 409 on `start`), or it is gone (a 404). */
+  /** Another worker had claimed it first (a 409 on `start`), or it is gone (a 404 that re-reads confirmed). */
   | { type: "skipped"; runId: string }
   /**
    * The API refused the claim itself (a 4xx such as 400, 403 or 422): not claimed, and not tried again while the
@@ -77,7 +77,7 @@ export interface RunWorkerOptions {
    */
   stopGraceMs?: number;
   /**
-   * A started run answering 404 is let go only once three re-reads of it, this long apart at first and twice as
+   * A run answering 404 (to its claim, or once started) is let go only once three re-reads of it, this long apart at first and twice as
    * long each time (up to 30 s), answer 404 too: one from something in front of the API must not abandon a live
    * run. Default 1 s.
    */
@@ -310,7 +310,7 @@ export class RunWorker {
     }
   }
 
-  /** Is a started run that answered 404 gone for sure (not a proxy's hiccup)? */
+  /** Is a run that answered 404 (to its claim, or once started) gone for sure (not a proxy's hiccup)? */
   #confirmGone(runId: string, signal: AbortSignal): Promise<boolean> {
     if (this.#o.confirmGone) return this.#o.confirmGone(runId, signal);
     return confirmGone((read) => this.#o.client.run(runId, { signal: read }), { clock: this.#clock, signal, firstMs: this.#o.goneCheckMs });
@@ -350,8 +350,16 @@ export class RunWorker {
           this.#emit({ type: "refused", runId, status: error.httpStatus, message: error.message });
           return false;
         }
-        // Someone else has it, or it is gone (a 404: deleted, or not this agent's): asking again cannot change that.
-        const taken = isAgentApiError(error, "conflict") || (isAgentApiError(error, "not_found") && !isMisrouted(error));
+        // A 404 may be a proxy's hiccup: the run is gone only once `#confirmGone`'s re-reads agree; else claim again.
+        const notFound = isAgentApiError(error, "not_found") && !isMisrouted(error);
+        if (notFound && !this.#graceOver && !(await this.#confirmGone(runId, giveUp).catch(() => false))) {
+          if (giveUp.aborted) continue; // the loop's check gives the claim up
+          this.#emit({ type: "error", error, runId });
+          await sleep(this.#clock, backoffDelay(round - 1, CLAIM_RETRY), giveUp).catch(() => undefined);
+          continue;
+        }
+        // Someone else has it, or it is gone (a confirmed 404: deleted, or not this agent's): asking again cannot change that.
+        const taken = isAgentApiError(error, "conflict") || notFound;
         // Outcome unknown (the API may have taken the claim and lost the answer): the run may be RUNNING and
         // gone from the pending list, so ask again with the same key until the API answers; give up only at
         // shutdown or a stop.

@@ -75,6 +75,28 @@ describe("RunWorker against a real hub behind a proxy: 404s for a started run, 4
     assert.deepEqual(afterFirst404(runId!), ["GET run → 404", "GET run → 404", "GET run → 200", "GET run → 200", "POST run/complete → 200"]);
   });
 
+  it("claims again a run whose start answered 404 while a re-read finds it (a proxy's hiccup), instead of skipping it as gone", async () => {
+    const [runId] = await delegateMany(t, 1, "Start hiccup");
+    proxy.answer(404, 1, (request) => request.method === "POST" && request.path.endsWith(`/runs/${runId}/start`));
+    const agent = agentBehindProxy(async (run) => ({ summary: `Claimed ${run.taskTitle}` }));
+    await agent.events.until(() => agent.ids("finished").includes(runId!) || agent.ids("skipped").includes(runId!));
+    assert.deepEqual(agent.ids("skipped"), [], "a 404 the run's re-reads did not confirm");
+    assert.equal((await ownerView(t, runId!)).status, "FINISHED");
+    assert.deepEqual(afterFirst404(runId!), [
+      "POST run/start → 404", "GET run → 200", "POST run/start → 200", "GET run → 200", "POST run/complete → 200",
+    ]);
+  });
+
+  it("skips a run whose start answers 404 only once confirmGone (a worker option) agrees it is gone", async () => {
+    const [runId] = await delegateMany(t, 1, "Start gone");
+    const asked: string[] = [];
+    proxy.answer(404, Number.POSITIVE_INFINITY, (request) => request.path.includes(`/runs/${runId}`));
+    const agent = agentBehindProxy(async () => ({ summary: "never" }), { confirmGone: async (id) => (asked.push(id), true) });
+    await agent.events.until(() => agent.ids("skipped").includes(runId!) || agent.ids("claimed").includes(runId!));
+    assert.deepEqual([agent.ids("skipped"), asked], [[runId], [runId]]);
+    assert.deepEqual(afterFirst404(runId!), ["POST run/start → 404"]);
+  });
+
   it("lets go of a run that keeps answering 404 once confirmGone (a worker option) agrees, and posts nothing more for it", async () => {
     const [runId] = await delegateMany(t, 1, "Gone under it");
     const working = deferred();
