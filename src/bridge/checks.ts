@@ -1,12 +1,15 @@
 /**
  * The links the bridge depends on, each checked on its own with a fix for
- * when it fails (`openclaw-groupchat doctor`, and `start`'s model hint).
+ * when it fails (`openclaw-groupchat doctor`, and `start`'s model hint). Each
+ * takes a signal that ends it at once (its requests, sockets and child process
+ * with it); what an aborted check answers says nothing and is not shown.
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { ConvexClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { AgentApiClient, isAgentApiError, judgeSyncAnswer, NotSyncEndpointError, probeSyncEndpoint } from "../sdk/index.ts";
+import { linkedSignal } from "../sdk/signal.ts";
 import type { BridgeConfig } from "./config.ts";
 import { GatewayClient } from "./gateway/client.ts";
 
@@ -19,10 +22,10 @@ export interface CheckResult {
   fix?: string;
 }
 
-export async function checkToken(config: BridgeConfig, fetchImpl?: typeof fetch): Promise<CheckResult> {
+export async function checkToken(config: BridgeConfig, fetchImpl?: typeof fetch, signal?: AbortSignal): Promise<CheckResult> {
   const client = new AgentApiClient({ token: config.agentToken, apiUrl: config.apiUrl, fetch: fetchImpl, timeoutMs: 10_000, retry: { maxAttempts: 2 } });
   try {
-    const me = await client.me();
+    const me = await client.me({ signal });
     return { name: "agent token (GET /me)", ok: true, detail: `signed in as agent "${me.name}" of ${me.ownerName}` };
   } catch (error) {
     if (isAgentApiError(error, "unauthorized")) {
@@ -32,7 +35,7 @@ export async function checkToken(config: BridgeConfig, fetchImpl?: typeof fetch)
   }
 }
 
-export async function checkSubscription(config: BridgeConfig, timeoutMs = 10_000): Promise<CheckResult> {
+export async function checkSubscription(config: BridgeConfig, timeoutMs = 10_000, signal?: AbortSignal): Promise<CheckResult> {
   const name = "real-time subscription (pendingRuns)";
   if (!config.convexUrl) return { name, ok: true, detail: "GROUPCHAT_CONVEX_URL is not set: the bridge polls every 5 s instead", fix: "Set GROUPCHAT_CONVEX_URL for instant pickup." };
   const url = config.convexUrl.replace(/\/+$/, "");
@@ -43,10 +46,15 @@ export async function checkSubscription(config: BridgeConfig, timeoutMs = 10_000
   } catch (error) {
     return notSync(new NotSyncEndpointError(url, { refused: error instanceof Error ? error.message : String(error) }));
   }
-  const probing = new AbortController();
+  // Aborted once the check is over (a probe still out is cut), or by the caller's signal (which ends the check).
+  const over = new AbortController();
+  const probing = linkedSignal([signal, over.signal]);
   try {
     const result = await new Promise<CheckResult>((resolve) => {
       const timer = setTimeout(() => resolve({ name, ok: false, detail: `no answer within ${timeoutMs / 1000} s`, fix: `Check GROUPCHAT_CONVEX_URL (${config.convexUrl}) is reachable (WebSocket).` }), timeoutMs);
+      const stopped = () => (clearTimeout(timer), resolve({ name, ok: false, detail: "stopped" }));
+      if (probing.signal.aborted) stopped();
+      probing.signal.addEventListener("abort", stopped, { once: true });
       // The stock client only tries again after a failed upgrade: what answered it says whether it is worth waiting.
       let asked = false;
       convex.subscribeToConnectionState((state) => {
@@ -68,27 +76,29 @@ export async function checkSubscription(config: BridgeConfig, timeoutMs = 10_000
     });
     return result;
   } finally {
-    probing.abort();
+    over.abort();
+    probing.dispose();
     await convex.close();
   }
 }
 
-export async function checkGateway(config: BridgeConfig, timeoutMs = 10_000): Promise<CheckResult> {
+export async function checkGateway(config: BridgeConfig, timeoutMs = 10_000, signal?: AbortSignal): Promise<CheckResult> {
   const o = config.openclaw;
   if (o.mode === "managed") {
     const name = "OpenClaw (managed)";
     if (!existsSync(o.node) || !existsSync(o.entry)) {
       return { name, ok: false, detail: `not installed (${o.entry})`, fix: "Run npm install in this repository (it installs OpenClaw and Node 24 under runtime/), or set OPENCLAW_NODE and OPENCLAW_ENTRY." };
     }
-    const version = await run(o.node, ["--version"]).catch((error: Error) => error.message);
+    const version = await run(o.node, ["--version"], undefined, signal).catch((error: Error) => error.message);
     return { name, ok: true, detail: `installed; the bridge starts "openclaw gateway run" on Node ${version.trim()} (state in ${o.stateDir})` };
   }
   const name = `OpenClaw gateway (${o.gatewayUrl})`;
   const client = new GatewayClient({ url: o.gatewayUrl, token: o.gatewayToken ?? undefined });
   const timer = new AbortController();
   const cancel = setTimeout(() => timer.abort(), timeoutMs);
+  const waiting = linkedSignal([signal, timer.signal]);
   try {
-    const hello = await client.ready(timer.signal);
+    const hello = await client.ready(waiting.signal);
     return { name, ok: true, detail: `connected; OpenClaw ${hello.server.version}` };
   } catch {
     const why = client.lastError || "no answer";
@@ -99,6 +109,7 @@ export async function checkGateway(config: BridgeConfig, timeoutMs = 10_000): Pr
     };
   } finally {
     clearTimeout(cancel);
+    waiting.dispose();
     await client.close();
   }
 }

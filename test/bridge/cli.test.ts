@@ -5,15 +5,16 @@
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { it, type TestContext } from "node:test";
+import { it } from "node:test";
 import { promisify } from "node:util";
 import { runtimePaths } from "../../src/bridge/runtime.ts";
 import { BIN, stop } from "../support/cli.ts";
 import { tempDir } from "../support/temp.ts";
+import { alive, standIn, untilCliRuns } from "./support/stand-in.ts";
 
 const run = promisify(execFile);
 
@@ -40,37 +41,6 @@ async function writerOnceRead(fifo: string, gaveUp: () => string | null): Promis
     const why = gaveUp();
     if (why) throw new Error(why);
     await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/**
- * A stand-in for OpenClaw's entry (named like it), in both its parts: the gateway, and the CLI that reads the
- * config, which never answers here. Each notes its pid; whatever ran is killed after the test.
- */
-function standIn(context: TestContext): { env: NodeJS.ProcessEnv; pidOf: (part: "cli" | "gateway") => number | null } {
-  const dir = tempDir("gc-stand-in-");
-  const entry = join(dir, "openclaw-stand-in.mjs");
-  writeFileSync(entry, `import { renameSync, writeFileSync } from "node:fs";\n`
-    + `const noted = ${JSON.stringify(dir)} + (process.argv.includes("config") ? "/cli-ran" : "/gateway-ran");\n`
-    // Written whole, then renamed: the test never reads it half-written.
-    + "writeFileSync(noted + '.tmp', String(process.pid));\nrenameSync(noted + '.tmp', noted);\n"
-    + "setInterval(() => {}, 1000);\n");
-  const pidOf = (part: "cli" | "gateway") => (existsSync(join(dir, `${part}-ran`)) ? Number(readFileSync(join(dir, `${part}-ran`), "utf8")) : null);
-  context.after(() => {
-    for (const pid of [pidOf("cli"), pidOf("gateway")]) if (alive(pid)) process.kill(pid!, "SIGKILL");
-  });
-  return { env: { OPENCLAW_NODE: process.execPath, OPENCLAW_ENTRY: entry }, pidOf };
-}
-
-/** Running (not a zombie left for its new parent to reap). */
-function alive(pid: number | null): boolean {
-  // Never a pid of 0 or less, which would signal a whole process group.
-  if (pid === null || !(pid > 0)) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
   }
 }
 
@@ -169,10 +139,7 @@ it("start stopped by a SIGTERM while OpenClaw's CLI reads its config ends that C
   const output = collect(child);
   const exited = once(child, "exit");
 
-  while (openclaw.pidOf("cli") === null) {
-    if (child.exitCode !== null) throw new Error(`start exited (${child.exitCode}):\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await untilCliRuns(openclaw, child, output);
   child.kill("SIGTERM");
 
   assert.deepEqual(await exited, [0, null], output());
