@@ -7,11 +7,11 @@
  * the run ended, or a 404 (the run is gone), the run's later entries are
  * dropped: it takes no more calls.
  *
- * A run's final call (`complete` or `error`) goes ahead of its progress: once one is queued, the run's comments
- * still waiting are crossed off unsent, and the one being delivered finishes its attempt but gets no retry (a
- * comment the API refuses for now, a 429 with a long `Retry-After`, must not hold the completion back). No
- * comment can show after the completion: the API refuses one for an ended run. `dropComments()` goes further
- * for a shutdown's last moments: every comment is given up, the attempt under way aborted.
+ * A run's final call (`complete` or `error`) is not held back long by its comments: once one is queued, the run's
+ * comments ahead of it are still sent in order and retried, but only for `COMMENT_GRACE_MS` more (a comment the API
+ * refuses for now, a 429 with a long `Retry-After`, must not hold the completion back for an hour).
+ * `dropComments()` goes further for a shutdown's last moments: every comment is given up, the attempt under way
+ * aborted.
  *
  * Two failures lose nothing: an entry the outbox could not write down is still
  * sent (only its durability is gone), and a 401/403 (a revoked or rotated token)
@@ -33,8 +33,8 @@ export type DeliveryOutcome =
   /** A final error: the API's answer (an `AgentApiError`) or, from a custom api, anything it threw. */
   | { kind: "rejected"; error: unknown }
   /**
-   * Crossed off unsent: its run was dropped (stopped), or an earlier entry got a 409 or a 404; or, a comment, given
-   * up for its run's final call (or by `dropComments`).
+   * Crossed off unsent: its run was dropped (stopped), or an earlier entry got a 409 or a 404; or, a comment, not
+   * delivered within its grace once the run's final call waited behind it (or `dropComments` gave it up).
    */
   | { kind: "dropped" }
   /** The courier closed first; the entry stays in the outbox. */
@@ -65,13 +65,17 @@ export interface CourierOptions {
   confirmGone?: (runId: string, signal: AbortSignal) => Promise<boolean>;
 }
 
+/** How much longer a run's comments may be retried once its final call waits behind them. */
+export const COMMENT_GRACE_MS = 30_000;
+
 interface Item {
   entry: OutboxEntry;
   /** The outbox write: delivery waits for it, so nothing is sent that was not written down. */
   stored: Promise<void>;
   settle: (outcome: DeliveryOutcome) => void;
-  /** Aborted when a final call is queued behind this comment: its attempt under way is its last. */
-  lastTry: AbortController;
+  /** Aborted when a final call is queued behind this comment, which then has until `deadline` to be delivered. */
+  hurry: AbortController;
+  deadline: number;
   /** Aborted to give the comment up at once, its attempt under way included. */
   cut: AbortController;
 }
@@ -163,11 +167,16 @@ export class Courier {
         lane = { items: [], abort: new AbortController(), running: false };
         this.#lanes.set(entry.runId, lane);
       }
+      // A final call behind comments: they still go first, in order, but may be retried only a little longer.
       if (entry.kind !== "comment") {
-        for (const item of lane.items) if (item.entry.kind === "comment") item.lastTry.abort(new Error("superseded by the run's final call"));
-        this.#crossOffComments(lane);
+        const deadline = this.#o.clock.now() + COMMENT_GRACE_MS;
+        for (const item of lane.items) {
+          if (item.entry.kind !== "comment" || item.hurry.signal.aborted) continue;
+          item.deadline = deadline;
+          item.hurry.abort(new Error("the run's final call waits"));
+        }
       }
-      lane.items.push({ entry, stored, settle, lastTry: new AbortController(), cut: new AbortController() });
+      lane.items.push({ entry, stored, settle, hurry: new AbortController(), deadline: Number.POSITIVE_INFINITY, cut: new AbortController() });
       if (!lane.running) void this.#run(entry.runId, lane);
     });
   }
@@ -191,7 +200,7 @@ export class Courier {
       const unwritten = await item.stored.then(() => null, (error: unknown) => error ?? new Error("outbox write failed"));
       if (unwritten) this.#tell(this.#o.onError, unwritten);
       const attempt = linkedSignal([lane.abort.signal, item.cut.signal]);
-      const outcome = await this.#deliver(item.entry, attempt.signal, item.lastTry.signal).finally(attempt.dispose);
+      const outcome = await this.#deliver(item, attempt.signal).finally(attempt.dispose);
       if (lane.abort.signal.aborted) break; // drop() or close() settled it
       if (outcome.kind === "held") {
         // The token is refused: this entry and the run's later ones wait in the outbox, unsent.
@@ -215,8 +224,10 @@ export class Courier {
     this.#checkIdle();
   }
 
-  /** `signal` gives the entry up at once; `lastTry`, after the attempt under way. */
-  async #deliver(entry: OutboxEntry, signal: AbortSignal, lastTry: AbortSignal): Promise<DeliveryOutcome> {
+  /** `signal` gives the entry up at once; once hurried, a retry that would come past its deadline is not made. */
+  async #deliver(item: Item, signal: AbortSignal): Promise<DeliveryOutcome> {
+    const { entry, hurry } = item;
+    const clock = this.#o.clock;
     const options = { signal, idempotencyKey: entry.idempotencyKey, retry: { maxAttempts: 1 } };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -234,10 +245,15 @@ export class Courier {
           ? { retry: true as const, delayMs: backoffDelay(attempt - 1, this.#policy, this.#o.random) }
           : decideRetry(error, attempt, this.#policy, this.#o.random);
         if (!decision.retry) return { kind: "rejected", error };
-        if (lastTry.aborted) return { kind: "dropped" };
+        const wakeAt = clock.now() + decision.delayMs;
+        if (wakeAt > item.deadline) return { kind: "dropped" };
         this.#tell(this.#o.onRetry, entry, error, decision.delayMs);
-        const wait = linkedSignal([signal, lastTry]);
-        const slept = await sleep(this.#o.clock, decision.delayMs, wait.signal).then(() => true, () => false).finally(wait.dispose);
+        // A final call queued during the wait sets a deadline the wait may outlast: then the comment is given up.
+        const wait = linkedSignal([signal, hurry.signal]);
+        let slept = await sleep(clock, decision.delayMs, wait.signal).then(() => true, () => false).finally(wait.dispose);
+        if (!slept && !signal.aborted && wakeAt <= item.deadline) {
+          slept = await sleep(clock, wakeAt - clock.now(), signal).then(() => true, () => false);
+        }
         if (!slept) return { kind: "dropped" };
       }
     }

@@ -13,7 +13,7 @@ export interface ExecutorContext {
   signal: AbortSignal;
   /**
    * Posts a progress comment, after the earlier ones; a no-op once the run is stopped or ending. Bounded: while one
-   * is being delivered, a newer one replaces the one waiting, and the run's final call drops the one waiting.
+   * is being delivered, what is said meanwhile is joined into one waiting comment, sent before the run's final call.
    */
   progress(text: string): void;
 }
@@ -31,7 +31,7 @@ export type Executor = (run: AgentRunDetail, ctx: ExecutorContext) => Promise<Ex
 export const SHUTDOWN_MESSAGE = "The agent shut down before it finished this run. Send a follow-up to try again.";
 
 /** Longest body posted; the hub takes 200,000 characters. */
-const MAX_BODY = 100_000;
+export const MAX_BODY = 100_000;
 
 /** The costs the Agent API takes: USD from 0 to 1,000,000. */
 const MAX_COST_USD = 1_000_000;

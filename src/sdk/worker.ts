@@ -98,7 +98,7 @@ export class RunWorker {
   readonly #state: WorkerState;
   readonly #courier: Courier;
   readonly #jobs = new Map<string, Job>();
-  /** Each run's progress comments: one being delivered, the newest waiting. */
+  /** Each run's progress comments: one being delivered, what was said since waiting. */
   readonly #progress = new Map<string, RunProgress>();
   readonly #instance: string;
   #unsubscribe: (() => void) | null = null;
@@ -284,7 +284,7 @@ export class RunWorker {
     return progress;
   }
 
-  /** The run takes no more progress: the comment waiting is dropped (the final call, or a stop, supersedes it). */
+  /** The run takes no more progress: the comment waiting is dropped (the run was stopped, or its job is done). */
   #endProgress(runId: string): void {
     this.#progress.get(runId)?.close();
     this.#progress.delete(runId);
@@ -383,9 +383,11 @@ export class RunWorker {
 
   /** Sends the run's final call (the job makes sure it is called once). */
   async #end(runId: string, kind: "complete" | "error", body: string, extra: EndExtra): Promise<void> {
-    this.#endProgress(runId);
     const run = this.#state.get(runId);
-    if (!run || run.stopped) return;
+    if (!run || run.stopped) return this.#endProgress(runId);
+    // What the executor said last goes out before its final call.
+    this.#progress.get(runId)?.flush();
+    this.#progress.delete(runId);
     this.#state.executed(runId);
     const { cause, ...costs } = extra;
     const outcome = await this.#courier.send(runId, kind, { ...costs, body });

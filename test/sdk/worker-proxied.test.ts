@@ -165,18 +165,32 @@ describe("RunWorker against a real hub behind a proxy: 404s for a started run, 4
   const callsOf = (runId: string) =>
     proxy.log.filter((line) => line.includes(`/runs/${runId}`)).map((line) => line.replace(/\/api\/v1\/agent\/runs\/[^/ ]+/, "run"));
 
-  it("posts a burst of 2,000 progress updates as two comments, the first and the newest, and then the completion", async () => {
+  it("posts a burst of 2,000 progress updates as two comments that hold every one, in order, and then the completion", async () => {
     const [runId] = await delegateMany(t, 1, "Chatty");
+    const steps = Array.from({ length: 2_000 }, (_, i) => `step ${i + 1}`);
+    // Returns at once: what waits is sent before the completion, not dropped for it.
     const agent = agentBehindProxy(async (_run, ctx) => {
-      for (let i = 1; i <= 2_000; i++) ctx.progress(`step ${i}`);
-      // The newest goes once the first has landed; returning before that would rightly supersede it.
-      while (!commentsOf(await ownerView(t, runId!)).includes("step 2000")) await tick();
+      for (const step of steps) ctx.progress(step);
       return { summary: "Done chatting" };
     });
     await agent.events.until(() => agent.ids("finished").includes(runId!));
     const comments = commentsOf(await ownerView(t, runId!));
-    assert.deepEqual(comments.slice(0, 4), ["step 1", "step 2000", "Done chatting"]);
+    assert.deepEqual(comments, ["step 1", steps.slice(1).join("\n\n"), "Done chatting"]);
     assert.deepEqual(callsOf(runId!).filter((line) => line.includes("/comment")), ["POST run/comment → 201", "POST run/comment → 201"]);
+  });
+
+  it("retries a progress comment that fails for a moment (503) as the run ends, and posts it before the completion", async () => {
+    const [runId] = await delegateMany(t, 1, "Flaky comment");
+    proxy.answer(503, 2, commentOf(runId!));
+    const agent = agentBehindProxy(async (_run, ctx) => {
+      ctx.progress("the last thing it said");
+      return { summary: "Done despite the hiccup" };
+    });
+    await agent.events.until(() => agent.ids("finished").includes(runId!));
+    assert.deepEqual(commentsOf(await ownerView(t, runId!)), ["the last thing it said", "Done despite the hiccup"]);
+    assert.deepEqual(callsOf(runId!).filter((line) => /comment|complete/.test(line)), [
+      "POST run/comment → 503", "POST run/comment → 503", "POST run/comment → 201", "POST run/complete → 200",
+    ]);
   });
 
   it("sends the completion next when the API refuses a progress comment for now (429, Retry-After an hour): the comment is given up, the run FINISHED", { timeout: 30_000 }, async () => {

@@ -40,15 +40,14 @@ describe("Courier", () => {
     const outcomes = await Promise.all([
       courier.send("r1", "comment", { body: "one" }),
       courier.send("r1", "comment", { body: "two" }),
-      courier.send("r1", "error", { body: "failed" }),
-      courier.send("r1", "comment", { body: "after" }),
+      courier.send("r1", "complete", { body: "done" }),
     ]);
-    assert.deepEqual(outcomes.map((o) => o.kind), ["delivered", "dropped", "delivered", "delivered"]);
-    assert.deepEqual(calls.map((c) => c.body), ["one", "failed", "after"]);
+    assert.deepEqual(outcomes.map((o) => o.kind), ["delivered", "delivered", "delivered"]);
+    assert.deepEqual(calls.map((c) => c.body), ["one", "two", "done"]);
     assert.deepEqual(await outbox.pending(), []);
   });
 
-  it("puts a run's final call ahead of its comments: those waiting are crossed off, the one being sent gets no retry", async () => {
+  it("gives up a comment whose retry would hold the run's final call back past the grace (a 429 for an hour), and sends the rest in order", async () => {
     const { api, calls } = fakeApi([new AgentApiError("rate_limited", "429", { httpStatus: 429, retryAfterMs: 3_600_000 })]);
     const clock = new FakeClock();
     const outbox = new MemoryOutbox();
@@ -59,8 +58,8 @@ describe("Courier", () => {
     await settle();
     // The first comment waits out its Retry-After (an hour) when the final call comes.
     const final = courier.send("r1", "complete", { body: "done" });
-    assert.deepEqual([(await waiting).kind, (await sending).kind, (await final).kind, (await other).kind], ["dropped", "dropped", "delivered", "delivered"]);
-    assert.deepEqual(calls.map((c) => c.body), ["being sent", "another run's", "done"]);
+    assert.deepEqual([(await sending).kind, (await waiting).kind, (await final).kind, (await other).kind], ["dropped", "delivered", "delivered", "delivered"]);
+    assert.deepEqual(calls.map((c) => c.body), ["being sent", "another run's", "waiting", "done"]);
     assert.deepEqual(await outbox.pending(), []);
     assert.equal(clock.pending, 0);
   });
