@@ -93,8 +93,10 @@ export type Task = Static<typeof Task>;
 export const Activity = Type.Object({
   id: Type.String(),
   type: Type.Union([Type.Literal("comment"), Type.Literal("status_change")]),
-  /** What a status change is about: the run's status or the task's column. */
-  subject: Nullable(Type.Union([Type.Literal("run"), Type.Literal("task")])),
+  /** What a status change is about: the run's status, the task's column, or the task's owner (from and to: the people's names). */
+  subject: Nullable(Type.Union([Type.Literal("run"), Type.Literal("task"), Type.Literal("owner")], {
+    description: "A status change's: the run's status, the task's column, or the task's owner (then `from` and `to` are the people's names, `body` why)",
+  })),
   runId: Nullable(Type.String()),
   author: Type.Object({
     id: Type.String(),

@@ -550,7 +550,7 @@ describe("owner API", () => {
       assert.deepEqual(all.body.map((n: { type: string; body: string }) => [n.type, n.body]), [
         ["run_finished", "Done"], ["run_comment", "Halfway"], ["run_started", "Starting"],
       ]);
-      assert.deepEqual(Object.keys(all.body[0]).sort(), ["actor", "body", "createdAt", "id", "readAt", "runId", "taskId", "taskTitle", "type"]);
+      assert.deepEqual(Object.keys(all.body[0]).sort(), ["actor", "body", "createdAt", "id", "readAt", "runId", "taskId", "taskTitle", "type", "workspaceId"]);
       assert.deepEqual([all.body[0].taskTitle, all.body[0].runId, all.body[0].actor], ["Erin's task", run.id, { id: agent.body.agentUserId, name: "Erin Bot" }]);
       assert.equal((await t.owner(erin.ownerToken, "GET", "/me")).body.unreadNotifications, 3);
 
@@ -573,19 +573,19 @@ describe("owner API", () => {
       assert.deepEqual(await walk(erin.ownerToken, "/notifications?unread=true&limit=1"), { ids: [all.body[1].id], pages: [1, 0] });
     });
 
-    it("tells a task's new owner it is theirs (task_assigned): on a PATCH of its owner by someone else, and as its owner leaves the workspace", async () => {
+    it("tells a task's new owner it is theirs (task_assigned) on a PATCH of its owner by someone else", async () => {
       const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Assigned" })).body;
       const prj = (await t.owner(owner, "POST", "/projects", { name: "Assigned work" }, { "x-workspace-id": ws.id })).body;
       const [mo, ned] = [await t.hub.writer.run("addUser", { name: "Mo" }), await t.hub.writer.run("addUser", { name: "Ned" })];
       for (const p of [mo, ned]) assertStatus(await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: p.userId }), 201);
-      type Told = { type: string; taskId: string; taskTitle: string; actor: { id: string; name: string }; body: string; runId: string | null };
+      type Told = { type: string; taskId: string; taskTitle: string; actor: { id: string; name: string }; body: string; runId: string | null; workspaceId: string };
       const told = async (token: string, taskId: string) =>
         ((await t.owner(token, "GET", "/notifications")).body as Told[]).filter((n) => n.taskId === taskId)
-          .map((n) => [n.type, n.taskTitle, n.actor, n.runId, n.body]);
+          .map((n) => [n.type, n.taskTitle, n.actor, n.runId, n.workspaceId, n.body]);
       const report = await createTask(t, { projectId: prj.id, title: "Report" }, mo.ownerToken);
 
       assertStatus(await t.owner(mo.ownerToken, "PATCH", `/tasks/${report.id}`, { ownerId: ned.userId, title: "Q3 report" }), 200);
-      assert.deepEqual(await told(ned.ownerToken, report.id), [["task_assigned", "Q3 report", { id: mo.userId, name: "Mo" }, null, 'Mo gave you "Q3 report"']]);
+      assert.deepEqual(await told(ned.ownerToken, report.id), [["task_assigned", "Q3 report", { id: mo.userId, name: "Mo" }, null, ws.id, 'Mo gave you "Q3 report"']]);
       // Its owner unchanged, or taken by oneself: no one is told.
       assertStatus(await t.owner(mo.ownerToken, "PATCH", `/tasks/${report.id}`, { ownerId: ned.userId }), 200);
       assertStatus(await t.owner(ned.ownerToken, "PATCH", `/tasks/${report.id}`, { ownerId: ned.userId, status: "doing" }), 200);
@@ -594,17 +594,50 @@ describe("owner API", () => {
       assertStatus(await t.owner(owner, "PATCH", `/tasks/${mine.id}`, { ownerId: me.id }), 200);
       assert.deepEqual(await told(owner, mine.id), []);
       assert.deepEqual(await told(mo.ownerToken, mine.id), []);
+    });
 
-      // Ned leaves by himself: his task is the creator's now, and the creator is told.
-      assert.equal((await t.owner(ned.ownerToken, "DELETE", `/workspaces/${ws.id}/members/${ned.userId}`)).status, 204);
-      assert.deepEqual(await told(owner, report.id), [
-        ["task_assigned", "Q3 report", { id: ned.userId, name: "Ned" }, null, 'Ned left the workspace: "Q3 report" is yours now'],
+    it("as someone leaves a workspace, its creator is told once (tasks_handed_over) for all the tasks they owned, and each task's feed says who owns it now and why", async () => {
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Handed" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Handed work" }, { "x-workspace-id": ws.id })).body;
+      const [ann, bo] = [await t.hub.writer.run("addUser", { name: "Ann" }), await t.hub.writer.run("addUser", { name: "Bo" })];
+      for (const p of [ann, bo]) assertStatus(await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: p.userId }), 201);
+      // More than one statement's worth of feed entries (100 a statement).
+      const anns = [];
+      for (let i = 0; i < 101; i++) anns.push(await createTask(t, { projectId: prj.id, title: `Ann's ${i}` }, ann.ownerToken));
+      const bos = await createTask(t, { projectId: prj.id, title: "Bo's only" }, bo.ownerToken);
+      const before = (await t.owner(owner, "GET", "/me")).body.unreadNotifications;
+
+      assert.equal((await t.owner(ann.ownerToken, "DELETE", `/workspaces/${ws.id}/members/${ann.userId}`)).status, 204);
+      const mine = (await t.owner(owner, "GET", `/notifications?limit=500`)).body.filter((n: { workspaceId: string }) => n.workspaceId === ws.id);
+      assert.deepEqual(mine.map((n: Record<string, unknown>) => [n.type, n.taskId, n.taskTitle, n.runId, n.actor, n.body]), [
+        ["tasks_handed_over", null, null, null, { id: ann.userId, name: "Ann" }, "Ann left Handed: the 101 tasks they owned there are yours now"],
       ]);
-      // The creator removes Mo: Mo's tasks are the creator's, who needs no telling.
-      const mos = await createTask(t, { projectId: prj.id, title: "Mo's last" }, mo.ownerToken);
-      assert.equal((await t.owner(owner, "DELETE", `/workspaces/${ws.id}/members/${mo.userId}`)).status, 204);
-      assert.equal((await t.owner(owner, "GET", `/tasks/${mos.id}`)).body.owner.id, me.id);
-      assert.deepEqual(await told(owner, mos.id), []);
+      assert.equal((await t.owner(owner, "GET", "/me")).body.unreadNotifications, before + 1);
+      for (const task of [anns[0]!, anns[100]!]) {
+        const detail = (await t.owner(owner, "GET", `/tasks/${task.id}`)).body;
+        assert.equal(detail.owner.id, me.id);
+        const change = detail.activity.at(-1);
+        assert.deepEqual([change.type, change.subject, change.from, change.to, change.body, change.author.id], [
+          "status_change", "owner", "Ann", me.name, "Ann left the workspace", ann.userId,
+        ]);
+      }
+
+      // The creator removes Bo: Bo's task is the creator's, whose feed says so, and who needs no telling.
+      assert.equal((await t.owner(owner, "DELETE", `/workspaces/${ws.id}/members/${bo.userId}`)).status, 204);
+      const detail = (await t.owner(owner, "GET", `/tasks/${bos.id}`)).body;
+      assert.equal(detail.owner.id, me.id);
+      assert.deepEqual([detail.activity.at(-1).subject, detail.activity.at(-1).from, detail.activity.at(-1).body], ["owner", "Bo", `${me.name} removed Bo from the workspace`]);
+      assert.equal((await t.owner(owner, "GET", "/notifications?limit=500")).body.filter((n: { workspaceId: string }) => n.workspaceId === ws.id).length, 1);
+      // The run detail an agent reads carries the entry too.
+      const run = await delegateTo(t, bos.id);
+      const seen = (await t.agent(t.creds.agentToken, "GET", `/runs/${run.id}`)).body.activity;
+      assert.equal(seen.filter((a: { subject: string }) => a.subject === "owner").length, 1);
+      assertStatus(await t.owner(owner, "POST", `/runs/${run.id}/stop`), 200);
+
+      // The workspace deleted: the notification about it goes with it.
+      assert.equal((await t.owner(owner, "DELETE", `/workspaces/${ws.id}`)).status, 204);
+      assert.deepEqual((await t.owner(owner, "GET", "/notifications?limit=500")).body.filter((n: { workspaceId: string }) => n.workspaceId === ws.id), []);
+      assert.equal((await t.owner(owner, "GET", "/me")).body.unreadNotifications, before);
     });
 
     it("POST /notifications/read-all {upTo} marks every one of yours up to that one read, however many, and none that came after", async () => {

@@ -6,12 +6,12 @@
  * and times of what these calls record.
  */
 import type { Reader, Sql, SqlValue } from "../../src/hub/db/port.ts";
-import { countActivity, listActivity, listNewestActivity, insertActivity, insertActivityPair, type ActivityRow } from "../../src/hub/store/activity.ts";
+import { countActivity, listActivity, listNewestActivity, insertActivities, insertActivity, insertActivityPair, type ActivityRow } from "../../src/hub/store/activity.ts";
 import { agentNamesOf, findAgent, findAgentByTokenHash, insertAgent, listAgentsOf, markAgentDeleted, setAgentTokenHash } from "../../src/hub/store/agents.ts";
 import { countApiTokens, deleteApiToken, listApiTokens, touchApiToken } from "../../src/hub/store/api-tokens.ts";
 import { deleteIdempotencyKeysBefore, findIdempotencyKey, insertIdempotencyKey } from "../../src/hub/store/idempotency.ts";
 import { deleteExpiredInvites, deleteInvite, deleteInvitesBy, findInvite, insertInvite, listOpenInvites, takeInvite } from "../../src/hub/store/invites.ts";
-import { countUnread, insertNotification, listNotifications, markRead } from "../../src/hub/store/notifications.ts";
+import { countUnread, deleteNotificationsIn, deleteWorkspaceNotifications, insertNotification, listNotifications, markRead } from "../../src/hub/store/notifications.ts";
 import { countTasksByStatus, listBoardColumn } from "../../src/hub/store/owner-views.ts";
 import {
   findRun, findRunEnding, findRunForItsAgent, findRunForMember, insertRun, listActiveRunsIn, listActiveRunsOfAgent, listActiveRunsOfCreatorIn,
@@ -204,14 +204,18 @@ export const HOT_CALLS: HotCall[] = [
   write("touchAgentRun", "write", (sql, f) => touchAgentRun(sql, f.runId, f.agentId, f.now)),
   write("insertActivity", "write", (sql, f) => insertActivity(sql, activityRow(f, "act_new1", f.runId))),
   write("insertActivityPair", "write", (sql, f) => insertActivityPair(sql, activityRow(f, "act_new2", null), activityRow(f, "act_new3", null))),
+  // A handover's entry on each task of a person leaving a workspace.
+  write("insertActivities", "rare", (sql, f) => insertActivities(sql, [activityRow(f, "act_new4", null), activityRow(f, "act_new5", null)])),
   write("insertNotification", "write", (sql, f) => insertNotification(sql, {
-    id: "ntf_new", user_id: f.userId, type: "run_comment", task_id: f.taskId, run_id: f.runId, actor_id: f.userId, body: "b", created_at: f.now, read_at: null,
+    id: "ntf_new", user_id: f.userId, type: "run_comment", task_id: f.taskId, run_id: f.runId, actor_id: f.userId, workspace_id: null, body: "b", created_at: f.now, read_at: null,
   })),
   write("markRead upTo", "write", (sql, f) => markRead(sql, f.userId, { upTo: f.notificationId }, f.now)),
   write("markRead ids", "write", (sql, f) => markRead(sql, f.userId, { ids: [f.notificationId, "ntf_x"] }, f.now)),
   ...scoped("deleteTasks", "delete", true, deleteTasks),
   write("markProjectDeleted", "delete", (sql, f) => markProjectDeleted(sql, f.projectId, f.now)),
   write("markWorkspaceDeleted", "delete", (sql, f) => markWorkspaceDeleted(sql, f.workspaceId, f.now)),
+  write("deleteWorkspaceNotifications", "delete", (sql, f) => deleteWorkspaceNotifications(sql, f.workspaceId)),
+  write("deleteNotificationsIn", "rare", (sql, f) => deleteNotificationsIn(sql, f.userId, f.workspaceId)),
   // The purger's: its idle look (on a timer), then each batch.
   read("anythingToPurge", "reaper", (sql) => anythingToPurge(sql)),
   read("nextDeletedProject", "delete", (sql) => nextDeletedProject(sql)),

@@ -435,6 +435,29 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     assert.ok(!members.some((m: { name: string }) => m.name === "Ivy"));
   });
 
+  it("tells once of the tasks someone left behind, linking to their workspace, and each task's feed says why its owner changed", async () => {
+    const owner = t.creds.ownerToken;
+    const kim = await t.hub.writer.run("addUser", { name: "Kim" });
+    await t.owner(owner, "POST", `/workspaces/${t.creds.workspaceId}/members`, { userId: kim.userId });
+    for (const title of ["Kim's draft", "Kim's review"]) {
+      await t.owner(kim.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title });
+    }
+    await t.owner(kim.ownerToken, "DELETE", `/workspaces/${t.creds.workspaceId}/members/${kim.userId}`);
+    const workspace = (await t.owner(owner, "GET", "/workspaces")).body.find((w: { id: string }) => w.id === t.creds.workspaceId);
+    const me = (await t.owner(owner, "GET", "/me")).body;
+    await page.getByRole("link", { name: /Notifications/ }).click();
+    const told = page.locator(".notifications li", { hasText: "tasks handed over" });
+    await told.getByRole("link", { name: workspace.name }).waitFor(WAIT);
+    assert.equal(await told.count(), 1);
+    assert.match((await told.textContent())!, new RegExp(`^Kim · tasks handed over in ${workspace.name} · .*Kim left ${workspace.name}: the 2 tasks they owned there are yours now`));
+    await told.getByRole("link", { name: workspace.name }).click();
+    await page.locator(".card", { hasText: "Kim's draft" }).getByRole("link").click();
+    const line = page.locator(".activity .status-change", { hasText: "changed the owner" });
+    await line.waitFor(WAIT);
+    assert.match((await line.textContent())!, new RegExp(`^Kim changed the owner from Kim → ${me.name} — Kim left the workspace · `));
+    assert.equal(loads, 1);
+  });
+
   it("deletes an agent after a confirm: gone from the list, its token refused", async () => {
     const agent = (await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Short Bot" })).body;
     await page.getByRole("link", { name: "Agents" }).click();

@@ -40,7 +40,12 @@ export const PostedComment = Type.Object({
 });
 export const Notification = Type.Object({
   id: Type.String(),
-  type: Type.String(),
+  type: Type.String({
+    description: "run_started, run_comment, run_finished, run_error, run_stopped, mention, task_assigned (someone made a task yours), or "
+      + "tasks_handed_over (someone left a workspace of yours and the tasks they owned there are yours now: one for them all, "
+      + "taskId null, the body naming the person and how many)",
+  }),
+  workspaceId: Type.Union([Type.String(), Type.Null()], { description: "The workspace it is about: its task's, or its own for tasks_handed_over" }),
   taskId: Type.Union([Type.String(), Type.Null()]),
   taskTitle: Type.Union([Type.String(), Type.Null()]),
   runId: Type.Union([Type.String(), Type.Null()]),

@@ -1,5 +1,5 @@
 import { newId } from "../domain/ids.ts";
-import { insertActivity, insertActivityPair, type ActivityRow } from "../store/activity.ts";
+import { insertActivities, insertActivity, insertActivityPair, type ActivityRow } from "../store/activity.ts";
 import type { Write } from "../write.ts";
 import { nameUploads } from "./upload-refs.ts";
 
@@ -37,4 +37,20 @@ export async function addStatusChange(
   // The feed shows its words as Markdown: an image URL there is shown, and keeps its upload.
   await nameUploads(w, change.taskId, "feed", [row.body, comment]);
   w.changes.tasks.add(change.taskId);
+}
+
+/**
+ * The same change of owner on each of these tasks' feeds (a handover as someone leaves a workspace):
+ * a status change about the owner, from and to the people's names as they were, `why` its words.
+ */
+export async function addOwnerChanges(
+  w: Write,
+  taskIds: readonly string[],
+  change: { authorId: string; from: string; to: string; why: string },
+): Promise<void> {
+  await insertActivities(w.sql, taskIds.map((taskId) => ({
+    id: newId("act", w.now), task_id: taskId, run_id: null, type: "status_change", subject: "owner", author_id: change.authorId,
+    body: change.why, from_status: change.from, to_status: change.to, created_at: w.now,
+  })));
+  for (const taskId of taskIds) w.changes.tasks.add(taskId);
 }

@@ -9,6 +9,8 @@ export interface NotifyInput {
   taskId: string | null;
   runId: string | null;
   actorId: string | null;
+  /** For a notification about a workspace rather than one of its tasks (taskId null). */
+  workspaceId?: string | undefined;
   body: string;
 }
 
@@ -22,6 +24,7 @@ export async function notify(w: Write, input: NotifyInput): Promise<void> {
     task_id: input.taskId,
     run_id: input.runId,
     actor_id: input.actorId,
+    workspace_id: input.workspaceId ?? null,
     body: input.body,
     created_at: w.now,
     read_at: null,

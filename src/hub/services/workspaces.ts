@@ -3,7 +3,7 @@ import { newId } from "../domain/ids.ts";
 import { badRequest, conflict, forbidden, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { deleteInvitesBy } from "../store/invites.ts";
-import { deleteNotificationsIn } from "../store/notifications.ts";
+import { deleteNotificationsIn, deleteWorkspaceNotifications } from "../store/notifications.ts";
 import { handOverTasks } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
 import {
@@ -12,6 +12,7 @@ import {
 } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userProject, userWorkspace, userWorkspaceToWrite } from "./access.ts";
+import { addOwnerChanges } from "./activity.ts";
 import { notify } from "./notify.ts";
 import { stopRunsOfLeavingMember } from "./runs.ts";
 import { hideTasks } from "./tasks.ts";
@@ -57,9 +58,9 @@ export async function workspaceMembers(sql: Reader, user: UserPrincipal, workspa
  * Takes a person out of a workspace: its creator may remove anyone else, and
  * anyone may leave, except the creator. The runs their agents had going on its
  * tasks are stopped; the tasks stay, those they owned now the workspace's creator's
- * (in this same write: no task is left owned by someone outside; the creator is told
- * of each, task_assigned, when the person left by themself), and what they were
- * told about them goes, as do the invites they made.
+ * (in this same write: no task is left owned by someone outside), each task's feed
+ * saying so; the creator is told once, however many tasks (tasks_handed_over), when
+ * the person left by themself. What they were told about it goes, as do the invites they made.
  */
 export async function removeWorkspaceMember(w: Write, user: UserPrincipal, workspaceId: string, memberId: string) {
   await w.sql.lock("workspaces", workspaceId); // its creator is read next: a handover at the same time goes first or after
@@ -75,14 +76,7 @@ export async function removeWorkspaceMember(w: Write, user: UserPrincipal, works
   await stopRunsOfLeavingMember(w, user, memberId, workspaceId, member.name);
   // An owner change at the same time (PostgreSQL) holds the task's project, which the lock above waits for: this
   // sees the owner it committed, or it waits and then finds them out of the workspace (400).
-  for (const task of await handOverTasks(w.sql, workspaceId, memberId, workspace.created_by, w.now)) {
-    w.changes.tasks.add(task.id);
-    // One for each task, as a PATCH of its owner tells: none when the creator removed them (no one is told of their own doing).
-    await notify(w, {
-      userId: workspace.created_by, type: "task_assigned", taskId: task.id, runId: null, actorId: user.userId,
-      body: `${member.name} left the workspace: "${task.title}" is yours now`,
-    });
-  }
+  await handOverTasksOfLeaving(w, user, workspace, member);
   await removeMember(w.sql, workspaceId, memberId);
   // Their links would let them (or whoever they gave them to) back in: an invite made meanwhile (PostgreSQL) waited on the workspace's row.
   await deleteInvitesBy(w.sql, workspaceId, memberId);
@@ -90,6 +84,23 @@ export async function removeWorkspaceMember(w: Write, user: UserPrincipal, works
   await deleteNotificationsIn(w.sql, memberId, workspaceId);
   w.changes.workspaces.add(workspaceId);
   w.changes.users.add(memberId);
+}
+
+/**
+ * Gives the tasks a leaving person owns in the workspace to its creator. Each task's feed records the
+ * change and why; the creator gets one notification for them all (none when they removed the person
+ * themself: no one is told of their own doing), so a person who owned 500 tasks does not bury theirs.
+ */
+async function handOverTasksOfLeaving(w: Write, user: UserPrincipal, workspace: WorkspaceRow, member: { id: string; name: string }) {
+  const creator = (await findUser(w.sql, workspace.created_by))!;
+  const tasks = await handOverTasks(w.sql, workspace.id, member.id, creator.id, w.now);
+  if (tasks.length === 0) return;
+  const why = member.id === user.userId ? `${member.name} left the workspace` : `${user.name} removed ${member.name} from the workspace`;
+  await addOwnerChanges(w, tasks.map((task) => task.id), { authorId: user.userId, from: member.name, to: creator.name, why });
+  await notify(w, {
+    userId: creator.id, type: "tasks_handed_over", taskId: null, runId: null, actorId: user.userId, workspaceId: workspace.id,
+    body: `${member.name} left ${workspace.name}: ${tasks.length === 1 ? `their task "${tasks[0]!.title}" is` : `the ${tasks.length} tasks they owned there are`} yours now`,
+  });
 }
 
 export interface WorkspaceEdit {
@@ -140,6 +151,8 @@ export async function deleteWorkspace(w: Write, user: UserPrincipal, workspaceId
   await managedWorkspace(w.sql, user, workspaceId, "delete it");
   await hideTasks(w, { workspaceId }, "in this workspace");
   await markWorkspaceDeleted(w.sql, workspaceId, w.now);
+  // Those about its tasks are left out of every read from now on; these, about it, go now.
+  for (const userId of await deleteWorkspaceNotifications(w.sql, workspaceId)) w.changes.users.add(userId);
   w.changes.workspaces.add(workspaceId);
 }
 

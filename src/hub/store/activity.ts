@@ -6,7 +6,8 @@ export interface ActivityRow {
   task_id: string;
   run_id: string | null;
   type: "comment" | "status_change";
-  subject: "run" | "task" | null;
+  /** What a status change is about; for "owner", from_status and to_status are the two people's names. */
+  subject: "run" | "task" | "owner" | null;
   author_id: string;
   body: string;
   from_status: string | null;
@@ -26,6 +27,19 @@ export async function insertActivity(sql: Sql, row: ActivityRow): Promise<void> 
 /** Two rows in one statement (a status change and the comment that came with it). */
 export async function insertActivityPair(sql: Sql, first: ActivityRow, second: ActivityRow): Promise<void> {
   await sql.run(INSERT_TWO, params(second, params(first, [])));
+}
+
+/** Rows this many at a time in one statement: 1,000 parameters, within either database's bound. */
+const ROWS_PER_INSERT = 100;
+
+/** Many rows (a handover's entry on each task), a hundred per statement. */
+export async function insertActivities(sql: Sql, rows: readonly ActivityRow[]): Promise<void> {
+  for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
+    const chunk = rows.slice(at, at + ROWS_PER_INSERT);
+    const values: (string | number | null)[] = [];
+    for (const row of chunk) params(row, values);
+    await sql.run(`${INSERT} ${chunk.map(() => ROW).join(", ")}`, values);
+  }
 }
 
 function params(row: ActivityRow, into: (string | number | null)[]): (string | number | null)[] {

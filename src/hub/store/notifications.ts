@@ -1,8 +1,12 @@
 import type { Reader, Sql } from "../db/port.ts";
 import { DELETED_PROJECTS } from "./tasks.ts";
 
-/** `task_assigned`: a task was made the person's (its owner changed to them, or handed over as its owner left the workspace). */
-export type NotificationType = "run_started" | "run_comment" | "run_finished" | "run_error" | "run_stopped" | "mention" | "task_assigned";
+/**
+ * `task_assigned`: a task was made the person's (someone else changed its owner to them).
+ * `tasks_handed_over`: someone left a workspace of theirs and the tasks they owned there are theirs now
+ * (one notification for them all: its `workspaceId`, no task; the body names the person and the count).
+ */
+export type NotificationType = "run_started" | "run_comment" | "run_finished" | "run_error" | "run_stopped" | "mention" | "task_assigned" | "tasks_handed_over";
 
 export interface NotificationRow {
   id: string;
@@ -11,6 +15,8 @@ export interface NotificationRow {
   task_id: string | null;
   run_id: string | null;
   actor_id: string | null;
+  /** Set for a notification about the workspace rather than one of its tasks (tasks_handed_over); else null. */
+  workspace_id: string | null;
   body: string;
   created_at: number;
   read_at: number | null;
@@ -19,6 +25,8 @@ export interface NotificationRow {
 export interface Notification {
   id: string;
   type: NotificationType;
+  /** The workspace it is about: its task's, or its own (tasks_handed_over). */
+  workspaceId: string | null;
   taskId: string | null;
   taskTitle: string | null;
   runId: string | null;
@@ -30,9 +38,9 @@ export interface Notification {
 
 export async function insertNotification(sql: Sql, row: NotificationRow): Promise<void> {
   await sql.run(
-    `INSERT INTO notifications (id, user_id, type, task_id, run_id, actor_id, body, created_at, read_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [row.id, row.user_id, row.type, row.task_id, row.run_id, row.actor_id, row.body, row.created_at, row.read_at],
+    `INSERT INTO notifications (id, user_id, type, task_id, run_id, actor_id, workspace_id, body, created_at, read_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [row.id, row.user_id, row.type, row.task_id, row.run_id, row.actor_id, row.workspace_id, row.body, row.created_at, row.read_at],
   );
 }
 
@@ -56,8 +64,8 @@ const SHOWN = `(NOT EXISTS (${DELETED_PROJECTS})
 
 /** The user's notifications, newest first. */
 export async function listNotifications(sql: Reader, userId: string, page: NotificationPage): Promise<Notification[]> {
-  const rows = await sql.all<NotificationRow & { task_title: string | null; actor_name: string | null }>(
-    `SELECT n.*, t.title AS task_title, u.name AS actor_name FROM notifications n
+  const rows = await sql.all<NotificationRow & { task_title: string | null; task_workspace_id: string | null; actor_name: string | null }>(
+    `SELECT n.*, t.title AS task_title, t.workspace_id AS task_workspace_id, u.name AS actor_name FROM notifications n
      LEFT JOIN tasks t ON t.id = n.task_id LEFT JOIN users u ON u.id = n.actor_id
      WHERE n.user_id = ? ${page.unreadOnly ? "AND n.read_at IS NULL" : ""} ${page.before ? "AND n.id < ?" : ""} AND ${SHOWN}
      ORDER BY n.id DESC LIMIT ?`,
@@ -66,6 +74,7 @@ export async function listNotifications(sql: Reader, userId: string, page: Notif
   return rows.map((r) => ({
     id: r.id,
     type: r.type,
+    workspaceId: r.workspace_id ?? r.task_workspace_id,
     taskId: r.task_id,
     taskTitle: r.task_title,
     runId: r.run_id,
@@ -121,14 +130,22 @@ export async function markRead(sql: Sql, userId: string, selection: ReadSelectio
 }
 
 /**
- * Deletes what the person was told about a workspace's tasks, as they leave it: the notifications
+ * Deletes what the person was told about a workspace and its tasks, as they leave it: the notifications
  * carry its task titles and comments. Found through their own notifications (notifications_user),
  * each checked by its task, so the cost is theirs and not the workspace's size.
  */
 export async function deleteNotificationsIn(sql: Sql, userId: string, workspaceId: string): Promise<number> {
   return (await sql.run(
     `DELETE FROM notifications AS n WHERE n.user_id = ?
-     AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = n.task_id AND t.workspace_id = ?)`,
-    [userId, workspaceId],
+     AND (n.workspace_id = ? OR EXISTS (SELECT 1 FROM tasks t WHERE t.id = n.task_id AND t.workspace_id = ?))`,
+    [userId, workspaceId, workspaceId],
   )).changes;
+}
+
+/**
+ * Deletes the notifications about the workspace itself (its tasks' go with them), as it is deleted,
+ * and answers whose they were: by notifications_workspace, a few rows.
+ */
+export async function deleteWorkspaceNotifications(sql: Sql, workspaceId: string): Promise<string[]> {
+  return (await sql.all<{ user_id: string }>("DELETE FROM notifications WHERE workspace_id = ? RETURNING user_id", [workspaceId])).map((r) => r.user_id);
 }

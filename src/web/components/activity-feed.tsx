@@ -29,12 +29,16 @@ function useKeptInPlace(list: RefObject<HTMLOListElement | null>, firstId: strin
   };
 }
 
+/** What a status change did, up to its arrow: a run's or the task's status, or the task's owner (from and to are names). */
+function changed(item: Activity): string {
+  if (item.subject === "owner") return `changed the owner from ${item.from ?? "no one"}`;
+  const what = item.subject === "task" ? "task" : "run";
+  return item.from === null ? `opened a ${what}` : `moved the ${what} ${item.from}`;
+}
+
 /** An entry as words to hear: who, and what they wrote or did. */
 function spoken(item: Activity): string {
-  if (item.type === "status_change") {
-    const what = item.subject === "task" ? "task" : "run";
-    return `${item.author.name} ${item.from === null ? `opened a ${what}` : `moved the ${what} ${item.from}`} → ${item.to}${item.body ? ` — ${item.body}` : ""}`;
-  }
+  if (item.type === "status_change") return `${item.author.name} ${changed(item)} → ${item.to}${item.body ? ` — ${item.body}` : ""}`;
   const text = new DOMParser().parseFromString(renderMarkdown(item.body), "text/html").body.textContent?.trim() ?? "";
   return `${item.author.name}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`;
 }
@@ -75,7 +79,7 @@ export function ActivityFeed({ activity, total, limit, onMore }: { activity: Act
       <ol ref={list} className="activity">
         {activity.map((item) => item.type === "status_change" ? (
           <li key={item.id} className="status-change" data-activity-id={item.id}>
-            <span>{item.author.name}</span> {item.from === null ? `opened a ${item.subject === "task" ? "task" : "run"}` : `moved the ${item.subject === "task" ? "task" : "run"} ${item.from}`}
+            <span>{item.author.name}</span> {changed(item)}
             {" "}→ <strong>{item.to}</strong>{item.body && <span className="why"> — {item.body}</span>}
             <time dateTime={new Date(item.createdAt).toISOString()}> · {formatTime(item.createdAt)}</time>
           </li>

@@ -8,7 +8,7 @@ import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
-import type { NotificationView } from "../types.ts";
+import type { MeView, NotificationView } from "../types.ts";
 
 /** Shown at first, and added by each "Show older", up to the hub's bound. */
 const PAGE = 50;
@@ -18,6 +18,9 @@ export function Notifications() {
   const [limit, setLimit] = useState(PAGE);
   const live = useLive<{ unread: number; items: NotificationView[] }>("notifications", { limit }, { keepPrevious: true });
   const mark = useAction();
+  // The same subscription as the header's: the workspaces a notification about one links to.
+  const me = useLive<MeView>("me");
+  const workspaces = me.status === "ready" ? me.data.workspaces : [];
   usePageTitle("Notifications");
   // Marked read, what had the focus goes (a Mark read) or is disabled (Mark all read): it goes to the notification, or the heading.
   const heading = useRef<HTMLHeadingElement>(null);
@@ -54,6 +57,7 @@ export function Notifications() {
                     <div>
                       <strong>{n.actor?.name ?? "Someone"}</strong> · {n.type.replace(/_/g, " ")}
                       {n.taskId && <> on <Link to={`/tasks/${n.taskId}`}>{n.taskTitle ?? "a task"}</Link></>}
+                      {n.type === "tasks_handed_over" && <WorkspaceLink workspace={workspaces.find((w) => w.id === n.workspaceId)} />}
                       <span className="meta"> · {formatTime(n.createdAt)}</span>
                     </div>
                     {n.body && <p className="excerpt">{n.body.length > 200 ? `${n.body.slice(0, 200)}…` : n.body}</p>}
@@ -75,4 +79,11 @@ export function Notifications() {
       </LiveView>
     </section>
   );
+}
+
+/** A workspace a notification is about (tasks handed over to you there): its first project's board, where its tasks are. */
+function WorkspaceLink({ workspace }: { workspace: MeView["workspaces"][number] | undefined }) {
+  if (!workspace) return null;
+  const first = workspace.projects[0];
+  return <> in {first ? <Link to={`/projects/${first.id}`}>{workspace.name}</Link> : workspace.name}</>;
 }

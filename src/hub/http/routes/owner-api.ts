@@ -123,7 +123,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "addWorkspaceMember", { user: request.user, workspaceId: request.params.id, userId: request.body.userId }));
   app.get("/workspaces/:id/members", s(["Workspaces"], "The workspace's people, in the order they joined", { params: IdParams, response: { 200: Type.Array(Member), ...errors } }),
     async (request) => workspaceMembers(deps.db, request.user, request.params.id));
-  app.delete("/workspaces/:id/members/:userId", s(["Workspaces"], "Remove a person (the creator may remove anyone else), or leave (anyone but the creator); their agents' runs going there are stopped and the tasks they own there go to the workspace's creator", {
+  app.delete("/workspaces/:id/members/:userId", s(["Workspaces"], "Remove a person (the creator may remove anyone else), or leave (anyone but the creator); their agents' runs going there are stopped and the tasks they own there go to the workspace's creator (each task's feed says so; the creator, when someone left by themself, gets one tasks_handed_over notification for them all)", {
     params: MemberParams, response: { 204: Type.Null(), ...errors },
   }), async (request, reply) => {
     await deps.writer.run("removeWorkspaceMember", { user: request.user, workspaceId: request.params.id, userId: request.params.userId });
