@@ -255,6 +255,46 @@ describe("bad input", () => {
     assertError(await request(`${t.baseUrl}/nowhere?x=1`, {}), 404, "No route for GET /nowhere");
   });
 
+  it("answers 404 for an id in the path that no id can be (a NUL, a space, a dot), naming what, on every route with one; 400 for a NUL in an id of the query", async () => {
+    const ws = t.creds.workspaceId;
+    for (const bad of ["x%00y", "%00", "a%20b", "a.b", "%C3%A9"]) {
+      const agentCalls: Array<[string, string, unknown?]> = [
+        ["GET", `/runs/${bad}`], ["POST", `/runs/${bad}/start`, {}], ["POST", `/runs/${bad}/comment`, { body: "x" }],
+        ["POST", `/runs/${bad}/heartbeat`], ["POST", `/runs/${bad}/complete`, {}], ["POST", `/runs/${bad}/error`, {}],
+      ];
+      for (const [method, path, body] of agentCalls) assertError(await agent(method, path, body), 404, "Run not found");
+      const ownerCalls: Array<[string, string, unknown, string]> = [
+        ["GET", `/tasks/${bad}`, undefined, "Task not found"], ["PATCH", `/tasks/${bad}`, { title: "x" }, "Task not found"],
+        ["DELETE", `/tasks/${bad}`, undefined, "Task not found"], ["POST", `/tasks/${bad}/comments`, { body: "x" }, "Task not found"],
+        ["POST", `/tasks/${bad}/delegate`, { agentId: t.creds.agentId }, "Task not found"],
+        ["POST", `/tasks/${bad}/images`, { images: ["https://example.com/a.png"] }, "Task not found"],
+        ["DELETE", `/tasks/${bad}/images?url=https://example.com/a.png`, undefined, "Task not found"],
+        ["GET", `/runs/${bad}`, undefined, "Run not found"], ["POST", `/runs/${bad}/follow-up`, { message: "x" }, "Run not found"],
+        ["POST", `/runs/${bad}/stop`, undefined, "Run not found"],
+        ["POST", `/agents/${bad}/token`, undefined, "Agent not found"], ["DELETE", `/agents/${bad}`, undefined, "Agent not found"],
+        ["GET", `/agents/${bad}/runs`, undefined, "Agent not found"], ["DELETE", `/tokens/${bad}`, undefined, "Token not found"],
+        ["PATCH", `/workspaces/${bad}`, { name: "x" }, "Workspace not found"], ["DELETE", `/workspaces/${bad}`, undefined, "Workspace not found"],
+        ["GET", `/workspaces/${bad}/members`, undefined, "Workspace not found"],
+        ["POST", `/workspaces/${bad}/members`, { userId: t.creds.ownerId }, "Workspace not found"],
+        ["DELETE", `/workspaces/${bad}/members/${t.creds.ownerId}`, undefined, "Workspace not found"],
+        ["DELETE", `/workspaces/${ws}/members/${bad}`, undefined, "Member not found"],
+        ["POST", `/workspaces/${bad}/invites`, undefined, "Workspace not found"], ["GET", `/workspaces/${bad}/invites`, undefined, "Workspace not found"],
+        ["DELETE", `/workspaces/${ws}/invites/${bad}`, undefined, "Invite not found"],
+        ["GET", `/workspaces/${bad}/storage`, undefined, "Workspace not found"],
+        ["PATCH", `/projects/${bad}`, { name: "x" }, "Project not found"], ["DELETE", `/projects/${bad}`, undefined, "Project not found"],
+      ];
+      for (const [method, path, body, message] of ownerCalls) assertError(await owner(method, path, body), 404, message);
+      assertError(await request(`${t.baseUrl}/files/${bad}/key`, {}), 404, "File not found");
+    }
+    for (const path of ["/tasks?projectId=a%00b", "/tasks?workspaceId=%00", "/tasks?before=task_%00", "/notifications?before=%00", `/agents/${t.creds.agentId}/runs?before=%00`]) {
+      const name = /[?&](\w+)=/.exec(path)![1];
+      assertError(await owner("GET", path), 400, `${name} must not contain control characters (NUL)`);
+    }
+    assertError(await agent("GET", "/tasks?projectId=%00"), 400, "projectId must not contain control characters (NUL)");
+    // Printable but unknown: nothing found, as before.
+    assert.deepEqual((await owner("GET", "/tasks?projectId=prj%20nope")).body, []);
+  });
+
   it("answers an over-long id (414) and a malformed URL (400) with an { error } body too", async () => {
     assertError(await agent("GET", `/runs/${"r".repeat(201)}`), 414, "An id in the URL is longer than 200 characters");
     assertError(await owner("GET", `/tasks/${"t".repeat(300)}`), 414, "An id in the URL is longer than 200 characters");

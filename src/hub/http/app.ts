@@ -14,6 +14,7 @@ import { sessionRoutes } from "./routes/session.ts";
 import { fileRoutes } from "./routes/uploads.ts";
 import { isUiPath, webUi, type UiHandler } from "./web.ts";
 import { storableJson } from "./storable-text.ts";
+import { checkUrlIds } from "./url-ids.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -106,6 +107,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
   const openapi = new OpenApiCollector();
   app.addHook("onRoute", openapi.onRoute);
   app.setErrorHandler(errorHandler);
+  app.addHook("preHandler", checkUrlIds);
   ui = webUi(app, options.webDir);
   app.setNotFoundHandler((request, reply) => {
     // The UI's own routes (/tasks/…, /agents) are client-side: those page GETs get the app.
