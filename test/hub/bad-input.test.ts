@@ -177,9 +177,14 @@ describe("bad input", () => {
     await unchanged(before);
   });
 
-  it("answers 415 for a non-JSON content type, 400 for plain text, and takes an empty JSON body as none", async () => {
-    assertError(await agent("POST", `/runs/${runId}/comment`, "<body>x</body>", { "content-type": "application/xml" }), 415, "Content-Type must be application/json");
-    assertError(await agent("POST", `/runs/${runId}/comment`, "x", { "content-type": "text/plain" }), 400, "Invalid body: value must be object");
+  it("answers 415 naming application/json for any other content type, plain text included, on both APIs, and takes an empty JSON body as none", async () => {
+    const before = await unchanged();
+    for (const type of ["application/xml", "text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded"]) {
+      assertError(await agent("POST", `/runs/${runId}/comment`, '{"body":"x"}', { "content-type": type }), 415, "Content-Type must be application/json");
+      assertError(await owner("POST", `/tasks/${taskId}/comments`, '{"body":"x"}', { "content-type": type }), 415, "Content-Type must be application/json");
+      assertError(await owner("PATCH", `/tasks/${taskId}`, '{"title":"x"}', { "content-type": type }), 415, "Content-Type must be application/json");
+    }
+    await unchanged(before);
     // An empty JSON body is no body, with or without a charset.
     assertStatus(await agent("POST", `/runs/${runId}/heartbeat`, "", { "content-type": "application/json; charset=utf-8" }), 200);
   });

@@ -70,6 +70,9 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
     return (httpPart === "body" && IsOptional(schema) ? absentOk(validate) : validate) as never;
   });
 
+  // A JSON endpoint takes JSON alone: text/plain (Fastify's other default) is 415 naming the type, as any other is,
+  // rather than read as a JSON string and refused (400) for not being an object. Uploads have parsers of their own.
+  app.removeContentTypeParser("text/plain");
   // An empty body counts as no body, so `curl -X POST .../start` works without -d.
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_request, body, done) => {
