@@ -37,6 +37,22 @@ describe("a task's images, one at a time", () => {
     assert.equal((await owner("GET", `/tasks/${task.id}`)).body.images.length, 4);
   });
 
+  it("POST names an image by URL with at most the first 500 characters of its last segment, never half of one (a lone surrogate strict JSON parsers refuse)", async () => {
+    const task = await createTask(t);
+    const long = `https://example.com/shots/${"a".repeat(499)}%F0%9F%98%80%F0%9F%98%80.png`;
+    const res = await fetch(`${t.baseUrl}/api/v1/tasks/${task.id}/images`, {
+      method: "POST", headers: { authorization: `Bearer ${t.creds.ownerToken}`, "content-type": "application/json" }, body: JSON.stringify({ images: [long] }),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200);
+    assert.ok(!/\\ud[89a-f]/i.test(text), "no lone surrogate escape in the answer");
+    const name = `${"a".repeat(499)}\u{1F600}`;
+    assert.deepEqual(JSON.parse(text).images, [{ url: long, name }]);
+    assert.deepEqual((await owner("GET", `/tasks/${task.id}`)).body.images, [{ url: long, name }]);
+    // The list sent back whole, as the web UI's edit does, is taken as it is.
+    assertStatus(await owner("PATCH", `/tasks/${task.id}`, { images: [{ url: long, name }] }), 200);
+  });
+
   it("DELETE takes the image with that URL off the task and answers the task; 404 when the task has none", async () => {
     const task = await createTask(t, { images: [{ url: url("a"), name: "A" }, { url: url("b"), name: "B" }] });
     const removed = await owner("DELETE", `/tasks/${task.id}/images?url=${encodeURIComponent(url("a"))}`);

@@ -20,7 +20,9 @@ export const MAX_TASK_IMAGES = 50;
 export function imageOf(item: string | Image): Image {
   if (typeof item !== "string") return item;
   const path = item.split(/[?#]/)[0]!;
-  return { url: item, name: decodeSafely(path.slice(path.lastIndexOf("/") + 1)).slice(0, 500) };
+  // Cut by characters (code points), as the schema counts a name's 500: by UTF-16 units, a cut through an emoji left half
+  // of it, a lone surrogate that the answer and the list carried as an escape strict JSON parsers refuse.
+  return { url: item, name: [...decodeSafely(path.slice(path.lastIndexOf("/") + 1))].slice(0, 500).join("") };
 }
 
 /** Appends the images whose URL the task does not hold yet (a retry, or two people adding the same URL, adds it once). */
