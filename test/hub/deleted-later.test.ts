@@ -219,6 +219,25 @@ describe("deleting a project or a workspace", () => {
     });
   }
 
+  it("someone leaving while a project of theirs waits for the purger: the creator is told of, and each feed shows, only the tasks still there", async () => {
+    const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Leaving later" })).body;
+    const [kept, gone] = [
+      (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Kept" }, { "x-workspace-id": ws.id })).body,
+      (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Gone" }, { "x-workspace-id": ws.id })).body,
+    ];
+    const dee = await t.hub.writer.run("addUser", { name: "Dee" });
+    assertStatus(await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws.id}/members`, { userId: dee.userId }), 201);
+    const stays = await createTask(t, { projectId: kept.id, title: "Stays" }, dee.ownerToken);
+    for (const title of ["Gone 1", "Gone 2"]) await createTask(t, { projectId: gone.id, title }, dee.ownerToken);
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/projects/${gone.id}`)).status, 204);
+
+    assert.equal((await t.owner(dee.ownerToken, "DELETE", `/workspaces/${ws.id}/members/${dee.userId}`)).status, 204);
+    const told = (await t.owner(t.creds.ownerToken, "GET", "/notifications")).body.filter((n: { workspaceId: string }) => n.workspaceId === ws.id);
+    assert.deepEqual(told.map((n: { body: string }) => n.body), ['Dee left Leaving later: their task "Stays" is yours now']);
+    assert.equal((await t.owner(t.creds.ownerToken, "GET", `/tasks/${stays.id}`)).body.activity.at(-1).subject, "owner");
+    assert.ok(await t.hub.purger.drain() > 0);
+  });
+
   it("keeps refusing (409) while a run there is going, and takes nothing then", async () => {
     const project = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Busy" }, { "x-workspace-id": t.creds.workspaceId })).body;
     const task = await createTask(t, { projectId: project.id });

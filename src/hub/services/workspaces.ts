@@ -93,7 +93,8 @@ export async function removeWorkspaceMember(w: Write, user: UserPrincipal, works
  */
 async function handOverTasksOfLeaving(w: Write, user: UserPrincipal, workspace: WorkspaceRow, member: { id: string; name: string }) {
   const creator = (await findUser(w.sql, workspace.created_by))!;
-  const tasks = await handOverTasks(w.sql, workspace.id, member.id, creator.id, w.now);
+  // Those of a project waiting for the purger change hands unseen: the count and the feeds are of what people see.
+  const tasks = (await handOverTasks(w.sql, workspace.id, member.id, creator.id, w.now)).filter((task) => task.shown);
   if (tasks.length === 0) return;
   const why = member.id === user.userId ? `${member.name} left the workspace` : `${user.name} removed ${member.name} from the workspace`;
   await addOwnerChanges(w, tasks.map((task) => task.id), { authorId: user.userId, from: member.name, to: creator.name, why });

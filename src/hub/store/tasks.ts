@@ -92,13 +92,17 @@ export async function updateTask(sql: Sql, id: string, patch: TaskPatch, now: nu
 
 /**
  * Gives the tasks `from` owns in the workspace to `to` (a person leaving it: to its creator), and
- * answers which (their ids and titles). By tasks_workspace: the workspace's tasks, read once, on a rare path.
+ * answers which (their ids and titles), and whether each is still shown: those of a project deleted
+ * and not yet purged change hands too (no task is left owned by someone outside), but no one sees them.
+ * By tasks_workspace: the workspace's tasks, read once, on a rare path.
  */
-export function handOverTasks(sql: Sql, workspaceId: string, from: string, to: string, now: number): Promise<{ id: string; title: string }[]> {
-  return sql.all<{ id: string; title: string }>(
-    "UPDATE tasks SET owner_id = ?, updated_at = ? WHERE workspace_id = ? AND owner_id = ? RETURNING id, title",
+export async function handOverTasks(sql: Sql, workspaceId: string, from: string, to: string, now: number): Promise<{ id: string; title: string; shown: boolean }[]> {
+  const rows = await sql.all<{ id: string; title: string; gone: number | boolean }>(
+    `UPDATE tasks SET owner_id = ?, updated_at = ? WHERE workspace_id = ? AND owner_id = ?
+     RETURNING id, title, project_id IN (${DELETED_PROJECTS}) AS gone`,
     [to, now, workspaceId, from],
   );
+  return rows.map((r) => ({ id: r.id, title: r.title, shown: !r.gone }));
 }
 
 /** Which tasks a deletion takes: one task, a project's, a workspace's, or a purge's batch of them. */
