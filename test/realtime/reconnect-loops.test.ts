@@ -65,6 +65,38 @@ describe("a client mistake the stock client would repeat after a reconnect", () 
     await stillServedOnOneSocket();
   });
 
+  /** Settles with `settles`, unless the client reconnects twice first: the loop an oversized frame once caused. */
+  async function beforeAReconnectLoop<T>(settles: Promise<T>, what: string): Promise<T> {
+    let settled = false;
+    const loop = (async () => {
+      while (!settled && listening.connections < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+      if (!settled) throw new Error(`the client reconnected twice instead of getting ${what}: a reconnect loop`);
+    })();
+    try {
+      return await Promise.race([settles, loop as Promise<never>]);
+    } finally {
+      settled = true;
+      await loop.catch(() => {});
+    }
+  }
+
+  it("answers a mutation in a frame over 16 MiB with BAD_REQUEST, so the client stops sending it", async () => {
+    const mutation = client.mutation(makeFunctionReference<"mutation">("demo:store"), { pad: "y".repeat(17 * 1024 * 1024) });
+    const error = await beforeAReconnectLoop(mutation.then(() => assert.fail("resolved"), (e: Error & { data?: unknown }) => e), "an answer");
+    assert.match(error.message, /A Mutation of \d+ bytes, over the 16777216 one frame may take/);
+    assert.deepEqual(error.data, { code: "BAD_REQUEST" });
+    await stillServedOnOneSocket();
+  });
+
+  it("fails a query in a frame over 16 MiB alone, so the client does not subscribe it again and again", async () => {
+    const huge = new Recorder(client, anyApi.demo!.counter!, { i: 2, pad: "z".repeat(17 * 1024 * 1024) });
+    const error = await beforeAReconnectLoop(huge.untilError(), "the query's error");
+    assert.deepEqual(error.data, { code: "BAD_REQUEST" });
+    assert.match(error.message, /Query of \d+ bytes, in a frame of \d+ bytes, over the 16777216 one frame may take/);
+    huge.unsubscribe();
+    await stillServedOnOneSocket();
+  });
+
   it("keeps queries far past the limit by id, fails them with TOO_MANY_QUERIES, and lets the client remove them", async () => {
     // 1 served, 10 refused with their args: every one past those was once the socket's end.
     const refused = Array.from({ length: 15 }, (_, i) => new Recorder(client, anyApi.demo!.counter!, { i: 100 + i }));

@@ -81,7 +81,20 @@ export interface UnreadableRequest {
   readonly requestId: number;
 }
 
-export type ParsedFrame = { ok: true; message: ClientMessage } | { ok: false; reason: string; request?: UnreadableRequest };
+/** `code`: the close code, when not 1008 (1009 for a frame over the size limit that cannot be answered). */
+export type ParsedFrame = { ok: true; message: ClientMessage } | { ok: false; reason: string; request?: UnreadableRequest; code?: number };
+
+/** The summary that stands for a frame over the size limit (frame-gate.ts): its top-level fields, and these. */
+interface Oversized {
+  readonly $frameBytes: number;
+  readonly $frameLimit: number;
+}
+
+const isOversized = (json: object): json is Oversized => typeof (json as Partial<Oversized>).$frameBytes === "number";
+
+const tooLarge = (what: string, bytes: number, json: Oversized) => json.$frameBytes === bytes
+  ? `${what} of ${bytes} bytes, over the ${json.$frameLimit} one frame may take`
+  : `${what} of ${bytes} bytes, in a frame of ${json.$frameBytes} bytes, over the ${json.$frameLimit} one frame may take`;
 
 /** One text frame from a client, checked and decoded; a reason (for the close frame) when it is malformed. */
 export function parseClientFrame(text: string): ParsedFrame {
@@ -93,17 +106,15 @@ export function parseClientFrame(text: string): ParsedFrame {
   }
   const type = typeof json === "object" && json !== null ? (json as { type?: unknown }).type : undefined;
   const check = typeof type === "string" ? CHECKS.get(type) : undefined;
-  if (!check) return { ok: false, reason: "Malformed frame: unknown message type" };
+  const oversized = typeof json === "object" && json !== null && isOversized(json) ? json : null;
+  if (!check) return oversized ? { ok: false, reason: tooLarge("A frame", oversized.$frameBytes, oversized), code: 1009 } : { ok: false, reason: "Malformed frame: unknown message type" };
+  // An oversized request is answered (the client would send it again after every reconnect); another is closed on.
+  if (oversized && type !== "ModifyQuerySet" && type !== "Authenticate") return unanswerable(json, type as string, tooLarge(`A ${type}`, oversized.$frameBytes, oversized), 1009);
   if (!check.Check(json)) {
     const first = check.Errors(json)[0];
-    const reason = `Malformed ${type}: ${first?.instancePath || "frame"} ${first?.message ?? "is invalid"}`;
-    const requestId = (json as { requestId?: unknown }).requestId;
-    if ((type === "Mutation" || type === "Action") && Number.isSafeInteger(requestId) && (requestId as number) >= 0) {
-      return { ok: false, reason, request: { type, requestId: requestId as number } };
-    }
-    return { ok: false, reason };
+    return unanswerable(json, type as string, `Malformed ${type}: ${first?.instancePath || "frame"} ${first?.message ?? "is invalid"}`);
   }
-  if (type === "ModifyQuerySet") return { ok: true, message: readAdds(json as Static<typeof ModifyQuerySet>) };
+  if (type === "ModifyQuerySet") return { ok: true, message: readAdds(json as Static<typeof ModifyQuerySet>, oversized) };
   if (type !== "Connect") return { ok: true, message: json as ClientMessage };
   const { maxObservedTimestamp, ...connect } = json as Static<typeof Connect>;
   if (maxObservedTimestamp === undefined) return { ok: true, message: connect };
@@ -112,9 +123,23 @@ export function parseClientFrame(text: string): ParsedFrame {
   return { ok: true, message: { ...connect, maxObservedTimestamp: ts } };
 }
 
-/** Each Add checked on its own: the stock client sends an unreadable one again after every reconnect, so it fails alone instead of closing the socket. */
-function readAdds(message: Static<typeof ModifyQuerySet>): ModifyQuerySet {
+/** A frame that cannot be read: a mutation or action whose requestId can be read is answered, anything else closed on. */
+function unanswerable(json: unknown, type: string, reason: string, code?: number): ParsedFrame {
+  const requestId = (json as { requestId?: unknown }).requestId;
+  if ((type === "Mutation" || type === "Action") && Number.isSafeInteger(requestId) && (requestId as number) >= 0) {
+    return { ok: false, reason, request: { type, requestId: requestId as number } };
+  }
+  return code === undefined ? { ok: false, reason } : { ok: false, reason, code };
+}
+
+/**
+ * Each Add checked on its own: the stock client sends an unreadable one again after every reconnect, so it fails alone instead of closing the socket.
+ * So does one the hub did not keep from a frame over the size limit (`$bytes`).
+ */
+function readAdds(message: Static<typeof ModifyQuerySet>, oversized: Oversized | null): ModifyQuerySet {
   const modifications = message.modifications.map((m): AddQuery | UnreadableAdd | RemoveQuery => {
+    const bytes = (m as { $bytes?: unknown }).$bytes;
+    if (oversized && m.type === "Add" && typeof bytes === "number") return { type: "Add", queryId: m.queryId, unreadable: tooLarge("Query", bytes, oversized) };
     if (m.type === "Remove" || ADD.Check(m)) return m as AddQuery | RemoveQuery;
     const first = ADD.Errors(m)[0];
     return { type: "Add", queryId: m.queryId, unreadable: `Malformed query: ${first?.instancePath || "Add"} ${first?.message ?? "is invalid"}` };

@@ -12,6 +12,7 @@ import type { ChangeFeed, ChangeSet } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
 import { MAX_ARGS_CHARS, ProtocolViolation } from "./connection.ts";
 import { ConnectionLimit } from "./connection-limit.ts";
+import { FrameGate } from "./frame-gate.ts";
 import { Peer } from "./peer.ts";
 import {
   authRefused, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, tooManyQueries, unreadable, unreadableQuery, type ClientMessage,
@@ -43,7 +44,11 @@ export interface SyncServerOptions {
   pingIntervalMs?: number;
   /** A peer that answers no protocol ping for this long is dropped (the backend's figure: 120 s). */
   clientTimeoutMs?: number;
-  /** The largest frame a client may send (16 MiB); ws closes a socket that sends a larger one (1009). */
+  /**
+   * The largest frame a client may send (16 MiB). A larger one is not held: a mutation or action in it is answered
+   * BAD_REQUEST and a query it adds fails alone (the stock client would send it again after every reconnect);
+   * anything else closes the socket with 1009.
+   */
   maxFrameBytes?: number;
   /** Queries served on one socket; more fail with TOO_MANY_QUERIES. */
   maxQueriesPerSocket?: number;
@@ -136,12 +141,15 @@ export class SyncServer {
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (!isSyncPath(request.url)) return refuse(socket, "404 Not Found", "No real-time endpoint at this path");
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, socket));
   };
 
-  private accept(ws: WebSocket, request: IncomingMessage): void {
+  private accept(ws: WebSocket, request: IncomingMessage, socket: Duplex): void {
     const admission = this.limit.admit(this.peers.size);
     if (admission !== "serve") return this.turnAway(ws, admission === "refuse and warn");
+    const { maxFrameBytes, maxArgsChars } = this.options;
+    // A frame over the limit is answered from a summary; the elements it keeps whole leave room in it for the markers of the rest.
+    const gate = FrameGate.install(socket, { frameLimit: maxFrameBytes, keepBytes: Math.floor(maxFrameBytes * 0.75), maxElementBytes: maxArgsChars + 64 * 1024 });
     const chunks = takesTransitionChunks(syncPathVersion(request.url));
     const limits = { maxQueries: this.options.maxQueriesPerSocket, maxArgsChars: this.options.maxArgsChars };
     const peer = new Peer(ws, limits, this.options.pingIntervalMs, chunks);
@@ -151,8 +159,8 @@ export class SyncServer {
     if (token) peer.enqueue(async () => void (peer.session = await sessionFromToken(this.deps.db, token, this.clock())), (error) => this.failed(peer, error));
     ws.on("message", (data, isBinary) => this.onFrame(peer, data, isBinary));
     ws.on("pong", () => (peer.missedPongs = 0));
-    // ws reports bad frames (invalid UTF-8, over maxPayload) here and closes the socket itself.
-    ws.on("error", () => {});
+    // ws reports bad frames (invalid UTF-8, a fragmented message over maxPayload) here, closes the socket itself and reads no more.
+    ws.on("error", () => gate?.stop());
     ws.on("close", () => this.drop(peer));
   }
 
@@ -184,7 +192,7 @@ export class SyncServer {
     if (parsed.ok) return peer.receive(() => this.handle(peer, parsed.message), fail, text.length);
     const { request, reason } = parsed;
     if (request) return peer.receive(() => this.answer(peer, request.type, unreadable(request, reason)), fail, text.length);
-    this.closePeer(peer, 1008, reason);
+    this.closePeer(peer, parsed.code ?? 1008, reason);
   }
 
   private async handle(peer: Peer, message: ClientMessage): Promise<void> {
