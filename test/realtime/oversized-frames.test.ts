@@ -59,14 +59,14 @@ describe("a sync server that takes frames up to 256 KiB", () => {
     raw.send({ type: "Action", requestId: 8, udfPath: "demo:act", args: [{ pad: "z".repeat(300 * KB) }] });
     const [mutation, , action] = [await raw.next(), await raw.next(), await raw.next()];
     assert.deepEqual([mutation.type, mutation.requestId, mutation.success, mutation.errorData], ["MutationResponse", 7, false, { code: "BAD_REQUEST" }]);
-    assert.match(mutation.result, /^A Mutation of \d+ bytes, over the 262144 one frame may take$/);
+    assert.match(mutation.result, /^Mutation of \d+ bytes, over the 262144 one frame may take$/);
     assert.deepEqual([action.type, action.requestId, action.success], ["ActionResponse", 8, false]);
     assert.equal((await modify([add(30)])).modifications[0].value, 30, "the socket still serves");
 
     raw.send({ type: "Event", eventType: "x", event: "e".repeat(300 * KB) });
     const closed = await raw.closed;
     assert.equal(closed.code, 1009);
-    assert.match(closed.reason, /^A Event of \d+ bytes, over the 262144/);
+    assert.match(closed.reason, /^Event of \d+ bytes, over the 262144/);
   });
 });
 

@@ -83,7 +83,7 @@ describe("a client mistake the stock client would repeat after a reconnect", () 
   it("answers a mutation in a frame over 16 MiB with BAD_REQUEST, so the client stops sending it", async () => {
     const mutation = client.mutation(makeFunctionReference<"mutation">("demo:store"), { pad: "y".repeat(17 * 1024 * 1024) });
     const error = await beforeAReconnectLoop(mutation.then(() => assert.fail("resolved"), (e: Error & { data?: unknown }) => e), "an answer");
-    assert.match(error.message, /A Mutation of \d+ bytes, over the 16777216 one frame may take/);
+    assert.match(error.message, /Mutation of \d+ bytes, over the 16777216 one frame may take/);
     assert.deepEqual(error.data, { code: "BAD_REQUEST" });
     await stillServedOnOneSocket();
   });

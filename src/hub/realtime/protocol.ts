@@ -109,7 +109,7 @@ export function parseClientFrame(text: string): ParsedFrame {
   const oversized = typeof json === "object" && json !== null && isOversized(json) ? json : null;
   if (!check) return oversized ? { ok: false, reason: tooLarge("A frame", oversized.$frameBytes, oversized), code: 1009 } : { ok: false, reason: "Malformed frame: unknown message type" };
   // An oversized request is answered (the client would send it again after every reconnect); another is closed on.
-  if (oversized && type !== "ModifyQuerySet" && type !== "Authenticate") return unanswerable(json, type as string, tooLarge(`A ${type}`, oversized.$frameBytes, oversized), 1009);
+  if (oversized && type !== "ModifyQuerySet" && type !== "Authenticate") return unanswerable(json, type as string, tooLarge(type as string, oversized.$frameBytes, oversized), 1009);
   if (!check.Check(json)) {
     const first = check.Errors(json)[0];
     return unanswerable(json, type as string, `Malformed ${type}: ${first?.instancePath || "frame"} ${first?.message ?? "is invalid"}`);
