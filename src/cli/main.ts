@@ -28,7 +28,8 @@ const USAGE = `Usage:
   openclaw-groupchat doctor [same flags as bridge]                 checks each link and says how to fix it
   openclaw-groupchat hub [--data DIR] [--port P] [--host H] [--stale-after 30m] [--log-level info] [--writer local|thread]
                          [--database sqlite|postgres://USER@HOST:PORT/DB[?schema=NAME]] [--metrics-port P [--metrics-host 127.0.0.1]]
-                         [--public-url https://hub.example.com] [--upload-grace 24h] [--upload-quota 1GiB] [--sync-max-connections 10000]
+                         [--public-url https://hub.example.com] [--upload-grace 24h] [--upload-quota 1GiB]
+                         [--sync-max-connections 10000] [--sync-max-connections-per-ip 500] [--sync-max-connections-per-principal 100]
   openclaw-groupchat hub init [--data DIR] [--database …] [--json]
   openclaw-groupchat hub user add NAME [--data DIR] [--database …] [--json]
   openclaw-groupchat hub login [--data DIR] [--database …] [--user ID] [--port P] [--host H] [--public-url U] [--json]   a one-time sign-in link for the web UI
@@ -88,6 +89,8 @@ export const hubFlags = {
   "upload-grace": { type: "string" },
   "upload-quota": { type: "string" },
   "sync-max-connections": { type: "string" },
+  "sync-max-connections-per-ip": { type: "string" },
+  "sync-max-connections-per-principal": { type: "string" },
   json: { type: "boolean" },
 } as const;
 

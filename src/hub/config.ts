@@ -40,9 +40,13 @@ export interface HubConfig {
 export interface SyncConfig {
   /** Sockets served at once; one more is closed at once with 1013 "TooManyConcurrentRequests" (the stock client backs off). */
   readonly maxConnections: number;
+  /** Of those, from one remote address (loopback is not held to it). */
+  readonly maxConnectionsPerIp: number;
+  /** Of those, of one principal: the person of a web session, an agent whose token a query carries. */
+  readonly maxConnectionsPerPrincipal: number;
 }
 
-export const DEFAULT_SYNC: SyncConfig = { maxConnections: 10_000 };
+export const DEFAULT_SYNC: SyncConfig = { maxConnections: 10_000, maxConnectionsPerIp: 500, maxConnectionsPerPrincipal: 100 };
 
 /** How long uploaded images are kept, and how much of them a workspace may hold. */
 export interface UploadsConfig {
@@ -68,6 +72,8 @@ export interface HubConfigInput {
   uploadGrace?: string | undefined;
   uploadQuota?: string | undefined;
   syncMaxConnections?: string | undefined;
+  syncMaxConnectionsPerIp?: string | undefined;
+  syncMaxConnectionsPerPrincipal?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -93,17 +99,23 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
   const metrics = parseMetrics(flags, env, port);
   const publicUrl = parsePublicUrl(flags.publicUrl ?? env.GROUPCHAT_HUB_PUBLIC_URL);
   const uploads = parseUploads(flags.uploadGrace ?? env.GROUPCHAT_HUB_UPLOAD_GRACE, flags.uploadQuota ?? env.GROUPCHAT_HUB_UPLOAD_QUOTA);
-  const sync = parseSync(flags.syncMaxConnections ?? env.GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS);
+  const sync: SyncConfig = {
+    maxConnections: parseSockets("--sync-max-connections", flags.syncMaxConnections ?? env.GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS, DEFAULT_SYNC.maxConnections),
+    maxConnectionsPerIp: parseSockets("--sync-max-connections-per-ip",
+      flags.syncMaxConnectionsPerIp ?? env.GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS_PER_IP, DEFAULT_SYNC.maxConnectionsPerIp),
+    maxConnectionsPerPrincipal: parseSockets("--sync-max-connections-per-principal",
+      flags.syncMaxConnectionsPerPrincipal ?? env.GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS_PER_PRINCIPAL, DEFAULT_SYNC.maxConnectionsPerPrincipal),
+  };
   return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics, publicUrl, uploads, sync };
 }
 
-function parseSync(maxConnectionsText: string | undefined): SyncConfig {
-  if (maxConnectionsText === undefined) return DEFAULT_SYNC;
-  const maxConnections = Number(maxConnectionsText);
-  if (maxConnectionsText.trim() === "" || !Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 1_000_000) {
-    throw new ConfigError(`--sync-max-connections must be a whole number of sockets, 1-1000000, got "${maxConnectionsText}"`);
+function parseSockets(flag: string, text: string | undefined, byDefault: number): number {
+  if (text === undefined) return byDefault;
+  const sockets = Number(text);
+  if (text.trim() === "" || !Number.isInteger(sockets) || sockets < 1 || sockets > 1_000_000) {
+    throw new ConfigError(`${flag} must be a whole number of sockets, 1-1000000, got "${text}"`);
   }
-  return { maxConnections };
+  return sockets;
 }
 
 function parseUploads(graceText: string | undefined, quotaText: string | undefined): UploadsConfig {

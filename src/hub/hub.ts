@@ -151,7 +151,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     onError: (error) => app.log.error({ err: error }, "purge failed"),
   });
   // The real-time endpoint shares the HTTP server's port (GROUPCHAT_CONVEX_URL = the hub's URL).
-  const sync = createSyncServer({ db, feed, clock, log: app.log, ...(metrics ? { onTurnedAway: () => metrics.turnedAway() } : {}) }, { maxConnections: config.sync.maxConnections, publicUrl: config.publicUrl });
+  const sync = createSyncServer({ db, feed, clock, log: app.log, ...(metrics ? { onTurnedAway: (limit) => metrics.turnedAway(limit) } : {}) }, { ...config.sync, publicUrl: config.publicUrl });
   realtime = sync;
   sync.attach(app.server);
   let address: { host: string; port: number } | null = null;

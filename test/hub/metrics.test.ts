@@ -162,14 +162,16 @@ describe("the hub's metrics, with --metrics-port", () => {
     assert.equal(valueOf(await scrape(t), "groupchat_hub_realtime_sockets"), 0);
   });
 
-  it("count the real-time sockets turned away past --sync-max-connections", async () => {
+  it("count the real-time sockets turned away, by the bound they were past", async () => {
     const full = await startTestHub({ metricsPort: "0", syncMaxConnections: "1" });
     const open = await RawSync.open(full.baseUrl);
     try {
-      assert.equal(valueOf(await scrape(full), "groupchat_hub_realtime_sockets_refused_total"), 0);
+      const refused = (text: string, limit: string) => valueOf(text, "groupchat_hub_realtime_sockets_refused_total", { limit });
+      const before = await scrape(full);
+      assert.deepEqual(["sockets", "ip", "principal"].map((limit) => refused(before, limit)), [0, 0, 0]);
       for (let i = 0; i < 2; i++) assert.equal((await (await RawSync.open(full.baseUrl)).closed).code, 1013);
       const text = await scrape(full);
-      assert.equal(valueOf(text, "groupchat_hub_realtime_sockets_refused_total"), 2);
+      assert.deepEqual(["sockets", "ip", "principal"].map((limit) => refused(text, limit)), [2, 0, 0]);
       assert.equal(valueOf(text, "groupchat_hub_realtime_sockets"), 1, "the served one alone is open");
     } finally {
       open.ws.terminate();

@@ -113,6 +113,8 @@ export async function startTestHub(
     uploadQuota?: string;
     /** `--sync-max-connections` (10000 without it). */
     syncMaxConnections?: string;
+    /** `--sync-max-connections-per-principal` (100 without it). */
+    syncMaxConnectionsPerPrincipal?: string;
     /** `--public-url` (none without it: the hub's own address). */
     publicUrl?: string;
   } = {},
@@ -127,7 +129,7 @@ export async function startTestHub(
   const config = resolveHubConfig({
     data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: (process.env.GROUPCHAT_TEST_LOG_LEVEL ?? "silent"), database,
     metricsPort: options.metricsPort, uploadGrace: options.uploadGrace, uploadQuota: options.uploadQuota,
-    syncMaxConnections: options.syncMaxConnections, publicUrl: options.publicUrl,
+    syncMaxConnections: options.syncMaxConnections, syncMaxConnectionsPerPrincipal: options.syncMaxConnectionsPerPrincipal, publicUrl: options.publicUrl,
   }, {});
   const lines = options.logLines;
   const hub = await createHub(config, {

@@ -66,13 +66,20 @@ describe("the hub's --database", () => {
     assert.throws(() => uploads({ uploadQuota: "1GB" }), (error: Error) => error instanceof ConfigError && /--upload-quota must be a size with its unit, like 500MiB or 1GiB, got "1GB"/.test(error.message));
   });
 
-  it("serves 10000 real-time sockets at once, unless --sync-max-connections says otherwise", () => {
+  it("serves 10000 real-time sockets at once, 500 from one address and 100 of one principal, unless the --sync-max-connections flags say otherwise", () => {
     const sync = (flags: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) => resolveHubConfig({ data: "/srv/hub", ...flags }, env).sync;
-    assert.deepEqual(sync(), { maxConnections: 10_000 });
-    assert.deepEqual(sync({}, { GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS: "500" }), { maxConnections: 500 });
-    assert.deepEqual(sync({ syncMaxConnections: "2" }, { GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS: "500" }), { maxConnections: 2 });
-    for (const bad of ["0", "-1", "1.5", "many", ""]) {
-      assert.throws(() => sync({ syncMaxConnections: bad }), (error: Error) => error instanceof ConfigError && /--sync-max-connections must be a whole number/.test(error.message), bad);
+    assert.deepEqual(sync(), { maxConnections: 10_000, maxConnectionsPerIp: 500, maxConnectionsPerPrincipal: 100 });
+    assert.deepEqual(sync({}, { GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS: "500" }).maxConnections, 500);
+    assert.deepEqual(sync({ syncMaxConnections: "2" }, { GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS: "500" }).maxConnections, 2);
+    assert.deepEqual(sync({}, { GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS_PER_IP: "50", GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS_PER_PRINCIPAL: "5" }),
+      { maxConnections: 10_000, maxConnectionsPerIp: 50, maxConnectionsPerPrincipal: 5 });
+    assert.deepEqual(sync({ syncMaxConnectionsPerIp: "7", syncMaxConnectionsPerPrincipal: "3" }, { GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS_PER_IP: "50" }),
+      { maxConnections: 10_000, maxConnectionsPerIp: 7, maxConnectionsPerPrincipal: 3 });
+    for (const [flag, key] of [["--sync-max-connections", "syncMaxConnections"], ["--sync-max-connections-per-ip", "syncMaxConnectionsPerIp"],
+      ["--sync-max-connections-per-principal", "syncMaxConnectionsPerPrincipal"]] as const) {
+      for (const bad of ["0", "-1", "1.5", "many", ""]) {
+        assert.throws(() => sync({ [key]: bad }), (error: Error) => error instanceof ConfigError && error.message.startsWith(`${flag} must be a whole number`), `${flag} ${bad}`);
+      }
     }
   });
 });

@@ -11,6 +11,7 @@ export async function hubCommand(args: string[]): Promise<number> {
     data: values.data, port: values.port, host: values.host, staleAfter: values["stale-after"], logLevel: values["log-level"],
     writer: values.writer, database: values.database, metricsPort: values["metrics-port"], metricsHost: values["metrics-host"], publicUrl: values["public-url"],
     uploadGrace: values["upload-grace"], uploadQuota: values["upload-quota"], syncMaxConnections: values["sync-max-connections"],
+    syncMaxConnectionsPerIp: values["sync-max-connections-per-ip"], syncMaxConnectionsPerPrincipal: values["sync-max-connections-per-principal"],
   });
   // Before anything starts: a signal while the hub starts closes it cleanly instead of killing it.
   const shutdown = new Shutdown();

@@ -27,6 +27,7 @@ export async function startCommand(args: string[]): Promise<number> {
     data: values.data, port: values.port, host: values.host, logLevel: values["log-level"] ?? "warn", writer: values.writer, database: values.database,
     metricsPort: values["metrics-port"], metricsHost: values["metrics-host"], publicUrl: values["public-url"],
     uploadGrace: values["upload-grace"], uploadQuota: values["upload-quota"], syncMaxConnections: values["sync-max-connections"],
+    syncMaxConnectionsPerIp: values["sync-max-connections-per-ip"], syncMaxConnectionsPerPrincipal: values["sync-max-connections-per-principal"],
   });
   // Before anything starts: a signal while the hub or the bridge starts (a managed gateway
   // among it) stops what started, instead of an abrupt exit that would leave the gateway running.

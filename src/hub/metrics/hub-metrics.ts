@@ -10,6 +10,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { RUN_STATUSES, type RunStatus } from "../../sdk/run-state.ts";
+import { SYNC_LIMITS, type SyncLimit } from "../realtime/index.ts";
 
 /** What a scrape reads as it is now. */
 export interface HubGauges {
@@ -57,8 +58,10 @@ export class HubMetrics {
     });
     this.refusedSockets = new Counter({
       name: "groupchat_hub_realtime_sockets_refused_total",
-      help: "Real-time sockets turned away (closed with 1013) because --sync-max-connections were open.", registers,
+      help: "Real-time sockets turned away (closed with 1013), by the bound they were past: sockets (--sync-max-connections), ip (--sync-max-connections-per-ip), principal (--sync-max-connections-per-principal).",
+      labelNames: ["limit"], registers,
     });
+    for (const limit of SYNC_LIMITS) this.refusedSockets.inc({ limit }, 0);
     this.commits = new Histogram({
       name: "groupchat_hub_sqlite_commit_transactions", help: "Transactions that shared one SQLite COMMIT (group commit, writes on the HTTP thread); _count is the commits.",
       buckets: BATCH_BUCKETS, registers,
@@ -106,9 +109,9 @@ export class HubMetrics {
     this.expirations.inc();
   }
 
-  /** A real-time socket turned away for being past --sync-max-connections. */
-  turnedAway(): void {
-    this.refusedSockets.inc();
+  /** A real-time socket turned away for being past one of its bounds. */
+  turnedAway(limit: SyncLimit): void {
+    this.refusedSockets.inc({ limit });
   }
 
   /** One SQLite COMMIT of `transactions` transactions. */

@@ -7,15 +7,15 @@ import type { Reader } from "../db/port.ts";
 import { defineAgentWebSocketQueries } from "./queries/agent-web-socket.ts";
 import { defineOwnerQueries } from "./queries/owner.ts";
 import { QueryRegistry } from "./registry.ts";
-import { SyncServer, type SyncLog, type SyncServerOptions } from "./sync-server.ts";
+import { SyncServer, type SyncLimit, type SyncLog, type SyncServerOptions } from "./sync-server.ts";
 
-export { SyncServer, type SyncLog, type SyncServerOptions } from "./sync-server.ts";
+export { SYNC_LIMITS, SyncServer, type SyncLimit, type SyncLog, type SyncServerOptions } from "./sync-server.ts";
 export { QueryError, QueryRegistry, type Evaluation, type QueryDefinition } from "./registry.ts";
 export { changeKey } from "./change-keys.ts";
 
 /** The sync server with every query the hub serves. */
 export function createSyncServer(
-  deps: { db: Reader; feed: ChangeFeed; clock?: () => number; log?: SyncLog; onTurnedAway?: () => void },
+  deps: { db: Reader; feed: ChangeFeed; clock?: () => number; log?: SyncLog; onTurnedAway?: (limit: SyncLimit) => void },
   options: SyncServerOptions = {},
 ): SyncServer {
   const registry = defineOwnerQueries(defineAgentWebSocketQueries(new QueryRegistry()));

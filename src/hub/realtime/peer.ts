@@ -21,6 +21,11 @@ export class Peer {
   missedPongs = 0;
   /** The web session from the upgrade's cookie (owner:* queries); agents have none. */
   session: Session | null = null;
+  /** The remote address its socket counts toward (none from loopback), and the principals it proved to be. */
+  address: string | null = null;
+  readonly principals: string[] = [];
+  /** Counts the socket toward a principal's bound (the coordinator's; a query calls it once it has checked a token). */
+  identify: (principal: string) => void = () => {};
   /** Closing or closed: no more tasks or frames. */
   closed = false;
   /** When its next keepalive is due (performance.now() ms); spread at random so sockets are not all pinged at once. */

@@ -74,7 +74,7 @@ export class Reactor {
   /** Runs one subscription's query and re-indexes it under the keys it now depends on. */
   private async evaluate(peer: Peer, sub: Subscription): Promise<Outcome> {
     const mark = this.index.begin();
-    const outcome = await this.deps.registry.run(sub.udfPath, sub.args, { db: this.deps.db, now: this.deps.clock(), session: peer.session }, sub.componentPath);
+    const outcome = await this.deps.registry.run(sub.udfPath, sub.args, { db: this.deps.db, now: this.deps.clock(), session: peer.session, identify: peer.identify }, sub.componentPath);
     // A failure depends on what it read before failing, if it says; else it keeps the old keys (after a token rotation,
     // later changes to the agent still reach it). It is indexed even with none, so a change to everything reaches it.
     const keys = outcome.ok ? outcome.keys : outcome.keys ?? this.index.keys(sub);

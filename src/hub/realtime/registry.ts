@@ -20,6 +20,11 @@ export interface QueryContext {
   readonly now: number;
   /** The web session the socket was opened with (its cookie, read at the upgrade), if any. */
   readonly session?: Session | null;
+  /**
+   * The caller proved to be this principal (`agent:<id>` for a valid agent token in the args): the socket counts
+   * toward that principal's bound on sockets, and is closed if it is past it.
+   */
+  readonly identify?: (principal: string) => void;
 }
 
 export interface Evaluation {

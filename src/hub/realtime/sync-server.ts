@@ -11,7 +11,9 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { ChangeFeed, ChangeSet } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
 import { MAX_ARGS_CHARS, ProtocolViolation } from "./connection.ts";
-import { ConnectionLimit } from "./connection-limit.ts";
+import { changeKey } from "./change-keys.ts";
+import { ConnectionLimit, type Admission } from "./connection-limit.ts";
+import { ConnectionQuota, isLoopback } from "./connection-quota.ts";
 import { FrameGate } from "./frame-gate.ts";
 import { Peer } from "./peer.ts";
 import {
@@ -35,8 +37,8 @@ export interface SyncServerDeps {
   readonly registry: QueryRegistry;
   readonly clock?: () => number;
   readonly log?: SyncLog;
-  /** A socket turned away for being full (the hub counts them in its metrics). */
-  readonly onTurnedAway?: () => void;
+  /** A socket turned away for being past a bound (the hub counts them in its metrics, by bound). */
+  readonly onTurnedAway?: (limit: SyncLimit) => void;
 }
 
 export interface SyncServerOptions {
@@ -58,9 +60,22 @@ export interface SyncServerOptions {
   closeGraceMs?: number;
   /** Sockets served at once; one more is closed at once with 1013 "TooManyConcurrentRequests". */
   maxConnections?: number;
+  /** Sockets served at once from one remote address (loopback is not held to it); one more is turned away as above. */
+  maxConnectionsPerIp?: number;
+  /** Hold loopback peers to maxConnectionsPerIp too (not by default: this host's bridge, a reverse proxy in front, tests). */
+  limitLoopback?: boolean;
+  /**
+   * Sockets served at once per principal: the person of the web UI's session cookie, an agent whose token a query
+   * carries. One more is closed as above as soon as it proves to be that principal.
+   */
+  maxConnectionsPerPrincipal?: number;
   /** `--public-url`: pages from its origin may use the session cookie, whatever Host a proxy passes on. */
   publicUrl?: string | null;
 }
+
+/** The bounds a socket can be turned away for: sockets in all, from one address, of one principal. */
+export const SYNC_LIMITS = ["sockets", "ip", "principal"] as const;
+export type SyncLimit = (typeof SYNC_LIMITS)[number];
 
 const SILENT: SyncLog = { warn() {}, error() {} };
 
@@ -68,6 +83,8 @@ export class SyncServer {
   private readonly wss: WebSocketServer;
   private readonly peers = new Set<Peer>();
   private readonly limit: ConnectionLimit;
+  private readonly perIp: ConnectionQuota;
+  private readonly perPrincipal: ConnectionQuota;
   /** Sockets refused for being full, until their close handshake ends. */
   private readonly turnedAway = new Set<WebSocket>();
   private readonly reactor: Reactor;
@@ -87,9 +104,12 @@ export class SyncServer {
     this.timestamps = new Timestamps(this.clock);
     this.options = {
       pingIntervalMs: 15_000, clientTimeoutMs: 120_000, maxFrameBytes: 16 * 1024 * 1024, maxQueriesPerSocket: 1000,
-      maxArgsChars: MAX_ARGS_CHARS, closeGraceMs: 1000, maxConnections: 10_000, ...options, publicUrl: options.publicUrl ?? null,
+      maxArgsChars: MAX_ARGS_CHARS, closeGraceMs: 1000, maxConnections: 10_000,
+      maxConnectionsPerIp: 500, maxConnectionsPerPrincipal: 100, limitLoopback: false, ...options, publicUrl: options.publicUrl ?? null,
     };
     this.limit = new ConnectionLimit(this.options.maxConnections);
+    this.perIp = new ConnectionQuota(this.options.maxConnectionsPerIp);
+    this.perPrincipal = new ConnectionQuota(this.options.maxConnectionsPerPrincipal);
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxFrameBytes, clientTracking: false });
     this.reactor = new Reactor({ db: deps.db, registry: deps.registry, clock: this.clock }, {
       schedule: (peer, task) => peer.enqueue(task, (error) => this.failed(peer, error)),
@@ -146,7 +166,13 @@ export class SyncServer {
 
   private accept(ws: WebSocket, request: IncomingMessage, socket: Duplex): void {
     const admission = this.limit.admit(this.peers.size);
-    if (admission !== "serve") return this.turnAway(ws, admission === "refuse and warn");
+    if (admission !== "serve") return this.turnAway(ws, "sockets", admission, this.limit.max);
+    const { remoteAddress } = request.socket;
+    const address = remoteAddress === undefined || (!this.options.limitLoopback && isLoopback(remoteAddress)) ? null : remoteAddress;
+    if (address !== null) {
+      const fromThere = this.perIp.take(address);
+      if (fromThere !== "serve") return this.turnAway(ws, "ip", fromThere, this.perIp.max, address);
+    }
     const { maxFrameBytes, maxArgsChars } = this.options;
     // A frame over the limit is answered from a summary; the elements it keeps whole leave room in it for the markers of the rest.
     const gate = FrameGate.install(socket, { frameLimit: maxFrameBytes, keepBytes: Math.floor(maxFrameBytes * 0.75), maxElementBytes: maxArgsChars + 64 * 1024 });
@@ -154,9 +180,16 @@ export class SyncServer {
     const limits = { maxQueries: this.options.maxQueriesPerSocket, maxArgsChars: this.options.maxArgsChars };
     const peer = new Peer(ws, limits, this.options.pingIntervalMs, chunks);
     this.peers.add(peer);
+    peer.address = address;
+    peer.identify = (principal) => this.identify(peer, principal);
     // The web UI's socket carries the session cookie (same origin only); the lookup is the peer's first task, so every frame sees its result.
     const token = sameOrigin(request.headers, this.options.publicUrl) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
-    if (token) peer.enqueue(async () => void (peer.session = await sessionFromToken(this.deps.db, token, this.clock())), (error) => this.failed(peer, error));
+    if (token) {
+      peer.enqueue(async () => {
+        peer.session = await sessionFromToken(this.deps.db, token, this.clock());
+        if (peer.session) this.identify(peer, changeKey.user(peer.session.userId));
+      }, (error) => this.failed(peer, error));
+    }
     ws.on("message", (data, isBinary) => this.onFrame(peer, data, isBinary));
     ws.on("pong", () => (peer.missedPongs = 0));
     // ws reports bad frames (invalid UTF-8, a fragmented message over maxPayload) here, closes the socket itself and reads no more.
@@ -168,10 +201,8 @@ export class SyncServer {
    * Full: the socket is accepted and closed with 1013 "TooManyConcurrentRequests", on which the stock client waits
    * 3 s, doubling, before it tries again (an HTTP error at the upgrade it would retry after 1 s).
    */
-  private turnAway(ws: WebSocket, warn: boolean): void {
-    const { max } = this.limit;
-    if (warn) this.log.warn({ limit: max }, `real-time sockets at the limit (${max}, --sync-max-connections): new ones are refused until some close`);
-    this.deps.onTurnedAway?.();
+  private turnAway(ws: WebSocket, limit: SyncLimit, admission: Admission, max: number, key?: string): void {
+    this.refused(limit, admission, max, key);
     this.turnedAway.add(ws);
     // A peer that does not finish the close handshake is not waited for.
     const giveUp = setTimeout(() => ws.terminate(), this.options.closeGraceMs).unref();
@@ -181,6 +212,27 @@ export class SyncServer {
       this.turnedAway.delete(ws);
     });
     ws.close(1013, "TooManyConcurrentRequests");
+  }
+
+  /** One more socket past a bound: counted, and worth a warning once per spell. */
+  private refused(limit: SyncLimit, admission: Admission, max: number, key?: string): void {
+    this.deps.onTurnedAway?.(limit);
+    if (admission !== "refuse and warn") return;
+    const [whose, flag] = limit === "sockets" ? ["", ""] : limit === "ip" ? [` from ${key}`, "-per-ip"] : [` of ${key}`, "-per-principal"];
+    this.log.warn({ limit: max, ...(key ? { [limit]: key } : {}) },
+      `real-time sockets${whose} at the limit (${max}, --sync-max-connections${flag}): new ones are refused until some close`);
+  }
+
+  /** The socket proved to be `principal` (its session cookie, an agent token in a query): it counts toward that bound, or is closed past it. */
+  private identify(peer: Peer, principal: string): void {
+    if (peer.closed || peer.principals.includes(principal)) return;
+    const admission = this.perPrincipal.take(principal);
+    if (admission === "serve") {
+      peer.principals.push(principal);
+      return;
+    }
+    this.refused("principal", admission, this.perPrincipal.max, principal);
+    this.closePeer(peer, 1013, "TooManyConcurrentRequests");
   }
 
   private onFrame(peer: Peer, data: RawData, isBinary: boolean): void {
@@ -271,6 +323,8 @@ export class SyncServer {
     this.reactor.forget(peer);
     this.peers.delete(peer);
     this.limit.closed(this.peers.size);
+    if (peer.address !== null) this.perIp.release(peer.address);
+    for (const principal of peer.principals) this.perPrincipal.release(principal);
     if (this.peers.size === 0) this.drained?.();
   }
 }

@@ -40,16 +40,18 @@ export function defineAgentWebSocketQueries(registry: QueryRegistry, tokens = ne
     .onChange((changes) => (changes.everything ? tokens.forgetAll() : tokens.forget(changes.agents)))
     .define("agentWebSocket:pendingRuns", {
       args: TokenArgs,
-      async evaluate({ db }, { token }) {
+      async evaluate({ db, identify }, { token }) {
         const agentId = await tokens.agentId(db, token);
+        identify?.(changeKey.agent(agentId));
         const runs = await listRunsForAgent(db, { agentId, status: "PENDING", limit: MAX_RUNS });
         return { value: fitting(runs), keys: [changeKey.agent(agentId)] };
       },
     })
     .define("agentWebSocket:stoppedRuns", {
       args: TokenArgs,
-      async evaluate({ db, now }, { token }) {
+      async evaluate({ db, now, identify }, { token }) {
         const agentId = await tokens.agentId(db, token);
+        identify?.(changeKey.agent(agentId));
         const runs = fitting(await listStoppedRunsForAgent(db, agentId, now - STOPPED_WINDOW_MS, MAX_RUNS));
         // The oldest entry leaves the window by itself; no write will say so.
         const oldest = runs.at(-1)?.endedAt;
