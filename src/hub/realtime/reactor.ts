@@ -21,6 +21,9 @@ export interface ReactorHost {
   queryFailed(error: unknown, udfPath: string): void;
 }
 
+/** Results one Transition carries before the rest wait for the client to read it (16 Mi characters). */
+export const MAX_BATCH_CHARS = 16 * 1024 * 1024;
+
 export class Reactor {
   private readonly index = new SubscriptionIndex<Subscription>();
   private readonly owners = new WeakMap<Subscription, Peer>();
@@ -30,22 +33,38 @@ export class Reactor {
   private flushScheduled = false;
 
   constructor(
-    private readonly deps: { db: Reader; registry: QueryRegistry; clock: () => number },
+    private readonly deps: { db: Reader; registry: QueryRegistry; clock: () => number; maxBatchChars?: number },
     private readonly host: ReactorHost,
   ) {}
 
-  /** Runs newly added subscriptions for their first result. */
-  async added(peer: Peer, subs: readonly Subscription[]): Promise<StateModification[]> {
+  /**
+   * Runs newly added subscriptions for their first result, after `batch` (the rest of the answer). Past
+   * maxBatchChars of results the batch so far goes to `flush` (which sends it once the client has read what came
+   * before), so a query set whose results are huge together (a reconnect re-adds every query) never waits in
+   * memory whole. Returns what is left to send.
+   */
+  async added(peer: Peer, subs: readonly Subscription[], batch: StateModification[] = [], flush?: (batch: StateModification[]) => Promise<void>): Promise<StateModification[]> {
     for (const sub of subs) this.owners.set(sub, peer);
-    const modifications: StateModification[] = [];
+    let modifications = batch;
+    let chars = 0;
     for (const sub of subs) {
       // Removed again later in the same frame: its QueryRemoved is its answer, and a result after it would be one for no query.
       if (peer.state.queries.get(sub.queryId) !== sub) continue;
       const outcome = await this.evaluate(peer, sub);
       sub.hash = outcome.hash;
       modifications.push(queryModification(sub.queryId, outcome));
+      chars += outcome.ok ? outcome.size : 0;
+      if (flush && chars >= this.maxBatchChars && !peer.closed) {
+        await flush(modifications);
+        modifications = [];
+        chars = 0;
+      }
     }
     return modifications;
+  }
+
+  private get maxBatchChars(): number {
+    return this.deps.maxBatchChars ?? MAX_BATCH_CHARS;
   }
 
   removed(subs: readonly Subscription[]): StateModification[] {
@@ -130,12 +149,21 @@ export class Reactor {
   private async refresh(peer: Peer): Promise<void> {
     if (peer.backlogged) return peer.whenDrained(() => this.host.schedule(peer, () => this.refresh(peer)));
     peer.refreshQueued = false;
-    const modifications: StateModification[] = [];
+    let modifications: StateModification[] = [];
+    let chars = 0;
     for (const sub of peer.state.takeDirty()) {
       const outcome = await this.evaluate(peer, sub);
       if (outcome.hash === sub.hash || peer.state.queries.get(sub.queryId) !== sub) continue;
       sub.hash = outcome.hash;
       modifications.push(queryModification(sub.queryId, outcome));
+      chars += outcome.ok ? outcome.size : 0;
+      // Past the batch's bound, the results so far go now and the rest once the client has read them.
+      if (chars >= this.maxBatchChars && !peer.closed) {
+        this.host.sendTransition(peer, modifications);
+        modifications = [];
+        chars = 0;
+        await new Promise<void>((resolve) => peer.whenDrained(resolve));
+      }
     }
     if (modifications.length > 0) this.host.sendTransition(peer, modifications);
   }

@@ -56,7 +56,8 @@ export class QueryError extends Error {
 }
 
 export type Outcome =
-  | { readonly ok: true; readonly value: JsonValue; readonly hash: string; readonly keys: readonly string[]; readonly expiresAt: number | null }
+  /** `size`: the characters of the value's JSON. */
+  | { readonly ok: true; readonly value: JsonValue; readonly hash: string; readonly size: number; readonly keys: readonly string[]; readonly expiresAt: number | null }
   | { readonly ok: false; readonly error: QueryError; readonly hash: string; readonly keys: readonly string[] | null };
 
 interface Entry {
@@ -103,7 +104,8 @@ export class QueryRegistry {
         if (error instanceof ValueError) throw new QueryError("INVALID_VALUE", `The query returned a value the client cannot read: ${error.message}`);
         throw error;
       }
-      return { ok: true, value, hash: resultHash("value", JSON.stringify(value)), keys: evaluation.keys, expiresAt: evaluation.expiresAt ?? null };
+      const json = JSON.stringify(value);
+      return { ok: true, value, hash: resultHash("value", json), size: json.length, keys: evaluation.keys, expiresAt: evaluation.expiresAt ?? null };
     } catch (error) {
       const failure = error instanceof QueryError ? error : error instanceof InvalidText
         // Text in the args that PostgreSQL refuses (a NUL): the client's mistake, as the HTTP API answers it (400), and not logged.

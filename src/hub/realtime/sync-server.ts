@@ -20,7 +20,7 @@ import {
   authRefused, isSyncPath, notServed, parseClientFrame, syncPathVersion, takesTransitionChunks, tooManyQueries, unreadable, unreadableQuery, type ClientMessage,
   type ServerMessage, type StateModification,
 } from "./protocol.ts";
-import { Reactor } from "./reactor.ts";
+import { MAX_BATCH_CHARS, Reactor } from "./reactor.ts";
 import type { QueryRegistry } from "./registry.ts";
 import { Timestamps } from "./timestamp.ts";
 import { readCookie, sameOrigin, SESSION_COOKIE } from "../http/session-cookie.ts";
@@ -58,6 +58,11 @@ export interface SyncServerOptions {
   maxArgsChars?: number;
   /** How long close() waits for clients to finish the close handshake, and a socket turned away for being full. */
   closeGraceMs?: number;
+  /**
+   * Results one Transition carries (16 Mi characters) before the rest wait for the client to read it: what waits in
+   * memory for one socket stays about this plus one result, whatever its query set adds up to.
+   */
+  maxBatchChars?: number;
   /** Sockets served at once; one more is closed at once with 1013 "TooManyConcurrentRequests". */
   maxConnections?: number;
   /** Sockets served at once from one remote address (loopback is not held to it); one more is turned away as above. */
@@ -105,13 +110,13 @@ export class SyncServer {
     this.options = {
       pingIntervalMs: 15_000, clientTimeoutMs: 120_000, maxFrameBytes: 16 * 1024 * 1024, maxQueriesPerSocket: 1000,
       maxArgsChars: MAX_ARGS_CHARS, closeGraceMs: 1000, maxConnections: 10_000,
-      maxConnectionsPerIp: 500, maxConnectionsPerPrincipal: 100, limitLoopback: false, ...options, publicUrl: options.publicUrl ?? null,
+      maxConnectionsPerIp: 500, maxConnectionsPerPrincipal: 100, limitLoopback: false, maxBatchChars: MAX_BATCH_CHARS, ...options, publicUrl: options.publicUrl ?? null,
     };
     this.limit = new ConnectionLimit(this.options.maxConnections);
     this.perIp = new ConnectionQuota(this.options.maxConnectionsPerIp);
     this.perPrincipal = new ConnectionQuota(this.options.maxConnectionsPerPrincipal);
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxFrameBytes, clientTracking: false });
-    this.reactor = new Reactor({ db: deps.db, registry: deps.registry, clock: this.clock }, {
+    this.reactor = new Reactor({ db: deps.db, registry: deps.registry, clock: this.clock, maxBatchChars: this.options.maxBatchChars }, {
       schedule: (peer, task) => peer.enqueue(task, (error) => this.failed(peer, error)),
       sendTransition: (peer, modifications) => this.sendTransition(peer, modifications),
       queryFailed: (error, udfPath) => this.log.error({ err: error, udfPath }, "real-time query failed"),
@@ -256,14 +261,20 @@ export class SyncServer {
         return;
       case "ModifyQuerySet": {
         const { added, removed, refused, unreadable: unread } = state.modifyQuerySet(message);
-        const modifications = [
+        const answer = [
           ...this.reactor.removed(removed), ...refused.map((sub) => tooManyQueries(sub.queryId, this.options.maxQueriesPerSocket, state.waits(sub))),
           ...unread.map(({ sub, reason }) => unreadableQuery(sub.queryId, reason)),
-          ...(await this.reactor.added(peer, added)),
         ];
+        let sent = false;
+        const send = async (modifications: StateModification[]) => {
+          await peer.drained();
+          this.sendTransition(peer, modifications);
+          sent = true;
+        };
+        const rest = await this.reactor.added(peer, added, answer, send);
         // Always sent, even empty: it acknowledges newVersion.
-        await peer.drained();
-        return this.sendTransition(peer, modifications);
+        if (rest.length > 0 || !sent) await send(rest);
+        return;
       }
       case "Mutation":
         return this.answer(peer, "Mutation", notServed("MutationResponse", message.requestId, message.udfPath));
