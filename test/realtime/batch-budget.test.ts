@@ -1,4 +1,6 @@
 /**
+ * What one socket may make the hub hold, whatever its client does. A huge query set: the served queries' args
+ * together are bounded, past which a new query fails alone (TOO_MANY_QUERIES) until others are removed.
  * A socket whose results add up to more than the batch bound (a reconnect re-adds every query at once, a change
  * touches them all) gets them in several Transitions, each sent once the client has read the one before, so what
  * waits in the hub's memory for one socket stays about the bound plus one result.
@@ -15,9 +17,10 @@ import { listeningSync, RawSync, Recorder, stockClient, type Frame, type Listeni
 const MB = 1024 * 1024;
 const PARTS = 12;
 
-describe("a sync server whose batch bound is 4 Mi characters", () => {
+describe("a sync server whose batch bound is 4 Mi characters, and whose query sets' args may take 500,000", () => {
   let version = 0;
   const registry = new QueryRegistry()
+    .define("demo:echo", { args: Type.Object({ i: Type.Number() }), evaluate: async (_ctx, { i }) => ({ value: i, keys: [] }) })
     .define("demo:part", { args: Type.Object({ i: Type.Number() }), evaluate: async (_ctx, { i }) => ({ value: { i, version, pad: "p".repeat(MB) }, keys: ["agent:parts"] }) });
   let listening: ListeningSync;
   const clients: ConvexClient[] = [];
@@ -28,7 +31,7 @@ describe("a sync server whose batch bound is 4 Mi characters", () => {
     listening.feed.publish(changes);
   };
 
-  before(async () => (listening = await listeningSync(registry, { maxBatchChars: 4 * MB })));
+  before(async () => (listening = await listeningSync(registry, { maxBatchChars: 4 * MB, maxQuerySetChars: 500_000 })));
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await listening.close();
@@ -75,5 +78,20 @@ describe("a sync server whose batch bound is 4 Mi characters", () => {
     const want = version;
     await Promise.all(parts.map((p) => p.until((v) => v.version === want, `version ${want}`)));
     assert.ok(parts.every((p) => p.errors.length === 0));
+  });
+
+  it("fails a query whose args would take the socket's query set past its bound alone, and serves it once others are removed", async () => {
+    const client = stockClient(listening.baseUrl);
+    clients.push(client);
+    const echo = (i: number) => new Recorder<number>(client, anyApi.demo!.echo!, { i, pad: "a".repeat(200_000) });
+    const served = [echo(1), echo(2)];
+    assert.deepEqual(await Promise.all(served.map((r) => r.until(() => true))), [1, 2]);
+    const third = echo(3);
+    const error = await third.untilError();
+    assert.deepEqual(error.data, { code: "TOO_MANY_QUERIES" });
+    assert.match(error.message, /served once others are unsubscribed/);
+    served[0]!.unsubscribe();
+    assert.equal(await third.until((v) => v === 3, "the refused query, served once there is room"), 3);
+    assert.equal(client.connectionState().connectionCount, 1, "one socket throughout");
   });
 });

@@ -160,4 +160,19 @@ describe("connection state", () => {
     assert.deepEqual(state.takeDirty(), [a]);
     assert.deepEqual(state.takeDirty(), []);
   });
+
+  it("bounds the characters of the served queries' args together: past it a query waits, and is served once a removal makes room", () => {
+    // Each args array is 20 characters as JSON: three fit in 60.
+    const state = new ConnectionState({ maxQuerySetChars: 60 });
+    state.connect(connect);
+    const sized = (queryId: number): AddQuery => ({ type: "Add", queryId, udfPath: "demo:q", args: [{ pad: "x".repeat(8) }] });
+    const first = state.modifyQuerySet(mqs(0, [sized(0), sized(1), sized(2), sized(3)]));
+    assert.deepEqual([first.added.map((s) => s.queryId), first.refused.map((s) => s.queryId)], [[0, 1, 2], [3]]);
+    // Removing a refused one frees nothing; removing a served one serves the waiting one.
+    const second = state.modifyQuerySet(mqs(1, [sized(4), { type: "Remove", queryId: 4 }, { type: "Remove", queryId: 0 }]));
+    assert.deepEqual(second.added.map((s) => s.queryId), [3]);
+    assert.equal(state.served, 3);
+    const third = state.modifyQuerySet(mqs(2, [sized(5)]));
+    assert.deepEqual([third.added.length, third.refused.map((s) => s.queryId)], [0, [5]]);
+  });
 });

@@ -19,6 +19,8 @@ export interface Subscription {
   readonly udfPath: string;
   readonly args: readonly unknown[];
   readonly componentPath: string | null;
+  /** Characters of its args as JSON (0 for one kept by id alone). */
+  readonly argsChars: number;
   /** Fingerprint of the last result sent; null until the first one. */
   hash: string | null;
   /** When the result goes stale by itself (e.g. a 24-hour window), in Unix ms. */
@@ -28,7 +30,7 @@ export interface Subscription {
 export interface QuerySetChange {
   readonly added: Subscription[];
   readonly removed: Subscription[];
-  /** Added over the socket's query limit: they fail (TOO_MANY_QUERIES) and do not run until the set is back under it. */
+  /** Added over the socket's query limit (or its args' bound): they fail (TOO_MANY_QUERIES) and do not run until the set is back under it. */
   readonly refused: Subscription[];
   /** Added unreadable, or with args over the bound: each fails (BAD_REQUEST) with its reason, and never runs. */
   readonly unreadable: { readonly sub: Subscription; readonly reason: string }[];
@@ -40,10 +42,14 @@ export interface QueryLimits {
   readonly maxQueries: number;
   /** Characters one query's args may take as JSON; a larger query fails alone. */
   readonly maxArgsChars: number;
+  /** Characters the served queries' args may take together; past it a new query is refused as past maxQueries. */
+  readonly maxQuerySetChars: number;
 }
 
 /** One query's args may take 1 Mi characters as JSON: far more than any query the hub serves reads. */
 export const MAX_ARGS_CHARS = 1024 * 1024;
+/** The served queries' args together, per socket: 16 Mi characters, so 1,000 queries cannot hold a gigabyte of args. */
+export const MAX_QUERY_SET_CHARS = 16 * 1024 * 1024;
 
 /**
  * Refused queries keep their args to run later up to this many times the limit; past it they are kept by id
@@ -69,13 +75,15 @@ export class ConnectionState {
   /** Refused queries that kept their args, oldest first, with their size: served as the set gets back under the limit. */
   private readonly waiting = new Map<Subscription, number>();
   private waitingChars = 0;
+  /** Characters of the served queries' args. */
+  private servedChars = 0;
   private querySet = 0;
   private identity = 0;
   private sent: StateVersion = ZERO;
   private readonly limits: QueryLimits;
 
   constructor(limits: Partial<QueryLimits> = {}) {
-    this.limits = { maxQueries: 1000, maxArgsChars: MAX_ARGS_CHARS, ...limits };
+    this.limits = { maxQueries: 1000, maxArgsChars: MAX_ARGS_CHARS, maxQuerySetChars: MAX_QUERY_SET_CHARS, ...limits };
   }
 
   get connected(): boolean {
@@ -103,13 +111,14 @@ export class ConnectionState {
       throw new ProtocolViolation(`BaseVersionMismatch: query set is at ${this.querySet}, not ${message.baseVersion}`);
     }
     if (message.newVersion <= message.baseVersion) throw new ProtocolViolation("ModifyQuerySet newVersion must exceed baseVersion");
-    const { maxQueries, maxArgsChars } = this.limits;
+    const { maxQueries, maxArgsChars, maxQuerySetChars } = this.limits;
+    const full = (size: number) => this.served >= maxQueries || this.servedChars + size > maxQuerySetChars;
     const added: Subscription[] = [];
     const removed: Subscription[] = [];
     const refused: Subscription[] = [];
     const unreadable: QuerySetChange["unreadable"] = [];
     const fail = (queryId: number, reason: string) => {
-      const sub = this.keep(queryId, "", NO_ARGS, null);
+      const sub = this.keep(queryId, "", NO_ARGS, null, 0);
       this.refused.add(sub);
       unreadable.push({ sub, reason });
     };
@@ -129,13 +138,15 @@ export class ConnectionState {
         }
         // Over the limit only the new query fails: closing the socket would fail them all, again after every reconnect.
         // One waits behind older refused ones, so the oldest queries are served, as after a reconnect (which re-adds in order).
-        const over = this.served >= maxQueries || this.waiting.size > 0;
+        const over = full(size) || this.waiting.size > 0;
         const keeps = !over || (this.refused.size < maxQueries * REFUSED_PER_SERVED && this.waitingChars + size <= WAITING_ARGS_CHARS);
         // One that cannot run later keeps nothing but its id: a socket may hold 200,000 of them.
-        const sub = keeps ? this.keep(m.queryId, m.udfPath, m.args, m.componentPath ?? null) : this.keep(m.queryId, "", NO_ARGS, null);
+        const sub = keeps ? this.keep(m.queryId, m.udfPath, m.args, m.componentPath ?? null, size) : this.keep(m.queryId, "", NO_ARGS, null, 0);
         if (over) {
           this.refused.add(sub);
           if (keeps) this.wait(sub, size);
+        } else {
+          this.servedChars += size;
         }
         (over ? refused : added).push(sub);
       } else {
@@ -143,7 +154,7 @@ export class ConnectionState {
         if (!sub) throw new ProtocolViolation(`Query ${m.queryId} is not in the query set`);
         this.queries.delete(m.queryId);
         this.dirty.delete(sub);
-        this.refused.delete(sub);
+        if (!this.refused.delete(sub)) this.servedChars -= sub.argsChars;
         this.stopWaiting(sub);
         removed.push(sub);
       }
@@ -151,9 +162,10 @@ export class ConnectionState {
     // Back under the limit: the oldest refused queries are served now. The client still holds each one, failed, and
     // would never ask again; its QueryUpdated clears the error.
     for (const sub of this.waiting.keys()) {
-      if (this.served >= maxQueries) break;
+      if (full(sub.argsChars)) break;
       this.refused.delete(sub);
       this.stopWaiting(sub);
+      this.servedChars += sub.argsChars;
       added.push(sub);
     }
     this.querySet = message.newVersion;
@@ -162,8 +174,8 @@ export class ConnectionState {
     return { added, removed, refused: refused.filter((sub) => this.refused.has(sub)), unreadable: unreadable.filter(({ sub }) => held(sub)) };
   }
 
-  private keep(queryId: number, udfPath: string, args: readonly unknown[], componentPath: string | null): Subscription {
-    const sub: Subscription = { queryId, udfPath, args, componentPath, hash: null, expiresAt: null };
+  private keep(queryId: number, udfPath: string, args: readonly unknown[], componentPath: string | null, argsChars: number): Subscription {
+    const sub: Subscription = { queryId, udfPath, args, componentPath, argsChars, hash: null, expiresAt: null };
     this.queries.set(queryId, sub);
     return sub;
   }

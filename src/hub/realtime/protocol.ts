@@ -226,8 +226,8 @@ export function unreadableQuery(queryId: number, reason: string): StateModificat
  */
 export function tooManyQueries(queryId: number, limit: number, waits = true): StateModification {
   const message = waits
-    ? `More than ${limit} queries on one socket: this one is served once others are unsubscribed, or open another client`
-    : `More than ${limit} queries on one socket, and too many waiting behind them: this one is served once the client reconnects with fewer, or open another client`;
+    ? `More than ${limit} queries (or their args' bound) on one socket: this one is served once others are unsubscribed, or open another client`
+    : `More than ${limit} queries (or their args' bound) on one socket, and too many waiting behind them: this one is served once the client reconnects with fewer, or open another client`;
   return queryModification(queryId, { ok: false, error: { message, code: "TOO_MANY_QUERIES" } });
 }
 

@@ -10,7 +10,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { ChangeFeed, ChangeSet } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
-import { MAX_ARGS_CHARS, ProtocolViolation } from "./connection.ts";
+import { MAX_ARGS_CHARS, MAX_QUERY_SET_CHARS, ProtocolViolation } from "./connection.ts";
 import { changeKey } from "./change-keys.ts";
 import { ConnectionLimit, type Admission } from "./connection-limit.ts";
 import { ConnectionQuota, isLoopback } from "./connection-quota.ts";
@@ -56,6 +56,8 @@ export interface SyncServerOptions {
   maxQueriesPerSocket?: number;
   /** Characters one query's args may take as JSON (1 Mi); a larger query fails alone with BAD_REQUEST. */
   maxArgsChars?: number;
+  /** Characters the served queries' args on one socket may take together (16 Mi); past it a new one fails as past maxQueriesPerSocket. */
+  maxQuerySetChars?: number;
   /** How long close() waits for clients to finish the close handshake, and a socket turned away for being full. */
   closeGraceMs?: number;
   /**
@@ -109,7 +111,7 @@ export class SyncServer {
     this.timestamps = new Timestamps(this.clock);
     this.options = {
       pingIntervalMs: 15_000, clientTimeoutMs: 120_000, maxFrameBytes: 16 * 1024 * 1024, maxQueriesPerSocket: 1000,
-      maxArgsChars: MAX_ARGS_CHARS, closeGraceMs: 1000, maxConnections: 10_000,
+      maxArgsChars: MAX_ARGS_CHARS, maxQuerySetChars: MAX_QUERY_SET_CHARS, closeGraceMs: 1000, maxConnections: 10_000,
       maxConnectionsPerIp: 500, maxConnectionsPerPrincipal: 100, limitLoopback: false, maxBatchChars: MAX_BATCH_CHARS, ...options, publicUrl: options.publicUrl ?? null,
     };
     this.limit = new ConnectionLimit(this.options.maxConnections);
@@ -182,7 +184,7 @@ export class SyncServer {
     // A frame over the limit is answered from a summary; the elements it keeps whole leave room in it for the markers of the rest.
     const gate = FrameGate.install(socket, { frameLimit: maxFrameBytes, keepBytes: Math.floor(maxFrameBytes * 0.75), maxElementBytes: maxArgsChars + 64 * 1024 });
     const chunks = takesTransitionChunks(syncPathVersion(request.url));
-    const limits = { maxQueries: this.options.maxQueriesPerSocket, maxArgsChars: this.options.maxArgsChars };
+    const limits = { maxQueries: this.options.maxQueriesPerSocket, maxArgsChars, maxQuerySetChars: this.options.maxQuerySetChars };
     const peer = new Peer(ws, limits, this.options.pingIntervalMs, chunks);
     this.peers.add(peer);
     peer.address = address;
