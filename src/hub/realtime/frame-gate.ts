@@ -26,6 +26,8 @@ export class FrameGate {
   /** The oversized frame being read in place of passing it on, and its mask. */
   private oversized: OversizedFrame | null = null;
   private mask: Buffer | null = null;
+  /** The rest of an oversized frame whose summary already went. */
+  private discarding = false;
   private stopped = false;
   /** The last header read (fields, not an object: no allocation per frame). */
   private fin = false;
@@ -72,13 +74,18 @@ export class FrameGate {
     while (i < chunk.length) {
       if (this.remaining > 0) {
         const take = Math.min(this.remaining, chunk.length - i);
+        const swallowed = this.oversized !== null || this.discarding;
         this.oversized?.push(chunk, i, i + take, this.mask);
         i += take;
         this.remaining -= take;
-        if (this.remaining === 0 && this.oversized) {
+        // Its summary goes at its end, or as soon as its type shows the hub will not answer it: the rest is discarded unread.
+        if (this.oversized && (this.remaining === 0 || this.oversized.unanswered)) {
           this.summarize();
-          pass = i;
+          this.discarding = this.remaining > 0;
+        } else if (this.remaining === 0) {
+          this.discarding = false;
         }
+        if (swallowed) pass = i;
         continue;
       }
       if (!this.readHeader(chunk, i)) {
@@ -88,7 +95,7 @@ export class FrameGate {
       const { length, size } = this;
       if (this.fin && this.opcode === TEXT && length > this.limits.frameLimit) {
         if (pass < i) this.pass(chunk.subarray(pass, i));
-        this.oversized = new OversizedFrame(this.limits);
+        this.oversized = new OversizedFrame(this.limits, length);
         this.mask = this.masked ? Buffer.from(chunk.subarray(i + size - 4, i + size)) : null;
       }
       i += size;
@@ -97,11 +104,10 @@ export class FrameGate {
       if (length === 0 && this.oversized) this.summarize();
       if (this.oversized) pass = i;
     }
+    // Bytes swallowed are behind `pass`; the rest of the chunk goes on, whole when it can.
     const end = this.partial ? chunk.length - this.partial.length : chunk.length;
-    if (this.oversized === null || this.remaining === 0) {
-      if (pass === 0 && end === chunk.length) this.pass(chunk);
-      else if (pass < end) this.pass(chunk.subarray(pass, end));
-    }
+    if (pass === 0 && end === chunk.length) this.pass(chunk);
+    else if (pass < end) this.pass(chunk.subarray(pass, end));
   }
 
   /** The oversized frame has been read: `ws` gets its summary, as an unmasked (all-zero mask) text frame. */

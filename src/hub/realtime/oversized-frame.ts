@@ -16,6 +16,8 @@ const MODIFICATIONS = "modifications";
 /** Longer keys or scalars are not kept: no field of the protocol has one (udfPath is at most 1024 characters). */
 const MAX_TOKEN_BYTES = 1100;
 const MAX_FIELDS = 32;
+/** The types the hub answers from a summary (protocol.ts); for another, the summary goes as soon as its type is read. */
+const ANSWERED = new Set(['"Mutation"', '"Action"', '"ModifyQuerySet"', '"Authenticate"']);
 
 export interface OversizedFrameLimits {
   /** The frame limit the client passed (for the answer's message). */
@@ -52,9 +54,18 @@ export class OversizedFrame {
   /** Something the summary cannot express (an element that is not an object, say): the parser then refuses the frame. */
   private malformed = false;
 
-  constructor(private readonly limits: OversizedFrameLimits) {}
+  /** The frame's `type`, as JSON text, once read. */
+  private type: string | null = null;
 
-  /** The next bytes of the frame's payload, `data[from, to)`, unmasked with `mask` from payload offset `this.bytes`. */
+  /** `frameBytes`: the payload's length, from the frame's header. */
+  constructor(private readonly limits: OversizedFrameLimits, private readonly frameBytes = Infinity) {}
+
+  /** Its type is read, and the hub answers no frame of that type: the rest need not be read. */
+  get unanswered(): boolean {
+    return this.type !== null && !ANSWERED.has(this.type);
+  }
+
+  /** The next bytes of the frame's payload, `data[from, to)`, unmasked with `mask` from payload offset `this.bytes`; none once `unanswered`. */
   push(data: Buffer, from: number, to: number, mask: Buffer | null): void {
     let i = from;
     while (i < to) {
@@ -66,6 +77,8 @@ export class OversizedFrame {
       this.bytes++;
       this.byte(c);
       i++;
+      // Nothing after its type matters then, however the reads split the frame.
+      if (this.type !== null && this.unanswered) return;
     }
   }
 
@@ -92,7 +105,8 @@ export class OversizedFrame {
 
   /** The summary's JSON text, once the whole payload has been pushed. */
   summary(): string {
-    const fields = [...this.fields, `"$frameBytes":${this.bytes}`, `"$frameLimit":${this.limits.frameLimit}`];
+    const bytes = Number.isFinite(this.frameBytes) ? this.frameBytes : this.bytes;
+    const fields = [...this.fields, `"$frameBytes":${bytes}`, `"$frameLimit":${this.limits.frameLimit}`];
     if (this.sawModifications && !this.malformed && !this.inModifications) {
       fields.push(`"${MODIFICATIONS}":[${this.kept.toString("utf8", 0, this.keptLength)}]`);
     }
@@ -192,6 +206,7 @@ export class OversizedFrame {
       if (this.expectKey1) this.key1 = raw ? parseKey(raw) : "";
       else if (raw !== null && this.key1 && this.key1 !== MODIFICATIONS && this.fields.length < MAX_FIELDS) {
         this.fields.push(`${JSON.stringify(this.key1)}:${raw}`);
+        if (this.key1 === "type") this.type = raw;
       }
     } else if (this.element) {
       if (this.expectKey3) this.key3 = raw ? parseKey(raw) : "";
