@@ -113,7 +113,7 @@ export function resolveBridgeConfig(flags: BridgeFlags, options: ResolveOptions 
   const home = options.home ?? homedir();
 
   const agentToken = pick("token", "GROUPCHAT_AGENT_TOKEN");
-  if (!agentToken) throw new BridgeConfigError("GROUPCHAT_AGENT_TOKEN is not set: copy your agent's gca_ token from GroupChat (Profile → Agents), or use --token");
+  if (!agentToken) throw new BridgeConfigError("GROUPCHAT_AGENT_TOKEN is not set: copy your agent's gca_ token from GroupChat (Profile → Agents; for a local hub, agentToken in its data dir's credentials.json), or use --token");
   // The SDK refuses it too (every call would be a 401 blaming the token): said here as a configuration error.
   if (/\s/.test(agentToken)) throw new BridgeConfigError("GROUPCHAT_AGENT_TOKEN has whitespace in it (a line end copied with it?): an agent token has none");
   const apiUrl = pick("api-url", "GROUPCHAT_API_URL");

@@ -355,6 +355,36 @@ describe("CLI", () => {
     assert.match(badWriter.stderr, /--writer must be thread or local, got "fast"/);
   });
 
+  it("--help (or -h) after any command prints that command's usage on stdout and exits 0, starting nothing", async () => {
+    const data = join(dir, "help");
+    for (const [args, usage] of [
+      [["start", "--help"], /^ {2}openclaw-groupchat start .*--no-bridge/m],
+      [["hub", "--data", data, "-h"], /^ {2}openclaw-groupchat hub \[--data DIR\]/m],
+      [["hub", "login", "--help"], /^ {2}openclaw-groupchat hub login /m],
+      [["hub", "user", "add", "Bob", "--help"], /^ {2}openclaw-groupchat hub user add NAME/m],
+      [["bridge", "--help"], /^ {2}openclaw-groupchat bridge .*\n.*\n.*GROUPCHAT_AGENT_TOKEN/m],
+      [["doctor", "-h"], /^ {2}openclaw-groupchat doctor /m],
+    ] as const) {
+      const res = await cli(...args);
+      assert.deepEqual([res.code, res.stderr], [0, ""], args.join(" "));
+      assert.match(res.stdout, /^Usage:\n/);
+      assert.match(res.stdout, usage, args.join(" "));
+      assert.equal(res.stdout.match(/openclaw-groupchat /g)!.length, 1, `${args.join(" ")}: its own usage only`);
+    }
+    assert.equal(readdirSync(dir).includes("help"), false, "no data dir made");
+    const all = await cli("--help");
+    assert.equal(all.code, 0);
+    assert.equal(all.stdout.match(/^ {2}openclaw-groupchat /gm)!.length, 8, "every command");
+  });
+
+  it("start takes --stale-after as hub does (a bad one exits 2 with start's usage, before anything starts)", async () => {
+    const res = await cli("start", "--data", join(dir, "stale"), "--port", "0", "--stale-after", "soon");
+    assert.equal(res.code, 2, res.stdout);
+    assert.match(res.stderr, /^--stale-after .*"soon"/);
+    assert.match(res.stderr, /^ {2}openclaw-groupchat start /m);
+    assert.equal(res.stdout, "");
+  });
+
   it("hub user add refuses a blank NAME, or one over 200 characters (as an invite's join does), with exit 2 and the usage: no stack trace, no one added", async () => {
     const data = join(dir, "names");
     assert.equal((await cli("hub", "init", "--data", data)).code, 0);
