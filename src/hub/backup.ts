@@ -5,10 +5,11 @@
  * of the tokens. The result is a data dir itself: `hub --data DEST` serves it.
  */
 import BetterSqlite3 from "better-sqlite3";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { HubConfig } from "./config.ts";
 import { HubStartError } from "./errors.ts";
+import { makeDir } from "./make-dir.ts";
 import { credentialsFile, readCredentials } from "./setup.ts";
 
 export interface Backup {
@@ -35,7 +36,7 @@ export async function backUp(config: HubConfig, destination: string): Promise<Ba
   if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) {
     throw new HubStartError(`${dir} already exists and is not an empty directory: back up to a new one.`);
   }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDir(dir, "the backup", "--out", 0o700);
   const target = join(dir, DATABASE);
   const partial = `${target}.partial`;
   try {

@@ -2,6 +2,7 @@
  * The hub: composes the database, the write path, the HTTP app, the reaper, the purger and,
  * when asked for, the metrics server, and owns their start and ordered shutdown.
  */
+import { dirname } from "node:path";
 import { ChangeFeed } from "./changes.ts";
 import type { RunStatus } from "../sdk/run-state.ts";
 import type { DatabaseConfig, HubConfig } from "./config.ts";
@@ -13,6 +14,7 @@ import { buildApp } from "./http/app.ts";
 import { hashToken } from "./domain/tokens.ts";
 import { HubStartError } from "./errors.ts";
 import { InstanceLock } from "./instance-lock.ts";
+import { makeDir } from "./make-dir.ts";
 import { HubMetrics } from "./metrics/hub-metrics.ts";
 import { serveMetrics, type MetricsServer } from "./metrics/server.ts";
 import type { App } from "./http/deps.ts";
@@ -87,6 +89,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   };
   const database = config.database;
   try {
+    // Made here, not on the writer thread: what keeps the data dir from being made is said the same way for either writer.
+    if (database.kind === "sqlite" && database.file !== ":memory:") makeDir(dirname(database.file), "the data dir", "--data");
     if (database.kind === "postgres") {
       // Loaded only here: a hub on SQLite does not carry the PostgreSQL driver.
       const [{ PostgresDatabase }, { PostgresRelay }] = await Promise.all([import("./db/postgres.ts"), import("./db/postgres-relay.ts")]);

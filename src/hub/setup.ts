@@ -3,11 +3,12 @@
  * "General" and an agent "OpenClaw Bot", with the credentials written once to
  * DIR/credentials.json (mode 0600).
  */
-import { existsSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { userInfo } from "node:os";
 import { UniqueViolation } from "./db/port.ts";
 import { HubStartError, notFound } from "./errors.ts";
+import { makeDir } from "./make-dir.ts";
 import { createAgent } from "./services/agents.ts";
 import { createUser } from "./services/users.ts";
 import { createProject, createWorkspace } from "./services/workspaces.ts";
@@ -48,6 +49,8 @@ export function readCredentials(dataDir: string): Credentials | null {
 export async function initialize(deps: { writer: Writer }, dataDir: string, ownerName?: string): Promise<Credentials> {
   const existing = readCredentials(dataDir);
   if (existing) return existing;
+  // Before the setup's write: on a shared PostgreSQL database, tokens written nowhere would lock everyone out.
+  makeDir(dataDir, "the data dir", "--data");
   let credentials: Credentials;
   try {
     credentials = await deps.writer.run("setUp", { ownerName: ownerName ?? safeUserName() });
@@ -59,7 +62,6 @@ export async function initialize(deps: { writer: Writer }, dataDir: string, owne
       { cause: error },
     );
   }
-  mkdirSync(dataDir, { recursive: true });
   writeFileSync(credentialsFile(dataDir), JSON.stringify(credentials, null, 2) + "\n", { mode: 0o600 });
   chmodSync(credentialsFile(dataDir), 0o600);
   return credentials;

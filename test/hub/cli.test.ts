@@ -342,6 +342,41 @@ describe("CLI", () => {
     assert.equal(partial.stderr, `${file} lacks ownerId, agentToken, agentId, workspaceId, projectId. ${restore}\n`);
   });
 
+  it("says in one line, exit 1, that a data dir or a backup's --out cannot be made (a file in the way), on either writer", async () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "notes\n");
+    for (const [data, code] of [[file, "EEXIST"], [join(file, "hub"), "ENOTDIR"]] as const) {
+      for (const writer of ["local", "thread"]) {
+        const res = await cli("hub", "--data", data, "--port", "0", "--writer", writer);
+        assert.equal(res.code, 1);
+        assert.equal(res.stderr, `Cannot use ${data} as the data dir: it, or a directory above it, is a file (${code}). Pass --data a directory (a new one is made).\n`);
+      }
+    }
+    const data = join(dir, "to-back-up");
+    assert.equal((await cli("hub", "init", "--data", data)).code, 0);
+    const backup = await cli("hub", "backup", "--data", data, "--out", join(file, "copy"));
+    assert.equal(backup.code, 1);
+    assert.equal(backup.stderr, `Cannot use ${join(file, "copy")} as the backup: it, or a directory above it, is a file (ENOTDIR). Pass --out a directory (a new one is made).\n`);
+    assert.equal(readFileSync(file, "utf8"), "notes\n", "left as it was");
+  });
+
+  it("on PostgreSQL, a data dir that cannot be made stops the hub before it sets the database up, so a start with a good one sets it up", async () => {
+    const schema = testSchema();
+    const database = `${TEST_POSTGRES_URL}?schema=${schema}`;
+    const file = join(dir, "pg-file");
+    writeFileSync(file, "");
+    try {
+      const res = await cli("hub", "init", "--data", join(file, "hub"), "--database", database);
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^Cannot use .* as the data dir: .*\(ENOTDIR\)/);
+      const good = await cli("hub", "init", "--data", join(dir, "pg-good"), "--database", database, "--json");
+      assert.equal(good.code, 0, good.stderr);
+      assert.match(JSON.parse(good.stdout).ownerToken, /^gcp_/);
+    } finally {
+      await dropTestSchema(schema);
+    }
+  });
+
   it("exits 2 with the usage for an unknown command or a bad flag value", async () => {
     const unknown = await cli("nonsense");
     assert.equal(unknown.code, 2);
