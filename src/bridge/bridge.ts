@@ -416,6 +416,7 @@ function tokenRefused(error: unknown): boolean {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
+  // A cause the message already tells (the SDK's "fetch failed (connect ECONNREFUSED …)") is not said twice.
+  if (error instanceof Error) return error.cause instanceof Error && !error.message.includes(error.cause.message) ? `${error.message} (${error.cause.message})` : error.message;
   return String(error);
 }

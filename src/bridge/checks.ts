@@ -8,8 +8,9 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { ConvexClient } from "convex/browser";
 import { anyApi } from "convex/server";
-import { AgentApiClient, isAgentApiError, judgeSyncAnswer, NotSyncEndpointError, probeSyncEndpoint } from "../sdk/index.ts";
+import { judgeSyncAnswer, NotSyncEndpointError, probeSyncEndpoint } from "../sdk/index.ts";
 import { linkedSignal } from "../sdk/signal.ts";
+import { checkAgentApi } from "./api-check.ts";
 import type { BridgeConfig } from "./config.ts";
 import { GatewayClient } from "./gateway/client.ts";
 
@@ -23,16 +24,10 @@ export interface CheckResult {
 }
 
 export async function checkToken(config: BridgeConfig, fetchImpl?: typeof fetch, signal?: AbortSignal): Promise<CheckResult> {
-  const client = new AgentApiClient({ token: config.agentToken, apiUrl: config.apiUrl, fetch: fetchImpl, timeoutMs: 10_000, retry: { maxAttempts: 2 } });
-  try {
-    const me = await client.me({ signal });
-    return { name: "agent token (GET /me)", ok: true, detail: `signed in as agent "${me.name}" of ${me.ownerName}` };
-  } catch (error) {
-    if (isAgentApiError(error, "unauthorized")) {
-      return { name: "agent token (GET /me)", ok: false, detail: "the API rejected the token", fix: "Copy the agent's gca_ token again (GroupChat → Profile → Agents, or .data/hub/credentials.json for a local hub) into GROUPCHAT_AGENT_TOKEN." };
-    }
-    return { name: "agent token (GET /me)", ok: false, detail: (error as Error).message, fix: `Check GROUPCHAT_API_URL (${config.apiUrl}): it should end in /api/v1/agent and be reachable from here.` };
-  }
+  const name = "agent token (GET /me)";
+  const result = await checkAgentApi(config, { fetch: fetchImpl, signal });
+  // The problem says what to change (the token, or the URL and to what).
+  return result.ok ? { name, ok: true, detail: `signed in as agent "${result.agentName}" of ${result.ownerName}` } : { name, ok: false, detail: result.problem };
 }
 
 export async function checkSubscription(config: BridgeConfig, timeoutMs = 10_000, signal?: AbortSignal): Promise<CheckResult> {

@@ -118,10 +118,15 @@ export function resolveBridgeConfig(flags: BridgeFlags, options: ResolveOptions 
   if (/\s/.test(agentToken)) throw new BridgeConfigError("GROUPCHAT_AGENT_TOKEN has whitespace in it (a line end copied with it?): an agent token has none");
   const apiUrl = pick("api-url", "GROUPCHAT_API_URL");
   if (!apiUrl) throw new BridgeConfigError("GROUPCHAT_API_URL is not set (e.g. https://groupchat.ai/api/v1/agent)");
+  let protocol: string;
   try {
-    new URL(apiUrl);
+    protocol = new URL(apiUrl).protocol;
   } catch {
     throw new BridgeConfigError(`GROUPCHAT_API_URL is not a URL: "${apiUrl}"`);
+  }
+  // "127.0.0.1:3210/api/v1/agent" parses, with "127.0.0.1:" as its scheme: every call would fail as a network error.
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw new BridgeConfigError(`GROUPCHAT_API_URL must start with http:// or https://, got "${apiUrl}" (e.g. http://127.0.0.1:3210/api/v1/agent)`);
   }
   const convexUrl = pick("convex-url", "GROUPCHAT_CONVEX_URL") || null;
 

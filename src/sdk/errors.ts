@@ -108,8 +108,20 @@ export function isRefusal(error: unknown): error is AgentApiError & { httpStatus
 }
 
 export function networkError(cause: unknown, what = "request"): AgentApiError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new AgentApiError("network", `${what} got no answer: ${reason}`, { cause });
+  return new AgentApiError("network", `${what} got no answer: ${networkReason(cause)}`, { cause });
+}
+
+/**
+ * Why no answer came, in words a person can act on: fetch says only "fetch failed", and keeps the reason
+ * ("connect ECONNREFUSED 127.0.0.1:3210", a TLS error's code) in its cause.
+ */
+export function networkReason(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const inner = cause instanceof Error ? (cause.cause as { message?: unknown; code?: unknown } | undefined) : undefined;
+  if (typeof inner?.message !== "string" || !inner.message) return message;
+  // OpenSSL's messages are a line of internals ("…:SSL routines:ssl3_get_record:wrong version number:…"): its code says it.
+  const said = /\bSSL routines\b/.test(inner.message) && typeof inner.code === "string" ? inner.code : inner.message.split("\n")[0]!;
+  return `${message} (${said})`;
 }
 
 export function abortedError(cause: unknown, what = "request"): AgentApiError {

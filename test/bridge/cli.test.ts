@@ -13,6 +13,7 @@ import { it } from "node:test";
 import { promisify } from "node:util";
 import { runtimePaths } from "../../src/bridge/runtime.ts";
 import { BIN, stop } from "../support/cli.ts";
+import { startTestHub } from "../support/hub.ts";
 import { tempDir } from "../support/temp.ts";
 import { alive, standIn, untilCliRuns } from "./support/stand-in.ts";
 
@@ -95,7 +96,8 @@ it("a SIGTERM while the bridge starts (before it starts its managed gateway) sto
   assert.match(output(), /SIGTERM: stopped while starting/);
   assert.equal(openclaw.pidOf("gateway"), null, "the gateway never ran");
   assert.equal(existsSync(join(stateDir, "gateway.pid")), false);
-  assert.deepEqual(hub.asked, []);
+  // Its one GET /me (the API URL and token checked before anything starts) is no run asked for.
+  assert.deepEqual(hub.asked, ["GET /api/v1/agent/me"]);
 });
 
 it("start stopped by a SIGTERM while its bridge starts starts no gateway, closes its hub and exits 0", {
@@ -147,4 +149,65 @@ it("start stopped by a SIGTERM while OpenClaw's CLI reads its config ends that C
   assert.doesNotMatch(output(), /OpenClaw model|no model to use yet|Delegate a task/);
   assert.equal(alive(openclaw.pidOf("cli")), false, "the CLI was ended");
   assert.equal(alive(openclaw.pidOf("gateway")), false, "the gateway was stopped");
+});
+
+/** `bridge` in connect mode (nothing to spawn) with these agent settings, to its exit; a bridge that starts is stopped. */
+async function bridgeExit(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const dir = tempDir("gc-bridge-url-");
+  const child = spawn(process.execPath, [
+    BIN, "bridge", "--openclaw", "connect", "--gateway-url", "ws://127.0.0.1:9", "--state", join(dir, "bridge.sqlite"),
+    "--workdir", join(dir, "tasks"), "--metrics", "off", "--log-format", "json", "--no-status-line",
+  ], { cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH, HOME: dir, ...env } });
+  const output = collect(child);
+  const exited = once(child, "exit");
+  // A bridge that got past its check says so; it is then stopped (SIGTERM: exit 0).
+  let looking: NodeJS.Timeout | undefined;
+  const started = new Promise<void>((resolve) => {
+    const look = () => (/bridge started/.test(output()) ? resolve() : void (looking = setTimeout(look, 20)));
+    look();
+  });
+  await Promise.race([exited, started]);
+  clearTimeout(looking);
+  await stop(child);
+  const [code] = await exited;
+  return { code: code as number | null, output: output() };
+}
+
+it("bridge stops at once (exit 1, one line, no token) on an API URL or token that cannot work; one whose API is down starts and says so", { timeout: 120_000 }, async (context) => {
+  const test = await startTestHub();
+  context.after(() => test.close());
+  const token = test.creds.agentToken;
+  const origin = test.baseUrl;
+  const refused = (url: string, agentToken = token) => bridgeExit({ GROUPCHAT_AGENT_TOKEN: agentToken, GROUPCHAT_API_URL: url });
+  const cases: Array<[string, string, string]> = [
+    [token, `${origin}/api/v1`, `GROUPCHAT_API_URL (${origin}/api/v1) is not the Agent API: An agent token (gca_) is for the agent API at /api/v1/agent; this route takes an owner token (gcp_). Use ${origin}/api/v1/agent.`],
+    [token, origin, `GROUPCHAT_API_URL (${origin}) is not GroupChat's Agent API: GET /me answered HTTP 404: No route for GET /me. It is the URL ending in /api/v1/agent, e.g. ${origin}/api/v1/agent.`],
+    [token, `${origin.replace("http:", "https:")}/api/v1/agent`, `GROUPCHAT_API_URL (${origin.replace("http:", "https:")}/api/v1/agent) says https://, but ${new URL(origin).host} speaks plain HTTP: use ${origin}/api/v1/agent.`],
+    ["gca_not-this-one", `${origin}/api/v1/agent`, "GroupChat refused the agent token (HTTP 401: Invalid agent token): copy the agent's current gca_ token into GROUPCHAT_AGENT_TOKEN (GroupChat → Profile → Agents; for a local hub, agentToken in its data dir's credentials.json)."],
+  ];
+  for (const [agentToken, url, line] of cases) {
+    const { code, output } = await refused(url, agentToken);
+    assert.equal(code, 1, output);
+    assert.equal(output, `${line}\n`);
+  }
+  // With the right URL and token it starts.
+  assert.equal((await refused(`${origin}/api/v1/agent/`)).code, 0);
+
+  // Nothing listens there (the hub not started yet): it says so in words and starts anyway, to keep trying.
+  const closed = createServer();
+  closed.listen(0, "127.0.0.1");
+  await once(closed, "listening");
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve));
+  const down = await refused(`http://127.0.0.1:${port}/api/v1/agent`);
+  assert.equal(down.code, 0, down.output);
+  assert.match(down.output, new RegExp(`does not answer: GET /me got no answer: fetch failed \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)\\. Is GroupChat \\(the hub\\) running`));
+  assert.match(down.output, /bridge started/);
+  assert.doesNotMatch(down.output, new RegExp(token));
+});
+
+it("bridge refuses an API URL without http:// or https:// (exit 2), which every call would fail on", async () => {
+  const { code, output } = await bridgeExit({ GROUPCHAT_AGENT_TOKEN: "gca_x", GROUPCHAT_API_URL: "localhost:3210/api/v1/agent" });
+  assert.equal(code, 2);
+  assert.match(output, /^GROUPCHAT_API_URL must start with http:\/\/ or https:\/\/, got "localhost:3210\/api\/v1\/agent"/);
 });

@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
+import { checkAgentApi } from "../../bridge/api-check.ts";
 import { Bridge } from "../../bridge/bridge.ts";
 import { resolveBridgeConfig, type BridgeConfig, type BridgeFlags } from "../../bridge/config.ts";
 import { createLog, type Log } from "../../bridge/log.ts";
+import { BridgeStartError } from "../../bridge/state.ts";
 import { StatusLine } from "../../bridge/status-line.ts";
 import { systemClock } from "../../sdk/clock.ts";
 import { UsageError } from "../main.ts";
@@ -27,6 +29,11 @@ export async function bridgeCommand(args: string[]): Promise<number> {
   const { log, statusLine, attach } = bridgeLog(config);
   // Before the bridge starts (it may spawn a managed gateway): a signal meanwhile stops it cleanly.
   const shutdown = new Shutdown();
+  // A wrong API URL or token stops it here, in one line (main exits 1), before a gateway starts; an API that does
+  // not answer yet may come up, so the bridge goes on.
+  const api = await checkAgentApi(config, { signal: shutdown.signal });
+  if (!api.ok && api.final && !shutdown.signal.aborted) throw new BridgeStartError(api.problem);
+  if (!api.ok && !shutdown.signal.aborted) log("warn", `${api.problem} The bridge starts anyway and keeps trying.`);
   // Asked between the start's steps: a signal that came stops it there (no gateway started, no run claimed).
   const bridge = await Bridge.startUnless(config, { log, env: process.env }, () => shutdown.receivedByNow());
   if (!bridge) {
