@@ -30,6 +30,16 @@ export const credentialsFile = (dataDir: string) => join(dataDir, "credentials.j
 const FIELDS = ["ownerToken", "ownerId", "agentToken", "agentId", "workspaceId", "projectId"] as const;
 
 /** The data dir's credentials, null before setup; a damaged file stops the hub with a clear error. */
+/**
+ * For the one-shot commands that act on a serving hub's data (`hub login`, `hub user add`): a dir that was never set
+ * up is most likely a typo, and setting it up would print a link or token for a hub no one serves.
+ */
+export function requireSetUp(dataDir: string): void {
+  if (readCredentials(dataDir) === null) {
+    throw new HubStartError(`${dataDir} is not a hub's data dir (no credentials.json). Pass --data the dir the hub serves (it says so when it starts), or run hub init --data ${dataDir} to set one up.`);
+  }
+}
+
 export function readCredentials(dataDir: string): Credentials | null {
   const file = credentialsFile(dataDir);
   if (!existsSync(file)) return null;

@@ -377,6 +377,17 @@ describe("CLI", () => {
     }
   });
 
+  it("hub login and hub user add refuse a data dir that was never set up (a typo), exit 1, instead of setting up a hub no one serves", async () => {
+    for (const args of [["hub", "login"], ["hub", "user", "add", "Bob"]]) {
+      const data = join(dir, `typo-${args.length}`);
+      const res = await cli(...args, "--data", data);
+      assert.equal(res.code, 1);
+      assert.equal(res.stderr, `${data} is not a hub's data dir (no credentials.json). Pass --data the dir the hub serves (it says so when it starts), or run hub init --data ${data} to set one up.\n`);
+      assert.equal(res.stdout, "", "no link, no token");
+      assert.equal(readdirSync(dir).includes(`typo-${args.length}`), false, "nothing made");
+    }
+  });
+
   it("exits 2 with the usage for an unknown command or a bad flag value", async () => {
     const unknown = await cli("nonsense");
     assert.equal(unknown.code, 2);

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { resolveHubConfig } from "../../hub/config.ts";
 import { HubError } from "../../hub/errors.ts";
 import { createHub, loginUrl } from "../../hub/hub.ts";
+import { requireSetUp } from "../../hub/setup.ts";
 import { hubFlags, UsageError } from "../main.ts";
 
 /**
@@ -12,6 +13,7 @@ export async function hubLoginCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { ...hubFlags, user: { type: "string" } }, allowPositionals: true, strict: true });
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
   const config = resolveHubConfig({ data: values.data, host: values.host, port: values.port, logLevel: "silent", database: values.database, publicUrl: values["public-url"] });
+  requireSetUp(config.dataDir);
   const hub = await createHub(config, { writer: "local" });
   try {
     const { code, expiresAt } = await hub.writer.run("issueLoginCode", { userId: values.user ?? hub.credentials.ownerId }).catch((error: unknown) => {

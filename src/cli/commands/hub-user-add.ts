@@ -1,5 +1,6 @@
 import { resolveHubConfig } from "../../hub/config.ts";
 import { createHub } from "../../hub/hub.ts";
+import { requireSetUp } from "../../hub/setup.ts";
 import { parse, UsageError } from "../main.ts";
 
 const MAX_NAME = 200;
@@ -13,7 +14,9 @@ export async function hubUserAddCommand(args: string[]): Promise<number> {
   if (!name) throw new UsageError("hub user add: NAME must not be blank");
   const length = [...name].length;
   if (length > MAX_NAME) throw new UsageError(`hub user add: NAME must be at most ${MAX_NAME} characters, got ${length}`);
-  const hub = await createHub(resolveHubConfig({ data: values.data, logLevel: "silent", database: values.database }), { writer: "local" });
+  const config = resolveHubConfig({ data: values.data, logLevel: "silent", database: values.database });
+  requireSetUp(config.dataDir);
+  const hub = await createHub(config, { writer: "local" });
   try {
     const { workspaceId, ...user } = await hub.writer.run("addUser", { name });
     if (values.json) console.log(JSON.stringify(user, null, 2));
