@@ -596,6 +596,38 @@ describe("owner API", () => {
       assert.deepEqual(await told(mo.ownerToken, mine.id), []);
     });
 
+    it("tells each workspace member a comment @mentions (mention), by a person or by an agent, never its author nor someone outside", async () => {
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Mentions" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Mention work" }, { "x-workspace-id": ws.id })).body;
+      const [kai, lee, out] = [
+        await t.hub.writer.run("addUser", { name: "Kai" }), await t.hub.writer.run("addUser", { name: "Lee Ann" }), await t.hub.writer.run("addUser", { name: "Out" }),
+      ];
+      for (const p of [kai, lee]) assertStatus(await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: p.userId }), 201);
+      const task = await createTask(t, { projectId: prj.id, title: "Plan" }, kai.ownerToken);
+      const told = async (token: string) =>
+        ((await t.owner(token, "GET", "/notifications")).body as Array<Record<string, unknown>>).filter((n) => n.taskId === task.id)
+          .map((n) => [n.type, n.actor, n.runId, n.body]);
+
+      const said = "@lee ann and @Kai: see @Out, @Leena";
+      assertStatus(await t.owner(kai.ownerToken, "POST", `/tasks/${task.id}/comments`, { body: said }), 201);
+      assert.deepEqual(await told(lee.ownerToken), [["mention", { id: kai.userId, name: "Kai" }, null, said]]);
+      assert.deepEqual(await told(kai.ownerToken), []);
+      assert.deepEqual(await told(out.ownerToken), []);
+
+      // An agent's comment: its run's owner hears of it once (run_comment), the person it names (mention).
+      const bot = (await t.owner(kai.ownerToken, "POST", "/agents", { name: "Kai Bot" })).body;
+      const run = await delegateTo(t, task.id, bot.id, kai.ownerToken);
+      assertStatus(await t.agent(bot.token, "POST", `/runs/${run.id}/start`), 200);
+      assertStatus(await t.agent(bot.token, "POST", `/runs/${run.id}/comment`, { body: "Done, @Lee Ann and @kai" }), 201);
+      assert.deepEqual((await told(lee.ownerToken))[0], ["mention", { id: bot.agentUserId, name: "Kai Bot" }, run.id, "Done, @Lee Ann and @kai"]);
+      assert.deepEqual((await told(kai.ownerToken)).map((n) => n[0]), ["run_comment", "run_started"]);
+      // A person's @mention of their agent still delegates to it.
+      assertStatus(await t.agent(bot.token, "POST", `/runs/${run.id}/complete`), 200);
+      const mentioned = await t.owner(kai.ownerToken, "POST", `/tasks/${task.id}/comments`, { body: "@Kai Bot again" });
+      assert.equal(mentioned.body.runs.length, 1);
+      assert.equal((await told(lee.ownerToken)).length, 2);
+    });
+
     it("as someone leaves a workspace, its creator is told once (tasks_handed_over) for all the tasks they owned, and each task's feed says who owns it now and why", async () => {
       const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Handed" })).body;
       const prj = (await t.owner(owner, "POST", "/projects", { name: "Handed work" }, { "x-workspace-id": ws.id })).body;

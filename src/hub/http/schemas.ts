@@ -41,7 +41,7 @@ export const PostedComment = Type.Object({
 export const Notification = Type.Object({
   id: Type.String(),
   type: Type.String({
-    description: "run_started, run_comment, run_finished, run_error, run_stopped, mention, task_assigned (someone made a task yours), or "
+    description: "run_started, run_comment, run_finished, run_error, run_stopped, mention (a comment, a person's or an agent's, @mentions you by name; the body is its words), task_assigned (someone made a task yours), or "
       + "tasks_handed_over (someone left a workspace of yours and the tasks they owned there are yours now: one for them all, "
       + "taskId null, the body naming the person and how many)",
   }),

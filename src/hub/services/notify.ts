@@ -31,3 +31,20 @@ export async function notify(w: Write, input: NotifyInput): Promise<void> {
   });
   w.changes.users.add(input.userId);
 }
+
+/**
+ * Tells each workspace member a comment @mentions (`mentioned`, found with `mentionedNames`) that it
+ * does (`mention`), the comment's words its body; never its author, nor those `alreadyTold` of it
+ * otherwise (a run's owner hears of its agent's comment as run_comment).
+ */
+export async function notifyMentioned(
+  w: Write,
+  comment: { taskId: string; runId: string | null; authorId: string; body: string },
+  mentioned: readonly { id: string }[],
+  alreadyTold: string | null = null,
+): Promise<void> {
+  for (const person of new Set(mentioned.map((m) => m.id))) {
+    if (person === alreadyTold) continue;
+    await notify(w, { userId: person, type: "mention", taskId: comment.taskId, runId: comment.runId, actorId: comment.authorId, body: comment.body });
+  }
+}

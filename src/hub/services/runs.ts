@@ -8,6 +8,7 @@ import { isEnded, nextRunStatus, type RunAction, type RunStatus } from "../../sd
 import type { Activity, RunListItem } from "../../sdk/types.ts";
 import { deriveCost, type CostInput } from "../domain/cost.ts";
 import { newId } from "../domain/ids.ts";
+import { foldName, mentionedNames } from "../domain/mentions.ts";
 import { badRequest, conflict, forbidden, HubError, notFound, runConflict } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
@@ -16,11 +17,12 @@ import {
   type TransitionFields,
 } from "../store/runs.ts";
 import { findTaskRow, markTaskDoing, setTaskCostTotal } from "../store/tasks.ts";
+import { listMembers } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { agentRun, agentRunEnding, userRun, userRunToWrite, userTaskToWrite } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
 import { nameUploads } from "./upload-refs.ts";
-import { notify } from "./notify.ts";
+import { notify, notifyMentioned } from "./notify.ts";
 
 /**
  * Applies `action` to `run` atomically, or throws the 409 that says where it
@@ -110,6 +112,10 @@ export async function commentOnRun(w: Write, agent: AgentPrincipal, runId: strin
   }
   const id = await addComment(w, run.task_id, runId, agent.userId, text(body));
   await notify(w, { userId: run.owner_id, type: "run_comment", taskId: run.task_id, runId, actorId: agent.userId, body: text(body) });
+  if (foldName(body!).includes("@")) {
+    const comment = { taskId: run.task_id, runId, authorId: agent.userId, body: text(body) };
+    await notifyMentioned(w, comment, mentionedNames(text(body), await listMembers(w.sql, (await findTaskRow(w.sql, run.task_id))!.workspace_id)), run.owner_id);
+  }
   return {
     id, type: "comment", subject: null, runId, author: { id: agent.userId, name: agent.name, kind: "agent" },
     body: text(body), from: null, to: null, createdAt: w.now,

@@ -1,17 +1,17 @@
 import type { Activity, Image, RunListItem, Task, TaskStatus } from "../../sdk/types.ts";
 import { newId } from "../domain/ids.ts";
-import { mentionedNames } from "../domain/mentions.ts";
+import { foldName, mentionedNames } from "../domain/mentions.ts";
 import { badRequest, conflict } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { listAgentsOf } from "../store/agents.ts";
 import { listActiveRunsIn, peopleWithRunsIn } from "../store/runs.ts";
 import { deleteTasks, findTask, insertTask, listTaskIdsIn, updateTask, type TaskPatch, type TaskScope } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
-import { isMember } from "../store/workspaces.ts";
+import { isMember, listMembers } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userProjectToWrite, userTask, userTaskToWrite } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
-import { notify } from "./notify.ts";
+import { notify, notifyMentioned } from "./notify.ts";
 import { delegateUnlessBusy } from "./runs.ts";
 import { nameUploads, releaseUploads, renameUploads } from "./upload-refs.ts";
 
@@ -175,10 +175,15 @@ export interface PostedComment {
  */
 export async function commentOnTask(w: Write, user: UserPrincipal, taskId: string, body: string): Promise<PostedComment> {
   if (!body.trim()) throw badRequest("body must be a non-empty string");
-  await userTaskToWrite(w.sql, user, taskId);
+  const task = await userTaskToWrite(w.sql, user, taskId);
   const id = await addComment(w, taskId, null, user.userId, body.trim());
   const runs: RunListItem[] = [];
-  for (const agent of mentionedNames(body, await listAgentsOf(w.sql, user.userId))) {
+  // One pass over the author's agents and the workspace's people, so "@Mo Bot" names the agent and not Mo.
+  const named = foldName(body).includes("@")
+    ? mentionedNames(body, [...(await listAgentsOf(w.sql, user.userId)).map((a) => ({ ...a, agent: true })), ...(await listMembers(w.sql, task.workspace_id))])
+    : [];
+  await notifyMentioned(w, { taskId, runId: null, authorId: user.userId, body: body.trim() }, named.filter((m) => !("agent" in m)));
+  for (const agent of named.filter((m) => "agent" in m)) {
     // An agent with a run going on this task already is skipped (the unique index decides, race or not).
     const run = await delegateUnlessBusy(w, user, taskId, agent.id, body.trim());
     if (run) runs.push(run);

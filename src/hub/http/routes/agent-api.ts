@@ -111,7 +111,7 @@ export function agentApi(app: App, deps: HttpDeps): void {
     mutation(deps, request, reply, scope(request.agent), 200, "startRun", { agent: request.agent, runId: request.params.id, body: request.body?.body }));
 
   app.post("/runs/:id/comment", {
-    schema: { tags, security, summary: "A progress comment; the run stays RUNNING", params: RunParams, body: RunCommentBody, response: { 201: Activity, ...errors } },
+    schema: { tags, security, summary: "A progress comment; the run stays RUNNING; a workspace member it @mentions is told (mention)", params: RunParams, body: RunCommentBody, response: { 201: Activity, ...errors } },
   }, (request, reply) =>
     mutation(deps, request, reply, scope(request.agent), 201, "commentOnRun", { agent: request.agent, runId: request.params.id, body: request.body.body }));
 

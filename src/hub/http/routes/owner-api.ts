@@ -208,7 +208,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     const { json } = await deps.writer.reply("removeTaskImage", { user: request.user, taskId: request.params.id, url: request.query.url });
     sendJson(reply, 200, json);
   });
-  app.post("/tasks/:id/comments", s(["Tasks"], "Comment; @mentioning one of your agents delegates to it", { params: IdParams, body: CommentBody, response: { 201: PostedComment, ...errors } }),
+  app.post("/tasks/:id/comments", s(["Tasks"], "Comment; @mentioning one of your agents delegates to it, a member of the workspace tells them (mention)", { params: IdParams, body: CommentBody, response: { 201: PostedComment, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "commentOnTask", { user: request.user, taskId: request.params.id, body: request.body.body }));
   app.post("/tasks/:id/delegate", s(["Runs"], "Delegate the task to one of your agents (a new PENDING run)", { params: IdParams, body: DelegateBody, response: { 201: RunListItem, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "delegate", { user: request.user, taskId: request.params.id, agentId: request.body.agentId, prompt: request.body.prompt }));
