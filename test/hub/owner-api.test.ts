@@ -357,7 +357,7 @@ describe("owner API", () => {
       assert.deepEqual(activity.map((a: { type: string; to: string }) => [a.type, a.to]), [["status_change", "PENDING"]]);
     });
 
-    it("PATCH /tasks/:id edits fields, records a status move in the feed, and answers the task", async () => {
+    it("PATCH /tasks/:id edits fields, records a status move and an owner change in the feed, and answers the task", async () => {
       const task = await createTask(t, { title: "Edit me", dueDate: "2030-01-01" });
       const prj = (await t.owner(owner, "POST", "/projects", { name: "Moved" }, { "x-workspace-id": t.creds.workspaceId })).body;
       const bob = await t.hub.writer.run("addUser", { name: "Bob" });
@@ -372,7 +372,7 @@ describe("owner API", () => {
       );
       assert.deepEqual(res.body.creator, me);
       const detail = (await t.owner(owner, "GET", `/tasks/${task.id}`)).body;
-      assert.deepEqual(detail.activity.map((a: { subject: string; from: string; to: string }) => [a.subject, a.from, a.to]), [["task", "todo", "doing"]]);
+      assert.deepEqual(detail.activity.map((a: { subject: string; from: string; to: string }) => [a.subject, a.from, a.to]), [["task", "todo", "doing"], ["owner", me.name, "Bob"]]);
     });
 
     it("PATCH /tasks/:id refuses a project of another workspace and an owner outside the workspace (400)", async () => {
@@ -594,6 +594,29 @@ describe("owner API", () => {
       assertStatus(await t.owner(owner, "PATCH", `/tasks/${mine.id}`, { ownerId: me.id }), 200);
       assert.deepEqual(await told(owner, mine.id), []);
       assert.deepEqual(await told(mo.ownerToken, mine.id), []);
+    });
+
+    it("a PATCH of a task's owner records who gave it from whom to whom in its feed; one of the values stored changes nothing, updatedAt included", async () => {
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Owners" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Owner work" }, { "x-workspace-id": ws.id })).body;
+      const [ida, jo] = [await t.hub.writer.run("addUser", { name: "Ida" }), await t.hub.writer.run("addUser", { name: "Jo" })];
+      for (const p of [ida, jo]) assertStatus(await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: p.userId }), 201);
+      const task = await createTask(t, { projectId: prj.id, title: "Audit", description: "All of it", dueDate: "2027-01-31" }, ida.ownerToken);
+
+      assertStatus(await t.owner(ida.ownerToken, "PATCH", `/tasks/${task.id}`, { ownerId: jo.userId }), 200);
+      const detail = (await t.owner(ida.ownerToken, "GET", `/tasks/${task.id}`)).body;
+      const change = detail.activity.at(-1);
+      assert.deepEqual([change.type, change.subject, change.from, change.to, change.author.id, change.body], ["status_change", "owner", "Ida", "Jo", ida.userId, ""]);
+
+      const same = await t.owner(jo.ownerToken, "PATCH", `/tasks/${task.id}`, {
+        ownerId: jo.userId, title: "Audit", description: "All of it", dueDate: "2027-01-31", status: detail.status, projectId: prj.id, images: detail.images,
+      });
+      assertStatus(same, 200);
+      assert.equal(same.body.updatedAt, detail.updatedAt);
+      const after = (await t.owner(jo.ownerToken, "GET", `/tasks/${task.id}`)).body;
+      assert.equal(after.updatedAt, detail.updatedAt);
+      assert.equal(after.activityCount ?? after.activity.length, detail.activityCount ?? detail.activity.length);
+      assert.deepEqual(((await t.owner(ida.ownerToken, "GET", "/notifications")).body as Array<{ taskId: string }>).filter((n) => n.taskId === task.id), []);
     });
 
     it("tells each workspace member a comment @mentions (mention), by a person or by an agent, never its author nor someone outside", async () => {

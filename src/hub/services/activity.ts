@@ -40,13 +40,13 @@ export async function addStatusChange(
 }
 
 /**
- * The same change of owner on each of these tasks' feeds (a handover as someone leaves a workspace):
+ * The same change of owner on each of these tasks' feeds (a PATCH of one's owner; a handover as someone leaves a workspace):
  * a status change about the owner, from and to the people's names as they were, `why` its words.
  */
 export async function addOwnerChanges(
   w: Write,
   taskIds: readonly string[],
-  change: { authorId: string; from: string; to: string; why: string },
+  change: { authorId: string; from: string | null; to: string; why: string },
 ): Promise<void> {
   await insertActivities(w.sql, taskIds.map((taskId) => ({
     id: newId("act", w.now), task_id: taskId, run_id: null, type: "status_change", subject: "owner", author_id: change.authorId,

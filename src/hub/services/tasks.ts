@@ -10,7 +10,7 @@ import { findUser } from "../store/users.ts";
 import { isMember, listMembers } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userProjectToWrite, userTask, userTaskToWrite } from "./access.ts";
-import { addComment, addStatusChange } from "./activity.ts";
+import { addComment, addOwnerChanges, addStatusChange } from "./activity.ts";
 import { notify, notifyMentioned } from "./notify.ts";
 import { delegateUnlessBusy } from "./runs.ts";
 import { nameUploads, releaseUploads, renameUploads } from "./upload-refs.ts";
@@ -71,37 +71,43 @@ export interface TaskEdit {
 export async function editTask(w: Write, user: UserPrincipal, taskId: string, edit: TaskEdit): Promise<Task> {
   await w.sql.lock("tasks", taskId); // its status change records the status it had: no other edit in between
   const task = await userTaskToWrite(w.sql, user, taskId);
+  // Only what differs from the row is written: a PATCH of the values stored changes nothing, its updatedAt included.
   const patch: TaskPatch = {};
-  if (edit.title !== undefined) patch.title = checkTitle(edit.title);
-  if (edit.description !== undefined) patch.description = edit.description;
-  if (edit.dueDate !== undefined) patch.due_date = edit.dueDate;
-  if (edit.images !== undefined) patch.images = JSON.stringify(checkImages(edit.images));
+  if (edit.title !== undefined && checkTitle(edit.title) !== task.title) patch.title = checkTitle(edit.title);
+  if (edit.description !== undefined && edit.description !== task.description) patch.description = edit.description;
+  if (edit.dueDate !== undefined && edit.dueDate !== task.due_date) patch.due_date = edit.dueDate;
+  const images = edit.images === undefined ? undefined : JSON.stringify(checkImages(edit.images));
+  if (images !== undefined && images !== task.images) patch.images = images;
   if (edit.projectId !== undefined && edit.projectId !== task.project_id) {
     const project = await userProjectToWrite(w.sql, user, edit.projectId);
     if (project.workspace_id !== task.workspace_id) throw badRequest("projectId must be a project of the task's workspace");
     patch.project_id = project.id;
   }
+  const owner = edit.ownerId === undefined ? undefined : await findUser(w.sql, edit.ownerId);
   if (edit.ownerId !== undefined) {
-    const owner = await findUser(w.sql, edit.ownerId);
     if (!owner || owner.kind !== "user" || !(await isMember(w.sql, task.workspace_id, owner.id))) {
       throw badRequest("ownerId must be a member of the task's workspace");
     }
-    patch.owner_id = owner.id;
+    if (owner.id !== task.owner_id) patch.owner_id = owner.id;
   }
   if (edit.status !== undefined && edit.status !== task.status) {
     patch.status = edit.status;
     await addStatusChange(w, { taskId, runId: null, subject: "task", authorId: user.userId, from: task.status, to: edit.status });
   }
-  if (Object.keys(patch).length > 0) await updateTask(w.sql, taskId, patch, w.now);
-  if (patch.owner_id !== undefined && patch.owner_id !== task.owner_id) {
+  if (Object.keys(patch).length === 0) return (await findTask(w.sql, taskId))!;
+  await updateTask(w.sql, taskId, patch, w.now);
+  if (patch.owner_id !== undefined) {
+    // The feed says who gave it to whom, as a handover does (names as they are now).
+    const from = (await findUser(w.sql, task.owner_id))?.name ?? null;
+    await addOwnerChanges(w, [taskId], { authorId: user.userId, from, to: owner!.name, why: "" });
     await notify(w, {
       userId: patch.owner_id, type: "task_assigned", taskId, runId: null, actorId: user.userId,
       body: `${user.name} gave you "${patch.title ?? task.title}"`,
     });
   }
   // An upload taken off the task (and named nowhere else) waits out its grace, then goes; one put back stays.
-  if (edit.images !== undefined) await renameUploads(w, taskId, "images", edit.images.map((image) => image.url));
-  if (edit.description !== undefined) await renameUploads(w, taskId, "description", [edit.description]);
+  if (patch.images !== undefined) await renameUploads(w, taskId, "images", edit.images!.map((image) => image.url));
+  if (patch.description !== undefined) await renameUploads(w, taskId, "description", [patch.description]);
   w.changes.tasks.add(taskId);
   w.changes.workspaces.add(task.workspace_id);
   // Run list items carry the task's title and project: the lists of every agent with a run on it change;

@@ -187,7 +187,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     if (!detail) throw notFound("Task");
     return Object.assign(detail, { activity, runs });
   });
-  app.patch("/tasks/:id", s(["Tasks"], "Edit or move a task", { params: IdParams, body: TaskPatchBody, response: { 200: Task, ...errors } }),
+  app.patch("/tasks/:id", s(["Tasks"], "Edit or move a task; an owner change is recorded in its feed; values equal to those stored change nothing (updatedAt included)", { params: IdParams, body: TaskPatchBody, response: { 200: Task, ...errors } }),
     async (request, reply) => {
       const { json } = await deps.writer.reply("editTask", { user: request.user, taskId: request.params.id, edit: request.body });
       sendJson(reply, 200, json);
