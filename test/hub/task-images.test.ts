@@ -64,6 +64,20 @@ describe("a task's images, one at a time", () => {
     assert.deepEqual((await owner("GET", `/tasks/${task.id}`)).body.images, [{ url: url("b"), name: "B" }]);
   });
 
+  it("DELETE takes off any URL the task holds, one stored before today's checks too (not a web address, named twice); 404 for one it does not hold", async () => {
+    const task = await createTask(t, { title: "Old images" });
+    const old = [
+      { url: "ftp://files.example/a b.png", name: "A" }, { url: url("twice"), name: "1" }, { url: url("twice"), name: "2" },
+      { url: url("kept"), name: "K" }, { url: "javascript:alert(1)", name: "J" },
+    ];
+    await t.database().run("UPDATE tasks SET images = ? WHERE id = ?", [JSON.stringify(old), task.id]);
+    for (const gone of ["ftp://files.example/a b.png", "javascript:alert(1)", url("twice")]) {
+      assertStatus(await owner("DELETE", `/tasks/${task.id}/images?url=${encodeURIComponent(gone)}`), 200);
+    }
+    assert.deepEqual((await owner("GET", `/tasks/${task.id}`)).body.images, [{ url: url("kept"), name: "K" }]);
+    assertError(await owner("DELETE", `/tasks/${task.id}/images?url=not%20a%20url`), 404, "Image on this task not found");
+  });
+
   it("checks images as PATCH does: web addresses only, at most 50 on a task, no unknown fields, only your tasks", async () => {
     const task = await createTask(t, { images: Array.from({ length: 48 }, (_, i) => ({ url: url(`full-${i}`), name: "" })) });
     const path = `/tasks/${task.id}/images`;

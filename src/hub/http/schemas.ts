@@ -76,7 +76,8 @@ export const AddImagesBody = Type.Object({
     description: "Each an image's URL (named after its last path segment) or `{url, name}`; one whose URL the task holds already is left out",
   }),
 }, { additionalProperties: false });
-export const ImageQuery = Type.Object({ url: ImageUrl }, { additionalProperties: false });
+/** Any URL the task holds: one stored before today's checks (not http(s), too long) must come off too. */
+export const ImageQuery = Type.Object({ url: Type.String({ description: "The URL of one of the task's images, exactly as it holds it" }) }, { additionalProperties: false });
 export const NewTaskBody = Type.Object({
   projectId: Id,
   title: Type.String({ minLength: 1, maxLength: 500 }),

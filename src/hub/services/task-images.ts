@@ -49,13 +49,14 @@ export async function removeTaskImage(w: Write, user: UserPrincipal, taskId: str
     const next = current.filter((image) => image.url !== url);
     if (next.length === current.length) throw notFound("Image on this task");
     return next;
-  });
+  }, true);
 }
 
-async function changeImages(w: Write, user: UserPrincipal, taskId: string, change: (current: Image[]) => Image[]): Promise<Task> {
+/** `takenOff`: the new list is what the task held less some, so not judged again (see editTask's `held`). */
+async function changeImages(w: Write, user: UserPrincipal, taskId: string, change: (current: Image[]) => Image[], takenOff = false): Promise<Task> {
   await w.sql.lock("tasks", taskId);
   const task = await userTaskToWrite(w.sql, user, taskId);
-  return editTask(w, user, taskId, { images: change(JSON.parse(task.images) as Image[]) });
+  return editTask(w, user, taskId, { images: change(JSON.parse(task.images) as Image[]) }, takenOff);
 }
 
 function decodeSafely(segment: string): string {

@@ -68,7 +68,11 @@ export interface TaskEdit {
   ownerId?: string | undefined;
 }
 
-export async function editTask(w: Write, user: UserPrincipal, taskId: string, edit: TaskEdit): Promise<Task> {
+/**
+ * `held`: `edit.images` is what the task holds less some taken off, not checked for a URL named twice: one stored
+ * before that check holds such a list, and taking an image off it must still work.
+ */
+export async function editTask(w: Write, user: UserPrincipal, taskId: string, edit: TaskEdit, held = false): Promise<Task> {
   await w.sql.lock("tasks", taskId); // its status change records the status it had: no other edit in between
   const task = await userTaskToWrite(w.sql, user, taskId);
   // Only what differs from the row is written: a PATCH of the values stored changes nothing, its updatedAt included.
@@ -76,7 +80,7 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
   if (edit.title !== undefined && checkTitle(edit.title) !== task.title) patch.title = checkTitle(edit.title);
   if (edit.description !== undefined && edit.description !== task.description) patch.description = edit.description;
   if (edit.dueDate !== undefined && edit.dueDate !== task.due_date) patch.due_date = edit.dueDate;
-  const images = edit.images === undefined ? undefined : JSON.stringify(checkImages(edit.images));
+  const images = edit.images === undefined ? undefined : JSON.stringify(held ? edit.images : checkImages(edit.images));
   if (images !== undefined && images !== task.images) patch.images = images;
   if (edit.projectId !== undefined && edit.projectId !== task.project_id) {
     const project = await userProjectToWrite(w.sql, user, edit.projectId);

@@ -202,7 +202,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   }), (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "addTaskImages", {
     user: request.user, taskId: request.params.id, images: request.body.images.map(imageOf),
   }));
-  app.delete("/tasks/:id/images", s(["Tasks"], "Take the image with this URL off the task (404 when it has none)", {
+  app.delete("/tasks/:id/images", s(["Tasks"], "Take the image with this URL off the task, any URL it holds (404 when it has none)", {
     params: IdParams, querystring: ImageQuery, response: { 200: Task, ...errors },
   }), async (request, reply) => {
     const { json } = await deps.writer.reply("removeTaskImage", { user: request.user, taskId: request.params.id, url: request.query.url });
