@@ -107,8 +107,11 @@ describe("the web UI on a phone, by keyboard, in a real browser", { timeout: 300
     await items.nth(49).waitFor(WAIT);
     assert.equal(await sideways(), 0, "the list fits the window");
     const kinds = await items.evaluateAll((lis) => lis.map((li) => li.querySelector("div")?.textContent ?? ""));
-    for (const kind of ["task assigned", "run started", "run comment", "run finished", "run error"]) {
-      assert.ok(kinds.some((text) => text.includes(kind)), `a ${kind} notification is listed`);
+    // Each kind as a sentence naming who did what to which task.
+    const agent = "Notifier with a long agent name";
+    for (const sentence of [/^Assigner (Longname)+ assigned you “Yours now \d/, `${agent} started work on “Notified`, `${agent} commented on “Notified`,
+      `${agent} finished “Notified`, `${agent} hit an error on “Notified`]) {
+      assert.ok(kinds.some((text) => typeof sentence === "string" ? text.startsWith(sentence) : sentence.test(text)), `listed: ${String(sentence)}`);
     }
 
     // Mark read, by keyboard: the button goes, the focus stays on its notification.

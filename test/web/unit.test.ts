@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { passesCsrf, readCookie, sameOrigin, sessionCookie } from "../../src/hub/http/session-cookie.ts";
 import { isUiPath } from "../../src/hub/http/web.ts";
 import { formatDuration, formatUsd, runDuration } from "../../src/web/format.ts";
+import { notificationSentence, sentenceText, type Describable } from "../../src/web/notification-text.ts";
 import { parseRoute } from "../../src/web/router.ts";
 import { settle, theirs } from "../../src/web/components/followed-field.ts";
 import { parseTaskEdit, settleEdit, startEdit } from "../../src/web/components/task-edit.ts";
@@ -106,5 +107,31 @@ describe("the session check asking again by itself", () => {
     assert.equal(sessionRetryDelay(6, 2_000, most), 30_000, "a shorter wait asked for does not hurry the backoff");
     assert.equal(sessionRetryDelay(1, 86_400_000, most), 300_000, "a day asked for: 5 minutes");
     assert.equal(sessionRetryDelay(1, 0, () => 0), 500);
+  });
+});
+
+describe("notification sentences", () => {
+  const base: Omit<Describable, "type"> = { actor: { id: "u1", name: "Ann" }, taskId: "task_1", taskTitle: "Fix login" };
+  const say = (type: string, fields: Partial<Omit<Describable, "type">> = {}, workspace?: string) =>
+    sentenceText(notificationSentence({ ...base, ...fields, type }, workspace));
+
+  it("names who did what to which task, for each kind the hub sends or will send", () => {
+    assert.equal(say("task_assigned"), "Ann assigned you “Fix login”");
+    assert.equal(say("run_started", { actor: { id: "a", name: "OpenClaw Bot" } }), "OpenClaw Bot started work on “Fix login”");
+    assert.equal(say("run_comment"), "Ann commented on “Fix login”");
+    assert.equal(say("run_finished", { actor: { id: "a", name: "OpenClaw Bot" } }), "OpenClaw Bot finished “Fix login”");
+    assert.equal(say("run_error"), "Ann hit an error on “Fix login”");
+    assert.equal(say("run_stopped"), "Ann stopped the run on “Fix login”");
+    assert.equal(say("mention"), "Ann mentioned you on “Fix login”");
+    assert.equal(say("tasks_handed_over", { taskId: null, taskTitle: null }, "Acme"), "Ann handed tasks in Acme over to you");
+    assert.equal(say("tasks_handed_over", { taskId: null, taskTitle: null }), "Ann handed tasks over to you", "a workspace no longer listed");
+  });
+
+  it("reads sensibly without an actor or a task title, and for a type this page does not know", () => {
+    assert.equal(say("run_finished", { actor: null }), "Someone finished “Fix login”");
+    assert.equal(say("task_assigned", { taskTitle: null }), "Ann assigned you a task");
+    assert.equal(say("review_requested"), "Ann: review requested on “Fix login”");
+    assert.equal(say("workspace_renamed", { taskId: null, taskTitle: null }), "Ann: workspace renamed");
+    assert.equal(say("", { taskId: null }), "Ann: notification");
   });
 });

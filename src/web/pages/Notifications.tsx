@@ -8,6 +8,7 @@ import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
+import { notificationSentence } from "../notification-text.ts";
 import type { MeView, NotificationView } from "../types.ts";
 
 /** Shown at first, and added by each "Show older", up to the hub's bound. */
@@ -55,9 +56,7 @@ export function Notifications() {
                 {items.map((n) => (
                   <li key={n.id} className={n.readAt === null ? "unread" : ""} data-notification-id={n.id} tabIndex={-1}>
                     <div>
-                      <strong>{n.actor?.name ?? "Someone"}</strong> · {n.type.replace(/_/g, " ")}
-                      {n.taskId && <> on <Link to={`/tasks/${n.taskId}`}>{n.taskTitle ?? "a task"}</Link></>}
-                      {n.type === "tasks_handed_over" && <WorkspaceLink workspace={workspaces.find((w) => w.id === n.workspaceId)} />}
+                      <Sentence notification={n} workspace={workspaces.find((w) => w.id === n.workspaceId)} />
                       <span className="meta"> · {formatTime(n.createdAt)}</span>
                     </div>
                     {n.body && <p className="excerpt">{n.body.length > 200 ? `${n.body.slice(0, 200)}…` : n.body}</p>}
@@ -81,9 +80,23 @@ export function Notifications() {
   );
 }
 
+/** Who did what to which task, the task (and a workspace it is about) a link; the actor's name stands out. */
+function Sentence({ notification: n, workspace }: { notification: NotificationView; workspace: MeView["workspaces"][number] | undefined }) {
+  const parts = notificationSentence(n, n.taskId === null ? workspace?.name : undefined);
+  const who = n.actor?.name ?? "Someone";
+  return <>{parts.map((part, i) => {
+    if (typeof part === "string") {
+      return i === 0 && part.startsWith(who) ? <span key={i}><strong>{who}</strong>{part.slice(who.length)}</span> : <span key={i}>{part}</span>;
+    }
+    if ("workspace" in part) return workspace ? <WorkspaceLink key={i} workspace={workspace} /> : <span key={i}>{part.workspace}</span>;
+    const title = part.task === null ? "a task" : part.task;
+    const link = n.taskId === null ? title : <Link to={`/tasks/${n.taskId}`}>{title}</Link>;
+    return part.task === null ? <span key={i}>{link}</span> : <span key={i}>“{link}”</span>;
+  })}</>;
+}
+
 /** A workspace a notification is about (tasks handed over to you there): its first project's board, where its tasks are. */
-function WorkspaceLink({ workspace }: { workspace: MeView["workspaces"][number] | undefined }) {
-  if (!workspace) return null;
+function WorkspaceLink({ workspace }: { workspace: MeView["workspaces"][number] }) {
   const first = workspace.projects[0];
-  return <> in {first ? <Link to={`/projects/${first.id}`}>{workspace.name}</Link> : workspace.name}</>;
+  return first ? <Link to={`/projects/${first.id}`}>{workspace.name}</Link> : <>{workspace.name}</>;
 }
