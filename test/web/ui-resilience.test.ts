@@ -303,6 +303,44 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.getByRole("link", { name: "Back to General" }).waitFor(WAIT);
   });
 
+  it("the task deleted elsewhere while its edit is being made: the typed title and description stay, with Copy, and go once Done", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Deleted mid-edit", description: "Old words" });
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Deleted mid-edit" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Edit task" }).click();
+    const form = page.getByRole("form", { name: "Edit task" });
+    await form.getByRole("textbox", { name: "Title" }).fill("A better title");
+    await form.getByRole("textbox", { name: /^Description/ }).fill("New words,\nhalf written");
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/tasks/${made.body.id}`)).status, 204);
+    await page.getByRole("alert").filter({ hasText: "no longer exists" }).waitFor(WAIT);
+    const kept = page.getByRole("region", { name: "Your edit, not saved" });
+    await kept.waitFor(WAIT);
+    const text = "A better title\n\nNew words,\nhalf written";
+    assert.equal(await kept.getByTestId("unsaved-edit").textContent(), text);
+    await b.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: t.baseUrl });
+    await kept.getByRole("button", { name: "Copy" }).click();
+    await kept.getByRole("button", { name: "Copied" }).waitFor(WAIT);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), text);
+    await kept.getByRole("button", { name: "Done" }).click();
+    await kept.waitFor({ state: "detached", ...WAIT });
+    // Nothing of it stays in the tab, where a page for that task would find it again.
+    const keptKeys = await page.evaluate((id) => Object.keys(sessionStorage).filter((key) => key.includes(id)), made.body.id as string);
+    assert.deepEqual(keptKeys, []);
+    await page.getByRole("link", { name: "Back to General" }).waitFor(WAIT);
+  });
+
+  it("the task deleted elsewhere while its edit form is open but untouched: nothing is offered, and nothing kept", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Deleted while looked at" });
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Deleted while looked at" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Edit task" }).click();
+    await page.getByRole("form", { name: "Edit task" }).waitFor(WAIT);
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/tasks/${made.body.id}`)).status, 204);
+    await page.getByRole("alert").filter({ hasText: "no longer exists" }).waitFor(WAIT);
+    assert.equal(await page.getByRole("region", { name: "Your edit, not saved" }).count(), 0);
+    await page.waitForFunction((id) => !Object.keys(sessionStorage).some((key) => key.includes(id)), made.body.id as string, WAIT);
+  });
+
   it("a new workspace made, then its project not (no answer): trying again makes the project in that workspace, not a second one", async () => {
     await board();
     let refused = false;

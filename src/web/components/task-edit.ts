@@ -61,3 +61,14 @@ export function useTaskEdit(task: TaskView) {
     stop: () => setEdit(null),
   };
 }
+
+/**
+ * What the person typed in an edit, as text to copy should the task go before it is saved: the title, the
+ * description, and a due date changed; null when nothing was typed (the form as it opened, or as it follows).
+ */
+export function unsavedText(edit: TaskEdit | null): string | null {
+  if (!edit || EDITED.every((field) => edit[field].value === edit[field].base)) return null;
+  const { title, description, dueDate } = edit;
+  const due = dueDate.value !== dueDate.base && dueDate.value ? `Due ${dueDate.value}` : "";
+  return [title.value.trim(), description.value, due].filter((part) => part.trim()).join("\n\n");
+}

@@ -4,10 +4,11 @@ import { api } from "../api.ts";
 import { Link } from "../components/bits.tsx";
 import { CommentBox } from "../components/comment-box.tsx";
 import { Delegate } from "../components/delegate.tsx";
-import { useDraft } from "../components/draft.ts";
+import { useDraft, useKeptForm } from "../components/draft.ts";
 import { ActivityFeed, FEED_MAX, FEED_PAGE } from "../components/activity-feed.tsx";
 import { RunTimeline } from "../components/run-timeline.tsx";
 import { Details } from "../components/task-details.tsx";
+import { parseTaskEdit, unsavedText } from "../components/task-edit.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { usePageTitle } from "../components/page-title.ts";
 import { ErrorNote, LiveView } from "../components/states.tsx";
@@ -54,6 +55,7 @@ export function TaskPage({ taskId, unread, projectName }: {
             <p>You were writing this comment when the task went: copy it to keep it.</p>
           </ShownOnce>
         )}
+        <UnsavedEdit taskId={taskId} />
         <Link to={`/projects/${gone.projectId}`}>Back to {projectName(gone.projectId) ?? "the board"}</Link>
       </>
     );
@@ -85,6 +87,24 @@ export function TaskPage({ taskId, unread, projectName }: {
         </article>
       )}
     </LiveView>
+  );
+}
+
+/**
+ * The task's edit form, as it was left when the task went (kept in the tab, draft.ts): what was typed, offered
+ * with Copy as an unposted comment is, and forgotten on Done; an edit with nothing typed is forgotten at once.
+ */
+function UnsavedEdit({ taskId }: { taskId: string }) {
+  const [edit, setEdit] = useKeptForm(`edit:${taskId}`, parseTaskEdit);
+  const text = unsavedText(edit);
+  useEffect(() => {
+    if (edit && text === null) setEdit(null);
+  }, [edit, text, setEdit]);
+  if (text === null) return null;
+  return (
+    <ShownOnce label="Your edit, not saved" text={text} testId="unsaved-edit" onDone={() => setEdit(null)}>
+      <p>You were editing this task when it went: copy your words to keep them.</p>
+    </ShownOnce>
   );
 }
 
