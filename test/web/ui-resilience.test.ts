@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { png } from "../bridge/support/image-server.ts";
 import { resolveHubConfig } from "../../src/hub/config.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
@@ -57,6 +57,15 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     const unreachable = page.getByRole("alert").filter({ hasText: "Could not reach the hub" });
     await unreachable.waitFor(WAIT);
     return unreachable;
+  };
+  /** Words a page kept for the person (a task gone under them): Copy puts them on the clipboard, Done takes them away. */
+  const copyThenDone = async (kept: Locator, text: string) => {
+    await b.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: t.baseUrl });
+    await kept.getByRole("button", { name: "Copy" }).click();
+    await kept.getByRole("button", { name: "Copied" }).waitFor(WAIT);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), text);
+    await kept.getByRole("button", { name: "Done" }).click();
+    await kept.waitFor({ state: "detached", ...WAIT });
   };
   const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   const tasksTitled = async (title: string) => {
@@ -294,12 +303,7 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     const kept = page.getByRole("region", { name: "Your comment, not posted" });
     await kept.waitFor(WAIT);
     assert.equal(await kept.getByTestId("unposted-comment").textContent(), words);
-    await b.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: t.baseUrl });
-    await kept.getByRole("button", { name: "Copy" }).click();
-    await kept.getByRole("button", { name: "Copied" }).waitFor(WAIT);
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), words);
-    await kept.getByRole("button", { name: "Done" }).click();
-    await kept.waitFor({ state: "detached", ...WAIT });
+    await copyThenDone(kept, words);
     await page.getByRole("link", { name: "Back to General" }).waitFor(WAIT);
   });
 
@@ -317,12 +321,7 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await kept.waitFor(WAIT);
     const text = "A better title\n\nNew words,\nhalf written";
     assert.equal(await kept.getByTestId("unsaved-edit").textContent(), text);
-    await b.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: t.baseUrl });
-    await kept.getByRole("button", { name: "Copy" }).click();
-    await kept.getByRole("button", { name: "Copied" }).waitFor(WAIT);
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), text);
-    await kept.getByRole("button", { name: "Done" }).click();
-    await kept.waitFor({ state: "detached", ...WAIT });
+    await copyThenDone(kept, text);
     // Nothing of it stays in the tab, where a page for that task would find it again.
     const keptKeys = await page.evaluate((id) => Object.keys(sessionStorage).filter((key) => key.includes(id)), made.body.id as string);
     assert.deepEqual(keptKeys, []);
