@@ -41,9 +41,16 @@ const LOST_AFTER_MS = 1000;
  */
 export type LiveHealth = "live" | "lost" | "busy";
 
+/** Whether the hub is turning the page's live sockets away (full): nothing it has not sent yet comes until it lets one in. */
+export function useSocketBusy(): boolean {
+  const [busy, setBusy] = useState(() => latestSocketNews() === "busy");
+  useEffect(() => onSocketNews((news) => setBusy(news === "busy")), []);
+  return busy;
+}
+
 export function useLiveHealth(): LiveHealth {
   const [lost, setLost] = useState(false);
-  const [busy, setBusy] = useState(() => latestSocketNews() === "busy");
+  const busy = useSocketBusy();
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const unsubscribe = liveClient().subscribeToConnectionState((state) => {
@@ -55,11 +62,9 @@ export function useLiveHealth(): LiveHealth {
       timer = undefined;
       setLost(false);
     });
-    const unwatch = onSocketNews((news) => setBusy(news === "busy"));
     return () => {
       clearTimeout(timer);
       unsubscribe();
-      unwatch();
     };
   }, []);
   return busy ? "busy" : lost ? "lost" : "live";

@@ -621,7 +621,7 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     }
   });
 
-  it("a live socket the hub turns away at its connection limit (1013) says live updates are paused, and takes back no 'Could not reach the hub'", async () => {
+  it("a live socket the hub turns away at its connection limit (1013) says live updates are paused, shows a page waiting for the hub rather than Loading, and takes back no 'Could not reach the hub'", async () => {
     // A hub of its own, with room for one live socket, and a browser of its own (a sign-in there would replace this one's cookie).
     const full = await startTestHub({ syncMaxConnections: "1" });
     const own = await launchBrowser();
@@ -639,6 +639,10 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
       await p.goto(await full.hub.loginLink());
       const paused = p.getByRole("status").filter({ hasText: "Live updates paused: the hub is busy" });
       await paused.waitFor(LONG);
+      // Nothing came yet: the page says what it waits for, not an endless "Loading".
+      const waiting = p.getByRole("status").filter({ hasText: "Waiting for the hub" });
+      await waiting.waitFor(WAIT);
+      assert.equal(await p.getByText(/Loading/).count(), 0);
       await p.route("**/api/v1/session/link", (route) => route.abort("connectionrefused"));
       await p.getByRole("button", { name: "Sign in on another device" }).click();
       const unreachable = p.getByRole("alert").filter({ hasText: "Could not reach the hub" });
@@ -655,6 +659,7 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
       await p.getByRole("heading", { name: "General" }).waitFor(LONG);
       await unreachable.waitFor({ state: "detached", ...WAIT });
       await paused.waitFor({ state: "detached", ...WAIT });
+      assert.equal(await waiting.count(), 0);
     } finally {
       await holder?.close();
       await own.close();
