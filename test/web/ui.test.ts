@@ -447,10 +447,10 @@ describe("the web UI, live, in a real browser", { timeout: 300_000 }, () => {
     const workspace = (await t.owner(owner, "GET", "/workspaces")).body.find((w: { id: string }) => w.id === t.creds.workspaceId);
     const me = (await t.owner(owner, "GET", "/me")).body;
     await page.getByRole("link", { name: /Notifications/ }).click();
-    const told = page.locator(".notifications li", { hasText: "tasks handed over" });
+    const told = page.locator(".notifications li", { hasText: "handed tasks in" });
     await told.getByRole("link", { name: workspace.name }).waitFor(WAIT);
     assert.equal(await told.count(), 1);
-    assert.match((await told.textContent())!, new RegExp(`^Kim · tasks handed over in ${workspace.name} · .*Kim left ${workspace.name}: the 2 tasks they owned there are yours now`));
+    assert.match((await told.textContent())!, new RegExp(`^Kim handed tasks in ${workspace.name} over to you · .*Kim left ${workspace.name}: the 2 tasks they owned there are yours now`));
     await told.getByRole("link", { name: workspace.name }).click();
     await page.locator(".card", { hasText: "Kim's draft" }).getByRole("link").click();
     const line = page.locator(".activity .status-change", { hasText: "changed the owner" });
