@@ -101,7 +101,9 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
       {/* Always on the page, so a screen reader hears the words when they come. */}
       <p className="connection" role="status" aria-live="polite">
         {health === "lost" && "Reconnecting to the hub… What you see may be out of date."}
-        {health === "busy" && "Live updates paused: the hub is busy (as many live connections as it serves), retrying… What you see may be out of date."}
+        {health === "busy" && "Live updates paused: the hub is busy (as many live connections as it serves), retrying…"}
+        {/* Over a page with nothing live on it yet there is nothing to be out of date. */}
+        {health === "busy" && me.status === "ready" && " What you see may be out of date."}
       </p>
       <main id="main" tabIndex={-1} ref={main}>
         <Page route={route} me={me} />

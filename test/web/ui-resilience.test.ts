@@ -643,6 +643,7 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
       const waiting = p.getByRole("status").filter({ hasText: "Waiting for the hub" });
       await waiting.waitFor(WAIT);
       assert.equal(await p.getByText(/Loading/).count(), 0);
+      assert.doesNotMatch(await paused.innerText(), /out of date/, "nothing is shown yet, so nothing can be out of date");
       await p.route("**/api/v1/session/link", (route) => route.abort("connectionrefused"));
       await p.getByRole("button", { name: "Sign in on another device" }).click();
       const unreachable = p.getByRole("alert").filter({ hasText: "Could not reach the hub" });
