@@ -331,6 +331,22 @@ describe("agent API", () => {
       assert.deepEqual([note.type, note.body], ["run_started", 'OpenClaw Bot started working on "Quiet start"']);
     });
 
+    it("a start or end whose body is only invisible characters counts as none: no comment, the owner told in the usual sentence", async () => {
+      const created = await createTask(t, { title: "Invisible words" });
+      const run = await delegateTo(t, created.id);
+      assertStatus(await t.agent(token, "POST", `/runs/${run.id}/start`, { body: "\u200b\u2060" }), 200);
+      assertStatus(await t.agent(token, "POST", `/runs/${run.id}/complete`, { body: " \ufeff " }), 200);
+      const task = (await t.owner(t.creds.ownerToken, "GET", `/tasks/${created.id}`)).body;
+      assert.deepEqual(task.activity.filter((a: { type: string }) => a.type === "comment"), []);
+      assert.deepEqual(task.activity.filter((a: { runId: string | null }) => a.runId === run.id).map((a: { to: string | null; body: string }) => [a.to, a.body]), [
+        ["PENDING", "Delegated to OpenClaw Bot"], ["RUNNING", ""], ["doing", ""], ["FINISHED", ""],
+      ]);
+      const notes = (await t.owner(t.creds.ownerToken, "GET", "/notifications?limit=2")).body;
+      assert.deepEqual(notes.map((n: { type: string; body: string }) => [n.type, n.body]), [
+        ["run_finished", 'OpenClaw Bot finished "Invisible words"'], ["run_started", 'OpenClaw Bot started working on "Invisible words"'],
+      ]);
+    });
+
     it("start keeps a task already in doing where it is (no second task status change)", async () => {
       const created = await createTask(t, { title: "Already doing" });
       await t.owner(t.creds.ownerToken, "PATCH", `/tasks/${created.id}`, { status: "doing" });

@@ -116,7 +116,7 @@ describe("personal access tokens", () => {
     for (const body of [{}, { name: "" }, { name: 7 }, { name: "x".repeat(101) }, { name: "ok", scope: "all" }]) {
       assertError(await t.owner(t.creds.ownerToken, "POST", "/tokens", body), 400);
     }
-    assertError(await t.owner(t.creds.ownerToken, "POST", "/tokens", { name: "   " }), 400, "name must be a non-empty string");
+    assertError(await t.owner(t.creds.ownerToken, "POST", "/tokens", { name: "   " }), 400, "name must not be blank (empty, or only spaces or invisible characters)");
     assertError(await t.owner(t.creds.ownerToken, "POST", "/tokens", "not json", { "content-type": "application/json" }), 400);
     assertStatus(await t.owner(t.creds.ownerToken, "POST", "/tokens", { name: "x".repeat(100) }), 201);
 

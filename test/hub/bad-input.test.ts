@@ -154,15 +154,37 @@ describe("bad input", () => {
 
   it("answers 400 for empty or blank text where text is required", async () => {
     const before = await unchanged();
-    assertError(await agent("POST", `/runs/${runId}/comment`, { body: "   \n " }), 400, "body must be a non-empty string");
+    assertError(await agent("POST", `/runs/${runId}/comment`, { body: "   \n " }), 400, "body must not be blank (empty, or only spaces or invisible characters)");
     assertError(await owner("POST", "/agents", { name: "" }), 400, "Invalid body: name must NOT have fewer than 1 characters");
-    assertError(await owner("POST", "/agents", { name: "   " }), 400, "name must be a non-empty string");
-    assertError(await owner("POST", "/workspaces", { name: " " }), 400, "name must be a non-empty string");
-    assertError(await owner("POST", "/projects", { name: " " }, { "x-workspace-id": t.creds.workspaceId }), 400, "name must be a non-empty string");
+    assertError(await owner("POST", "/agents", { name: "   " }), 400, "name must not be blank (empty, or only spaces or invisible characters)");
+    assertError(await owner("POST", "/workspaces", { name: " " }), 400, "name must not be blank (empty, or only spaces or invisible characters)");
+    assertError(await owner("POST", "/projects", { name: " " }, { "x-workspace-id": t.creds.workspaceId }), 400, "name must not be blank (empty, or only spaces or invisible characters)");
     assertError(await owner("POST", "/tasks", { projectId: t.creds.projectId, title: "" }), 400, "Invalid body: title must NOT have fewer than 1 characters");
-    assertError(await owner("POST", "/tasks", { projectId: t.creds.projectId, title: "  " }), 400, "title must be a non-empty string");
-    assertError(await owner("POST", `/tasks/${taskId}/comments`, { body: "  " }), 400, "body must be a non-empty string");
+    assertError(await owner("POST", "/tasks", { projectId: t.creds.projectId, title: "  " }), 400, "title must not be blank (empty, or only spaces or invisible characters)");
+    assertError(await owner("POST", `/tasks/${taskId}/comments`, { body: "  " }), 400, "body must not be blank (empty, or only spaces or invisible characters)");
     assertError(await owner("POST", `/runs/${runId}/follow-up`, { message: "" }), 400, "Invalid body: message must NOT have fewer than 1 characters");
+    await unchanged(before);
+  });
+
+  it("answers 400 for text of only invisible characters (zero-width spaces, joiners, BOM, bidi marks…) where text is required", async () => {
+    const before = await unchanged();
+    const blank = "blank (empty, or only spaces or invisible characters)";
+    const invisible = ["\u200b", "\u200b\u200c\u200d\u2060\ufeff", " \u00ad\u200e\u3164\u2800 ", "\u3000\u180e\ufe0f\u{e0020}"];
+    const [ws] = (await owner("GET", "/workspaces")).body as Array<{ id: string }>;
+    const task = await owner("POST", "/tasks", { projectId: t.creds.projectId, title: "Stays titled" });
+    for (const text of invisible) {
+      assertError(await agent("POST", `/runs/${runId}/comment`, { body: text }), 400, `body must not be ${blank}`);
+      assertError(await owner("POST", `/tasks/${taskId}/comments`, { body: text }), 400, `body must not be ${blank}`);
+      assertError(await owner("POST", "/tasks", { projectId: t.creds.projectId, title: text }), 400, `title must not be ${blank}`);
+      assertError(await owner("PATCH", `/tasks/${task.body.id}`, { title: text }), 400, `title must not be ${blank}`);
+      assertError(await owner("POST", "/agents", { name: text }), 400, `name must not be ${blank}`);
+      assertError(await owner("POST", "/workspaces", { name: text }), 400, `name must not be ${blank}`);
+      assertError(await owner("PATCH", `/workspaces/${ws!.id}`, { name: text }), 400, `name must not be ${blank}`);
+      assertError(await owner("POST", "/projects", { name: text }, { "x-workspace-id": t.creds.workspaceId }), 400, `name must not be ${blank}`);
+      assertError(await owner("POST", "/tokens", { name: text }), 400, `name must not be ${blank}`);
+      assertError(await owner("POST", `/runs/${runId}/follow-up`, { message: text }), 400, `message must not be ${blank}`);
+    }
+    assert.equal((await owner("GET", `/tasks/${task.body.id}`)).body.title, "Stays titled");
     await unchanged(before);
   });
 

@@ -381,7 +381,7 @@ describe("owner API", () => {
       const prj = (await t.owner(owner, "POST", "/projects", { name: "P" }, { "x-workspace-id": ws.id })).body;
       assertError(await t.owner(owner, "PATCH", `/tasks/${task.id}`, { projectId: prj.id }), 400, "projectId must be a project of the task's workspace");
       assertError(await t.owner(owner, "PATCH", `/tasks/${task.id}`, { ownerId: "usr_nobody" }), 400, "ownerId must be a member of the task's workspace");
-      assertError(await t.owner(owner, "PATCH", `/tasks/${task.id}`, { title: "   " }), 400, "title must be a non-empty string");
+      assertError(await t.owner(owner, "PATCH", `/tasks/${task.id}`, { title: "   " }), 400, "title must not be blank (empty, or only spaces or invisible characters)");
     });
   });
 
@@ -464,6 +464,8 @@ describe("owner API", () => {
       assert.equal((await delegateTo(t, titleOnly.id)).prompt, "Just a title");
       const custom = await createTask(t, { title: "Custom" });
       assert.equal((await delegateTo(t, custom.id, t.creds.agentId, owner, "Do exactly this")).prompt, "Do exactly this");
+      const invisible = await createTask(t, { title: "Invisible prompt" });
+      assert.equal((await delegateTo(t, invisible.id, t.creds.agentId, owner, "\u200b \u200d")).prompt, "Invisible prompt");
     });
 
     it("POST /tasks/:id/delegate answers 409 while the agent has a PENDING or RUNNING run on the task, and 201 once it ended", async () => {

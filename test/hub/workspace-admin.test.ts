@@ -42,7 +42,7 @@ describe("workspace and project admin", () => {
     const listed = (await t.owner(owner, "GET", "/projects", undefined, { "x-workspace-id": ws.id })).body;
     assert.deepEqual(listed.find((p: { id: string }) => p.id === prj.id), res.body);
 
-    assertError(await t.owner(owner, "PATCH", `/projects/${prj.id}`, { name: "   " }), 400, "name must be a non-empty string");
+    assertError(await t.owner(owner, "PATCH", `/projects/${prj.id}`, { name: "   " }), 400, "name must not be blank (empty, or only spaces or invisible characters)");
     assertError(await t.owner(owner, "PATCH", `/projects/${prj.id}`, {}), 400);
     assertError(await t.owner(owner, "PATCH", `/projects/${prj.id}`, { workspaceId: "ws_other" }), 400);
     assertError(await t.owner(owner, "PATCH", `/projects/${prj.id}`, { name: "x".repeat(201) }), 400);

@@ -68,7 +68,7 @@ describe("workspace invites", () => {
   });
 
   it("refuses: no name and no session (400), an expired link (401), no CSRF header (403), a workspace you are not in (404)", async () => {
-    assertError(await join({ code: (await invite()).code }), 400, "name must be a non-empty string");
+    assertError(await join({ code: (await invite()).code }), 400, "name must not be blank (empty, or only spaces or invisible characters)");
     const expired = await invite();
     await t.database().run("UPDATE invites SET expires_at = 1 WHERE code_hash = ?", [hashToken(expired.code)]);
     assertError(await join({ code: expired.code, name: "Gus" }), 401, "Invalid or expired invite");

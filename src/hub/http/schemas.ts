@@ -4,7 +4,12 @@ import { Activity, Image, IsoDate, PersonRef, RunListItem, Task, TaskStatusSchem
 
 export const Id = Type.String({ minLength: 1, maxLength: 200 });
 export const IdParams = Type.Object({ id: Id });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
+/** Text that must say something: the services refuse one that shows nothing (domain/blank-text.ts); this says so in the API reference. */
+export const VisibleText = (maxLength: number, description = "") => Type.String({
+  minLength: 1, maxLength,
+  description: `${description}${description ? " " : ""}Must show something: only white space or invisible characters (zero-width spaces, joiners, a BOM, bidi marks) is refused with 400`,
+});
+const Name = VisibleText(200);
 
 export const Workspace = Type.Object({ id: Type.String(), name: Type.String(), createdBy: Type.String(), createdAt: UnixMs });
 export const Project = Type.Object({
@@ -29,7 +34,7 @@ export const ApiTokenWithSecret = Type.Object({
   id: Type.String(), name: Type.String(), createdAt: UnixMs,
   token: Type.String({ description: "The personal access token (gcp_), shown this once" }),
 });
-export const NewApiTokenBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const NewApiTokenBody = Type.Object({ name: VisibleText(100) }, { additionalProperties: false });
 export const Member = Type.Object({ id: Type.String(), name: Type.String(), joinedAt: UnixMs, isCreator: Type.Boolean() });
 export const MemberParams = Type.Object({ id: Id, userId: Id });
 export const MemberAdded = Type.Object({ workspaceId: Type.String(), userId: Type.String() });
@@ -80,13 +85,13 @@ export const AddImagesBody = Type.Object({
 export const ImageQuery = Type.Object({ url: Type.String({ description: "The URL of one of the task's images, exactly as it holds it" }) }, { additionalProperties: false });
 export const NewTaskBody = Type.Object({
   projectId: Id,
-  title: Type.String({ minLength: 1, maxLength: 500 }),
+  title: VisibleText(500),
   description: Type.Optional(Type.String({ maxLength: 100_000 })),
   dueDate: Type.Optional(Type.Union([IsoDate, Type.Null()])),
   images: Type.Optional(Images),
 }, { additionalProperties: false });
 export const TaskPatchBody = Type.Object({
-  title: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  title: Type.Optional(VisibleText(500)),
   description: Type.Optional(Type.String({ maxLength: 100_000 })),
   status: Type.Optional(TaskStatusSchema),
   dueDate: Type.Optional(Type.Union([IsoDate, Type.Null()])),
@@ -94,11 +99,11 @@ export const TaskPatchBody = Type.Object({
   projectId: Type.Optional(Id),
   ownerId: Type.Optional(Id),
 }, { additionalProperties: false, minProperties: 1 });
-export const CommentBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: false });
+export const CommentBody = Type.Object({ body: VisibleText(200_000) }, { additionalProperties: false });
 export const DelegateBody = Type.Object({
   agentId: Id, prompt: Type.Optional(Type.String({ maxLength: 200_000 })),
 }, { additionalProperties: false });
-export const FollowUpBody = Type.Object({ message: Type.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: false });
+export const FollowUpBody = Type.Object({ message: VisibleText(200_000) }, { additionalProperties: false });
 /** For POSTs that take no input: nothing, `{}`, or a 400 for any field. */
 export const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
 export const Invite = Type.Object({

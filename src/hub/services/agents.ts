@@ -1,12 +1,13 @@
 import { newId } from "../domain/ids.ts";
 import { hashToken, newToken } from "../domain/tokens.ts";
 import { foldName } from "../domain/mentions.ts";
-import { badRequest, conflict, notFound } from "../errors.ts";
+import { conflict, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { agentNamesOf, findAgent, insertAgent, markAgentDeleted, setAgentTokenHash, type AgentRow } from "../store/agents.ts";
 import { insertUser } from "../store/users.ts";
 import { stopRunsOfDeletedAgent } from "./runs.ts";
 import type { Write } from "../write.ts";
+import { requiredText } from "./required-text.ts";
 
 export interface AgentView {
   id: string;
@@ -26,8 +27,7 @@ export async function createAgent(
   user: UserPrincipal,
   input: { name: string; description?: string | undefined },
 ): Promise<AgentView & { token: string }> {
-  const name = input.name.trim();
-  if (!name) throw badRequest("name must be a non-empty string");
+  const name = requiredText(input.name, "name");
   // Unique per creator, so an @mention names exactly one agent. Another agent of theirs being made at the same
   // time (PostgreSQL) waits on the creator's row, then its name is seen here.
   await w.sql.lock("users", user.userId);

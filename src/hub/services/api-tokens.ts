@@ -11,6 +11,7 @@ import type { UserPrincipal } from "../principal.ts";
 import { countApiTokens, deleteApiToken, type ApiTokenRow } from "../store/api-tokens.ts";
 import { insertOwnerToken } from "../store/users.ts";
 import type { Write } from "../write.ts";
+import { requiredText } from "./required-text.ts";
 
 /** Tokens one person may hold at once: enough for every script, few enough to review. */
 export const MAX_API_TOKENS = 50;
@@ -51,8 +52,7 @@ export async function issueApiToken(w: Write, userId: string, name: string): Pro
 }
 
 export async function createApiToken(w: Write, user: UserPrincipal, rawName: string): Promise<{ id: string; name: string; createdAt: number; token: string }> {
-  const name = rawName.trim();
-  if (!name) throw badRequest("name must be a non-empty string");
+  const name = requiredText(rawName, "name");
   // In characters (code points), as the body's schema counts them: an emoji is one, not two UTF-16 units.
   if ([...name].length > MAX_TOKEN_NAME) throw badRequest(`name must be at most ${MAX_TOKEN_NAME} characters`);
   // Two made at the same time (PostgreSQL) take turns on the person's row, so the count holds.

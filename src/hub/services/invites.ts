@@ -5,7 +5,7 @@
  */
 import { newId } from "../domain/ids.ts";
 import { hasPrefix, hashToken, newToken } from "../domain/tokens.ts";
-import { badRequest, conflict, notFound, unauthorized } from "../errors.ts";
+import { conflict, notFound, unauthorized } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { countOpenInvites, deleteExpiredInvites, deleteInvite, findInvite, insertInvite, takeInvite, type InviteRow } from "../store/invites.ts";
 import { insertUser } from "../store/users.ts";
@@ -13,6 +13,7 @@ import { addMember, findWorkspace, isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userWorkspace, userWorkspaceToWrite } from "./access.ts";
 import { openSession, type Session } from "./sessions.ts";
+import { requiredText } from "./required-text.ts";
 
 export const INVITE_TTL_MS = 7 * 24 * 3_600_000;
 
@@ -64,7 +65,7 @@ export async function joinWithInvite(
   code: string,
   joiner: Joiner,
 ): Promise<{ workspaceId: string; session: Session; opened: { token: string } | null }> {
-  if (!("signedIn" in joiner) && !joiner.name.trim()) throw badRequest("name must be a non-empty string");
+  if (!("signedIn" in joiner)) requiredText(joiner.name, "name");
   if (!hasPrefix(code, "invite")) throw unauthorized("Invalid or expired invite");
   // Someone in the workspace already (its inviter checking the link, say) has nothing to join: the invite stays for whom it was made.
   if ("signedIn" in joiner) {

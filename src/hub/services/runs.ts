@@ -8,8 +8,9 @@ import { isEnded, nextRunStatus, type RunAction, type RunStatus } from "../../sd
 import type { Activity, RunListItem } from "../../sdk/types.ts";
 import { deriveCost, type CostInput } from "../domain/cost.ts";
 import { newId } from "../domain/ids.ts";
+import { isBlank } from "../domain/blank-text.ts";
 import { foldName, mentionedNames } from "../domain/mentions.ts";
-import { badRequest, conflict, forbidden, HubError, notFound, runConflict } from "../errors.ts";
+import { conflict, forbidden, HubError, notFound, runConflict } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
 import {
@@ -23,6 +24,7 @@ import { agentRun, agentRunEnding, userRun, userRunToWrite, userTaskToWrite } fr
 import { addComment, addStatusChange } from "./activity.ts";
 import { nameUploads } from "./upload-refs.ts";
 import { notify, notifyMentioned } from "./notify.ts";
+import { requiredText } from "./required-text.ts";
 
 /**
  * Applies `action` to `run` atomically, or throws the 409 that says where it
@@ -65,7 +67,8 @@ function moved(w: Write, run: RunJoined, to: RunStatus, fields: TransitionFields
   };
 }
 
-const text = (body: string | undefined) => (body ?? "").trim();
+// Text that shows nothing (domain/blank-text.ts) counts as none: a start or end falls back to its sentence, a delegation to the task.
+const text = (body: string | undefined) => (body === undefined || isBlank(body) ? "" : body.trim());
 
 export async function startRun(w: Write, agent: AgentPrincipal, runId: string, body?: string): Promise<RunListItem> {
   const run = await agentRun(w.sql, agent, runId);
@@ -100,7 +103,7 @@ async function moveTaskToDoing(w: Write, run: RunJoined, authorId: string): Prom
 }
 
 export async function commentOnRun(w: Write, agent: AgentPrincipal, runId: string, body: string | undefined): Promise<Activity> {
-  if (!text(body)) throw badRequest("body must be a non-empty string");
+  requiredText(body ?? "", "body");
   // Only RUNNING runs take comments (the state machine); the lease renewal checks that, and a refusal reads the run to say why.
   let run = await touchAgentRun(w.sql, runId, agent.agentId, w.now);
   while (!run) {
@@ -227,7 +230,7 @@ export async function delegateUnlessBusy(
 }
 
 export async function followUp(w: Write, user: UserPrincipal, runId: string, message: string): Promise<RunListItem> {
-  if (!text(message)) throw badRequest("message must be a non-empty string");
+  requiredText(message, "message");
   const run = await userRunToWrite(w.sql, user, runId);
   await w.sql.lock("agents", run.agent_id); // as in `delegate`; the agent is read after it
   const agent = await findAgent(w.sql, run.agent_id);

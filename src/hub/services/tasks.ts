@@ -14,6 +14,7 @@ import { addComment, addOwnerChanges, addStatusChange } from "./activity.ts";
 import { notify, notifyMentioned } from "./notify.ts";
 import { delegateUnlessBusy } from "./runs.ts";
 import { nameUploads, releaseUploads, renameUploads } from "./upload-refs.ts";
+import { requiredText } from "./required-text.ts";
 
 export interface NewTask {
   projectId: string;
@@ -24,8 +25,7 @@ export interface NewTask {
 }
 
 function checkTitle(title: string): string {
-  if (!title.trim()) throw badRequest("title must be a non-empty string");
-  return title.trim();
+  return requiredText(title, "title");
 }
 
 /**
@@ -184,7 +184,7 @@ export interface PostedComment {
  * on this task (the comment is kept either way).
  */
 export async function commentOnTask(w: Write, user: UserPrincipal, taskId: string, body: string): Promise<PostedComment> {
-  if (!body.trim()) throw badRequest("body must be a non-empty string");
+  requiredText(body, "body");
   const task = await userTaskToWrite(w.sql, user, taskId);
   const id = await addComment(w, taskId, null, user.userId, body.trim());
   const runs: RunListItem[] = [];

@@ -16,6 +16,7 @@ import { addOwnerChanges } from "./activity.ts";
 import { notify } from "./notify.ts";
 import { stopRunsOfLeavingMember } from "./runs.ts";
 import { hideTasks } from "./tasks.ts";
+import { requiredText } from "./required-text.ts";
 
 export const toWorkspaceView = (w: WorkspaceRow) => ({ id: w.id, name: w.name, createdBy: w.created_by, createdAt: w.created_at });
 export const toProjectView = (p: ProjectRow) => ({
@@ -23,7 +24,7 @@ export const toProjectView = (p: ProjectRow) => ({
 });
 
 export async function createWorkspace(w: Write, user: UserPrincipal, name: string) {
-  if (!name.trim()) throw badRequest("name must be a non-empty string");
+  requiredText(name, "name");
   const row: WorkspaceRow = { id: newId("ws", w.now), name: name.trim(), created_by: user.userId, created_at: w.now };
   await insertWorkspace(w.sql, row);
   await addMember(w.sql, row.id, user.userId, w.now);
@@ -125,7 +126,7 @@ export async function editWorkspace(w: Write, user: UserPrincipal, workspaceId: 
   const workspace = await managedWorkspace(w.sql, user, workspaceId, "change it");
   const patch: { name?: string; created_by?: string } = {};
   if (edit.name !== undefined) {
-    if (!edit.name.trim()) throw badRequest("name must be a non-empty string");
+    requiredText(edit.name, "name");
     patch.name = edit.name.trim();
   }
   if (edit.creatorId !== undefined && edit.creatorId !== workspace.created_by) {
@@ -159,7 +160,7 @@ export async function deleteWorkspace(w: Write, user: UserPrincipal, workspaceId
 
 export async function createProject(w: Write, user: UserPrincipal, workspaceId: string, input: { name: string; description?: string | undefined }) {
   await userWorkspaceToWrite(w.sql, user, workspaceId);
-  if (!input.name.trim()) throw badRequest("name must be a non-empty string");
+  requiredText(input.name, "name");
   const row: ProjectRow = {
     id: newId("prj", w.now), workspace_id: workspaceId, name: input.name.trim(),
     description: (input.description ?? "").trim(), created_at: w.now,
@@ -177,7 +178,7 @@ export async function editProject(w: Write, user: UserPrincipal, projectId: stri
   const project = await userProject(w.sql, user, projectId);
   const patch: { name?: string; description?: string } = {};
   if (edit.name !== undefined) {
-    if (!edit.name.trim()) throw badRequest("name must be a non-empty string");
+    requiredText(edit.name, "name");
     patch.name = edit.name.trim();
   }
   if (edit.description !== undefined) patch.description = edit.description.trim();

@@ -18,10 +18,11 @@ import { AgentAuth } from "../agent-auth.ts";
 import { tokenFromHeader } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation } from "../idempotency.ts";
+import { VisibleText } from "../schemas.ts";
 
 const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 // A progress comment must say something, so its `body` is required (start/complete/error may omit it).
-const RunCommentBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: false });
+const RunCommentBody = Type.Object({ body: VisibleText(200_000) }, { additionalProperties: false });
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
 const tags = ["Agent API"];
 const security = [{ agentBasic: [] }, { agentBearer: [] }];
