@@ -420,6 +420,7 @@ describe("owner API", () => {
       assertStatus(res, 201);
       assert.equal(res.body.runId, null);
       assert.deepEqual(res.body.runs, []);
+      assert.deepEqual(res.body.ambiguousMentions, []);
       assert.deepEqual([res.body.comment.type, res.body.comment.body, res.body.comment.author], ["comment", "Looks good to me", { ...me, kind: "user" }]);
     });
 
@@ -651,6 +652,68 @@ describe("owner API", () => {
       const mentioned = await t.owner(kai.ownerToken, "POST", `/tasks/${task.id}/comments`, { body: "@Kai Bot again" });
       assert.equal(mentioned.body.runs.length, 1);
       assert.equal((await told(lee.ownerToken)).length, 2);
+    });
+
+    it("an @mention of a name two go by (two members, or a member and your agent) starts no run, tells neither, and the answer says so; your own name is not one of them", async () => {
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Namesakes" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Namesake work" }, { "x-workspace-id": ws.id })).body;
+      const add = async (name: string) => {
+        const person = await t.hub.writer.run("addUser", { name });
+        assertStatus(await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: person.userId }), 201);
+        return person;
+      };
+      const [kai, sam1, sam2, ada, rio1, rio2, lee] = [await add("Kai"), await add("Sam"), await add("SAM"), await add("Ada"), await add("Rio"), await add("Rio"), await add("Lee")];
+      const task = await createTask(t, { projectId: prj.id, title: "Who?" }, kai.ownerToken);
+      const told = async (person: { ownerToken: string }) =>
+        ((await t.owner(person.ownerToken, "GET", "/notifications")).body as Array<Record<string, unknown>>).filter((n) => n.taskId === task.id)
+          .map((n) => [n.type, n.body]);
+      const bot = (await t.owner(kai.ownerToken, "POST", "/agents", { name: "ada" })).body;
+
+      const said = await t.owner(kai.ownerToken, "POST", `/tasks/${task.id}/comments`, { body: "@sam and @Ada, with @Lee: look" });
+      assertStatus(said, 201);
+      assert.deepEqual([said.body.runs, said.body.runId, said.body.ambiguousMentions], [[], null, ["Sam", "ada"]]);
+      for (const person of [sam1, sam2, ada]) assert.deepEqual(await told(person), []);
+      assert.deepEqual(await told(lee), [["mention", "@sam and @Ada, with @Lee: look"]]);
+      assert.deepEqual((await t.owner(kai.ownerToken, "GET", `/agents/${bot.id}/runs`)).body, []);
+
+      // The author is never told of their own words, so a name they share names the other one.
+      const rio = await t.owner(rio1.ownerToken, "POST", `/tasks/${task.id}/comments`, { body: "@Rio, over to you" });
+      assert.deepEqual(rio.body.ambiguousMentions, []);
+      assert.deepEqual(await told(rio2), [["mention", "@Rio, over to you"]]);
+      assert.deepEqual(await told(rio1), []);
+
+      // An agent's words: the same rule among the members, its answer unchanged.
+      const run = await delegateTo(t, task.id, bot.id, kai.ownerToken);
+      assertStatus(await t.agent(bot.token, "POST", `/runs/${run.id}/start`), 200);
+      const comment = await t.agent(bot.token, "POST", `/runs/${run.id}/comment`, { body: "Done, @Sam and @Ada" });
+      assertStatus(comment, 201);
+      assert.deepEqual(Object.keys(comment.body).sort(), ["author", "body", "createdAt", "from", "id", "runId", "subject", "to", "type"]);
+      for (const person of [sam1, sam2]) assert.deepEqual(await told(person), []);
+      assert.deepEqual(await told(ada), [["mention", "Done, @Sam and @Ada"]]);
+    });
+
+    it("an agent's start, finish or error that @mentions a member tells them (mention), and its run's owner only once", async () => {
+      const ws = (await t.owner(owner, "POST", "/workspaces", { name: "Reports" })).body;
+      const prj = (await t.owner(owner, "POST", "/projects", { name: "Report work" }, { "x-workspace-id": ws.id })).body;
+      const [kai, ann] = [await t.hub.writer.run("addUser", { name: "Kai" }), await t.hub.writer.run("addUser", { name: "Ann" })];
+      for (const p of [kai, ann]) assertStatus(await t.owner(owner, "POST", `/workspaces/${ws.id}/members`, { userId: p.userId }), 201);
+      const task = await createTask(t, { projectId: prj.id, title: "Report" }, kai.ownerToken);
+      const told = async (person: { ownerToken: string }) =>
+        ((await t.owner(person.ownerToken, "GET", "/notifications")).body as Array<Record<string, unknown>>).filter((n) => n.taskId === task.id)
+          .map((n) => [n.type, n.actor && (n.actor as { name: string }).name, n.runId, n.body]).reverse();
+      const bot = (await t.owner(kai.ownerToken, "POST", "/agents", { name: "Kai Bot" })).body;
+
+      const first = await delegateTo(t, task.id, bot.id, kai.ownerToken);
+      assertStatus(await t.agent(bot.token, "POST", `/runs/${first.id}/start`, { body: "On it, @ann" }), 200);
+      assertStatus(await t.agent(bot.token, "POST", `/runs/${first.id}/complete`, { body: "@Ann please review; @Kai FYI" }), 200);
+      const second = await delegateTo(t, task.id, bot.id, kai.ownerToken);
+      assertStatus(await t.agent(bot.token, "POST", `/runs/${second.id}/error`, { body: "Blocked: @Ann has the keys" }), 200);
+      assert.deepEqual(await told(ann), [
+        ["mention", "Kai Bot", first.id, "On it, @ann"],
+        ["mention", "Kai Bot", first.id, "@Ann please review; @Kai FYI"],
+        ["mention", "Kai Bot", second.id, "Blocked: @Ann has the keys"],
+      ]);
+      assert.deepEqual((await told(kai)).map((n) => n[0]), ["run_started", "run_finished", "run_error"]);
     });
 
     it("as someone leaves a workspace, its creator is told once (tasks_handed_over) for all the tasks they owned, and each task's feed says who owns it now and why", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { foldName, mentionedNames } from "../../src/hub/domain/mentions.ts";
+import { foldName, mentionedNames, mentionsIn } from "../../src/hub/domain/mentions.ts";
 
 const agents = [{ name: "OpenClaw Bot" }, { name: "Bot" }, { name: "Bot Two" }, { name: "Élise" }];
 const names = (body: string, candidates = agents) => mentionedNames(body, candidates).map((a) => a.name);
@@ -47,6 +47,14 @@ describe("@mentions", () => {
   it("handles letters beyond ASCII as word characters", () => {
     assert.deepEqual(names("merci @élise !"), ["Élise"]);
     assert.deepEqual(names("@Élisee"), []);
+  });
+
+  it("names no one for a name two candidates go by, and says which names those were, in order", () => {
+    const people = [{ name: "Sam", id: 1 }, { name: "SAM", id: 2 }, { name: "Ann", id: 3 }, { name: "Sam Lee", id: 4 }, { name: "Sam Lee", id: 5 }];
+    assert.deepEqual(mentionsIn("@Ann, @sam and @Ann", people), { named: [people[2]], ambiguous: ["Sam"] });
+    // The longest name still wins, ambiguous or not: "@Sam Lee" is no mention of a Sam.
+    assert.deepEqual(mentionsIn("@sam lee first, then @ANN", people), { named: [people[2]], ambiguous: ["Sam Lee"] });
+    assert.deepEqual(mentionsIn("@Sam", [{ name: "Sam" }, { name: "Ｓａｍ" }]).ambiguous, ["Sam"]);
   });
 
   it("answers nothing without candidates or mentions", () => {

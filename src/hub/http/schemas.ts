@@ -42,6 +42,10 @@ export const ReadCount = Type.Object({ updated: Type.Integer() });
 export const TaskDetail = Type.Intersect([Task, Type.Object({ activity: Type.Array(Activity), runs: Type.Array(RunListItem) })]);
 export const PostedComment = Type.Object({
   comment: Activity, runId: Type.Union([Type.String(), Type.Null()]), runs: Type.Array(RunListItem),
+  ambiguousMentions: Type.Array(Type.String(), {
+    description: "Names the comment @mentions that more than one goes by (two members of the workspace, or a member and one of your agents, "
+      + "alike under case and compatibility folding): such a mention starts no run and tells no one. Each as the first of them spells it",
+  }),
 });
 export const Notification = Type.Object({
   id: Type.String(),

@@ -9,7 +9,7 @@ import type { Activity, RunListItem } from "../../sdk/types.ts";
 import { deriveCost, type CostInput } from "../domain/cost.ts";
 import { newId } from "../domain/ids.ts";
 import { isBlank } from "../domain/blank-text.ts";
-import { foldName, mentionedNames } from "../domain/mentions.ts";
+import { foldName, mentionsIn } from "../domain/mentions.ts";
 import { conflict, forbidden, HubError, notFound, runConflict } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
@@ -70,6 +70,18 @@ function moved(w: Write, run: RunJoined, to: RunStatus, fields: TransitionFields
 // Text that shows nothing (domain/blank-text.ts) counts as none: a start or end falls back to its sentence, a delegation to the task.
 const text = (body: string | undefined) => (body === undefined || isBlank(body) ? "" : body.trim());
 
+/**
+ * Tells each workspace member an agent's words on a run (a comment, or a start's or end's body) @mention
+ * (`mention`); its run's owner hears of them already (run_started, run_comment, run_finished, run_error).
+ * A name two members go by names neither (domain/mentions.ts); the agent's answer does not change.
+ */
+async function notifyMentionedByAgent(w: Write, run: { task_id: string; owner_id: string }, runId: string, agent: AgentPrincipal, body: string): Promise<void> {
+  if (!foldName(body).includes("@")) return;
+  const members = await listMembers(w.sql, (await findTaskRow(w.sql, run.task_id))!.workspace_id);
+  const comment = { taskId: run.task_id, runId, authorId: agent.userId, body };
+  await notifyMentioned(w, comment, mentionsIn(body, members).named, run.owner_id);
+}
+
 export async function startRun(w: Write, agent: AgentPrincipal, runId: string, body?: string): Promise<RunListItem> {
   const run = await agentRun(w.sql, agent, runId);
   const { run: started, from } = await transition(w, run, "start", { started: true });
@@ -79,6 +91,7 @@ export async function startRun(w: Write, agent: AgentPrincipal, runId: string, b
     userId: run.owner_id, type: "run_started", taskId: run.task_id, runId, actorId: agent.userId,
     body: text(body) || `${agent.name} started working on "${run.task_title}"`,
   });
+  await notifyMentionedByAgent(w, run, runId, agent, text(body));
   return toRunListItem({ ...started, task_status: "doing" });
 }
 
@@ -115,10 +128,7 @@ export async function commentOnRun(w: Write, agent: AgentPrincipal, runId: strin
   }
   const id = await addComment(w, run.task_id, runId, agent.userId, text(body));
   await notify(w, { userId: run.owner_id, type: "run_comment", taskId: run.task_id, runId, actorId: agent.userId, body: text(body) });
-  if (foldName(body!).includes("@")) {
-    const comment = { taskId: run.task_id, runId, authorId: agent.userId, body: text(body) };
-    await notifyMentioned(w, comment, mentionedNames(text(body), await listMembers(w.sql, (await findTaskRow(w.sql, run.task_id))!.workspace_id)), run.owner_id);
-  }
+  await notifyMentionedByAgent(w, run, runId, agent, text(body));
   return {
     id, type: "comment", subject: null, runId, author: { id: agent.userId, name: agent.name, kind: "agent" },
     body: text(body), from: null, to: null, createdAt: w.now,
@@ -154,6 +164,7 @@ export async function endRun(
     userId: run.owner_id, type: action === "complete" ? "run_finished" : "run_error", taskId: run.task_id, runId,
     actorId: agent.userId, body: text(input.body) || fallback,
   });
+  await notifyMentionedByAgent(w, run, runId, agent, text(input.body));
   return toRunListItem(ended);
 }
 

@@ -1,6 +1,6 @@
 import type { Activity, Image, RunListItem, Task, TaskStatus } from "../../sdk/types.ts";
 import { newId } from "../domain/ids.ts";
-import { foldName, mentionedNames } from "../domain/mentions.ts";
+import { foldName, mentionsIn } from "../domain/mentions.ts";
 import { badRequest, conflict } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { listAgentsOf } from "../store/agents.ts";
@@ -176,22 +176,29 @@ export interface PostedComment {
   /** The first run the comment's @mentions created, or null. */
   runId: string | null;
   runs: RunListItem[];
+  /** Names it @mentions that more than one of its candidates goes by: they started no run and told no one (domain/mentions.ts). */
+  ambiguousMentions: string[];
 }
 
 /**
  * A person's comment on a task. Each agent of the author's that it @mentions gets
  * a PENDING run with the comment as its prompt, unless it already has one going
- * on this task (the comment is kept either way).
+ * on this task (the comment is kept either way); each other member of the workspace
+ * it @mentions is told. A name two of them go by names neither (`ambiguousMentions`).
  */
 export async function commentOnTask(w: Write, user: UserPrincipal, taskId: string, body: string): Promise<PostedComment> {
   requiredText(body, "body");
   const task = await userTaskToWrite(w.sql, user, taskId);
   const id = await addComment(w, taskId, null, user.userId, body.trim());
   const runs: RunListItem[] = [];
-  // One pass over the author's agents and the workspace's people, so "@Mo Bot" names the agent and not Mo.
-  const named = foldName(body).includes("@")
-    ? mentionedNames(body, [...(await listAgentsOf(w.sql, user.userId)).map((a) => ({ ...a, agent: true })), ...(await listMembers(w.sql, task.workspace_id))])
-    : [];
+  // One pass over the author's agents and the workspace's other people, so "@Mo Bot" names the agent and not Mo. The
+  // author is left out: never told of their own words, they would only make a name they share with someone ambiguous.
+  const { named, ambiguous } = foldName(body).includes("@")
+    ? mentionsIn(body, [
+      ...(await listAgentsOf(w.sql, user.userId)).map((a) => ({ ...a, agent: true })),
+      ...(await listMembers(w.sql, task.workspace_id)).filter((m) => m.id !== user.userId),
+    ])
+    : { named: [], ambiguous: [] };
   await notifyMentioned(w, { taskId, runId: null, authorId: user.userId, body: body.trim() }, named.filter((m) => !("agent" in m)));
   for (const agent of named.filter((m) => "agent" in m)) {
     // An agent with a run going on this task already is skipped (the unique index decides, race or not).
@@ -202,5 +209,5 @@ export async function commentOnTask(w: Write, user: UserPrincipal, taskId: strin
     id, type: "comment", subject: null, runId: null, author: { id: user.userId, name: user.name, kind: "user" },
     body: body.trim(), from: null, to: null, createdAt: w.now,
   };
-  return { comment, runId: runs[0]?.id ?? null, runs };
+  return { comment, runId: runs[0]?.id ?? null, runs, ambiguousMentions: ambiguous };
 }
