@@ -138,7 +138,7 @@ export const api = {
     call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/images`, { images }),
   removeImage: (taskId: string, url: string) =>
     call<{ id: string }>("DELETE", `/tasks/${encodeURIComponent(taskId)}/images?${new URLSearchParams({ url })}`),
-  comment: (taskId: string, body: string) => call<{ runId: string | null }>("POST", `/tasks/${encodeURIComponent(taskId)}/comments`, { body }),
+  comment: (taskId: string, body: string) => call<{ runId: string | null; ambiguousMentions: string[] }>("POST", `/tasks/${encodeURIComponent(taskId)}/comments`, { body }),
   delegate: (taskId: string, agentId: string, prompt?: string) =>
     call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/delegate`, prompt ? { agentId, prompt } : { agentId }),
   followUp: (runId: string, message: string) => call<{ id: string }>("POST", `/runs/${encodeURIComponent(runId)}/follow-up`, { message }),

@@ -8,6 +8,7 @@ import { parseRoute } from "../../src/web/router.ts";
 import { settle, theirs } from "../../src/web/components/followed-field.ts";
 import { parseTaskEdit, settleEdit, startEdit } from "../../src/web/components/task-edit.ts";
 import { sessionRetryDelay } from "../../src/web/session.ts";
+import { insertMention, matchingCandidates, mentionCandidates, openMention } from "../../src/web/components/mention-query.ts";
 
 describe("session cookie rules", () => {
   it("reads one cookie among several, and nothing from junk", () => {
@@ -133,5 +134,29 @@ describe("notification sentences", () => {
     assert.equal(say("review_requested"), "Ann: review requested on “Fix login”");
     assert.equal(say("workspace_renamed", { taskId: null, taskTitle: null }), "Ann: workspace renamed");
     assert.equal(say("", { taskId: null }), "Ann: notification");
+  });
+});
+
+describe("the @mention picker's rules", () => {
+  it("opens after an @ that starts a word, on the caret's line, until a space right after it", () => {
+    assert.deepEqual(openMention("hi @Op", 6), { start: 3, query: "Op" });
+    assert.deepEqual(openMention("@OpenClaw B", 11), { start: 0, query: "OpenClaw B" });
+    assert.deepEqual(openMention("(@ma", 4), { start: 1, query: "ma" });
+    assert.equal(openMention("mail me@host", 12), null);
+    assert.equal(openMention("@ x", 3), null);
+    assert.equal(openMention("@ma\nnext", 8), null);
+    assert.deepEqual(openMention("@ma and more", 3), { start: 0, query: "ma" });
+  });
+
+  it("offers your agents, then the people but you, marking a name two go by (as the hub folds names)", () => {
+    const list = mentionCandidates([{ id: "a1", name: "Ada" }], [{ id: "me", name: "Kai" }, { id: "u1", name: "ADA" }, { id: "u2", name: "Sam Lee" }], "me");
+    assert.deepEqual(list.map((c) => [c.name, c.kind, c.ambiguous]), [["Ada", "agent", true], ["ADA", "person", true], ["Sam Lee", "person", false]]);
+    assert.deepEqual(matchingCandidates(list, "lee").map((c) => c.name), ["Sam Lee"]);
+    assert.deepEqual(matchingCandidates(list, "ａｄ").map((c) => c.name), ["Ada", "ADA"]);
+  });
+
+  it("writes @Name and one space in place of what was typed, leaving the rest", () => {
+    assert.deepEqual(insertMention("hi @op", { start: 3, query: "op" }, 6, "OpenClaw Bot"), { text: "hi @OpenClaw Bot ", caret: 17 });
+    assert.deepEqual(insertMention("@ma and", { start: 0, query: "ma" }, 3, "Maya"), { text: "@Maya and", caret: 6 });
   });
 });

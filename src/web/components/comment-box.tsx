@@ -1,32 +1,63 @@
-/** A comment on a task: Markdown, @mentions of agents (each a chip that adds one), Ctrl+Enter posts. The words are the caller's, kept in the tab. */
+/**
+ * A comment on a task: Markdown, @mentions of agents and people (typing `@` opens a picker; each agent also a chip
+ * that adds one), Ctrl+Enter posts. The words are the caller's, kept in the tab.
+ */
+import { useMemo, useRef, useState } from "react";
 import { api } from "../api.ts";
+import { isBlank } from "../../hub/domain/blank-text.ts";
+import { useLive } from "../live.ts";
+import type { MeView, MemberView } from "../types.ts";
 import { submitOnModEnter } from "./keys.ts";
+import { mentionCandidates } from "./mention-query.ts";
+import { useMentionPicker } from "./mention-picker.tsx";
 import { ErrorNote } from "./states.tsx";
 import { useAction } from "./use-action.ts";
 
-export function CommentBox({ taskId, agentNames, body, setBody }: {
+export function CommentBox({ taskId, workspaceId, agents, body, setBody }: {
   taskId: string;
-  agentNames: string[];
+  workspaceId: string;
+  agents: readonly { id: string; name: string }[];
   body: string;
   setBody: (update: string | ((body: string) => string)) => void;
 }) {
   const post = useAction();
+  // Both already live on the page (the header's name, the task's Owner list): the client shares each subscription.
+  const me = useLive<MeView>("me");
+  const members = useLive<MemberView[]>("members", { workspaceId });
+  const candidates = useMemo(
+    () => mentionCandidates(agents, members.status === "ready" ? members.data : [], me.status === "ready" ? me.data.id : null),
+    [agents, members, me],
+  );
+  const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useMentionPicker(box, body, setBody, candidates);
+  // Names the last comment @mentioned that more than one goes by: the hub told no one of them.
+  const [untold, setUntold] = useState<string[]>([]);
   return (
     <form className="comment-box" aria-label="Comment" onSubmit={async (event) => {
       event.preventDefault();
-      if (await post.run(() => api.comment(taskId, body))) setBody("");
+      let answer: { ambiguousMentions?: string[] } | undefined;
+      if (await post.run(async () => { answer = await api.comment(taskId, body); })) {
+        setBody("");
+        setUntold(answer?.ambiguousMentions ?? []);
+      }
     }}>
-      <label htmlFor="comment-body">Comment (Markdown; @mention an agent to delegate to it; Ctrl+Enter posts)</label>
-      <textarea id="comment-body" rows={3} value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnModEnter} />
-      {agentNames.length > 0 && (
+      <label htmlFor="comment-body">Comment (Markdown; type @ to mention an agent, which delegates to it, or a person; Ctrl+Enter posts)</label>
+      <textarea id="comment-body" ref={box} rows={3} value={body} {...picker.inputProps}
+        onChange={(e) => { setBody(e.target.value); picker.readCaret(); setUntold([]); }}
+        onKeyDown={(e) => { if (!picker.onKeyDown(e)) submitOnModEnter(e); }} />
+      {picker.list}
+      {agents.length > 0 && (
         <div className="mentions" role="group" aria-label="Mention an agent">
-          {agentNames.map((name) => (
+          {agents.map(({ name }) => (
             <button key={name} type="button" className="chip" onClick={() => setBody((b) => `${b}${b && !b.endsWith(" ") ? " " : ""}@${name} `)}>@{name}</button>
           ))}
         </div>
       )}
-      <button type="submit" disabled={post.busy || !body.trim()}>Post comment</button>
+      <button type="submit" disabled={post.busy || isBlank(body)}>Post comment</button>
       {post.error && <ErrorNote error={post.error} />}
+      <p className="note" role="status">
+        {untold.length > 0 && `No one was told of ${untold.map((n) => `@${n}`).join(", ")}: more than one goes by ${untold.length > 1 ? "each of those names" : "that name"}.`}
+      </p>
     </form>
   );
 }

@@ -8,6 +8,7 @@ import { RunBadge } from "./bits.tsx";
 import { submitOnModEnter } from "./keys.ts";
 import { Empty, ErrorNote } from "./states.tsx";
 import { useAction } from "./use-action.ts";
+import { isBlank } from "../../hub/domain/blank-text.ts";
 
 /** A clock for the duration of running runs; it only redraws, it never fetches. */
 function useNow(active: boolean): number {
@@ -65,7 +66,7 @@ function RunItem({ run, turn, now }: { run: RunListItem; turn: number; now: numb
         }} onKeyDown={(event) => { if (event.key === "Escape") setFollowing(false); }}>
           <label>Follow-up message <textarea rows={2} value={message} onChange={(e) => setMessage(e.target.value)} onKeyDown={submitOnModEnter} autoFocus /></label>
           <div className="row">
-            <button type="submit" disabled={follow.busy || !message.trim()}>Send follow-up</button>
+            <button type="submit" disabled={follow.busy || isBlank(message)}>Send follow-up</button>
             <button type="button" className="secondary" onClick={() => setFollowing(false)}>Cancel</button>
           </div>
         </form>

@@ -6,6 +6,7 @@ import { ErrorNote } from "./states.tsx";
 import type { EditedField } from "./task-edit.ts";
 import { TheirChange } from "./their-change.tsx";
 import { useAction } from "./use-action.ts";
+import { isBlank } from "../../hub/domain/blank-text.ts";
 
 export function TaskEditForm({ taskId, fields, onDone }: {
   taskId: string;
@@ -31,7 +32,7 @@ export function TaskEditForm({ taskId, fields, onDone }: {
       <label>Due date <input type="date" value={dueDate.value} onChange={(e) => dueDate.set(e.target.value)} /></label>
       <TheirChange field={dueDate} />
       <div className="row">
-        <button type="submit" disabled={save.busy || !title.value.trim()}>Save</button>
+        <button type="submit" disabled={save.busy || isBlank(title.value)}>Save</button>
         <button type="button" className="secondary" onClick={onDone}>Cancel</button>
       </div>
       {save.error && <ErrorNote error={save.error} />}

@@ -10,6 +10,7 @@ import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import type { AgentWithRuns } from "../types.ts";
+import { isBlank } from "../../hub/domain/blank-text.ts";
 
 /** The new agent's name field: where the focus goes once its token is put away, or the last agent deleted. */
 const NAME_FIELD = "new-agent-name";
@@ -78,7 +79,7 @@ function NewAgent({ onCreated }: { onCreated: (r: Revealed) => void }) {
     }}>
       <label>Name <input id={NAME_FIELD} value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
       <label>Description <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} /></label>
-      <button type="submit" disabled={create.busy || !name.trim()}>Create agent</button>
+      <button type="submit" disabled={create.busy || isBlank(name)}>Create agent</button>
       {create.error && <ErrorNote error={create.error} />}
     </form>
   );

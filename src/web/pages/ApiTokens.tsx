@@ -11,6 +11,7 @@ import { Empty, ErrorNote, Loading } from "../components/states.tsx";
 import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
+import { isBlank } from "../../hub/domain/blank-text.ts";
 
 /** The new token's name field: where the focus goes once a token is shown, or the last one revoked. */
 const NAME_FIELD = "new-token-name";
@@ -73,7 +74,7 @@ function NewToken({ onCreated }: { onCreated: (made: Revealed) => void }) {
     }}>
       <div className="row">
         <label className="grow">Name <input id={NAME_FIELD} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="What it is for, e.g. CI deploys" /></label>
-        <button type="submit" disabled={create.busy || !name.trim()}>Create token</button>
+        <button type="submit" disabled={create.busy || isBlank(name)}>Create token</button>
       </div>
       {create.error && <ErrorNote error={create.error} />}
     </form>

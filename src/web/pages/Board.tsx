@@ -9,6 +9,7 @@ import { useAction } from "../components/use-action.ts";
 import { useLive } from "../live.ts";
 import { queryParam, replaceQueryParam } from "../router.ts";
 import type { BoardTask, BoardView } from "../types.ts";
+import { isBlank } from "../../hub/domain/blank-text.ts";
 
 const COLUMNS = [
   { status: "todo", title: "To do" },
@@ -102,7 +103,7 @@ function NewTask({ projectId }: { projectId: string }) {
       <label>Title <input ref={titleInput} name="title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} /></label>
       <label>Description <textarea name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} /></label>
       <label>Due date <input name="dueDate" type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} /></label>
-      <button type="submit" disabled={create.busy || !title.trim()}>Add task</button>
+      <button type="submit" disabled={create.busy || isBlank(title)}>Add task</button>
       {create.error && <ErrorNote error={create.error} />}
     </form>
   );

@@ -4,6 +4,7 @@ import { api, type SessionInfo } from "../api.ts";
 import { usePageTitle } from "../components/page-title.ts";
 import { ErrorNote } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
+import { isBlank } from "../../hub/domain/blank-text.ts";
 
 export function Join({ code, signedIn, onJoined }: { code: string | null; signedIn: SessionInfo | null; onJoined: (session: SessionInfo) => void }) {
   // The code is single-use: kept in memory only, gone from the address bar and history.
@@ -24,7 +25,7 @@ export function Join({ code, signedIn, onJoined }: { code: string | null; signed
         {signedIn ? <p>You are signed in as <strong>{signedIn.name}</strong>; the workspace will be added to yours.</p> : (
           <label>Your name <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} autoComplete="name" /></label>
         )}
-        <button type="submit" disabled={join.busy || (!signedIn && !name.trim())}>{signedIn ? `Join as ${signedIn.name}` : "Join"}</button>
+        <button type="submit" disabled={join.busy || (!signedIn && isBlank(name))}>{signedIn ? `Join as ${signedIn.name}` : "Join"}</button>
         {join.error && <ErrorNote error={join.error} />}
       </form>
     </main>

@@ -15,6 +15,7 @@ import { navigate } from "../router.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import type { MeView, MemberView, ProjectView } from "../types.ts";
+import { isBlank } from "../../hub/domain/blank-text.ts";
 
 const NEW_WORKSPACE = "";
 
@@ -125,7 +126,7 @@ function SettingsPanel({ workspace, project, myId }: SettingsProps) {
         <TheirChange field={name} />
         <label>Description <textarea value={description.value} onChange={(e) => description.set(e.target.value)} maxLength={10_000} rows={2} /></label>
         <TheirChange field={description} />
-        <button type="submit" disabled={action.busy || !name.value.trim()}>Save project</button>
+        <button type="submit" disabled={action.busy || isBlank(name.value)}>Save project</button>
       </form>
       {iCreated && (
         <>
@@ -135,7 +136,7 @@ function SettingsPanel({ workspace, project, myId }: SettingsProps) {
           }}>
             <label>Workspace name <input value={workspaceName.value} onChange={(e) => workspaceName.set(e.target.value)} required maxLength={200} /></label>
             <TheirChange field={workspaceName} />
-            <button type="submit" disabled={action.busy || !workspaceName.value.trim()}>Save workspace</button>
+            <button type="submit" disabled={action.busy || isBlank(workspaceName.value)}>Save workspace</button>
           </form>
           {others.length > 0 && (
             <form aria-label="Hand over the workspace" onSubmit={(event) => {
@@ -244,7 +245,7 @@ function NewProject({ workspaces }: { workspaces: MeView["workspaces"] }) {
         </label>
         {inNew && <label className="grow">Workspace name <input value={workspaceName} onChange={(e) => setWorkspaceName(e.target.value)} required maxLength={200} /></label>}
         <label className="grow">Project name <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
-        <button type="submit" disabled={create.busy || !name.trim() || (inNew && !workspaceName.trim())}>Create project</button>
+        <button type="submit" disabled={create.busy || isBlank(name) || (inNew && isBlank(workspaceName))}>Create project</button>
       </div>
       {create.error && <ErrorNote error={create.error} />}
     </form>

@@ -76,7 +76,7 @@ export function TaskPage({ taskId, unread, projectName }: {
                 <h2 id="activity-title">Activity</h2>
                 <ActivityFeed activity={task.activity} total={task.activityCount} limit={activityLimit}
                   onMore={() => setActivityLimit(Math.min(activityLimit + FEED_PAGE, FEED_MAX))} />
-                <CommentBox taskId={task.id} agentNames={agentList.map((a) => a.name)} body={draft} setBody={setDraft} />
+                <CommentBox taskId={task.id} workspaceId={task.workspaceId} agents={agentList} body={draft} setBody={setDraft} />
               </section>
             </div>
             <aside>

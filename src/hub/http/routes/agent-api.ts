@@ -107,12 +107,12 @@ export function agentApi(app: App, deps: HttpDeps): void {
   });
 
   app.post("/runs/:id/start", {
-    schema: { tags, security, summary: "PENDING → RUNNING; posts `body` as a start comment; task → doing", params: RunParams, body: Type.Optional(RunMessageBody), response: { 200: RunListItem, ...errors } },
+    schema: { tags, security, summary: "PENDING → RUNNING; posts `body` as a start comment; task → doing; a workspace member `body` @mentions is told (mention)", params: RunParams, body: Type.Optional(RunMessageBody), response: { 200: RunListItem, ...errors } },
   }, (request, reply) =>
     mutation(deps, request, reply, scope(request.agent), 200, "startRun", { agent: request.agent, runId: request.params.id, body: request.body?.body }));
 
   app.post("/runs/:id/comment", {
-    schema: { tags, security, summary: "A progress comment; the run stays RUNNING; a workspace member it @mentions is told (mention)", params: RunParams, body: RunCommentBody, response: { 201: Activity, ...errors } },
+    schema: { tags, security, summary: "A progress comment; the run stays RUNNING; a workspace member it @mentions is told (mention; a name two members go by tells neither)", params: RunParams, body: RunCommentBody, response: { 201: Activity, ...errors } },
   }, (request, reply) =>
     mutation(deps, request, reply, scope(request.agent), 201, "commentOnRun", { agent: request.agent, runId: request.params.id, body: request.body.body }));
 
@@ -125,7 +125,8 @@ export function agentApi(app: App, deps: HttpDeps): void {
     app.post(`/runs/:id/${action}`, {
       schema: {
         tags, security, params: RunParams, body: Type.Optional(RunResultBody), response: { 200: RunListItem, ...errors },
-        summary: action === "complete" ? "RUNNING → FINISHED, with a summary and costs" : "RUNNING (or PENDING) → ERROR, with the error",
+        summary: (action === "complete" ? "RUNNING → FINISHED, with a summary and costs" : "RUNNING (or PENDING) → ERROR, with the error")
+          + "; a workspace member `body` @mentions is told (mention)",
       },
     }, (request, reply) =>
       mutation(deps, request, reply, scope(request.agent), 200, "endRun", { agent: request.agent, runId: request.params.id, action, input: request.body ?? {} }));
