@@ -6,6 +6,7 @@
  */
 import { clip } from "./clip.ts";
 import type { AgentRunDetail } from "./parse.ts";
+import { isBlank } from "./blank-text.ts";
 
 export interface ExecutorContext {
   runId: string;
@@ -132,7 +133,8 @@ export function runJob(runId: string, deps: JobDeps): Job {
     }
     if (signal.aborted) return;
     const progress = (text: string) => {
-      if (!signal.aborted && !ending && typeof text === "string" && text.trim()) deps.progress(clip(text, MAX_BODY));
+      // Text that shows nothing the API refuses (400): not posted, as an empty one is not.
+      if (!signal.aborted && !ending && typeof text === "string" && !isBlank(text)) deps.progress(clip(text, MAX_BODY));
     };
     let result: ExecutorResult;
     // Heartbeats only while the executor works: one still in flight when the final call lands would get a 409.
@@ -146,7 +148,7 @@ export function runJob(runId: string, deps: JobDeps): Job {
       stopHeartbeat();
     }
     if (signal.aborted) return;
-    const summary = typeof result?.summary === "string" && result.summary.trim() ? result.summary : "Done.";
+    const summary = typeof result?.summary === "string" && !isBlank(result.summary) ? result.summary : "Done.";
     return end("complete", summary, { stepCostUsd: result?.stepCostUsd, totalCostUsd: result?.totalCostUsd });
   };
 

@@ -118,6 +118,19 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 300_0
     assert.ok(agent.events.events.some((e) => e.type === "error" && e.error instanceof TypeError), "the formatter's failure is reported");
   });
 
+  it("posts no progress that shows nothing (only zero-width or other invisible characters) and completes such a summary as \"Done.\", with nothing refused", async () => {
+    const [runId] = await delegateMany(t, 1, "Invisible output");
+    const agent = startAgent(t, async (_run, ctx) => {
+      ctx.progress("\u200b\u2060");
+      ctx.progress("real progress");
+      return { summary: "\ufeff\u200b " };
+    }, { worker: { startComment: null } });
+    agents.push(agent);
+    await agent.events.until(() => agent.ids("finished").includes(runId!));
+    assert.deepEqual(commentsOf(await ownerView(t, runId!)), ["real progress", "Done."]);
+    assert.deepEqual(agent.events.events.filter((e) => e.type === "error"), []);
+  });
+
   it("clips a summary over 100,000 characters without cutting a character in two (the hub kept the half as U+FFFD)", async () => {
     const [runId] = await delegateMany(t, 1, "Long output");
     const agent = startAgent(t, async () => ({ summary: `${"a".repeat(99_998)}😀${"b".repeat(10)}` }), { worker: { startComment: null } });

@@ -4,7 +4,7 @@ import { Activity, Image, IsoDate, PersonRef, RunListItem, Task, TaskStatusSchem
 
 export const Id = Type.String({ minLength: 1, maxLength: 200 });
 export const IdParams = Type.Object({ id: Id });
-/** Text that must say something: the services refuse one that shows nothing (domain/blank-text.ts); this says so in the API reference. */
+/** Text that must say something: the services refuse one that shows nothing (sdk/blank-text.ts); this says so in the API reference. */
 export const VisibleText = (maxLength: number, description = "") => Type.String({
   minLength: 1, maxLength,
   description: `${description}${description ? " " : ""}Must show something: only white space or invisible characters (zero-width spaces, joiners, a BOM, bidi marks) is refused with 400`,

@@ -8,7 +8,7 @@ import { isEnded, nextRunStatus, type RunAction, type RunStatus } from "../../sd
 import type { Activity, RunListItem } from "../../sdk/types.ts";
 import { deriveCost, type CostInput } from "../domain/cost.ts";
 import { newId } from "../domain/ids.ts";
-import { isBlank } from "../domain/blank-text.ts";
+import { isBlank } from "../../sdk/blank-text.ts";
 import { foldName, mentionsIn } from "../domain/mentions.ts";
 import { conflict, forbidden, HubError, notFound, runConflict } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
@@ -67,7 +67,7 @@ function moved(w: Write, run: RunJoined, to: RunStatus, fields: TransitionFields
   };
 }
 
-// Text that shows nothing (domain/blank-text.ts) counts as none: a start or end falls back to its sentence, a delegation to the task.
+// Text that shows nothing (sdk/blank-text.ts) counts as none: a start or end falls back to its sentence, a delegation to the task.
 const text = (body: string | undefined) => (body === undefined || isBlank(body) ? "" : body.trim());
 
 /**

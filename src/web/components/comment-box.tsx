@@ -4,7 +4,7 @@
  */
 import { useMemo, useRef, useState } from "react";
 import { api } from "../api.ts";
-import { isBlank } from "../../hub/domain/blank-text.ts";
+import { isBlank } from "../../sdk/blank-text.ts";
 import { useLive } from "../live.ts";
 import type { MeView, MemberView } from "../types.ts";
 import { submitOnModEnter } from "./keys.ts";

@@ -8,7 +8,7 @@ import { RunBadge } from "./bits.tsx";
 import { submitOnModEnter } from "./keys.ts";
 import { Empty, ErrorNote } from "./states.tsx";
 import { useAction } from "./use-action.ts";
-import { isBlank } from "../../hub/domain/blank-text.ts";
+import { isBlank } from "../../sdk/blank-text.ts";
 
 /** A clock for the duration of running runs; it only redraws, it never fetches. */
 function useNow(active: boolean): number {

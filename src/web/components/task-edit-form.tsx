@@ -6,7 +6,7 @@ import { ErrorNote } from "./states.tsx";
 import type { EditedField } from "./task-edit.ts";
 import { TheirChange } from "./their-change.tsx";
 import { useAction } from "./use-action.ts";
-import { isBlank } from "../../hub/domain/blank-text.ts";
+import { isBlank } from "../../sdk/blank-text.ts";
 
 export function TaskEditForm({ taskId, fields, onDone }: {
   taskId: string;

@@ -10,7 +10,7 @@ import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import type { AgentWithRuns } from "../types.ts";
-import { isBlank } from "../../hub/domain/blank-text.ts";
+import { isBlank } from "../../sdk/blank-text.ts";
 
 /** The new agent's name field: where the focus goes once its token is put away, or the last agent deleted. */
 const NAME_FIELD = "new-agent-name";

@@ -11,7 +11,7 @@ import { Empty, ErrorNote, Loading } from "../components/states.tsx";
 import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
-import { isBlank } from "../../hub/domain/blank-text.ts";
+import { isBlank } from "../../sdk/blank-text.ts";
 
 /** The new token's name field: where the focus goes once a token is shown, or the last one revoked. */
 const NAME_FIELD = "new-token-name";

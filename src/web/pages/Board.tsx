@@ -9,7 +9,7 @@ import { useAction } from "../components/use-action.ts";
 import { useLive } from "../live.ts";
 import { queryParam, replaceQueryParam } from "../router.ts";
 import type { BoardTask, BoardView } from "../types.ts";
-import { isBlank } from "../../hub/domain/blank-text.ts";
+import { isBlank } from "../../sdk/blank-text.ts";
 
 const COLUMNS = [
   { status: "todo", title: "To do" },

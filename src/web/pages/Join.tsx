@@ -4,7 +4,7 @@ import { api, type SessionInfo } from "../api.ts";
 import { usePageTitle } from "../components/page-title.ts";
 import { ErrorNote } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
-import { isBlank } from "../../hub/domain/blank-text.ts";
+import { isBlank } from "../../sdk/blank-text.ts";
 
 export function Join({ code, signedIn, onJoined }: { code: string | null; signedIn: SessionInfo | null; onJoined: (session: SessionInfo) => void }) {
   // The code is single-use: kept in memory only, gone from the address bar and history.

@@ -15,7 +15,7 @@ import { navigate } from "../router.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import type { MeView, MemberView, ProjectView } from "../types.ts";
-import { isBlank } from "../../hub/domain/blank-text.ts";
+import { isBlank } from "../../sdk/blank-text.ts";
 
 const NEW_WORKSPACE = "";
 
