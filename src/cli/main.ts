@@ -30,7 +30,7 @@ const USAGES: ReadonlyArray<readonly [string, string]> = [
   ["doctor", "  openclaw-groupchat doctor [same flags as bridge]                 checks each link and says how to fix it"],
   ["hub", `  openclaw-groupchat hub [--data DIR] [--port P] [--host H] [--stale-after 30m] [--log-level info] [--writer local|thread]
                          [--database sqlite|postgres://USER@HOST:PORT/DB[?schema=NAME]] [--metrics-port P [--metrics-host 127.0.0.1]]
-                         [--public-url https://hub.example.com] [--upload-grace 24h] [--upload-quota 1GiB]
+                         [--public-url https://hub.example.com] [--trust-proxy loopback|ADDRESS,CIDR…|true] [--upload-grace 24h] [--upload-quota 1GiB]
                          [--sync-max-connections 10000] [--sync-max-connections-per-ip 500] [--sync-max-connections-per-principal 100]`],
   ["hub init", "  openclaw-groupchat hub init [--data DIR] [--database …] [--json]"],
   ["hub user add", "  openclaw-groupchat hub user add NAME [--data DIR] [--database …] [--json]"],
@@ -111,6 +111,7 @@ export const hubFlags = {
   "metrics-port": { type: "string" },
   "metrics-host": { type: "string" },
   "public-url": { type: "string" },
+  "trust-proxy": { type: "string" },
   "upload-grace": { type: "string" },
   "upload-quota": { type: "string" },
   "sync-max-connections": { type: "string" },

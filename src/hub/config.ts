@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { SCHEMA_NAME } from "./db/postgres-sql.ts";
 import { parseDuration } from "./domain/duration.ts";
 import { parseSize } from "./domain/size.ts";
+import { proxyTrust, type TrustProxy } from "./http/trust-proxy.ts";
 
 /** Where the hub keeps its data: the embedded SQLite file (default), or a PostgreSQL database several hubs share. */
 export type DatabaseConfig =
@@ -32,6 +33,8 @@ export interface HubConfig {
   readonly metrics: { readonly host: string; readonly port: number } | null;
   /** The origin people and agents reach the hub by (a proxy's, say): printed, and in uploads' URLs; null: the listening one. */
   readonly publicUrl: string | null;
+  /** Direct peers whose X-Forwarded-For names the client (false, the default: none; see README, "Behind a proxy"). */
+  readonly trustProxy: TrustProxy;
   readonly uploads: UploadsConfig;
   readonly sync: SyncConfig;
 }
@@ -69,6 +72,7 @@ export interface HubConfigInput {
   metricsPort?: string | undefined;
   metricsHost?: string | undefined;
   publicUrl?: string | undefined;
+  trustProxy?: string | undefined;
   uploadGrace?: string | undefined;
   uploadQuota?: string | undefined;
   syncMaxConnections?: string | undefined;
@@ -98,6 +102,7 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
   if (database.kind === "postgres" && writer === "thread") throw new ConfigError("--writer thread is for SQLite; with PostgreSQL, writes run on the HTTP thread");
   const metrics = parseMetrics(flags, env, port);
   const publicUrl = parsePublicUrl(flags.publicUrl ?? env.GROUPCHAT_HUB_PUBLIC_URL);
+  const trustProxy = parseTrustProxy(flags.trustProxy ?? env.GROUPCHAT_HUB_TRUST_PROXY);
   const uploads = parseUploads(flags.uploadGrace ?? env.GROUPCHAT_HUB_UPLOAD_GRACE, flags.uploadQuota ?? env.GROUPCHAT_HUB_UPLOAD_QUOTA);
   const sync: SyncConfig = {
     maxConnections: parseSockets("--sync-max-connections", flags.syncMaxConnections ?? env.GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS, DEFAULT_SYNC.maxConnections),
@@ -106,7 +111,7 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
     maxConnectionsPerPrincipal: parseSockets("--sync-max-connections-per-principal",
       flags.syncMaxConnectionsPerPrincipal ?? env.GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS_PER_PRINCIPAL, DEFAULT_SYNC.maxConnectionsPerPrincipal),
   };
-  return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics, publicUrl, uploads, sync };
+  return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics, publicUrl, trustProxy, uploads, sync };
 }
 
 function parseSockets(flag: string, text: string | undefined, byDefault: number): number {
@@ -124,6 +129,28 @@ function parseUploads(graceText: string | undefined, quotaText: string | undefin
   const quotaBytes = quotaText === undefined ? DEFAULT_UPLOADS.quotaBytes : parseSize(quotaText);
   if (quotaBytes === null) throw new ConfigError(`--upload-quota must be a size with its unit, like 500MiB or 1GiB, got "${quotaText}"`);
   return { graceMs, quotaBytes };
+}
+
+/**
+ * `true`, `false`, or a comma-separated list of addresses, CIDRs and proxy-addr's names (`loopback`, `linklocal`,
+ * `uniquelocal`). Not a hop count: it cannot tell a proxy from a client that sends X-Forwarded-For itself (Fastify
+ * no longer takes one either).
+ */
+function parseTrustProxy(text: string | undefined): TrustProxy {
+  const trimmed = text?.trim() ?? "";
+  if (trimmed === "" || trimmed === "false") return false;
+  if (trimmed === "true") return true;
+  if (/^\d+$/.test(trimmed)) {
+    throw new ConfigError(`--trust-proxy takes the proxies' addresses (like loopback or 10.0.0.0/8), not a hop count: any client could send as many hops, got "${text}"`);
+  }
+  const addresses = trimmed.split(",").map((part) => part.trim());
+  try {
+    if (addresses.includes("")) throw new TypeError("an empty entry");
+    proxyTrust(addresses);
+  } catch (error) {
+    throw new ConfigError(`--trust-proxy must be true, false, or addresses and CIDRs like loopback,10.0.0.0/8 (${(error as Error).message}), got "${text}"`);
+  }
+  return addresses;
 }
 
 /** An http(s) origin, no path: the hub serves at its root. */

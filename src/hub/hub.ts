@@ -11,6 +11,7 @@ import type { PostgresRelay } from "./db/postgres-relay.ts";
 import { SqliteDatabase } from "./db/sqlite.ts";
 import { SqliteReader } from "./db/sqlite-reader.ts";
 import { buildApp } from "./http/app.ts";
+import { proxyTrust } from "./http/trust-proxy.ts";
 import { hashToken } from "./domain/tokens.ts";
 import { HubStartError } from "./errors.ts";
 import { InstanceLock } from "./instance-lock.ts";
@@ -140,12 +141,13 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     throw error;
   }
   const logger = options.logger ?? (config.logLevel === "silent" ? false : { level: config.logLevel });
+  const trustProxy = proxyTrust(config.trustProxy);
   app = buildApp(
     {
       db, writer, feed, clock, publicUrl: config.publicUrl, credentialsTokenHash: hashToken(credentials.ownerToken),
       uploadQuotaBytes: config.uploads.quotaBytes,
     },
-    { logger, ...(metrics ? { metrics } : {}) },
+    { logger, trustProxy, ...(metrics ? { metrics } : {}) },
   );
   const reaper = new Reaper({ db, writer, clock }, config.staleAfterMs, {
     onError: (error) => app.log.error({ err: error }, "reaper pass failed"),
@@ -155,7 +157,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     onError: (error) => app.log.error({ err: error }, "purge failed"),
   });
   // The real-time endpoint shares the HTTP server's port (GROUPCHAT_CONVEX_URL = the hub's URL).
-  const sync = createSyncServer({ db, feed, clock, log: app.log, ...(metrics ? { onTurnedAway: (limit) => metrics.turnedAway(limit) } : {}) }, { ...config.sync, publicUrl: config.publicUrl });
+  const sync = createSyncServer({ db, feed, clock, log: app.log, ...(metrics ? { onTurnedAway: (limit) => metrics.turnedAway(limit) } : {}) }, { ...config.sync, publicUrl: config.publicUrl, trustProxy });
   realtime = sync;
   sync.attach(app.server);
   let address: { host: string; port: number } | null = null;

@@ -113,8 +113,11 @@ export async function startTestHub(
     uploadQuota?: string;
     /** `--sync-max-connections` (10000 without it). */
     syncMaxConnections?: string;
-    /** `--sync-max-connections-per-principal` (100 without it). */
+    /** `--sync-max-connections-per-ip` (500 without it) and `-per-principal` (100 without it). */
+    syncMaxConnectionsPerIp?: string;
     syncMaxConnectionsPerPrincipal?: string;
+    /** `--trust-proxy` (off without it). */
+    trustProxy?: string;
     /** `--public-url` (none without it: the hub's own address). */
     publicUrl?: string;
   } = {},
@@ -130,6 +133,7 @@ export async function startTestHub(
     data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: (process.env.GROUPCHAT_TEST_LOG_LEVEL ?? "silent"), database,
     metricsPort: options.metricsPort, uploadGrace: options.uploadGrace, uploadQuota: options.uploadQuota,
     syncMaxConnections: options.syncMaxConnections, syncMaxConnectionsPerPrincipal: options.syncMaxConnectionsPerPrincipal, publicUrl: options.publicUrl,
+    syncMaxConnectionsPerIp: options.syncMaxConnectionsPerIp, trustProxy: options.trustProxy,
   }, {});
   const lines = options.logLines;
   const hub = await createHub(config, {

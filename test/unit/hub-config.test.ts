@@ -56,6 +56,20 @@ describe("the hub's --database", () => {
     }
   });
 
+  it("trusts no proxy unless --trust-proxy names them (true, or addresses, CIDRs and ranges), and refuses a hop count or an address it cannot read", () => {
+    const trust = (value?: string, env: NodeJS.ProcessEnv = {}) => resolveHubConfig({ data: "/srv/hub", trustProxy: value }, env).trustProxy;
+    assert.equal(trust(), false);
+    assert.equal(trust("false"), false);
+    assert.equal(trust("true"), true);
+    assert.deepEqual(trust("loopback, 10.0.0.0/8,::1"), ["loopback", "10.0.0.0/8", "::1"]);
+    assert.deepEqual(trust(undefined, { GROUPCHAT_HUB_TRUST_PROXY: "192.168.1.2" }), ["192.168.1.2"]);
+    assert.equal(trust("false", { GROUPCHAT_HUB_TRUST_PROXY: "true" }), false);
+    for (const [bad, said] of [["1", /not a hop count/], ["proxy.example.com", /invalid IP address: proxy\.example\.com/],
+      ["10.0.0.0/33", /invalid range/], ["loopback,", /an empty entry/]] as const) {
+      assert.throws(() => trust(bad), (error: Error) => error instanceof ConfigError && error.message.startsWith("--trust-proxy") && said.test(error.message), bad);
+    }
+  });
+
   it("keeps an upload no task names 24h and lets a workspace hold 1GiB of them, unless --upload-grace and --upload-quota say otherwise", () => {
     const uploads = (flags: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) => resolveHubConfig({ data: "/srv/hub", ...flags }, env).uploads;
     assert.deepEqual(uploads(), { graceMs: 24 * 3_600_000, quotaBytes: 1024 ** 3 });

@@ -14,6 +14,7 @@ import { sessionRoutes } from "./routes/session.ts";
 import { fileRoutes } from "./routes/uploads.ts";
 import { isUiPath, webUi, type UiHandler } from "./web.ts";
 import { storableJson } from "./storable-text.ts";
+import type { ProxyTrust } from "./trust-proxy.ts";
 import { checkUrlIds } from "./url-ids.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -26,6 +27,8 @@ export interface AppOptions {
   webDir?: string;
   /** Counts every answered request (off: no hook at all). */
   metrics?: Pick<HubMetrics, "request">;
+  /** `--trust-proxy`: the peers whose X-Forwarded-For, -Proto and -Host requests are read by (none by default). */
+  trustProxy?: ProxyTrust | null;
 }
 
 /**
@@ -46,6 +49,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
     // Fastify's own 503 while closing has a body of its own and no Retry-After: the hook below answers instead.
     return503OnClosing: false,
     routerOptions: { maxParamLength: 200 },
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
     clientErrorHandler,
     // The router's own rejections (an over-long id, a malformed URL) get the same `{ error }` bodies; a page
     // address with a broken %-escape gets the app (with 400), which says so in words.

@@ -5,6 +5,7 @@
  */
 import { WebSocket } from "ws";
 import type { Session } from "../services/sessions.ts";
+import type { Admitted } from "./admissions.ts";
 import { ConnectionState, type QueryLimits } from "./connection.ts";
 import { encodeServerMessage, MAX_FRAME_CHARS, transitionChunks, type ServerMessage } from "./protocol.ts";
 
@@ -21,9 +22,8 @@ export class Peer {
   missedPongs = 0;
   /** The web session from the upgrade's cookie (owner:* queries); agents have none. */
   session: Session | null = null;
-  /** The remote address its socket counts toward (none from loopback), and the principals it proved to be. */
-  address: string | null = null;
-  readonly principals: string[] = [];
+  /** The client address its socket counts toward (none from loopback), and the principals it proved to be. */
+  admitted: Admitted = { address: null, principals: [] };
   /** Counts the socket toward a principal's bound (the coordinator's; a query calls it once it has checked a token). */
   identify: (principal: string) => void = () => {};
   /** Closing or closed: no more tasks or frames. */

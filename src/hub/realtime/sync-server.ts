@@ -12,8 +12,7 @@ import type { ChangeFeed, ChangeSet } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
 import { MAX_ARGS_CHARS, MAX_QUERY_SET_CHARS, ProtocolViolation } from "./connection.ts";
 import { changeKey } from "./change-keys.ts";
-import { ConnectionLimit, type Admission } from "./connection-limit.ts";
-import { ConnectionQuota, isLoopback } from "./connection-quota.ts";
+import { Admissions, type SyncLimit, type SyncLog } from "./admissions.ts";
 import { FrameGate } from "./frame-gate.ts";
 import { Peer } from "./peer.ts";
 import {
@@ -24,12 +23,10 @@ import { MAX_BATCH_CHARS, Reactor } from "./reactor.ts";
 import type { QueryRegistry } from "./registry.ts";
 import { Timestamps } from "./timestamp.ts";
 import { readCookie, sameOrigin, SESSION_COOKIE } from "../http/session-cookie.ts";
+import type { ProxyTrust } from "../http/trust-proxy.ts";
 import { sessionFromToken } from "../services/sessions.ts";
 
-export interface SyncLog {
-  warn(details: object, message: string): void;
-  error(details: object, message: string): void;
-}
+export { SYNC_LIMITS, type SyncLimit, type SyncLog } from "./admissions.ts";
 
 export interface SyncServerDeps {
   readonly db: Reader;
@@ -67,10 +64,12 @@ export interface SyncServerOptions {
   maxBatchChars?: number;
   /** Sockets served at once; one more is closed at once with 1013 "TooManyConcurrentRequests". */
   maxConnections?: number;
-  /** Sockets served at once from one remote address (loopback is not held to it); one more is turned away as above. */
+  /** Sockets served at once from one client address (loopback is not held to it); one more is turned away as above. */
   maxConnectionsPerIp?: number;
-  /** Hold loopback peers to maxConnectionsPerIp too (not by default: this host's bridge, a reverse proxy in front, tests). */
+  /** Hold loopback clients to maxConnectionsPerIp too (not by default: this host's bridge, the web UI's local tabs, tests). */
   limitLoopback?: boolean;
+  /** `--trust-proxy`: the peers whose X-Forwarded-For names the client an upgrade counts toward (null: none). */
+  trustProxy?: ProxyTrust | null;
   /**
    * Sockets served at once per principal: the person of the web UI's session cookie, an agent whose token a query
    * carries. One more is closed as above as soon as it proves to be that principal.
@@ -80,20 +79,12 @@ export interface SyncServerOptions {
   publicUrl?: string | null;
 }
 
-/** The bounds a socket can be turned away for: sockets in all, from one address, of one principal. */
-export const SYNC_LIMITS = ["sockets", "ip", "principal"] as const;
-export type SyncLimit = (typeof SYNC_LIMITS)[number];
-
 const SILENT: SyncLog = { warn() {}, error() {} };
 
 export class SyncServer {
   private readonly wss: WebSocketServer;
   private readonly peers = new Set<Peer>();
-  private readonly limit: ConnectionLimit;
-  private readonly perIp: ConnectionQuota;
-  private readonly perPrincipal: ConnectionQuota;
-  /** Sockets refused for being full, until their close handshake ends. */
-  private readonly turnedAway = new Set<WebSocket>();
+  private readonly admissions: Admissions;
   private readonly reactor: Reactor;
   private readonly timestamps: Timestamps;
   private readonly clock: () => number;
@@ -113,10 +104,9 @@ export class SyncServer {
       pingIntervalMs: 15_000, clientTimeoutMs: 120_000, maxFrameBytes: 16 * 1024 * 1024, maxQueriesPerSocket: 1000,
       maxArgsChars: MAX_ARGS_CHARS, maxQuerySetChars: MAX_QUERY_SET_CHARS, closeGraceMs: 1000, maxConnections: 10_000,
       maxConnectionsPerIp: 500, maxConnectionsPerPrincipal: 100, limitLoopback: false, maxBatchChars: MAX_BATCH_CHARS, ...options, publicUrl: options.publicUrl ?? null,
+      trustProxy: options.trustProxy ?? null,
     };
-    this.limit = new ConnectionLimit(this.options.maxConnections);
-    this.perIp = new ConnectionQuota(this.options.maxConnectionsPerIp);
-    this.perPrincipal = new ConnectionQuota(this.options.maxConnectionsPerPrincipal);
+    this.admissions = new Admissions(this.options, this.log, deps.onTurnedAway);
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: this.options.maxFrameBytes, clientTracking: false });
     this.reactor = new Reactor({ db: deps.db, registry: deps.registry, clock: this.clock, maxBatchChars: this.options.maxBatchChars }, {
       schedule: (peer, task) => peer.enqueue(task, (error) => this.failed(peer, error)),
@@ -160,7 +150,7 @@ export class SyncServer {
         // Upgraded sockets still hold the HTTP server open, so none may outlive this.
         for (const peer of this.peers) peer.ws.terminate();
       }
-      for (const ws of this.turnedAway) ws.terminate();
+      this.admissions.terminate();
       await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     })();
     return this.closing;
@@ -172,14 +162,8 @@ export class SyncServer {
   };
 
   private accept(ws: WebSocket, request: IncomingMessage, socket: Duplex): void {
-    const admission = this.limit.admit(this.peers.size);
-    if (admission !== "serve") return this.turnAway(ws, "sockets", admission, this.limit.max);
-    const { remoteAddress } = request.socket;
-    const address = remoteAddress === undefined || (!this.options.limitLoopback && isLoopback(remoteAddress)) ? null : remoteAddress;
-    if (address !== null) {
-      const fromThere = this.perIp.take(address);
-      if (fromThere !== "serve") return this.turnAway(ws, "ip", fromThere, this.perIp.max, address);
-    }
+    const admitted = this.admissions.enter(ws, request, this.peers.size);
+    if (admitted === null) return;
     const { maxFrameBytes, maxArgsChars } = this.options;
     // A frame over the limit is answered from a summary; the elements it keeps whole leave room in it for the markers of the rest.
     const gate = FrameGate.install(socket, { frameLimit: maxFrameBytes, keepBytes: Math.floor(maxFrameBytes * 0.75), maxElementBytes: maxArgsChars + 64 * 1024 });
@@ -187,7 +171,7 @@ export class SyncServer {
     const limits = { maxQueries: this.options.maxQueriesPerSocket, maxArgsChars, maxQuerySetChars: this.options.maxQuerySetChars };
     const peer = new Peer(ws, limits, this.options.pingIntervalMs, chunks);
     this.peers.add(peer);
-    peer.address = address;
+    peer.admitted = admitted;
     peer.identify = (principal) => this.identify(peer, principal);
     // The web UI's socket carries the session cookie (same origin only); the lookup is the peer's first task, so every frame sees its result.
     const token = sameOrigin(request.headers, this.options.publicUrl) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
@@ -204,42 +188,9 @@ export class SyncServer {
     ws.on("close", () => this.drop(peer));
   }
 
-  /**
-   * Full: the socket is accepted and closed with 1013 "TooManyConcurrentRequests", on which the stock client waits
-   * 3 s, doubling, before it tries again (an HTTP error at the upgrade it would retry after 1 s).
-   */
-  private turnAway(ws: WebSocket, limit: SyncLimit, admission: Admission, max: number, key?: string): void {
-    this.refused(limit, admission, max, key);
-    this.turnedAway.add(ws);
-    // A peer that does not finish the close handshake is not waited for.
-    const giveUp = setTimeout(() => ws.terminate(), this.options.closeGraceMs).unref();
-    ws.on("error", () => {});
-    ws.on("close", () => {
-      clearTimeout(giveUp);
-      this.turnedAway.delete(ws);
-    });
-    ws.close(1013, "TooManyConcurrentRequests");
-  }
-
-  /** One more socket past a bound: counted, and worth a warning once per spell. */
-  private refused(limit: SyncLimit, admission: Admission, max: number, key?: string): void {
-    this.deps.onTurnedAway?.(limit);
-    if (admission !== "refuse and warn") return;
-    const [whose, flag] = limit === "sockets" ? ["", ""] : limit === "ip" ? [` from ${key}`, "-per-ip"] : [` of ${key}`, "-per-principal"];
-    this.log.warn({ limit: max, ...(key ? { [limit]: key } : {}) },
-      `real-time sockets${whose} at the limit (${max}, --sync-max-connections${flag}): new ones are refused until some close`);
-  }
-
   /** The socket proved to be `principal` (its session cookie, an agent token in a query): it counts toward that bound, or is closed past it. */
   private identify(peer: Peer, principal: string): void {
-    if (peer.closed || peer.principals.includes(principal)) return;
-    const admission = this.perPrincipal.take(principal);
-    if (admission === "serve") {
-      peer.principals.push(principal);
-      return;
-    }
-    this.refused("principal", admission, this.perPrincipal.max, principal);
-    this.closePeer(peer, 1013, "TooManyConcurrentRequests");
+    if (!peer.closed && !this.admissions.identify(peer.admitted, principal)) this.closePeer(peer, 1013, "TooManyConcurrentRequests");
   }
 
   private onFrame(peer: Peer, data: RawData, isBinary: boolean): void {
@@ -335,9 +286,7 @@ export class SyncServer {
     peer.release();
     this.reactor.forget(peer);
     this.peers.delete(peer);
-    this.limit.closed(this.peers.size);
-    if (peer.address !== null) this.perIp.release(peer.address);
-    for (const principal of peer.principals) this.perPrincipal.release(principal);
+    this.admissions.left(peer.admitted, this.peers.size);
     if (this.peers.size === 0) this.drained?.();
   }
 }
