@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { after, afterEach, describe, it } from "node:test";
 import { eventually, RawSync } from "../realtime/support.ts";
-import { startTestHub, type TestHub } from "../support/hub.ts";
+import { png } from "../bridge/support/image-server.ts";
+import { request, startTestHub, type TestHub } from "../support/hub.ts";
 import { CSRF, loginCode, redeem } from "../web/support/session.ts";
 
 const FULL = { code: 1013, reason: "TooManyConcurrentRequests" };
@@ -36,6 +37,15 @@ describe("the hub's --trust-proxy", () => {
     assert.equal(res.status, 200);
     return res.headers.get("set-cookie")!.split(";").slice(1).map((part) => part.trim());
   };
+  /** Where an upload sent through a proxy that says the client reached it at https://hub.example.com says it is served. */
+  const uploadOrigin = async (hub: TestHub) => {
+    const res = await request(`${hub.baseUrl}/api/v1/uploads?workspaceId=${hub.creds.workspaceId}`, {
+      method: "POST", body: png() as BodyInit,
+      headers: { "content-type": "image/png", authorization: `Bearer ${hub.creds.ownerToken}`, "x-forwarded-proto": "https", "x-forwarded-host": "hub.example.com" },
+    });
+    assert.equal(res.status, 201);
+    return new URL(res.body.url).origin;
+  };
 
   it("holds each client a trusted proxy forwards to --sync-max-connections-per-ip, by the address the proxy added", async () => {
     t = await startTestHub({ trustProxy: "loopback", syncMaxConnectionsPerIp: "2" });
@@ -52,10 +62,11 @@ describe("the hub's --trust-proxy", () => {
     assert.equal(await socket(t, "203.0.113.7"), "served");
   });
 
-  it("reads X-Forwarded-Proto from a trusted proxy: a session opened over its https gets a Secure cookie", async () => {
+  it("reads X-Forwarded-Proto and -Host from a trusted proxy: a Secure cookie over its https, uploads' URLs at its address", async () => {
     t = await startTestHub({ trustProxy: "127.0.0.1" });
     assert.ok((await cookieAttributes(t, "https")).includes("Secure"));
     assert.ok(!(await cookieAttributes(t, "http")).includes("Secure"));
+    assert.equal(await uploadOrigin(t), "https://hub.example.com");
   });
 
   for (const [label, trustProxy] of [["off (the default)", undefined], ["naming other proxies than the peer", "10.0.0.0/8"]] as const) {
@@ -64,6 +75,7 @@ describe("the hub's --trust-proxy", () => {
       // The peer is loopback, not held to the bound, whatever the header claims.
       for (let i = 0; i < 3; i++) assert.equal(await socket(t, "203.0.113.7"), "served");
       assert.ok(!(await cookieAttributes(t, "https")).includes("Secure"));
+      assert.equal(await uploadOrigin(t), t.baseUrl);
     });
   }
 });
