@@ -33,7 +33,7 @@ export interface HubConfig {
   readonly metrics: { readonly host: string; readonly port: number } | null;
   /** The origin people and agents reach the hub by (a proxy's, say): printed, and in uploads' URLs; null: the listening one. */
   readonly publicUrl: string | null;
-  /** Direct peers whose X-Forwarded-For names the client (false, the default: none; see README, "Behind a proxy"). */
+  /** Direct peers whose X-Forwarded-For names the client, and -Proto and -Host how it reached the hub (false, the default: none). */
   readonly trustProxy: TrustProxy;
   readonly uploads: UploadsConfig;
   readonly sync: SyncConfig;
