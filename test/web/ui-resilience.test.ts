@@ -328,6 +328,34 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.getByRole("link", { name: "Back to General" }).waitFor(WAIT);
   });
 
+  it("the task deleted while the tab was on another page, with a comment and an edit kept for it: coming back offers both, with Copy, and Done leaves nothing in the tab", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Deleted while away" });
+    await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+    await page.getByRole("heading", { name: "Deleted while away" }).waitFor(WAIT);
+    const words = "Written before a detour";
+    await page.getByRole("textbox", { name: /^Comment/ }).fill(words);
+    await page.getByRole("button", { name: "Edit task" }).click();
+    await page.getByRole("form", { name: "Edit task" }).getByRole("textbox", { name: "Title" }).fill("A title typed before the detour");
+    await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/tasks/${made.body.id}`)).status, 204);
+    await page.goBack();
+    await page.getByRole("alert").filter({ hasText: "no longer exists" }).waitFor(WAIT);
+    const comment = page.getByRole("region", { name: "Your comment, not posted" });
+    await comment.waitFor(WAIT);
+    assert.equal(await comment.getByTestId("unposted-comment").textContent(), words);
+    await copyThenDone(comment, words);
+    const edit = page.getByRole("region", { name: "Your edit, not saved" });
+    await edit.waitFor(WAIT);
+    const typed = await edit.getByTestId("unsaved-edit").textContent() ?? "";
+    assert.equal(typed, "A title typed before the detour");
+    await copyThenDone(edit, typed);
+    const keptKeys = await page.evaluate((id) => Object.keys(sessionStorage).filter((key) => key.includes(id)), made.body.id as string);
+    assert.deepEqual(keptKeys, []);
+    await page.getByRole("link", { name: "Back to your boards" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+  });
+
   it("the task deleted elsewhere while its edit form is open but untouched: nothing is offered, and nothing kept", async () => {
     const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Deleted while looked at" });
     await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);

@@ -23,6 +23,11 @@ function write(key: string, text: string | null): void {
   }
 }
 
+/** Whether anything is kept under `key` in this tab (a draft, a form). */
+export function isKept(key: string): boolean {
+  return read(key) !== null;
+}
+
 /** Words being written (a comment): gone once "". */
 export function useDraft(key: string): [string, (update: string | ((draft: string) => string)) => void] {
   const [draft, setDraft] = useState(() => read(key) ?? "");

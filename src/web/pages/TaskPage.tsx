@@ -4,7 +4,7 @@ import { api } from "../api.ts";
 import { Link } from "../components/bits.tsx";
 import { CommentBox } from "../components/comment-box.tsx";
 import { Delegate } from "../components/delegate.tsx";
-import { useDraft, useKeptForm } from "../components/draft.ts";
+import { isKept, useDraft, useKeptForm } from "../components/draft.ts";
 import { ActivityFeed, FEED_MAX, FEED_PAGE } from "../components/activity-feed.tsx";
 import { RunTimeline } from "../components/run-timeline.tsx";
 import { Details } from "../components/task-details.tsx";
@@ -42,11 +42,13 @@ export function TaskPage({ taskId, unread, projectName }: {
   // The task as last shown: once it is gone (deleted, or its workspace left), the way back to its board.
   const shown = useRef<TaskView | null>(null);
   if (live.status === "ready") shown.current = live.data;
-  const gone = live.status === "error" && live.code === "NOT_FOUND" ? shown.current : null;
   // The comment being written lives here, not in its box: should the task go, the words are not lost with it.
   // Kept in the tab too: going to another page and back, or a reload, finds it still there.
   const [draft, setDraft] = useDraft(`comment:${taskId}`);
-  if (gone) {
+  const notFound = live.status === "error" && live.code === "NOT_FOUND";
+  // Gone while shown, or gone while the tab was elsewhere with words kept for it: either way this tab knew it.
+  if (notFound && (shown.current || draft || isKept(`edit:${taskId}`))) {
+    const board = shown.current?.projectId;
     return (
       <>
         <ErrorNote error="This task no longer exists, or you are no longer in its workspace." />
@@ -56,7 +58,7 @@ export function TaskPage({ taskId, unread, projectName }: {
           </ShownOnce>
         )}
         <UnsavedEdit taskId={taskId} />
-        <Link to={`/projects/${gone.projectId}`}>Back to {projectName(gone.projectId) ?? "the board"}</Link>
+        {board ? <Link to={`/projects/${board}`}>Back to {projectName(board) ?? "the board"}</Link> : <Link to="/">Back to your boards</Link>}
       </>
     );
   }
