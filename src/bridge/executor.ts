@@ -17,8 +17,8 @@
  * is told by its id: a new one under the task's key (OpenClaw pruned or reset
  * the old one) is given them again.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { makeDirs } from "../hub/make-dir.ts";
 import { clip } from "../sdk/clip.ts";
 import type { AgentRunDetail, Executor, ExecutorContext, ExecutorResult } from "../sdk/index.ts";
 import { fetchAttachments, type AttachmentLimits } from "./attachments.ts";
@@ -83,7 +83,7 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
     const sessionKey = sessionKeyFor(taskId, agentId);
     const turnKey = turnKeyFor(run.id);
     const workdir = join(o.workRoot, workdirName(taskId));
-    mkdirSync(workdir, { recursive: true });
+    makeDirs(workdir);
     // Not when resuming a turn already sent (after a drop or a restart): its session exists, and has its images.
     const fresh = !o.turns.turnOf(run.id);
     const sessionId = fresh ? await ensureSession(o, run.id, sessionKey, workdir, ctx.signal) : null;

@@ -14,9 +14,9 @@
  * is versioned; a file from a newer bridge is refused, not rewritten.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { makeDir } from "../hub/make-dir.ts";
 import type { Outbox, OutboxEntry, OutboxKind } from "../sdk/index.ts";
 import type { ImageLedger } from "./executor.ts";
 import type { SentTurn, TurnStore } from "./turn.ts";
@@ -93,7 +93,7 @@ export class BridgeState implements Outbox, TurnStore, ImageLedger {
   readonly #q;
 
   constructor(file: string, options: { now?: () => number } = {}) {
-    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    if (file !== ":memory:") makeDir(dirname(file), "the state file's directory", "--state", undefined, BridgeStartError);
     // No busy wait: a file another bridge holds is an answer, not a contention to sit out.
     this.#db = new Database(file, { timeout: 0 });
     try {

@@ -12,12 +12,14 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
+import { makeDir } from "../hub/make-dir.ts";
 import { sleep, systemClock, type Clock } from "../sdk/clock.ts";
 import { backoffDelay } from "../sdk/retry.ts";
 import type { Log } from "./log.ts";
+import { BridgeStartError } from "./state.ts";
 
 /** OpenClaw's exit code for an invalid configuration (EX_CONFIG). */
 export const EXIT_INVALID_CONFIG = 78;
@@ -130,7 +132,7 @@ export class GatewaySupervisor {
    * told to stop at this point has no process to stop (and must not call `stop`, which forgets gateway.pid).
    */
   async prepare(): Promise<{ url: string; token: string }> {
-    mkdirSync(this.#o.stateDir, { recursive: true });
+    makeDir(this.#o.stateDir, "the managed gateway's state dir", "--openclaw-state", undefined, BridgeStartError);
     const identity = await this.#loadIdentity();
     this.#identity = identity;
     return { url: `ws://127.0.0.1:${identity.port}`, token: identity.token };

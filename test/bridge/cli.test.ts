@@ -211,3 +211,24 @@ it("bridge refuses an API URL without http:// or https:// (exit 2), which every 
   assert.equal(code, 2);
   assert.match(output, /^GROUPCHAT_API_URL must start with http:\/\/ or https:\/\/, got "localhost:3210\/api\/v1\/agent"/);
 });
+
+it("bridge says in one line, exit 1, that its --state or --openclaw-state dir cannot be made (under /proc): it spun forever, deaf to SIGTERM", {
+  timeout: 120_000, skip: !existsSync("/proc/self") && "no /proc here",
+}, async (context) => {
+  const test = await startTestHub();
+  context.after(() => test.close());
+  const dir = tempDir("gc-bridge-proc-");
+  const env = { PATH: process.env.PATH, HOME: dir, GROUPCHAT_AGENT_TOKEN: test.creds.agentToken, GROUPCHAT_API_URL: `${test.baseUrl}/api/v1/agent` };
+  const common = ["--workdir", join(dir, "tasks"), "--metrics", "off", "--log-format", "json", "--no-status-line"];
+  for (const [flags, line] of [
+    [["--openclaw", "connect", "--gateway-url", "ws://127.0.0.1:9", "--state", "/proc/groupchat-bridge/bridge.sqlite"],
+      "Cannot create the state file's directory /proc/groupchat-bridge (ENOENT). Check that the directory above it exists and is writable by this user, or pass another --state."],
+    [["--openclaw", "managed", "--openclaw-config", join(dir, "openclaw.json"), "--state", join(dir, "bridge.sqlite"), "--openclaw-state", "/proc/groupchat-openclaw"],
+      "Cannot create the managed gateway's state dir /proc/groupchat-openclaw (ENOENT). Check that the directory above it exists and is writable by this user, or pass another --openclaw-state."],
+  ] as const) {
+    // SIGKILL past the timeout: the old bridge did not hear SIGTERM.
+    const res = await run(process.execPath, [BIN, "bridge", ...flags, ...common], { cwd: dir, env, timeout: 60_000, killSignal: "SIGKILL" })
+      .then(({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }), (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code, output: `${error.stdout}${error.stderr}` }));
+    assert.deepEqual(res, { code: 1, output: `${line}\n` });
+  }
+});

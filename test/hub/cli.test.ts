@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -358,6 +358,21 @@ describe("CLI", () => {
     assert.equal(backup.code, 1);
     assert.equal(backup.stderr, `Cannot use ${join(file, "copy")} as the backup: it, or a directory above it, is a file (ENOTDIR). Pass --out a directory (a new one is made).\n`);
     assert.equal(readFileSync(file, "utf8"), "notes\n", "left as it was");
+  });
+
+  it("says in one line, exit 1, that a data dir or a backup's --out cannot be made where the file system makes none (/proc): it spun forever, deaf to SIGTERM", {
+    skip: !existsSync("/proc/self") && "no /proc here",
+  }, async () => {
+    for (const writer of ["local", "thread"]) {
+      const res = await cli("hub", "--data", "/proc/groupchat-hub", "--port", "0", "--writer", writer);
+      assert.deepEqual([res.code, res.stderr], [1, "Cannot create the data dir /proc/groupchat-hub (ENOENT). Check that the directory above it exists and is writable by this user, or pass another --data.\n"]);
+    }
+    const init = await cli("hub", "init", "--data", "/proc/groupchat-hub/deeper");
+    assert.deepEqual([init.code, init.stderr], [1, "Cannot create the data dir /proc/groupchat-hub/deeper (ENOENT). Check that the directory above it exists and is writable by this user, or pass another --data.\n"]);
+    const data = join(dir, "to-back-up-to-proc");
+    assert.equal((await cli("hub", "init", "--data", data)).code, 0);
+    const backup = await cli("hub", "backup", "--data", data, "--out", "/proc/groupchat-copy");
+    assert.deepEqual([backup.code, backup.stderr], [1, "Cannot create the backup /proc/groupchat-copy (ENOENT). Check that the directory above it exists and is writable by this user, or pass another --out.\n"]);
   });
 
   it("on PostgreSQL, a data dir that cannot be made stops the hub before it sets the database up, so a start with a good one sets it up", async () => {

@@ -15,7 +15,8 @@ const run = promisify(execFile);
 /** Runs the CLI to completion; a non-zero exit answers its code and output instead of throwing. */
 export async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 60_000 });
+    // SIGKILL: a command stuck where it does not hear SIGTERM must not outlive the test.
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 60_000, killSignal: "SIGKILL" });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };

@@ -1,7 +1,8 @@
 import BetterSqlite3 from "better-sqlite3";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeDirs } from "../make-dir.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import { Statements, type Prepared } from "./sqlite-statements.ts";
@@ -78,7 +79,7 @@ export class SqliteDatabase implements Database {
     this.maxBatch = options.maxBatch ?? 64;
     this.gathers = options.gather ?? true;
     this.onCommit = options.onCommit;
-    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    if (file !== ":memory:") makeDirs(dirname(file));
     this.db = new BetterSqlite3(file);
     this.statements = new Statements(this.db);
     // A statement that wrote counts toward `writes` whichever call ran it (`… RETURNING` comes back through get/all).
