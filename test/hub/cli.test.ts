@@ -254,6 +254,45 @@ describe("CLI", () => {
     });
   }
 
+  /** `args` in a child process with `env` over ours (no GROUPCHAT_LOG_LEVEL of ours), up to its sign-in link, then SIGTERM: what it printed. */
+  async function printedUntilSignIn(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
+    const { GROUPCHAT_LOG_LEVEL: _, ...ours } = process.env;
+    const child = spawn(process.execPath, [BIN, ...args, "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...ours, ...env } });
+    let [stdout, stderr] = ["", ""];
+    child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      while (!stdout.includes("login#code=")) {
+        if (child.exitCode !== null) throw new Error(`${args.join(" ")} exited (${child.exitCode}):\n${stdout}${stderr}`);
+        await once(child.stdout!, "data");
+      }
+    } finally {
+      assert.equal(await stop(child), 0, stderr);
+    }
+    return { stdout, stderr };
+  }
+
+  it("hub and start print only their own lines at the default log level (not Fastify's \"Server listening at\"), and both take GROUPCHAT_LOG_LEVEL (start ignored it)", async () => {
+    const hub = await printedUntilSignIn(["hub", "--data", join(dir, "quiet-hub")]);
+    assert.equal(hub.stderr, "");
+    assert.deepEqual(hub.stdout.trimEnd().split("\n").map((line) => /^(GroupChat hub listening on |GROUPCHAT_API_URL=|GROUPCHAT_CONVEX_URL=|Web UI sign-in )/.exec(line)?.[1] ?? line), [
+      "GroupChat hub listening on ", "GROUPCHAT_API_URL=", "GROUPCHAT_CONVEX_URL=", "Web UI sign-in ",
+    ]);
+    const start = await printedUntilSignIn(["start", "--no-bridge", "--data", join(dir, "quiet-start")]);
+    assert.equal(start.stderr, "");
+    assert.doesNotMatch(start.stdout, /Server listening|"level"/);
+    assert.match(start.stdout, /^GroupChat hub: http:/);
+
+    // Asked for (the env var, as for the bridge), the hub's own log has that line too, whichever command runs it.
+    for (const command of [["hub"], ["start", "--no-bridge"]]) {
+      const debug = await printedUntilSignIn([...command, "--data", join(dir, `debug-${command[0]}`)], { GROUPCHAT_LOG_LEVEL: "debug" });
+      assert.match(debug.stdout, /"level":20,.*"msg":"Server listening at http:\/\/127\.0\.0\.1:\d+"/, command.join(" "));
+    }
+    const bad = await cli("start", "--no-bridge", "--data", join(dir, "loud"), "--port", "0", "--log-level", "loud");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^--log-level must be one of silent, error, warn, info, debug\n/);
+  });
+
   it("start whose bridge cannot take its settings exits 2 with the usage, and closes the hub it started (its WAL folded back)", async () => {
     const data = join(dir, "bad-bridge");
     const failed = await run(process.execPath, [BIN, "start", "--data", data, "--port", "0", "--log-level", "silent"], {

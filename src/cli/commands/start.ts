@@ -24,7 +24,7 @@ export async function startCommand(args: string[]): Promise<number> {
   });
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
   const config = resolveHubConfig({
-    data: values.data, port: values.port, host: values.host, staleAfter: values["stale-after"], logLevel: values["log-level"] ?? "warn", writer: values.writer, database: values.database,
+    data: values.data, port: values.port, host: values.host, staleAfter: values["stale-after"], logLevel: values["log-level"], writer: values.writer, database: values.database,
     metricsPort: values["metrics-port"], metricsHost: values["metrics-host"], publicUrl: values["public-url"], trustProxy: values["trust-proxy"],
     uploadGrace: values["upload-grace"], uploadQuota: values["upload-quota"], syncMaxConnections: values["sync-max-connections"],
     syncMaxConnectionsPerIp: values["sync-max-connections-per-ip"], syncMaxConnectionsPerPrincipal: values["sync-max-connections-per-principal"],

@@ -32,13 +32,31 @@ export interface AppOptions {
 }
 
 /**
+ * Fastify's own "Server listening at …" line goes at debug: at the default level what the hub prints when it
+ * starts is the CLI's own lines, which say where it listens (and the URLs to use) in words.
+ */
+function listenLineAtDebug(logger: NonNullable<AppOptions["logger"]>): AppOptions["logger"] {
+  if (typeof logger !== "object") return logger;
+  const hooks = {
+    logMethod(this: { debug(...args: unknown[]): void }, args: unknown[], method: (...args: unknown[]) => void, level: number) {
+      if (level === INFO && typeof args[0] === "string" && args[0].startsWith("Server listening at ")) return this.debug(...args);
+      method.apply(this, args);
+    },
+  };
+  return { ...logger, hooks } as AppOptions["logger"];
+}
+
+/** pino's number for "info". */
+const INFO = 30;
+
+/**
  * Builds the hub's HTTP app: one Fastify instance, the agent API at
  * /api/v1/agent, the owner API and the web session at /api/v1, the web UI at /,
  * one error handler for all.
  */
 export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: listenLineAtDebug(options.logger ?? false),
     bodyLimit: BODY_LIMIT,
     // Per-request lines are off: they cost throughput, and headers (tokens) must never be logged.
     logController: new LogController({ disableRequestLogging: true }),
