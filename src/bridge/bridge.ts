@@ -212,15 +212,24 @@ export class Bridge {
   async #serveMetrics(): Promise<void> {
     const { metrics } = this.#config;
     if (!metrics) return;
+    const where = `${metrics.host}:${metrics.port}`;
+    let server: MetricsServer;
     try {
-      const server = await serveMetrics(this.metrics.exposition, metrics.host, metrics.port);
-      // Stopped while it was opening (a refused token): `stop` found no server to close.
-      if (this.#stopping) return void (await server.close());
-      this.#server = server;
-      this.metricsUrl = server.url;
+      server = await serveMetrics(this.metrics.exposition, metrics.host, metrics.port).catch(async (error: unknown) => {
+        // The default port taken (another bridge on this machine, most likely): any free one, said where.
+        if ((error as { code?: string }).code !== "EADDRINUSE" || metrics.chosen) throw error;
+        const elsewhere = await serveMetrics(this.metrics.exposition, metrics.host, 0);
+        this.#deps.log("info", `metrics at ${elsewhere.url}: ${where} is taken (another bridge's?); --metrics (GROUPCHAT_BRIDGE_METRICS) chooses where`);
+        return elsewhere;
+      });
     } catch (error) {
-      this.#deps.log("warn", `metrics not served: ${(error as Error).message}`, { metrics: `${metrics.host}:${metrics.port}` });
+      this.#deps.log("warn", `metrics not served: ${(error as Error).message}; --metrics (GROUPCHAT_BRIDGE_METRICS) chooses where, HOST:0 any free port`, { metrics: where });
+      return;
     }
+    // Stopped while it was opening (a refused token): `stop` found no server to close.
+    if (this.#stopping) return void (await server.close());
+    this.#server = server;
+    this.metricsUrl = server.url;
   }
 
   get gatewayState(): string {

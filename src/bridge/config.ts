@@ -42,7 +42,11 @@ export interface BridgeConfig {
     readonly thinking: string | null;
     readonly tools: { readonly profile: string | null; readonly allow: readonly string[]; readonly deny: readonly string[] };
   };
-  readonly metrics: { readonly host: string; readonly port: number } | null;
+  /**
+   * Where `/metrics` is served, or null. `chosen`: the port was asked for (flag, env), and a taken one is not served;
+   * else it is the default, and a taken one (another bridge's, on this machine) gives way to any free port.
+   */
+  readonly metrics: { readonly host: string; readonly port: number; readonly chosen: boolean } | null;
   readonly logLevel: LogLevel;
   readonly logFormat: "json" | "text";
   readonly statusLine: boolean;
@@ -87,6 +91,9 @@ function integer(name: string, text: string, min: number, max: number): number {
 function list(text: string | undefined): string[] {
   return (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 }
+
+/** Where a bridge serves its metrics unless told: several on one machine take this one in turn, the others any free port. */
+const DEFAULT_METRICS = "127.0.0.1:9477";
 
 const LEVELS: readonly LogLevel[] = ["silent", "error", "warn", "info", "debug"];
 
@@ -139,12 +146,14 @@ export function resolveBridgeConfig(flags: BridgeFlags, options: ResolveOptions 
   if (modeText !== "managed" && modeText !== "connect") throw new BridgeConfigError(`--openclaw must be "managed" or "connect", got "${modeText}"`);
   const runtime = runtimePaths();
 
-  const metricsText = pick("metrics", "GROUPCHAT_BRIDGE_METRICS", "127.0.0.1:9477")!;
+  const metricsText = pick("metrics", "GROUPCHAT_BRIDGE_METRICS", DEFAULT_METRICS)!;
   let metrics: BridgeConfig["metrics"] = null;
   if (metricsText !== "off") {
     const match = /^(.*):(\d+)$/.exec(metricsText);
     if (!match) throw new BridgeConfigError(`--metrics must be HOST:PORT or "off", got "${metricsText}"`);
-    metrics = { host: match[1]!.replace(/^\[|\]$/g, "") || "127.0.0.1", port: integer("--metrics port", match[2]!, 0, 65535) };
+    metrics = {
+      host: match[1]!.replace(/^\[|\]$/g, "") || "127.0.0.1", port: integer("--metrics port", match[2]!, 0, 65535), chosen: pick("metrics", "GROUPCHAT_BRIDGE_METRICS") !== undefined,
+    };
   }
 
   const logLevel = pick("log-level", "GROUPCHAT_LOG_LEVEL", "info") as LogLevel;

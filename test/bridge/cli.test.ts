@@ -232,3 +232,33 @@ it("bridge says in one line, exit 1, that its --state or --openclaw-state dir ca
     assert.deepEqual(res, { code: 1, output: `${line}\n` });
   }
 });
+
+it("two starts on one machine (their own --data and ports) each serve their bridge's metrics and say where: the default port's, or any free one (the second only warned)", { timeout: 120_000 }, async (context) => {
+  const dir = tempDir("gc-start-twice-");
+  const started: Array<{ output: () => string }> = [];
+  for (const name of ["one", "two"]) {
+    const child = spawn(process.execPath, [BIN, "start", "--data", join(dir, name), "--port", "0"], {
+      cwd: dir, stdio: ["ignore", "pipe", "pipe"],
+      // A gateway that is not there: the bridge starts (it reconnects in connect mode), which is all this needs.
+      env: { PATH: process.env.PATH, HOME: dir, OPENCLAW_GATEWAY_URL: "ws://127.0.0.1:9", GROUPCHAT_LOG_FORMAT: "json" },
+    });
+    context.after(() => stop(child));
+    const output = collect(child);
+    while (!/Delegate a task/.test(output())) {
+      if (child.exitCode !== null) throw new Error(`start exited (${child.exitCode}):\n${output()}`);
+      await once(child.stdout!, "data");
+    }
+    started.push({ output });
+  }
+  const urls = started.map(({ output }) => /^Bridge metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(output())?.[1]);
+  assert.ok(urls[0] && urls[1], started.map(({ output }) => output()).join("\n---\n"));
+  assert.notEqual(urls[0], urls[1]);
+  for (const [i, url] of urls.entries()) {
+    const scraped = await fetch(url!);
+    assert.equal(scraped.status, 200);
+    assert.match(await scraped.text(), /^groupchat_bridge_runs_total/m);
+    assert.doesNotMatch(started[i]!.output(), /metrics not served/);
+  }
+  // The second (at least) says why its port is not the default one.
+  assert.match(started[1]!.output(), /"msg":"metrics at http:\/\/127\.0\.0\.1:\d+\/metrics: 127\.0\.0\.1:9477 is taken \(another bridge's\?\); --metrics \(GROUPCHAT_BRIDGE_METRICS\) chooses where"/);
+});

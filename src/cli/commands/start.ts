@@ -86,7 +86,7 @@ export async function startCommand(args: string[]): Promise<number> {
   }
   const o = bridgeConfig.openclaw;
   console.log(`\nOpenClaw bridge: agent "OpenClaw Bot" ↔ ${o.mode === "managed" ? `a managed OpenClaw gateway (state in ${o.stateDir}; log ${join(o.stateDir, "gateway.log")})` : o.gatewayUrl}`);
-  if (bridge.metricsUrl) console.log(`Metrics: ${bridge.metricsUrl}`);
+  if (bridge.metricsUrl) console.log(`Bridge metrics: ${bridge.metricsUrl}`);
   // OpenClaw's CLI reads the config (seconds): a signal meanwhile ends it, and start stops without a word more.
   const model = await checkModel(bridgeConfig, process.env, shutdown.signal);
   if (!shutdown.signal.aborted) {

@@ -46,6 +46,14 @@ describe("bridge configuration", () => {
     assert.throws(() => resolveBridgeConfig({ metrics: "9477" }, { cwd, env: base }), /--metrics must be HOST:PORT/);
   });
 
+  it("serves metrics at 127.0.0.1:9477 unless told (then any free port if it is taken); where it was told, there only", () => {
+    const cwd = tempDir("gc-cfg-");
+    assert.deepEqual(resolveBridgeConfig({}, { cwd, env: base }).metrics, { host: "127.0.0.1", port: 9477, chosen: false });
+    assert.deepEqual(resolveBridgeConfig({}, { cwd, env: { ...base, GROUPCHAT_BRIDGE_METRICS: "127.0.0.1:9477" } }).metrics, { host: "127.0.0.1", port: 9477, chosen: true });
+    assert.deepEqual(resolveBridgeConfig({ metrics: "[::1]:9500" }, { cwd, env: base }).metrics, { host: "::1", port: 9500, chosen: true });
+    assert.equal(resolveBridgeConfig({ metrics: "off" }, { cwd, env: base }).metrics, null);
+  });
+
   it("reads .env lines", () => {
     assert.deepEqual(parseEnvFile("A=1\n\nB='two words'\n# C=3\nexport D = four # note\nnot a line"), { A: "1", B: "two words", D: "four" });
   });
