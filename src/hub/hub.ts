@@ -15,6 +15,7 @@ import { proxyTrust } from "./http/trust-proxy.ts";
 import { hashToken } from "./domain/tokens.ts";
 import { HubStartError } from "./errors.ts";
 import { InstanceLock } from "./instance-lock.ts";
+import { loginCommand } from "./login-command.ts";
 import { makeDir } from "./make-dir.ts";
 import { HubMetrics } from "./metrics/hub-metrics.ts";
 import { serveMetrics, type MetricsServer } from "./metrics/server.ts";
@@ -145,7 +146,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   app = buildApp(
     {
       db, writer, feed, clock, publicUrl: config.publicUrl, credentialsTokenHash: hashToken(credentials.ownerToken),
-      uploadQuotaBytes: config.uploads.quotaBytes,
+      uploadQuotaBytes: config.uploads.quotaBytes, loginCommand: () => loginCommand(config, address?.port ?? config.port),
     },
     { logger, trustProxy, ...(metrics ? { metrics } : {}) },
   );

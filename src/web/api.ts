@@ -118,6 +118,8 @@ export const api = {
   session: () => call<SessionInfo>("GET", "/session"),
   signIn: (code: string) => call<SessionInfo>("POST", "/session", { code }),
   signOut: () => call<null>("DELETE", "/session"),
+  /** The `hub login` command for this hub; null unless this browser is on the hub's machine. */
+  signInHelp: () => call<{ command: string | null }>("GET", "/session/sign-in-help"),
   /** A one-time link that signs this person in on another device (15 minutes). */
   signInLink: () => call<{ url: string; expiresAt: number }>("POST", "/session/link"),
   /** Joins with an invite: as the person signed in, or as a new person by `name`. */

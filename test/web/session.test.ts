@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { hashToken } from "../../src/hub/domain/tokens.ts";
+import { cli } from "../support/cli.ts";
 import { request, startTestHub, type TestHub } from "../support/hub.ts";
 import { CSRF, loginCode, redeem, signIn, withCookie } from "./support/session.ts";
 
@@ -18,6 +19,32 @@ describe("web session", () => {
     const me = await withCookie(t, cookie.split(";")[0]!, "GET", "/me");
     assert.equal(me.status, 200);
     assert.equal(me.body.id, t.creds.ownerId);
+  });
+
+  it("the sign-in page's help names this hub's own hub login command to a browser on its machine, one that prints a link to this hub; behind --public-url, none", async () => {
+    const help = await request(`${t.baseUrl}/api/v1/session/sign-in-help`, {});
+    assert.equal(help.status, 200);
+    const port = new URL(t.baseUrl).port;
+    if (t.kind === "sqlite") {
+      assert.deepEqual(help.body, { command: `npx openclaw-groupchat hub login --data ${t.dataDir} --port ${port}` });
+      // As printed (npx runs the package's bin): its link is for this hub, and signs in.
+      const words = (help.body.command as string).split(" ").slice(2);
+      const printed = await cli(...words, "--json");
+      assert.equal(printed.code, 0, printed.stderr);
+      const link = JSON.parse(printed.stdout) as { url: string; code: string };
+      assert.equal(new URL(link.url).origin, t.baseUrl);
+      assert.equal((await redeem(t, link.code)).status, 200);
+    } else {
+      assert.match(help.body.command, new RegExp(`^npx openclaw-groupchat hub login --data ${t.dataDir} --database \\S+ --port ${port}$`));
+      assert.doesNotMatch(help.body.command, /:[^@/]*@/, "no password");
+    }
+    const behind = await startTestHub({ publicUrl: "https://hub.example.com" });
+    try {
+      const elsewhere = await request(`${behind.baseUrl}/api/v1/session/sign-in-help`, {});
+      assert.deepEqual([elsewhere.status, elsewhere.body], [200, { command: null }]);
+    } finally {
+      await behind.close();
+    }
   });
 
   it("behind an https --public-url (a TLS proxy in front, plain HTTP to the hub) the cookies are Secure: a browser never sends them over http", async () => {

@@ -413,6 +413,8 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await other.evaluate(() => fetch("/api/v1/session", { method: "DELETE", headers: { "x-groupchat-csrf": "1" } }));
     await other.close();
     await page.getByRole("alert").filter({ hasText: "Your session has ended" }).waitFor(WAIT);
+    // This browser is on the hub's machine: the page names this hub's own command (it said .data/hub, whatever the data dir).
+    await page.locator(".signin pre code", { hasText: `npx openclaw-groupchat hub login --data ${t.dataDir} ` }).waitFor(WAIT);
     await page.getByLabel("Or paste the sign-in code").fill(await loginCode(t));
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Where I was" }).waitFor(WAIT);

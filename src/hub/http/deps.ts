@@ -18,6 +18,8 @@ export interface HttpDeps {
   readonly credentialsTokenHash?: string | null;
   /** The bytes of uploads a workspace may hold (`--upload-quota`). */
   readonly uploadQuotaBytes: number;
+  /** The `hub login` command for this hub, once it listens (the sign-in page shows it on the hub's machine). */
+  readonly loginCommand?: () => string;
 }
 
 export type App = FastifyInstance<

@@ -9,7 +9,15 @@ export function SignIn({ code, onSignedIn }: { code: string | null; onSignedIn: 
   const signIn = useAction();
   const [typed, setTyped] = useState("");
   const tried = useRef(false);
+  // The real command on the hub's own machine; elsewhere (or unknown) a wording that names no path of the hub's.
+  const [command, setCommand] = useState<string | null>(null);
   usePageTitle("Sign in");
+
+  useEffect(() => {
+    let live = true;
+    api.signInHelp().then(({ command }) => live && setCommand(command), () => undefined);
+    return () => void (live = false);
+  }, []);
 
   async function redeem(value: string) {
     let session: SessionInfo | null = null;
@@ -27,8 +35,18 @@ export function SignIn({ code, onSignedIn }: { code: string | null; onSignedIn: 
   return (
     <main className="signin">
       <h1>GroupChat hub</h1>
-      <p>Sign in with the one-time link the hub printed when it started. For a fresh link run:</p>
-      <pre><code>npx openclaw-groupchat hub login --data .data/hub</code></pre>
+      <p>Sign in with the one-time link the hub printed when it started.</p>
+      {command ? (
+        <>
+          <p>For a fresh link, run on this machine:</p>
+          <pre><code>{command}</code></pre>
+        </>
+      ) : (
+        <p>
+          For a fresh link, run <code>npx openclaw-groupchat hub login --data DIR</code> on the hub&apos;s machine, with the data
+          dir the hub printed when it started as DIR, or ask whoever runs this hub for one.
+        </p>
+      )}
       {signIn.error && <ErrorNote error={signIn.error} />}
       <form onSubmit={(event) => { event.preventDefault(); void redeem(typed); }}>
         <label htmlFor="signin-code">Or paste the sign-in code</label>

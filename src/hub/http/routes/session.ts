@@ -5,6 +5,7 @@
 import { Type } from "typebox";
 import { ErrorBody } from "../../../sdk/types.ts";
 import { forbidden, unauthorized } from "../../errors.ts";
+import { isLoopback } from "../../realtime/connection-quota.ts";
 import { sessionFromToken } from "../../services/sessions.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { clearedSessionCookie, CSRF_HEADER, passesCsrf, readCookie, SESSION_COOKIE, sessionCookie } from "../session-cookie.ts";
@@ -57,6 +58,15 @@ export function sessionRoutes(app: App, deps: HttpDeps): void {
     const { code, expiresAt } = await deps.writer.run("issueLoginCode", { userId: session.userId });
     reply.code(201).header("cache-control", "no-store");
     return { url: `/login#code=${encodeURIComponent(code)}`, expiresAt };
+  });
+
+  // Public: the sign-in page asks it. The command names the data dir, a path on the hub's machine, so only a browser
+  // there (a loopback peer, with no --public-url: behind a proxy on this host every peer is loopback) is told it.
+  app.get("/session/sign-in-help", {
+    schema: { hide, tags, summary: "How to get a sign-in link: the hub login command, for a browser on the hub's machine", response: { 200: Type.Object({ command: Type.Union([Type.String(), Type.Null()]) }) } },
+  }, async (request) => {
+    const here = !deps.publicUrl && request.socket.remoteAddress !== undefined && isLoopback(request.socket.remoteAddress);
+    return { command: here && deps.loginCommand ? deps.loginCommand() : null };
   });
 
   app.get("/session", { schema: { hide, tags, summary: "Who the session cookie signs in", response: { 200: SessionView, ...errors } } }, async (request) => {
