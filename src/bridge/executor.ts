@@ -193,6 +193,16 @@ function modelParams(ref: string): { provider?: string; model: string } {
   return slash > 0 ? { provider: ref.slice(0, slash), model: ref.slice(slash + 1) } : { model: ref };
 }
 
+/**
+ * OpenClaw's turn limit ended the turn. It answers "aborted" both for an abort and for its own limit (a model that
+ * never answered: `timeoutPhase` "provider", no stop reason); only an abort names another stop reason.
+ */
+function ranOutOfTime(result: AgentResult): boolean {
+  if (result.status !== "timeout") return false;
+  if (result.summary !== "aborted" || result.stopReason === "timeout") return true;
+  return result.timeoutPhase !== undefined && result.stopReason === undefined;
+}
+
 function toExecutorResult(result: AgentResult, signal: AbortSignal, timeoutSeconds: number): ExecutorResult {
   if (signal.aborted) throw signal.reason;
   const costUsd = resultCostUsd(result);
@@ -200,9 +210,7 @@ function toExecutorResult(result: AgentResult, signal: AbortSignal, timeoutSecon
     const text = resultText(result);
     return { summary: text || "Done (OpenClaw gave no written answer).", ...(costUsd !== undefined ? { stepCostUsd: costUsd } : {}) };
   }
-  if (result.status === "timeout" && result.summary !== "aborted") {
-    throw new TurnError("timeout", `the turn exceeded ${timeoutSeconds} s`);
-  }
+  if (ranOutOfTime(result)) throw new TurnError("timeout", `the turn exceeded ${timeoutSeconds} s`);
   if (result.summary === "aborted") throw new TurnError("failed", `the turn was aborted inside OpenClaw (${result.stopReason ?? "no reason given"})`);
   const detail = typeof result.error === "string" ? result.error : result.error ? JSON.stringify(result.error) : result.summary ?? result.status;
   throw turnFailure(detail);

@@ -118,6 +118,8 @@ const AgentResult = Type.Object({
   status: Type.String(),
   summary: Type.Optional(Type.String()),
   stopReason: Type.Optional(Type.String()),
+  /** Where a turn that ran out of time was (queue, provider…): OpenClaw's own limit, not an abort. */
+  timeoutPhase: Type.Optional(Type.String()),
   error: Type.Optional(Type.Unknown()),
   result: Type.Optional(Type.Object({
     payloads: Type.Optional(Type.Array(Type.Object({ text: Type.Optional(Type.Union([Type.String(), Type.Null()])) }))),

@@ -54,6 +54,7 @@ function script(request: ChatRequest): Reply {
   }
   if (message.includes("[recall]")) return { text: all.includes("Built it: the build printed built-ok.") ? "I remember the build: it printed built-ok." : "I do not remember anything." };
   if (message.includes("[hang]")) return { hang: true, text: "Thinking" };
+  if (message.includes("[silent]")) return { silent: true };
   // Held like [gate:…], then a tool call, then the answer.
   const gatedTool = /\[gatetool:(\w+)\]/.exec(message);
   if (gatedTool) {
@@ -172,6 +173,19 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       const wait = await gateway.client.request<{ status: string }>("agent.wait", { runId: turnKeyFor(runId), timeoutMs: 10_000 });
       assert.notEqual(wait.status, "timeout");
     });
+  });
+
+  it("a model that never answers: OpenClaw's turn time limit ends the run with an error that says so", async () => {
+    const b = await startTestBridge(t, { gateway, flags: { "turn-timeout": "3s" } });
+    try {
+      const { runId } = await delegate(t, "Ask a dead model", "Anything [silent]");
+      await b.events.until(() => b.ids("failed").includes(runId) || b.ids("finished").includes(runId));
+      const detail = await ownerView(t, runId);
+      assert.equal(detail.status, "ERROR");
+      assert.equal(commentsOf(detail).at(-1), "OpenClaw did not finish within the bridge's turn time limit. Send a follow-up to try again. (or raise --turn-timeout)");
+    } finally {
+      await b.stop();
+    }
   });
 
   describe("a task with images", () => {

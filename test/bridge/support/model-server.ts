@@ -28,6 +28,8 @@ export type Reply =
   | { toolCalls: Array<{ name: string; arguments: Record<string, unknown> }> }
   /** Sends `text` (if any), then keeps the stream open until the client closes it. */
   | { hang: true; text?: string }
+  /** Sends nothing at all (not even headers) until the client goes away. */
+  | { silent: true }
   /** Holds the request until `gate` resolves, then answers with `then`. */
   | { gate: Promise<void>; then: Exclude<Reply, { gate: Promise<void> }> };
 
@@ -105,6 +107,11 @@ export async function startModelServer(script: (request: ChatRequest) => Reply):
     if ("gate" in reply) {
       await reply.gate;
       reply = reply.then;
+    }
+    if ("silent" in reply) {
+      res.on("close", () => state.closedHangs++);
+      state.onHang?.(request);
+      return;
     }
     const id = `chatcmpl-${++ids}`;
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>

@@ -450,13 +450,20 @@ describe("the OpenClaw executor", () => {
     assert.deepEqual(progress, ["Running `npm install`", "Running `npm test`"]);
   });
 
-  it("maps OpenClaw's own failures: an error, a timeout", async () => {
+  it("maps OpenClaw's own failures: an error, a timeout (its limit on a model that never answered too), an abort", async () => {
     const a = setup();
     a.gateway.script.set("agent", [{ runId: "x", status: "error", summary: "failed", error: "No API key found for provider openai" }]);
     await assert.rejects(a.executor(run, a.ctx), (error: unknown) => error instanceof TurnError && error.code === "model");
     const b = setup();
     b.gateway.script.set("agent", [{ runId: "x", status: "timeout", summary: "timeout" }]);
     await assert.rejects(b.executor(run, b.ctx), (error: unknown) => error instanceof TurnError && error.code === "timeout");
+    // OpenClaw's own limit on a model that never answered reads "aborted" too; an abort names its stop reason.
+    const c = setup();
+    c.gateway.script.set("agent", [{ runId: "x", status: "timeout", summary: "aborted", timeoutPhase: "provider", providerStarted: true }]);
+    await assert.rejects(c.executor(run, c.ctx), (error: unknown) => error instanceof TurnError && error.code === "timeout");
+    const d = setup();
+    d.gateway.script.set("agent", [{ runId: "x", status: "timeout", summary: "aborted", stopReason: "rpc" }]);
+    await assert.rejects(d.executor(run, d.ctx), (error: unknown) => error instanceof TurnError && error.code === "failed" && /aborted inside OpenClaw \(rpc\)/.test(error.message));
   });
 
   it("sends a model override `provider/model` as OpenClaw's provider and model fields, and a bare one as the model", async () => {
