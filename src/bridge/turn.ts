@@ -72,10 +72,14 @@ export async function driveTurn(
         // Before the lookup, so no tool call of a turn still going falls between the two.
         if (!following) following = await followTools(o, runId, signal);
         const found = await findTurn(o, runId, sessionKey, turnKey, signal);
-        if (found?.state === "ended") return found.result;
+        if (found?.state === "ended") {
+          // A restarted gateway records the turns its old process held as cancelled: work lost to the restart.
+          if (known.bootId !== bootId && found.result.summary === "aborted") throw lostTo(known.bootId, bootId);
+          return found.result;
+        }
         if (known.bootId !== bootId && found?.state !== "unsent") {
           // Same key, other gateway process: that process took the turn with it.
-          throw new TurnError("lost", `the gateway restarted (boot ${known.bootId} → ${bootId})`);
+          throw lostTo(known.bootId, bootId);
         }
         if (found?.state === "running") {
           // OpenClaw's ledger trails agent.wait by a moment: a turn still "running" just after a wait gets a pause.
@@ -119,6 +123,8 @@ export async function driveTurn(
     }
   }
 }
+
+const lostTo = (before: string | null, now: string | null) => new TurnError("lost", `the gateway restarted (boot ${before} → ${now})`);
 
 /**
  * What OpenClaw recorded of a turn sent before. Null when this gateway cannot

@@ -450,13 +450,18 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     assert.equal(commentsOf(await ownerView(t, run.runId)).at(-1), "Plain answer.");
   });
 
-  it("starts the gateway, runs a turn on it, and restarts it when it dies", async () => {
+  it("starts the gateway, runs a turn on it, and restarts it when it dies; the turn it died in ends with an error that says so", async () => {
     const first = await delegate(t, "Managed", "Build it please [tool]");
     await b.events.until(() => b.ids("finished").includes(first.runId));
     assert.equal(commentsOf(await ownerView(t, first.runId)).at(-1), "Built it: the build printed built-ok.");
 
+    const hanging = new Promise<void>((resolve) => (model.onHang = () => resolve()));
+    const cut = await delegate(t, "Cut off", "Take your time [hang]");
+    await hanging;
     const pid = Number(readFileSync(join(dir, "managed", "gateway.pid"), "utf8"));
     process.kill(pid, "SIGKILL");
+    await b.events.until(() => b.ids("failed").includes(cut.runId));
+    assert.equal(commentsOf(await ownerView(t, cut.runId)).at(-1), "OpenClaw restarted while working on this, so the work in progress was lost. Send a follow-up to try again.");
     await until("the gateway is back", async () => {
       const again = Number(readFileSync(join(dir, "managed", "gateway.pid"), "utf8"));
       return again !== pid && b.bridge.gatewayState === "connected";

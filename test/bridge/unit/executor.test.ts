@@ -383,11 +383,14 @@ describe("the OpenClaw executor", () => {
   });
 
   it("a turn still running when its gateway restarted is lost: a clear error, no new turn", async () => {
-    const { gateway, executor, ctx, turns } = setup();
-    turns.turnStarted("run_1", "boot-0");
-    gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, status: "running" }] }]);
-    await assert.rejects(executor(run, ctx), (error: unknown) => error instanceof TurnError && error.code === "lost");
-    assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list"]);
+    // As the ledger says it: still running, or cancelled by the new process (as OpenClaw records it).
+    for (const record of [{ status: "running" }, { status: "cancelled", error: "Task execution process exited before restart." }]) {
+      const { gateway, executor, ctx, turns } = setup();
+      turns.turnStarted("run_1", "boot-0");
+      gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, ...record }] }]);
+      await assert.rejects(executor(run, ctx), (error: unknown) => error instanceof TurnError && error.code === "lost", record.status);
+      assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list"]);
+    }
   });
 
   it("a turn that ended before its gateway restarted is still reported", async () => {
