@@ -49,7 +49,7 @@ export function ownerMessage(error: unknown, model: ModelSetting | null = null):
       case "lost":
         return `OpenClaw restarted while working on this, so the work in progress was lost. ${FOLLOW_UP}`;
       case "timeout":
-        return `OpenClaw did not finish within the bridge's turn time limit. ${FOLLOW_UP} (or raise --turn-timeout)`;
+        return `OpenClaw did not finish within the bridge's turn time limit (its --turn-timeout). ${FOLLOW_UP}`;
       case "model": {
         const what = model?.primary === "unset"
           ? `No model is set: set agents.defaults.model.primary in ${model.configPath} (see the README's "OpenClaw's model")`

@@ -182,7 +182,7 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       await b.events.until(() => b.ids("failed").includes(runId) || b.ids("finished").includes(runId));
       const detail = await ownerView(t, runId);
       assert.equal(detail.status, "ERROR");
-      assert.equal(commentsOf(detail).at(-1), "OpenClaw did not finish within the bridge's turn time limit. Send a follow-up to try again. (or raise --turn-timeout)");
+      assert.equal(commentsOf(detail).at(-1), "OpenClaw did not finish within the bridge's turn time limit (its --turn-timeout). Send a follow-up to try again.");
     } finally {
       await b.stop();
     }
