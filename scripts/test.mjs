@@ -1,7 +1,7 @@
-// Runs every *.test.ts under test/ with Node's test runner (through tsx), then
-// the hub's behaviour suites again with their hubs on PostgreSQL.
+// Runs every *.test.ts under test/ with Node's test runner (through tsx), and the hub's
+// behaviour suites again with their hubs on PostgreSQL: a few files at once, longest first.
 // Node 20's runner takes no globs, so the file lists are built here.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -45,30 +45,88 @@ const ON_POSTGRES = [
   "test/web/session.test.ts",
 ];
 
-function run(files, env = {}) {
+/**
+ * The runs that take longest (measured: the OpenClaw end-to-end file 4-10 minutes, the CLI's 2-5), longest
+ * first; "… on PostgreSQL" is a file's run in the second pass. They start first: one started late would run
+ * on alone at the end while the other slots stand idle. (Node 20's runner sorts the files it is given, so
+ * this script hands it one file at a time.)
+ */
+const LONGEST_FIRST = [
+  "test/bridge/openclaw-e2e.test.ts",
+  "test/hub/cli.test.ts",
+  "test/sdk/worker.test.ts",
+  "test/hub/arbitrary-requests.test.ts on PostgreSQL",
+  "test/web/ui-resilience.test.ts",
+  "test/bridge/bridge.test.ts",
+  "test/hub/concurrent-writers.test.ts",
+  "test/hub/concurrent-runs.test.ts",
+  "test/hub/metrics.test.ts",
+  "test/hub/metrics.test.ts on PostgreSQL",
+  "test/web/ui.test.ts",
+  "test/sdk/worker-proxied.test.ts",
+  "test/hub/writer-thread.test.ts",
+  "test/hub/owner-api.test.ts on PostgreSQL",
+  "test/sdk/readme-example.test.ts",
+  "test/hub/backup.test.ts",
+  "test/hub/arbitrary-requests.test.ts",
+  "test/bridge/cli.test.ts",
+  "test/hub/deleted-later.test.ts on PostgreSQL",
+];
+
+/**
+ * Files run at once. Much of the suite waits (on child processes, sockets, browsers and timers) rather than
+ * computes, so a 2-core machine keeps three busy.
+ */
+const SLOTS = Number(process.env.GROUPCHAT_TEST_SLOTS ?? 3);
+
+/**
+ * One run of the test runner; resolves with its exit status. Its output goes to ours as it comes, or, with
+ * `held`, is kept and answered with the status (so runs side by side do not interleave).
+ */
+function run(files, { env = {}, held = false } = {}) {
   // A test that hangs fails after 10 minutes instead of holding up the whole run. The bound applies to each
   // file as a whole too, and the OpenClaw end-to-end file alone takes 4-5 minutes on this machine.
-  const result = spawnSync(
+  const child = spawn(
     process.execPath,
     ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=600000", ...files],
-    { stdio: "inherit", env: { ...process.env, ...env } },
+    { stdio: ["ignore", held ? "pipe" : "inherit", held ? "pipe" : "inherit"], env: { ...process.env, ...env } },
   );
-  return result.status ?? 1;
+  const output = [];
+  if (held) for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => output.push(chunk));
+  return new Promise((resolve) => {
+    child.once("error", (error) => resolve({ status: 1, output: `${error.message}\n` }));
+    child.once("close", (code) => resolve({ status: code ?? 1, output: Buffer.concat(output).toString() }));
+  });
 }
 
 const only = process.argv.slice(2);
-if (only.length > 0) process.exit(run(only));
+if (only.length > 0) process.exit((await run(only)).status);
 const all = find("test").sort();
-const missing = ON_POSTGRES.filter((file) => !all.includes(file));
+const missing = [...ON_POSTGRES, ...LONGEST_FIRST.map((name) => name.replace(/ on PostgreSQL$/, ""))].filter((file) => !all.includes(file));
 if (missing.length > 0) {
   console.error(`scripts/test.mjs lists suites that do not exist: ${missing.join(", ")}`);
   process.exit(1);
 }
-const first = run(all);
-console.log("\n# The hub's behaviour suites again, their hubs on PostgreSQL\n");
-const second = run(ON_POSTGRES, { GROUPCHAT_TEST_DATABASE: "postgres" });
+const jobs = [
+  ...all.map((file) => ({ name: file, file, env: {} })),
+  ...ON_POSTGRES.map((file) => ({ name: `${file} on PostgreSQL`, file, env: { GROUPCHAT_TEST_DATABASE: "postgres" } })),
+];
+const rank = (job) => (LONGEST_FIRST.includes(job.name) ? LONGEST_FIRST.indexOf(job.name) : LONGEST_FIRST.length);
+const queue = jobs.sort((a, b) => rank(a) - rank(b));
+const failed = [];
+const started = performance.now();
+await Promise.all(Array.from({ length: SLOTS }, async () => {
+  for (let job = queue.shift(); job; job = queue.shift()) {
+    const began = performance.now();
+    const { status, output } = await run([job.file], { env: job.env, held: true });
+    if (status !== 0) failed.push(job.name);
+    const seconds = ((performance.now() - began) / 1000).toFixed(1);
+    process.stdout.write(`\n# ${job.name}: ${status === 0 ? "ok" : `FAILED (exit ${status})`} in ${seconds} s\n${output}`);
+  }
+}));
+console.log(`\n# ${jobs.length} runs in ${((performance.now() - started) / 1000).toFixed(0)} s; ${failed.length ? `FAILED: ${failed.join(", ")}` : "all passed"}`);
 await sweepSchemas();
-process.exit(first || second);
+process.exit(failed.length > 0 ? 1 : 0);
 
 /**
  * Each test hub on PostgreSQL has a schema `gc_test_<pid>_…`, dropped when it closes. A test
