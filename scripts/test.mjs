@@ -112,7 +112,7 @@ const jobs = [
   ...ON_POSTGRES.map((file) => ({ name: `${file} on PostgreSQL`, file, env: { GROUPCHAT_TEST_DATABASE: "postgres" } })),
 ];
 const rank = (job) => (LONGEST_FIRST.includes(job.name) ? LONGEST_FIRST.indexOf(job.name) : LONGEST_FIRST.length);
-const queue = jobs.sort((a, b) => rank(a) - rank(b));
+const queue = [...jobs].sort((a, b) => rank(a) - rank(b));
 const failed = [];
 const started = performance.now();
 await Promise.all(Array.from({ length: SLOTS }, async () => {
