@@ -114,17 +114,21 @@ const jobs = [
 const rank = (job) => (LONGEST_FIRST.includes(job.name) ? LONGEST_FIRST.indexOf(job.name) : LONGEST_FIRST.length);
 const queue = [...jobs].sort((a, b) => rank(a) - rank(b));
 const failed = [];
+// Each run's own summary ("# pass N"…), added up for the closing line.
+const totals = { tests: 0, pass: 0, fail: 0, skipped: 0 };
 const started = performance.now();
 await Promise.all(Array.from({ length: SLOTS }, async () => {
   for (let job = queue.shift(); job; job = queue.shift()) {
     const began = performance.now();
     const { status, output } = await run([job.file], { env: job.env, held: true });
     if (status !== 0) failed.push(job.name);
+    for (const key of Object.keys(totals)) totals[key] += Number(new RegExp(`^# ${key} (\\d+)$`, "m").exec(output)?.[1] ?? 0);
     const seconds = ((performance.now() - began) / 1000).toFixed(1);
     process.stdout.write(`\n# ${job.name}: ${status === 0 ? "ok" : `FAILED (exit ${status})`} in ${seconds} s\n${output}`);
   }
 }));
-console.log(`\n# ${jobs.length} runs in ${((performance.now() - started) / 1000).toFixed(0)} s; ${failed.length ? `FAILED: ${failed.join(", ")}` : "all passed"}`);
+const counted = Object.entries(totals).map(([key, n]) => `${n} ${key}`).join(", ");
+console.log(`\n# ${jobs.length} runs in ${((performance.now() - started) / 1000).toFixed(0)} s (${counted}); ${failed.length ? `FAILED: ${failed.join(", ")}` : "all passed"}`);
 await sweepSchemas();
 process.exit(failed.length > 0 ? 1 : 0);
 
