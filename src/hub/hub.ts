@@ -15,6 +15,7 @@ import { proxyTrust } from "./http/trust-proxy.ts";
 import { hashToken } from "./domain/tokens.ts";
 import { HubStartError } from "./errors.ts";
 import { InstanceLock } from "./instance-lock.ts";
+import { recordServedUrl } from "./served-url.ts";
 import { loginCommand } from "./login-command.ts";
 import { makeDir } from "./make-dir.ts";
 import { HubMetrics } from "./metrics/hub-metrics.ts";
@@ -195,6 +196,12 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       const bound = app.server.address();
       const port = typeof bound === "object" && bound ? bound.port : config.port;
       address = { host: config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host, port };
+      try {
+        recordServedUrl(config.dataDir, hub.urls().publicUrl);
+      } catch (error) {
+        // Only `hub login`'s default address hangs on it: no reason not to serve.
+        app.log.warn({ err: error }, "could not record where the hub serves (hub login will need --port)");
+      }
       reaper.start();
       purger.start();
     },

@@ -181,7 +181,7 @@ describe("CLI", () => {
     }
   });
 
-  it("refuses a second hub on a data dir that one serves, without a stack trace; once the first dies, even by SIGKILL, the next one starts", async () => {
+  it("refuses a second hub on a data dir that one serves, without a stack trace; hub login beside it links to where it serves; once the first dies, even by SIGKILL, the next one starts", async () => {
     const data = join(dir, "twice");
     const first = spawnHub(data);
     let third: ChildProcess | null = null;
@@ -200,6 +200,10 @@ describe("CLI", () => {
         method: "POST", headers: { "content-type": "application/json", "x-groupchat-csrf": "1" }, body: JSON.stringify({ code: link.code }),
       });
       assert.deepEqual([signedIn.status, signedIn.body.name], [200, "Cy"]);
+      // The link goes where this hub serves (a free port, not the default 3210), unless told another address.
+      assert.equal(new URL(link.url).origin, new URL(apiUrl).origin);
+      const told = JSON.parse((await cli("hub", "login", "--data", data, "--port", "3210", "--json")).stdout);
+      assert.equal(new URL(told.url).origin, "http://127.0.0.1:3210");
       const nobody = await cli("hub", "login", "--data", data, "--user", "usr_nobody");
       assert.equal(nobody.code, 2);
       assert.match(nobody.stderr, /^--user: no person with id "usr_nobody" on this hub/);
@@ -209,7 +213,9 @@ describe("CLI", () => {
       first.kill("SIGKILL");
       await once(first, "exit");
       third = spawnHub(data);
-      await serve(third);
+      const again = await serve(third);
+      const next = JSON.parse((await cli("hub", "login", "--data", data, "--json")).stdout);
+      assert.equal(new URL(next.url).origin, new URL(again.apiUrl).origin);
     } finally {
       await stop(first);
       if (third) assert.equal(await stop(third), 0);

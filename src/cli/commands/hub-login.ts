@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { resolveHubConfig } from "../../hub/config.ts";
 import { HubError } from "../../hub/errors.ts";
 import { createHub, loginUrl } from "../../hub/hub.ts";
+import { servedUrl } from "../../hub/served-url.ts";
 import { requireSetUp } from "../../hub/setup.ts";
 import { hubFlags, UsageError } from "../main.ts";
 
@@ -21,7 +22,11 @@ export async function hubLoginCommand(args: string[]): Promise<number> {
       throw error;
     });
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
-    const url = loginUrl(config.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${config.port}`, code);
+    // Told no address: where the hub serving this data dir listens (or last did), not the default port.
+    const told = [values.port, values.host, values["public-url"], process.env.GROUPCHAT_HUB_PORT, process.env.GROUPCHAT_HUB_HOST, process.env.GROUPCHAT_HUB_PUBLIC_URL]
+      .some((value) => value !== undefined);
+    const served = told ? null : servedUrl(config.dataDir);
+    const url = loginUrl(served ?? config.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${config.port}`, code);
     if (values.json) console.log(JSON.stringify({ url, code, expiresAt }, null, 2));
     else console.log(`Sign in to the web UI (one use, valid 15 minutes):\n  ${url}`);
     return 0;
