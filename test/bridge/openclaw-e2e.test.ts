@@ -1,16 +1,17 @@
 /**
  * Runs ./e2e/openclaw.e2e.ts (the real OpenClaw scenarios) inside a
  * loopback-only network namespace (`unshare -n`, then `ip link set lo up`), so
- * nothing in them can reach beyond this machine, and a mount namespace whose
- * /tmp is a directory of this test's own, removed afterwards: OpenClaw keeps
- * lock files in /tmp/openclaw-state-locks-UID whatever TMPDIR says (a fixed
- * path in its code), and its workers may still write there after the scenarios
- * end. Needs root (or user namespaces) and the OpenClaw runtime that
- * `npm install` puts under runtime/.
+ * nothing in them can reach beyond this machine, and a mount namespace in which
+ * OpenClaw's fixed paths under /tmp are directories of this test's own, removed
+ * afterwards: OpenClaw keeps lock files in /tmp/openclaw-state-locks-UID and
+ * logs in /tmp/openclaw whatever TMPDIR says (fixed paths in its code), and its
+ * workers may still write there after the scenarios end. (Not the whole /tmp:
+ * the checkout, a CI clone say, may be under it.) Needs root (or user
+ * namespaces) and the OpenClaw runtime that `npm install` puts under runtime/.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { it } from "node:test";
@@ -23,8 +24,17 @@ it("the bridge with a real OpenClaw, end to end, in a loopback-only network name
   skip: !runtimePaths().installed ? "OpenClaw is not installed under runtime/" : !canUnshare ? "cannot create network and mount namespaces here (unshare -n -m)" : false,
 }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), "gc-e2e-tmp-"));
-  // unshare -m makes the mounts private: the bind is seen inside only.
-  const inside = `ip link set lo up && mount --bind "${tmp}" /tmp && exec "${process.execPath}" --import tsx --test --test-reporter=spec test/bridge/e2e/openclaw.e2e.ts`;
+  // A bind needs a mount point: one made here for the run goes again after it.
+  const fixed = [`/tmp/openclaw-state-locks-${process.getuid?.() ?? 0}`, "/tmp/openclaw"];
+  const made = fixed.filter((path) => !existsSync(path));
+  for (const path of made) mkdirSync(path);
+  // unshare -m makes the mounts private: the binds are seen inside only.
+  const binds = fixed.map((path, i) => {
+    const own = join(tmp, String(i));
+    mkdirSync(own);
+    return `mount --bind "${own}" "${path}"`;
+  });
+  const inside = `ip link set lo up && ${binds.join(" && ")} && exec "${process.execPath}" --import tsx --test --test-reporter=spec test/bridge/e2e/openclaw.e2e.ts`;
   const child = spawn("unshare", ["-n", "-m", "sh", "-c", inside], {
     stdio: ["ignore", "inherit", "inherit"],
     detached: true,
@@ -42,5 +52,12 @@ it("the bridge with a real OpenClaw, end to end, in a loopback-only network name
       // already gone
     }
     rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+    for (const path of made) {
+      try {
+        rmdirSync(path); // empty: everything went to this test's own directory
+      } catch {
+        // something outside the test put files there meanwhile: theirs to keep
+      }
+    }
   }
 });
