@@ -29,6 +29,7 @@ const ON_POSTGRES = [
   "test/hub/metrics.test.ts",
   "test/hub/owner-api.test.ts",
   "test/hub/owner-auth.test.ts",
+  "test/hub/owner-runs.test.ts",
   "test/hub/read-races.test.ts",
   "test/hub/run-transitions.test.ts",
   "test/hub/seed-curl.test.ts",

@@ -13,6 +13,7 @@ import { deleteIdempotencyKeysBefore, findIdempotencyKey, insertIdempotencyKey }
 import { deleteExpiredInvites, deleteInvite, deleteInvitesBy, findInvite, insertInvite, listOpenInvites, takeInvite } from "../../src/hub/store/invites.ts";
 import { countUnread, deleteNotificationsIn, deleteWorkspaceNotifications, insertNotification, listNotifications, markRead } from "../../src/hub/store/notifications.ts";
 import { countTasksByStatus, listBoardColumn } from "../../src/hub/store/owner-views.ts";
+import { countRunsForOwner, listRunsForOwner } from "../../src/hub/store/owner-runs.ts";
 import {
   findRun, findRunEnding, findRunForItsAgent, findRunForMember, insertRun, listActiveRunsIn, listActiveRunsOfAgent, listActiveRunsOfCreatorIn,
   listRunsForAgent, listRunsOfAgentForUser, listRunsOfTask, listStaleRuns, listStoppedRunsForAgent, peopleWithRunsIn, touchAgentRun, touchRun, transitionRun,
@@ -144,6 +145,17 @@ export const HOT_CALLS: HotCall[] = [
   read("listRunsOfTask", "live", (sql, f) => listRunsOfTask(sql, f.taskId)),
   read("listRunsOfAgentForUser", "live", (sql, f) => listRunsOfAgentForUser(sql, f.agentId, 20)),
   read("listRunsOfAgentForUser before", "owner", (sql, f) => listRunsOfAgentForUser(sql, f.agentId, 20, f.runId)),
+  // A person's runs (GET /runs, owner:runs): all, one or more statuses, one agent's or workspace's, the next page.
+  read("listRunsForOwner", "live", (sql, f) => listRunsForOwner(sql, { userId: f.userId, limit: 50 })),
+  read("listRunsForOwner active", "live", (sql, f) => listRunsForOwner(sql, { userId: f.userId, statuses: ["PENDING", "RUNNING"], limit: 50 })),
+  read("listRunsForOwner ERROR agentId", "live", (sql, f) => listRunsForOwner(sql, { userId: f.userId, statuses: ["ERROR"], agentId: f.agentId, limit: 50 })),
+  read("listRunsForOwner agentId", "live", (sql, f) => listRunsForOwner(sql, { userId: f.userId, agentId: f.agentId, limit: 50 })),
+  read("listRunsForOwner workspaceId before", "owner", (sql, f) =>
+    listRunsForOwner(sql, { userId: f.userId, workspaceId: f.workspaceId, before: f.runId, limit: 50 })),
+  read("listRunsForOwner FINISHED workspaceId before", "owner", (sql, f) =>
+    listRunsForOwner(sql, { userId: f.userId, statuses: ["FINISHED"], workspaceId: f.workspaceId, before: f.runId, limit: 50 })),
+  read("countRunsForOwner", "live", (sql, f) => countRunsForOwner(sql, { userId: f.userId })),
+  read("countRunsForOwner agentId workspaceId", "live", (sql, f) => countRunsForOwner(sql, { userId: f.userId, agentId: f.agentId, workspaceId: f.workspaceId })),
   read("listStaleRuns", "reaper", (sql, f) => listStaleRuns(sql, f.now - 600_000, 500)),
   // Feeds and notifications.
   read("listActivity", "agent", (sql, f) => listActivity(sql, f.taskId)),

@@ -5,7 +5,7 @@
  * - In the path (`/tasks/:id`, `/workspaces/:id/members/:userId`, `/files/:id/:key`), an id written
  *   with a character no id of the hub has cannot name anything: 404 `{ error: "Task not found" }`,
  *   as any unknown id gets, the noun the route's segment before it (`members/:userId`: Member).
- * - In the query (`projectId`, `workspaceId`, the `before` cursor), a control character (NUL
+ * - In the query (`projectId`, `workspaceId`, `agentId`, the `before` cursor), a control character (NUL
  *   among them) is invalid input, 400, as a NUL in `q` is; other unknown ids find nothing, as before.
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
@@ -16,7 +16,7 @@ const ID_TEXT = /^[A-Za-z0-9_-]+$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** The query parameters that hold an id, on either API. */
-const QUERY_IDS = ["projectId", "workspaceId", "before"] as const;
+const QUERY_IDS = ["projectId", "workspaceId", "agentId", "before"] as const;
 
 /** The noun for a path parameter: the route segment before it, singular (`/api/v1/runs/:id` → "Run"). */
 export function nounOf(route: string, param: string): string {

@@ -38,6 +38,8 @@ const COLUMNS = `r.*, t.title AS task_title, t.workspace_id, t.project_id, t.sta
 // every run read goes through here, the agent's (its lists, a PENDING run it would start) and the owner's.
 const JOINED = `runs r JOIN tasks t ON t.id = r.task_id AND ${LIVE_TASK} JOIN users o ON o.id = r.owner_id JOIN agents a ON a.id = r.agent_id`;
 const SELECT = `SELECT ${COLUMNS} FROM ${JOINED}`;
+/** A run with its task, owner and agent (`r`, `t`, `o`, `a`), to add a WHERE to (for toRunListItem). */
+export const RUN_SELECT = SELECT;
 
 export function toRunListItem(row: RunJoined): RunListItem {
   return {

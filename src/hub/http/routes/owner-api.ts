@@ -27,6 +27,7 @@ import { OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
 import { Before, linkNextPage } from "../page-link.ts";
+import { ownerRunRoutes } from "./owner-runs.ts";
 import { storageRoutes, uploadRoutes } from "./uploads.ts";
 import {
   AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
@@ -214,6 +215,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "delegate", { user: request.user, taskId: request.params.id, agentId: request.body.agentId, prompt: request.body.prompt }));
 
   // Runs
+  ownerRunRoutes(app, deps);
   app.get("/runs/:id", s(["Runs"], "Run detail (same shape as the agent's)", { params: IdParams, response: { 200: RunDetail, ...errors } }), async (request) => {
     const run = await userRun(deps.db, request.user, request.params.id);
     const [task, activity] = await Promise.all([findTask(deps.db, run.task_id), listActivity(deps.db, run.task_id)]);

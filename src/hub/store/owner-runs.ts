@@ -1,0 +1,73 @@
+/**
+ * The runs a person sees as their owner (GET /runs, owner:runs): those of the agents they created, across
+ * their workspaces, newest first. A run's owner is its agent's creator (only the creator delegates to an
+ * agent or sends it a follow-up: services/runs.ts), so they are a range of runs_owner, or of
+ * runs_owner_status for one status. As on the Agents page, a run in a workspace they are no longer in is
+ * not listed (nor counted): its task is the workspace's, not theirs.
+ */
+import type { Reader, SqlValue } from "../db/port.ts";
+import { RUN_STATUSES, type RunStatus } from "../../sdk/run-state.ts";
+import type { RunListItem } from "../../sdk/types.ts";
+import { RUN_SELECT, toRunListItem, type RunJoined } from "./runs.ts";
+import { LIVE_TASK } from "./tasks.ts";
+
+/** Which of the person's runs: of one agent, in one workspace; each given filter narrows. */
+export interface OwnerRunScope {
+  userId: string;
+  agentId?: string | undefined;
+  workspaceId?: string | undefined;
+}
+
+export interface OwnerRunFilter extends OwnerRunScope {
+  /** Only runs in one of these statuses (all of them when absent or empty). */
+  statuses?: readonly RunStatus[] | undefined;
+  /** Only runs older than this run id (ids sort by creation): the next page's cursor. */
+  before?: string | undefined;
+  limit: number;
+}
+
+// The person still in the task's workspace: one probe of workspace_members' primary key per run read.
+const STILL_MEMBER = "EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = t.workspace_id AND m.user_id = r.owner_id)";
+
+/**
+ * The scope's conditions. The unary + keeps SQLite, which has no statistics, from reading the runs by
+ * agent or the tasks by workspace and then sorting them, where the owner's range is in order already
+ * (the agent's runs are some of its creator's); PostgreSQL has no + for text, and its statistics choose.
+ */
+function scopeWhere(sql: Reader, s: OwnerRunScope): { where: string[]; params: SqlValue[] } {
+  const plus = sql.dialect === "postgres" ? "" : "+";
+  const where = ["r.owner_id = ?", STILL_MEMBER];
+  const params: SqlValue[] = [s.userId];
+  if (s.agentId !== undefined) { where.push(`${plus}r.agent_id = ?`); params.push(s.agentId); }
+  if (s.workspaceId !== undefined) { where.push(`${plus}t.workspace_id = ?`); params.push(s.workspaceId); }
+  return { where, params };
+}
+
+/** One page of the runs, newest first: one range of an index per status asked for, merged (at most five). */
+export async function listRunsForOwner(sql: Reader, f: OwnerRunFilter): Promise<RunListItem[]> {
+  const statuses = f.statuses?.length && f.statuses.length < RUN_STATUSES.length ? [...new Set(f.statuses)] : [undefined];
+  const pages = await Promise.all(statuses.map((status) => pageOf(sql, f, status)));
+  const rows = pages.length === 1 ? pages[0]! : pages.flat().sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, f.limit);
+  return rows.map(toRunListItem);
+}
+
+function pageOf(sql: Reader, f: OwnerRunFilter, status: RunStatus | undefined): Promise<RunJoined[]> {
+  const { where, params } = scopeWhere(sql, f);
+  if (status !== undefined) { where.push("r.status = ?"); params.push(status); }
+  if (f.before !== undefined) { where.push("r.id < ?"); params.push(f.before); }
+  return sql.all<RunJoined>(`${RUN_SELECT} WHERE ${where.join(" AND ")} ORDER BY r.id DESC LIMIT ?`, [...params, f.limit]);
+}
+
+/**
+ * How many of the scope's runs are in each status: a range of runs_owner_status, so it reads each of the
+ * person's runs (with its task and a membership probe) once, as the board's counts read a project's tasks.
+ */
+export async function countRunsForOwner(sql: Reader, s: OwnerRunScope): Promise<Record<RunStatus, number>> {
+  const counts: Record<RunStatus, number> = { PENDING: 0, RUNNING: 0, FINISHED: 0, ERROR: 0, STOPPED: 0 };
+  const { where, params } = scopeWhere(sql, s);
+  const rows = await sql.all<{ status: RunStatus; n: number }>(
+    `SELECT r.status, COUNT(*) AS n FROM runs r JOIN tasks t ON t.id = r.task_id AND ${LIVE_TASK} WHERE ${where.join(" AND ")} GROUP BY r.status`, params,
+  );
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
+}
