@@ -41,7 +41,7 @@ describe("owner live queries", { timeout: 120_000 }, () => {
     await t.close();
   });
 
-  function watch(name: string, args: Record<string, string | number>, headers: Record<string, string>): Watch {
+  function watch(name: string, args: Record<string, unknown>, headers: Record<string, string>): Watch {
     const client = new ConvexClient(t.baseUrl, { webSocketConstructor: browserSocket(headers), logger: false });
     clients.push(client);
     const w = new Watch();
@@ -236,6 +236,64 @@ describe("owner live queries", { timeout: 120_000 }, () => {
     const w = watch("task", { taskId: "tsk_\u0000" }, { cookie, ...origin() });
     const { error } = await w.until((u) => u.error !== undefined);
     assert.equal(error!.data?.code, t.kind === "postgres" ? "BAD_REQUEST" : "NOT_FOUND");
+  });
+
+  it("owner:runs shows a run as soon as it is made, moves it from the active ones to the failed ones as it errors, and counts them live", async () => {
+    const kim = await t.hub.writer.run("addUser", { name: "Kim" });
+    const cookie = await signIn(t, kim.userId);
+    const ws = (await withCookie(t, cookie, "POST", "/workspaces", { name: "Kim's" })).body.id as string;
+    const prj = (await withCookie(t, cookie, "POST", "/projects", { name: "Work" }, { ...CSRF, "x-workspace-id": ws })).body.id as string;
+    const bot = (await withCookie(t, cookie, "POST", "/agents", { name: "Kim Bot" })).body as { id: string; token: string };
+    type RunsValue = { runs: { id: string; status: string; taskTitle: string }[]; counts: Record<string, number>; agents: { id: string; name: string }[] };
+    const runsOf = (u: Update) => (u.value as RunsValue | undefined)?.runs ?? [];
+    const active = watch("runs", { status: ["PENDING", "RUNNING"] }, { cookie, ...origin() });
+    const failed = watch("runs", { status: ["ERROR"], agentId: bot.id }, { cookie, ...origin() });
+    const first = await active.until((u) => u.value !== undefined);
+    assert.deepEqual((first.value as RunsValue).agents, [{ id: bot.id, name: "Kim Bot" }]);
+    assert.deepEqual(runsOf(first), []);
+    await failed.until((u) => u.value !== undefined);
+
+    const task = (await withCookie(t, cookie, "POST", "/tasks", { projectId: prj, title: "Watched run" })).body;
+    const run = (await withCookie(t, cookie, "POST", `/tasks/${task.id}/delegate`, { agentId: bot.id })).body;
+    await active.until((u) => runsOf(u).some((r) => r.id === run.id && r.status === "PENDING" && r.taskTitle === "Watched run"));
+    assert.equal((await t.agent(bot.token, "POST", `/runs/${run.id}/start`, {})).status, 200);
+    const running = await active.until((u) => runsOf(u).some((r) => r.id === run.id && r.status === "RUNNING"));
+    assert.equal((running.value as RunsValue).counts.RUNNING, 1);
+    assert.equal((await t.agent(bot.token, "POST", `/runs/${run.id}/error`, { body: "Broke" })).status, 200);
+    // The first value had no run either: this is the one after the error.
+    const gone = await active.until((u) => (u.value as RunsValue | undefined)?.counts.ERROR === 1);
+    assert.deepEqual(runsOf(gone), []);
+    assert.deepEqual((gone.value as RunsValue).counts, { PENDING: 0, RUNNING: 0, FINISHED: 0, ERROR: 1, STOPPED: 0 });
+    await failed.until((u) => runsOf(u).some((r) => r.id === run.id && r.status === "ERROR"));
+    // Someone else's run never shows.
+    const theirs = await withCookie(t, await signIn(t), "POST", "/tasks", { projectId: t.creds.projectId, title: "Not Kim's" });
+    await t.owner(t.creds.ownerToken, "POST", `/tasks/${theirs.body.id}/delegate`, { agentId: t.creds.agentId });
+    assert.ok(active.updates.every((u) => !JSON.stringify(u.value ?? null).includes("Not Kim's")));
+  });
+
+  it("owner:runs drops, live, the runs in a workspace you leave", async () => {
+    const lee = await t.hub.writer.run("addUser", { name: "Lee" });
+    const cookie = await signIn(t, lee.userId);
+    const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: "Left later" })).body.id as string;
+    const prj = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "P" }, { "x-workspace-id": ws })).body.id as string;
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws}/members`, { userId: lee.userId })).status, 201);
+    const bot = (await withCookie(t, cookie, "POST", "/agents", { name: "Lee Bot" })).body as { id: string };
+    const task = (await withCookie(t, cookie, "POST", "/tasks", { projectId: prj, title: "Lee's secret" })).body;
+    const run = (await withCookie(t, cookie, "POST", `/tasks/${task.id}/delegate`, { agentId: bot.id })).body;
+    const w = watch("runs", {}, { cookie, ...origin() });
+    await w.until((u) => JSON.stringify(u.value ?? null).includes(run.id));
+    assert.equal((await withCookie(t, cookie, "DELETE", `/workspaces/${ws}/members/${lee.userId}`)).status, 204);
+    const seenAt = w.updates.findIndex((u) => JSON.stringify(u.value ?? null).includes(run.id));
+    const after = await w.until((u) => w.updates.indexOf(u) > seenAt && u.value !== undefined && !JSON.stringify(u.value).includes(run.id));
+    assert.ok(!JSON.stringify(after.value).includes("secret"));
+  });
+
+  it("owner:runs refuses a status that is not one and a limit out of range (BAD_REQUEST)", async () => {
+    const cookie = await signIn(t);
+    for (const args of [{ status: ["FAILED"] }, { status: [] }, { limit: 0 }, { limit: 501 }, { agentId: "" }]) {
+      const bad = watch("runs", args, { cookie, ...origin() });
+      assert.equal((await bad.until((u) => u.error !== undefined)).error!.data?.code, "BAD_REQUEST", JSON.stringify(args));
+    }
   });
 
   it("signing out ends the session's live queries at once", async () => {

@@ -11,10 +11,13 @@
  *   of its feed (100), oldest first, and how many the feed holds (`activityCount`);
  * - `owner:notifications {limit?}`: the newest `limit` notifications (50) and the unread count;
  * - `owner:agents {}`: your agents with their recent runs;
+ * - `owner:runs {status?, agentId?, limit?}`: your agents' newest `limit` runs (50) across your workspaces,
+ *   in one of `status` (an array; all when absent), of one agent; how many are in each status (for every
+ *   filter but the status), and your agents' names (as GET /runs lists and counts them);
  * - `owner:members {workspaceId}`: a workspace's people.
  */
 import { Type } from "typebox";
-import type { TaskStatus } from "../../../sdk/types.ts";
+import { RunStatusSchema, type TaskStatus } from "../../../sdk/types.ts";
 import type { Reader } from "../../db/port.ts";
 import { parseSearchText } from "../../domain/search.ts";
 import { HubError } from "../../errors.ts";
@@ -25,6 +28,7 @@ import { toProjectView, workspaceMembers } from "../../services/workspaces.ts";
 import { countActivity, listNewestActivity } from "../../store/activity.ts";
 import { listAgentsOf } from "../../store/agents.ts";
 import { countUnread, listNotifications } from "../../store/notifications.ts";
+import { countRunsForOwner, listRunsForOwner } from "../../store/owner-runs.ts";
 import { countTasksByStatus, listBoardColumn } from "../../store/owner-views.ts";
 import { listRunsOfAgentForUser, listRunsOfTask } from "../../store/runs.ts";
 import { findSession } from "../../store/sessions.ts";
@@ -44,6 +48,12 @@ const ACTIVITY_DEFAULT = 100;
 const NOTIFICATIONS_LIMIT = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
 const NOTIFICATIONS_DEFAULT = 50;
 const RUNS_PER_AGENT = 20;
+/** Runs shown on the Runs page at first, and at most (it asks for more on "Show more"), as GET /runs' limit. */
+const RUNS_LIMIT = Type.Optional(Type.Integer({ minimum: 1, maximum: 500 }));
+const RUNS_DEFAULT = 50;
+const RunsArgs = Type.Object({
+  status: Type.Optional(Type.Array(RunStatusSchema, { minItems: 1, maxItems: 5 })), agentId: Type.Optional(Id), limit: RUNS_LIMIT,
+}, { additionalProperties: false });
 /** Checked by parseSearchText (trimmed, 1 to 200 characters); the bound here only keeps args small. */
 const SEARCH = Type.Optional(Type.String({ maxLength: 1000 }));
 
@@ -151,5 +161,20 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
       })));
       // Creating an agent touches user:<creator>; its runs and token touch agent:<id>.
       return { value, keys: [...s.keys, ...agents.map((a) => changeKey.agent(a.id))], expiresAt: s.expiresAt };
+    } })
+    .define("owner:runs", { args: RunsArgs, async evaluate(ctx, { status, agentId, limit }) {
+      const s = await signedIn(ctx);
+      const scope = { userId: s.user.userId, agentId };
+      const [agents, runs, counts] = await Promise.all([
+        listAgentsOf(ctx.db, s.user.userId),
+        listRunsForOwner(ctx.db, { ...scope, statuses: status, limit: limit ?? RUNS_DEFAULT }), countRunsForOwner(ctx.db, scope),
+      ]);
+      return {
+        value: { runs, counts, agents: agents.map((a) => ({ id: a.id, name: a.name })) },
+        // A run made, started or ended, and an edit or deletion of its task, touch agent:<id> (its agent's, a deleted
+        // one's too); leaving a workspace (its runs leave the list) and making an agent touch user:<id>.
+        keys: [...s.keys, ...new Set([...agents.map((a) => a.id), ...runs.map((r) => r.agent.id)].map(changeKey.agent))],
+        expiresAt: s.expiresAt,
+      };
     } });
 }
