@@ -13,6 +13,7 @@ import { ApiTokens } from "./pages/ApiTokens.tsx";
 import { Board } from "./pages/Board.tsx";
 import { Join } from "./pages/Join.tsx";
 import { Notifications } from "./pages/Notifications.tsx";
+import { Runs } from "./pages/Runs.tsx";
 import { SignIn } from "./pages/SignIn.tsx";
 import { ProjectBar } from "./pages/Projects.tsx";
 import { TaskPage } from "./pages/TaskPage.tsx";
@@ -83,6 +84,7 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
         <nav aria-label="Main">
           <Link to={firstProject ? `/projects/${firstProject.id}` : "/"} className="brand">GroupChat hub</Link>
           <Link to="/agents">Agents</Link>
+          <Link to="/runs">Runs</Link>
           <Link to="/tokens">API tokens</Link>
           <Link to="/notifications">
             Notifications{" "}
@@ -167,6 +169,8 @@ function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeVie
         me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects).find((p) => p.id === id)?.name : undefined} />;
     case "agents":
       return <Agents />;
+    case "runs":
+      return <Runs />;
     case "tokens":
       return <ApiTokens />;
     case "notifications":

@@ -72,14 +72,15 @@ export function useLiveHealth(): LiveHealth {
 
 export type Live<T> = { status: "loading" } | { status: "ready"; data: T } | { status: "error"; error: Error; code: string | null };
 
-type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents" | "members";
+type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents" | "members" | "runs";
+type LiveArgs = Record<string, string | number | readonly string[]>;
 
 /**
  * Subscribes to `owner:<name>` while mounted; re-subscribes when the args change.
  * With `keepPrevious`, the last value stays on screen until the new args' arrives
  * (a longer page of the same view, not another view).
  */
-export function useLive<T>(name: OwnerQuery, args: Record<string, string | number> = {}, options: { keepPrevious?: boolean } = {}): Live<T> {
+export function useLive<T>(name: OwnerQuery, args: LiveArgs = {}, options: { keepPrevious?: boolean } = {}): Live<T> {
   const [state, setState] = useState<Live<T>>({ status: "loading" });
   const key = JSON.stringify(args);
   const keep = options.keepPrevious ?? false;
@@ -88,7 +89,7 @@ export function useLive<T>(name: OwnerQuery, args: Record<string, string | numbe
     const query = (anyApi.owner as Record<string, unknown>)[name] as FunctionReference<"query">;
     const unsubscribe = liveClient().onUpdate(
       query,
-      JSON.parse(key) as Record<string, string | number>,
+      JSON.parse(key) as Record<string, string | number | string[]>,
       (data) => setState({ status: "ready", data: data as T }),
       (error) => setState({ status: "error", error, code: ((error as { data?: { code?: string } }).data?.code) ?? null }),
     );

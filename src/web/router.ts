@@ -11,6 +11,7 @@ export type Route =
   | { page: "board"; projectId: string }
   | { page: "task"; taskId: string }
   | { page: "agents" }
+  | { page: "runs" }
   | { page: "tokens" }
   | { page: "notifications" }
   | { page: "missing" }
@@ -33,6 +34,7 @@ export function parseRoute(pathname: string, hash: string): Route {
   if (first === "projects" && second && parts.length === 2) return { page: "board", projectId: second };
   if (first === "tasks" && second && parts.length === 2) return { page: "task", taskId: second };
   if (first === "agents" && parts.length === 1) return { page: "agents" };
+  if (first === "runs" && parts.length === 1) return { page: "runs" };
   if (first === "tokens" && parts.length === 1) return { page: "tokens" };
   if (first === "notifications" && parts.length === 1) return { page: "notifications" };
   return { page: "missing" };

@@ -57,3 +57,13 @@ export interface MemberView {
   joinedAt: number;
   isCreator: boolean;
 }
+
+/** Your agents' runs across your workspaces (owner:runs). */
+export interface RunsView {
+  /** The newest runs the filter takes in (as many as the query's `limit`). */
+  runs: RunListItem[];
+  /** How many runs are in each status, for the agent filter (not the status one). */
+  counts: Record<RunStatus, number>;
+  /** Your agents, for the agent filter. */
+  agents: { id: string; name: string }[];
+}

@@ -5,6 +5,7 @@ import { isUiPath } from "../../src/hub/http/web.ts";
 import { formatDuration, formatUsd, runDuration } from "../../src/web/format.ts";
 import { notificationSentence, sentenceText, type Describable } from "../../src/web/notification-text.ts";
 import { parseRoute } from "../../src/web/router.ts";
+import { countsSentence, runFilterOf, runsInFilter } from "../../src/web/run-filter.ts";
 import { settle, theirs } from "../../src/web/components/followed-field.ts";
 import { parseTaskEdit, settleEdit, startEdit } from "../../src/web/components/task-edit.ts";
 import { sessionRetryDelay } from "../../src/web/session.ts";
@@ -39,7 +40,7 @@ describe("session cookie rules", () => {
 
 describe("web UI routes", () => {
   it("the hub serves the app exactly on the UI's routes", () => {
-    for (const path of ["/", "/login", "/join", "/agents", "/tokens", "/notifications", "/projects/prj_1", "/tasks/task_1?x=1"]) assert.ok(isUiPath(path), path);
+    for (const path of ["/", "/login", "/join", "/agents", "/runs", "/runs?status=failed", "/tokens", "/notifications", "/projects/prj_1", "/tasks/task_1?x=1"]) assert.ok(isUiPath(path), path);
     for (const path of ["/nowhere", "/api/v1/x", "/tasks", "/tasks/a/b", "/healthz"]) assert.ok(!isUiPath(path), path);
   });
 
@@ -49,6 +50,7 @@ describe("web UI routes", () => {
     assert.deepEqual(parseRoute("/tasks/task_1", ""), { page: "task", taskId: "task_1" });
     assert.deepEqual(parseRoute("/projects/prj_1", ""), { page: "board", projectId: "prj_1" });
     assert.deepEqual(parseRoute("/tokens", ""), { page: "tokens" });
+    assert.deepEqual(parseRoute("/runs", ""), { page: "runs" });
     assert.deepEqual(parseRoute("/nope/x/y", ""), { page: "missing" });
     assert.deepEqual(parseRoute("/tasks/%E0%A4%A", ""), { page: "malformed" });
   });
@@ -158,5 +160,21 @@ describe("the @mention picker's rules", () => {
   it("writes @Name and one space in place of what was typed, leaving the rest", () => {
     assert.deepEqual(insertMention("hi @op", { start: 3, query: "op" }, 6, "OpenClaw Bot"), { text: "hi @OpenClaw Bot ", caret: 17 });
     assert.deepEqual(insertMention("@ma and", { start: 0, query: "ma" }, 3, "Maya"), { text: "@Maya and", caret: 6 });
+  });
+});
+
+describe("the Runs page's filter", () => {
+  const counts = { PENDING: 1, RUNNING: 3, FINISHED: 7, ERROR: 1, STOPPED: 0 };
+  it("reads ?status= (Active when absent or unknown) and counts the runs each takes in", () => {
+    assert.equal(runFilterOf("").id, "active");
+    assert.equal(runFilterOf("nonsense").id, "active");
+    assert.equal(runFilterOf("failed").id, "failed");
+    assert.equal(runsInFilter(runFilterOf("active"), counts), 4);
+    assert.equal(runsInFilter(runFilterOf("failed"), counts), 1);
+    assert.equal(runsInFilter(runFilterOf("all"), counts), 12);
+  });
+  it("says the counts in words, the going ones first, leaving out the statuses with none", () => {
+    assert.equal(countsSentence(counts), "3 running · 1 pending · 1 failed · 7 finished");
+    assert.equal(countsSentence({ PENDING: 0, RUNNING: 0, FINISHED: 0, ERROR: 0, STOPPED: 0 }), "No runs");
   });
 });

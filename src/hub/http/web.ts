@@ -45,7 +45,7 @@ export function webUi(app: App, webDir: string = DEFAULT_WEB_DIR): UiHandler {
 }
 
 /** The UI's client-side routes (src/web/router.ts); any other unknown path stays a JSON 404. */
-const UI_ROUTES = /^\/(?:|login|join|agents|tokens|notifications|projects\/[^/]+|tasks\/[^/]+)$/;
+const UI_ROUTES = /^\/(?:|login|join|agents|runs|tokens|notifications|projects\/[^/]+|tasks\/[^/]+)$/;
 
 export function isUiPath(url: string): boolean {
   return UI_ROUTES.test(url.split("?")[0]!.replace(/\/+/g, "/"));

@@ -1,25 +1,15 @@
 /** A task's runs as a timeline, each turn with its agent, status, duration and costs, and its Stop and Follow up. */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { isActive, isEnded } from "../../sdk/run-state.ts";
 import { api } from "../api.ts";
 import { formatDuration, formatUsd, runDuration } from "../format.ts";
 import type { RunListItem } from "../types.ts";
 import { RunBadge } from "./bits.tsx";
+import { useNow } from "./now.ts";
 import { submitOnModEnter } from "./keys.ts";
 import { Empty, ErrorNote } from "./states.tsx";
 import { useAction } from "./use-action.ts";
 import { isBlank } from "../../sdk/blank-text.ts";
-
-/** A clock for the duration of running runs; it only redraws, it never fetches. */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
-}
 
 export function RunTimeline({ runs }: { runs: RunListItem[] }) {
   const now = useNow(runs.some((r) => r.status === "RUNNING"));
