@@ -58,12 +58,15 @@ export interface MemberView {
   isCreator: boolean;
 }
 
+export type RunCounts = Record<"PENDING" | "RUNNING" | "ERROR", number>;
+
 /** Your agents' runs across your workspaces (owner:runs). */
 export interface RunsView {
-  /** The newest runs the filter takes in (as many as the query's `limit`). */
+  /** The newest runs the filter takes in (as many as the query's `limit`), and whether there are more. */
   runs: RunListItem[];
-  /** How many runs are in each status, for the agent filter (not the status one). */
-  counts: Record<RunStatus, number>;
+  more: boolean;
+  /** How many runs are going on and failed, for the agent filter (not the status one). */
+  counts: RunCounts;
   /** Your agents, for the agent filter. */
   agents: { id: string; name: string }[];
 }

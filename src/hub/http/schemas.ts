@@ -63,10 +63,11 @@ export const Notification = Type.Object({
   createdAt: UnixMs,
   readAt: Type.Union([UnixMs, Type.Null()]),
 });
-/** How many runs are in each status: those a list's filters (all but the status) take in. */
-export const RunCounts = Type.Object({
-  PENDING: Type.Integer(), RUNNING: Type.Integer(), FINISHED: Type.Integer(), ERROR: Type.Integer(), STOPPED: Type.Integer(),
-}, { description: "How many of your runs the filters other than status take in, by status (e.g. \"3 running · 1 failed\")" });
+/** How many runs are going on and failed: those a list's filters (all but the status) take in. */
+export const RunCounts = Type.Object({ PENDING: Type.Integer(), RUNNING: Type.Integer(), ERROR: Type.Integer() }, {
+  description: "How many of your runs the filters other than status take in are PENDING, RUNNING and ERROR (\"3 running · 1 failed\"); "
+    + "FINISHED and STOPPED ones, most of a history, are not counted",
+});
 export const RunPage = Type.Object({ runs: Type.Array(RunListItem), counts: RunCounts });
 export const UserMe = Type.Object({ id: Type.String(), name: Type.String(), unreadNotifications: Type.Integer() });
 

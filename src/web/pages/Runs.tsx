@@ -2,10 +2,11 @@
  * What your agents are doing now, and what failed: their runs across your workspaces, live, newest first;
  * filtered by status (Active, Failed, All) and agent, both kept in the address (`?status=failed&agent=…`).
  */
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { isActive } from "../../sdk/run-state.ts";
 import { api } from "../api.ts";
 import { Link, RunBadge } from "../components/bits.tsx";
+import { focusLost, focusNextRow } from "../components/focus.ts";
 import { useNow } from "../components/now.ts";
 import { usePageTitle } from "../components/page-title.ts";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
@@ -13,7 +14,7 @@ import { useAction } from "../components/use-action.ts";
 import { formatDuration, formatTime, formatUsd, runDuration } from "../format.ts";
 import { useLive } from "../live.ts";
 import { queryParam, replaceQueryParam } from "../router.ts";
-import { countsSentence, RUN_FILTERS, runFilterOf, runsInFilter, type RunFilter } from "../run-filter.ts";
+import { countsSentence, RUN_FILTERS, runFilterOf, type RunFilter } from "../run-filter.ts";
 import type { RunListItem, RunsView } from "../types.ts";
 
 /** Runs shown at first, and how many more each "Show more" adds, up to the hub's bound (owner:runs' limit). */
@@ -44,49 +45,64 @@ export function Runs() {
     <section aria-labelledby="runs-title">
       <h1 id="runs-title">Runs</h1>
       <LiveView live={live} what="runs">
-        {(view) => {
-          const total = runsInFilter(filter, view.counts);
-          return (
-            <>
-              <p className="meta" data-testid="run-counts">{countsSentence(view.counts)}</p>
-              <div className="run-filters row">
-                <div role="group" aria-label="Show runs" className="row">
-                  {RUN_FILTERS.map((f) => (
-                    <button key={f.id} type="button" className="chip" aria-pressed={f.id === filter.id} onClick={() => choose(f)}>{f.label}</button>
-                  ))}
-                </div>
-                <label>Agent{" "}
-                  <select value={agentId} onChange={(e) => {
-                    setAgentId(e.target.value);
-                    setLimit(PAGE);
-                    replaceQueryParam("agent", e.target.value);
-                  }}>
-                    <option value="">All agents</option>
-                    {view.agents.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
-                  </select>
-                </label>
+        {(view) => (
+          <>
+            <p className="meta" data-testid="run-counts">{countsSentence(view.counts)}</p>
+            <div className="run-filters row">
+              <div role="group" aria-label="Show runs" className="row">
+                {RUN_FILTERS.map((f) => (
+                  <button key={f.id} type="button" className="chip" aria-pressed={f.id === filter.id} onClick={() => choose(f)}>{f.label}</button>
+                ))}
               </div>
-              <h2 className="sr-only">{filter.label} runs</h2>
-              {view.runs.length === 0 ? <Empty>{EMPTY[filter.id]}</Empty> : <RunList runs={view.runs} />}
-              {total > view.runs.length && (limit < MAX ? (
-                <button type="button" className="secondary more" onClick={() => setLimit(Math.min(limit + PAGE, MAX))}>
-                  Show more ({total - view.runs.length} not shown)
-                </button>
-              ) : <p className="meta">{total - view.runs.length} more not shown</p>)}
-            </>
-          );
-        }}
+              <label>Agent{" "}
+                <select value={agentId} onChange={(e) => {
+                  setAgentId(e.target.value);
+                  setLimit(PAGE);
+                  replaceQueryParam("agent", e.target.value);
+                }}>
+                  <option value="">All agents</option>
+                  {view.agents.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
+                </select>
+              </label>
+            </div>
+            <h2 className="sr-only">{filter.label} runs</h2>
+            <RunList runs={view.runs} empty={EMPTY[filter.id]} />
+            {view.more && (limit < MAX
+              ? <button type="button" className="secondary more" onClick={() => setLimit(Math.min(limit + PAGE, MAX))}>Show more</button>
+              : <p className="meta">Older runs are not shown here: pick an agent, or list them with GET /api/v1/runs.</p>)}
+          </>
+        )}
       </LiveView>
     </section>
   );
 }
 
-function RunList({ runs }: { runs: RunListItem[] }) {
+/** The pressed filter chip: where the focus goes when a stop leaves no row to take it. */
+const toFilter = () => document.querySelector('[role="group"] [aria-pressed="true"]');
+
+/** The runs, or `empty` in words; mounted either way, so a stop that empties it still moves the focus. */
+function RunList({ runs, empty }: { runs: RunListItem[]; empty: string }) {
   const now = useNow(runs.some((r) => r.status === "RUNNING"));
-  return <ul className="run-list">{runs.map((run) => <RunRow key={run.id} run={run} now={now} />)}</ul>;
+  // A run stopped: once the live list has it stopped (its Stop gone) or gone (Active), the focus, if dropped with
+  // them, goes to the row now in its place (its own, under All), as after a row removed elsewhere.
+  const list = useRef<HTMLUListElement>(null);
+  const [stopped, setStopped] = useState<{ id: string; at: number } | null>(null);
+  useEffect(() => {
+    if (!stopped) return;
+    const run = runs.find((r) => r.id === stopped.id);
+    if (run && isActive(run.status)) return;
+    setStopped(null);
+    if (focusLost()) focusNextRow(list.current, stopped.at, "button, a", toFilter());
+  }, [runs, stopped]);
+  if (runs.length === 0) return <Empty>{empty}</Empty>;
+  return (
+    <ul className="run-list" ref={list}>
+      {runs.map((run, at) => <RunRow key={run.id} run={run} now={now} onStopped={() => setStopped({ id: run.id, at })} />)}
+    </ul>
+  );
 }
 
-function RunRow({ run, now }: { run: RunListItem; now: number }) {
+function RunRow({ run, now, onStopped }: { run: RunListItem; now: number; onStopped: () => void }) {
   const stop = useAction();
   const duration = runDuration(run, now);
   return (
@@ -94,14 +110,17 @@ function RunRow({ run, now }: { run: RunListItem; now: number }) {
       <div className="run-head">
         <span><RunBadge status={run.status} /> {run.agent.name}</span>
         {isActive(run.status) && (
-          <button type="button" className="danger" disabled={stop.busy} onClick={() => void stop.run(() => api.stop(run.id))}>
+          <button type="button" className="danger" disabled={stop.busy} onClick={() => void stop.run(async () => {
+            await api.stop(run.id);
+            onStopped();
+          })}>
             Stop<span className="sr-only"> {run.agent.name} on “{run.taskTitle}”</span>
           </button>
         )}
       </div>
       <Link to={`/tasks/${run.taskId}`} className="card-title">{run.taskTitle}</Link>
       <dl className="run-stats">
-        <div><dt>{run.startedAt === null ? "Waiting since" : "Started"}</dt><dd>{formatTime(run.startedAt ?? run.createdAt)}</dd></div>
+        <div><dt>{run.startedAt !== null ? "Started" : run.status === "PENDING" ? "Waiting since" : "Delegated"}</dt><dd>{formatTime(run.startedAt ?? run.createdAt)}</dd></div>
         {run.endedAt !== null && <div><dt>Ended</dt><dd>{formatTime(run.endedAt)}</dd></div>}
         <div><dt>Duration</dt><dd>{duration === null ? "not started" : formatDuration(duration)}</dd></div>
         <div><dt>Cost</dt><dd>{formatUsd(run.stepCostUsd)}</dd></div>

@@ -12,8 +12,9 @@
  * - `owner:notifications {limit?}`: the newest `limit` notifications (50) and the unread count;
  * - `owner:agents {}`: your agents with their recent runs;
  * - `owner:runs {status?, agentId?, limit?}`: your agents' newest `limit` runs (50) across your workspaces,
- *   in one of `status` (an array; all when absent), of one agent; how many are in each status (for every
- *   filter but the status), and your agents' names (as GET /runs lists and counts them);
+ *   in one of `status` (an array; all when absent), of one agent, and whether there are `more`; how many are
+ *   PENDING, RUNNING and ERROR (for every filter but the status), and your agents' names (as GET /runs lists
+ *   and counts them);
  * - `owner:members {workspaceId}`: a workspace's people.
  */
 import { Type } from "typebox";
@@ -165,12 +166,15 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
     .define("owner:runs", { args: RunsArgs, async evaluate(ctx, { status, agentId, limit }) {
       const s = await signedIn(ctx);
       const scope = { userId: s.user.userId, agentId };
-      const [agents, runs, counts] = await Promise.all([
+      const shown = limit ?? RUNS_DEFAULT;
+      // One more than shown: whether "Show more" has more to show.
+      const [agents, page, counts] = await Promise.all([
         listAgentsOf(ctx.db, s.user.userId),
-        listRunsForOwner(ctx.db, { ...scope, statuses: status, limit: limit ?? RUNS_DEFAULT }), countRunsForOwner(ctx.db, scope),
+        listRunsForOwner(ctx.db, { ...scope, statuses: status, limit: shown + 1 }), countRunsForOwner(ctx.db, scope),
       ]);
+      const runs = page.slice(0, shown);
       return {
-        value: { runs, counts, agents: agents.map((a) => ({ id: a.id, name: a.name })) },
+        value: { runs, more: page.length > shown, counts, agents: agents.map((a) => ({ id: a.id, name: a.name })) },
         // A run made, started or ended, and an edit or deletion of its task, touch agent:<id> (its agent's, a deleted
         // one's too); leaving a workspace (its runs leave the list) and making an agent touch user:<id>.
         keys: [...s.keys, ...new Set([...agents.map((a) => a.id), ...runs.map((r) => r.agent.id)].map(changeKey.agent))],
