@@ -88,7 +88,7 @@ describe("a follow-up's @mentions", () => {
     assert.deepEqual(await runsOf(adaBot.id), []);
   });
 
-  it("bad input is still 400 { error }, and an answer of the old shape otherwise: a run with runs and ambiguousMentions, as the OpenAPI document says", async () => {
+  it("bad input is still 400 { error }; otherwise the answer is the new run, with runs and ambiguousMentions besides, as the OpenAPI document says", async () => {
     const { author, run } = await ended("Follow-up input", ["Kai"]);
     assertError(await t.owner(author.ownerToken, "POST", `/runs/${run.id}/follow-up`, { message: "\u200b" }), 400);
     assertError(await t.owner(author.ownerToken, "POST", `/runs/${run.id}/follow-up`, { message: "@Kai Bot", to: "@Kai" }), 400);
