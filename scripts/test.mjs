@@ -26,6 +26,7 @@ const ON_POSTGRES = [
   "test/hub/bad-input.test.ts",
   "test/hub/costs.test.ts",
   "test/hub/deleted-later.test.ts",
+  "test/hub/follow-up-mentions.test.ts",
   "test/hub/metrics.test.ts",
   "test/hub/owner-api.test.ts",
   "test/hub/owner-auth.test.ts",

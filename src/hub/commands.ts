@@ -8,11 +8,12 @@
  */
 import type { TSchema } from "typebox";
 import { Activity, RunListItem, Task, type Image } from "../sdk/types.ts";
-import { ApiTokenWithSecret, AgentWithToken, Invite, MemberAdded, NewToken, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
+import { ApiTokenWithSecret, AgentWithToken, FollowedUp, Invite, MemberAdded, NewToken, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
 import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
 import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
 import { createApiToken, revokeApiToken } from "./services/api-tokens.ts";
-import { commentOnRun, delegate, endRun, followUp, heartbeatRun, reapRun, startRun, stopRun } from "./services/runs.ts";
+import { followUp } from "./services/follow-up.ts";
+import { commentOnRun, delegate, endRun, heartbeatRun, reapRun, startRun, stopRun } from "./services/runs.ts";
 import { createInvite, joinWithInvite, revokeInvite, type Joiner } from "./services/invites.ts";
 import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
 import { commentOnTask, createTask, deleteTask, editTask, type NewTask, type TaskEdit } from "./services/tasks.ts";
@@ -106,7 +107,7 @@ export const commands = {
     (w, i: UserCall & { taskId: string; agentId: string; prompt?: string | undefined }) => delegate(w, i.user, i.taskId, i.agentId, i.prompt),
     RunListItem,
   ),
-  followUp: command((w, i: UserCall & { runId: string; message: string }) => followUp(w, i.user, i.runId, i.message), RunListItem),
+  followUp: command((w, i: UserCall & { runId: string; message: string }) => followUp(w, i.user, i.runId, i.message), FollowedUp),
   stopRun: command((w, i: UserCall & { runId: string }) => stopRun(w, i.user, i.runId), RunListItem),
   createUpload: command((w, i: UserCall & { upload: NewUpload; quotaBytes: number }) => createUpload(w, i.user, i.upload, i.quotaBytes)),
   markNotificationsRead: command(async (w, i: UserCall & { selection: ReadSelection }) => {

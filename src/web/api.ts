@@ -143,7 +143,8 @@ export const api = {
   comment: (taskId: string, body: string) => call<{ runId: string | null; ambiguousMentions: string[] }>("POST", `/tasks/${encodeURIComponent(taskId)}/comments`, { body }),
   delegate: (taskId: string, agentId: string, prompt?: string) =>
     call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/delegate`, prompt ? { agentId, prompt } : { agentId }),
-  followUp: (runId: string, message: string) => call<{ id: string }>("POST", `/runs/${encodeURIComponent(runId)}/follow-up`, { message }),
+  followUp: (runId: string, message: string) =>
+    call<{ id: string; runs: { id: string }[]; ambiguousMentions: string[] }>("POST", `/runs/${encodeURIComponent(runId)}/follow-up`, { message }),
   stop: (runId: string) => call<{ id: string }>("POST", `/runs/${encodeURIComponent(runId)}/stop`),
   createAgent: (name: string, description?: string) =>
     call<{ id: string; name: string; token: string }>("POST", "/agents", description ? { name, description } : { name }),

@@ -2,11 +2,12 @@
  * The @mention picker in a task's comment box, in a real browser: `@` lists the signed-in person's agents
  * (marked as starting a run) and the workspace's other people, filtered as one types; the keyboard (Up/Down,
  * Enter/Tab, Escape) and a click or tap pick, on a phone's 375 px too; what is picked is what the hub matches.
+ * A follow-up's box has the same picker.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { startTestHub, type TestHub } from "../support/hub.ts";
+import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { ensureWebBuilt } from "./support/build.ts";
 import { signedInPage } from "./support/page.ts";
@@ -163,5 +164,63 @@ describe("the @mention picker, in a real browser", { timeout: 300_000 }, () => {
     await page.locator(".comment", { hasText: "visible" }).waitFor(WAIT);
     const feed = (await t.owner(t.creds.ownerToken, "GET", `/tasks/${taskId}`)).body.activity as { type: string; body: string }[];
     assert.deepEqual(feed.filter((a) => a.type === "comment").map((a) => a.body), ["\u200bvisible"]);
+  });
+
+  it("the follow-up box has the same picker: a member picked there is told (mention), another agent picked gets a run, Escape closes the list and then the form, Ctrl+Enter sends, and the page says which names told no one", async () => {
+    const helper = (await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Helper Bot" })).body as { id: string };
+    const { taskId, runId } = await delegatedRun(t, "Mention in a follow-up");
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", `/runs/${runId}/stop`)).status, 200);
+    await page.goto(`${t.baseUrl}/tasks/${taskId}`);
+    await page.getByRole("heading", { name: "Mention in a follow-up" }).waitFor(WAIT);
+    const form = page.getByRole("form", { name: "Follow-up" });
+    const message = form.getByRole("textbox", { name: /^Follow-up message/ });
+    await page.getByRole("button", { name: "Follow up" }).click();
+    await message.waitFor(WAIT);
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), "TEXTAREA", "the focus is in its message");
+
+    await page.keyboard.type("Also ask @");
+    await list().waitFor(WAIT);
+    assert.deepEqual((await options()).map((o) => o.text), [
+      "OpenClaw Bot your agent · starts a run", "Helper Bot your agent · starts a run", "Maya Okafor member · is told",
+      "Sam same name as another: tells no one", "SAM same name as another: tells no one", "Omar member · is told",
+    ]);
+    // Down passes over the names two people go by; Enter picks.
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    assert.deepEqual((await options()).find((o) => o.selected)?.text, "Maya Okafor member · is told");
+    await page.keyboard.press("Enter");
+    await list().waitFor({ state: "detached", ...WAIT });
+    await page.keyboard.type("and @help");
+    await page.keyboard.press("Tab");
+    await list().waitFor({ state: "detached", ...WAIT });
+    assert.equal(await message.inputValue(), "Also ask @Maya Okafor and @Helper Bot ");
+
+    // Escape with the list open closes only the list: the form stays, and so do the words.
+    await page.keyboard.type("cc @om");
+    await list().waitFor(WAIT);
+    await page.keyboard.press("Escape");
+    await list().waitFor({ state: "detached", ...WAIT });
+    assert.equal(await form.count(), 1, "the form is still open");
+    await page.keyboard.type("ar and @sam");
+    await list().waitFor(WAIT);
+    await page.keyboard.press("Control+Enter");
+    await form.waitFor({ state: "detached", ...WAIT });
+    const said = "Also ask @Maya Okafor and @Helper Bot cc @omar and @sam";
+    await page.locator(".run [role=status]", { hasText: "No one was told of @Sam: more than one goes by that name." }).waitFor(WAIT);
+
+    const runs = (await t.owner(t.creds.ownerToken, "GET", `/tasks/${taskId}`)).body.runs as Array<{ id: string; agent: { id: string }; status: string; prompt: string }>;
+    assert.deepEqual(runs.map((r) => [r.agent.id, r.status, r.prompt]), [
+      [t.creds.agentId, "STOPPED", "Mention in a follow-up\n\nIt crashes"], [t.creds.agentId, "PENDING", said], [helper.id, "PENDING", said],
+    ]);
+    // Omar's name, written out after the list closed, names him as a picked one does.
+    assert.deepEqual([await told("maya", taskId), await told("omar", taskId)], [[["mention", said]], [["mention", said]]]);
+    assert.deepEqual([await told("sam1", taskId), await told("sam2", taskId)], [[], []]);
+
+    // With no list open, Escape closes the form, as it did.
+    await page.locator(`.run[data-run-id="${runId}"]`).getByRole("button", { name: "Follow up" }).click();
+    await message.waitFor(WAIT);
+    await page.keyboard.type("one more");
+    await page.keyboard.press("Escape");
+    await form.waitFor({ state: "detached", ...WAIT });
   });
 });

@@ -40,13 +40,22 @@ export const MemberParams = Type.Object({ id: Id, userId: Id });
 export const MemberAdded = Type.Object({ workspaceId: Type.String(), userId: Type.String() });
 export const ReadCount = Type.Object({ updated: Type.Integer() });
 export const TaskDetail = Type.Intersect([Task, Type.Object({ activity: Type.Array(Activity), runs: Type.Array(RunListItem) })]);
+const AmbiguousMentions = (what: string) => Type.Array(Type.String(), {
+  description: `Names the ${what} @mentions that more than one goes by (two members of the workspace, or a member and one of your agents, `
+    + "alike under case and compatibility folding): such a mention starts no run and tells no one. Each as the first of them spells it",
+});
 export const PostedComment = Type.Object({
   comment: Activity, runId: Type.Union([Type.String(), Type.Null()]), runs: Type.Array(RunListItem),
-  ambiguousMentions: Type.Array(Type.String(), {
-    description: "Names the comment @mentions that more than one goes by (two members of the workspace, or a member and one of your agents, "
-      + "alike under case and compatibility folding): such a mention starts no run and tells no one. Each as the first of them spells it",
-  }),
+  ambiguousMentions: AmbiguousMentions("comment"),
 });
+/** The follow-up's own run, and what its @mentions did (as a comment's answer says it). */
+export const FollowedUp = Type.Intersect([RunListItem, Type.Object({
+  runs: Type.Array(RunListItem, {
+    description: "The PENDING runs the message's @mentions of your other agents started, with the message as their prompt, in the order they are "
+      + "first named (as a comment's `runs`): not the follow-up's own run (this answer), nor one for an agent with a run going on the task already",
+  }),
+  ambiguousMentions: AmbiguousMentions("message"),
+})]);
 export const Notification = Type.Object({
   id: Type.String(),
   type: Type.String({

@@ -1,10 +1,10 @@
 /**
  * The run lifecycle: the agent's calls (start, comment, heartbeat, complete,
- * error) and the owner's (delegate, follow-up, stop). Every transition goes
+ * error) and the owner's (delegate, stop; a follow-up: follow-up.ts). Every transition goes
  * through the shared state machine and one conditional UPDATE, so a run is never
  * started twice nor completed after it was stopped.
  */
-import { isEnded, nextRunStatus, type RunAction, type RunStatus } from "../../sdk/run-state.ts";
+import { nextRunStatus, type RunAction, type RunStatus } from "../../sdk/run-state.ts";
 import type { Activity, RunListItem } from "../../sdk/types.ts";
 import { deriveCost, type CostInput } from "../domain/cost.ts";
 import { newId } from "../domain/ids.ts";
@@ -20,7 +20,7 @@ import {
 import { findTaskRow, markTaskDoing, setTaskCostTotal } from "../store/tasks.ts";
 import { listMembers } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
-import { agentRun, agentRunEnding, userRun, userRunToWrite, userTaskToWrite } from "./access.ts";
+import { agentRun, agentRunEnding, userRun, userTaskToWrite } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
 import { nameUploads } from "./upload-refs.ts";
 import { notify, notifyMentioned } from "./notify.ts";
@@ -176,7 +176,7 @@ const busy = (agentName: string) => conflict(`${agentName} already has a pending
  * it alone (a statement fewer: 0.981× the write path's instructions per lifecycle,
  * bench:write-instructions).
  */
-async function insertActiveRun(w: Write, row: RunRow, agentName: string): Promise<void> {
+export async function insertActiveRun(w: Write, row: RunRow, agentName: string): Promise<void> {
   if (!(await insertRun(w.sql, row))) throw busy(agentName);
   w.transitions.push("PENDING");
 }
@@ -238,29 +238,6 @@ export async function delegateUnlessBusy(
     total_cost_usd: row.total_cost_usd, task_title: task.title, workspace_id: task.workspace_id, project_id: task.project_id,
     task_status: task.status, owner_name: user.name, agent_name: agent.name, agent_user_id: agent.user_id, agent_creator_id: agent.creator_id,
   });
-}
-
-export async function followUp(w: Write, user: UserPrincipal, runId: string, message: string): Promise<RunListItem> {
-  requiredText(message, "message");
-  const run = await userRunToWrite(w.sql, user, runId);
-  await w.sql.lock("agents", run.agent_id); // as in `delegate`; the agent is read after it
-  const agent = await findAgent(w.sql, run.agent_id);
-  if (!agent) throw conflict(`${run.agent_name} was deleted; delegate the task to another agent`);
-  if (agent.creator_id !== user.userId) throw forbidden("Only the agent's creator can send it a follow-up");
-  if (!isEnded(run.status)) throw conflict(`Cannot follow up on a run that is ${run.status}`, { status: run.status });
-  // A newer run of the same agent still going on this task: the unique index refuses the insert (409), as in `delegate`.
-  const row: RunRow = {
-    id: newId("run", w.now), task_id: run.task_id, agent_id: run.agent_id, owner_id: user.userId, status: "PENDING",
-    prompt: text(message), last_follow_up_message: text(message), follows_run_id: run.id, created_at: w.now,
-    started_at: null, ended_at: null, heartbeat_at: null, step_cost_usd: null, total_cost_usd: null,
-  };
-  await insertActiveRun(w, row, agent.name);
-  await addComment(w, run.task_id, row.id, user.userId, text(message));
-  await addStatusChange(w, {
-    taskId: run.task_id, runId: row.id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Follow-up for ${agent.name}`,
-  });
-  w.changes.agents.add(run.agent_id);
-  return toRunListItem({ ...run, ...row, owner_name: user.name });
 }
 
 export async function stopRun(w: Write, user: UserPrincipal, runId: string): Promise<RunListItem> {

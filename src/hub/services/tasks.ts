@@ -1,18 +1,16 @@
 import type { Activity, Image, RunListItem, Task, TaskStatus } from "../../sdk/types.ts";
 import { newId } from "../domain/ids.ts";
-import { foldName, mentionsIn } from "../domain/mentions.ts";
 import { badRequest, conflict } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
-import { listAgentsOf } from "../store/agents.ts";
 import { listActiveRunsIn, peopleWithRunsIn } from "../store/runs.ts";
 import { deleteTasks, findTask, insertTask, listTaskIdsIn, updateTask, type TaskPatch, type TaskScope } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
-import { isMember, listMembers } from "../store/workspaces.ts";
+import { isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userProjectToWrite, userTask, userTaskToWrite } from "./access.ts";
 import { addComment, addOwnerChanges, addStatusChange } from "./activity.ts";
-import { notify, notifyMentioned } from "./notify.ts";
-import { delegateUnlessBusy } from "./runs.ts";
+import { notify } from "./notify.ts";
+import { actOnMentions } from "./person-mentions.ts";
 import { nameUploads, releaseUploads, renameUploads } from "./upload-refs.ts";
 import { requiredText } from "./required-text.ts";
 
@@ -184,30 +182,17 @@ export interface PostedComment {
  * A person's comment on a task. Each agent of the author's that it @mentions gets
  * a PENDING run with the comment as its prompt, unless it already has one going
  * on this task (the comment is kept either way); each other member of the workspace
- * it @mentions is told. A name two of them go by names neither (`ambiguousMentions`).
+ * it @mentions is told. A name two of them go by names neither (`ambiguousMentions`;
+ * person-mentions.ts).
  */
 export async function commentOnTask(w: Write, user: UserPrincipal, taskId: string, body: string): Promise<PostedComment> {
-  requiredText(body, "body");
+  const said = requiredText(body, "body");
   const task = await userTaskToWrite(w.sql, user, taskId);
-  const id = await addComment(w, taskId, null, user.userId, body.trim());
-  const runs: RunListItem[] = [];
-  // One pass over the author's agents and the workspace's other people, so "@Mo Bot" names the agent and not Mo. The
-  // author is left out: never told of their own words, they would only make a name they share with someone ambiguous.
-  const { named, ambiguous } = foldName(body).includes("@")
-    ? mentionsIn(body, [
-      ...(await listAgentsOf(w.sql, user.userId)).map((a) => ({ ...a, agent: true })),
-      ...(await listMembers(w.sql, task.workspace_id)).filter((m) => m.id !== user.userId),
-    ])
-    : { named: [], ambiguous: [] };
-  await notifyMentioned(w, { taskId, runId: null, authorId: user.userId, body: body.trim() }, named.filter((m) => !("agent" in m)));
-  for (const agent of named.filter((m) => "agent" in m)) {
-    // An agent with a run going on this task already is skipped (the unique index decides, race or not).
-    const run = await delegateUnlessBusy(w, user, taskId, agent.id, body.trim());
-    if (run) runs.push(run);
-  }
+  const id = await addComment(w, taskId, null, user.userId, said);
+  const { runs, ambiguous } = await actOnMentions(w, user, { taskId, workspaceId: task.workspace_id, runId: null, body: said });
   const comment: Activity = {
     id, type: "comment", subject: null, runId: null, author: { id: user.userId, name: user.name, kind: "user" },
-    body: body.trim(), from: null, to: null, createdAt: w.now,
+    body: said, from: null, to: null, createdAt: w.now,
   };
   return { comment, runId: runs[0]?.id ?? null, runs, ambiguousMentions: ambiguous };
 }

@@ -2,14 +2,11 @@
  * A comment on a task: Markdown, @mentions of agents and people (typing `@` opens a picker; each agent also a chip
  * that adds one), Ctrl+Enter posts. The words are the caller's, kept in the tab.
  */
-import { useMemo, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { api } from "../api.ts";
 import { isBlank } from "../../sdk/blank-text.ts";
-import { useLive } from "../live.ts";
-import type { MeView, MemberView } from "../types.ts";
 import { submitOnModEnter } from "./keys.ts";
-import { mentionCandidates } from "./mention-query.ts";
-import { useMentionPicker } from "./mention-picker.tsx";
+import { UntoldMentions, useMentionCandidates, useMentionPicker } from "./mention-picker.tsx";
 import { ErrorNote } from "./states.tsx";
 import { useAction } from "./use-action.ts";
 
@@ -21,13 +18,7 @@ export function CommentBox({ taskId, workspaceId, agents, body, setBody }: {
   setBody: (update: string | ((body: string) => string)) => void;
 }) {
   const post = useAction();
-  // Both already live on the page (the header's name, the task's Owner list): the client shares each subscription.
-  const me = useLive<MeView>("me");
-  const members = useLive<MemberView[]>("members", { workspaceId });
-  const candidates = useMemo(
-    () => mentionCandidates(agents, members.status === "ready" ? members.data : [], me.status === "ready" ? me.data.id : null),
-    [agents, members, me],
-  );
+  const candidates = useMentionCandidates(workspaceId, agents);
   const box = useRef<HTMLTextAreaElement>(null);
   const picker = useMentionPicker(box, body, setBody, candidates);
   // Names the last comment @mentioned that more than one goes by: the hub told no one of them.
@@ -55,9 +46,7 @@ export function CommentBox({ taskId, workspaceId, agents, body, setBody }: {
       )}
       <button type="submit" disabled={post.busy || isBlank(body)}>Post comment</button>
       {post.error && <ErrorNote error={post.error} />}
-      <p className="note" role="status">
-        {untold.length > 0 && `No one was told of ${untold.map((n) => `@${n}`).join(", ")}: more than one goes by ${untold.length > 1 ? "each of those names" : "that name"}.`}
-      </p>
+      <UntoldMentions names={untold} />
     </form>
   );
 }

@@ -4,8 +4,33 @@
  * chosen option (aria-controls, aria-activedescendant), as a combobox does; a status line says how many there are.
  * Up/Down choose, Enter or Tab picks, Escape closes it (and only it); a click or tap picks.
  */
-import { useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type RefObject } from "react";
-import { insertMention, matchingCandidates, openMention, type MentionCandidate, type OpenMention } from "./mention-query.ts";
+import { useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type RefObject } from "react";
+import { useLive } from "../live.ts";
+import type { MeView, MemberView } from "../types.ts";
+import { insertMention, matchingCandidates, mentionCandidates, openMention, type MentionCandidate, type OpenMention } from "./mention-query.ts";
+
+/** Whom a box on a task of `workspaceId` can @mention: `agents` (the signed-in person's) and the workspace's other people. */
+export function useMentionCandidates(workspaceId: string, agents: readonly { id: string; name: string }[]): MentionCandidate[] {
+  // Both already live on the page (the header's name, the task's Owner list): the client shares each subscription.
+  const me = useLive<MeView>("me");
+  const members = useLive<MemberView[]>("members", { workspaceId });
+  return useMemo(
+    () => mentionCandidates(agents, members.status === "ready" ? members.data : [], me.status === "ready" ? me.data.id : null),
+    [agents, members, me],
+  );
+}
+
+/**
+ * Under a box: the names the words it last sent @mentioned that more than one goes by (the answer's
+ * `ambiguousMentions`), which the hub told no one of. Always on the page, so a screen reader hears them come.
+ */
+export function UntoldMentions({ names }: { names: readonly string[] }) {
+  return (
+    <p className="note" role="status">
+      {names.length > 0 && `No one was told of ${names.map((n) => `@${n}`).join(", ")}: more than one goes by ${names.length > 1 ? "each of those names" : "that name"}.`}
+    </p>
+  );
+}
 
 export interface MentionPicker {
   /** Spread on the textarea. */

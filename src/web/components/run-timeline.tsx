@@ -1,17 +1,23 @@
-/** A task's runs as a timeline, each turn with its agent, status, duration and costs, and its Stop and Follow up. */
+/** A task's runs as a timeline, each turn with its agent, status, duration and costs, and its Stop and Follow up (follow-up-form.tsx). */
 import { useState } from "react";
 import { isActive, isEnded } from "../../sdk/run-state.ts";
 import { api } from "../api.ts";
 import { formatDuration, formatUsd, runDuration } from "../format.ts";
 import type { RunListItem } from "../types.ts";
 import { RunBadge } from "./bits.tsx";
+import { FollowUpForm } from "./follow-up-form.tsx";
+import { UntoldMentions } from "./mention-picker.tsx";
 import { useNow } from "./now.ts";
-import { submitOnModEnter } from "./keys.ts";
 import { Empty, ErrorNote } from "./states.tsx";
 import { useAction } from "./use-action.ts";
-import { isBlank } from "../../sdk/blank-text.ts";
 
-export function RunTimeline({ runs }: { runs: RunListItem[] }) {
+/** Who a follow-up can @mention: the task's workspace's people and the signed-in person's agents. */
+interface Mentionable {
+  workspaceId: string;
+  agents: readonly { id: string; name: string }[];
+}
+
+export function RunTimeline({ runs, workspaceId, agents }: { runs: RunListItem[] } & Mentionable) {
   const now = useNow(runs.some((r) => r.status === "RUNNING"));
   const total = [...runs].reverse().find((r) => r.totalCostUsd !== null)?.totalCostUsd ?? null;
   return (
@@ -19,7 +25,7 @@ export function RunTimeline({ runs }: { runs: RunListItem[] }) {
       <h2 id="runs-title">Runs</h2>
       {runs.length === 0 ? <Empty>Not delegated yet.</Empty> : (
         <ol className="timeline">
-          {runs.map((run, i) => <RunItem key={run.id} run={run} turn={i + 1} now={now} />)}
+          {runs.map((run, i) => <RunItem key={run.id} run={run} turn={i + 1} now={now} workspaceId={workspaceId} agents={agents} />)}
         </ol>
       )}
       <p className="total" data-testid="task-total">Task total: <strong>{formatUsd(total)}</strong></p>
@@ -27,11 +33,13 @@ export function RunTimeline({ runs }: { runs: RunListItem[] }) {
   );
 }
 
-function RunItem({ run, turn, now }: { run: RunListItem; turn: number; now: number }) {
+function RunItem({ run, turn, now, workspaceId, agents }: { run: RunListItem; turn: number; now: number } & Mentionable) {
   const stop = useAction();
   const follow = useAction();
   const [message, setMessage] = useState("");
   const [following, setFollowing] = useState(false);
+  // Names the last follow-up @mentioned that more than one goes by: the hub told no one of them.
+  const [untold, setUntold] = useState<string[]>([]);
   const duration = runDuration(run, now);
   return (
     <li className="run" data-run-id={run.id} data-status={run.status}>
@@ -48,19 +56,14 @@ function RunItem({ run, turn, now }: { run: RunListItem; turn: number; now: numb
       {isActive(run.status) && (
         <button type="button" className="danger" disabled={stop.busy} onClick={() => void stop.run(() => api.stop(run.id))}>Stop run</button>
       )}
-      {isEnded(run.status) && !following && <button type="button" className="secondary" onClick={() => setFollowing(true)}>Follow up</button>}
-      {following && (
-        <form aria-label="Follow-up" onSubmit={async (event) => {
-          event.preventDefault();
-          if (await follow.run(() => api.followUp(run.id, message.trim()))) { setMessage(""); setFollowing(false); }
-        }} onKeyDown={(event) => { if (event.key === "Escape") setFollowing(false); }}>
-          <label>Follow-up message <textarea rows={2} value={message} onChange={(e) => setMessage(e.target.value)} onKeyDown={submitOnModEnter} autoFocus /></label>
-          <div className="row">
-            <button type="submit" disabled={follow.busy || isBlank(message)}>Send follow-up</button>
-            <button type="button" className="secondary" onClick={() => setFollowing(false)}>Cancel</button>
-          </div>
-        </form>
+      {isEnded(run.status) && !following && (
+        <button type="button" className="secondary" onClick={() => { setUntold([]); setFollowing(true); }}>Follow up</button>
       )}
+      {following && (
+        <FollowUpForm runId={run.id} workspaceId={workspaceId} agents={agents} message={message} setMessage={setMessage} action={follow}
+          onSent={(names) => { setUntold(names); setFollowing(false); }} onClose={() => setFollowing(false)} />
+      )}
+      <UntoldMentions names={untold} />
       {(stop.error || follow.error) && <ErrorNote error={(stop.error ?? follow.error)!} />}
     </li>
   );

@@ -42,3 +42,5 @@ export function useAction() {
   }
   return { busy, error: failure?.message ?? null, run };
 }
+
+export type Action = ReturnType<typeof useAction>;

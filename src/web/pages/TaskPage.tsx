@@ -83,7 +83,7 @@ export function TaskPage({ taskId, unread, projectName }: {
             </div>
             <aside>
               <Delegate taskId={task.id} agents={agentList} />
-              <RunTimeline runs={task.runs} />
+              <RunTimeline runs={task.runs} workspaceId={task.workspaceId} agents={agentList} />
             </aside>
           </div>
         </article>

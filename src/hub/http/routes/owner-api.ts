@@ -30,7 +30,7 @@ import { Before, linkNextPage } from "../page-link.ts";
 import { ownerRunRoutes } from "./owner-runs.ts";
 import { storageRoutes, uploadRoutes } from "./uploads.ts";
 import {
-  AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
+  AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowedUp, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, ReadTaskBody, TaskDetail,
   ProjectPatchBody, TaskPatchBody, UserMe, Workspace, WorkspacePatchBody, AddImagesBody, ImageQuery,
 } from "../schemas.ts";
@@ -223,7 +223,8 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     if (!task) throw notFound("Run");
     return toRunDetail(run, task, activity);
   });
-  app.post("/runs/:id/follow-up", s(["Runs"], "A new PENDING run on the same task, after this one ended", { params: IdParams, body: FollowUpBody, response: { 201: RunListItem, ...errors } }),
+  app.post("/runs/:id/follow-up", s(["Runs"], "A new PENDING run on the same task, after this one ended; the message's @mentions do what a comment's do "
+    + "(another of your agents: a PENDING run for it too, in `runs`; a member of the workspace: told, mention)", { params: IdParams, body: FollowUpBody, response: { 201: FollowedUp, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "followUp", { user: request.user, runId: request.params.id, message: request.body.message }));
   app.post("/runs/:id/stop", s(["Runs"], "PENDING or RUNNING → STOPPED", { params: IdParams, body: NoBody, response: { 200: RunListItem, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "stopRun", { user: request.user, runId: request.params.id }));
