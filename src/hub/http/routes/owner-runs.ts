@@ -13,7 +13,7 @@ import { RunPage } from "../schemas.ts";
 
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 }));
 
-export const RunsQuery = Type.Object({
+const RunsQuery = Type.Object({
   status: Type.Optional(Type.String({
     maxLength: 200, description: `Only runs in these statuses: one or more of ${RUN_STATUSES.join(", ")}, comma-separated (status=PENDING,RUNNING)`,
   })),
