@@ -1,7 +1,9 @@
 // Whether dist/node (the compiled CLI, scripts/build.mjs) matches the source in src/.
 // The check walks src/ and compares modification times (a few ms), so an edit is
-// never shadowed by a stale build: the CLI then runs the source through tsx.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+// never shadowed by a stale build: the CLI then runs the source through tsx. An
+// installed copy (`npm pack`, then `npm install` of the tarball) has dist/ and no
+// src/: its build is all there is, so it is current.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 export const STAMP = join("dist", "node", "BUILD");
@@ -20,7 +22,7 @@ function newest(dir, skip) {
   return latest;
 }
 
-/** True when `root`'s dist/node was built after every change to src/ (the web UI aside). */
+/** True when `root`'s dist/node was built after every change to src/ (the web UI aside), or there is no src/. */
 export function buildIsCurrent(root) {
   let built;
   try {
@@ -28,5 +30,6 @@ export function buildIsCurrent(root) {
   } catch {
     return false;
   }
-  return Number.isFinite(built) && newest(join(root, "src"), join(root, "src", "web")) <= built;
+  if (!Number.isFinite(built)) return false;
+  return !existsSync(join(root, "src")) || newest(join(root, "src"), join(root, "src", "web")) <= built;
 }

@@ -44,4 +44,12 @@ describe("whether the compiled CLI matches the source", () => {
     writeFileSync(join(root, "dist/node/BUILD"), "garbage");
     assert.equal(buildIsCurrent(root), false);
   });
+
+  it("is current with a build and no src/ (an installed copy), and not without the build", () => {
+    rmSync(join(root, "src"), { recursive: true });
+    stamp(100);
+    assert.equal(buildIsCurrent(root), true);
+    rmSync(join(root, "dist"), { recursive: true });
+    assert.equal(buildIsCurrent(root), false);
+  });
 });
