@@ -17,6 +17,7 @@ import { HubStartError } from "./errors.ts";
 import { InstanceLock } from "./instance-lock.ts";
 import { recordServedUrl } from "./served-url.ts";
 import { loginCommand } from "./login-command.ts";
+import { NPX } from "../invocation.ts";
 import { makeDir } from "./make-dir.ts";
 import { HubMetrics } from "./metrics/hub-metrics.ts";
 import { serveMetrics, type MetricsServer } from "./metrics/server.ts";
@@ -67,6 +68,8 @@ export interface HubOptions {
   maxPendingWrites?: number;
   /** The purger's batch size and how often it looks for work. */
   purge?: PurgerOptions;
+  /** The words that run this copy of the CLI, for the commands the hub prints (src/invocation.ts; `npx openclaw-groupchat`). */
+  cli?: readonly string[];
 }
 
 export async function createHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
@@ -147,7 +150,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   app = buildApp(
     {
       db, writer, feed, clock, publicUrl: config.publicUrl, credentialsTokenHash: hashToken(credentials.ownerToken),
-      uploadQuotaBytes: config.uploads.quotaBytes, loginCommand: () => loginCommand(config, address?.port ?? config.port),
+      uploadQuotaBytes: config.uploads.quotaBytes, cli: (options.cli ?? NPX).join(" "), loginCommand: () => loginCommand(config, address?.port ?? config.port, options.cli),
     },
     { logger, trustProxy, ...(metrics ? { metrics } : {}) },
   );

@@ -2,14 +2,16 @@
  * The `hub login` command that prints a sign-in link for this hub: its data dir, and the flags that make the link
  * point where this hub listens. The sign-in page shows it to a browser on the hub's own machine.
  */
+import { NPX } from "../invocation.ts";
 import type { HubConfig } from "./config.ts";
 
 /** What `hub login` takes by default: a flag equal to it is left out. */
 const DEFAULT_PORT = 3210;
 const DEFAULT_HOST = "127.0.0.1";
 
-export function loginCommand(config: Pick<HubConfig, "dataDir" | "database" | "host" | "publicUrl">, port: number): string {
-  const words = ["npx", "openclaw-groupchat", "hub", "login", "--data", config.dataDir];
+/** `cli`: the words that run this copy of the command (src/invocation.ts). */
+export function loginCommand(config: Pick<HubConfig, "dataDir" | "database" | "host" | "publicUrl">, port: number, cli: readonly string[] = NPX): string {
+  const words = [...cli, "hub", "login", "--data", config.dataDir];
   // No password: the page is no place for one (`display` has none); the owner adds theirs.
   if (config.database.kind === "postgres") words.push("--database", config.database.display);
   if (config.publicUrl) words.push("--public-url", config.publicUrl);

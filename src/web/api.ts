@@ -119,7 +119,7 @@ export const api = {
   signIn: (code: string) => call<SessionInfo>("POST", "/session", { code }),
   signOut: () => call<null>("DELETE", "/session"),
   /** The `hub login` command for this hub; null unless this browser is on the hub's machine. */
-  signInHelp: () => call<{ command: string | null }>("GET", "/session/sign-in-help"),
+  signInHelp: () => call<{ command: string | null; cli: string }>("GET", "/session/sign-in-help"),
   /** A one-time link that signs this person in on another device (15 minutes). */
   signInLink: () => call<{ url: string; expiresAt: number }>("POST", "/session/link"),
   /** Joins with an invite: as the person signed in, or as a new person by `name`. */

@@ -26,7 +26,7 @@ describe("web session", () => {
     assert.equal(help.status, 200);
     const port = new URL(t.baseUrl).port;
     if (t.kind === "sqlite") {
-      assert.deepEqual(help.body, { command: `npx openclaw-groupchat hub login --data ${t.dataDir} --port ${port}` });
+      assert.deepEqual(help.body, { command: `npx openclaw-groupchat hub login --data ${t.dataDir} --port ${port}`, cli: "npx openclaw-groupchat" });
       // As printed (npx runs the package's bin): its link is for this hub, and signs in.
       const words = (help.body.command as string).split(" ").slice(2);
       const printed = await cli(...words, "--json");
@@ -41,7 +41,7 @@ describe("web session", () => {
     const behind = await startTestHub({ publicUrl: "https://hub.example.com" });
     try {
       const elsewhere = await request(`${behind.baseUrl}/api/v1/session/sign-in-help`, {});
-      assert.deepEqual([elsewhere.status, elsewhere.body], [200, { command: null }]);
+      assert.deepEqual([elsewhere.status, elsewhere.body], [200, { command: null, cli: "npx openclaw-groupchat" }]);
     } finally {
       await behind.close();
     }

@@ -1,5 +1,6 @@
 import { resolveHubConfig, type HubConfig } from "../../hub/config.ts";
 import { createHub, type Hub } from "../../hub/hub.ts";
+import { thisInvocation } from "../../invocation.ts";
 import { parse, UsageError } from "../main.ts";
 import { Shutdown } from "../shutdown.ts";
 
@@ -38,7 +39,7 @@ export async function hubCommand(args: string[]): Promise<number> {
  * signal while the hub starts thus never opens its port, nor has it print that it serves.
  */
 export async function startOrClose(shutdown: Shutdown, config: HubConfig): Promise<Hub | null> {
-  const hub = await createHub(config);
+  const hub = await createHub(config, { cli: thisInvocation() });
   if (!(await shutdown.receivedByNow())) {
     await listenOrClose(hub);
     if (!(await shutdown.receivedByNow())) return hub;

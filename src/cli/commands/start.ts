@@ -6,6 +6,7 @@ import { resolveBridgeConfig } from "../../bridge/config.ts";
 import { runtimePaths } from "../../bridge/runtime.ts";
 import { resolveHubConfig } from "../../hub/config.ts";
 import { credentialsFile } from "../../hub/setup.ts";
+import { thisInvocation } from "../../invocation.ts";
 import { hubFlags, UsageError } from "../main.ts";
 import { Shutdown } from "../shutdown.ts";
 import { bridgeLog, stopOnRequest } from "./bridge.ts";
@@ -105,7 +106,7 @@ export async function startCommand(args: string[]): Promise<number> {
     // The bridge stopped by itself: OpenClaw Bot's token was rotated or the agent deleted, most likely in this
     // hub's own web UI. The hub is what the owner is using: it serves on until asked to stop.
     log("error", `The hub serves on at ${convexUrl}, without the bridge: "OpenClaw Bot" has a new token (or was deleted). `
-      + `Run the bridge with the token the web UI showed: GROUPCHAT_AGENT_TOKEN=… GROUPCHAT_API_URL=${apiUrl} GROUPCHAT_CONVEX_URL=${convexUrl} npx openclaw-groupchat bridge. `
+      + `Run the bridge with the token the web UI showed: GROUPCHAT_AGENT_TOKEN=… GROUPCHAT_API_URL=${apiUrl} GROUPCHAT_CONVEX_URL=${convexUrl} ${thisInvocation().join(" ")} bridge. `
       + "Press Ctrl+C to stop the hub.");
     await shutdown.requested();
   }

@@ -20,6 +20,8 @@ export interface HttpDeps {
   readonly uploadQuotaBytes: number;
   /** The `hub login` command for this hub, once it listens (the sign-in page shows it on the hub's machine). */
   readonly loginCommand?: () => string;
+  /** The command that runs this hub's CLI (`npx openclaw-groupchat` unless given): the sign-in page's wording elsewhere. */
+  readonly cli?: string;
 }
 
 export type App = FastifyInstance<

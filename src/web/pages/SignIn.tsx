@@ -10,12 +10,13 @@ export function SignIn({ code, onSignedIn }: { code: string | null; onSignedIn: 
   const [typed, setTyped] = useState("");
   const tried = useRef(false);
   // The real command on the hub's own machine; elsewhere (or unknown) a wording that names no path of the hub's.
-  const [command, setCommand] = useState<string | null>(null);
+  const [help, setHelp] = useState<{ command: string | null; cli: string }>({ command: null, cli: "npx openclaw-groupchat" });
+  const { command, cli } = help;
   usePageTitle("Sign in");
 
   useEffect(() => {
     let live = true;
-    api.signInHelp().then(({ command }) => live && setCommand(command), () => undefined);
+    api.signInHelp().then((help) => live && setHelp(help), () => undefined);
     return () => void (live = false);
   }, []);
 
@@ -43,7 +44,7 @@ export function SignIn({ code, onSignedIn }: { code: string | null; onSignedIn: 
         </>
       ) : (
         <p>
-          For a fresh link, run <code>npx openclaw-groupchat hub login --data DIR</code> on the hub&apos;s machine, with the data
+          For a fresh link, run <code>{cli} hub login --data DIR</code> on the hub&apos;s machine, with the data
           dir the hub printed when it started as DIR, or ask whoever runs this hub for one.
         </p>
       )}

@@ -3,6 +3,7 @@
  * ask who is signed in, sign out. Bearer tokens play no part here.
  */
 import { Type } from "typebox";
+import { NPX } from "../../../invocation.ts";
 import { ErrorBody } from "../../../sdk/types.ts";
 import { forbidden, unauthorized } from "../../errors.ts";
 import { isLoopback } from "../../realtime/connection-quota.ts";
@@ -61,12 +62,13 @@ export function sessionRoutes(app: App, deps: HttpDeps): void {
   });
 
   // Public: the sign-in page asks it. The command names the data dir, a path on the hub's machine, so only a browser
-  // there (a loopback peer, with no --public-url: behind a proxy on this host every peer is loopback) is told it.
+  // there (a loopback peer, with no --public-url: behind a proxy on this host every peer is loopback) is told it;
+  // any browser is told how this hub's CLI is run (`cli`), which names no path.
   app.get("/session/sign-in-help", {
-    schema: { hide, tags, summary: "How to get a sign-in link: the hub login command, for a browser on the hub's machine", response: { 200: Type.Object({ command: Type.Union([Type.String(), Type.Null()]) }) } },
+    schema: { hide, tags, summary: "How to get a sign-in link: the hub login command, for a browser on the hub's machine", response: { 200: Type.Object({ command: Type.Union([Type.String(), Type.Null()]), cli: Type.String() }) } },
   }, async (request) => {
     const here = !deps.publicUrl && request.socket.remoteAddress !== undefined && isLoopback(request.socket.remoteAddress);
-    return { command: here && deps.loginCommand ? deps.loginCommand() : null };
+    return { command: here && deps.loginCommand ? deps.loginCommand() : null, cli: deps.cli ?? NPX.join(" ") };
   });
 
   app.get("/session", { schema: { hide, tags, summary: "Who the session cookie signs in", response: { 200: SessionView, ...errors } } }, async (request) => {
