@@ -28,11 +28,21 @@ function installed(dir, name) {
   return existsSync(file) && JSON.parse(readFileSync(file, "utf8")).version === wanted;
 }
 
+/**
+ * The environment for `npm ci` in `dir`, a project of its own: without the settings npm hands the
+ * postinstall that place the install (`npm install -g` sets global and prefix, under which `npm ci`
+ * refuses to run or would install into the prefix). The rest (cache, offline, registry) carries over.
+ */
+function ownProject(env) {
+  const placing = new Set(["npm_config_global", "npm_config_prefix", "npm_config_global_prefix", "npm_config_local_prefix", "npm_config_location"]);
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !placing.has(name.toLowerCase())));
+}
+
 function npmCi(dir, env = process.env, node = process.execPath) {
   const npm = process.env.npm_execpath;
   // Reuse the npm that runs us (npm_execpath) so the same version installs the nested packages.
   const [cmd, args] = npm ? [node, [npm, "ci", "--no-audit", "--no-fund"]] : ["npm", ["ci", "--no-audit", "--no-fund"]];
-  const result = spawnSync(cmd, args, { cwd: dir, stdio: "inherit", env });
+  const result = spawnSync(cmd, args, { cwd: dir, stdio: "inherit", env: ownProject(env) });
   if (result.status !== 0) {
     console.error(`[openclaw-groupchat] npm ci failed in ${dir}`);
     process.exit(result.status ?? 1);
