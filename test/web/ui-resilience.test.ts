@@ -4,6 +4,7 @@
  * error page, a hub restart. Each step stands on its own after the sign-in.
  */
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { Locator, Page } from "playwright-core";
 import { png } from "../bridge/support/image-server.ts";
@@ -419,6 +420,23 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Where I was" }).waitFor(WAIT);
     assert.equal(new URL(page.url()).pathname, `/tasks/${made.body.id}`);
+  });
+
+  it("the sign-in page of a hub behind --public-url names no path of the hub's, and the command as that hub runs it (a global install: no npx)", async () => {
+    const data = `${t.dataDir}-global`;
+    const hub = await createHub(resolveHubConfig({ data, port: "0", host: "127.0.0.1", logLevel: "silent", publicUrl: "https://hub.example.com" }, {}), { cli: ["openclaw-groupchat"] });
+    const other = await b.context.newPage();
+    try {
+      await hub.listen();
+      await other.goto(`${hub.urls().baseUrl}/login`);
+      const help = other.locator(".signin p code", { hasText: "hub login --data DIR" });
+      await help.waitFor(WAIT);
+      assert.equal(await help.textContent(), "openclaw-groupchat hub login --data DIR");
+    } finally {
+      await other.close();
+      await hub.close();
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 
   it("Markdown from a person or an agent cannot cover the page, pose as its controls or take its ids; Markdown itself still renders", async () => {
