@@ -21,6 +21,7 @@ import { promisify } from "node:util";
 import { buildIsCurrent } from "../../scripts/build-state.mjs";
 import { ROOT, stop } from "../support/cli.ts";
 import { request } from "../support/hub.ts";
+import { ensureWebBuilt } from "../web/support/build.ts";
 
 const run = promisify(execFile);
 const PACKAGE = "openclaw-groupchat";
@@ -92,8 +93,10 @@ describe("openclaw-groupchat installed from its npm pack tarball, outside the re
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   before(async () => {
-    // Packing builds first (prepare) from a clean clone; here it packs the build the suite runs on, untouched.
-    assert.ok(buildIsCurrent(ROOT) && existsSync(join(ROOT, "dist", "web", "index.html")), "npm run build && npm run build:web first: the tarball holds dist/");
+    // Packing builds first (prepare) from a clean clone; here it packs the build the suite runs on: rebuilding
+    // dist/node would pull it from under the other files' CLI tests.
+    ensureWebBuilt();
+    assert.ok(buildIsCurrent(ROOT), "dist/node is older than src/: npm run build first (the tarball holds dist/)");
     const pack = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: ROOT, timeout: 120_000 });
     packed = (JSON.parse(pack.stdout) as Packed[])[0]!;
     mkdirSync(project);
