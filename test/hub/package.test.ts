@@ -59,14 +59,14 @@ function shellEnv(bin?: string): NodeJS.ProcessEnv {
   return bin ? { ...env, PATH: `${bin}${delimiter}${env.PATH ?? ""}` } : env;
 }
 
-/** Resolves with a started hub's base URL once it printed its agent URLs (indented or not: `start` indents them). */
-function served(child: ChildProcess): Promise<string> {
+/** Resolves with a started hub's base URL, and what it printed, once it printed its agent URLs (`start` indents them). */
+function served(child: ChildProcess): Promise<{ baseUrl: string; output: string }> {
   return new Promise((resolve, reject) => {
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       const convex = /GROUPCHAT_CONVEX_URL=(\S+)/.exec(output);
-      if (convex) resolve(convex[1]!);
+      if (convex) resolve({ baseUrl: convex[1]!, output });
     });
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.once("exit", (code) => reject(new Error(`hub exited (${code}) before listening:\n${output}`)));
@@ -126,7 +126,7 @@ describe("openclaw-groupchat installed from its npm pack tarball, outside the re
     const creds = JSON.parse(init.stdout) as { agentToken: string; agentId: string };
     const child = spawn(PACKAGE, ["hub", "--data", data, "--port", "0", "--log-level", "silent"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
     try {
-      const baseUrl = await served(child);
+      const { baseUrl } = await served(child);
       const me = await request(`${baseUrl}/api/v1/agent/me`, { headers: { authorization: `Bearer ${creds.agentToken}` } });
       assert.deepEqual([me.status, me.body.id], [200, creds.agentId]);
 
@@ -149,7 +149,8 @@ describe("openclaw-groupchat installed from its npm pack tarball, outside the re
     const env = shellEnv();
     const child = spawn(join(bin, PACKAGE), ["start", "--data", data, "--port", "0", "--log-level", "silent"], { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
     try {
-      const baseUrl = await served(child);
+      const { baseUrl, output } = await served(child);
+      assert.match(output, /OpenClaw is not installed under runtime\/ \(npm install puts it there, unless OPENCLAW_GROUPCHAT_SKIP_RUNTIME=1\), so the bridge is off/);
       const help = await request(`${baseUrl}/api/v1/session/sign-in-help`, {});
       assert.deepEqual(help.body, { command: `npx ${PACKAGE} hub login --data ${data} --port ${new URL(baseUrl).port}`, cli: `npx ${PACKAGE}` });
       assert.equal(await signInWith(["npx", "--offline", ...help.body.command.split(" ").slice(1)], project, env, baseUrl), 200);

@@ -43,7 +43,7 @@ export async function startCommand(args: string[]): Promise<number> {
 
   const withBridge = !values["no-bridge"] && process.env.GROUPCHAT_START_BRIDGE !== "0";
   if (withBridge && !runtimePaths().installed && !process.env.OPENCLAW_GATEWAY_URL) {
-    console.log("\nOpenClaw is not installed under runtime/ (run npm install), so the bridge is off; the hub runs alone.");
+    console.log("\nOpenClaw is not installed under runtime/ (npm install puts it there, unless OPENCLAW_GROUPCHAT_SKIP_RUNTIME=1), so the bridge is off; the hub runs alone.");
   }
   if (!withBridge || (!runtimePaths().installed && !process.env.OPENCLAW_GATEWAY_URL)) {
     console.log("\nConnect an agent with:");
