@@ -119,7 +119,7 @@ describe("openclaw-groupchat installed from its npm pack tarball, outside the re
     assert.ok(!existsSync(join(installed, "src")), "installed without src/");
   });
 
-  it("from a global-style bin on the PATH: hub init, the hub serving the agent API and the web UI, and a sign-in command naming the plain command, which prints a working link", async () => {
+  it("from a global-style bin on the PATH: hub init, the hub serving the agent API and the web UI, a sign-in command naming the plain command, which prints a working link, and hub backup's restore line", async () => {
     const data = join(dir, "data-global");
     const env = shellEnv(bin);
     const init = await run(PACKAGE, ["hub", "init", "--data", data, "--json"], { cwd: dir, env, timeout: 60_000 });
@@ -139,12 +139,15 @@ describe("openclaw-groupchat installed from its npm pack tarball, outside the re
       const help = await request(`${baseUrl}/api/v1/session/sign-in-help`, {});
       assert.deepEqual(help.body, { command: `${PACKAGE} hub login --data ${data} --port ${new URL(baseUrl).port}`, cli: PACKAGE });
       assert.equal(await signInWith(help.body.command.split(" "), dir, env, baseUrl), 200);
+
+      const backup = await run(PACKAGE, ["hub", "backup", "--data", data, "--out", `${data}-copy`], { cwd: dir, env, timeout: 60_000 });
+      assert.match(backup.stdout, new RegExp(`^To restore, serve the copy: ${PACKAGE} hub --data ${data}-copy$`, "m"));
     } finally {
       assert.equal(await stop(child), 0);
     }
   });
 
-  it("from the project's node_modules/.bin, off the PATH: start serves the hub without OpenClaw installed, and its sign-in command names npx, which runs this copy", async () => {
+  it("from the project's node_modules/.bin, off the PATH: start serves the hub without OpenClaw installed, and its sign-in command and hub backup's restore line name npx, which runs this copy", async () => {
     const data = join(dir, "data-project");
     const env = shellEnv();
     const child = spawn(join(bin, PACKAGE), ["start", "--data", data, "--port", "0", "--log-level", "silent"], { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -154,6 +157,9 @@ describe("openclaw-groupchat installed from its npm pack tarball, outside the re
       const help = await request(`${baseUrl}/api/v1/session/sign-in-help`, {});
       assert.deepEqual(help.body, { command: `npx ${PACKAGE} hub login --data ${data} --port ${new URL(baseUrl).port}`, cli: `npx ${PACKAGE}` });
       assert.equal(await signInWith(["npx", "--offline", ...help.body.command.split(" ").slice(1)], project, env, baseUrl), 200);
+
+      const backup = await run(join(bin, PACKAGE), ["hub", "backup", "--data", data, "--out", `${data}-copy`], { cwd: project, env, timeout: 60_000 });
+      assert.match(backup.stdout, new RegExp(`^To restore, serve the copy: npx ${PACKAGE} hub --data ${data}-copy$`, "m"));
     } finally {
       assert.equal(await stop(child), 0);
     }

@@ -1,5 +1,6 @@
 import { backUp } from "../../hub/backup.ts";
 import { resolveHubConfig } from "../../hub/config.ts";
+import { thisInvocation } from "../../invocation.ts";
 import { parseArgs } from "node:util";
 import { hubFlags, UsageError } from "../main.ts";
 
@@ -14,7 +15,7 @@ export async function hubBackupCommand(args: string[]): Promise<number> {
     console.log(JSON.stringify(backup, null, 2));
   } else {
     console.log(`Backed up ${config.dataDir} to ${backup.dir} (hub.sqlite, ${(backup.databaseBytes / 1e6).toFixed(1)} MB, integrity checked; credentials.json).`);
-    console.log(`To restore, serve the copy: openclaw-groupchat hub --data ${backup.dir}`);
+    console.log(`To restore, serve the copy: ${thisInvocation().join(" ")} hub --data ${backup.dir}`);
   }
   return 0;
 }
