@@ -82,7 +82,7 @@ export async function checkGateway(config: BridgeConfig, timeoutMs = 10_000, sig
   if (o.mode === "managed") {
     const name = "OpenClaw (managed)";
     if (!existsSync(o.node) || !existsSync(o.entry)) {
-      return { name, ok: false, detail: `not installed (${o.entry})`, fix: "Run npm install in this repository (it installs OpenClaw and Node 24 under runtime/), or set OPENCLAW_NODE and OPENCLAW_ENTRY." };
+      return { name, ok: false, detail: `not installed (${o.entry})`, fix: "Run npm install in the clone, or install the package again without OPENCLAW_GROUPCHAT_SKIP_RUNTIME=1 (either puts OpenClaw and Node 24 under runtime/), or set OPENCLAW_NODE and OPENCLAW_ENTRY." };
     }
     const version = await run(o.node, ["--version"], undefined, signal).catch((error: Error) => error.message);
     return { name, ok: true, detail: `installed; the bridge starts "openclaw gateway run" on Node ${version.trim()} (state in ${o.stateDir})` };

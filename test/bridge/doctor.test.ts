@@ -48,6 +48,8 @@ describe("doctor against a real hub", { timeout: 60_000 }, () => {
     const { code, output } = await doctor({ GROUPCHAT_API_URL: t.apiUrl, GROUPCHAT_CONVEX_URL: t.apiUrl });
     assert.equal(code, 1, output);
     assert.match(output, /✓ agent token \(GET \/me\): signed in as agent/);
+    // A copy installed with OPENCLAW_GROUPCHAT_SKIP_RUNTIME=1 has no clone to run npm install in: the fix says both ways.
+    assert.match(output, /fix: Run npm install in the clone, or install the package again without OPENCLAW_GROUPCHAT_SKIP_RUNTIME=1/);
     assert.match(output, /✗ real-time subscription \(pendingRuns\): not a real-time sync endpoint: its sync path \(.*\/api\/v1\/agent\/api\/[\d.]+\/sync\) answered the WebSocket upgrade with HTTP 404 \("No real-time endpoint at this path"\)\n {4}fix: It looks like the Agent API's URL \(GROUPCHAT_API_URL\); the real-time URL has no path/);
   });
 
