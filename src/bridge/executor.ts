@@ -26,7 +26,7 @@ import { ProgressCoalescer } from "./coalescer.ts";
 import { extraSystemPrompt, sessionKeyFor, taskIdOf, turnKeyFor, turnMessage, workdirName, type ContextLimits } from "./context.ts";
 import { TurnError, turnFailure } from "./failure.ts";
 import type { GatewayClient } from "./gateway/client.ts";
-import { parseAgentEvent, resultCostUsd, resultText, type AgentResult } from "./gateway/frames.ts";
+import { answeredNothing, parseAgentEvent, resultCostUsd, resultNotice, resultText, type AgentResult } from "./gateway/frames.ts";
 import { progressLine } from "./progress.ts";
 import { abortTurn, driveTurn, ensureSession, type TurnOptions } from "./turn.ts";
 
@@ -212,6 +212,8 @@ function toExecutorResult(result: AgentResult, signal: AbortSignal, timeoutSecon
   }
   if (ranOutOfTime(result)) throw new TurnError("timeout", `the turn exceeded ${timeoutSeconds} s`);
   if (result.summary === "aborted") throw new TurnError("failed", `the turn was aborted inside OpenClaw (${result.stopReason ?? "no reason given"})`);
-  const detail = typeof result.error === "string" ? result.error : result.error ? JSON.stringify(result.error) : result.summary ?? result.status;
+  // OpenClaw's bare "failed" tells the owner nothing: what went wrong is in its notice and its model calls' record.
+  if (answeredNothing(result)) throw new TurnError("model", "its answer was empty");
+  const detail = typeof result.error === "string" ? result.error : result.error ? JSON.stringify(result.error) : resultNotice(result) || result.summary || result.status;
   throw turnFailure(detail);
 }

@@ -122,7 +122,8 @@ const AgentResult = Type.Object({
   timeoutPhase: Type.Optional(Type.String()),
   error: Type.Optional(Type.Unknown()),
   result: Type.Optional(Type.Object({
-    payloads: Type.Optional(Type.Array(Type.Object({ text: Type.Optional(Type.Union([Type.String(), Type.Null()])) }))),
+    /** `isError`: OpenClaw's own notice of a failed turn (e.g. "⚠️ Agent couldn't generate a response…"), not the model's. */
+    payloads: Type.Optional(Type.Array(Type.Object({ text: Type.Optional(Type.Union([Type.String(), Type.Null()])), isError: Type.Optional(Type.Boolean()) }))),
     meta: Type.Optional(Type.Object({
       stopReason: Type.Optional(Type.String()),
       agentMeta: Type.Optional(Type.Object({
@@ -130,6 +131,8 @@ const AgentResult = Type.Object({
         costUsd: Type.Optional(Type.Number()),
         /** The session the turn ran in (a reset under the same key gives a new one). */
         sessionId: Type.Optional(Type.String()),
+        /** Each model call that failed and why (`code` "incomplete_result": the model's answer had no text). */
+        fallbackAttempts: Type.Optional(Type.Array(Type.Object({ error: Type.Optional(Type.String()), code: Type.Optional(Type.String()) }))),
       })),
       finalAssistantVisibleText: Type.Optional(Type.String()),
     })),
@@ -148,6 +151,17 @@ export function resultText(result: AgentResult): string {
   const payloads = result.result?.payloads ?? [];
   const text = payloads.map((p) => p.text ?? "").filter(Boolean).join("\n\n");
   return text || result.result?.meta?.finalAssistantVisibleText || "";
+}
+
+/** What OpenClaw said of a failed turn in its own notices (without their warning sign), or "" when it said nothing. */
+export function resultNotice(result: AgentResult): string {
+  const notices = (result.result?.payloads ?? []).filter((p) => p.isError && p.text).map((p) => p.text!.replace(/^\s*⚠️?\s*/u, ""));
+  return notices.join("\n");
+}
+
+/** The model answered with no text (nothing, or white space only), and OpenClaw gave the turn up. */
+export function answeredNothing(result: AgentResult): boolean {
+  return (result.result?.meta?.agentMeta?.fallbackAttempts ?? []).some((attempt) => attempt.code === "incomplete_result");
 }
 
 /** OpenClaw's reported cost of a turn in USD, when it reported one. */

@@ -54,6 +54,9 @@ function script(request: ChatRequest): Reply {
   }
   if (message.includes("[recall]")) return { text: all.includes("Built it: the build printed built-ok.") ? "I remember the build: it printed built-ok." : "I do not remember anything." };
   if (message.includes("[hang]")) return { hang: true, text: "Thinking" };
+  // Asked again by OpenClaw after an empty answer, it answers empty again: the whole conversation is looked at.
+  if (all.includes("[empty]")) return { text: "" };
+  if (all.includes("[blank]")) return { text: " \n\t " };
   if (message.includes("[silent]")) return { silent: true };
   // Held like [gate:…], then a tool call, then the answer.
   const gatedTool = /\[gatetool:(\w+)\]/.exec(message);
@@ -172,6 +175,17 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       // The gateway reports the turn ended (aborted), not still running.
       const wait = await gateway.client.request<{ status: string }>("agent.wait", { runId: turnKeyFor(runId), timeoutMs: 10_000 });
       assert.notEqual(wait.status, "timeout");
+    });
+
+    it("a model that answers nothing (empty, or only white space) ends the run with an error that says so and what to do", async () => {
+      const runs = [await delegate(t, "Say nothing", "Answer [empty]"), await delegate(t, "Say blanks", "Answer [blank]")];
+      for (const { runId } of runs) {
+        await b.events.until(() => b.ids("failed").includes(runId) || b.ids("finished").includes(runId));
+        const detail = await ownerView(t, runId);
+        assert.equal(detail.status, "ERROR");
+        // Not OpenClaw's bare status ("OpenClaw failed: failed."), which tells the owner nothing.
+        assert.equal(commentsOf(detail).at(-1), "OpenClaw could not get an answer from its model: its answer was empty. Check the model provider in the OpenClaw configuration, then send a follow-up.");
+      }
     });
   });
 
