@@ -4,7 +4,7 @@
  * aborts the job's signal (a stop, a shutdown) decides what gets posted: the
  * job itself posts nothing after an abort.
  */
-import { clip } from "./clip.ts";
+import { clip, clipNoted } from "./clip.ts";
 import type { AgentRunDetail } from "./parse.ts";
 import { isBlank } from "./blank-text.ts";
 
@@ -108,7 +108,7 @@ export function runJob(runId: string, deps: JobDeps): Job {
   const signal = controller.signal;
   let ending: Promise<void> | null = null;
   const end: Job["end"] = (kind, body, extra = {}) =>
-    (ending ??= deps.end(kind, clip(body, MAX_BODY), validCosts(extra, deps.onError)).catch((error: unknown) => deps.onError(error)));
+    (ending ??= deps.end(kind, clipNoted(body, MAX_BODY), validCosts(extra, deps.onError)).catch((error: unknown) => deps.onError(error)));
 
   // A formatter that throws must not leave the run RUNNING: the plain message goes instead.
   const describeFailure = (error: unknown): string => {

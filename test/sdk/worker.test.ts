@@ -131,14 +131,16 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 300_0
     assert.deepEqual(agent.events.events.filter((e) => e.type === "error"), []);
   });
 
-  it("clips a summary over 100,000 characters without cutting a character in two (the hub kept the half as U+FFFD)", async () => {
+  it("clips a summary over 100,000 characters with a note that says so, without cutting a character in two (the hub kept the half as U+FFFD)", async () => {
     const [runId] = await delegateMany(t, 1, "Long output");
-    const agent = startAgent(t, async () => ({ summary: `${"a".repeat(99_998)}😀${"b".repeat(10)}` }), { worker: { startComment: null } });
+    const note = "\n(Cut short: the whole text had 100,010 characters, more than the 100,000 a message takes.)";
+    // The emoji straddles the cut: it goes whole.
+    const agent = startAgent(t, async () => ({ summary: `${"a".repeat(99_998 - note.length)}😀${"b".repeat(10 + note.length)}` }), { worker: { startComment: null } });
     agents.push(agent);
     await agent.events.until(() => agent.ids("finished").includes(runId!));
     const [summary] = commentsOf(await ownerView(t, runId!));
     // Compared by its end and length: a failed comparison of the whole would print 100,000 characters.
-    assert.deepEqual([summary!.length, JSON.stringify(summary!.slice(-3))], [99_999, JSON.stringify("aa…")]);
+    assert.deepEqual([summary!.length, JSON.stringify(summary!.slice(-3 - note.length))], [99_999, JSON.stringify(`aa…${note}`)]);
   });
 
   it("leaves out a cost the API would refuse, says so, and completes the run", async () => {

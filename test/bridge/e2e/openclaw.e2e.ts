@@ -57,6 +57,7 @@ function script(request: ChatRequest): Reply {
   // Asked again by OpenClaw after an empty answer, it answers empty again: the whole conversation is looked at.
   if (all.includes("[empty]")) return { text: "" };
   if (all.includes("[blank]")) return { text: " \n\t " };
+  if (message.includes("[huge]")) return { text: `${"x".repeat(700_000)}${"é".repeat(500_000)}` };
   if (message.includes("[silent]")) return { silent: true };
   // Held like [gate:…], then a tool call, then the answer.
   const gatedTool = /\[gatetool:(\w+)\]/.exec(message);
@@ -186,6 +187,17 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
         // Not OpenClaw's bare status ("OpenClaw failed: failed."), which tells the owner nothing.
         assert.equal(commentsOf(detail).at(-1), "OpenClaw could not get an answer from its model: its answer was empty. Check the model provider in the OpenClaw configuration, then send a follow-up.");
       }
+    });
+
+    it("an answer of over a megabyte is kept, cut to what a message takes with a note that says so", async () => {
+      const { runId } = await delegate(t, "Say a lot", "Answer at length [huge]");
+      await b.events.until(() => b.ids("finished").includes(runId) || b.ids("failed").includes(runId));
+      const detail = await ownerView(t, runId);
+      assert.equal(detail.status, "FINISHED");
+      const summary = commentsOf(detail).at(-1)!;
+      // Compared by its parts: a failed comparison of the whole would print 100,000 characters.
+      assert.ok(summary.length <= 100_000 && summary.startsWith("x".repeat(90_000)), `${summary.length} characters`);
+      assert.equal(summary.slice(summary.lastIndexOf("\n")), "\n(Cut short: the whole text had 1,200,000 characters, more than the 100,000 a message takes.)");
     });
   });
 
