@@ -22,6 +22,7 @@ import type { Log } from "./log.ts";
 import { serveMetrics, type MetricsServer } from "../hub/metrics/server.ts";
 import { BridgeMetrics, type Outcome } from "./metrics.ts";
 import { explainModelFailures, ModelCheck, type ModelCheckOptions } from "./model-check.ts";
+import { ResumptionGuard } from "./resumption-guard.ts";
 import { BridgeState } from "./state.ts";
 import type { StatusSnapshot } from "./status-line.ts";
 import { GatewaySupervisor } from "./supervisor.ts";
@@ -66,6 +67,7 @@ export class Bridge {
   readonly #supervisor: GatewaySupervisor | null;
   readonly #worker: RunWorker;
   readonly #models: ModelCheck | null;
+  readonly #resumptions: ResumptionGuard | null;
   readonly #createdAt = new Map<string, number>();
   readonly #claimedAt = new Map<string, number>();
   /** Runs taken back after a restart, until they end. */
@@ -114,8 +116,10 @@ export class Bridge {
       hubConnected: () => this.#source.connected,
       gatewayConnected: () => this.#gateway?.state === "connected",
     });
+    this.#resumptions = this.#gateway ? new ResumptionGuard({ gateway: this.#gateway, clock: this.#clock, log: deps.log }) : null;
     let executor = deps.executor ?? createOpenClawExecutor({
       gateway: this.#gateway!, turns: this.#state, images: this.#state, clock: this.#clock, agentId: config.openclaw.agentId, workRoot: config.workRoot,
+      resumptions: this.#resumptions ?? undefined,
       turnTimeoutSeconds: config.turnTimeoutSeconds, progressIntervalMs: config.progressIntervalMs,
       model: config.openclaw.model ?? undefined, thinking: config.openclaw.thinking ?? undefined, log: deps.log,
     });
@@ -264,6 +268,7 @@ export class Bridge {
       this.#supervisor?.holdRestarts();
       await this.#worker.stop({ graceMs: options.graceMs ?? this.#config.graceMs });
       this.#models?.close();
+      this.#resumptions?.close();
       await this.#gateway?.close();
       await this.#supervisor?.stop();
       await this.#server?.close();
@@ -384,6 +389,7 @@ export class Bridge {
       // The turn's session is the run's task's: kept with the turn, or (an older bridge's turn) read from the API,
       // which cannot tell it once the task is deleted.
       const sessionKey = turn.sessionKey ?? sessionKeyFor(taskIdOf(await this.#client.run(runId)), this.#config.openclaw.agentId);
+      this.#resumptions?.forbid(sessionKey, turn.bootId);
       await abortTurn(gateway, sessionKey, turnKeyFor(runId));
       this.#deps.log("info", "aborted the OpenClaw turn of a run that ended while the bridge was down", { runId });
     } catch (error) {

@@ -32,7 +32,14 @@ export function sessionKeyFor(taskId: string, agentId = "main"): string {
 
 /** One OpenClaw turn per GroupChat run; the gateway also uses it as the turn's run id. */
 export function turnKeyFor(runId: string): string {
-  return `groupchat-run-${runId.replace(SAFE, "_")}`;
+  return `${TURN_KEY_PREFIX}${runId.replace(SAFE, "_")}`;
+}
+
+const TURN_KEY_PREFIX = "groupchat-run-";
+
+/** Whether an OpenClaw run id is one of the bridge's turns (not one OpenClaw started by itself). */
+export function isTurnKey(runId: string): boolean {
+  return runId.startsWith(TURN_KEY_PREFIX);
 }
 
 /** A task's working directory's name (under the bridge's work root). */

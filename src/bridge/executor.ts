@@ -28,6 +28,7 @@ import { TurnError, turnFailure } from "./failure.ts";
 import type { GatewayClient } from "./gateway/client.ts";
 import { answeredNothing, parseAgentEvent, resultCostUsd, resultNotice, resultText, type AgentResult } from "./gateway/frames.ts";
 import { progressLine } from "./progress.ts";
+import type { ResumptionGuard } from "./resumption-guard.ts";
 import { abortTurn, driveTurn, ensureSession, type TurnOptions } from "./turn.ts";
 
 export interface OpenClawExecutorOptions extends TurnOptions {
@@ -47,6 +48,8 @@ export interface OpenClawExecutorOptions extends TurnOptions {
   model?: string;
   thinking?: string;
   context?: ContextLimits;
+  /** Told of each turn the bridge gives up on (stopped, or lost to a restart), which OpenClaw must then not resume. */
+  resumptions?: Pick<ResumptionGuard, "forbid">;
 }
 
 const DEADLINE_GRACE_MS = 120_000;
@@ -101,8 +104,13 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
     const deadline = new AbortController();
     const cancelDeadline = o.clock.setTimeout(() => deadline.abort(), o.turnTimeoutSeconds * 1000 + (o.deadlineGraceMs ?? DEADLINE_GRACE_MS));
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
+    // The gateway boot the turn went to (or goes to): a restart cuts it, and OpenClaw then resumes it by itself.
+    const bootOfTurn = () => o.turns.turnOf(run.id)?.bootId ?? o.gateway.bootId;
     const onAbort = () => {
-      if (ctx.signal.aborted) progress.cancel();
+      if (ctx.signal.aborted) {
+        progress.cancel();
+        o.resumptions?.forbid(sessionKey, bootOfTurn());
+      }
       void abortTurn(o.gateway, sessionKey, turnKey).catch((error: unknown) => o.log?.("warn", "could not abort the OpenClaw turn", { runId: run.id, error: String(error) }));
     };
     signal.addEventListener("abort", onAbort, { once: true });
@@ -127,6 +135,8 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
         if (deadline.signal.aborted && !ctx.signal.aborted) {
           throw new TurnError("timeout", `OpenClaw did not end the turn within ${o.turnTimeoutSeconds} s and the bridge's grace`, { cause: error });
         }
+        // The owner is told the work was lost and to follow up: OpenClaw's own resumption of it would run beside that.
+        if (error instanceof TurnError && error.code === "lost") o.resumptions?.forbid(sessionKey, bootOfTurn());
         throw error;
       });
       progress.flush();

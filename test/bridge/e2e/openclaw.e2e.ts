@@ -476,16 +476,20 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     assert.equal(commentsOf(await ownerView(t, run.runId)).at(-1), "Plain answer.");
   });
 
-  it("starts the gateway, runs a turn on it, and restarts it when it dies; the turn it died in ends with an error that says so", async () => {
+  it("starts the gateway, runs a turn on it, and restarts it when it dies; the turn it died in ends with an error that says so, one stopped meanwhile is stopped, and OpenClaw resumes neither", async () => {
     const first = await delegate(t, "Managed", "Build it please [tool]");
     await b.events.until(() => b.ids("finished").includes(first.runId));
     assert.equal(commentsOf(await ownerView(t, first.runId)).at(-1), "Built it: the build printed built-ok.");
 
-    const hanging = new Promise<void>((resolve) => (model.onHang = () => resolve()));
+    let hung = 0;
+    const hanging = new Promise<void>((resolve) => (model.onHang = () => ++hung === 2 && resolve()));
     const cut = await delegate(t, "Cut off", "Take your time [hang]");
+    const stopped = await delegate(t, "Stopped while OpenClaw restarts", "Take your time [hang]");
     await hanging;
     const pid = Number(readFileSync(join(dir, "managed", "gateway.pid"), "utf8"));
     process.kill(pid, "SIGKILL");
+    await until("the bridge lost the gateway", async () => b.bridge.gatewayState !== "connected");
+    await stopRun(t, stopped.runId);
     await b.events.until(() => b.ids("failed").includes(cut.runId));
     assert.equal(commentsOf(await ownerView(t, cut.runId)).at(-1), "OpenClaw restarted while working on this, so the work in progress was lost. Send a follow-up to try again.");
     await until("the gateway is back", async () => {
@@ -495,6 +499,20 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     const second = await delegate(t, "Managed again", "Anything [plain]");
     await b.events.until(() => b.ids("finished").includes(second.runId));
     assert.equal(commentsOf(await ownerView(t, second.runId)).at(-1), "Plain answer.");
+    const detail = await ownerView(t, stopped.runId);
+    assert.deepEqual([detail.status, commentsOf(detail)], ["STOPPED", ["Starting work on this now."]]);
+
+    // Back, OpenClaw resumes each session a restart cut off, by itself, under a run id of its own ("Your previous turn
+    // was interrupted…"): for these two runs, which are over, the bridge aborts that, or it would run on for nothing.
+    for (const { taskId } of [cut, stopped]) {
+      const resumed = await until(`OpenClaw resumed ${taskId} and that ended`, async () => {
+        const { tasks } = await b.bridge.gateway!.request<{ tasks: Array<{ runId?: string; status: string }> }>("tasks.list", { sessionKey: sessionKeyFor(taskId), limit: 20 });
+        const own = tasks.find((task) => task.runId && !task.runId.startsWith("groupchat-run-"));
+        return own && own.status !== "running" && own.status !== "queued" && own;
+      });
+      // Cancelled, or failed when the abort came while it was starting; never completed.
+      assert.ok(["cancelled", "failed"].includes(resumed.status), resumed.status);
+    }
   });
 });
 
