@@ -278,13 +278,13 @@ export class Bridge {
   }
 
   /**
-   * A token that is refused (rotated or revoked) stays refused: this process can claim and report nothing more,
+   * A token that is refused (rotated or revoked, or its agent deleted) stays refused: this process can claim and report nothing more,
    * so it says so once and stops in order; the calls it could not deliver wait in the state file for a start with
    * the agent's current token.
    */
   #tokenRefused(): void {
     if (this.#stopping) return;
-    const why = new Error("GroupChat refused the agent token (rotated or revoked?). Set GROUPCHAT_AGENT_TOKEN to the agent's current token and start the bridge again; what it could not deliver is kept in the state file.");
+    const why = new Error("GroupChat refused the agent token (rotated or revoked, or the agent deleted?). Set GROUPCHAT_AGENT_TOKEN to the agent's current token (a new agent's, if it was deleted) and start the bridge again; what it could not deliver is kept in the state file.");
     this.#deps.log("error", why.message);
     // A failed stop is the caller's to see (its own `stop()` gets the same promise); the halt is said all the same.
     void this.stop().catch(() => undefined).then(() => this.#halt(why));

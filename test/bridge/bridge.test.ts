@@ -262,6 +262,17 @@ describe("the bridge against a real hub", { timeout: 300_000 }, () => {
     await b.bridge.stop();
   });
 
+  it("stops by itself when its agent is deleted under it, and says a deleted agent's token is refused too", async () => {
+    const b = await startTestBridge(t, { executor: async () => ({ summary: "never" }) });
+    bridges.push(b);
+    await until(() => b.bridge.status().realtime);
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/agents/${t.creds.agentId}`)).status, 204);
+    const why = await b.bridge.halted;
+    // Not only "rotated or revoked": there is no current token of a deleted agent to set.
+    assert.match(why.message, /GroupChat refused the agent token \(rotated or revoked, or the agent deleted\?\)\. Set GROUPCHAT_AGENT_TOKEN to the agent's current token \(a new agent's, if it was deleted\)/);
+    await b.bridge.stop();
+  });
+
   it("says once that heartbeats are paused when the API refuses them, and once that they are back when a probe gets through", async () => {
     const proxy = await startSwitchProxy(t.baseUrl, "/api/v1/agent");
     proxies.push(proxy);
