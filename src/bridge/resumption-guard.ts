@@ -78,7 +78,8 @@ export class ResumptionGuard {
         const { tasks } = parseTaskList(await gateway.request("tasks.list", { sessionKey, limit: 20 }, { timeoutMs: 5_000 }));
         for (const task of tasks) {
           if (!task.runId || isTurnKey(task.runId) || !RUNNING.has(task.status)) continue;
-          await gateway.request("sessions.abort", { key: sessionKey, runId: task.runId, clearQueued: true }, { timeoutMs: 5_000 });
+          // That run alone: the queue may hold the bridge's own next turn in the session (a follow-up).
+          await gateway.request("sessions.abort", { key: sessionKey, runId: task.runId }, { timeoutMs: 5_000 });
           this.#o.log?.("info", "aborted the turn OpenClaw resumed after its restart for a run the bridge had ended", { sessionKey, resumed: task.runId });
         }
       } catch (error) {

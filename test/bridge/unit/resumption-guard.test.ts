@@ -36,7 +36,7 @@ describe("the resumption guard", () => {
     assert.deepEqual(gateway.sent.map(([method]) => method), ["tasks.list"]);
     gateway.tasks.push({ runId: "resumed-1", status: "running" });
     await clock.advance(1_000);
-    assert.deepEqual(gateway.sent.at(-1), ["sessions.abort", { key: SESSION, runId: "resumed-1", clearQueued: true }]);
+    assert.deepEqual(gateway.sent.at(-1), ["sessions.abort", { key: SESSION, runId: "resumed-1" }]);
     guard.close();
     assert.equal(clock.pending, 0);
   });
