@@ -60,10 +60,13 @@ export interface MemberView {
 
 export type RunCounts = Record<"PENDING" | "RUNNING" | "ERROR", number>;
 
+/** A run on the Runs page: a failed one says why (its agent's words as it ended it, or the hub's). */
+export type OwnerRun = RunListItem & { error: string | null };
+
 /** Your agents' runs across your workspaces (owner:runs). */
 export interface RunsView {
   /** The newest runs the filter takes in (as many as the query's `limit`), and whether there are more. */
-  runs: RunListItem[];
+  runs: OwnerRun[];
   more: boolean;
   /** How many runs are going on and failed, for the agent filter (not the status one). */
   counts: RunCounts;

@@ -43,6 +43,28 @@ describe("GET /runs", () => {
     return res.body as { runs: Row[]; counts: Record<string, number> };
   };
 
+  it("says why each failed run failed, in the words its agent ended it with after its progress comments; other runs, and a failure given no words, say nothing", async () => {
+    const cy = await person("Cy");
+    const failedRun = async (words?: string) => {
+      const task = await createTask(t, { projectId: cy.prj, title: "Cy fails" }, cy.ownerToken);
+      const made = await delegateTo(t, task.id, cy.bot.id, cy.ownerToken);
+      assertStatus(await t.agent(cy.bot.token, "POST", `/runs/${made.id}/start`, {}), 200);
+      for (const body of ["Reading the repo", "Running the build"]) assertStatus(await t.agent(cy.bot.token, "POST", `/runs/${made.id}/comment`, { body }), 201);
+      assertStatus(await t.agent(cy.bot.token, "POST", `/runs/${made.id}/error`, words === undefined ? {} : { body: words }), 200);
+      return made.id as string;
+    };
+    const worded = await failedRun("The build broke:\nnpm ERR! 404 left-pad");
+    const silent = await failedRun();
+    const finished = await cy.run("FINISHED");
+    const { runs } = await list(cy.ownerToken);
+    const errorOf = (id: string) => (runs.find((r) => r.id === id) as Row & { error: string | null }).error;
+    assert.equal(errorOf(worded), "The build broke:\nnpm ERR! 404 left-pad");
+    assert.equal(errorOf(silent), null);
+    assert.equal(errorOf(finished), null);
+    const failed = await list(cy.ownerToken, "?status=ERROR");
+    assert.deepEqual(failed.runs.map((r) => (r as Row & { error: string | null }).error), [null, "The build broke:\nnpm ERR! 404 left-pad"]);
+  });
+
   it("lists your agents' runs newest first across your workspaces, each with its task, project, workspace and agent, and counts them by status", async () => {
     const ann = await person("Ann");
     const other = (await t.owner(ann.ownerToken, "POST", "/workspaces", { name: "Side" })).body.id as string;

@@ -13,7 +13,7 @@ import { deleteIdempotencyKeysBefore, findIdempotencyKey, insertIdempotencyKey }
 import { deleteExpiredInvites, deleteInvite, deleteInvitesBy, findInvite, insertInvite, listOpenInvites, takeInvite } from "../../src/hub/store/invites.ts";
 import { countUnread, deleteNotificationsIn, deleteWorkspaceNotifications, insertNotification, listNotifications, markRead } from "../../src/hub/store/notifications.ts";
 import { countTasksByStatus, listBoardColumn } from "../../src/hub/store/owner-views.ts";
-import { countRunsForOwner, listRunsForOwner } from "../../src/hub/store/owner-runs.ts";
+import { countRunsForOwner, failureReasons, listRunsForOwner } from "../../src/hub/store/owner-runs.ts";
 import {
   findRun, findRunEnding, findRunForItsAgent, findRunForMember, insertRun, listActiveRunsIn, listActiveRunsOfAgent, listActiveRunsOfCreatorIn,
   listRunsForAgent, listRunsOfAgentForUser, listRunsOfTask, listStaleRuns, listStoppedRunsForAgent, peopleWithRunsIn, touchAgentRun, touchRun, transitionRun,
@@ -154,6 +154,7 @@ export const HOT_CALLS: HotCall[] = [
     listRunsForOwner(sql, { userId: f.userId, workspaceId: f.workspaceId, before: f.runId, limit: 50 })),
   read("listRunsForOwner FINISHED workspaceId before", "owner", (sql, f) =>
     listRunsForOwner(sql, { userId: f.userId, statuses: ["FINISHED"], workspaceId: f.workspaceId, before: f.runId, limit: 50 })),
+  read("failureReasons", "live", (sql, f) => failureReasons(sql, [f.runId])),
   read("countRunsForOwner", "live", (sql, f) => countRunsForOwner(sql, { userId: f.userId })),
   read("countRunsForOwner agentId workspaceId", "live", (sql, f) => countRunsForOwner(sql, { userId: f.userId, agentId: f.agentId, workspaceId: f.workspaceId })),
   read("listStaleRuns", "reaper", (sql, f) => listStaleRuns(sql, f.now - 600_000, 500)),

@@ -65,6 +65,8 @@ describe("the Runs page, live, in a real browser", { timeout: 300_000 }, () => {
     await page.getByTestId("run-counts").filter({ hasText: "1 failed" }).waitFor(WAIT);
     await chip("Failed").click();
     await row(runId).locator('[data-run-status="ERROR"]').waitFor(WAIT);
+    // Why it failed, in its agent's words.
+    assert.equal(await row(runId).locator(".run-why").textContent(), "No access");
     assert.equal(new URL(page.url()).search, "?status=failed");
     await chip("All").click();
     await row(runId).waitFor(WAIT);

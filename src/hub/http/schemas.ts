@@ -77,7 +77,13 @@ export const RunCounts = Type.Object({ PENDING: Type.Integer(), RUNNING: Type.In
   description: "How many of your runs the filters other than status take in are PENDING, RUNNING and ERROR (\"3 running · 1 failed\"); "
     + "FINISHED and STOPPED ones, most of a history, are not counted",
 });
-export const RunPage = Type.Object({ runs: Type.Array(RunListItem), counts: RunCounts });
+export const OwnerRun = Type.Object({
+  ...RunListItem.properties,
+  error: Type.Union([Type.String(), Type.Null()], {
+    description: "Why an ERROR run failed: its agent's words as it ended it, or the hub's (\"Agent stopped responding\"); null for the others, or when none were given",
+  }),
+});
+export const RunPage = Type.Object({ runs: Type.Array(OwnerRun), counts: RunCounts });
 export const UserMe = Type.Object({ id: Type.String(), name: Type.String(), unreadNotifications: Type.Integer() });
 
 export const NewAgentBody = Type.Object({ name: Name, description: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });

@@ -44,12 +44,32 @@ function scopeWhere(sql: Reader, s: OwnerRunScope): { where: string[]; params: S
   return { where, params };
 }
 
+/** A run in the person's list: a failed one says why (`error`). */
+export type OwnerRun = RunListItem & { error: string | null };
+
 /** One page of the runs, newest first: one range of runs_owner_status per status asked for (all five when none), merged. */
-export async function listRunsForOwner(sql: Reader, f: OwnerRunFilter): Promise<RunListItem[]> {
+export async function listRunsForOwner(sql: Reader, f: OwnerRunFilter): Promise<OwnerRun[]> {
   const statuses = f.statuses?.length ? [...new Set(f.statuses)] : RUN_STATUSES;
   const pages = await Promise.all(statuses.map((status) => pageOf(sql, f, status)));
   const rows = pages.length === 1 ? pages[0]! : pages.flat().sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, f.limit);
-  return rows.map(toRunListItem);
+  const reasons = await failureReasons(sql, rows.filter((r) => r.status === "ERROR").map((r) => r.id));
+  return rows.map((row) => Object.assign(toRunListItem(row), { error: reasons.get(row.id) ?? null }));
+}
+
+/**
+ * Why each of these ERROR runs failed, as its task's feed says: the words its agent ended it with (the comment that
+ * came with the status change), or the hub's own on the status change ("Agent stopped responding"). A run's feed
+ * ends there, so its two newest entries off activity_run hold it, however many progress comments came before.
+ */
+export async function failureReasons(sql: Reader, runIds: readonly string[]): Promise<Map<string, string>> {
+  const found = await Promise.all(runIds.map(async (runId) => {
+    const [newest, before] = await sql.all<{ type: string; body: string; to_status: string | null }>(
+      "SELECT type, body, to_status FROM activity WHERE run_id = ? ORDER BY id DESC LIMIT 2", [runId],
+    );
+    const why = newest?.type === "comment" && before?.to_status === "ERROR" ? newest.body : newest?.to_status === "ERROR" ? newest.body : "";
+    return [runId, why] as const;
+  }));
+  return new Map(found.filter(([, why]) => why !== ""));
 }
 
 function pageOf(sql: Reader, f: OwnerRunFilter, status: RunStatus): Promise<RunJoined[]> {

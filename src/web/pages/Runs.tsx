@@ -15,7 +15,7 @@ import { formatDuration, formatTime, formatUsd, runDuration } from "../format.ts
 import { useLive } from "../live.ts";
 import { queryParam, replaceQueryParam } from "../router.ts";
 import { countsSentence, RUN_FILTERS, runFilterOf, type RunFilter } from "../run-filter.ts";
-import type { RunListItem, RunsView } from "../types.ts";
+import type { OwnerRun, RunsView } from "../types.ts";
 
 /** Runs shown at first, and how many more each "Show more" adds, up to the hub's bound (owner:runs' limit). */
 const PAGE = 50;
@@ -81,7 +81,7 @@ export function Runs() {
 const toFilter = () => document.querySelector('[role="group"] [aria-pressed="true"]');
 
 /** The runs, or `empty` in words; mounted either way, so a stop that empties it still moves the focus. */
-function RunList({ runs, empty }: { runs: RunListItem[]; empty: string }) {
+function RunList({ runs, empty }: { runs: OwnerRun[]; empty: string }) {
   const now = useNow(runs.some((r) => r.status === "RUNNING"));
   // A run stopped: once the live list has it stopped (its Stop gone) or gone (Active), the focus, if dropped with
   // them, goes to the row now in its place (its own, under All), as after a row removed elsewhere.
@@ -102,7 +102,7 @@ function RunList({ runs, empty }: { runs: RunListItem[]; empty: string }) {
   );
 }
 
-function RunRow({ run, now, onStopped }: { run: RunListItem; now: number; onStopped: () => void }) {
+function RunRow({ run, now, onStopped }: { run: OwnerRun; now: number; onStopped: () => void }) {
   const stop = useAction();
   const duration = runDuration(run, now);
   return (
@@ -125,6 +125,8 @@ function RunRow({ run, now, onStopped }: { run: RunListItem; now: number; onStop
         <div><dt>Duration</dt><dd>{duration === null ? "not started" : formatDuration(duration)}</dd></div>
         <div><dt>Cost</dt><dd>{formatUsd(run.stepCostUsd)}</dd></div>
       </dl>
+      {/* Its first lines: the whole is on the task's page. */}
+      {run.error !== null && <p className="run-why">{run.error}</p>}
       {stop.error && <ErrorNote error={stop.error} />}
     </li>
   );
