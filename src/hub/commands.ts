@@ -8,11 +8,12 @@
  */
 import type { TSchema } from "typebox";
 import { Activity, RunListItem, Task, type Image } from "../sdk/types.ts";
-import { ApiTokenWithSecret, AgentWithToken, FollowedUp, Invite, MemberAdded, NewToken, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
+import { ApiTokenWithSecret, AgentWithToken, FollowedUp, Invite, MemberAdded, NewToken, OwnerRunListItem, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
 import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
 import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
 import { createApiToken, revokeApiToken } from "./services/api-tokens.ts";
 import { followUp } from "./services/follow-up.ts";
+import { retryRun } from "./services/retry.ts";
 import { commentOnRun, delegate, endRun, heartbeatRun, reapRun, startRun, stopRun } from "./services/runs.ts";
 import { createInvite, joinWithInvite, revokeInvite, type Joiner } from "./services/invites.ts";
 import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
@@ -108,6 +109,7 @@ export const commands = {
     RunListItem,
   ),
   followUp: command((w, i: UserCall & { runId: string; message: string }) => followUp(w, i.user, i.runId, i.message), FollowedUp),
+  retryRun: command((w, i: UserCall & { runId: string }) => retryRun(w, i.user, i.runId), OwnerRunListItem),
   stopRun: command((w, i: UserCall & { runId: string }) => stopRun(w, i.user, i.runId), RunListItem),
   createUpload: command((w, i: UserCall & { upload: NewUpload; quotaBytes: number }) => createUpload(w, i.user, i.upload, i.quotaBytes)),
   markNotificationsRead: command(async (w, i: UserCall & { selection: ReadSelection }) => {

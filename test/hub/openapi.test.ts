@@ -41,7 +41,7 @@ const ROUTES = [
   "get /api/v1/agents/{id}/runs", "get /api/v1/tokens", "post /api/v1/tokens", "delete /api/v1/tokens/{id}", "get /api/v1/workspaces", "post /api/v1/workspaces", "patch /api/v1/workspaces/{id}", "delete /api/v1/workspaces/{id}", "post /api/v1/workspaces/{id}/members", "get /api/v1/workspaces/{id}/members", "delete /api/v1/workspaces/{id}/members/{userId}", "post /api/v1/workspaces/{id}/invites", "get /api/v1/workspaces/{id}/invites", "delete /api/v1/workspaces/{id}/invites/{inviteId}", "get /api/v1/workspaces/{id}/storage",
   "get /api/v1/projects", "post /api/v1/projects", "patch /api/v1/projects/{id}", "delete /api/v1/projects/{id}", "get /api/v1/tasks", "post /api/v1/tasks", "get /api/v1/tasks/{id}",
   "patch /api/v1/tasks/{id}", "delete /api/v1/tasks/{id}", "post /api/v1/tasks/{id}/images", "delete /api/v1/tasks/{id}/images", "post /api/v1/tasks/{id}/comments", "post /api/v1/tasks/{id}/delegate", "get /api/v1/runs", "get /api/v1/runs/{id}",
-  "post /api/v1/runs/{id}/follow-up", "post /api/v1/runs/{id}/stop", "get /api/v1/notifications", "post /api/v1/notifications/read", "post /api/v1/notifications/read-all", "post /api/v1/notifications/read-task",
+  "post /api/v1/runs/{id}/follow-up", "post /api/v1/runs/{id}/retry", "post /api/v1/runs/{id}/stop", "get /api/v1/notifications", "post /api/v1/notifications/read", "post /api/v1/notifications/read-all", "post /api/v1/notifications/read-task",
   "post /api/v1/uploads",
 ];
 

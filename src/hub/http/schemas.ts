@@ -39,7 +39,15 @@ export const Member = Type.Object({ id: Type.String(), name: Type.String(), join
 export const MemberParams = Type.Object({ id: Id, userId: Id });
 export const MemberAdded = Type.Object({ workspaceId: Type.String(), userId: Type.String() });
 export const ReadCount = Type.Object({ updated: Type.Integer() });
-export const TaskDetail = Type.Intersect([Task, Type.Object({ activity: Type.Array(Activity), runs: Type.Array(RunListItem) })]);
+/** A run as its owner reads it: the agent's shape and the run it retried. */
+export const OwnerRunListItem = Type.Object({
+  ...RunListItem.properties,
+  retryOf: Type.Union([Type.String(), Type.Null()], {
+    description: "The run this one runs again (POST /runs/:id/retry: the same prompt and follow-up message, for the same agent on the same task); null for the others",
+  }),
+});
+export const OwnerRunDetail = Type.Intersect([OwnerRunListItem, Type.Object({ task: Task, activity: Type.Array(Activity) })]);
+export const TaskDetail = Type.Intersect([Task, Type.Object({ activity: Type.Array(Activity), runs: Type.Array(OwnerRunListItem) })]);
 const AmbiguousMentions = (what: string) => Type.Array(Type.String(), {
   description: `Names the ${what} @mentions that more than one goes by (two members of the workspace, or a member and one of your agents, `
     + "alike under case and compatibility folding): such a mention starts no run and tells no one. Each as the first of them spells it",
@@ -78,7 +86,7 @@ export const RunCounts = Type.Object({ PENDING: Type.Integer(), RUNNING: Type.In
     + "FINISHED and STOPPED ones, most of a history, are not counted",
 });
 export const OwnerRun = Type.Object({
-  ...RunListItem.properties,
+  ...OwnerRunListItem.properties,
   error: Type.Union([Type.String(), Type.Null()], {
     description: "Why an ERROR run failed: its agent's words as it ended it, or the hub's (\"Agent stopped responding\"); null for the others, or when none were given",
   }),

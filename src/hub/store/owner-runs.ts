@@ -8,8 +8,7 @@
  */
 import type { Reader, SqlValue } from "../db/port.ts";
 import { RUN_STATUSES, type RunStatus } from "../../sdk/run-state.ts";
-import type { RunListItem } from "../../sdk/types.ts";
-import { RUN_SELECT, toRunListItem, type RunJoined } from "./runs.ts";
+import { RUN_SELECT, toOwnerRunListItem, type OwnerRunListItem, type RunJoined } from "./runs.ts";
 import { LIVE_TASK } from "./tasks.ts";
 
 /** Which of the person's runs: of one agent, in one workspace; each given filter narrows. */
@@ -45,7 +44,7 @@ function scopeWhere(sql: Reader, s: OwnerRunScope): { where: string[]; params: S
 }
 
 /** A run in the person's list: a failed one says why (`error`). */
-export type OwnerRun = RunListItem & { error: string | null };
+export type OwnerRun = OwnerRunListItem & { error: string | null };
 
 /** One page of the runs, newest first: one range of runs_owner_status per status asked for (all five when none), merged. */
 export async function listRunsForOwner(sql: Reader, f: OwnerRunFilter): Promise<OwnerRun[]> {
@@ -53,7 +52,7 @@ export async function listRunsForOwner(sql: Reader, f: OwnerRunFilter): Promise<
   const pages = await Promise.all(statuses.map((status) => pageOf(sql, f, status)));
   const rows = pages.length === 1 ? pages[0]! : pages.flat().sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, f.limit);
   const reasons = await failureReasons(sql, rows.filter((r) => r.status === "ERROR").map((r) => r.id));
-  return rows.map((row) => Object.assign(toRunListItem(row), { error: reasons.get(row.id) ?? null }));
+  return rows.map((row) => Object.assign(toOwnerRunListItem(row), { error: reasons.get(row.id) ?? null }));
 }
 
 /**

@@ -12,6 +12,8 @@ export interface RunRow {
   prompt: string;
   last_follow_up_message: string | null;
   follows_run_id: string | null;
+  /** The run this one runs again (services/retry.ts); absent: none. */
+  retry_of?: string | null | undefined;
   created_at: number;
   started_at: number | null;
   ended_at: number | null;
@@ -61,6 +63,13 @@ export function toRunListItem(row: RunJoined): RunListItem {
   };
 }
 
+/** A run as its owner sees it: with the run it retried (`retryOf`), which the agent's shapes leave out. */
+export type OwnerRunListItem = RunListItem & { retryOf: string | null };
+
+export function toOwnerRunListItem(row: RunJoined): OwnerRunListItem {
+  return Object.assign(toRunListItem(row), { retryOf: row.retry_of ?? null });
+}
+
 /**
  * What an agent's run list shows for the task of a run in a workspace its creator is no longer in:
  * the run is still its own (it hears that it was stopped), but the task's title, its prompt (the
@@ -93,6 +102,11 @@ export function toRunDetail(row: RunJoined, task: Task, activity: Activity[]): R
   return Object.assign(toRunListItem(row), { task, activity });
 }
 
+/** The run's detail as its owner reads it (GET /runs/:id): with `retryOf`. */
+export function toOwnerRunDetail(row: RunJoined, task: Task, activity: Activity[]): RunDetail & { retryOf: string | null } {
+  return Object.assign(toOwnerRunListItem(row), { task, activity });
+}
+
 /**
  * A run carries whether its task is done (migration sqlite/0012): an agent's open
  * tasks are then a range of runs_agent_task. Read here with the task held (FOR
@@ -100,8 +114,8 @@ export function toRunDetail(row: RunJoined, task: Task, activity: Activity[]): R
  * insert, and its trigger then updates this run too, or is seen by it.
  */
 const INSERT = (lock: string) => `INSERT INTO runs (id, task_id, agent_id, owner_id, status, prompt, last_follow_up_message, follows_run_id,
-       created_at, started_at, ended_at, heartbeat_at, step_cost_usd, total_cost_usd, task_done)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT status = 'done' FROM tasks WHERE id = ?${lock}), FALSE))
+       retry_of, created_at, started_at, ended_at, heartbeat_at, step_cost_usd, total_cost_usd, task_done)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT status = 'done' FROM tasks WHERE id = ?${lock}), FALSE))
      ON CONFLICT (task_id, agent_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING`;
 const INSERT_SQLITE = INSERT("");
 const INSERT_POSTGRES = INSERT(" FOR SHARE");
@@ -116,7 +130,7 @@ export async function insertRun(sql: Sql, row: RunRow): Promise<boolean> {
   const { changes } = await sql.run(
     sql.dialect === "postgres" ? INSERT_POSTGRES : INSERT_SQLITE,
     [row.id, row.task_id, row.agent_id, row.owner_id, row.status, row.prompt, row.last_follow_up_message,
-      row.follows_run_id, row.created_at, row.started_at, row.ended_at, row.heartbeat_at, row.step_cost_usd,
+      row.follows_run_id, row.retry_of ?? null, row.created_at, row.started_at, row.ended_at, row.heartbeat_at, row.step_cost_usd,
       row.total_cost_usd, row.task_id],
   );
   return changes === 1;
@@ -294,22 +308,22 @@ export async function listStoppedRunsForAgent(sql: Reader, agentId: string, sinc
 }
 
 /** The task's runs in the order they were made (ids sort by creation: runs_task's own order). */
-export async function listRunsOfTask(sql: Reader, taskId: string): Promise<RunListItem[]> {
+export async function listRunsOfTask(sql: Reader, taskId: string): Promise<OwnerRunListItem[]> {
   const rows = await sql.all<RunJoined>(`${SELECT} WHERE r.task_id = ? ORDER BY r.id`, [taskId]);
-  return rows.map(toRunListItem);
+  return rows.map(toOwnerRunListItem);
 }
 
 /**
  * The agent's runs newest first (ids sort by creation), older than `before` if given, for its creator: those
  * in workspaces they are (still) in, as their notifications are.
  */
-export async function listRunsOfAgentForUser(sql: Reader, agentId: string, limit: number, before?: string): Promise<RunListItem[]> {
+export async function listRunsOfAgentForUser(sql: Reader, agentId: string, limit: number, before?: string): Promise<OwnerRunListItem[]> {
   const rows = await sql.all<RunJoined>(
     `${SELECT} JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.user_id = a.creator_id
      WHERE r.agent_id = ? ${before ? "AND r.id < ?" : ""} ORDER BY r.id DESC LIMIT ?`,
     before ? [agentId, before, limit] : [agentId, limit],
   );
-  return rows.map(toRunListItem);
+  return rows.map(toOwnerRunListItem);
 }
 
 /** RUNNING runs whose agent has made no call about them since `before`. */

@@ -4,7 +4,7 @@
  */
 import type { FastifySchema } from "fastify";
 import { Type } from "typebox";
-import { ErrorBody, RunDetail, RunListItem, Task, TaskStatusSchema } from "../../../sdk/types.ts";
+import { ErrorBody, RunListItem, Task, TaskStatusSchema } from "../../../sdk/types.ts";
 import { parseSearchText } from "../../domain/search.ts";
 import { notFound } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
@@ -19,7 +19,7 @@ import { findAgent, listAgentsOf } from "../../store/agents.ts";
 import { listApiTokens } from "../../store/api-tokens.ts";
 import { listOpenInvites } from "../../store/invites.ts";
 import { countUnread, listNotifications, TASK_READ_LIMIT } from "../../store/notifications.ts";
-import { listRunsOfAgentForUser, listRunsOfTask, toRunDetail } from "../../store/runs.ts";
+import { listRunsOfAgentForUser, listRunsOfTask, toOwnerRunDetail } from "../../store/runs.ts";
 import { listTasksForUser } from "../../store/task-lists.ts";
 import { findTask } from "../../store/tasks.ts";
 import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
@@ -31,7 +31,7 @@ import { ownerRunRoutes } from "./owner-runs.ts";
 import { storageRoutes, uploadRoutes } from "./uploads.ts";
 import {
   AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowedUp, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
-  NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, PostedComment, Project, ReadAllBody, ReadBody, ReadTaskBody, TaskDetail,
+  NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, OwnerRunDetail, OwnerRunListItem, PostedComment, Project, ReadAllBody, ReadBody, ReadTaskBody, TaskDetail,
   ProjectPatchBody, TaskPatchBody, UserMe, Workspace, WorkspacePatchBody, AddImagesBody, ImageQuery,
 } from "../schemas.ts";
 
@@ -81,7 +81,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
       return reply.code(204).send(null);
     });
   app.get("/agents/:id/runs", s(["Agents"], "The agent's runs, newest first (a full page links to the next: Link rel=\"next\")", {
-    params: IdParams, querystring: Type.Object({ limit: Limit, before: Before }, { additionalProperties: false }), response: { 200: Type.Array(RunListItem), ...errors },
+    params: IdParams, querystring: Type.Object({ limit: Limit, before: Before }, { additionalProperties: false }), response: { 200: Type.Array(OwnerRunListItem), ...errors },
   }), async (request, reply) => {
     const agent = await findAgent(deps.db, request.params.id);
     if (!agent || agent.creator_id !== request.user.userId) throw notFound("Agent");
@@ -216,16 +216,20 @@ export function ownerApi(app: App, deps: HttpDeps): void {
 
   // Runs
   ownerRunRoutes(app, deps);
-  app.get("/runs/:id", s(["Runs"], "Run detail (same shape as the agent's)", { params: IdParams, response: { 200: RunDetail, ...errors } }), async (request) => {
+  app.get("/runs/:id", s(["Runs"], "Run detail (the agent's shape, with retryOf)", { params: IdParams, response: { 200: OwnerRunDetail, ...errors } }), async (request) => {
     const run = await userRun(deps.db, request.user, request.params.id);
     const [task, activity] = await Promise.all([findTask(deps.db, run.task_id), listActivity(deps.db, run.task_id)]);
     // Its (ended) run's task deleted between the two reads: gone, as it would be a moment later.
     if (!task) throw notFound("Run");
-    return toRunDetail(run, task, activity);
+    return toOwnerRunDetail(run, task, activity);
   });
   app.post("/runs/:id/follow-up", s(["Runs"], "A new PENDING run on the same task, after this one ended; the message's @mentions do what a comment's do "
     + "(another of your agents: a PENDING run for it too, in `runs`; a member of the workspace: told, mention)", { params: IdParams, body: FollowUpBody, response: { 201: FollowedUp, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "followUp", { user: request.user, runId: request.params.id, message: request.body.message }));
+  app.post("/runs/:id/retry", s(["Runs"], "Run an ended run (FINISHED, ERROR or STOPPED) again: a new PENDING run of the same agent on the same task, with the "
+    + "same prompt and follow-up message, that says what it retried (retryOf). Yours only (404 for another's agent's run); 409 while the run, "
+    + "or another of its agent's on the task, is PENDING or RUNNING, and for a deleted agent", { params: IdParams, body: NoBody, response: { 201: OwnerRunListItem, ...errors } }),
+    (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "retryRun", { user: request.user, runId: request.params.id }));
   app.post("/runs/:id/stop", s(["Runs"], "PENDING or RUNNING → STOPPED", { params: IdParams, body: NoBody, response: { 200: RunListItem, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "stopRun", { user: request.user, runId: request.params.id }));
 
