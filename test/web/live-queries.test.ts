@@ -271,6 +271,36 @@ describe("owner live queries", { timeout: 120_000 }, () => {
     assert.ok(active.updates.every((u) => !JSON.stringify(u.value ?? null).includes("Not Kim's")));
   });
 
+  it("a retry shows live, with retryOf, on the task's runs and the Runs page, and in its agent's pendingRuns with the same prompt", async () => {
+    const cookie = await signIn(t);
+    const task = (await withCookie(t, cookie, "POST", "/tasks", { projectId: t.creds.projectId, title: "Retried live" })).body;
+    const run = (await withCookie(t, cookie, "POST", `/tasks/${task.id}/delegate`, { agentId: t.creds.agentId, prompt: "Do it again" })).body;
+    assert.equal((await t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/start`, {})).status, 200);
+    assert.equal((await t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/error`, { body: "Model outage" })).status, 200);
+    type Run = { id: string; status: string; prompt: string; retryOf?: string | null };
+    const onTask = watch("task", { taskId: task.id }, { cookie, ...origin() });
+    const onRuns = watch("runs", { status: ["PENDING"] }, { cookie, ...origin() });
+    const client = new ConvexClient(t.baseUrl, { logger: false });
+    clients.push(client);
+    const pending = new Watch();
+    client.onUpdate(anyApi.agentWebSocket!.pendingRuns!, { token: t.creds.agentToken }, (value) => pending.push({ value }), (error) => pending.push({ error }));
+    const tasksRuns = (u: Update) => ((u.value as { runs?: Run[] } | undefined)?.runs ?? []);
+    await onTask.until((u) => tasksRuns(u).some((r) => r.id === run.id && r.status === "ERROR"));
+    await onRuns.until((u) => u.value !== undefined);
+    await pending.until((u) => u.value !== undefined);
+
+    const retried = (await withCookie(t, cookie, "POST", `/runs/${run.id}/retry`)).body as Run;
+    assert.equal(retried.retryOf, run.id);
+    const seen = await onTask.until((u) => tasksRuns(u).some((r) => r.id === retried.id));
+    assert.deepEqual(tasksRuns(seen).map((r) => [r.id, r.status, r.retryOf]), [[run.id, "ERROR", null], [retried.id, "PENDING", run.id]]);
+    const listed = await onRuns.until((u) => tasksRuns(u).some((r) => r.id === retried.id));
+    assert.equal(tasksRuns(listed).find((r) => r.id === retried.id)!.retryOf, run.id);
+    const picked = await pending.until((u) => ((u.value as Run[] | undefined) ?? []).some((r) => r.id === retried.id));
+    const theirs = (picked.value as Run[]).find((r) => r.id === retried.id)!;
+    assert.equal(theirs.prompt, "Do it again");
+    assert.equal("retryOf" in theirs, false);
+  });
+
   it("owner:runs drops, live, the runs in a workspace you leave", async () => {
     const lee = await t.hub.writer.run("addUser", { name: "Lee" });
     const cookie = await signIn(t, lee.userId);
