@@ -146,6 +146,8 @@ export const api = {
   followUp: (runId: string, message: string) =>
     call<{ id: string; runs: { id: string }[]; ambiguousMentions: string[] }>("POST", `/runs/${encodeURIComponent(runId)}/follow-up`, { message }),
   stop: (runId: string) => call<{ id: string }>("POST", `/runs/${encodeURIComponent(runId)}/stop`),
+  /** The run again: a new PENDING run of its agent on its task, with the same prompt (409 while one is going there). */
+  retry: (runId: string) => call<{ id: string; retryOf: string }>("POST", `/runs/${encodeURIComponent(runId)}/retry`),
   createAgent: (name: string, description?: string) =>
     call<{ id: string; name: string; token: string }>("POST", "/agents", description ? { name, description } : { name }),
   deleteAgent: (agentId: string) => call<null>("DELETE", `/agents/${encodeURIComponent(agentId)}`),

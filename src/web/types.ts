@@ -32,12 +32,15 @@ export interface BoardView {
   counts: Record<"todo" | "doing" | "done", number>;
 }
 
+/** A run as the owner's queries give it: with the run it retried (POST /runs/:id/retry), else null. */
+export type OwnerRunItem = RunListItem & { retryOf: string | null };
+
 export interface TaskView extends Task {
   /** The newest entries of the feed (as many as the page asked for), oldest first. */
   activity: Activity[];
   /** How many entries the whole feed holds. */
   activityCount: number;
-  runs: RunListItem[];
+  runs: OwnerRunItem[];
 }
 
 export type NotificationView = Notification;
@@ -48,7 +51,7 @@ export interface AgentWithRuns {
   description: string;
   agentUserId: string;
   createdAt: number;
-  runs: RunListItem[];
+  runs: OwnerRunItem[];
 }
 
 export interface MemberView {
@@ -61,7 +64,7 @@ export interface MemberView {
 export type RunCounts = Record<"PENDING" | "RUNNING" | "ERROR", number>;
 
 /** A run on the Runs page: a failed one says why (its agent's words as it ended it, or the hub's). */
-export type OwnerRun = RunListItem & { error: string | null };
+export type OwnerRun = OwnerRunItem & { error: string | null };
 
 /** Your agents' runs across your workspaces (owner:runs). */
 export interface RunsView {

@@ -9,6 +9,7 @@ import { Link, RunBadge } from "../components/bits.tsx";
 import { focusLost, focusNextRow } from "../components/focus.ts";
 import { useNow } from "../components/now.ts";
 import { usePageTitle } from "../components/page-title.ts";
+import { RetryButton, retryable } from "../components/retry.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { formatDuration, formatTime, formatUsd, runDuration } from "../format.ts";
@@ -119,6 +120,9 @@ function RunRow({ run, now, onStopped }: { run: OwnerRun; now: number; onStopped
         )}
       </div>
       <Link to={`/tasks/${run.taskId}`} className="card-title">{run.taskTitle}</Link>
+      {run.retryOf !== null && (
+        <p className="retry-of">Retry of <Link to={`/tasks/${run.taskId}#run-${run.retryOf}`}>an earlier run<span className="sr-only"> on “{run.taskTitle}”</span></Link></p>
+      )}
       <dl className="run-stats">
         <div><dt>{run.startedAt !== null ? "Started" : run.status === "PENDING" ? "Waiting since" : "Delegated"}</dt><dd>{formatTime(run.startedAt ?? run.createdAt)}</dd></div>
         {run.endedAt !== null && <div><dt>Ended</dt><dd>{formatTime(run.endedAt)}</dd></div>}
@@ -127,6 +131,7 @@ function RunRow({ run, now, onStopped }: { run: OwnerRun; now: number; onStopped
       </dl>
       {/* Its first lines: the whole is on the task's page. */}
       {run.error !== null && <p className="run-why">{run.error}</p>}
+      {retryable(run.status) && <RetryButton runId={run.id} what={<>{run.agent.name} on “{run.taskTitle}”</>} />}
       {stop.error && <ErrorNote error={stop.error} />}
     </li>
   );

@@ -1,7 +1,11 @@
 /** A signed-in page for the UI tests, and what they measure on it. */
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { after, before } from "node:test";
 import type { Page } from "playwright-core";
-import type { TestHub } from "../../support/hub.ts";
-import type { TestBrowser } from "./browser.ts";
+import { startTestHub, type TestHub } from "../../support/hub.ts";
+import { launchBrowser, type TestBrowser } from "./browser.ts";
+import { ensureWebBuilt } from "./build.ts";
 
 const WAIT = { timeout: 20_000 };
 
@@ -32,4 +36,29 @@ export function lineCounts(page: Page, selector: string): Promise<{ text: string
     }
     return { text: (el as HTMLElement).innerText.replace(/\s+/g, " ").trim(), lines };
   }), selector);
+}
+
+/**
+ * A suite's hub, browser and signed-in page (signedInPage), made before its tests and closed after them, when the
+ * page must have thrown nothing; `artifacts`, the folder its screenshots go in, is made too. Read `t` and `page`
+ * in the tests (they are set once `before` has run).
+ */
+export function signedInSuite(artifacts?: string): { readonly t: TestHub; readonly page: Page } {
+  let t: TestHub | undefined;
+  let b: TestBrowser | undefined;
+  let page: Page | undefined;
+  const pageErrors: string[] = [];
+  before(async () => {
+    ensureWebBuilt();
+    if (artifacts) mkdirSync(artifacts, { recursive: true });
+    t = await startTestHub();
+    b = await launchBrowser();
+    page = await signedInPage(t, b, pageErrors);
+  });
+  after(async () => {
+    await b?.close();
+    await t?.close();
+    assert.deepEqual(pageErrors, [], "no uncaught errors or unhandled rejections on the page");
+  });
+  return { get t() { return t!; }, get page() { return page!; } };
 }
