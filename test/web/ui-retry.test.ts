@@ -78,10 +78,18 @@ describe("Retry, in a real browser", { timeout: 300_000 }, () => {
     await row(runId).locator(".retry").getByRole("alert").filter({ hasText: "OpenClaw Bot already has a pending or running run on this task" }).waitFor(WAIT);
     assert.equal(await row(runId).getByRole("status").textContent(), "");
     assert.equal(await s.page.evaluate((id) => document.activeElement === document.querySelector(`.run-row[data-run-id="${id}"] .retry button`), runId), true);
-    // A run going, or one that finished, has no Retry.
+    // A run going, one that finished, or a deleted agent's, has no Retry.
     const { runId: finished } = await ended("Finished already", "FINISHED");
     await row(finished).waitFor(WAIT);
     assert.equal(await row(finished).getByRole("button", { name: /^Retry/ }).count(), 0);
+    const gone = (await s.t.owner(owner(), "POST", "/agents", { name: "Gone Bot" })).body;
+    const task = (await s.t.owner(owner(), "POST", "/tasks", { projectId: s.t.creds.projectId, title: "Left behind" })).body;
+    const orphan = (await s.t.owner(owner(), "POST", `/tasks/${task.id}/delegate`, { agentId: gone.id })).body;
+    assert.equal((await s.t.owner(owner(), "POST", `/runs/${orphan.id}/stop`)).status, 200);
+    await row(orphan.id).getByRole("button", { name: /^Retry/ }).waitFor(WAIT);
+    assert.equal((await s.t.owner(owner(), "DELETE", `/agents/${gone.id}`)).status, 204);
+    await row(orphan.id).getByRole("button", { name: /^Retry/ }).waitFor({ state: "detached", ...WAIT });
+    assert.equal(await row(orphan.id).count(), 1);
   });
 
   it("retries a failed turn from the task's timeline: the new turn shows up live, its 'Retry of turn 1' going to that turn; another person's agent's run has none", async () => {

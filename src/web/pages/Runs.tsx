@@ -67,7 +67,7 @@ export function Runs() {
               </label>
             </div>
             <h2 className="sr-only">{filter.label} runs</h2>
-            <RunList runs={view.runs} empty={EMPTY[filter.id]} />
+            <RunList runs={view.runs} empty={EMPTY[filter.id]} agents={view.agents} />
             {view.more && (limit < MAX
               ? <button type="button" className="secondary more" onClick={() => setLimit(Math.min(limit + PAGE, MAX))}>Show more</button>
               : <p className="meta">Older runs are not shown here: pick an agent, or list them with GET /api/v1/runs.</p>)}
@@ -82,7 +82,7 @@ export function Runs() {
 const toFilter = () => document.querySelector('[role="group"] [aria-pressed="true"]');
 
 /** The runs, or `empty` in words; mounted either way, so a stop that empties it still moves the focus. */
-function RunList({ runs, empty }: { runs: OwnerRun[]; empty: string }) {
+function RunList({ runs, empty, agents }: { runs: OwnerRun[]; empty: string; agents: RunsView["agents"] }) {
   const now = useNow(runs.some((r) => r.status === "RUNNING"));
   // A run stopped: once the live list has it stopped (its Stop gone) or gone (Active), the focus, if dropped with
   // them, goes to the row now in its place (its own, under All), as after a row removed elsewhere.
@@ -98,12 +98,15 @@ function RunList({ runs, empty }: { runs: OwnerRun[]; empty: string }) {
   if (runs.length === 0) return <Empty>{empty}</Empty>;
   return (
     <ul className="run-list" ref={list}>
-      {runs.map((run, at) => <RunRow key={run.id} run={run} now={now} onStopped={() => setStopped({ id: run.id, at })} />)}
+      {runs.map((run, at) => (
+        // A deleted agent's runs (no longer among yours) cannot be run again: the hub would say to delegate to another.
+        <RunRow key={run.id} run={run} now={now} onStopped={() => setStopped({ id: run.id, at })} canRetry={agents.some((a) => a.id === run.agent.id)} />
+      ))}
     </ul>
   );
 }
 
-function RunRow({ run, now, onStopped }: { run: OwnerRun; now: number; onStopped: () => void }) {
+function RunRow({ run, now, onStopped, canRetry }: { run: OwnerRun; now: number; onStopped: () => void; canRetry: boolean }) {
   const stop = useAction();
   const duration = runDuration(run, now);
   return (
@@ -131,7 +134,7 @@ function RunRow({ run, now, onStopped }: { run: OwnerRun; now: number; onStopped
       </dl>
       {/* Its first lines: the whole is on the task's page. */}
       {run.error !== null && <p className="run-why">{run.error}</p>}
-      {retryable(run.status) && <RetryButton runId={run.id} what={<>{run.agent.name} on “{run.taskTitle}”</>} />}
+      {canRetry && retryable(run.status) && <RetryButton runId={run.id} what={<>{run.agent.name} on “{run.taskTitle}”</>} />}
       {stop.error && <ErrorNote error={stop.error} />}
     </li>
   );
