@@ -3,6 +3,7 @@ import { Fragment, useEffect, useRef, useState } from "react";
 import { api } from "./api.ts";
 import { Link } from "./components/bits.tsx";
 import { usePageTitle, useUnreadInTitle } from "./components/page-title.ts";
+import { ShortcutsHelp } from "./components/shortcuts-help.tsx";
 import { ShownOnce } from "./components/shown-once.tsx";
 import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
 import { useAction } from "./components/use-action.ts";
@@ -19,6 +20,7 @@ import { ProjectBar } from "./pages/Projects.tsx";
 import { TaskPage } from "./pages/TaskPage.tsx";
 import { navigate, useRoute, type Route } from "./router.ts";
 import { hubWait, useSession } from "./session.ts";
+import { useShortcutKeys, type Place } from "./shortcuts.ts";
 import type { MeView } from "./types.ts";
 
 export function App() {
@@ -76,6 +78,14 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
   const firstProject = me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects)[0] : undefined;
   useUnreadInTitle(unread);
   const main = useMovedTo(route);
+  const [help, setHelp] = useState(false);
+  const lastBoard = useRef<string | null>(null);
+  const boardId = route.page === "board" ? route.projectId : null;
+  useEffect(() => {
+    if (boardId) lastBoard.current = boardId;
+  }, [boardId]);
+  const projectIds = me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects).map((p) => p.id) : [];
+  useShortcutKeys({ go: (to) => navigate(placePath(to, projectIds, lastBoard.current)), help: () => setHelp(true) });
 
   return (
     <div className="shell">
@@ -110,8 +120,21 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
       <main id="main" tabIndex={-1} ref={main}>
         <Page route={route} me={me} />
       </main>
+      <footer className="hint">
+        <button type="button" className="link" aria-keyshortcuts="?" onClick={() => setHelp(true)}>Press ? for shortcuts</button>
+      </footer>
+      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
     </div>
   );
+}
+
+const PLACES: Record<Exclude<Place, "board">, string> = { runs: "/runs", agents: "/agents", notifications: "/notifications", tokens: "/tokens" };
+
+/** Where a `g` shortcut goes: the board is the last one opened (while it is still one of the person's), else the first. */
+function placePath(to: Place, projectIds: readonly string[], lastBoard: string | null): string {
+  if (to !== "board") return PLACES[to];
+  const board = lastBoard && projectIds.includes(lastBoard) ? lastBoard : projectIds[0];
+  return board ? `/projects/${board}` : "/";
 }
 
 /**

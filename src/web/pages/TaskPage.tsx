@@ -15,6 +15,7 @@ import { ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { useLive } from "../live.ts";
 import { navigate } from "../router.ts";
+import { useShortcut } from "../shortcuts.ts";
 import type { AgentWithRuns, TaskView } from "../types.ts";
 
 export function TaskPage({ taskId, unread, projectName }: {
@@ -123,6 +124,8 @@ function useNotificationsRead(taskId: string, shown: boolean, unread: number): v
 function TaskHeader({ task }: { task: TaskView }) {
   const save = useAction();
   const remove = useAction();
+  const status = useRef<HTMLSelectElement>(null);
+  useShortcut("status", () => status.current?.focus());
   async function deleteTask() {
     if (!window.confirm(`Delete “${task.title}” with its activity and runs? This cannot be undone.`)) return;
     if (await remove.run(() => api.deleteTask(task.id))) navigate(`/projects/${task.projectId}`, { replace: true });
@@ -132,7 +135,7 @@ function TaskHeader({ task }: { task: TaskView }) {
       <h1 id="task-title">{task.title}</h1>
       <div className="row">
         <label>Status{" "}
-          <select aria-label="Status" value={task.status} disabled={save.busy} onChange={(e) => void save.run(() => api.editTask(task.id, { status: e.target.value }))}>
+          <select aria-label="Status" ref={status} value={task.status} disabled={save.busy} onChange={(e) => void save.run(() => api.editTask(task.id, { status: e.target.value }))}>
             <option value="todo">To do</option><option value="doing">Doing</option><option value="done">Done</option>
           </select>
         </label>
