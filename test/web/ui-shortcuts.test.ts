@@ -124,14 +124,16 @@ describe("keyboard shortcuts, in a real browser", { timeout: 300_000 }, () => {
     await page.getByRole("form", { name: "Edit task" }).waitFor({ state: "detached", ...WAIT });
   });
 
-  it("fires nothing with Ctrl or ⌘ held, nor while the Settings panel is open", async () => {
+  it("fires nothing with Ctrl, ⌘ or Alt held, nor while the Settings panel is open: only the key alone, after", async () => {
     await openBoard();
     await page.locator("#main").focus();
-    for (const key of ["Control+c", "Meta+c", "Control+/", "Alt+c"]) await page.keyboard.press(key);
+    for (const key of ["Control+c", "Meta+c", "Alt+c", "Control+/"]) await page.keyboard.press(key);
     await page.keyboard.press("Control+g");
     await page.keyboard.press("a");
     assert.equal((await focused())?.tag, "main", "the focus stayed");
     assert.equal(new URL(page.url()).pathname, boardPath());
+    await page.keyboard.press("c");
+    assert.ok(await isFocused(titleField()), "c alone: the new task's title");
 
     const summary = page.locator("summary", { hasText: "Settings" });
     await summary.click();
@@ -140,5 +142,9 @@ describe("keyboard shortcuts, in a real browser", { timeout: 300_000 }, () => {
     await page.keyboard.press("?");
     assert.ok(await isFocused(summary));
     assert.equal(await page.getByRole("dialog").count(), 0);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("?");
+    await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor(WAIT);
+    await page.keyboard.press("Escape");
   });
 });
