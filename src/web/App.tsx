@@ -85,7 +85,14 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
     if (boardId) lastBoard.current = boardId;
   }, [boardId]);
   const projectIds = me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects).map((p) => p.id) : [];
-  useShortcutKeys({ go: (to) => navigate(placePath(to, projectIds, lastBoard.current)), help: () => setHelp(true) });
+  useShortcutKeys({
+    go: (to) => {
+      const path = placePath(to, projectIds, lastBoard.current);
+      // Already there (the board, still loading, for `/`): no second history entry.
+      if (path !== location.pathname) navigate(path);
+    },
+    help: () => setHelp(true),
+  });
 
   return (
     <div className="shell">

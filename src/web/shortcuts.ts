@@ -118,8 +118,10 @@ export function useShortcutKeys({ go, help }: { go: (to: Place) => void; help: (
     let pending: Pending = null;
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented) return;
+      // AltGr (reported as Ctrl+Alt on Windows) is how some layouts type `/` or `?`: the character counts, not it.
+      const altGraph = event.getModifierState("AltGraph");
       const press: KeyPress = {
-        key: event.key, ctrl: event.ctrlKey, meta: event.metaKey, alt: event.altKey, composing: event.isComposing,
+        key: event.key, ctrl: event.ctrlKey && !altGraph, meta: event.metaKey, alt: event.altKey && !altGraph, composing: event.isComposing,
         typing: takesText(event.target), blocked: document.querySelector(KEY_TAKERS) !== null, at: event.timeStamp,
       };
       const decided = decide(press, pending, new Set(offered.keys()));
