@@ -1,5 +1,5 @@
 /** The shell: who is signed in, the navigation, and the page for the route. */
-import { Fragment, useEffect, useRef, useState } from "react";
+import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 import { api } from "./api.ts";
 import { Link } from "./components/bits.tsx";
 import { usePageTitle, useUnreadInTitle } from "./components/page-title.ts";
@@ -79,11 +79,13 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
   useUnreadInTitle(unread);
   const main = useMovedTo(route);
   const [help, setHelp] = useState(false);
+  // The project of the board or task last shown, where `g b` goes.
   const lastBoard = useRef<string | null>(null);
+  const viewed = useCallback((projectId: string) => { lastBoard.current = projectId; }, []);
   const boardId = route.page === "board" ? route.projectId : null;
   useEffect(() => {
-    if (boardId) lastBoard.current = boardId;
-  }, [boardId]);
+    if (boardId) viewed(boardId);
+  }, [boardId, viewed]);
   const projectIds = me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects).map((p) => p.id) : [];
   useShortcutKeys({
     go: (to) => {
@@ -125,7 +127,7 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
         {health === "busy" && me.status === "ready" && " What you see may be out of date."}
       </p>
       <main id="main" tabIndex={-1} ref={main}>
-        <Page route={route} me={me} />
+        <Page route={route} me={me} viewed={viewed} />
       </main>
       <footer className="hint">
         <button type="button" className="link" aria-keyshortcuts="?" onClick={() => setHelp(true)}>Press ? for shortcuts</button>
@@ -182,7 +184,7 @@ function AnotherDevice() {
   );
 }
 
-function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeView>> }) {
+function Page({ route, me, viewed }: { route: Route; me: ReturnType<typeof useLive<MeView>>; viewed: (projectId: string) => void }) {
   switch (route.page) {
     case "home":
       return (
@@ -195,7 +197,7 @@ function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeVie
       return <Fragment key={route.projectId}>{me.status === "ready" && <ProjectBar me={me.data} current={route.projectId} />}<Board projectId={route.projectId} /></Fragment>;
     case "task":
       // Keyed by task: another task's page starts afresh (its feed's paging, a half-written comment).
-      return <TaskPage key={route.taskId} taskId={route.taskId} unread={me.status === "ready" ? me.data.unreadNotifications : 0} projectName={(id) =>
+      return <TaskPage key={route.taskId} taskId={route.taskId} unread={me.status === "ready" ? me.data.unreadNotifications : 0} viewed={viewed} projectName={(id) =>
         me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects).find((p) => p.id === id)?.name : undefined} />;
     case "agents":
       return <Agents />;

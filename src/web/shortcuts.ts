@@ -23,7 +23,7 @@ export interface Shortcut { group: "Anywhere" | "Board" | "Task"; keys: readonly
 /** Every shortcut, as the help dialog (and README) list them. */
 export const SHORTCUTS: readonly Shortcut[] = [
   { group: "Anywhere", keys: ["?"], does: "Show these shortcuts", command: { kind: "help" } },
-  { group: "Anywhere", keys: ["g", "b"], does: "Go to the board (the last one opened)", command: { kind: "go", to: "board" } },
+  { group: "Anywhere", keys: ["g", "b"], does: "Go to the board (of the last board or task opened)", command: { kind: "go", to: "board" } },
   { group: "Anywhere", keys: ["g", "r"], does: "Go to Runs", command: { kind: "go", to: "runs" } },
   { group: "Anywhere", keys: ["g", "a"], does: "Go to Agents", command: { kind: "go", to: "agents" } },
   { group: "Anywhere", keys: ["g", "n"], does: "Go to Notifications", command: { kind: "go", to: "notifications" } },

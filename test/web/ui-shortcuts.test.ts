@@ -92,7 +92,7 @@ describe("keyboard shortcuts, in a real browser", { timeout: 300_000 }, () => {
     assert.match(new URL(page.url()).pathname, /^\/projects\//);
   });
 
-  it("a shortcut's key typed in the search box, or in the comment box, is text; e, d and r act on a task", async () => {
+  it("a shortcut's key typed in the search box, or in the comment box, is text; e, d and r act on a task, g b goes to its board", async () => {
     await openBoard();
     await searchBox().focus();
     await page.keyboard.type("g r ? c /");
@@ -100,7 +100,9 @@ describe("keyboard shortcuts, in a real browser", { timeout: 300_000 }, () => {
     assert.equal(new URL(page.url()).pathname, boardPath());
     assert.equal(await page.getByRole("dialog").count(), 0);
 
-    const task = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Shortcut task" });
+    const project = await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Launch" }, { "x-workspace-id": t.creds.workspaceId });
+    assert.equal(project.status, 201);
+    const task = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: project.body.id, title: "Shortcut task" });
     assert.equal(task.status, 201);
     await page.goto(`${t.baseUrl}/tasks/${task.body.id}`);
     await page.getByRole("heading", { name: "Shortcut task" }).waitFor(WAIT);
@@ -122,6 +124,9 @@ describe("keyboard shortcuts, in a real browser", { timeout: 300_000 }, () => {
     assert.equal((await focused())?.value, "Shortcut task", "e: editing, in the title, with no e typed");
     await page.keyboard.press("Escape");
     await page.getByRole("form", { name: "Edit task" }).waitFor({ state: "detached", ...WAIT });
+    await page.keyboard.press("g");
+    await page.keyboard.press("b");
+    await page.getByRole("heading", { name: "Launch", level: 1 }).waitFor(WAIT);
   });
 
   it("fires nothing with Ctrl, ⌘ or Alt held, nor while the Settings panel is open: only the key alone, after", async () => {

@@ -18,10 +18,12 @@ import { navigate } from "../router.ts";
 import { useShortcut } from "../shortcuts.ts";
 import type { AgentWithRuns, TaskView } from "../types.ts";
 
-export function TaskPage({ taskId, unread, projectName }: {
+export function TaskPage({ taskId, unread, viewed, projectName }: {
   taskId: string;
   /** The person's unread notifications (about any task): while there are some, those about this one are marked read. */
   unread: number;
+  /** Told the task's project once it shows: the board `g b` goes to. */
+  viewed: (projectId: string) => void;
   projectName: (projectId: string) => string | undefined;
 }) {
   const [activityLimit, setActivityLimit] = useState(FEED_PAGE);
@@ -38,6 +40,10 @@ export function TaskPage({ taskId, unread, projectName }: {
   }, [count, activityLimit]);
   usePageTitle(live.status === "ready" ? live.data.title : live.status === "error" ? "Not found" : null);
   useNotificationsRead(taskId, live.status === "ready", unread);
+  const projectId = live.status === "ready" ? live.data.projectId : null;
+  useEffect(() => {
+    if (projectId) viewed(projectId);
+  }, [projectId, viewed]);
   const agents = useLive<AgentWithRuns[]>("agents");
   const agentList = agents.status === "ready" ? agents.data : [];
   // The task as last shown: once it is gone (deleted, or its workspace left), the way back to its board.
