@@ -4,14 +4,16 @@
  * the focus, says a refusal (409) in words beside it, is reached by keyboard, and fits a phone.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { mkdirSync } from "node:fs";
+import { before, describe, it } from "node:test";
 import { signedInSuite } from "./support/page.ts";
 
 const WAIT = { timeout: 20_000 };
 const ARTIFACTS = "test-artifacts/web";
 
 describe("Retry, in a real browser", { timeout: 300_000 }, () => {
-  const s = signedInSuite(ARTIFACTS);
+  const s = signedInSuite();
+  before(() => mkdirSync(ARTIFACTS, { recursive: true }));
 
   const owner = () => s.t.creds.ownerToken;
   /** A task of `title` whose run by the hub's agent ended `status` (its agent's words for an ERROR: "Model outage"). */

@@ -4,6 +4,7 @@
  * the address, "Show more" pages, and the page fits a phone.
  */
 import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import type { TestHub } from "../support/hub.ts";
@@ -13,10 +14,13 @@ const WAIT = { timeout: 20_000 };
 const ARTIFACTS = "test-artifacts/web";
 
 describe("the Runs page, live, in a real browser", { timeout: 300_000 }, () => {
-  const suite = signedInSuite(ARTIFACTS);
+  const suite = signedInSuite();
   let t: TestHub;
   let page: Page;
-  before(() => ({ t, page } = suite));
+  before(() => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    ({ t, page } = suite);
+  });
 
   const owner = () => t.creds.ownerToken;
   /** A task of `title` delegated to the hub's agent (or `agentId`): the new run's id. */

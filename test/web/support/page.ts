@@ -1,6 +1,5 @@
 /** A signed-in page for the UI tests, and what they measure on it. */
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { after, before } from "node:test";
 import type { Page } from "playwright-core";
 import { startTestHub, type TestHub } from "../../support/hub.ts";
@@ -39,18 +38,16 @@ export function lineCounts(page: Page, selector: string): Promise<{ text: string
 }
 
 /**
- * A suite's hub, browser and signed-in page (signedInPage), made before its tests and closed after them, when the
- * page must have thrown nothing; `artifacts`, the folder its screenshots go in, is made too. Read `t` and `page`
- * in the tests (they are set once `before` has run).
+ * For a describe block: a test hub, a browser and a page signed in on its first board, started before its tests
+ * and closed after them, which then asserts the page threw nothing. Read `t` and `page` inside the tests.
  */
-export function signedInSuite(artifacts?: string): { readonly t: TestHub; readonly page: Page } {
+export function signedInSuite(): { readonly t: TestHub; readonly page: Page } {
   let t: TestHub | undefined;
   let b: TestBrowser | undefined;
   let page: Page | undefined;
   const pageErrors: string[] = [];
   before(async () => {
     ensureWebBuilt();
-    if (artifacts) mkdirSync(artifacts, { recursive: true });
     t = await startTestHub();
     b = await launchBrowser();
     page = await signedInPage(t, b, pageErrors);
@@ -60,5 +57,8 @@ export function signedInSuite(artifacts?: string): { readonly t: TestHub; readon
     await t?.close();
     assert.deepEqual(pageErrors, [], "no uncaught errors or unhandled rejections on the page");
   });
-  return { get t() { return t!; }, get page() { return page!; } };
+  return {
+    get t() { return t!; },
+    get page() { return page!; },
+  };
 }
