@@ -51,6 +51,7 @@ export interface Sql extends Reader {
  * side, and a deletion waits for them, or they wait for it and then find it deleted.
  * An edit of a project's name or description holds it with `project_edits`: edits go one
  * after another (each reads what the one before wrote), and beside the writes that add to it.
+ * A write that takes several takes them in one order: services/lock-order.ts.
  */
 export type LockableTable =
   | "tasks" | "agents" | "users" | "idempotency_keys" | "projects" | "workspaces" | "workspace_projects"
