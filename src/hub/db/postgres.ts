@@ -27,7 +27,10 @@ export type RetryReason = "deadlock" | "serialization";
 /** SQLSTATEs after which a transaction is run again from the start. */
 const RETRY = new Map<string, RetryReason>([["40P01", "deadlock"], ["40001", "serialization"]]);
 const LOCK: Record<LockableTable, string> = {
-  tasks: "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE",
+  // NO KEY: rows that refer to the task (a stopped run's feed entry) go on being inserted meanwhile (services/lock-order.ts).
+  tasks: "SELECT 1 FROM tasks WHERE id = ? FOR NO KEY UPDATE",
+  // Its deletion's: writes that add to it (a run, a comment) wait for it, then find it gone.
+  task_deletions: "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE",
   agents: "SELECT 1 FROM agents WHERE id = ? FOR UPDATE",
   // A deletion's: writes that add to these (a task, a run, a comment, a member) wait for it, then find them deleted.
   projects: "SELECT 1 FROM projects WHERE id = ? FOR UPDATE",

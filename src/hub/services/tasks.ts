@@ -131,7 +131,7 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
 export async function deleteTask(w: Write, user: UserPrincipal, taskId: string): Promise<void> {
   // A delegation or comment at the same time (PostgreSQL) either commits first (its run is seen here)
   // or waits on this row and then finds the task gone (404).
-  await w.sql.lock("tasks", taskId);
+  await w.sql.lock("task_deletions", taskId);
   const task = await userTask(w.sql, user, taskId);
   await removeTasks(w, { taskId }, "on this task");
   w.changes.workspaces.add(task.workspace_id);
