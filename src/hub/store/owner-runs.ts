@@ -46,7 +46,8 @@ type Index = "owner" | "agent";
  */
 function scopeWhere(sql: Reader, s: OwnerRunScope, by: Index): { where: string[]; params: SqlValue[] } {
   const plus = sql.dialect === "postgres" ? "" : "+";
-  const where = [by === "owner" ? "r.owner_id = ?" : `${plus}r.owner_id = ?`, STILL_MEMBER];
+  // PostgreSQL's planner, from runs_owner_status's statistics, could still walk the owner's runs: `|| ''` keeps it off.
+  const where = [by === "owner" ? "r.owner_id = ?" : sql.dialect === "postgres" ? "r.owner_id || '' = ?" : "+r.owner_id = ?", STILL_MEMBER];
   const params: SqlValue[] = [s.userId];
   if (s.agentId !== undefined) { where.push(by === "agent" ? "r.agent_id = ?" : `${plus}r.agent_id = ?`); params.push(s.agentId); }
   if (s.workspaceId !== undefined) { where.push(`${plus}t.workspace_id = ?`); params.push(s.workspaceId); }
