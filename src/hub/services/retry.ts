@@ -13,6 +13,7 @@ import { toOwnerRunListItem, type OwnerRunListItem, type RunRow } from "../store
 import type { Write } from "../write.ts";
 import { userRunToWrite } from "./access.ts";
 import { addStatusChange } from "./activity.ts";
+import { holdAgents } from "./lock-order.ts";
 import { insertActiveRun } from "./runs.ts";
 
 export async function retryRun(w: Write, user: UserPrincipal, runId: string): Promise<OwnerRunListItem> {
@@ -20,7 +21,7 @@ export async function retryRun(w: Write, user: UserPrincipal, runId: string): Pr
   const run = await userRunToWrite(w.sql, user, runId);
   // Agents are private to their creator, as in `delegate`: another's agent (and so its run to retry) does not exist for you.
   if (run.agent_creator_id !== user.userId) throw notFound("Agent");
-  await w.sql.lock("agents", run.agent_id); // as in `followUp`; the agent is read after it
+  await holdAgents(w.sql, [run.agent_id]); // the project, then the agent (lock-order.ts); the agent is read after it
   const agent = await findAgent(w.sql, run.agent_id);
   if (!agent) throw conflict(`${run.agent_name} was deleted; delegate the task to another agent`);
   if (!isEnded(run.status)) throw conflict(`Cannot retry a run that is ${run.status}`, { status: run.status });
