@@ -4,6 +4,9 @@
  * one receiver never holding up another's; and the /webhooks API's rules.
  */
 import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { assertError, assertStatus, createTask, delegateTo, secondAgent } from "../support/api.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
@@ -279,6 +282,39 @@ describe("webhooks", () => {
       }
     } finally {
       await first.close();
+    }
+  });
+
+  it("on PostgreSQL, two hubs on one database deliver each event once, in order, sharing the webhooks", { skip: process.env.GROUPCHAT_TEST_DATABASE !== "postgres" }, async () => {
+    const first = await startTestHub({ webhooks: FAST });
+    const dir = mkdtempSync(join(tmpdir(), "gc-hub-second-"));
+    copyFileSync(join(first.dataDir, "credentials.json"), join(dir, "credentials.json"));
+    try {
+      const second = await startTestHub({ webhooks: FAST, reuse: { dataDir: dir, databaseFlag: first.databaseFlag } });
+      try {
+        const people = [];
+        for (const name of ["Mo", "Ned", "Ola"]) {
+          const who = await person(first, name);
+          const r = await receiver();
+          // Every third request fails: the event is claimed again, by either hub.
+          r.answer = (_req, i) => (i % 3 === 1 ? 500 : 200);
+          await addWebhook(first, who.token, { url: r.url });
+          people.push({ who, r });
+        }
+        for (let round = 0; round < 3; round++) {
+          for (const [i, { who }] of people.entries()) await agentWorks(i % 2 ? second : first, who, `Round ${round}`);
+        }
+        for (const { who, r } of people) {
+          const delivered = await r.waitFor(9, (g) => g.status === 200);
+          const listed = (await first.owner(who.token, "GET", "/notifications")).body.reverse();
+          assert.deepEqual(delivered.map((g) => g.body.notification.id), listed.map((n: { id: string }) => n.id), "each once, in order");
+        }
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
