@@ -24,7 +24,8 @@ async function until<T>(ask: () => Promise<T>, check: (value: T) => boolean): Pr
 /** Quick retries and polls: tests wait for events, never for time. */
 const FAST = { pollMs: 20, retryBaseMs: 20, retryMaxMs: 200, settleMs: 50 };
 
-describe("webhooks", () => {
+// A guard, not a timing assertion: a delivery that never comes fails the test instead of hanging it.
+describe("webhooks", { timeout: 120_000 }, () => {
   let t: TestHub;
   const receivers: Receiver[] = [];
   const receiver = async (port?: number) => {

@@ -68,7 +68,7 @@ const SHOWN = `(NOT EXISTS (${DELETED_PROJECTS})
 type NotificationViewRow = NotificationRow & { task_title: string | null; task_workspace_id: string | null; actor_name: string | null };
 
 /** A notification with its task's title and workspace and its actor's name: what GET /notifications lists, and webhooks deliver. */
-const VIEW = `SELECT n.*, t.title AS task_title, t.workspace_id AS task_workspace_id, u.name AS actor_name FROM notifications n
+const view = (extra = "") => `SELECT n.*${extra}, t.title AS task_title, t.workspace_id AS task_workspace_id, u.name AS actor_name FROM notifications n
      LEFT JOIN tasks t ON t.id = n.task_id LEFT JOIN users u ON u.id = n.actor_id`;
 
 const toNotification = (r: NotificationViewRow): Notification => ({
@@ -87,7 +87,7 @@ const toNotification = (r: NotificationViewRow): Notification => ({
 /** The user's notifications, newest first. */
 export async function listNotifications(sql: Reader, userId: string, page: NotificationPage): Promise<Notification[]> {
   const rows = await sql.all<NotificationViewRow>(
-    `${VIEW}
+    `${view()}
      WHERE n.user_id = ? ${page.unreadOnly ? "AND n.read_at IS NULL" : ""} ${page.before ? "AND n.id < ?" : ""} AND ${SHOWN}
      ORDER BY n.id DESC LIMIT ?`,
     page.before ? [userId, page.before, page.limit] : [userId, page.limit],
@@ -104,7 +104,7 @@ export async function notificationAfter(
   sql: Reader, userId: string, after: string, createdUpTo: number,
 ): Promise<{ notification: Notification; shown: boolean } | undefined> {
   const row = await sql.get<NotificationViewRow & { shown: number | boolean }>(
-    `${VIEW.replace("SELECT n.*,", `SELECT n.*, CASE WHEN ${SHOWN} THEN 1 ELSE 0 END AS shown,`)}
+    `${view(`, CASE WHEN ${SHOWN} THEN 1 ELSE 0 END AS shown`)}
      WHERE n.user_id = ? AND n.id > ? AND n.created_at <= ? ORDER BY n.id LIMIT 1`,
     [userId, after, createdUpTo],
   );
