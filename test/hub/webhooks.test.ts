@@ -286,6 +286,31 @@ describe("webhooks", { timeout: 120_000 }, () => {
     }
   });
 
+  it("aborts a delivery in flight when the hub closes, lets its claim go, and sends it again, same delivery id, at the next start", async () => {
+    // Neither the 10-minute timeout nor the 10-minute lease can be what ends it: only the close's abort and release.
+    const slow = { ...FAST, timeoutMs: 600_000, leaseMs: 600_000 };
+    const first = await startTestHub({ webhooks: slow });
+    try {
+      const r = await receiver();
+      r.answer = (_req, i) => (i === 0 ? "hang" : 200);
+      const mia = await person(first, "Mia");
+      await addWebhook(first, mia.token, { url: r.url });
+      await agentWorks(first, mia, "Interrupted");
+      const [hanging] = await r.waitFor(1);
+      await first.hub.close();
+      const second = await startTestHub({ webhooks: slow, reuse: { dataDir: first.dataDir, databaseFlag: first.databaseFlag } });
+      try {
+        const got = await r.waitFor(3, (g) => g.status === 200);
+        assert.deepEqual(got.map((g) => g.body.type), ["run_started", "run_comment", "run_finished"]);
+        assert.equal(got[0]!.body.id, hanging!.body.id, "the same delivery, sent again");
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first.close();
+    }
+  });
+
   it("on PostgreSQL, two hubs on one database deliver each event once, in order, sharing the webhooks", { skip: process.env.GROUPCHAT_TEST_DATABASE !== "postgres" }, async () => {
     const first = await startTestHub({ webhooks: FAST });
     const dir = mkdtempSync(join(tmpdir(), "gc-hub-second-"));
