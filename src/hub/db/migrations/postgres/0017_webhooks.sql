@@ -20,4 +20,4 @@ CREATE TABLE webhooks (
   lease_until       BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX webhooks_user ON webhooks (user_id, id);
-CREATE INDEX webhooks_due ON webhooks (next_attempt_at) WHERE disabled_at IS NULL;
+CREATE INDEX webhooks_due ON webhooks (next_attempt_at, id) WHERE disabled_at IS NULL;
