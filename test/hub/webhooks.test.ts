@@ -162,6 +162,25 @@ describe("webhooks", { timeout: 120_000 }, () => {
     assert.equal(stuck.received.length, 1, "the stuck one is still waiting on its first event");
   });
 
+  it("counts each delivery attempt by outcome in the hub's metrics", async () => {
+    const hub = await startTestHub({ webhooks: FAST, metricsPort: "0" });
+    try {
+      const r = await receiver();
+      r.answer = (_req, i) => (i === 0 ? 500 : 200);
+      const nia = await person(hub, "Nia");
+      await addWebhook(hub, nia.token, { url: r.url });
+      await agentWorks(hub, nia, "Counted");
+      await r.waitFor(3, (g) => g.status === 200);
+      const count = (text: string, outcome: string) =>
+        Number(new RegExp(`^groupchat_hub_webhook_deliveries_total\\{outcome="${outcome}"\\} (\\d+)$`, "m").exec(text)?.[1]);
+      const text = await until(async () => (await fetch(hub.hub.urls().metricsUrl!)).text(), (body) => count(body, "delivered") >= 3);
+      assert.equal(count(text, "delivered"), 3);
+      assert.equal(count(text, "failed"), 1);
+    } finally {
+      await hub.close();
+    }
+  });
+
   it("turns a webhook off after failing long enough, tells its person, and a test delivery that succeeds turns it on again", async () => {
     const hub = await startTestHub({ webhooks: { ...FAST, disableAfterFailures: 2, disableAfterMs: 0 } });
     try {

@@ -26,6 +26,8 @@ export interface DispatcherDeps {
   /** How deliveries are sent (the global fetch). */
   fetch?: typeof fetch;
   onError?: (error: unknown) => void;
+  /** Told of each attempt that ended, test pings aside (the hub's metrics). */
+  onAttempt?: (outcome: "delivered" | "failed") => void;
 }
 
 export interface TestDelivery {
@@ -102,6 +104,7 @@ export class WebhookDispatcher implements WebhookTester {
       const event = { id: deliveryId(claim.id, notification.id), type: notification.type, createdAt: notification.createdAt, notification };
       const outcome = await this.send(claim, event);
       if (outcome.kind === "aborted") break;
+      this.deps.onAttempt?.(outcome.kind);
       if (outcome.kind === "failed") {
         await this.deps.writer.run("webhookFailed", { ...lease, attempt: outcome.attempt, config: this.config });
         return;
