@@ -3,6 +3,7 @@
  * (2xx) or failed, with what the list shows of it. It never throws: a timeout, a refused connection or
  * the hub stopping are outcomes too.
  */
+import { linkedSignal } from "../../sdk/signal.ts";
 import type { Notification } from "../store/notifications.ts";
 import type { Attempt } from "../store/webhooks.ts";
 import { delivered, signature } from "./policy.ts";
@@ -32,12 +33,14 @@ export async function send(target: { url: string; secret: string }, event: Webho
   // sentAt is in the signed body, so a receiver can refuse an old delivery replayed (the header only repeats it).
   const body = JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt, sentAt, notification: event.notification });
   const timeout = AbortSignal.timeout(options.timeoutMs);
+  // Not AbortSignal.any: the hub's signal lives as long as the hub, and Node 20 would keep each attempt's on it.
+  const linked = linkedSignal([options.signal, timeout]);
   try {
     const response = await options.fetch(target.url, {
       method: "POST",
       body,
       redirect: "manual",
-      signal: AbortSignal.any([options.signal, timeout]),
+      signal: linked.signal,
       headers: {
         "content-type": "application/json",
         "user-agent": "openclaw-groupchat-webhooks",
@@ -55,6 +58,8 @@ export async function send(target: { url: string; secret: string }, event: Webho
     if (options.signal.aborted) return { kind: "aborted" };
     const why = timeout.aborted ? `no answer in ${options.timeoutMs / 1000} s` : failure(error);
     return { kind: "failed", attempt: { at: sentAt, status: null, error: why } };
+  } finally {
+    linked.dispose();
   }
 }
 
