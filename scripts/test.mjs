@@ -38,6 +38,7 @@ const ON_POSTGRES = [
   "test/hub/task-images.test.ts",
   "test/hub/task-search.test.ts",
   "test/hub/upload-lifecycle.test.ts",
+  "test/hub/webhooks.test.ts",
   "test/hub/uploads.test.ts",
   "test/hub/workspace-admin.test.ts",
   "test/realtime/agent-subscriptions.test.ts",

@@ -8,7 +8,7 @@
  */
 import type { TSchema } from "typebox";
 import { Activity, RunListItem, Task, type Image } from "../sdk/types.ts";
-import { ApiTokenWithSecret, AgentWithToken, FollowedUp, Invite, MemberAdded, NewToken, OwnerRunListItem, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
+import { ApiTokenWithSecret, WebhookWithSecret, AgentWithToken, FollowedUp, Invite, MemberAdded, NewToken, OwnerRunListItem, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
 import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
 import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
 import { createApiToken, revokeApiToken } from "./services/api-tokens.ts";
@@ -30,6 +30,9 @@ import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
 import { markRead, type ReadSelection } from "./store/notifications.ts";
 import { touchRun } from "./store/runs.ts";
 import { touchApiToken } from "./store/api-tokens.ts";
+import { claimWebhook, recordDelivered, releaseWebhook, type Attempt } from "./store/webhooks.ts";
+import { createWebhook, removeWebhook, webhookAnswered, webhookFailed, type NewWebhook } from "./services/webhooks.ts";
+import type { WebhooksConfig } from "./config.ts";
 import type { CostInput } from "./domain/cost.ts";
 import type { Write } from "./write.ts";
 
@@ -125,6 +128,21 @@ export const commands = {
   revokeApiToken: command((w, i: UserCall & { tokenId: string }) => revokeApiToken(w, i.user, i.tokenId)),
   /** A personal access token was used (written at most once a minute per token: OwnerAuth decides). */
   touchApiToken: command(async (w, i: { tokenId: string; at: number }) => touchApiToken(w.sql, i.tokenId, i.at)),
+
+  createWebhook: command(
+    (w, i: UserCall & { webhook: NewWebhook }) => createWebhook(w, i.user, i.webhook),
+    WebhookWithSecret, { secret: "its secret is shown only once. Delete the webhook and add it again to get a new one." },
+  ),
+  deleteWebhook: command((w, i: UserCall & { webhookId: string }) => removeWebhook(w, i.user, i.webhookId)),
+  webhookAnswered: command((w, i: UserCall & { webhookId: string }) => webhookAnswered(w, i.user, i.webhookId)),
+
+  // The webhook dispatcher's (webhooks/dispatcher.ts): a lease per webhook, its cursor moved as events go.
+  claimWebhook: command(async (w, i: { webhookId: string; owner: string; leaseMs: number }) => (await claimWebhook(w.sql, i.webhookId, i.owner, w.now, i.leaseMs)) ?? null),
+  webhookDelivered: command((w, i: { webhookId: string; owner: string; cursor: string; attempt: Attempt; leaseMs: number }) =>
+    recordDelivered(w.sql, i.webhookId, i.owner, i.cursor, i.attempt, w.now + i.leaseMs)),
+  webhookFailed: command((w, i: { webhookId: string; owner: string; attempt: Attempt; config: WebhooksConfig }) =>
+    webhookFailed(w, i.webhookId, i.owner, i.attempt, i.config)),
+  releaseWebhook: command((w, i: { webhookId: string; owner: string; cursor: string }) => releaseWebhook(w.sql, i.webhookId, i.owner, i.cursor)),
 
   // Sessions, setup and housekeeping.
   issueLoginCode: command((w, i: { userId: string }) => issueLoginCode(w, i.userId)),

@@ -37,7 +37,37 @@ export interface HubConfig {
   readonly trustProxy: TrustProxy;
   readonly uploads: UploadsConfig;
   readonly sync: SyncConfig;
+  readonly webhooks: WebhooksConfig;
 }
+
+/** How webhooks are delivered and retried (src/hub/webhooks/). No flags: tests shorten the waits. */
+export interface WebhooksConfig {
+  /** A receiver that has not answered in this long has failed the attempt. */
+  readonly timeoutMs: number;
+  /** The wait after the first failure, doubling at each one after it… */
+  readonly retryBaseMs: number;
+  /** …up to this. */
+  readonly retryMaxMs: number;
+  /** A webhook failing without a success for this long (and at least `disableAfterFailures` times) is turned off. */
+  readonly disableAfterMs: number;
+  readonly disableAfterFailures: number;
+  /** How often each hub looks for notifications to deliver. */
+  readonly pollMs: number;
+  /** How long a hub's claim on a webhook lasts unless renewed (another hub takes it over after a crash). */
+  readonly leaseMs: number;
+  /**
+   * Notifications are delivered once this old (null: 0 on SQLite, whose one writer commits them in id order; 2 s on
+   * PostgreSQL, where writes commit side by side and hubs' clocks differ, so a later commit can hold an earlier id).
+   */
+  readonly settleMs: number | null;
+  /** Webhooks delivered at once by one hub. */
+  readonly concurrency: number;
+}
+
+export const DEFAULT_WEBHOOKS: WebhooksConfig = {
+  timeoutMs: 10_000, retryBaseMs: 1000, retryMaxMs: 10 * 60_000, disableAfterMs: 24 * 3_600_000, disableAfterFailures: 10,
+  pollMs: 1000, leaseMs: 60_000, settleMs: null, concurrency: 32,
+};
 
 /** The real-time endpoint's bounds. */
 export interface SyncConfig {
@@ -111,7 +141,7 @@ export function resolveHubConfig(flags: HubConfigInput, env: NodeJS.ProcessEnv =
     maxConnectionsPerPrincipal: parseSockets("--sync-max-connections-per-principal",
       flags.syncMaxConnectionsPerPrincipal ?? env.GROUPCHAT_HUB_SYNC_MAX_CONNECTIONS_PER_PRINCIPAL, DEFAULT_SYNC.maxConnectionsPerPrincipal),
   };
-  return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics, publicUrl, trustProxy, uploads, sync };
+  return { dataDir, host, port, staleAfterMs, database, logLevel, writer, metrics, publicUrl, trustProxy, uploads, sync, webhooks: DEFAULT_WEBHOOKS };
 }
 
 function parseSockets(flag: string, text: string | undefined, byDefault: number): number {

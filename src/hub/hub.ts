@@ -25,6 +25,7 @@ import type { App } from "./http/deps.ts";
 import { createSyncServer, type SyncServer } from "./realtime/index.ts";
 import { Purger, type PurgerOptions } from "./purger.ts";
 import { Reaper } from "./reaper.ts";
+import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 import { initialize, type Credentials } from "./setup.ts";
 import { countActiveRuns } from "./store/runs.ts";
 import type { Clock } from "./write.ts";
@@ -41,6 +42,8 @@ export interface Hub {
   readonly reaper: Reaper;
   /** Removes, in batches, what deleting a project or workspace marked deleted. */
   readonly purger: Purger;
+  /** Delivers people's notifications to their webhooks. */
+  readonly webhooks: WebhookDispatcher;
   readonly realtime: SyncServer;
   readonly credentials: Credentials;
   /** Null unless the config asks for metrics (`--metrics-port`). */
@@ -68,6 +71,8 @@ export interface HubOptions {
   maxPendingWrites?: number;
   /** The purger's batch size and how often it looks for work. */
   purge?: PurgerOptions;
+  /** How webhooks' deliveries are sent (the global fetch). */
+  fetch?: typeof fetch;
   /** The words that run this copy of the CLI, for the commands the hub prints (src/invocation.ts; `npx openclaw-groupchat`). */
   cli?: readonly string[];
 }
@@ -148,9 +153,14 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   }
   const logger = options.logger ?? (config.logLevel === "silent" ? false : { level: config.logLevel });
   const trustProxy = proxyTrust(config.trustProxy);
+  const webhooks = new WebhookDispatcher({
+    db, writer, clock, ...(options.fetch ? { fetch: options.fetch } : {}),
+    onError: (error) => app?.log.error({ err: error }, "webhook delivery failed"),
+    ...(metrics ? { onAttempt: (outcome: "delivered" | "failed") => metrics.webhookAttempted(outcome) } : {}),
+  }, config.webhooks);
   app = buildApp(
     {
-      db, writer, feed, clock, publicUrl: config.publicUrl, credentialsTokenHash: hashToken(credentials.ownerToken),
+      db, writer, feed, clock, webhooks, publicUrl: config.publicUrl, credentialsTokenHash: hashToken(credentials.ownerToken),
       uploadQuotaBytes: config.uploads.quotaBytes, cli: (options.cli ?? NPX).join(" "), loginCommand: () => loginCommand(config, address?.port ?? config.port, options.cli),
     },
     { logger, trustProxy, ...(metrics ? { metrics } : {}) },
@@ -172,7 +182,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   let lock: InstanceLock | null = null;
 
   const hub: Hub = {
-    app, db, writer, feed, reaper, purger, realtime: sync, credentials, metrics,
+    app, db, writer, feed, reaper, purger, webhooks, realtime: sync, credentials, metrics,
     urls() {
       if (!address) throw new Error("The hub is not listening");
       const host = address.host.includes(":") ? `[${address.host}]` : address.host;
@@ -208,16 +218,21 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       }
       reaper.start();
       purger.start();
+      webhooks.start();
     },
     close() {
-      // Ordered and idempotent: close the sockets (1012, clients reconnect), stop taking requests, finish the reaper and the purger's batch, then the database.
+      // Ordered and idempotent: abort webhook deliveries, close the sockets (1012, clients reconnect), stop taking requests, finish
+      // the reaper and the purger's batch, let the webhooks' leases go, then the database.
       closing ??= (async () => {
+        // Deliveries in flight are aborted first (a test delivery would hold app.close); their leases go back through the writer, later.
+        const webhooksStopped = webhooks.stop();
         // Scrapes first: they read the database.
         await metricsServer?.close();
         await sync.close();
         await app.close();
         await reaper.stop();
         await purger.stop();
+        await webhooksStopped;
         await writer.close();
         await relay?.close();
         await db.close();

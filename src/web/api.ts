@@ -6,10 +6,12 @@
  */
 // Type-only: the hub's own shape of a listed token, so the page and the route cannot drift apart.
 import type { ApiTokenView } from "../hub/services/api-tokens.ts";
+import type { WebhookView } from "../hub/services/webhooks.ts";
+import type { TestDelivery } from "../hub/webhooks/dispatcher.ts";
 import { parseRetryAfter } from "../sdk/retry.ts";
 import { hubReached } from "./hub-reached.ts";
 
-export type { ApiTokenView };
+export type { ApiTokenView, TestDelivery, WebhookView };
 
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -168,6 +170,12 @@ export const api = {
   /** A new personal access token: `token` is shown this once. */
   createApiToken: (name: string) => call<{ id: string; name: string; createdAt: number; token: string }>("POST", "/tokens", { name }),
   revokeApiToken: (tokenId: string) => call<null>("DELETE", `/tokens/${encodeURIComponent(tokenId)}`),
+  webhooks: () => call<WebhookView[]>("GET", "/webhooks"),
+  /** A new webhook: `secret` is shown this once. */
+  createWebhook: (url: string, description: string) =>
+    call<{ id: string; url: string; description: string; createdAt: number; secret: string }>("POST", "/webhooks", { url, description }),
+  deleteWebhook: (webhookId: string) => call<null>("DELETE", `/webhooks/${encodeURIComponent(webhookId)}`),
+  testWebhook: (webhookId: string) => call<TestDelivery>("POST", `/webhooks/${encodeURIComponent(webhookId)}/test`),
   upload,
   markRead: (ids: string[]) => call<{ updated: number }>("POST", "/notifications/read", { ids }),
   /** The unread notifications about this task (the newest 500): it is open, so what they said is seen. */

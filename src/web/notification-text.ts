@@ -25,6 +25,8 @@ export function notificationSentence(n: Describable, workspaceName?: string): Se
     case "tasks_handed_over": return workspaceName === undefined
       ? [`${who} handed tasks over to you`]
       : [`${who} handed tasks in `, { workspace: workspaceName }, " over to you"];
+    // The hub's own word (no actor): its body says which webhook and why.
+    case "webhook_disabled": return ["One of your webhooks was turned off: it failed for a day"];
     default: {
       // Unknown: its type in words, and its task if it has one.
       const words = n.type.replace(/_/g, " ").trim() || "notification";

@@ -19,6 +19,7 @@ interface Schema {
   pattern?: string;
   format?: string;
   const?: unknown;
+  examples?: unknown[];
   minimum?: number;
   maximum?: number;
   maxLength?: number;
@@ -38,7 +39,7 @@ const ROUTES = [
   "post /api/v1/agent/runs/{id}/start", "post /api/v1/agent/runs/{id}/comment", "post /api/v1/agent/runs/{id}/heartbeat",
   "post /api/v1/agent/runs/{id}/complete", "post /api/v1/agent/runs/{id}/error",
   "get /api/v1/me", "get /api/v1/agents", "post /api/v1/agents", "post /api/v1/agents/{id}/token", "delete /api/v1/agents/{id}",
-  "get /api/v1/agents/{id}/runs", "get /api/v1/tokens", "post /api/v1/tokens", "delete /api/v1/tokens/{id}", "get /api/v1/workspaces", "post /api/v1/workspaces", "patch /api/v1/workspaces/{id}", "delete /api/v1/workspaces/{id}", "post /api/v1/workspaces/{id}/members", "get /api/v1/workspaces/{id}/members", "delete /api/v1/workspaces/{id}/members/{userId}", "post /api/v1/workspaces/{id}/invites", "get /api/v1/workspaces/{id}/invites", "delete /api/v1/workspaces/{id}/invites/{inviteId}", "get /api/v1/workspaces/{id}/storage",
+  "get /api/v1/agents/{id}/runs", "get /api/v1/tokens", "post /api/v1/tokens", "delete /api/v1/tokens/{id}", "get /api/v1/webhooks", "post /api/v1/webhooks", "delete /api/v1/webhooks/{id}", "post /api/v1/webhooks/{id}/test", "get /api/v1/workspaces", "post /api/v1/workspaces", "patch /api/v1/workspaces/{id}", "delete /api/v1/workspaces/{id}", "post /api/v1/workspaces/{id}/members", "get /api/v1/workspaces/{id}/members", "delete /api/v1/workspaces/{id}/members/{userId}", "post /api/v1/workspaces/{id}/invites", "get /api/v1/workspaces/{id}/invites", "delete /api/v1/workspaces/{id}/invites/{inviteId}", "get /api/v1/workspaces/{id}/storage",
   "get /api/v1/projects", "post /api/v1/projects", "patch /api/v1/projects/{id}", "delete /api/v1/projects/{id}", "get /api/v1/tasks", "post /api/v1/tasks", "get /api/v1/tasks/{id}",
   "patch /api/v1/tasks/{id}", "delete /api/v1/tasks/{id}", "post /api/v1/tasks/{id}/images", "delete /api/v1/tasks/{id}/images", "post /api/v1/tasks/{id}/comments", "post /api/v1/tasks/{id}/delegate", "get /api/v1/runs", "get /api/v1/runs/{id}",
   "post /api/v1/runs/{id}/follow-up", "post /api/v1/runs/{id}/retry", "post /api/v1/runs/{id}/stop", "get /api/v1/notifications", "post /api/v1/notifications/read", "post /api/v1/notifications/read-all", "post /api/v1/notifications/read-task",
@@ -49,6 +50,7 @@ const ROUTES = [
 function valid(schema: Schema): unknown {
   if (schema.anyOf) return valid(schema.anyOf[0]!);
   if (schema.const !== undefined) return schema.const;
+  if (schema.examples?.length) return schema.examples[0];
   switch (schema.type) {
     case "string": return schema.format === "date" || schema.pattern ? "2030-01-01" : "x";
     case "number": case "integer": return schema.minimum ?? 1;

@@ -11,7 +11,9 @@ import { agentNamesOf, findAgent, findAgentByTokenHash, insertAgent, listAgentsO
 import { countApiTokens, deleteApiToken, listApiTokens, touchApiToken } from "../../src/hub/store/api-tokens.ts";
 import { deleteIdempotencyKeysBefore, findIdempotencyKey, insertIdempotencyKey } from "../../src/hub/store/idempotency.ts";
 import { deleteExpiredInvites, deleteInvite, deleteInvitesBy, findInvite, insertInvite, listOpenInvites, takeInvite } from "../../src/hub/store/invites.ts";
-import { countUnread, deleteNotificationsIn, deleteWorkspaceNotifications, insertNotification, listNotifications, markRead } from "../../src/hub/store/notifications.ts";
+import {
+  countUnread, deleteNotificationsIn, deleteWorkspaceNotifications, insertNotification, listNotifications, markRead, notificationAfter,
+} from "../../src/hub/store/notifications.ts";
 import { countTasksByStatus, listBoardColumn } from "../../src/hub/store/owner-views.ts";
 import { countRunsForOwner, failureReasons, listRunsForOwner } from "../../src/hub/store/owner-runs.ts";
 import {
@@ -33,6 +35,10 @@ import {
   insertUpload, takeUploadBytes, uploadBytesOf,
 } from "../../src/hub/store/uploads.ts";
 import { findUser, findUserByTokenHash, insertOwnerToken, insertUser } from "../../src/hub/store/users.ts";
+import {
+  claimWebhook, countWebhooks, deleteWebhook, dueWebhooks, enableWebhook, failuresOf, findWebhook, insertWebhook, listWebhooks, recordDelivered, recordFailed,
+  releaseWebhook,
+} from "../../src/hub/store/webhooks.ts";
 import {
   addMember, markProjectDeleted, markWorkspaceDeleted, findProject, findWorkspace, insertProject, insertWorkspace, isMember, listMembers, listProjects,
   listWorkspacesOf, removeMember, updateProject, updateWorkspace,
@@ -92,6 +98,23 @@ export const HOT_CALLS: HotCall[] = [
   read("countApiTokens", "rare", (sql, f) => countApiTokens(sql, f.userId)),
   write("deleteApiToken", "rare", (sql, f) => deleteApiToken(sql, f.userId, "tok_1")),
   write("touchApiToken", "owner", (sql, f) => touchApiToken(sql, "tok_1", f.now)),
+
+  // Webhooks: the person's, and the dispatcher's queue (each hub polls dueWebhooks every second).
+  read("listWebhooks", "owner", (sql, f) => listWebhooks(sql, f.userId)),
+  read("findWebhook", "owner", (sql, f) => findWebhook(sql, f.userId, "whk_1")),
+  read("countWebhooks", "rare", (sql, f) => countWebhooks(sql, f.userId)),
+  write("insertWebhook", "rare", (sql, f) => insertWebhook(sql, {
+    id: "whk_1", user_id: f.userId, url: "https://example.com/", secret: "s".repeat(16), description: "", created_at: f.now, cursor: f.notificationId,
+  })),
+  write("deleteWebhook", "rare", (sql, f) => deleteWebhook(sql, f.userId, "whk_1")),
+  read("dueWebhooks", "reaper", (sql, f) => dueWebhooks(sql, f.now, f.now, 32)),
+  read("notificationAfter", "reaper", (sql, f) => notificationAfter(sql, f.userId, f.notificationId, f.now)),
+  write("claimWebhook", "reaper", (sql, f) => claimWebhook(sql, "whk_1", "hub_1", f.now, 60_000)),
+  write("recordDelivered", "reaper", (sql, f) => recordDelivered(sql, "whk_1", "hub_1", f.notificationId, { at: f.now, status: 200, error: null }, f.now)),
+  read("failuresOf", "reaper", (sql) => failuresOf(sql as Sql, "whk_1", "hub_1")),
+  write("recordFailed", "reaper", (sql, f) => recordFailed(sql, "whk_1", "hub_1", { at: f.now, status: 500, error: "HTTP 500" }, 1, f.now, f.now + 1000, false)),
+  write("releaseWebhook", "reaper", (sql, f) => releaseWebhook(sql, "whk_1", "hub_1", f.notificationId)),
+  write("enableWebhook", "rare", (sql, f) => enableWebhook(sql, f.userId, "whk_1", f.notificationId)),
   read("findIdempotencyKey", "write", (sql) => findIdempotencyKey(sql, "agent:a", "k")),
   // Agents.
   read("findAgent", "write", (sql, f) => findAgent(sql, f.agentId)),

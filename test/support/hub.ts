@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { resolveHubConfig } from "../../src/hub/config.ts";
+import { resolveHubConfig, type WebhooksConfig } from "../../src/hub/config.ts";
 import type { Database } from "../../src/hub/db/port.ts";
 import { PostgresDatabase } from "../../src/hub/db/postgres.ts";
 import { SqliteDatabase } from "../../src/hub/db/sqlite.ts";
@@ -120,6 +120,8 @@ export async function startTestHub(
     trustProxy?: string;
     /** `--public-url` (none without it: the hub's own address). */
     publicUrl?: string;
+    /** Webhook delivery's waits (shorter retries, a quicker poll), over the defaults. */
+    webhooks?: Partial<WebhooksConfig>;
   } = {},
 ): Promise<TestHub> {
   const reuse = options.reuse;
@@ -129,12 +131,13 @@ export async function startTestHub(
   // A hub started again on another's data leaves it to that one's close to remove.
   const schema = !reuse && kind === "postgres" ? testSchema() : null;
   const database = reuse?.databaseFlag ?? (schema ? `${options.postgresUrl ?? TEST_POSTGRES_URL}?schema=${schema}` : "sqlite");
-  const config = resolveHubConfig({
+  const resolved = resolveHubConfig({
     data: dataDir, port: "0", host: "127.0.0.1", staleAfter: options.staleAfter, logLevel: (process.env.GROUPCHAT_TEST_LOG_LEVEL ?? "silent"), database,
     metricsPort: options.metricsPort, uploadGrace: options.uploadGrace, uploadQuota: options.uploadQuota,
     syncMaxConnections: options.syncMaxConnections, syncMaxConnectionsPerPrincipal: options.syncMaxConnectionsPerPrincipal, publicUrl: options.publicUrl,
     syncMaxConnectionsPerIp: options.syncMaxConnectionsPerIp, trustProxy: options.trustProxy,
   }, {});
+  const config = { ...resolved, webhooks: { ...resolved.webhooks, ...options.webhooks } };
   const lines = options.logLines;
   const hub = await createHub(config, {
     clock: options.clock, maxPendingWrites: options.maxPendingWrites, writer: kind === "postgres" ? "local" : options.writer, purge: options.purge,

@@ -129,6 +129,7 @@ describe("notification sentences", () => {
     assert.equal(say("mention"), "Ann mentioned you on “Fix login”");
     assert.equal(say("tasks_handed_over", { taskId: null, taskTitle: null }, "Acme"), "Ann handed tasks in Acme over to you");
     assert.equal(say("tasks_handed_over", { taskId: null, taskTitle: null }), "Ann handed tasks over to you", "a workspace no longer listed");
+    assert.equal(say("webhook_disabled", { actor: null, taskId: null, taskTitle: null }), "One of your webhooks was turned off: it failed for a day");
   });
 
   it("reads sensibly without an actor or a task title, and for a type this page does not know", () => {

@@ -19,7 +19,7 @@ function base32(value: number, length: number): string {
   return out;
 }
 
-export type IdPrefix = "usr" | "agt" | "ws" | "prj" | "task" | "run" | "act" | "ntf" | "tok" | "upl";
+export type IdPrefix = "usr" | "agt" | "ws" | "prj" | "task" | "run" | "act" | "ntf" | "tok" | "upl" | "whk";
 
 // Random bytes come from a pool refilled in bulk: one syscall per 512 ids, not per id.
 const pool = Buffer.alloc(4096);

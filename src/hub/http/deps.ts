@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { ChangeFeed } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
 import type { Clock } from "../write.ts";
+import type { WebhookTester } from "../webhooks/dispatcher.ts";
 import type { Writer } from "../writer/writer.ts";
 
 /** What the HTTP layer is handed by the hub. */
@@ -20,6 +21,8 @@ export interface HttpDeps {
   readonly uploadQuotaBytes: number;
   /** The `hub login` command for this hub, once it listens (the sign-in page shows it on the hub's machine). */
   readonly loginCommand?: () => string;
+  /** Sends webhooks' test deliveries (POST /webhooks/:id/test); the hub's dispatcher. */
+  readonly webhooks?: WebhookTester;
   /** The command that runs this hub's CLI (`npx openclaw-groupchat` unless given): the sign-in page's wording elsewhere. */
   readonly cli?: string;
 }

@@ -35,6 +35,42 @@ export const ApiTokenWithSecret = Type.Object({
   token: Type.String({ description: "The personal access token (gcp_), shown this once" }),
 });
 export const NewApiTokenBody = Type.Object({ name: VisibleText(100) }, { additionalProperties: false });
+const WebhookUrl = Type.String({
+  minLength: 1, maxLength: 2000, examples: ["https://example.com/hooks/groupchat"],
+  description: "Where the hub POSTs each event: an absolute http or https URL, at most 2,000 characters, with no user name or password in it",
+});
+export const NewWebhookBody = Type.Object({
+  url: WebhookUrl,
+  secret: Type.Optional(Type.String({
+    minLength: 16, maxLength: 200,
+    description: "The HMAC key every delivery is signed with (X-GroupChat-Signature): 16-200 visible ASCII characters. Left out, the hub makes one (whsec_…)",
+  })),
+  description: Type.Optional(Type.String({ maxLength: 200, description: "What it is for, as the list shows it" })),
+}, { additionalProperties: false });
+export const WebhookWithSecret = Type.Object({
+  id: Type.String(), url: Type.String(), description: Type.String(), createdAt: UnixMs,
+  secret: Type.String({ description: "The signing secret, shown this once (never listed again)" }),
+});
+const Attempt = Type.Object({
+  at: UnixMs,
+  status: Type.Union([Type.Integer(), Type.Null()], { description: "The receiver's HTTP status; null when no answer came (a timeout, a refused connection)" }),
+  error: Type.Union([Type.String(), Type.Null()], { description: "Why it failed, in a few words; null when delivered" }),
+});
+export const Webhook = Type.Object({
+  id: Type.String(), url: Type.String(), description: Type.String(), createdAt: UnixMs,
+  disabledAt: Type.Union([UnixMs, Type.Null()], { description: "When the hub turned it off after failing for a day (a test delivery that succeeds turns it on again); null: on" }),
+  lastAttempt: Type.Union([Attempt, Type.Null()], { description: "The last delivery attempt (test deliveries aside); null: none yet" }),
+  lastDeliveredAt: Type.Union([UnixMs, Type.Null()]),
+  consecutiveFailures: Type.Integer({ description: "Failed attempts since the last delivery" }),
+  nextAttemptAt: Type.Union([UnixMs, Type.Null()], { description: "When the event that failed is tried again; null: nothing waiting" }),
+});
+export const WebhookTestResult = Type.Object({
+  deliveryId: Type.String(),
+  delivered: Type.Boolean({ description: "The receiver answered 2xx" }),
+  status: Type.Union([Type.Integer(), Type.Null()], { description: "Its HTTP status; null when no answer came" }),
+  error: Type.Union([Type.String(), Type.Null()]),
+  enabled: Type.Boolean({ description: "Whether the webhook delivers now (a disabled one is turned on by a test that is delivered)" }),
+});
 export const Member = Type.Object({ id: Type.String(), name: Type.String(), joinedAt: UnixMs, isCreator: Type.Boolean() });
 export const MemberParams = Type.Object({ id: Id, userId: Id });
 export const MemberAdded = Type.Object({ workspaceId: Type.String(), userId: Type.String() });
@@ -69,7 +105,7 @@ export const Notification = Type.Object({
   type: Type.String({
     description: "run_started, run_comment, run_finished, run_error, run_stopped, mention (a comment, a person's or an agent's, @mentions you by name; the body is its words), task_assigned (someone made a task yours), or "
       + "tasks_handed_over (someone left a workspace of yours and the tasks they owned there are yours now: one for them all, "
-      + "taskId null, the body naming the person and how many)",
+      + "taskId null, the body naming the person and how many), or webhook_disabled (one of your webhooks failed for a day and was turned off)",
   }),
   workspaceId: Type.Union([Type.String(), Type.Null()], { description: "The workspace it is about: its task's, or its own for tasks_handed_over" }),
   taskId: Type.Union([Type.String(), Type.Null()]),

@@ -38,6 +38,7 @@ export class HubMetrics {
   private readonly transitions: Counter<"to">;
   private readonly expirations: Counter;
   private readonly refusedSockets: Counter;
+  private readonly webhookAttempts: Counter<"outcome">;
   private readonly commits: Histogram;
   private readonly retries: Counter<"reason">;
 
@@ -66,6 +67,12 @@ export class HubMetrics {
       labelNames: ["limit"], registers,
     });
     for (const limit of SYNC_LIMITS) this.refusedSockets.inc({ limit }, 0);
+    this.webhookAttempts = new Counter({
+      name: "groupchat_hub_webhook_deliveries_total",
+      help: "Webhook delivery attempts this hub made, by outcome: delivered (a 2xx) or failed (another status, no answer in time, no connection; tried again later). Test pings are not counted.",
+      labelNames: ["outcome"], registers,
+    });
+    for (const outcome of ["delivered", "failed"]) this.webhookAttempts.inc({ outcome }, 0);
     this.commits = new Histogram({
       name: "groupchat_hub_sqlite_commit_transactions", help: "Transactions that shared one SQLite COMMIT (group commit, writes on the HTTP thread); _count is the commits.",
       buckets: BATCH_BUCKETS, registers,
@@ -122,6 +129,11 @@ export class HubMetrics {
   /** A real-time socket turned away for being past one of its bounds. */
   turnedAway(limit: SyncLimit): void {
     this.refusedSockets.inc({ limit });
+  }
+
+  /** A webhook delivery attempt ended (one the hub's close aborted is neither). */
+  webhookAttempted(outcome: "delivered" | "failed"): void {
+    this.webhookAttempts.inc({ outcome });
   }
 
   /** A PostgreSQL transaction rolled back to run again. */

@@ -4,7 +4,7 @@
  * `deadlock_timeout` (1 s) and the hub runs it again, a stall. So each write goes down this list, never back up:
  *
  *   1. the Idempotency-Key (writer/executor.ts)
- *   2. a person's row (`users`: their agents' names, their tokens)
+ *   2. a person's row (`users`: their agents' names, their tokens, their webhooks)
  *   3. the workspace (`workspaces`, `workspace_projects`, `workspace_contents`)
  *   4. the project (`projects`, `project_edits`, `project_contents`)
  *   5. agents (`agents`), several in id order (`holdAgents`)

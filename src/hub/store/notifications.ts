@@ -5,8 +5,11 @@ import { DELETED_PROJECTS } from "./tasks.ts";
  * `task_assigned`: a task was made the person's (someone else changed its owner to them).
  * `tasks_handed_over`: someone left a workspace of theirs and the tasks they owned there are theirs now
  * (one notification for them all: its `workspaceId`, no task; the body names the person and the count).
+ * `webhook_disabled`: one of the person's webhooks failed for so long that the hub turned it off (no task, no workspace).
  */
-export type NotificationType = "run_started" | "run_comment" | "run_finished" | "run_error" | "run_stopped" | "mention" | "task_assigned" | "tasks_handed_over";
+export type NotificationType =
+  | "run_started" | "run_comment" | "run_finished" | "run_error" | "run_stopped" | "mention" | "task_assigned" | "tasks_handed_over"
+  | "webhook_disabled";
 
 export interface NotificationRow {
   id: string;
@@ -62,27 +65,50 @@ export interface NotificationPage {
 const SHOWN = `(NOT EXISTS (${DELETED_PROJECTS})
   OR NOT EXISTS (SELECT 1 FROM tasks gone WHERE gone.id = n.task_id AND gone.project_id IN (${DELETED_PROJECTS})))`;
 
+type NotificationViewRow = NotificationRow & { task_title: string | null; task_workspace_id: string | null; actor_name: string | null };
+
+/** A notification with its task's title and workspace and its actor's name: what GET /notifications lists, and webhooks deliver. */
+const view = (extra = "") => `SELECT n.*${extra}, t.title AS task_title, t.workspace_id AS task_workspace_id, u.name AS actor_name FROM notifications n
+     LEFT JOIN tasks t ON t.id = n.task_id LEFT JOIN users u ON u.id = n.actor_id`;
+
+const toNotification = (r: NotificationViewRow): Notification => ({
+  id: r.id,
+  type: r.type,
+  workspaceId: r.workspace_id ?? r.task_workspace_id,
+  taskId: r.task_id,
+  taskTitle: r.task_title,
+  runId: r.run_id,
+  actor: r.actor_id ? { id: r.actor_id, name: r.actor_name ?? "" } : null,
+  body: r.body,
+  createdAt: r.created_at,
+  readAt: r.read_at,
+});
+
 /** The user's notifications, newest first. */
 export async function listNotifications(sql: Reader, userId: string, page: NotificationPage): Promise<Notification[]> {
-  const rows = await sql.all<NotificationRow & { task_title: string | null; task_workspace_id: string | null; actor_name: string | null }>(
-    `SELECT n.*, t.title AS task_title, t.workspace_id AS task_workspace_id, u.name AS actor_name FROM notifications n
-     LEFT JOIN tasks t ON t.id = n.task_id LEFT JOIN users u ON u.id = n.actor_id
+  const rows = await sql.all<NotificationViewRow>(
+    `${view()}
      WHERE n.user_id = ? ${page.unreadOnly ? "AND n.read_at IS NULL" : ""} ${page.before ? "AND n.id < ?" : ""} AND ${SHOWN}
      ORDER BY n.id DESC LIMIT ?`,
     page.before ? [userId, page.before, page.limit] : [userId, page.limit],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    type: r.type,
-    workspaceId: r.workspace_id ?? r.task_workspace_id,
-    taskId: r.task_id,
-    taskTitle: r.task_title,
-    runId: r.run_id,
-    actor: r.actor_id ? { id: r.actor_id, name: r.actor_name ?? "" } : null,
-    body: r.body,
-    createdAt: r.created_at,
-    readAt: r.read_at,
-  }));
+  return rows.map(toNotification);
+}
+
+/**
+ * The user's first notification after `after` made by `createdUpTo` (a webhook's next event), by
+ * notifications_user; `shown` false for one GET /notifications leaves out (its project deleted), which a
+ * webhook passes over.
+ */
+export async function notificationAfter(
+  sql: Reader, userId: string, after: string, createdUpTo: number,
+): Promise<{ notification: Notification; shown: boolean } | undefined> {
+  const row = await sql.get<NotificationViewRow & { shown: number | boolean }>(
+    `${view(`, CASE WHEN ${SHOWN} THEN 1 ELSE 0 END AS shown`)}
+     WHERE n.user_id = ? AND n.id > ? AND n.created_at <= ? ORDER BY n.id LIMIT 1`,
+    [userId, after, createdUpTo],
+  );
+  return row ? { notification: toNotification(row), shown: Number(row.shown) === 1 } : undefined;
 }
 
 export async function countUnread(sql: Reader, userId: string): Promise<number> {

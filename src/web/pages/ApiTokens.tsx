@@ -1,6 +1,6 @@
 /**
  * Your personal access tokens (gcp_), for scripts against the owner API: make one
- * (shown once), see them by name and first characters, revoke one. A plain REST
+ * (shown once), see them by name and first characters, revoke one; and your webhooks (Webhooks.tsx). A plain REST
  * list, read again after each change: it changes only by your own hand.
  */
 import { useEffect, useState } from "react";
@@ -12,6 +12,7 @@ import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
 import { isBlank } from "../../sdk/blank-text.ts";
+import { Webhooks } from "./Webhooks.tsx";
 
 /** The new token's name field: where the focus goes once a token is shown, or the last one revoked. */
 const NAME_FIELD = "new-token-name";
@@ -56,6 +57,7 @@ export function ApiTokens() {
           }} />)}
         </ul>
       )}
+      <Webhooks />
     </section>
   );
 }

@@ -29,6 +29,7 @@ import { mutation, sendJson } from "../idempotency.ts";
 import { Before, linkNextPage } from "../page-link.ts";
 import { ownerRunRoutes } from "./owner-runs.ts";
 import { storageRoutes, uploadRoutes } from "./uploads.ts";
+import { webhookRoutes } from "./webhooks.ts";
 import {
   AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowedUp, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, OwnerRunDetail, OwnerRunListItem, PostedComment, Project, ReadAllBody, ReadBody, ReadTaskBody, TaskDetail,
@@ -102,6 +103,8 @@ export function ownerApi(app: App, deps: HttpDeps): void {
       await deps.writer.run("revokeApiToken", { user: request.user, tokenId: request.params.id });
       return reply.code(204).send(null);
     });
+
+  webhookRoutes(app, deps);
 
   // Workspaces and projects
   app.get("/workspaces", s(["Workspaces"], "Workspaces you belong to", { response: { 200: Type.Array(Workspace), ...errors } }), async (request) =>
