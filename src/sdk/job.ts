@@ -26,7 +26,10 @@ export interface ExecutorResult {
   totalCostUsd?: number;
 }
 
-/** Does the work of one run. Throw (or reject) to end the run with an error. */
+/**
+ * Does the work of one run. Throw (or reject) to end the run with an error; an error with a `stepCostUsd` or
+ * `totalCostUsd` (numbers, USD) reports what the failed attempt spent, as a result does.
+ */
 export type Executor = (run: AgentRunDetail, ctx: ExecutorContext) => Promise<ExecutorResult>;
 
 export const SHUTDOWN_MESSAGE = "The agent shut down before it finished this run. Send a follow-up to try again.";
@@ -103,6 +106,13 @@ function validCosts(extra: EndExtra, onError: (error: unknown) => void): EndExtr
   return valid;
 }
 
+/** What a failed executor's error says its attempt cost (checked by `validCosts` like a result's). */
+function costsOf(error: unknown): Pick<EndExtra, "stepCostUsd" | "totalCostUsd"> {
+  if (typeof error !== "object" || error === null) return {};
+  const { stepCostUsd, totalCostUsd } = error as EndExtra;
+  return { ...(stepCostUsd !== undefined ? { stepCostUsd } : {}), ...(totalCostUsd !== undefined ? { totalCostUsd } : {}) };
+}
+
 export function runJob(runId: string, deps: JobDeps): Job {
   const controller = new AbortController();
   const signal = controller.signal;
@@ -143,7 +153,7 @@ export function runJob(runId: string, deps: JobDeps): Job {
       result = await deps.executor(detail, { runId, signal, progress });
     } catch (error) {
       if (signal.aborted) return;
-      return end("error", describeFailure(error), { cause: error });
+      return end("error", describeFailure(error), { cause: error, ...costsOf(error) });
     } finally {
       stopHeartbeat();
     }

@@ -41,6 +41,11 @@ function script(request: ChatRequest): Reply {
   if (message.includes("[tool]")) {
     return afterToolCall(request) ? { text: "Built it: the build printed built-ok." } : { toolCalls: [{ name: "exec", arguments: { command: "echo built-ok" } }] };
   }
+  // A model call that spends, a tool call, then a model call that fails (refused, or never answered).
+  if (message.includes("[toolfail]")) {
+    return afterToolCall(request) ? { fail: 400, message: "The scripted model refuses to go on." } : { toolCalls: [{ name: "exec", arguments: { command: "echo spent" } }] };
+  }
+  if (message.includes("[toolhang]")) return afterToolCall(request) ? { hang: true } : { toolCalls: [{ name: "exec", arguments: { command: "echo spent" } }] };
   if (message.includes("[pwd]")) {
     // Answers with what `pwd` printed (the tool result), so the test sees where the tool ran.
     const result = afterToolCall(request) ? request.messages.findLast((m) => m.role === "tool") : undefined;
@@ -209,6 +214,24 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       const detail = await ownerView(t, runId);
       assert.equal(detail.status, "ERROR");
       assert.equal(commentsOf(detail).at(-1), "OpenClaw did not finish within the bridge's turn time limit (its --turn-timeout). Send a follow-up to try again.");
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it("a turn that fails after its model spent (a failed model call, or its time limit) ends the run with that cost", async () => {
+    const b = await startTestBridge(t, { gateway, flags: { "turn-timeout": "20s" } });
+    try {
+      const runs = [await delegate(t, "Fail after spending", "Build it [toolfail]"), await delegate(t, "Time out after spending", "Build it [toolhang]")];
+      for (const { runId } of runs) {
+        await b.events.until(() => b.ids("failed").includes(runId) || b.ids("finished").includes(runId));
+        const detail = await ownerView(t, runId);
+        assert.equal(detail.status, "ERROR", JSON.stringify(commentsOf(detail)));
+        assert.ok(commentsOf(detail).some((c) => c.includes("Running `echo spent`")), JSON.stringify(commentsOf(detail)));
+        // The model call before the tool: 1000 input + 100 output tokens at $1 / $2 per million; the failed one spent nothing.
+        assert.ok(Math.abs((detail.stepCostUsd ?? 0) - 0.0012) < 1e-9, `stepCostUsd ${detail.stepCostUsd}`);
+        assert.ok(Math.abs((detail.totalCostUsd ?? 0) - 0.0012) < 1e-9, `totalCostUsd ${detail.totalCostUsd}`);
+      }
     } finally {
       await b.stop();
     }
