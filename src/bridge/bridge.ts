@@ -116,7 +116,7 @@ export class Bridge {
       hubConnected: () => this.#source.connected,
       gatewayConnected: () => this.#gateway?.state === "connected",
     });
-    this.#resumptions = this.#gateway ? new ResumptionGuard({ gateway: this.#gateway, clock: this.#clock, log: deps.log }) : null;
+    this.#resumptions = this.#gateway ? new ResumptionGuard({ gateway: this.#gateway, store: state, clock: this.#clock, log: deps.log }) : null;
     let executor = deps.executor ?? createOpenClawExecutor({
       gateway: this.#gateway!, turns: this.#state, images: this.#state, clock: this.#clock, agentId: config.openclaw.agentId, workRoot: config.workRoot,
       resumptions: this.#resumptions ?? undefined,
