@@ -7,6 +7,7 @@
 import { clip, clipNoted } from "./clip.ts";
 import type { AgentRunDetail } from "./parse.ts";
 import { isBlank } from "./blank-text.ts";
+import { isAgentApiError } from "./errors.ts";
 
 export interface ExecutorContext {
   runId: string;
@@ -139,6 +140,9 @@ export function runJob(runId: string, deps: JobDeps): Job {
       detail = await deps.detail(signal);
     } catch (error) {
       if (signal.aborted) return;
+      // The token is refused: no call about the run would get through, its error included. Left RUNNING, unended: a
+      // durable caller's next start (with a valid token) takes it back and does the work.
+      if (isAgentApiError(error, "unauthorized")) return deps.onError(error);
       return end("error", `Could not read the run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     if (signal.aborted) return;
