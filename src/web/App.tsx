@@ -1,8 +1,9 @@
 /** The shell: who is signed in, the navigation, and the page for the route. */
-import { Fragment, useEffect, useRef, useState } from "react";
+import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 import { api } from "./api.ts";
 import { Link } from "./components/bits.tsx";
 import { usePageTitle, useUnreadInTitle } from "./components/page-title.ts";
+import { ShortcutsHelp } from "./components/shortcuts-help.tsx";
 import { ShownOnce } from "./components/shown-once.tsx";
 import { ErrorNote, Loading, LiveView } from "./components/states.tsx";
 import { useAction } from "./components/use-action.ts";
@@ -19,6 +20,7 @@ import { ProjectBar } from "./pages/Projects.tsx";
 import { TaskPage } from "./pages/TaskPage.tsx";
 import { navigate, useRoute, type Route } from "./router.ts";
 import { hubWait, useSession } from "./session.ts";
+import { useShortcutKeys, type Place } from "./shortcuts.ts";
 import type { MeView } from "./types.ts";
 
 export function App() {
@@ -76,6 +78,23 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
   const firstProject = me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects)[0] : undefined;
   useUnreadInTitle(unread);
   const main = useMovedTo(route);
+  const [help, setHelp] = useState(false);
+  // The project of the board or task last shown, where `g b` goes.
+  const lastBoard = useRef<string | null>(null);
+  const viewed = useCallback((projectId: string) => { lastBoard.current = projectId; }, []);
+  const boardId = route.page === "board" ? route.projectId : null;
+  useEffect(() => {
+    if (boardId) viewed(boardId);
+  }, [boardId, viewed]);
+  const projectIds = me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects).map((p) => p.id) : [];
+  useShortcutKeys({
+    go: (to) => {
+      const path = placePath(to, projectIds, lastBoard.current);
+      // Already there (the board, still loading, for `/`): no second history entry.
+      if (path !== location.pathname) navigate(path);
+    },
+    help: () => setHelp(true),
+  });
 
   return (
     <div className="shell">
@@ -108,10 +127,23 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
         {health === "busy" && me.status === "ready" && " What you see may be out of date."}
       </p>
       <main id="main" tabIndex={-1} ref={main}>
-        <Page route={route} me={me} />
+        <Page route={route} me={me} viewed={viewed} />
       </main>
+      <footer className="hint">
+        <button type="button" className="link" aria-keyshortcuts="?" onClick={() => setHelp(true)}>Press ? for shortcuts</button>
+      </footer>
+      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
     </div>
   );
+}
+
+const PLACES: Record<Exclude<Place, "board">, string> = { runs: "/runs", agents: "/agents", notifications: "/notifications", tokens: "/tokens" };
+
+/** Where a `g` shortcut goes: the board is the last one opened (while it is still one of the person's), else the first. */
+function placePath(to: Place, projectIds: readonly string[], lastBoard: string | null): string {
+  if (to !== "board") return PLACES[to];
+  const board = lastBoard && projectIds.includes(lastBoard) ? lastBoard : projectIds[0];
+  return board ? `/projects/${board}` : "/";
 }
 
 /**
@@ -152,7 +184,7 @@ function AnotherDevice() {
   );
 }
 
-function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeView>> }) {
+function Page({ route, me, viewed }: { route: Route; me: ReturnType<typeof useLive<MeView>>; viewed: (projectId: string) => void }) {
   switch (route.page) {
     case "home":
       return (
@@ -165,7 +197,7 @@ function Page({ route, me }: { route: Route; me: ReturnType<typeof useLive<MeVie
       return <Fragment key={route.projectId}>{me.status === "ready" && <ProjectBar me={me.data} current={route.projectId} />}<Board projectId={route.projectId} /></Fragment>;
     case "task":
       // Keyed by task: another task's page starts afresh (its feed's paging, a half-written comment).
-      return <TaskPage key={route.taskId} taskId={route.taskId} unread={me.status === "ready" ? me.data.unreadNotifications : 0} projectName={(id) =>
+      return <TaskPage key={route.taskId} taskId={route.taskId} unread={me.status === "ready" ? me.data.unreadNotifications : 0} viewed={viewed} projectName={(id) =>
         me.status === "ready" ? me.data.workspaces.flatMap((w) => w.projects).find((p) => p.id === id)?.name : undefined} />;
     case "agents":
       return <Agents />;

@@ -5,34 +5,21 @@
  */
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { startTestHub, type TestHub } from "../support/hub.ts";
-import { launchBrowser, type TestBrowser } from "./support/browser.ts";
-import { ensureWebBuilt } from "./support/build.ts";
-import { signedInPage } from "./support/page.ts";
+import type { TestHub } from "../support/hub.ts";
+import { signedInSuite } from "./support/page.ts";
 
 const WAIT = { timeout: 20_000 };
 const ARTIFACTS = "test-artifacts/web";
 
 describe("the Runs page, live, in a real browser", { timeout: 300_000 }, () => {
+  const suite = signedInSuite();
   let t: TestHub;
-  let b: TestBrowser;
   let page: Page;
-  const pageErrors: string[] = [];
-
-  before(async () => {
-    ensureWebBuilt();
+  before(() => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    t = await startTestHub();
-    b = await launchBrowser();
-    page = await signedInPage(t, b, pageErrors);
-  });
-
-  after(async () => {
-    await b?.close();
-    await t?.close();
-    assert.deepEqual(pageErrors, [], "no uncaught errors or unhandled rejections on the page");
+    ({ t, page } = suite);
   });
 
   const owner = () => t.creds.ownerToken;

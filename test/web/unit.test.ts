@@ -9,6 +9,7 @@ import { countsSentence, runFilterOf } from "../../src/web/run-filter.ts";
 import { settle, theirs } from "../../src/web/components/followed-field.ts";
 import { parseTaskEdit, settleEdit, startEdit } from "../../src/web/components/task-edit.ts";
 import { sessionRetryDelay } from "../../src/web/session.ts";
+import { decide, SEQUENCE_MS, SHORTCUTS, type KeyPress, type PageAction } from "../../src/web/shortcuts.ts";
 import { insertMention, matchingCandidates, mentionCandidates, openMention } from "../../src/web/components/mention-query.ts";
 
 describe("session cookie rules", () => {
@@ -174,5 +175,51 @@ describe("the Runs page's filter", () => {
     assert.equal(countsSentence({ PENDING: 1, RUNNING: 3, ERROR: 1 }), "3 running · 1 pending · 1 failed");
     assert.equal(countsSentence({ PENDING: 0, RUNNING: 0, ERROR: 2 }), "2 failed");
     assert.equal(countsSentence({ PENDING: 0, RUNNING: 0, ERROR: 0 }), "Nothing running, nothing failed");
+  });
+});
+
+describe("keyboard shortcuts: what a key does", () => {
+  const press = (key: string, more: Partial<KeyPress> = {}): KeyPress =>
+    ({ key, ctrl: false, meta: false, alt: false, composing: false, typing: false, blocked: false, at: 1000, ...more });
+  const board = new Set<PageAction>(["search", "create"]);
+  const task = new Set<PageAction>(["edit", "status", "delegate", "reply"]);
+  const command = (key: string, offered = board, more: Partial<KeyPress> = {}) => decide(press(key, more), null, offered).command;
+
+  it("g then a letter goes to a page, within the time a sequence waits; later, the letter is read alone", () => {
+    const after = decide(press("g"), null, board);
+    assert.deepEqual(after, { pending: { at: 1000 }, command: null });
+    assert.deepEqual(decide(press("r", { at: 1000 + SEQUENCE_MS }), after.pending, board).command, { kind: "go", to: "runs" });
+    assert.deepEqual(["b", "a", "n", "t"].map((k) => decide(press(k), after.pending, task).command), [
+      { kind: "go", to: "board" }, { kind: "go", to: "agents" }, { kind: "go", to: "notifications" }, { kind: "go", to: "tokens" }]);
+    assert.deepEqual(decide(press("r", { at: 1001 + SEQUENCE_MS }), after.pending, task), { pending: null, command: { kind: "page", action: "reply" } });
+    assert.deepEqual(decide(press("x"), after.pending, board), { pending: null, command: null });
+  });
+
+  it("a page's letters act only where that page offers them; ? anywhere", () => {
+    assert.deepEqual(command("c"), { kind: "page", action: "create" });
+    assert.equal(command("c", task), null);
+    assert.deepEqual(["e", "s", "d", "r"].map((k) => command(k, task)), ["edit", "status", "delegate", "reply"].map((action) => ({ kind: "page", action })));
+    assert.equal(command("e", board), null);
+    assert.deepEqual(command("?", new Set()), { kind: "help" });
+    assert.equal(command("C"), null, "Shift+c is not c");
+  });
+
+  it("/ searches the board, and from another page goes to the board to search it", () => {
+    assert.deepEqual(command("/"), { kind: "page", action: "search" });
+    assert.deepEqual(command("/", task), { kind: "go", to: "board", then: "search" });
+  });
+
+  it("never fires while typing, composing, with Ctrl, ⌘ or Alt held, or under a dialog; and drops a waiting g", () => {
+    for (const more of [{ typing: true }, { composing: true }, { ctrl: true }, { meta: true }, { alt: true }, { blocked: true }]) {
+      assert.equal(command("c", board, more), null, JSON.stringify(more));
+      assert.equal(command("?", board, more), null, JSON.stringify(more));
+      assert.deepEqual(decide(press("r", more), { at: 1000 }, board), { pending: null, command: null }, JSON.stringify(more));
+    }
+  });
+
+  it("lists each key once, every group with some", () => {
+    const keys = SHORTCUTS.map((s) => s.keys.join(" "));
+    assert.equal(new Set(keys).size, keys.length);
+    assert.deepEqual([...new Set(SHORTCUTS.map((s) => s.group))], ["Anywhere", "Board", "Task"]);
   });
 });

@@ -5,6 +5,7 @@
 import { useRef, useState } from "react";
 import { api } from "../api.ts";
 import { isBlank } from "../../sdk/blank-text.ts";
+import { useShortcut } from "../shortcuts.ts";
 import { submitOnModEnter } from "./keys.ts";
 import { UntoldMentions, useMentionCandidates, useMentionPicker } from "./mention-picker.tsx";
 import { ErrorNote } from "./states.tsx";
@@ -20,6 +21,7 @@ export function CommentBox({ taskId, workspaceId, agents, body, setBody }: {
   const post = useAction();
   const candidates = useMentionCandidates(workspaceId, agents);
   const box = useRef<HTMLTextAreaElement>(null);
+  useShortcut("reply", () => box.current?.focus());
   const picker = useMentionPicker(box, body, setBody, candidates);
   // Names the last comment @mentioned that more than one goes by: the hub told no one of them.
   const [untold, setUntold] = useState<string[]>([]);

@@ -1,6 +1,7 @@
 /** Hands a task to an agent, with an optional prompt: a run. */
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { api } from "../api.ts";
+import { useShortcut } from "../shortcuts.ts";
 import type { AgentWithRuns } from "../types.ts";
 import { submitOnModEnter } from "./keys.ts";
 import { Empty, ErrorNote } from "./states.tsx";
@@ -10,6 +11,8 @@ export function Delegate({ taskId, agents }: { taskId: string; agents: AgentWith
   const [agentId, setAgentId] = useState("");
   const [prompt, setPrompt] = useState("");
   const send = useAction();
+  const picker = useRef<HTMLSelectElement>(null);
+  useShortcut(agents.length > 0 ? "delegate" : null, () => picker.current?.focus());
   // The one picked while it is on the list (someone may delete it meanwhile), else the list's first: what the select shows.
   const chosen = agents.some((a) => a.id === agentId) ? agentId : agents[0]?.id ?? "";
   return (
@@ -21,7 +24,7 @@ export function Delegate({ taskId, agents }: { taskId: string; agents: AgentWith
       {agents.length === 0 ? <Empty>No agents yet: create one on the Agents page.</Empty> : (
         <>
           <label>Agent
-            <select value={chosen} onChange={(e) => setAgentId(e.target.value)}>
+            <select ref={picker} value={chosen} onChange={(e) => setAgentId(e.target.value)}>
               {agents.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
             </select>
           </label>

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import { api } from "../api.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
+import { useShortcut } from "../shortcuts.ts";
 import type { MemberView, TaskView } from "../types.ts";
 import { Markdown } from "./bits.tsx";
 import { ImageUpload } from "./image-upload.tsx";
@@ -14,6 +15,7 @@ import { useAction } from "./use-action.ts";
 export function Details({ task }: { task: TaskView }) {
   const edit = useTaskEdit(task);
   const editing = edit.fields !== null;
+  useShortcut(editing ? null : "edit", edit.start);
   const [imageUrl, setImageUrl] = useState("");
   const save = useAction();
   // Leaving the form (saved or not), the focus goes back to the button that opened it, not to the page's top.

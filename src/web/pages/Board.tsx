@@ -7,6 +7,7 @@ import { SearchBox } from "../components/search-box.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { useLive } from "../live.ts";
+import { useShortcut } from "../shortcuts.ts";
 import { queryParam, replaceQueryParam } from "../router.ts";
 import type { BoardTask, BoardView } from "../types.ts";
 import { isBlank } from "../../sdk/blank-text.ts";
@@ -39,7 +40,7 @@ export function Board({ projectId }: { projectId: string }) {
           <h1 id="board-title">{board.project.name}</h1>
           {board.project.description && <p className="project-description">{board.project.description}</p>}
           <NewTask projectId={projectId} />
-          <SearchBox label="Search tasks" initial={q} onSearch={search} maxLength={SEARCH_MAX} />
+          <SearchBox label="Search tasks" initial={q} onSearch={search} maxLength={SEARCH_MAX} shortcut="search" />
           <div className="board">
             {COLUMNS.map((column) => {
               const tasks = board.tasks.filter((t) => t.status === column.status);
@@ -91,6 +92,7 @@ function NewTask({ projectId }: { projectId: string }) {
   const [dueDate, setDueDate] = useState("");
   const create = useAction();
   const titleInput = useRef<HTMLInputElement>(null);
+  useShortcut("create", () => titleInput.current?.focus());
   return (
     <form className="new-task" aria-label="New task" onSubmit={async (event) => {
       event.preventDefault();

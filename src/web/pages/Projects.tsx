@@ -54,7 +54,7 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
   // Someone removed: the focus, on their Remove, goes on to the next one's (or back to the summary, none left).
   const focus = useFocusAfterRemoval<HTMLUListElement>(live.status === "ready" ? live.data.map((m) => m.id) : null, "button", toSummary);
   return (
-    <details className="members" onKeyDown={closeOnEscape}>
+    <details className="members" data-takes-keys onKeyDown={closeOnEscape}>
       <summary>Members{live.status === "ready" ? ` (${members.length})` : ""}</summary>
       <ul aria-label={`Members of ${workspace.name}`} ref={focus.list}>
         {members.map((m, index) => (
@@ -87,7 +87,7 @@ function Settings(props: SettingsProps) {
   // Rendered only while open: closed, its fields are not on the page (nor its members subscription).
   const [open, setOpen] = useState(false);
   return (
-    <details className="settings" onToggle={(event) => setOpen(event.currentTarget.open)} onKeyDown={closeOnEscape}>
+    <details className="settings" data-takes-keys onToggle={(event) => setOpen(event.currentTarget.open)} onKeyDown={closeOnEscape}>
       <summary>Settings</summary>
       {open && <SettingsPanel {...props} />}
     </details>

@@ -15,12 +15,15 @@ import { ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { useLive } from "../live.ts";
 import { navigate } from "../router.ts";
+import { useShortcut } from "../shortcuts.ts";
 import type { AgentWithRuns, TaskView } from "../types.ts";
 
-export function TaskPage({ taskId, unread, projectName }: {
+export function TaskPage({ taskId, unread, viewed, projectName }: {
   taskId: string;
   /** The person's unread notifications (about any task): while there are some, those about this one are marked read. */
   unread: number;
+  /** Told the task's project once it shows: the board `g b` goes to. */
+  viewed: (projectId: string) => void;
   projectName: (projectId: string) => string | undefined;
 }) {
   const [activityLimit, setActivityLimit] = useState(FEED_PAGE);
@@ -37,6 +40,10 @@ export function TaskPage({ taskId, unread, projectName }: {
   }, [count, activityLimit]);
   usePageTitle(live.status === "ready" ? live.data.title : live.status === "error" ? "Not found" : null);
   useNotificationsRead(taskId, live.status === "ready", unread);
+  const projectId = live.status === "ready" ? live.data.projectId : null;
+  useEffect(() => {
+    if (projectId) viewed(projectId);
+  }, [projectId, viewed]);
   const agents = useLive<AgentWithRuns[]>("agents");
   const agentList = agents.status === "ready" ? agents.data : [];
   // The task as last shown: once it is gone (deleted, or its workspace left), the way back to its board.
@@ -123,6 +130,8 @@ function useNotificationsRead(taskId: string, shown: boolean, unread: number): v
 function TaskHeader({ task }: { task: TaskView }) {
   const save = useAction();
   const remove = useAction();
+  const status = useRef<HTMLSelectElement>(null);
+  useShortcut("status", () => status.current?.focus());
   async function deleteTask() {
     if (!window.confirm(`Delete “${task.title}” with its activity and runs? This cannot be undone.`)) return;
     if (await remove.run(() => api.deleteTask(task.id))) navigate(`/projects/${task.projectId}`, { replace: true });
@@ -132,7 +141,7 @@ function TaskHeader({ task }: { task: TaskView }) {
       <h1 id="task-title">{task.title}</h1>
       <div className="row">
         <label>Status{" "}
-          <select aria-label="Status" value={task.status} disabled={save.busy} onChange={(e) => void save.run(() => api.editTask(task.id, { status: e.target.value }))}>
+          <select aria-label="Status" ref={status} value={task.status} disabled={save.busy} onChange={(e) => void save.run(() => api.editTask(task.id, { status: e.target.value }))}>
             <option value="todo">To do</option><option value="doing">Doing</option><option value="done">Done</option>
           </select>
         </label>

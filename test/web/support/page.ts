@@ -1,7 +1,10 @@
 /** A signed-in page for the UI tests, and what they measure on it. */
+import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import type { Page } from "playwright-core";
-import type { TestHub } from "../../support/hub.ts";
-import type { TestBrowser } from "./browser.ts";
+import { startTestHub, type TestHub } from "../../support/hub.ts";
+import { launchBrowser, type TestBrowser } from "./browser.ts";
+import { ensureWebBuilt } from "./build.ts";
 
 const WAIT = { timeout: 20_000 };
 
@@ -32,4 +35,30 @@ export function lineCounts(page: Page, selector: string): Promise<{ text: string
     }
     return { text: (el as HTMLElement).innerText.replace(/\s+/g, " ").trim(), lines };
   }), selector);
+}
+
+/**
+ * For a describe block: a test hub, a browser and a page signed in on its first board, started before its tests
+ * and closed after them, which then asserts the page threw nothing. Read `t` and `page` inside the tests.
+ */
+export function signedInSuite(): { readonly t: TestHub; readonly page: Page } {
+  let t: TestHub | undefined;
+  let b: TestBrowser | undefined;
+  let page: Page | undefined;
+  const pageErrors: string[] = [];
+  before(async () => {
+    ensureWebBuilt();
+    t = await startTestHub();
+    b = await launchBrowser();
+    page = await signedInPage(t, b, pageErrors);
+  });
+  after(async () => {
+    await b?.close();
+    await t?.close();
+    assert.deepEqual(pageErrors, [], "no uncaught errors or unhandled rejections on the page");
+  });
+  return {
+    get t() { return t!; },
+    get page() { return page!; },
+  };
 }
