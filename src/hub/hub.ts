@@ -104,6 +104,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         schema: database.schema,
         maxConnections: database.pool,
         onIdleError: (error) => app?.log.warn({ err: error }, "an idle database connection failed"),
+        ...(metrics ? { onRetry: (reason) => metrics.retried(reason) } : {}),
       });
       db = postgres;
       try {

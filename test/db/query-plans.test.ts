@@ -29,6 +29,8 @@ const BOUNDED: Record<string, string> = {
   listNewestActivity: "sorts one task's feed ids, off its indexes, then the page it keeps",
   listUsersInWorkspace: "sorts one workspace's people", listMembers: "sorts one workspace's people",
   listAgentsOf: "sorts one person's agents", listWorkspacesOf: "sorts one person's workspaces", listProjects: "sorts one workspace's projects",
+  "listRunsForOwner ERROR agentId": "sorts one agent's failed runs, which the counts read too",
+  "listRunsForOwner STOPPED agentId before": "sorts one agent's stopped runs, a small part of its history",
 };
 
 class Rollback extends Error {}
@@ -79,6 +81,19 @@ describe("query plans", () => {
     const bad = all.filter(({ statement, plan }) =>
       !(statement.call in BOUNDED) && (BIG.test(plan) || (statement.path !== "delete" && /TEMP B-TREE/.test(plan))));
     assert.deepEqual(bad.map(({ statement, plan }) => `${statement.call}: ${statement.sql.replace(/\s+/g, " ")}\n  ${plan}`), []);
+  });
+
+  it("reads one agent's runs for the Runs page off the agent's indexes, not a walk of all its creator's runs", async () => {
+    const agentCalls = (await plans()).filter(({ statement }) => /^(list|count)RunsForOwner .*agentId/.test(statement.call));
+    assert.ok(agentCalls.length >= 5, `${agentCalls.length} statements`);
+    const offOwner = agentCalls.filter(({ plan }) => !/USING INDEX runs_agent(_status|_ended)? \(agent_id=\?/.test(plan) || /runs_owner_status/.test(plan));
+    assert.deepEqual(offOwner.map(({ statement, plan }) => `${statement.call}: ${plan}`), []);
+  });
+
+  it("reads why a page's failed runs failed in one statement, two entries of each one's feed off activity_run", async () => {
+    const reasons = (await plans()).filter(({ statement }) => statement.call === "failureReasons page");
+    assert.equal(reasons.length, 1, "one statement for three runs");
+    assert.match(reasons[0]!.plan, /SEARCH a USING INDEX activity_run \(run_id=\? AND id>\?\)/);
   });
 
   it("looks up by index the rows a deletion's foreign keys reach (SQLite checks each child table)", async () => {

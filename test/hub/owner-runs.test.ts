@@ -177,6 +177,61 @@ describe("GET /runs", () => {
     assertError(await t.owner("gcp_nope", "GET", "/runs"), 401);
   });
 
+  it("reads why a page's failed runs failed in as many statements for many as for one", async () => {
+    const ivy = await person("Ivy");
+    /** The statements the hub's database is sent while one page of failed runs is read. */
+    const statementsFor = async (query: string) => {
+      const db = t.hub.db;
+      const { all, get } = db;
+      let sent = 0;
+      db.all = (...args) => (sent++, all.apply(db, args)) as never;
+      db.get = (...args) => (sent++, get.apply(db, args)) as never;
+      try {
+        const { runs } = await list(ivy.ownerToken, query);
+        return { sent, failed: runs.length };
+      } finally {
+        db.all = all;
+        db.get = get;
+      }
+    };
+    await ivy.run("ERROR");
+    const one = await statementsFor("?status=ERROR");
+    for (let i = 0; i < 5; i++) await ivy.run("ERROR");
+    const six = await statementsFor("?status=ERROR");
+    assert.deepEqual([one.failed, six.failed], [1, 6]);
+    assert.equal(six.sent, one.sent);
+  });
+
+  it("lists one agent's runs of each status, and of all, page by page, as the person's runs filtered to that agent", async () => {
+    const jo = await person("Jo");
+    const two = await secondAgent(t, "Jo Two", jo.ownerToken);
+    for (const status of ["FINISHED", "ERROR", "PENDING", "STOPPED", "RUNNING", "FINISHED", "ERROR", "STOPPED"] as const) {
+      await jo.run(status);
+      await jo.run(status === "RUNNING" ? "FINISHED" : status, two);
+    }
+    const pages = async (query: string) => {
+      const seen: string[] = [];
+      for (let next: string | null = `/runs${query}`; next !== null;) {
+        const res = await t.owner(jo.ownerToken, "GET", next);
+        assertStatus(res, 200);
+        seen.push(...res.body.runs.map((r: Row) => r.id));
+        const link = res.headers.get("link");
+        next = link === null ? null : /^<\/api\/v1(\/[^>]+)>; rel="next"$/.exec(link)![1]!;
+      }
+      return seen;
+    };
+    const everything = (await list(jo.ownerToken, "?limit=500")).runs;
+    for (const agent of [jo.bot.id, two.id]) {
+      for (const status of ["", "FINISHED", "ERROR", "STOPPED", "PENDING,RUNNING", "FINISHED,ERROR"]) {
+        const wanted = everything.filter((r) => r.agent.id === agent && (status === "" || status.split(",").includes(r.status))).map((r) => r.id);
+        assert.deepEqual(await pages(`?agentId=${agent}&limit=2${status ? `&status=${status}` : ""}`), wanted, `${agent} ${status}`);
+      }
+      const counts = (await list(jo.ownerToken, `?agentId=${agent}`)).counts;
+      const counted = (status: string) => everything.filter((r) => r.agent.id === agent && r.status === status).length;
+      assert.deepEqual(counts, { PENDING: counted("PENDING"), RUNNING: counted("RUNNING"), ERROR: counted("ERROR") });
+    }
+  });
+
   it("the hub owner's runs set up through the API are theirs here too", async () => {
     const { runId } = await runIn(t, "RUNNING");
     assert.ok((await list(t.creds.ownerToken, "?status=RUNNING")).runs.some((r) => r.id === runId));

@@ -149,12 +149,18 @@ export const HOT_CALLS: HotCall[] = [
   read("listRunsForOwner", "live", (sql, f) => listRunsForOwner(sql, { userId: f.userId, limit: 50 })),
   read("listRunsForOwner active", "live", (sql, f) => listRunsForOwner(sql, { userId: f.userId, statuses: ["PENDING", "RUNNING"], limit: 50 })),
   read("listRunsForOwner ERROR agentId", "live", (sql, f) => listRunsForOwner(sql, { userId: f.userId, statuses: ["ERROR"], agentId: f.agentId, limit: 50 })),
+  read("listRunsForOwner FINISHED agentId before", "owner", (sql, f) =>
+    listRunsForOwner(sql, { userId: f.userId, statuses: ["FINISHED"], agentId: f.agentId, before: f.runId, limit: 50 })),
+  read("listRunsForOwner STOPPED agentId before", "owner", (sql, f) =>
+    listRunsForOwner(sql, { userId: f.userId, statuses: ["STOPPED"], agentId: f.agentId, before: f.runId, limit: 50 })),
   read("listRunsForOwner agentId", "live", (sql, f) => listRunsForOwner(sql, { userId: f.userId, agentId: f.agentId, limit: 50 })),
   read("listRunsForOwner workspaceId before", "owner", (sql, f) =>
     listRunsForOwner(sql, { userId: f.userId, workspaceId: f.workspaceId, before: f.runId, limit: 50 })),
   read("listRunsForOwner FINISHED workspaceId before", "owner", (sql, f) =>
     listRunsForOwner(sql, { userId: f.userId, statuses: ["FINISHED"], workspaceId: f.workspaceId, before: f.runId, limit: 50 })),
   read("failureReasons", "live", (sql, f) => failureReasons(sql, [f.runId])),
+  read("failureReasons page", "live", (sql, f) => failureReasons(sql, [f.runId, "run_x", "run_y"])),
+  read("countRunsForOwner agentId", "live", (sql, f) => countRunsForOwner(sql, { userId: f.userId, agentId: f.agentId })),
   read("countRunsForOwner", "live", (sql, f) => countRunsForOwner(sql, { userId: f.userId })),
   read("countRunsForOwner agentId workspaceId", "live", (sql, f) => countRunsForOwner(sql, { userId: f.userId, agentId: f.agentId, workspaceId: f.workspaceId })),
   read("listStaleRuns", "reaper", (sql, f) => listStaleRuns(sql, f.now - 600_000, 500)),

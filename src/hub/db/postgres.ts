@@ -17,12 +17,20 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** Called with an idle connection's failure (the pool replaces it; nothing else is affected). */
   onIdleError?: (error: Error) => void;
+  /** Called each time a transaction is rolled back to run again, with why. */
+  onRetry?: (reason: RetryReason) => void;
 }
 
-/** SQLSTATEs after which a transaction is run again from the start: a deadlock, a serialization failure. */
-const RETRY = new Set(["40P01", "40001"]);
+/** Why a transaction ran again: PostgreSQL broke a deadlock by failing it, or a serialization check failed. */
+export type RetryReason = "deadlock" | "serialization";
+
+/** SQLSTATEs after which a transaction is run again from the start. */
+const RETRY = new Map<string, RetryReason>([["40P01", "deadlock"], ["40001", "serialization"]]);
 const LOCK: Record<LockableTable, string> = {
-  tasks: "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE",
+  // NO KEY: rows that refer to the task (a stopped run's feed entry) go on being inserted meanwhile (services/lock-order.ts).
+  tasks: "SELECT 1 FROM tasks WHERE id = ? FOR NO KEY UPDATE",
+  // Its deletion's: writes that add to it (a run, a comment) wait for it, then find it gone.
+  task_deletions: "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE",
   agents: "SELECT 1 FROM agents WHERE id = ? FOR UPDATE",
   // A deletion's: writes that add to these (a task, a run, a comment, a member) wait for it, then find them deleted.
   projects: "SELECT 1 FROM projects WHERE id = ? FOR UPDATE",
@@ -69,11 +77,13 @@ export class PostgresDatabase implements Database {
   readonly dialect = "postgres";
   private readonly pool: pg.Pool;
   private readonly maxAttempts: number;
+  private readonly onRetry: ((reason: RetryReason) => void) | undefined;
   private closed = false;
 
   private constructor(url: string, readonly schema: string | null, options: PostgresOptions) {
     if (schema !== null && !SCHEMA_NAME.test(schema)) throw new Error(`Invalid schema name "${schema}": letters, digits and _ only`);
     this.maxAttempts = options.maxAttempts ?? 20;
+    this.onRetry = options.onRetry;
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
@@ -115,7 +125,9 @@ export class PostgresDatabase implements Database {
       try {
         return await this.attempt(fn);
       } catch (error) {
-        if (!(attempt < this.maxAttempts && RETRY.has((error as { code?: string }).code ?? ""))) throw translate(error);
+        const reason = RETRY.get((error as { code?: string }).code ?? "");
+        if (!(attempt < this.maxAttempts && reason)) throw translate(error);
+        this.onRetry?.(reason);
         // Two transactions that keep colliding must not collide again at once.
         await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt - 1, { baseDelayMs: 2, maxDelayMs: 100 })));
       }

@@ -11,6 +11,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { RUN_STATUSES, type RunStatus } from "../../sdk/run-state.ts";
 import { SYNC_LIMITS, type SyncLimit } from "../realtime/index.ts";
+import type { RetryReason } from "../db/postgres.ts";
+
+const RETRY_REASONS: readonly RetryReason[] = ["deadlock", "serialization"];
 
 /** What a scrape reads as it is now. */
 export interface HubGauges {
@@ -36,6 +39,7 @@ export class HubMetrics {
   private readonly expirations: Counter;
   private readonly refusedSockets: Counter;
   private readonly commits: Histogram;
+  private readonly retries: Counter<"reason">;
 
   constructor(gauges: HubGauges) {
     const registers = [this.registry];
@@ -66,6 +70,12 @@ export class HubMetrics {
       name: "groupchat_hub_sqlite_commit_transactions", help: "Transactions that shared one SQLite COMMIT (group commit, writes on the HTTP thread); _count is the commits.",
       buckets: BATCH_BUCKETS, registers,
     });
+    this.retries = new Counter({
+      name: "groupchat_hub_postgres_transaction_retries_total",
+      help: "PostgreSQL transactions rolled back and run again, by why: deadlock (PostgreSQL failed one of two writes waiting on each other), serialization.",
+      labelNames: ["reason"], registers,
+    });
+    for (const reason of RETRY_REASONS) this.retries.inc({ reason }, 0);
     new Gauge({
       name: "groupchat_hub_active_runs", help: "Runs PENDING or RUNNING now, in the whole database (every hub on it).",
       labelNames: ["status"], registers,
@@ -112,6 +122,11 @@ export class HubMetrics {
   /** A real-time socket turned away for being past one of its bounds. */
   turnedAway(limit: SyncLimit): void {
     this.refusedSockets.inc({ limit });
+  }
+
+  /** A PostgreSQL transaction rolled back to run again. */
+  retried(reason: RetryReason): void {
+    this.retries.inc({ reason });
   }
 
   /** One SQLite COMMIT of `transactions` transactions. */

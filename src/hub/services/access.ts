@@ -72,6 +72,12 @@ export async function userTaskToWrite(sql: Sql, user: UserPrincipal, taskId: str
   return heldInProject(sql, () => userTask(sql, user, taskId));
 }
 
+/** For a write that changes the task itself (an edit): its project held, then the task (services/lock-order.ts). */
+export async function userTaskToChange(sql: Sql, user: UserPrincipal, taskId: string): Promise<TaskRow> {
+  const task = await userTaskToWrite(sql, user, taskId);
+  return (await sql.lock("tasks", taskId)) ? userTaskToWrite(sql, user, taskId) : task;
+}
+
 export async function userRunToWrite(sql: Sql, user: UserPrincipal, runId: string): Promise<RunJoined> {
   return heldInProject(sql, () => userRun(sql, user, runId));
 }

@@ -15,7 +15,8 @@ import { toRunListItem, type RunRow } from "../store/runs.ts";
 import type { Write } from "../write.ts";
 import { userRunToWrite } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
-import { actOnMentions } from "./person-mentions.ts";
+import { holdAgents } from "./lock-order.ts";
+import { actOnMentions, readMentions } from "./person-mentions.ts";
 import { requiredText } from "./required-text.ts";
 import { insertActiveRun } from "./runs.ts";
 
@@ -30,7 +31,9 @@ export type FollowedUp = RunListItem & {
 export async function followUp(w: Write, user: UserPrincipal, runId: string, message: string): Promise<FollowedUp> {
   const said = requiredText(message, "message");
   const run = await userRunToWrite(w.sql, user, runId);
-  await w.sql.lock("agents", run.agent_id); // as in `delegate`; the agent is read after it
+  // The project, then its agent and those it @mentions, in id order (lock-order.ts); each is read after it.
+  const mentioned = await readMentions(w, user, { workspaceId: run.workspace_id, body: said }, run.agent_id);
+  await holdAgents(w.sql, [run.agent_id, ...mentioned.agents.map((a) => a.id)]);
   const agent = await findAgent(w.sql, run.agent_id);
   if (!agent) throw conflict(`${run.agent_name} was deleted; delegate the task to another agent`);
   if (agent.creator_id !== user.userId) throw forbidden("Only the agent's creator can send it a follow-up");
@@ -47,6 +50,6 @@ export async function followUp(w: Write, user: UserPrincipal, runId: string, mes
     taskId: run.task_id, runId: row.id, subject: "run", authorId: user.userId, from: null, to: "PENDING", body: `Follow-up for ${agent.name}`,
   });
   w.changes.agents.add(run.agent_id);
-  const { runs, ambiguous } = await actOnMentions(w, user, { taskId: run.task_id, workspaceId: run.workspace_id, runId: row.id, body: said }, run.agent_id);
+  const { runs, ambiguous } = await actOnMentions(w, user, { taskId: run.task_id, workspaceId: run.workspace_id, runId: row.id, body: said }, mentioned);
   return { ...toRunListItem({ ...run, ...row, owner_name: user.name }), runs, ambiguousMentions: ambiguous };
 }

@@ -22,6 +22,7 @@ import { listMembers } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { agentRun, agentRunEnding, userRun, userTaskToWrite } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
+import { holdAgents } from "./lock-order.ts";
 import { nameUploads } from "./upload-refs.ts";
 import { notify, notifyMentioned } from "./notify.ts";
 import { requiredText } from "./required-text.ts";
@@ -203,9 +204,10 @@ export async function delegateUnlessBusy(
   prompt?: string,
   refuse = false,
 ): Promise<RunListItem | null> {
-  // Before the read: an agent being deleted at the same time either sees this run (and stops it) or is seen deleted here.
-  await w.sql.lock("agents", agentId);
   const task = await userTaskToWrite(w.sql, user, taskId);
+  // The project, then the agent (lock-order.ts). Before the read: an agent being deleted at the same time either sees
+  // this run (and stops it) or is seen deleted here.
+  await holdAgents(w.sql, [agentId]);
   const agent = await findAgent(w.sql, agentId);
   // Agents are private to their creator: someone else's agent does not exist for you.
   if (!agent || agent.creator_id !== user.userId) {

@@ -1,6 +1,6 @@
 /**
  * A task's images one at a time: some appended, or one taken off, each in one write that
- * locks the task first and reads its images after the lock (PostgreSQL: a write at the same
+ * locks the task (after its project) and reads its images after the lock (PostgreSQL: a write at the same
  * time waits, then sees this one's). Two people adding screenshots at once both land, where
  * each sending the whole list (`PATCH /tasks/:id {images}`) would put theirs in place of the
  * other's. The list then goes through the task edit itself (services/tasks.ts), so the
@@ -10,7 +10,7 @@ import type { Image, Task } from "../../sdk/types.ts";
 import { badRequest, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import type { Write } from "../write.ts";
-import { userTaskToWrite } from "./access.ts";
+import { userTaskToChange } from "./access.ts";
 import { editTask } from "./tasks.ts";
 
 /** The most images a task holds (the PATCH body's bound too). */
@@ -54,8 +54,7 @@ export async function removeTaskImage(w: Write, user: UserPrincipal, taskId: str
 
 /** `takenOff`: the new list is what the task held less some, so not judged again (see editTask's `held`). */
 async function changeImages(w: Write, user: UserPrincipal, taskId: string, change: (current: Image[]) => Image[], takenOff = false): Promise<Task> {
-  await w.sql.lock("tasks", taskId);
-  const task = await userTaskToWrite(w.sql, user, taskId);
+  const task = await userTaskToChange(w.sql, user, taskId);
   return editTask(w, user, taskId, { images: change(JSON.parse(task.images) as Image[]) }, takenOff);
 }
 

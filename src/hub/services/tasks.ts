@@ -7,10 +7,11 @@ import { deleteTasks, findTask, insertTask, listTaskIdsIn, updateTask, type Task
 import { findUser } from "../store/users.ts";
 import { isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
-import { userProjectToWrite, userTask, userTaskToWrite } from "./access.ts";
+import { userProjectToWrite, userTask, userTaskToChange, userTaskToWrite } from "./access.ts";
 import { addComment, addOwnerChanges, addStatusChange } from "./activity.ts";
 import { notify } from "./notify.ts";
-import { actOnMentions } from "./person-mentions.ts";
+import { holdAgents } from "./lock-order.ts";
+import { actOnMentions, readMentions } from "./person-mentions.ts";
 import { nameUploads, releaseUploads, renameUploads } from "./upload-refs.ts";
 import { requiredText } from "./required-text.ts";
 
@@ -71,8 +72,8 @@ export interface TaskEdit {
  * before that check holds such a list, and taking an image off it must still work.
  */
 export async function editTask(w: Write, user: UserPrincipal, taskId: string, edit: TaskEdit, held = false): Promise<Task> {
-  await w.sql.lock("tasks", taskId); // its status change records the status it had: no other edit in between
-  const task = await userTaskToWrite(w.sql, user, taskId);
+  // Held: its status change records the status it had, no other edit in between.
+  const task = await userTaskToChange(w.sql, user, taskId);
   // Only what differs from the row is written: a PATCH of the values stored changes nothing, its updatedAt included.
   const patch: TaskPatch = {};
   if (edit.title !== undefined && checkTitle(edit.title) !== task.title) patch.title = checkTitle(edit.title);
@@ -130,7 +131,7 @@ export async function editTask(w: Write, user: UserPrincipal, taskId: string, ed
 export async function deleteTask(w: Write, user: UserPrincipal, taskId: string): Promise<void> {
   // A delegation or comment at the same time (PostgreSQL) either commits first (its run is seen here)
   // or waits on this row and then finds the task gone (404).
-  await w.sql.lock("tasks", taskId);
+  await w.sql.lock("task_deletions", taskId);
   const task = await userTask(w.sql, user, taskId);
   await removeTasks(w, { taskId }, "on this task");
   w.changes.workspaces.add(task.workspace_id);
@@ -188,8 +189,11 @@ export interface PostedComment {
 export async function commentOnTask(w: Write, user: UserPrincipal, taskId: string, body: string): Promise<PostedComment> {
   const said = requiredText(body, "body");
   const task = await userTaskToWrite(w.sql, user, taskId);
+  // The project, then the agents it @mentions, then the task's rows (lock-order.ts).
+  const mentioned = await readMentions(w, user, { workspaceId: task.workspace_id, body: said });
+  await holdAgents(w.sql, mentioned.agents.map((a) => a.id));
   const id = await addComment(w, taskId, null, user.userId, said);
-  const { runs, ambiguous } = await actOnMentions(w, user, { taskId, workspaceId: task.workspace_id, runId: null, body: said });
+  const { runs, ambiguous } = await actOnMentions(w, user, { taskId, workspaceId: task.workspace_id, runId: null, body: said }, mentioned);
   const comment: Activity = {
     id, type: "comment", subject: null, runId: null, author: { id: user.userId, name: user.name, kind: "user" },
     body: said, from: null, to: null, createdAt: w.now,

@@ -4,7 +4,7 @@ import { badRequest, conflict, forbidden, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { deleteInvitesBy } from "../store/invites.ts";
 import { deleteNotificationsIn, deleteWorkspaceNotifications } from "../store/notifications.ts";
-import { handOverTasks } from "../store/tasks.ts";
+import { handOverTasks, holdTasksOwnedBy } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
 import {
   addMember, findWorkspace, insertProject, insertWorkspace, isMember, listMembers, markProjectDeleted, markWorkspaceDeleted,
@@ -74,6 +74,7 @@ export async function removeWorkspaceMember(w: Write, user: UserPrincipal, works
   if (memberId !== user.userId && user.userId !== workspace.created_by) throw forbidden("Only the workspace's creator can remove someone else");
   const member = await findUser(w.sql, memberId);
   if (!member || !(await isMember(w.sql, workspaceId, memberId))) throw notFound("Member");
+  await holdTasksOwnedBy(w.sql, workspaceId, memberId); // the tasks handed over below, before the runs stopped on them
   await stopRunsOfLeavingMember(w, user, memberId, workspaceId, member.name);
   // An owner change at the same time (PostgreSQL) holds the task's project, which the lock above waits for: this
   // sees the owner it committed, or it waits and then finds them out of the workspace (400).

@@ -36,10 +36,13 @@ const COLUMNS = `r.*, t.title AS task_title, t.workspace_id, t.project_id, t.sta
     a.name AS agent_name, a.user_id AS agent_user_id, a.creator_id AS agent_creator_id`;
 // The task's join also leaves out the runs of projects deleted and not yet purged (LIVE_TASK):
 // every run read goes through here, the agent's (its lists, a PENDING run it would start) and the owner's.
-const JOINED = `runs r JOIN tasks t ON t.id = r.task_id AND ${LIVE_TASK} JOIN users o ON o.id = r.owner_id JOIN agents a ON a.id = r.agent_id`;
+const JOINS = `JOIN tasks t ON t.id = r.task_id AND ${LIVE_TASK} JOIN users o ON o.id = r.owner_id JOIN agents a ON a.id = r.agent_id`;
+const JOINED = `runs r ${JOINS}`;
 const SELECT = `SELECT ${COLUMNS} FROM ${JOINED}`;
 /** A run with its task, owner and agent (`r`, `t`, `o`, `a`), to add a WHERE to (for toRunListItem). */
 export const RUN_SELECT = SELECT;
+/** RUN_SELECT with the runs read off `index` (SQLite's INDEXED BY), where SQLite, without statistics, would choose another. */
+export const runSelectIndexedBy = (index: string) => `SELECT ${COLUMNS} FROM runs r INDEXED BY ${index} ${JOINS}`;
 
 export function toRunListItem(row: RunJoined): RunListItem {
   return {

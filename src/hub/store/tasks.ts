@@ -91,6 +91,15 @@ export async function updateTask(sql: Sql, id: string, patch: TaskPatch, now: nu
 }
 
 /**
+ * Holds the tasks `ownerId` owns in the workspace (PostgreSQL; in id order), for a handover that first stops runs on
+ * them: a task before its runs (services/lock-order.ts), as a run's end holds its task, then moves the run.
+ */
+export async function holdTasksOwnedBy(sql: Sql, workspaceId: string, ownerId: string): Promise<void> {
+  if (sql.dialect !== "postgres") return;
+  await sql.all("SELECT id FROM tasks WHERE workspace_id = ? AND owner_id = ? ORDER BY id FOR NO KEY UPDATE", [workspaceId, ownerId]);
+}
+
+/**
  * Gives the tasks `from` owns in the workspace to `to` (a person leaving it: to its creator), and
  * answers which (their ids and titles), and whether each is still shown: those of a project deleted
  * and not yet purged change hands too (no task is left owned by someone outside), but no one sees them.
