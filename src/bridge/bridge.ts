@@ -10,7 +10,7 @@
  * outbox. After a crash the notes say which runs to take back (`adopt`), and
  * the outbox is delivered with the original idempotency keys.
  */
-import { AgentApiClient, isAgentApiError, isNotSyncEndpoint, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
+import { AgentApiClient, AgentApiError, isAgentApiError, isNotSyncEndpoint, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
 import type { BridgeConfig } from "./config.ts";
 import { sessionKeyFor, taskIdOf, turnKeyFor } from "./context.ts";
 import { createOpenClawExecutor } from "./executor.ts";
@@ -78,6 +78,8 @@ export class Bridge {
   /** The Convex URL was found to be no real-time endpoint, and the log said so (once is enough). */
   #saidNotSync = false;
   #stopping: Promise<void> | null = null;
+  /** GroupChat's answer that refused the token: every later call fails with it at once, unsent. */
+  #refusal: unknown = null;
 
   private constructor(
     config: BridgeConfig, deps: BridgeDeps, state: BridgeState, gateway: { client: GatewayClient; supervisor: GatewaySupervisor | null } | null,
@@ -107,7 +109,7 @@ export class Bridge {
     this.halted = new Promise((resolve) => (this.#halt = resolve));
     this.#source.subscribe((event) => {
       if (event.type === "pending") this.#trackPending(event.runs);
-      else if (event.type === "error" && tokenRefused(event.error)) this.#tokenRefused();
+      else if (event.type === "error" && tokenRefused(event.error)) this.#tokenRefused(event.error);
     });
     this.metrics = new BridgeMetrics({
       inFlight: () => this.#worker.stats.active,
@@ -116,7 +118,7 @@ export class Bridge {
       hubConnected: () => this.#source.connected,
       gatewayConnected: () => this.#gateway?.state === "connected",
     });
-    this.#resumptions = this.#gateway ? new ResumptionGuard({ gateway: this.#gateway, clock: this.#clock, log: deps.log }) : null;
+    this.#resumptions = this.#gateway ? new ResumptionGuard({ gateway: this.#gateway, store: state, clock: this.#clock, log: deps.log }) : null;
     let executor = deps.executor ?? createOpenClawExecutor({
       gateway: this.#gateway!, turns: this.#state, images: this.#state, clock: this.#clock, agentId: config.openclaw.agentId, workRoot: config.workRoot,
       resumptions: this.#resumptions ?? undefined,
@@ -278,11 +280,17 @@ export class Bridge {
   }
 
   /**
-   * A token that is refused (rotated or revoked, or its agent deleted) stays refused: this process can claim and report nothing more,
-   * so it says so once and stops in order; the calls it could not deliver wait in the state file for a start with
-   * the agent's current token.
+   * A token that is refused (rotated or revoked, or its agent deleted) stays refused, and only a start with another one
+   * can change that: this process can claim and report nothing more, so it says so once and stops in order, asking
+   * GroupChat nothing more meanwhile (no polling, no real-time socket, no heartbeat or lifecycle call: each would only
+   * be refused). Runs in flight finish within the grace period; what they report waits in the state file, with the
+   * calls it could not deliver, for a start with the agent's current token.
    */
-  #tokenRefused(): void {
+  #tokenRefused(error: unknown): void {
+    if (this.#refusal) return;
+    // As the API's own 401 (the real-time query's refusal is another error): what the courier holds for the token.
+    this.#refusal = isAgentApiError(error) ? error : new AgentApiError("unauthorized", "GroupChat refused the agent token", { httpStatus: 401, cause: error });
+    void this.#source.close();
     if (this.#stopping) return;
     const why = new Error("GroupChat refused the agent token (rotated or revoked, or the agent deleted?). Set GROUPCHAT_AGENT_TOKEN to the agent's current token (a new agent's, if it was deleted) and start the bridge again; what it could not deliver is kept in the state file.");
     this.#deps.log("error", why.message);
@@ -311,13 +319,23 @@ export class Bridge {
   #recordingClient(): RunWorkerOptions["client"] {
     const client = this.#client;
     const state = this.#state;
+    // Once the token is refused, a call fails at once with that refusal (the courier then holds what it carries).
+    const call = async <T>(send: () => Promise<T>): Promise<T> => {
+      if (this.#refusal) throw this.#refusal;
+      try {
+        return await send();
+      } catch (error) {
+        if (tokenRefused(error)) this.#tokenRefused(error);
+        throw error;
+      }
+    };
     return {
-      start: (runId, body, options) => client.start(runId, state.claiming(runId, body), options),
-      run: (runId, options) => client.run(runId, options),
-      comment: (runId, body, options) => client.comment(runId, body, options),
-      complete: (runId, result, options) => client.complete(runId, result, options),
-      error: (runId, result, options) => client.error(runId, result, options),
-      heartbeat: (runId, options) => client.heartbeat(runId, options),
+      start: (runId, body, options) => call(() => client.start(runId, state.claiming(runId, body), options)),
+      run: (runId, options) => call(() => client.run(runId, options)),
+      comment: (runId, body, options) => call(() => client.comment(runId, body, options)),
+      complete: (runId, result, options) => call(() => client.complete(runId, result, options)),
+      error: (runId, result, options) => call(() => client.error(runId, result, options)),
+      heartbeat: (runId, options) => call(() => client.heartbeat(runId, options)),
     };
   }
 
@@ -361,6 +379,11 @@ export class Bridge {
         log(event.connected ? "info" : "warn", event.connected ? "GroupChat real-time connected" : "GroupChat real-time disconnected; polling");
         break;
       case "error":
+        // Said once, by `#tokenRefused`: every call after it gets the same answer.
+        if (tokenRefused(event.error)) {
+          this.#tokenRefused(event.error);
+          break;
+        }
         // A GROUPCHAT_CONVEX_URL that is no real-time endpoint: said once, as the configuration mistake it is.
         if (isNotSyncEndpoint(event.error)) {
           if (!this.#saidNotSync) log("error", event.error.message, { convexUrl: event.error.convexUrl, status: event.error.httpStatus });

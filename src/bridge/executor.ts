@@ -29,7 +29,7 @@ import type { GatewayClient } from "./gateway/client.ts";
 import { answeredNothing, parseAgentEvent, resultCostUsd, resultNotice, resultText, type AgentResult } from "./gateway/frames.ts";
 import { progressLine } from "./progress.ts";
 import type { ResumptionGuard } from "./resumption-guard.ts";
-import { abortTurn, driveTurn, ensureSession, type TurnOptions } from "./turn.ts";
+import { abortTurn, driveTurn, ensureSession, turnSpent, type TurnOptions } from "./turn.ts";
 
 export interface OpenClawExecutorOptions extends TurnOptions {
   gateway: TurnOptions["gateway"] & Pick<GatewayClient, "onEvent" | "policy">;
@@ -114,10 +114,11 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
       void abortTurn(o.gateway, sessionKey, turnKey).catch((error: unknown) => o.log?.("warn", "could not abort the OpenClaw turn", { runId: run.id, error: String(error) }));
     };
     signal.addEventListener("abort", onAbort, { once: true });
+    let result: AgentResult | undefined;
     try {
       const params = agentParams(run, o, { agentId, sessionKey, turnKey, workdir });
       const images = fresh ? await attach(run, params, ledger.offeredImages(taskId, sessionId), o, ctx, signal) : [];
-      const result = await driveTurn(o, run.id, params, signal, {
+      result = await driveTurn(o, run.id, params, signal, {
         // Taken, the turn's message is in the session with its images, whether the turn then ends, fails or is stopped.
         // Called from the socket's message handler: a failed write is logged, never thrown there.
         accepted: () => {
@@ -144,6 +145,13 @@ export function createOpenClawExecutor(o: OpenClawExecutorOptions): Executor {
       // Again with the session the turn ran in, which a reset under the task's key can have made a new one.
       ledger.imagesOffered(taskId, result.result?.meta?.agentMeta?.sessionId ?? sessionId, images);
       return toExecutorResult(result, ctx.signal, o.turnTimeoutSeconds);
+    } catch (error) {
+      // A failed turn still spent what its model calls cost: said with the error, as a completion says it.
+      if (!ctx.signal.aborted && typeof error === "object" && error !== null && o.turns.turnOf(run.id)) {
+        const cost = (result && resultCostUsd(result)) ?? await turnSpent(o, run.id, sessionKey, turnKey);
+        if (cost !== undefined) Object.assign(error, { stepCostUsd: cost });
+      }
+      throw error;
     } finally {
       cancelDeadline();
       signal.removeEventListener("abort", onAbort);

@@ -83,6 +83,11 @@ function textOf(message: TranscriptMessage): string {
     .join("");
 }
 
+/** What the turn's model calls cost (a failed one's too, up to its failure), or undefined when none was reported. */
+export function turnCostUsd(turnKey: string, transcript: ChatHistory | undefined): number | undefined {
+  return costOf(answersOf(turnKey, transcript));
+}
+
 /** The turn's cost: its model calls' costs added up, or undefined when none was reported. */
 function costOf(messages: TranscriptMessage[]): number | undefined {
   let total: number | undefined;

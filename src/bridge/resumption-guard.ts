@@ -5,6 +5,11 @@
  * the resumed turn would run its tools for a run that is over and hold the session's next turn (the follow-up)
  * behind it. The guard watches such a session once the gateway is back on a new boot, for `watchMs`, and aborts
  * any turn in it that is not one of the bridge's.
+ *
+ * The watched sessions are kept in the state file (`store`): the gateway's next boot can come after the bridge
+ * restarted (a managed gateway left running by a bridge that crashed, then dying), and a bridge that forgot would
+ * let OpenClaw re-run the work unseen. A session waits for that boot up to `waitMs`, which is cheap: nothing is
+ * asked of the gateway while it is on the boot the turn ran on.
  */
 import type { Clock } from "../sdk/clock.ts";
 import { isTurnKey } from "./context.ts";
@@ -12,13 +17,29 @@ import type { GatewayClient } from "./gateway/client.ts";
 import { parseTaskList } from "./gateway/frames.ts";
 import type { Log } from "./log.ts";
 
+/** A session whose given-up turn OpenClaw may not resume: the boot that turn ran on, and until when it is watched. */
+export interface ForbiddenResumption {
+  sessionKey: string;
+  bootId: string | null;
+  until: number;
+}
+
+/** Where the watched sessions are kept across restarts (the bridge's state file). */
+export interface ResumptionStore {
+  /** The sessions still watched (those whose watch ended are dropped). */
+  forbiddenResumptions(): ForbiddenResumption[];
+  resumptionForbidden(entry: ForbiddenResumption): void;
+  resumptionAllowed(sessionKey: string): void;
+}
+
 export interface ResumptionGuardOptions {
   gateway: Pick<GatewayClient, "request" | "state" | "bootId">;
+  store?: ResumptionStore;
   clock: Clock;
   log?: Log;
   /** How long a session is watched once the gateway is back on a new boot. Default 90 s (OpenClaw resumes within seconds, retrying for 15 s). */
   watchMs?: number;
-  /** How long a session waits for that new boot at most. Default 10 min. */
+  /** How long a session waits for that new boot at most. Default 7 days (as long as OpenClaw keeps a turn's record). */
   waitMs?: number;
   /** How often a watched session is looked at. Default 1 s. */
   pollMs?: number;
@@ -33,6 +54,7 @@ interface Watch {
 }
 
 const RUNNING = new Set(["queued", "running"]);
+const WAIT_MS = 7 * 24 * 3_600_000;
 
 export class ResumptionGuard {
   readonly #o: ResumptionGuardOptions;
@@ -42,12 +64,17 @@ export class ResumptionGuard {
 
   constructor(options: ResumptionGuardOptions) {
     this.#o = options;
+    // Those an earlier run of the bridge gave up on: whether the gateway restarted since is seen at the first look.
+    for (const { sessionKey, bootId, until } of this.#stored(() => options.store?.forbiddenResumptions()) ?? []) {
+      this.#watched.set(sessionKey, { bootId, until, restarted: false });
+    }
+    this.#schedule();
   }
 
   /** The bridge gave up on the turn it sent in `sessionKey` on gateway boot `bootId`: OpenClaw may not resume it. */
   forbid(sessionKey: string, bootId: string | null): void {
     if (this.#closed) return;
-    this.#watched.set(sessionKey, { bootId, until: this.#o.clock.now() + (this.#o.waitMs ?? 600_000), restarted: false });
+    this.#watch(sessionKey, { bootId, until: this.#o.clock.now() + (this.#o.waitMs ?? WAIT_MS), restarted: false });
     this.#schedule();
   }
 
@@ -55,6 +82,26 @@ export class ResumptionGuard {
     this.#closed = true;
     this.#cancel?.();
     this.#watched.clear();
+  }
+
+  #watch(sessionKey: string, watch: Watch): void {
+    this.#watched.set(sessionKey, watch);
+    this.#stored(() => this.#o.store?.resumptionForbidden({ sessionKey, bootId: watch.bootId, until: watch.until }));
+  }
+
+  #unwatch(sessionKey: string): void {
+    this.#watched.delete(sessionKey);
+    this.#stored(() => this.#o.store?.resumptionAllowed(sessionKey));
+  }
+
+  /** A state file that fails costs only the guard's memory across a restart: logged, never thrown. */
+  #stored<T>(write: () => T): T | undefined {
+    try {
+      return write();
+    } catch (error) {
+      this.#o.log?.("warn", "could not keep the sessions whose resumption is aborted in the state file", { error: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    }
   }
 
   #schedule(): void {
@@ -69,11 +116,11 @@ export class ResumptionGuard {
     const { gateway, clock } = this.#o;
     for (const [sessionKey, watch] of this.#watched) {
       if (clock.now() > watch.until) {
-        this.#watched.delete(sessionKey);
+        this.#unwatch(sessionKey);
         continue;
       }
       if (gateway.state !== "connected" || gateway.bootId === watch.bootId) continue;
-      if (!watch.restarted) Object.assign(watch, { restarted: true, until: clock.now() + (this.#o.watchMs ?? 90_000) });
+      if (!watch.restarted) this.#watch(sessionKey, { ...watch, restarted: true, until: clock.now() + (this.#o.watchMs ?? 90_000) });
       try {
         const { tasks } = parseTaskList(await gateway.request("tasks.list", { sessionKey, limit: 20 }, { timeoutMs: 5_000 }));
         for (const task of tasks) {

@@ -9,6 +9,8 @@
  * - `offered_images`, `task_sessions`: the task images each task's OpenClaw session was given (`ImageLedger`),
  *   and that session's id and last turn. A task's rows go when it gets a new session, or when its session took no
  *   turn for `IMAGE_RETENTION_MS` (OpenClaw prunes a session idle for 30 days by default: its next is a new one).
+ * - `forbidden_resumptions`: the sessions whose resumption by OpenClaw the bridge aborts (`ResumptionStore`), at most
+ *   `MAX_FORBIDDEN_RESUMPTIONS`, each until its watch ends.
  * One function per operation; statements prepared once; writes are synchronous,
  * so an `enqueue` that returned survives a crash (WAL, synchronous=NORMAL). The layout
  * is versioned; a file from a newer bridge is refused, not rewritten.
@@ -19,6 +21,7 @@ import Database from "better-sqlite3";
 import { makeDir } from "../hub/make-dir.ts";
 import type { Outbox, OutboxEntry, OutboxKind } from "../sdk/index.ts";
 import type { ImageLedger } from "./executor.ts";
+import type { ForbiddenResumption, ResumptionStore } from "./resumption-guard.ts";
 import type { SentTurn, TurnStore } from "./turn.ts";
 
 /**
@@ -61,10 +64,17 @@ CREATE TABLE task_sessions (task_id TEXT PRIMARY KEY, session_id TEXT, used_at I
 CREATE INDEX task_sessions_used_at ON task_sessions (used_at);
 INSERT INTO task_sessions (task_id, session_id, used_at)
   SELECT DISTINCT task_id, NULL, CAST(strftime('%s', 'now') AS INTEGER) * 1000 FROM offered_images;
+`, `
+-- The sessions whose turn the bridge gave up on (ResumptionGuard), the gateway boot that turn ran on, and until when
+-- OpenClaw's own resumption of it is aborted: a bridge restarted before the gateway's next boot still aborts it.
+CREATE TABLE forbidden_resumptions (session_key TEXT PRIMARY KEY, boot_id TEXT, until INTEGER NOT NULL) WITHOUT ROWID;
 `];
 
 /** How long a task's offered images are remembered after its session's last turn. */
 export const IMAGE_RETENTION_MS = 90 * 24 * 3_600_000;
+
+/** The most sessions the state file keeps watched for a resumption: the oldest go first (one per run given up). */
+export const MAX_FORBIDDEN_RESUMPTIONS = 1_000;
 
 /** What stands in the way of starting (not a bug of ours): printed without a stack trace. */
 export class BridgeStartError extends Error {
@@ -87,7 +97,7 @@ interface OutboxRow {
   created_at: number;
 }
 
-export class BridgeState implements Outbox, TurnStore, ImageLedger {
+export class BridgeState implements Outbox, TurnStore, ImageLedger, ResumptionStore {
   readonly #db: Database.Database;
   readonly #now: () => number;
   readonly #q;
@@ -149,6 +159,15 @@ export class BridgeState implements Outbox, TurnStore, ImageLedger {
       forgetImages: db.prepare("DELETE FROM offered_images WHERE task_id = ?"),
       staleSessions: db.prepare<[number], { task_id: string }>("SELECT task_id FROM task_sessions WHERE used_at < ?"),
       forgetSession: db.prepare("DELETE FROM task_sessions WHERE task_id = ?"),
+      forbidden: db.prepare<[], { session_key: string; boot_id: string | null; until: number }>("SELECT session_key, boot_id, until FROM forbidden_resumptions ORDER BY until"),
+      forbid: db.prepare(
+        "INSERT INTO forbidden_resumptions (session_key, boot_id, until) VALUES (?, ?, ?) ON CONFLICT (session_key) DO UPDATE SET boot_id = excluded.boot_id, until = excluded.until",
+      ),
+      allow: db.prepare("DELETE FROM forbidden_resumptions WHERE session_key = ?"),
+      expireForbidden: db.prepare("DELETE FROM forbidden_resumptions WHERE until < ?"),
+      trimForbidden: db.prepare(
+        "DELETE FROM forbidden_resumptions WHERE session_key NOT IN (SELECT session_key FROM forbidden_resumptions ORDER BY until DESC LIMIT ?)",
+      ),
     };
   }
 
@@ -226,6 +245,25 @@ export class BridgeState implements Outbox, TurnStore, ImageLedger {
   #forgetSession(taskId: string): void {
     this.#q.forgetImages.run(taskId);
     this.#q.forgetSession.run(taskId);
+  }
+
+  // --- resumptions (ResumptionGuard's port) -----------------------------------------
+
+  /** The sessions still watched; those whose watch ended go. */
+  forbiddenResumptions(): ForbiddenResumption[] {
+    this.#q.expireForbidden.run(this.#now());
+    return this.#q.forbidden.all().map((r) => ({ sessionKey: r.session_key, bootId: r.boot_id, until: r.until }));
+  }
+
+  resumptionForbidden(entry: ForbiddenResumption): void {
+    this.#db.transaction(() => {
+      this.#q.forbid.run(entry.sessionKey, entry.bootId, entry.until);
+      this.#q.trimForbidden.run(MAX_FORBIDDEN_RESUMPTIONS);
+    })();
+  }
+
+  resumptionAllowed(sessionKey: string): void {
+    this.#q.allow.run(sessionKey);
   }
 
   // --- outbox (the SDK's port) ---------------------------------------------------

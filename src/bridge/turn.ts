@@ -13,7 +13,7 @@ import { backoffDelay } from "../sdk/retry.ts";
 import { TurnError } from "./failure.ts";
 import { GatewayError, type GatewayClient } from "./gateway/client.ts";
 import { parseAgentResult, parseAgentWait, parseChatHistory, parseTaskList, sessionIdOf, type AgentResult, type TaskRecord } from "./gateway/frames.ts";
-import { recordedTurn, type RecordedTurn } from "./recorded-turn.ts";
+import { recordedTurn, turnCostUsd, type RecordedTurn } from "./recorded-turn.ts";
 
 /** Where the executor notes which gateway boot a run's turn started on (the bridge's state file). */
 export interface TurnStore {
@@ -152,6 +152,20 @@ async function findTurn(o: TurnOptions, runId: string, sessionKey: string, turnK
     if (signal.aborted || isTransient(error)) throw error;
     o.log?.("warn", "could not look up what OpenClaw recorded of the turn; sending it again under its key", { runId, error: error instanceof Error ? error.message : String(error) });
     return null;
+  }
+}
+
+/**
+ * What a turn spent so far, from the session's transcript, where OpenClaw records each model call's usage as it
+ * ends: a failed turn's answer (an error, its own time limit, an abort, a restart) often carries no usage. Undefined when
+ * the transcript tells none, or cannot be read.
+ */
+export async function turnSpent(o: Pick<TurnOptions, "gateway" | "log">, runId: string, sessionKey: string, turnKey: string): Promise<number | undefined> {
+  try {
+    return turnCostUsd(turnKey, parseChatHistory(await o.gateway.request("chat.history", { sessionKey, limit: 1000, maxChars: 500_000 }, { timeoutMs: 10_000 })));
+  } catch (error) {
+    o.log?.("warn", "could not read what the failed turn cost; its run ends without a cost", { runId, error: error instanceof Error ? error.message : String(error) });
+    return undefined;
   }
 }
 

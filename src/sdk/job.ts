@@ -7,6 +7,7 @@
 import { clip, clipNoted } from "./clip.ts";
 import type { AgentRunDetail } from "./parse.ts";
 import { isBlank } from "./blank-text.ts";
+import { isAgentApiError } from "./errors.ts";
 
 export interface ExecutorContext {
   runId: string;
@@ -26,7 +27,10 @@ export interface ExecutorResult {
   totalCostUsd?: number;
 }
 
-/** Does the work of one run. Throw (or reject) to end the run with an error. */
+/**
+ * Does the work of one run. Throw (or reject) to end the run with an error; an error with a `stepCostUsd` or
+ * `totalCostUsd` (numbers, USD) reports what the failed attempt spent, as a result does.
+ */
 export type Executor = (run: AgentRunDetail, ctx: ExecutorContext) => Promise<ExecutorResult>;
 
 export const SHUTDOWN_MESSAGE = "The agent shut down before it finished this run. Send a follow-up to try again.";
@@ -103,6 +107,13 @@ function validCosts(extra: EndExtra, onError: (error: unknown) => void): EndExtr
   return valid;
 }
 
+/** What a failed executor's error says its attempt cost (checked by `validCosts` like a result's). */
+function costsOf(error: unknown): Pick<EndExtra, "stepCostUsd" | "totalCostUsd"> {
+  if (typeof error !== "object" || error === null) return {};
+  const { stepCostUsd, totalCostUsd } = error as EndExtra;
+  return { ...(stepCostUsd !== undefined ? { stepCostUsd } : {}), ...(totalCostUsd !== undefined ? { totalCostUsd } : {}) };
+}
+
 export function runJob(runId: string, deps: JobDeps): Job {
   const controller = new AbortController();
   const signal = controller.signal;
@@ -129,6 +140,9 @@ export function runJob(runId: string, deps: JobDeps): Job {
       detail = await deps.detail(signal);
     } catch (error) {
       if (signal.aborted) return;
+      // The token is refused: no call about the run would get through, its error included. Left RUNNING, unended: a
+      // durable caller's next start (with a valid token) takes it back and does the work.
+      if (isAgentApiError(error, "unauthorized")) return deps.onError(error);
       return end("error", `Could not read the run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     if (signal.aborted) return;
@@ -143,7 +157,7 @@ export function runJob(runId: string, deps: JobDeps): Job {
       result = await deps.executor(detail, { runId, signal, progress });
     } catch (error) {
       if (signal.aborted) return;
-      return end("error", describeFailure(error), { cause: error });
+      return end("error", describeFailure(error), { cause: error, ...costsOf(error) });
     } finally {
       stopHeartbeat();
     }

@@ -262,6 +262,66 @@ describe("the bridge against a real hub", { timeout: 300_000 }, () => {
     await b.bridge.stop();
   });
 
+  it("a token rotated mid-run: said once, nothing more asked of GroupChat with it, and a start with the new token delivers the held comment and completion once", async () => {
+    const proxy = await startSwitchProxy(t.baseUrl, "/api/v1/agent");
+    proxies.push(proxy);
+    const refusedSaid = deferred<void>();
+    let executed = 0;
+    const b = await startTestBridge(t, {
+      apiUrl: proxy.url, realtime: false, heartbeatIntervalMs: 10,
+      executor: async (_run, { progress }) => {
+        executed++;
+        await refusedSaid.promise;
+        progress("Half-way");
+        return { summary: "Done" };
+      },
+    });
+    bridges.push(b);
+    const [runId] = await delegateMany(t, 1, "Rotated under it");
+    await until(() => executed === 1);
+    const rotated = await t.owner(t.creds.ownerToken, "POST", `/agents/${t.creds.agentId}/token`, {});
+    assert.equal(rotated.status, 201);
+    const lines = () => b.logs.map((line) => JSON.parse(line) as { level: string; msg: string; error?: string });
+    await until(() => lines().some((line) => line.level === "error"));
+    // Long enough for the old bridge to poll (every 50 ms) and beat (every 10 ms) dozens of times, each refused.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    refusedSaid.resolve();
+    const why = await b.bridge.halted;
+    const refused = proxy.forward.log.filter((entry) => entry.endsWith("→ 401"));
+    // What was in flight when the first refusal came, at most: the two polls, a heartbeat, a comment.
+    assert.ok(refused.length <= 4, refused.join("\n"));
+    assert.deepEqual(lines().filter((line) => line.level === "error" || line.level === "warn").map((line) => [line.level, line.msg]), [["error", why.message]]);
+    assert.equal((await ownerView(t, runId!)).status, "RUNNING");
+
+    const again = await startTestBridge(t, { token: rotated.body.token as string, stateFile: b.stateFile, executor: async () => ({ summary: "never" }) });
+    bridges.push(again);
+    await until(async () => (await ownerView(t, runId!)).status !== "RUNNING");
+    const detail = await ownerView(t, runId!);
+    assert.deepEqual([detail.status, commentsOf(detail)], ["FINISHED", ["Starting work on this now.", "Half-way", "Done"]], again.logs.join("\n"));
+    assert.equal(executed, 1);
+  });
+
+  it("a run claimed just before its token was refused is taken back by the next start and done, not ended with an error", async () => {
+    const proxy = await startSwitchProxy(t.baseUrl, "/api/v1/agent");
+    proxies.push(proxy);
+    // The claim gets through; the run's read, right after it, is refused for the token.
+    proxy.forward.answer(401, 1, (request) => request.method === "GET" && /\/runs\/run_[^/?]+$/.test(request.path));
+    const b = await startTestBridge(t, { apiUrl: proxy.url, realtime: false, executor: async () => ({ summary: "never" }) });
+    bridges.push(b);
+    const [runId] = await delegateMany(t, 1, "Claimed, then refused");
+    // It halts (what an older bridge did instead: end the run with "Could not read the run", which the next start delivered).
+    let halted = false;
+    void b.bridge.halted.then(() => (halted = true));
+    const ended = async () => !["PENDING", "RUNNING"].includes((await ownerView(t, runId!)).status);
+    await until(async () => halted || (await ended()));
+    await b.stop();
+    const again = await startTestBridge(t, { stateFile: b.stateFile, executor: async (run) => ({ summary: `Done ${run.taskTitle}` }) });
+    bridges.push(again);
+    await until(ended);
+    const detail = await ownerView(t, runId!);
+    assert.deepEqual([detail.status, commentsOf(detail)], ["FINISHED", ["Starting work on this now.", "Done Claimed, then refused 1"]]);
+  });
+
   it("stops by itself when its agent is deleted under it, and says a deleted agent's token is refused too", async () => {
     const b = await startTestBridge(t, { executor: async () => ({ summary: "never" }) });
     bridges.push(b);

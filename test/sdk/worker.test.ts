@@ -105,6 +105,17 @@ describe("RunWorker with a polling source, against a real hub", { timeout: 300_0
     assert.deepEqual(commentsOf(detail), ["Error: the build is broken"]);
   });
 
+  it("an executor's error that says what the attempt cost ends the run with that cost", async () => {
+    const [runId] = await delegateMany(t, 1, "Broken after spending");
+    const agent = startAgent(t, async () => {
+      throw Object.assign(new Error("the model failed half-way"), { stepCostUsd: 0.25 });
+    }, { worker: { startComment: null } });
+    agents.push(agent);
+    await agent.events.until(() => agent.ids("failed").includes(runId!));
+    const detail = await ownerView(t, runId!);
+    assert.deepEqual([detail.status, detail.stepCostUsd, detail.totalCostUsd], ["ERROR", 0.25, 0.25]);
+  });
+
   it("ends a run with the plain error when formatError itself throws, instead of leaving it RUNNING", async () => {
     const [runId] = await delegateMany(t, 1, "Broken twice");
     const agent = startAgent(t, async () => {

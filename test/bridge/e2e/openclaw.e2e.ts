@@ -41,6 +41,11 @@ function script(request: ChatRequest): Reply {
   if (message.includes("[tool]")) {
     return afterToolCall(request) ? { text: "Built it: the build printed built-ok." } : { toolCalls: [{ name: "exec", arguments: { command: "echo built-ok" } }] };
   }
+  // A model call that spends, a tool call, then a model call that fails (refused, or never answered).
+  if (message.includes("[toolfail]")) {
+    return afterToolCall(request) ? { fail: 400, message: "The scripted model refuses to go on." } : { toolCalls: [{ name: "exec", arguments: { command: "echo spent" } }] };
+  }
+  if (message.includes("[toolhang]")) return afterToolCall(request) ? { hang: true } : { toolCalls: [{ name: "exec", arguments: { command: "echo spent" } }] };
   if (message.includes("[pwd]")) {
     // Answers with what `pwd` printed (the tool result), so the test sees where the tool ran.
     const result = afterToolCall(request) ? request.messages.findLast((m) => m.role === "tool") : undefined;
@@ -89,6 +94,27 @@ async function delegate(t: TestHub, title: string, prompt: string): Promise<{ ta
   const run = await t.owner(t.creds.ownerToken, "POST", `/tasks/${task.body.id}/delegate`, { agentId: t.creds.agentId, prompt });
   assert.equal(run.status, 201, JSON.stringify(run.body));
   return { taskId: task.body.id, runId: run.body.id };
+}
+
+/**
+ * A managed gateway's processes (it and its workers), found by its state dir (`--openclaw-state`) in their
+ * environment: the gateway renames itself, so its argv says little.
+ */
+function managedGatewayProcesses(openclawState: string): number[] {
+  const marker = `OPENCLAW_STATE_DIR=${join(openclawState, "state")}`;
+  return readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
+/** Should a test fail half-way, nothing it started outlives it: its child processes, a managed gateway's processes. */
+function killLeftovers(children: ChildProcess[], gatewayPids: number[]): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const pid of gatewayPids) process.kill(pid, "SIGKILL");
 }
 
 describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
@@ -209,6 +235,24 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
       const detail = await ownerView(t, runId);
       assert.equal(detail.status, "ERROR");
       assert.equal(commentsOf(detail).at(-1), "OpenClaw did not finish within the bridge's turn time limit (its --turn-timeout). Send a follow-up to try again.");
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it("a turn that fails after its model spent (a failed model call, or its time limit) ends the run with that cost", async () => {
+    const b = await startTestBridge(t, { gateway, flags: { "turn-timeout": "20s" } });
+    try {
+      const runs = [await delegate(t, "Fail after spending", "Build it [toolfail]"), await delegate(t, "Time out after spending", "Build it [toolhang]")];
+      for (const { runId } of runs) {
+        await b.events.until(() => b.ids("failed").includes(runId) || b.ids("finished").includes(runId));
+        const detail = await ownerView(t, runId);
+        assert.equal(detail.status, "ERROR", JSON.stringify(commentsOf(detail)));
+        assert.ok(commentsOf(detail).some((c) => c.includes("Running `echo spent`")), JSON.stringify(commentsOf(detail)));
+        // The model call before the tool: 1000 input + 100 output tokens at $1 / $2 per million; the failed one spent nothing.
+        assert.ok(Math.abs((detail.stepCostUsd ?? 0) - 0.0012) < 1e-9, `stepCostUsd ${detail.stepCostUsd}`);
+        assert.ok(Math.abs((detail.totalCostUsd ?? 0) - 0.0012) < 1e-9, `totalCostUsd ${detail.totalCostUsd}`);
+      }
     } finally {
       await b.stop();
     }
@@ -516,6 +560,81 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
   });
 });
 
+describe("a managed OpenClaw gateway that outlives a crashed bridge", { timeout: 400_000 }, () => {
+  let model: ModelServer;
+  let t: TestHub;
+  let dir: string;
+  const children: ChildProcess[] = [];
+  const logsOf = new Map<ChildProcess, string[]>();
+  before(async () => {
+    // Every answer hangs: a turn OpenClaw resumed can only be seen, never get to a tool.
+    model = await startModelServer(() => ({ hang: true }));
+    t = await startTestHub();
+    dir = tempDir("gc-guard-");
+    mkdirSync(join(dir, "workspace"));
+    writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, dir)));
+  });
+  after(async () => {
+    killLeftovers(children, gatewayProcesses());
+    await t?.close();
+    await model?.close();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  });
+
+  /** `bridge` with a managed gateway, as a process of its own (so it can be killed), its JSON log collected. */
+  function startBridgeProcess(): { child: ChildProcess; said: (pattern: RegExp) => boolean } {
+    const child = spawn(process.execPath, [
+      "bin/openclaw-groupchat.mjs", "bridge", "--state", join(dir, "bridge.sqlite"), "--workdir", join(dir, "tasks"), "--metrics", "off",
+      "--openclaw", "managed", "--openclaw-config", join(dir, "openclaw.json"), "--openclaw-state", join(dir, "managed"),
+      "--log-format", "json", "--log-level", "debug", "--no-status-line",
+    ], {
+      env: {
+        PATH: process.env.PATH, HOME: dir, OPENCLAW_HOME: dir, TMPDIR: dir,
+        GROUPCHAT_AGENT_TOKEN: t.creds.agentToken, GROUPCHAT_API_URL: t.apiUrl, GROUPCHAT_CONVEX_URL: t.hub.urls().convexUrl,
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const logs: string[] = [];
+    child.stderr!.on("data", (d: Buffer) => logs.push(String(d)));
+    logsOf.set(child, logs);
+    children.push(child);
+    return { child, said: (pattern) => pattern.test(logs.join("")) };
+  }
+  const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, "exit").then(() => undefined));
+  const gatewayPid = () => Number(readFileSync(join(dir, "managed", "gateway.pid"), "utf8"));
+  const gatewayProcesses = () => managedGatewayProcesses(join(dir, "managed"));
+
+  it("a run stopped while its gateway restarts, and then the bridge restarted: OpenClaw's own resumption of its turn is still aborted", async () => {
+    const first = startBridgeProcess();
+    const hanging = new Promise<void>((resolve) => (model.onHang = () => resolve()));
+    const { runId } = await delegate(t, "Stopped, then its bridge crashed", "Take your time");
+    await hanging;
+    const oldPid = gatewayPid();
+    process.kill(oldPid, "SIGKILL");
+    await until("the bridge saw the gateway die", async () => first.said(/the OpenClaw gateway exited/));
+    await until("the turn's model stream closed", async () => model.closedHangs === 1);
+    // Stopped while OpenClaw is down: the bridge cannot abort the turn, and OpenClaw resumes it once back.
+    await stopRun(t, runId);
+    await until("the bridge ended the run", async () => first.said(new RegExp(`"msg":"run stopped","runId":"${runId}"`)));
+    first.child.kill("SIGKILL");
+    await exited(first.child);
+
+    const asked = model.requests.length;
+    const second = startBridgeProcess();
+    // The gateway the first bridge was restarting (or one the second starts) resumes the session by itself, and the
+    // restarted bridge, told by its state file, aborts that (an older one knew nothing of it: the turn ran on).
+    await until("the resumed turn was aborted", async () => second.said(/aborted the turn OpenClaw resumed after its restart/));
+    assert.notEqual(gatewayPid(), oldPid);
+    // Whatever of it reached the model was cut off (every answer hangs here, so no tool can have run).
+    await until("every model call of the resumed turn ended", async () => model.closedHangs - 1 === model.requests.length - asked);
+    const detail = await ownerView(t, runId);
+    assert.deepEqual([detail.status, commentsOf(detail)], ["STOPPED", ["Starting work on this now."]]);
+    second.child.kill("SIGTERM");
+    await exited(second.child);
+    assert.deepEqual(gatewayProcesses(), [], "the bridge stopped its gateway");
+  });
+});
+
 describe("npm start: the hub and the bridge with a managed gateway in one process (the README's main job)", { timeout: 300_000 }, () => {
   let model: ModelServer;
   let dir: string;
@@ -527,9 +646,7 @@ describe("npm start: the hub and the bridge with a managed gateway in one proces
     writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, dir)));
   });
   after(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    // Should a test fail half-way, no gateway outlives it.
-    for (const pid of gatewayProcesses()) process.kill(pid, "SIGKILL");
+    killLeftovers(children, gatewayProcesses());
     await model?.close();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
@@ -562,20 +679,7 @@ describe("npm start: the hub and the bridge with a managed gateway in one proces
   }
   const exited = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve([child.exitCode, child.signalCode]) : once(child, "exit");
-  /**
-   * The managed gateway's processes (it and its workers), found by the state dir
-   * in their environment: the gateway renames itself, so its argv says little.
-   */
-  function gatewayProcesses(): number[] {
-    const marker = `OPENCLAW_STATE_DIR=${join(data(), "bridge", "openclaw", "state")}`;
-    return readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
-      } catch {
-        return false; // gone meanwhile
-      }
-    });
-  }
+  const gatewayProcesses = () => managedGatewayProcesses(join(data(), "bridge", "openclaw"));
 
   /** The gateway's processes still there 10 s after its bridge stopped (its workers may take a moment to exit). */
   async function gatewayGone(): Promise<number[]> {

@@ -21,6 +21,8 @@ export interface TestBridgeOptions {
   executor?: Executor;
   gateway?: { url: string; token: string };
   stateFile?: string;
+  /** The agent token (default: the test hub's agent's). */
+  token?: string;
   apiUrl?: string;
   realtime?: boolean;
   flags?: BridgeFlags;
@@ -37,7 +39,7 @@ export async function startTestBridge(t: TestHub, o: TestBridgeOptions = {}): Pr
   const dir = tempDir("gc-bridge-");
   const stateFile = o.stateFile ?? join(dir, "bridge.sqlite");
   const env: NodeJS.ProcessEnv = {
-    GROUPCHAT_AGENT_TOKEN: t.creds.agentToken,
+    GROUPCHAT_AGENT_TOKEN: o.token ?? t.creds.agentToken,
     GROUPCHAT_API_URL: o.apiUrl ?? t.apiUrl,
     ...(o.realtime === false ? {} : { GROUPCHAT_CONVEX_URL: t.hub.urls().convexUrl }),
     ...(o.gateway ? { OPENCLAW_GATEWAY_URL: o.gateway.url, OPENCLAW_GATEWAY_TOKEN: o.gateway.token } : {}),
@@ -45,7 +47,7 @@ export async function startTestBridge(t: TestHub, o: TestBridgeOptions = {}): Pr
   const resolved = resolveBridgeConfig({ state: stateFile, workdir: join(dir, "tasks"), metrics: "127.0.0.1:0", "progress-interval": "1s", ...o.flags }, { env, cwd: dir });
   const config = o.heartbeatIntervalMs ? { ...resolved, heartbeatIntervalMs: o.heartbeatIntervalMs } : resolved;
   const logs: string[] = [];
-  const log = createLog({ level: "debug", format: "json", write: (line) => logs.push(line), secrets: [t.creds.agentToken] });
+  const log = createLog({ level: "debug", format: "json", write: (line) => logs.push(line), secrets: [o.token ?? t.creds.agentToken] });
   const bridge = await Bridge.start(config, { log, executor: o.executor, env: o.env, pollIntervalMs: 50, reconcileIntervalMs: 200, retry: { baseDelayMs: 20, maxDelayMs: 200 }, ...o.deps });
   const events = o.events ?? new EventLog<WorkerEvent>();
   bridge.onEvent(events.push);

@@ -30,6 +30,8 @@ export type Reply =
   | { hang: true; text?: string }
   /** Sends nothing at all (not even headers) until the client goes away. */
   | { silent: true }
+  /** Refuses the request with this HTTP status and an OpenAI-style error body. */
+  | { fail: number; message: string }
   /** Holds the request until `gate` resolves, then answers with `then`. */
   | { gate: Promise<void>; then: Exclude<Reply, { gate: Promise<void> }> };
 
@@ -107,6 +109,10 @@ export async function startModelServer(script: (request: ChatRequest) => Reply):
     if ("gate" in reply) {
       await reply.gate;
       reply = reply.then;
+    }
+    if ("fail" in reply) {
+      res.writeHead(reply.fail, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: reply.message, type: "invalid_request_error", code: null } }));
+      return;
     }
     if ("silent" in reply) {
       res.on("close", () => state.closedHangs++);

@@ -46,6 +46,8 @@ class FakeGateway {
     this.sent.push({ method, params: { ...(params as Record<string, unknown>) } });
     const answers = this.script.get(method) ?? [];
     let answer = answers.shift();
+    // What a failed turn spent is read from its transcript: unscripted, the transcript is empty.
+    if (answer === undefined && method === "chat.history") answer = { messages: [] };
     if (typeof answer === "function") answer = await answer(params as Record<string, unknown>, options);
     if (answer instanceof Error) throw answer;
     if (answer === undefined) {
@@ -223,8 +225,10 @@ describe("the OpenClaw executor", () => {
       const { gateway, executor, ctx, turns } = setup();
       turns.turnStarted("run_1", "boot-1");
       gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, status, error: "provider answered 429 rate limit" }] }]);
-      await assert.rejects(executor(run, ctx), (error: unknown) => error instanceof TurnError && error.code === code, status);
-      assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list"], status);
+      // What it spent before it failed is read from the transcript: its two model calls, not the earlier turn's.
+      gateway.script.set("chat.history", [{ messages: transcript }]);
+      await assert.rejects(executor(run, ctx), (error: unknown) => error instanceof TurnError && error.code === code && (error as { stepCostUsd?: number }).stepCostUsd === 0.0024, status);
+      assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "chat.history"], status);
     }
   });
 
@@ -257,7 +261,9 @@ describe("the OpenClaw executor", () => {
       gateway.script.set("tasks.list", [{ tasks: [{ runId: "groupchat-run-run_0", status: "completed" }] }]);
       gateway.script.set("chat.history", [history]);
       await check(executor(run, ctx));
-      assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "chat.history"], name);
+      // A failed one's transcript is read again for its cost.
+      const costRead = name === "answered" ? [] : ["chat.history"];
+      assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "chat.history", ...costRead], name);
     }
   });
 
@@ -389,7 +395,7 @@ describe("the OpenClaw executor", () => {
       turns.turnStarted("run_1", "boot-0");
       gateway.script.set("tasks.list", [{ tasks: [{ runId: TURN, ...record }] }]);
       await assert.rejects(executor(run, ctx), (error: unknown) => error instanceof TurnError && error.code === "lost", record.status);
-      assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list"]);
+      assert.deepEqual(gateway.sent.map((s) => s.method), ["sessions.subscribe", "tasks.list", "chat.history"]);
     }
   });
 

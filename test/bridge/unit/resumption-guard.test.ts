@@ -4,8 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { join } from "node:path";
 import { ResumptionGuard } from "../../../src/bridge/resumption-guard.ts";
+import { BridgeState, MAX_FORBIDDEN_RESUMPTIONS } from "../../../src/bridge/state.ts";
 import { FakeClock } from "../../sdk/support/fake-clock.ts";
+import { tempDir } from "../../support/temp.ts";
 
 const SESSION = "agent:main:groupchat-task_1";
 
@@ -51,5 +54,43 @@ describe("the resumption guard", () => {
     assert.equal(gateway.sent.length, 0);
     assert.equal(clock.pending, 0, "no timer is left once nothing is watched");
     guard.close();
+  });
+
+  it("a guard started on the state file an earlier bridge left still watches that bridge's sessions, and forgets each once its watch ends", async () => {
+    const file = join(tempDir("gc-guard-"), "bridge.sqlite");
+    const clock = new FakeClock();
+    const gateway = new FakeGateway();
+    const earlier = new BridgeState(file, { now: () => clock.now() });
+    const before = new ResumptionGuard({ gateway, clock, store: earlier });
+    before.forbid(SESSION, "boot-1");
+    before.close();
+    earlier.close();
+
+    const state = new BridgeState(file, { now: () => clock.now() });
+    const guard = new ResumptionGuard({ gateway, clock, store: state });
+    gateway.bootId = "boot-2";
+    gateway.tasks = [{ runId: "resumed-1", status: "running" }];
+    await clock.advance(1_000);
+    assert.deepEqual(gateway.sent.at(-1), ["sessions.abort", { key: SESSION, runId: "resumed-1" }]);
+    await clock.advance(91_000);
+    assert.deepEqual(state.forbiddenResumptions(), []);
+    assert.equal(clock.pending, 0);
+    guard.close();
+    state.close();
+  });
+
+  it("the state file keeps the newest sessions watched, a bounded number", async () => {
+    const clock = new FakeClock();
+    const state = new BridgeState(":memory:", { now: () => clock.now() });
+    const guard = new ResumptionGuard({ gateway: new FakeGateway(), clock, store: state });
+    for (let i = 0; i <= MAX_FORBIDDEN_RESUMPTIONS; i++) {
+      guard.forbid(`agent:main:groupchat-task_${i}`, "boot-1");
+      await clock.advance(1);
+    }
+    const kept = state.forbiddenResumptions().map((entry) => entry.sessionKey);
+    assert.equal(kept.length, MAX_FORBIDDEN_RESUMPTIONS);
+    assert.ok(!kept.includes("agent:main:groupchat-task_0"));
+    guard.close();
+    state.close();
   });
 });

@@ -83,7 +83,7 @@ describe("the bridge's state file", () => {
     assert.deepEqual((await state.pending()).map((e) => [e.id, e.kind, e.payload]), [["e1", "complete", { body: "done" }]]);
     state.close();
     const check = new Database(path, { readonly: true });
-    assert.equal(check.pragma("user_version", { simple: true }), 5);
+    assert.equal(check.pragma("user_version", { simple: true }), 6);
     check.close();
   });
 
@@ -131,7 +131,7 @@ describe("the bridge's state file", () => {
   });
 
   it("keeps the images a version-4 file says were offered, for the task's session whatever its id", () => {
-    const path = fileAltered("DROP TABLE task_sessions; INSERT INTO offered_images VALUES ('t1', 'a.png'); PRAGMA user_version = 4;");
+    const path = fileAltered("DROP TABLE forbidden_resumptions; DROP TABLE task_sessions; INSERT INTO offered_images VALUES ('t1', 'a.png'); PRAGMA user_version = 4;");
     const state = new BridgeState(path);
     assert.deepEqual([...state.offeredImages("t1", "s1")], ["a.png"]);
     state.imagesOffered("t1", "s1", []);
@@ -143,7 +143,7 @@ describe("the bridge's state file", () => {
     const path = fileAltered("PRAGMA user_version = 7; CREATE TABLE later (x);");
     assert.throws(() => new BridgeState(path), (error: Error) => {
       assert.ok(error instanceof BridgeStartError);
-      assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 5). Run that version, or give this one its own --state.`);
+      assert.equal(error.message, `${path} was written by a newer bridge (state version 7; this one knows up to 6). Run that version, or give this one its own --state.`);
       return true;
     });
     const check = new Database(path, { readonly: true });
