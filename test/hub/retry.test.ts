@@ -93,10 +93,10 @@ describe("POST /runs/:id/retry", () => {
     assert.equal((await runsOfTask(taskId)).length, 2);
   });
 
-  it("is the agent's creator's alone: another member of the workspace, someone outside it, or an unknown run gets 404", async () => {
+  it("is the agent's creator's alone: another member of the workspace gets 403, someone outside it or an unknown run 404", async () => {
     const { runId } = await runIn(t, "ERROR");
     const other = await member("Rosa");
-    assertError(await retry(runId, other.ownerToken), 404, "Agent not found");
+    assertError(await retry(runId, other.ownerToken), 403, "Only the agent's creator can retry its run");
     const stranger = await member("Stan");
     assertStatus(await t.owner(t.creds.ownerToken, "DELETE", `/workspaces/${t.creds.workspaceId}/members/${stranger.userId}`), 204);
     assertError(await retry(runId, stranger.ownerToken), 404, "Run not found");
@@ -105,7 +105,7 @@ describe("POST /runs/:id/retry", () => {
     const task = await createTask(t, { title: "Rosa's" });
     const hers = await delegateTo(t, task.id, other.bot.id, other.ownerToken);
     assertStatus(await t.owner(other.ownerToken, "POST", `/runs/${hers.id}/stop`), 200);
-    assertError(await retry(hers.id), 404, "Agent not found");
+    assertError(await retry(hers.id), 403, "Only the agent's creator can retry its run");
     const again = await retry(hers.id, other.ownerToken);
     assertStatus(again, 201);
     assert.deepEqual([again.body.owner.id, again.body.agent.id, again.body.retryOf], [other.userId, other.bot.id, hers.id]);

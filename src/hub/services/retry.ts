@@ -1,12 +1,12 @@
 /**
  * A retry: an ended run (FINISHED, ERROR, STOPPED) run again, as a new PENDING run of the same agent on the same
  * task with the same prompt and follow-up message, so the agent gets exactly the same work. Its rules are
- * delegate's (the agent's creator only, a member of the task's workspace, one run going per agent and task) and
+ * follow-up's and delegate's (the agent's creator only, a member of the task's workspace, one run going per agent and task) and
  * follow-up's (the run has ended; its agent not deleted). The new run says what it retried (`retry_of`).
  */
 import { isEnded } from "../../sdk/run-state.ts";
 import { newId } from "../domain/ids.ts";
-import { conflict, notFound } from "../errors.ts";
+import { conflict, forbidden } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { findAgent } from "../store/agents.ts";
 import { toOwnerRunListItem, type OwnerRunListItem, type RunRow } from "../store/runs.ts";
@@ -19,8 +19,8 @@ import { insertActiveRun } from "./runs.ts";
 export async function retryRun(w: Write, user: UserPrincipal, runId: string): Promise<OwnerRunListItem> {
   // A run the caller cannot see (not in its workspace, or its task deleted) is not found.
   const run = await userRunToWrite(w.sql, user, runId);
-  // Agents are private to their creator, as in `delegate`: another's agent (and so its run to retry) does not exist for you.
-  if (run.agent_creator_id !== user.userId) throw notFound("Agent");
+  // The run is visible to the workspace's members; acting on it is its agent's creator's alone, as a follow-up or a stop.
+  if (run.agent_creator_id !== user.userId) throw forbidden("Only the agent's creator can retry its run");
   await holdAgents(w.sql, [run.agent_id]); // the project, then the agent (lock-order.ts); the agent is read after it
   const agent = await findAgent(w.sql, run.agent_id);
   if (!agent) throw conflict(`${run.agent_name} was deleted; delegate the task to another agent`);

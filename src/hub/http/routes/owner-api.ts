@@ -230,7 +230,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     + "(another of your agents: a PENDING run for it too, in `runs`; a member of the workspace: told, mention)", { params: IdParams, body: FollowUpBody, response: { 201: FollowedUp, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "followUp", { user: request.user, runId: request.params.id, message: request.body.message }));
   app.post("/runs/:id/retry", s(["Runs"], "Run an ended run (FINISHED, ERROR or STOPPED) again: a new PENDING run of the same agent on the same task, with the "
-    + "same prompt and follow-up message, that says what it retried (retryOf). Yours only (404 for another's agent's run); 409 while the run, "
+    + "same prompt and follow-up message, that says what it retried (retryOf). Yours only (403 for another's agent's run, 404 outside its workspace); 409 while the run, "
     + "or another of its agent's on the task, is PENDING or RUNNING, and for a deleted agent", { params: IdParams, body: NoBody, response: { 201: OwnerRunListItem, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "retryRun", { user: request.user, runId: request.params.id }));
   app.post("/runs/:id/stop", s(["Runs"], "PENDING or RUNNING → STOPPED", { params: IdParams, body: NoBody, response: { 200: RunListItem, ...errors } }),
