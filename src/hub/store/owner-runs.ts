@@ -76,13 +76,16 @@ export async function listRunsForOwner(sql: Reader, f: OwnerRunFilter): Promise<
  */
 export async function failureReasons(sql: Reader, runIds: readonly string[]): Promise<Map<string, string>> {
   if (runIds.length === 0) return new Map();
+  // The list padded to a power of two with its last id: a handful of statement texts, not one per page length (PostgreSQL
+  // prepares each text once per connection).
+  const ids = [...runIds, ...Array<string>(2 ** Math.ceil(Math.log2(runIds.length)) - runIds.length).fill(runIds.at(-1)!)];
   // Each run's feed from its second newest entry on (all of it when it has one): a range of activity_run.
   const rows = await sql.all<{ run_id: string; id: string; type: string; body: string; to_status: string | null }>(
     `SELECT a.run_id, a.id, a.type, a.body, a.to_status FROM runs r
        JOIN activity a ON a.run_id = r.id
         AND a.id >= COALESCE((SELECT b.id FROM activity b WHERE b.run_id = r.id ORDER BY b.id DESC LIMIT 1 OFFSET 1), '')
-      WHERE r.id IN (${runIds.map(() => "?").join(", ")})`,
-    runIds,
+      WHERE r.id IN (${ids.map(() => "?").join(", ")})`,
+    ids,
   );
   const feeds = new Map<string, typeof rows>();
   for (const row of rows) feeds.set(row.run_id, [...(feeds.get(row.run_id) ?? []), row]);
