@@ -94,7 +94,7 @@ describe("Retry, in a real browser", { timeout: 300_000 }, () => {
     assert.equal(await row(orphan.id).count(), 1);
   });
 
-  it("retries a failed turn from the task's timeline: the new turn shows up live, its 'Retry of turn 1' going to that turn; another person's agent's run has none", async () => {
+  it("retries a failed turn from the task's timeline: the new turn shows up live, its 'Retry of turn 1' going to that turn; another person's agent's run has neither Retry nor Follow up", async () => {
     const { taskId, runId } = await ended("Ship the release", "ERROR");
     // A member of the workspace with an agent of their own, whose stopped run on the task is theirs to retry, not yours.
     const rosa = await s.t.hub.writer.run("addUser", { name: "Rosa" });
@@ -105,8 +105,12 @@ describe("Retry, in a real browser", { timeout: 300_000 }, () => {
     await s.page.goto(`${s.t.baseUrl}/tasks/${taskId}`);
     const turn = (id: string) => s.page.locator(`.timeline .run[data-run-id="${id}"]`);
     await turn(theirs.id).locator('[data-run-status="STOPPED"]').waitFor(WAIT);
-    assert.equal(await turn(theirs.id).getByRole("button", { name: /^Retry/ }).count(), 0);
     const retry = turn(runId).getByRole("button", { name: "Retry turn 1, OpenClaw Bot" });
+    // Your agents are known once your own turn offers its actions: Rosa's turn offers neither (the hub would refuse both).
+    await retry.waitFor(WAIT);
+    await turn(runId).getByRole("button", { name: "Follow up" }).waitFor(WAIT);
+    assert.equal(await turn(theirs.id).getByRole("button", { name: /^Retry/ }).count(), 0);
+    assert.equal(await turn(theirs.id).getByRole("button", { name: "Follow up" }).count(), 0);
     const release = await holdRetry();
     await retry.focus();
     await s.page.keyboard.press("Enter");

@@ -70,6 +70,10 @@ function RunItem({ run, turn, now, workspaceId, agents, retriedTurn }: {
   // Names the last follow-up @mentioned that more than one goes by: the hub told no one of them.
   const [untold, setUntold] = useState<string[]>([]);
   const duration = runDuration(run, now);
+  // Only the agent's creator may follow a run up or run it again (the hub refuses anyone else): your live agents' runs.
+  const yours = agents.some((a) => a.id === run.agent.id);
+  const canFollowUp = yours && isEnded(run.status) && !following;
+  const canRetry = yours && retryable(run.status);
   return (
     <li className="run" data-run-id={run.id} data-status={run.status} id={anchorOf(run.id)} tabIndex={-1} ref={entry}>
       <div className="run-head">
@@ -88,11 +92,12 @@ function RunItem({ run, turn, now, workspaceId, agents, retriedTurn }: {
       {isActive(run.status) && (
         <button type="button" className="danger" disabled={stop.busy} onClick={() => void stop.run(() => api.stop(run.id))}>Stop run</button>
       )}
-      {isEnded(run.status) && !following && (
-        <button type="button" className="secondary" onClick={() => { setUntold([]); setFollowing(true); }}>Follow up</button>
+      {(canFollowUp || canRetry) && (
+        <div className="run-actions">
+          {canFollowUp && <button type="button" className="secondary" onClick={() => { setUntold([]); setFollowing(true); }}>Follow up</button>}
+          {canRetry && <RetryButton runId={run.id} what={`turn ${turn}, ${run.agent.name}`} />}
+        </div>
       )}
-      {/* Only the agent's creator may run it again: your agents' runs. */}
-      {retryable(run.status) && agents.some((a) => a.id === run.agent.id) && <RetryButton runId={run.id} what={`turn ${turn}, ${run.agent.name}`} />}
       {following && (
         <FollowUpForm runId={run.id} workspaceId={workspaceId} agents={agents} message={message} setMessage={setMessage} action={follow}
           onSent={(names) => { setUntold(names); setFollowing(false); }} onClose={() => setFollowing(false)} />
