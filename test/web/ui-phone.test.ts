@@ -5,35 +5,19 @@
  * focus somewhere that makes sense (never dropped on the page's body).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { startTestHub, type TestHub } from "../support/hub.ts";
-import { launchBrowser, type TestBrowser } from "./support/browser.ts";
-import { ensureWebBuilt } from "./support/build.ts";
-import { lineCounts, signedInPage } from "./support/page.ts";
+import type { TestHub } from "../support/hub.ts";
+import { lineCounts, signedInSuite } from "./support/page.ts";
 import { signIn, withCookie } from "./support/session.ts";
 
 const WAIT = { timeout: 20_000 };
 
 describe("the web UI on a phone, by keyboard, in a real browser", { timeout: 300_000 }, () => {
+  const suite = signedInSuite({ viewport: { width: 375, height: 800 } });
   let t: TestHub;
-  let b: TestBrowser;
   let page: Page;
-  const pageErrors: string[] = [];
-
-  before(async () => {
-    ensureWebBuilt();
-    t = await startTestHub();
-    b = await launchBrowser();
-    page = await signedInPage(t, b, pageErrors);
-    await page.setViewportSize({ width: 375, height: 800 });
-  });
-
-  after(async () => {
-    await b?.close();
-    await t?.close();
-    assert.deepEqual(pageErrors, [], "no uncaught errors or unhandled rejections on the page");
-  });
+  before(() => ({ t, page } = suite));
 
   const owner = () => t.creds.ownerToken;
   const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import type { Locator, Page } from "playwright-core";
 import { png } from "../bridge/support/image-server.ts";
 import { resolveHubConfig } from "../../src/hub/config.ts";
@@ -13,33 +13,20 @@ import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 import { RawSync } from "../realtime/support.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
-import { ensureWebBuilt } from "./support/build.ts";
-import { lineCounts, signedInPage } from "./support/page.ts";
+import { lineCounts, signedInSuite } from "./support/page.ts";
 import { loginCode } from "./support/session.ts";
 
 const WAIT = { timeout: 20_000 };
 
 describe("the web UI when things go wrong, in a real browser", { timeout: 300_000 }, () => {
-  let t: TestHub;
   // The hubs started in the place of the first, on its port and data: a restart.
   const restarted: Hub[] = [];
+  const suite = signedInSuite({ beforeHubClose: async () => { for (const hub of restarted) await hub.close(); } });
+  const { pageErrors } = suite;
+  let t: TestHub;
   let b: TestBrowser;
   let page: Page;
-  const pageErrors: string[] = [];
-
-  before(async () => {
-    ensureWebBuilt();
-    t = await startTestHub();
-    b = await launchBrowser();
-    page = await signedInPage(t, b, pageErrors);
-  });
-
-  after(async () => {
-    await b?.close();
-    for (const hub of restarted) await hub.close();
-    await t?.close();
-    assert.deepEqual(pageErrors, [], "no uncaught errors or unhandled rejections on the page");
-  });
+  before(() => ({ t, page, browser: b } = suite));
 
   const board = () => page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`).then(() => page.getByRole("heading", { name: "General" }).waitFor(WAIT));
   const stopHub = () => (restarted.at(-1) ?? t.hub).close();
@@ -429,7 +416,8 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     try {
       await hub.listen();
       await other.goto(`${hub.urls().baseUrl}/login`);
-      const help = other.locator(".signin p code", { hasText: "hub login --data DIR" });
+      // The page shows the npx wording until the hub's answer comes (a busy machine can catch it before): wait for the answer's.
+      const help = other.locator(".signin p code", { hasText: /^openclaw-groupchat hub login --data DIR$/ });
       await help.waitFor(WAIT);
       assert.equal(await help.textContent(), "openclaw-groupchat hub login --data DIR");
     } finally {

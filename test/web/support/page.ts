@@ -41,7 +41,12 @@ export function lineCounts(page: Page, selector: string): Promise<{ text: string
  * For a describe block: a test hub, a browser and a page signed in on its first board, started before its tests
  * and closed after them, which then asserts the page threw nothing. Read `t` and `page` inside the tests.
  */
-export function signedInSuite(): { readonly t: TestHub; readonly page: Page } {
+export function signedInSuite(options: {
+  /** The page's size (a phone's, say); else the browser's default. */
+  viewport?: { width: number; height: number };
+  /** Run after the browser closed and before the hub does (hubs a test started in its place). */
+  beforeHubClose?: () => Promise<void>;
+} = {}): { readonly t: TestHub; readonly page: Page; readonly browser: TestBrowser; readonly pageErrors: string[] } {
   let t: TestHub | undefined;
   let b: TestBrowser | undefined;
   let page: Page | undefined;
@@ -51,14 +56,18 @@ export function signedInSuite(): { readonly t: TestHub; readonly page: Page } {
     t = await startTestHub();
     b = await launchBrowser();
     page = await signedInPage(t, b, pageErrors);
+    if (options.viewport) await page.setViewportSize(options.viewport);
   });
   after(async () => {
     await b?.close();
+    await options.beforeHubClose?.();
     await t?.close();
     assert.deepEqual(pageErrors, [], "no uncaught errors or unhandled rejections on the page");
   });
   return {
     get t() { return t!; },
     get page() { return page!; },
+    get browser() { return b!; },
+    pageErrors,
   };
 }
