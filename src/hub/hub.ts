@@ -155,6 +155,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const trustProxy = proxyTrust(config.trustProxy);
   const webhooks = new WebhookDispatcher({
     db, writer, clock, ...(options.fetch ? { fetch: options.fetch } : {}),
+    origin: () => (address ? hub.urls().publicUrl : config.publicUrl),
     onError: (error) => app?.log.error({ err: error }, "webhook delivery failed"),
     ...(metrics ? { onAttempt: (outcome: "delivered" | "failed") => metrics.webhookAttempted(outcome) } : {}),
   }, config.webhooks);

@@ -97,6 +97,25 @@ describe("webhooks", { timeout: 120_000 }, () => {
     assert.equal(typeof view.lastDeliveredAt, "number");
   });
 
+  it("gives each delivery a Slack-ready `text`: the sentence, the start of its body and a link to the task, with <, & and > escaped", async () => {
+    const r = await receiver();
+    const pat = await person(t, "Pat");
+    await addWebhook(t, pat.token, { url: r.url });
+    const task = await createTask(t, { projectId: pat.projectId, title: "Ship <v2> & docs" }, pat.token);
+    const run = await delegateTo(t, task.id, pat.bot.id, pat.token);
+    assertStatus(await t.agent(pat.bot.token, "POST", `/runs/${run.id}/start`, {}), 200);
+    const words = "Done: <b>bold</b> & a > b.\n";
+    assertStatus(await t.agent(pat.bot.token, "POST", `/runs/${run.id}/complete`, { body: words + "x".repeat(400) }), 200);
+    const [, finished] = await r.waitFor(2);
+    assert.equal(finished!.body.type, "run_finished");
+    const link = `${t.hub.urls().publicUrl}/tasks/${task.id}`;
+    assert.equal(finished!.body.text, [
+      "Pat Bot finished “Ship &lt;v2&gt; &amp; docs”",
+      `Done: &lt;b&gt;bold&lt;/b&gt; &amp; a &gt; b.\n${"x".repeat(300 - words.length)}…`,
+      `<${link}|Ship &lt;v2&gt; &amp; docs>`,
+    ].join("\n"));
+  });
+
   it("signs with the secret its person gave, and tells them when someone else @mentions them", async () => {
     const r = await receiver();
     const bo = await person(t, "Bo");
@@ -223,6 +242,7 @@ describe("webhooks", { timeout: 120_000 }, () => {
     assert.equal(ping!.body.type, "ping");
     assert.equal(ping!.headers["x-groupchat-event"], "ping");
     assert.equal(ping!.body.notification, null);
+    assert.equal(ping!.body.text, "Test delivery from OpenClaw GroupChat: this webhook works.", "a Slack URL shows the test too");
     assert.equal(ping!.headers["x-groupchat-delivery"], ok.body.deliveryId);
     assert.ok(signedWith(ping!, hook.secret));
     r.answer = () => 404;

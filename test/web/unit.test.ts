@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { passesCsrf, readCookie, sameOrigin, sessionCookie } from "../../src/hub/http/session-cookie.ts";
 import { isUiPath } from "../../src/hub/http/web.ts";
 import { formatDuration, formatUsd, runDuration } from "../../src/web/format.ts";
-import { notificationSentence, sentenceText, type Describable } from "../../src/web/notification-text.ts";
+import { notificationSentence, sentenceText, type Describable } from "../../src/hub/domain/notification-text.ts";
 import { parseRoute } from "../../src/web/router.ts";
 import { countsSentence, runFilterOf } from "../../src/web/run-filter.ts";
 import { settle, theirs } from "../../src/web/components/followed-field.ts";

@@ -15,6 +15,8 @@ export interface WebhookEvent {
   /** The notification's type, or `ping`. */
   type: string;
   createdAt: number;
+  /** The notification as a Slack message (mrkdwn), so a Slack incoming-webhook URL works as is: see text.ts. */
+  text: string;
   notification: Notification | null;
 }
 
@@ -31,7 +33,7 @@ export type Outcome = { kind: "delivered" | "failed"; attempt: Attempt } | { kin
 export async function send(target: { url: string; secret: string }, event: WebhookEvent, options: SendOptions): Promise<Outcome> {
   const sentAt = options.now();
   // sentAt is in the signed body, so a receiver can refuse an old delivery replayed (the header only repeats it).
-  const body = JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt, sentAt, notification: event.notification });
+  const body = JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt, sentAt, text: event.text, notification: event.notification });
   const timeout = AbortSignal.timeout(options.timeoutMs);
   // Not AbortSignal.any: the hub's signal lives as long as the hub, and Node 20 would keep each attempt's on it.
   const linked = linkedSignal([options.signal, timeout]);

@@ -12,12 +12,13 @@ import type { WebhooksConfig } from "../config.ts";
 import type { Reader } from "../db/port.ts";
 import { notFound, unavailable } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
-import { notificationAfter } from "../store/notifications.ts";
+import { notificationAfter, type Notification } from "../store/notifications.ts";
 import { dueWebhooks, findWebhook, type ClaimedWebhook } from "../store/webhooks.ts";
 import type { Clock } from "../write.ts";
 import type { Writer } from "../writer/writer.ts";
 import { send, type Outcome } from "./delivery.ts";
 import { deliveryId } from "./policy.ts";
+import { deliveryText } from "./text.ts";
 
 export interface DispatcherDeps {
   db: Reader;
@@ -25,6 +26,8 @@ export interface DispatcherDeps {
   clock: Clock;
   /** How deliveries are sent (the global fetch). */
   fetch?: typeof fetch;
+  /** The hub's public origin (`--public-url`, else where it serves), for the task links in `text`; null while not known. */
+  origin?: () => string | null;
   onError?: (error: unknown) => void;
   /** Told of each attempt that ended, test pings aside (the hub's metrics). */
   onAttempt?: (outcome: "delivered" | "failed") => void;
@@ -101,7 +104,7 @@ export class WebhookDispatcher implements WebhookTester {
         cursor = notification.id;
         continue;
       }
-      const event = { id: deliveryId(claim.id, notification.id), type: notification.type, createdAt: notification.createdAt, notification };
+      const event = { id: deliveryId(claim.id, notification.id), type: notification.type, createdAt: notification.createdAt, text: this.text(notification), notification };
       const outcome = await this.send(claim, event);
       if (outcome.kind === "aborted") break;
       this.deps.onAttempt?.(outcome.kind);
@@ -120,11 +123,15 @@ export class WebhookDispatcher implements WebhookTester {
     return send(target, event, { fetch: this.fetch, timeoutMs: this.config.timeoutMs, signal: this.abort.signal, now: this.deps.clock });
   }
 
+  private text(notification: Notification | null): string {
+    return deliveryText(notification, this.deps.origin?.() ?? null);
+  }
+
   /** Sends a `ping` now, outside the queue; one delivered turns a disabled webhook on again. */
   async test(user: UserPrincipal, webhookId: string): Promise<TestDelivery> {
     const row = await findWebhook(this.deps.db, user.userId, webhookId);
     if (!row) throw notFound("Webhook");
-    const event = { id: `dlv_${randomBytes(16).toString("hex")}`, type: "ping", createdAt: this.deps.clock(), notification: null };
+    const event = { id: `dlv_${randomBytes(16).toString("hex")}`, type: "ping", createdAt: this.deps.clock(), text: this.text(null), notification: null };
     const outcome = await this.send(row, event);
     if (outcome.kind === "aborted") throw unavailable("The hub is stopping: try again in a moment");
     let enabled = row.disabled_at === null;

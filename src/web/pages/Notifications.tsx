@@ -8,7 +8,7 @@ import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
-import { notificationSentence } from "../notification-text.ts";
+import { notificationSentence } from "../../hub/domain/notification-text.ts";
 import type { MeView, NotificationView } from "../types.ts";
 
 /** Shown at first, and added by each "Show older", up to the hub's bound. */

@@ -1,15 +1,16 @@
 /**
  * A notification as one readable sentence naming who did what to which task, built from its fields alone
  * (so a type the hub does not send yet, or one newer than this page, still reads as something).
- * Pure: the page renders the parts, turning the task and the workspace into links.
+ * Pure: the web page renders the parts, turning the task and the workspace into links; a webhook's `text`
+ * (src/hub/webhooks/text.ts) says the same in Slack's mrkdwn.
  */
-import type { NotificationView } from "./types.ts";
+import type { Notification } from "../store/notifications.ts";
 
 /** `task: null`: a task whose title is not known (one gone since), shown as "a task". */
 export type SentencePart = string | { task: string | null } | { workspace: string };
 
 /** The fields a sentence is made of: a newer hub may send a type this page does not know. */
-export type Describable = Pick<NotificationView, "actor" | "taskId" | "taskTitle"> & { type: string };
+export type Describable = Pick<Notification, "actor" | "taskId" | "taskTitle"> & { type: string };
 
 export function notificationSentence(n: Describable, workspaceName?: string): SentencePart[] {
   const who = n.actor?.name ?? "Someone";
