@@ -154,7 +154,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const logger = options.logger ?? (config.logLevel === "silent" ? false : { level: config.logLevel });
   const trustProxy = proxyTrust(config.trustProxy);
   const webhooks = new WebhookDispatcher({
-    db, writer, clock, ...(options.fetch ? { fetch: options.fetch } : {}),
+    db, writer, feed, clock, ...(options.fetch ? { fetch: options.fetch } : {}),
     origin: () => (address ? hub.urls().publicUrl : config.publicUrl),
     onError: (error) => app?.log.error({ err: error }, "webhook delivery failed"),
     ...(metrics ? { onAttempt: (outcome: "delivered" | "failed") => metrics.webhookAttempted(outcome) } : {}),

@@ -54,11 +54,19 @@ describe("webhooks", { timeout: 120_000 }, () => {
     return res.body as { id: string; url: string; description: string; createdAt: number; secret: string };
   };
 
-  /** The agent's run on a new task of the person's, started, commented on and ended, over the Agent API. */
-  async function agentWorks(hub: TestHub, who: { token: string; projectId: string; bot: { id: string; token: string } }, title: string, end: "complete" | "error" = "complete") {
+  type Person = { token: string; projectId: string; bot: { id: string; token: string } };
+
+  /** The agent's run on a new task of the person's, delegated and started over the Agent API. */
+  async function startedRun(hub: TestHub, who: Person, title: string, body?: string) {
     const task = await createTask(hub, { projectId: who.projectId, title }, who.token);
     const run = await delegateTo(hub, task.id, who.bot.id, who.token);
-    assertStatus(await hub.agent(who.bot.token, "POST", `/runs/${run.id}/start`, { body: "On it" }), 200);
+    assertStatus(await hub.agent(who.bot.token, "POST", `/runs/${run.id}/start`, body === undefined ? {} : { body }), 200);
+    return { task, run };
+  }
+
+  /** The agent's run on a new task of the person's, started, commented on and ended, over the Agent API. */
+  async function agentWorks(hub: TestHub, who: Person, title: string, end: "complete" | "error" = "complete") {
+    const { run } = await startedRun(hub, who, title, "On it");
     assertStatus(await hub.agent(who.bot.token, "POST", `/runs/${run.id}/comment`, { body: `Working on ${title}` }), 201);
     assertStatus(await hub.agent(who.bot.token, "POST", `/runs/${run.id}/${end}`, { body: "All done" }), 200);
     return run.id as string;
@@ -101,9 +109,7 @@ describe("webhooks", { timeout: 120_000 }, () => {
     const r = await receiver();
     const pat = await person(t, "Pat");
     await addWebhook(t, pat.token, { url: r.url });
-    const task = await createTask(t, { projectId: pat.projectId, title: "Ship <v2> & docs" }, pat.token);
-    const run = await delegateTo(t, task.id, pat.bot.id, pat.token);
-    assertStatus(await t.agent(pat.bot.token, "POST", `/runs/${run.id}/start`, {}), 200);
+    const { task, run } = await startedRun(t, pat, "Ship <v2> & docs");
     const words = "Done: <b>bold</b> & a > b.\n";
     assertStatus(await t.agent(pat.bot.token, "POST", `/runs/${run.id}/complete`, { body: words + "x".repeat(400) }), 200);
     const [, finished] = await r.waitFor(2);
@@ -114,6 +120,37 @@ describe("webhooks", { timeout: 120_000 }, () => {
       `Done: &lt;b&gt;bold&lt;/b&gt; &amp; a &gt; b.\n${"x".repeat(300 - words.length)}…`,
       `<${link}|Ship &lt;v2&gt; &amp; docs>`,
     ].join("\n"));
+  });
+
+  it("sends a notification as soon as it is written, without waiting for the next poll", async () => {
+    // Polls ten minutes apart: only the write waking the dispatcher can deliver within the guard below.
+    const idle = await startTestHub({ webhooks: { ...FAST, pollMs: 600_000 } });
+    try {
+      const r = await receiver();
+      const kim = await person(idle, "Kim");
+      await addWebhook(idle, kim.token, { url: r.url });
+      const { run } = await startedRun(idle, kim, "Wake up");
+      assertStatus(await idle.agent(kim.bot.token, "POST", `/runs/${run.id}/comment`, { body: "Right away" }), 201);
+      const guard = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("not delivered within 15 s")), 15_000).unref());
+      const got = await Promise.race([r.waitFor(1, (g) => g.body.type === "run_comment"), guard]);
+      assert.equal(got[0]!.body.notification.body, "Right away");
+    } finally {
+      await idle.close();
+    }
+  });
+
+  it("names the workspace in the text of a tasks_handed_over delivery, escaped", async () => {
+    const r = await receiver();
+    const vic = await person(t, "Vic");
+    await addWebhook(t, vic.token, { url: r.url });
+    const ws = (await t.owner(vic.token, "POST", "/workspaces", { name: "R&D <core>" })).body.id as string;
+    const projectId = (await t.owner(vic.token, "POST", "/projects", { name: "Lab" }, { "x-workspace-id": ws })).body.id as string;
+    const leaver = await t.hub.writer.run("addUser", { name: "Lee" });
+    assertStatus(await t.owner(vic.token, "POST", `/workspaces/${ws}/members`, { userId: leaver.userId }), 201);
+    await createTask(t, { projectId, title: "Lee's" }, leaver.ownerToken);
+    assertStatus(await t.owner(leaver.ownerToken, "DELETE", `/workspaces/${ws}/members/${leaver.userId}`), 204);
+    const [handed] = await r.waitFor(1, (g) => g.body.type === "tasks_handed_over");
+    assert.equal(handed!.body.text.split("\n")[0], "Lee handed tasks in R&amp;D &lt;core&gt; over to you");
   });
 
   it("signs with the secret its person gave, and tells them when someone else @mentions them", async () => {

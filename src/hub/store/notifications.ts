@@ -102,13 +102,15 @@ export async function listNotifications(sql: Reader, userId: string, page: Notif
  */
 export async function notificationAfter(
   sql: Reader, userId: string, after: string, createdUpTo: number,
-): Promise<{ notification: Notification; shown: boolean } | undefined> {
-  const row = await sql.get<NotificationViewRow & { shown: number | boolean }>(
-    `${view(`, CASE WHEN ${SHOWN} THEN 1 ELSE 0 END AS shown`)}
+): Promise<{ notification: Notification; shown: boolean; workspaceName: string | null } | undefined> {
+  // The notification's own workspace (tasks_handed_over), by its name: the webhook's text says which.
+  const row = await sql.get<NotificationViewRow & { shown: number | boolean; workspace_name: string | null }>(
+    `${view(`, CASE WHEN ${SHOWN} THEN 1 ELSE 0 END AS shown, ws.name AS workspace_name`)}
+     LEFT JOIN workspaces ws ON ws.id = n.workspace_id
      WHERE n.user_id = ? AND n.id > ? AND n.created_at <= ? ORDER BY n.id LIMIT 1`,
     [userId, after, createdUpTo],
   );
-  return row ? { notification: toNotification(row), shown: Number(row.shown) === 1 } : undefined;
+  return row ? { notification: toNotification(row), shown: Number(row.shown) === 1, workspaceName: row.workspace_name } : undefined;
 }
 
 export async function countUnread(sql: Reader, userId: string): Promise<number> {

@@ -6,8 +6,11 @@
  * backoff and holds back those after it; a 2xx moves the cursor on. Webhooks are delivered side by side,
  * so one slow receiver holds up no one else's. Stopping aborts what is in flight and lets the leases go:
  * those events are sent again at the next start (at least once; receivers deduplicate by delivery id).
+ * The change feed wakes it as soon as a person's notifications change (on PostgreSQL, once they have settled),
+ * so a delivery need not wait for the next tick; the tick stays for what a wake cannot tell (retries, missed changes).
  */
 import { randomBytes } from "node:crypto";
+import type { ChangeFeed } from "../changes.ts";
 import type { WebhooksConfig } from "../config.ts";
 import type { Reader } from "../db/port.ts";
 import { notFound, unavailable } from "../errors.ts";
@@ -24,6 +27,8 @@ export interface DispatcherDeps {
   db: Reader;
   writer: Writer;
   clock: Clock;
+  /** Wakes the dispatcher when notifications are written (this hub's writes, and on PostgreSQL the relay's). */
+  feed?: ChangeFeed;
   /** How deliveries are sent (the global fetch). */
   fetch?: typeof fetch;
   /** The hub's public origin (`--public-url`, else where it serves), for the task links in `text`; null while not known. */
@@ -53,6 +58,14 @@ export class WebhookDispatcher implements WebhookTester {
   private readonly draining = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
+  /** A wake came while a poll was under way: one more follows it. */
+  private again = false;
+  /** Wakes heard so far, so a drain that ends after one looks again (the poll it caused passed its webhook over). */
+  private wakes = 0;
+  /** On PostgreSQL, the one poll due once what woke it has settled; `woken`: another wake came meanwhile. */
+  private settleTimer: NodeJS.Timeout | null = null;
+  private woken = false;
+  private unsubscribe: (() => void) | null = null;
   private readonly settleMs: number;
   private readonly fetch: typeof fetch;
 
@@ -65,13 +78,49 @@ export class WebhookDispatcher implements WebhookTester {
     void this.poll();
     this.timer = setInterval(() => void this.poll(), this.config.pollMs);
     this.timer.unref();
+    // Only a change to someone's notifications can make a webhook due; a burst of them makes one poll at a time.
+    this.unsubscribe = this.deps.feed?.subscribe((changes) => {
+      if (changes.everything || changes.users.size > 0) this.wake();
+    }) ?? null;
   }
 
   /** One look for due webhooks (a tick that finds one under way skips it). */
   poll(): Promise<void> {
     if (this.polling || this.abort.signal.aborted) return this.polling ?? Promise.resolve();
-    this.polling = this.claimDue().catch((error: unknown) => this.deps.onError?.(error)).finally(() => (this.polling = null));
+    this.polling = this.claimDue().catch((error: unknown) => this.deps.onError?.(error)).finally(() => {
+      this.polling = null;
+      if (this.again) {
+        this.again = false;
+        void this.poll();
+      }
+    });
     return this.polling;
+  }
+
+  /** Notifications were written: look now, or on PostgreSQL once they have settled (ids may commit out of order). */
+  private wake(): void {
+    if (this.abort.signal.aborted) return;
+    this.wakes++;
+    if (this.settleMs <= 0) return this.lookAgain();
+    if (this.settleTimer) {
+      this.woken = true;
+      return;
+    }
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      this.lookAgain();
+      if (this.woken) {
+        this.woken = false;
+        this.wake();
+      }
+    }, this.settleMs);
+    this.settleTimer.unref();
+  }
+
+  /** A poll now, or right after the one under way (which may have read before the write committed). */
+  private lookAgain(): void {
+    if (this.polling) this.again = true;
+    else void this.poll();
   }
 
   private async claimDue(): Promise<void> {
@@ -83,9 +132,14 @@ export class WebhookDispatcher implements WebhookTester {
       if (this.draining.has(webhookId) || this.draining.size >= this.config.concurrency || this.abort.signal.aborted) continue;
       const claim = await this.deps.writer.run("claimWebhook", { webhookId, owner: this.owner, leaseMs: this.config.leaseMs });
       if (!claim) continue;
+      const wakes = this.wakes;
       const drain = this.drain(claim)
         .catch((error: unknown) => this.deps.onError?.(error))
-        .finally(() => this.draining.delete(webhookId));
+        .finally(() => {
+          this.draining.delete(webhookId);
+          // Woken while draining: what woke it may have come after the drain's last read.
+          if (this.wakes !== wakes) this.lookAgain();
+        });
       this.draining.set(webhookId, drain);
     }
   }
@@ -98,13 +152,13 @@ export class WebhookDispatcher implements WebhookTester {
       const next = this.abort.signal.aborted ? undefined
         : await notificationAfter(this.deps.db, claim.user_id, cursor, this.deps.clock() - this.settleMs);
       if (!next) break;
-      const { notification, shown } = next;
+      const { notification, shown, workspaceName } = next;
       // One its person no longer sees (its project deleted) is passed over, as GET /notifications leaves it out.
       if (!shown) {
         cursor = notification.id;
         continue;
       }
-      const event = { id: deliveryId(claim.id, notification.id), type: notification.type, createdAt: notification.createdAt, text: this.text(notification), notification };
+      const event = { id: deliveryId(claim.id, notification.id), type: notification.type, createdAt: notification.createdAt, text: this.text(notification, workspaceName), notification };
       const outcome = await this.send(claim, event);
       if (outcome.kind === "aborted") break;
       this.deps.onAttempt?.(outcome.kind);
@@ -123,8 +177,8 @@ export class WebhookDispatcher implements WebhookTester {
     return send(target, event, { fetch: this.fetch, timeoutMs: this.config.timeoutMs, signal: this.abort.signal, now: this.deps.clock });
   }
 
-  private text(notification: Notification | null): string {
-    return deliveryText(notification, this.deps.origin?.() ?? null);
+  private text(notification: Notification | null, workspaceName: string | null = null): string {
+    return deliveryText(notification, this.deps.origin?.() ?? null, workspaceName);
   }
 
   /** Sends a `ping` now, outside the queue; one delivered turns a disabled webhook on again. */
@@ -142,8 +196,10 @@ export class WebhookDispatcher implements WebhookTester {
   /** Aborts the deliveries in flight and lets their leases go (they are sent again at the next start). */
   async stop(): Promise<void> {
     this.abort.abort();
+    this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.timer = this.settleTimer = null;
     await this.polling;
     await Promise.all(this.draining.values());
   }

@@ -20,10 +20,13 @@ function excerpt(body: string): string {
   return chars.length <= EXCERPT_CHARS ? chars.join("") : `${chars.slice(0, EXCERPT_CHARS).join("").trimEnd()}…`;
 }
 
-/** `notification` null: a test delivery (`ping`). `origin`: the hub's public URL, or null when not known. */
-export function deliveryText(notification: Notification | null, origin: string | null): string {
+/**
+ * `notification` null: a test delivery (`ping`). `origin`: the hub's public URL, or null when not known.
+ * `workspaceName`: the name of the workspace a notification about one (tasks_handed_over) is about, when known.
+ */
+export function deliveryText(notification: Notification | null, origin: string | null, workspaceName?: string | null): string {
   if (!notification) return "Test delivery from OpenClaw GroupChat: this webhook works.";
-  const lines = [escapeMrkdwn(sentenceText(notificationSentence(notification)))];
+  const lines = [escapeMrkdwn(sentenceText(notificationSentence(notification, workspaceName ?? undefined)))];
   const body = excerpt(notification.body);
   if (body) lines.push(escapeMrkdwn(body));
   if (origin !== null && notification.taskId !== null) {
