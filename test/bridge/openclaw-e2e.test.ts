@@ -20,7 +20,8 @@ import { runtimePaths } from "../../src/bridge/runtime.ts";
 const canUnshare = spawnSync("unshare", ["-n", "-m", "true"]).status === 0;
 
 it("the bridge with a real OpenClaw, end to end, in a loopback-only network namespace", {
-  timeout: 600_000,
+  // Its 21 scenarios took 8.5 minutes in a CI run on a loaded 2-core machine, and over 10 in another: room to spare.
+  timeout: 1_200_000,
   skip: !runtimePaths().installed ? "OpenClaw is not installed under runtime/" : !canUnshare ? "cannot create network and mount namespaces here (unshare -n -m)" : false,
 }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), "gc-e2e-tmp-"));
