@@ -9,8 +9,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { dirname, join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import { sessionKeyFor, turnKeyFor, workdirName } from "../../../src/bridge/context.ts";
+import { GatewayError } from "../../../src/bridge/gateway/client.ts";
 import { request, startTestHub, type TestHub } from "../../support/hub.ts";
 import type { RunDetail } from "../../../src/sdk/types.ts";
 import { commentsOf, ownerView, runTransitions, stopRun } from "../../sdk/support/runs.ts";
@@ -79,15 +80,51 @@ function requestsWith(model: ModelServer, marker: string): ChatRequest[] {
   return model.requests.filter((r) => turnMessage(r).includes(marker));
 }
 
+/** What a scenario waits on now, and since when: told when it fails (a timeout says nothing of where). */
+let waiting: { what: string; since: number } | undefined;
+
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
+  waiting = { what, since: Date.now() };
   for (;;) {
     const value = await probe();
-    if (value) return value;
+    if (value) {
+      waiting = undefined;
+      return value;
+    }
     // Polling the hub (no event to wait on); the test's own timeout ends a wait that never comes true.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    void what;
   }
 }
+
+/** The body of a scenario that, when it fails, prints what it waited on and the logs `context` gives. */
+function explained(context: () => string, body: () => Promise<void>): (t: TestContext) => Promise<void> {
+  return async (t) => {
+    const explain = (how: string) => {
+      const wait = waiting ? `waiting for "${waiting.what}" for ${Math.round((Date.now() - waiting.since) / 1000)} s` : "not waiting";
+      process.stderr.write(`\n--- the scenario ${how}, ${wait}; what led there:\n${context()}\n---\n`);
+    };
+    // A timeout aborts the test's signal and leaves its body running: told from there.
+    const onAbort = () => explain("timed out");
+    t.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await body();
+    } catch (error) {
+      explain("failed");
+      throw error;
+    } finally {
+      t.signal.removeEventListener("abort", onAbort);
+    }
+  };
+}
+
+const tail = (text: string, lines: number) => text.split("\n").slice(-lines).join("\n");
+const fileTail = (path: string, lines: number) => {
+  try {
+    return tail(readFileSync(path, "utf8"), lines);
+  } catch (error) {
+    return String(error);
+  }
+};
 
 async function delegate(t: TestHub, title: string, prompt: string): Promise<{ taskId: string; runId: string }> {
   const task = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title, description: "From the e2e test" });
@@ -499,8 +536,12 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     await model?.close();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
+  const managedLogs = () => {
+    const bridge = b.logs.filter((line) => /"level":"(warn|error)"|gateway/i.test(line) && !line.includes('"msg":"OpenClaw gateway connecting"')).slice(-40).join("\n");
+    return `the bridge (warnings and gateway lines, last 40):\n${bridge}\nthe gateway's log (last 60 lines):\n${fileTail(join(dir, "managed", "gateway.log"), 60)}`;
+  };
 
-  it("a run delegated before a model is set ends with an error that says where to set one", async () => {
+  it("a run delegated before a model is set ends with an error that says where to set one", explained(managedLogs, async () => {
     await until("the gateway is up", async () => b.bridge.gatewayState === "connected");
     const run = await delegate(t, "Before a model", "Anything [plain]");
     await b.events.until(() => b.ids("failed").includes(run.runId) || b.ids("finished").includes(run.runId));
@@ -508,9 +549,9 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     assert.equal(detail.status, "ERROR");
     const said = commentsOf(detail).at(-1)!;
     assert.ok(said.includes(`No model is set: set agents.defaults.model.primary in ${join(dir, "openclaw.json")}`), said);
-  });
+  }));
 
-  it("a model set in OpenClaw's config while the bridge runs is used by the next run, with no restart (as start and the README say)", async () => {
+  it("a model set in OpenClaw's config while the bridge runs is used by the next run, with no restart (as start and the README say)", explained(managedLogs, async () => {
     await until("the gateway is up", async () => b.bridge.gatewayState === "connected");
     writeFileSync(join(dir, "openclaw.json"), JSON.stringify(openClawConfig(model.url, dir)));
     // OpenClaw watches its config file; the run goes once it says it applied the change.
@@ -518,9 +559,9 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     const run = await delegate(t, "Configured later", "Anything [plain]");
     await b.events.until(() => b.ids("finished").includes(run.runId));
     assert.equal(commentsOf(await ownerView(t, run.runId)).at(-1), "Plain answer.");
-  });
+  }));
 
-  it("starts the gateway, runs a turn on it, and restarts it when it dies; the turn it died in ends with an error that says so, one stopped meanwhile is stopped, and OpenClaw resumes neither", async () => {
+  it("starts the gateway, runs a turn on it, and restarts it when it dies; the turn it died in ends with an error that says so, one stopped meanwhile is stopped, and OpenClaw resumes neither", explained(managedLogs, async () => {
     const first = await delegate(t, "Managed", "Build it please [tool]");
     await b.events.until(() => b.ids("finished").includes(first.runId));
     assert.equal(commentsOf(await ownerView(t, first.runId)).at(-1), "Built it: the build printed built-ok.");
@@ -550,14 +591,19 @@ describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 
     // was interrupted…"): for these two runs, which are over, the bridge aborts that, or it would run on for nothing.
     for (const { taskId } of [cut, stopped]) {
       const resumed = await until(`OpenClaw resumed ${taskId} and that ended`, async () => {
-        const { tasks } = await b.bridge.gateway!.request<{ tasks: Array<{ runId?: string; status: string }> }>("tasks.list", { sessionKey: sessionKeyFor(taskId), limit: 20 });
+        // A connection that drops meanwhile is waited out: the bridge reconnects (or restarts the gateway).
+        const listed = await b.bridge.gateway!.request<{ tasks: Array<{ runId?: string; status: string }> }>("tasks.list", { sessionKey: sessionKeyFor(taskId), limit: 20 }).catch((error: unknown) => {
+          if (error instanceof GatewayError && error.code === "disconnected") return { tasks: [] };
+          throw error;
+        });
+        const { tasks } = listed;
         const own = tasks.find((task) => task.runId && !task.runId.startsWith("groupchat-run-"));
         return own && own.status !== "running" && own.status !== "queued" && own;
       });
       // Cancelled, or failed when the abort came while it was starting; never completed.
       assert.ok(["cancelled", "failed"].includes(resumed.status), resumed.status);
     }
-  });
+  }));
 });
 
 describe("a managed OpenClaw gateway that outlives a crashed bridge", { timeout: 400_000 }, () => {
