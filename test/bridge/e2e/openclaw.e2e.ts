@@ -509,7 +509,8 @@ describe("the bridge with a real OpenClaw", { timeout: 540_000 }, () => {
   });
 });
 
-describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 300_000 }, () => {
+// Two gateway starts (~50 s each on a loaded 2-core machine) and a restart's wait: a CI run took 315 s of it.
+describe("a managed OpenClaw gateway (what npm start runs)", { timeout: 600_000 }, () => {
   let model: ModelServer;
   let t: TestHub;
   let b: TestBridge;
