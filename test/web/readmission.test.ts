@@ -20,12 +20,12 @@ for (const database of ["sqlite", "postgres"] as const) describe(`coming back in
     assertStatus(res, 201);
     return res.body.code as string;
   };
+  const post = (body: unknown, cookie?: string): Promise<Res> => request(`${t.baseUrl}/api/v1/session/join`, {
+    method: "POST", headers: { "content-type": "application/json", ...CSRF, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
+  });
+  /** Opens the link signed in as this person, or as a new person by this name. */
   const join = async (code: string, as: { userId: string } | { name: string }): Promise<Res> =>
-    request(`${t.baseUrl}/api/v1/session/join`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...CSRF, ...("userId" in as ? { cookie: await signIn(t, as.userId) } : {}) },
-      body: JSON.stringify("userId" in as ? { code } : { code, name: as.name }),
-    });
+    "userId" in as ? post({ code }, await signIn(t, as.userId)) : post({ code, name: as.name });
   const memberIds = async (workspaceId: string) =>
     (await t.owner(t.creds.ownerToken, "GET", `/workspaces/${workspaceId}/members`)).body.map((m: { id: string }) => m.id) as string[];
   const openInvites = async (workspaceId: string, token: string) =>
@@ -114,6 +114,17 @@ for (const database of ["sqlite", "postgres"] as const) describe(`coming back in
     await remove(ws.id, out.userId, mia.ownerToken);
     assertError(await join(formers, out), 403);
     assertStatus(await t.owner(mia.ownerToken, "POST", `/workspaces/${ws.id}/members`, { userId: out.userId }), 201);
+  });
+
+  it("removed while opening another member's link at the same moment, they are left out either way, and the link unused", async () => {
+    const { ws, mia, out } = await workspace("Race");
+    const code = await invite(ws.id, mia.ownerToken);
+    const cookie = await signIn(t, out.userId);
+    const [joined] = await Promise.all([post({ code }, cookie), remove(ws.id, out.userId)]);
+    // Before the removal it found them in already (nothing to join), after it they were refused.
+    assert.ok([200, 403].includes(joined.status), `${joined.status} ${JSON.stringify(joined.body)}`);
+    assert.ok(!(await memberIds(ws.id)).includes(out.userId));
+    assert.equal(await openInvites(ws.id, mia.ownerToken), 1);
   });
 
   it("a removed person's own invites went with them, and a deleted workspace keeps no mark", async () => {
