@@ -40,7 +40,9 @@ export function App() {
     );
   }
   if (route.page === "join") {
-    return <Join code={route.code} signedIn={auth.state === "in" ? auth.session : null} onJoined={(session) => {
+    // Another link opened in this tab changes only the address's #code (no reload): a fresh page for it, as after a
+    // refusal of the first, when the workspace's creator sends a link of theirs.
+    return <Join key={route.code ?? ""} code={route.code} signedIn={auth.state === "in" ? auth.session : null} onJoined={(session) => {
       setAuth({ state: "in", session });
       navigate("/", { replace: true });
     }} />;

@@ -20,6 +20,7 @@ import {
   findRun, findRunEnding, findRunForItsAgent, findRunForMember, insertRun, listActiveRunsIn, listActiveRunsOfAgent, listActiveRunsOfCreatorIn,
   listRunsForAgent, listRunsOfAgentForUser, listRunsOfTask, listStaleRuns, listStoppedRunsForAgent, peopleWithRunsIn, touchAgentRun, touchRun, transitionRun,
 } from "../../src/hub/store/runs.ts";
+import { clearRemoval, markRemoved, wasRemoved } from "../../src/hub/store/removals.ts";
 import { anythingToPurge, claimTasksOf, deleteEmptyProject, deleteEmptyWorkspaces, nextDeletedProject } from "../../src/hub/store/purge.ts";
 import { deleteExpiredSessions, deleteSession, findSession, takeLoginCode } from "../../src/hub/store/sessions.ts";
 import { listTasksForAgent, listTasksForUser } from "../../src/hub/store/task-lists.ts";
@@ -212,6 +213,9 @@ export const HOT_CALLS: HotCall[] = [
   write("insertWorkspace", "rare", (sql, f) => insertWorkspace(sql, { id: "ws_new", name: "W", created_by: f.userId, created_at: f.now })),
   write("addMember", "rare", (sql, f) => addMember(sql, f.workspaceId, f.userId, f.now)),
   write("removeMember", "rare", (sql, f) => removeMember(sql, f.workspaceId, "usr_other")),
+  write("markRemoved", "rare", (sql, f) => markRemoved(sql, f.workspaceId, "usr_other", f.userId, f.now)),
+  read("wasRemoved", "rare", (sql, f) => wasRemoved(sql, f.workspaceId, f.userId)),
+  write("clearRemoval", "rare", (sql, f) => clearRemoval(sql, f.workspaceId, f.userId)),
   write("updateWorkspace", "rare", (sql, f) => updateWorkspace(sql, f.workspaceId, { name: "W2" })),
   write("insertProject", "rare", (sql, f) => insertProject(sql, { id: "prj_new", workspace_id: f.workspaceId, name: "P", description: "", created_at: f.now })),
   write("updateProject", "rare", (sql, f) => updateProject(sql, f.projectId, { name: "P2" })),

@@ -9,13 +9,15 @@ import { conflict, notFound, unauthorized } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { countOpenInvites, deleteExpiredInvites, deleteInvite, findInvite, insertInvite, takeInvite, type InviteRow } from "../store/invites.ts";
 import { insertUser } from "../store/users.ts";
-import { addMember, findWorkspace, isMember } from "../store/workspaces.ts";
+import { findWorkspace, isMember } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { userWorkspace, userWorkspaceToWrite } from "./access.ts";
+import { admit, checkReadmission, refusedLink } from "./readmission.ts";
 import { openSession, type Session } from "./sessions.ts";
 import { requiredText } from "./required-text.ts";
 
 export const INVITE_TTL_MS = 7 * 24 * 3_600_000;
+const INVALID = "Invalid or expired invite";
 
 export interface NewInvite {
   code: string;
@@ -58,7 +60,8 @@ export type Joiner = { signedIn: Session } | { name: string };
 /**
  * A bad, used or expired invite is one answer: 401. A new person is signed in
  * with a new session (`opened`); someone signed in keeps theirs, and leaves the
- * invite unused when they are in its workspace already.
+ * invite unused when they are in its workspace already, or when its creator
+ * removed them and the link is not the creator's (403, services/readmission.ts).
  */
 export async function joinWithInvite(
   w: Write,
@@ -66,23 +69,27 @@ export async function joinWithInvite(
   joiner: Joiner,
 ): Promise<{ workspaceId: string; session: Session; opened: { token: string } | null }> {
   if (!("signedIn" in joiner)) requiredText(joiner.name, "name");
-  if (!hasPrefix(code, "invite")) throw unauthorized("Invalid or expired invite");
-  // Someone in the workspace already (its inviter checking the link, say) has nothing to join: the invite stays for whom it was made.
-  if ("signedIn" in joiner) {
-    const open = await findInvite(w.sql, hashToken(code), w.now);
-    if (open && (await isMember(w.sql, open.workspace_id, joiner.signedIn.userId))) return { workspaceId: open.workspace_id, session: joiner.signedIn, opened: null };
-  }
-  const invite = await takeInvite(w.sql, hashToken(code), w.now);
-  if (!invite) throw unauthorized("Invalid or expired invite");
-  const workspaceId = invite.workspace_id;
-  // Its workspace deleted at the same moment (PostgreSQL) took its invites: this one is used up either way.
+  if (!hasPrefix(code, "invite")) throw unauthorized(INVALID);
+  const open = await findInvite(w.sql, hashToken(code), w.now);
+  if (!open) throw unauthorized(INVALID);
+  const workspaceId = open.workspace_id;
+  // Held before the invite is read again and taken: a deletion, handover or removal at the same time (PostgreSQL)
+  // commits first and is seen below, or waits for this join. The workspace before the invite's row, as a removal does.
   await w.sql.lock("workspace_contents", workspaceId);
-  if (!(await findWorkspace(w.sql, workspaceId))) throw unauthorized("Invalid or expired invite");
+  const workspace = await findWorkspace(w.sql, workspaceId);
+  // Deleted at the same moment, it took its invites: this one is used up either way.
+  if (!workspace) throw unauthorized(INVALID);
+  if ("signedIn" in joiner) {
+    const { userId } = joiner.signedIn;
+    // Someone in the workspace already (its inviter checking the link, say) has nothing to join: the invite stays for whom it was made.
+    if (await isMember(w.sql, workspaceId, userId)) return { workspaceId, session: joiner.signedIn, opened: null };
+    // Refused before it is taken: the link stays for whom it was made.
+    await checkReadmission(w.sql, workspace, userId, open.created_by, refusedLink);
+  }
+  if (!(await takeInvite(w.sql, hashToken(code), w.now))) throw unauthorized(INVALID);
   const userId = "signedIn" in joiner ? joiner.signedIn.userId : newId("usr", w.now);
   if (!("signedIn" in joiner)) await insertUser(w.sql, { id: userId, name: joiner.name.trim(), kind: "user", created_at: w.now });
-  await addMember(w.sql, workspaceId, userId, w.now);
-  w.changes.workspaces.add(workspaceId);
-  w.changes.users.add(userId);
+  await admit(w, workspaceId, userId);
   if ("signedIn" in joiner) return { workspaceId, session: joiner.signedIn, opened: null };
   const { token, session } = await openSession(w, userId);
   return { workspaceId, session, opened: { token } };

@@ -14,7 +14,8 @@
  * A delegation, a follow-up, a retry and a comment that @mentions agents all hold the project, then every agent they may
  * start a run of, then write the task's rows; deleting an agent holds it, then stops its runs; an edit of a task holds
  * its project, then the task; a run's end holds its task, then moves the run; a member's removal holds the workspace,
- * its projects, the tasks it hands over, then stops the runs. A feed entry's insert holds its task only against a
+ * its projects, the tasks it hands over, then stops the runs, then deletes the invites they made; a join by invite holds
+ * the workspace, then takes the invite's row. A feed entry's insert holds its task only against a
  * deletion (FOR KEY SHARE), so a stop or the reaper may move a run, then add to its task's feed. Known exception: a
  * run's start moves its task to `doing` after the run (the hot path: one statement fewer), so only that run's own end,
  * the same agent calling both at once, can meet it the other way round (PostgreSQL then runs one again).

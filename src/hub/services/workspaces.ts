@@ -5,6 +5,7 @@ import type { UserPrincipal } from "../principal.ts";
 import { deleteInvitesBy } from "../store/invites.ts";
 import { deleteNotificationsIn, deleteWorkspaceNotifications } from "../store/notifications.ts";
 import { handOverTasks, holdTasksOwnedBy } from "../store/tasks.ts";
+import { clearRemoval, markRemoved } from "../store/removals.ts";
 import { findUser } from "../store/users.ts";
 import {
   addMember, findWorkspace, insertProject, insertWorkspace, isMember, listMembers, markProjectDeleted, markWorkspaceDeleted,
@@ -14,6 +15,7 @@ import type { Write } from "../write.ts";
 import { userProject, userWorkspace, userWorkspaceToWrite } from "./access.ts";
 import { addOwnerChanges } from "./activity.ts";
 import { notify } from "./notify.ts";
+import { admit, checkReadmission, refusedAdd } from "./readmission.ts";
 import { stopRunsOfLeavingMember } from "./runs.ts";
 import { hideTasks } from "./tasks.ts";
 import { requiredText } from "./required-text.ts";
@@ -34,13 +36,14 @@ export async function createWorkspace(w: Write, user: UserPrincipal, name: strin
   return toWorkspaceView(row);
 }
 
+/** Adds a person to the workspace: any member may, but one its creator removed only its creator (services/readmission.ts). */
 export async function addWorkspaceMember(w: Write, user: UserPrincipal, workspaceId: string, userId: string) {
   await userWorkspaceToWrite(w.sql, user, workspaceId);
   const member = await findUser(w.sql, userId);
   if (!member || member.kind !== "user") throw notFound("User");
-  await addMember(w.sql, workspaceId, userId, w.now);
-  w.changes.workspaces.add(workspaceId);
-  w.changes.users.add(userId);
+  const workspace = (await findWorkspace(w.sql, workspaceId))!;
+  await checkReadmission(w.sql, workspace, userId, user.userId, refusedAdd(member.name));
+  await admit(w, workspaceId, userId);
   return { workspaceId, userId };
 }
 
@@ -61,7 +64,8 @@ export async function workspaceMembers(sql: Reader, user: UserPrincipal, workspa
  * tasks are stopped; the tasks stay, those they owned now the workspace's creator's
  * (in this same write: no task is left owned by someone outside), each task's feed
  * saying so; the creator is told once, however many tasks (tasks_handed_over), when
- * the person left by themself. What they were told about it goes, as do the invites they made.
+ * the person left by themself. What they were told about it goes, as do the invites they made. One the creator
+ * removed may come back only on the creator's say (services/readmission.ts).
  */
 export async function removeWorkspaceMember(w: Write, user: UserPrincipal, workspaceId: string, memberId: string) {
   await w.sql.lock("workspaces", workspaceId); // its creator is read next: a handover at the same time goes first or after
@@ -80,6 +84,9 @@ export async function removeWorkspaceMember(w: Write, user: UserPrincipal, works
   // sees the owner it committed, or it waits and then finds them out of the workspace (400).
   await handOverTasksOfLeaving(w, user, workspace, member);
   await removeMember(w.sql, workspaceId, memberId);
+  // Removed by its creator, they come back only on the creator's say; having left, on anyone's (services/readmission.ts).
+  if (memberId === user.userId) await clearRemoval(w.sql, workspaceId, memberId);
+  else await markRemoved(w.sql, workspaceId, memberId, user.userId, w.now);
   // Their links would let them (or whoever they gave them to) back in: an invite made meanwhile (PostgreSQL) waited on the workspace's row.
   await deleteInvitesBy(w.sql, workspaceId, memberId);
   // After the stops above: those notices are about the workspace's tasks too.

@@ -16,9 +16,9 @@ export async function insertInvite(sql: Sql, row: InviteRow): Promise<void> {
   );
 }
 
-/** The workspace of a live invite, left as it is. */
-export function findInvite(sql: Reader, codeHash: string, now: number): Promise<{ workspace_id: string } | undefined> {
-  return sql.get<{ workspace_id: string }>("SELECT workspace_id FROM invites WHERE code_hash = ? AND expires_at > ?", [codeHash, now]);
+/** The workspace of a live invite and who made it, left as it is. */
+export function findInvite(sql: Reader, codeHash: string, now: number): Promise<{ workspace_id: string; created_by: string } | undefined> {
+  return sql.get<{ workspace_id: string; created_by: string }>("SELECT workspace_id, created_by FROM invites WHERE code_hash = ? AND expires_at > ?", [codeHash, now]);
 }
 
 /** Consumes a live invite in one statement, so it lets one person in, once. */

@@ -76,14 +76,15 @@ export function updateWorkspace(sql: Sql, id: string, patch: Partial<Pick<Worksp
 }
 
 /**
- * Marks the workspace and its projects deleted and removes its members and invites (a few
- * rows): it is gone from every read at once. The purger removes the rest (store/purge.ts).
+ * Marks the workspace and its projects deleted and removes its members, invites and removals (a
+ * few rows): it is gone from every read at once. The purger removes the rest (store/purge.ts).
  */
 export async function markWorkspaceDeleted(sql: Sql, id: string, now: number): Promise<void> {
   await sql.run("UPDATE workspaces SET deleted_at = ? WHERE id = ?", [now, id]);
   await sql.run("UPDATE projects SET deleted_at = ? WHERE workspace_id = ? AND deleted_at IS NULL", [now, id]);
   await sql.run("DELETE FROM workspace_members WHERE workspace_id = ?", [id]);
   await sql.run("DELETE FROM invites WHERE workspace_id = ?", [id]);
+  await sql.run("DELETE FROM workspace_removals WHERE workspace_id = ?", [id]);
 }
 
 export async function insertProject(sql: Sql, row: ProjectRow): Promise<void> {

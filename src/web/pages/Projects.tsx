@@ -63,7 +63,7 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
             {!m.isCreator && (m.id === myId || iCreated) && (
               <button type="button" className="link" disabled={remove.busy} onClick={() => {
                 const leaving = m.id === myId;
-                if (!confirm(leaving ? `Leave ${workspace.name}?` : `Remove ${m.name} from ${workspace.name}? Their agents' runs going there are stopped.`)) return;
+                if (!confirm(leaving ? `Leave ${workspace.name}?` : `Remove ${m.name} from ${workspace.name}? Their agents' runs going there are stopped, and only the workspace's creator (you) can let them back in.`)) return;
                 void remove.run(async () => {
                   await api.removeMember(workspace.id, m.id);
                   if (leaving) navigate("/", { replace: true });

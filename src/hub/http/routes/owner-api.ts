@@ -123,7 +123,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     await deps.writer.run("deleteWorkspace", { user: request.user, workspaceId: request.params.id });
     return reply.code(204).send(null);
   });
-  app.post("/workspaces/:id/members", s(["Workspaces"], "Add a person to a workspace", { params: IdParams, body: NewMemberBody, response: { 201: MemberAdded, ...errors } }),
+  app.post("/workspaces/:id/members", s(["Workspaces"], "Add a person to a workspace; one its creator removed only its creator adds back (403 for another member)", { params: IdParams, body: NewMemberBody, response: { 201: MemberAdded, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "addWorkspaceMember", { user: request.user, workspaceId: request.params.id, userId: request.body.userId }));
   app.get("/workspaces/:id/members", s(["Workspaces"], "The workspace's people, in the order they joined", { params: IdParams, response: { 200: Type.Array(Member), ...errors } }),
     async (request) => workspaceMembers(deps.db, request.user, request.params.id));
