@@ -24,7 +24,7 @@ import { useShortcutKeys, type Place } from "./shortcuts.ts";
 import type { MeView } from "./types.ts";
 
 export function App() {
-  const route = useRoute();
+  const { route, visit } = useRoute();
   const { auth, setAuth, retry } = useSession();
 
   if (auth.state === "checking") return <Loading what="session" />;
@@ -55,7 +55,8 @@ export function App() {
     return (
       <>
         {auth.state === "out" && auth.error && <ErrorNote error={auth.error} />}
-        <SignIn code={route.page === "login" ? route.code : null} onSignedIn={(session) => {
+        {/* Keyed by code: another link opened in this tab (only its #code changes, no reload) is the one tried, as Join's. */}
+        <SignIn key={route.page === "login" ? route.code ?? "" : ""} code={route.page === "login" ? route.code : null} onSignedIn={(session) => {
           setAuth({ state: "in", session });
           // Signed in again where the session ended (a task, a board): that page, not the first board.
           if (route.page === "login") navigate("/", { replace: true });
@@ -63,10 +64,10 @@ export function App() {
       </>
     );
   }
-  return <Shell route={route} onSignedOut={(why) => setAuth({ state: "out", error: why })} />;
+  return <Shell route={route} visit={visit} onSignedOut={(why) => setAuth({ state: "out", error: why })} />;
 }
 
-function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: string) => void }) {
+function Shell({ route, visit, onSignedOut }: { route: Route; visit: number; onSignedOut: (why?: string) => void }) {
   const me = useLive<MeView>("me");
   const signOut = useAction();
   const health = useLiveHealth();
@@ -129,7 +130,7 @@ function Shell({ route, onSignedOut }: { route: Route; onSignedOut: (why?: strin
         {health === "busy" && me.status === "ready" && " What you see may be out of date."}
       </p>
       <main id="main" tabIndex={-1} ref={main}>
-        <Page route={route} me={me} viewed={viewed} />
+        <Page route={route} visit={visit} me={me} viewed={viewed} />
       </main>
       <footer className="hint">
         <button type="button" className="link" aria-keyshortcuts="?" onClick={() => setHelp(true)}>Press ? for shortcuts</button>
@@ -186,7 +187,7 @@ function AnotherDevice() {
   );
 }
 
-function Page({ route, me, viewed }: { route: Route; me: ReturnType<typeof useLive<MeView>>; viewed: (projectId: string) => void }) {
+function Page({ route, visit, me, viewed }: { route: Route; visit: number; me: ReturnType<typeof useLive<MeView>>; viewed: (projectId: string) => void }) {
   switch (route.page) {
     case "home":
       return (
@@ -195,8 +196,9 @@ function Page({ route, me, viewed }: { route: Route; me: ReturnType<typeof useLi
         </LiveView>
       );
     case "board":
-      // Keyed by project: another project's page starts afresh (its paging, a half-filled form).
-      return <Fragment key={route.projectId}>{me.status === "ready" && <ProjectBar me={me.data} current={route.projectId} />}<Board projectId={route.projectId} /></Fragment>;
+      // Keyed by project: another project's page starts afresh (its paging, a half-filled form); the board also by
+      // visit, so a link to it or back shows the search its address names (`?q=`).
+      return <Fragment key={route.projectId}>{me.status === "ready" && <ProjectBar me={me.data} current={route.projectId} />}<Board key={visit} projectId={route.projectId} /></Fragment>;
     case "task":
       // Keyed by task: another task's page starts afresh (its feed's paging, a half-written comment).
       return <TaskPage key={route.taskId} taskId={route.taskId} unread={me.status === "ready" ? me.data.unreadNotifications : 0} viewed={viewed} projectName={(id) =>
@@ -204,7 +206,8 @@ function Page({ route, me, viewed }: { route: Route; me: ReturnType<typeof useLi
     case "agents":
       return <Agents />;
     case "runs":
-      return <Runs />;
+      // Keyed by visit: the Runs link, back or forward shows the filter its address names (`?status=`, `?agent=`).
+      return <Runs key={visit} />;
     case "tokens":
       return <ApiTokens />;
     case "notifications":

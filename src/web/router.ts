@@ -61,11 +61,24 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
   for (const listener of listeners) listener();
 }
 
-export function useRoute(): Route {
+/**
+ * Leaves the page at `from` for `path`, in place (`from` is gone: a task deleted, a workspace left), unless the person
+ * went elsewhere while the hub answered: theirs is the page they are on now.
+ */
+export function leave(from: string, path: string): void {
+  if (location.pathname === from) navigate(path, { replace: true });
+}
+
+/**
+ * The route, and which navigation brought it (a link, back, forward; one more each): a page keyed by `visit` starts
+ * afresh from its address, as a load does, also when the path is the same and only its query differs (`/runs` after
+ * `/runs?status=failed`), which a page keeps to itself once shown (replaceQueryParam).
+ */
+export function useRoute(): { route: Route; visit: number } {
   const read = () => parseRoute(location.pathname, location.hash);
-  const [route, setRoute] = useState<Route>(read);
+  const [at, setAt] = useState(() => ({ route: read(), visit: 0 }));
   useEffect(() => {
-    const update = () => setRoute(read());
+    const update = () => setAt((was) => ({ route: read(), visit: was.visit + 1 }));
     listeners.add(update);
     window.addEventListener("popstate", update);
     return () => {
@@ -73,5 +86,5 @@ export function useRoute(): Route {
       window.removeEventListener("popstate", update);
     };
   }, []);
-  return route;
+  return at;
 }

@@ -2,7 +2,7 @@
  * What is being written, kept in the tab's sessionStorage under `key`: leaving the page (a link, back) or
  * reloading it does not lose it, and it goes once emptied (posted, saved, or cancelled).
  */
-import { useEffect, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 
 const PREFIX = "groupchat-draft:";
 
@@ -28,11 +28,28 @@ export function isKept(key: string): boolean {
   return read(key) !== null;
 }
 
+/**
+ * A value kept under `key`, written as it is set: an answer that comes once the page is gone (a comment posted, an
+ * edit saved while the person went to another page) still empties what it sent, where React drops a state update.
+ */
+function useKept<T>(key: string, initial: () => T, encode: (value: T) => string | null): [T, (update: T | ((value: T) => T)) => void] {
+  const [value, setValue] = useState(initial);
+  const latest = useRef(value);
+  const set = useCallback((update: T | ((value: T) => T)) => {
+    const next = typeof update === "function" ? (update as (value: T) => T)(latest.current) : update;
+    latest.current = next;
+    write(key, encode(next));
+    setValue(next);
+  }, [key, encode]);
+  return [value, set];
+}
+
+const textOrNone = (draft: string) => draft || null;
+const jsonOrNone = (form: unknown) => (form === null ? null : JSON.stringify(form));
+
 /** Words being written (a comment): gone once "". */
 export function useDraft(key: string): [string, (update: string | ((draft: string) => string)) => void] {
-  const [draft, setDraft] = useState(() => read(key) ?? "");
-  useEffect(() => write(key, draft || null), [key, draft]);
-  return [draft, setDraft];
+  return useKept(key, () => read(key) ?? "", textOrNone);
 }
 
 /**
@@ -40,14 +57,12 @@ export function useDraft(key: string): [string, (update: string | ((draft: strin
  * and what it does not take (another version's shape, junk) is dropped.
  */
 export function useKeptForm<T>(key: string, parse: (kept: unknown) => T | null): [T | null, (update: T | null | ((form: T | null) => T | null)) => void] {
-  const [form, setForm] = useState<T | null>(() => {
+  return useKept<T | null>(key, () => {
     const text = read(key);
     try {
       return text === null ? null : parse(JSON.parse(text));
     } catch {
       return null;
     }
-  });
-  useEffect(() => write(key, form === null ? null : JSON.stringify(form)), [key, form]);
-  return [form, setForm];
+  }, jsonOrNone);
 }

@@ -11,7 +11,7 @@ import { ShownOnce } from "../components/shown-once.tsx";
 import { ErrorNote } from "../components/states.tsx";
 import { TheirChange } from "../components/their-change.tsx";
 import { useAction } from "../components/use-action.ts";
-import { navigate } from "../router.ts";
+import { leave, navigate } from "../router.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import type { MeView, MemberView, ProjectView } from "../types.ts";
@@ -63,10 +63,11 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
             {!m.isCreator && (m.id === myId || iCreated) && (
               <button type="button" className="link" disabled={remove.busy} onClick={() => {
                 const leaving = m.id === myId;
+                const from = location.pathname;
                 if (!confirm(leaving ? `Leave ${workspace.name}?` : `Remove ${m.name} from ${workspace.name}? Their agents' runs going there are stopped, and only the workspace's creator (you) can let them back in.`)) return;
                 void remove.run(async () => {
                   await api.removeMember(workspace.id, m.id);
-                  if (leaving) navigate("/", { replace: true });
+                  if (leaving) leave(from, "/");
                   else focus.removed(m.id, index);
                 });
               }}>{m.id === myId ? "Leave" : "Remove"}</button>
@@ -159,14 +160,14 @@ function SettingsPanel({ workspace, project, myId }: SettingsProps) {
               if (!confirm(`Delete the project ${project.name} with all its tasks, their runs and feeds? This cannot be undone.`)) return;
               void action.run(async () => {
                 await api.deleteProject(project.id);
-                navigate("/", { replace: true });
+                leave(`/projects/${project.id}`, "/");
               });
             }}>Delete project</button>
             <button type="button" className="danger" disabled={action.busy} onClick={() => {
               if (!confirm(`Delete the workspace ${workspace.name} with all its projects, tasks and members? This cannot be undone.`)) return;
               void action.run(async () => {
                 await api.deleteWorkspace(workspace.id);
-                navigate("/", { replace: true });
+                leave(`/projects/${project.id}`, "/");
               });
             }}>Delete workspace</button>
           </div>

@@ -14,7 +14,7 @@ import { usePageTitle } from "../components/page-title.ts";
 import { ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { useLive } from "../live.ts";
-import { navigate } from "../router.ts";
+import { leave } from "../router.ts";
 import { useShortcut } from "../shortcuts.ts";
 import type { AgentWithRuns, TaskView } from "../types.ts";
 
@@ -134,7 +134,7 @@ function TaskHeader({ task }: { task: TaskView }) {
   useShortcut("status", () => status.current?.focus());
   async function deleteTask() {
     if (!window.confirm(`Delete “${task.title}” with its activity and runs? This cannot be undone.`)) return;
-    if (await remove.run(() => api.deleteTask(task.id))) navigate(`/projects/${task.projectId}`, { replace: true });
+    if (await remove.run(() => api.deleteTask(task.id))) leave(`/tasks/${task.id}`, `/projects/${task.projectId}`);
   }
   return (
     <header className="task-header">

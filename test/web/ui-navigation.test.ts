@@ -1,0 +1,131 @@
+/**
+ * Going from page to page in one tab, in a real browser: another link of the same kind, back and forward, and a
+ * slow hub's answer coming after the person went on. Each page shows what its address says, and an answer to
+ * a page left behind does not move or undo the one the person is on.
+ */
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import type { Page, Route } from "playwright-core";
+import type { TestHub } from "../support/hub.ts";
+import { loginCode } from "./support/session.ts";
+import { signedInSuite } from "./support/page.ts";
+
+const WAIT = { timeout: 20_000 };
+
+/** Requests matching `url` and `method` wait until `release()`; the rest go on. */
+async function holdRequests(page: Page, url: string, method: string) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const held: Promise<unknown>[] = [];
+  const handler = async (route: Route) => {
+    if (route.request().method() !== method) return route.fallback();
+    held.push(page.waitForResponse((res) => res.request() === route.request()));
+    await released;
+    await route.continue();
+  };
+  await page.route(url, handler);
+  return {
+    /** Lets them through, and waits for their answers. */
+    async release() {
+      release();
+      await Promise.all(held);
+      await page.unroute(url, handler);
+    },
+  };
+}
+
+describe("going from page to page in one tab, in a real browser", { timeout: 300_000 }, () => {
+  const suite = signedInSuite();
+  let t: TestHub;
+  let page: Page;
+  before(() => ({ t, page } = suite));
+
+  const newTask = async (title: string) => (await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title })).body.id as string;
+  const openTask = async (id: string) => {
+    await page.goto(`${t.baseUrl}/tasks/${id}`);
+    await page.locator("#task-title").waitFor(WAIT);
+  };
+  const searchBox = () => page.getByRole("searchbox", { name: "Search tasks" });
+
+  it("a comment posted as the person went to another page is not offered again as theirs to post when they come back", async () => {
+    const id = await newTask("Slow comment");
+    await openTask(id);
+    const hold = await holdRequests(page, `**/api/v1/tasks/${id}/comments`, "POST");
+    await page.getByRole("textbox", { name: /^Comment/ }).fill("Posted once");
+    await page.getByRole("button", { name: "Post comment" }).click();
+    await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    await hold.release();
+    await page.locator(".card", { hasText: "Slow comment" }).getByRole("link").click();
+    await page.locator(".comment", { hasText: "Posted once" }).waitFor(WAIT);
+    assert.equal(await page.getByRole("textbox", { name: /^Comment/ }).inputValue(), "", "the box is empty: the comment was posted");
+  });
+
+  it("an edit saved as the person went to another page does not open again when they come back", async () => {
+    const id = await newTask("Slow edit");
+    await openTask(id);
+    await page.getByRole("button", { name: "Edit task" }).click();
+    const hold = await holdRequests(page, `**/api/v1/tasks/${id}`, "PATCH");
+    await page.getByRole("form", { name: "Edit task" }).getByLabel("Title").fill("Slow edit, saved");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+    await hold.release();
+    await page.locator(".card", { hasText: "Slow edit, saved" }).getByRole("link").click();
+    await page.getByRole("heading", { name: "Slow edit, saved" }).waitFor(WAIT);
+    assert.equal(await page.getByRole("form", { name: "Edit task" }).count(), 0, "the form was saved and closed");
+    await page.getByRole("button", { name: "Edit task" }).waitFor(WAIT);
+  });
+
+  it("a task deleted as the person went on to another task leaves them on that one", async () => {
+    const [gone, next] = [await newTask("Slow delete"), await newTask("Stay here")];
+    await openTask(gone);
+    const hold = await holdRequests(page, `**/api/v1/tasks/${gone}`, "DELETE");
+    await page.getByRole("button", { name: "Delete task" }).click();
+    await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").click();
+    await page.locator(".card", { hasText: "Stay here" }).getByRole("link").click();
+    await page.getByRole("heading", { name: "Stay here" }).waitFor(WAIT);
+    await hold.release();
+    // Something of the person's own after the answer came: the page they are on takes it.
+    await page.getByRole("textbox", { name: /^Comment/ }).fill("Still here");
+    await page.getByRole("button", { name: "Post comment" }).click();
+    await page.locator(".comment", { hasText: "Still here" }).waitFor(WAIT);
+    assert.equal(new URL(page.url()).pathname, `/tasks/${next}`);
+  });
+
+  it("the Runs link and back show the filter the address names", async () => {
+    const pressed = () => page.getByRole("group", { name: "Show runs" }).locator('[aria-pressed="true"]');
+    await page.goto(`${t.baseUrl}/runs?status=failed`);
+    await page.getByRole("heading", { name: "Runs", exact: true }).waitFor(WAIT);
+    assert.equal(await pressed().textContent(), "Failed");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
+    await page.waitForURL(`${t.baseUrl}/runs`);
+    assert.equal(await pressed().textContent(), "Active", "/runs is the active runs");
+    await page.goBack();
+    await page.waitForURL(`${t.baseUrl}/runs?status=failed`);
+    assert.equal(await pressed().textContent(), "Failed", "back at ?status=failed: the failed runs");
+  });
+
+  it("a link to the board without a search, and back, show the search the address names", async () => {
+    await newTask("Alpha search");
+    await newTask("Beta search");
+    await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}?q=Alpha`);
+    const beta = page.locator(".card", { hasText: "Beta search" });
+    await page.locator(".card", { hasText: "Alpha search" }).waitFor(WAIT);
+    await beta.waitFor({ state: "detached", ...WAIT });
+    await page.getByRole("link", { name: "GroupChat hub" }).click();
+    await page.waitForURL(`${t.baseUrl}/projects/${t.creds.projectId}`);
+    await beta.waitFor(WAIT);
+    assert.equal(await searchBox().inputValue(), "");
+    await page.goBack();
+    await beta.waitFor({ state: "detached", ...WAIT });
+    assert.equal(await searchBox().inputValue(), "Alpha");
+  });
+
+  it("another sign-in link opened in the same tab, after one that failed, is the one used", async () => {
+    await page.goto(`${t.baseUrl}/login#code=gcl_not-a-code`);
+    await page.getByRole("alert").waitFor(WAIT);
+    await page.goto(`${t.baseUrl}/login#code=${encodeURIComponent(await loginCode(t))}`);
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+  });
+});
