@@ -106,6 +106,23 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
     assert.equal(await pressed().textContent(), "Failed", "back at ?status=failed: the failed runs");
   });
 
+  it("the agent select names the agent the address filters by, also once it is deleted, and All agents shows them all", async () => {
+    const agent = (await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Short-lived" })).body as { id: string };
+    const id = await newTask("Run of a short-lived agent");
+    await t.owner(t.creds.ownerToken, "POST", `/tasks/${id}/delegate`, { agentId: agent.id });
+    await page.goto(`${t.baseUrl}/runs?status=all&agent=${agent.id}`);
+    const select = page.getByRole("combobox", { name: "Agent" });
+    const shown = () => select.evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.textContent);
+    await page.locator(".run-row", { hasText: "Run of a short-lived agent" }).waitFor(WAIT);
+    assert.equal(await shown(), "Short-lived");
+    await t.owner(t.creds.ownerToken, "DELETE", `/agents/${agent.id}`);
+    await select.locator("option", { hasText: "Short-lived" }).waitFor({ state: "attached", ...WAIT });
+    await page.getByRole("button", { name: /^Retry/ }).waitFor({ state: "detached", ...WAIT });
+    assert.match((await shown()) ?? "", /^Short-lived \(deleted\)$/, "the list is still its runs, and the select says whose");
+    await select.selectOption({ label: "All agents" });
+    await page.waitForURL(`${t.baseUrl}/runs?status=all`);
+  });
+
   it("a link to the board without a search, and back, show the search the address names", async () => {
     await newTask("Alpha search");
     await newTask("Beta search");

@@ -63,6 +63,8 @@ export function Runs() {
                 }}>
                   <option value="">All agents</option>
                   {view.agents.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
+                  {/* The address names one not on the list (deleted, here or in another tab): said, or the select would show All. */}
+                  {agentId && !view.agents.some((a) => a.id === agentId) && <option value={agentId}>{goneAgentName(view.runs, agentId)}</option>}
                 </select>
               </label>
             </div>
@@ -76,6 +78,12 @@ export function Runs() {
       </LiveView>
     </section>
   );
+}
+
+/** An agent the filter names that is no longer among yours: by its runs' name for it. */
+function goneAgentName(runs: OwnerRun[], agentId: string): string {
+  const name = runs.find((r) => r.agent.id === agentId)?.agent.name;
+  return name ? `${name} (deleted)` : "An agent no longer yours";
 }
 
 /** The pressed filter chip: where the focus goes when a stop leaves no row to take it. */
