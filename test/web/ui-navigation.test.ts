@@ -61,6 +61,22 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
     assert.equal(await page.getByRole("textbox", { name: /^Comment/ }).inputValue(), "", "the box is empty: the comment was posted");
   });
 
+  it("words typed in the comment box while the last comment was on its way stay there once it is posted", async () => {
+    const id = await newTask("Typing on");
+    await openTask(id);
+    const box = page.getByRole("textbox", { name: /^Comment/ });
+    const hold = await holdRequests(page, `**/api/v1/tasks/${id}/comments`, "POST");
+    await box.fill("First thought");
+    await box.press("Control+Enter");
+    await page.getByRole("button", { name: "Post comment" }).and(page.locator(":disabled")).waitFor(WAIT);
+    await page.keyboard.type("\nSecond thought");
+    await hold.release();
+    await page.locator(".comment", { hasText: "First thought" }).waitFor(WAIT);
+    // The answer handled: the box no longer holds both.
+    await page.waitForFunction(() => document.querySelector<HTMLTextAreaElement>("#comment-body")?.value !== "First thought\nSecond thought");
+    assert.equal(await box.inputValue(), "Second thought");
+  });
+
   it("an edit saved as the person went to another page does not open again when they come back", async () => {
     const id = await newTask("Slow edit");
     await openTask(id);

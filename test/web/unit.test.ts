@@ -8,6 +8,7 @@ import { parseRoute } from "../../src/web/router.ts";
 import { countsSentence, runFilterOf } from "../../src/web/run-filter.ts";
 import { settle, theirs } from "../../src/web/components/followed-field.ts";
 import { parseTaskEdit, settleEdit, startEdit } from "../../src/web/components/task-edit.ts";
+import { afterSent } from "../../src/web/components/draft.ts";
 import { sessionRetryDelay } from "../../src/web/session.ts";
 import { decide, SEQUENCE_MS, SHORTCUTS, type KeyPress, type PageAction } from "../../src/web/shortcuts.ts";
 import { insertMention, matchingCandidates, mentionCandidates, openMention } from "../../src/web/components/mention-query.ts";
@@ -222,5 +223,14 @@ describe("keyboard shortcuts: what a key does", () => {
     const keys = SHORTCUTS.map((s) => s.keys.join(" "));
     assert.equal(new Set(keys).size, keys.length);
     assert.deepEqual([...new Set(SHORTCUTS.map((s) => s.group))], ["Anywhere", "Board", "Task"]);
+  });
+});
+
+describe("a box's words once what it held was sent", () => {
+  it("keeps the words typed after what went, and all of it when what went was changed meanwhile", () => {
+    assert.equal(afterSent("First", "First"), "");
+    assert.equal(afterSent("First\nSecond", "First"), "Second");
+    assert.equal(afterSent("Frist, fixed", "First"), "Frist, fixed");
+    assert.equal(afterSent("", "First"), "");
   });
 });

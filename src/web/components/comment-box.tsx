@@ -6,6 +6,7 @@ import { useRef, useState } from "react";
 import { api } from "../api.ts";
 import { isBlank } from "../../sdk/blank-text.ts";
 import { useShortcut } from "../shortcuts.ts";
+import { afterSent } from "./draft.ts";
 import { submitOnModEnter } from "./keys.ts";
 import { UntoldMentions, useMentionCandidates, useMentionPicker } from "./mention-picker.tsx";
 import { ErrorNote } from "./states.tsx";
@@ -29,8 +30,9 @@ export function CommentBox({ taskId, workspaceId, agents, body, setBody }: {
     <form className="comment-box" aria-label="Comment" onSubmit={async (event) => {
       event.preventDefault();
       let answer: { ambiguousMentions?: string[] } | undefined;
-      if (await post.run(async () => { answer = await api.comment(taskId, body); })) {
-        setBody("");
+      const sent = body;
+      if (await post.run(async () => { answer = await api.comment(taskId, sent); })) {
+        setBody((now) => afterSent(now, sent));
         setUntold(answer?.ambiguousMentions ?? []);
       }
     }}>

@@ -3,6 +3,7 @@ import { useRef, useState } from "react";
 import { api } from "../api.ts";
 import { useShortcut } from "../shortcuts.ts";
 import type { AgentWithRuns } from "../types.ts";
+import { afterSent } from "./draft.ts";
 import { submitOnModEnter } from "./keys.ts";
 import { Empty, ErrorNote } from "./states.tsx";
 import { useAction } from "./use-action.ts";
@@ -18,7 +19,8 @@ export function Delegate({ taskId, agents }: { taskId: string; agents: AgentWith
   return (
     <form className="delegate" aria-labelledby="delegate-title" onSubmit={async (event) => {
       event.preventDefault();
-      if (await send.run(() => api.delegate(taskId, chosen, prompt.trim() || undefined))) setPrompt("");
+      const sent = prompt;
+      if (await send.run(() => api.delegate(taskId, chosen, sent.trim() || undefined))) setPrompt((now) => afterSent(now, sent));
     }}>
       <h2 id="delegate-title">Delegate</h2>
       {agents.length === 0 ? <Empty>No agents yet: create one on the Agents page.</Empty> : (

@@ -23,6 +23,15 @@ function write(key: string, text: string | null): void {
   }
 }
 
+/**
+ * What is left to write once `sent` went (posted, sent): the words typed after it while it was on its way, or
+ * nothing; the box as it is when those words were changed meanwhile (nothing is lost, should the person have
+ * been correcting what went).
+ */
+export function afterSent(now: string, sent: string): string {
+  return now.startsWith(sent) ? now.slice(sent.length).trimStart() : now;
+}
+
 /** Whether anything is kept under `key` in this tab (a draft, a form). */
 export function isKept(key: string): boolean {
   return read(key) !== null;

@@ -6,6 +6,7 @@
 import { useRef } from "react";
 import { isBlank } from "../../sdk/blank-text.ts";
 import { api } from "../api.ts";
+import { afterSent } from "./draft.ts";
 import { submitOnModEnter } from "./keys.ts";
 import { useMentionCandidates, useMentionPicker } from "./mention-picker.tsx";
 import type { Action } from "./use-action.ts";
@@ -29,8 +30,10 @@ export function FollowUpForm({ runId, workspaceId, agents, message, setMessage, 
     <form className="follow-up" aria-label="Follow-up" onSubmit={async (event) => {
       event.preventDefault();
       let answer: { ambiguousMentions?: string[] } | undefined;
-      if (await action.run(async () => { answer = await api.followUp(runId, message.trim()); })) {
-        setMessage("");
+      const sent = message;
+      if (await action.run(async () => { answer = await api.followUp(runId, sent.trim()); })) {
+        // Words typed while it went stay for the next one (the box shows the message as it is now).
+        setMessage(afterSent(box.current?.value ?? "", sent));
         onSent(answer?.ambiguousMentions ?? []);
       }
     }} onKeyDown={(event) => { if (event.key === "Escape") onClose(); }}>
