@@ -122,6 +122,30 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
     assert.equal(await pressed().textContent(), "Failed", "back at ?status=failed: the failed runs");
   });
 
+  it("another filter on Runs shows its runs once they come, not the last filter's under its name", async () => {
+    const agent = (await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Idle" })).body as { id: string };
+    const id = await newTask("Waiting for Idle");
+    await t.owner(t.creds.ownerToken, "POST", `/tasks/${id}/delegate`, { agentId: agent.id });
+    // The live answers wait while `holding`: a slow hub.
+    let holding = false;
+    const held: (() => void)[] = [];
+    await page.routeWebSocket(/\/sync$/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((message) => (holding ? held.push(() => ws.send(message)) : ws.send(message)));
+    });
+    await page.goto(`${t.baseUrl}/runs?agent=${agent.id}`);
+    await page.locator(".run-row", { hasText: "Waiting for Idle" }).waitFor(WAIT);
+    holding = true;
+    await page.getByRole("button", { name: "Failed", exact: true }).click();
+    await page.getByText("Loading runs…").waitFor(WAIT);
+    assert.equal(await page.locator(".run-row").count(), 0, "the pending run is not listed as failed");
+    holding = false;
+    for (const send of held.splice(0)) send();
+    await page.getByText("No failed runs.").waitFor(WAIT);
+    await page.unrouteAll();
+    await t.owner(t.creds.ownerToken, "DELETE", `/agents/${agent.id}`);
+  });
+
   it("the agent select names the agent the address filters by, also once it is deleted, and All agents shows them all", async () => {
     const agent = (await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Short-lived" })).body as { id: string };
     const id = await newTask("Run of a short-lived agent");

@@ -10,10 +10,10 @@ import { focusLost, focusNextRow } from "../components/focus.ts";
 import { useNow } from "../components/now.ts";
 import { usePageTitle } from "../components/page-title.ts";
 import { RetryButton, retryable } from "../components/retry.tsx";
-import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
+import { Empty, ErrorNote, LiveView, Loading } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { formatDuration, formatTime, formatUsd, runDuration } from "../format.ts";
-import { useLive } from "../live.ts";
+import { useLive, useValueOf } from "../live.ts";
 import { queryParam, replaceQueryParam } from "../router.ts";
 import { countsSentence, RUN_FILTERS, runFilterOf, type RunFilter } from "../run-filter.ts";
 import type { OwnerRun, RunsView } from "../types.ts";
@@ -36,6 +36,8 @@ export function Runs() {
   if (filter.statuses) args.status = filter.statuses;
   if (agentId) args.agentId = agentId;
   const live = useLive<RunsView>("runs", args, { keepPrevious: true });
+  // Another filter's runs, on screen until this one's come, are not listed under its chip.
+  const listed = useValueOf(live, JSON.stringify([filter.id, agentId]));
   usePageTitle("Runs");
   const choose = (next: RunFilter) => {
     setFilter(next);
@@ -69,8 +71,8 @@ export function Runs() {
               </label>
             </div>
             <h2 className="sr-only">{filter.label} runs</h2>
-            <RunList runs={view.runs} empty={EMPTY[filter.id]} agents={view.agents} />
-            {view.more && (limit < MAX
+            {!listed ? <Loading what="runs" /> : <RunList runs={view.runs} empty={EMPTY[filter.id]} agents={view.agents} />}
+            {listed && view.more && (limit < MAX
               ? <button type="button" className="secondary more" onClick={() => setLimit(Math.min(limit + PAGE, MAX))}>Show more</button>
               : <p className="meta">Older runs are not shown here: pick an agent, or list them with GET /api/v1/runs.</p>)}
           </>
