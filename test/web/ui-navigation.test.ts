@@ -185,4 +185,19 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
     await page.goto(`${t.baseUrl}/login#code=${encodeURIComponent(await loginCode(t))}`);
     await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
   });
+
+  it("a board whose project was deleted in another tab: the project picker names none of the others, and picking one goes there", async () => {
+    const make = async (name: string) => (await t.owner(t.creds.ownerToken, "POST", "/projects", { name }, { "x-workspace-id": t.creds.workspaceId })).body.id as string;
+    const [doomed, other] = [await make("Doomed"), await make("Other")];
+    await page.goto(`${t.baseUrl}/projects/${doomed}`);
+    await page.getByRole("heading", { name: "Doomed" }).waitFor(WAIT);
+    await t.owner(t.creds.ownerToken, "DELETE", `/projects/${doomed}`);
+    await page.getByText("Not found: this project does not exist or is not yours.").waitFor(WAIT);
+    const picker = page.getByRole("combobox", { name: "Project" });
+    await picker.locator("option", { hasText: "Doomed" }).waitFor({ state: "detached", ...WAIT });
+    assert.equal(await picker.evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.textContent), "Choose a project…");
+    await picker.selectOption({ label: (await picker.locator("option", { hasText: "General" }).textContent())! });
+    await page.waitForURL(`${t.baseUrl}/projects/${t.creds.projectId}`);
+    await t.owner(t.creds.ownerToken, "DELETE", `/projects/${other}`);
+  });
 });

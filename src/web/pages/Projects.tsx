@@ -31,6 +31,9 @@ export function ProjectBar({ me, current }: { me: MeView; current: string | null
       {projects.length > 1 && current && (
         <label className="picker">Project{" "}
           <select value={current} onChange={(e) => navigate(`/projects/${e.target.value}`)}>
+            {/* Not one of theirs (deleted, or its workspace left, in another tab): the select shows no other as this one,
+                which picking could then not go to. */}
+            {!project && <option value={current}>Choose a project…</option>}
             {projects.map((p) => <option key={p.id} value={p.id}>{p.workspace} / {p.name}</option>)}
           </select>
         </label>
