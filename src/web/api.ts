@@ -36,6 +36,15 @@ export function isNoAnswer(error: unknown): boolean {
   return error instanceof ApiError && (error.status === 0 || isGatewayFailure(error.status));
 }
 
+/** A delete or revoke of a thing already gone (in another tab; a list not live shows it still): done, as asked. */
+export async function gone(request: Promise<unknown>): Promise<void> {
+  try {
+    await request;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+  }
+}
+
 const CSRF = { "x-groupchat-csrf": "1" };
 
 /** What the page says when the request never got an answer (the hub down, the network gone, the answer lost). */

@@ -186,6 +186,23 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
     await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
   });
 
+  it("a token revoked in another tab, and a webhook deleted there, go from the list on Revoke and Delete here, with no error", async () => {
+    const token = (await t.owner(t.creds.ownerToken, "POST", "/tokens", { name: "Twice revoked" })).body as { id: string };
+    const hook = (await t.owner(t.creds.ownerToken, "POST", "/webhooks", { url: "https://example.com/twice-deleted" })).body as { id: string };
+    await page.goto(`${t.baseUrl}/tokens`);
+    const row = page.locator(`[data-token-id="${token.id}"]`);
+    const hookRow = page.locator(`[data-webhook-id="${hook.id}"]`);
+    await row.waitFor(WAIT);
+    await hookRow.waitFor(WAIT);
+    await t.owner(t.creds.ownerToken, "DELETE", `/tokens/${token.id}`);
+    await t.owner(t.creds.ownerToken, "DELETE", `/webhooks/${hook.id}`);
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await row.waitFor({ state: "detached", ...WAIT });
+    await hookRow.getByRole("button", { name: "Delete" }).click();
+    await hookRow.waitFor({ state: "detached", ...WAIT });
+    assert.equal(await page.getByRole("alert").count(), 0);
+  });
+
   it("a board whose project was deleted in another tab: the project picker names none of the others, and picking one goes there", async () => {
     const make = async (name: string) => (await t.owner(t.creds.ownerToken, "POST", "/projects", { name }, { "x-workspace-id": t.creds.workspaceId })).body.id as string;
     const [doomed, other] = [await make("Doomed"), await make("Other")];

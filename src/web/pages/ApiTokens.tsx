@@ -4,7 +4,7 @@
  * list, read again after each change: it changes only by your own hand.
  */
 import { useEffect, useState } from "react";
-import { api, type ApiTokenView } from "../api.ts";
+import { api, gone, type ApiTokenView } from "../api.ts";
 import { useFocusAfterRemoval } from "../components/focus.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { Empty, ErrorNote, Loading } from "../components/states.tsx";
@@ -108,7 +108,7 @@ function TokenRow({ token, onRevoked }: { token: ApiTokenView; onRevoked: () => 
         <button type="button" className="danger" disabled={revoke.busy} onClick={() => {
           if (!confirm(revokeQuestion(token))) return;
           void revoke.run(async () => {
-            await api.revokeApiToken(token.id);
+            await gone(api.revokeApiToken(token.id));
             onRevoked();
           });
         }}>Revoke</button>

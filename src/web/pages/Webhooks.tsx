@@ -4,7 +4,7 @@
  * after a test (deliveries change it in the background: reload the page to see the latest).
  */
 import { useEffect, useState } from "react";
-import { api, type TestDelivery, type WebhookView } from "../api.ts";
+import { api, gone, type TestDelivery, type WebhookView } from "../api.ts";
 import { useFocusAfterRemoval } from "../components/focus.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
 import { Empty, ErrorNote, Loading } from "../components/states.tsx";
@@ -109,7 +109,7 @@ function WebhookRow({ hook, onChanged, onDeleted }: { hook: WebhookView; onChang
           <button type="button" className="danger" disabled={remove.busy} onClick={() => {
             if (!confirm(`Delete the webhook to ${hook.url}? Nothing more is sent to it.`)) return;
             void remove.run(async () => {
-              await api.deleteWebhook(hook.id);
+              await gone(api.deleteWebhook(hook.id));
               onDeleted();
             });
           }}>Delete</button>
