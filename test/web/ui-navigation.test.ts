@@ -203,6 +203,21 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
     assert.equal(await page.getByRole("alert").count(), 0);
   });
 
+  it("an invite taken back in another tab goes from the open invites on Revoke here, with no error", async () => {
+    const invites = `/workspaces/${t.creds.workspaceId}/invites`;
+    await t.owner(t.creds.ownerToken, "POST", invites);
+    await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
+    await page.getByRole("button", { name: "Open invites" }).click();
+    const open = page.getByRole("region", { name: "Open invites" });
+    await open.getByRole("listitem").first().waitFor(WAIT);
+    for (const invite of (await t.owner(t.creds.ownerToken, "GET", invites)).body as { id: string }[]) {
+      await t.owner(t.creds.ownerToken, "DELETE", `${invites}/${invite.id}`);
+    }
+    await open.getByRole("button", { name: "Revoke" }).first().click();
+    await open.getByText("No invite links waiting to be used.").waitFor(WAIT);
+    assert.equal(await page.getByRole("alert").count(), 0);
+  });
+
   it("a board whose project was deleted in another tab: the project picker names none of the others, and picking one goes there", async () => {
     const make = async (name: string) => (await t.owner(t.creds.ownerToken, "POST", "/projects", { name }, { "x-workspace-id": t.creds.workspaceId })).body.id as string;
     const [doomed, other] = [await make("Doomed"), await make("Other")];

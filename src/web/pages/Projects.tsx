@@ -3,7 +3,7 @@
  * and the settings: a project's name and description, a workspace's name, handover and the deletes.
  */
 import { useRef, useState } from "react";
-import { api } from "../api.ts";
+import { api, gone } from "../api.ts";
 import { useFocusAfterRemoval, type Fallback } from "../components/focus.ts";
 import { useFollowedField } from "../components/followed-field.ts";
 import { closeOnEscape } from "../components/popover.ts";
@@ -205,7 +205,7 @@ function Invite({ workspace }: { workspace: { id: string; name: string } }) {
                 <li key={i.id}>
                   Made by {i.createdBy.name} · {formatTime(i.createdAt)} · until {formatTime(i.expiresAt)}{" "}
                   <button type="button" className="link" disabled={list.busy}
-                    onClick={() => void list.run(async () => { await api.revokeInvite(workspace.id, i.id); setOpen(await api.openInvites(workspace.id)); })}>Revoke</button>
+                    onClick={() => void list.run(async () => { await gone(api.revokeInvite(workspace.id, i.id)); setOpen(await api.openInvites(workspace.id)); })}>Revoke</button>
                 </li>
               ))}
             </ul>
