@@ -218,6 +218,21 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
     assert.equal(await page.getByRole("alert").count(), 0);
   });
 
+  it("a task page whose workspace the person was taken out of in another tab leads back to their boards, not to its own board, gone too", async () => {
+    const ann = await t.hub.writer.run("addUser", { name: "Ann" });
+    const me = (await t.owner(t.creds.ownerToken, "GET", "/me")).body as { id: string };
+    const workspace = (await t.owner(ann.ownerToken, "POST", "/workspaces", { name: "Ann's" })).body as { id: string };
+    const project = (await t.owner(ann.ownerToken, "POST", "/projects", { name: "Ann's project" }, { "x-workspace-id": workspace.id })).body as { id: string };
+    const task = (await t.owner(ann.ownerToken, "POST", "/tasks", { projectId: project.id, title: "Ann's task" })).body as { id: string };
+    await t.owner(ann.ownerToken, "POST", `/workspaces/${workspace.id}/members`, { userId: me.id });
+    await openTask(task.id);
+    await page.getByRole("link", { name: "← Ann's project" }).waitFor(WAIT);
+    await t.owner(ann.ownerToken, "DELETE", `/workspaces/${workspace.id}/members/${me.id}`);
+    await page.getByText("This task no longer exists, or you are no longer in its workspace.").waitFor(WAIT);
+    await page.getByRole("link", { name: "Back to your boards" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+  });
+
   it("a board whose project was deleted in another tab: the project picker names none of the others, and picking one goes there", async () => {
     const make = async (name: string) => (await t.owner(t.creds.ownerToken, "POST", "/projects", { name }, { "x-workspace-id": t.creds.workspaceId })).body.id as string;
     const [doomed, other] = [await make("Doomed"), await make("Other")];

@@ -55,7 +55,8 @@ export function TaskPage({ taskId, unread, viewed, projectName }: {
   const notFound = live.status === "error" && live.code === "NOT_FOUND";
   // Gone while shown, or gone while the tab was elsewhere with words kept for it: either way this tab knew it.
   if (notFound && (shown.current || draft || isKept(`edit:${taskId}`))) {
-    const board = shown.current?.projectId;
+    // Its board, while it is still one of theirs (a workspace left takes the board with the task).
+    const board = shown.current && projectName(shown.current.projectId) !== undefined ? shown.current.projectId : undefined;
     return (
       <>
         <ErrorNote error="This task no longer exists, or you are no longer in its workspace." />
@@ -65,7 +66,7 @@ export function TaskPage({ taskId, unread, viewed, projectName }: {
           </ShownOnce>
         )}
         <UnsavedEdit taskId={taskId} />
-        {board ? <Link to={`/projects/${board}`}>Back to {projectName(board) ?? "the board"}</Link> : <Link to="/">Back to your boards</Link>}
+        {board ? <Link to={`/projects/${board}`}>Back to {projectName(board)}</Link> : <Link to="/">Back to your boards</Link>}
       </>
     );
   }
