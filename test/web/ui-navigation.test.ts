@@ -93,6 +93,23 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
     await page.getByRole("button", { name: "Edit task" }).waitFor(WAIT);
   });
 
+  it("words typed in the edit form while its save was on the way keep the form open with them", async () => {
+    const id = await newTask("Edited on");
+    await openTask(id);
+    await page.getByRole("button", { name: "Edit task" }).click();
+    const form = page.getByRole("form", { name: "Edit task" });
+    const hold = await holdRequests(page, `**/api/v1/tasks/${id}`, "PATCH");
+    await form.getByLabel("Title").fill("Edited on, saved");
+    await form.getByRole("button", { name: "Save", exact: true }).click();
+    await form.getByLabel("Description (Markdown)").fill("Typed while it saved");
+    await hold.release();
+    await page.getByRole("heading", { name: "Edited on, saved" }).waitFor(WAIT);
+    assert.equal(await form.getByLabel("Description (Markdown)").inputValue(), "Typed while it saved");
+    await form.getByRole("button", { name: "Save", exact: true }).click();
+    await form.waitFor({ state: "detached", ...WAIT });
+    await page.locator(".details .markdown", { hasText: "Typed while it saved" }).waitFor(WAIT);
+  });
+
   it("a task deleted as the person went on to another task leaves them on that one", async () => {
     const [gone, next] = [await newTask("Slow delete"), await newTask("Stay here")];
     await openTask(gone);
