@@ -73,15 +73,16 @@ export function useLiveHealth(): LiveHealth {
 export type Live<T> = { status: "loading" } | { status: "ready"; data: T } | { status: "error"; error: Error; code: string | null };
 
 /**
- * Whether `live`'s value is of `view` (the args that make another view, as a filter, not a longer page): kept on
- * screen (keepPrevious) until the new args' value comes, another view's is not to be shown as this one's. A value
+ * The view (the args that make another view, as a filter or a search, not a longer page) `live`'s value is of: kept
+ * on screen (keepPrevious) until the new args' value comes, another view's is not to be shown as this one's. A value
  * that comes after `view` changed is of it (the subscription follows the args).
  */
-export function useValueOf<T>(live: Live<T>, view: string): boolean {
+export function useShownView<T>(live: Live<T>, view: string): string {
   const data = live.status === "ready" ? live.data : null;
   const [seen, setSeen] = useState({ data, view });
-  if (seen.data !== data) setSeen({ data, view });
-  return seen.data !== data || seen.view === view;
+  if (seen.data === data) return seen.view;
+  setSeen({ data, view });
+  return view;
 }
 
 type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents" | "members" | "runs";

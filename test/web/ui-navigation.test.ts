@@ -196,6 +196,27 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
     assert.equal(await searchBox().inputValue(), "Alpha");
   });
 
+  it("a search on a slow hub says it is searching, and counts matches only once they come", async () => {
+    let holding = false;
+    const held: (() => void)[] = [];
+    await page.routeWebSocket(/\/sync$/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((message) => (holding ? held.push(() => ws.send(message)) : ws.send(message)));
+    });
+    await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
+    await page.locator(".card", { hasText: "Beta search" }).waitFor(WAIT);
+    holding = true;
+    await searchBox().fill("Alpha");
+    await page.waitForURL(/\?q=Alpha$/);
+    await page.getByRole("status").filter({ hasText: "Searching…" }).waitFor(WAIT);
+    assert.doesNotMatch(await page.locator(".column h2").first().innerText(), /match/, "the board shown is not yet the search's");
+    holding = false;
+    for (const send of held.splice(0)) send();
+    await page.locator(".card", { hasText: "Beta search" }).waitFor({ state: "detached", ...WAIT });
+    assert.match(await page.locator(".column h2").first().innerText(), /match/);
+    await page.unrouteAll();
+  });
+
   it("another sign-in link opened in the same tab, after one that failed, is the one used", async () => {
     await page.goto(`${t.baseUrl}/login#code=gcl_not-a-code`);
     await page.getByRole("alert").waitFor(WAIT);

@@ -6,7 +6,7 @@ import { usePageTitle } from "../components/page-title.ts";
 import { SearchBox } from "../components/search-box.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
-import { useLive } from "../live.ts";
+import { useLive, useShownView } from "../live.ts";
 import { useShortcut } from "../shortcuts.ts";
 import { queryParam, replaceQueryParam } from "../router.ts";
 import type { BoardTask, BoardView } from "../types.ts";
@@ -33,6 +33,8 @@ export function Board({ projectId }: { projectId: string }) {
   }, []);
   const live = useLive<BoardView>("board", q ? { projectId, limit, q } : { projectId, limit }, { keepPrevious: true });
   usePageTitle(live.status === "ready" ? live.data.project.name : live.status === "error" ? "Not found" : null);
+  // The search the cards on screen are of: the last one's stay until this one's come, counted as what they are.
+  const shownQ = useShownView(live, q);
   return (
     <LiveView live={live} what="project">
       {(board) => (
@@ -41,14 +43,15 @@ export function Board({ projectId }: { projectId: string }) {
           {board.project.description && <p className="project-description">{board.project.description}</p>}
           <NewTask projectId={projectId} />
           <SearchBox label="Search tasks" initial={q} onSearch={search} maxLength={SEARCH_MAX} shortcut="search" />
+          <p className="meta" role="status">{shownQ !== q ? "Searching…" : ""}</p>
           <div className="board">
             {COLUMNS.map((column) => {
               const tasks = board.tasks.filter((t) => t.status === column.status);
               const total = board.counts[column.status];
               return (
                 <section key={column.status} className="column" aria-labelledby={`col-${column.status}`} data-column={column.status}>
-                  <h2 id={`col-${column.status}`}>{column.title} <span className="count">{q ? `${total} ${total === 1 ? "match" : "matches"}` : total}</span></h2>
-                  {tasks.length === 0 ? <Empty>{q ? "No matches." : "Nothing here."}</Empty> : (
+                  <h2 id={`col-${column.status}`}>{column.title} <span className="count">{shownQ ? `${total} ${total === 1 ? "match" : "matches"}` : total}</span></h2>
+                  {tasks.length === 0 ? <Empty>{shownQ ? "No matches." : "Nothing here."}</Empty> : (
                     <ul className="cards">{tasks.map((task) => <Card key={task.id} task={task} />)}</ul>
                   )}
                   {total > tasks.length && (limit < MAX ? (

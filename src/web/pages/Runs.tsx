@@ -13,7 +13,7 @@ import { RetryButton, retryable } from "../components/retry.tsx";
 import { Empty, ErrorNote, LiveView, Loading } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { formatDuration, formatTime, formatUsd, runDuration } from "../format.ts";
-import { useLive, useValueOf } from "../live.ts";
+import { useLive, useShownView } from "../live.ts";
 import { queryParam, replaceQueryParam } from "../router.ts";
 import { countsSentence, RUN_FILTERS, runFilterOf, type RunFilter } from "../run-filter.ts";
 import type { OwnerRun, RunsView } from "../types.ts";
@@ -37,7 +37,8 @@ export function Runs() {
   if (agentId) args.agentId = agentId;
   const live = useLive<RunsView>("runs", args, { keepPrevious: true });
   // Another filter's runs, on screen until this one's come, are not listed under its chip.
-  const listed = useValueOf(live, JSON.stringify([filter.id, agentId]));
+  const view = JSON.stringify([filter.id, agentId]);
+  const listed = useShownView(live, view) === view;
   usePageTitle("Runs");
   const choose = (next: RunFilter) => {
     setFilter(next);
