@@ -96,6 +96,8 @@ describe("the Runs page, live, in a real browser", { timeout: 300_000 }, () => {
     await row(mine).waitFor(WAIT);
     await page.getByLabel("Agent").selectOption({ label: "Helper Bot" });
     await row(mine).waitFor({ state: "detached", ...WAIT });
+    // Its runs once they come ("Loading runs…" meanwhile).
+    await row(theirs).waitFor(WAIT);
     assert.equal(await row(theirs).count(), 1);
     assert.equal(new URL(page.url()).searchParams.get("agent"), helper.id);
   });
