@@ -90,7 +90,7 @@ describe("webhooks on the API tokens page, in a real browser", { timeout: 300_00
     assert.deepEqual((await t.owner(t.creds.ownerToken, "GET", "/webhooks")).body, []);
   });
 
-  it("keeps the list live without a reload: a webhook added elsewhere appears, then shows failing, delivered on its retry, and turned off", async () => {
+  it("keeps the list live without a reload: a webhook added elsewhere appears, then shows failing, delivered on its retry, turned off, and on again after a test", async () => {
     const status = () => page.locator(".webhooks li", { hasText: "From a script" }).getByTestId("webhook-status");
     await page.getByRole("link", { name: "API tokens" }).click();
     await page.getByText("No webhooks yet.").waitFor(WAIT);
@@ -113,6 +113,9 @@ describe("webhooks on the API tokens page, in a real browser", { timeout: 300_00
     retryNow();
     await status().getByText(/^Turned off .* after 2 failed deliveries/).waitFor(WAIT);
     await page.screenshot({ path: `${ARTIFACTS}/webhooks-turned-off.png`, fullPage: true });
+    r.answer = () => 200;
+    await page.locator(".webhooks li", { hasText: "From a script" }).getByRole("button", { name: "Send test" }).click();
+    await status().getByText(/^On again after a test delivered; the last delivery failed: HTTP 500 at /).waitFor(WAIT);
     assert.deepEqual(navigations, [], "no reload");
   });
 });

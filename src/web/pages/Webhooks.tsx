@@ -78,6 +78,8 @@ function lastAttempt(hook: WebhookView): string {
   if (!hook.lastAttempt) return "Nothing sent yet";
   const { at, status, error } = hook.lastAttempt;
   if (error === null) return `Last delivered ${formatTime(at)} (${status})`;
+  // No failures counted with a failed last attempt: a test delivered turned it on again, and nothing has been sent since.
+  if (hook.consecutiveFailures === 0) return `On again after a test delivered; the last delivery failed: ${error} at ${formatTime(at)}`;
   return `Failing: ${error} at ${formatTime(at)}, ${hook.consecutiveFailures} in a row${hook.nextAttemptAt ? `; next try ${formatTime(hook.nextAttemptAt)}` : ""}`;
 }
 
