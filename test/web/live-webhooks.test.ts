@@ -1,7 +1,8 @@
 /**
  * `owner:webhooks` over the stock Convex client: a person's webhook list is live as the dispatcher delivers
  * (failing, retried, delivered, turned off) and as they add, test and delete one; another person's
- * subscription hears none of it. On SQLite and PostgreSQL, and across two hubs sharing PostgreSQL.
+ * subscription hears none of it. On SQLite (writes on the HTTP thread or the writer thread) and PostgreSQL, and across
+ * two hubs sharing PostgreSQL.
  */
 import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -12,7 +13,7 @@ import type { ConvexClient } from "convex/browser";
 import type { ChangeSet } from "../../src/hub/changes.ts";
 import type { WebhookView } from "../../src/hub/services/webhooks.ts";
 import { runIn } from "../support/api.ts";
-import { startTestHub, type TestHub } from "../support/hub.ts";
+import { BACKENDS, startTestHub, type TestHub } from "../support/hub.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { watchOwner, type Update, type Watch } from "./support/live.ts";
 import { signIn, withCookie } from "./support/session.ts";
@@ -45,15 +46,15 @@ function mark(w: Watch) {
   return (check: (u: Update) => boolean) => w.until(check, from);
 }
 
-for (const database of ["sqlite", "postgres"] as const) {
-  describe(`owner:webhooks, live (${database})`, { timeout: 120_000 }, () => {
+for (const { label, options } of BACKENDS) {
+  describe(`owner:webhooks, live (${label})`, { timeout: 120_000 }, () => {
     let t: TestHub;
     let r: Receiver;
     const clock = skewedClock();
     const clients: ConvexClient[] = [];
     before(async () => {
       r = await startReceiver();
-      t = await startTestHub({ database, clock: clock.now, webhooks: WEBHOOKS });
+      t = await startTestHub({ ...options, clock: clock.now, webhooks: WEBHOOKS });
     });
     after(async () => {
       await Promise.all(clients.map((c) => c.close()));
