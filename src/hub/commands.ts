@@ -30,8 +30,8 @@ import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
 import { markRead, type ReadSelection } from "./store/notifications.ts";
 import { touchRun } from "./store/runs.ts";
 import { touchApiToken } from "./store/api-tokens.ts";
-import { claimWebhook, recordDelivered, releaseWebhook, type Attempt } from "./store/webhooks.ts";
-import { createWebhook, removeWebhook, webhookAnswered, webhookFailed, type NewWebhook } from "./services/webhooks.ts";
+import { claimWebhook, releaseWebhook, type Attempt } from "./store/webhooks.ts";
+import { createWebhook, removeWebhook, webhookAnswered, webhookDelivered, webhookFailed, type NewWebhook } from "./services/webhooks.ts";
 import type { WebhooksConfig } from "./config.ts";
 import type { CostInput } from "./domain/cost.ts";
 import type { Write } from "./write.ts";
@@ -139,7 +139,7 @@ export const commands = {
   // The webhook dispatcher's (webhooks/dispatcher.ts): a lease per webhook, its cursor moved as events go.
   claimWebhook: command(async (w, i: { webhookId: string; owner: string; leaseMs: number }) => (await claimWebhook(w.sql, i.webhookId, i.owner, w.now, i.leaseMs)) ?? null),
   webhookDelivered: command((w, i: { webhookId: string; owner: string; cursor: string; attempt: Attempt; leaseMs: number }) =>
-    recordDelivered(w.sql, i.webhookId, i.owner, i.cursor, i.attempt, w.now + i.leaseMs)),
+    webhookDelivered(w, i.webhookId, i.owner, i.cursor, i.attempt, i.leaseMs)),
   webhookFailed: command((w, i: { webhookId: string; owner: string; attempt: Attempt; config: WebhooksConfig }) =>
     webhookFailed(w, i.webhookId, i.owner, i.attempt, i.config)),
   releaseWebhook: command((w, i: { webhookId: string; owner: string; cursor: string }) => releaseWebhook(w.sql, i.webhookId, i.owner, i.cursor)),

@@ -170,7 +170,6 @@ export const api = {
   /** A new personal access token: `token` is shown this once. */
   createApiToken: (name: string) => call<{ id: string; name: string; createdAt: number; token: string }>("POST", "/tokens", { name }),
   revokeApiToken: (tokenId: string) => call<null>("DELETE", `/tokens/${encodeURIComponent(tokenId)}`),
-  webhooks: () => call<WebhookView[]>("GET", "/webhooks"),
   /** A new webhook: `secret` is shown this once. */
   createWebhook: (url: string, description: string) =>
     call<{ id: string; url: string; description: string; createdAt: number; secret: string }>("POST", "/webhooks", { url, description }),

@@ -72,7 +72,7 @@ export function useLiveHealth(): LiveHealth {
 
 export type Live<T> = { status: "loading" } | { status: "ready"; data: T } | { status: "error"; error: Error; code: string | null };
 
-type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents" | "members" | "runs";
+type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents" | "members" | "runs" | "webhooks";
 type LiveArgs = Record<string, string | number | readonly string[]>;
 
 /**

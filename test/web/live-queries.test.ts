@@ -7,30 +7,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConvexClient } from "convex/browser";
-import { anyApi, type FunctionReference } from "convex/server";
+import { anyApi } from "convex/server";
 import { startTestHub, type TestHub } from "../support/hub.ts";
+import { watchOwner, Watch, type Update } from "./support/live.ts";
 import { browserSocket, CSRF, signIn, withCookie } from "./support/session.ts";
-
-interface Update {
-  value?: unknown;
-  error?: Error & { data?: { code?: string } };
-}
-
-class Watch {
-  readonly updates: Update[] = [];
-  private waiters: (() => void)[] = [];
-  push = (u: Update) => {
-    this.updates.push(u);
-    for (const w of this.waiters.splice(0)) w();
-  };
-  async until(check: (u: Update) => boolean): Promise<Update> {
-    for (;;) {
-      const found = this.updates.find(check);
-      if (found) return found;
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-}
 
 describe("owner live queries", { timeout: 120_000 }, () => {
   let t: TestHub;
@@ -41,14 +21,7 @@ describe("owner live queries", { timeout: 120_000 }, () => {
     await t.close();
   });
 
-  function watch(name: string, args: Record<string, unknown>, headers: Record<string, string>): Watch {
-    const client = new ConvexClient(t.baseUrl, { webSocketConstructor: browserSocket(headers), logger: false });
-    clients.push(client);
-    const w = new Watch();
-    const query = (anyApi.owner as Record<string, unknown>)[name] as FunctionReference<"query">;
-    client.onUpdate(query, args, (value) => w.push({ value }), (error) => w.push({ error }));
-    return w;
-  }
+  const watch = (name: string, args: Record<string, unknown>, headers: Record<string, string>): Watch => watchOwner(t.baseUrl, clients, name, args, headers);
 
   const origin = () => ({ origin: t.baseUrl });
 
