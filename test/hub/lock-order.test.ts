@@ -6,26 +6,28 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { assertStatus, createTask, runIn, secondAgent } from "../support/api.ts";
-import { startTestHub, type TestHub } from "../support/hub.ts";
+import { assertStatus, createTask, delegateTo, memberWithAgent, runIn, secondAgent } from "../support/api.ts";
+import { closeFeedGate } from "../support/feed-gate.ts";
+import { png } from "../bridge/support/image-server.ts";
+import { request, startTestHub, type Res, type TestHub } from "../support/hub.ts";
+
+/** Transactions `t` ran again because PostgreSQL found them deadlocked. */
+async function deadlocksRetried(t: TestHub): Promise<number> {
+  const text = await (await fetch(t.hub.urls().metricsUrl!)).text();
+  const found = /^groupchat_hub_postgres_transaction_retries_total\{reason="deadlock"\} (\d+)$/m.exec(text);
+  assert.ok(found, "the hub counts its deadlock retries");
+  return Number(found[1]);
+}
 
 describe("writes that lock the same agents and project at once (PostgreSQL)", () => {
   let t: TestHub;
   before(async () => (t = await startTestHub({ database: "postgres", metricsPort: "0" })));
   after(() => t.close());
 
-  /** Transactions this hub ran again because PostgreSQL found them deadlocked. */
-  async function deadlocksRetried(): Promise<number> {
-    const text = await (await fetch(t.hub.urls().metricsUrl!)).text();
-    const found = /^groupchat_hub_postgres_transaction_retries_total\{reason="deadlock"\} (\d+)$/m.exec(text);
-    assert.ok(found, "the hub counts its deadlock retries");
-    return Number(found[1]);
-  }
-
   it("delegations, follow-ups, retries and comments that @mention the same two agents all succeed, and never deadlock", async () => {
     const first = { id: t.creds.agentId, token: t.creds.agentToken, name: "OpenClaw Bot" };
     const second = { ...(await secondAgent(t, "Helper Bot")), name: "Helper Bot" };
-    const before = await deadlocksRetried();
+    const before = await deadlocksRetried(t);
     for (let round = 0; round < 12; round++) {
       const [toFirst, toSecond, mentionBoth, mentionBothBackwards] = [await createTask(t), await createTask(t), await createTask(t), await createTask(t)];
       const endedFirst = await runIn(t, "FINISHED");
@@ -47,6 +49,64 @@ describe("writes that lock the same agents and project at once (PostgreSQL)", ()
       // Every run asked for was made: one per delegation and retry, two per follow-up (its own and the one it @mentions), two per comment.
       assert.deepEqual(answers.map((res) => (res.body.runs as unknown[] | undefined)?.length ?? 0), [0, 0, 1, 1, 2, 2, 0, 0], `round ${round}`);
     }
-    assert.equal(await deadlocksRetried() - before, 0, "no transaction had to be run again after a deadlock");
+    assert.equal(await deadlocksRetried(t) - before, 0, "no transaction had to be run again after a deadlock");
+  });
+});
+
+/**
+ * Two writes on one task and its run, held at their feed entries (closeFeedGate) after the rows each locked first, then
+ * let go together: the one order, task before run, has the second wait for the first; the other way round they
+ * deadlocked, and PostgreSQL failed one after a 1 s stall.
+ */
+describe("writes that meet on a task and its run (PostgreSQL)", () => {
+  let t: TestHub;
+  before(async () => (t = await startTestHub({ database: "postgres", metricsPort: "0" })));
+  after(() => t.close());
+
+  /** `first` is sent and held at its feed entry, then `second` is sent and waits; both are then let go. No deadlock. */
+  async function oneAfterTheOther(first: () => Promise<Res>, second: () => Promise<Res>): Promise<[Res, Res]> {
+    const before = await deadlocksRetried(t);
+    const gate = await closeFeedGate(t);
+    try {
+      const firstDone = first();
+      await gate.waiting(1);
+      const secondDone = second();
+      await gate.waiting(2);
+      await gate.open();
+      const answers = await Promise.all([firstDone, secondDone]);
+      assert.equal(await deadlocksRetried(t) - before, 0, "no transaction had to be run again after a deadlock");
+      return answers;
+    } finally {
+      await gate.open();
+    }
+  }
+
+  it("an agent's comment that shows an image, on its run, and an edit that marks the task done: the image's row holds the task only against its deletion, beside the edit's hold (FOR NO KEY UPDATE)", async () => {
+    const { taskId, runId } = await runIn(t, "RUNNING");
+    const uploaded = await request(`${t.baseUrl}/api/v1/uploads?workspaceId=${t.creds.workspaceId}`, {
+      method: "POST", headers: { "content-type": "image/png", authorization: `Bearer ${t.creds.ownerToken}` }, body: png() as BodyInit,
+    });
+    assertStatus(uploaded, 201);
+    const [commented, edited] = await oneAfterTheOther(
+      () => t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: `Here it is: ![shot](${uploaded.body.url})` }),
+      () => t.owner(t.creds.ownerToken, "PATCH", `/tasks/${taskId}`, { status: "done" }),
+    );
+    assertStatus(commented, 201);
+    assertStatus(edited, 200);
+    assert.equal(edited.body.status, "done");
+  });
+
+  it("a run's end and its agent's creator leaving the workspace: the removal holds the task it hands over before it stops the run, so the end waits and finds it stopped", async () => {
+    const { ws, prj, member, bot } = await memberWithAgent(t, "Jude");
+    const task = await createTask(t, { projectId: prj }, member.ownerToken);
+    const run = await delegateTo(t, task.id, bot.id, member.ownerToken);
+    assertStatus(await t.agent(bot.token, "POST", `/runs/${run.id}/start`, {}), 200);
+    const [removed, completed] = await oneAfterTheOther(
+      () => t.owner(t.creds.ownerToken, "DELETE", `/workspaces/${ws}/members/${member.userId}`),
+      () => t.agent(bot.token, "POST", `/runs/${run.id}/complete`, { body: "Done" }),
+    );
+    assertStatus(removed, 204);
+    assert.equal(completed.status, 409);
+    assert.equal(completed.body.status, "STOPPED");
   });
 });
