@@ -81,6 +81,35 @@ describe("writes that meet on a task and its run (PostgreSQL)", () => {
     }
   }
 
+  it("a run's start and an edit that marks its task done: the start moves the task to doing, then the edit to done", async () => {
+    const task = await createTask(t);
+    const run = await delegateTo(t, task.id);
+    const [started, edited] = await oneAfterTheOther(
+      () => t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/start`, { body: "On it" }),
+      () => t.owner(t.creds.ownerToken, "PATCH", `/tasks/${task.id}`, { status: "done" }),
+    );
+    assertStatus(started, 200);
+    assertStatus(edited, 200);
+    assert.equal(edited.body.status, "done");
+    const feed = (await t.owner(t.creds.ownerToken, "GET", `/tasks/${task.id}`)).body.activity as Array<{ subject: string; from: string; to: string }>;
+    assert.deepEqual(feed.filter((a) => a.subject === "task").map((a) => [a.from, a.to]), [["todo", "doing"], ["doing", "done"]]);
+  });
+
+  it("a run's start and its agent's creator leaving the workspace: the run starts, then is stopped, and their task handed over", async () => {
+    const { ws, prj, member, bot } = await memberWithAgent(t, "Ines");
+    const task = await createTask(t, { projectId: prj }, member.ownerToken);
+    const run = await delegateTo(t, task.id, bot.id, member.ownerToken);
+    const [started, removed] = await oneAfterTheOther(
+      () => t.agent(bot.token, "POST", `/runs/${run.id}/start`, { body: "On it" }),
+      () => t.owner(t.creds.ownerToken, "DELETE", `/workspaces/${ws}/members/${member.userId}`),
+    );
+    assertStatus(started, 200);
+    assertStatus(removed, 204);
+    const seen = (await t.owner(t.creds.ownerToken, "GET", `/tasks/${task.id}`)).body;
+    assert.equal(seen.owner.id, t.creds.ownerId);
+    assert.deepEqual(seen.runs.map((r: { status: string }) => r.status), ["STOPPED"]);
+  });
+
   it("an agent's comment that shows an image, on its run, and an edit that marks the task done: the image's row holds the task only against its deletion, beside the edit's hold (FOR NO KEY UPDATE)", async () => {
     const { taskId, runId } = await runIn(t, "RUNNING");
     const uploaded = await request(`${t.baseUrl}/api/v1/uploads?workspaceId=${t.creds.workspaceId}`, {
