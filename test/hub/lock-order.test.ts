@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { assertStatus, createTask, delegateTo, memberWithAgent, runIn, secondAgent } from "../support/api.ts";
 import { closeFeedGate } from "../support/feed-gate.ts";
+import type { Database, LockableTable, Sql } from "../../src/hub/db/port.ts";
+import { Executor } from "../../src/hub/writer/executor.ts";
 import { png } from "../bridge/support/image-server.ts";
 import { request, startTestHub, type Res, type TestHub } from "../support/hub.ts";
 
@@ -50,6 +52,32 @@ describe("writes that lock the same agents and project at once (PostgreSQL)", ()
       assert.deepEqual(answers.map((res) => (res.body.runs as unknown[] | undefined)?.length ?? 0), [0, 0, 1, 1, 2, 2, 0, 0], `round ${round}`);
     }
     assert.equal(await deadlocksRetried(t) - before, 0, "no transaction had to be run again after a deadlock");
+  });
+
+  it("a comment or a follow-up that @mentions agents locks each once, in id order, before it writes (not again as it starts their runs)", async () => {
+    const first = { id: t.creds.agentId, name: "OpenClaw Bot" };
+    const second = { ...(await secondAgent(t, "Locked Once Bot")), name: "Locked Once Bot" };
+    const locked: string[] = [];
+    const db = t.database();
+    const counting: Database = Object.assign(Object.create(db) as Database, {
+      transaction: <T>(fn: (tx: Sql) => Promise<T>) =>
+        db.transaction((tx) => fn({ ...tx, lock: (table: LockableTable, id: string) => (locked.push(`${table} ${id}`), tx.lock(table, id)) })),
+    });
+    const executor = new Executor(counting);
+    const user = { kind: "user" as const, userId: t.creds.ownerId, name: "Owner" };
+    const agentsLocked = () => locked.filter((l) => l.startsWith("agents ")).map((l) => l.slice("agents ".length));
+    const inIdOrder = [first.id, second.id].sort();
+
+    const task = await createTask(t);
+    const commented = await executor.execute({ name: "commentOnTask", input: { user, taskId: task.id, body: `@${second.name} and @${first.name}` }, now: Date.now() });
+    assert.equal(JSON.parse((commented.outcome as { json: string }).json).runs.length, 2);
+    assert.deepEqual(agentsLocked(), inIdOrder);
+
+    locked.length = 0;
+    const { runId } = await runIn(t, "FINISHED");
+    const followed = await executor.execute({ name: "followUp", input: { user, runId, message: `more, with @${second.name}` }, now: Date.now() });
+    assert.equal(JSON.parse((followed.outcome as { json: string }).json).runs.length, 1);
+    assert.deepEqual(agentsLocked(), inIdOrder);
   });
 });
 

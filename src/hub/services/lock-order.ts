@@ -12,7 +12,7 @@
  *   7. uploads, in id order (store/task-uploads.ts)
  *
  * A delegation, a follow-up, a retry and a comment that @mentions agents all hold the project, then every agent they may
- * start a run of, then write the task's rows; deleting an agent holds
+ * start a run of (once each: the runs they start take them as held), then write the task's rows; deleting an agent holds
  * it, then stops its runs; an edit of a task holds its project, then the task (its move to or from done then updates
  * the task's runs: their task_done, a trigger); a run's start and its end hold its task, then move the run (the start in
  * its read of the run: FOR NO KEY UPDATE OF t, no statement more); a member's removal holds the workspace, its projects,

@@ -17,7 +17,7 @@ import {
   findRun, insertRun, listActiveRunsOfAgent, listActiveRunsOfCreatorIn, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
   type TransitionFields,
 } from "../store/runs.ts";
-import { findTaskRow, markTaskDoing, setTaskCostTotal } from "../store/tasks.ts";
+import { findTaskRow, markTaskDoing, setTaskCostTotal, type TaskRow } from "../store/tasks.ts";
 import { listMembers } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
 import { agentRun, agentRunEnding, agentRunStarting, userRun, userTaskToWrite } from "./access.ts";
@@ -181,26 +181,25 @@ function defaultPrompt(title: string, description: string): string {
 }
 
 export async function delegate(w: Write, user: UserPrincipal, taskId: string, agentId: string, prompt?: string): Promise<RunListItem> {
-  return (await delegateUnlessBusy(w, user, taskId, agentId, prompt, true))!;
+  const task = await userTaskToWrite(w.sql, user, taskId);
+  // The project, then the agent (lock-order.ts). Before the read: an agent being deleted at the same time either sees
+  // this run (and stops it) or is seen deleted here.
+  await holdAgents(w.sql, [agentId]);
+  return (await delegateHeld(w, user, task, agentId, prompt, true))!;
 }
 
 /**
  * A delegation that an agent with a run already going on the task skips (null),
  * as an @mention does; so it does an agent deleted since the comment named it.
- * `refuse`: a 409 and a 404 instead.
+ * The caller holds the agent already, with those the comment names (`holdAgents`).
  */
-export async function delegateUnlessBusy(
-  w: Write,
-  user: UserPrincipal,
-  taskId: string,
-  agentId: string,
-  prompt?: string,
-  refuse = false,
-): Promise<RunListItem | null> {
-  const task = await userTaskToWrite(w.sql, user, taskId);
-  // The project, then the agent (lock-order.ts). Before the read: an agent being deleted at the same time either sees
-  // this run (and stops it) or is seen deleted here.
-  await holdAgents(w.sql, [agentId]);
+export async function delegateUnlessBusy(w: Write, user: UserPrincipal, taskId: string, agentId: string, prompt: string): Promise<RunListItem | null> {
+  return delegateHeld(w, user, await userTaskToWrite(w.sql, user, taskId), agentId, prompt, false);
+}
+
+/** A delegation of the task to the agent, both held by the caller; `refuse`: a 409 and a 404 instead of null. */
+async function delegateHeld(w: Write, user: UserPrincipal, task: TaskRow, agentId: string, prompt: string | undefined, refuse: boolean): Promise<RunListItem | null> {
+  const taskId = task.id;
   const agent = await findAgent(w.sql, agentId);
   // Agents are private to their creator: someone else's agent does not exist for you.
   if (!agent || agent.creator_id !== user.userId) {
