@@ -123,6 +123,17 @@ describe("writes that meet on a task and its run (PostgreSQL)", () => {
     assert.deepEqual(feed.filter((a) => a.subject === "task").map((a) => [a.from, a.to]), [["todo", "doing"], ["doing", "done"]]);
   });
 
+  it("a run's start and a delegation of the task to the same agent: the delegation waits, then finds the run going (409)", async () => {
+    const task = await createTask(t);
+    const run = await delegateTo(t, task.id);
+    const [started, delegated] = await oneAfterTheOther(
+      () => t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/start`, { body: "On it" }),
+      () => t.owner(t.creds.ownerToken, "POST", `/tasks/${task.id}/delegate`, { agentId: t.creds.agentId }),
+    );
+    assertStatus(started, 200);
+    assert.equal(delegated.status, 409);
+  });
+
   it("a run's start and its agent's creator leaving the workspace: the run starts, then is stopped, and their task handed over", async () => {
     const { ws, prj, member, bot } = await memberWithAgent(t, "Ines");
     const task = await createTask(t, { projectId: prj }, member.ownerToken);

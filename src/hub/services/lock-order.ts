@@ -17,7 +17,8 @@
  * the task's runs: their task_done, a trigger); a run's start and its end hold its task, then move the run (the start in
  * its read of the run: FOR NO KEY UPDATE OF t, no statement more); a member's removal holds the workspace, its projects,
  * the tasks it hands over, then stops the runs. No exception: the start used to move the run, then its task to `doing`,
- * and so deadlocked with an edit marking the task done or a removal handing it over (lock-order.test.ts).
+ * and so deadlocked with an edit marking the task done, a removal handing it over, or a delegation to the same agent
+ * (a run's insert holds its task FOR SHARE, then waits for the agent's run going there) (lock-order.test.ts).
  *
  * A task's hold is FOR NO KEY UPDATE: an image a feed entry shows (a task_uploads row: its foreign key takes the task
  * FOR KEY SHARE) waits only for the task's deletion (`task_deletions`, FOR UPDATE), so an agent's comment may touch its
