@@ -148,6 +148,7 @@ const FIND_FOR_MEMBER = `SELECT ${COLUMNS} FROM ${JOINED}
 const FIND_FOR_AGENT = `SELECT ${COLUMNS} FROM ${JOINED}
   JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.user_id = a.creator_id WHERE r.id = ?`;
 const FIND_ENDING = `SELECT ${COLUMNS}, t.cost_total_usd AS previous_total_cost_usd FROM ${JOINED} WHERE r.id = ?`;
+const FIND_STARTING_POSTGRES = `${FIND} FOR NO KEY UPDATE OF t`;
 
 export function findRun(sql: Reader, id: string): Promise<RunJoined | undefined> {
   return sql.get<RunJoined>(FIND, [id]);
@@ -172,6 +173,14 @@ export type RunEnding = RunJoined & { previous_total_cost_usd: number | null };
 /** The run and the cost total before it, in one statement (completing a run needs both). */
 export function findRunEnding(sql: Reader, id: string): Promise<RunEnding | undefined> {
   return sql.get<RunEnding>(FIND_ENDING, [id]);
+}
+
+/**
+ * The run about to start, its task held on PostgreSQL (FOR NO KEY UPDATE OF t; read as it is once held): a start moves
+ * the task to `doing`, and takes it before the run as every write does (services/lock-order.ts), in this one statement.
+ */
+export function findRunStarting(sql: Reader, id: string): Promise<RunJoined | undefined> {
+  return sql.get<RunJoined>(sql.dialect === "postgres" ? FIND_STARTING_POSTGRES : FIND, [id]);
 }
 
 export interface TransitionFields {
