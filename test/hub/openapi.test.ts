@@ -155,6 +155,17 @@ describe("OpenAPI document", () => {
     assert.deepEqual(list.parameters!.map((p) => p.name).sort(), ["limit", "status", "workspaceId"]);
   });
 
+  it("documents a comment's edit and deletion, with editedAt on the owner's feed entries and not on the agent's", () => {
+    const comment = doc.paths["/api/v1/tasks/{id}/comments/{activityId}"]!;
+    const edited = comment.patch!.responses["200"]!.content!["application/json"].schema as Schema;
+    assert.ok(Object.keys(edited.properties ?? {}).includes("editedAt"));
+    assert.deepEqual(Object.keys(comment.patch!.requestBody!.content["application/json"]!.schema.properties ?? {}), ["body"]);
+    assert.ok(comment.delete!.responses["204"] && comment.delete!.responses["403"] && comment.delete!.responses["404"]);
+    const agents = doc.paths["/api/v1/agent/runs/{id}"]!.get!.responses["200"]!.content!["application/json"].schema as { allOf?: Schema[] };
+    const activity = (agents.allOf ?? []).map((s) => s.properties?.activity).find(Boolean) as { items: Schema };
+    assert.ok(!Object.keys(activity.items.properties ?? {}).includes("editedAt"));
+  });
+
   it("says stepCostUsd is a number from 0 to 1,000,000, and the server holds /complete to exactly that", async () => {
     const schema = doc.paths["/api/v1/agent/runs/{id}/complete"]!.post!.requestBody!.content["application/json"]!.schema;
     assert.deepEqual(schema.properties!.stepCostUsd, { type: "number", minimum: 0, maximum: 1_000_000 });

@@ -9,7 +9,7 @@ import { forbidden, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
 import { deleteTaskEntry, findTaskEntryToChange, updateTaskEntryBody, type FeedEntry, type TaskEntry } from "../store/activity.ts";
 import type { Write } from "../write.ts";
-import { userTaskToWrite } from "./access.ts";
+import { userTask, userTaskToWrite } from "./access.ts";
 import { notifyMentioned } from "./notify.ts";
 import { readMentions } from "./person-mentions.ts";
 import { requiredText } from "./required-text.ts";
@@ -39,8 +39,13 @@ export async function deleteComment(w: Write, user: UserPrincipal, taskId: strin
   w.changes.tasks.add(taskId);
 }
 
-/** The comment, held: a person's on the task's own feed (404 otherwise), and `user`'s (403 for another's). */
+/**
+ * The comment, held: a person's on the task's own feed (404 otherwise), and `user`'s (403 for another's). The task is
+ * held against its deletion first (the order of services/lock-order.ts): a deletion that has the task's uploads must
+ * not wait on this entry while this waits on them.
+ */
 async function ownComment(w: Write, user: UserPrincipal, taskId: string, commentId: string): Promise<TaskEntry> {
+  if (await w.sql.lock("task_contents", taskId)) await userTask(w.sql, user, taskId);
   const comment = await findTaskEntryToChange(w.sql, taskId, commentId);
   if (!comment || comment.type !== "comment" || comment.author_kind !== "user") throw notFound("Comment");
   if (comment.author_id !== user.userId) throw forbidden("Only its author can edit or delete a comment");
