@@ -66,6 +66,8 @@ describe("editing and deleting your comments, in a real browser", { timeout: 300
     await comment(gone.id).waitFor({ state: "detached", ...WAIT });
     await comment(kept.id).getByText("Stays").waitFor(WAIT);
     assert.equal(await focused(), "comment-body");
+    // The entry before it, newest again, is not read out as news.
+    assert.equal(await page().locator('section[aria-labelledby="activity-title"] > p[aria-live]').innerText(), "");
     assert.deepEqual((await feed(task.id)).map((a) => a.id), [kept.id]);
   });
 });

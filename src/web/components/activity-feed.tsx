@@ -54,7 +54,8 @@ function useNewEntriesSpoken(activity: Activity[]): string {
   useEffect(() => {
     const was = newest.current;
     newest.current = activity.at(-1)?.id ?? null;
-    if (was === undefined || newest.current === was) return;
+    // Ids sort by creation: an older newest entry (yours deleted) is nothing new to read out.
+    if (was === undefined || newest.current === was || (was !== null && (newest.current ?? "") < was)) return;
     const from = was === null ? -1 : activity.findIndex((item) => item.id === was);
     // Gone from the window (more came at once than it holds): the newest alone.
     setSaid((from === -1 && was !== null ? activity.slice(-1) : activity.slice(from + 1)).map(spoken).join("\n"));
