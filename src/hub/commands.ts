@@ -8,7 +8,9 @@
  */
 import type { TSchema } from "typebox";
 import { Activity, RunListItem, Task, type Image } from "../sdk/types.ts";
-import { ApiTokenWithSecret, WebhookWithSecret, AgentWithToken, FollowedUp, Invite, MemberAdded, NewToken, OwnerRunListItem, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
+import {
+  ApiTokenWithSecret, WebhookWithSecret, AgentWithToken, FollowedUp, Invite, MemberAdded, NewToken, OwnerActivity, OwnerRunListItem, PostedComment, Project, ReadCount, Workspace,
+} from "./http/schemas.ts";
 import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
 import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
 import { createApiToken, revokeApiToken } from "./services/api-tokens.ts";
@@ -17,6 +19,7 @@ import { retryRun } from "./services/retry.ts";
 import { commentOnRun, delegate, endRun, heartbeatRun, reapRun, startRun, stopRun } from "./services/runs.ts";
 import { createInvite, joinWithInvite, revokeInvite, type Joiner } from "./services/invites.ts";
 import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
+import { deleteComment, editComment } from "./services/comment-edits.ts";
 import { commentOnTask, createTask, deleteTask, editTask, type NewTask, type TaskEdit } from "./services/tasks.ts";
 import { addTaskImages, removeTaskImage } from "./services/task-images.ts";
 import {
@@ -107,6 +110,11 @@ export const commands = {
   addTaskImages: command((w, i: UserCall & { taskId: string; images: Image[] }) => addTaskImages(w, i.user, i.taskId, i.images), Task),
   removeTaskImage: command((w, i: UserCall & { taskId: string; url: string }) => removeTaskImage(w, i.user, i.taskId, i.url), Task),
   commentOnTask: command((w, i: UserCall & { taskId: string; body: string }) => commentOnTask(w, i.user, i.taskId, i.body), PostedComment),
+  editComment: command(
+    (w, i: UserCall & { taskId: string; commentId: string; body: string }) => editComment(w, i.user, i.taskId, i.commentId, i.body),
+    OwnerActivity,
+  ),
+  deleteComment: command((w, i: UserCall & { taskId: string; commentId: string }) => deleteComment(w, i.user, i.taskId, i.commentId)),
   delegate: command(
     (w, i: UserCall & { taskId: string; agentId: string; prompt?: string | undefined }) => delegate(w, i.user, i.taskId, i.agentId, i.prompt),
     RunListItem,

@@ -8,6 +8,7 @@
 import type { ApiTokenView } from "../hub/services/api-tokens.ts";
 import type { WebhookView } from "../hub/services/webhooks.ts";
 import type { TestDelivery } from "../hub/webhooks/dispatcher.ts";
+import type { FeedEntry } from "../hub/store/activity.ts";
 import { parseRetryAfter } from "../sdk/retry.ts";
 import { hubReached } from "./hub-reached.ts";
 
@@ -143,6 +144,10 @@ export const api = {
   removeImage: (taskId: string, url: string) =>
     call<{ id: string }>("DELETE", `/tasks/${encodeURIComponent(taskId)}/images?${new URLSearchParams({ url })}`),
   comment: (taskId: string, body: string) => call<{ runId: string | null; ambiguousMentions: string[] }>("POST", `/tasks/${encodeURIComponent(taskId)}/comments`, { body }),
+  /** Your own comment, edited: it tells the people it newly @mentions and starts no agent's run. */
+  editComment: (taskId: string, commentId: string, body: string) =>
+    call<FeedEntry>("PATCH", `/tasks/${encodeURIComponent(taskId)}/comments/${encodeURIComponent(commentId)}`, { body }),
+  deleteComment: (taskId: string, commentId: string) => call<null>("DELETE", `/tasks/${encodeURIComponent(taskId)}/comments/${encodeURIComponent(commentId)}`),
   delegate: (taskId: string, agentId: string, prompt?: string) =>
     call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/delegate`, prompt ? { agentId, prompt } : { agentId }),
   followUp: (runId: string, message: string) =>

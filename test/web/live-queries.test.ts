@@ -156,6 +156,27 @@ describe("owner live queries", { timeout: 120_000 }, () => {
     }
   });
 
+  it("owner:task shows a comment's edit (its words and editedAt) and its deletion (gone, the count one less) as they happen", async () => {
+    const cookie = await signIn(t);
+    const task = (await withCookie(t, cookie, "POST", "/tasks", { projectId: t.creds.projectId, title: "Edited live" })).body;
+    const post = async (body: string) => ((await withCookie(t, cookie, "POST", `/tasks/${task.id}/comments`, { body })).body as { comment: { id: string } }).comment.id;
+    const [edited, deleted] = [await post("Typo hree"), await post("Never mind")];
+    type TaskFeed = { activity: { id: string; body: string; editedAt: number | null }[]; activityCount: number };
+    const feed = (u: Update) => u.value as TaskFeed | undefined;
+    const w = watch("task", { taskId: task.id }, { cookie, ...origin() });
+    const first = feed(await w.until((u) => u.value !== undefined))!;
+    assert.deepEqual(first.activity.map((a) => [a.body, a.editedAt]), [["Typo hree", null], ["Never mind", null]]);
+
+    assert.equal((await withCookie(t, cookie, "PATCH", `/tasks/${task.id}/comments/${edited}`, { body: "Typo here" })).status, 200);
+    const fixed = feed(await w.until((u) => feed(u)?.activity[0]?.body === "Typo here"))!;
+    assert.equal(typeof fixed.activity[0]!.editedAt, "number");
+    assert.equal(fixed.activityCount, 2);
+
+    assert.equal((await withCookie(t, cookie, "DELETE", `/tasks/${task.id}/comments/${deleted}`)).status, 204);
+    const gone = feed(await w.until((u) => feed(u)?.activityCount === 1))!;
+    assert.deepEqual(gone.activity.map((a) => a.id), [edited]);
+  });
+
   it("owner:me shows a workspace as soon as its owner creates it, and to a member as soon as they are added", async () => {
     const cookie = await signIn(t);
     const w = watch("me", {}, { cookie, ...origin() });

@@ -31,6 +31,8 @@ const LOCK: Record<LockableTable, string> = {
   tasks: "SELECT 1 FROM tasks WHERE id = ? FOR NO KEY UPDATE",
   // Its deletion's: writes that add to it (a run, a comment) wait for it, then find it gone.
   task_deletions: "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE",
+  // What a change of a row that refers to it holds (a comment's edit or deletion), as an insert's foreign key would: its deletion waits.
+  task_contents: "SELECT 1 FROM tasks WHERE id = ? FOR KEY SHARE",
   agents: "SELECT 1 FROM agents WHERE id = ? FOR UPDATE",
   // A deletion's: writes that add to these (a task, a run, a comment, a member) wait for it, then find them deleted.
   projects: "SELECT 1 FROM projects WHERE id = ? FOR UPDATE",

@@ -8,7 +8,7 @@
  *   3. the workspace (`workspaces`, `workspace_projects`, `workspace_contents`)
  *   4. the project (`projects`, `project_edits`, `project_contents`)
  *   5. agents (`agents`), several in id order (`holdAgents`)
- *   6. tasks (`tasks`), then their runs, then the rows that refer to them (their feeds, notifications)
+ *   6. tasks (`tasks`; `task_contents`: a comment edit's hold against its deletion), then their runs, then the rows that refer to them (their feeds, notifications)
  *   7. uploads, in id order (store/task-uploads.ts)
  *
  * A delegation, a follow-up, a retry and a comment that @mentions agents all hold the project, then every agent they may

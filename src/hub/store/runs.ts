@@ -2,6 +2,7 @@ import type { Reader, Sql } from "../db/port.ts";
 import { LIVE_TASK, tasksIn, type TaskScope } from "./tasks.ts";
 import { isEnded, type RunStatus } from "../../sdk/run-state.ts";
 import type { Activity, RunDetail, RunListItem, Task } from "../../sdk/types.ts";
+import type { FeedEntry } from "./activity.ts";
 
 export interface RunRow {
   id: string;
@@ -102,11 +103,12 @@ function toAgentRunListItem(row: AgentRunRow): RunListItem {
  * after a spread costs ~1.5 µs.
  */
 export function toRunDetail(row: RunJoined, task: Task, activity: Activity[]): RunDetail {
+  // A FeedEntry's editedAt is the owner's: the route's schema (RunDetail) leaves it out of the agent's answer.
   return Object.assign(toRunListItem(row), { task, activity });
 }
 
 /** The run's detail as its owner reads it (GET /runs/:id): with `retryOf`. */
-export function toOwnerRunDetail(row: RunJoined, task: Task, activity: Activity[]): RunDetail & { retryOf: string | null } {
+export function toOwnerRunDetail(row: RunJoined, task: Task, activity: FeedEntry[]): Omit<RunDetail, "activity"> & { retryOf: string | null; activity: FeedEntry[] } {
   return Object.assign(toOwnerRunListItem(row), { task, activity });
 }
 
