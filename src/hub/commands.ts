@@ -8,7 +8,9 @@
  */
 import type { TSchema } from "typebox";
 import { Activity, RunListItem, Task, type Image } from "../sdk/types.ts";
-import { ApiTokenWithSecret, WebhookWithSecret, AgentWithToken, FollowedUp, Invite, MemberAdded, NewToken, OwnerRunListItem, PostedComment, Project, ReadCount, Workspace } from "./http/schemas.ts";
+import {
+  ApiTokenWithSecret, WebhookWithSecret, AgentWithToken, FollowedUp, Invite, MemberAdded, NewToken, OwnerActivity, OwnerRunListItem, PostedComment, Project, ReadCount, Workspace,
+} from "./http/schemas.ts";
 import type { AgentPrincipal, UserPrincipal } from "./principal.ts";
 import { createAgent, deleteAgent, rotateAgentToken } from "./services/agents.ts";
 import { createApiToken, revokeApiToken } from "./services/api-tokens.ts";
@@ -17,6 +19,7 @@ import { retryRun } from "./services/retry.ts";
 import { commentOnRun, delegate, endRun, heartbeatRun, reapRun, startRun, stopRun } from "./services/runs.ts";
 import { createInvite, joinWithInvite, revokeInvite, type Joiner } from "./services/invites.ts";
 import { endSession, issueLoginCode, redeemLoginCode } from "./services/sessions.ts";
+import { deleteComment, editComment } from "./services/comment-edits.ts";
 import { commentOnTask, createTask, deleteTask, editTask, type NewTask, type TaskEdit } from "./services/tasks.ts";
 import { addTaskImages, removeTaskImage } from "./services/task-images.ts";
 import {
@@ -30,8 +33,8 @@ import { deleteIdempotencyKeysBefore } from "./store/idempotency.ts";
 import { markRead, type ReadSelection } from "./store/notifications.ts";
 import { touchRun } from "./store/runs.ts";
 import { touchApiToken } from "./store/api-tokens.ts";
-import { claimWebhook, recordDelivered, releaseWebhook, type Attempt } from "./store/webhooks.ts";
-import { createWebhook, removeWebhook, webhookAnswered, webhookFailed, type NewWebhook } from "./services/webhooks.ts";
+import { claimWebhook, releaseWebhook, type Attempt } from "./store/webhooks.ts";
+import { createWebhook, removeWebhook, webhookAnswered, webhookDelivered, webhookFailed, type NewWebhook } from "./services/webhooks.ts";
 import type { WebhooksConfig } from "./config.ts";
 import type { CostInput } from "./domain/cost.ts";
 import type { Write } from "./write.ts";
@@ -107,6 +110,11 @@ export const commands = {
   addTaskImages: command((w, i: UserCall & { taskId: string; images: Image[] }) => addTaskImages(w, i.user, i.taskId, i.images), Task),
   removeTaskImage: command((w, i: UserCall & { taskId: string; url: string }) => removeTaskImage(w, i.user, i.taskId, i.url), Task),
   commentOnTask: command((w, i: UserCall & { taskId: string; body: string }) => commentOnTask(w, i.user, i.taskId, i.body), PostedComment),
+  editComment: command(
+    (w, i: UserCall & { taskId: string; commentId: string; body: string }) => editComment(w, i.user, i.taskId, i.commentId, i.body),
+    OwnerActivity,
+  ),
+  deleteComment: command((w, i: UserCall & { taskId: string; commentId: string }) => deleteComment(w, i.user, i.taskId, i.commentId)),
   delegate: command(
     (w, i: UserCall & { taskId: string; agentId: string; prompt?: string | undefined }) => delegate(w, i.user, i.taskId, i.agentId, i.prompt),
     RunListItem,
@@ -139,7 +147,7 @@ export const commands = {
   // The webhook dispatcher's (webhooks/dispatcher.ts): a lease per webhook, its cursor moved as events go.
   claimWebhook: command(async (w, i: { webhookId: string; owner: string; leaseMs: number }) => (await claimWebhook(w.sql, i.webhookId, i.owner, w.now, i.leaseMs)) ?? null),
   webhookDelivered: command((w, i: { webhookId: string; owner: string; cursor: string; attempt: Attempt; leaseMs: number }) =>
-    recordDelivered(w.sql, i.webhookId, i.owner, i.cursor, i.attempt, w.now + i.leaseMs)),
+    webhookDelivered(w, i.webhookId, i.owner, i.cursor, i.attempt, i.leaseMs)),
   webhookFailed: command((w, i: { webhookId: string; owner: string; attempt: Attempt; config: WebhooksConfig }) =>
     webhookFailed(w, i.webhookId, i.owner, i.attempt, i.config)),
   releaseWebhook: command((w, i: { webhookId: string; owner: string; cursor: string }) => releaseWebhook(w.sql, i.webhookId, i.owner, i.cursor)),

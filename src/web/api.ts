@@ -8,6 +8,7 @@
 import type { ApiTokenView } from "../hub/services/api-tokens.ts";
 import type { WebhookView } from "../hub/services/webhooks.ts";
 import type { TestDelivery } from "../hub/webhooks/dispatcher.ts";
+import type { FeedEntry } from "../hub/store/activity.ts";
 import { parseRetryAfter } from "../sdk/retry.ts";
 import { hubReached } from "./hub-reached.ts";
 
@@ -152,6 +153,10 @@ export const api = {
   removeImage: (taskId: string, url: string) =>
     call<{ id: string }>("DELETE", `/tasks/${encodeURIComponent(taskId)}/images?${new URLSearchParams({ url })}`),
   comment: (taskId: string, body: string) => call<{ runId: string | null; ambiguousMentions: string[] }>("POST", `/tasks/${encodeURIComponent(taskId)}/comments`, { body }),
+  /** Your own comment, edited: it tells the people it newly @mentions and starts no agent's run. */
+  editComment: (taskId: string, commentId: string, body: string) =>
+    call<FeedEntry>("PATCH", `/tasks/${encodeURIComponent(taskId)}/comments/${encodeURIComponent(commentId)}`, { body }),
+  deleteComment: (taskId: string, commentId: string) => call<null>("DELETE", `/tasks/${encodeURIComponent(taskId)}/comments/${encodeURIComponent(commentId)}`),
   delegate: (taskId: string, agentId: string, prompt?: string) =>
     call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/delegate`, prompt ? { agentId, prompt } : { agentId }),
   followUp: (runId: string, message: string) =>
@@ -179,7 +184,6 @@ export const api = {
   /** A new personal access token: `token` is shown this once. */
   createApiToken: (name: string) => call<{ id: string; name: string; createdAt: number; token: string }>("POST", "/tokens", { name }),
   revokeApiToken: (tokenId: string) => call<null>("DELETE", `/tokens/${encodeURIComponent(tokenId)}`),
-  webhooks: () => call<WebhookView[]>("GET", "/webhooks"),
   /** A new webhook: `secret` is shown this once. */
   createWebhook: (url: string, description: string) =>
     call<{ id: string; url: string; description: string; createdAt: number; secret: string }>("POST", "/webhooks", { url, description }),

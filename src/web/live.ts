@@ -85,7 +85,7 @@ export function useShownView<T>(live: Live<T>, view: string): string {
   return view;
 }
 
-type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents" | "members" | "runs";
+type OwnerQuery = "me" | "board" | "task" | "notifications" | "agents" | "members" | "runs" | "webhooks";
 type LiveArgs = Record<string, string | number | readonly string[]>;
 
 /**

@@ -3,8 +3,9 @@ import type { Activity, RunListItem, Task } from "../sdk/types.ts";
 import type { RunStatus } from "../sdk/run-state.ts";
 // Type-only: the hub's own shape, so the page and the query cannot drift apart.
 import type { Notification } from "../hub/store/notifications.ts";
+import type { FeedEntry } from "../hub/store/activity.ts";
 
-export type { Activity, RunListItem, Task, RunStatus };
+export type { Activity, FeedEntry, RunListItem, Task, RunStatus };
 
 export interface ProjectView {
   id: string;
@@ -36,8 +37,8 @@ export interface BoardView {
 export type OwnerRunItem = RunListItem & { retryOf: string | null };
 
 export interface TaskView extends Task {
-  /** The newest entries of the feed (as many as the page asked for), oldest first. */
-  activity: Activity[];
+  /** The newest entries of the feed (as many as the page asked for), oldest first; a comment edited says when. */
+  activity: FeedEntry[];
   /** How many entries the whole feed holds. */
   activityCount: number;
   runs: OwnerRunItem[];

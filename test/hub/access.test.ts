@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { assertError, assertStatus, createTask, delegateTo, runIn, secondAgent, statusOf } from "../support/api.ts";
+import { assertError, assertStatus, createTask, delegateTo, memberWithAgent, runIn, secondAgent, statusOf } from "../support/api.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 
 describe("access", () => {
@@ -115,17 +115,8 @@ describe("access", () => {
   });
 
   describe("a person taken out of the workspace", () => {
-    /** A new workspace of the hub's owner with a project, and `name` in it with an agent of their own. */
-    async function memberWithAgent(name: string) {
-      const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: `${name}'s team` })).body.id as string;
-      const prj = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Plans" }, { "x-workspace-id": ws })).body.id as string;
-      const member = await t.hub.writer.run("addUser", { name });
-      assertStatus(await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws}/members`, { userId: member.userId }), 201);
-      return { ws, prj, member, bot: await secondAgent(t, `${name}'s Bot`, member.ownerToken) };
-    }
-
     it("no longer reads its tasks through their agent: the run's detail is 404 and the task leaves the agent's task list, the stop stays in its run list", async () => {
-      const { ws, prj, member: gil, bot } = await memberWithAgent("Gil");
+      const { ws, prj, member: gil, bot } = await memberWithAgent(t, "Gil");
       const task = await createTask(t, { projectId: prj, title: "Roadmap" }, gil.ownerToken);
       const run = await delegateTo(t, task.id, bot.id, gil.ownerToken);
       assertStatus(await t.agent(bot.token, "POST", `/runs/${run.id}/start`, {}), 200);
@@ -151,7 +142,7 @@ describe("access", () => {
     });
 
     it("still sees its agent's runs there listed, with a neutral title in place of the task's title, prompt and follow-up", async () => {
-      const { ws, prj, member: hal, bot } = await memberWithAgent("Hal");
+      const { ws, prj, member: hal, bot } = await memberWithAgent(t, "Hal");
       const task = await createTask(t, { projectId: prj, title: "Budget", description: "Numbers for Q3" }, hal.ownerToken);
       const finished = await delegateTo(t, task.id, bot.id, hal.ownerToken);
       assertStatus(await t.agent(bot.token, "POST", `/runs/${finished.id}/start`, {}), 200);

@@ -41,7 +41,7 @@ const ROUTES = [
   "get /api/v1/me", "get /api/v1/agents", "post /api/v1/agents", "post /api/v1/agents/{id}/token", "delete /api/v1/agents/{id}",
   "get /api/v1/agents/{id}/runs", "get /api/v1/tokens", "post /api/v1/tokens", "delete /api/v1/tokens/{id}", "get /api/v1/webhooks", "post /api/v1/webhooks", "delete /api/v1/webhooks/{id}", "post /api/v1/webhooks/{id}/test", "get /api/v1/workspaces", "post /api/v1/workspaces", "patch /api/v1/workspaces/{id}", "delete /api/v1/workspaces/{id}", "post /api/v1/workspaces/{id}/members", "get /api/v1/workspaces/{id}/members", "delete /api/v1/workspaces/{id}/members/{userId}", "post /api/v1/workspaces/{id}/invites", "get /api/v1/workspaces/{id}/invites", "delete /api/v1/workspaces/{id}/invites/{inviteId}", "get /api/v1/workspaces/{id}/storage",
   "get /api/v1/projects", "post /api/v1/projects", "patch /api/v1/projects/{id}", "delete /api/v1/projects/{id}", "get /api/v1/tasks", "post /api/v1/tasks", "get /api/v1/tasks/{id}",
-  "patch /api/v1/tasks/{id}", "delete /api/v1/tasks/{id}", "post /api/v1/tasks/{id}/images", "delete /api/v1/tasks/{id}/images", "post /api/v1/tasks/{id}/comments", "post /api/v1/tasks/{id}/delegate", "get /api/v1/runs", "get /api/v1/runs/{id}",
+  "patch /api/v1/tasks/{id}", "delete /api/v1/tasks/{id}", "post /api/v1/tasks/{id}/images", "delete /api/v1/tasks/{id}/images", "post /api/v1/tasks/{id}/comments", "patch /api/v1/tasks/{id}/comments/{activityId}", "delete /api/v1/tasks/{id}/comments/{activityId}", "post /api/v1/tasks/{id}/delegate", "get /api/v1/runs", "get /api/v1/runs/{id}",
   "post /api/v1/runs/{id}/follow-up", "post /api/v1/runs/{id}/retry", "post /api/v1/runs/{id}/stop", "get /api/v1/notifications", "post /api/v1/notifications/read", "post /api/v1/notifications/read-all", "post /api/v1/notifications/read-task",
   "post /api/v1/uploads",
 ];
@@ -153,6 +153,17 @@ describe("OpenAPI document", () => {
     for (const field of ["id", "taskTitle", "prompt", "lastFollowUpMessage", "task", "activity", "owner", "status"]) assert.ok(fields.includes(field), field);
     const list = doc.paths["/api/v1/agent/runs"]!.get!;
     assert.deepEqual(list.parameters!.map((p) => p.name).sort(), ["limit", "status", "workspaceId"]);
+  });
+
+  it("documents a comment's edit and deletion, with editedAt on the owner's feed entries and not on the agent's", () => {
+    const comment = doc.paths["/api/v1/tasks/{id}/comments/{activityId}"]!;
+    const edited = comment.patch!.responses["200"]!.content!["application/json"].schema as Schema;
+    assert.ok(Object.keys(edited.properties ?? {}).includes("editedAt"));
+    assert.deepEqual(Object.keys(comment.patch!.requestBody!.content["application/json"]!.schema.properties ?? {}), ["body"]);
+    assert.ok(comment.delete!.responses["204"] && comment.delete!.responses["403"] && comment.delete!.responses["404"]);
+    const agents = doc.paths["/api/v1/agent/runs/{id}"]!.get!.responses["200"]!.content!["application/json"].schema as { allOf?: Schema[] };
+    const activity = (agents.allOf ?? []).map((s) => s.properties?.activity).find(Boolean) as { items: Schema };
+    assert.ok(!Object.keys(activity.items.properties ?? {}).includes("editedAt"));
   });
 
   it("says stepCostUsd is a number from 0 to 1,000,000, and the server holds /complete to exactly that", async () => {

@@ -491,13 +491,14 @@ describe("owner API", () => {
       assertError(await t.owner(owner, "POST", `/tasks/${task.id}/delegate`, { agentId: danas.body.id }), 404, "Agent not found");
     });
 
-    it("GET /runs/:id answers the detail the agent sees, and the run it retried (retryOf)", async () => {
+    it("GET /runs/:id answers the detail the agent sees, and the run it retried (retryOf) and when a comment was edited (editedAt)", async () => {
       const task = await createTask(t, { description: "Same shape" });
       const run = await delegateTo(t, task.id);
       await t.agent(t.creds.agentToken, "POST", `/runs/${run.id}/start`, { body: "Starting" });
       const mine = await t.owner(owner, "GET", `/runs/${run.id}`);
       assertStatus(mine, 200);
-      assert.deepEqual(mine.body, { ...(await t.agent(t.creds.agentToken, "GET", `/runs/${run.id}`)).body, retryOf: null });
+      const theirs = (await t.agent(t.creds.agentToken, "GET", `/runs/${run.id}`)).body;
+      assert.deepEqual(mine.body, { ...theirs, retryOf: null, activity: theirs.activity.map((a: object) => ({ ...a, editedAt: null })) });
       assert.deepEqual(Object.keys(mine.body).sort(), [
         "activity", "agent", "createdAt", "endedAt", "id", "lastFollowUpMessage", "owner", "projectId", "prompt", "retryOf", "startedAt",
         "status", "stepCostUsd", "task", "taskId", "taskTitle", "totalCostUsd", "workspaceId",

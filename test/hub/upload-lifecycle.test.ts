@@ -133,7 +133,7 @@ describe("uploads no task names", () => {
     await h.t.hub.purger.drain();
     assert.deepEqual(await served([described, commented, prompted, wrongKey]), [200, 200, 200, 404]);
 
-    // A description edited to no longer show it lets it go; the feed keeps what it showed until the task goes.
+    // A description edited to no longer show it lets it go; the feed keeps what it shows until the task goes.
     assertStatus(await h.owner("PATCH", `/tasks/${task}`, { description: "No picture" }), 200);
     h.later(25 * HOUR);
     await h.t.hub.purger.drain();
@@ -142,6 +142,29 @@ describe("uploads no task names", () => {
     h.later(25 * HOUR);
     await h.t.hub.purger.drain();
     assert.deepEqual(await served([commented, prompted]), [404, 404]);
+  });
+
+  it("are let go by a comment edited or deleted to no longer show them, unless the feed shows them elsewhere", async () => {
+    const ws = await h.workspace();
+    const [edited, deleted, twice, prompted, added] = [await h.url(ws.id), await h.url(ws.id), await h.url(ws.id), await h.url(ws.id), await h.url(ws.id)];
+    const task = await h.task(ws.projectId);
+    const post = async (body: string) => {
+      const res = await h.owner("POST", `/tasks/${task}/comments`, { body });
+      assertStatus(res, 201);
+      return `/tasks/${task}/comments/${res.body.comment.id}`;
+    };
+    const first = await post(`![a](${edited}) ![b](${twice}) ${prompted}`);
+    const second = await post(`![c](${deleted})`);
+    await post(`Again ![b](${twice})`);
+    const run = await h.owner("POST", `/tasks/${task}/delegate`, { agentId: h.t.creds.agentId, prompt: `See ${prompted}` });
+    assertStatus(run, 201);
+    assertStatus(await h.owner("POST", `/runs/${run.body.id}/stop`), 200);
+
+    assertStatus(await h.owner("PATCH", first, { body: `Now only ![e](${added})` }), 200);
+    assertStatus(await h.owner("DELETE", second), 204);
+    h.later(25 * HOUR);
+    await h.t.hub.purger.drain();
+    assert.deepEqual(await served([edited, deleted, twice, prompted, added]), [404, 404, 200, 200, 200]);
   });
 
   it("are kept only by their own workspace's tasks: another's naming one keeps it from neither the purger nor its quota's count", async () => {

@@ -96,3 +96,12 @@ export async function secondAgent(t: TestHub, name = "Second Bot", ownerToken = 
   assertStatus(res, 201);
   return res.body;
 }
+
+/** A new workspace of the hub's owner with a project (`prj`), and `name` in it with an agent of their own. */
+export async function memberWithAgent(t: TestHub, name: string) {
+  const ws = (await t.owner(t.creds.ownerToken, "POST", "/workspaces", { name: `${name}'s team` })).body.id as string;
+  const prj = (await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Plans" }, { "x-workspace-id": ws })).body.id as string;
+  const member = await t.hub.writer.run("addUser", { name });
+  assertStatus(await t.owner(t.creds.ownerToken, "POST", `/workspaces/${ws}/members`, { userId: member.userId }), 201);
+  return { ws, prj, member, bot: await secondAgent(t, `${name}'s Bot`, member.ownerToken) };
+}

@@ -17,7 +17,7 @@ import {
 import { countTasksByStatus, listBoardColumn } from "../../src/hub/store/owner-views.ts";
 import { countRunsForOwner, failureReasons, listRunsForOwner } from "../../src/hub/store/owner-runs.ts";
 import {
-  findRun, findRunEnding, findRunForItsAgent, findRunForMember, insertRun, listActiveRunsIn, listActiveRunsOfAgent, listActiveRunsOfCreatorIn,
+  findRun, findRunEnding, findRunForItsAgent, findRunForMember, findRunStarting, insertRun, listActiveRunsIn, listActiveRunsOfAgent, listActiveRunsOfCreatorIn,
   listRunsForAgent, listRunsOfAgentForUser, listRunsOfTask, listStaleRuns, listStoppedRunsForAgent, peopleWithRunsIn, touchAgentRun, touchRun, transitionRun,
 } from "../../src/hub/store/runs.ts";
 import { clearRemoval, markRemoved, wasRemoved } from "../../src/hub/store/removals.ts";
@@ -155,6 +155,7 @@ export const HOT_CALLS: HotCall[] = [
   read("findRunForItsAgent", "agent", (sql, f) => findRunForItsAgent(sql, f.runId)),
   read("findRunForMember", "owner", (sql, f) => findRunForMember(sql, f.runId, f.userId)),
   read("findRunEnding", "agent", (sql, f) => findRunEnding(sql, f.runId)),
+  read("findRunStarting", "agent", (sql, f) => findRunStarting(sql, f.runId)),
   read("listActiveRunsOfAgent", "rare", (sql, f) => listActiveRunsOfAgent(sql, f.agentId)),
   read("listActiveRunsOfCreatorIn", "rare", (sql, f) => listActiveRunsOfCreatorIn(sql, f.userId, f.workspaceId)),
   ...scoped("listActiveRunsIn", "delete", false, listActiveRunsIn),

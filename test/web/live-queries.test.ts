@@ -7,30 +7,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConvexClient } from "convex/browser";
-import { anyApi, type FunctionReference } from "convex/server";
+import { anyApi } from "convex/server";
 import { startTestHub, type TestHub } from "../support/hub.ts";
+import { watchOwner, Watch, type Update } from "./support/live.ts";
 import { browserSocket, CSRF, signIn, withCookie } from "./support/session.ts";
-
-interface Update {
-  value?: unknown;
-  error?: Error & { data?: { code?: string } };
-}
-
-class Watch {
-  readonly updates: Update[] = [];
-  private waiters: (() => void)[] = [];
-  push = (u: Update) => {
-    this.updates.push(u);
-    for (const w of this.waiters.splice(0)) w();
-  };
-  async until(check: (u: Update) => boolean): Promise<Update> {
-    for (;;) {
-      const found = this.updates.find(check);
-      if (found) return found;
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-}
 
 describe("owner live queries", { timeout: 120_000 }, () => {
   let t: TestHub;
@@ -41,14 +21,7 @@ describe("owner live queries", { timeout: 120_000 }, () => {
     await t.close();
   });
 
-  function watch(name: string, args: Record<string, unknown>, headers: Record<string, string>): Watch {
-    const client = new ConvexClient(t.baseUrl, { webSocketConstructor: browserSocket(headers), logger: false });
-    clients.push(client);
-    const w = new Watch();
-    const query = (anyApi.owner as Record<string, unknown>)[name] as FunctionReference<"query">;
-    client.onUpdate(query, args, (value) => w.push({ value }), (error) => w.push({ error }));
-    return w;
-  }
+  const watch = (name: string, args: Record<string, unknown>, headers: Record<string, string>): Watch => watchOwner(t.baseUrl, clients, name, args, headers);
 
   const origin = () => ({ origin: t.baseUrl });
 
@@ -181,6 +154,27 @@ describe("owner live queries", { timeout: 120_000 }, () => {
       const bad = watch("task", { taskId: task.id, activityLimit }, { cookie, ...origin() });
       assert.equal((await bad.until((u) => u.error !== undefined)).error!.data?.code, "BAD_REQUEST");
     }
+  });
+
+  it("owner:task shows a comment's edit (its words and editedAt) and its deletion (gone, the count one less) as they happen", async () => {
+    const cookie = await signIn(t);
+    const task = (await withCookie(t, cookie, "POST", "/tasks", { projectId: t.creds.projectId, title: "Edited live" })).body;
+    const post = async (body: string) => ((await withCookie(t, cookie, "POST", `/tasks/${task.id}/comments`, { body })).body as { comment: { id: string } }).comment.id;
+    const [edited, deleted] = [await post("Typo hree"), await post("Never mind")];
+    type TaskFeed = { activity: { id: string; body: string; editedAt: number | null }[]; activityCount: number };
+    const feed = (u: Update) => u.value as TaskFeed | undefined;
+    const w = watch("task", { taskId: task.id }, { cookie, ...origin() });
+    const first = feed(await w.until((u) => u.value !== undefined))!;
+    assert.deepEqual(first.activity.map((a) => [a.body, a.editedAt]), [["Typo hree", null], ["Never mind", null]]);
+
+    assert.equal((await withCookie(t, cookie, "PATCH", `/tasks/${task.id}/comments/${edited}`, { body: "Typo here" })).status, 200);
+    const fixed = feed(await w.until((u) => feed(u)?.activity[0]?.body === "Typo here"))!;
+    assert.equal(typeof fixed.activity[0]!.editedAt, "number");
+    assert.equal(fixed.activityCount, 2);
+
+    assert.equal((await withCookie(t, cookie, "DELETE", `/tasks/${task.id}/comments/${deleted}`)).status, 204);
+    const gone = feed(await w.until((u) => feed(u)?.activityCount === 1))!;
+    assert.deepEqual(gone.activity.map((a) => a.id), [edited]);
   });
 
   it("owner:me shows a workspace as soon as its owner creates it, and to a member as soon as they are added", async () => {

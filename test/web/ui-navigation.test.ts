@@ -224,7 +224,7 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
     await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
   });
 
-  it("a token revoked in another tab, and a webhook deleted there, go from the list on Revoke and Delete here, with no error", async () => {
+  it("a token revoked in another tab goes from the list on Revoke here, with no error", async () => {
     const token = (await t.owner(t.creds.ownerToken, "POST", "/tokens", { name: "Twice revoked" })).body as { id: string };
     const hook = (await t.owner(t.creds.ownerToken, "POST", "/webhooks", { url: "https://example.com/twice-deleted" })).body as { id: string };
     await page.goto(`${t.baseUrl}/tokens`);
@@ -234,10 +234,10 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
     await hookRow.waitFor(WAIT);
     await t.owner(t.creds.ownerToken, "DELETE", `/tokens/${token.id}`);
     await t.owner(t.creds.ownerToken, "DELETE", `/webhooks/${hook.id}`);
+    // The webhooks are live: that one goes by itself; the tokens are not.
+    await hookRow.waitFor({ state: "detached", ...WAIT });
     await row.getByRole("button", { name: "Revoke" }).click();
     await row.waitFor({ state: "detached", ...WAIT });
-    await hookRow.getByRole("button", { name: "Delete" }).click();
-    await hookRow.waitFor({ state: "detached", ...WAIT });
     assert.equal(await page.getByRole("alert").count(), 0);
   });
 

@@ -1,7 +1,8 @@
 /**
  * Webhooks on the API tokens page in a real browser against a real hub: add one (its secret shown once with
  * Copy), see its agent's run delivered to a receiver on loopback and the row say so, send a test, delete it
- * after a confirm.
+ * after a confirm; and the list live, with no reload: a webhook added elsewhere, failing, delivered on its
+ * retry, turned off.
  */
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -16,6 +17,8 @@ import { signedInPage } from "./support/page.ts";
 
 const WAIT = { timeout: 20_000 };
 const ARTIFACTS = "test-artifacts/web";
+/** A retry waits this long of the hub's clock, which the test moves on: a failure shows for as long as it looks. */
+const RETRY_MS = 600_000;
 
 describe("webhooks on the API tokens page, in a real browser", { timeout: 300_000 }, () => {
   let t: TestHub;
@@ -25,11 +28,17 @@ describe("webhooks on the API tokens page, in a real browser", { timeout: 300_00
   const pageErrors: string[] = [];
   const dialogs: string[] = [];
 
+  let skew = 0;
+  const retryNow = () => void (skew += RETRY_MS + 1);
+
   before(async () => {
     ensureWebBuilt();
     mkdirSync(ARTIFACTS, { recursive: true });
     r = await startReceiver();
-    t = await startTestHub({ webhooks: { pollMs: 20, retryBaseMs: 20, retryMaxMs: 200 } });
+    t = await startTestHub({
+      clock: () => Date.now() + skew,
+      webhooks: { pollMs: 20, retryBaseMs: RETRY_MS, retryMaxMs: RETRY_MS, disableAfterFailures: 2, disableAfterMs: 0 },
+    });
     b = await launchBrowser();
     page = await signedInPage(t, b, pageErrors);
     // The shared page accepts every confirm(); this keeps its words.
@@ -79,5 +88,34 @@ describe("webhooks on the API tokens page, in a real browser", { timeout: 300_00
     await row.waitFor({ state: "detached", ...WAIT });
     assert.deepEqual(dialogs, [`Delete the webhook to ${r.url}? Nothing more is sent to it.`]);
     assert.deepEqual((await t.owner(t.creds.ownerToken, "GET", "/webhooks")).body, []);
+  });
+
+  it("keeps the list live without a reload: a webhook added elsewhere appears, then shows failing, delivered on its retry, turned off, and on again after a test", async () => {
+    const status = () => page.locator(".webhooks li", { hasText: "From a script" }).getByTestId("webhook-status");
+    await page.getByRole("link", { name: "API tokens" }).click();
+    await page.getByText("No webhooks yet.").waitFor(WAIT);
+    const navigations: string[] = [];
+    page.on("framenavigated", (frame) => void (frame === page.mainFrame() && navigations.push(frame.url())));
+
+    r.answer = () => 500;
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", "/webhooks", { url: r.url, description: "From a script" })).status, 201);
+    await status().getByText("Nothing sent yet").waitFor(WAIT);
+    await runIn(t, "FINISHED");
+    await status().getByText(/^Failing: HTTP 500 at .*, 1 in a row; next try /).waitFor(WAIT);
+
+    r.answer = () => 200;
+    retryNow();
+    await status().getByText(/^Last delivered .* \(200\)$/).waitFor(WAIT);
+
+    r.answer = () => 500;
+    await runIn(t, "FINISHED");
+    await status().getByText(/^Failing: HTTP 500 at .*, 1 in a row/).waitFor(WAIT);
+    retryNow();
+    await status().getByText(/^Turned off .* after 2 failed deliveries/).waitFor(WAIT);
+    await page.screenshot({ path: `${ARTIFACTS}/webhooks-turned-off.png`, fullPage: true });
+    r.answer = () => 200;
+    await page.locator(".webhooks li", { hasText: "From a script" }).getByRole("button", { name: "Send test" }).click();
+    await status().getByText(/^On again after a test delivered; the last delivery failed: HTTP 500 at /).waitFor(WAIT);
+    assert.deepEqual(navigations, [], "no reload");
   });
 });

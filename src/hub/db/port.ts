@@ -44,7 +44,7 @@ export interface Sql extends Reader {
 /**
  * The rows whose read-check-write steps cross transactions: a task's status and
  * cost total (`tasks`; its deletion: `task_deletions`, which also waits for the writes
- * that add to it), an agent's deletion, the names of a person's agents, an
+ * that add to it, and for those that change its feed's rows: `task_contents`), an agent's deletion, the names of a person's agents, an
  * Idempotency-Key's first use, a project's or workspace's deletion (its row, and a
  * workspace's projects: `workspace_projects` locks those by the workspace's id).
  * A write that adds to a project or workspace (a task, a run, a comment, a member)
@@ -55,7 +55,7 @@ export interface Sql extends Reader {
  * A write that takes several takes them in one order: services/lock-order.ts.
  */
 export type LockableTable =
-  | "tasks" | "task_deletions" | "agents" | "users" | "idempotency_keys" | "projects" | "workspaces" | "workspace_projects"
+  | "tasks" | "task_deletions" | "task_contents" | "agents" | "users" | "idempotency_keys" | "projects" | "workspaces" | "workspace_projects"
   | "project_contents" | "workspace_contents" | "project_edits";
 
 /** A connection that can also be closed; the hub's reads go through one. */

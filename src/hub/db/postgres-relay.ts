@@ -125,7 +125,7 @@ export function split(changes: ChangeSet): ChangeSet[] {
   const parts: ChangeSet[] = [];
   let part = emptyChangeSet();
   let size = 0;
-  for (const kind of ["agents", "tasks", "users", "workspaces", "credentials"] as const) {
+  for (const kind of ["agents", "tasks", "users", "workspaces", "credentials", "webhooks"] as const) {
     for (const id of changes[kind]) {
       if (size + id.length + 1 > MAX_PAYLOAD) {
         parts.push(part);

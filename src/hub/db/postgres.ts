@@ -27,10 +27,12 @@ export type RetryReason = "deadlock" | "serialization";
 /** SQLSTATEs after which a transaction is run again from the start. */
 const RETRY = new Map<string, RetryReason>([["40P01", "deadlock"], ["40001", "serialization"]]);
 const LOCK: Record<LockableTable, string> = {
-  // NO KEY: rows that refer to the task (a stopped run's feed entry) go on being inserted meanwhile (services/lock-order.ts).
+  // NO KEY: rows that refer to the task by a foreign key (an image a comment shows) go on being inserted meanwhile (services/lock-order.ts).
   tasks: "SELECT 1 FROM tasks WHERE id = ? FOR NO KEY UPDATE",
   // Its deletion's: writes that add to it (a run, a comment) wait for it, then find it gone.
   task_deletions: "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE",
+  // What a change of a row that refers to it holds (a comment's edit or deletion), as an insert's foreign key would: its deletion waits.
+  task_contents: "SELECT 1 FROM tasks WHERE id = ? FOR KEY SHARE",
   agents: "SELECT 1 FROM agents WHERE id = ? FOR UPDATE",
   // A deletion's: writes that add to these (a task, a run, a comment, a member) wait for it, then find them deleted.
   projects: "SELECT 1 FROM projects WHERE id = ? FOR UPDATE",

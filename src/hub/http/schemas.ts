@@ -82,14 +82,21 @@ export const OwnerRunListItem = Type.Object({
     description: "The run this one runs again (POST /runs/:id/retry: the same prompt and follow-up message, for the same agent on the same task); null for the others",
   }),
 });
-export const OwnerRunDetail = Type.Intersect([OwnerRunListItem, Type.Object({ task: Task, activity: Type.Array(Activity) })]);
-export const TaskDetail = Type.Intersect([Task, Type.Object({ activity: Type.Array(Activity), runs: Type.Array(OwnerRunListItem) })]);
+/** A feed entry as the owner API shows it: the agent's shape (which shows an edited comment's words, and nothing more), and when it was edited. */
+export const OwnerActivity = Type.Object({
+  ...Activity.properties,
+  editedAt: Type.Union([UnixMs, Type.Null()], {
+    description: "When its author last edited this comment (PATCH /tasks/:id/comments/:activityId); null: never, and for every other entry",
+  }),
+});
+export const OwnerRunDetail = Type.Intersect([OwnerRunListItem, Type.Object({ task: Task, activity: Type.Array(OwnerActivity) })]);
+export const TaskDetail = Type.Intersect([Task, Type.Object({ activity: Type.Array(OwnerActivity), runs: Type.Array(OwnerRunListItem) })]);
 const AmbiguousMentions = (what: string) => Type.Array(Type.String(), {
   description: `Names the ${what} @mentions that more than one goes by (two members of the workspace, or a member and one of your agents, `
     + "alike under case and compatibility folding): such a mention starts no run and tells no one. Each as the first of them spells it",
 });
 export const PostedComment = Type.Object({
-  comment: Activity, runId: Type.Union([Type.String(), Type.Null()]), runs: Type.Array(RunListItem),
+  comment: OwnerActivity, runId: Type.Union([Type.String(), Type.Null()]), runs: Type.Array(RunListItem),
   ambiguousMentions: AmbiguousMentions("comment"),
 });
 /** The follow-up's own run, and what its @mentions did (as a comment's answer says it). */
@@ -169,6 +176,7 @@ export const TaskPatchBody = Type.Object({
   ownerId: Type.Optional(Id),
 }, { additionalProperties: false, minProperties: 1 });
 export const CommentBody = Type.Object({ body: VisibleText(200_000) }, { additionalProperties: false });
+export const CommentParams = Type.Object({ id: Id, activityId: Id });
 export const DelegateBody = Type.Object({
   agentId: Id, prompt: Type.Optional(Type.String({ maxLength: 200_000 })),
 }, { additionalProperties: false });

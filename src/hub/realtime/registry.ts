@@ -3,7 +3,7 @@
  * args checked, the evaluator called, the result encoded and fingerprinted.
  * Nothing here knows about sockets; an evaluator gets the database and its args
  * and returns its value plus the change keys it depends on (`agent:<id>`,
- * `task:<id>`, `user:<id>`, `workspace:<id>`, as in a ChangeSet).
+ * `task:<id>`, `user:<id>`, `workspace:<id>`, `webhooks:<user id>`, as in a ChangeSet).
  */
 import type { Static, TSchema } from "typebox";
 import { Compile } from "typebox/compile";

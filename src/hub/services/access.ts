@@ -1,7 +1,7 @@
 import type { Reader, Sql } from "../db/port.ts";
 import { notFound } from "../errors.ts";
 import type { AgentPrincipal, UserPrincipal } from "../principal.ts";
-import { findRun, findRunEnding, findRunForItsAgent, findRunForMember, type RunEnding, type RunJoined } from "../store/runs.ts";
+import { findRun, findRunEnding, findRunForItsAgent, findRunForMember, findRunStarting, type RunEnding, type RunJoined } from "../store/runs.ts";
 import { findTaskRowForMember, type TaskRow } from "../store/tasks.ts";
 import { findProject, isMember, type ProjectRow } from "../store/workspaces.ts";
 
@@ -22,6 +22,11 @@ export async function agentRunToRead(sql: Reader, agent: AgentPrincipal, runId: 
 /** The agent's run about to end, with its task's cost total before it (one statement). */
 export async function agentRunEnding(sql: Reader, agent: AgentPrincipal, runId: string): Promise<RunEnding> {
   return agentsOwn(agent, await findRunEnding(sql, runId));
+}
+
+/** The agent's run about to start, its task held first (PostgreSQL; one statement). */
+export async function agentRunStarting(sql: Reader, agent: AgentPrincipal, runId: string): Promise<RunJoined> {
+  return agentsOwn(agent, await findRunStarting(sql, runId));
 }
 
 function agentsOwn<R extends RunJoined>(agent: AgentPrincipal, run: R | undefined): R {

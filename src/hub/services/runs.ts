@@ -17,10 +17,10 @@ import {
   findRun, insertRun, listActiveRunsOfAgent, listActiveRunsOfCreatorIn, toRunListItem, touchAgentRun, touchRun, transitionRun, type RunJoined, type RunRow,
   type TransitionFields,
 } from "../store/runs.ts";
-import { findTaskRow, markTaskDoing, setTaskCostTotal } from "../store/tasks.ts";
+import { findTaskRow, markTaskDoing, setTaskCostTotal, type TaskRow } from "../store/tasks.ts";
 import { listMembers } from "../store/workspaces.ts";
 import type { Write } from "../write.ts";
-import { agentRun, agentRunEnding, userRun, userTaskToWrite } from "./access.ts";
+import { agentRun, agentRunEnding, agentRunStarting, userRun, userTaskToWrite } from "./access.ts";
 import { addComment, addStatusChange } from "./activity.ts";
 import { holdAgents } from "./lock-order.ts";
 import { nameUploads } from "./upload-refs.ts";
@@ -84,7 +84,8 @@ async function notifyMentionedByAgent(w: Write, run: { task_id: string; owner_id
 }
 
 export async function startRun(w: Write, agent: AgentPrincipal, runId: string, body?: string): Promise<RunListItem> {
-  const run = await agentRun(w.sql, agent, runId);
+  // Its task held, then the run moved (lock-order.ts): as a run's end, an edit or a member's removal takes them.
+  const run = await agentRunStarting(w.sql, agent, runId);
   const { run: started, from } = await transition(w, run, "start", { started: true });
   await addStatusChange(w, { taskId: run.task_id, runId, subject: "run", authorId: agent.userId, from, to: started.status }, text(body));
   await moveTaskToDoing(w, run, agent.userId);
@@ -97,21 +98,13 @@ export async function startRun(w: Write, agent: AgentPrincipal, runId: string, b
 }
 
 /**
- * Moves the run's task to `doing`, recorded from the status it had. Conditional on
- * the status read with the run: of two agents starting on one task at the same time
- * (PostgreSQL) one records the move, and a task edited meanwhile moves from where
- * the edit left it.
+ * Moves the run's task to `doing`, recorded from the status it had: the one read with the run, the task held since
+ * (PostgreSQL), so of two agents starting on one task at the same time the second sees the first's move, and a task
+ * edited just before moves from where the edit left it.
  */
 async function moveTaskToDoing(w: Write, run: RunJoined, authorId: string): Promise<void> {
-  let from = run.task_status;
-  if (from === "doing") return;
-  if (!(await markTaskDoing(w.sql, run.task_id, from, w.now))) {
-    // Held still, it is read again; this second move cannot miss.
-    await w.sql.lock("tasks", run.task_id);
-    from = (await findTaskRow(w.sql, run.task_id))!.status;
-    if (from === "doing") return;
-    await markTaskDoing(w.sql, run.task_id, from, w.now);
-  }
+  const from = run.task_status;
+  if (from === "doing" || !(await markTaskDoing(w.sql, run.task_id, from, w.now))) return;
   await addStatusChange(w, { taskId: run.task_id, runId: run.id, subject: "task", authorId, from, to: "doing" });
   w.changes.workspaces.add(run.workspace_id);
 }
@@ -188,26 +181,25 @@ function defaultPrompt(title: string, description: string): string {
 }
 
 export async function delegate(w: Write, user: UserPrincipal, taskId: string, agentId: string, prompt?: string): Promise<RunListItem> {
-  return (await delegateUnlessBusy(w, user, taskId, agentId, prompt, true))!;
+  const task = await userTaskToWrite(w.sql, user, taskId);
+  // The project, then the agent (lock-order.ts). Before the read: an agent being deleted at the same time either sees
+  // this run (and stops it) or is seen deleted here.
+  await holdAgents(w.sql, [agentId]);
+  return (await delegateHeld(w, user, task, agentId, prompt, true))!;
 }
 
 /**
  * A delegation that an agent with a run already going on the task skips (null),
  * as an @mention does; so it does an agent deleted since the comment named it.
- * `refuse`: a 409 and a 404 instead.
+ * The caller holds the agent already, with those the comment names (`holdAgents`).
  */
-export async function delegateUnlessBusy(
-  w: Write,
-  user: UserPrincipal,
-  taskId: string,
-  agentId: string,
-  prompt?: string,
-  refuse = false,
-): Promise<RunListItem | null> {
-  const task = await userTaskToWrite(w.sql, user, taskId);
-  // The project, then the agent (lock-order.ts). Before the read: an agent being deleted at the same time either sees
-  // this run (and stops it) or is seen deleted here.
-  await holdAgents(w.sql, [agentId]);
+export async function delegateUnlessBusy(w: Write, user: UserPrincipal, taskId: string, agentId: string, prompt: string): Promise<RunListItem | null> {
+  return delegateHeld(w, user, await userTaskToWrite(w.sql, user, taskId), agentId, prompt, false);
+}
+
+/** A delegation of the task to the agent, both held by the caller; `refuse`: a 409 and a 404 instead of null. */
+async function delegateHeld(w: Write, user: UserPrincipal, task: TaskRow, agentId: string, prompt: string | undefined, refuse: boolean): Promise<RunListItem | null> {
+  const taskId = task.id;
   const agent = await findAgent(w.sql, agentId);
   // Agents are private to their creator: someone else's agent does not exist for you.
   if (!agent || agent.creator_id !== user.userId) {

@@ -1,7 +1,8 @@
-import type { Activity, Image, RunListItem, Task, TaskStatus } from "../../sdk/types.ts";
+import type { Image, RunListItem, Task, TaskStatus } from "../../sdk/types.ts";
 import { newId } from "../domain/ids.ts";
 import { badRequest, conflict } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
+import type { FeedEntry } from "../store/activity.ts";
 import { listActiveRunsIn, peopleWithRunsIn } from "../store/runs.ts";
 import { deleteTasks, findTask, insertTask, listTaskIdsIn, updateTask, type TaskPatch, type TaskScope } from "../store/tasks.ts";
 import { findUser } from "../store/users.ts";
@@ -171,7 +172,7 @@ export async function hideTasks(w: Write, scope: TaskScope, where: string): Prom
 }
 
 export interface PostedComment {
-  comment: Activity;
+  comment: FeedEntry;
   /** The first run the comment's @mentions created, or null. */
   runId: string | null;
   runs: RunListItem[];
@@ -194,9 +195,9 @@ export async function commentOnTask(w: Write, user: UserPrincipal, taskId: strin
   await holdAgents(w.sql, mentioned.agents.map((a) => a.id));
   const id = await addComment(w, taskId, null, user.userId, said);
   const { runs, ambiguous } = await actOnMentions(w, user, { taskId, workspaceId: task.workspace_id, runId: null, body: said }, mentioned);
-  const comment: Activity = {
+  const comment: FeedEntry = {
     id, type: "comment", subject: null, runId: null, author: { id: user.userId, name: user.name, kind: "user" },
-    body: said, from: null, to: null, createdAt: w.now,
+    body: said, from: null, to: null, createdAt: w.now, editedAt: null,
   };
   return { comment, runId: runs[0]?.id ?? null, runs, ambiguousMentions: ambiguous };
 }

@@ -20,6 +20,7 @@ import {
   addTaskUploads, lockUploads, markReferenced, markUnreferenced, removeTaskUploads, removeTaskUploadsIn, uploadsNamedBy, uploadsNamedIn,
   type UploadField,
 } from "../store/task-uploads.ts";
+import { feedTextsHolding } from "../store/activity.ts";
 import { findTaskRow, type TaskScope } from "../store/tasks.ts";
 import type { Write } from "../write.ts";
 
@@ -47,6 +48,33 @@ export async function renameUploads(w: Write, taskId: string, field: Exclude<Upl
   for (const ids of chunks(dropped)) await removeTaskUploads(w.sql, taskId, field, ids);
   for (const ids of chunks(added)) await addTaskUploads(w.sql, taskId, field, ids);
   for (const ids of chunks(added)) await markReferenced(w.sql, ids);
+  for (const ids of chunks(dropped)) await markUnreferenced(w.sql, ids, w.now);
+}
+
+/**
+ * A feed entry's text went from `before` to `after` (a comment edited; deleted: ""), written already: what it names
+ * now is named; what it named before and nothing in the feed names any more (another entry, a run's prompt) is dropped,
+ * as a description's edit drops it. The uploads are locked before the feed is read: a write letting go of one at the
+ * same time waits, then reads this one's text.
+ */
+export async function refeedUploads(w: Write, taskId: string, before: string, after: string): Promise<void> {
+  const urls = uploadUrlsIn([after]);
+  const was = [...new Set(uploadUrlsIn([before]).map((u) => u.id))];
+  if (urls.length === 0 && was.length === 0) return;
+  const workspaceId = await workspaceOf(w.sql, taskId);
+  const named = await lockNamed(w.sql, [...was, ...urls.map((u) => u.id)], urls, workspaceId);
+  for (const ids of chunks([...named])) await addTaskUploads(w.sql, taskId, "feed", ids);
+  for (const ids of chunks([...named])) await markReferenced(w.sql, ids);
+  const gone = was.filter((id) => !named.has(id));
+  const still = new Set<string>();
+  for (const part of chunks(gone)) {
+    const these = new Set(part);
+    const texts = await feedTextsHolding(w.sql, taskId, part.map((id) => `/files/${id}/`));
+    // Held already: read again for their keys, which a look-alike URL elsewhere in the feed must match.
+    for (const id of await lockNamed(w.sql, part, uploadUrlsIn(texts).filter((u) => these.has(u.id)), workspaceId)) still.add(id);
+  }
+  const dropped = gone.filter((id) => !still.has(id));
+  for (const ids of chunks(dropped)) await removeTaskUploads(w.sql, taskId, "feed", ids);
   for (const ids of chunks(dropped)) await markUnreferenced(w.sql, ids, w.now);
 }
 

@@ -7,7 +7,7 @@ import type { WebhooksConfig } from "../config.ts";
 import { newId } from "../domain/ids.ts";
 import { badRequest, conflict, notFound } from "../errors.ts";
 import type { UserPrincipal } from "../principal.ts";
-import { countWebhooks, deleteWebhook, enableWebhook, failuresOf, insertWebhook, recordFailed, type Attempt, type WebhookRow } from "../store/webhooks.ts";
+import { countWebhooks, deleteWebhook, enableWebhook, failuresOf, insertWebhook, recordDelivered, recordFailed, type Attempt, type WebhookRow } from "../store/webhooks.ts";
 import { retryDelayMs, shouldDisable } from "../webhooks/policy.ts";
 import type { Write } from "../write.ts";
 import { notify } from "./notify.ts";
@@ -86,16 +86,31 @@ export async function createWebhook(w: Write, user: UserPrincipal, input: NewWeb
   const id = newId("whk", w.now);
   // An id of this moment: every notification made after it sorts after it.
   await insertWebhook(w.sql, { id, user_id: user.userId, url, secret, description, created_at: w.now, cursor: newId("ntf", w.now) });
+  w.changes.webhooks.add(user.userId);
   return { id, url, description, createdAt: w.now, secret };
 }
 
 export async function removeWebhook(w: Write, user: UserPrincipal, id: string): Promise<void> {
   if (!(await deleteWebhook(w.sql, user.userId, id))) throw notFound("Webhook");
+  w.changes.webhooks.add(user.userId);
 }
 
 /** A test delivery succeeded: a webhook turned off is on again, for the notifications made from now on. */
 export async function webhookAnswered(w: Write, user: UserPrincipal, id: string): Promise<boolean> {
-  return enableWebhook(w.sql, user.userId, id, newId("ntf", w.now));
+  const enabled = await enableWebhook(w.sql, user.userId, id, newId("ntf", w.now));
+  if (enabled) w.changes.webhooks.add(user.userId);
+  return enabled;
+}
+
+/**
+ * An event was delivered: the cursor moves past it and the lease is renewed. False when the lease was lost (the
+ * webhook deleted). A claim or a release alone changes nothing the list shows, so only this and a failure touch it.
+ */
+export async function webhookDelivered(w: Write, id: string, owner: string, cursor: string, attempt: Attempt, leaseMs: number): Promise<boolean> {
+  const userId = await recordDelivered(w.sql, id, owner, cursor, attempt, w.now + leaseMs);
+  if (userId === null) return false;
+  w.changes.webhooks.add(userId);
+  return true;
 }
 
 /**
@@ -109,6 +124,7 @@ export async function webhookFailed(w: Write, id: string, owner: string, attempt
   const failingSince = row.failing_since ?? attempt.at;
   const disabled = shouldDisable(failures, failingSince, attempt.at, config);
   await recordFailed(w.sql, id, owner, attempt, failures, failingSince, attempt.at + retryDelayMs(failures, config), disabled);
+  w.changes.webhooks.add(row.user_id);
   if (disabled) {
     await notify(w, {
       userId: row.user_id, type: "webhook_disabled", taskId: null, runId: null, actorId: null,

@@ -2,6 +2,7 @@ import type { Reader, Sql } from "../db/port.ts";
 import { LIVE_TASK, tasksIn, type TaskScope } from "./tasks.ts";
 import { isEnded, type RunStatus } from "../../sdk/run-state.ts";
 import type { Activity, RunDetail, RunListItem, Task } from "../../sdk/types.ts";
+import type { FeedEntry } from "./activity.ts";
 
 export interface RunRow {
   id: string;
@@ -102,11 +103,12 @@ function toAgentRunListItem(row: AgentRunRow): RunListItem {
  * after a spread costs ~1.5 µs.
  */
 export function toRunDetail(row: RunJoined, task: Task, activity: Activity[]): RunDetail {
+  // A FeedEntry's editedAt is the owner's: the route's schema (RunDetail) leaves it out of the agent's answer.
   return Object.assign(toRunListItem(row), { task, activity });
 }
 
 /** The run's detail as its owner reads it (GET /runs/:id): with `retryOf`. */
-export function toOwnerRunDetail(row: RunJoined, task: Task, activity: Activity[]): RunDetail & { retryOf: string | null } {
+export function toOwnerRunDetail(row: RunJoined, task: Task, activity: FeedEntry[]): Omit<RunDetail, "activity"> & { retryOf: string | null; activity: FeedEntry[] } {
   return Object.assign(toOwnerRunListItem(row), { task, activity });
 }
 
@@ -148,6 +150,7 @@ const FIND_FOR_MEMBER = `SELECT ${COLUMNS} FROM ${JOINED}
 const FIND_FOR_AGENT = `SELECT ${COLUMNS} FROM ${JOINED}
   JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.user_id = a.creator_id WHERE r.id = ?`;
 const FIND_ENDING = `SELECT ${COLUMNS}, t.cost_total_usd AS previous_total_cost_usd FROM ${JOINED} WHERE r.id = ?`;
+const FIND_STARTING_POSTGRES = `${FIND} FOR NO KEY UPDATE OF t`;
 
 export function findRun(sql: Reader, id: string): Promise<RunJoined | undefined> {
   return sql.get<RunJoined>(FIND, [id]);
@@ -172,6 +175,14 @@ export type RunEnding = RunJoined & { previous_total_cost_usd: number | null };
 /** The run and the cost total before it, in one statement (completing a run needs both). */
 export function findRunEnding(sql: Reader, id: string): Promise<RunEnding | undefined> {
   return sql.get<RunEnding>(FIND_ENDING, [id]);
+}
+
+/**
+ * The run about to start, its task held on PostgreSQL (FOR NO KEY UPDATE OF t; read as it is once held): a start moves
+ * the task to `doing`, and takes it before the run as every write does (services/lock-order.ts), in this one statement.
+ */
+export function findRunStarting(sql: Reader, id: string): Promise<RunJoined | undefined> {
+  return sql.get<RunJoined>(sql.dialect === "postgres" ? FIND_STARTING_POSTGRES : FIND, [id]);
 }
 
 export interface TransitionFields {

@@ -88,13 +88,14 @@ export function claimWebhook(sql: Sql, id: string, owner: string, now: number, l
   );
 }
 
-/** Records a delivery and moves the cursor past it, renewing the lease: false when the lease was lost (the webhook deleted). */
-export async function recordDelivered(sql: Sql, id: string, owner: string, cursor: string, attempt: Attempt, leaseUntil: number): Promise<boolean> {
-  return (await sql.run(
+/** Records a delivery and moves the cursor past it, renewing the lease: its person, or null when the lease was lost (the webhook deleted). */
+export async function recordDelivered(sql: Sql, id: string, owner: string, cursor: string, attempt: Attempt, leaseUntil: number): Promise<string | null> {
+  const row = await sql.get<{ user_id: string }>(
     `UPDATE webhooks SET cursor = ?, failures = 0, failing_since = NULL, next_attempt_at = 0, last_attempt_at = ?, last_status = ?,
-     last_error = NULL, last_delivered_at = ?, lease_until = ? WHERE id = ? AND lease_owner = ?`,
+     last_error = NULL, last_delivered_at = ?, lease_until = ? WHERE id = ? AND lease_owner = ? RETURNING user_id`,
     [cursor, attempt.at, attempt.status, attempt.at, leaseUntil, id, owner],
-  )).changes > 0;
+  );
+  return row?.user_id ?? null;
 }
 
 /** The failure count of a webhook this hub holds, to decide the next attempt. */

@@ -1,9 +1,10 @@
-/** A task's activity feed: comments and status changes, older ones a page at a time, new ones read out. */
+/** A task's activity feed: comments and status changes, older ones a page at a time, new ones read out; your own comments editable. */
 import { type RefObject, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { formatTime } from "../format.ts";
 import { renderMarkdown } from "../markdown.ts";
-import type { Activity } from "../types.ts";
+import type { Activity, FeedEntry } from "../types.ts";
 import { Markdown } from "./bits.tsx";
+import { OwnComment } from "./own-comment.tsx";
 import { Empty } from "./states.tsx";
 
 /** Feed entries shown at first, and how many more each "Show older" adds, up to the hub's bound. */
@@ -53,7 +54,8 @@ function useNewEntriesSpoken(activity: Activity[]): string {
   useEffect(() => {
     const was = newest.current;
     newest.current = activity.at(-1)?.id ?? null;
-    if (was === undefined || newest.current === was) return;
+    // Ids sort by creation: an older newest entry (yours deleted) is nothing new to read out.
+    if (was === undefined || newest.current === was || (was !== null && (newest.current ?? "") < was)) return;
     const from = was === null ? -1 : activity.findIndex((item) => item.id === was);
     // Gone from the window (more came at once than it holds): the newest alone.
     setSaid((from === -1 && was !== null ? activity.slice(-1) : activity.slice(from + 1)).map(spoken).join("\n"));
@@ -61,7 +63,18 @@ function useNewEntriesSpoken(activity: Activity[]): string {
   return said;
 }
 
-export function ActivityFeed({ activity, total, limit, onMore }: { activity: Activity[]; total: number; limit: number; onMore: () => void }) {
+/** A comment `me` may edit and delete: their own, posted on the task (a follow-up's message is its run's prompt). */
+const isOwn = (item: FeedEntry, me: string | null) => item.author.kind === "user" && item.author.id === me && item.runId === null;
+
+export function ActivityFeed({ taskId, me, activity, total, limit, onMore }: {
+  taskId: string;
+  /** The signed-in person's id (null until known). */
+  me: string | null;
+  activity: FeedEntry[];
+  total: number;
+  limit: number;
+  onMore: () => void;
+}) {
   const list = useRef<HTMLOListElement>(null);
   const keep = useKeptInPlace(list, activity[0]?.id);
   const said = useNewEntriesSpoken(activity);
@@ -89,8 +102,9 @@ export function ActivityFeed({ activity, total, limit, onMore }: { activity: Act
               <strong>{item.author.name}</strong>
               {item.author.kind === "agent" && <span className="badge agent">agent</span>}
               <time dateTime={new Date(item.createdAt).toISOString()}>{formatTime(item.createdAt)}</time>
+              {item.editedAt !== null && <span className="edited" title={`Edited ${formatTime(item.editedAt)}`}>(edited)</span>}
             </div>
-            <Markdown source={item.body} className="comment-body" />
+            {isOwn(item, me) ? <OwnComment taskId={taskId} item={item} /> : <Markdown source={item.body} className="comment-body" />}
           </li>
         ))}
       </ol>

@@ -1,7 +1,7 @@
 /**
  * Your personal access tokens (gcp_), for scripts against the owner API: make one
- * (shown once), see them by name and first characters, revoke one; and your webhooks (Webhooks.tsx). A plain REST
- * list, read again after each change: it changes only by your own hand.
+ * (shown once), see them by name and first characters, revoke one; and your webhooks (Webhooks.tsx, live). The
+ * tokens are a plain REST list, read again after each change: it changes only by your own hand.
  */
 import { useEffect, useState } from "react";
 import { api, gone, type ApiTokenView } from "../api.ts";

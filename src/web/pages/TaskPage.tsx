@@ -16,7 +16,7 @@ import { useAction } from "../components/use-action.ts";
 import { useLive } from "../live.ts";
 import { leave } from "../router.ts";
 import { useShortcut } from "../shortcuts.ts";
-import type { AgentWithRuns, TaskView } from "../types.ts";
+import type { AgentWithRuns, MeView, TaskView } from "../types.ts";
 
 export function TaskPage({ taskId, unread, viewed, projectName }: {
   taskId: string;
@@ -45,6 +45,8 @@ export function TaskPage({ taskId, unread, viewed, projectName }: {
     if (projectId) viewed(projectId);
   }, [projectId, viewed]);
   const agents = useLive<AgentWithRuns[]>("agents");
+  // Who is signed in: their own comments get Edit and Delete.
+  const me = useLive<MeView>("me");
   const agentList = agents.status === "ready" ? agents.data : [];
   // The task as last shown: once it is gone (deleted, or its workspace left), the way back to its board.
   const shown = useRef<TaskView | null>(null);
@@ -84,7 +86,7 @@ export function TaskPage({ taskId, unread, viewed, projectName }: {
               <Details task={task} />
               <section aria-labelledby="activity-title">
                 <h2 id="activity-title">Activity</h2>
-                <ActivityFeed activity={task.activity} total={task.activityCount} limit={activityLimit}
+                <ActivityFeed taskId={task.id} me={me.status === "ready" ? me.data.id : null} activity={task.activity} total={task.activityCount} limit={activityLimit}
                   onMore={() => setActivityLimit(Math.min(activityLimit + FEED_PAGE, FEED_MAX))} />
                 <CommentBox taskId={task.id} workspaceId={task.workspaceId} agents={agentList} body={draft} setBody={setDraft} />
               </section>

@@ -1,27 +1,26 @@
 /**
  * Your webhooks, on the API tokens page: add one (its signing secret shown once), see how each last
- * delivery went, send a test, delete one. A plain REST list, read again after each change of yours and
- * after a test (deliveries change it in the background: reload the page to see the latest).
+ * delivery went, send a test, delete one. Live (`owner:webhooks`): a delivery failing, retried, turned
+ * off or delivered again shows as it happens, as does a change made in another tab.
  */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { api, gone, type TestDelivery, type WebhookView } from "../api.ts";
 import { useFocusAfterRemoval } from "../components/focus.ts";
 import { ShownOnce } from "../components/shown-once.tsx";
-import { Empty, ErrorNote, Loading } from "../components/states.tsx";
+import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
+import { useLive } from "../live.ts";
 
 const URL_FIELD = "new-webhook-url";
 const toUrlField = () => document.getElementById(URL_FIELD);
 
 export function Webhooks() {
-  const [hooks, setHooks] = useState<WebhookView[] | null>(null);
+  const live = useLive<WebhookView[]>("webhooks");
   // The secret lives only in this component's memory: gone on reload, never stored.
   const [revealed, setRevealed] = useState<{ url: string; secret: string } | null>(null);
-  const load = useAction();
-  const reload = () => load.run(async () => setHooks(await api.webhooks()));
-  useEffect(() => void reload(), []);
-  const focus = useFocusAfterRemoval<HTMLUListElement>(hooks?.map((hook) => hook.id) ?? null, "button", toUrlField);
+  // A webhook deleted: its row goes (once the live list says so), and the focus on to the next row's first button.
+  const focus = useFocusAfterRemoval<HTMLUListElement>(live.status === "ready" ? live.data.map((hook) => hook.id) : null, "button", toUrlField);
   return (
     <section aria-labelledby="webhooks-title">
       <h2 id="webhooks-title">Webhooks</h2>
@@ -37,16 +36,14 @@ export function Webhooks() {
           </ShownOnce>
         </div>
       )}
-      <NewWebhook onCreated={(made) => { setRevealed(made); void reload(); }} />
-      {load.error && <ErrorNote error={load.error} />}
-      {hooks === null ? (!load.error && <Loading what="webhooks" />) : hooks.length === 0 ? <Empty>No webhooks yet.</Empty> : (
-        <ul className="webhooks" ref={focus.list}>
-          {hooks.map((hook, at) => <WebhookRow key={hook.id} hook={hook} onChanged={() => void reload()} onDeleted={() => {
-            focus.removed(hook.id, at);
-            void reload();
-          }} />)}
-        </ul>
-      )}
+      <NewWebhook onCreated={setRevealed} />
+      <LiveView live={live} what="webhooks">
+        {(hooks) => hooks.length === 0 ? <Empty>No webhooks yet.</Empty> : (
+          <ul className="webhooks" ref={focus.list}>
+            {hooks.map((hook, at) => <WebhookRow key={hook.id} hook={hook} onDeleted={() => focus.removed(hook.id, at)} />)}
+          </ul>
+        )}
+      </LiveView>
     </section>
   );
 }
@@ -81,6 +78,8 @@ function lastAttempt(hook: WebhookView): string {
   if (!hook.lastAttempt) return "Nothing sent yet";
   const { at, status, error } = hook.lastAttempt;
   if (error === null) return `Last delivered ${formatTime(at)} (${status})`;
+  // No failures counted with a failed last attempt: a test delivered turned it on again, and nothing has been sent since.
+  if (hook.consecutiveFailures === 0) return `On again after a test delivered; the last delivery failed: ${error} at ${formatTime(at)}`;
   return `Failing: ${error} at ${formatTime(at)}, ${hook.consecutiveFailures} in a row${hook.nextAttemptAt ? `; next try ${formatTime(hook.nextAttemptAt)}` : ""}`;
 }
 
@@ -89,7 +88,7 @@ function testResult(result: TestDelivery): string {
   return `Test not delivered: ${result.error ?? "no answer"}`;
 }
 
-function WebhookRow({ hook, onChanged, onDeleted }: { hook: WebhookView; onChanged: () => void; onDeleted: () => void }) {
+function WebhookRow({ hook, onDeleted }: { hook: WebhookView; onDeleted: () => void }) {
   const test = useAction();
   const remove = useAction();
   const [tested, setTested] = useState<TestDelivery | null>(null);
@@ -102,10 +101,7 @@ function WebhookRow({ hook, onChanged, onDeleted }: { hook: WebhookView; onChang
           <div className="meta" aria-live="polite">{tested && testResult(tested)}</div>
         </div>
         <div className="row">
-          <button type="button" className="secondary" disabled={test.busy} onClick={() => void test.run(async () => {
-            setTested(await api.testWebhook(hook.id));
-            onChanged();
-          })}>{test.busy ? "Sending…" : "Send test"}</button>
+          <button type="button" className="secondary" disabled={test.busy} onClick={() => void test.run(async () => setTested(await api.testWebhook(hook.id)))}>{test.busy ? "Sending…" : "Send test"}</button>
           <button type="button" className="danger" disabled={remove.busy} onClick={() => {
             if (!confirm(`Delete the webhook to ${hook.url}? Nothing more is sent to it.`)) return;
             void remove.run(async () => {

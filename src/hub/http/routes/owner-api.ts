@@ -31,7 +31,7 @@ import { ownerRunRoutes } from "./owner-runs.ts";
 import { storageRoutes, uploadRoutes } from "./uploads.ts";
 import { webhookRoutes } from "./webhooks.ts";
 import {
-  AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowedUp, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
+  AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, CommentParams, OwnerActivity, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowedUp, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
   NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, OwnerRunDetail, OwnerRunListItem, PostedComment, Project, ReadAllBody, ReadBody, ReadTaskBody, TaskDetail,
   ProjectPatchBody, TaskPatchBody, UserMe, Workspace, WorkspacePatchBody, AddImagesBody, ImageQuery,
 } from "../schemas.ts";
@@ -214,6 +214,22 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   });
   app.post("/tasks/:id/comments", s(["Tasks"], "Comment; @mentioning one of your agents delegates to it, a member of the workspace tells them (mention)", { params: IdParams, body: CommentBody, response: { 201: PostedComment, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "commentOnTask", { user: request.user, taskId: request.params.id, body: request.body.body }));
+  app.patch("/tasks/:id/comments/:activityId", s(["Tasks"], "Edit your comment (a person's on the task, not a follow-up's message): 403 for another's, 404 for an "
+    + "agent's, a status change or an id not on the task. The same words again change nothing (editedAt included); a workspace member it now @mentions "
+    + "and did not before is told (mention); it never starts an agent's run", {
+    params: CommentParams, body: CommentBody, response: { 200: OwnerActivity, ...errors },
+  }), async (request, reply) => {
+    const { json } = await deps.writer.reply("editComment", {
+      user: request.user, taskId: request.params.id, commentId: request.params.activityId, body: request.body.body,
+    });
+    sendJson(reply, 200, json);
+  });
+  app.delete("/tasks/:id/comments/:activityId", s(["Tasks"], "Delete your comment: it leaves the feed (a mention it sent stays); 403 and 404 as for PATCH", {
+    params: CommentParams, response: { 204: Type.Null(), ...errors },
+  }), async (request, reply) => {
+    await deps.writer.run("deleteComment", { user: request.user, taskId: request.params.id, commentId: request.params.activityId });
+    return reply.code(204).send(null);
+  });
   app.post("/tasks/:id/delegate", s(["Runs"], "Delegate the task to one of your agents (a new PENDING run)", { params: IdParams, body: DelegateBody, response: { 201: RunListItem, ...errors } }),
     (request, reply) => mutation(deps, request, reply, scope(request.user), 201, "delegate", { user: request.user, taskId: request.params.id, agentId: request.body.agentId, prompt: request.body.prompt }));
 

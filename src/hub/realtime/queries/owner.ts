@@ -15,7 +15,9 @@
  *   in one of `status` (an array; all when absent), of one agent, and whether there are `more`; how many are
  *   PENDING, RUNNING and ERROR (for every filter but the status), and your agents' names (as GET /runs lists
  *   and counts them);
- * - `owner:members {workspaceId}`: a workspace's people.
+ * - `owner:members {workspaceId}`: a workspace's people;
+ * - `owner:webhooks {}`: your webhooks and how their deliveries went (as GET /webhooks lists them), under
+ *   `webhooks:<your id>`, which only your webhooks' writes touch (the dispatcher's attempts among them).
  */
 import { Type } from "typebox";
 import { RunStatusSchema, type TaskStatus } from "../../../sdk/types.ts";
@@ -25,11 +27,13 @@ import { HubError } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
+import { toWebhookView } from "../../services/webhooks.ts";
 import { toProjectView, workspaceMembers } from "../../services/workspaces.ts";
 import { countActivity, listNewestActivity } from "../../store/activity.ts";
 import { listAgentsOf } from "../../store/agents.ts";
 import { countUnread, listNotifications } from "../../store/notifications.ts";
 import { countRunsForOwner, listRunsForOwner } from "../../store/owner-runs.ts";
+import { listWebhooks } from "../../store/webhooks.ts";
 import { countTasksByStatus, listBoardColumn } from "../../store/owner-views.ts";
 import { listRunsOfAgentForUser, listRunsOfTask } from "../../store/runs.ts";
 import { findSession } from "../../store/sessions.ts";
@@ -180,5 +184,10 @@ export function defineOwnerQueries(registry: QueryRegistry): QueryRegistry {
         keys: [...s.keys, ...new Set([...agents.map((a) => a.id), ...runs.map((r) => r.agent.id)].map(changeKey.agent))],
         expiresAt: s.expiresAt,
       };
+    } })
+    .define("owner:webhooks", { args: NoArgs, async evaluate(ctx) {
+      const s = await signedIn(ctx);
+      const value = (await listWebhooks(ctx.db, s.user.userId)).map(toWebhookView);
+      return { value, keys: [...s.keys, changeKey.webhooks(s.user.userId)], expiresAt: s.expiresAt };
     } });
 }
