@@ -43,6 +43,7 @@ const ON_POSTGRES = [
   "test/hub/uploads.test.ts",
   "test/hub/workspace-admin.test.ts",
   "test/realtime/agent-subscriptions.test.ts",
+  "test/realtime/http-client.test.ts",
   "test/realtime/restart.test.ts",
   "test/web/invites.test.ts",
   "test/web/live-queries.test.ts",

@@ -22,7 +22,7 @@ import { makeDir } from "./make-dir.ts";
 import { HubMetrics } from "./metrics/hub-metrics.ts";
 import { serveMetrics, type MetricsServer } from "./metrics/server.ts";
 import type { App } from "./http/deps.ts";
-import { createSyncServer, type SyncServer } from "./realtime/index.ts";
+import { createQueryRegistry, createSyncServer, type SyncServer } from "./realtime/index.ts";
 import { Purger, type PurgerOptions } from "./purger.ts";
 import { Reaper } from "./reaper.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
@@ -159,9 +159,11 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     onError: (error) => app?.log.error({ err: error }, "webhook delivery failed"),
     ...(metrics ? { onAttempt: (outcome: "delivered" | "failed") => metrics.webhookAttempted(outcome) } : {}),
   }, config.webhooks);
+  // One registry for the socket and for HTTP queries: the sync server's feed subscription keeps its caches current.
+  const queries = createQueryRegistry();
   app = buildApp(
     {
-      db, writer, feed, clock, webhooks, publicUrl: config.publicUrl, credentialsTokenHash: hashToken(credentials.ownerToken),
+      db, writer, feed, clock, webhooks, queries, publicUrl: config.publicUrl, credentialsTokenHash: hashToken(credentials.ownerToken),
       uploadQuotaBytes: config.uploads.quotaBytes, cli: (options.cli ?? NPX).join(" "), loginCommand: () => loginCommand(config, address?.port ?? config.port, options.cli),
     },
     { logger, trustProxy, ...(metrics ? { metrics } : {}) },
@@ -174,7 +176,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     onError: (error) => app.log.error({ err: error }, "purge failed"),
   });
   // The real-time endpoint shares the HTTP server's port (GROUPCHAT_CONVEX_URL = the hub's URL).
-  const sync = createSyncServer({ db, feed, clock, log: app.log, ...(metrics ? { onTurnedAway: (limit) => metrics.turnedAway(limit) } : {}) }, { ...config.sync, publicUrl: config.publicUrl, trustProxy });
+  const sync = createSyncServer({ db, feed, clock, registry: queries, log: app.log, ...(metrics ? { onTurnedAway: (limit) => metrics.turnedAway(limit) } : {}) }, { ...config.sync, publicUrl: config.publicUrl, trustProxy });
   realtime = sync;
   sync.attach(app.server);
   let address: { host: string; port: number } | null = null;

@@ -9,6 +9,7 @@ import type { App, HttpDeps } from "./deps.ts";
 import { clientErrorHandler, errorHandler, expectationFailed } from "./errors.ts";
 import { OpenApiCollector } from "./openapi.ts";
 import { agentApi } from "./routes/agent-api.ts";
+import { convexHttpRoutes } from "./routes/convex-http.ts";
 import { ownerApi } from "./routes/owner-api.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { fileRoutes } from "./routes/uploads.ts";
@@ -144,6 +145,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
   app.register(async (scoped) => ownerApi(scoped as App, deps), { prefix: "/api/v1" });
   app.register(async (scoped) => sessionRoutes(scoped as App, deps), { prefix: "/api/v1" });
   app.register(async (scoped) => fileRoutes(scoped as App, deps));
+  app.register(async (scoped) => convexHttpRoutes(scoped as App, deps));
   app.get("/api/v1/openapi.json", { schema: { hide: true } as never }, async () =>
     openapi.document({ title: "openclaw-groupchat hub", version: options.version ?? "0.1.0" }));
   app.get("/healthz", { schema: { hide: true } as never }, async () => ({ ok: true }));

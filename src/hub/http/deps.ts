@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDe
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { ChangeFeed } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
+import type { QueryRegistry } from "../realtime/registry.ts";
 import type { Clock } from "../write.ts";
 import type { WebhookTester } from "../webhooks/dispatcher.ts";
 import type { Writer } from "../writer/writer.ts";
@@ -23,6 +24,11 @@ export interface HttpDeps {
   readonly loginCommand?: () => string;
   /** Sends webhooks' test deliveries (POST /webhooks/:id/test); the hub's dispatcher. */
   readonly webhooks?: WebhookTester;
+  /**
+   * The real-time queries, served over HTTP too (`POST /api/query`, for the stock `ConvexHttpClient`): the sync
+   * server's own registry, whose caches its change feed subscription keeps current. None: every query is not found.
+   */
+  readonly queries?: QueryRegistry;
   /** The command that runs this hub's CLI (`npx openclaw-groupchat` unless given): the sign-in page's wording elsewhere. */
   readonly cli?: string;
 }

@@ -13,11 +13,18 @@ export { SYNC_LIMITS, SyncServer, type SyncLimit, type SyncLog, type SyncServerO
 export { QueryError, QueryRegistry, type Evaluation, type QueryDefinition } from "./registry.ts";
 export { changeKey } from "./change-keys.ts";
 
-/** The sync server with every query the hub serves. */
+/** Every query the hub serves, over the socket and over HTTP (`ConvexHttpClient`) alike. */
+export function createQueryRegistry(): QueryRegistry {
+  return defineOwnerQueries(defineAgentWebSocketQueries(new QueryRegistry()));
+}
+
+/**
+ * The sync server with every query the hub serves (`registry`: the one HTTP queries share, whose caches its change
+ * feed subscription keeps current).
+ */
 export function createSyncServer(
-  deps: { db: Reader; feed: ChangeFeed; clock?: () => number; log?: SyncLog; onTurnedAway?: (limit: SyncLimit) => void },
+  deps: { db: Reader; feed: ChangeFeed; clock?: () => number; log?: SyncLog; onTurnedAway?: (limit: SyncLimit) => void; registry?: QueryRegistry },
   options: SyncServerOptions = {},
 ): SyncServer {
-  const registry = defineOwnerQueries(defineAgentWebSocketQueries(new QueryRegistry()));
-  return new SyncServer({ ...deps, registry }, options);
+  return new SyncServer({ ...deps, registry: deps.registry ?? createQueryRegistry() }, options);
 }

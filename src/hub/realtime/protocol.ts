@@ -233,9 +233,13 @@ export function tooManyQueries(queryId: number, limit: number, waits = true): St
 
 /** The answer to a mutation or action the hub does not serve, so the client's promise settles instead of hanging. */
 export function notServed(type: "MutationResponse" | "ActionResponse", requestId: number, udfPath: string): ServerMessage {
-  const what = type === "MutationResponse" ? "mutation" : "action";
-  const result = `The hub serves no ${what} ${JSON.stringify(udfPath.slice(0, 200))}; agents change runs through the Agent API over HTTP`;
+  const result = notServedMessage(type === "MutationResponse" ? "mutation" : "action", udfPath);
   return { type, requestId, success: false, result, logLines: [], errorData: { code: "NOT_FOUND" } };
+}
+
+/** Why a mutation or action fails, over the socket and over HTTP alike: the hub serves none. */
+export function notServedMessage(what: "mutation" | "action", udfPath: string): string {
+  return `The hub serves no ${what} ${JSON.stringify(udfPath.slice(0, 200))}; agents change runs through the Agent API over HTTP`;
 }
 
 /** The answer to a mutation or action the hub could not read: the client sends one again after every reconnect, so it is answered, not closed on. */
@@ -246,9 +250,11 @@ export function unreadable(request: UnreadableRequest, reason: string): ServerMe
 
 /** The answer to an auth token (`setAuth`): the hub verifies none, like a deployment without auth providers. */
 export function authRefused(baseVersion: number): ServerMessage {
-  const error = "The hub verifies no auth tokens: agents pass their token in query args, the web UI its session cookie";
-  return { type: "AuthError", error, baseVersion, authUpdateAttempted: true };
+  return { type: "AuthError", error: AUTH_REFUSED, baseVersion, authUpdateAttempted: true };
 }
+
+/** Why a `setAuth` token is refused, over the socket (AuthError) and over HTTP (401) alike. */
+export const AUTH_REFUSED = "The hub verifies no auth tokens: agents pass their token in query args, the web UI its session cookie";
 
 const encodeVersion = (v: StateVersion) => ({ querySet: v.querySet, identity: v.identity, ts: encodeTs(v.ts) });
 
