@@ -33,6 +33,9 @@ describe("the stock ConvexHttpClient against a hub", () => {
     assert.deepEqual((pending as { id: string }[]).map((r) => r.id), [runId]);
     assert.deepEqual(pending, (await t.agent(t.creds.agentToken, "GET", "/runs?status=PENDING")).body, "same items as GET /runs?status=PENDING");
     assert.deepEqual(await http.query(agentWebSocket.stoppedRuns!, { token: t.creds.agentToken }), []);
+    // The client's internal call of a function of any kind sends the args object itself.
+    const any = await post("/api/function", { path: "agentWebSocket:pendingRuns", args: { token: t.creds.agentToken }, format: "convex_encoded_json" });
+    assert.deepEqual(any.body, { status: "success", value: pending, logLines: [] });
   });
 
   it("fails a query with a wrong agent token as the socket does: UNAUTHORIZED in the error's data", async () => {
