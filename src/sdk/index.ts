@@ -19,3 +19,4 @@ export {
   RunWorker, type Executor, type ExecutorContext, type ExecutorResult, type RunWorkerOptions, type WorkerEvent,
 } from "./worker.ts";
 export { SHUTDOWN_MESSAGE } from "./job.ts";
+export { isTokenRefused } from "./token-refusal.ts";

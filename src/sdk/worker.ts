@@ -8,6 +8,10 @@
  * aborts its executor's signal at once and nothing more is posted for it.
  * `stop({ graceMs })` stops claiming, lets in-flight runs finish within the
  * grace period, then aborts them and ends them with an error.
+ *
+ * A refused token (a 401, see `isTokenRefused`) stays refused: the worker says so once (one `error` event), closes
+ * its source and claims nothing more, and from then on sends nothing (no heartbeat, no lifecycle call: what those
+ * carry is held in the outbox, as for any 401, for a start with a valid token). Its runs in flight go on to their end.
  */
 import { randomUUID } from "node:crypto";
 import type { AgentApiClient } from "./client.ts";
@@ -23,6 +27,7 @@ import { MemoryOutbox, type Outbox } from "./outbox.ts";
 import { RunProgress } from "./progress.ts";
 import type { RunSource, RunSourceEvent } from "./run-source.ts";
 import { isEnded, type RunStatus } from "./run-state.ts";
+import { isTokenRefused } from "./token-refusal.ts";
 import { runJob, SHUTDOWN_MESSAGE, type EndExtra, type Executor, type Job } from "./job.ts";
 import type { AgentRunDetail } from "./parse.ts";
 import { WorkerState, type StopDecision } from "./worker-state.ts";
@@ -46,6 +51,7 @@ export type WorkerEvent =
   /** Shutdown's grace period ran out; the run was ended with an error. */
   | { type: "aborted"; runId: string }
   | { type: "connection"; connected: boolean }
+  /** A token refused (`isTokenRefused(error)`) is said once, by the first call it failed; nothing is asked after it. */
   | { type: "error"; error: unknown; runId?: string };
 
 export interface RunWorkerOptions {
@@ -110,6 +116,10 @@ export class RunWorker {
   readonly #started = new Set<string>();
   /** The pending let-go timers of stopped runs whose executors have not settled yet (shutdown cancels them). */
   readonly #lettingGo = new Set<() => void>();
+  /** The API's refusal of the token, once one came: every later call fails with it at once, unsent. */
+  #refusal: unknown = null;
+  /** The client, but asking nothing once the token is refused. */
+  readonly #api: RunWorkerOptions["client"];
 
   constructor(options: RunWorkerOptions) {
     this.#o = options;
@@ -122,8 +132,9 @@ export class RunWorker {
       throw new RangeError(`instanceId must be 1 to 100 visible ASCII characters (no spaces), not ${JSON.stringify(this.#instance.slice(0, 120))}`);
     }
     this.#state = new WorkerState({ concurrency: options.concurrency ?? 4 });
+    this.#api = this.#guarded(options.client);
     this.#courier = new Courier({
-      api: options.client, outbox: options.outbox ?? new MemoryOutbox(), clock: this.#clock,
+      api: this.#api, outbox: options.outbox ?? new MemoryOutbox(), clock: this.#clock,
       onError: (error) => this.#emit({ type: "error", error }),
       onRejected: (entry, error) => {
         if (isAgentApiError(error, "conflict")) this.#onConflict(entry.runId, error.runStatus);
@@ -264,7 +275,7 @@ export class RunWorker {
       progress: (text) => this.#progressOf(runId).post(text),
       end: (kind, body, extra) => this.#end(runId, kind, body, extra),
       heartbeat: (signal) => startHeartbeat({
-        api: this.#o.client, runId, intervalMs: this.#o.heartbeatIntervalMs ?? 60_000, clock: this.#clock, signal,
+        api: this.#api, runId, intervalMs: this.#o.heartbeatIntervalMs ?? 60_000, clock: this.#clock, signal,
         onConflict: (status) => this.#onConflict(runId, status),
         confirmGone: (signal) => this.#confirmGone(runId, signal),
         onError: (error) => this.#emit({ type: "error", error, runId }),
@@ -295,7 +306,7 @@ export class RunWorker {
     for (let round = 0; ; round++) {
       try {
         // The run is ours and RUNNING: an API outage must not fail it, so keep asking until it answers (or a stop).
-        const detail = await this.#o.client.run(runId, { signal, retry: { maxAttempts: Number.POSITIVE_INFINITY, maxRetryAfterMs: Number.POSITIVE_INFINITY } });
+        const detail = await this.#api.run(runId, { signal, retry: { maxAttempts: Number.POSITIVE_INFINITY, maxRetryAfterMs: Number.POSITIVE_INFINITY } });
         // A replayed claim (adopt) can find the run already ended: treat it like a stop.
         if (detail.status && isEnded(detail.status)) this.#onConflict(runId, detail.status);
         return detail;
@@ -313,7 +324,7 @@ export class RunWorker {
   /** Is a run that answered 404 (to its claim, or once started) gone for sure (not a proxy's hiccup)? */
   #confirmGone(runId: string, signal: AbortSignal): Promise<boolean> {
     if (this.#o.confirmGone) return this.#o.confirmGone(runId, signal);
-    return confirmGone((read) => this.#o.client.run(runId, { signal: read }), { clock: this.#clock, signal, firstMs: this.#o.goneCheckMs });
+    return confirmGone((read) => this.#api.run(runId, { signal: read }), { clock: this.#clock, signal, firstMs: this.#o.goneCheckMs });
   }
 
   /** True when the run is ours to execute. `stopped` aborts when its owner stops it meanwhile: the claim is given up. */
@@ -334,7 +345,7 @@ export class RunWorker {
         // Checked before each attempt: one after a stop would claim (and a durable caller note) a run that is over.
         giveUp.throwIfAborted();
         // One key per worker and run: a retry after a lost answer replays our own success, never a 409.
-        await this.#o.client.start(runId, comment ?? undefined, { idempotencyKey: `${this.#instance}:start:${runId}`, signal: giveUp });
+        await this.#api.start(runId, comment ?? undefined, { idempotencyKey: `${this.#instance}:start:${runId}`, signal: giveUp });
         break;
       } catch (error) {
         if (giveUp.aborted) {
@@ -413,7 +424,43 @@ export class RunWorker {
     void job.end("error", SHUTDOWN_MESSAGE);
   }
 
+  /** `client`, whose calls fail at once, unsent, with the token's refusal once one came (and note the first). */
+  #guarded(client: RunWorkerOptions["client"]): RunWorkerOptions["client"] {
+    const call = async <T>(send: () => Promise<T>): Promise<T> => {
+      if (this.#refusal) throw this.#refusal;
+      try {
+        return await send();
+      } catch (error) {
+        if (isTokenRefused(error)) this.#tokenRefused(error);
+        throw error;
+      }
+    };
+    return {
+      start: (runId, body, options) => call(() => client.start(runId, body, options)),
+      run: (runId, options) => call(() => client.run(runId, options)),
+      comment: (runId, body, options) => call(() => client.comment(runId, body, options)),
+      complete: (runId, result, options) => call(() => client.complete(runId, result, options)),
+      error: (runId, result, options) => call(() => client.error(runId, result, options)),
+      heartbeat: (runId, options) => call(() => client.heartbeat(runId, options)),
+    };
+  }
+
+  /** The token is refused: said once, and nothing more is asked (no poll, no claim; calls fail unsent). */
+  #tokenRefused(error: unknown): void {
+    if (this.#refusal) return;
+    this.#refusal = error;
+    this.#state.shutdown();
+    this.#tell({ type: "error", error });
+    void this.#o.source.close().catch((failure: unknown) => this.#emit({ type: "error", error: failure }));
+  }
+
   #emit(event: WorkerEvent): void {
+    // A refused token is said once, by `#tokenRefused`: every call after it would only say it again.
+    if (event.type === "error" && isTokenRefused(event.error)) return this.#tokenRefused(event.error);
+    this.#tell(event);
+  }
+
+  #tell(event: WorkerEvent): void {
     callListener(this.#o.onEvent, [event], (error) => console.error("RunWorker onEvent listener failed", error));
   }
 }

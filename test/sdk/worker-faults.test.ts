@@ -1,0 +1,63 @@
+/**
+ * The worker against an Agent API in memory that fails on cue (a refused token, an outage), on a fake clock:
+ * what it says, what it asks again and what it keeps.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { isTokenRefused, RunSource, RunWorker, type Executor, type WorkerEvent } from "../../src/sdk/index.ts";
+import { FakeApi } from "./support/fake-api.ts";
+import { FakeClock } from "./support/fake-clock.ts";
+import { deferred } from "./support/runs.ts";
+
+function startWorker(api: FakeApi, clock: FakeClock, executor: Executor) {
+  const events: WorkerEvent[] = [];
+  const source = new RunSource({ client: api.client, token: "gca_test", clock, pollIntervalMs: 1_000 });
+  const worker = new RunWorker({ client: api.client, source, executor, clock, heartbeatIntervalMs: 1_000, startComment: null, onEvent: (e) => events.push(e) });
+  worker.start();
+  return { worker, source, events };
+}
+
+const errorsOf = (events: WorkerEvent[]) => events.flatMap((e) => (e.type === "error" ? [e.error] : []));
+
+describe("RunWorker when its token is refused (rotated or revoked)", () => {
+  it("says so once and stops polling, instead of one 401 per poll for ever", async () => {
+    const api = new FakeApi();
+    const clock = new FakeClock();
+    api.mode = "revoked";
+    const { worker, source, events } = startWorker(api, clock, async () => ({ summary: "never" }));
+    await clock.advance(60_000);
+    const errors = errorsOf(events);
+    assert.equal(errors.length, 1, `one error, not ${errors.length}`);
+    assert.ok(isTokenRefused(errors[0]));
+    assert.equal(api.count("runs"), 1, "no poll after the refusal");
+    assert.equal(source.connected, false);
+    await worker.stop({ graceMs: 0 });
+  });
+
+  it("says so once for a run in flight, and sends no more heartbeats or lifecycle calls with the dead token", async () => {
+    const api = new FakeApi();
+    const clock = new FakeClock();
+    api.add("r1");
+    const release = deferred();
+    const executing: Array<(text: string) => void> = [];
+    const { worker, events } = startWorker(api, clock, async (_run, ctx) => {
+      executing.push(ctx.progress);
+      await release.promise;
+      return { summary: "done" };
+    });
+    await clock.advance(10);
+    assert.equal(executing.length, 1, "the executor runs");
+    api.mode = "revoked";
+    await clock.advance(1_000); // a heartbeat: refused
+    const calls = api.count();
+    executing[0]!("still working");
+    await clock.advance(10_000);
+    release.resolve();
+    await clock.advance(10_000);
+    const errors = errorsOf(events);
+    assert.equal(errors.length, 1, `one error, not ${errors.length}: ${errors.map(String).join("; ")}`);
+    assert.ok(isTokenRefused(errors[0]));
+    assert.equal(api.count(), calls, `nothing asked after the refusal: ${JSON.stringify(api.calls.slice(calls))}`);
+    await worker.stop({ graceMs: 0 });
+  });
+});
