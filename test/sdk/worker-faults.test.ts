@@ -61,3 +61,24 @@ describe("RunWorker when its token is refused (rotated or revoked)", () => {
     await worker.stop({ graceMs: 0 });
   });
 });
+
+describe("RunWorker through an outage", () => {
+  it("keeps the last progress comment through an outage longer than the comment grace, and posts it before the completion once the API is back", async () => {
+    const api = new FakeApi();
+    const clock = new FakeClock();
+    api.add("r1");
+    const { worker, events } = startWorker(api, clock, async (_run, ctx) => {
+      api.mode = "offline";
+      ctx.progress("the last thing said");
+      return { summary: "done" };
+    });
+    // Five minutes without the API: ten times the grace.
+    await clock.advance(300_000);
+    assert.deepEqual(api.delivered, []);
+    api.mode = "up";
+    await clock.advance(60_000);
+    assert.deepEqual(api.delivered, ["comment:the last thing said", "complete:done"]);
+    assert.ok(events.some((e) => e.type === "finished" && e.runId === "r1"));
+    await worker.stop({ graceMs: 0 });
+  });
+});
