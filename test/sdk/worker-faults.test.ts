@@ -3,7 +3,9 @@
  * what it says, what it asks again and what it keeps.
  */
 import assert from "node:assert/strict";
+import { createServer, type Socket } from "node:net";
 import { describe, it } from "node:test";
+import { WebSocket as WsWebSocket } from "ws";
 import { isTokenRefused, RunSource, RunWorker, type Executor, type WorkerEvent } from "../../src/sdk/index.ts";
 import { FakeApi } from "./support/fake-api.ts";
 import { FakeClock } from "./support/fake-clock.ts";
@@ -80,5 +82,33 @@ describe("RunWorker through an outage", () => {
     assert.deepEqual(api.delivered, ["comment:the last thing said", "complete:done"]);
     assert.ok(events.some((e) => e.type === "finished" && e.runId === "r1"));
     await worker.stop({ graceMs: 0 });
+  });
+});
+
+describe("RunWorker.stop()", () => {
+  it("resolves promptly while the real-time socket is still connecting (a server that never answers the upgrade)", async () => {
+    const held: Socket[] = [];
+    const server = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const api = new FakeApi();
+      const source = new RunSource({
+        client: api.client, token: "gca_test", convexUrl: `http://127.0.0.1:${port}`,
+        webSocketConstructor: WsWebSocket as unknown as typeof WebSocket, pollIntervalMs: 3_600_000,
+      });
+      const worker = new RunWorker({ client: api.client, source, executor: async () => ({ summary: "never" }) });
+      worker.start();
+      while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      const began = Date.now();
+      const stopped = worker.stop({ graceMs: 0 }).then(() => "stopped");
+      const late = new Promise((resolve) => setTimeout(resolve, 3_000, "still waiting").unref());
+      assert.equal(await Promise.race([stopped, late]), "stopped");
+      assert.ok(Date.now() - began < 2_000, `stopped after ${Date.now() - began} ms`);
+      assert.equal(source.connected, false);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
