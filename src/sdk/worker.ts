@@ -109,6 +109,11 @@ export class RunWorker {
   readonly #instance: string;
   #unsubscribe: (() => void) | null = null;
   #stopping: Promise<void> | null = null;
+  /** When shutdown's grace period ends (ms); a later `stop` with a shorter grace brings it forward. */
+  #graceEndsAt = Number.POSITIVE_INFINITY;
+  /** Ends the grace period now. */
+  readonly #graceCut = new AbortController();
+  #cancelGraceTimer: (() => void) | null = null;
   #graceOver = false;
   /** Aborted when shutdown is over: a claim still in flight gives up (its outcome unknown). */
   readonly #halt = new AbortController();
@@ -174,15 +179,33 @@ export class RunWorker {
     return { active: this.#state.active, queued: this.#state.queued, outbox: this.#courier.depth };
   }
 
-  /** Stops claiming, waits up to `graceMs` for in-flight runs, then aborts and errors them. Idempotent. */
+  /**
+   * Stops claiming, waits up to `graceMs` for in-flight runs, then aborts and errors them. Idempotent: a later call
+   * returns the same promise, and one with a shorter grace (a second Ctrl-C's `graceMs: 0`) ends the grace sooner.
+   */
   stop(options: { graceMs?: number } = {}): Promise<void> {
-    this.#stopping ??= this.#shutdown(options.graceMs ?? 30_000);
+    this.#endGraceWithin(options.graceMs ?? 30_000);
+    this.#stopping ??= this.#shutdown();
     return this.#stopping;
   }
 
-  async #shutdown(graceMs: number): Promise<void> {
+  /** The grace period ends `graceMs` from now, unless it ends sooner already. */
+  #endGraceWithin(graceMs: number): void {
+    const endsAt = this.#clock.now() + Math.max(0, graceMs);
+    if (this.#graceCut.signal.aborted || endsAt >= this.#graceEndsAt) return;
+    this.#graceEndsAt = endsAt;
+    this.#cancelGraceTimer?.();
+    const cut = () => this.#graceCut.abort(new Error("the grace period is over"));
+    if (graceMs <= 0) cut();
+    else this.#cancelGraceTimer = this.#clock.setTimeout(cut, graceMs);
+  }
+
+  async #shutdown(): Promise<void> {
     this.#state.shutdown();
-    await this.#within(graceMs, [...this.#jobs.values()].map((job) => job.done));
+    const graceOver = new Promise<void>((resolve) => this.#graceCut.signal.addEventListener("abort", () => resolve(), { once: true }));
+    await Promise.race([Promise.all([...this.#jobs.values()].map((job) => job.done)), this.#graceCut.signal.aborted ? undefined : graceOver]);
+    this.#cancelGraceTimer?.();
+    this.#graceCut.abort(new Error("the grace period is over"));
     this.#graceOver = true;
     for (const job of this.#jobs.values()) {
       if (this.#state.get(job.runId)?.phase === "running") this.#abandon(job);

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import { describe, it } from "node:test";
 import { WebSocket as WsWebSocket } from "ws";
-import { isTokenRefused, RunSource, RunWorker, type Executor, type WorkerEvent } from "../../src/sdk/index.ts";
+import { isTokenRefused, RunSource, RunWorker, SHUTDOWN_MESSAGE, type Executor, type WorkerEvent } from "../../src/sdk/index.ts";
 import { FakeApi } from "./support/fake-api.ts";
-import { FakeClock } from "./support/fake-clock.ts";
+import { FakeClock, settle } from "./support/fake-clock.ts";
 import { deferred } from "./support/runs.ts";
 
 function startWorker(api: FakeApi, clock: FakeClock, executor: Executor) {
@@ -110,5 +110,46 @@ describe("RunWorker.stop()", () => {
       for (const socket of held) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe("RunWorker.stop() called again", () => {
+  it("with a shorter grace forces the stop: the shorter deadline wins over the first call's longer one", async () => {
+    const api = new FakeApi();
+    const clock = new FakeClock();
+    api.add("r1");
+    // Works until aborted.
+    const { worker, events } = startWorker(api, clock, (_run, ctx) => new Promise((_resolve, reject) => {
+      ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true });
+    }));
+    await clock.advance(10);
+    let firstDone = false;
+    let secondDone = false;
+    const first = worker.stop({ graceMs: 600_000 }).then(() => (firstDone = true));
+    await clock.advance(1_000);
+    assert.equal(firstDone, false, "the first stop waits out its grace");
+    const second = worker.stop({ graceMs: 0 }).then(() => (secondDone = true));
+    await settle();
+    await clock.advance(0);
+    assert.deepEqual([firstDone, secondDone], [true, true]);
+    await Promise.all([first, second]);
+    assert.deepEqual(api.delivered, [`error:${SHUTDOWN_MESSAGE}`]);
+    assert.ok(events.some((e) => e.type === "aborted" && e.runId === "r1"));
+  });
+
+  it("with a longer grace changes nothing: the first call's shorter deadline still holds", async () => {
+    const api = new FakeApi();
+    const clock = new FakeClock();
+    api.add("r1");
+    const { worker } = startWorker(api, clock, (_run, ctx) => new Promise((_resolve, reject) => {
+      ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true });
+    }));
+    await clock.advance(10);
+    let done = false;
+    void worker.stop({ graceMs: 5_000 }).then(() => (done = true));
+    void worker.stop({ graceMs: 600_000 });
+    await clock.advance(5_000);
+    assert.equal(done, true);
+    assert.deepEqual(api.delivered, [`error:${SHUTDOWN_MESSAGE}`]);
   });
 });
