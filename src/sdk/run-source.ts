@@ -12,6 +12,7 @@ import { WebSocket as NodeWebSocket } from "ws";
 import { checkToken, type AgentApiClient } from "./client.ts";
 import { sleep, systemClock, type Clock } from "./clock.ts";
 import { callListener } from "./listener.ts";
+import { checkPeriod } from "./period.ts";
 import { parseRun, type AgentRun } from "./parse.ts";
 import { judgeSyncAnswer, NotSyncEndpointError, probeSyncEndpoint, type SyncAnswer } from "./sync-endpoint.ts";
 
@@ -82,6 +83,8 @@ export class RunSource {
 
   constructor(options: RunSourceOptions) {
     checkToken(options.token, "RunSource");
+    checkPeriod(options.pollIntervalMs, "RunSource's pollIntervalMs");
+    checkPeriod(options.reconcileIntervalMs, "RunSource's reconcileIntervalMs");
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#intervals = { pollIntervalMs: options.pollIntervalMs ?? 5_000, reconcileIntervalMs: options.reconcileIntervalMs ?? 30_000 };

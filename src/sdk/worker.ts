@@ -24,6 +24,7 @@ import { startHeartbeat } from "./heartbeat.ts";
 import { callListener } from "./listener.ts";
 import { linkedSignal } from "./signal.ts";
 import { MemoryOutbox, type Outbox } from "./outbox.ts";
+import { checkPeriod } from "./period.ts";
 import { RunProgress } from "./progress.ts";
 import type { RunSource, RunSourceEvent } from "./run-source.ts";
 import { isEnded, type RunStatus } from "./run-state.ts";
@@ -136,6 +137,7 @@ export class RunWorker {
     if (!/^[\x21-\x7e]{1,100}$/.test(this.#instance)) {
       throw new RangeError(`instanceId must be 1 to 100 visible ASCII characters (no spaces), not ${JSON.stringify(this.#instance.slice(0, 120))}`);
     }
+    checkPeriod(options.heartbeatIntervalMs, "RunWorker's heartbeatIntervalMs");
     this.#state = new WorkerState({ concurrency: options.concurrency ?? 4 });
     this.#api = this.#guarded(options.client);
     this.#courier = new Courier({
