@@ -10,7 +10,7 @@ export {
 export { systemClock, type Clock } from "./clock.ts";
 export type { AgentActivity, AgentProfile, AgentRun, AgentRunDetail, AgentTask, RunAck } from "./parse.ts";
 export { MemoryOutbox, type Outbox, type OutboxEntry, type OutboxKind } from "./outbox.ts";
-export { Courier, type CourierOptions, type DeliveryOutcome, type LifecycleApi } from "./courier.ts";
+export { COMMENT_GRACE_MS, Courier, type CourierOptions, type DeliveryOutcome, type LifecycleApi } from "./courier.ts";
 export {
   isNotSyncEndpoint, judgeSyncAnswer, NotSyncEndpointError, probeSyncEndpoint, type SyncAnswer, type SyncVerdict,
 } from "./sync-endpoint.ts";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import { describe, it } from "node:test";
 import { WebSocket as WsWebSocket } from "ws";
-import { isTokenRefused, RunSource, RunWorker, SHUTDOWN_MESSAGE, type Executor, type WorkerEvent } from "../../src/sdk/index.ts";
+import { COMMENT_GRACE_MS, isTokenRefused, RunSource, RunWorker, SHUTDOWN_MESSAGE, type Executor, type WorkerEvent } from "../../src/sdk/index.ts";
 import { FakeApi } from "./support/fake-api.ts";
 import { FakeClock, settle } from "./support/fake-clock.ts";
 import { deferred } from "./support/runs.ts";
@@ -74,8 +74,9 @@ describe("RunWorker through an outage", () => {
       ctx.progress("the last thing said");
       return { summary: "done" };
     });
-    // Five minutes without the API: ten times the grace.
-    await clock.advance(300_000);
+    // Ten times the grace without the API.
+    assert.equal(COMMENT_GRACE_MS, 30_000);
+    await clock.advance(10 * COMMENT_GRACE_MS);
     assert.deepEqual(api.delivered, []);
     api.mode = "up";
     await clock.advance(60_000);
