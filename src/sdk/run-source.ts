@@ -121,10 +121,12 @@ export class RunSource {
     return this.#polling;
   }
 
-  /** Unsubscribes, closes the socket, stops polling. Idempotent. */
+  /** Unsubscribes, closes the socket (`connected` is false from then on), stops polling. Idempotent. */
   async close(): Promise<void> {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    // Not said as a `connection` event: nothing polls in its place.
+    this.#connected = false;
     this.#abort.abort(new Error("run source closed"));
     this.#cancelPoll?.();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
