@@ -154,3 +154,33 @@ describe("RunWorker.stop() called again", () => {
     assert.deepEqual(api.delivered, [`error:${SHUTDOWN_MESSAGE}`]);
   });
 });
+
+describe("RunWorker with an executor's result it cannot read", () => {
+  for (const field of ["summary", "stepCostUsd"] as const) {
+    it(`ends the run with an error when the result's ${field} getter throws, instead of leaving it RUNNING`, async () => {
+      const api = new FakeApi();
+      const clock = new FakeClock();
+      api.add("r1");
+      const result = { summary: "fine", stepCostUsd: 0.01 };
+      Object.defineProperty(result, field, { get: () => { throw new Error(`the ${field} getter failed`); } });
+      const { worker, events } = startWorker(api, clock, async () => result);
+      await clock.advance(1_000);
+      assert.deepEqual(api.delivered, [`error:Error: the ${field} getter failed`]);
+      assert.ok(events.some((e) => e.type === "failed" && e.runId === "r1"), JSON.stringify(events));
+      await worker.stop({ graceMs: 0 });
+    });
+  }
+});
+
+describe("RunWorker with a cost it cannot even name", () => {
+  it("completes the run without a cost that has no string form (an object without a prototype), instead of leaving it RUNNING", async () => {
+    const api = new FakeApi();
+    const clock = new FakeClock();
+    api.add("r1");
+    const { worker, events } = startWorker(api, clock, async () => ({ summary: "fine", stepCostUsd: Object.create(null) as number }));
+    await clock.advance(1_000);
+    assert.deepEqual(api.delivered, ["complete:fine"]);
+    assert.ok(events.some((e) => e.type === "finished" && e.runId === "r1"), JSON.stringify(events));
+    await worker.stop({ graceMs: 0 });
+  });
+});
