@@ -10,7 +10,7 @@
  * outbox. After a crash the notes say which runs to take back (`adopt`), and
  * the outbox is delivered with the original idempotency keys.
  */
-import { AgentApiClient, AgentApiError, isAgentApiError, isNotSyncEndpoint, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
+import { AgentApiClient, AgentApiError, isAgentApiError, isNotSyncEndpoint, isTokenRefused, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
 import type { BridgeConfig } from "./config.ts";
 import { sessionKeyFor, taskIdOf, turnKeyFor } from "./context.ts";
 import { createOpenClawExecutor } from "./executor.ts";
@@ -109,7 +109,7 @@ export class Bridge {
     this.halted = new Promise((resolve) => (this.#halt = resolve));
     this.#source.subscribe((event) => {
       if (event.type === "pending") this.#trackPending(event.runs);
-      else if (event.type === "error" && tokenRefused(event.error)) this.#tokenRefused(event.error);
+      else if (event.type === "error" && isTokenRefused(event.error)) this.#tokenRefused(event.error);
     });
     this.metrics = new BridgeMetrics({
       inFlight: () => this.#worker.stats.active,
@@ -325,7 +325,7 @@ export class Bridge {
       try {
         return await send();
       } catch (error) {
-        if (tokenRefused(error)) this.#tokenRefused(error);
+        if (isTokenRefused(error)) this.#tokenRefused(error);
         throw error;
       }
     };
@@ -380,7 +380,7 @@ export class Bridge {
         break;
       case "error":
         // Said once, by `#tokenRefused`: every call after it gets the same answer.
-        if (tokenRefused(event.error)) {
+        if (isTokenRefused(event.error)) {
           this.#tokenRefused(event.error);
           break;
         }
@@ -445,12 +445,6 @@ export class Bridge {
       this.#createdAt.set(run.id, created !== undefined && created <= now && now - created < 3_600_000 ? created : now);
     }
   }
-}
-
-/** A 401 from the Agent API, or the real-time query's UNAUTHORIZED: the token itself is refused. */
-function tokenRefused(error: unknown): boolean {
-  if (isAgentApiError(error, "unauthorized")) return error.httpStatus === 401;
-  return (error as { data?: { code?: unknown } } | null)?.data?.code === "UNAUTHORIZED";
 }
 
 function describe(error: unknown): string {

@@ -14,6 +14,7 @@ import {
 } from "./parse.ts";
 import { HeartbeatSupport } from "./heartbeat-support.ts";
 import { callListener } from "./listener.ts";
+import { checkPeriod } from "./period.ts";
 import { decideRetry, DEFAULT_RETRY_POLICY, type Random, type RetryPolicy } from "./retry.ts";
 import { linkedSignal } from "./signal.ts";
 import type { RunStatus } from "./run-state.ts";
@@ -102,6 +103,8 @@ export class AgentApiClient {
 
   constructor(options: AgentApiClientOptions) {
     checkToken(options.token, "AgentApiClient");
+    checkPeriod(options.timeoutMs, "AgentApiClient's timeoutMs");
+    checkPeriod(options.heartbeatProbeMs, "AgentApiClient's heartbeatProbeMs");
     this.apiUrl = options.apiUrl.replace(/\/+$/, "");
     this.#authorization = `Basic ${Buffer.from(`${options.token}:`).toString("base64")}`;
     this.#fetch = options.fetch ?? globalThis.fetch;

@@ -9,7 +9,9 @@
  *
  * A run's final call (`complete` or `error`) is not held back long by its comments: once one is queued, the run's
  * comments ahead of it are still sent in order and retried, but only for `COMMENT_GRACE_MS` more (a comment the API
- * refuses for now, a 429 with a long `Retry-After`, must not hold the completion back for an hour).
+ * refuses for now, a 429 with a long `Retry-After`, must not hold the completion back for an hour). A comment that
+ * got no answer at all (a network outage) is not given up so: the final call behind it could not be delivered
+ * either, and the comment is retried until the API is back, then delivered ahead of it.
  * `dropComments()` goes further for a shutdown's last moments: every comment is given up, the attempt under way
  * aborted.
  *
@@ -246,12 +248,15 @@ export class Courier {
           : decideRetry(error, attempt, this.#policy, this.#o.random);
         if (!decision.retry) return { kind: "rejected", error };
         const wakeAt = clock.now() + decision.delayMs;
-        if (wakeAt > item.deadline) return { kind: "dropped" };
+        // Only an answer (the API refusing the comment for now) runs out its grace: through an outage the final call
+        // behind it would not get through either, and giving the comment up would lose it for nothing.
+        const bounded = !isAgentApiError(error, "network");
+        if (bounded && wakeAt > item.deadline) return { kind: "dropped" };
         this.#tell(this.#o.onRetry, entry, error, decision.delayMs);
         // A final call queued during the wait sets a deadline the wait may outlast: then the comment is given up.
         const wait = linkedSignal([signal, hurry.signal]);
         let slept = await sleep(clock, decision.delayMs, wait.signal).then(() => true, () => false).finally(wait.dispose);
-        if (!slept && !signal.aborted && wakeAt <= item.deadline) {
+        if (!slept && !signal.aborted && (!bounded || wakeAt <= item.deadline)) {
           slept = await sleep(clock, wakeAt - clock.now(), signal).then(() => true, () => false);
         }
         if (!slept) return { kind: "dropped" };

@@ -10,7 +10,7 @@ export {
 export { systemClock, type Clock } from "./clock.ts";
 export type { AgentActivity, AgentProfile, AgentRun, AgentRunDetail, AgentTask, RunAck } from "./parse.ts";
 export { MemoryOutbox, type Outbox, type OutboxEntry, type OutboxKind } from "./outbox.ts";
-export { Courier, type CourierOptions, type DeliveryOutcome, type LifecycleApi } from "./courier.ts";
+export { COMMENT_GRACE_MS, Courier, type CourierOptions, type DeliveryOutcome, type LifecycleApi } from "./courier.ts";
 export {
   isNotSyncEndpoint, judgeSyncAnswer, NotSyncEndpointError, probeSyncEndpoint, type SyncAnswer, type SyncVerdict,
 } from "./sync-endpoint.ts";
@@ -19,3 +19,4 @@ export {
   RunWorker, type Executor, type ExecutorContext, type ExecutorResult, type RunWorkerOptions, type WorkerEvent,
 } from "./worker.ts";
 export { SHUTDOWN_MESSAGE } from "./job.ts";
+export { isTokenRefused } from "./token-refusal.ts";

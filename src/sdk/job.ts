@@ -102,9 +102,18 @@ function validCosts(extra: EndExtra, onError: (error: unknown) => void): EndExtr
     const value = valid[field];
     if (value === undefined || (typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= MAX_COST_USD)) continue;
     delete valid[field];
-    onError(new RangeError(`Left out ${field} ${String(value)}: a cost is a number of USD from 0 to ${MAX_COST_USD}`));
+    onError(new RangeError(`Left out ${field} ${describeValue(value)}: a cost is a number of USD from 0 to ${MAX_COST_USD}`));
   }
   return valid;
+}
+
+/** A value as words, even one without a string form (an object without a prototype, a `toString` that throws). */
+function describeValue(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `(a ${typeof value} without a string form)`;
+  }
 }
 
 /** What a failed executor's error says its attempt cost (checked by `validCosts` like a result's). */
@@ -162,8 +171,16 @@ export function runJob(runId: string, deps: JobDeps): Job {
       stopHeartbeat();
     }
     if (signal.aborted) return;
-    const summary = typeof result?.summary === "string" && !isBlank(result.summary) ? result.summary : "Done.";
-    return end("complete", summary, { stepCostUsd: result?.stepCostUsd, totalCostUsd: result?.totalCostUsd });
+    // Read once, here: a getter that throws (or a revoked Proxy) fails the run as the executor's own error would,
+    // instead of leaving it RUNNING.
+    let outcome: { summary: string; costs: EndExtra };
+    try {
+      const { summary, stepCostUsd, totalCostUsd } = result ?? {};
+      outcome = { summary: typeof summary === "string" && !isBlank(summary) ? summary : "Done.", costs: { stepCostUsd, totalCostUsd } };
+    } catch (error) {
+      return end("error", describeFailure(error), { cause: error });
+    }
+    return end("complete", outcome.summary, outcome.costs);
   };
 
   let letGo!: () => void;

@@ -8,9 +8,11 @@
  */
 import { ConvexClient, type ConvexClientOptions } from "convex/browser";
 import { anyApi } from "convex/server";
+import { WebSocket as NodeWebSocket } from "ws";
 import { checkToken, type AgentApiClient } from "./client.ts";
-import { systemClock, type Clock } from "./clock.ts";
+import { sleep, systemClock, type Clock } from "./clock.ts";
 import { callListener } from "./listener.ts";
+import { checkPeriod } from "./period.ts";
 import { parseRun, type AgentRun } from "./parse.ts";
 import { judgeSyncAnswer, NotSyncEndpointError, probeSyncEndpoint, type SyncAnswer } from "./sync-endpoint.ts";
 
@@ -53,6 +55,9 @@ export interface RunSourceOptions {
  * How long until the next poll: often while the socket is down, rarely (reconciliation) while it is up, and
  * never before the end of a `Retry-After` the API answered the last poll with (`waitMs`).
  */
+/** How long `close()` waits for the stock client to close its socket, once it closed what was still connecting. */
+const CLOSE_WAIT_MS = 1_000;
+
 export function pollDelayMs(connected: boolean, options: { pollIntervalMs: number; reconcileIntervalMs: number }, waitMs = 0): number {
   return Math.max(connected ? options.reconcileIntervalMs : options.pollIntervalMs, waitMs);
 }
@@ -65,6 +70,8 @@ export class RunSource {
   readonly #abort = new AbortController();
   #convex: ConvexClient | null = null;
   #unsubscribe: Array<() => void> = [];
+  /** The sockets the stock client opened and that are not closed yet. */
+  readonly #sockets = new Set<WebSocket>();
   #cancelPoll: (() => void) | null = null;
   #polling: Promise<void> | null = null;
   #connected = false;
@@ -76,6 +83,8 @@ export class RunSource {
 
   constructor(options: RunSourceOptions) {
     checkToken(options.token, "RunSource");
+    checkPeriod(options.pollIntervalMs, "RunSource's pollIntervalMs");
+    checkPeriod(options.reconcileIntervalMs, "RunSource's reconcileIntervalMs");
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#intervals = { pollIntervalMs: options.pollIntervalMs ?? 5_000, reconcileIntervalMs: options.reconcileIntervalMs ?? 30_000 };
@@ -112,14 +121,25 @@ export class RunSource {
     return this.#polling;
   }
 
-  /** Unsubscribes, closes the socket, stops polling. Idempotent. */
+  /** Unsubscribes, closes the socket (`connected` is false from then on), stops polling. Idempotent. */
   async close(): Promise<void> {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    // Not said as a `connection` event: nothing polls in its place.
+    this.#connected = false;
     this.#abort.abort(new Error("run source closed"));
     this.#cancelPoll?.();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
-    await this.#convex?.close();
+    // The stock client's close waits for a socket still connecting to open or fail, which a server that never
+    // answers the upgrade (or a blackholed address) makes wait for minutes: such a socket is closed here, and the
+    // wait is bounded all the same.
+    const closing = this.#convex?.close();
+    for (const socket of this.#sockets) if (socket.readyState === socket.CONNECTING) socket.close();
+    if (closing) {
+      const timer = new AbortController();
+      await Promise.race([closing.catch(() => undefined), sleep(this.#clock, CLOSE_WAIT_MS, timer.signal).catch(() => undefined)]);
+      timer.abort();
+    }
     await this.#polling;
   }
 
@@ -127,7 +147,9 @@ export class RunSource {
     // A trailing slash would make the socket path `//api/…/sync`, which servers read as a host.
     const url = convexUrl.replace(/\/+$/, "");
     const options: ConvexClientOptions = { logger: false, ...this.#o.convex };
-    if (this.#o.webSocketConstructor) options.webSocketConstructor = this.#o.webSocketConstructor;
+    // Node 20 has no WebSocket of its own: the stock client's default there is `ws` too.
+    const base = this.#o.webSocketConstructor ?? this.#o.convex?.webSocketConstructor ?? globalThis.WebSocket ?? (NodeWebSocket as unknown as typeof WebSocket);
+    options.webSocketConstructor = this.#tracked(base);
     let convex: ConvexClient;
     try {
       convex = new ConvexClient(url, options);
@@ -147,6 +169,19 @@ export class RunSource {
       this.#setConnected(state.isWebSocketConnected);
       if (!state.hasEverConnected && state.connectionRetries > 0) void this.#askEndpoint(url);
     }));
+  }
+
+  /** `base`, noting each socket it makes until it closes, so `close()` can close one still connecting. */
+  #tracked(base: typeof WebSocket): typeof WebSocket {
+    const sockets = this.#sockets;
+    return new Proxy(base, {
+      construct(target, args: ConstructorParameters<typeof WebSocket>) {
+        const socket = Reflect.construct(target, args) as WebSocket;
+        sockets.add(socket);
+        socket.addEventListener("close", () => sockets.delete(socket));
+        return socket;
+      },
+    });
   }
 
   /**

@@ -8,6 +8,10 @@
  * aborts its executor's signal at once and nothing more is posted for it.
  * `stop({ graceMs })` stops claiming, lets in-flight runs finish within the
  * grace period, then aborts them and ends them with an error.
+ *
+ * A refused token (a 401, see `isTokenRefused`) stays refused: the worker says so once (one `error` event), closes
+ * its source and claims nothing more, and from then on sends nothing (no heartbeat, no lifecycle call: what those
+ * carry is held in the outbox, as for any 401, for a start with a valid token). Its runs in flight go on to their end.
  */
 import { randomUUID } from "node:crypto";
 import type { AgentApiClient } from "./client.ts";
@@ -20,9 +24,11 @@ import { startHeartbeat } from "./heartbeat.ts";
 import { callListener } from "./listener.ts";
 import { linkedSignal } from "./signal.ts";
 import { MemoryOutbox, type Outbox } from "./outbox.ts";
+import { checkPeriod } from "./period.ts";
 import { RunProgress } from "./progress.ts";
 import type { RunSource, RunSourceEvent } from "./run-source.ts";
 import { isEnded, type RunStatus } from "./run-state.ts";
+import { isTokenRefused } from "./token-refusal.ts";
 import { runJob, SHUTDOWN_MESSAGE, type EndExtra, type Executor, type Job } from "./job.ts";
 import type { AgentRunDetail } from "./parse.ts";
 import { WorkerState, type StopDecision } from "./worker-state.ts";
@@ -46,6 +52,7 @@ export type WorkerEvent =
   /** Shutdown's grace period ran out; the run was ended with an error. */
   | { type: "aborted"; runId: string }
   | { type: "connection"; connected: boolean }
+  /** A token refused (`isTokenRefused(error)`) is said once, by the first call it failed; nothing is asked after it. */
   | { type: "error"; error: unknown; runId?: string };
 
 export interface RunWorkerOptions {
@@ -103,6 +110,11 @@ export class RunWorker {
   readonly #instance: string;
   #unsubscribe: (() => void) | null = null;
   #stopping: Promise<void> | null = null;
+  /** When shutdown's grace period ends (ms); a later `stop` with a shorter grace brings it forward. */
+  #graceEndsAt = Number.POSITIVE_INFINITY;
+  /** Ends the grace period now. */
+  readonly #graceCut = new AbortController();
+  #cancelGraceTimer: (() => void) | null = null;
   #graceOver = false;
   /** Aborted when shutdown is over: a claim still in flight gives up (its outcome unknown). */
   readonly #halt = new AbortController();
@@ -110,6 +122,10 @@ export class RunWorker {
   readonly #started = new Set<string>();
   /** The pending let-go timers of stopped runs whose executors have not settled yet (shutdown cancels them). */
   readonly #lettingGo = new Set<() => void>();
+  /** The API's refusal of the token, once one came: every later call fails with it at once, unsent. */
+  #refusal: unknown = null;
+  /** The client, but asking nothing once the token is refused. */
+  readonly #api: RunWorkerOptions["client"];
 
   constructor(options: RunWorkerOptions) {
     this.#o = options;
@@ -121,9 +137,11 @@ export class RunWorker {
     if (!/^[\x21-\x7e]{1,100}$/.test(this.#instance)) {
       throw new RangeError(`instanceId must be 1 to 100 visible ASCII characters (no spaces), not ${JSON.stringify(this.#instance.slice(0, 120))}`);
     }
+    checkPeriod(options.heartbeatIntervalMs, "RunWorker's heartbeatIntervalMs");
     this.#state = new WorkerState({ concurrency: options.concurrency ?? 4 });
+    this.#api = this.#guarded(options.client);
     this.#courier = new Courier({
-      api: options.client, outbox: options.outbox ?? new MemoryOutbox(), clock: this.#clock,
+      api: this.#api, outbox: options.outbox ?? new MemoryOutbox(), clock: this.#clock,
       onError: (error) => this.#emit({ type: "error", error }),
       onRejected: (entry, error) => {
         if (isAgentApiError(error, "conflict")) this.#onConflict(entry.runId, error.runStatus);
@@ -163,15 +181,33 @@ export class RunWorker {
     return { active: this.#state.active, queued: this.#state.queued, outbox: this.#courier.depth };
   }
 
-  /** Stops claiming, waits up to `graceMs` for in-flight runs, then aborts and errors them. Idempotent. */
+  /**
+   * Stops claiming, waits up to `graceMs` for in-flight runs, then aborts and errors them. Idempotent: a later call
+   * returns the same promise, and one with a shorter grace (a second Ctrl-C's `graceMs: 0`) ends the grace sooner.
+   */
   stop(options: { graceMs?: number } = {}): Promise<void> {
-    this.#stopping ??= this.#shutdown(options.graceMs ?? 30_000);
+    this.#endGraceWithin(options.graceMs ?? 30_000);
+    this.#stopping ??= this.#shutdown();
     return this.#stopping;
   }
 
-  async #shutdown(graceMs: number): Promise<void> {
+  /** The grace period ends `graceMs` from now, unless it ends sooner already. */
+  #endGraceWithin(graceMs: number): void {
+    const endsAt = this.#clock.now() + Math.max(0, graceMs);
+    if (this.#graceCut.signal.aborted || endsAt >= this.#graceEndsAt) return;
+    this.#graceEndsAt = endsAt;
+    this.#cancelGraceTimer?.();
+    const cut = () => this.#graceCut.abort(new Error("the grace period is over"));
+    if (graceMs <= 0) cut();
+    else this.#cancelGraceTimer = this.#clock.setTimeout(cut, graceMs);
+  }
+
+  async #shutdown(): Promise<void> {
     this.#state.shutdown();
-    await this.#within(graceMs, [...this.#jobs.values()].map((job) => job.done));
+    const graceOver = new Promise<void>((resolve) => this.#graceCut.signal.addEventListener("abort", () => resolve(), { once: true }));
+    await Promise.race([Promise.all([...this.#jobs.values()].map((job) => job.done)), this.#graceCut.signal.aborted ? undefined : graceOver]);
+    this.#cancelGraceTimer?.();
+    this.#graceCut.abort(new Error("the grace period is over"));
     this.#graceOver = true;
     for (const job of this.#jobs.values()) {
       if (this.#state.get(job.runId)?.phase === "running") this.#abandon(job);
@@ -264,7 +300,7 @@ export class RunWorker {
       progress: (text) => this.#progressOf(runId).post(text),
       end: (kind, body, extra) => this.#end(runId, kind, body, extra),
       heartbeat: (signal) => startHeartbeat({
-        api: this.#o.client, runId, intervalMs: this.#o.heartbeatIntervalMs ?? 60_000, clock: this.#clock, signal,
+        api: this.#api, runId, intervalMs: this.#o.heartbeatIntervalMs ?? 60_000, clock: this.#clock, signal,
         onConflict: (status) => this.#onConflict(runId, status),
         confirmGone: (signal) => this.#confirmGone(runId, signal),
         onError: (error) => this.#emit({ type: "error", error, runId }),
@@ -295,7 +331,7 @@ export class RunWorker {
     for (let round = 0; ; round++) {
       try {
         // The run is ours and RUNNING: an API outage must not fail it, so keep asking until it answers (or a stop).
-        const detail = await this.#o.client.run(runId, { signal, retry: { maxAttempts: Number.POSITIVE_INFINITY, maxRetryAfterMs: Number.POSITIVE_INFINITY } });
+        const detail = await this.#api.run(runId, { signal, retry: { maxAttempts: Number.POSITIVE_INFINITY, maxRetryAfterMs: Number.POSITIVE_INFINITY } });
         // A replayed claim (adopt) can find the run already ended: treat it like a stop.
         if (detail.status && isEnded(detail.status)) this.#onConflict(runId, detail.status);
         return detail;
@@ -313,7 +349,7 @@ export class RunWorker {
   /** Is a run that answered 404 (to its claim, or once started) gone for sure (not a proxy's hiccup)? */
   #confirmGone(runId: string, signal: AbortSignal): Promise<boolean> {
     if (this.#o.confirmGone) return this.#o.confirmGone(runId, signal);
-    return confirmGone((read) => this.#o.client.run(runId, { signal: read }), { clock: this.#clock, signal, firstMs: this.#o.goneCheckMs });
+    return confirmGone((read) => this.#api.run(runId, { signal: read }), { clock: this.#clock, signal, firstMs: this.#o.goneCheckMs });
   }
 
   /** True when the run is ours to execute. `stopped` aborts when its owner stops it meanwhile: the claim is given up. */
@@ -334,7 +370,7 @@ export class RunWorker {
         // Checked before each attempt: one after a stop would claim (and a durable caller note) a run that is over.
         giveUp.throwIfAborted();
         // One key per worker and run: a retry after a lost answer replays our own success, never a 409.
-        await this.#o.client.start(runId, comment ?? undefined, { idempotencyKey: `${this.#instance}:start:${runId}`, signal: giveUp });
+        await this.#api.start(runId, comment ?? undefined, { idempotencyKey: `${this.#instance}:start:${runId}`, signal: giveUp });
         break;
       } catch (error) {
         if (giveUp.aborted) {
@@ -413,7 +449,43 @@ export class RunWorker {
     void job.end("error", SHUTDOWN_MESSAGE);
   }
 
+  /** `client`, whose calls fail at once, unsent, with the token's refusal once one came (and note the first). */
+  #guarded(client: RunWorkerOptions["client"]): RunWorkerOptions["client"] {
+    const call = async <T>(send: () => Promise<T>): Promise<T> => {
+      if (this.#refusal) throw this.#refusal;
+      try {
+        return await send();
+      } catch (error) {
+        if (isTokenRefused(error)) this.#tokenRefused(error);
+        throw error;
+      }
+    };
+    return {
+      start: (runId, body, options) => call(() => client.start(runId, body, options)),
+      run: (runId, options) => call(() => client.run(runId, options)),
+      comment: (runId, body, options) => call(() => client.comment(runId, body, options)),
+      complete: (runId, result, options) => call(() => client.complete(runId, result, options)),
+      error: (runId, result, options) => call(() => client.error(runId, result, options)),
+      heartbeat: (runId, options) => call(() => client.heartbeat(runId, options)),
+    };
+  }
+
+  /** The token is refused: said once, and nothing more is asked (no poll, no claim; calls fail unsent). */
+  #tokenRefused(error: unknown): void {
+    if (this.#refusal) return;
+    this.#refusal = error;
+    this.#state.shutdown();
+    this.#tell({ type: "error", error });
+    void this.#o.source.close().catch((failure: unknown) => this.#emit({ type: "error", error: failure }));
+  }
+
   #emit(event: WorkerEvent): void {
+    // A refused token is said once, by `#tokenRefused`: every call after it would only say it again.
+    if (event.type === "error" && isTokenRefused(event.error)) return this.#tokenRefused(event.error);
+    this.#tell(event);
+  }
+
+  #tell(event: WorkerEvent): void {
     callListener(this.#o.onEvent, [event], (error) => console.error("RunWorker onEvent listener failed", error));
   }
 }

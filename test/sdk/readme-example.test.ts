@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { it } from "node:test";
 import ts from "typescript";
+import { SHUTDOWN_MESSAGE } from "../../src/sdk/index.ts";
 import { ROOT, stop } from "../support/cli.ts";
 import { startTestHub } from "../support/hub.ts";
 import { tempDir } from "../support/temp.ts";
@@ -78,4 +79,39 @@ it("the SDK README's agent, run as it says against a real hub, takes a delegated
   child.kill("SIGINT");
   assert.deepEqual(await exited, [0, null], output);
   assert.match(output, /\nstopped\n$/);
+});
+
+it("the SDK README's agent, sent a second SIGINT while a run is in flight, ends the run at once with the shutdown message and exits cleanly", { timeout: 120_000 }, async (context) => {
+  const test = await startTestHub();
+  context.after(() => test.close());
+  const file = exampleFile();
+  const child = spawn(process.execPath, ["--import", "tsx", file], {
+    cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: process.env.PATH, GROUPCHAT_AGENT_TOKEN: test.creds.agentToken, GROUPCHAT_API_URL: test.apiUrl, GROUPCHAT_CONVEX_URL: test.baseUrl },
+  });
+  context.after(() => stop(child));
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, "exit");
+  const printed = async (pattern: RegExp) => {
+    while (!pattern.test(output)) {
+      if (child.exitCode !== null) throw new Error(`the agent exited (${child.exitCode}):\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  await printed(/OpenClaw Bot is listening for runs/);
+  const owner = (method: string, path: string, body?: unknown) => test.owner(test.creds.ownerToken, method, path, body);
+  const task = await owner("POST", "/tasks", { projectId: test.creds.projectId, title: "Stop me twice" });
+  const run = await owner("POST", `/tasks/${task.body.id}/delegate`, { agentId: test.creds.agentId, prompt: "take your time" });
+  assert.equal(run.status, 201);
+  // The executor takes a second: the first SIGINT's grace (10 s) would let it finish; the second must not wait.
+  await printed(new RegExp(`claimed ${run.body.id}`));
+  child.kill("SIGINT");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  child.kill("SIGINT");
+  assert.deepEqual(await exited, [0, null], output);
+  assert.doesNotMatch(output, new RegExp(`finished ${run.body.id}`));
+  const detail = await owner("GET", `/tasks/${task.body.id}`);
+  assert.equal(detail.body.runs.find((r: { id: string }) => r.id === run.body.id).status, "ERROR");
+  assert.ok(detail.body.activity.some((a: { body: string }) => a.body === SHUTDOWN_MESSAGE));
 });

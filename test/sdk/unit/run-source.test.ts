@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { WebSocket as WsWebSocket, WebSocketServer } from "ws";
 import type { RunFilters } from "../../../src/sdk/client.ts";
 import { AgentApiError } from "../../../src/sdk/errors.ts";
 import type { AgentRun } from "../../../src/sdk/parse.ts";
@@ -99,5 +100,30 @@ describe("RunSource polling (no socket)", () => {
     const intervals = { pollIntervalMs: 5_000, reconcileIntervalMs: 30_000 };
     assert.equal(pollDelayMs(false, intervals), 5_000);
     assert.equal(pollDelayMs(true, intervals), 30_000);
+  });
+});
+
+describe("RunSource with a socket", () => {
+  it("is not connected once closed, nor says it was connected after", async () => {
+    // Takes the socket and says nothing: connected as far as the stock client can tell.
+    const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => server.once("listening", resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const source = new RunSource({
+        client: fakeClient(), token: "gca_x", convexUrl: `http://127.0.0.1:${port}`,
+        webSocketConstructor: WsWebSocket as unknown as typeof WebSocket, pollIntervalMs: 3_600_000, reconcileIntervalMs: 3_600_000,
+      });
+      const events: RunSourceEvent[] = [];
+      source.subscribe((e) => events.push(e));
+      source.start();
+      while (!source.connected) await new Promise((resolve) => setTimeout(resolve, 10));
+      await source.close();
+      assert.equal(source.connected, false);
+      assert.deepEqual(events.filter((e) => e.type === "connection"), [{ type: "connection", connected: true }]);
+    } finally {
+      for (const client of server.clients) client.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
