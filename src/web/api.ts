@@ -150,6 +150,7 @@ export const api = {
   /** Appends to the task's images (the hub reads its list under the task's lock: someone adding at the same time keeps theirs). */
   addImages: (taskId: string, images: { url: string; name: string }[]) =>
     call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/images`, { images }),
+  /** 404 when the task no longer holds it: `gone()` takes that as done. */
   removeImage: (taskId: string, url: string) =>
     call<{ id: string }>("DELETE", `/tasks/${encodeURIComponent(taskId)}/images?${new URLSearchParams({ url })}`),
   comment: (taskId: string, body: string) => call<{ runId: string | null; ambiguousMentions: string[] }>("POST", `/tasks/${encodeURIComponent(taskId)}/comments`, { body }),

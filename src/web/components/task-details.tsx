@@ -1,6 +1,6 @@
 /** A task's details: who made it and when, its due date, owner, description and images; or, being edited, the form. */
 import { useEffect, useRef, useState } from "react";
-import { api } from "../api.ts";
+import { api, gone } from "../api.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import { useShortcut } from "../shortcuts.ts";
@@ -46,7 +46,7 @@ export function Details({ task }: { task: TaskView }) {
               <li key={`${image.url}-${i}`}>
                 <a href={image.url} target="_blank" rel="noopener noreferrer"><img src={image.url} alt={image.name || "Task image"} loading="lazy" /></a>
                 <button type="button" className="link" aria-label={`Remove image ${image.name || i + 1}`}
-                  onClick={() => void save.run(() => api.removeImage(task.id, image.url))}>Remove</button>
+                  onClick={() => void save.run(() => gone(api.removeImage(task.id, image.url)))}>Remove</button>
               </li>
             ))}
           </ul>

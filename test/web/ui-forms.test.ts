@@ -1,0 +1,44 @@
+/**
+ * The owner's web UI's forms and lists in a real headless Chromium: what a click twice, a pasted link or a hub
+ * out of reach for a while leave on the page, and what a screen reader hears of them. Each step stands on its own
+ * after the sign-in.
+ */
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import type { TestHub } from "../support/hub.ts";
+import { holdRequests, newTask, openTask, signedInSuite } from "./support/page.ts";
+
+const WAIT = { timeout: 20_000 };
+
+describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }, () => {
+  const suite = signedInSuite();
+  let t: TestHub;
+  let page: Page;
+  before(() => ({ t, page } = suite));
+
+  const shot = (name: string) => ({ url: `${t.baseUrl}/shots/${name}.png`, name: `${name}.png` });
+  const imageNames = async (id: string) =>
+    ((await t.owner(t.creds.ownerToken, "GET", `/tasks/${id}`)).body.images as { name: string }[]).map((i) => i.name);
+
+  it("Remove on an image clicked twice takes it off once and says nothing went wrong", async () => {
+    const id = await newTask(t, "Remove twice", { images: [shot("twice"), shot("kept")] });
+    await openTask(page, t, id);
+    await page.getByRole("button", { name: "Remove image twice.png" }).dblclick();
+    await page.locator(".images img[alt='twice.png']").waitFor({ state: "detached", ...WAIT });
+    // The second DELETE's answer (a 404: the image is gone) comes after the first's.
+    await page.waitForLoadState("networkidle");
+    assert.equal(await page.getByRole("alert").count(), 0);
+    assert.deepEqual(await imageNames(id), ["kept.png"]);
+  });
+
+  it("an image someone else took off just before Remove here is gone, as asked: no error", async () => {
+    const id = await newTask(t, "Removed elsewhere", { images: [shot("theirs")] });
+    await openTask(page, t, id);
+    const hold = await holdRequests(page, `**/api/v1/tasks/${id}/images?*`, "DELETE");
+    await page.getByRole("button", { name: "Remove image theirs.png" }).click();
+    assert.equal((await t.owner(t.creds.ownerToken, "DELETE", `/tasks/${id}/images?url=${encodeURIComponent(shot("theirs").url)}`)).status, 200);
+    await hold.release();
+    await page.locator(".images img").waitFor({ state: "detached", ...WAIT });
+    assert.equal(await page.getByRole("alert").count(), 0);
+  });});
