@@ -147,8 +147,11 @@ export const api = {
   editTask: (id: string, patch: { title?: string; description?: string; status?: string; dueDate?: string | null; images?: { url: string; name: string }[]; ownerId?: string }) =>
     call<{ id: string }>("PATCH", `/tasks/${encodeURIComponent(id)}`, patch),
   deleteTask: (id: string) => call<null>("DELETE", `/tasks/${encodeURIComponent(id)}`),
-  /** Appends to the task's images (the hub reads its list under the task's lock: someone adding at the same time keeps theirs). */
-  addImages: (taskId: string, images: { url: string; name: string }[]) =>
+  /**
+   * Appends to the task's images (the hub reads its list under the task's lock: someone adding at the same time keeps theirs).
+   * One given by its URL alone is named by the hub, after the URL's last path segment.
+   */
+  addImages: (taskId: string, images: (string | { url: string; name: string })[]) =>
     call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/images`, { images }),
   /** 404 when the task no longer holds it: `gone()` takes that as done. */
   removeImage: (taskId: string, url: string) =>

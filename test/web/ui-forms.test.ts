@@ -41,4 +41,13 @@ describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }
     await hold.release();
     await page.locator(".images img").waitFor({ state: "detached", ...WAIT });
     assert.equal(await page.getByRole("alert").count(), 0);
+  });
+
+  it("an image URL added by hand is named as the hub names it (its last path segment, decoded, without the query)", async () => {
+    const id = await newTask(t, "Hand-added image");
+    await openTask(page, t, id);
+    await page.getByLabel("Image URL").fill(`${t.baseUrl}/shots/My%20screen.png?size=2`);
+    await page.getByRole("button", { name: "Add image" }).click();
+    await page.getByRole("button", { name: "Remove image My screen.png" }).waitFor(WAIT);
+    assert.deepEqual(await imageNames(id), ["My screen.png"]);
   });});

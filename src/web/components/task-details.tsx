@@ -54,7 +54,8 @@ export function Details({ task }: { task: TaskView }) {
         <form className="row" aria-label="Add image" onSubmit={async (event) => {
           event.preventDefault();
           const url = imageUrl.trim();
-          if (await save.run(() => api.addImages(task.id, [{ url, name: url.split("/").pop() ?? "" }]))) setImageUrl("");
+          // The URL alone: the hub names it (its last path segment, decoded), as it does for any script's.
+          if (await save.run(() => api.addImages(task.id, [url]))) setImageUrl("");
         }}>
           <label className="grow">Image URL <input type="url" value={imageUrl} onChange={(e) => setImageUrl(e.target.value)} placeholder="https://…" /></label>
           <button type="submit" className="secondary" disabled={!imageUrl.trim() || save.busy}>Add image</button>
