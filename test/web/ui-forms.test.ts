@@ -50,4 +50,29 @@ describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }
     await page.getByRole("button", { name: "Add image" }).click();
     await page.getByRole("button", { name: "Remove image My screen.png" }).waitFor(WAIT);
     assert.deepEqual(await imageNames(id), ["My screen.png"]);
+  });
+
+  it("a refused owner change says why beside the Owner field, announced and describing it, not inside its label", async () => {
+    const id = await newTask(t, "Owner refused");
+    await openTask(page, t, id);
+    const owner = page.getByRole("combobox", { name: "Owner" });
+    await page.waitForFunction(() => !document.querySelector<HTMLSelectElement>(".owner select")?.disabled, undefined, WAIT);
+    await page.route(`**/api/v1/tasks/${id}`, (route) => route.request().method() === "PATCH"
+      ? route.fulfill({ status: 409, contentType: "application/json", body: JSON.stringify({ error: "Not now: the task is busy" }) })
+      : route.fallback());
+    // The only choice on a one-person hub is its owner: the change is asked by hand.
+    await owner.evaluate((select: HTMLSelectElement) => {
+      const other = new Option("Someone", "usr_someone");
+      select.add(other);
+      select.value = other.value;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    const alert = page.getByRole("alert").filter({ hasText: "Not now: the task is busy" });
+    await alert.waitFor(WAIT);
+    await page.unroute(`**/api/v1/tasks/${id}`);
+    assert.equal(await page.locator("label [role=alert]").count(), 0, "no error inside a label");
+    assert.equal(await page.getByRole("combobox", { name: "Owner", exact: true }).count(), 1, "the field's name is only Owner");
+    const described = await owner.evaluate((select) => (select.getAttribute("aria-describedby") ?? "").split(" ")
+      .map((ref) => document.getElementById(ref)?.textContent ?? "").join(" "));
+    assert.match(described, /Not now: the task is busy/);
   });});

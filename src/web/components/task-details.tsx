@@ -1,5 +1,5 @@
 /** A task's details: who made it and when, its due date, owner, description and images; or, being edited, the form. */
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { api, gone } from "../api.ts";
 import { formatTime } from "../format.ts";
 import { useLive } from "../live.ts";
@@ -67,19 +67,22 @@ export function Details({ task }: { task: TaskView }) {
   );
 }
 
-/** Whose task it is: any person of its workspace. */
+/** Whose task it is: any person of its workspace. A refused change says why beside the field (not in its label: that is its name). */
 function OwnerPicker({ task }: { task: TaskView }) {
   const members = useLive<MemberView[]>("members", { workspaceId: task.workspaceId });
   const save = useAction();
+  const id = useId();
   const people = members.status === "ready" ? members.data : [{ id: task.owner.id, name: task.owner.name }];
   return (
-    <label className="owner">Owner{" "}
-      <select value={task.owner.id} disabled={save.busy || members.status !== "ready"}
+    <div className="owner">
+      <label htmlFor={`${id}-field`}>Owner</label>{" "}
+      <select id={`${id}-field`} value={task.owner.id} disabled={save.busy || members.status !== "ready"}
+        aria-describedby={save.error ? `${id}-error` : undefined}
         onChange={(e) => void save.run(() => api.editTask(task.id, { ownerId: e.target.value }))}>
         {people.some((p) => p.id === task.owner.id) ? null : <option value={task.owner.id}>{task.owner.name} (no longer a member)</option>}
         {people.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
       </select>
-      {save.error && <ErrorNote error={save.error} />}
-    </label>
+      {save.error && <ErrorNote id={`${id}-error`} error={save.error} />}
+    </div>
   );
 }
