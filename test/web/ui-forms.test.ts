@@ -75,4 +75,24 @@ describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }
     const described = await owner.evaluate((select) => (select.getAttribute("aria-describedby") ?? "").split(" ")
       .map((ref) => document.getElementById(ref)?.textContent ?? "").join(" "));
     assert.match(described, /Not now: the task is busy/);
+  });
+
+  it("the tokens page that could not reach the hub shows its tokens once the hub is reached again, without a reload", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tokens", { name: "Listed again" });
+    assert.equal(made.status, 201);
+    let refused!: () => void;
+    const tried = new Promise<void>((resolve) => (refused = resolve));
+    await page.route("**/api/v1/tokens", async (route) => {
+      if (route.request().method() !== "GET") return route.fallback();
+      await route.abort("connectionrefused");
+      refused();
+    });
+    await page.goto(`${t.baseUrl}/tokens`);
+    await tried;
+    await page.unroute("**/api/v1/tokens");
+    // Another request gets an answer: the hub is reached again.
+    await page.getByRole("button", { name: "Sign in on another device" }).click();
+    await page.getByTestId("device-link").waitFor(WAIT);
+    await page.locator(".api-tokens li", { hasText: "Listed again" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Done" }).click();
   });});
