@@ -8,6 +8,7 @@ import { before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import type { TestHub } from "../support/hub.ts";
 import { holdRequests, newTask, openTask, signedInSuite } from "./support/page.ts";
+import { CSRF } from "./support/session.ts";
 
 const WAIT = { timeout: 20_000 };
 
@@ -95,4 +96,14 @@ describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }
     await page.getByTestId("device-link").waitFor(WAIT);
     await page.locator(".api-tokens li", { hasText: "Listed again" }).waitFor(WAIT);
     await page.getByRole("button", { name: "Done" }).click();
-  });});
+  });
+
+  it("the sign-in field takes a whole pasted sign-in link, not only the code in it", async () => {
+    const link = await t.hub.loginLink();
+    assert.equal(await page.evaluate(async (csrf) => (await fetch("/api/v1/session", { method: "DELETE", headers: csrf })).status, CSRF), 204);
+    await page.goto(`${t.baseUrl}/login`);
+    await page.getByLabel("Or paste the sign-in link or code").fill(`  ${link} `);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+  });
+});

@@ -4,7 +4,7 @@ import { passesCsrf, readCookie, sameOrigin, sessionCookie } from "../../src/hub
 import { isUiPath } from "../../src/hub/http/web.ts";
 import { formatDuration, formatUsd, runDuration } from "../../src/web/format.ts";
 import { notificationSentence, sentenceText, type Describable } from "../../src/hub/domain/notification-text.ts";
-import { parseRoute } from "../../src/web/router.ts";
+import { parseRoute, pastedCode } from "../../src/web/router.ts";
 import { countsSentence, runFilterOf } from "../../src/web/run-filter.ts";
 import { settle, theirs } from "../../src/web/components/followed-field.ts";
 import { parseTaskEdit, settleEdit, startEdit } from "../../src/web/components/task-edit.ts";
@@ -55,6 +55,13 @@ describe("web UI routes", () => {
     assert.deepEqual(parseRoute("/runs", ""), { page: "runs" });
     assert.deepEqual(parseRoute("/nope/x/y", ""), { page: "missing" });
     assert.deepEqual(parseRoute("/tasks/%E0%A4%A", ""), { page: "malformed" });
+  });
+
+  it("takes the code out of a whole sign-in link pasted in the field, and a bare code as it is", () => {
+    assert.equal(pastedCode(" gcl_abc \n"), "gcl_abc");
+    assert.equal(pastedCode("http://127.0.0.1:3210/login#code=gcl_a%2Fb"), "gcl_a/b");
+    assert.equal(pastedCode("  https://hub.example.com/login?x=1#code=gcl_abc  "), "gcl_abc");
+    assert.equal(pastedCode("https://hub.example.com/login"), "https://hub.example.com/login", "no code in it: sent as typed, for the hub to refuse");
   });
 });
 
