@@ -11,6 +11,7 @@ import type { TestDelivery } from "../hub/webhooks/dispatcher.ts";
 import type { FeedEntry } from "../hub/store/activity.ts";
 import { parseRetryAfter } from "../sdk/retry.ts";
 import { hubReached } from "./hub-reached.ts";
+import { truncate } from "./format.ts";
 
 export type { ApiTokenView, TestDelivery, WebhookView };
 
@@ -113,7 +114,7 @@ export interface Upload {
 
 /** The file's own bytes as the body (the hub tells the type by them); no Idempotency-Key: a retry only makes another file. */
 async function upload(workspaceId: string, file: File): Promise<Upload> {
-  const query = new URLSearchParams({ workspaceId, ...(file.name ? { name: file.name.slice(0, 200) } : {}) });
+  const query = new URLSearchParams({ workspaceId, ...(file.name ? { name: truncate(file.name, 200) } : {}) });
   const response = await reach(`/api/v1/uploads?${query}`, {
     method: "POST", headers: { ...CSRF, "content-type": file.type || "application/octet-stream" }, credentials: "same-origin", body: file,
   });

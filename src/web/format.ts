@@ -22,3 +22,20 @@ export function runDuration(run: { startedAt: number | null; endedAt: number | n
   if (run.startedAt === null) return null;
   return (run.endedAt ?? now) - run.startedAt;
 }
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * `text` cut to at most `max` UTF-16 units (the strictest way a bound is counted: by the browser's `maxLength`, a
+ * schema's by code points), between characters as a person sees them: never through an emoji, a surrogate pair
+ * (half of one is not text, and strict JSON parsers refuse it) or a letter and its accent. Cut, `mark` goes after it.
+ */
+export function truncate(text: string, max: number, mark = ""): string {
+  if (text.length <= max) return text;
+  let end = 0;
+  for (const { index, segment } of graphemes.segment(text)) {
+    if (index + segment.length > max) break;
+    end = index + segment.length;
+  }
+  return text.slice(0, end) + mark;
+}

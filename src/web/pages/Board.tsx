@@ -6,6 +6,7 @@ import { usePageTitle } from "../components/page-title.ts";
 import { SearchBox } from "../components/search-box.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
+import { truncate } from "../format.ts";
 import { useLive, useShownView } from "../live.ts";
 import { useShortcut } from "../shortcuts.ts";
 import { queryParam, replaceQueryParam } from "../router.ts";
@@ -26,7 +27,7 @@ const SEARCH_MAX = 200;
 
 export function Board({ projectId }: { projectId: string }) {
   const [limit, setLimit] = useState(PAGE);
-  const [q, setQ] = useState(() => queryParam("q").trim().slice(0, SEARCH_MAX));
+  const [q, setQ] = useState(() => truncate(queryParam("q").trim(), SEARCH_MAX));
   const search = useCallback((text: string) => {
     setQ(text);
     replaceQueryParam("q", text);

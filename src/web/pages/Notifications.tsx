@@ -6,7 +6,7 @@ import { focusIf } from "../components/focus.ts";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
-import { formatTime } from "../format.ts";
+import { formatTime, truncate } from "../format.ts";
 import { useLive } from "../live.ts";
 import { notificationSentence } from "../../hub/domain/notification-text.ts";
 import type { MeView, NotificationView } from "../types.ts";
@@ -59,7 +59,7 @@ export function Notifications() {
                       <Sentence notification={n} workspace={workspaces.find((w) => w.id === n.workspaceId)} />
                       <span className="meta"> · {formatTime(n.createdAt)}</span>
                     </div>
-                    {n.body && <p className="excerpt">{n.body.length > 200 ? `${n.body.slice(0, 200)}…` : n.body}</p>}
+                    {n.body && <p className="excerpt">{truncate(n.body, 200, "…")}</p>}
                     {n.readAt === null && (
                       <button type="button" className="link" onClick={(event) => void markOne(n.id, event.currentTarget.closest("li"))}>Mark read</button>
                     )}
