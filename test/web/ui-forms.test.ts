@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import type { TestHub } from "../support/hub.ts";
+import { delegatedRun, type TestHub } from "../support/hub.ts";
 import { holdRequests, newTask, openTask, signedInSuite } from "./support/page.ts";
 import { CSRF } from "./support/session.ts";
 
@@ -105,5 +105,78 @@ describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }
     await page.getByLabel("Or paste the sign-in link or code").fill(`  ${link} `);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+  });
+
+  const board = async () => {
+    await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
+    await page.getByRole("heading", { name: "General" }).waitFor(WAIT);
+  };
+  /** What has the focus: its tag, and its accessible name or text. */
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    return el ? `${el.tagName.toLowerCase()} ${el.getAttribute("aria-label") ?? el.innerText?.replace(/\s+/g, " ").trim().slice(0, 60) ?? ""}`.trim() : "";
+  });
+
+  it("a follow-up sent: the focus goes to its run, not to the page's top", async () => {
+    const { taskId, runId } = await delegatedRun(t, "Focus after follow-up");
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", `/runs/${runId}/stop`)).status, 200);
+    await openTask(page, t, taskId);
+    await page.getByRole("button", { name: "Follow up" }).click();
+    await page.keyboard.type("and the docs");
+    await page.getByRole("button", { name: "Send follow-up" }).click();
+    await page.getByRole("form", { name: "Follow-up" }).waitFor({ state: "detached", ...WAIT });
+    await page.waitForFunction((id) => document.activeElement?.closest("[data-run-id]")?.getAttribute("data-run-id") === id, runId, WAIT);
+  });
+
+  it("a card moved to another column keeps the focus on its Move field there", async () => {
+    await newTask(t, "Focus moves along");
+    await board();
+    const move = page.getByRole("combobox", { name: "Move “Focus moves along” to" });
+    await move.focus();
+    await move.selectOption("doing");
+    await page.locator("[data-column=doing] .card", { hasText: "Focus moves along" }).waitFor(WAIT);
+    await page.waitForFunction(() => document.activeElement?.closest("[data-column=doing] .card")?.textContent?.includes("Focus moves along") === true, undefined, WAIT);
+  });
+
+  it("× clears the search and puts the focus back in the search field", async () => {
+    await board();
+    const box = page.getByRole("searchbox", { name: "Search tasks" });
+    await box.fill("anything");
+    await page.getByRole("button", { name: "Clear search" }).click();
+    assert.equal(await box.inputValue(), "");
+    assert.equal(await box.evaluate((el) => el === document.activeElement), true, `the focus is on ${await focused()}`);
+  });
+
+  it("Show more on the board puts the focus on the first card it brings", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/projects", { name: "Many cards" }, { "x-workspace-id": t.creds.workspaceId });
+    assert.equal(made.status, 201);
+    for (let i = 0; i < 101; i++) {
+      assert.equal((await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: made.body.id, title: `Card ${String(i).padStart(3, "0")}` })).status, 201);
+    }
+    await page.goto(`${t.baseUrl}/projects/${made.body.id}`);
+    await page.getByRole("heading", { name: "Many cards" }).waitFor(WAIT);
+    await page.locator("[data-column=todo]").getByRole("button", { name: /^Show more/ }).click();
+    await page.waitForFunction(() => document.querySelectorAll("[data-column=todo] .card").length === 101, undefined, WAIT);
+    await page.waitForFunction(() => document.activeElement === document.querySelectorAll("[data-column=todo] .card")[100]?.querySelector("a"), undefined, WAIT);
+  });
+
+  it("Escape closes the open invites and the invite link shown once, and the focus goes back to the button that opened each", async () => {
+    await board();
+    const openInvites = page.getByRole("button", { name: "Open invites" });
+    await openInvites.click();
+    const open = page.getByRole("region", { name: "Open invites" });
+    await open.waitFor(WAIT);
+    await open.getByRole("button", { name: "Close" }).focus();
+    await page.keyboard.press("Escape");
+    await open.waitFor({ state: "detached", ...WAIT });
+    assert.equal(await openInvites.evaluate((el) => el === document.activeElement), true, `the focus is on ${await focused()}`);
+
+    const invite = page.getByRole("button", { name: "Invite someone" });
+    await invite.click();
+    const shown = page.getByRole("region", { name: "Invite link" });
+    await shown.waitFor(WAIT);
+    await page.keyboard.press("Escape");
+    await shown.waitFor({ state: "detached", ...WAIT });
+    assert.equal(await invite.evaluate((el) => el === document.activeElement), true, `the focus is on ${await focused()}`);
   });
 });

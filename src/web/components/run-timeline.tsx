@@ -100,7 +100,12 @@ function RunItem({ run, turn, now, workspaceId, agents, retriedTurn }: {
       )}
       {following && (
         <FollowUpForm runId={run.id} workspaceId={workspaceId} agents={agents} message={message} setMessage={setMessage} action={follow}
-          onSent={(names) => { setUntold(names); setFollowing(false); }} onClose={() => setFollowing(false)} />
+          onSent={(names) => {
+            setUntold(names);
+            setFollowing(false);
+            // The form goes with the focus: it goes to the run, whose new turn it sent.
+            entry.current?.focus();
+          }} onClose={() => setFollowing(false)} />
       )}
       <UntoldMentions names={untold} />
       {(stop.error || follow.error) && <ErrorNote error={(stop.error ?? follow.error)!} />}

@@ -1,8 +1,8 @@
 /** Notifications: newest first, unread marked; mark one or all read; older ones on asking. */
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { api } from "../api.ts";
 import { Link } from "../components/bits.tsx";
-import { focusIf } from "../components/focus.ts";
+import { useFocusOnMore } from "../components/focus.ts";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
@@ -31,15 +31,8 @@ export function Notifications() {
   const markOne = async (id: string, item: HTMLElement | null) => {
     if (await mark.run(() => api.markRead([id]))) item?.focus();
   };
-  // Show older: the focus goes to the first of the older ones as they come (the button goes once there are no more).
-  const list = useRef<HTMLUListElement>(null);
-  const [olderFrom, setOlderFrom] = useState<number | null>(null);
-  const shown = live.status === "ready" ? live.data.items.length : 0;
-  useEffect(() => {
-    if (olderFrom === null || shown <= olderFrom) return;
-    setOlderFrom(null);
-    focusIf(list.current?.children[olderFrom]);
-  }, [olderFrom, shown]);
+  // Show older: the focus goes to the first of the older ones as they come (each row takes it: tabIndex -1).
+  const older = useFocusOnMore<HTMLUListElement>(live.status === "ready" ? live.data.items.length : 0);
   return (
     <section aria-labelledby="notifications-title">
       <LiveView live={live} what="notifications">
@@ -52,7 +45,7 @@ export function Notifications() {
             </div>
             {mark.error && <ErrorNote error={mark.error} />}
             {items.length === 0 ? <Empty>No notifications.</Empty> : (
-              <ul className="notifications" ref={list}>
+              <ul className="notifications" ref={older.list}>
                 {items.map((n) => (
                   <li key={n.id} className={n.readAt === null ? "unread" : ""} data-notification-id={n.id} tabIndex={-1}>
                     <div>
@@ -69,7 +62,7 @@ export function Notifications() {
             )}
             {items.length === limit && limit < MAX && (
               <button type="button" className="secondary" onClick={() => {
-                setOlderFrom(items.length);
+                older.more();
                 setLimit(limit + PAGE);
               }}>Show older</button>
             )}

@@ -190,15 +190,23 @@ function Invite({ workspace }: { workspace: { id: string; name: string } }) {
   const list = useAction();
   const show = () => list.run(async () => setOpen(await api.openInvites(workspace.id)));
   const inviteButton = useRef<HTMLButtonElement>(null);
+  const openButton = useRef<HTMLButtonElement>(null);
+  // Closed by Close or Escape, the focus goes back to Open invites rather than to the page's top.
+  const close = () => {
+    setOpen(null);
+    openButton.current?.focus();
+  };
   return (
     <div className="invite">
       <button type="button" className="secondary" disabled={make.busy} ref={inviteButton}
         onClick={() => void make.run(async () => setLink(`${location.origin}${(await api.createInvite(workspace.id)).url}`))}>Invite someone</button>
-      <button type="button" className="link" disabled={list.busy} onClick={() => void (open ? setOpen(null) : show())}>Open invites</button>
+      <button type="button" className="link" disabled={list.busy} ref={openButton} aria-expanded={open !== null}
+        onClick={() => void (open ? setOpen(null) : show())}>Open invites</button>
       {make.error && <ErrorNote error={make.error} />}
       {list.error && <ErrorNote error={list.error} />}
       {open && (
-        <div className="token-once" role="region" aria-label="Open invites">
+        <div className="token-once" role="region" aria-label="Open invites"
+          onKeyDown={(event) => { if (event.key === "Escape") { event.preventDefault(); close(); } }}>
           {open.length === 0 ? <p>No invite links waiting to be used.</p> : (
             <ul className="open-invites">
               {open.map((i) => (
@@ -210,7 +218,7 @@ function Invite({ workspace }: { workspace: { id: string; name: string } }) {
               ))}
             </ul>
           )}
-          <button type="button" className="secondary" onClick={() => setOpen(null)}>Close</button>
+          <button type="button" className="secondary" onClick={close}>Close</button>
         </div>
       )}
       {link && (
