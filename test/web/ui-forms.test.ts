@@ -179,4 +179,34 @@ describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }
     await shown.waitFor({ state: "detached", ...WAIT });
     assert.equal(await invite.evaluate((el) => el === document.activeElement), true, `the focus is on ${await focused()}`);
   });
+
+  /** The names of the buttons in `selector`'s rows, as a screen reader hears them. */
+  const buttonNames = (selector: string) => page.locator(selector).evaluateAll((rows) => rows.map((row) =>
+    Array.from(row.querySelectorAll("button")).map((b) => (b.getAttribute("aria-label") ?? b.textContent ?? "").replace(/\s+/g, " ").trim())));
+  const assertNamedByRow = (rows: string[][], what: string) => {
+    const names = rows.flat();
+    assert.ok(names.length >= 2, `${what}: buttons to compare (${JSON.stringify(rows)})`);
+    assert.equal(new Set(names).size, names.length, `${what}: each button's name says which row it acts on: ${JSON.stringify(rows)}`);
+  };
+
+  it("the buttons in a list are named with their row (Revoke “CI”, Delete Helper Bot), not each the same", async () => {
+    for (const name of ["Row one", "Row two"]) assert.equal((await t.owner(t.creds.ownerToken, "POST", "/tokens", { name })).status, 201);
+    await page.goto(`${t.baseUrl}/tokens`);
+    await page.locator(".api-tokens li", { hasText: "Row two" }).waitFor(WAIT);
+    assertNamedByRow(await buttonNames(".api-tokens li"), "tokens");
+    await page.getByRole("button", { name: "Revoke “Row one”" }).waitFor(WAIT);
+
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", "/agents", { name: "Second Bot" })).status, 201);
+    await page.goto(`${t.baseUrl}/agents`);
+    await page.locator(".agent", { hasText: "Second Bot" }).waitFor(WAIT);
+    assertNamedByRow(await buttonNames(".agent"), "agents");
+
+    const first = await delegatedRun(t, "Two turns");
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", `/runs/${first.runId}/stop`)).status, 200);
+    const second = await t.owner(t.creds.ownerToken, "POST", `/tasks/${first.taskId}/delegate`, { agentId: t.creds.agentId });
+    assert.equal(second.status, 201);
+    await openTask(page, t, first.taskId);
+    await page.locator(`.run[data-run-id="${second.body.id}"]`).waitFor(WAIT);
+    assertNamedByRow(await buttonNames(".run"), "turns");
+  });
 });

@@ -96,14 +96,14 @@ function AgentCard({ agent, onRotated, onDeleted }: { agent: AgentWithRuns; onRo
           <button type="button" className="secondary" disabled={rotate.busy} onClick={() => {
             if (!confirm(`Rotate the token of ${agent.name}? The old one stops working at once.`)) return;
             void rotate.run(async () => onRotated({ agentName: agent.name, token: (await api.rotateToken(agent.id)).token, agentId: agent.id }));
-          }}>Rotate token</button>
+          }}>Rotate token<span className="sr-only"> of {agent.name}</span></button>
           <button type="button" className="danger" disabled={remove.busy} onClick={() => {
             if (!confirm(`Delete ${agent.name}? Its token stops working at once, and its pending and running runs are stopped.`)) return;
             void remove.run(async () => {
               await api.deleteAgent(agent.id);
               onDeleted();
             });
-          }}>Delete</button>
+          }}>Delete<span className="sr-only"> {agent.name}</span></button>
         </div>
       </div>
       {agent.description && <p className="meta">{agent.description}</p>}

@@ -119,7 +119,7 @@ function TokenRow({ token, onRevoked }: { token: ApiTokenView; onRevoked: () => 
             await gone(api.revokeApiToken(token.id));
             onRevoked();
           });
-        }}>Revoke</button>
+        }}>Revoke<span className="sr-only"> “{token.name}”</span></button>
       </div>
       {revoke.error && <ErrorNote error={revoke.error} />}
     </li>

@@ -73,7 +73,7 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
                   if (leaving) leave(from, "/");
                   else focus.removed(m.id, index);
                 });
-              }}>{m.id === myId ? "Leave" : "Remove"}</button>
+              }}>{m.id === myId ? "Leave" : <>Remove<span className="sr-only"> {m.name}</span></>}</button>
             )}
           </li>
         ))}
@@ -213,7 +213,9 @@ function Invite({ workspace }: { workspace: { id: string; name: string } }) {
                 <li key={i.id}>
                   Made by {i.createdBy.name} · {formatTime(i.createdAt)} · until {formatTime(i.expiresAt)}{" "}
                   <button type="button" className="link" disabled={list.busy}
-                    onClick={() => void list.run(async () => { await gone(api.revokeInvite(workspace.id, i.id)); setOpen(await api.openInvites(workspace.id)); })}>Revoke</button>
+                    onClick={() => void list.run(async () => { await gone(api.revokeInvite(workspace.id, i.id)); setOpen(await api.openInvites(workspace.id)); })}>
+                    Revoke<span className="sr-only"> the invite made {formatTime(i.createdAt)}</span>
+                  </button>
                 </li>
               ))}
             </ul>
