@@ -209,4 +209,17 @@ describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }
     await page.locator(`.run[data-run-id="${second.body.id}"]`).waitFor(WAIT);
     assertNamedByRow(await buttonNames(".run"), "turns");
   });
+
+  it("Add task and Delegate say what they did in a status message, which a screen reader announces", async () => {
+    await board();
+    await page.getByLabel("Title").fill("Said when added");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.getByRole("status").filter({ hasText: "Added “Said when added” to To do." }).waitFor(WAIT);
+
+    const id = await newTask(t, "Said when delegated");
+    await openTask(page, t, id);
+    const agent = ((await t.owner(t.creds.ownerToken, "GET", "/agents")).body as { id: string; name: string }[]).find((a) => a.id === t.creds.agentId)!.name;
+    await page.getByRole("form", { name: "Delegate" }).getByRole("button", { name: "Delegate" }).click();
+    await page.getByRole("status").filter({ hasText: `Delegated to ${agent}.` }).waitFor(WAIT);
+  });
 });

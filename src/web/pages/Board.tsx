@@ -126,13 +126,18 @@ function NewTask({ projectId }: { projectId: string }) {
   const [description, setDescription] = useState("");
   const [dueDate, setDueDate] = useState("");
   const create = useAction();
+  // What the last Add task did, for a screen reader (the card comes in a column the person may not be on).
+  const [said, setSaid] = useState("");
   const titleInput = useRef<HTMLInputElement>(null);
   useShortcut("create", () => titleInput.current?.focus());
   return (
     <form className="new-task" aria-label="New task" onSubmit={async (event) => {
       event.preventDefault();
-      const ok = await create.run(() => api.createTask({ projectId, title: title.trim(), description, dueDate: dueDate || null }));
+      const added = title.trim();
+      setSaid("");
+      const ok = await create.run(() => api.createTask({ projectId, title: added, description, dueDate: dueDate || null }));
       if (!ok) return;
+      setSaid(`Added “${added}” to ${COLUMNS[0].title}.`);
       setTitle(""); setDescription(""); setDueDate("");
       // Ready for the next one (the button, disabled while it sent, had dropped the focus).
       titleInput.current?.focus();
@@ -141,6 +146,7 @@ function NewTask({ projectId }: { projectId: string }) {
       <label>Description <textarea name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} /></label>
       <label>Due date <input name="dueDate" type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} /></label>
       <button type="submit" disabled={create.busy || isBlank(title)}>Add task</button>
+      <p className="meta" role="status">{said}</p>
       {create.error && <ErrorNote error={create.error} />}
     </form>
   );
