@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { delegatedRun, type TestHub } from "../support/hub.ts";
-import { holdRequests, newTask, openTask, signedInSuite } from "./support/page.ts";
+import { holdRequests, lineCounts, newTask, openTask, signedInSuite } from "./support/page.ts";
 import { CSRF } from "./support/session.ts";
 
 const WAIT = { timeout: 20_000 };
@@ -221,5 +221,30 @@ describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }
     const agent = ((await t.owner(t.creds.ownerToken, "GET", "/agents")).body as { id: string; name: string }[]).find((a) => a.id === t.creds.agentId)!.name;
     await page.getByRole("form", { name: "Delegate" }).getByRole("button", { name: "Delegate" }).click();
     await page.getByRole("status").filter({ hasText: `Delegated to ${agent}.` }).waitFor(WAIT);
+  });
+
+  it("on a phone, a select holding a long name stays inside the window, and no badge is broken across lines", async () => {
+    const long = `Agent ${"with a very long name that goes on ".repeat(4)}and on`;
+    const agent = await t.owner(t.creds.ownerToken, "POST", "/agents", { name: long });
+    assert.equal(agent.status, 201);
+    const id = await newTask(t, "Narrow page");
+    assert.equal((await t.owner(t.creds.ownerToken, "POST", `/tasks/${id}/delegate`, { agentId: agent.body.id })).status, 201);
+    await page.setViewportSize({ width: 320, height: 700 });
+    try {
+      const outside = () => page.evaluate(() => Array.from(document.querySelectorAll("select"))
+        .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+        .map((el) => el.closest("label")?.textContent?.slice(0, 30) ?? el.outerHTML.slice(0, 60)));
+      await openTask(page, t, id);
+      await page.locator(".run").first().waitFor(WAIT);
+      assert.deepEqual(await outside(), [], "the task page's selects");
+      for (const { text, lines } of await lineCounts(page, ".badge")) assert.equal(lines, 1, `${text} on one line`);
+      await page.goto(`${t.baseUrl}/runs?status=all`);
+      await page.locator(".run-row").first().waitFor(WAIT);
+      assert.deepEqual(await outside(), [], "the Runs page's selects");
+      for (const { text, lines } of await lineCounts(page, ".badge")) assert.equal(lines, 1, `${text} on one line`);
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
   });
 });
