@@ -39,3 +39,13 @@ export function truncate(text: string, max: number, mark = ""): string {
   }
   return text.slice(0, end) + mark;
 }
+
+/** Today as a due date is written (`YYYY-MM-DD`), in the person's own time zone: a due date is a day of theirs. */
+export function today(now = new Date()): string {
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+}
+
+/** A task not done whose due date is past (before `today`; due today is not late yet). */
+export function isOverdue(task: { dueDate: string | null; status: string }, todayIs: string): boolean {
+  return task.dueDate !== null && task.status !== "done" && task.dueDate < todayIs;
+}

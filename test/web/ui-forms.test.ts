@@ -247,4 +247,36 @@ describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }
       await page.setViewportSize({ width: 1280, height: 860 });
     }
   });
+
+  it("a task past its due date and not done is marked overdue, on its card and its page; done, or due today, it is not", async () => {
+    const day = (offset: number) => {
+      const d = new Date();
+      d.setDate(d.getDate() + offset);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    };
+    const late = await newTask(t, "Late one", { dueDate: day(-1) });
+    await newTask(t, "Due today", { dueDate: day(0) });
+    const finished = await newTask(t, "Late but done", { dueDate: day(-3) });
+    assert.equal((await t.owner(t.creds.ownerToken, "PATCH", `/tasks/${finished}`, { status: "done" })).status, 200);
+    await board();
+    const card = (title: string) => page.locator(".card", { hasText: title });
+    await card("Late but done").waitFor(WAIT);
+    assert.equal(await card("Late one").getByText("Overdue").count(), 1);
+    assert.equal(await card("Due today").getByText("Overdue").count(), 0);
+    assert.equal(await card("Late but done").getByText("Overdue").count(), 0);
+    await openTask(page, t, late);
+    await page.locator(".details").getByText("Overdue").waitFor(WAIT);
+  });
+
+  it("a task with no images says so where they would be", async () => {
+    await openTask(page, t, await newTask(t, "No pictures"));
+    await page.locator(".details").getByText("No images.").waitFor(WAIT);
+  });
+
+  it("the workspace's Settings say why there is no one to hand it to, rather than nothing", async () => {
+    await board();
+    await page.locator("details.settings > summary").click();
+    await page.locator("details.settings").getByText(/No other member to hand the workspace to/).waitFor(WAIT);
+    await page.keyboard.press("Escape");
+  });
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { passesCsrf, readCookie, sameOrigin, sessionCookie } from "../../src/hub/http/session-cookie.ts";
 import { isUiPath } from "../../src/hub/http/web.ts";
-import { formatDuration, formatUsd, runDuration, truncate } from "../../src/web/format.ts";
+import { formatDuration, formatUsd, isOverdue, runDuration, truncate } from "../../src/web/format.ts";
 import { notificationSentence, sentenceText, type Describable } from "../../src/hub/domain/notification-text.ts";
 import { parseRoute, pastedCode } from "../../src/web/router.ts";
 import { countsSentence, runFilterOf } from "../../src/web/run-filter.ts";
@@ -62,6 +62,16 @@ describe("web UI routes", () => {
     assert.equal(pastedCode("http://127.0.0.1:3210/login#code=gcl_a%2Fb"), "gcl_a/b");
     assert.equal(pastedCode("  https://hub.example.com/login?x=1#code=gcl_abc  "), "gcl_abc");
     assert.equal(pastedCode("https://hub.example.com/login"), "https://hub.example.com/login", "no code in it: sent as typed, for the hub to refuse");
+  });
+});
+
+describe("overdue", () => {
+  it("is a task not done whose due date is before today (the person's day)", () => {
+    assert.equal(isOverdue({ dueDate: "2026-03-01", status: "todo" }, "2026-03-02"), true);
+    assert.equal(isOverdue({ dueDate: "2026-03-01", status: "doing" }, "2026-03-02"), true);
+    assert.equal(isOverdue({ dueDate: "2026-03-02", status: "todo" }, "2026-03-02"), false, "due today is not late yet");
+    assert.equal(isOverdue({ dueDate: "2026-03-01", status: "done" }, "2026-03-02"), false);
+    assert.equal(isOverdue({ dueDate: null, status: "todo" }, "2026-03-02"), false);
   });
 });
 

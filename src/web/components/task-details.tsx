@@ -1,11 +1,11 @@
 /** A task's details: who made it and when, its due date, owner, description and images; or, being edited, the form. */
 import { useEffect, useId, useRef, useState } from "react";
 import { api, gone } from "../api.ts";
-import { formatTime } from "../format.ts";
+import { formatTime, isOverdue, today } from "../format.ts";
 import { useLive } from "../live.ts";
 import { useShortcut } from "../shortcuts.ts";
 import type { MemberView, TaskView } from "../types.ts";
-import { Markdown } from "./bits.tsx";
+import { Markdown, OverdueBadge } from "./bits.tsx";
 import { ImageUpload } from "./image-upload.tsx";
 import { Empty, ErrorNote } from "./states.tsx";
 import { useTaskEdit } from "./task-edit.ts";
@@ -35,12 +35,12 @@ export function Details({ task }: { task: TaskView }) {
   return (
     <section className="details" aria-label="Details">
       <p className="meta">
-        Created by {task.creator.name} · {formatTime(task.createdAt)} · {task.dueDate ? <>Due <time dateTime={task.dueDate}>{task.dueDate}</time></> : "No due date"}
+        Created by {task.creator.name} · {formatTime(task.createdAt)} · {task.dueDate ? <>Due <time dateTime={task.dueDate}>{task.dueDate}</time>{isOverdue(task, today()) && <> <OverdueBadge /></>}</> : "No due date"}
       </p>
       <OwnerPicker task={task} />
       {task.description ? <Markdown source={task.description} /> : <Empty>No description.</Empty>}
       <ImageUpload task={task}>
-        {task.images.length > 0 && (
+        {task.images.length === 0 ? <Empty>No images.</Empty> : (
           <ul className="images">
             {task.images.map((image, i) => (
               <li key={`${image.url}-${i}`}>

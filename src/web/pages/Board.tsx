@@ -1,13 +1,13 @@
 /** A project's board: todo / doing / done, live; filtered by a search kept in the address (`?q=`). */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../api.ts";
-import { Link, RunBadge } from "../components/bits.tsx";
+import { Link, OverdueBadge, RunBadge } from "../components/bits.tsx";
 import { focusIf, focusLost, useFocusOnMore } from "../components/focus.ts";
 import { usePageTitle } from "../components/page-title.ts";
 import { SearchBox } from "../components/search-box.tsx";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
-import { truncate } from "../format.ts";
+import { isOverdue, today, truncate } from "../format.ts";
 import { useLive, useShownView } from "../live.ts";
 import { useShortcut } from "../shortcuts.ts";
 import { queryParam, replaceQueryParam } from "../router.ts";
@@ -101,7 +101,7 @@ function Card({ task, onMoved }: { task: BoardTask; onMoved: (id: string, to: st
     <li className="card" data-task-id={task.id}>
       <Link to={`/tasks/${task.id}`} className="card-title">{task.title}</Link>
       <div className="meta">
-        {task.dueDate && <span>Due {task.dueDate}</span>}
+        {task.dueDate && <span>Due {task.dueDate}{isOverdue(task, today()) && <> <OverdueBadge /></>}</span>}
         {task.latestRun && <span>{task.latestRun.agentName} <RunBadge status={task.latestRun.status} /></span>}
       </div>
       <label className="move">

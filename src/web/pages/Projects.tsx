@@ -142,7 +142,7 @@ function SettingsPanel({ workspace, project, myId }: SettingsProps) {
             <TheirChange field={workspaceName} />
             <button type="submit" disabled={action.busy || isBlank(workspaceName.value)}>Save workspace</button>
           </form>
-          {others.length > 0 && (
+          {others.length === 0 ? <p className="meta">No other member to hand the workspace to: invite someone first.</p> : (
             <form aria-label="Hand over the workspace" onSubmit={(event) => {
               event.preventDefault();
               const to = others.find((m) => m.id === heir);
