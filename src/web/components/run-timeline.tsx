@@ -90,15 +90,13 @@ function RunItem({ run, turn, now, workspaceId, agents, retriedTurn }: {
         <div><dt>Total</dt><dd>{formatUsd(run.totalCostUsd)}</dd></div>
       </dl>
       {isActive(run.status) && (
-        <button type="button" className="danger" disabled={stop.busy} onClick={() => void stop.run(() => api.stop(run.id))}>
-          Stop run<span className="sr-only">: turn {turn}, {run.agent.name}</span>
-        </button>
+        <button type="button" className="danger" disabled={stop.busy} aria-label={`Stop run: turn ${turn}, ${run.agent.name}`}
+          onClick={() => void stop.run(() => api.stop(run.id))}>Stop run</button>
       )}
       {(canFollowUp || canRetry) && (
         <div className="run-actions">
-          {canFollowUp && <button type="button" className="secondary" onClick={() => { setUntold([]); setFollowing(true); }}>
-            Follow up<span className="sr-only"> turn {turn}, {run.agent.name}</span>
-          </button>}
+          {canFollowUp && <button type="button" className="secondary" aria-label={`Follow up turn ${turn}, ${run.agent.name}`}
+            onClick={() => { setUntold([]); setFollowing(true); }}>Follow up</button>}
           {canRetry && <RetryButton runId={run.id} what={`turn ${turn}, ${run.agent.name}`} />}
         </div>
       )}

@@ -93,17 +93,17 @@ function AgentCard({ agent, onRotated, onDeleted }: { agent: AgentWithRuns; onRo
       <div className="row spread">
         <h2>{agent.name}</h2>
         <div className="row">
-          <button type="button" className="secondary" disabled={rotate.busy} onClick={() => {
+          <button type="button" className="secondary" disabled={rotate.busy} aria-label={`Rotate token of ${agent.name}`} onClick={() => {
             if (!confirm(`Rotate the token of ${agent.name}? The old one stops working at once.`)) return;
             void rotate.run(async () => onRotated({ agentName: agent.name, token: (await api.rotateToken(agent.id)).token, agentId: agent.id }));
-          }}>Rotate token<span className="sr-only"> of {agent.name}</span></button>
-          <button type="button" className="danger" disabled={remove.busy} onClick={() => {
+          }}>Rotate token</button>
+          <button type="button" className="danger" disabled={remove.busy} aria-label={`Delete ${agent.name}`} onClick={() => {
             if (!confirm(`Delete ${agent.name}? Its token stops working at once, and its pending and running runs are stopped.`)) return;
             void remove.run(async () => {
               await api.deleteAgent(agent.id);
               onDeleted();
             });
-          }}>Delete<span className="sr-only"> {agent.name}</span></button>
+          }}>Delete</button>
         </div>
       </div>
       {agent.description && <p className="meta">{agent.description}</p>}

@@ -113,13 +113,13 @@ function TokenRow({ token, onRevoked }: { token: ApiTokenView; onRevoked: () => 
             {token.inCredentialsFile && <> · in the data dir's <code>credentials.json</code></>}
           </div>
         </div>
-        <button type="button" className="danger" disabled={revoke.busy} onClick={() => {
+        <button type="button" className="danger" disabled={revoke.busy} aria-label={`Revoke “${token.name}”`} onClick={() => {
           if (!confirm(revokeQuestion(token))) return;
           void revoke.run(async () => {
             await gone(api.revokeApiToken(token.id));
             onRevoked();
           });
-        }}>Revoke<span className="sr-only"> “{token.name}”</span></button>
+        }}>Revoke</button>
       </div>
       {revoke.error && <ErrorNote error={revoke.error} />}
     </li>

@@ -64,7 +64,7 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
           <li key={m.id} data-member-id={m.id}>
             <span>{m.name}{m.isCreator && <span className="meta"> · created the workspace</span>}</span>
             {!m.isCreator && (m.id === myId || iCreated) && (
-              <button type="button" className="link" disabled={remove.busy} onClick={() => {
+              <button type="button" className="link" disabled={remove.busy} aria-label={m.id === myId ? `Leave ${workspace.name}` : `Remove ${m.name}`} onClick={() => {
                 const leaving = m.id === myId;
                 const from = location.pathname;
                 if (!confirm(leaving ? `Leave ${workspace.name}?` : `Remove ${m.name} from ${workspace.name}? Their agents' runs going there are stopped, and only the workspace's creator (you) can let them back in.`)) return;
@@ -73,7 +73,7 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
                   if (leaving) leave(from, "/");
                   else focus.removed(m.id, index);
                 });
-              }}>{m.id === myId ? "Leave" : <>Remove<span className="sr-only"> {m.name}</span></>}</button>
+              }}>{m.id === myId ? "Leave" : "Remove"}</button>
             )}
           </li>
         ))}
@@ -212,10 +212,8 @@ function Invite({ workspace }: { workspace: { id: string; name: string } }) {
               {open.map((i) => (
                 <li key={i.id}>
                   Made by {i.createdBy.name} · {formatTime(i.createdAt)} · until {formatTime(i.expiresAt)}{" "}
-                  <button type="button" className="link" disabled={list.busy}
-                    onClick={() => void list.run(async () => { await gone(api.revokeInvite(workspace.id, i.id)); setOpen(await api.openInvites(workspace.id)); })}>
-                    Revoke<span className="sr-only"> the invite made {formatTime(i.createdAt)}</span>
-                  </button>
+                  <button type="button" className="link" disabled={list.busy} aria-label={`Revoke the invite made ${formatTime(i.createdAt)}`}
+                    onClick={() => void list.run(async () => { await gone(api.revokeInvite(workspace.id, i.id)); setOpen(await api.openInvites(workspace.id)); })}>Revoke</button>
                 </li>
               ))}
             </ul>
