@@ -279,4 +279,15 @@ describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }
     await page.locator("details.settings").getByText(/No other member to hand the workspace to/).waitFor(WAIT);
     await page.keyboard.press("Escape");
   });
+
+  it("an agent's @ chip under the comment box writes its mention and puts the focus back in the box, after it", async () => {
+    await openTask(page, t, await newTask(t, "Chip focus"));
+    const box = page.getByRole("textbox", { name: /^Comment/ });
+    await box.fill("Please look");
+    await page.getByRole("group", { name: "Mention an agent" }).getByRole("button").first().click();
+    await page.waitForFunction(() => document.activeElement?.id === "comment-body", undefined, WAIT);
+    const { value, caret } = await box.evaluate((el: HTMLTextAreaElement) => ({ value: el.value, caret: el.selectionStart }));
+    assert.match(value, /^Please look @\S/);
+    assert.equal(caret, value.length, "the caret after the mention, to go on typing");
+  });
 });
