@@ -243,6 +243,13 @@ describe("the web UI's forms and lists, in a real browser", { timeout: 300_000 }
       assert.deepEqual(await outside(), [], "the Runs page's selects");
       for (const { text, lines } of await lineCounts(page, ".badge")) assert.equal(lines, 1, `${text} on one line`);
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
+      // The board's project picker, with a long project name among them.
+      const made = await t.owner(t.creds.ownerToken, "POST", "/projects", { name: `Project ${"with a long name ".repeat(6)}` }, { "x-workspace-id": t.creds.workspaceId });
+      assert.equal(made.status, 201);
+      await board();
+      await page.getByRole("combobox", { name: "Project", exact: true }).waitFor(WAIT);
+      assert.deepEqual(await outside(), [], "the board's selects");
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
     } finally {
       await page.setViewportSize({ width: 1280, height: 860 });
     }
