@@ -11,6 +11,7 @@ import type { TestDelivery } from "../hub/webhooks/dispatcher.ts";
 import type { FeedEntry } from "../hub/store/activity.ts";
 import { parseRetryAfter } from "../sdk/retry.ts";
 import { hubReached } from "./hub-reached.ts";
+import { truncate } from "./format.ts";
 
 export type { ApiTokenView, TestDelivery, WebhookView };
 
@@ -113,7 +114,7 @@ export interface Upload {
 
 /** The file's own bytes as the body (the hub tells the type by them); no Idempotency-Key: a retry only makes another file. */
 async function upload(workspaceId: string, file: File): Promise<Upload> {
-  const query = new URLSearchParams({ workspaceId, ...(file.name ? { name: file.name.slice(0, 200) } : {}) });
+  const query = new URLSearchParams({ workspaceId, ...(file.name ? { name: truncate(file.name, 200) } : {}) });
   const response = await reach(`/api/v1/uploads?${query}`, {
     method: "POST", headers: { ...CSRF, "content-type": file.type || "application/octet-stream" }, credentials: "same-origin", body: file,
   });
@@ -147,9 +148,13 @@ export const api = {
   editTask: (id: string, patch: { title?: string; description?: string; status?: string; dueDate?: string | null; images?: { url: string; name: string }[]; ownerId?: string }) =>
     call<{ id: string }>("PATCH", `/tasks/${encodeURIComponent(id)}`, patch),
   deleteTask: (id: string) => call<null>("DELETE", `/tasks/${encodeURIComponent(id)}`),
-  /** Appends to the task's images (the hub reads its list under the task's lock: someone adding at the same time keeps theirs). */
-  addImages: (taskId: string, images: { url: string; name: string }[]) =>
+  /**
+   * Appends to the task's images (the hub reads its list under the task's lock: someone adding at the same time keeps theirs).
+   * One given by its URL alone is named by the hub, after the URL's last path segment.
+   */
+  addImages: (taskId: string, images: (string | { url: string; name: string })[]) =>
     call<{ id: string }>("POST", `/tasks/${encodeURIComponent(taskId)}/images`, { images }),
+  /** 404 when the task no longer holds it: `gone()` takes that as done. */
   removeImage: (taskId: string, url: string) =>
     call<{ id: string }>("DELETE", `/tasks/${encodeURIComponent(taskId)}/images?${new URLSearchParams({ url })}`),
   comment: (taskId: string, body: string) => call<{ runId: string | null; ambiguousMentions: string[] }>("POST", `/tasks/${encodeURIComponent(taskId)}/comments`, { body }),

@@ -22,3 +22,30 @@ export function runDuration(run: { startedAt: number | null; endedAt: number | n
   if (run.startedAt === null) return null;
   return (run.endedAt ?? now) - run.startedAt;
 }
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * `text` cut to at most `max` UTF-16 units (the strictest way a bound is counted: by the browser's `maxLength`, a
+ * schema's by code points), between characters as a person sees them: never through an emoji, a surrogate pair
+ * (half of one is not text, and strict JSON parsers refuse it) or a letter and its accent. Cut, `mark` goes after it.
+ */
+export function truncate(text: string, max: number, mark = ""): string {
+  if (text.length <= max) return text;
+  let end = 0;
+  for (const { index, segment } of graphemes.segment(text)) {
+    if (index + segment.length > max) break;
+    end = index + segment.length;
+  }
+  return text.slice(0, end) + mark;
+}
+
+/** Today as a due date is written (`YYYY-MM-DD`), in the person's own time zone: a due date is a day of theirs. */
+export function today(now = new Date()): string {
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+}
+
+/** A task not done whose due date is past (before `today`; due today is not late yet). */
+export function isOverdue(task: { dueDate: string | null; status: string }, todayIs: string): boolean {
+  return task.dueDate !== null && task.status !== "done" && task.dueDate < todayIs;
+}

@@ -40,6 +40,21 @@ export function parseRoute(pathname: string, hash: string): Route {
   return { page: "missing" };
 }
 
+/**
+ * What was pasted in a sign-in (or invite) field: the code, or the whole link it came in (`…/login#code=gcl_…`),
+ * whose code it takes. Anything else goes as typed (trimmed), for the hub to refuse.
+ */
+export function pastedCode(text: string): string {
+  const pasted = text.trim();
+  if (!/^https?:\/\//i.test(pasted)) return pasted;
+  try {
+    const url = new URL(pasted);
+    return new URLSearchParams(url.hash.replace(/^#/, "")).get("code") ?? url.searchParams.get("code") ?? pasted;
+  } catch {
+    return pasted;
+  }
+}
+
 /** A parameter of the address's query string (`?q=`), or "" when absent. */
 export function queryParam(name: string): string {
   return new URLSearchParams(location.search).get(name) ?? "";

@@ -9,6 +9,7 @@ import type { Page } from "playwright-core";
 import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { ensureWebBuilt } from "./support/build.ts";
+import { newTask as newTaskOf } from "./support/page.ts";
 
 const WAIT = { timeout: 20_000 };
 
@@ -35,11 +36,7 @@ describe("the web UI from the keyboard, in a real browser", { timeout: 300_000 }
     const el = document.activeElement;
     return el ? `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""} ${el.getAttribute("aria-label") ?? (el as HTMLElement).innerText?.slice(0, 40) ?? ""}`.trim() : "";
   });
-  const newTask = async (title: string) => {
-    const res = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title });
-    assert.equal(res.status, 201);
-    return res.body.id as string;
-  };
+  const newTask = (title: string) => newTaskOf(t, title);
 
   it("names the tab after the page, and moves the focus to the new page's content when a link opens it", async () => {
     await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);

@@ -10,7 +10,7 @@ import type { Page } from "playwright-core";
 import { delegatedRun, startTestHub, type TestHub } from "../support/hub.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { ensureWebBuilt } from "./support/build.ts";
-import { signedInPage } from "./support/page.ts";
+import { newTask, openTask as openTaskOf, signedInPage } from "./support/page.ts";
 
 const WAIT = { timeout: 20_000 };
 
@@ -48,10 +48,9 @@ describe("the @mention picker, in a real browser", { timeout: 300_000 }, () => {
     disabled: el.getAttribute("aria-disabled") === "true",
   })));
   const openTask = async (title: string) => {
-    const task = (await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title })).body;
-    await page.goto(`${t.baseUrl}/tasks/${task.id}`);
-    await page.getByRole("heading", { name: title }).waitFor(WAIT);
-    return task.id as string;
+    const id = await newTask(t, title);
+    await openTaskOf(page, t, id);
+    return id;
   };
   const told = async (key: string, taskId: string) =>
     ((await t.owner(people[key]!.ownerToken, "GET", "/notifications")).body as Array<{ type: string; taskId: string; body: string }>)

@@ -5,34 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type { Page, Route } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { TestHub } from "../support/hub.ts";
 import { loginCode } from "./support/session.ts";
-import { signedInSuite } from "./support/page.ts";
+import { holdRequests, newTask as newTaskOf, openTask as openTaskOf, signedInSuite } from "./support/page.ts";
 
 const WAIT = { timeout: 20_000 };
-
-/** Requests matching `url` and `method` wait until `release()`; the rest go on. */
-async function holdRequests(page: Page, url: string, method: string) {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const held: Promise<unknown>[] = [];
-  const handler = async (route: Route) => {
-    if (route.request().method() !== method) return route.fallback();
-    held.push(page.waitForResponse((res) => res.request() === route.request()));
-    await released;
-    await route.continue();
-  };
-  await page.route(url, handler);
-  return {
-    /** Lets them through, and waits for their answers. */
-    async release() {
-      release();
-      await Promise.all(held);
-      await page.unroute(url, handler);
-    },
-  };
-}
 
 describe("going from page to page in one tab, in a real browser", { timeout: 300_000 }, () => {
   const suite = signedInSuite();
@@ -40,11 +18,8 @@ describe("going from page to page in one tab, in a real browser", { timeout: 300
   let page: Page;
   before(() => ({ t, page } = suite));
 
-  const newTask = async (title: string) => (await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title })).body.id as string;
-  const openTask = async (id: string) => {
-    await page.goto(`${t.baseUrl}/tasks/${id}`);
-    await page.locator("#task-title").waitFor(WAIT);
-  };
+  const newTask = (title: string) => newTaskOf(t, title);
+  const openTask = (id: string) => openTaskOf(page, t, id);
   const searchBox = () => page.getByRole("searchbox", { name: "Search tasks" });
 
   it("a comment posted as the person went to another page is not offered again as theirs to post when they come back", async () => {

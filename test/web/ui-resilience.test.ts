@@ -403,7 +403,7 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.getByRole("alert").filter({ hasText: "Your session has ended" }).waitFor(WAIT);
     // This browser is on the hub's machine: the page names this hub's own command (it said .data/hub, whatever the data dir).
     await page.locator(".signin pre code", { hasText: `npx openclaw-groupchat hub login --data ${t.dataDir} ` }).waitFor(WAIT);
-    await page.getByLabel("Or paste the sign-in code").fill(await loginCode(t));
+    await page.getByLabel("Or paste the sign-in link or code").fill(await loginCode(t));
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Where I was" }).waitFor(WAIT);
     assert.equal(new URL(page.url()).pathname, `/tasks/${made.body.id}`);
@@ -583,7 +583,7 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await page.goto(`${t.baseUrl}/projects/${t.creds.projectId}`);
     const badGateway = page.getByRole("alert").filter({ hasText: "502" });
     await badGateway.waitFor(WAIT);
-    assert.equal(await page.getByLabel("Or paste the sign-in code").count(), 0, "not asked to sign in again");
+    assert.equal(await page.getByLabel("Or paste the sign-in link or code").count(), 0, "not asked to sign in again");
     // Try again asks at once; the proxy still fails, so the same screen comes back (the page also asks by itself,
     // so the proxy is mended only once the button was there to click).
     const asked = page.waitForRequest((request) => request.url().endsWith("/api/v1/session") && request.method() === "GET", WAIT);

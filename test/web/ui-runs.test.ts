@@ -102,7 +102,7 @@ describe("the Runs page, live, in a real browser", { timeout: 300_000 }, () => {
     assert.equal(new URL(page.url()).searchParams.get("agent"), helper.id);
   });
 
-  it("pages with Show more, and fits a phone's width", async () => {
+  it("pages with Show more, the focus on the first run it brings, and fits a phone's width", async () => {
     for (let i = 0; i < 50; i++) await delegated(`Batch ${i}`);
     await page.goto(`${t.baseUrl}/runs`);
     await page.setViewportSize({ width: 375, height: 800 });
@@ -115,6 +115,8 @@ describe("the Runs page, live, in a real browser", { timeout: 300_000 }, () => {
     await page.locator(".run-row").nth(51).waitFor(WAIT);
     await more.waitFor({ state: "detached", ...WAIT });
     assert.equal(await page.locator(".run-row").count(), 52);
+    // Not dropped with the button, which went: on the first of the runs it brought.
+    await page.waitForFunction(() => document.activeElement === document.querySelectorAll(".run-row")[50]?.querySelector("a.card-title"), undefined, WAIT);
     await page.screenshot({ path: `${ARTIFACTS}/runs-phone.png` });
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
   });

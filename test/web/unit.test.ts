@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { passesCsrf, readCookie, sameOrigin, sessionCookie } from "../../src/hub/http/session-cookie.ts";
 import { isUiPath } from "../../src/hub/http/web.ts";
-import { formatDuration, formatUsd, runDuration } from "../../src/web/format.ts";
+import { formatDuration, formatUsd, isOverdue, runDuration, truncate } from "../../src/web/format.ts";
 import { notificationSentence, sentenceText, type Describable } from "../../src/hub/domain/notification-text.ts";
-import { parseRoute } from "../../src/web/router.ts";
+import { parseRoute, pastedCode } from "../../src/web/router.ts";
 import { countsSentence, runFilterOf } from "../../src/web/run-filter.ts";
 import { settle, theirs } from "../../src/web/components/followed-field.ts";
 import { parseTaskEdit, settleEdit, startEdit } from "../../src/web/components/task-edit.ts";
@@ -55,6 +55,43 @@ describe("web UI routes", () => {
     assert.deepEqual(parseRoute("/runs", ""), { page: "runs" });
     assert.deepEqual(parseRoute("/nope/x/y", ""), { page: "missing" });
     assert.deepEqual(parseRoute("/tasks/%E0%A4%A", ""), { page: "malformed" });
+  });
+
+  it("takes the code out of a whole sign-in link pasted in the field, and a bare code as it is", () => {
+    assert.equal(pastedCode(" gcl_abc \n"), "gcl_abc");
+    assert.equal(pastedCode("http://127.0.0.1:3210/login#code=gcl_a%2Fb"), "gcl_a/b");
+    assert.equal(pastedCode("  https://hub.example.com/login?x=1#code=gcl_abc  "), "gcl_abc");
+    assert.equal(pastedCode("https://hub.example.com/login"), "https://hub.example.com/login", "no code in it: sent as typed, for the hub to refuse");
+  });
+});
+
+describe("overdue", () => {
+  it("is a task not done whose due date is before today (the person's day)", () => {
+    assert.equal(isOverdue({ dueDate: "2026-03-01", status: "todo" }, "2026-03-02"), true);
+    assert.equal(isOverdue({ dueDate: "2026-03-01", status: "doing" }, "2026-03-02"), true);
+    assert.equal(isOverdue({ dueDate: "2026-03-02", status: "todo" }, "2026-03-02"), false, "due today is not late yet");
+    assert.equal(isOverdue({ dueDate: "2026-03-01", status: "done" }, "2026-03-02"), false);
+    assert.equal(isOverdue({ dueDate: null, status: "todo" }, "2026-03-02"), false);
+  });
+});
+
+describe("truncate", () => {
+  it("leaves text within the bound as it is", () => {
+    assert.equal(truncate("short", 5), "short");
+    assert.equal(truncate("short", 5, "…"), "short");
+  });
+
+  it("cuts between characters, never inside an emoji, a surrogate pair or a letter with its accent", () => {
+    assert.equal(truncate("ab😀cd", 3), "ab", "not half of the emoji");
+    assert.equal(truncate("ab😀cd", 4), "ab😀");
+    assert.equal(truncate("a👩‍👩‍👧b", 5), "a", "not part of a family");
+    assert.equal(truncate("xe\u0301y", 2), "x", "not an e without its accent");
+    assert.equal(truncate("ab😀cd", 3, "…"), "ab…");
+    for (let n = 0; n < 12; n++) assert.doesNotThrow(() => encodeURIComponent(truncate("😀🇫🇷😀🇫🇷", n)), `whole code points at ${n}`);
+  });
+
+  it("never makes the text longer than the bound (in UTF-16 units, the strictest count), the mark not counted", () => {
+    for (let n = 0; n < 20; n++) assert.ok(truncate("a😀👩‍👩‍👧e\u0301b".repeat(2), n).length <= n);
   });
 });
 

@@ -1,6 +1,6 @@
 /** A task's activity feed: comments and status changes, older ones a page at a time, new ones read out; your own comments editable. */
 import { type RefObject, useEffect, useLayoutEffect, useRef, useState } from "react";
-import { formatTime } from "../format.ts";
+import { formatTime, truncate } from "../format.ts";
 import { renderMarkdown } from "../markdown.ts";
 import type { Activity, FeedEntry } from "../types.ts";
 import { Markdown } from "./bits.tsx";
@@ -41,7 +41,7 @@ function changed(item: Activity): string {
 function spoken(item: Activity): string {
   if (item.type === "status_change") return `${item.author.name} ${changed(item)} → ${item.to}${item.body ? ` — ${item.body}` : ""}`;
   const text = new DOMParser().parseFromString(renderMarkdown(item.body), "text/html").body.textContent?.trim() ?? "";
-  return `${item.author.name}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`;
+  return `${item.author.name}: ${truncate(text, 300, "…")}`;
 }
 
 /**

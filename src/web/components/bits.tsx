@@ -6,6 +6,11 @@ import type { RunStatus } from "../types.ts";
 // Geometric shapes and symbols every common UI font has (an emoji such as ⏳ showed as a box where none is installed).
 const RUN_ICON: Record<RunStatus, string> = { PENDING: "○", RUNNING: "◐", FINISHED: "✓", ERROR: "⚠", STOPPED: "◼" };
 
+/** A task not done past its due date (isOverdue): said in words, not by colour alone. */
+export function OverdueBadge() {
+  return <span className="badge overdue">Overdue</span>;
+}
+
 export function RunBadge({ status }: { status: RunStatus }) {
   return <span className={`badge run-${status.toLowerCase()}`} data-run-status={status}><span aria-hidden="true">{RUN_ICON[status]} </span>{status}</span>;
 }

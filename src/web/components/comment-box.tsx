@@ -2,7 +2,7 @@
  * A comment on a task: Markdown, @mentions of agents and people (typing `@` opens a picker; each agent also a chip
  * that adds one), Ctrl+Enter posts. The words are the caller's, kept in the tab.
  */
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../api.ts";
 import { isBlank } from "../../sdk/blank-text.ts";
 import { useShortcut } from "../shortcuts.ts";
@@ -26,6 +26,15 @@ export function CommentBox({ taskId, workspaceId, agents, body, setBody }: {
   const picker = useMentionPicker(box, body, setBody, candidates);
   // Names the last comment @mentioned that more than one goes by: the hub told no one of them.
   const [untold, setUntold] = useState<string[]>([]);
+  // An agent's chip clicked: its mention is written at the end, and the focus goes back in the box, after it, to go on typing.
+  const toEnd = useRef(false);
+  useEffect(() => {
+    const el = box.current;
+    if (!toEnd.current || !el) return;
+    toEnd.current = false;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+  }, [body]);
   return (
     <form className="comment-box" aria-label="Comment" onSubmit={async (event) => {
       event.preventDefault();
@@ -44,7 +53,10 @@ export function CommentBox({ taskId, workspaceId, agents, body, setBody }: {
       {agents.length > 0 && (
         <div className="mentions" role="group" aria-label="Mention an agent">
           {agents.map(({ name }) => (
-            <button key={name} type="button" className="chip" onClick={() => setBody((b) => `${b}${b && !b.endsWith(" ") ? " " : ""}@${name} `)}>@{name}</button>
+            <button key={name} type="button" className="chip" onClick={() => {
+              toEnd.current = true;
+              setBody((b) => `${b}${b && !b.endsWith(" ") ? " " : ""}@${name} `);
+            }}>@{name}</button>
           ))}
         </div>
       )}

@@ -12,6 +12,8 @@ export function Delegate({ taskId, agents }: { taskId: string; agents: AgentWith
   const [agentId, setAgentId] = useState("");
   const [prompt, setPrompt] = useState("");
   const send = useAction();
+  // What the last Delegate did, for a screen reader: the run it made shows further down the page.
+  const [said, setSaid] = useState("");
   const picker = useRef<HTMLSelectElement>(null);
   useShortcut(agents.length > 0 ? "delegate" : null, () => picker.current?.focus());
   // The one picked while it is on the list (someone may delete it meanwhile), else the list's first: what the select shows.
@@ -20,7 +22,11 @@ export function Delegate({ taskId, agents }: { taskId: string; agents: AgentWith
     <form className="delegate" aria-labelledby="delegate-title" onSubmit={async (event) => {
       event.preventDefault();
       const sent = prompt;
-      if (await send.run(() => api.delegate(taskId, chosen, sent.trim() || undefined))) setPrompt((now) => afterSent(now, sent));
+      const to = agents.find((a) => a.id === chosen)?.name ?? "the agent";
+      setSaid("");
+      if (!(await send.run(() => api.delegate(taskId, chosen, sent.trim() || undefined)))) return;
+      setPrompt((now) => afterSent(now, sent));
+      setSaid(`Delegated to ${to}.`);
     }}>
       <h2 id="delegate-title">Delegate</h2>
       {agents.length === 0 ? <Empty>No agents yet: create one on the Agents page.</Empty> : (
@@ -34,6 +40,7 @@ export function Delegate({ taskId, agents }: { taskId: string; agents: AgentWith
           <button type="submit" disabled={send.busy || !chosen}>Delegate</button>
         </>
       )}
+      <p className="meta" role="status">{said}</p>
       {send.error && <ErrorNote error={send.error} />}
     </form>
   );

@@ -48,3 +48,21 @@ export function useFocusAfterRemoval<L extends HTMLElement>(ids: readonly string
   }, [removed, shown, selector, fallback]);
   return { list, removed: (id: string, at: number) => setRemoved({ id, at }) };
 }
+
+/**
+ * "Show more" (or older) under a list: the focus goes to the first of the rows it brings, as they come, rather than
+ * staying on the button (or, once there are no more, being dropped with it). `shown` is how many rows the list has;
+ * `more()` goes in the button's click; `list` on the list's element; `selector`, the control in a row to focus (else the
+ * row itself, which then needs a tabIndex).
+ */
+export function useFocusOnMore<L extends HTMLElement>(shown: number, selector?: string) {
+  const list = useRef<L>(null);
+  const [from, setFrom] = useState<number | null>(null);
+  useEffect(() => {
+    if (from === null || shown <= from) return;
+    setFrom(null);
+    const row = list.current?.children[from];
+    focusIf(selector ? row?.querySelector(selector) : row);
+  }, [from, shown, selector]);
+  return { list, more: () => setFrom(shown) };
+}

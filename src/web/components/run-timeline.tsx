@@ -90,17 +90,24 @@ function RunItem({ run, turn, now, workspaceId, agents, retriedTurn }: {
         <div><dt>Total</dt><dd>{formatUsd(run.totalCostUsd)}</dd></div>
       </dl>
       {isActive(run.status) && (
-        <button type="button" className="danger" disabled={stop.busy} onClick={() => void stop.run(() => api.stop(run.id))}>Stop run</button>
+        <button type="button" className="danger" disabled={stop.busy} aria-label={`Stop run: turn ${turn}, ${run.agent.name}`}
+          onClick={() => void stop.run(() => api.stop(run.id))}>Stop run</button>
       )}
       {(canFollowUp || canRetry) && (
         <div className="run-actions">
-          {canFollowUp && <button type="button" className="secondary" onClick={() => { setUntold([]); setFollowing(true); }}>Follow up</button>}
+          {canFollowUp && <button type="button" className="secondary" aria-label={`Follow up turn ${turn}, ${run.agent.name}`}
+            onClick={() => { setUntold([]); setFollowing(true); }}>Follow up</button>}
           {canRetry && <RetryButton runId={run.id} what={`turn ${turn}, ${run.agent.name}`} />}
         </div>
       )}
       {following && (
         <FollowUpForm runId={run.id} workspaceId={workspaceId} agents={agents} message={message} setMessage={setMessage} action={follow}
-          onSent={(names) => { setUntold(names); setFollowing(false); }} onClose={() => setFollowing(false)} />
+          onSent={(names) => {
+            setUntold(names);
+            setFollowing(false);
+            // The form goes with the focus: it goes to the run, whose new turn it sent.
+            entry.current?.focus();
+          }} onClose={() => setFollowing(false)} />
       )}
       <UntoldMentions names={untold} />
       {(stop.error || follow.error) && <ErrorNote error={(stop.error ?? follow.error)!} />}

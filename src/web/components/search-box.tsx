@@ -34,7 +34,11 @@ export function SearchBox({ label, initial, onSearch, maxLength, shortcut = null
       <input id={id} ref={input} type="search" value={text} maxLength={maxLength} placeholder="Title or description"
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => { if (e.key === "Escape") { e.preventDefault(); clear(); } }} />
-      {text !== "" && <button type="button" className="secondary clear" aria-label="Clear search" onClick={clear}>×</button>}
+      {text !== "" && <button type="button" className="secondary clear" aria-label="Clear search" onClick={() => {
+        clear();
+        // The button goes with the text: the focus goes back in the field, for the next search.
+        input.current?.focus();
+      }}>×</button>}
     </div>
   );
 }

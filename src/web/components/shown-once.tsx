@@ -1,4 +1,4 @@
-/** A secret the hub shows this once (an agent's token, an invite or sign-in link): copy it, then it is gone. */
+/** A secret the hub shows this once (an agent's token, an invite or sign-in link): copy it, then it is gone (Done, or Escape). */
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { focusIf } from "./focus.ts";
 
@@ -36,7 +36,8 @@ export function ShownOnce({ label, text, testId, className, onDone, returnFocus,
     window.getSelection()?.addRange(range);
   };
   return (
-    <section className={`token-once ${className ?? ""}`} role="region" aria-label={label} tabIndex={-1} ref={region}>
+    <section className={`token-once ${className ?? ""}`} role="region" aria-label={label} tabIndex={-1} ref={region}
+      onKeyDown={(event) => { if (event.key === "Escape") { event.preventDefault(); done(); } }}>
       {children}
       <pre><code ref={code} data-testid={testId}>{text}</code></pre>
       <div className="row">

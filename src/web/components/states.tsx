@@ -10,9 +10,10 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="state empty">{children}</p>;
 }
 
-export function ErrorNote({ error }: { error: Error | string }) {
+/** `id`: for the field it is about to name it as its description (aria-describedby). */
+export function ErrorNote({ error, id }: { error: Error | string; id?: string }) {
   const message = typeof error === "string" ? error : error.message.replace(/^\[CONVEX [^\]]*\]\s*/, "").replace(/\s*Called by client$/, "");
-  return <p className="state error" role="alert">{message}</p>;
+  return <p className="state error" role="alert" id={id}>{message}</p>;
 }
 
 /**

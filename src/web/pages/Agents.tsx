@@ -93,11 +93,11 @@ function AgentCard({ agent, onRotated, onDeleted }: { agent: AgentWithRuns; onRo
       <div className="row spread">
         <h2>{agent.name}</h2>
         <div className="row">
-          <button type="button" className="secondary" disabled={rotate.busy} onClick={() => {
+          <button type="button" className="secondary" disabled={rotate.busy} aria-label={`Rotate token of ${agent.name}`} onClick={() => {
             if (!confirm(`Rotate the token of ${agent.name}? The old one stops working at once.`)) return;
             void rotate.run(async () => onRotated({ agentName: agent.name, token: (await api.rotateToken(agent.id)).token, agentId: agent.id }));
           }}>Rotate token</button>
-          <button type="button" className="danger" disabled={remove.busy} onClick={() => {
+          <button type="button" className="danger" disabled={remove.busy} aria-label={`Delete ${agent.name}`} onClick={() => {
             if (!confirm(`Delete ${agent.name}? Its token stops working at once, and its pending and running runs are stopped.`)) return;
             void remove.run(async () => {
               await api.deleteAgent(agent.id);

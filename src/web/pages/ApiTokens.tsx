@@ -11,6 +11,7 @@ import { Empty, ErrorNote, Loading } from "../components/states.tsx";
 import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
 import { formatTime } from "../format.ts";
+import { onHubReached } from "../hub-reached.ts";
 import { isBlank } from "../../sdk/blank-text.ts";
 import { Webhooks } from "./Webhooks.tsx";
 
@@ -29,9 +30,16 @@ export function ApiTokens() {
   const [revealed, setRevealed] = useState<Revealed | null>(null);
   const load = useAction();
   usePageTitle("API tokens");
-  const reload = () => load.run(async () => setTokens(await api.apiTokens()));
+  // Whether the last read failed: the list is not there, or not as the hub has it.
+  const [stale, setStale] = useState(false);
+  const reload = async () => {
+    setStale(false);
+    setStale(!(await load.run(async () => setTokens(await api.apiTokens()))));
+  };
   // Once, on opening the page; after that, each change reads it again.
   useEffect(() => void reload(), []);
+  // A read that failed (the hub out of reach: its note goes by itself then) is tried again once the hub answers.
+  useEffect(() => (stale ? onHubReached(() => void reload()) : undefined), [stale]);
   // A token revoked: its row goes, and the focus with it; it goes on to the next row's Revoke (or the name field).
   const focus = useFocusAfterRemoval<HTMLUListElement>(tokens?.map((token) => token.id) ?? null, "button", toNameField);
   return (
@@ -105,7 +113,7 @@ function TokenRow({ token, onRevoked }: { token: ApiTokenView; onRevoked: () => 
             {token.inCredentialsFile && <> · in the data dir's <code>credentials.json</code></>}
           </div>
         </div>
-        <button type="button" className="danger" disabled={revoke.busy} onClick={() => {
+        <button type="button" className="danger" disabled={revoke.busy} aria-label={`Revoke “${token.name}”`} onClick={() => {
           if (!confirm(revokeQuestion(token))) return;
           void revoke.run(async () => {
             await gone(api.revokeApiToken(token.id));

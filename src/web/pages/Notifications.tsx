@@ -1,12 +1,12 @@
 /** Notifications: newest first, unread marked; mark one or all read; older ones on asking. */
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { api } from "../api.ts";
 import { Link } from "../components/bits.tsx";
-import { focusIf } from "../components/focus.ts";
+import { useFocusOnMore } from "../components/focus.ts";
 import { Empty, ErrorNote, LiveView } from "../components/states.tsx";
 import { usePageTitle } from "../components/page-title.ts";
 import { useAction } from "../components/use-action.ts";
-import { formatTime } from "../format.ts";
+import { formatTime, truncate } from "../format.ts";
 import { useLive } from "../live.ts";
 import { notificationSentence } from "../../hub/domain/notification-text.ts";
 import type { MeView, NotificationView } from "../types.ts";
@@ -31,15 +31,8 @@ export function Notifications() {
   const markOne = async (id: string, item: HTMLElement | null) => {
     if (await mark.run(() => api.markRead([id]))) item?.focus();
   };
-  // Show older: the focus goes to the first of the older ones as they come (the button goes once there are no more).
-  const list = useRef<HTMLUListElement>(null);
-  const [olderFrom, setOlderFrom] = useState<number | null>(null);
-  const shown = live.status === "ready" ? live.data.items.length : 0;
-  useEffect(() => {
-    if (olderFrom === null || shown <= olderFrom) return;
-    setOlderFrom(null);
-    focusIf(list.current?.children[olderFrom]);
-  }, [olderFrom, shown]);
+  // Show older: the focus goes to the first of the older ones as they come (each row takes it: tabIndex -1).
+  const older = useFocusOnMore<HTMLUListElement>(live.status === "ready" ? live.data.items.length : 0);
   return (
     <section aria-labelledby="notifications-title">
       <LiveView live={live} what="notifications">
@@ -52,14 +45,14 @@ export function Notifications() {
             </div>
             {mark.error && <ErrorNote error={mark.error} />}
             {items.length === 0 ? <Empty>No notifications.</Empty> : (
-              <ul className="notifications" ref={list}>
+              <ul className="notifications" ref={older.list}>
                 {items.map((n) => (
                   <li key={n.id} className={n.readAt === null ? "unread" : ""} data-notification-id={n.id} tabIndex={-1}>
                     <div>
                       <Sentence notification={n} workspace={workspaces.find((w) => w.id === n.workspaceId)} />
                       <span className="meta"> · {formatTime(n.createdAt)}</span>
                     </div>
-                    {n.body && <p className="excerpt">{n.body.length > 200 ? `${n.body.slice(0, 200)}…` : n.body}</p>}
+                    {n.body && <p className="excerpt">{truncate(n.body, 200, "…")}</p>}
                     {n.readAt === null && (
                       <button type="button" className="link" onClick={(event) => void markOne(n.id, event.currentTarget.closest("li"))}>Mark read</button>
                     )}
@@ -69,7 +62,7 @@ export function Notifications() {
             )}
             {items.length === limit && limit < MAX && (
               <button type="button" className="secondary" onClick={() => {
-                setOlderFrom(items.length);
+                older.more();
                 setLimit(limit + PAGE);
               }}>Show older</button>
             )}

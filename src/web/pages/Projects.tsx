@@ -64,7 +64,7 @@ function Members({ workspace, myId }: { workspace: { id: string; name: string };
           <li key={m.id} data-member-id={m.id}>
             <span>{m.name}{m.isCreator && <span className="meta"> · created the workspace</span>}</span>
             {!m.isCreator && (m.id === myId || iCreated) && (
-              <button type="button" className="link" disabled={remove.busy} onClick={() => {
+              <button type="button" className="link" disabled={remove.busy} aria-label={m.id === myId ? `Leave ${workspace.name}` : `Remove ${m.name}`} onClick={() => {
                 const leaving = m.id === myId;
                 const from = location.pathname;
                 if (!confirm(leaving ? `Leave ${workspace.name}?` : `Remove ${m.name} from ${workspace.name}? Their agents' runs going there are stopped, and only the workspace's creator (you) can let them back in.`)) return;
@@ -142,7 +142,7 @@ function SettingsPanel({ workspace, project, myId }: SettingsProps) {
             <TheirChange field={workspaceName} />
             <button type="submit" disabled={action.busy || isBlank(workspaceName.value)}>Save workspace</button>
           </form>
-          {others.length > 0 && (
+          {others.length === 0 ? <p className="meta">No other member to hand the workspace to: invite someone first.</p> : (
             <form aria-label="Hand over the workspace" onSubmit={(event) => {
               event.preventDefault();
               const to = others.find((m) => m.id === heir);
@@ -190,27 +190,35 @@ function Invite({ workspace }: { workspace: { id: string; name: string } }) {
   const list = useAction();
   const show = () => list.run(async () => setOpen(await api.openInvites(workspace.id)));
   const inviteButton = useRef<HTMLButtonElement>(null);
+  const openButton = useRef<HTMLButtonElement>(null);
+  // Closed by Close or Escape, the focus goes back to Open invites rather than to the page's top.
+  const close = () => {
+    setOpen(null);
+    openButton.current?.focus();
+  };
   return (
     <div className="invite">
       <button type="button" className="secondary" disabled={make.busy} ref={inviteButton}
         onClick={() => void make.run(async () => setLink(`${location.origin}${(await api.createInvite(workspace.id)).url}`))}>Invite someone</button>
-      <button type="button" className="link" disabled={list.busy} onClick={() => void (open ? setOpen(null) : show())}>Open invites</button>
+      <button type="button" className="link" disabled={list.busy} ref={openButton} aria-expanded={open !== null}
+        onClick={() => void (open ? setOpen(null) : show())}>Open invites</button>
       {make.error && <ErrorNote error={make.error} />}
       {list.error && <ErrorNote error={list.error} />}
       {open && (
-        <div className="token-once" role="region" aria-label="Open invites">
+        <div className="token-once" role="region" aria-label="Open invites"
+          onKeyDown={(event) => { if (event.key === "Escape") { event.preventDefault(); close(); } }}>
           {open.length === 0 ? <p>No invite links waiting to be used.</p> : (
             <ul className="open-invites">
               {open.map((i) => (
                 <li key={i.id}>
                   Made by {i.createdBy.name} · {formatTime(i.createdAt)} · until {formatTime(i.expiresAt)}{" "}
-                  <button type="button" className="link" disabled={list.busy}
+                  <button type="button" className="link" disabled={list.busy} aria-label={`Revoke the invite made ${formatTime(i.createdAt)}`}
                     onClick={() => void list.run(async () => { await gone(api.revokeInvite(workspace.id, i.id)); setOpen(await api.openInvites(workspace.id)); })}>Revoke</button>
                 </li>
               ))}
             </ul>
           )}
-          <button type="button" className="secondary" onClick={() => setOpen(null)}>Close</button>
+          <button type="button" className="secondary" onClick={close}>Close</button>
         </div>
       )}
       {link && (

@@ -2,11 +2,11 @@
  * What your agents are doing now, and what failed: their runs across your workspaces, live, newest first;
  * filtered by status (Active, Failed, All) and agent, both kept in the address (`?status=failed&agent=…`).
  */
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState, type RefObject } from "react";
 import { isActive } from "../../sdk/run-state.ts";
 import { api } from "../api.ts";
 import { Link, RunBadge } from "../components/bits.tsx";
-import { focusLost, focusNextRow } from "../components/focus.ts";
+import { focusLost, focusNextRow, useFocusOnMore } from "../components/focus.ts";
 import { useNow } from "../components/now.ts";
 import { usePageTitle } from "../components/page-title.ts";
 import { RetryButton, retryable } from "../components/retry.tsx";
@@ -40,6 +40,8 @@ export function Runs() {
   const view = JSON.stringify([filter.id, agentId]);
   const listed = useShownView(live, view) === view;
   usePageTitle("Runs");
+  // Show more: the focus goes to the first run it brings (the button goes once there are no more).
+  const more = useFocusOnMore<HTMLUListElement>(live.status === "ready" ? live.data.runs.length : 0, "a.card-title");
   const choose = (next: RunFilter) => {
     setFilter(next);
     setLimit(PAGE);
@@ -72,9 +74,9 @@ export function Runs() {
               </label>
             </div>
             <h2 className="sr-only">{filter.label} runs</h2>
-            {!listed ? <Loading what="runs" /> : <RunList runs={view.runs} empty={EMPTY[filter.id]} agents={view.agents} />}
+            {!listed ? <Loading what="runs" /> : <RunList runs={view.runs} empty={EMPTY[filter.id]} agents={view.agents} list={more.list} />}
             {listed && view.more && (limit < MAX
-              ? <button type="button" className="secondary more" onClick={() => setLimit(Math.min(limit + PAGE, MAX))}>Show more</button>
+              ? <button type="button" className="secondary more" onClick={() => { more.more(); setLimit(Math.min(limit + PAGE, MAX)); }}>Show more</button>
               : <p className="meta">Older runs are not shown here: pick an agent, or list them with GET /api/v1/runs.</p>)}
           </>
         )}
@@ -93,11 +95,16 @@ function goneAgentName(runs: OwnerRun[], agentId: string): string {
 const toFilter = () => document.querySelector('[role="group"] [aria-pressed="true"]');
 
 /** The runs, or `empty` in words; mounted either way, so a stop that empties it still moves the focus. */
-function RunList({ runs, empty, agents }: { runs: OwnerRun[]; empty: string; agents: RunsView["agents"] }) {
+function RunList({ runs, empty, agents, list }: {
+  runs: OwnerRun[];
+  empty: string;
+  agents: RunsView["agents"];
+  /** The list's element, for Show more's focus (useFocusOnMore) and a stop's. */
+  list: RefObject<HTMLUListElement | null>;
+}) {
   const now = useNow(runs.some((r) => r.status === "RUNNING"));
   // A run stopped: once the live list has it stopped (its Stop gone) or gone (Active), the focus, if dropped with
   // them, goes to the row now in its place (its own, under All), as after a row removed elsewhere.
-  const list = useRef<HTMLUListElement>(null);
   const [stopped, setStopped] = useState<{ id: string; at: number } | null>(null);
   useEffect(() => {
     if (!stopped) return;
@@ -105,7 +112,7 @@ function RunList({ runs, empty, agents }: { runs: OwnerRun[]; empty: string; age
     if (run && isActive(run.status)) return;
     setStopped(null);
     if (focusLost()) focusNextRow(list.current, stopped.at, "button, a", toFilter());
-  }, [runs, stopped]);
+  }, [runs, stopped, list]);
   if (runs.length === 0) return <Empty>{empty}</Empty>;
   return (
     <ul className="run-list" ref={list}>

@@ -1,6 +1,7 @@
 /** Signing in: the hub prints a one-time link (`…/login#code=gcl_…`); this page redeems it. */
 import { useEffect, useRef, useState } from "react";
 import { api, type SessionInfo } from "../api.ts";
+import { pastedCode } from "../router.ts";
 import { usePageTitle } from "../components/page-title.ts";
 import { ErrorNote } from "../components/states.tsx";
 import { useAction } from "../components/use-action.ts";
@@ -22,7 +23,7 @@ export function SignIn({ code, onSignedIn }: { code: string | null; onSignedIn: 
 
   async function redeem(value: string) {
     let session: SessionInfo | null = null;
-    if (await signIn.run(async () => (session = await api.signIn(value.trim())))) onSignedIn(session!);
+    if (await signIn.run(async () => (session = await api.signIn(pastedCode(value))))) onSignedIn(session!);
   }
 
   useEffect(() => {
@@ -50,9 +51,9 @@ export function SignIn({ code, onSignedIn }: { code: string | null; onSignedIn: 
       )}
       {signIn.error && <ErrorNote error={signIn.error} />}
       <form onSubmit={(event) => { event.preventDefault(); void redeem(typed); }}>
-        <label htmlFor="signin-code">Or paste the sign-in code</label>
+        <label htmlFor="signin-code">Or paste the sign-in link or code</label>
         <div className="row">
-          <input id="signin-code" value={typed} onChange={(e) => setTyped(e.target.value)} placeholder="gcl_…" autoComplete="off" />
+          <input id="signin-code" value={typed} onChange={(e) => setTyped(e.target.value)} placeholder="…/login#code=gcl_… or gcl_…" autoComplete="off" />
           <button type="submit" disabled={signIn.busy || !typed.trim()}>Sign in</button>
         </div>
       </form>

@@ -101,8 +101,9 @@ function WebhookRow({ hook, onDeleted }: { hook: WebhookView; onDeleted: () => v
           <div className="meta" aria-live="polite">{tested && testResult(tested)}</div>
         </div>
         <div className="row">
-          <button type="button" className="secondary" disabled={test.busy} onClick={() => void test.run(async () => setTested(await api.testWebhook(hook.id)))}>{test.busy ? "Sending…" : "Send test"}</button>
-          <button type="button" className="danger" disabled={remove.busy} onClick={() => {
+          <button type="button" className="secondary" disabled={test.busy} aria-label={`${test.busy ? "Sending…" : "Send test"} to ${hook.description || hook.url}`}
+            onClick={() => void test.run(async () => setTested(await api.testWebhook(hook.id)))}>{test.busy ? "Sending…" : "Send test"}</button>
+          <button type="button" className="danger" disabled={remove.busy} aria-label={`Delete the webhook to ${hook.description || hook.url}`} onClick={() => {
             if (!confirm(`Delete the webhook to ${hook.url}? Nothing more is sent to it.`)) return;
             void remove.run(async () => {
               await gone(api.deleteWebhook(hook.id));

@@ -1,7 +1,7 @@
 /** A signed-in page for the UI tests, and what they measure on it. */
 import assert from "node:assert/strict";
 import { after, before } from "node:test";
-import type { Page } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { startTestHub, type TestHub } from "../../support/hub.ts";
 import { launchBrowser, type TestBrowser } from "./browser.ts";
 import { ensureWebBuilt } from "./build.ts";
@@ -69,5 +69,40 @@ export function signedInSuite(options: {
     get page() { return page!; },
     get browser() { return b!; },
     pageErrors,
+  };
+}
+
+/** A task made by the hub's owner on its first project; its id. */
+export async function newTask(t: TestHub, title: string, fields: Record<string, unknown> = {}): Promise<string> {
+  const res = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title, ...fields });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.id as string;
+}
+
+/** Goes to the task's page, and waits for its title. */
+export async function openTask(page: Page, t: TestHub, id: string): Promise<void> {
+  await page.goto(`${t.baseUrl}/tasks/${id}`);
+  await page.locator("#task-title").waitFor(WAIT);
+}
+
+/** Requests matching `url` and `method` wait until `release()`; the rest go on. */
+export async function holdRequests(page: Page, url: string, method: string): Promise<{ release(): Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const held: Promise<unknown>[] = [];
+  const handler = async (route: Route) => {
+    if (route.request().method() !== method) return route.fallback();
+    held.push(page.waitForResponse((res) => res.request() === route.request()));
+    await released;
+    await route.continue();
+  };
+  await page.route(url, handler);
+  return {
+    /** Lets them through, and waits for their answers. */
+    async release() {
+      release();
+      await Promise.all(held);
+      await page.unroute(url, handler);
+    },
   };
 }
