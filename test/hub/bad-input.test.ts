@@ -6,11 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { connect } from "node:net";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import { assertError, assertStatus, runIn } from "../support/api.ts";
 import { request, startTestHub, type TestHub } from "../support/hub.ts";
 
 const MiB = 1024 * 1024;
+
+/** A POST of raw bytes (a compressed body), Bearer auth on either API. */
+function bytes(base: string, token: string, path: string, body: Buffer, headers: Record<string, string>) {
+  return request(`${base}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, ...headers }, body: new Uint8Array(body) });
+}
 
 describe("bad input", () => {
   let t: TestHub;
@@ -209,6 +215,28 @@ describe("bad input", () => {
     await unchanged(before);
     // An empty JSON body is no body, with or without a charset.
     assertStatus(await agent("POST", `/runs/${runId}/heartbeat`, "", { "content-type": "application/json; charset=utf-8" }), 200);
+  });
+
+  it("answers 415 for a JSON body in a charset other than UTF-8, or compressed (Content-Encoding), on both APIs, and changes nothing", async () => {
+    const before = await unchanged();
+    for (const charset of ["latin1", "ISO-8859-1", "utf-16", "\"windows-1252\""]) {
+      const headers = { "content-type": `application/json; charset=${charset}` };
+      const named = charset.replaceAll('"', "");
+      assertError(await agent("POST", `/runs/${runId}/comment`, '{"body":"caf\u00e9"}', headers), 415, `A JSON body must be UTF-8 (charset=${named} is not supported)`);
+      assertError(await owner("PATCH", `/tasks/${taskId}`, '{"title":"x"}', headers), 415, `A JSON body must be UTF-8 (charset=${named} is not supported)`);
+    }
+    for (const encoding of ["gzip", "deflate", "br", "gzip, identity"]) {
+      const compressed = encoding === "deflate" ? deflateSync('{"body":"x"}') : encoding === "br" ? brotliCompressSync('{"body":"x"}') : gzipSync('{"body":"x"}');
+      const headers = { "content-encoding": encoding, "content-type": "application/json" };
+      const message = `Content-Encoding ${encoding} is not supported: send the body uncompressed`;
+      assertError(await bytes(t.apiUrl, t.creds.agentToken, `/runs/${runId}/comment`, compressed, headers), 415, message);
+      assertError(await bytes(`${t.baseUrl}/api/v1`, t.creds.ownerToken, `/tasks/${taskId}/comments`, compressed, headers), 415, message);
+    }
+    await unchanged(before);
+    // UTF-8 however it is spelled, and no encoding at all ("identity"), are read as ever.
+    for (const headers of [{ "content-type": "application/json; charset=UTF-8" }, { "content-type": "application/json;charset=\"utf8\"" }, { "content-encoding": "identity" }] as Array<Record<string, string>>) {
+      assertStatus(await agent("POST", `/runs/${runId}/heartbeat`, "{}", headers), 200);
+    }
   });
 
   it("keeps text with a NUL or a lone surrogate (JSON \\u0000, \\ud800) as U+FFFD: what is answered is what is kept, on both databases", async () => {

@@ -3,17 +3,17 @@ import addFormats from "ajv-formats";
 import Fastify, { LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { IsOptional } from "typebox";
-import { HubError, unavailable } from "../errors.ts";
+import { unavailable } from "../errors.ts";
 import { UNMATCHED, type HubMetrics } from "../metrics/hub-metrics.ts";
 import type { App, HttpDeps } from "./deps.ts";
 import { clientErrorHandler, errorHandler, expectationFailed } from "./errors.ts";
+import { jsonBody } from "./json-body.ts";
 import { OpenApiCollector } from "./openapi.ts";
 import { agentApi } from "./routes/agent-api.ts";
 import { ownerApi } from "./routes/owner-api.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { fileRoutes } from "./routes/uploads.ts";
 import { isUiPath, webUi, type UiHandler } from "./web.ts";
-import { storableJson } from "./storable-text.ts";
 import type { ProxyTrust } from "./trust-proxy.ts";
 import { checkUrlIds } from "./url-ids.ts";
 
@@ -92,20 +92,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
     return (httpPart === "body" && IsOptional(schema) ? absentOk(validate) : validate) as never;
   });
 
-  // A JSON endpoint takes JSON alone: text/plain (Fastify's other default) is 415 naming the type, as any other is,
-  // rather than read as a JSON string and refused (400) for not being an object. Uploads have parsers of their own.
-  app.removeContentTypeParser("text/plain");
-  // An empty body counts as no body, so `curl -X POST .../start` works without -d.
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_request, body, done) => {
-    const text = (body as string).trim();
-    if (text === "") return done(null, undefined);
-    try {
-      done(null, storableJson(text, JSON.parse(text)));
-    } catch {
-      done(new HubError("bad_request", "Request body is not valid JSON"), undefined);
-    }
-  });
+  jsonBody(app as App, BODY_LIMIT);
 
   const metrics = options.metrics;
   if (metrics) {
