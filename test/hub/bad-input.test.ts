@@ -9,7 +9,7 @@ import { connect } from "node:net";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import { assertError, assertStatus, runIn } from "../support/api.ts";
-import { request, startTestHub, type TestHub } from "../support/hub.ts";
+import { request, startTestHub, type Res, type TestHub } from "../support/hub.ts";
 
 const MiB = 1024 * 1024;
 
@@ -306,8 +306,40 @@ describe("bad input", () => {
     ];
     for (const [method, path, body, message, headers] of ownerCalls) assertError(await owner(method, path, body, headers), 404, message);
     assertError(await agent("GET", "/nope"), 404, "No route for GET /api/v1/agent/nope");
-    assertError(await owner("POST", "/runs", {}), 404, "No route for POST /api/v1/runs");
+    assertError(await owner("POST", "/nope", {}), 404, "No route for POST /api/v1/nope");
     assertError(await request(`${t.baseUrl}/nowhere?x=1`, {}), 404, "No route for GET /nowhere");
+  });
+
+  it("answers 405 with an Allow header for a method a known path does not take, and HEAD where GET is", async () => {
+    const cases: Array<[(method: string, path: string, body?: unknown) => Promise<Res>, string, string, string]> = [
+      [agent, "DELETE", "/me", "GET, HEAD"],
+      [agent, "POST", `/runs/${runId}`, "GET, HEAD"],
+      [agent, "GET", `/runs/${runId}/start`, "POST"],
+      [owner, "PUT", "/tasks", "GET, HEAD, POST"],
+      [owner, "POST", "/runs", "GET, HEAD"],
+      [owner, "PUT", `/tasks/${taskId}`, "DELETE, GET, HEAD, PATCH"],
+      [owner, "GET", "/notifications/read", "POST"],
+      [owner, "OPTIONS", "/me", "GET, HEAD"],
+    ];
+    for (const [api, method, path, allow] of cases) {
+      const res = await api(method, path, method === "GET" || method === "OPTIONS" ? undefined : {});
+      const url = `${api === agent ? "/api/v1/agent" : "/api/v1"}${path}`;
+      assertError(res, 405, `${method} is not allowed on ${url} (it takes ${allow})`);
+      assert.equal(res.headers.get("allow"), allow, `${method} ${path}`);
+    }
+    // Without a token too: which methods a path takes is no secret (the OpenAPI document lists them).
+    const anonymous = await request(`${t.baseUrl}/api/v1/tasks`, { method: "PUT" });
+    assertError(anonymous, 405);
+    assert.equal(anonymous.headers.get("allow"), "GET, HEAD, POST");
+    // HEAD where GET is answers as GET does, without a body.
+    const head = await agent("HEAD", "/me");
+    assertStatus(head, 200);
+    assert.equal(head.body, null);
+    const headRun = await owner("HEAD", `/runs/${runId}`);
+    assertStatus(headRun, 200);
+    // A method on a path nothing is at stays 404.
+    assertError(await owner("DELETE", "/nope"), 404, "No route for DELETE /api/v1/nope");
+    await unchanged();
   });
 
   it("answers 404 for an id in the path that no id can be (a NUL, a space, a dot), naming what, on every route with one; 400 for a NUL in an id of the query", async () => {

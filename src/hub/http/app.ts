@@ -3,8 +3,9 @@ import addFormats from "ajv-formats";
 import Fastify, { LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { IsOptional } from "typebox";
-import { unavailable } from "../errors.ts";
+import { HubError, unavailable } from "../errors.ts";
 import { UNMATCHED, type HubMetrics } from "../metrics/hub-metrics.ts";
+import { AllowedMethods } from "./allowed-methods.ts";
 import type { App, HttpDeps } from "./deps.ts";
 import { clientErrorHandler, errorHandler, expectationFailed } from "./errors.ts";
 import { jsonBody } from "./json-body.ts";
@@ -118,13 +119,21 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
 
   const openapi = new OpenApiCollector();
   app.addHook("onRoute", openapi.onRoute);
+  const allowed = new AllowedMethods();
+  app.addHook("onRoute", allowed.onRoute);
   app.setErrorHandler(errorHandler);
   app.addHook("preHandler", checkUrlIds);
   ui = webUi(app, options.webDir);
   app.setNotFoundHandler((request, reply) => {
     // The UI's own routes (/tasks/…, /agents) are client-side: those page GETs get the app.
     if ((request.method === "GET" || request.method === "HEAD") && isUiPath(request.url)) return ui(request, reply);
-    return reply.code(404).send({ error: `No route for ${request.method} ${request.url.split("?")[0]}` });
+    const path = request.url.split("?")[0];
+    const methods = allowed.of(request.url);
+    if (methods.length > 0) {
+      reply.header("allow", methods.join(", "));
+      throw new HubError("method_not_allowed", `${request.method} is not allowed on ${path} (it takes ${methods.join(", ")})`);
+    }
+    return reply.code(404).send({ error: `No route for ${request.method} ${path}` });
   });
 
   app.register(async (scoped) => agentApi(scoped as App, deps), { prefix: "/api/v1/agent" });
