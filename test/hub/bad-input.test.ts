@@ -382,6 +382,20 @@ describe("bad input", () => {
     assert.deepEqual((await owner("GET", "/tasks?projectId=prj%20nope")).body, []);
   });
 
+  it("answers 404 for an empty id in the path (runs//start, tasks/), naming what, as for an unknown one", async () => {
+    const agentCalls: Array<[string, string, unknown?]> = [["GET", "/runs/"], ["POST", "/runs//start", {}], ["POST", "/runs//comment", { body: "x" }], ["POST", "/runs//heartbeat"]];
+    for (const [method, path, body] of agentCalls) assertError(await agent(method, path, body), 404, "Run not found");
+    const ownerCalls: Array<[string, string, unknown, string]> = [
+      ["GET", "/tasks/", undefined, "Task not found"], ["PATCH", "/tasks/", { title: "x" }, "Task not found"],
+      ["POST", "/tasks//comments", { body: "x" }, "Task not found"], ["PATCH", `/tasks/${taskId}/comments/`, { body: "x" }, "Comment not found"],
+      ["GET", "/runs/", undefined, "Run not found"], ["POST", "/runs//stop", undefined, "Run not found"],
+      ["DELETE", `/workspaces/${t.creds.workspaceId}/members/`, undefined, "Member not found"],
+    ];
+    for (const [method, path, body, message] of ownerCalls) assertError(await owner(method, path, body), 404, message);
+    assertError(await request(`${t.baseUrl}/files//key`, {}), 404, "File not found");
+    await unchanged();
+  });
+
   it("answers an over-long id (414) and a malformed URL (400) with an { error } body too", async () => {
     assertError(await agent("GET", `/runs/${"r".repeat(201)}`), 414, "An id in the URL is longer than 200 characters");
     assertError(await owner("GET", `/tasks/${"t".repeat(300)}`), 414, "An id in the URL is longer than 200 characters");

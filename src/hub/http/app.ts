@@ -16,7 +16,7 @@ import { sessionRoutes } from "./routes/session.ts";
 import { fileRoutes } from "./routes/uploads.ts";
 import { isUiPath, webUi, type UiHandler } from "./web.ts";
 import type { ProxyTrust } from "./trust-proxy.ts";
-import { checkUrlIds } from "./url-ids.ts";
+import { checkEmptyUrlIds, checkUrlIds } from "./url-ids.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -122,6 +122,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
   const allowed = new AllowedMethods();
   app.addHook("onRoute", allowed.onRoute);
   app.setErrorHandler(errorHandler);
+  app.addHook("preValidation", checkEmptyUrlIds);
   app.addHook("preHandler", checkUrlIds);
   ui = webUi(app, options.webDir);
   app.setNotFoundHandler((request, reply) => {
