@@ -447,6 +447,24 @@ describe("bad input", () => {
     for (const [path, message] of ownerQueries) assertError(await owner("GET", path), 400, message);
   });
 
+  it("answers 400 for a paging cursor (before) that is not an id from that list: another list's, or none at all", async () => {
+    await owner("POST", `/tasks/${taskId}/comments`, { body: "a notification for the owner" });
+    const [notification] = (await owner("GET", "/notifications?limit=1")).body as Array<{ id: string }>;
+    const lists: Array<[string, string, string[]]> = [
+      ["/tasks", 'before must be a task id (task_…), as this list\'s Link rel="next" gives', [notification!.id, runId, "zzz"]],
+      ["/runs", 'before must be a run id (run_…), as this list\'s Link rel="next" gives', [notification!.id, taskId, "zzz"]],
+      [`/agents/${t.creds.agentId}/runs`, 'before must be a run id (run_…), as this list\'s Link rel="next" gives', [taskId, "0"]],
+      ["/notifications", 'before must be a notification id (ntf_…), as this list\'s Link rel="next" gives', [runId, taskId, "zzz"]],
+    ];
+    for (const [path, message, cursors] of lists) {
+      for (const cursor of cursors) assertError(await owner("GET", `${path}?before=${cursor}`), 400, message);
+    }
+    // Its own kind of id is a cursor as ever (the one it is: nothing older).
+    assertStatus(await owner("GET", `/tasks?before=${taskId}`), 200);
+    assertStatus(await owner("GET", `/runs?before=${runId}`), 200);
+    assertStatus(await owner("GET", `/notifications?before=${notification!.id}`), 200);
+  });
+
   it("answers 400 for a bad Idempotency-Key, before doing anything", async () => {
     const before = await unchanged();
     for (const key of ["", "two words", "k".repeat(256), "caf\u00e9", "tab\there"]) {

@@ -26,7 +26,7 @@ import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
 import { OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
-import { Before, linkNextPage } from "../page-link.ts";
+import { Before, cursorOf, linkNextPage } from "../page-link.ts";
 import { ownerRunRoutes } from "./owner-runs.ts";
 import { storageRoutes, uploadRoutes } from "./uploads.ts";
 import { webhookRoutes } from "./webhooks.ts";
@@ -87,7 +87,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     const agent = await findAgent(deps.db, request.params.id);
     if (!agent || agent.creator_id !== request.user.userId) throw notFound("Agent");
     const limit = request.query.limit ?? 100;
-    const runs = await listRunsOfAgentForUser(deps.db, agent.id, limit, request.query.before);
+    const runs = await listRunsOfAgentForUser(deps.db, agent.id, limit, cursorOf(request.query.before, "run", "run"));
     linkNextPage(request, reply, runs, limit);
     return runs;
   });
@@ -177,7 +177,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     const search = parseSearchText(request.query.q);
     const tasks = await listTasksForUser(deps.db, {
       userId: request.user.userId, projectId: request.query.projectId, status: request.query.status, search,
-      workspaceId: request.query.workspaceId ?? (request.headers["x-workspace-id"] as string | undefined), before: request.query.before, limit,
+      workspaceId: request.query.workspaceId ?? (request.headers["x-workspace-id"] as string | undefined), before: cursorOf(request.query.before, "task", "task"), limit,
     });
     linkNextPage(request, reply, tasks, limit);
     return tasks;
@@ -262,7 +262,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     response: { 200: Type.Array(Notification), ...errors },
   }), async (request, reply) => {
     const limit = request.query.limit ?? 100;
-    const items = await listNotifications(deps.db, request.user.userId, { unreadOnly: request.query.unread ?? false, before: request.query.before, limit });
+    const items = await listNotifications(deps.db, request.user.userId, { unreadOnly: request.query.unread ?? false, before: cursorOf(request.query.before, "ntf", "notification"), limit });
     linkNextPage(request, reply, items, limit);
     return items;
   });
