@@ -465,6 +465,16 @@ describe("bad input", () => {
     assertStatus(await owner("GET", `/notifications?before=${notification!.id}`), 200);
   });
 
+  it("answers 400 for an empty id filter (?agentId=, ?projectId=, ?workspaceId=) on both APIs, rather than reading it as absent or as matching nothing", async () => {
+    const empty = (name: string) => `Invalid querystring: ${name} must NOT have fewer than 1 characters`;
+    for (const name of ["agentId", "workspaceId"]) assertError(await owner("GET", `/runs?${name}=`), 400, empty(name));
+    for (const name of ["projectId", "workspaceId"]) {
+      assertError(await owner("GET", `/tasks?${name}=`), 400, empty(name));
+      assertError(await agent("GET", `/tasks?${name}=`), 400, empty(name));
+    }
+    assertError(await agent("GET", "/runs?workspaceId="), 400, empty("workspaceId"));
+  });
+
   it("answers 400 for a bad Idempotency-Key, before doing anything", async () => {
     const before = await unchanged();
     for (const key of ["", "two words", "k".repeat(256), "caf\u00e9", "tab\there"]) {

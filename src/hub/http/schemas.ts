@@ -4,6 +4,8 @@ import { Activity, Image, IsoDate, PersonRef, RunListItem, Task, TaskStatusSchem
 
 export const Id = Type.String({ minLength: 1, maxLength: 200 });
 export const IdParams = Type.Object({ id: Id });
+/** An id a list is filtered by (`?projectId=`): an empty one is a 400, not read as absent or as matching nothing. */
+export const IdFilter = (description?: string) => Type.Optional(Type.String({ minLength: 1, ...(description ? { description } : {}) }));
 /** Text that must say something: the services refuse one that shows nothing (sdk/blank-text.ts); this says so in the API reference. */
 export const VisibleText = (maxLength: number, description = "") => Type.String({
   minLength: 1, maxLength,

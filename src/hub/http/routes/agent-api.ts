@@ -18,7 +18,7 @@ import { AgentAuth } from "../agent-auth.ts";
 import { tokenFromHeader } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation } from "../idempotency.ts";
-import { VisibleText } from "../schemas.ts";
+import { IdFilter, VisibleText } from "../schemas.ts";
 
 const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 // A progress comment must say something, so its `body` is required (start/complete/error may omit it).
@@ -63,8 +63,8 @@ export function agentApi(app: App, deps: HttpDeps): void {
         dueAfter: Type.Optional(Type.Integer({ minimum: 0 })),
         // Default false, but true when `status=done` asks for completed tasks by name.
         includeCompleted: Type.Optional(Type.Boolean()),
-        workspaceId: Type.Optional(Type.String()),
-        projectId: Type.Optional(Type.String()),
+        workspaceId: IdFilter(),
+        projectId: IdFilter(),
         status: Type.Optional(TaskStatusSchema),
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
       }, { additionalProperties: false }),
@@ -84,7 +84,7 @@ export function agentApi(app: App, deps: HttpDeps): void {
       tags, security, summary: "This agent's runs (PENDING ones oldest first, others newest first)",
       querystring: Type.Object({
         status: Type.Optional(RunStatusSchema),
-        workspaceId: Type.Optional(Type.String()),
+        workspaceId: IdFilter(),
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
       }, { additionalProperties: false }),
       response: { 200: Type.Array(RunListItem), ...errors },

@@ -32,7 +32,7 @@ import { storageRoutes, uploadRoutes } from "./uploads.ts";
 import { webhookRoutes } from "./webhooks.ts";
 import {
   AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, CommentParams, OwnerActivity, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowedUp, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
-  NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, OwnerRunDetail, OwnerRunListItem, PostedComment, Project, ReadAllBody, ReadBody, ReadTaskBody, TaskDetail,
+  IdFilter, NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, OwnerRunDetail, OwnerRunListItem, PostedComment, Project, ReadAllBody, ReadBody, ReadTaskBody, TaskDetail,
   ProjectPatchBody, TaskPatchBody, UserMe, Workspace, WorkspacePatchBody, AddImagesBody, ImageQuery,
 } from "../schemas.ts";
 
@@ -168,7 +168,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   // Tasks
   app.get("/tasks", s(["Tasks"], "Tasks in your workspaces, newest first (a full page links to the next: Link rel=\"next\")", {
     querystring: Type.Object({
-      projectId: Type.Optional(Type.String()), status: Type.Optional(TaskStatusSchema), workspaceId: Type.Optional(Type.String()), limit: Limit, before: Before,
+      projectId: IdFilter(), status: Type.Optional(TaskStatusSchema), workspaceId: IdFilter(), limit: Limit, before: Before,
       q: Type.Optional(Type.String({ description: "Only tasks whose title or description contains this text, whatever the case; trimmed, 1 to 200 characters, `%`, `_` and `\\` taken literally" })),
     }, { additionalProperties: false }),
     response: { 200: Type.Array(Task), ...errors },
