@@ -475,6 +475,16 @@ describe("bad input", () => {
     assertError(await agent("GET", "/runs?workspaceId="), 400, empty("workspaceId"));
   });
 
+  it("answers 400 for a read-all whose upTo is not a notification id, and marks nothing read", async () => {
+    await owner("POST", `/tasks/${taskId}/comments`, { body: "one more to read" });
+    const unread = (await owner("GET", "/me")).body.unreadNotifications as number;
+    assert.ok(unread > 0);
+    for (const upTo of [runId, taskId, "zzz", "ntf"]) {
+      assertError(await owner("POST", "/notifications/read-all", { upTo }), 400, "upTo must be a notification id (ntf_…)");
+    }
+    assert.equal((await owner("GET", "/me")).body.unreadNotifications, unread);
+  });
+
   it("answers 400 for a bad Idempotency-Key, before doing anything", async () => {
     const before = await unchanged();
     for (const key of ["", "two words", "k".repeat(256), "caf\u00e9", "tab\there"]) {

@@ -198,7 +198,7 @@ export const InviteParams = Type.Object({ id: Id, inviteId: Id });
 export const ReadBody = Type.Object({ ids: Type.Array(Id, { maxItems: 1000 }) }, { additionalProperties: false });
 export const ReadTaskBody = Type.Object({ taskId: Id }, { additionalProperties: false });
 export const ReadAllBody = Type.Object({
-  upTo: Type.String({ minLength: 1, maxLength: 200, description: "The newest notification the person has seen: it and every older one are marked read" }),
+  upTo: Type.String({ minLength: 1, maxLength: 200, examples: ["ntf_01k2m3n4p5q6r7s8t9v0w1x2"], description: "The id (ntf_…) of the newest notification the person has seen: it and every older one are marked read; another kind of id is refused with 400" }),
 }, { additionalProperties: false });
 
 export { Image };

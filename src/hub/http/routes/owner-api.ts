@@ -6,7 +6,7 @@ import type { FastifySchema } from "fastify";
 import { Type } from "typebox";
 import { ErrorBody, RunListItem, Task, TaskStatusSchema } from "../../../sdk/types.ts";
 import { parseSearchText } from "../../domain/search.ts";
-import { notFound } from "../../errors.ts";
+import { badRequest, notFound } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userRun, userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
@@ -272,5 +272,9 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     body: ReadTaskBody, response: { 200: ReadCount, ...errors },
   }), (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { taskId: request.body.taskId } }));
   app.post("/notifications/read-all", s(["Notifications"], "Mark all read up to the newest one seen (one that came after stays unread)", { body: ReadAllBody, response: { 200: ReadCount, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { upTo: request.body.upTo } }));
+    (request, reply) => {
+      // Ids of other kinds sort before or after every notification's: a run's id marked them all read.
+      if (!request.body.upTo.startsWith("ntf_")) throw badRequest("upTo must be a notification id (ntf_…)");
+      return mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { upTo: request.body.upTo } });
+    });
 }
