@@ -217,6 +217,16 @@ describe("bad input", () => {
     assertStatus(await agent("POST", `/runs/${runId}/heartbeat`, "", { "content-type": "application/json; charset=utf-8" }), 200);
   });
 
+  it("takes an empty body as none whatever its Content-Type: a POST that needs none works, one that needs a body says so (400)", async () => {
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1"]) {
+      assertStatus(await agent("POST", `/runs/${runId}/heartbeat`, "", { "content-type": type }), 200);
+      const { runId: pending } = await runIn(t, "PENDING");
+      assertStatus(await owner("POST", `/runs/${pending}/stop`, "", { "content-type": type }), 200);
+      assertError(await agent("POST", `/runs/${runId}/comment`, "", { "content-type": type }), 400, "Invalid body: value must be object");
+    }
+    await unchanged();
+  });
+
   it("answers 415 for a JSON body in a charset other than UTF-8, or compressed (Content-Encoding), on both APIs, and changes nothing", async () => {
     const before = await unchanged();
     for (const charset of ["latin1", "ISO-8859-1", "utf-16", "\"windows-1252\""]) {

@@ -6,6 +6,8 @@
  *   JSON string and refused (400) for not being an object. Uploads have parsers of their own.
  * - A JSON body declared in another charset (`charset=latin1`) is 415: it was decoded as UTF-8 anyway,
  *   and its é kept as U+FFFD.
+ * - An empty body (Content-Length: 0) is no body, whatever its Content-Type: `POST /runs/:id/stop` sent as
+ *   text/plain with nothing in it works, where it was 415.
  * - A body with a `Content-Encoding` (gzip, br…) is 415 on every route: the hub reads bytes as sent,
  *   so a compressed JSON body was "not valid JSON" (400) and a compressed upload "not that image".
  */
@@ -33,14 +35,19 @@ export function jsonBody(app: App, bodyLimit: number): void {
   app.addHook("preParsing", async (request) => {
     const refusal = unreadableBody(request);
     if (refusal) throw new HubError("unsupported_media_type", refusal);
+    // Nothing to parse: Fastify then hands the route no body, as when no Content-Type came (an upload's own checks say what an empty one is).
+    if (!hasBody(request) && !(request.routeOptions.schema as { consumes?: unknown } | undefined)?.consumes) delete request.headers["content-type"];
   });
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  return request.headers["transfer-encoding"] !== undefined || (request.headers["content-length"] ?? "0") !== "0";
 }
 
 /** Why a request's body cannot be read as sent, or null when it can (or there is none). */
 function unreadableBody(request: FastifyRequest): string | null {
   const headers = request.headers;
-  const hasBody = headers["transfer-encoding"] !== undefined || (headers["content-length"] ?? "0") !== "0";
-  if (!hasBody) return null;
+  if (!hasBody(request)) return null;
   const encoding = headers["content-encoding"]?.trim();
   if (encoding && encoding.toLowerCase() !== "identity") return `Content-Encoding ${encoding.slice(0, 100)} is not supported: send the body uncompressed`;
   const type = headers["content-type"] ?? "";
