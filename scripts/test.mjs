@@ -24,6 +24,7 @@ const ON_POSTGRES = [
   "test/hub/arbitrary-requests.test.ts",
   "test/hub/auth.test.ts",
   "test/hub/bad-input.test.ts",
+  "test/hub/busy-hub.test.ts",
   "test/hub/comment-edits.test.ts",
   "test/hub/costs.test.ts",
   "test/hub/deleted-later.test.ts",

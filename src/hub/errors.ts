@@ -11,6 +11,7 @@ export type HubErrorCode =
   | "unauthorized"
   | "forbidden"
   | "not_found"
+  | "method_not_allowed"
   | "conflict"
   | "unprocessable"
   | "payload_too_large"
@@ -22,6 +23,7 @@ const STATUS: Record<HubErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   unprocessable: 422,
   payload_too_large: 413,

@@ -6,11 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { connect } from "node:net";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import { assertError, assertStatus, runIn } from "../support/api.ts";
-import { request, startTestHub, type TestHub } from "../support/hub.ts";
+import { request, startTestHub, type Res, type TestHub } from "../support/hub.ts";
 
 const MiB = 1024 * 1024;
+
+/** A POST of raw bytes (a compressed body), Bearer auth on either API. */
+function bytes(base: string, token: string, path: string, body: Buffer, headers: Record<string, string>) {
+  return request(`${base}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, ...headers }, body: new Uint8Array(body) });
+}
 
 describe("bad input", () => {
   let t: TestHub;
@@ -77,7 +83,7 @@ describe("bad input", () => {
       ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", images: [{ url: "https://x/u.png" }] }, 'Invalid body: missing required field "name"'],
       ...["javascript:alert(1)", "file:///etc/passwd", "data:image/png;base64,AAAA", "example.com/a.png", "https://x/a b.png"].map((url): [string, string, unknown, string] =>
         ["POST", "/tasks", { projectId: t.creds.projectId, title: "x", images: [{ url, name: "a" }] }, 'Invalid body: images.0.url must match pattern "^https?://[^\\s]+$"']),
-      ["PATCH", `/tasks/${taskId}`, { status: "finished" }, "Invalid body: status must be equal to constant"],
+      ["PATCH", `/tasks/${taskId}`, { status: "finished" }, "Invalid body: status must be one of todo, doing, done"],
       ["PATCH", `/tasks/${taskId}`, { title: 1 }, "Invalid body: title must be string"],
       ["POST", `/tasks/${taskId}/comments`, { body: 5 }, "Invalid body: body must be string"],
       ["POST", `/tasks/${taskId}/delegate`, { agentId: 5 }, "Invalid body: agentId must be string"],
@@ -211,6 +217,38 @@ describe("bad input", () => {
     assertStatus(await agent("POST", `/runs/${runId}/heartbeat`, "", { "content-type": "application/json; charset=utf-8" }), 200);
   });
 
+  it("takes an empty body as none whatever its Content-Type: a POST that needs none works, one that needs a body says so (400)", async () => {
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1"]) {
+      assertStatus(await agent("POST", `/runs/${runId}/heartbeat`, "", { "content-type": type }), 200);
+      const { runId: pending } = await runIn(t, "PENDING");
+      assertStatus(await owner("POST", `/runs/${pending}/stop`, "", { "content-type": type }), 200);
+      assertError(await agent("POST", `/runs/${runId}/comment`, "", { "content-type": type }), 400, "Invalid body: value must be object");
+    }
+    await unchanged();
+  });
+
+  it("answers 415 for a JSON body in a charset other than UTF-8, or compressed (Content-Encoding), on both APIs, and changes nothing", async () => {
+    const before = await unchanged();
+    for (const charset of ["latin1", "ISO-8859-1", "utf-16", "\"windows-1252\""]) {
+      const headers = { "content-type": `application/json; charset=${charset}` };
+      const named = charset.replaceAll('"', "");
+      assertError(await agent("POST", `/runs/${runId}/comment`, '{"body":"caf\u00e9"}', headers), 415, `A JSON body must be UTF-8 (charset=${named} is not supported)`);
+      assertError(await owner("PATCH", `/tasks/${taskId}`, '{"title":"x"}', headers), 415, `A JSON body must be UTF-8 (charset=${named} is not supported)`);
+    }
+    for (const encoding of ["gzip", "deflate", "br", "gzip, identity"]) {
+      const compressed = encoding === "deflate" ? deflateSync('{"body":"x"}') : encoding === "br" ? brotliCompressSync('{"body":"x"}') : gzipSync('{"body":"x"}');
+      const headers = { "content-encoding": encoding, "content-type": "application/json" };
+      const message = `Content-Encoding ${encoding} is not supported: send the body uncompressed`;
+      assertError(await bytes(t.apiUrl, t.creds.agentToken, `/runs/${runId}/comment`, compressed, headers), 415, message);
+      assertError(await bytes(`${t.baseUrl}/api/v1`, t.creds.ownerToken, `/tasks/${taskId}/comments`, compressed, headers), 415, message);
+    }
+    await unchanged(before);
+    // UTF-8 however it is spelled, and no encoding at all ("identity"), are read as ever.
+    for (const headers of [{ "content-type": "application/json; charset=UTF-8" }, { "content-type": "application/json;charset=\"utf8\"" }, { "content-encoding": "identity" }] as Array<Record<string, string>>) {
+      assertStatus(await agent("POST", `/runs/${runId}/heartbeat`, "{}", headers), 200);
+    }
+  });
+
   it("keeps text with a NUL or a lone surrogate (JSON \\u0000, \\ud800) as U+FFFD: what is answered is what is kept, on both databases", async () => {
     // JSON.stringify sends a lone surrogate as its escape, as a client slicing a string between a pair's halves would.
     const made = await owner("POST", "/tasks", {
@@ -278,8 +316,40 @@ describe("bad input", () => {
     ];
     for (const [method, path, body, message, headers] of ownerCalls) assertError(await owner(method, path, body, headers), 404, message);
     assertError(await agent("GET", "/nope"), 404, "No route for GET /api/v1/agent/nope");
-    assertError(await owner("POST", "/runs", {}), 404, "No route for POST /api/v1/runs");
+    assertError(await owner("POST", "/nope", {}), 404, "No route for POST /api/v1/nope");
     assertError(await request(`${t.baseUrl}/nowhere?x=1`, {}), 404, "No route for GET /nowhere");
+  });
+
+  it("answers 405 with an Allow header for a method a known path does not take, and HEAD where GET is", async () => {
+    const cases: Array<[(method: string, path: string, body?: unknown) => Promise<Res>, string, string, string]> = [
+      [agent, "DELETE", "/me", "GET, HEAD"],
+      [agent, "POST", `/runs/${runId}`, "GET, HEAD"],
+      [agent, "GET", `/runs/${runId}/start`, "POST"],
+      [owner, "PUT", "/tasks", "GET, HEAD, POST"],
+      [owner, "POST", "/runs", "GET, HEAD"],
+      [owner, "PUT", `/tasks/${taskId}`, "DELETE, GET, HEAD, PATCH"],
+      [owner, "GET", "/notifications/read", "POST"],
+      [owner, "OPTIONS", "/me", "GET, HEAD"],
+    ];
+    for (const [api, method, path, allow] of cases) {
+      const res = await api(method, path, method === "GET" || method === "OPTIONS" ? undefined : {});
+      const url = `${api === agent ? "/api/v1/agent" : "/api/v1"}${path}`;
+      assertError(res, 405, `${method} is not allowed on ${url} (it takes ${allow})`);
+      assert.equal(res.headers.get("allow"), allow, `${method} ${path}`);
+    }
+    // Without a token too: which methods a path takes is no secret (the OpenAPI document lists them).
+    const anonymous = await request(`${t.baseUrl}/api/v1/tasks`, { method: "PUT" });
+    assertError(anonymous, 405);
+    assert.equal(anonymous.headers.get("allow"), "GET, HEAD, POST");
+    // HEAD where GET is answers as GET does, without a body.
+    const head = await agent("HEAD", "/me");
+    assertStatus(head, 200);
+    assert.equal(head.body, null);
+    const headRun = await owner("HEAD", `/runs/${runId}`);
+    assertStatus(headRun, 200);
+    // A method on a path nothing is at stays 404.
+    assertError(await owner("DELETE", "/nope"), 404, "No route for DELETE /api/v1/nope");
+    await unchanged();
   });
 
   it("answers 404 for an id in the path that no id can be (a NUL, a space, a dot), naming what, on every route with one; 400 for a NUL in an id of the query", async () => {
@@ -322,6 +392,20 @@ describe("bad input", () => {
     assert.deepEqual((await owner("GET", "/tasks?projectId=prj%20nope")).body, []);
   });
 
+  it("answers 404 for an empty id in the path (runs//start, tasks/), naming what, as for an unknown one", async () => {
+    const agentCalls: Array<[string, string, unknown?]> = [["GET", "/runs/"], ["POST", "/runs//start", {}], ["POST", "/runs//comment", { body: "x" }], ["POST", "/runs//heartbeat"]];
+    for (const [method, path, body] of agentCalls) assertError(await agent(method, path, body), 404, "Run not found");
+    const ownerCalls: Array<[string, string, unknown, string]> = [
+      ["GET", "/tasks/", undefined, "Task not found"], ["PATCH", "/tasks/", { title: "x" }, "Task not found"],
+      ["POST", "/tasks//comments", { body: "x" }, "Task not found"], ["PATCH", `/tasks/${taskId}/comments/`, { body: "x" }, "Comment not found"],
+      ["GET", "/runs/", undefined, "Run not found"], ["POST", "/runs//stop", undefined, "Run not found"],
+      ["DELETE", `/workspaces/${t.creds.workspaceId}/members/`, undefined, "Member not found"],
+    ];
+    for (const [method, path, body, message] of ownerCalls) assertError(await owner(method, path, body), 404, message);
+    assertError(await request(`${t.baseUrl}/files//key`, {}), 404, "File not found");
+    await unchanged();
+  });
+
   it("answers an over-long id (414) and a malformed URL (400) with an { error } body too", async () => {
     assertError(await agent("GET", `/runs/${"r".repeat(201)}`), 414, "An id in the URL is longer than 200 characters");
     assertError(await owner("GET", `/tasks/${"t".repeat(300)}`), 414, "An id in the URL is longer than 200 characters");
@@ -341,28 +425,28 @@ describe("bad input", () => {
     assertError(await request(`${t.baseUrl}/nowhere/%E0`, {}), 400, "The URL is malformed");
   });
 
-  it("answers 400 for bad query parameters", async () => {
+  it("answers 400 for bad query parameters, a bad status naming the ones there are", async () => {
     const agentQueries: Array<[string, string]> = [
       ["/runs?limit=0", "Invalid querystring: limit must be >= 1"],
       ["/runs?limit=abc", "Invalid querystring: limit must be integer"],
       ["/runs?limit=1.5", "Invalid querystring: limit must be integer"],
       ["/runs?limit=201", "Invalid querystring: limit must be <= 200"],
       ["/runs?limit=", "Invalid querystring: limit must be integer"],
-      ["/runs?status=NOPE", "Invalid querystring: status must be equal to constant"],
-      ["/runs?status=pending", "Invalid querystring: status must be equal to constant"],
+      ["/runs?status=NOPE", "Invalid querystring: status must be one of PENDING, RUNNING, FINISHED, ERROR, STOPPED"],
+      ["/runs?status=pending", "Invalid querystring: status must be one of PENDING, RUNNING, FINISHED, ERROR, STOPPED"],
       ["/runs?sort=asc", 'Invalid querystring: unknown field "sort"'],
       ["/tasks?dueDate=2030-1-1", 'Invalid querystring: dueDate must match pattern "^\\d{4}-\\d{2}-\\d{2}$"'],
       ["/tasks?dueDate=2030-02-30", 'Invalid querystring: dueDate must match format "date"'],
       ["/tasks?dueBefore=soon", "Invalid querystring: dueBefore must be integer"],
       ["/tasks?dueAfter=-1", "Invalid querystring: dueAfter must be >= 0"],
       ["/tasks?includeCompleted=maybe", "Invalid querystring: includeCompleted must be boolean"],
-      ["/tasks?status=finished", "Invalid querystring: status must be equal to constant"],
+      ["/tasks?status=finished", "Invalid querystring: status must be one of todo, doing, done"],
       ["/tasks?limit=0", "Invalid querystring: limit must be >= 1"],
       ["/tasks?owner=me", 'Invalid querystring: unknown field "owner"'],
     ];
     for (const [path, message] of agentQueries) assertError(await agent("GET", path), 400, message);
     const ownerQueries: Array<[string, string]> = [
-      ["/tasks?status=NOPE", "Invalid querystring: status must be equal to constant"],
+      ["/tasks?status=NOPE", "Invalid querystring: status must be one of todo, doing, done"],
       ["/tasks?limit=0", "Invalid querystring: limit must be >= 1"],
       ["/tasks?limit=501", "Invalid querystring: limit must be <= 500"],
       ["/tasks?color=red", 'Invalid querystring: unknown field "color"'],
@@ -371,6 +455,44 @@ describe("bad input", () => {
       [`/agents/${t.creds.agentId}/runs?limit=0`, "Invalid querystring: limit must be >= 1"],
     ];
     for (const [path, message] of ownerQueries) assertError(await owner("GET", path), 400, message);
+  });
+
+  it("answers 400 for a paging cursor (before) that is not an id from that list: another list's, or none at all", async () => {
+    await owner("POST", `/tasks/${taskId}/comments`, { body: "a notification for the owner" });
+    const [notification] = (await owner("GET", "/notifications?limit=1")).body as Array<{ id: string }>;
+    const lists: Array<[string, string, string[]]> = [
+      ["/tasks", 'before must be a task id (task_…), as this list\'s Link rel="next" gives', [notification!.id, runId, "zzz"]],
+      ["/runs", 'before must be a run id (run_…), as this list\'s Link rel="next" gives', [notification!.id, taskId, "zzz"]],
+      [`/agents/${t.creds.agentId}/runs`, 'before must be a run id (run_…), as this list\'s Link rel="next" gives', [taskId, "0"]],
+      ["/notifications", 'before must be a notification id (ntf_…), as this list\'s Link rel="next" gives', [runId, taskId, "zzz"]],
+    ];
+    for (const [path, message, cursors] of lists) {
+      for (const cursor of cursors) assertError(await owner("GET", `${path}?before=${cursor}`), 400, message);
+    }
+    // Its own kind of id is a cursor as ever (the one it is: nothing older).
+    assertStatus(await owner("GET", `/tasks?before=${taskId}`), 200);
+    assertStatus(await owner("GET", `/runs?before=${runId}`), 200);
+    assertStatus(await owner("GET", `/notifications?before=${notification!.id}`), 200);
+  });
+
+  it("answers 400 for an empty id filter (?agentId=, ?projectId=, ?workspaceId=) on both APIs, rather than reading it as absent or as matching nothing", async () => {
+    const empty = (name: string) => `Invalid querystring: ${name} must NOT have fewer than 1 characters`;
+    for (const name of ["agentId", "workspaceId"]) assertError(await owner("GET", `/runs?${name}=`), 400, empty(name));
+    for (const name of ["projectId", "workspaceId"]) {
+      assertError(await owner("GET", `/tasks?${name}=`), 400, empty(name));
+      assertError(await agent("GET", `/tasks?${name}=`), 400, empty(name));
+    }
+    assertError(await agent("GET", "/runs?workspaceId="), 400, empty("workspaceId"));
+  });
+
+  it("answers 400 for a read-all whose upTo is not a notification id, and marks nothing read", async () => {
+    await owner("POST", `/tasks/${taskId}/comments`, { body: "one more to read" });
+    const unread = (await owner("GET", "/me")).body.unreadNotifications as number;
+    assert.ok(unread > 0);
+    for (const upTo of [runId, taskId, "zzz", "ntf"]) {
+      assertError(await owner("POST", "/notifications/read-all", { upTo }), 400, "upTo must be a notification id (ntf_…)");
+    }
+    assert.equal((await owner("GET", "/me")).body.unreadNotifications, unread);
   });
 
   it("answers 400 for a bad Idempotency-Key, before doing anything", async () => {

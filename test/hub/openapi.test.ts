@@ -31,7 +31,7 @@ interface Operation {
   security?: Array<Record<string, string[]>>;
   parameters?: Parameter[];
   requestBody?: { required: boolean; content: { "application/json"?: { schema: Schema } } & Record<string, { schema: Schema }> };
-  responses: Record<string, { description: string; content?: { "application/json": { schema: Schema } } }>;
+  responses: Record<string, { description: string; headers?: Record<string, { description: string; schema: Schema }>; content?: { "application/json": { schema: Schema } } }>;
 }
 
 const ROUTES = [
@@ -126,7 +126,8 @@ describe("OpenAPI document", () => {
       const key = (op.parameters ?? []).find((p) => p.in === "header" && p.name === "Idempotency-Key");
       // An upload's body is the image's bytes (`consumes`), not JSON, and each makes a new file: no key.
       const raw = op.requestBody !== undefined && !("application/json" in op.requestBody.content);
-      assert.equal(Boolean(key), method === "post" && !raw, where);
+      // A webhook's test delivery sends a ping each time: it takes no key (one sent is not even looked at).
+      assert.equal(Boolean(key), method === "post" && !raw && path !== "/api/v1/webhooks/{id}/test", where);
       assert.equal("503" in op.responses, method !== "get", where);
       if (method === "post" || method === "patch") {
         assert.ok("415" in op.responses, where);
@@ -145,6 +146,34 @@ describe("OpenAPI document", () => {
         assertError(res, 414, "An id in the URL is longer than 200 characters");
       }
     }
+  });
+
+  it("documents the headers answers carry: Retry-After on a 503, WWW-Authenticate on a 401, Link on a paged list, Idempotent-Replayed on a replay", async () => {
+    for (const { method, path, op } of operations) {
+      const where = `${method} ${path}`;
+      if (op.responses["503"]) assert.equal(op.responses["503"].headers?.["Retry-After"]?.schema.type, "integer", where);
+      assert.ok(op.responses["401"]?.headers?.["WWW-Authenticate"], where);
+      const paged = (op.parameters ?? []).some((p) => p.in === "query" && p.name === "before");
+      assert.equal(Boolean(op.responses["200"]?.headers?.Link), paged, where);
+      const keyed = (op.parameters ?? []).some((p) => p.name === "Idempotency-Key");
+      const success = Object.keys(op.responses).find((code) => /^2\d\d$/.test(code))!;
+      assert.equal(Boolean(op.responses[success]!.headers?.["Idempotent-Replayed"]), keyed, where);
+    }
+    // As the server answers: a 401 names its scheme, a full page links to the next, a replay says so.
+    const noToken = await request(`${t.apiUrl}/me`, {});
+    assertError(noToken, 401);
+    assert.equal(noToken.headers.get("www-authenticate"), 'Basic realm="agent"');
+    const ownerNoToken = await request(`${t.baseUrl}/api/v1/tasks`, {});
+    assertError(ownerNoToken, 401);
+    assert.equal(ownerNoToken.headers.get("www-authenticate"), 'Bearer realm="owner"');
+    const body = { projectId: t.creds.projectId, title: "Paged" };
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", body, { "idempotency-key": "openapi-replay" });
+    assertStatus(made, 201);
+    const replayed = await t.owner(t.creds.ownerToken, "POST", "/tasks", body, { "idempotency-key": "openapi-replay" });
+    assert.equal(replayed.headers.get("idempotent-replayed"), "true");
+    assert.match((await t.owner(t.creds.ownerToken, "GET", "/tasks?limit=1")).headers.get("link") ?? "", /rel="next"$/);
+    // The webhook test route does not look at a key: a malformed one is not refused (an unknown webhook is 404).
+    assertError(await t.owner(t.creds.ownerToken, "POST", "/webhooks/whk_nope/test", undefined, { "idempotency-key": "two words" }), 404);
   });
 
   it("documents the seed's fields: a run's prompt, task, activity, owner and lastFollowUpMessage", () => {

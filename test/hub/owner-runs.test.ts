@@ -172,8 +172,9 @@ describe("GET /runs", () => {
     assertError(await bad("?agentId=agt%00x"), 400, "agentId must not contain control characters (NUL)");
     assertError(await bad("?workspaceId=ws%00x"), 400, "workspaceId must not contain control characters (NUL)");
     assertError(await bad("?color=red"), 400);
-    // An unknown cursor is just a place in the order, as GET /tasks' is.
-    assert.deepEqual((await list(hal.ownerToken, "?before=zzz")).runs, []);
+    // A cursor that is no run's id (another list's, or none at all) is refused; an unknown run id is just a place in the order, as GET /tasks' is.
+    assertError(await bad("?before=zzz"), 400, 'before must be a run id (run_…), as this list\'s Link rel="next" gives');
+    assert.deepEqual((await list(hal.ownerToken, "?before=run_zzz")).runs, []);
     assertError(await t.owner("gcp_nope", "GET", "/runs"), 401);
   });
 

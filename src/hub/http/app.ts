@@ -5,8 +5,10 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { IsOptional } from "typebox";
 import { HubError, unavailable } from "../errors.ts";
 import { UNMATCHED, type HubMetrics } from "../metrics/hub-metrics.ts";
+import { AllowedMethods } from "./allowed-methods.ts";
 import type { App, HttpDeps } from "./deps.ts";
 import { clientErrorHandler, errorHandler, expectationFailed } from "./errors.ts";
+import { jsonBody } from "./json-body.ts";
 import { OpenApiCollector } from "./openapi.ts";
 import { agentApi } from "./routes/agent-api.ts";
 import { convexHttpRoutes } from "./routes/convex-http.ts";
@@ -14,9 +16,8 @@ import { ownerApi } from "./routes/owner-api.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { fileRoutes } from "./routes/uploads.ts";
 import { isUiPath, webUi, type UiHandler } from "./web.ts";
-import { storableJson } from "./storable-text.ts";
 import type { ProxyTrust } from "./trust-proxy.ts";
-import { checkUrlIds } from "./url-ids.ts";
+import { checkEmptyUrlIds, checkUrlIds } from "./url-ids.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -93,20 +94,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
     return (httpPart === "body" && IsOptional(schema) ? absentOk(validate) : validate) as never;
   });
 
-  // A JSON endpoint takes JSON alone: text/plain (Fastify's other default) is 415 naming the type, as any other is,
-  // rather than read as a JSON string and refused (400) for not being an object. Uploads have parsers of their own.
-  app.removeContentTypeParser("text/plain");
-  // An empty body counts as no body, so `curl -X POST .../start` works without -d.
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_request, body, done) => {
-    const text = (body as string).trim();
-    if (text === "") return done(null, undefined);
-    try {
-      done(null, storableJson(text, JSON.parse(text)));
-    } catch {
-      done(new HubError("bad_request", "Request body is not valid JSON"), undefined);
-    }
-  });
+  jsonBody(app as App, BODY_LIMIT);
 
   const metrics = options.metrics;
   if (metrics) {
@@ -132,13 +120,22 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
 
   const openapi = new OpenApiCollector();
   app.addHook("onRoute", openapi.onRoute);
+  const allowed = new AllowedMethods();
+  app.addHook("onRoute", allowed.onRoute);
   app.setErrorHandler(errorHandler);
+  app.addHook("preValidation", checkEmptyUrlIds);
   app.addHook("preHandler", checkUrlIds);
   ui = webUi(app, options.webDir);
   app.setNotFoundHandler((request, reply) => {
     // The UI's own routes (/tasks/…, /agents) are client-side: those page GETs get the app.
     if ((request.method === "GET" || request.method === "HEAD") && isUiPath(request.url)) return ui(request, reply);
-    return reply.code(404).send({ error: `No route for ${request.method} ${request.url.split("?")[0]}` });
+    const path = request.url.split("?")[0];
+    const methods = allowed.of(request.url);
+    if (methods.length > 0) {
+      reply.header("allow", methods.join(", "));
+      throw new HubError("method_not_allowed", `${request.method} is not allowed on ${path} (it takes ${methods.join(", ")})`);
+    }
+    return reply.code(404).send({ error: `No route for ${request.method} ${path}` });
   });
 
   app.register(async (scoped) => agentApi(scoped as App, deps), { prefix: "/api/v1/agent" });

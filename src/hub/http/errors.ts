@@ -45,6 +45,13 @@ function describe(error: FastifyError): string {
   if (first.keyword === "required") {
     return `missing required field ${JSON.stringify((first.params as { missingProperty?: string }).missingProperty)}`;
   }
+  if (first.keyword === "const") {
+    // One of a few literals (a status): Ajv says "must be equal to constant" once for each; name them all.
+    const allowed = error.validation!
+      .filter((e) => e.keyword === "const" && e.instancePath === first.instancePath)
+      .map((e) => String((e.params as { allowedValue?: unknown }).allowedValue));
+    return `${where || "value"} must be ${allowed.length > 1 ? "one of " : ""}${allowed.join(", ")}`;
+  }
   return `${where || "value"} ${first.message ?? "is invalid"}`;
 }
 

@@ -5,7 +5,19 @@
 import type { RouteOptions } from "fastify";
 import { ErrorBody } from "../../sdk/types.ts";
 
-/** Every POST takes one (http/idempotency.ts). */
+/** The headers answers carry, by when: a 503's, a 401's, a paged list's, a replay's. */
+const RETRY_AFTER = { description: "Seconds to wait before trying again", schema: { type: "integer", minimum: 1 } };
+const WWW_AUTHENTICATE = (scheme: string) => ({ description: "The scheme to authenticate with", schema: { type: "string", examples: [scheme] } });
+const LINK = {
+  description: "On a full page, where the next one is: `<…&before=LAST_ID>; rel=\"next\"` (relative to the request); none on the last page",
+  schema: { type: "string" },
+};
+const IDEMPOTENT_REPLAYED = {
+  description: "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise",
+  schema: { type: "string", const: "true" },
+};
+
+/** Every POST takes one (http/idempotency.ts), but those whose schema says `noIdempotencyKey`. */
 const IDEMPOTENCY_KEY = {
   name: "Idempotency-Key", in: "header" as const, required: false,
   description: "The same key with the same request replays the first response (Idempotent-Replayed: true); with another request, 422.",
@@ -40,18 +52,27 @@ export class OpenApiCollector {
         ...params(s.querystring, "query"),
         ...params(s.headers, "header"),
       ];
-      // An upload (a raw body) makes a new file each time: no replay to key.
-      if (route.method === "post" && !s.consumes) parameters.push(IDEMPOTENCY_KEY);
+      // An upload (a raw body) makes a new file each time: no replay to key; nor a webhook's test ping.
+      const keyed = route.method === "post" && !s.consumes && !s.noIdempotencyKey;
+      if (keyed) parameters.push(IDEMPOTENCY_KEY);
       const answers: Record<string, unknown> = { ...((s.response as Record<string, unknown>) ?? {}) };
       // What the server answers before or beside a route's own schema: over-long ids, bodies that are not JSON, load shedding.
       if (s.params) answers["414"] ??= ErrorBody;
       if (route.method === "post" || route.method === "patch") answers["415"] ??= ErrorBody;
       if (route.method !== "get") answers["503"] ??= ErrorBody;
+      const headers: Record<string, Record<string, unknown>> = {
+        "401": { "WWW-Authenticate": WWW_AUTHENTICATE(isAgentApi(route.url) ? 'Basic realm="agent"' : 'Bearer realm="owner"') },
+        "503": { "Retry-After": RETRY_AFTER },
+      };
+      const success = Object.keys(answers).find((code) => /^2\d\d$/.test(code));
+      if (success && keyed) headers[success] = { "Idempotent-Replayed": IDEMPOTENT_REPLAYED };
+      if (hasParam(s.querystring, "before")) headers["200"] = { ...headers["200"], Link: LINK };
       const responses: Record<string, unknown> = {};
       for (const [code, schema] of Object.entries(answers)) {
-        responses[code] = code === "204"
+        const documented = code === "204"
           ? { description: "No content" }
           : { description: describeStatus(code), content: { "application/json": { schema: plain(schema) } } };
+        responses[code] = headers[code] ? { ...documented, headers: headers[code] } : documented;
       }
       (paths[path] ??= {})[route.method] = {
         summary: s.summary,
@@ -84,6 +105,14 @@ export class OpenApiCollector {
 function rawBody(consumes: unknown) {
   if (!Array.isArray(consumes)) return undefined;
   return { required: true, content: Object.fromEntries(consumes.map((type: string) => [type, { schema: { type: "string", format: "binary" } }])) };
+}
+
+function isAgentApi(url: string): boolean {
+  return url.startsWith("/api/v1/agent/");
+}
+
+function hasParam(schema: unknown, name: string): boolean {
+  return Boolean((schema as { properties?: Record<string, unknown> } | undefined)?.properties?.[name]);
 }
 
 function plain(schema: unknown): unknown {

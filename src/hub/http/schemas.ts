@@ -4,6 +4,8 @@ import { Activity, Image, IsoDate, PersonRef, RunListItem, Task, TaskStatusSchem
 
 export const Id = Type.String({ minLength: 1, maxLength: 200 });
 export const IdParams = Type.Object({ id: Id });
+/** An id a list is filtered by (`?projectId=`): an empty one is a 400, not read as absent or as matching nothing. */
+export const IdFilter = (description?: string) => Type.Optional(Type.String({ minLength: 1, ...(description ? { description } : {}) }));
 /** Text that must say something: the services refuse one that shows nothing (sdk/blank-text.ts); this says so in the API reference. */
 export const VisibleText = (maxLength: number, description = "") => Type.String({
   minLength: 1, maxLength,
@@ -196,7 +198,7 @@ export const InviteParams = Type.Object({ id: Id, inviteId: Id });
 export const ReadBody = Type.Object({ ids: Type.Array(Id, { maxItems: 1000 }) }, { additionalProperties: false });
 export const ReadTaskBody = Type.Object({ taskId: Id }, { additionalProperties: false });
 export const ReadAllBody = Type.Object({
-  upTo: Type.String({ minLength: 1, maxLength: 200, description: "The newest notification the person has seen: it and every older one are marked read" }),
+  upTo: Type.String({ minLength: 1, maxLength: 200, examples: ["ntf_01k2m3n4p5q6r7s8t9v0w1x2"], description: "The id (ntf_…) of the newest notification the person has seen: it and every older one are marked read; another kind of id is refused with 400" }),
 }, { additionalProperties: false });
 
 export { Image };

@@ -5,6 +5,8 @@
  * - In the path (`/tasks/:id`, `/workspaces/:id/members/:userId`, `/files/:id/:key`), an id written
  *   with a character no id of the hub has cannot name anything: 404 `{ error: "Task not found" }`,
  *   as any unknown id gets, the noun the route's segment before it (`members/:userId`: Member).
+ * - An empty one (`/runs//start`, `/tasks/`) names nothing either: the same 404, before the params' own
+ *   check (at least 1 character) would call it invalid input (400).
  * - In the query (`projectId`, `workspaceId`, `agentId`, the `before` cursor), a control character (NUL
  *   among them) is invalid input, 400, as a NUL in `q` is; other unknown ids find nothing, as before.
  */
@@ -37,6 +39,15 @@ export function checkUrlIds(request: FastifyRequest, _reply: FastifyReply, done:
   for (const name of QUERY_IDS) {
     const value = query[name];
     if (typeof value === "string" && CONTROL.test(value)) return done(badRequest(`${name} must not contain control characters (NUL)`));
+  }
+  done();
+}
+
+/** A preValidation hook: an empty path id is an unknown one (404), not a params error (400). */
+export function checkEmptyUrlIds(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(params)) {
+    if (name !== "*" && value === "") return done(notFound(nounOf(request.routeOptions.url ?? "", name)));
   }
   done();
 }

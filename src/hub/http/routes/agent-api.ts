@@ -7,7 +7,7 @@ import {
   Activity, ErrorBody, IsoDate, Me, RunDetail, RunListItem, RunMessageBody, RunResultBody, RunStatusSchema, Task,
   TaskStatusSchema,
 } from "../../../sdk/types.ts";
-import { notFound } from "../../errors.ts";
+import { HubError, notFound } from "../../errors.ts";
 import type { AgentPrincipal } from "../../principal.ts";
 import { agentRunToRead } from "../../services/access.ts";
 import { listActivity } from "../../store/activity.ts";
@@ -18,7 +18,7 @@ import { AgentAuth } from "../agent-auth.ts";
 import { tokenFromHeader } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation } from "../idempotency.ts";
-import { VisibleText } from "../schemas.ts";
+import { IdFilter, VisibleText } from "../schemas.ts";
 
 const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 // A progress comment must say something, so its `body` is required (start/complete/error may omit it).
@@ -63,8 +63,8 @@ export function agentApi(app: App, deps: HttpDeps): void {
         dueAfter: Type.Optional(Type.Integer({ minimum: 0 })),
         // Default false, but true when `status=done` asks for completed tasks by name.
         includeCompleted: Type.Optional(Type.Boolean()),
-        workspaceId: Type.Optional(Type.String()),
-        projectId: Type.Optional(Type.String()),
+        workspaceId: IdFilter(),
+        projectId: IdFilter(),
         status: Type.Optional(TaskStatusSchema),
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
       }, { additionalProperties: false }),
@@ -84,7 +84,7 @@ export function agentApi(app: App, deps: HttpDeps): void {
       tags, security, summary: "This agent's runs (PENDING ones oldest first, others newest first)",
       querystring: Type.Object({
         status: Type.Optional(RunStatusSchema),
-        workspaceId: Type.Optional(Type.String()),
+        workspaceId: IdFilter(),
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
       }, { additionalProperties: false }),
       response: { 200: Type.Array(RunListItem), ...errors },
@@ -98,8 +98,9 @@ export function agentApi(app: App, deps: HttpDeps): void {
     schema: { tags, security, summary: "Run detail with the task and its whole activity feed", params: RunParams, response: { 200: RunDetail, ...errors } },
   }, async (request) => {
     const run = await agentRunToRead(deps.db, request.agent, request.params.id);
-    // Reading the detail counts as a sign of life for the run's lease.
-    if (run.status === "RUNNING") await deps.writer.run("touchRun", { runId: run.id });
+    // Reading the detail counts as a sign of life for the run's lease. A hub shedding writes (503) still answers
+    // the read: the lease goes unrenewed by it, as a heartbeat refused then leaves it.
+    if (run.status === "RUNNING") await deps.writer.run("touchRun", { runId: run.id }).catch(unlessShed);
     const [task, activity] = await Promise.all([findTask(deps.db, run.task_id), listActivity(deps.db, run.task_id)]);
     // Its (ended) run's task deleted between the two reads: gone, as it would be a moment later.
     if (!task) throw notFound("Run");
@@ -131,4 +132,9 @@ export function agentApi(app: App, deps: HttpDeps): void {
     }, (request, reply) =>
       mutation(deps, request, reply, scope(request.agent), 200, "endRun", { agent: request.agent, runId: request.params.id, action, input: request.body ?? {} }));
   }
+}
+
+/** A write refused for load (the writer's queue full, or the hub closing) is let go; any other failure is the request's. */
+function unlessShed(error: unknown): void {
+  if (!(error instanceof HubError && error.code === "unavailable")) throw error;
 }

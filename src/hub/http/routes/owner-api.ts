@@ -6,7 +6,7 @@ import type { FastifySchema } from "fastify";
 import { Type } from "typebox";
 import { ErrorBody, RunListItem, Task, TaskStatusSchema } from "../../../sdk/types.ts";
 import { parseSearchText } from "../../domain/search.ts";
-import { notFound } from "../../errors.ts";
+import { badRequest, notFound } from "../../errors.ts";
 import type { UserPrincipal } from "../../principal.ts";
 import { userRun, userTask, userWorkspace } from "../../services/access.ts";
 import { toAgentView } from "../../services/agents.ts";
@@ -26,13 +26,13 @@ import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
 import { OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
-import { Before, linkNextPage } from "../page-link.ts";
+import { Before, cursorOf, linkNextPage } from "../page-link.ts";
 import { ownerRunRoutes } from "./owner-runs.ts";
 import { storageRoutes, uploadRoutes } from "./uploads.ts";
 import { webhookRoutes } from "./webhooks.ts";
 import {
   AgentView, AgentWithToken, ApiToken, ApiTokenWithSecret, NewApiTokenBody, CommentBody, CommentParams, OwnerActivity, Invite, InviteParams, Member, MemberParams, OpenInvite, MemberAdded, NewToken, ReadCount, DelegateBody, FollowedUp, FollowUpBody, IdParams, NewAgentBody, NewMemberBody,
-  NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, OwnerRunDetail, OwnerRunListItem, PostedComment, Project, ReadAllBody, ReadBody, ReadTaskBody, TaskDetail,
+  IdFilter, NewProjectBody, NewTaskBody, NewWorkspaceBody, NoBody, Notification, OwnerRunDetail, OwnerRunListItem, PostedComment, Project, ReadAllBody, ReadBody, ReadTaskBody, TaskDetail,
   ProjectPatchBody, TaskPatchBody, UserMe, Workspace, WorkspacePatchBody, AddImagesBody, ImageQuery,
 } from "../schemas.ts";
 
@@ -87,7 +87,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     const agent = await findAgent(deps.db, request.params.id);
     if (!agent || agent.creator_id !== request.user.userId) throw notFound("Agent");
     const limit = request.query.limit ?? 100;
-    const runs = await listRunsOfAgentForUser(deps.db, agent.id, limit, request.query.before);
+    const runs = await listRunsOfAgentForUser(deps.db, agent.id, limit, cursorOf(request.query.before, "run", "run"));
     linkNextPage(request, reply, runs, limit);
     return runs;
   });
@@ -168,7 +168,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
   // Tasks
   app.get("/tasks", s(["Tasks"], "Tasks in your workspaces, newest first (a full page links to the next: Link rel=\"next\")", {
     querystring: Type.Object({
-      projectId: Type.Optional(Type.String()), status: Type.Optional(TaskStatusSchema), workspaceId: Type.Optional(Type.String()), limit: Limit, before: Before,
+      projectId: IdFilter(), status: Type.Optional(TaskStatusSchema), workspaceId: IdFilter(), limit: Limit, before: Before,
       q: Type.Optional(Type.String({ description: "Only tasks whose title or description contains this text, whatever the case; trimmed, 1 to 200 characters, `%`, `_` and `\\` taken literally" })),
     }, { additionalProperties: false }),
     response: { 200: Type.Array(Task), ...errors },
@@ -177,7 +177,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     const search = parseSearchText(request.query.q);
     const tasks = await listTasksForUser(deps.db, {
       userId: request.user.userId, projectId: request.query.projectId, status: request.query.status, search,
-      workspaceId: request.query.workspaceId ?? (request.headers["x-workspace-id"] as string | undefined), before: request.query.before, limit,
+      workspaceId: request.query.workspaceId ?? (request.headers["x-workspace-id"] as string | undefined), before: cursorOf(request.query.before, "task", "task"), limit,
     });
     linkNextPage(request, reply, tasks, limit);
     return tasks;
@@ -262,7 +262,7 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     response: { 200: Type.Array(Notification), ...errors },
   }), async (request, reply) => {
     const limit = request.query.limit ?? 100;
-    const items = await listNotifications(deps.db, request.user.userId, { unreadOnly: request.query.unread ?? false, before: request.query.before, limit });
+    const items = await listNotifications(deps.db, request.user.userId, { unreadOnly: request.query.unread ?? false, before: cursorOf(request.query.before, "ntf", "notification"), limit });
     linkNextPage(request, reply, items, limit);
     return items;
   });
@@ -272,5 +272,9 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     body: ReadTaskBody, response: { 200: ReadCount, ...errors },
   }), (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { taskId: request.body.taskId } }));
   app.post("/notifications/read-all", s(["Notifications"], "Mark all read up to the newest one seen (one that came after stays unread)", { body: ReadAllBody, response: { 200: ReadCount, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { upTo: request.body.upTo } }));
+    (request, reply) => {
+      // Ids of other kinds sort before or after every notification's: a run's id marked them all read.
+      if (!request.body.upTo.startsWith("ntf_")) throw badRequest("upTo must be a notification id (ntf_…)");
+      return mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { upTo: request.body.upTo } });
+    });
 }

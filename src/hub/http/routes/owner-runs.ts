@@ -8,8 +8,8 @@ import { RUN_STATUSES } from "../../../sdk/run-state.ts";
 import { parseRunStatuses } from "../../domain/run-statuses.ts";
 import { countRunsForOwner, listRunsForOwner } from "../../store/owner-runs.ts";
 import type { App, HttpDeps } from "../deps.ts";
-import { Before, linkNextPage } from "../page-link.ts";
-import { RunPage } from "../schemas.ts";
+import { Before, cursorOf, linkNextPage } from "../page-link.ts";
+import { IdFilter, RunPage } from "../schemas.ts";
 
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 }));
 
@@ -17,8 +17,8 @@ const RunsQuery = Type.Object({
   status: Type.Optional(Type.String({
     maxLength: 200, description: `Only runs in these statuses: one or more of ${RUN_STATUSES.join(", ")}, comma-separated (status=PENDING,RUNNING)`,
   })),
-  agentId: Type.Optional(Type.String({ description: "Only this agent's runs (one of yours: another finds none)" })),
-  workspaceId: Type.Optional(Type.String({ description: "Only runs on this workspace's tasks" })),
+  agentId: IdFilter("Only this agent's runs (one of yours: another finds none)"),
+  workspaceId: IdFilter("Only runs on this workspace's tasks"),
   limit: Limit,
   before: Before,
 }, { additionalProperties: false });
@@ -34,7 +34,7 @@ export function ownerRunRoutes(app: App, deps: HttpDeps): void {
     const limit = request.query.limit ?? 100;
     const scope = { userId: request.user.userId, agentId: request.query.agentId, workspaceId: request.query.workspaceId };
     const [runs, counts] = await Promise.all([
-      listRunsForOwner(deps.db, { ...scope, statuses, before: request.query.before, limit }), countRunsForOwner(deps.db, scope),
+      listRunsForOwner(deps.db, { ...scope, statuses, before: cursorOf(request.query.before, "run", "run"), limit }), countRunsForOwner(deps.db, scope),
     ]);
     linkNextPage(request, reply, runs, limit);
     return { runs, counts };

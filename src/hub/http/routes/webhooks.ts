@@ -27,6 +27,8 @@ export function webhookRoutes(app: App, deps: HttpDeps): void {
     });
   app.post("/webhooks/:id/test", s("Send the webhook a `ping` now and say how it answered (waits up to 10 s); one delivered turns a disabled webhook on again", {
     params: IdParams, body: NoBody, response: { 200: WebhookTestResult, ...errors },
+    // Each call sends a ping: an Idempotency-Key is not looked at (http/openapi.ts documents none).
+    noIdempotencyKey: true,
   }), async (request) => {
     if (!deps.webhooks) throw unavailable("Webhooks are not delivered by this hub");
     return deps.webhooks.test(request.user, request.params.id);
