@@ -32,11 +32,13 @@ export function jsonBody(app: App, bodyLimit: number): void {
     }
   });
   // Before a byte of the body is read.
-  app.addHook("preParsing", async (request) => {
+  // A callback hook, not an async one: it runs on every request, and needs no promise of its own.
+  app.addHook("preParsing", (request, _reply, payload, done) => {
     const refusal = unreadableBody(request);
-    if (refusal) throw new HubError("unsupported_media_type", refusal);
+    if (refusal) return done(new HubError("unsupported_media_type", refusal));
     // Nothing to parse: Fastify then hands the route no body, as when no Content-Type came (an upload's own checks say what an empty one is).
     if (!hasBody(request) && !(request.routeOptions.schema as { consumes?: unknown } | undefined)?.consumes) delete request.headers["content-type"];
+    done(null, payload);
   });
 }
 
