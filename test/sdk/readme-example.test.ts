@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { it } from "node:test";
+import { it, type TestContext } from "node:test";
 import ts from "typescript";
 import { SHUTDOWN_MESSAGE } from "../../src/sdk/index.ts";
 import { ROOT, stop } from "../support/cli.ts";
@@ -35,6 +35,29 @@ function example(): string {
   return code.replace('"./src/sdk/index.ts"', JSON.stringify(join(ROOT, "src/sdk/index.ts")));
 }
 
+/** The README's agent running against a fresh hub, listening for runs; `printed` waits for a line of its output. */
+async function startExample(context: TestContext) {
+  const test = await startTestHub();
+  context.after(() => test.close());
+  const child = spawn(process.execPath, ["--import", "tsx", exampleFile()], {
+    cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: process.env.PATH, GROUPCHAT_AGENT_TOKEN: test.creds.agentToken, GROUPCHAT_API_URL: test.apiUrl, GROUPCHAT_CONVEX_URL: test.baseUrl },
+  });
+  context.after(() => stop(child));
+  let text = "";
+  for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  const exited = once(child, "exit");
+  const output = () => text;
+  const printed = async (pattern: RegExp) => {
+    while (!pattern.test(text)) {
+      if (child.exitCode !== null) throw new Error(`the agent exited (${child.exitCode}):\n${text}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  await printed(/OpenClaw Bot is listening for runs/);
+  return { test, child, exited, printed, output };
+}
+
 it("the SDK README's agent type-checks as written, with the repository's compiler settings", () => {
   const file = exampleFile();
   const { config } = ts.readConfigFile(join(ROOT, "tsconfig.json"), (path) => ts.sys.readFile(path));
@@ -45,24 +68,7 @@ it("the SDK README's agent type-checks as written, with the repository's compile
 });
 
 it("the SDK README's agent, run as it says against a real hub, takes a delegated run to FINISHED and stops on SIGINT", { timeout: 120_000 }, async (context) => {
-  const test = await startTestHub();
-  context.after(() => test.close());
-  const file = exampleFile();
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
-    cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH, GROUPCHAT_AGENT_TOKEN: test.creds.agentToken, GROUPCHAT_API_URL: test.apiUrl, GROUPCHAT_CONVEX_URL: test.baseUrl },
-  });
-  context.after(() => stop(child));
-  let output = "";
-  for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, "exit");
-  const printed = async (pattern: RegExp) => {
-    while (!pattern.test(output)) {
-      if (child.exitCode !== null) throw new Error(`the agent exited (${child.exitCode}):\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  await printed(/OpenClaw Bot is listening for runs/);
+  const { test, child, exited, printed, output } = await startExample(context);
 
   const owner = (method: string, path: string, body?: unknown) => test.owner(test.creds.ownerToken, method, path, body);
   const task = await owner("POST", "/tasks", { projectId: test.creds.projectId, title: "Try the SDK" });
@@ -77,29 +83,12 @@ it("the SDK README's agent, run as it says against a real hub, takes a delegated
   assert.ok(bodies.includes("You asked: say hello"), bodies.join(" | "));
 
   child.kill("SIGINT");
-  assert.deepEqual(await exited, [0, null], output);
-  assert.match(output, /\nstopped\n$/);
+  assert.deepEqual(await exited, [0, null], output());
+  assert.match(output(), /\nstopped\n$/);
 });
 
 it("the SDK README's agent, sent a second SIGINT while a run is in flight, ends the run at once with the shutdown message and exits cleanly", { timeout: 120_000 }, async (context) => {
-  const test = await startTestHub();
-  context.after(() => test.close());
-  const file = exampleFile();
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
-    cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH, GROUPCHAT_AGENT_TOKEN: test.creds.agentToken, GROUPCHAT_API_URL: test.apiUrl, GROUPCHAT_CONVEX_URL: test.baseUrl },
-  });
-  context.after(() => stop(child));
-  let output = "";
-  for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, "exit");
-  const printed = async (pattern: RegExp) => {
-    while (!pattern.test(output)) {
-      if (child.exitCode !== null) throw new Error(`the agent exited (${child.exitCode}):\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
-  await printed(/OpenClaw Bot is listening for runs/);
+  const { test, child, exited, printed, output } = await startExample(context);
   const owner = (method: string, path: string, body?: unknown) => test.owner(test.creds.ownerToken, method, path, body);
   const task = await owner("POST", "/tasks", { projectId: test.creds.projectId, title: "Stop me twice" });
   const run = await owner("POST", `/tasks/${task.body.id}/delegate`, { agentId: test.creds.agentId, prompt: "take your time" });
@@ -109,8 +98,8 @@ it("the SDK README's agent, sent a second SIGINT while a run is in flight, ends 
   child.kill("SIGINT");
   await new Promise((resolve) => setTimeout(resolve, 50));
   child.kill("SIGINT");
-  assert.deepEqual(await exited, [0, null], output);
-  assert.doesNotMatch(output, new RegExp(`finished ${run.body.id}`));
+  assert.deepEqual(await exited, [0, null], output());
+  assert.doesNotMatch(output(), new RegExp(`finished ${run.body.id}`));
   const detail = await owner("GET", `/tasks/${task.body.id}`);
   assert.equal(detail.body.runs.find((r: { id: string }) => r.id === run.body.id).status, "ERROR");
   assert.ok(detail.body.activity.some((a: { body: string }) => a.body === SHUTDOWN_MESSAGE));
