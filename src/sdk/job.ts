@@ -2,16 +2,22 @@
  * One run's life inside a worker: claim, read the detail, run the executor
  * (with heartbeats), then end it with `complete` or `error`, once. Whatever
  * aborts the job's signal (a stop, a shutdown) decides what gets posted: the
- * job itself posts nothing after an abort.
+ * job itself posts nothing after an abort. An executor still running `runTimeoutMs` after its start is aborted and
+ * its run ended with an error (`timedOut`), and the job is done once that is delivered: whatever the executor
+ * settles with later, if ever, is ignored.
  */
 import { clip, clipNoted } from "./clip.ts";
 import type { AgentRunDetail } from "./parse.ts";
 import { isBlank } from "./blank-text.ts";
 import { isAgentApiError } from "./errors.ts";
+import type { Clock } from "./clock.ts";
 
 export interface ExecutorContext {
   runId: string;
-  /** Aborts when the owner stops the run or the worker shuts down: give up promptly. */
+  /**
+   * Aborts when the owner stops the run, the worker shuts down or the run outlives the worker's `runTimeoutMs` (its
+   * `reason` then a "TimeoutError"): give up promptly.
+   */
   signal: AbortSignal;
   /**
    * Posts a progress comment, after the earlier ones; a no-op once the run is stopped or ending. Bounded: while one
@@ -41,6 +47,12 @@ export const MAX_BODY = 100_000;
 /** The costs the Agent API takes: USD from 0 to 1,000,000. */
 const MAX_COST_USD = 1_000_000;
 
+/** What a run that outlived `runTimeoutMs` is ended with (and its executor's signal aborted with, as a "TimeoutError"). */
+export function timedOut(runTimeoutMs: number): DOMException {
+  const seconds = Number((runTimeoutMs / 1000).toFixed(3));
+  return new DOMException(`The agent gave up after ${seconds} s (runTimeoutMs): the run took longer than the agent allows. Send a follow-up to try again.`, "TimeoutError");
+}
+
 export interface EndExtra {
   stepCostUsd?: number;
   totalCostUsd?: number;
@@ -58,6 +70,9 @@ export interface JobDeps {
   end(kind: "complete" | "error", body: string, extra: EndExtra): Promise<void>;
   /** Starts heartbeats; returns their stop. */
   heartbeat(signal: AbortSignal): () => void;
+  /** How long the executor may run (ms) before the run is ended with `timedOut`; Infinity: no limit. */
+  runTimeoutMs: number;
+  setTimeout: Clock["setTimeout"];
   /** True once shutdown's grace ran out: a run claimed now is ended at once. */
   graceOver(): boolean;
   formatError?: (error: unknown) => string;
@@ -162,12 +177,14 @@ export function runJob(runId: string, deps: JobDeps): Job {
     let result: ExecutorResult;
     // Heartbeats only while the executor works: one still in flight when the final call lands would get a 409.
     const stopHeartbeat = deps.heartbeat(signal);
+    const stopDeadline = deadline();
     try {
       result = await deps.executor(detail, { runId, signal, progress });
     } catch (error) {
       if (signal.aborted) return;
       return end("error", describeFailure(error), { cause: error, ...costsOf(error) });
     } finally {
+      stopDeadline();
       stopHeartbeat();
     }
     if (signal.aborted) return;
@@ -185,6 +202,27 @@ export function runJob(runId: string, deps: JobDeps): Job {
 
   let letGo!: () => void;
   const lettingGo = new Promise<void>((resolve) => (letGo = resolve));
+
+  /**
+   * Starts the executor's `runTimeoutMs`; returns its cancel. When it runs out, the abort stops the heartbeats and
+   * makes the executor's outcome ignored; the job is done once the error is delivered, settled executor or not.
+   * An abort before (a stop, a shutdown) cancels it: those decide what is posted.
+   */
+  const deadline = (): (() => void) => {
+    if (!Number.isFinite(deps.runTimeoutMs)) return () => {};
+    const cancelTimer = deps.setTimeout(() => {
+      signal.removeEventListener("abort", cancel);
+      const reason = timedOut(deps.runTimeoutMs);
+      controller.abort(reason);
+      void end("error", reason.message, { cause: reason }).finally(letGo);
+    }, deps.runTimeoutMs);
+    const cancel = () => {
+      signal.removeEventListener("abort", cancel);
+      cancelTimer();
+    };
+    signal.addEventListener("abort", cancel, { once: true });
+    return cancel;
+  };
   const done = Promise.race([(async () => {
     if (!(await deps.claim(signal))) return;
     if (deps.graceOver()) return end("error", SHUTDOWN_MESSAGE);

@@ -45,7 +45,7 @@ export type WorkerEvent =
    */
   | { type: "refused"; runId: string; status: number; message: string }
   | { type: "finished"; runId: string }
-  /** The executor failed; the run was ended with an error. */
+  /** The executor failed, or outlived `runTimeoutMs` (`error` a "TimeoutError"); the run was ended with an error. */
   | { type: "failed"; runId: string; error: unknown }
   /** The owner stopped it (or the hub ended or deleted it); nothing more was posted. */
   | { type: "stopped"; runId: string }
@@ -67,6 +67,12 @@ export interface RunWorkerOptions {
   startComment?: string | null;
   outbox?: Outbox;
   clock?: Clock;
+  /**
+   * How long an executor may run before its run is ended with an error ("The agent gave up after N s
+   * (runTimeoutMs)…", a `failed` event) and its signal aborted; its slot takes the next run, settled or not, and
+   * whatever it settles with later is ignored. Above 0, or a RangeError. Default Infinity: no limit.
+   */
+  runTimeoutMs?: number;
   /** Turns an executor's failure into the error the owner reads. */
   formatError?: (error: unknown) => string;
   /**
@@ -138,6 +144,7 @@ export class RunWorker {
       throw new RangeError(`instanceId must be 1 to 100 visible ASCII characters (no spaces), not ${JSON.stringify(this.#instance.slice(0, 120))}`);
     }
     checkPeriod(options.heartbeatIntervalMs, "RunWorker's heartbeatIntervalMs");
+    checkPeriod(options.runTimeoutMs, "RunWorker's runTimeoutMs");
     this.#state = new WorkerState({ concurrency: options.concurrency ?? 4 });
     this.#api = this.#guarded(options.client);
     this.#courier = new Courier({
@@ -306,6 +313,8 @@ export class RunWorker {
         onError: (error) => this.#emit({ type: "error", error, runId }),
       }),
       formatError: this.#o.formatError,
+      runTimeoutMs: this.#o.runTimeoutMs ?? Number.POSITIVE_INFINITY,
+      setTimeout: (fn, ms) => this.#clock.setTimeout(fn, ms),
       graceOver: () => this.#graceOver,
       onError: (error) => this.#emit({ type: "error", error, runId }),
     });

@@ -12,6 +12,7 @@ describe("period options", () => {
     "RunSource pollIntervalMs": (value) => new RunSource({ client: api.client, token: "gca_x", pollIntervalMs: value }),
     "RunSource reconcileIntervalMs": (value) => new RunSource({ client: api.client, token: "gca_x", reconcileIntervalMs: value }),
     "RunWorker heartbeatIntervalMs": (value) => new RunWorker({ client: api.client, source: source(), executor: async () => ({ summary: "" }), heartbeatIntervalMs: value }),
+    "RunWorker runTimeoutMs": (value) => new RunWorker({ client: api.client, source: source(), executor: async () => ({ summary: "" }), runTimeoutMs: value }),
     "AgentApiClient heartbeatProbeMs": (value) => new AgentApiClient({ token: "gca_x", apiUrl: "http://127.0.0.1:1", heartbeatProbeMs: value }),
     "AgentApiClient timeoutMs": (value) => new AgentApiClient({ token: "gca_x", apiUrl: "http://127.0.0.1:1", timeoutMs: value }),
   };
@@ -23,4 +24,8 @@ describe("period options", () => {
       assert.doesNotThrow(() => make(1_000));
     });
   }
+
+  it("RunWorker runTimeoutMs of Infinity is taken: no limit, as without it", () => {
+    assert.doesNotThrow(() => makers["RunWorker runTimeoutMs"]!(Number.POSITIVE_INFINITY));
+  });
 });
