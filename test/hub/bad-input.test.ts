@@ -485,6 +485,14 @@ describe("bad input", () => {
     assertError(await agent("GET", "/runs?workspaceId="), 400, empty("workspaceId"));
   });
 
+  it("answers 400 for an empty X-Workspace-Id header wherever the owner API reads it, rather than reading it as no filter", async () => {
+    const empty = "The X-Workspace-Id header is empty: send a workspace id (ws_…), or leave the header out where it is optional";
+    for (const path of ["/projects", "/tasks", "/tasks?limit=1"]) assertError(await owner("GET", path, undefined, { "x-workspace-id": "" }), 400, empty);
+    const projects = (await owner("GET", "/projects", undefined, { "x-workspace-id": t.creds.workspaceId })).body.length as number;
+    assertError(await owner("POST", "/projects", { name: "Never made" }, { "x-workspace-id": "" }), 400, empty);
+    assert.equal((await owner("GET", "/projects", undefined, { "x-workspace-id": t.creds.workspaceId })).body.length, projects, "no project was made");
+  });
+
   it("answers 400 for a read-all whose upTo is not a notification id, and marks nothing read", async () => {
     await owner("POST", `/tasks/${taskId}/comments`, { body: "one more to read" });
     const unread = (await owner("GET", "/me")).body.unreadNotifications as number;

@@ -39,6 +39,7 @@ import {
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
 const security = [{ ownerBearer: [] }];
 const WorkspaceHeader = Type.Object({ "x-workspace-id": Type.String({ minLength: 1, maxLength: 200 }) });
+const EMPTY_WORKSPACE_HEADER = "The X-Workspace-Id header is empty: send a workspace id (ws_…), or leave the header out where it is optional";
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 }));
 
 declare module "fastify" {
@@ -61,6 +62,11 @@ export function ownerApi(app: App, deps: HttpDeps): void {
       reply.header("www-authenticate", 'Bearer realm="owner"');
       throw error;
     }
+  });
+  // Sent empty (Node trims a blank one to ""), the header would read as "no workspace": every workspace's tasks on
+  // GET /tasks. Checked before the routes' own schemas, so every route that reads it says the same.
+  app.addHook("preValidation", (request, _reply, done) => {
+    done(request.headers["x-workspace-id"] === "" ? badRequest(EMPTY_WORKSPACE_HEADER) : undefined);
   });
   const scope = (user: UserPrincipal) => `user:${user.userId}`;
   const s = <S extends FastifySchema>(tags: string[], summary: string, rest: S) => ({ schema: { tags, summary, security, ...rest } });
