@@ -493,6 +493,18 @@ describe("bad input", () => {
     assert.equal((await owner("GET", "/projects", undefined, { "x-workspace-id": t.creds.workspaceId })).body.length, projects, "no project was made");
   });
 
+  it("answers 400 naming the id for a read of ids one of which is not a notification id, and marks nothing read", async () => {
+    await owner("POST", `/tasks/${taskId}/comments`, { body: "another one to read" });
+    const unread = (await owner("GET", "/notifications?unread=true")).body as Array<{ id: string }>;
+    assert.ok(unread.length > 0);
+    for (const bad of [runId, taskId, "zzz", "ntf"]) {
+      assertError(await owner("POST", "/notifications/read", { ids: [unread[0]!.id, bad] }), 400, `ids: ${JSON.stringify(bad)} is not a notification id (ntf_…)`);
+    }
+    assert.equal((await owner("GET", "/me")).body.unreadNotifications, unread.length);
+    // A well-formed id of no notification of yours marks nothing, as one already read does.
+    assert.deepEqual((await owner("POST", "/notifications/read", { ids: ["ntf_00000000000000000000000000"] })).body, { updated: 0 });
+  });
+
   it("answers 400 for a read-all whose upTo is not a notification id, and marks nothing read", async () => {
     await owner("POST", `/tasks/${taskId}/comments`, { body: "one more to read" });
     const unread = (await owner("GET", "/me")).body.unreadNotifications as number;

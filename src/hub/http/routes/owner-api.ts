@@ -272,8 +272,14 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     linkNextPage(request, reply, items, limit);
     return items;
   });
-  app.post("/notifications/read", s(["Notifications"], "Mark notifications read", { body: ReadBody, response: { 200: ReadCount, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { ids: request.body.ids } }));
+  app.post("/notifications/read", s(["Notifications"], "Mark these notifications read (ntf_… ids; another kind of id is refused with 400, one of no notification of yours is passed over)", {
+    body: ReadBody, response: { 200: ReadCount, ...errors },
+  }), (request, reply) => {
+    // A run's or a task's id marked nothing and said nothing: a caller that mixed up its ids never heard of it.
+    const bad = request.body.ids.find((id) => !id.startsWith("ntf_"));
+    if (bad !== undefined) throw badRequest(`ids: ${JSON.stringify(bad)} is not a notification id (ntf_…)`);
+    return mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { ids: request.body.ids } });
+  });
   app.post("/notifications/read-task", s(["Notifications"], `Mark your unread notifications about this task read (the newest ${TASK_READ_LIMIT}): what the web UI does on opening it`, {
     body: ReadTaskBody, response: { 200: ReadCount, ...errors },
   }), (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { taskId: request.body.taskId } }));
