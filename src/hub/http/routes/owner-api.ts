@@ -23,7 +23,7 @@ import { listRunsOfAgentForUser, listRunsOfTask, toOwnerRunDetail } from "../../
 import { listTasksForUser } from "../../store/task-lists.ts";
 import { findTask } from "../../store/tasks.ts";
 import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
-import { OwnerAuth } from "../auth.ts";
+import { challengeOn401, OWNER_CHALLENGE, OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
 import { Before, cursorOf, linkNextPage } from "../page-link.ts";
@@ -55,14 +55,10 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     onUse: (tokenId, at) => void deps.writer.run("touchApiToken", { tokenId, at }).catch(() => undefined),
   });
   app.decorateRequest("user", null as never);
-  app.addHook("onRequest", async (request, reply) => {
-    try {
-      request.user = await auth.principal(request, deps.clock());
-    } catch (error) {
-      reply.header("www-authenticate", 'Bearer realm="owner"');
-      throw error;
-    }
+  app.addHook("onRequest", async (request) => {
+    request.user = await auth.principal(request, deps.clock());
   });
+  app.addHook("onSend", challengeOn401(OWNER_CHALLENGE));
   // Sent empty (Node trims a blank one to ""), the header would read as "no workspace": every workspace's tasks on
   // GET /tasks. Checked before the routes' own schemas, so every route that reads it says the same.
   app.addHook("preValidation", (request, _reply, done) => {
