@@ -392,17 +392,28 @@ describe("bad input", () => {
     assert.deepEqual((await owner("GET", "/tasks?projectId=prj%20nope")).body, []);
   });
 
-  it("answers 404 for an empty id in the path (runs//start, tasks/), naming what, as for an unknown one", async () => {
-    const agentCalls: Array<[string, string, unknown?]> = [["GET", "/runs/"], ["POST", "/runs//start", {}], ["POST", "/runs//comment", { body: "x" }], ["POST", "/runs//heartbeat"]];
-    for (const [method, path, body] of agentCalls) assertError(await agent(method, path, body), 404, "Run not found");
+  it("answers 404 for an empty id at the end of the path (runs/, tasks/), naming what, as for an unknown one", async () => {
+    assertError(await agent("GET", "/runs/"), 404, "Run not found");
     const ownerCalls: Array<[string, string, unknown, string]> = [
       ["GET", "/tasks/", undefined, "Task not found"], ["PATCH", "/tasks/", { title: "x" }, "Task not found"],
-      ["POST", "/tasks//comments", { body: "x" }, "Task not found"], ["PATCH", `/tasks/${taskId}/comments/`, { body: "x" }, "Comment not found"],
-      ["GET", "/runs/", undefined, "Run not found"], ["POST", "/runs//stop", undefined, "Run not found"],
+      ["PATCH", `/tasks/${taskId}/comments/`, { body: "x" }, "Comment not found"], ["GET", "/runs/", undefined, "Run not found"],
       ["DELETE", `/workspaces/${t.creds.workspaceId}/members/`, undefined, "Member not found"],
     ];
     for (const [method, path, body, message] of ownerCalls) assertError(await owner(method, path, body), 404, message);
-    assertError(await request(`${t.baseUrl}/files//key`, {}), 404, "File not found");
+    await unchanged();
+  });
+
+  it("routes a path with an empty id inside it (runs//start) as the path with its slashes made one, as every path: never another route's action", async () => {
+    // runs//start is runs/start: a run's address (GET), where POST is not allowed.
+    const agentCalls: Array<[string, string, unknown?]> = [["POST", "/runs//start", {}], ["POST", "/runs//comment", { body: "x" }], ["POST", "/runs//heartbeat"]];
+    for (const [method, path, body] of agentCalls) {
+      const res = await agent(method, path, body);
+      assertError(res, 405, `POST is not allowed on /api/v1/agent${path} (it takes GET, HEAD)`);
+      assert.equal(res.headers.get("allow"), "GET, HEAD");
+    }
+    assertError(await owner("POST", "/tasks//comments", { body: "x" }), 405, "POST is not allowed on /api/v1/tasks//comments (it takes DELETE, GET, HEAD, PATCH)");
+    assertError(await owner("POST", "/runs//stop"), 405, "POST is not allowed on /api/v1/runs//stop (it takes GET, HEAD)");
+    assertError(await request(`${t.baseUrl}/files//key`, {}), 404);
     await unchanged();
   });
 
@@ -483,6 +494,26 @@ describe("bad input", () => {
       assertError(await agent("GET", `/tasks?${name}=`), 400, empty(name));
     }
     assertError(await agent("GET", "/runs?workspaceId="), 400, empty("workspaceId"));
+  });
+
+  it("answers 400 for an empty X-Workspace-Id header wherever the owner API reads it, rather than reading it as no filter", async () => {
+    const empty = "The X-Workspace-Id header is empty: send a workspace id (ws_…), or leave the header out where it is optional";
+    for (const path of ["/projects", "/tasks", "/tasks?limit=1"]) assertError(await owner("GET", path, undefined, { "x-workspace-id": "" }), 400, empty);
+    const projects = (await owner("GET", "/projects", undefined, { "x-workspace-id": t.creds.workspaceId })).body.length as number;
+    assertError(await owner("POST", "/projects", { name: "Never made" }, { "x-workspace-id": "" }), 400, empty);
+    assert.equal((await owner("GET", "/projects", undefined, { "x-workspace-id": t.creds.workspaceId })).body.length, projects, "no project was made");
+  });
+
+  it("answers 400 naming the id for a read of ids one of which is not a notification id, and marks nothing read", async () => {
+    await owner("POST", `/tasks/${taskId}/comments`, { body: "another one to read" });
+    const unread = (await owner("GET", "/notifications?unread=true")).body as Array<{ id: string }>;
+    assert.ok(unread.length > 0);
+    for (const bad of [runId, taskId, "zzz", "ntf"]) {
+      assertError(await owner("POST", "/notifications/read", { ids: [unread[0]!.id, bad] }), 400, `ids: ${JSON.stringify(bad)} is not a notification id (ntf_…)`);
+    }
+    assert.equal((await owner("GET", "/me")).body.unreadNotifications, unread.length);
+    // A well-formed id of no notification of yours marks nothing, as one already read does.
+    assert.deepEqual((await owner("POST", "/notifications/read", { ids: ["ntf_00000000000000000000000000"] })).body, { updated: 0 });
   });
 
   it("answers 400 for a read-all whose upTo is not a notification id, and marks nothing read", async () => {

@@ -61,6 +61,16 @@ for (const backend of BACKENDS) describe(`idempotency (${backend.label})`, () =>
     assert.equal((await t.owner(t.creds.ownerToken, "GET", `/tasks/${first.body.id}`)).body.runs.length, 1);
   });
 
+  it("replays a POST whose retry was sent with the path's slashes repeated (/api/v1//tasks): it is the same route", async () => {
+    const body = { projectId: t.creds.projectId, title: "Slashed task" };
+    const first = await t.owner(t.creds.ownerToken, "POST", "/tasks", body, key("task-slashes"));
+    assertStatus(first, 201);
+    const again = await t.owner(t.creds.ownerToken, "POST", "//tasks", body, key("task-slashes"));
+    assertStatus(again, 201);
+    assert.equal(again.headers.get("idempotent-replayed"), "true");
+    assert.deepEqual(again.body, first.body);
+  });
+
   it("answers 422 for the same key with a different body or on another route, and changes nothing", async () => {
     const { runId } = await runIn(t, "RUNNING");
     assertStatus(await t.agent(t.creds.agentToken, "POST", `/runs/${runId}/comment`, { body: "one" }, key("reuse")), 201);

@@ -74,7 +74,7 @@ function wrongType(schema: Schema): unknown {
 
 describe("OpenAPI document", () => {
   let t: TestHub;
-  let doc: { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown> } };
+  let doc: { openapi: string; info: { title: string; version: string; description: string }; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown> } };
   const operations: Array<{ method: string; path: string; op: Operation }> = [];
 
   before(async () => {
@@ -102,6 +102,9 @@ describe("OpenAPI document", () => {
   it("is OpenAPI 3.1 with the hub's title and its three security schemes", () => {
     assert.equal(doc.openapi, "3.1.0");
     assert.equal(doc.info.title, "openclaw-groupchat hub");
+    // Said once, not on every operation: any path answers a method it does not take with 405 and Allow.
+    assert.match(doc.info.description, /405/);
+    assert.match(doc.info.description, /Allow/);
     assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ["agentBasic", "agentBearer", "ownerBearer"]);
     assert.deepEqual(doc.components.securitySchemes.agentBasic, { type: "http", scheme: "basic", description: "gca_ token as the username, empty password" });
   });
@@ -128,7 +131,8 @@ describe("OpenAPI document", () => {
       const raw = op.requestBody !== undefined && !("application/json" in op.requestBody.content);
       // A webhook's test delivery sends a ping each time: it takes no key (one sent is not even looked at).
       assert.equal(Boolean(key), method === "post" && !raw && path !== "/api/v1/webhooks/{id}/test", where);
-      assert.equal("503" in op.responses, method !== "get", where);
+      // Every operation, a GET too: the hub shutting down or its database unreachable answers any request 503.
+      assert.ok("503" in op.responses, where);
       if (method === "post" || method === "patch") {
         assert.ok("415" in op.responses, where);
         const isAgent = path.startsWith("/api/v1/agent/");
@@ -151,7 +155,9 @@ describe("OpenAPI document", () => {
   it("documents the headers answers carry: Retry-After on a 503, WWW-Authenticate on a 401, Link on a paged list, Idempotent-Replayed on a replay", async () => {
     for (const { method, path, op } of operations) {
       const where = `${method} ${path}`;
-      if (op.responses["503"]) assert.equal(op.responses["503"].headers?.["Retry-After"]?.schema.type, "integer", where);
+      assert.equal(op.responses["503"]?.headers?.["Retry-After"]?.schema.type, "integer", where);
+      assert.match(op.responses["503"]!.description, /shutting down/, where);
+      assert.match(op.responses["503"]!.description, /database/, where);
       assert.ok(op.responses["401"]?.headers?.["WWW-Authenticate"], where);
       const paged = (op.parameters ?? []).some((p) => p.in === "query" && p.name === "before");
       assert.equal(Boolean(op.responses["200"]?.headers?.Link), paged, where);

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { assertError, assertStatus, createTask, delegateTo, secondAgent } from "../support/api.ts";
-import { startTestHub, type TestHub } from "../support/hub.ts";
+import { request, startTestHub, type TestHub } from "../support/hub.ts";
+import { CSRF, loginCode, redeem, signIn, withCookie } from "../web/support/session.ts";
 
 describe("owner API", () => {
   let t: TestHub;
@@ -34,6 +35,37 @@ describe("owner API", () => {
     }
     return { ids, pages };
   }
+
+  describe("authentication", () => {
+    it("answers every 401 with WWW-Authenticate: Bearer realm=\"owner\", the web UI's cookie calls and session routes as token calls; a 403 without it", async () => {
+      const challenge = 'Bearer realm="owner"';
+      const stale = `gc_session=${"x".repeat(43)}`;
+      const unauthorized = [
+        ["no credentials", await request(`${t.baseUrl}/api/v1/me`, {})],
+        ["a bad token", await t.owner("gcp_not_a_token", "GET", "/tasks")],
+        ["a stale cookie", await withCookie(t, stale, "GET", "/me")],
+        ["a stale cookie, a write", await withCookie(t, stale, "POST", "/tasks", { projectId: t.creds.projectId, title: "never" })],
+        ["a stale cookie, a list", await withCookie(t, stale, "GET", `/tasks?workspaceId=${t.creds.workspaceId}`)],
+        ["who is signed in, none", await withCookie(t, stale, "GET", "/session")],
+        ["a sign-in link, none signed in", await withCookie(t, stale, "POST", "/session/link")],
+        ["a sign-in code used up", await (async () => {
+          const code = await loginCode(t);
+          await redeem(t, code);
+          return redeem(t, code);
+        })()],
+      ] as const;
+      for (const [what, res] of unauthorized) {
+        assertError(res, 401);
+        assert.equal(res.headers.get("www-authenticate"), challenge, what);
+      }
+      // Signed in, but without the CSRF header: not allowed (403), and no challenge, since signing in again would not help.
+      const cookie = await signIn(t);
+      const forbidden = await withCookie(t, cookie, "POST", "/tasks", { projectId: t.creds.projectId, title: "never" }, {});
+      assertError(forbidden, 403);
+      assert.equal(forbidden.headers.get("www-authenticate"), null);
+      assertStatus(await withCookie(t, cookie, "GET", "/me", undefined, CSRF), 200);
+    });
+  });
 
   describe("agents", () => {
     it("GET /me answers the signed-in person", async () => {

@@ -38,6 +38,30 @@ describe("the stock ConvexHttpClient against a hub", () => {
     assert.deepEqual(any.body, { status: "success", value: pending, logLines: [] });
   });
 
+  it("works from a hub URL written with a trailing slash (the client then asks //api/query), as without", async () => {
+    const { runId } = await delegatedRun(t, "Trailing slash");
+    const http = new ConvexHttpClient(`${t.baseUrl}/`, { logger: false });
+    const pending = await http.query(agentWebSocket.pendingRuns!, { token: t.creds.agentToken });
+    assert.ok((pending as { id: string }[]).some((r) => r.id === runId));
+    assert.deepEqual(pending, await client().query(agentWebSocket.pendingRuns!, { token: t.creds.agentToken }));
+  });
+
+  it("routes a path with repeated slashes (//api/v1/agent/me, as curl sends a base URL's trailing slash) as the path without them", async () => {
+    const basic = { authorization: `Basic ${Buffer.from(`${t.creds.agentToken}:`).toString("base64")}` };
+    const me = await request(`${t.baseUrl}/api/v1/agent/me`, { headers: basic });
+    assert.equal(me.status, 200);
+    for (const path of ["//api/v1/agent/me", "/api//v1/agent/me", "//api/v1//agent///me"]) {
+      const res = await request(`${t.baseUrl}${path}`, { headers: basic });
+      assert.equal(res.status, 200, path);
+      assert.deepEqual(res.body, me.body, path);
+    }
+    // A method the path does not take is the 405 it is without the extra slashes, and an unknown path still a 404.
+    const deleted = await request(`${t.baseUrl}//api/v1/agent/me`, { method: "DELETE", headers: basic });
+    assert.equal(deleted.status, 405);
+    assert.equal(deleted.headers.get("allow"), "GET, HEAD");
+    assert.equal((await request(`${t.baseUrl}//api/v1/nowhere`, { headers: basic })).status, 404);
+  });
+
   it("fails a query with a wrong agent token as the socket does: UNAUTHORIZED in the error's data", async () => {
     const error = await thrown(client().query(agentWebSocket.pendingRuns!, { token: "gca_not_a_token" }));
     assert.ok(error instanceof ConvexError, `a ConvexError, not ${error.name}: ${error.message}`);

@@ -22,9 +22,9 @@ export class AllowedMethods {
     for (const method of [route.method].flat()) pattern.methods.add(method);
   };
 
-  /** The methods some route takes at this path (its query aside), sorted; none for a path no route has. */
+  /** The methods some route takes at this path (its query aside, repeated slashes made one as the router does), sorted; none for a path no route has. */
   of(url: string): string[] {
-    const path = url.split("?")[0]!;
+    const path = url.split("?")[0]!.replace(/\/{2,}/g, "/");
     const methods = new Set<string>();
     for (const pattern of this.patterns.values()) {
       if (pattern.path.test(path)) for (const method of pattern.methods) methods.add(method);

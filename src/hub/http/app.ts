@@ -68,7 +68,9 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): App {
     forceCloseConnections: true,
     // Fastify's own 503 while closing has a body of its own and no Retry-After: the hook below answers instead.
     return503OnClosing: false,
-    routerOptions: { maxParamLength: 200 },
+    // A client given the hub's URL with a trailing slash asks `//api/query` (ConvexHttpClient), `//api/v1/agent/me` (curl
+    // scripts): every path is routed as it is with its repeated slashes made one, the whole app alike.
+    routerOptions: { maxParamLength: 200, ignoreDuplicateSlashes: true },
     ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
     clientErrorHandler,
     // The router's own rejections (an over-long id, a malformed URL) get the same `{ error }` bodies; a page

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ChangeFeed } from "../changes.ts";
 import type { Reader } from "../db/port.ts";
 import { hasPrefix, hashToken, tokenMatches, type TokenKind } from "../domain/tokens.ts";
@@ -26,6 +27,20 @@ export function tokenFromHeader(header: string | undefined): string | null {
   const colon = decoded.indexOf(":");
   const user = colon < 0 ? decoded : decoded.slice(0, colon);
   return user || null;
+}
+
+/** What a 401 of the owner API (its session routes too) asks for: a Bearer gcp_ token, or a web session. */
+export const OWNER_CHALLENGE = 'Bearer realm="owner"';
+
+/**
+ * An onSend hook: every 401 its scope answers names the scheme to authenticate with (`WWW-Authenticate`), whichever
+ * hook or handler refused, a session cookie's refusal as a token's; a 403 (signed in, not allowed) gets none.
+ */
+export function challengeOn401(challenge: string) {
+  return (_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void => {
+    if (reply.statusCode === 401) reply.header("www-authenticate", challenge);
+    done(null, payload);
+  };
 }
 
 /** Said of the other API's token: "invalid" would send its holder to check a token that is fine, at the wrong address. */

@@ -28,10 +28,11 @@ export async function mutation<N extends CommandName>(
   if (key !== undefined) {
     if (typeof key !== "string" || !KEY.test(key)) throw badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
     // The workspace header picks where `POST /projects` writes, so it is part of the request
-    // (added only when sent: other requests keep the hash they had).
+    // (added only when sent: other requests keep the hash they had). The path as routed: `//api/v1/tasks` is `/api/v1/tasks`.
     const workspace = request.headers["x-workspace-id"];
+    const path = request.url.split("?")[0]!.replace(/\/{2,}/g, "/");
     const requestHash = createHash("sha256")
-      .update(`${request.method} ${request.url.split("?")[0]}${typeof workspace === "string" ? `\nx-workspace-id: ${workspace}` : ""}\n${JSON.stringify(request.body ?? null)}`)
+      .update(`${request.method} ${path}${typeof workspace === "string" ? `\nx-workspace-id: ${workspace}` : ""}\n${JSON.stringify(request.body ?? null)}`)
       .digest("hex");
     idempotency = { scope, key, requestHash, status };
   }

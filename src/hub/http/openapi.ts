@@ -56,10 +56,11 @@ export class OpenApiCollector {
       const keyed = route.method === "post" && !s.consumes && !s.noIdempotencyKey;
       if (keyed) parameters.push(IDEMPOTENCY_KEY);
       const answers: Record<string, unknown> = { ...((s.response as Record<string, unknown>) ?? {}) };
-      // What the server answers before or beside a route's own schema: over-long ids, bodies that are not JSON, load shedding.
+      // What the server answers before or beside a route's own schema: over-long ids, bodies that are not JSON, and a 503
+      // on any route (a write shed, the hub shutting down, its database unreachable: a read as well as a write).
       if (s.params) answers["414"] ??= ErrorBody;
       if (route.method === "post" || route.method === "patch") answers["415"] ??= ErrorBody;
-      if (route.method !== "get") answers["503"] ??= ErrorBody;
+      answers["503"] ??= ErrorBody;
       const headers: Record<string, Record<string, unknown>> = {
         "401": { "WWW-Authenticate": WWW_AUTHENTICATE(isAgentApi(route.url) ? 'Basic realm="agent"' : 'Bearer realm="owner"') },
         "503": { "Retry-After": RETRY_AFTER },
@@ -87,7 +88,11 @@ export class OpenApiCollector {
     }
     return {
       openapi: "3.1.0",
-      info: { ...info, description: "GroupChat's Agent API (as documented) and the hub's owner API." },
+      info: {
+        ...info,
+        description: "GroupChat's Agent API (as documented) and the hub's owner API. A method a path does not take is answered "
+          + "405 with an `Allow` header naming those it does (and `{ \"error\" }`), on every path: not repeated on each operation.",
+      },
       servers: [{ url: "/" }],
       components: {
         securitySchemes: {
@@ -137,5 +142,5 @@ function describeStatus(code: string): string {
     "404": "Not found (or not yours)", "409": "Conflict with the current state", "413": "Body over 1 MiB (an upload's: over 10 MiB)",
     "414": "An id in the URL over 200 characters", "415": "Content-Type is not application/json (an upload's: not an image type, or the bytes are not that image)",
     "422": "Idempotency-Key reused with another request",
-    "503": "Overloaded: nothing was written; retry after Retry-After seconds" } as Record<string, string>)[code] ?? "Response";
+    "503": "The hub is overloaded, shutting down, or cannot reach its database: nothing was written; retry after Retry-After seconds" } as Record<string, string>)[code] ?? "Response";
 }

@@ -5,8 +5,9 @@
  * - In the path (`/tasks/:id`, `/workspaces/:id/members/:userId`, `/files/:id/:key`), an id written
  *   with a character no id of the hub has cannot name anything: 404 `{ error: "Task not found" }`,
  *   as any unknown id gets, the noun the route's segment before it (`members/:userId`: Member).
- * - An empty one (`/runs//start`, `/tasks/`) names nothing either: the same 404, before the params' own
- *   check (at least 1 character) would call it invalid input (400).
+ * - An empty one at the end (`/tasks/`, `/runs/`) names nothing either: the same 404, before the params' own
+ *   check (at least 1 character) would call it invalid input (400). One inside the path (`/runs//start`) is
+ *   no id at all: the router makes repeated slashes one (`/runs/start`, app.ts).
  * - In the query (`projectId`, `workspaceId`, `agentId`, the `before` cursor), a control character (NUL
  *   among them) is invalid input, 400, as a NUL in `q` is; other unknown ids find nothing, as before.
  */

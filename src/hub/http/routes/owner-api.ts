@@ -23,7 +23,7 @@ import { listRunsOfAgentForUser, listRunsOfTask, toOwnerRunDetail } from "../../
 import { listTasksForUser } from "../../store/task-lists.ts";
 import { findTask } from "../../store/tasks.ts";
 import { listProjects, listWorkspacesOf } from "../../store/workspaces.ts";
-import { OwnerAuth } from "../auth.ts";
+import { challengeOn401, OWNER_CHALLENGE, OwnerAuth } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { mutation, sendJson } from "../idempotency.ts";
 import { Before, cursorOf, linkNextPage } from "../page-link.ts";
@@ -39,6 +39,7 @@ import {
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
 const security = [{ ownerBearer: [] }];
 const WorkspaceHeader = Type.Object({ "x-workspace-id": Type.String({ minLength: 1, maxLength: 200 }) });
+const EMPTY_WORKSPACE_HEADER = "The X-Workspace-Id header is empty: send a workspace id (ws_…), or leave the header out where it is optional";
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 }));
 
 declare module "fastify" {
@@ -54,13 +55,14 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     onUse: (tokenId, at) => void deps.writer.run("touchApiToken", { tokenId, at }).catch(() => undefined),
   });
   app.decorateRequest("user", null as never);
-  app.addHook("onRequest", async (request, reply) => {
-    try {
-      request.user = await auth.principal(request, deps.clock());
-    } catch (error) {
-      reply.header("www-authenticate", 'Bearer realm="owner"');
-      throw error;
-    }
+  app.addHook("onRequest", async (request) => {
+    request.user = await auth.principal(request, deps.clock());
+  });
+  app.addHook("onSend", challengeOn401(OWNER_CHALLENGE));
+  // Sent empty (Node trims a blank one to ""), the header would read as "no workspace": every workspace's tasks on
+  // GET /tasks. Checked before the routes' own schemas, so every route that reads it says the same.
+  app.addHook("preValidation", (request, _reply, done) => {
+    done(request.headers["x-workspace-id"] === "" ? badRequest(EMPTY_WORKSPACE_HEADER) : undefined);
   });
   const scope = (user: UserPrincipal) => `user:${user.userId}`;
   const s = <S extends FastifySchema>(tags: string[], summary: string, rest: S) => ({ schema: { tags, summary, security, ...rest } });
@@ -266,8 +268,14 @@ export function ownerApi(app: App, deps: HttpDeps): void {
     linkNextPage(request, reply, items, limit);
     return items;
   });
-  app.post("/notifications/read", s(["Notifications"], "Mark notifications read", { body: ReadBody, response: { 200: ReadCount, ...errors } }),
-    (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { ids: request.body.ids } }));
+  app.post("/notifications/read", s(["Notifications"], "Mark these notifications read (ntf_… ids; another kind of id is refused with 400, one of no notification of yours is passed over)", {
+    body: ReadBody, response: { 200: ReadCount, ...errors },
+  }), (request, reply) => {
+    // A run's or a task's id marked nothing and said nothing: a caller that mixed up its ids never heard of it.
+    const bad = request.body.ids.find((id) => !id.startsWith("ntf_"));
+    if (bad !== undefined) throw badRequest(`ids: ${JSON.stringify(bad)} is not a notification id (ntf_…)`);
+    return mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { ids: request.body.ids } });
+  });
   app.post("/notifications/read-task", s(["Notifications"], `Mark your unread notifications about this task read (the newest ${TASK_READ_LIMIT}): what the web UI does on opening it`, {
     body: ReadTaskBody, response: { 200: ReadCount, ...errors },
   }), (request, reply) => mutation(deps, request, reply, scope(request.user), 200, "markNotificationsRead", { user: request.user, selection: { taskId: request.body.taskId } }));

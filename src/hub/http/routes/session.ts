@@ -8,6 +8,7 @@ import { ErrorBody } from "../../../sdk/types.ts";
 import { forbidden, unauthorized } from "../../errors.ts";
 import { isLoopback } from "../../realtime/connection-quota.ts";
 import { sessionFromToken } from "../../services/sessions.ts";
+import { challengeOn401, OWNER_CHALLENGE } from "../auth.ts";
 import type { App, HttpDeps } from "../deps.ts";
 import { clearedSessionCookie, CSRF_HEADER, passesCsrf, readCookie, SESSION_COOKIE, sessionCookie } from "../session-cookie.ts";
 
@@ -22,6 +23,8 @@ export function sessionRoutes(app: App, deps: HttpDeps): void {
   // speaks plain HTTP to it; the cookie then must not go out over http either.
   const viaHttps = deps.publicUrl?.startsWith("https:") === true;
   const secure = (protocol: string) => viaHttps || protocol === "https";
+  // Its 401s (not signed in, a used-up code) ask for what the owner API's do.
+  app.addHook("onSend", challengeOn401(OWNER_CHALLENGE));
   // Signing in changes state too: the CSRF header stops another site from signing a browser into its account.
   app.addHook("onRequest", async (request) => {
     if (!passesCsrf(request.method, request.headers)) throw forbidden(`Send ${CSRF_HEADER}: 1`);
