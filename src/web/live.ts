@@ -10,6 +10,9 @@ import { anyApi, type FunctionReference } from "convex/server";
 import { useEffect, useState } from "react";
 import { hubReached } from "./hub-reached.ts";
 import { latestSocketNews, onSocketNews, watchedWebSocket } from "./live-socket.ts";
+import { failed, type Live } from "./live-state.ts";
+
+export type { Live, LiveError } from "./live-state.ts";
 
 let client: ConvexClient | null = null;
 
@@ -70,7 +73,6 @@ export function useLiveHealth(): LiveHealth {
   return busy ? "busy" : lost ? "lost" : "live";
 }
 
-export type Live<T> = { status: "loading" } | { status: "ready"; data: T } | { status: "error"; error: Error; code: string | null };
 
 /**
  * The view (the args that make another view, as a filter or a search, not a longer page) `live`'s value is of: kept
@@ -104,7 +106,7 @@ export function useLive<T>(name: OwnerQuery, args: LiveArgs = {}, options: { kee
       query,
       JSON.parse(key) as Record<string, string | number | string[]>,
       (data) => setState({ status: "ready", data: data as T }),
-      (error) => setState({ status: "error", error, code: ((error as { data?: { code?: string } }).data?.code) ?? null }),
+      (error) => setState((state) => failed(state, { error, code: ((error as { data?: { code?: string } }).data?.code) ?? null })),
     );
     return () => unsubscribe();
   }, [name, key, keep]);

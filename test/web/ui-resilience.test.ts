@@ -727,6 +727,63 @@ describe("the web UI when things go wrong, in a real browser", { timeout: 300_00
     await banner.waitFor({ state: "detached", ...WAIT });
   });
 
+  it("a live query that fails once the task is shown keeps the page, the comment being typed and its focus, with a note; the note goes once the hub answers again", async () => {
+    const made = await t.owner(t.creds.ownerToken, "POST", "/tasks", { projectId: t.creds.projectId, title: "Kept through a failed read" });
+    assert.equal(made.status, 201);
+    // Between the page and the hub: while `failing`, the hub's values of the task's query come as failures instead
+    // (a read that went wrong on its side, for a while), as the stock client hears them.
+    let failing = false;
+    const taskQueries = new Set<number>();
+    type Frame = { type: string; modifications?: { type: string; queryId: number; udfPath?: string }[] };
+    await page.routeWebSocket(/\/sync$/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => {
+        const frame = typeof message === "string" ? JSON.parse(message) as Frame : null;
+        if (frame?.type === "ModifyQuerySet") for (const m of frame.modifications ?? []) if (m.type === "Add" && m.udfPath === "owner:task") taskQueries.add(m.queryId);
+        server.send(message);
+      });
+      server.onMessage((message) => {
+        if (!failing || typeof message !== "string") return ws.send(message);
+        const frame = JSON.parse(message) as Frame;
+        if (frame.type === "Transition") {
+          frame.modifications = frame.modifications?.map((m) => m.type === "QueryUpdated" && taskQueries.has(m.queryId)
+            ? { type: "QueryFailed", queryId: m.queryId, errorMessage: "The hub could not read the task", logLines: [], journal: null, errorData: { code: "INTERNAL" } } as never
+            : m);
+        }
+        ws.send(JSON.stringify(frame));
+      });
+    });
+    try {
+      await page.goto(`${t.baseUrl}/tasks/${made.body.id}`);
+      const heading = page.getByRole("heading", { name: "Kept through a failed read" });
+      await heading.waitFor(WAIT);
+      const box = page.getByRole("textbox", { name: /^Comment/ });
+      const words = "Words typed before the hub failed";
+      await box.fill(words);
+      const focused = () => box.evaluate((el) => el === document.activeElement);
+      failing = true;
+      assert.equal((await t.owner(t.creds.ownerToken, "POST", `/tasks/${made.body.id}/comments`, { body: "Read wrong" })).status, 201);
+      const note = page.getByRole("status").filter({ hasText: /showing what was last loaded/i });
+      await note.waitFor(WAIT);
+      assert.match(await note.innerText(), /The hub could not read the task/);
+      assert.ok(await heading.isVisible(), "the task is still on the page");
+      assert.equal(await box.inputValue(), words, "what was typed is still there");
+      assert.ok(await focused(), "and the box still has the focus");
+      assert.equal(await page.getByRole("alert").count(), 0, "no error in the page's place");
+
+      failing = false;
+      assert.equal((await t.owner(t.creds.ownerToken, "POST", `/tasks/${made.body.id}/comments`, { body: "Read right" })).status, 201);
+      await page.locator(".comment", { hasText: "Read right" }).waitFor(WAIT);
+      await note.waitFor({ state: "detached", ...WAIT });
+      assert.equal(await box.inputValue(), words);
+      assert.ok(await focused());
+      await page.getByRole("button", { name: "Post comment" }).click();
+      await page.locator(".comment", { hasText: words }).waitFor(WAIT);
+    } finally {
+      await page.unrouteAll();
+    }
+  });
+
   it("'Could not reach the hub' from while the hub was down goes once the live connection is back, though the page sends no request", async () => {
     await board();
     await stopHub();

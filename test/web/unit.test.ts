@@ -9,6 +9,7 @@ import { countsSentence, runFilterOf } from "../../src/web/run-filter.ts";
 import { settle, theirs } from "../../src/web/components/followed-field.ts";
 import { parseTaskEdit, settleEdit, startEdit } from "../../src/web/components/task-edit.ts";
 import { afterSent } from "../../src/web/components/draft.ts";
+import { failed, type Live } from "../../src/web/live-state.ts";
 import { sessionRetryDelay } from "../../src/web/session.ts";
 import { decide, SEQUENCE_MS, SHORTCUTS, type KeyPress, type PageAction } from "../../src/web/shortcuts.ts";
 import { insertMention, matchingCandidates, mentionCandidates, openMention } from "../../src/web/components/mention-query.ts";
@@ -269,5 +270,22 @@ describe("a box's words once what it held was sent", () => {
     assert.equal(afterSent("First\nSecond", "First"), "Second");
     assert.equal(afterSent("Frist, fixed", "First"), "Frist, fixed");
     assert.equal(afterSent("", "First"), "");
+  });
+});
+
+describe("a live query that fails", () => {
+  const failure = (code: string | null) => ({ error: new Error("The hub could not read it"), code });
+  it("keeps the value last shown, stale, and the next failure keeps it too", () => {
+    const shown: Live<string> = { status: "ready", data: "task" };
+    const once = failed(shown, failure("INTERNAL"));
+    assert.deepEqual(once, { status: "ready", data: "task", stale: failure("INTERNAL") });
+    assert.deepEqual(failed(once, failure(null)), { status: "ready", data: "task", stale: failure(null) });
+  });
+
+  it("shows the failure when nothing was shown yet, or when it says the thing is gone or the session ended", () => {
+    assert.deepEqual(failed<string>({ status: "loading" }, failure("INTERNAL")), { status: "error", ...failure("INTERNAL") });
+    for (const code of ["NOT_FOUND", "UNAUTHORIZED"]) {
+      assert.deepEqual(failed<string>({ status: "ready", data: "task", stale: failure("INTERNAL") }, failure(code)), { status: "error", ...failure(code) });
+    }
   });
 });
