@@ -10,7 +10,7 @@
  * outbox. After a crash the notes say which runs to take back (`adopt`), and
  * the outbox is delivered with the original idempotency keys.
  */
-import { AgentApiClient, AgentApiError, isAgentApiError, isNotSyncEndpoint, isTokenRefused, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
+import { AgentApiClient, isNotSyncEndpoint, isTokenRefused, RunSource, RunWorker, systemClock, type Clock, type Executor, type RunWorkerOptions, type WorkerEvent } from "../sdk/index.ts";
 import type { BridgeConfig } from "./config.ts";
 import { sessionKeyFor, taskIdOf, turnKeyFor } from "./context.ts";
 import { createOpenClawExecutor } from "./executor.ts";
@@ -78,8 +78,8 @@ export class Bridge {
   /** The Convex URL was found to be no real-time endpoint, and the log said so (once is enough). */
   #saidNotSync = false;
   #stopping: Promise<void> | null = null;
-  /** GroupChat's answer that refused the token: every later call fails with it at once, unsent. */
-  #refusal: unknown = null;
+  /** GroupChat refused the token: said once, and the bridge stops. */
+  #refused = false;
 
   private constructor(
     config: BridgeConfig, deps: BridgeDeps, state: BridgeState, gateway: { client: GatewayClient; supervisor: GatewaySupervisor | null } | null,
@@ -109,7 +109,7 @@ export class Bridge {
     this.halted = new Promise((resolve) => (this.#halt = resolve));
     this.#source.subscribe((event) => {
       if (event.type === "pending") this.#trackPending(event.runs);
-      else if (event.type === "error" && isTokenRefused(event.error)) this.#tokenRefused(event.error);
+      else if (event.type === "error" && isTokenRefused(event.error)) this.#tokenRefused();
     });
     this.metrics = new BridgeMetrics({
       inFlight: () => this.#worker.stats.active,
@@ -286,10 +286,9 @@ export class Bridge {
    * be refused). Runs in flight finish within the grace period; what they report waits in the state file, with the
    * calls it could not deliver, for a start with the agent's current token.
    */
-  #tokenRefused(error: unknown): void {
-    if (this.#refusal) return;
-    // As the API's own 401 (the real-time query's refusal is another error): what the courier holds for the token.
-    this.#refusal = isAgentApiError(error) ? error : new AgentApiError("unauthorized", "GroupChat refused the agent token", { httpStatus: 401, cause: error });
+  #tokenRefused(): void {
+    if (this.#refused) return;
+    this.#refused = true;
     void this.#source.close();
     if (this.#stopping) return;
     const why = new Error("GroupChat refused the agent token (rotated or revoked, or the agent deleted?). Set GROUPCHAT_AGENT_TOKEN to the agent's current token (a new agent's, if it was deleted) and start the bridge again; what it could not deliver is kept in the state file.");
@@ -315,27 +314,21 @@ export class Bridge {
     }
   }
 
-  /** The API client, with each claim noted in the state file before it is sent (and replayed with its first body). */
+  /**
+   * The API client, with each claim noted in the state file before it is sent (and replayed with its first body). Once
+   * the token is refused the worker sends nothing through it (its calls fail unsent with that refusal, a 401 the
+   * courier holds what it carries for).
+   */
   #recordingClient(): RunWorkerOptions["client"] {
     const client = this.#client;
     const state = this.#state;
-    // Once the token is refused, a call fails at once with that refusal (the courier then holds what it carries).
-    const call = async <T>(send: () => Promise<T>): Promise<T> => {
-      if (this.#refusal) throw this.#refusal;
-      try {
-        return await send();
-      } catch (error) {
-        if (isTokenRefused(error)) this.#tokenRefused(error);
-        throw error;
-      }
-    };
     return {
-      start: (runId, body, options) => call(() => client.start(runId, state.claiming(runId, body), options)),
-      run: (runId, options) => call(() => client.run(runId, options)),
-      comment: (runId, body, options) => call(() => client.comment(runId, body, options)),
-      complete: (runId, result, options) => call(() => client.complete(runId, result, options)),
-      error: (runId, result, options) => call(() => client.error(runId, result, options)),
-      heartbeat: (runId, options) => call(() => client.heartbeat(runId, options)),
+      start: (runId, body, options) => client.start(runId, state.claiming(runId, body), options),
+      run: (runId, options) => client.run(runId, options),
+      comment: (runId, body, options) => client.comment(runId, body, options),
+      complete: (runId, result, options) => client.complete(runId, result, options),
+      error: (runId, result, options) => client.error(runId, result, options),
+      heartbeat: (runId, options) => client.heartbeat(runId, options),
     };
   }
 
@@ -381,7 +374,7 @@ export class Bridge {
       case "error":
         // Said once, by `#tokenRefused`: every call after it gets the same answer.
         if (isTokenRefused(event.error)) {
-          this.#tokenRefused(event.error);
+          this.#tokenRefused();
           break;
         }
         // A GROUPCHAT_CONVEX_URL that is no real-time endpoint: said once, as the configuration mistake it is.

@@ -17,7 +17,7 @@ import { randomUUID } from "node:crypto";
 import type { AgentApiClient } from "./client.ts";
 import { sleep, systemClock, type Clock } from "./clock.ts";
 import { Courier } from "./courier.ts";
-import { isAgentApiError, isMisrouted, isRefusal } from "./errors.ts";
+import { AgentApiError, isAgentApiError, isMisrouted, isRefusal } from "./errors.ts";
 import { backoffDelay, decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { confirmGone } from "./gone.ts";
 import { startHeartbeat } from "./heartbeat.ts";
@@ -482,7 +482,9 @@ export class RunWorker {
   /** The token is refused: said once, and nothing more is asked (no poll, no claim; calls fail unsent). */
   #tokenRefused(error: unknown): void {
     if (this.#refusal) return;
-    this.#refusal = error;
+    // As the API's own 401 whatever said it (the real-time query's refusal is another error): the courier holds what
+    // it carries for such a refusal, where another error would be given up.
+    this.#refusal = isAgentApiError(error) ? error : new AgentApiError("unauthorized", "GroupChat refused the agent token", { httpStatus: 401, cause: error });
     this.#state.shutdown();
     this.#tell({ type: "error", error });
     void this.#o.source.close().catch((failure: unknown) => this.#emit({ type: "error", error: failure }));

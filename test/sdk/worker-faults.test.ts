@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import { describe, it } from "node:test";
 import { WebSocket as WsWebSocket } from "ws";
-import { COMMENT_GRACE_MS, isTokenRefused, RunSource, RunWorker, SHUTDOWN_MESSAGE, type Executor, type WorkerEvent } from "../../src/sdk/index.ts";
+import { COMMENT_GRACE_MS, isTokenRefused, MemoryOutbox, RunSource, RunWorker, SHUTDOWN_MESSAGE, type Executor, type WorkerEvent } from "../../src/sdk/index.ts";
 import { FakeApi } from "./support/fake-api.ts";
 import { FakeClock, settle } from "./support/fake-clock.ts";
 import { deferred } from "./support/runs.ts";
@@ -60,6 +60,43 @@ describe("RunWorker when its token is refused (rotated or revoked)", () => {
     assert.equal(errors.length, 1, `one error, not ${errors.length}: ${errors.map(String).join("; ")}`);
     assert.ok(isTokenRefused(errors[0]));
     assert.equal(api.count(), calls, `nothing asked after the refusal: ${JSON.stringify(api.calls.slice(calls))}`);
+    await worker.stop({ graceMs: 0 });
+  });
+  it("holds a run's completion in the outbox when the refusal came over the real-time socket, as for a 401", async () => {
+    const api = new FakeApi();
+    const clock = new FakeClock();
+    api.add("r1");
+    const release = deferred();
+    let started = false;
+    const polled = new RunSource({ client: api.client, token: "gca_test", clock, pollIntervalMs: 1_000 });
+    // The real source, and a way to say what its socket would: the query refusing the token.
+    const listeners: Array<Parameters<RunSource["subscribe"]>[0]> = [];
+    const source = {
+      start: () => polled.start(),
+      close: () => polled.close(),
+      subscribe: (listener: Parameters<RunSource["subscribe"]>[0]) => (listeners.push(listener), polled.subscribe(listener)),
+    };
+    const events: WorkerEvent[] = [];
+    const outbox = new MemoryOutbox();
+    const worker = new RunWorker({
+      client: api.client, source, clock, outbox, heartbeatIntervalMs: 1_000, startComment: null, onEvent: (e) => events.push(e),
+      executor: async () => {
+        started = true;
+        await release.promise;
+        return { summary: "done" };
+      },
+    });
+    worker.start();
+    await clock.advance(10);
+    assert.ok(started, "the executor runs");
+    const refusal = Object.assign(new Error("Invalid agent token"), { data: { code: "UNAUTHORIZED" } });
+    for (const listener of listeners) listener({ type: "error", error: refusal, via: "socket" });
+    release.resolve();
+    await clock.advance(60_000);
+    assert.deepEqual(api.delivered, [], "nothing sent with the refused token");
+    const held = (await outbox.pending()).map((entry) => `${entry.kind}:${entry.runId}`);
+    assert.deepEqual(held, ["complete:r1"], "the completion is held for a start with a valid token, not given up");
+    assert.equal(errorsOf(events).length, 1);
     await worker.stop({ graceMs: 0 });
   });
 });
